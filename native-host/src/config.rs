@@ -1,0 +1,217 @@
+//! The host's configuration: which PKCS#11 modules to load and which extensions may
+//! start it.
+//!
+//! Sources, later ones adding to or replacing earlier ones:
+//! 1. compiled-in defaults: the allowed extension id (`CERTRENEW_EXTENSION_ID` at build
+//!    time, else the development extension committed under `extension/`) and the usual
+//!    module paths of this OS that exist;
+//! 2. one TOML file: `$CERTRENEW_HOST_CONFIG`, else the first that exists of the user's
+//!    (`$XDG_CONFIG_HOME/certrenew/host.toml`, `%APPDATA%\certrenew\host.toml`,
+//!    `~/Library/Application Support/certrenew/host.toml`) and the system's
+//!    (`/etc/certrenew/host.toml`); its `modules` replace the default modules and its
+//!    `allowed_extensions` replace the default id;
+//! 3. `CERTRENEW_PKCS11_MODULES`: a path list (`:`-separated, `;` on Windows) added
+//!    in front of the modules.
+
+use std::path::{Path, PathBuf};
+
+use protocol::ids::ExtensionId;
+use serde::Deserialize;
+
+/// The extension id the host allows when nothing else is configured.
+pub const DEFAULT_EXTENSION_ID: &str = match option_env!("CERTRENEW_EXTENSION_ID") {
+    Some(id) => id,
+    None => include_str!("../../extension/dev-extension-id.txt").trim_ascii(),
+};
+
+/// Why the configuration could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file exists but could not be read.
+    #[error("cannot read the configuration file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML of the expected shape.
+    #[error("the configuration file {path} is not valid: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// An extension id is malformed.
+    #[error("the configuration file {path} lists an extension id that is not 32 letters a-p: {id:?}")]
+    ExtensionId {
+        /// The file.
+        path: PathBuf,
+        /// The bad id.
+        id: String,
+    },
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default)]
+    modules: Option<Vec<PathBuf>>,
+    #[serde(default)]
+    allowed_extensions: Option<Vec<String>>,
+}
+
+/// The effective configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// PKCS#11 module paths, in the order they are tried.
+    pub modules: Vec<PathBuf>,
+    /// Extensions allowed to start the host.
+    pub allowed_extensions: Vec<ExtensionId>,
+    /// The file the configuration came from, if any.
+    pub file: Option<PathBuf>,
+}
+
+impl Config {
+    /// Reads the configuration from the environment and the file system.
+    pub fn load() -> Result<Self, ConfigError> {
+        let file = config_file_path();
+        let parsed = match &file {
+            Some(path) => read_file(path)?,
+            None => ConfigFile::default(),
+        };
+        let env_modules = std::env::var_os("CERTRENEW_PKCS11_MODULES");
+        Self::assemble(parsed, file, env_modules.as_deref())
+    }
+
+    fn assemble(
+        parsed: ConfigFile,
+        file: Option<PathBuf>,
+        env_modules: Option<&std::ffi::OsStr>,
+    ) -> Result<Self, ConfigError> {
+        let mut modules: Vec<PathBuf> = env_modules
+            .map(|list| std::env::split_paths(list).filter(|p| !p.as_os_str().is_empty()).collect())
+            .unwrap_or_default();
+        let env_given = !modules.is_empty();
+        match parsed.modules {
+            Some(list) => modules.extend(list),
+            None if !env_given => modules.extend(default_modules()),
+            None => {}
+        }
+        let mut seen = std::collections::HashSet::new();
+        modules.retain(|p| seen.insert(p.clone()));
+
+        let allowed_extensions = match parsed.allowed_extensions {
+            Some(ids) => ids
+                .into_iter()
+                .map(|id| {
+                    ExtensionId::parse(&id).map_err(|_| ConfigError::ExtensionId {
+                        path: file.clone().unwrap_or_default(),
+                        id,
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            None => ExtensionId::parse(DEFAULT_EXTENSION_ID).into_iter().collect(),
+        };
+        Ok(Self { modules, allowed_extensions, file })
+    }
+
+    /// Whether `id` may talk to this host.
+    pub fn allows(&self, id: &ExtensionId) -> bool {
+        self.allowed_extensions.contains(id)
+    }
+}
+
+fn read_file(path: &Path) -> Result<ConfigFile, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+    toml::from_str(&text)
+        .map_err(|e| ConfigError::Parse { path: path.to_owned(), message: e.message().to_owned() })
+}
+
+fn config_file_path() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("CERTRENEW_HOST_CONFIG") {
+        return Some(PathBuf::from(path));
+    }
+    candidate_files().into_iter().find(|p| p.is_file())
+}
+
+fn candidate_files() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if cfg!(windows) {
+        if let Some(appdata) = std::env::var_os("APPDATA") {
+            out.push(PathBuf::from(appdata).join("certrenew").join("host.toml"));
+        }
+        if let Some(programdata) = std::env::var_os("ProgramData") {
+            out.push(PathBuf::from(programdata).join("certrenew").join("host.toml"));
+        }
+    } else if cfg!(target_os = "macos") {
+        if let Some(home) = std::env::var_os("HOME") {
+            out.push(PathBuf::from(home).join("Library/Application Support/certrenew/host.toml"));
+        }
+        out.push(PathBuf::from("/Library/Application Support/certrenew/host.toml"));
+    } else {
+        let base = std::env::var_os("XDG_CONFIG_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")));
+        if let Some(base) = base {
+            out.push(base.join("certrenew").join("host.toml"));
+        }
+        out.push(PathBuf::from("/etc/certrenew/host.toml"));
+    }
+    out
+}
+
+/// The usual module paths of this OS that exist on this machine.
+fn default_modules() -> Vec<PathBuf> {
+    let candidates: &[&str] = if cfg!(windows) {
+        &[r"C:\Windows\System32\opensc-pkcs11.dll"]
+    } else if cfg!(target_os = "macos") {
+        &["/Library/OpenSC/lib/opensc-pkcs11.so", "/usr/local/lib/opensc-pkcs11.so"]
+    } else {
+        &[
+            "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so",
+            "/usr/lib/aarch64-linux-gnu/opensc-pkcs11.so",
+            "/usr/lib64/opensc-pkcs11.so",
+            "/usr/lib/opensc-pkcs11.so",
+        ]
+    };
+    candidates.iter().map(PathBuf::from).filter(|p| p.exists()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_extension_id_is_valid() {
+        assert!(ExtensionId::parse(DEFAULT_EXTENSION_ID).is_ok(), "{DEFAULT_EXTENSION_ID}");
+    }
+
+    #[test]
+    fn env_modules_come_first_and_file_modules_follow() {
+        let parsed: ConfigFile = toml::from_str("modules = [\"/b.so\", \"/a.so\"]").unwrap();
+        let joined = std::env::join_paths(["/a.so", "/c.so"]).unwrap();
+        let config = Config::assemble(parsed, None, Some(&joined)).unwrap();
+        assert_eq!(config.modules, [PathBuf::from("/a.so"), "/c.so".into(), "/b.so".into()]);
+    }
+
+    #[test]
+    fn file_replaces_allowed_extensions() {
+        let parsed: ConfigFile =
+            toml::from_str("allowed_extensions = [\"abcdefghijklmnopabcdefghijklmnop\"]").unwrap();
+        let config = Config::assemble(parsed, None, None).unwrap();
+        let id = ExtensionId::parse("abcdefghijklmnopabcdefghijklmnop").unwrap();
+        assert!(config.allows(&id));
+        assert!(!config.allows(&ExtensionId::parse(DEFAULT_EXTENSION_ID).unwrap()));
+    }
+
+    #[test]
+    fn bad_extension_id_and_unknown_keys_are_errors() {
+        let parsed: ConfigFile = toml::from_str("allowed_extensions = [\"nope\"]").unwrap();
+        assert!(matches!(Config::assemble(parsed, None, None), Err(ConfigError::ExtensionId { .. })));
+        assert!(toml::from_str::<ConfigFile>("modulez = []").is_err());
+    }
+}

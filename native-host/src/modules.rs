@@ -1,0 +1,53 @@
+//! Loading the PKCS#11 modules. A module that fails to load is remembered with its
+//! error and reported by `hello` and `diagnose`; it never stops the host.
+
+use std::path::PathBuf;
+
+use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
+use cryptoki::error::{Error as Pkcs11Error, RvError};
+use protocol::host::ModuleStatus;
+
+/// One configured module.
+pub struct Module {
+    /// Its path.
+    pub path: PathBuf,
+    /// The loaded context, or why it could not be loaded.
+    pub context: Result<Pkcs11, String>,
+    /// The library's description, when loaded.
+    pub description: Option<String>,
+}
+
+impl Module {
+    /// Loads and initialises the module at `path`.
+    pub fn load(path: PathBuf) -> Self {
+        let context = Pkcs11::new(&path)
+            .map_err(|e| format!("cannot load the module: {e}"))
+            .and_then(|ctx| {
+                match ctx.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK)) {
+                    Ok(()) | Err(Pkcs11Error::Pkcs11(RvError::CryptokiAlreadyInitialized, _)) => Ok(ctx),
+                    Err(e) => Err(format!("the module failed to initialise: {e}")),
+                }
+            });
+        let description = context
+            .as_ref()
+            .ok()
+            .and_then(|ctx| ctx.get_library_info().ok())
+            .map(|info| format!("{} {}", info.manufacturer_id().trim(), info.library_description().trim()));
+        Self { path, context, description }
+    }
+
+    /// How `hello` reports it.
+    pub fn status(&self) -> ModuleStatus {
+        ModuleStatus {
+            path: self.path.display().to_string(),
+            loaded: self.context.is_ok(),
+            description: self.description.clone(),
+            error: self.context.as_ref().err().cloned(),
+        }
+    }
+}
+
+/// Loads every module, in order.
+pub fn load_all(paths: &[PathBuf]) -> Vec<Module> {
+    paths.iter().cloned().map(Module::load).collect()
+}

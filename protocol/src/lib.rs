@@ -1,0 +1,42 @@
+//! Shared types and rules of certrenew: the page, the extension, the native host and
+//! the CA's server all speak through these, so each rule lives here exactly once.
+//!
+//! Nothing in this crate does I/O; it compiles for `wasm32-unknown-unknown` (the web
+//! app) as well as for the host and the server.
+//!
+//! # Layout
+//! - [`error_code`]: the one enum of stable error codes shared by every party.
+//! - [`host`]: the native-messaging request and response of PROTOCOL §1 and each
+//!   command's arguments and result.
+//! - [`ids`]: newtypes for the names on the wire: request ids, origins, challenges,
+//!   token serials, certificate digests, key ids.
+//! - [`tbs`]: the origin-bound to-be-signed text (`certrenew-v1`).
+//! - [`id_number`], [`credit_code`], [`contact`]: validators for GB 11643 resident ID
+//!   numbers, GB 32100 unified social credit codes, mobiles, e-mail and names.
+//! - [`money`]: integer fen and its display.
+//! - [`stage`]: the five stages a renewal goes through.
+//! - [`business_no`]: the CA's business number (业务单号).
+//! - [`validity`]: the validity rule of a renewed certificate.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod business_no;
+pub mod contact;
+pub mod credit_code;
+pub mod error_code;
+pub mod host;
+pub mod id_number;
+pub mod ids;
+pub mod money;
+pub mod stage;
+pub mod tbs;
+pub mod validity;
+
+pub use error_code::ErrorCode;
+
+/// The major version of the native-messaging protocol this crate implements.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// The largest native-messaging message, in bytes, in either direction (Chrome's limit
+/// for messages from a host; certrenew applies it to both directions).
+pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
