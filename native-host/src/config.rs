@@ -45,7 +45,9 @@ pub enum ConfigError {
         message: String,
     },
     /// An extension id is malformed.
-    #[error("the configuration file {path} lists an extension id that is not 32 letters a-p: {id:?}")]
+    #[error(
+        "the configuration file {path} lists an extension id that is not 32 letters a-p: {id:?}"
+    )]
     ExtensionId {
         /// The file.
         path: PathBuf,
@@ -92,7 +94,11 @@ impl Config {
         env_modules: Option<&std::ffi::OsStr>,
     ) -> Result<Self, ConfigError> {
         let mut modules: Vec<PathBuf> = env_modules
-            .map(|list| std::env::split_paths(list).filter(|p| !p.as_os_str().is_empty()).collect())
+            .map(|list| {
+                std::env::split_paths(list)
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .collect()
+            })
             .unwrap_or_default();
         let env_given = !modules.is_empty();
         match parsed.modules {
@@ -113,9 +119,15 @@ impl Config {
                     })
                 })
                 .collect::<Result<Vec<_>, _>>()?,
-            None => ExtensionId::parse(DEFAULT_EXTENSION_ID).into_iter().collect(),
+            None => ExtensionId::parse(DEFAULT_EXTENSION_ID)
+                .into_iter()
+                .collect(),
         };
-        Ok(Self { modules, allowed_extensions, file })
+        Ok(Self {
+            modules,
+            allowed_extensions,
+            file,
+        })
     }
 
     /// Whether `id` may talk to this host.
@@ -125,10 +137,14 @@ impl Config {
 }
 
 fn read_file(path: &Path) -> Result<ConfigFile, ConfigError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
-    toml::from_str(&text)
-        .map_err(|e| ConfigError::Parse { path: path.to_owned(), message: e.message().to_owned() })
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.to_owned(),
+        message: e.message().to_owned(),
+    })
 }
 
 fn config_file_path() -> Option<PathBuf> {
@@ -145,13 +161,19 @@ fn candidate_files() -> Vec<PathBuf> {
             out.push(PathBuf::from(appdata).join("certrenew").join("host.toml"));
         }
         if let Some(programdata) = std::env::var_os("ProgramData") {
-            out.push(PathBuf::from(programdata).join("certrenew").join("host.toml"));
+            out.push(
+                PathBuf::from(programdata)
+                    .join("certrenew")
+                    .join("host.toml"),
+            );
         }
     } else if cfg!(target_os = "macos") {
         if let Some(home) = std::env::var_os("HOME") {
             out.push(PathBuf::from(home).join("Library/Application Support/certrenew/host.toml"));
         }
-        out.push(PathBuf::from("/Library/Application Support/certrenew/host.toml"));
+        out.push(PathBuf::from(
+            "/Library/Application Support/certrenew/host.toml",
+        ));
     } else {
         let base = std::env::var_os("XDG_CONFIG_HOME")
             .map(PathBuf::from)
@@ -169,7 +191,10 @@ fn default_modules() -> Vec<PathBuf> {
     let candidates: &[&str] = if cfg!(windows) {
         &[r"C:\Windows\System32\opensc-pkcs11.dll"]
     } else if cfg!(target_os = "macos") {
-        &["/Library/OpenSC/lib/opensc-pkcs11.so", "/usr/local/lib/opensc-pkcs11.so"]
+        &[
+            "/Library/OpenSC/lib/opensc-pkcs11.so",
+            "/usr/local/lib/opensc-pkcs11.so",
+        ]
     } else {
         &[
             "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so",
@@ -178,7 +203,11 @@ fn default_modules() -> Vec<PathBuf> {
             "/usr/lib/opensc-pkcs11.so",
         ]
     };
-    candidates.iter().map(PathBuf::from).filter(|p| p.exists()).collect()
+    candidates
+        .iter()
+        .map(PathBuf::from)
+        .filter(|p| p.exists())
+        .collect()
 }
 
 #[cfg(test)]
@@ -187,7 +216,10 @@ mod tests {
 
     #[test]
     fn default_extension_id_is_valid() {
-        assert!(ExtensionId::parse(DEFAULT_EXTENSION_ID).is_ok(), "{DEFAULT_EXTENSION_ID}");
+        assert!(
+            ExtensionId::parse(DEFAULT_EXTENSION_ID).is_ok(),
+            "{DEFAULT_EXTENSION_ID}"
+        );
     }
 
     #[test]
@@ -195,7 +227,10 @@ mod tests {
         let parsed: ConfigFile = toml::from_str("modules = [\"/b.so\", \"/a.so\"]").unwrap();
         let joined = std::env::join_paths(["/a.so", "/c.so"]).unwrap();
         let config = Config::assemble(parsed, None, Some(&joined)).unwrap();
-        assert_eq!(config.modules, [PathBuf::from("/a.so"), "/c.so".into(), "/b.so".into()]);
+        assert_eq!(
+            config.modules,
+            [PathBuf::from("/a.so"), "/c.so".into(), "/b.so".into()]
+        );
     }
 
     #[test]
@@ -211,7 +246,10 @@ mod tests {
     #[test]
     fn bad_extension_id_and_unknown_keys_are_errors() {
         let parsed: ConfigFile = toml::from_str("allowed_extensions = [\"nope\"]").unwrap();
-        assert!(matches!(Config::assemble(parsed, None, None), Err(ConfigError::ExtensionId { .. })));
+        assert!(matches!(
+            Config::assemble(parsed, None, None),
+            Err(ConfigError::ExtensionId { .. })
+        ));
         assert!(toml::from_str::<ConfigFile>("modulez = []").is_err());
     }
 }

@@ -47,7 +47,10 @@ pub fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
         out.push(len as u8);
     } else {
         let bytes = len.to_be_bytes();
-        let first = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len() - 1);
+        let first = bytes
+            .iter()
+            .position(|&b| b != 0)
+            .unwrap_or(bytes.len() - 1);
         out.push(0x80 | (bytes.len() - first) as u8);
         out.extend_from_slice(&bytes[first..]);
     }
@@ -83,7 +86,11 @@ pub fn bit_string(bytes: &[u8]) -> Vec<u8> {
 /// An AlgorithmIdentifier with no parameters (ECDSA) or NULL parameters (RSA).
 pub fn algorithm(oid_content: &[u8], null_params: bool) -> Vec<u8> {
     let oid = tlv(tag::OID, oid_content);
-    if null_params { sequence(&[&oid, &[tag::NULL, 0]]) } else { sequence(&[&oid]) }
+    if null_params {
+        sequence(&[&oid, &[tag::NULL, 0]])
+    } else {
+        sequence(&[&oid])
+    }
 }
 
 /// `ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }` from the raw `r ‖ s`.
@@ -116,7 +123,9 @@ pub fn read_tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
         if n == 0 || n > 4 || rest.len() < n {
             return None;
         }
-        let len = rest[..n].iter().fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
         (len, &rest[n..])
     };
     if rest.len() < len {

@@ -13,7 +13,9 @@ pub enum HostError {
     #[error("{0}")]
     BadRequest(String),
     /// No PKCS#11 module loaded.
-    #[error("no PKCS#11 module could be loaded; install the token's driver or set CERTRENEW_PKCS11_MODULES")]
+    #[error(
+        "no PKCS#11 module could be loaded; install the token's driver or set CERTRENEW_PKCS11_MODULES"
+    )]
     NoModule,
     /// No token with this serial.
     #[error("no token with serial {0:?} is inserted")]
@@ -98,7 +100,10 @@ impl HostError {
     /// Machine-readable details, `null` when there are none.
     pub fn details(&self) -> Value {
         match self {
-            Self::PinIncorrect { count_low, final_try } => {
+            Self::PinIncorrect {
+                count_low,
+                final_try,
+            } => {
                 json!({ "count_low": count_low, "final_try": final_try })
             }
             Self::Pkcs11 { function, rv } => json!({ "function": function, "rv": rv }),
@@ -116,7 +121,9 @@ impl From<Pkcs11Error> for HostError {
     fn from(err: Pkcs11Error) -> Self {
         match err {
             Pkcs11Error::Pkcs11(rv, function) => from_rv(rv, &format!("{function:?}")),
-            Pkcs11Error::LibraryLoading(e) => Self::Internal(format!("the token's driver could not be loaded: {e}")),
+            Pkcs11Error::LibraryLoading(e) => {
+                Self::Internal(format!("the token's driver could not be loaded: {e}"))
+            }
             other => Self::Internal(format!("the token's driver failed: {other}")),
         }
     }
@@ -125,7 +132,10 @@ impl From<Pkcs11Error> for HostError {
 /// Maps a PKCS#11 return value to the protocol's meaning.
 pub fn from_rv(rv: RvError, function: &str) -> HostError {
     match rv {
-        RvError::PinIncorrect => HostError::PinIncorrect { count_low: false, final_try: false },
+        RvError::PinIncorrect => HostError::PinIncorrect {
+            count_low: false,
+            final_try: false,
+        },
         RvError::PinLocked => HostError::PinLocked,
         RvError::PinInvalid | RvError::PinLenRange => HostError::PinInvalid,
         RvError::UserNotLoggedIn => HostError::PinRequired,
@@ -143,12 +153,17 @@ pub fn from_rv(rv: RvError, function: &str) -> HostError {
         | RvError::KeyTypeInconsistent
         | RvError::KeyFunctionNotPermitted
         | RvError::CurveNotSupported
-        | RvError::DomainParamsInvalid => HostError::MechanismUnsupported(format!("{function} returned {rv:?}")),
-        RvError::FunctionCanceled => HostError::Cancelled,
-        RvError::TokenWriteProtected => {
-            HostError::Internal("the token is write-protected; it cannot take a new certificate".into())
+        | RvError::DomainParamsInvalid => {
+            HostError::MechanismUnsupported(format!("{function} returned {rv:?}"))
         }
-        other => HostError::Pkcs11 { function: function.to_owned(), rv: format!("{other:?}") },
+        RvError::FunctionCanceled => HostError::Cancelled,
+        RvError::TokenWriteProtected => HostError::Internal(
+            "the token is write-protected; it cannot take a new certificate".into(),
+        ),
+        other => HostError::Pkcs11 {
+            function: function.to_owned(),
+            rv: format!("{other:?}"),
+        },
     }
 }
 
@@ -182,7 +197,13 @@ mod tests {
 
     #[test]
     fn pin_details_are_reported() {
-        let err = HostError::PinIncorrect { count_low: true, final_try: false };
-        assert_eq!(err.details(), json!({"count_low": true, "final_try": false}));
+        let err = HostError::PinIncorrect {
+            count_low: true,
+            final_try: false,
+        };
+        assert_eq!(
+            err.details(),
+            json!({"count_low": true, "final_try": false})
+        );
     }
 }

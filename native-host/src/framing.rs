@@ -44,14 +44,21 @@ pub fn read_frame(input: &mut impl Read) -> Result<Option<Vec<u8>>, FrameError> 
         return Err(FrameError::Truncated { got, expected: 4 });
     }
     let len = (&len_bytes[..]).read_u32::<NativeEndian>()?;
-    let len_usize = usize::try_from(len).map_err(|_| FrameError::TooLarge { len: u64::from(len) })?;
+    let len_usize = usize::try_from(len).map_err(|_| FrameError::TooLarge {
+        len: u64::from(len),
+    })?;
     if len_usize > MAX_MESSAGE_BYTES {
-        return Err(FrameError::TooLarge { len: u64::from(len) });
+        return Err(FrameError::TooLarge {
+            len: u64::from(len),
+        });
     }
     let mut body = vec![0u8; len_usize];
     let got = read_full(input, &mut body)?;
     if got < len_usize {
-        return Err(FrameError::Truncated { got, expected: len_usize });
+        return Err(FrameError::Truncated {
+            got,
+            expected: len_usize,
+        });
     }
     Ok(Some(body))
 }
@@ -59,9 +66,13 @@ pub fn read_frame(input: &mut impl Read) -> Result<Option<Vec<u8>>, FrameError> 
 /// Writes one frame and flushes it.
 pub fn write_frame(output: &mut impl Write, body: &[u8]) -> Result<(), FrameError> {
     if body.len() > MAX_MESSAGE_BYTES {
-        return Err(FrameError::TooLarge { len: body.len() as u64 });
+        return Err(FrameError::TooLarge {
+            len: body.len() as u64,
+        });
     }
-    let len = u32::try_from(body.len()).map_err(|_| FrameError::TooLarge { len: body.len() as u64 })?;
+    let len = u32::try_from(body.len()).map_err(|_| FrameError::TooLarge {
+        len: body.len() as u64,
+    })?;
     let mut frame = Vec::with_capacity(4 + body.len());
     frame.write_u32::<NativeEndian>(len)?;
     frame.extend_from_slice(body);
@@ -107,21 +118,39 @@ mod tests {
     #[test]
     fn truncated_length_and_body() {
         let mut cursor = &[1u8, 0][..];
-        assert!(matches!(read_frame(&mut cursor), Err(FrameError::Truncated { got: 2, expected: 4 })));
+        assert!(matches!(
+            read_frame(&mut cursor),
+            Err(FrameError::Truncated {
+                got: 2,
+                expected: 4
+            })
+        ));
         let mut input = frame(b"hello");
         input.truncate(6);
         let mut cursor = &input[..];
-        assert!(matches!(read_frame(&mut cursor), Err(FrameError::Truncated { got: 2, expected: 5 })));
+        assert!(matches!(
+            read_frame(&mut cursor),
+            Err(FrameError::Truncated {
+                got: 2,
+                expected: 5
+            })
+        ));
     }
 
     #[test]
     fn oversize_is_refused_before_allocating() {
         // Announces 4 GiB - 1 with no body: must fail on the length alone.
         let mut cursor = &[0xff, 0xff, 0xff, 0xff][..];
-        assert!(matches!(read_frame(&mut cursor), Err(FrameError::TooLarge { len: 0xffff_ffff })));
+        assert!(matches!(
+            read_frame(&mut cursor),
+            Err(FrameError::TooLarge { len: 0xffff_ffff })
+        ));
         let just_over = u32::try_from(MAX_MESSAGE_BYTES + 1).unwrap().to_ne_bytes();
         let mut cursor = &just_over[..];
-        assert!(matches!(read_frame(&mut cursor), Err(FrameError::TooLarge { .. })));
+        assert!(matches!(
+            read_frame(&mut cursor),
+            Err(FrameError::TooLarge { .. })
+        ));
         let mut sink = Vec::new();
         assert!(matches!(
             write_frame(&mut sink, &vec![b' '; MAX_MESSAGE_BYTES + 1]),
@@ -135,6 +164,9 @@ mod tests {
         let body = vec![b' '; MAX_MESSAGE_BYTES];
         let input = frame(&body);
         let mut cursor = &input[..];
-        assert_eq!(read_frame(&mut cursor).unwrap().unwrap().len(), MAX_MESSAGE_BYTES);
+        assert_eq!(
+            read_frame(&mut cursor).unwrap().unwrap().len(),
+            MAX_MESSAGE_BYTES
+        );
     }
 }

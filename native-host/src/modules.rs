@@ -24,7 +24,9 @@ impl Module {
             .map_err(|e| format!("cannot load the module: {e}"))
             .and_then(|ctx| {
                 match ctx.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK)) {
-                    Ok(()) | Err(Pkcs11Error::Pkcs11(RvError::CryptokiAlreadyInitialized, _)) => Ok(ctx),
+                    Ok(()) | Err(Pkcs11Error::Pkcs11(RvError::CryptokiAlreadyInitialized, _)) => {
+                        Ok(ctx)
+                    }
                     Err(e) => Err(format!("the module failed to initialise: {e}")),
                 }
             });
@@ -32,8 +34,18 @@ impl Module {
             .as_ref()
             .ok()
             .and_then(|ctx| ctx.get_library_info().ok())
-            .map(|info| format!("{} {}", info.manufacturer_id().trim(), info.library_description().trim()));
-        Self { path, context, description }
+            .map(|info| {
+                format!(
+                    "{} {}",
+                    info.manufacturer_id().trim(),
+                    info.library_description().trim()
+                )
+            });
+        Self {
+            path,
+            context,
+            description,
+        }
     }
 
     /// How `hello` reports it.

@@ -30,8 +30,14 @@ pub fn certificates(session: &Session) -> Result<Vec<CertObject>, HostError> {
     ];
     let mut out = Vec::new();
     for handle in session.find_objects(&template)? {
-        let attrs =
-            session.get_attributes(handle, &[AttributeType::Value, AttributeType::Id, AttributeType::Label])?;
+        let attrs = session.get_attributes(
+            handle,
+            &[
+                AttributeType::Value,
+                AttributeType::Id,
+                AttributeType::Label,
+            ],
+        )?;
         let mut der = Vec::new();
         let mut id = Vec::new();
         let mut label = String::new();
@@ -47,7 +53,13 @@ pub fn certificates(session: &Session) -> Result<Vec<CertObject>, HostError> {
             continue;
         }
         let sha256 = CertSha256::from_digest(&Sha256::digest(&der).into());
-        out.push(CertObject { handle, der, id, label, sha256 });
+        out.push(CertObject {
+            handle,
+            der,
+            id,
+            label,
+            sha256,
+        });
     }
     Ok(out)
 }
@@ -61,7 +73,11 @@ pub fn find_certificate(session: &Session, sha256: &CertSha256) -> Result<CertOb
 }
 
 /// Objects of `class` with this `CKA_ID`.
-pub fn by_id(session: &Session, class: ObjectClass, id: &[u8]) -> Result<Vec<ObjectHandle>, HostError> {
+pub fn by_id(
+    session: &Session,
+    class: ObjectClass,
+    id: &[u8],
+) -> Result<Vec<ObjectHandle>, HostError> {
     Ok(session.find_objects(&[Attribute::Class(class), Attribute::Id(id.to_vec())])?)
 }
 
@@ -76,7 +92,10 @@ pub fn private_key(session: &Session, id: &[u8]) -> Result<ObjectHandle, HostErr
 /// The private key of a certificate object.
 pub fn private_key_of(session: &Session, cert: &CertObject) -> Result<ObjectHandle, HostError> {
     if cert.id.is_empty() {
-        return Err(HostError::KeyNotFound(format!("(the certificate {} has no CKA_ID)", cert.sha256)));
+        return Err(HostError::KeyNotFound(format!(
+            "(the certificate {} has no CKA_ID)",
+            cert.sha256
+        )));
     }
     private_key(session, &cert.id)
 }

@@ -26,7 +26,10 @@ pub struct Token {
 impl Token {
     /// The token as `list_certificates` reports it, with fresh PIN flags.
     pub fn summary(&self) -> TokenSummary {
-        let info = self.context.get_token_info(self.slot).unwrap_or_else(|_| self.info.clone());
+        let info = self
+            .context
+            .get_token_info(self.slot)
+            .unwrap_or_else(|_| self.info.clone());
         TokenSummary {
             serial: self.serial.clone(),
             label: info.label().trim().to_owned(),
@@ -43,7 +46,11 @@ impl Token {
     /// The PIN flags as the token reports them now: (count_low, final_try, locked).
     pub fn pin_flags(&self) -> (bool, bool, bool) {
         match self.context.get_token_info(self.slot) {
-            Ok(info) => (info.user_pin_count_low(), info.user_pin_final_try(), info.user_pin_locked()),
+            Ok(info) => (
+                info.user_pin_count_low(),
+                info.user_pin_final_try(),
+                info.user_pin_locked(),
+            ),
             Err(_) => (false, false, false),
         }
     }
@@ -54,10 +61,16 @@ impl Token {
 pub fn present_tokens(modules: &[Module]) -> Vec<Token> {
     let mut out = Vec::new();
     for module in modules {
-        let Ok(context) = &module.context else { continue };
-        let Ok(slots) = context.get_slots_with_token() else { continue };
+        let Ok(context) = &module.context else {
+            continue;
+        };
+        let Ok(slots) = context.get_slots_with_token() else {
+            continue;
+        };
         for slot in slots {
-            let Ok(info) = context.get_token_info(slot) else { continue };
+            let Ok(info) = context.get_token_info(slot) else {
+                continue;
+            };
             let serial = TokenSerial::parse(info.serial_number().trim())
                 .or_else(|_| TokenSerial::parse(&format!("slot-{}", slot.id())));
             let Ok(serial) = serial else { continue };

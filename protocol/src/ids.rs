@@ -331,7 +331,8 @@ string_newtype!(
 impl KeyId {
     /// Parses 2 to 128 lowercase hex digits, an even number of them.
     pub fn parse(value: &str) -> Result<Self, IdError> {
-        if (2..=128).contains(&value.len()) && value.len().is_multiple_of(2) && is_lower_hex(value) {
+        if (2..=128).contains(&value.len()) && value.len().is_multiple_of(2) && is_lower_hex(value)
+        {
             Ok(Self(value.to_owned()))
         } else {
             Err(IdError::Hex {

@@ -1,0 +1,186 @@
+//! `install_certificate`: put the new certificate on the token next to its key, check
+//! it reads back byte for byte, and only then retire the old certificate and its keys.
+//!
+//! Crash-safety: the steps are ordered so that the token always holds a usable
+//! certificate with its key, and each step checks what is already done, so running
+//! the command again after an interruption anywhere finishes the job and changes
+//! nothing twice. The old pair's keys go before the old certificate, because the old
+//! certificate's `CKA_ID` is how its keys are found on a re-run.
+
+use cryptoki::object::{Attribute, CertificateType, ObjectClass};
+use cryptoki::session::Session;
+use protocol::host::{Base64Bytes, InstallCertificateArgs, InstallCertificateResult};
+use protocol::ids::{Pin, WebOrigin};
+use protocol::tbs::{Purpose, Tbs};
+use x509_parser::certificate::X509Certificate;
+
+use crate::context::Context;
+use crate::der;
+use crate::error::HostError;
+use crate::fault;
+use crate::keygen::PENDING_LABEL;
+use crate::objects::{self, CertObject};
+use crate::pubkey::PublicKey;
+use crate::{cert_info, signer};
+
+/// Answers `install_certificate`.
+pub fn run(
+    ctx: &mut Context,
+    origin: &WebOrigin,
+    args: &InstallCertificateArgs,
+    pin: Option<&Pin>,
+) -> Result<InstallCertificateResult, HostError> {
+    let der = &args.certificate.0;
+    let cert = cert_info::parse(der)?;
+    let token = ctx.token(&args.token)?;
+    let session = ctx.login(&token, pin)?;
+    let id = args.key_id.to_bytes();
+
+    let new_key = objects::private_key(session, &id)?;
+    if PublicKey::from_certificate(&cert)? != PublicKey::from_token(session, &id)? {
+        return Err(HostError::CertKeyMismatch(args.key_id.to_string()));
+    }
+    let old = match &args.retire {
+        Some(sha) => objects::certificates(session)?
+            .into_iter()
+            .find(|c| &c.sha256 == sha),
+        None => None,
+    };
+    if old.as_ref().is_some_and(|o| o.id == id) {
+        return Err(HostError::BadRequest(
+            "the certificate to retire uses the new key".into(),
+        ));
+    }
+    let label = pick_label(old.as_ref(), &cert);
+
+    write_certificate(session, der, &cert, &id, &label)?;
+    relabel_pending_keys(session, &id, &label)?;
+    fault::after("label");
+    if let Some(old) = &old {
+        retire(session, old)?;
+    }
+    let retired = match &args.retire {
+        Some(sha) => !objects::certificates(session)?
+            .iter()
+            .any(|c| &c.sha256 == sha),
+        None => false,
+    };
+
+    let tbs = Tbs {
+        purpose: Purpose::Installed,
+        origin,
+        challenge: &args.challenge,
+        payload_sha256: None,
+    };
+    let (algorithm, signature) = signer::sign(session, new_key, &tbs.to_bytes())?;
+    let stored_label = objects::certificates(session)?
+        .into_iter()
+        .find(|c| c.der == *der)
+        .map(|c| c.label)
+        .unwrap_or(label);
+    Ok(InstallCertificateResult {
+        certificate: cert_info::summarize(der, Some(args.key_id.clone()), stored_label, true)?,
+        retired,
+        confirmation_signature: Base64Bytes(signature),
+        algorithm,
+    })
+}
+
+/// The old certificate's label carries over (middleware and users know it by that);
+/// otherwise the subject's common name.
+fn pick_label(old: Option<&CertObject>, cert: &X509Certificate<'_>) -> String {
+    if let Some(old) = old.filter(|o| !o.label.is_empty()) {
+        return old.label.clone();
+    }
+    cert.subject()
+        .iter_common_name()
+        .next()
+        .and_then(|cn| cn.as_str().ok())
+        .map(str::to_owned)
+        .unwrap_or_else(|| "certrenew".to_owned())
+}
+
+/// Writes the certificate unless it is already there, then reads it back.
+fn write_certificate(
+    session: &Session,
+    der: &[u8],
+    cert: &X509Certificate<'_>,
+    id: &[u8],
+    label: &str,
+) -> Result<(), HostError> {
+    let present = objects::by_id(session, ObjectClass::CERTIFICATE, id)?;
+    for handle in present {
+        if read_value(session, handle)? == der {
+            return Ok(());
+        }
+    }
+    let template = [
+        Attribute::Class(ObjectClass::CERTIFICATE),
+        Attribute::CertificateType(CertificateType::X_509),
+        Attribute::Token(true),
+        Attribute::Private(false),
+        Attribute::Id(id.to_vec()),
+        Attribute::Label(label.as_bytes().to_vec()),
+        Attribute::Subject(cert.subject().as_raw().to_vec()),
+        Attribute::Issuer(cert.issuer().as_raw().to_vec()),
+        Attribute::SerialNumber(der::unsigned_integer(cert.raw_serial())),
+        Attribute::Value(der.to_vec()),
+    ];
+    let handle = session.create_object(&template)?;
+    fault::after("write");
+    if read_value(session, handle)? != der {
+        let _ = session.destroy_object(handle);
+        return Err(HostError::Internal(
+            "the token did not store the certificate faithfully; nothing was changed".into(),
+        ));
+    }
+    fault::after("verify");
+    Ok(())
+}
+
+fn read_value(
+    session: &Session,
+    handle: cryptoki::object::ObjectHandle,
+) -> Result<Vec<u8>, HostError> {
+    let attrs = session.get_attributes(handle, &[cryptoki::object::AttributeType::Value])?;
+    Ok(attrs
+        .into_iter()
+        .find_map(|a| match a {
+            Attribute::Value(v) => Some(v),
+            _ => None,
+        })
+        .unwrap_or_default())
+}
+
+/// Gives the new key pair the certificate's label, if it still has the pending one.
+fn relabel_pending_keys(session: &Session, id: &[u8], label: &str) -> Result<(), HostError> {
+    for class in [ObjectClass::PRIVATE_KEY, ObjectClass::PUBLIC_KEY] {
+        for handle in objects::by_id(session, class, id)? {
+            if objects::label(session, handle)?.trim() == PENDING_LABEL {
+                session
+                    .update_attributes(handle, &[Attribute::Label(label.as_bytes().to_vec())])?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Deletes the old pair's keys, then the old certificate. Keys that another remaining
+/// certificate still uses are kept.
+fn retire(session: &Session, old: &CertObject) -> Result<(), HostError> {
+    let shared =
+        !old.id.is_empty() && objects::by_id(session, ObjectClass::CERTIFICATE, &old.id)?.len() > 1;
+    if !old.id.is_empty() && !shared {
+        for handle in objects::by_id(session, ObjectClass::PRIVATE_KEY, &old.id)? {
+            session.destroy_object(handle)?;
+        }
+        fault::after("retire_private");
+        for handle in objects::by_id(session, ObjectClass::PUBLIC_KEY, &old.id)? {
+            session.destroy_object(handle)?;
+        }
+        fault::after("retire_public");
+    }
+    session.destroy_object(old.handle)?;
+    fault::after("retire_cert");
+    Ok(())
+}

@@ -1,0 +1,44 @@
+//! `list_certificates`: every token and its certificates, without a PIN.
+
+use cryptoki::object::ObjectClass;
+use protocol::host::{ListCertificatesResult, TokenCertificates};
+
+use crate::cert_info;
+use crate::context::Context;
+use crate::error::HostError;
+use crate::objects;
+use crate::token;
+
+/// Answers `list_certificates`.
+pub fn run(ctx: &mut Context) -> Result<ListCertificatesResult, HostError> {
+    if !ctx.modules().iter().any(|m| m.context.is_ok()) {
+        return Err(HostError::NoModule);
+    }
+    let tokens = token::present_tokens(ctx.modules());
+    let mut out = Vec::with_capacity(tokens.len());
+    for token in &tokens {
+        let session = ctx.read_session(token)?;
+        let mut certificates = Vec::new();
+        for cert in objects::certificates(&session)? {
+            // A key pair is known when its private key is visible (logged in, or a
+            // token that shows it) or its public key object exists.
+            let has_private_key = !cert.id.is_empty()
+                && (!objects::by_id(&session, ObjectClass::PRIVATE_KEY, &cert.id)?.is_empty()
+                    || !objects::by_id(&session, ObjectClass::PUBLIC_KEY, &cert.id)?.is_empty());
+            // An object that is not a parsable certificate is skipped, not fatal.
+            if let Ok(summary) = cert_info::summarize(
+                &cert.der,
+                objects::key_id(&cert.id),
+                cert.label,
+                has_private_key,
+            ) {
+                certificates.push(summary);
+            }
+        }
+        out.push(TokenCertificates {
+            token: token.summary(),
+            certificates,
+        });
+    }
+    Ok(ListCertificatesResult { tokens: out })
+}

@@ -1,0 +1,34 @@
+//! Fault injection for proving that `install_certificate` is crash-safe.
+//!
+//! With `CERTRENEW_FAULT_AFTER=<step>` in its environment the host exits at once,
+//! answering nothing, right after that step, as if the browser had been closed or
+//! the machine had lost power there. Only tests set it; the host behaves the same
+//! with it unset or naming no step.
+
+use std::sync::OnceLock;
+
+/// The exit status of an injected fault.
+pub const FAULT_EXIT_CODE: i32 = 70;
+
+/// The steps of `install_certificate`, in order.
+pub const INSTALL_STEPS: [&str; 6] = [
+    "write",
+    "verify",
+    "label",
+    "retire_private",
+    "retire_public",
+    "retire_cert",
+];
+
+fn configured() -> Option<&'static str> {
+    static STEP: OnceLock<Option<String>> = OnceLock::new();
+    STEP.get_or_init(|| std::env::var("CERTRENEW_FAULT_AFTER").ok())
+        .as_deref()
+}
+
+/// Marks the end of `step`; exits the process if a fault is injected there.
+pub fn after(step: &str) {
+    if configured() == Some(step) {
+        std::process::exit(FAULT_EXIT_CODE);
+    }
+}

@@ -1,0 +1,40 @@
+//! `certrenew-host`: the native-messaging host Chrome and Edge start for the certrenew
+//! extension. It does every PKCS#11 operation on the user's token (through
+//! `cryptoki`) and nothing else: list certificates, sign origin-bound challenges,
+//! generate a new key and CSR, install the renewed certificate, discard an abandoned
+//! key. It also registers itself with the browsers and diagnoses an installation.
+//!
+//! The wire contract is PROTOCOL §1, described in the project's `docs/protocol.md`.
+//!
+//! # Layout
+//! - [`serve`]: the loop Chrome drives; [`framing`]: length-prefixed frames with the
+//!   1 MiB cap.
+//! - [`cmd`]: one file per command and the dispatcher.
+//! - [`context`]: per-process state (modules, logged-in sessions).
+//! - [`config`]: modules and allowed extensions; [`modules`]: loading PKCS#11 modules.
+//! - [`token`], [`objects`]: finding tokens by serial, objects by stable names.
+//! - [`signer`], [`keygen`], [`csr`], [`pubkey`], [`der`]: the cryptography on the token
+//!   and the few DER shapes built around it.
+//! - [`cert_info`]: certificate fields as the page shows them.
+//! - [`fault`]: the crash switch the install tests use.
+//! - [`register`], [`diagnose`]: host manifests and the installation report.
+#![forbid(unsafe_code)]
+
+pub mod cert_info;
+pub mod cmd;
+pub mod config;
+pub mod context;
+pub mod csr;
+pub mod der;
+pub mod diagnose;
+pub mod error;
+pub mod fault;
+pub mod framing;
+pub mod keygen;
+pub mod modules;
+pub mod objects;
+pub mod pubkey;
+pub mod register;
+pub mod serve;
+pub mod signer;
+pub mod token;

@@ -1,0 +1,133 @@
+//! The native-messaging loop Chrome drives: check the calling extension, then read a
+//! frame, answer it, repeat, until the input ends.
+//!
+//! Requests are answered in order, one at a time. A malformed request gets an error
+//! answer and the loop goes on; an oversized or truncated frame cannot be resynchronised,
+//! so it gets a last answer and the host exits non-zero. Request bytes are zeroized
+//! after parsing, as they may carry a PIN.
+
+use std::io::{Read, Write};
+use std::process::ExitCode;
+
+use protocol::ErrorCode;
+use protocol::MAX_MESSAGE_BYTES;
+use protocol::host::{Response, parse_request};
+use protocol::ids::ExtensionId;
+use serde_json::Value;
+use zeroize::Zeroize;
+
+use crate::cmd;
+use crate::config::Config;
+use crate::context::Context;
+use crate::framing::{FrameError, read_frame, write_frame};
+
+/// Serves one connection for the extension named by `caller` (argv\[1\]).
+pub fn serve(
+    caller: &str,
+    config: Result<Config, String>,
+    mut input: impl Read,
+    mut output: impl Write,
+) -> ExitCode {
+    let config = match config {
+        Ok(config) => config,
+        Err(message) => {
+            refuse_first(&mut input, &mut output, ErrorCode::Internal, &message);
+            return ExitCode::FAILURE;
+        }
+    };
+    match ExtensionId::from_origin(caller) {
+        Ok(id) if config.allows(&id) => {}
+        Ok(id) => {
+            let message = format!("the extension {id} is not allowed to use this host");
+            refuse_first(&mut input, &mut output, ErrorCode::OriginRefused, &message);
+            return ExitCode::FAILURE;
+        }
+        Err(err) => {
+            refuse_first(
+                &mut input,
+                &mut output,
+                ErrorCode::OriginRefused,
+                &err.to_string(),
+            );
+            return ExitCode::FAILURE;
+        }
+    }
+
+    let mut ctx = Context::new(config);
+    loop {
+        let mut body = match read_frame(&mut input) {
+            Ok(Some(body)) => body,
+            Ok(None) => return ExitCode::SUCCESS,
+            Err(err @ FrameError::TooLarge { .. }) => {
+                send(
+                    &mut output,
+                    &Response::error(
+                        None,
+                        ErrorCode::MessageTooLarge,
+                        err.to_string(),
+                        Value::Null,
+                    ),
+                );
+                return ExitCode::FAILURE;
+            }
+            Err(err) => {
+                send(
+                    &mut output,
+                    &Response::error(None, ErrorCode::BadRequest, err.to_string(), Value::Null),
+                );
+                return ExitCode::FAILURE;
+            }
+        };
+        let parsed = parse_request(&body);
+        body.zeroize();
+        let response = match parsed {
+            Ok(request) => cmd::handle(&mut ctx, request),
+            Err(rejection) => rejection.into_response(),
+        };
+        if !send(&mut output, &response) {
+            return ExitCode::FAILURE;
+        }
+    }
+}
+
+// Answers the first request (if one comes) with a refusal, without acting on it.
+fn refuse_first(input: &mut impl Read, output: &mut impl Write, code: ErrorCode, message: &str) {
+    let id = match read_frame(input) {
+        Ok(Some(mut body)) => {
+            let id = serde_json::from_slice::<Value>(&body)
+                .ok()
+                .and_then(|v| v.get("id").and_then(Value::as_str).map(str::to_owned))
+                .and_then(|id| protocol::ids::RequestId::parse(&id).ok());
+            body.zeroize();
+            id
+        }
+        _ => None,
+    };
+    send(output, &Response::error(id, code, message, Value::Null));
+}
+
+// Writes one answer; an answer too large for Chrome becomes an error answer instead.
+fn send(output: &mut impl Write, response: &Response) -> bool {
+    let body = match serde_json::to_vec(response) {
+        Ok(body) if body.len() <= MAX_MESSAGE_BYTES => body,
+        Ok(body) => {
+            let fallback = Response::error(
+                response.id.clone(),
+                ErrorCode::MessageTooLarge,
+                format!(
+                    "the answer would be {} bytes, over the {MAX_MESSAGE_BYTES}-byte limit",
+                    body.len()
+                ),
+                Value::Null,
+            );
+            serde_json::to_vec(&fallback).unwrap_or_default()
+        }
+        Err(_) => return false,
+    };
+    write_frame(output, &body).is_ok()
+}
+
+/// The capabilities `hello` lists, for `diagnose`.
+pub fn capabilities() -> Vec<String> {
+    cmd::capabilities()
+}
