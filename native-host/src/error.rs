@@ -54,7 +54,10 @@ pub enum HostError {
     MechanismUnsupported(String),
     /// The token went away.
     #[error("the token was removed; insert it again and retry")]
-    TokenRemoved,
+    TokenRemoved {
+        /// What the driver said, for support.
+        cause: String,
+    },
     /// The token is full.
     #[error("the token has no room left for another object")]
     TokenFull,
@@ -90,7 +93,7 @@ impl HostError {
             Self::PinRequired => ErrorCode::PinRequired,
             Self::CertKeyMismatch(_) => ErrorCode::CertKeyMismatch,
             Self::MechanismUnsupported(_) => ErrorCode::MechanismUnsupported,
-            Self::TokenRemoved => ErrorCode::TokenRemoved,
+            Self::TokenRemoved { .. } => ErrorCode::TokenRemoved,
             Self::TokenFull => ErrorCode::TokenFull,
             Self::Cancelled => ErrorCode::UserCancelled,
             Self::Pkcs11 { .. } | Self::Internal(_) => ErrorCode::Internal,
@@ -107,13 +110,14 @@ impl HostError {
                 json!({ "count_low": count_low, "final_try": final_try })
             }
             Self::Pkcs11 { function, rv } => json!({ "function": function, "rv": rv }),
+            Self::TokenRemoved { cause } => json!({ "cause": cause }),
             _ => Value::Null,
         }
     }
 
     /// Whether the token's session is gone and must be reopened.
     pub fn session_lost(&self) -> bool {
-        matches!(self, Self::TokenRemoved)
+        matches!(self, Self::TokenRemoved { .. })
     }
 }
 
@@ -144,7 +148,7 @@ pub fn from_rv(rv: RvError, function: &str) -> HostError {
         | RvError::TokenNotRecognized
         | RvError::SessionHandleInvalid
         | RvError::SessionClosed
-        | RvError::SlotIdInvalid => HostError::TokenRemoved,
+        | RvError::SlotIdInvalid => HostError::TokenRemoved { cause: format!("{function} returned {rv:?}") },
         RvError::DeviceMemory => HostError::TokenFull,
         RvError::MechanismInvalid
         | RvError::MechanismParamInvalid

@@ -71,6 +71,10 @@ pub fn present_tokens(modules: &[Module]) -> Vec<Token> {
             let Ok(info) = context.get_token_info(slot) else {
                 continue;
             };
+            // An uninitialised token (a blank card, SoftHSM's free slot) holds nothing.
+            if !info.token_initialized() {
+                continue;
+            }
             let serial = TokenSerial::parse(info.serial_number().trim())
                 .or_else(|_| TokenSerial::parse(&format!("slot-{}", slot.id())));
             let Ok(serial) = serial else { continue };
