@@ -148,7 +148,9 @@ pub fn from_rv(rv: RvError, function: &str) -> HostError {
         | RvError::TokenNotRecognized
         | RvError::SessionHandleInvalid
         | RvError::SessionClosed
-        | RvError::SlotIdInvalid => HostError::TokenRemoved { cause: format!("{function} returned {rv:?}") },
+        | RvError::SlotIdInvalid => HostError::TokenRemoved {
+            cause: format!("{function} returned {rv:?}"),
+        },
         RvError::DeviceMemory => HostError::TokenFull,
         RvError::MechanismInvalid
         | RvError::MechanismParamInvalid

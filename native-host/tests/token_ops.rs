@@ -24,7 +24,13 @@ fn setup(key_type: &str) -> Setup {
     let cert = token.add_certificate(&ca, "01", "张三", SUBJECT, key_type, 30);
     let serial = token.serial();
     let sha = sha256_hex(&cert);
-    Setup { token, ca, serial, cert, sha }
+    Setup {
+        token,
+        ca,
+        serial,
+        cert,
+        sha,
+    }
 }
 
 #[test]
@@ -34,7 +40,12 @@ fn hello_reports_versions_and_modules() {
     let hello = host.ok("hello", json!({}));
     assert_eq!(hello["protocol"], json!(1));
     assert_eq!(hello["host_version"], json!(env!("CARGO_PKG_VERSION")));
-    assert!(hello["capabilities"].as_array().unwrap().contains(&json!("install_certificate")));
+    assert!(
+        hello["capabilities"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("install_certificate"))
+    );
     assert_eq!(hello["modules"][0]["path"], json!(MODULE));
     assert_eq!(hello["modules"][0]["loaded"], json!(true));
     assert!(host.finish().success(), "EOF ends the host with status 0");
@@ -43,7 +54,11 @@ fn hello_reports_versions_and_modules() {
 #[test]
 fn a_module_that_fails_to_load_is_reported_not_fatal() {
     let token = TestToken::new();
-    std::fs::write(token.path("host.toml"), "modules = [\"/nonexistent/libnothing.so\"]\n").unwrap();
+    std::fs::write(
+        token.path("host.toml"),
+        "modules = [\"/nonexistent/libnothing.so\"]\n",
+    )
+    .unwrap();
     let mut host = token.host();
     let hello = host.ok("hello", json!({}));
     let modules = hello["modules"].as_array().unwrap();
@@ -81,10 +96,17 @@ fn lists_certificates_prepared_by_pkcs11_tool() {
     assert_eq!(c["has_private_key"], json!(true));
     // Serial and dates agree with openssl's reading of the same DER.
     let der = s.token.path("cert-01.der");
-    let out = run(Command::new("openssl").args(["x509", "-inform", "DER", "-noout", "-serial", "-enddate", "-in"]).arg(&der));
+    let out = run(Command::new("openssl")
+        .args([
+            "x509", "-inform", "DER", "-noout", "-serial", "-enddate", "-in",
+        ])
+        .arg(&der));
     let text = String::from_utf8_lossy(&out.stdout).to_lowercase();
     let serial = c["serial"].as_str().unwrap();
-    assert!(text.contains(&format!("serial={}", serial.trim_start_matches('0'))), "{text} vs {serial}");
+    assert!(
+        text.contains(&format!("serial={}", serial.trim_start_matches('0'))),
+        "{text} vs {serial}"
+    );
     let not_after = c["not_after"].as_str().unwrap();
     assert!(not_after.ends_with('Z'), "{not_after}");
 }
@@ -108,15 +130,33 @@ fn check_login_and_apply(key_type: &str, algorithm: &str) {
     assert_eq!(unb64(&login["certificate"]), s.cert);
     let sig = unb64(&login["signature"]);
     let expected = tbs("login", ORIGIN, CHALLENGE, "");
-    assert!(openssl_verify(s.token.dir.path(), &s.cert, &expected, &sig), "login signature verifies");
+    assert!(
+        openssl_verify(s.token.dir.path(), &s.cert, &expected, &sig),
+        "login signature verifies"
+    );
     // The same signature is worthless for another origin or purpose.
-    assert!(!openssl_verify(s.token.dir.path(), &s.cert, &tbs("login", "https://evil.example", CHALLENGE, ""), &sig));
-    assert!(!openssl_verify(s.token.dir.path(), &s.cert, &tbs("apply", ORIGIN, CHALLENGE, ""), &sig));
+    assert!(!openssl_verify(
+        s.token.dir.path(),
+        &s.cert,
+        &tbs("login", "https://evil.example", CHALLENGE, ""),
+        &sig
+    ));
+    assert!(!openssl_verify(
+        s.token.dir.path(),
+        &s.cert,
+        &tbs("apply", ORIGIN, CHALLENGE, ""),
+        &sig
+    ));
 
     let payload = sha256_hex(b"{\"months\":12}");
     let apply = host.ok("sign", sign_args(&s, "apply", Some(&payload), Some(PIN)));
     let sig = unb64(&apply["signature"]);
-    assert!(openssl_verify(s.token.dir.path(), &s.cert, &tbs("apply", ORIGIN, CHALLENGE, &payload), &sig));
+    assert!(openssl_verify(
+        s.token.dir.path(),
+        &s.cert,
+        &tbs("apply", ORIGIN, CHALLENGE, &payload),
+        &sig
+    ));
 }
 
 #[test]
@@ -147,17 +187,29 @@ fn wrong_pin_then_right_pin() {
 fn pin_is_required_then_kept_for_the_connection_and_always_checked() {
     let s = setup("EC:prime256v1");
     let mut host = s.token.host();
-    assert_eq!(host.err("sign", sign_args(&s, "login", None, None)), "PIN_REQUIRED");
+    assert_eq!(
+        host.err("sign", sign_args(&s, "login", None, None)),
+        "PIN_REQUIRED"
+    );
     host.ok("sign", sign_args(&s, "login", None, Some(PIN)));
     // A follow-up on the same connection needs no PIN.
     host.ok("sign", sign_args(&s, "login", None, None));
     // A given PIN is checked even though the token is logged in.
-    assert_eq!(host.err("sign", sign_args(&s, "login", None, Some("999999"))), "PIN_INCORRECT");
+    assert_eq!(
+        host.err("sign", sign_args(&s, "login", None, Some("999999"))),
+        "PIN_INCORRECT"
+    );
     // And a failed check ends the kept login.
-    assert_eq!(host.err("sign", sign_args(&s, "login", None, None)), "PIN_REQUIRED");
+    assert_eq!(
+        host.err("sign", sign_args(&s, "login", None, None)),
+        "PIN_REQUIRED"
+    );
     // A new process starts with no login.
     let mut other = s.token.host();
-    assert_eq!(other.err("sign", sign_args(&s, "login", None, None)), "PIN_REQUIRED");
+    assert_eq!(
+        other.err("sign", sign_args(&s, "login", None, None)),
+        "PIN_REQUIRED"
+    );
 }
 
 #[test]
@@ -171,10 +223,19 @@ fn unknown_token_certificate_and_key_are_named_errors() {
     args["cert_sha256"] = json!("00".repeat(32));
     assert_eq!(host.err("sign", args), "CERT_NOT_FOUND");
     assert_eq!(
-        host.err("discard_key", json!({"token": s.serial, "key_id": "abcd", "pin": PIN})),
+        host.err(
+            "discard_key",
+            json!({"token": s.serial, "key_id": "abcd", "pin": PIN})
+        ),
         "KEY_NOT_FOUND"
     );
-    assert_eq!(host.err("discard_key", json!({"token": s.serial, "key_id": "01", "pin": PIN})), "KEY_IN_USE");
+    assert_eq!(
+        host.err(
+            "discard_key",
+            json!({"token": s.serial, "key_id": "01", "pin": PIN})
+        ),
+        "KEY_IN_USE"
+    );
 }
 
 /// Runs generate_csr and checks the CSR and the binding with openssl.
@@ -192,19 +253,48 @@ fn generate(s: &Setup, host: &mut Host, algorithm: &str) -> (String, Vec<u8>) {
     std::fs::write(&csr_file, &csr).unwrap();
     // openssl checks the CSR's self-signature ...
     let out = run(Command::new("openssl")
-        .args(["req", "-inform", "DER", "-verify", "-noout", "-subject", "-nameopt", "RFC2253,-esc_msb", "-in"])
+        .args([
+            "req",
+            "-inform",
+            "DER",
+            "-verify",
+            "-noout",
+            "-subject",
+            "-nameopt",
+            "RFC2253,-esc_msb",
+            "-in",
+        ])
         .arg(&csr_file));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("CN=张三,O=测试医药有限公司,C=CN"), "{text}");
     // ... and the subject is the old certificate's, byte for byte.
-    let old_subject = run(Command::new("openssl").args(["x509", "-inform", "DER", "-noout", "-subject", "-nameopt", "RFC2253,-esc_msb", "-in"]).arg(s.token.path("cert-01.der")));
-    assert!(String::from_utf8_lossy(&old_subject.stdout).contains("CN=张三,O=测试医药有限公司,C=CN"));
+    let old_subject = run(Command::new("openssl")
+        .args([
+            "x509",
+            "-inform",
+            "DER",
+            "-noout",
+            "-subject",
+            "-nameopt",
+            "RFC2253,-esc_msb",
+            "-in",
+        ])
+        .arg(s.token.path("cert-01.der")));
+    assert!(
+        String::from_utf8_lossy(&old_subject.stdout).contains("CN=张三,O=测试医药有限公司,C=CN")
+    );
     let subject_der = subject_der_of_cert(&s.cert);
-    assert!(csr.windows(subject_der.len()).any(|w| w == subject_der), "subject bytes copied");
+    assert!(
+        csr.windows(subject_der.len()).any(|w| w == subject_der),
+        "subject bytes copied"
+    );
     // The binding signature by the OLD key covers the CSR's digest.
     let binding = unb64(&result["binding_signature"]);
     let expected = tbs("rekey", ORIGIN, CHALLENGE, &sha256_hex(&csr));
-    assert!(openssl_verify(s.token.dir.path(), &s.cert, &expected, &binding), "binding verifies with the old key");
+    assert!(
+        openssl_verify(s.token.dir.path(), &s.cert, &expected, &binding),
+        "binding verifies with the old key"
+    );
     (key_id, csr)
 }
 
@@ -219,7 +309,7 @@ fn check_rekey_and_install(old_type: &str, new_alg: &str) {
     let s = setup(old_type);
     let mut host = s.token.host();
     let (key_id, csr) = generate(&s, &mut host, new_alg);
-    // The new private key is sensitive and not extractable (pkcs11-tool reads it).
+    // Until installed, the new pair is marked pending.
     let objects = s.token.list_objects();
     assert!(objects.contains("certrenew pending"), "{objects}");
 
@@ -233,13 +323,27 @@ fn check_rekey_and_install(old_type: &str, new_alg: &str) {
     assert_eq!(result["certificate"]["label"], json!("张三"));
     assert_eq!(unb64(&result["certificate"]["der"]), new_cert);
     let confirmation = unb64(&result["confirmation_signature"]);
-    assert!(openssl_verify(s.token.dir.path(), &new_cert, &tbs("installed", ORIGIN, CHALLENGE, ""), &confirmation));
+    assert!(openssl_verify(
+        s.token.dir.path(),
+        &new_cert,
+        &tbs("installed", ORIGIN, CHALLENGE, ""),
+        &confirmation
+    ));
 
     // pkcs11-tool: the new certificate under the new id, nothing left of the old pair.
     let objects = s.token.list_objects();
-    assert!(objects.contains(&format!("ID:         {key_id}")), "{objects}");
-    assert!(!objects.contains("ID:         01\n"), "old objects retired: {objects}");
-    assert!(!objects.contains("certrenew pending"), "keys relabelled: {objects}");
+    assert!(
+        objects.contains(&format!("ID:         {key_id}")),
+        "{objects}"
+    );
+    assert!(
+        !objects.contains("ID:         01\n"),
+        "old objects retired: {objects}"
+    );
+    assert!(
+        !objects.contains("certrenew pending"),
+        "keys relabelled: {objects}"
+    );
     let certs = s.token.pkcs11_tool(&["--list-objects", "--type", "cert"]);
     assert_eq!(certs.matches("Certificate Object").count(), 1, "{certs}");
     // The host lists exactly the new certificate.
@@ -247,9 +351,20 @@ fn check_rekey_and_install(old_type: &str, new_alg: &str) {
     let listed = list["tokens"][0]["certificates"].as_array().unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0]["sha256"], json!(sha256_hex(&new_cert)));
-    // The private key attributes are as promised.
-    let privs = s.token.pkcs11_tool(&["--login", "--pin", PIN, "--list-objects", "--type", "privkey"]);
-    assert!(privs.contains("sensitive") && privs.contains("never extractable") || privs.contains("Usage:      sign"), "{privs}");
+    // The new private key was made on the token, is sensitive, never extractable, signs only.
+    let privs = s.token.pkcs11_tool(&[
+        "--login",
+        "--pin",
+        PIN,
+        "--list-objects",
+        "--type",
+        "privkey",
+    ]);
+    assert!(privs.contains("Usage:      sign\n"), "sign only: {privs}");
+    assert!(
+        privs.contains("sensitive, always sensitive, never extractable, local"),
+        "{privs}"
+    );
 }
 
 #[test]
@@ -297,5 +412,8 @@ fn discard_key_removes_an_abandoned_pair() {
     assert_eq!(result["deleted"], json!(2));
     let objects = s.token.list_objects();
     assert!(!objects.contains(&key_id), "{objects}");
-    assert!(objects.contains("ID:         01"), "the certificate's own key stays: {objects}");
+    assert!(
+        objects.contains("ID:         01"),
+        "the certificate's own key stays: {objects}"
+    );
 }

@@ -25,7 +25,9 @@ pub fn caller() -> String {
 }
 
 pub fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
     assert!(
         out.status.success(),
         "{cmd:?} failed: {}\n{}",
@@ -56,10 +58,23 @@ impl TestToken {
             ),
         )
         .unwrap();
-        let token = Self { dir, conf, label: "certrenew test".into() };
+        let token = Self {
+            dir,
+            conf,
+            label: "certrenew test".into(),
+        };
         run(Command::new("softhsm2-util")
             .env("SOFTHSM2_CONF", &token.conf)
-            .args(["--init-token", "--free", "--label", &token.label, "--pin", PIN, "--so-pin", SO_PIN]));
+            .args([
+                "--init-token",
+                "--free",
+                "--label",
+                &token.label,
+                "--pin",
+                PIN,
+                "--so-pin",
+                SO_PIN,
+            ]));
         token
     }
 
@@ -82,30 +97,68 @@ impl TestToken {
 
     /// The token's serial, as the host reports it.
     pub fn serial(&self) -> String {
-        let out = run(Command::new("softhsm2-util").env("SOFTHSM2_CONF", &self.conf).arg("--show-slots"));
+        let out = run(Command::new("softhsm2-util")
+            .env("SOFTHSM2_CONF", &self.conf)
+            .arg("--show-slots"));
         let text = String::from_utf8_lossy(&out.stdout);
         text.lines()
-            .find_map(|l| l.trim().strip_prefix("Serial number:").map(|s| s.trim().to_owned()))
+            .find_map(|l| {
+                l.trim()
+                    .strip_prefix("Serial number:")
+                    .map(|s| s.trim().to_owned())
+            })
             .filter(|s| !s.is_empty())
             .expect("softhsm2-util shows the token's serial")
     }
 
     /// A key pair made on the token by pkcs11-tool, with a certificate for it from `ca`.
     /// `key_type` is `EC:prime256v1` or `rsa:2048`. Returns the certificate's DER.
-    pub fn add_certificate(&self, ca: &TestCa, id: &str, label: &str, subject: &str, key_type: &str, days: i64) -> Vec<u8> {
+    pub fn add_certificate(
+        &self,
+        ca: &TestCa,
+        id: &str,
+        label: &str,
+        subject: &str,
+        key_type: &str,
+        days: i64,
+    ) -> Vec<u8> {
         self.pkcs11_tool(&[
-            "--login", "--pin", PIN, "--keypairgen", "--key-type", key_type, "--id", id, "--label", label,
+            "--login",
+            "--pin",
+            PIN,
+            "--keypairgen",
+            "--key-type",
+            key_type,
+            "--id",
+            id,
+            "--label",
+            label,
         ]);
         let pub_der = self.path(&format!("pub-{id}.der"));
         self.pkcs11_tool(&[
-            "--read-object", "--type", "pubkey", "--id", id, "--output-file", pub_der.to_str().unwrap(),
+            "--read-object",
+            "--type",
+            "pubkey",
+            "--id",
+            id,
+            "--output-file",
+            pub_der.to_str().unwrap(),
         ]);
         let der = ca.issue_for_public_key(&pub_der, subject, days, &format!("{id}"));
         let cert_file = self.path(&format!("cert-{id}.der"));
         std::fs::write(&cert_file, &der).unwrap();
         self.pkcs11_tool(&[
-            "--login", "--pin", PIN, "--write-object", cert_file.to_str().unwrap(), "--type", "cert", "--id", id,
-            "--label", label,
+            "--login",
+            "--pin",
+            PIN,
+            "--write-object",
+            cert_file.to_str().unwrap(),
+            "--type",
+            "cert",
+            "--id",
+            id,
+            "--label",
+            label,
         ]);
         der
     }
@@ -151,25 +204,70 @@ impl TestCa {
         let cert = dir.path().join("ca.pem");
         let config = dir.path().join("openssl.cnf");
         std::fs::write(&config, OPENSSL_CNF).unwrap();
-        run(Command::new("openssl").args(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out"]).arg(&key));
         run(Command::new("openssl")
-            .args(["req", "-new", "-x509", "-utf8", "-days", "3650", "-extensions", "ca_ext", "-subj", "/C=CN/O=certrenew/CN=certrenew Test CA", "-config"])
+            .args([
+                "genpkey",
+                "-algorithm",
+                "EC",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-out",
+            ])
+            .arg(&key));
+        run(Command::new("openssl")
+            .args([
+                "req",
+                "-new",
+                "-x509",
+                "-utf8",
+                "-days",
+                "3650",
+                "-extensions",
+                "ca_ext",
+                "-subj",
+                "/C=CN/O=certrenew/CN=certrenew Test CA",
+                "-config",
+            ])
             .arg(&config)
             .arg("-key")
             .arg(&key)
             .arg("-out")
             .arg(&cert));
-        Self { dir, key, cert, config }
+        Self {
+            dir,
+            key,
+            cert,
+            config,
+        }
     }
 
     /// A certificate for the DER SubjectPublicKeyInfo in `pub_der`, signed by this CA.
-    pub fn issue_for_public_key(&self, pub_der: &Path, subject: &str, days: i64, tag: &str) -> Vec<u8> {
+    pub fn issue_for_public_key(
+        &self,
+        pub_der: &Path,
+        subject: &str,
+        days: i64,
+        tag: &str,
+    ) -> Vec<u8> {
         let d = self.dir.path();
         let pub_pem = d.join(format!("pub-{tag}.pem"));
-        run(Command::new("openssl").args(["pkey", "-pubin", "-inform", "DER", "-in"]).arg(pub_der).arg("-out").arg(&pub_pem));
+        run(Command::new("openssl")
+            .args(["pkey", "-pubin", "-inform", "DER", "-in"])
+            .arg(pub_der)
+            .arg("-out")
+            .arg(&pub_pem));
         // openssl 3.0 needs a request to take a UTF-8 subject; its key is replaced.
         let throwaway = d.join(format!("throwaway-{tag}.key"));
-        run(Command::new("openssl").args(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out"]).arg(&throwaway));
+        run(Command::new("openssl")
+            .args([
+                "genpkey",
+                "-algorithm",
+                "EC",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-out",
+            ])
+            .arg(&throwaway));
         let csr = d.join(format!("req-{tag}.csr"));
         run(Command::new("openssl")
             .args(["req", "-new", "-utf8", "-subj", subject, "-config"])
@@ -180,7 +278,18 @@ impl TestCa {
             .arg(&csr));
         let out = d.join(format!("cert-{tag}.der"));
         run(Command::new("openssl")
-            .args(["x509", "-req", "-sha256", "-days", &days.to_string(), "-extensions", "ee_ext", "-outform", "DER", "-set_serial"])
+            .args([
+                "x509",
+                "-req",
+                "-sha256",
+                "-days",
+                &days.to_string(),
+                "-extensions",
+                "ee_ext",
+                "-outform",
+                "DER",
+                "-set_serial",
+            ])
             .arg(format!("0x{}", hex_of(&rand16())))
             .arg("-in")
             .arg(&csr)
@@ -204,7 +313,20 @@ impl TestCa {
         std::fs::write(&csr, csr_der).unwrap();
         let out = d.join(format!("issued-{tag}.der"));
         run(Command::new("openssl")
-            .args(["x509", "-req", "-sha256", "-inform", "DER", "-days", &days.to_string(), "-extensions", "ee_ext", "-outform", "DER", "-set_serial"])
+            .args([
+                "x509",
+                "-req",
+                "-sha256",
+                "-inform",
+                "DER",
+                "-days",
+                &days.to_string(),
+                "-extensions",
+                "ee_ext",
+                "-outform",
+                "DER",
+                "-set_serial",
+            ])
             .arg(format!("0x{}", hex_of(&rand16())))
             .arg("-in")
             .arg(&csr)
@@ -240,7 +362,9 @@ pub fn b64(bytes: &[u8]) -> String {
 }
 
 pub fn unb64(value: &Value) -> Vec<u8> {
-    STANDARD.decode(value.as_str().expect("a base64 string")).expect("valid base64")
+    STANDARD
+        .decode(value.as_str().expect("a base64 string"))
+        .expect("valid base64")
 }
 
 /// The host process, spoken to in Chrome's framing.
@@ -272,7 +396,12 @@ impl Host {
         let mut child = cmd.spawn().expect("the host starts");
         let stdin = child.stdin.take();
         let stdout = child.stdout.take().expect("stdout");
-        Host { child, stdin, stdout, next: 0 }
+        Host {
+            child,
+            stdin,
+            stdout,
+            next: 0,
+        }
     }
 
     pub fn send_raw(&mut self, bytes: &[u8]) {
@@ -293,7 +422,10 @@ impl Host {
         let mut len = [0u8; 4];
         self.stdout.read_exact(&mut len).ok()?;
         let len = u32::from_ne_bytes(len) as usize;
-        assert!(len <= 1024 * 1024, "answer of {len} bytes is over Chrome's limit");
+        assert!(
+            len <= 1024 * 1024,
+            "answer of {len} bytes is over Chrome's limit"
+        );
         let mut body = vec![0u8; len];
         self.stdout.read_exact(&mut body).ok()?;
         Some(serde_json::from_slice(&body).expect("the answer is JSON"))
@@ -309,7 +441,11 @@ impl Host {
         self.next += 1;
         let id = format!("r{}", self.next);
         let answer = self.request(&json!({"v":1,"id":id,"origin":ORIGIN,"cmd":cmd,"args":args}));
-        assert_eq!(answer["id"], json!(id), "answers come back in order with their id");
+        assert_eq!(
+            answer["id"],
+            json!(id),
+            "answers come back in order with their id"
+        );
         answer
     }
 
@@ -357,7 +493,11 @@ pub fn openssl_verify(dir: &Path, cert_der: &[u8], data: &[u8], signature: &[u8]
     std::fs::write(&cert, cert_der).unwrap();
     std::fs::write(&data_file, data).unwrap();
     std::fs::write(&sig, signature).unwrap();
-    run(Command::new("openssl").args(["x509", "-inform", "DER", "-noout", "-pubkey", "-in"]).arg(&cert).arg("-out").arg(&pubkey));
+    run(Command::new("openssl")
+        .args(["x509", "-inform", "DER", "-noout", "-pubkey", "-in"])
+        .arg(&cert)
+        .arg("-out")
+        .arg(&pubkey));
     Command::new("openssl")
         .args(["dgst", "-sha256", "-verify"])
         .arg(&pubkey)
