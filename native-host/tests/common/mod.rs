@@ -144,7 +144,7 @@ impl TestToken {
             "--output-file",
             pub_der.to_str().unwrap(),
         ]);
-        let der = ca.issue_for_public_key(&pub_der, subject, days, &format!("{id}"));
+        let der = ca.issue_for_public_key(&pub_der, subject, days, id);
         let cert_file = self.path(&format!("cert-{id}.der"));
         std::fs::write(&cert_file, &der).unwrap();
         self.pkcs11_tool(&[
