@@ -74,7 +74,7 @@ fn truncated_frame_gets_an_error_and_nonzero_exit() {
     let mut frame = 100u32.to_ne_bytes().to_vec();
     frame.extend_from_slice(b"{\"v\":1");
     host.send_raw(&frame);
-    drop(host.wait());
+    assert_ne!(host.wait().code(), Some(0));
     let answer = host
         .read_answer()
         .expect("an answer to the truncated frame");
