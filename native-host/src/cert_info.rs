@@ -42,12 +42,22 @@ pub fn summarize(
         label,
         subject: rfc4514(cert.subject()),
         issuer: rfc4514(cert.issuer()),
-        serial: protocol::ids::to_hex(cert.raw_serial()),
+        serial: serial_hex(cert.raw_serial()),
         not_before: rfc3339(validity.not_before.timestamp()),
         not_after: rfc3339(validity.not_after.timestamp()),
         usage: usage(&cert),
         has_private_key,
     })
+}
+
+/// The serial's value in hex, without the sign byte DER adds to a positive integer
+/// whose high bit is set (as openssl and pkcs11-tool print it).
+fn serial_hex(raw: &[u8]) -> String {
+    let first = raw
+        .iter()
+        .position(|&b| b != 0)
+        .unwrap_or(raw.len().saturating_sub(1));
+    protocol::ids::to_hex(&raw[first..])
 }
 
 fn rfc3339(unix: i64) -> String {
@@ -163,7 +173,14 @@ fn escape(value: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::escape;
+    use super::{escape, serial_hex};
+
+    #[test]
+    fn serial_without_sign_byte() {
+        assert_eq!(serial_hex(&[0x00, 0xcf, 0x5a]), "cf5a");
+        assert_eq!(serial_hex(&[0x01, 0x00]), "0100");
+        assert_eq!(serial_hex(&[0x00]), "00");
+    }
 
     #[test]
     fn escaping() {
