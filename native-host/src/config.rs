@@ -6,10 +6,12 @@
 //!    time, else the development extension committed under `extension/`) and the usual
 //!    module paths of this OS that exist;
 //! 2. one TOML file: `$CERTRENEW_HOST_CONFIG`, else the first that exists of the user's
-//!    (`$XDG_CONFIG_HOME/certrenew/host.toml`, `%APPDATA%\certrenew\host.toml`,
-//!    `~/Library/Application Support/certrenew/host.toml`) and the system's
-//!    (`/etc/certrenew/host.toml`); its `modules` replace the default modules and its
-//!    `allowed_extensions` replace the default id;
+//!    and then the system's: on Linux `$XDG_CONFIG_HOME/certrenew/host.toml` (or
+//!    `~/.config/…`) and `/etc/certrenew/host.toml`; on Windows
+//!    `%APPDATA%\certrenew\host.toml` and `%ProgramData%\certrenew\host.toml`; on macOS
+//!    `~/Library/Application Support/certrenew/host.toml` and
+//!    `/Library/Application Support/certrenew/host.toml`. Its `modules` replace the
+//!    default modules and its `allowed_extensions` replace the default id;
 //! 3. `CERTRENEW_PKCS11_MODULES`: a path list (`:`-separated, `;` on Windows) added
 //!    in front of the modules.
 
@@ -175,9 +177,15 @@ fn candidate_files() -> Vec<PathBuf> {
             "/Library/Application Support/certrenew/host.toml",
         ));
     } else {
+        // The XDG spec: a relative or empty XDG_CONFIG_HOME is ignored.
         let base = std::env::var_os("XDG_CONFIG_HOME")
             .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")));
+            .filter(|p| p.is_absolute())
+            .or_else(|| {
+                std::env::var_os("HOME")
+                    .filter(|h| !h.is_empty())
+                    .map(|h| PathBuf::from(h).join(".config"))
+            });
         if let Some(base) = base {
             out.push(base.join("certrenew").join("host.toml"));
         }

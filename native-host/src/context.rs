@@ -53,6 +53,14 @@ impl Context {
     /// A read-only session on `token`: the logged-in one when there is one (private
     /// key objects are visible in it), else a new public one.
     pub fn read_session(&mut self, token: &Token) -> Result<ReadSession<'_>, HostError> {
+        // A kept session that died with a pulled-out token is dropped, not reused.
+        if self
+            .logins
+            .get(&token.serial)
+            .is_some_and(|s| s.get_session_info().is_err())
+        {
+            self.logins.remove(&token.serial);
+        }
         if let Some(session) = self.logins.get(&token.serial) {
             return Ok(ReadSession::Shared(session));
         }

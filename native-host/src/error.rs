@@ -26,8 +26,10 @@ pub enum HostError {
     /// No key with this id.
     #[error("no key with id {0} is on the token")]
     KeyNotFound(String),
-    /// The key is used by a certificate.
-    #[error("the key {0} belongs to a certificate on the token and is kept")]
+    /// The key is used by a certificate, or was not made by certrenew.
+    #[error(
+        "the key {0} is in use (by a certificate, or it was not made by certrenew) and is kept"
+    )]
     KeyInUse(String),
     /// Wrong PIN.
     #[error("the PIN is incorrect")]

@@ -2,8 +2,8 @@
 //!
 //! With `CERTRENEW_FAULT_AFTER=<step>` in its environment the host exits at once,
 //! answering nothing, right after that step, as if the browser had been closed or
-//! the machine had lost power there. Only tests set it; the host behaves the same
-//! with it unset or naming no step.
+//! the machine had lost power there. Only tests set it, and only debug builds (which
+//! the tests run) look at it: a release build, the one users get, ignores it.
 
 use std::sync::OnceLock;
 
@@ -28,7 +28,7 @@ fn configured() -> Option<&'static str> {
 
 /// Marks the end of `step`; exits the process if a fault is injected there.
 pub fn after(step: &str) {
-    if configured() == Some(step) {
+    if cfg!(debug_assertions) && configured() == Some(step) {
         std::process::exit(FAULT_EXIT_CODE);
     }
 }

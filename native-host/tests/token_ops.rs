@@ -417,3 +417,46 @@ fn discard_key_removes_an_abandoned_pair() {
         "the certificate's own key stays: {objects}"
     );
 }
+
+#[test]
+fn discard_key_keeps_keys_certrenew_did_not_make() {
+    let s = setup("EC:prime256v1");
+    // A key pair of the user's with no certificate (say, made by another tool).
+    s.token.pkcs11_tool(&[
+        "--login",
+        "--pin",
+        PIN,
+        "--keypairgen",
+        "--key-type",
+        "EC:prime256v1",
+        "--id",
+        "77",
+        "--label",
+        "mine",
+    ]);
+    let mut host = s.token.host();
+    assert_eq!(
+        host.err(
+            "discard_key",
+            json!({"token": s.serial, "key_id": "77", "pin": PIN})
+        ),
+        "KEY_IN_USE"
+    );
+    assert!(s.token.list_objects().contains("ID:         77"));
+}
+
+#[test]
+fn a_retire_hash_that_was_never_on_the_token_is_not_reported_retired() {
+    let s = setup("EC:prime256v1");
+    let mut host = s.token.host();
+    let (key_id, csr) = generate(&s, &mut host, "ec-p256");
+    let new_cert = s.ca.issue_for_csr(&csr, 365, "x");
+    let result = host.ok(
+        "install_certificate",
+        json!({"token": s.serial, "key_id": key_id, "certificate": b64(&new_cert), "retire": "ab".repeat(32), "challenge": CHALLENGE}),
+    );
+    assert_eq!(result["retired"], json!(false));
+    // Both certificates are on the token: nothing was retired.
+    let certs = s.token.pkcs11_tool(&["--list-objects", "--type", "cert"]);
+    assert_eq!(certs.matches("Certificate Object").count(), 2, "{certs}");
+}

@@ -15,7 +15,7 @@ use serde_json::{Map, Value, json};
 use crate::PROTOCOL_VERSION;
 use crate::error_code::ErrorCode;
 use crate::ids::{
-    CertSha256, Challenge, KeyId, PayloadSha256, Pin, RequestId, TokenSerial, WebOrigin,
+    CertSha256, Challenge, IdError, KeyId, PayloadSha256, Pin, RequestId, TokenSerial, WebOrigin,
 };
 use crate::tbs::Purpose;
 
@@ -101,7 +101,6 @@ impl From<SignPurpose> for Purpose {
 
 /// `sign`: a TBS signature by a certificate's key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct SignArgs {
     /// The token's serial.
     pub token: TokenSerial,
@@ -118,7 +117,6 @@ pub struct SignArgs {
 
 /// `generate_csr`: a new key pair on the token, its CSR and the old key's binding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct GenerateCsrArgs {
     /// The token's serial.
     pub token: TokenSerial,
@@ -132,7 +130,6 @@ pub struct GenerateCsrArgs {
 
 /// `install_certificate`: write the new certificate, then retire the old one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct InstallCertificateArgs {
     /// The token's serial.
     pub token: TokenSerial,
@@ -149,7 +146,6 @@ pub struct InstallCertificateArgs {
 
 /// `discard_key`: delete a key pair that no certificate uses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct DiscardKeyArgs {
     /// The token's serial.
     pub token: TokenSerial,
@@ -263,30 +259,17 @@ pub fn parse_request(bytes: &[u8]) -> Result<Request, Rejection> {
             "the message is not a JSON object",
         ));
     };
-    let id = match map.get("id") {
-        Some(Value::String(id)) => RequestId::parse(id)
-            .map_err(|e| Rejection::new(None, ErrorCode::BadRequest, e.to_string()))?,
-        Some(_) => {
-            return Err(Rejection::new(
-                None,
-                ErrorCode::BadRequest,
-                "\"id\" must be a string",
-            ));
-        }
-        None => {
-            return Err(Rejection::new(
-                None,
-                ErrorCode::BadRequest,
-                "\"id\" is missing",
-            ));
-        }
+    // The version is checked first, so that a future major version is told so even
+    // if its envelope differs; the id is echoed whenever it can be read.
+    let readable_id = match map.get("id") {
+        Some(Value::String(id)) => RequestId::parse(id).ok(),
+        _ => None,
     };
-    let id_ref = Some(&id);
     match map.get("v") {
         Some(v) if v.as_u64() == Some(u64::from(PROTOCOL_VERSION)) => {}
         Some(v) if v.is_u64() => {
             let mut rejection = Rejection::new(
-                id_ref,
+                readable_id.as_ref(),
                 ErrorCode::UnsupportedVersion,
                 format!(
                     "protocol version {v} is not supported; this host speaks version {PROTOCOL_VERSION}"
@@ -296,20 +279,41 @@ pub fn parse_request(bytes: &[u8]) -> Result<Request, Rejection> {
             return Err(rejection);
         }
         Some(_) => {
+            let message = "\"v\" must be a whole number";
             return Err(Rejection::new(
-                id_ref,
+                readable_id.as_ref(),
                 ErrorCode::BadRequest,
-                "\"v\" must be a whole number",
+                message,
             ));
         }
         None => {
+            let message = "\"v\" is missing";
             return Err(Rejection::new(
-                id_ref,
+                readable_id.as_ref(),
                 ErrorCode::BadRequest,
-                "\"v\" is missing",
+                message,
             ));
         }
     }
+    let id = match (readable_id, map.get("id")) {
+        (Some(id), _) => id,
+        (None, Some(Value::String(_))) => {
+            let message = IdError::RequestId.to_string();
+            return Err(Rejection::new(None, ErrorCode::BadRequest, message));
+        }
+        (None, Some(_)) => {
+            let message = "\"id\" must be a string";
+            return Err(Rejection::new(None, ErrorCode::BadRequest, message));
+        }
+        (None, None) => {
+            return Err(Rejection::new(
+                None,
+                ErrorCode::BadRequest,
+                "\"id\" is missing",
+            ));
+        }
+    };
+    let id_ref = Some(&id);
     let origin = match map.get("origin") {
         Some(Value::String(origin)) => WebOrigin::parse(origin)
             .map_err(|e| Rejection::new(id_ref, ErrorCode::OriginRefused, e.to_string()))?,
@@ -412,29 +416,11 @@ fn parse_command(
         serde_json::from_value(Value::Object(args))
             .map_err(|e| Rejection::new(id, ErrorCode::BadRequest, format!("{cmd}: {e}")))
     }
-    fn no_args(
-        cmd: &str,
-        args: &Map<String, Value>,
-        id: Option<&RequestId>,
-    ) -> Result<(), Rejection> {
-        match args.keys().next() {
-            None => Ok(()),
-            Some(key) => Err(Rejection::new(
-                id,
-                ErrorCode::BadRequest,
-                format!("{cmd}: unknown field `{key}`"),
-            )),
-        }
-    }
     Ok(match cmd {
-        "hello" => {
-            no_args(cmd, &args, id)?;
-            Command::Hello
-        }
-        "list_certificates" => {
-            no_args(cmd, &args, id)?;
-            Command::ListCertificates
-        }
+        // Unknown arguments are ignored, as unknown fields are everywhere: a newer
+        // extension may send an optional argument an older host does not know.
+        "hello" => Command::Hello,
+        "list_certificates" => Command::ListCertificates,
         "sign" => Command::Sign(typed(cmd, args, id)?),
         "generate_csr" => Command::GenerateCsr(typed(cmd, args, id)?),
         "install_certificate" => Command::InstallCertificate(typed(cmd, args, id)?),
@@ -764,6 +750,26 @@ mod tests {
             assert_eq!(r.code, *code, "{json}");
             assert_eq!(r.id.is_some(), *has_id, "{json}");
         }
+    }
+
+    #[test]
+    fn unknown_fields_and_arguments_are_ignored() {
+        let json = r#"{"v":1,"id":"a","origin":"https://a.cn","cmd":"discard_key","future":true,"args":{"token":"T","key_id":"0a","flag":1}}"#;
+        assert!(matches!(
+            parse_request(json.as_bytes()).unwrap().command,
+            Command::DiscardKey(_)
+        ));
+        let hello =
+            br#"{"v":1,"id":"a","origin":"https://a.cn","cmd":"hello","args":{"verbose":true}}"#;
+        assert_eq!(parse_request(hello).unwrap().command, Command::Hello);
+    }
+
+    #[test]
+    fn a_future_version_is_named_even_without_an_id() {
+        let r = reject(r#"{"v":2,"cmd":"hello"}"#);
+        assert_eq!(r.code, ErrorCode::UnsupportedVersion);
+        assert_eq!(r.id, None);
+        assert_eq!(r.details, json!({"supported": [1]}));
     }
 
     #[test]

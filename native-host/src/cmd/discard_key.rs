@@ -1,5 +1,6 @@
-//! `discard_key`: delete a key pair that no certificate uses, such as the key of a
-//! `generate_csr` whose renewal was abandoned.
+//! `discard_key`: delete a key pair that `generate_csr` made and no certificate uses,
+//! the key of an abandoned renewal. Any other key is the user's and is kept, even
+//! without a certificate (it may be an encryption key they still need).
 
 use cryptoki::object::ObjectClass;
 use protocol::host::{DiscardKeyArgs, DiscardKeyResult};
@@ -7,6 +8,7 @@ use protocol::ids::Pin;
 
 use crate::context::Context;
 use crate::error::HostError;
+use crate::keygen::PENDING_LABEL;
 use crate::objects;
 
 /// Answers `discard_key`.
@@ -25,6 +27,11 @@ pub fn run(
     handles.extend(objects::by_id(session, ObjectClass::PUBLIC_KEY, &id)?);
     if handles.is_empty() {
         return Err(HostError::KeyNotFound(args.key_id.to_string()));
+    }
+    for &handle in &handles {
+        if objects::label(session, handle)?.trim() != PENDING_LABEL {
+            return Err(HostError::KeyInUse(args.key_id.to_string()));
+        }
     }
     let mut deleted = 0;
     for handle in handles {

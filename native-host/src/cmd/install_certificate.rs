@@ -53,16 +53,22 @@ pub fn run(
     }
     let label = pick_label(old.as_ref(), &cert);
 
-    write_certificate(session, der, &cert, &id, &label)?;
+    let written_now = write_certificate(session, der, &cert, &id, &label)?;
     relabel_pending_keys(session, &id, &label)?;
     fault::after("label");
     if let Some(old) = &old {
         retire(session, old)?;
     }
+    // Retired: the old certificate was here and is gone, or this is a re-run (the new
+    // certificate was already written) and it is gone. A hash that was never on the
+    // token, on a first run, is not reported as retired.
     let retired = match &args.retire {
-        Some(sha) => !objects::certificates(session)?
-            .iter()
-            .any(|c| &c.sha256 == sha),
+        Some(sha) => {
+            let gone = !objects::certificates(session)?
+                .iter()
+                .any(|c| &c.sha256 == sha);
+            gone && (old.is_some() || !written_now)
+        }
         None => false,
     };
 
@@ -100,18 +106,19 @@ fn pick_label(old: Option<&CertObject>, cert: &X509Certificate<'_>) -> String {
         .unwrap_or_else(|| "certrenew".to_owned())
 }
 
-/// Writes the certificate unless it is already there, then reads it back.
+/// Writes the certificate unless it is already there, then reads it back. Returns
+/// whether it was written now.
 fn write_certificate(
     session: &Session,
     der: &[u8],
     cert: &X509Certificate<'_>,
     id: &[u8],
     label: &str,
-) -> Result<(), HostError> {
+) -> Result<bool, HostError> {
     let present = objects::by_id(session, ObjectClass::CERTIFICATE, id)?;
     for handle in present {
         if read_value(session, handle)? == der {
-            return Ok(());
+            return Ok(false);
         }
     }
     let template = [
@@ -135,7 +142,7 @@ fn write_certificate(
         ));
     }
     fault::after("verify");
-    Ok(())
+    Ok(true)
 }
 
 fn read_value(
