@@ -1,6 +1,7 @@
 //! The error codes every party of certrenew uses, with their stable wire strings.
 //!
-//! The host, the server and the app share this enum; the extension mirrors it in one
+//! The host, the server and the app share this enum (the first group is the native
+//! host's, then the page side's, then the server's); the extension mirrors it in one
 //! frozen map. A code's string never changes once released: clients branch on it.
 
 use serde::{Deserialize, Serialize};
@@ -60,11 +61,41 @@ pub enum ErrorCode {
     UserTimeout,
     /// Page side: another PIN operation of this tab is still under way.
     RequestPending,
+    /// Server: a value failed validation (details: `field`, `rule`).
+    ValidationFailed,
+    /// Server: no such thing (renewal, project, payment).
+    NotFound,
+    /// Server: no session, or it expired.
+    Unauthenticated,
+    /// Server: the session may not do this.
+    Forbidden,
+    /// Server: the state-changing call lacks the right CSRF token.
+    CsrfFailed,
+    /// Server: the challenge is unknown, used or expired.
+    ChallengeInvalid,
+    /// Server: the signature does not verify for this origin, purpose and challenge.
+    SignatureInvalid,
+    /// Server: the certificate was not issued by this CA.
+    UnknownIssuer,
+    /// Server: the certificate is revoked.
+    CertificateRevoked,
+    /// Server: the certificate is not in its renewal window.
+    NotEligible,
+    /// Server: the certificate already has an open renewal.
+    RenewalOpen,
+    /// Server: the renewal is not in a state that allows this.
+    IllegalTransition,
+    /// Server: a payment notice or request does not match the order.
+    PaymentMismatch,
+    /// Server: the payment gateway failed or did not answer.
+    PaymentGateway,
+    /// Server: too many requests; retry later.
+    RateLimited,
 }
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 25] = [
+    pub const ALL: [ErrorCode; 40] = [
         Self::BadRequest,
         Self::UnsupportedVersion,
         Self::UnknownCommand,
@@ -90,6 +121,21 @@ impl ErrorCode {
         Self::UserCancelled,
         Self::UserTimeout,
         Self::RequestPending,
+        Self::ValidationFailed,
+        Self::NotFound,
+        Self::Unauthenticated,
+        Self::Forbidden,
+        Self::CsrfFailed,
+        Self::ChallengeInvalid,
+        Self::SignatureInvalid,
+        Self::UnknownIssuer,
+        Self::CertificateRevoked,
+        Self::NotEligible,
+        Self::RenewalOpen,
+        Self::IllegalTransition,
+        Self::PaymentMismatch,
+        Self::PaymentGateway,
+        Self::RateLimited,
     ];
 
     /// The wire string, e.g. `"PIN_INCORRECT"`.
@@ -120,6 +166,21 @@ impl ErrorCode {
             Self::UserCancelled => "USER_CANCELLED",
             Self::UserTimeout => "USER_TIMEOUT",
             Self::RequestPending => "REQUEST_PENDING",
+            Self::ValidationFailed => "VALIDATION_FAILED",
+            Self::NotFound => "NOT_FOUND",
+            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::CsrfFailed => "CSRF_FAILED",
+            Self::ChallengeInvalid => "CHALLENGE_INVALID",
+            Self::SignatureInvalid => "SIGNATURE_INVALID",
+            Self::UnknownIssuer => "UNKNOWN_ISSUER",
+            Self::CertificateRevoked => "CERTIFICATE_REVOKED",
+            Self::NotEligible => "NOT_ELIGIBLE",
+            Self::RenewalOpen => "RENEWAL_OPEN",
+            Self::IllegalTransition => "ILLEGAL_TRANSITION",
+            Self::PaymentMismatch => "PAYMENT_MISMATCH",
+            Self::PaymentGateway => "PAYMENT_GATEWAY",
+            Self::RateLimited => "RATE_LIMITED",
         }
     }
 }

@@ -5,6 +5,7 @@
 //! app) as well as for the host and the server.
 //!
 //! # Layout
+//! - [`application`]: the renewal application and its field rules.
 //! - [`error_code`]: the one enum of stable error codes shared by every party.
 //! - [`host`]: the native-messaging request and response of PROTOCOL §1 and each
 //!   command's arguments and result.
@@ -20,6 +21,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod application;
 pub mod business_no;
 pub mod contact;
 pub mod credit_code;
