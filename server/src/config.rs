@@ -1,0 +1,273 @@
+//! The server's configuration: a TOML file (`CERTRENEW_CONFIG`) overlaid by the
+//! environment variables operators and tests rely on. With nothing set, the server
+//! runs for development: SQLite under `./data`, a development CA created on first
+//! start, the sandbox payment gateway, notifications written to the log.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use protocol::ids::WebOrigin;
+use serde::Deserialize;
+
+use crate::projects::Project;
+
+/// Why the configuration is unusable.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read the configuration file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid.
+    #[error("the configuration file {path} is not valid: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A value is not valid.
+    #[error("{name} is not valid: {message}")]
+    Value {
+        /// The setting.
+        name: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Where the CA key lives.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum CaKeyConfig {
+    /// A PEM key file and certificate (default: `<data>/ca/ca.key`, `<data>/ca/ca.pem`).
+    Pem {
+        /// The key file.
+        key: Option<PathBuf>,
+        /// The certificate file.
+        cert: Option<PathBuf>,
+    },
+    /// A key on a PKCS#11 HSM.
+    Pkcs11 {
+        /// The module.
+        module: PathBuf,
+        /// The token's label.
+        token: String,
+        /// The key's label.
+        key_label: String,
+        /// The PIN; better given in `CERTRENEW_CA_PIN`.
+        pin: Option<String>,
+        /// The CA certificate file.
+        cert: Option<PathBuf>,
+    },
+}
+
+/// How to send e-mail.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    /// Server host.
+    pub host: String,
+    /// Server port.
+    pub port: u16,
+    /// `none`, `starttls` or `tls`.
+    #[serde(default = "default_tls")]
+    pub tls: String,
+    /// Sender address.
+    pub from: String,
+    /// Login name.
+    pub username: Option<String>,
+    /// Password; better given in `CERTRENEW_SMTP_PASSWORD`.
+    pub password: Option<String>,
+}
+
+fn default_tls() -> String {
+    "starttls".into()
+}
+
+/// How to send notifications. Unset channels are written to the log only.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifyConfig {
+    /// E-mail.
+    pub smtp: Option<SmtpConfig>,
+    /// An HTTP endpoint that sends SMS: POST `{"to","text"}`.
+    pub sms_webhook: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    public_origin: Option<String>,
+    database_url: Option<String>,
+    ca: Option<CaKeyConfig>,
+    sandbox: Option<bool>,
+    notify: Option<NotifyConfig>,
+    dist_dir: Option<PathBuf>,
+    projects: Option<Vec<Project>>,
+}
+
+/// The effective configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Where the SQLite file, the development CA and uploads live.
+    pub data_dir: PathBuf,
+    /// The origin signatures are bound to (what users see in the address bar).
+    pub public_origin: WebOrigin,
+    /// `sqlite:…` or `postgres:…`.
+    pub database_url: String,
+    /// The CA key.
+    pub ca: CaKeyConfig,
+    /// Whether the development payment gateway is served.
+    pub sandbox: bool,
+    /// Notification channels.
+    pub notify: NotifyConfig,
+    /// The built web app, served at `/`.
+    pub dist_dir: Option<PathBuf>,
+    /// The relying platforms served.
+    pub projects: Vec<Project>,
+}
+
+impl Config {
+    /// Reads `CERTRENEW_CONFIG` (if set) and the environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let file = match env("CERTRENEW_CONFIG") {
+            Some(path) => read_file(Path::new(&path))?,
+            None => FileConfig::default(),
+        };
+        Self::assemble(file, env)
+    }
+
+    fn assemble(file: FileConfig, env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let listen = match env("CERTRENEW_LISTEN") {
+            Some(v) => v.parse().map_err(|e| ConfigError::Value {
+                name: "CERTRENEW_LISTEN",
+                message: format!("{v:?}: {e}"),
+            })?,
+            None => file.listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+        };
+        let data_dir = env("CERTRENEW_DATA_DIR")
+            .map(PathBuf::from)
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("data"));
+        let origin = env("CERTRENEW_PUBLIC_ORIGIN")
+            .or(file.public_origin)
+            .unwrap_or_else(|| format!("http://{listen}"));
+        let public_origin = WebOrigin::parse(&origin).map_err(|e| ConfigError::Value {
+            name: "CERTRENEW_PUBLIC_ORIGIN",
+            message: e.to_string(),
+        })?;
+        let database_url = env("DATABASE_URL").or(file.database_url).unwrap_or_else(|| {
+            format!("sqlite://{}?mode=rwc", data_dir.join("certrenew.db").display())
+        });
+        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres:")
+            || database_url.starts_with("postgresql:"))
+        {
+            return Err(ConfigError::Value {
+                name: "DATABASE_URL",
+                message: "must start with sqlite: or postgres:".into(),
+            });
+        }
+        let mut ca = file.ca.unwrap_or(CaKeyConfig::Pem { key: None, cert: None });
+        if let (CaKeyConfig::Pkcs11 { pin, .. }, Some(env_pin)) = (&mut ca, env("CERTRENEW_CA_PIN")) {
+            *pin = Some(env_pin);
+        }
+        let mut notify = file.notify.unwrap_or_default();
+        if let (Some(smtp), Some(password)) = (&mut notify.smtp, env("CERTRENEW_SMTP_PASSWORD")) {
+            smtp.password = Some(password);
+        }
+        let sandbox = match env("CERTRENEW_SANDBOX") {
+            Some(v) => v == "1" || v == "true",
+            None => file.sandbox.unwrap_or(true),
+        };
+        let projects = file.projects.unwrap_or_else(crate::projects::samples);
+        crate::projects::check(&projects).map_err(|message| ConfigError::Value { name: "projects", message })?;
+        Ok(Self {
+            listen,
+            data_dir,
+            public_origin,
+            database_url,
+            ca,
+            sandbox,
+            notify,
+            dist_dir: env("CERTRENEW_DIST_DIR").map(PathBuf::from).or(file.dist_dir),
+            projects,
+        })
+    }
+
+    /// The CA's key and certificate files for the PEM kind, with defaults applied.
+    pub fn ca_pem_paths(&self) -> Option<(PathBuf, PathBuf)> {
+        match &self.ca {
+            CaKeyConfig::Pem { key, cert } => Some((
+                key.clone().unwrap_or_else(|| self.data_dir.join("ca").join("ca.key")),
+                cert.clone().unwrap_or_else(|| self.data_dir.join("ca").join("ca.pem")),
+            )),
+            CaKeyConfig::Pkcs11 { .. } => None,
+        }
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+    toml::from_str(&text)
+        .map_err(|e| ConfigError::Parse { path: path.to_owned(), message: e.to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: Vec<(String, String)> =
+            vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Config::assemble(FileConfig::default(), move |name| {
+            vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        })
+    }
+
+    #[test]
+    fn defaults_are_for_development() {
+        let c = with(&[]).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.public_origin.as_str(), "http://127.0.0.1:8080");
+        assert!(c.database_url.starts_with("sqlite://data/certrenew.db"));
+        assert!(c.sandbox);
+        assert_eq!(c.projects.len(), 4);
+    }
+
+    #[test]
+    fn environment_overrides() {
+        let c = with(&[
+            ("CERTRENEW_LISTEN", "127.0.0.1:9000"),
+            ("CERTRENEW_PUBLIC_ORIGIN", "https://ca.example.com"),
+            ("CERTRENEW_DATA_DIR", "/srv/certrenew"),
+            ("CERTRENEW_SANDBOX", "0"),
+        ])
+        .unwrap();
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.public_origin.as_str(), "https://ca.example.com");
+        assert!(c.database_url.contains("/srv/certrenew/certrenew.db"));
+        assert!(!c.sandbox);
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let err = with(&[("CERTRENEW_PUBLIC_ORIGIN", "http://ca.example.com")]).unwrap_err();
+        assert!(err.to_string().contains("CERTRENEW_PUBLIC_ORIGIN"), "{err}");
+        let err = with(&[("DATABASE_URL", "mysql://x")]).unwrap_err();
+        assert!(err.to_string().contains("DATABASE_URL"), "{err}");
+        let err = with(&[("CERTRENEW_LISTEN", "nowhere")]).unwrap_err();
+        assert!(err.to_string().contains("CERTRENEW_LISTEN"), "{err}");
+    }
+}

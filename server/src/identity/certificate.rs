@@ -1,0 +1,108 @@
+//! Whether a certificate presented by a user is one of ours, not revoked, and where it
+//! stands against a project's renewal window.
+
+use axum::http::StatusCode;
+use certinfo::CertFacts;
+use protocol::ErrorCode;
+use serde::Serialize;
+use sqlx::AnyPool;
+use time::{Duration, OffsetDateTime};
+
+use crate::clock;
+use crate::error::AppError;
+use crate::projects::Project;
+
+/// The largest certificate accepted.
+pub const MAX_CERT_BYTES: usize = 16 * 1024;
+
+/// Where a certificate stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EligibilityStatus {
+    /// In the window: renew now.
+    Eligible,
+    /// Before the window: come back when it opens.
+    TooEarly,
+    /// Past its notAfter: the expired-certificate path.
+    Expired,
+    /// Revoked by the CA.
+    Revoked,
+    /// Not issued by this CA.
+    UnknownIssuer,
+}
+
+/// The eligibility answer.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Eligibility {
+    /// The verdict.
+    pub status: EligibilityStatus,
+    /// When the renewal window opens, RFC 3339.
+    pub window_opens_at: String,
+    /// Whole days until notAfter (negative once expired).
+    pub days_left: i64,
+    /// The certificate's notAfter, RFC 3339.
+    pub not_after: String,
+}
+
+/// Parses a certificate from a client.
+pub fn parse(der: &[u8]) -> Result<CertFacts, AppError> {
+    if der.len() > MAX_CERT_BYTES {
+        return Err(AppError::validation("certificate", "certificate.too_large", "the certificate is larger than 16 KiB"));
+    }
+    certinfo::facts(der).map_err(|e| AppError::validation("certificate", "certificate.unreadable", e.to_string()))
+}
+
+/// Where `facts` stands for `project` at `now`: chain, revocation and window.
+pub async fn eligibility(
+    pool: &AnyPool,
+    issuers: &[Vec<u8>],
+    facts: &CertFacts,
+    der: &[u8],
+    project: &Project,
+    now: OffsetDateTime,
+) -> Result<Eligibility, AppError> {
+    let opens = facts.not_after - Duration::days(i64::from(project.renewal_window_days));
+    let days_left = (facts.not_after - now).whole_days();
+    let status = if certinfo::verify_issued_by(der, issuers).is_err() {
+        EligibilityStatus::UnknownIssuer
+    } else if is_revoked(pool, &facts.serial_hex).await? {
+        EligibilityStatus::Revoked
+    } else if now >= facts.not_after {
+        EligibilityStatus::Expired
+    } else if now < opens {
+        EligibilityStatus::TooEarly
+    } else {
+        EligibilityStatus::Eligible
+    };
+    Ok(Eligibility {
+        status,
+        window_opens_at: clock::rfc3339(clock::to_ms(opens)),
+        days_left,
+        not_after: clock::rfc3339(clock::to_ms(facts.not_after)),
+    })
+}
+
+/// Whether the serial is in the revocation table.
+pub async fn is_revoked(pool: &AnyPool, serial_hex: &str) -> Result<bool, sqlx::Error> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM revocations WHERE serial = $1")
+        .bind(serial_hex)
+        .fetch_optional(pool)
+        .await?;
+    Ok(found.is_some())
+}
+
+/// Requires a certificate of ours that is not revoked (for logging in: an expired
+/// certificate may still log in to see its renewals).
+pub async fn require_ours(pool: &AnyPool, issuers: &[Vec<u8>], facts: &CertFacts, der: &[u8]) -> Result<(), AppError> {
+    if certinfo::verify_issued_by(der, issuers).is_err() {
+        return Err(AppError::refused(
+            ErrorCode::UnknownIssuer,
+            StatusCode::FORBIDDEN,
+            "this certificate was not issued by this CA",
+        ));
+    }
+    if is_revoked(pool, &facts.serial_hex).await? {
+        return Err(AppError::refused(ErrorCode::CertificateRevoked, StatusCode::FORBIDDEN, "this certificate is revoked"));
+    }
+    Ok(())
+}

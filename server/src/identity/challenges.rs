@@ -1,0 +1,53 @@
+//! Challenges: 32 random bytes, standard base64, valid five minutes, usable once.
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use protocol::ErrorCode;
+use protocol::ids::Challenge;
+use sqlx::AnyPool;
+
+use crate::clock;
+use crate::db::Tx;
+use crate::error::AppError;
+use crate::random;
+
+/// How long a challenge may be used.
+pub const LIFETIME: Duration = Duration::from_secs(300);
+
+/// Creates a challenge; returns it with its expiry (unix ms).
+pub async fn issue(pool: &AnyPool) -> Result<(Challenge, i64), AppError> {
+    let value = STANDARD.encode(random::bytes(32));
+    let challenge = Challenge::parse(&value).map_err(|e| AppError::Internal(e.to_string()))?;
+    let now = clock::now_ms();
+    let expires_at = now + LIFETIME.as_millis() as i64;
+    // Expired challenges are swept as new ones are made; the index keeps it cheap.
+    sqlx::query("DELETE FROM challenges WHERE expires_at < $1").bind(now - 3_600_000).execute(pool).await?;
+    sqlx::query("INSERT INTO challenges (challenge, expires_at) VALUES ($1, $2)")
+        .bind(challenge.as_str())
+        .bind(expires_at)
+        .execute(pool)
+        .await?;
+    Ok((challenge, expires_at))
+}
+
+/// Uses up a challenge inside `tx`: it must exist, be unused and unexpired.
+pub async fn consume(tx: &mut Tx, challenge: &Challenge) -> Result<(), AppError> {
+    let now = clock::now_ms();
+    let done = sqlx::query("UPDATE challenges SET used_at = $1 WHERE challenge = $2 AND used_at IS NULL AND expires_at > $1")
+        .bind(now)
+        .bind(challenge.as_str())
+        .execute(&mut **tx)
+        .await?;
+    if done.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(AppError::refused(
+            ErrorCode::ChallengeInvalid,
+            StatusCode::UNAUTHORIZED,
+            "the challenge is unknown, already used or expired; ask for a new one",
+        ))
+    }
+}
