@@ -5,6 +5,9 @@
 #   list             `list_certificates`, token with 20 certificates
 #   pkcs11-tool      `pkcs11-tool --list-objects --type cert` on the same token
 #                                                            (target: list / pkcs11-tool <= 1.0)
+#   hello-no-module  `hello` with no PKCS#11 module configured: the host's own floor
+#   pkcs11-tool-info `pkcs11-tool --show-info`: pkcs11-tool's own floor (start, load
+#                    and initialise the module, touch no object)
 #   /bin/true, sh -c true, sh -c 'exec /bin/true <req >/dev/null'
 #                    process-spawn and shell costs on this machine
 #
@@ -16,7 +19,8 @@
 # hyperfine and writes bench/results/<date>-host[-N].json (hyperfine's JSON) and
 # bench/results/<date>-host[-N].txt (the summary printed at the end).
 #
-# Environment: BENCH_RUNS (default 100), BENCH_WARMUP (default 5).
+# Environment: BENCH_RUNS (default 100), BENCH_WARMUP (default 5); BENCH_KEEP=1 keeps
+# the temporary token directory (for profiling by hand).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -78,7 +82,11 @@ HOST=$TARGET_DIR/release/certrenew-host
 
 # ---------------------------------------------------------------- token
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/certrenew-bench.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+if [ -n "${BENCH_KEEP:-}" ]; then
+    trap 'say "kept $WORK (SOFTHSM2_CONF=$WORK/softhsm2.conf)"' EXIT
+else
+    trap 'rm -rf "$WORK"' EXIT
+fi
 mkdir -p "$WORK/tokens" "$WORK/certs"
 cat >"$WORK/softhsm2.conf" <<EOF
 directories.tokendir = $WORK/tokens
@@ -126,6 +134,7 @@ EOF
 # ---------------------------------------------------------------- correctness, once
 say "checking the answers once before timing"
 "$HOST" "$EXT_ORIGIN" <"$WORK/hello.bin" >"$WORK/hello.out"
+CERTRENEW_PKCS11_MODULES='' "$HOST" "$EXT_ORIGIN" <"$WORK/hello.bin" >"$WORK/hello0.out"
 "$HOST" "$EXT_ORIGIN" <"$WORK/list_certificates.bin" >"$WORK/list.out"
 "${P11[@]}" --list-objects --type cert >"$WORK/p11.out" 2>&1
 python3 - "$WORK" "$NCERTS" "$MODULE" <<'EOF'
@@ -158,6 +167,10 @@ mods = [m for m in hello.get("modules", []) if m.get("path") == module]
 if not mods or not mods[0].get("loaded"):
     sys.exit(f"hello: module {module} not loaded: {hello.get('modules')}")
 
+hello0 = one(f"{work}/hello0.out")
+if hello0.get("modules"):
+    sys.exit(f"hello without modules: still has modules {hello0['modules']}")
+
 listing = one(f"{work}/list.out")
 tokens = [t for t in listing["tokens"] if t["token"]["label"] == "bench"]
 if len(tokens) != 1:
@@ -181,7 +194,7 @@ p11 = open(f"{work}/p11.out", encoding="utf-8", errors="replace").read()
 k = p11.count("Certificate Object")
 if k != n:
     sys.exit(f"pkcs11-tool lists {k} certificates, expected {n}")
-print(f"ok: hello loads the module; list_certificates returns {n} certificates "
+print(f"ok: hello loads the module (and answers without one); list_certificates returns {n} certificates "
       f"(all with their private key, {os.path.getsize(work + '/list.out')} bytes); "
       f"pkcs11-tool lists {n}", file=sys.stderr)
 EOF
@@ -200,36 +213,55 @@ done
 HELLO_REQ=$WORK/hello.bin
 LIST_REQ=$WORK/list_certificates.bin
 P11_CMD="pkcs11-tool --module $MODULE --list-objects --type cert"
-HF=(hyperfine --warmup "$WARMUP" --runs "$RUNS" --style basic --export-json "$OUT.json")
-if [ "$HF_INPUT" -eq 1 ]; then
-    HF+=(-N
-        -n true "/bin/true"
-        -n hello --input "$HELLO_REQ" "$HOST $EXT_ORIGIN"
-        -n list --input "$LIST_REQ" "$HOST $EXT_ORIGIN"
-        -n pkcs11-tool "$P11_CMD")
-else
-    # Without --input: the same sh wrapper (exec + redirections) around every process
-    # that is compared, and its cost measured on /bin/true.
-    HF+=(-N
-        -n true "/bin/true"
-        -n sh-true "sh -c true"
-        -n sh-exec-true "sh -c 'exec /bin/true < $HELLO_REQ > /dev/null'"
-        -n hello "sh -c 'exec $HOST $EXT_ORIGIN < $HELLO_REQ > /dev/null'"
-        -n list "sh -c 'exec $HOST $EXT_ORIGIN < $LIST_REQ > /dev/null'"
-        -n pkcs11-tool "sh -c 'exec $P11_CMD > /dev/null'"
-        -n pkcs11-tool-direct "$P11_CMD")
-fi
-
-say "hyperfine $HF_VERSION, $RUNS runs after $WARMUP warm-up runs each -> ${OUT#"$REPO"/}.json"
+# pkcs11-tool's floor: start, load and initialise the module, print the module info.
+P11_INFO="pkcs11-tool --module $MODULE --show-info"
+HF=(hyperfine --warmup "$WARMUP" --runs "$RUNS" --style basic)
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-"${HF[@]}" >&2
+if [ "$HF_INPUT" -eq 1 ]; then
+    # --input is one file for a whole hyperfine invocation: one invocation per
+    # request, then the exports are merged into one file.
+    say "hyperfine $HF_VERSION (stdin with --input), $RUNS runs after $WARMUP warm-up runs each"
+    "${HF[@]}" -N --export-json "$WORK/hf-true.json" -n true "/bin/true" >&2
+    "${HF[@]}" -N --export-json "$WORK/hf-hello.json" --input "$HELLO_REQ" \
+        -n hello "$HOST $EXT_ORIGIN" >&2
+    "${HF[@]}" -N --export-json "$WORK/hf-list.json" --input "$LIST_REQ" \
+        -n list "$HOST $EXT_ORIGIN" >&2
+    CERTRENEW_PKCS11_MODULES='' "${HF[@]}" -N --export-json "$WORK/hf-nomod.json" \
+        --input "$HELLO_REQ" -n hello-no-module "$HOST $EXT_ORIGIN" >&2
+    "${HF[@]}" -N --export-json "$WORK/hf-p11.json" \
+        -n pkcs11-tool "$P11_CMD" -n pkcs11-tool-info "$P11_INFO" >&2
+    python3 - "$OUT.json" "$WORK"/hf-{true,hello,list,nomod,p11}.json <<'EOF'
+import json, sys
+results = []
+for path in sys.argv[2:]:
+    results += json.load(open(path))["results"]
+json.dump({"results": results}, open(sys.argv[1], "w"), indent=2)
+EOF
+else
+    # Without --input the host needs a shell for its stdin: the same sh wrapper
+    # (exec + redirections) goes around every process that is compared, and its
+    # cost is measured on /bin/true.
+    say "hyperfine $HF_VERSION (no --input: sh wrapper), $RUNS runs after $WARMUP warm-up runs each"
+    "${HF[@]}" -N --export-json "$OUT.json" \
+        -n true "/bin/true" \
+        -n sh-true "sh -c true" \
+        -n sh-exec-true "sh -c 'exec /bin/true < $HELLO_REQ > /dev/null'" \
+        -n hello "sh -c 'exec $HOST $EXT_ORIGIN < $HELLO_REQ > /dev/null'" \
+        -n list "sh -c 'exec $HOST $EXT_ORIGIN < $LIST_REQ > /dev/null'" \
+        -n hello-no-module \
+        "sh -c 'CERTRENEW_PKCS11_MODULES= exec $HOST $EXT_ORIGIN < $HELLO_REQ > /dev/null'" \
+        -n pkcs11-tool "sh -c 'exec $P11_CMD > /dev/null'" \
+        -n pkcs11-tool-info "sh -c 'exec $P11_INFO > /dev/null'" \
+        -n pkcs11-tool-direct "$P11_CMD" >&2
+fi
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+say "results in ${OUT#"$REPO"/}.json"
 
 # ---------------------------------------------------------------- summary
 CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 python3 - "$OUT.json" "$HF_VERSION" "$(nproc)" "$CPU" "$LOAD_BEFORE" "$LOAD_AFTER" \
     "$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
-    "$(git -C "$REPO" status --porcelain 2>/dev/null | grep -q . && echo ' (with uncommitted changes)' || true)" \
+    "$(if git -C "$REPO" status --porcelain 2>/dev/null | grep -q .; then echo ' (with uncommitted changes)'; fi)" \
     <<'EOF' | tee "$OUT.txt"
 import datetime, json, sys
 path, hf, ncpu, cpu, load0, load1, commit, dirty = sys.argv[1:9]
@@ -239,7 +271,7 @@ ms = lambda s: s * 1000.0
 print(f"certrenew-host benchmark, {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC")
 print(f"commit {commit}{dirty}; hyperfine {hf}; {ncpu} CPUs ({cpu}); "
       f"load average {load0} before, {load1} after")
-print(f"results: {path}")
+print(f"results: bench/{path.split('/bench/', 1)[-1]}")
 print()
 print(f"{'command':<20}{'median':>10}{'mean':>10}{'σ':>9}{'min':>10}{'max':>10}   (ms)")
 for name, r in res.items():
@@ -248,23 +280,19 @@ for name, r in res.items():
 print()
 
 med = {k: r["median"] for k, r in res.items()}
-wrapper = med.get("sh-exec-true")
-hello = med["hello"]
-ratio = med["list"] / med["pkcs11-tool"]
-if wrapper is None:
-    print(f"hello median {ms(hello):.2f} ms (target < 10 ms): "
-          f"{'MET' if hello < 0.010 else 'NOT MET'}")
-    print(f"list / pkcs11-tool = {ms(med['list']):.2f} / {ms(med['pkcs11-tool']):.2f} ms "
-          f"= {ratio:.3f} (target <= 1.0): {'MET' if ratio <= 1.0 else 'NOT MET'}")
-else:
-    net = lambda k: med[k] - wrapper + med["true"]
-    print(f"hello median {ms(hello):.2f} ms measured through sh (target < 10 ms): "
-          f"{'MET' if hello < 0.010 else 'NOT MET'}")
-    print(f"  without the wrapper (minus sh-exec-true, plus /bin/true): {ms(net('hello')):.2f} ms")
-    print(f"list / pkcs11-tool, both through the same sh wrapper = "
-          f"{ms(med['list']):.2f} / {ms(med['pkcs11-tool']):.2f} ms = {ratio:.3f} "
-          f"(target <= 1.0): {'MET' if ratio <= 1.0 else 'NOT MET'}")
-    nr = net("list") / net("pkcs11-tool")
-    print(f"  without the wrapper: {ms(net('list')):.2f} / {ms(net('pkcs11-tool')):.2f} ms "
-          f"= {nr:.3f}; pkcs11-tool started directly: {ms(med['pkcs11-tool-direct']):.2f} ms")
+verdict = lambda ok: "MET" if ok else "NOT MET"
+hello, lst, p11 = med["hello"], med["list"], med["pkcs11-tool"]
+ratio = lst / p11
+how = "through the same sh wrapper" if "sh-exec-true" in med else "with hyperfine --input"
+print(f"hello: median {ms(hello):.2f} ms (target < 10 ms): {verdict(hello < 0.010)}")
+print(f"list / pkcs11-tool, {how}: {ms(lst):.2f} / {ms(p11):.2f} ms = {ratio:.3f} "
+      f"(target <= 1.0): {verdict(ratio <= 1.0)}")
+mins = {k: r["min"] for k, r in res.items()}
+print(f"minimums (least disturbed by other load): hello {ms(mins['hello']):.2f} ms, "
+      f"list / pkcs11-tool {ms(mins['list']):.2f} / {ms(mins['pkcs11-tool']):.2f} ms "
+      f"= {mins['list'] / mins['pkcs11-tool']:.3f}")
+if "sh-exec-true" in med:
+    wrap = mins["sh-exec-true"] - mins["true"]
+    print(f"the sh wrapper costs about {ms(wrap):.2f} ms (min sh-exec-true - min /bin/true), "
+          f"included in every sh-wrapped figure; hello median less that: {ms(hello - wrap):.2f} ms")
 EOF

@@ -81,6 +81,23 @@ pub fn by_id(
     Ok(session.find_objects(&[Attribute::Class(class), Attribute::Id(id.to_vec())])?)
 }
 
+/// The `CKA_ID`s of every key object (private and public) visible in the session.
+/// One search per class, not one per certificate: SoftHSM and many tokens pay a
+/// file-system or card round trip per search.
+pub fn key_ids(session: &Session) -> Result<std::collections::HashSet<Vec<u8>>, HostError> {
+    let mut ids = std::collections::HashSet::new();
+    for class in [ObjectClass::PRIVATE_KEY, ObjectClass::PUBLIC_KEY] {
+        for handle in session.find_objects(&[Attribute::Class(class)])? {
+            for attr in session.get_attributes(handle, &[AttributeType::Id])? {
+                if let Attribute::Id(id) = attr {
+                    ids.insert(id);
+                }
+            }
+        }
+    }
+    Ok(ids)
+}
+
 /// The one private key with this `CKA_ID`.
 pub fn private_key(session: &Session, id: &[u8]) -> Result<ObjectHandle, HostError> {
     by_id(session, ObjectClass::PRIVATE_KEY, id)?

@@ -1,6 +1,5 @@
 //! `list_certificates`: every token and its certificates, without a PIN.
 
-use cryptoki::object::ObjectClass;
 use protocol::host::{ListCertificatesResult, TokenCertificates};
 
 use crate::cert_info;
@@ -19,12 +18,11 @@ pub fn run(ctx: &mut Context) -> Result<ListCertificatesResult, HostError> {
     for token in &tokens {
         let session = ctx.read_session(token)?;
         let mut certificates = Vec::new();
+        // A key pair is known when its private key is visible (logged in, or a token
+        // that shows it) or its public key object exists.
+        let key_ids = objects::key_ids(&session)?;
         for cert in objects::certificates(&session)? {
-            // A key pair is known when its private key is visible (logged in, or a
-            // token that shows it) or its public key object exists.
-            let has_private_key = !cert.id.is_empty()
-                && (!objects::by_id(&session, ObjectClass::PRIVATE_KEY, &cert.id)?.is_empty()
-                    || !objects::by_id(&session, ObjectClass::PUBLIC_KEY, &cert.id)?.is_empty());
+            let has_private_key = !cert.id.is_empty() && key_ids.contains(&cert.id);
             // An object that is not a parsable certificate is skipped, not fatal.
             if let Ok(summary) = cert_info::summarize(
                 &cert.der,
