@@ -36,7 +36,15 @@ pub struct AuditRow {
     pub hash: String,
 }
 
-fn row_hash(prev_hash: &str, id: i64, at: i64, actor: &str, action: &str, subject: &str, data: &str) -> String {
+fn row_hash(
+    prev_hash: &str,
+    id: i64,
+    at: i64,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    data: &str,
+) -> String {
     // A JSON array is an unambiguous encoding of the fields (no field can run into the next).
     let canonical = json!([prev_hash, id, at, actor, action, subject, data]).to_string();
     protocol::ids::to_hex(&Sha256::digest(canonical.as_bytes()))
@@ -44,8 +52,16 @@ fn row_hash(prev_hash: &str, id: i64, at: i64, actor: &str, action: &str, subjec
 
 /// Appends a row inside `tx` (which [`crate::db::Store::begin_write`] opened, holding
 /// the head row's lock). Returns the row's id.
-pub async fn append(tx: &mut Tx, actor: &str, action: &str, subject: &str, data: Value) -> Result<i64, sqlx::Error> {
-    let head = sqlx::query("SELECT last_id, last_hash FROM audit_head WHERE one = 1").fetch_one(&mut **tx).await?;
+pub async fn append(
+    tx: &mut Tx,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    data: Value,
+) -> Result<i64, sqlx::Error> {
+    let head = sqlx::query("SELECT last_id, last_hash FROM audit_head WHERE one = 1")
+        .fetch_one(&mut **tx)
+        .await?;
     let last_id: i64 = head.try_get(0)?;
     let prev_hash: String = head.try_get(1)?;
     let id = last_id + 1;
@@ -97,7 +113,11 @@ pub async fn for_subject(pool: &AnyPool, subject: &str) -> Result<Vec<AuditRow>,
 }
 
 /// The newest rows, newest first.
-pub async fn recent(pool: &AnyPool, limit: i64, before_id: Option<i64>) -> Result<Vec<AuditRow>, sqlx::Error> {
+pub async fn recent(
+    pool: &AnyPool,
+    limit: i64,
+    before_id: Option<i64>,
+) -> Result<Vec<AuditRow>, sqlx::Error> {
     let rows = sqlx::query("SELECT id, at, actor, action, subject, data, prev_hash, hash FROM audit WHERE id < $1 ORDER BY id DESC LIMIT $2")
         .bind(before_id.unwrap_or(i64::MAX))
         .bind(limit)
@@ -126,7 +146,12 @@ pub async fn verify(pool: &AnyPool) -> Result<Verification, sqlx::Error> {
     let mut expected_id = 1;
     let mut prev_hash = GENESIS.to_owned();
     let mut checked = 0;
-    let broken = |id: i64, rows: i64, problem: String| Verification { rows, ok: false, first_broken: Some(id), problem: Some(problem) };
+    let broken = |id: i64, rows: i64, problem: String| Verification {
+        rows,
+        ok: false,
+        first_broken: Some(id),
+        problem: Some(problem),
+    };
     loop {
         let rows = sqlx::query("SELECT id, at, actor, action, subject, data, prev_hash, hash FROM audit WHERE id >= $1 ORDER BY id LIMIT $2")
             .bind(expected_id)
@@ -146,24 +171,47 @@ pub async fn verify(pool: &AnyPool) -> Result<Verification, sqlx::Error> {
             let stored_prev: String = row.try_get("prev_hash")?;
             let hash: String = row.try_get("hash")?;
             if id != expected_id {
-                return Ok(broken(expected_id, checked, format!("row {expected_id} is missing (next row is {id})")));
+                return Ok(broken(
+                    expected_id,
+                    checked,
+                    format!("row {expected_id} is missing (next row is {id})"),
+                ));
             }
             if stored_prev != prev_hash {
-                return Ok(broken(id, checked, format!("row {id} does not point at row {}", id - 1)));
+                return Ok(broken(
+                    id,
+                    checked,
+                    format!("row {id} does not point at row {}", id - 1),
+                ));
             }
             if row_hash(&prev_hash, id, at, &actor, &action, &subject, &data) != hash {
-                return Ok(broken(id, checked, format!("row {id} was changed after it was written")));
+                return Ok(broken(
+                    id,
+                    checked,
+                    format!("row {id} was changed after it was written"),
+                ));
             }
             checked += 1;
             expected_id += 1;
             prev_hash = hash;
         }
     }
-    let head = sqlx::query("SELECT last_id, last_hash FROM audit_head WHERE one = 1").fetch_one(pool).await?;
+    let head = sqlx::query("SELECT last_id, last_hash FROM audit_head WHERE one = 1")
+        .fetch_one(pool)
+        .await?;
     let last_id: i64 = head.try_get(0)?;
     let last_hash: String = head.try_get(1)?;
     if last_id != expected_id - 1 || last_hash != prev_hash {
-        return Ok(broken(expected_id, checked, format!("rows {expected_id} to {last_id} are missing from the end")));
+        return Ok(broken(
+            expected_id,
+            checked,
+            format!("rows {expected_id} to {last_id} are missing from the end"),
+        ));
     }
-    Ok(Verification { rows: checked, ok: true, first_broken: None, problem: None })
+    Ok(Verification {
+        rows: checked,
+        ok: true,
+        first_broken: None,
+        problem: None,
+    })
 }

@@ -148,13 +148,18 @@ impl Config {
         Self::assemble(file, env)
     }
 
-    fn assemble(file: FileConfig, env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    fn assemble(
+        file: FileConfig,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
         let listen = match env("CERTRENEW_LISTEN") {
             Some(v) => v.parse().map_err(|e| ConfigError::Value {
                 name: "CERTRENEW_LISTEN",
                 message: format!("{v:?}: {e}"),
             })?,
-            None => file.listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            None => file
+                .listen
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
         };
         let data_dir = env("CERTRENEW_DATA_DIR")
             .map(PathBuf::from)
@@ -167,10 +172,16 @@ impl Config {
             name: "CERTRENEW_PUBLIC_ORIGIN",
             message: e.to_string(),
         })?;
-        let database_url = env("DATABASE_URL").or(file.database_url).unwrap_or_else(|| {
-            format!("sqlite://{}?mode=rwc", data_dir.join("certrenew.db").display())
-        });
-        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres:")
+        let database_url = env("DATABASE_URL")
+            .or(file.database_url)
+            .unwrap_or_else(|| {
+                format!(
+                    "sqlite://{}?mode=rwc",
+                    data_dir.join("certrenew.db").display()
+                )
+            });
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres:")
             || database_url.starts_with("postgresql:"))
         {
             return Err(ConfigError::Value {
@@ -178,8 +189,12 @@ impl Config {
                 message: "must start with sqlite: or postgres:".into(),
             });
         }
-        let mut ca = file.ca.unwrap_or(CaKeyConfig::Pem { key: None, cert: None });
-        if let (CaKeyConfig::Pkcs11 { pin, .. }, Some(env_pin)) = (&mut ca, env("CERTRENEW_CA_PIN")) {
+        let mut ca = file.ca.unwrap_or(CaKeyConfig::Pem {
+            key: None,
+            cert: None,
+        });
+        if let (CaKeyConfig::Pkcs11 { pin, .. }, Some(env_pin)) = (&mut ca, env("CERTRENEW_CA_PIN"))
+        {
             *pin = Some(env_pin);
         }
         let mut notify = file.notify.unwrap_or_default();
@@ -191,7 +206,10 @@ impl Config {
             None => file.sandbox.unwrap_or(true),
         };
         let projects = file.projects.unwrap_or_else(crate::projects::samples);
-        crate::projects::check(&projects).map_err(|message| ConfigError::Value { name: "projects", message })?;
+        crate::projects::check(&projects).map_err(|message| ConfigError::Value {
+            name: "projects",
+            message,
+        })?;
         Ok(Self {
             listen,
             data_dir,
@@ -200,7 +218,9 @@ impl Config {
             ca,
             sandbox,
             notify,
-            dist_dir: env("CERTRENEW_DIST_DIR").map(PathBuf::from).or(file.dist_dir),
+            dist_dir: env("CERTRENEW_DIST_DIR")
+                .map(PathBuf::from)
+                .or(file.dist_dir),
             projects,
         })
     }
@@ -209,8 +229,10 @@ impl Config {
     pub fn ca_pem_paths(&self) -> Option<(PathBuf, PathBuf)> {
         match &self.ca {
             CaKeyConfig::Pem { key, cert } => Some((
-                key.clone().unwrap_or_else(|| self.data_dir.join("ca").join("ca.key")),
-                cert.clone().unwrap_or_else(|| self.data_dir.join("ca").join("ca.pem")),
+                key.clone()
+                    .unwrap_or_else(|| self.data_dir.join("ca").join("ca.key")),
+                cert.clone()
+                    .unwrap_or_else(|| self.data_dir.join("ca").join("ca.pem")),
             )),
             CaKeyConfig::Pkcs11 { .. } => None,
         }
@@ -218,10 +240,14 @@ impl Config {
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
-    toml::from_str(&text)
-        .map_err(|e| ConfigError::Parse { path: path.to_owned(), message: e.to_string() })
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -229,8 +255,10 @@ mod tests {
     use super::*;
 
     fn with(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let vars: Vec<(String, String)> =
-            vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         Config::assemble(FileConfig::default(), move |name| {
             vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
         })

@@ -39,13 +39,17 @@ impl Store {
     /// Connects. A SQLite file's folder is created; SQLite runs in WAL mode.
     pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
         sqlx::any::install_default_drivers();
-        let backend = if url.starts_with("sqlite:") { Backend::Sqlite } else { Backend::Postgres };
-        if backend == Backend::Sqlite {
-            if let Some(parent) = sqlite_path(url).and_then(|p| Path::new(p).parent().map(Path::to_owned)) {
-                if !parent.as_os_str().is_empty() {
-                    std::fs::create_dir_all(&parent).map_err(sqlx::Error::Io)?;
-                }
-            }
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        };
+        if backend == Backend::Sqlite
+            && let Some(parent) =
+                sqlite_path(url).and_then(|p| Path::new(p).parent().map(Path::to_owned))
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(&parent).map_err(sqlx::Error::Io)?;
         }
         let options = AnyConnectOptions::from_str(url)?;
         let pool = AnyPoolOptions::new()
@@ -90,13 +94,17 @@ impl Store {
     /// Begins a writing transaction holding the write lock.
     pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE audit_head SET one = one WHERE one = 1").execute(&mut *tx).await?;
+        sqlx::query("UPDATE audit_head SET one = one WHERE one = 1")
+            .execute(&mut *tx)
+            .await?;
         Ok(tx)
     }
 }
 
 fn sqlite_path(url: &str) -> Option<&str> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next()?;
     (!path.is_empty() && path != ":memory:").then_some(path)
 }
@@ -107,7 +115,10 @@ mod tests {
 
     #[test]
     fn sqlite_paths() {
-        assert_eq!(sqlite_path("sqlite://data/x.db?mode=rwc"), Some("data/x.db"));
+        assert_eq!(
+            sqlite_path("sqlite://data/x.db?mode=rwc"),
+            Some("data/x.db")
+        );
         assert_eq!(sqlite_path("sqlite:/abs/x.db"), Some("/abs/x.db"));
         assert_eq!(sqlite_path("sqlite::memory:"), None);
     }

@@ -48,13 +48,28 @@ pub enum AppError {
 impl AppError {
     /// A typed refusal.
     pub fn refused(code: ErrorCode, status: StatusCode, message: impl Into<String>) -> Self {
-        Self::Refused { code, status, message: message.into(), details: Value::Null }
+        Self::Refused {
+            code,
+            status,
+            message: message.into(),
+            details: Value::Null,
+        }
     }
 
     /// The same refusal with details.
     pub fn with_details(self, details: Value) -> Self {
         match self {
-            Self::Refused { code, status, message, .. } => Self::Refused { code, status, message, details },
+            Self::Refused {
+                code,
+                status,
+                message,
+                ..
+            } => Self::Refused {
+                code,
+                status,
+                message,
+                details,
+            },
             other => other,
         }
     }
@@ -66,7 +81,11 @@ impl AppError {
 
     /// 401.
     pub fn unauthenticated(message: impl Into<String>) -> Self {
-        Self::refused(ErrorCode::Unauthenticated, StatusCode::UNAUTHORIZED, message)
+        Self::refused(
+            ErrorCode::Unauthenticated,
+            StatusCode::UNAUTHORIZED,
+            message,
+        )
     }
 
     /// 403.
@@ -75,17 +94,30 @@ impl AppError {
     }
 
     /// 422 for one field.
-    pub fn validation(field: impl Into<String>, rule: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Validation { field: field.into(), rule: rule.into(), message: message.into() }
+    pub fn validation(
+        field: impl Into<String>,
+        rule: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::Validation {
+            field: field.into(),
+            rule: rule.into(),
+            message: message.into(),
+        }
     }
 
     /// The code and status.
     pub fn code_status(&self) -> (ErrorCode, StatusCode) {
         match self {
-            Self::Validation { .. } => (ErrorCode::ValidationFailed, StatusCode::UNPROCESSABLE_ENTITY),
+            Self::Validation { .. } => (
+                ErrorCode::ValidationFailed,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
             Self::BadRequest(_) => (ErrorCode::BadRequest, StatusCode::BAD_REQUEST),
             Self::Refused { code, status, .. } => (*code, *status),
-            Self::Database(_) | Self::Internal(_) => (ErrorCode::Internal, StatusCode::INTERNAL_SERVER_ERROR),
+            Self::Database(_) | Self::Internal(_) => {
+                (ErrorCode::Internal, StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -94,15 +126,24 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (code, status) = self.code_status();
         let (message, details) = match &self {
-            Self::Validation { field, rule, message } => {
-                (message.clone(), json!({ "field": field, "rule": rule }))
-            }
-            Self::Refused { message, details, .. } => (message.clone(), details.clone()),
+            Self::Validation {
+                field,
+                rule,
+                message,
+            } => (message.clone(), json!({ "field": field, "rule": rule })),
+            Self::Refused {
+                message, details, ..
+            } => (message.clone(), details.clone()),
             Self::BadRequest(message) => (message.clone(), Value::Null),
             Self::Database(_) | Self::Internal(_) => {
                 let reference = crate::random::token(6);
                 tracing::error!(reference, error = %self, "internal error");
-                (format!("an internal error occurred (reference {reference}); please retry or contact support"), Value::Null)
+                (
+                    format!(
+                        "an internal error occurred (reference {reference}); please retry or contact support"
+                    ),
+                    Value::Null,
+                )
             }
         };
         let mut body = json!({ "error": { "code": code, "message": message } });

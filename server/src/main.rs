@@ -1,1 +1,285 @@
-fn main() {}
+//! `certrenew-server`: `serve` runs the CA's renewal service; the other commands set
+//! it up and look after it (migrations, the CA key, staff accounts, revocations, the
+//! audit chain).
+#![forbid(unsafe_code)]
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use server::admin::auth::{self, Role};
+use server::ca::{Ca, IssueRequest, SubjectSource};
+use server::config::Config;
+use server::db::Store;
+use server::server::DEV_CA_NAME;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+#[derive(Parser)]
+#[command(
+    name = "certrenew-server",
+    version,
+    about = "certrenew's CA server: renewals, payments, review, issuance, audit"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Serve the API, the sandbox gateway (development) and the web app.
+    Serve,
+    /// Apply missing database migrations.
+    Migrate,
+    /// The CA key and certificate.
+    #[command(subcommand)]
+    Ca(CaCmd),
+    /// Staff accounts and revocations.
+    #[command(subcommand)]
+    Admin(AdminCmd),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+}
+
+#[derive(Subcommand)]
+enum CaCmd {
+    /// Create the CA key and certificate (in the data directory, or on an HSM).
+    Init {
+        /// The CA's common name.
+        #[arg(long, default_value = DEV_CA_NAME)]
+        name: String,
+        /// PKCS#11 module of the HSM holding the CA key.
+        #[arg(long)]
+        pkcs11_module: Option<PathBuf>,
+        /// The HSM token's label.
+        #[arg(long, requires = "pkcs11_module")]
+        pkcs11_token: Option<String>,
+        /// The HSM PIN (or CERTRENEW_CA_PIN).
+        #[arg(long, requires = "pkcs11_module")]
+        pin: Option<String>,
+        /// The CA key's label on the HSM.
+        #[arg(long, default_value = "certrenew CA")]
+        key_label: String,
+    },
+    /// Issue a certificate for a CSR (for setting up tokens in development and tests).
+    Issue {
+        /// The CSR, PEM or DER.
+        #[arg(long)]
+        csr: PathBuf,
+        /// notAfter, RFC 3339.
+        #[arg(long)]
+        not_after: String,
+        /// The project whose profile to use (default: the first).
+        #[arg(long)]
+        project: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCmd {
+    /// Create a staff account, or reset its password and role.
+    Add {
+        /// User name.
+        #[arg(long)]
+        user: String,
+        /// Password (at least 10 characters).
+        #[arg(long)]
+        password: String,
+        /// Role.
+        #[arg(long, value_enum)]
+        role: Role,
+    },
+    /// Revoke a certificate by serial (hex).
+    Revoke {
+        /// The serial, hex.
+        #[arg(long)]
+        serial: String,
+        /// Why.
+        #[arg(long, default_value = "unspecified")]
+        reason: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Check the hash chain; exits 1 and names the first broken row if it is broken.
+    Verify,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("certrenew-server: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(Cli::parse())) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("certrenew-server: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = Config::load()?;
+    match cli.command {
+        Cmd::Serve => {
+            let state = server::server::build(config).await?;
+            server::server::serve(state).await?;
+        }
+        Cmd::Migrate => {
+            let store = Store::connect(&config.database_url).await?;
+            store.migrate().await?;
+            println!(
+                "migrations applied to {}",
+                server::server::redact(&config.database_url)
+            );
+        }
+        Cmd::Ca(CaCmd::Init {
+            name,
+            pkcs11_module,
+            pkcs11_token,
+            pin,
+            key_label,
+        }) => {
+            let ca = match pkcs11_module {
+                Some(module) => {
+                    let token =
+                        pkcs11_token.context("--pkcs11-token is needed with --pkcs11-module")?;
+                    let pin = pin
+                        .or_else(|| std::env::var("CERTRENEW_CA_PIN").ok())
+                        .context("--pin or CERTRENEW_CA_PIN is needed")?;
+                    let cert = config.data_dir.join("ca").join("ca.pem");
+                    if let Some(dir) = cert.parent() {
+                        std::fs::create_dir_all(dir)?;
+                    }
+                    Ca::init_pkcs11(&module, &token, &pin, &key_label, &cert, &name)?
+                }
+                None => {
+                    let (key, _) = config
+                        .ca_pem_paths()
+                        .context("the configuration names an HSM CA; pass --pkcs11-module")?;
+                    let dir = key
+                        .parent()
+                        .map(std::path::Path::to_owned)
+                        .unwrap_or_default();
+                    Ca::init_pem(&dir, &name)?
+                }
+            };
+            print!("{}", ca.chain_pem());
+        }
+        Cmd::Ca(CaCmd::Issue {
+            csr,
+            not_after,
+            project,
+        }) => {
+            let bytes =
+                std::fs::read(&csr).with_context(|| format!("reading {}", csr.display()))?;
+            let der = match pem::parse(&bytes) {
+                Ok(block) => block.contents().to_vec(),
+                Err(_) => bytes,
+            };
+            let not_after = OffsetDateTime::parse(&not_after, &Rfc3339)
+                .context("--not-after is RFC 3339, e.g. 2027-01-31T00:00:00Z")?;
+            let project = match &project {
+                Some(id) => config
+                    .projects
+                    .iter()
+                    .find(|p| &p.id == id)
+                    .with_context(|| format!("no project {id}"))?,
+                None => config
+                    .projects
+                    .first()
+                    .context("no project is configured")?,
+            };
+            let ca = server::server::load_ca(&config)?;
+            let profile = project.profile.to_profile();
+            let now = OffsetDateTime::now_utc();
+            let issued = ca.issue(&IssueRequest {
+                csr_der: &der,
+                subject: SubjectSource::FromCsr,
+                not_before: now,
+                not_after,
+                profile: &profile,
+            })?;
+            print!("{}", pem::encode(&pem::Pem::new("CERTIFICATE", issued.der)));
+        }
+        Cmd::Admin(AdminCmd::Add {
+            user,
+            password,
+            role,
+        }) => {
+            let store = Store::connect(&config.database_url).await?;
+            store.migrate().await?;
+            auth::add(&store, &user, &password, role)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("staff account {user} saved with role {}", role.as_str());
+        }
+        Cmd::Admin(AdminCmd::Revoke { serial, reason }) => {
+            let serial = serial
+                .trim()
+                .trim_start_matches("0x")
+                .replace(':', "")
+                .to_lowercase();
+            if serial.is_empty() || protocol::ids::parse_hex(&serial).is_none() {
+                anyhow::bail!("--serial is the certificate's serial number in hex");
+            }
+            let serial = serial.trim_start_matches('0').to_owned();
+            let store = Store::connect(&config.database_url).await?;
+            store.migrate().await?;
+            let mut tx = store.begin_write().await?;
+            sqlx::query("INSERT INTO revocations (serial, revoked_at, reason) VALUES ($1, $2, $3)")
+                .bind(&serial)
+                .bind(server::clock::now_ms())
+                .bind(&reason)
+                .execute(&mut *tx)
+                .await
+                .context("the serial may be revoked already")?;
+            sqlx::query("UPDATE certificates SET status = 'revoked' WHERE serial = $1")
+                .bind(&serial)
+                .execute(&mut *tx)
+                .await?;
+            server::audit::append(
+                &mut tx,
+                "system:cli",
+                "certificate.revoked",
+                &serial,
+                serde_json::json!({ "reason": reason }),
+            )
+            .await?;
+            tx.commit().await?;
+            println!("revoked {serial}");
+        }
+        Cmd::Audit(AuditCmd::Verify) => {
+            let store = Store::connect(&config.database_url).await?;
+            let result = server::audit::verify(store.pool()).await?;
+            if result.ok {
+                println!("audit chain intact: {} rows", result.rows);
+            } else {
+                println!(
+                    "audit chain BROKEN at row {}: {}",
+                    result.first_broken.unwrap_or_default(),
+                    result.problem.as_deref().unwrap_or("")
+                );
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -128,7 +128,10 @@ pub struct Project {
 impl Project {
     /// The price of a period, if offered.
     pub fn price(&self, months: u32) -> Option<i64> {
-        self.prices.iter().find(|p| p.months == months).map(|p| p.fen)
+        self.prices
+            .iter()
+            .find(|p| p.months == months)
+            .map(|p| p.fen)
     }
 
     /// Whether `url` is one the platform allowed as a return address: it starts with an
@@ -136,17 +139,24 @@ impl Project {
     /// user-info part that could name another host.
     pub fn allows_return_url(&self, url: &str) -> bool {
         let authority_end = url.find("://").map(|i| i + 3).map(|start| {
-            url[start..].find(['/', '?', '#']).map_or(url.len(), |end| start + end)
+            url[start..]
+                .find(['/', '?', '#'])
+                .map_or(url.len(), |end| start + end)
         });
         let safe = url.len() <= 2048
             && !url.chars().any(|c| c.is_control() || c.is_whitespace())
             && authority_end.is_some_and(|end| !url[..end].contains('@'));
-        safe && self.return_urls.iter().any(|allowed| match url.strip_prefix(allowed.as_str()) {
-            Some(rest) => {
-                allowed.ends_with('/') || rest.is_empty() || rest.starts_with(['/', '?', '#', ':'])
-            }
-            None => false,
-        })
+        safe && self
+            .return_urls
+            .iter()
+            .any(|allowed| match url.strip_prefix(allowed.as_str()) {
+                Some(rest) => {
+                    allowed.ends_with('/')
+                        || rest.is_empty()
+                        || rest.starts_with(['/', '?', '#', ':'])
+                }
+                None => false,
+            })
     }
 }
 
@@ -158,10 +168,20 @@ pub fn check(projects: &[Project]) -> Result<(), String> {
             return Err(format!("project id {:?} appears twice", p.id));
         }
         if p.id.is_empty() || !p.id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-            return Err(format!("project id {:?} must be letters, digits and dashes", p.id));
+            return Err(format!(
+                "project id {:?} must be letters, digits and dashes",
+                p.id
+            ));
         }
-        if p.prices.is_empty() || p.prices.iter().any(|x| x.fen <= 0 || x.months == 0 || x.months > 120) {
-            return Err(format!("project {}: prices must be 1..=120 months for more than 0 fen", p.id));
+        if p.prices.is_empty()
+            || p.prices
+                .iter()
+                .any(|x| x.fen <= 0 || x.months == 0 || x.months > 120)
+        {
+            return Err(format!(
+                "project {}: prices must be 1..=120 months for more than 0 fen",
+                p.id
+            ));
         }
         for m in &p.payment_methods {
             if !["alipay", "unionpay", "wechat", "bank_transfer"].contains(&m.as_str()) {
@@ -169,7 +189,10 @@ pub fn check(projects: &[Project]) -> Result<(), String> {
             }
         }
         if p.approvals_required == 0 {
-            return Err(format!("project {}: approvals_required must be at least 1", p.id));
+            return Err(format!(
+                "project {}: approvals_required must be at least 1",
+                p.id
+            ));
         }
     }
     Ok(())
@@ -201,12 +224,25 @@ fn profile() -> ProfileConfig {
 }
 
 fn yearly(fen_per_year: i64) -> Vec<Price> {
-    [12, 24, 36].into_iter().map(|months| Price { months, fen: fen_per_year * i64::from(months / 12) }).collect()
+    [12, 24, 36]
+        .into_iter()
+        .map(|months| Price {
+            months,
+            fen: fen_per_year * i64::from(months / 12),
+        })
+        .collect()
 }
 
 /// The four platforms of the CA manuals.
 pub fn samples() -> Vec<Project> {
-    let online = || vec!["alipay".to_owned(), "unionpay".to_owned(), "wechat".to_owned(), "bank_transfer".to_owned()];
+    let online = || {
+        vec![
+            "alipay".to_owned(),
+            "unionpay".to_owned(),
+            "wechat".to_owned(),
+            "bank_transfer".to_owned(),
+        ]
+    };
     let invoices = || vec!["electronic".to_owned(), "paper".to_owned()];
     vec![
         Project {

@@ -93,17 +93,6 @@ pub enum CaError {
         /// The labels found, for the operator.
         available: String,
     },
-    /// No private key with the label is on the token.
-    #[error(
-        "no private key labelled {label:?} on token {token:?}: create it with `ca init` and \
-         the pkcs#11 options"
-    )]
-    KeyNotFound {
-        /// The token.
-        token: String,
-        /// The key label.
-        label: String,
-    },
     /// The CA certificate file exists but its key is not on the token.
     #[error(
         "{} exists but no private key labelled {label:?} is on token {token:?}: use the token \

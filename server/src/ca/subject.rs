@@ -6,8 +6,9 @@
 //! an empty subject (it would need a subjectAltName, which is not written); rcgen holds
 //! at most one attribute of each type (two `OU`s cannot be written), no multi-valued
 //! RDN (`CN=a+UID=b`), and only the string types UTF8String, PrintableString,
-//! IA5String, BMPString, TeletexString (ASCII content) and UniversalString. The caller also compares the written subject with the original
-//! bytes, so anything else that would not round-trip is refused too.
+//! IA5String, BMPString, TeletexString (ASCII content) and UniversalString. The caller
+//! also compares the written subject with the original bytes, so anything else that
+//! would not round-trip is refused too.
 
 use rcgen::string::{BmpString, Ia5String, PrintableString, TeletexString, UniversalString};
 use rcgen::{DistinguishedName, DnType, DnValue};

@@ -1152,7 +1152,8 @@ fn error_messages_are_lowercase() {
         CaError::CsrSignature,
         CaError::CsrTooLarge { size: 1, limit: 0 },
         CaError::InvalidProfile("x".into()),
-        CaError::KeyNotFound {
+        CaError::CertificateWithoutKey {
+            cert: "c".into(),
             token: "t".into(),
             label: "l".into(),
         },

@@ -47,9 +47,14 @@ pub struct Eligibility {
 /// Parses a certificate from a client.
 pub fn parse(der: &[u8]) -> Result<CertFacts, AppError> {
     if der.len() > MAX_CERT_BYTES {
-        return Err(AppError::validation("certificate", "certificate.too_large", "the certificate is larger than 16 KiB"));
+        return Err(AppError::validation(
+            "certificate",
+            "certificate.too_large",
+            "the certificate is larger than 16 KiB",
+        ));
     }
-    certinfo::facts(der).map_err(|e| AppError::validation("certificate", "certificate.unreadable", e.to_string()))
+    certinfo::facts(der)
+        .map_err(|e| AppError::validation("certificate", "certificate.unreadable", e.to_string()))
 }
 
 /// Where `facts` stands for `project` at `now`: chain, revocation and window.
@@ -93,7 +98,12 @@ pub async fn is_revoked(pool: &AnyPool, serial_hex: &str) -> Result<bool, sqlx::
 
 /// Requires a certificate of ours that is not revoked (for logging in: an expired
 /// certificate may still log in to see its renewals).
-pub async fn require_ours(pool: &AnyPool, issuers: &[Vec<u8>], facts: &CertFacts, der: &[u8]) -> Result<(), AppError> {
+pub async fn require_ours(
+    pool: &AnyPool,
+    issuers: &[Vec<u8>],
+    facts: &CertFacts,
+    der: &[u8],
+) -> Result<(), AppError> {
     if certinfo::verify_issued_by(der, issuers).is_err() {
         return Err(AppError::refused(
             ErrorCode::UnknownIssuer,
@@ -102,7 +112,11 @@ pub async fn require_ours(pool: &AnyPool, issuers: &[Vec<u8>], facts: &CertFacts
         ));
     }
     if is_revoked(pool, &facts.serial_hex).await? {
-        return Err(AppError::refused(ErrorCode::CertificateRevoked, StatusCode::FORBIDDEN, "this certificate is revoked"));
+        return Err(AppError::refused(
+            ErrorCode::CertificateRevoked,
+            StatusCode::FORBIDDEN,
+            "this certificate is revoked",
+        ));
     }
     Ok(())
 }

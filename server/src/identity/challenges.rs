@@ -10,7 +10,6 @@ use protocol::ids::Challenge;
 use sqlx::AnyPool;
 
 use crate::clock;
-use crate::db::Tx;
 use crate::error::AppError;
 use crate::random;
 
@@ -24,7 +23,10 @@ pub async fn issue(pool: &AnyPool) -> Result<(Challenge, i64), AppError> {
     let now = clock::now_ms();
     let expires_at = now + LIFETIME.as_millis() as i64;
     // Expired challenges are swept as new ones are made; the index keeps it cheap.
-    sqlx::query("DELETE FROM challenges WHERE expires_at < $1").bind(now - 3_600_000).execute(pool).await?;
+    sqlx::query("DELETE FROM challenges WHERE expires_at < $1")
+        .bind(now - 3_600_000)
+        .execute(pool)
+        .await?;
     sqlx::query("INSERT INTO challenges (challenge, expires_at) VALUES ($1, $2)")
         .bind(challenge.as_str())
         .bind(expires_at)
@@ -33,13 +35,14 @@ pub async fn issue(pool: &AnyPool) -> Result<(Challenge, i64), AppError> {
     Ok((challenge, expires_at))
 }
 
-/// Uses up a challenge inside `tx`: it must exist, be unused and unexpired.
-pub async fn consume(tx: &mut Tx, challenge: &Challenge) -> Result<(), AppError> {
+/// Uses up a challenge: it must exist, be unused and unexpired. Called before the
+/// signature is checked and committed on its own, so a failed attempt uses it up too.
+pub async fn consume(pool: &AnyPool, challenge: &Challenge) -> Result<(), AppError> {
     let now = clock::now_ms();
     let done = sqlx::query("UPDATE challenges SET used_at = $1 WHERE challenge = $2 AND used_at IS NULL AND expires_at > $1")
         .bind(now)
         .bind(challenge.as_str())
-        .execute(&mut **tx)
+        .execute(pool)
         .await?;
     if done.rows_affected() == 1 {
         Ok(())

@@ -31,10 +31,18 @@ fn hash(token: &str) -> String {
 }
 
 /// Opens a session inside `tx`; returns the `Set-Cookie` value.
-pub async fn open(tx: &mut Tx, cert_sha256: &str, cert_der: &[u8], secure: bool) -> Result<String, sqlx::Error> {
+pub async fn open(
+    tx: &mut Tx,
+    cert_sha256: &str,
+    cert_der: &[u8],
+    secure: bool,
+) -> Result<String, sqlx::Error> {
     let token = random::token(32);
     let now = clock::now_ms();
-    sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
     sqlx::query("INSERT INTO sessions (token_hash, cert_sha256, cert_der, expires_at) VALUES ($1, $2, $3, $4)")
         .bind(hash(&token))
         .bind(cert_sha256)
@@ -42,7 +50,13 @@ pub async fn open(tx: &mut Tx, cert_sha256: &str, cert_der: &[u8], secure: bool)
         .bind(now + LIFETIME_MS)
         .execute(&mut **tx)
         .await?;
-    Ok(cookie(COOKIE_NAME, &token, "/api/", LIFETIME_MS / 1000, secure))
+    Ok(cookie(
+        COOKIE_NAME,
+        &token,
+        "/api/",
+        LIFETIME_MS / 1000,
+        secure,
+    ))
 }
 
 /// A `Set-Cookie` value: HttpOnly, SameSite=Strict, Secure unless on plain-http development.
@@ -65,24 +79,33 @@ pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// The session of this request, if it has a live one.
 pub async fn current(pool: &AnyPool, headers: &HeaderMap) -> Result<Option<UserSession>, AppError> {
-    let Some(token) = cookie_value(headers, COOKIE_NAME) else { return Ok(None) };
+    let Some(token) = cookie_value(headers, COOKIE_NAME) else {
+        return Ok(None);
+    };
     if token.len() > 100 {
         return Ok(None);
     }
-    let row = sqlx::query("SELECT cert_sha256, cert_der FROM sessions WHERE token_hash = $1 AND expires_at > $2")
-        .bind(hash(token))
-        .bind(clock::now_ms())
-        .fetch_optional(pool)
-        .await?;
+    let row = sqlx::query(
+        "SELECT cert_sha256, cert_der FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+    )
+    .bind(hash(token))
+    .bind(clock::now_ms())
+    .fetch_optional(pool)
+    .await?;
     Ok(match row {
-        Some(row) => Some(UserSession { cert_sha256: row.try_get(0)?, cert_der: row.try_get(1)? }),
+        Some(row) => Some(UserSession {
+            cert_sha256: row.try_get(0)?,
+            cert_der: row.try_get(1)?,
+        }),
         None => None,
     })
 }
 
 /// The session of this request, or 401.
 pub async fn require(pool: &AnyPool, headers: &HeaderMap) -> Result<UserSession, AppError> {
-    current(pool, headers)
-        .await?
-        .ok_or_else(|| AppError::unauthenticated("sign in with your certificate first (the session is missing or expired)"))
+    current(pool, headers).await?.ok_or_else(|| {
+        AppError::unauthenticated(
+            "sign in with your certificate first (the session is missing or expired)",
+        )
+    })
 }

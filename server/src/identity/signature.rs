@@ -18,12 +18,23 @@ pub fn verify(
     payload_sha256: Option<&PayloadSha256>,
     signature: &[u8],
 ) -> Result<(), AppError> {
-    let tbs = Tbs { purpose, origin, challenge, payload_sha256 }.to_bytes();
-    certinfo::verify_signature(spki_der, &tbs, signature).map(|_| ()).map_err(|e| {
-        AppError::refused(
-            ErrorCode::SignatureInvalid,
-            StatusCode::UNAUTHORIZED,
-            format!("the {} signature does not verify for {origin}: {e}", purpose.as_str()),
-        )
-    })
+    let tbs = Tbs {
+        purpose,
+        origin,
+        challenge,
+        payload_sha256,
+    }
+    .to_bytes();
+    certinfo::verify_signature(spki_der, &tbs, signature)
+        .map(|_| ())
+        .map_err(|e| {
+            AppError::refused(
+                ErrorCode::SignatureInvalid,
+                StatusCode::UNAUTHORIZED,
+                format!(
+                    "the {} signature does not verify for {origin}: {e}",
+                    purpose.as_str()
+                ),
+            )
+        })
 }

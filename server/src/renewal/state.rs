@@ -110,13 +110,19 @@ impl Status {
 
     /// Whether the renewal still holds its certificate's one open slot.
     pub fn is_open(self) -> bool {
-        !matches!(self, Self::Completed | Self::Cancelled | Self::Rejected | Self::Expired)
+        !matches!(
+            self,
+            Self::Completed | Self::Cancelled | Self::Rejected | Self::Expired
+        )
     }
 
     /// The stage the customer sees (a closed renewal shows where it stopped).
     pub fn stage(self) -> Stage {
         match self {
-            Self::AwaitingPayment | Self::AwaitingReconciliation | Self::Cancelled | Self::Expired => Stage::Pay,
+            Self::AwaitingPayment
+            | Self::AwaitingReconciliation
+            | Self::Cancelled
+            | Self::Expired => Stage::Pay,
             Self::InReview | Self::Rejected => Stage::Review,
             Self::Approved | Self::Issued => Stage::Install,
             Self::Completed => Stage::Done,
@@ -198,8 +204,16 @@ mod tests {
 
     /// Every allowed transition; everything else must be refused.
     const ALLOWED: [(Status, Event, Status); 10] = [
-        (S::AwaitingPayment, E::BankTransferSubmitted, S::AwaitingReconciliation),
-        (S::AwaitingReconciliation, E::BankTransferRefused, S::AwaitingPayment),
+        (
+            S::AwaitingPayment,
+            E::BankTransferSubmitted,
+            S::AwaitingReconciliation,
+        ),
+        (
+            S::AwaitingReconciliation,
+            E::BankTransferRefused,
+            S::AwaitingPayment,
+        ),
         (S::AwaitingPayment, E::Paid, S::InReview),
         (S::AwaitingReconciliation, E::Paid, S::InReview),
         (S::AwaitingPayment, E::Cancel, S::Cancelled),
@@ -227,13 +241,25 @@ mod tests {
     #[test]
     fn cancel_after_payment_is_refused_with_words() {
         let err = S::InReview.next(E::Cancel).unwrap_err();
-        assert_eq!(err.to_string(), "a renewal that is in_review cannot be cancelled");
+        assert_eq!(
+            err.to_string(),
+            "a renewal that is in_review cannot be cancelled"
+        );
     }
 
     #[test]
     fn closed_states_release_the_certificate() {
         let open: Vec<_> = Status::ALL.into_iter().filter(|s| s.is_open()).collect();
-        assert_eq!(open, [S::AwaitingPayment, S::AwaitingReconciliation, S::InReview, S::Approved, S::Issued]);
+        assert_eq!(
+            open,
+            [
+                S::AwaitingPayment,
+                S::AwaitingReconciliation,
+                S::InReview,
+                S::Approved,
+                S::Issued
+            ]
+        );
         for s in Status::ALL {
             assert_eq!(Status::parse(s.as_str()), Some(s));
         }

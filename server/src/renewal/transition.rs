@@ -24,17 +24,33 @@ pub struct Moved {
 }
 
 /// Moves renewal `business_no` by `event`, recording who did it and why.
-pub async fn apply(tx: &mut Tx, business_no: &str, event: Event, actor: &str, data: Value) -> Result<Moved, AppError> {
-    let row = sqlx::query("SELECT status, operator_email, operator_mobile, lang FROM renewals WHERE business_no = $1")
-        .bind(business_no)
-        .fetch_optional(&mut **tx)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("no renewal {business_no}")))?;
+pub async fn apply(
+    tx: &mut Tx,
+    business_no: &str,
+    event: Event,
+    actor: &str,
+    data: Value,
+) -> Result<Moved, AppError> {
+    let row = sqlx::query(
+        "SELECT status, operator_email, operator_mobile, lang FROM renewals WHERE business_no = $1",
+    )
+    .bind(business_no)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| AppError::not_found(format!("no renewal {business_no}")))?;
     let stored: String = row.try_get(0)?;
-    let from = Status::parse(&stored).ok_or_else(|| AppError::Internal(format!("renewal {business_no} has an unknown status {stored:?}")))?;
+    let from = Status::parse(&stored).ok_or_else(|| {
+        AppError::Internal(format!(
+            "renewal {business_no} has an unknown status {stored:?}"
+        ))
+    })?;
     let to = from.next(event).map_err(|e| {
-        AppError::refused(ErrorCode::IllegalTransition, StatusCode::CONFLICT, e.to_string())
-            .with_details(json!({ "status": from.as_str() }))
+        AppError::refused(
+            ErrorCode::IllegalTransition,
+            StatusCode::CONFLICT,
+            e.to_string(),
+        )
+        .with_details(json!({ "status": from.as_str() }))
     })?;
     let now = clock::now_ms();
     sqlx::query(

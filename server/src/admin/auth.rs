@@ -1,0 +1,383 @@
+//! Staff accounts (argon2id password hashes, roles), sessions in an HttpOnly
+//! SameSite=Strict cookie, and CSRF protection: every state-changing call must carry
+//! the session's CSRF token in `X-CSRF-Token`.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::Json;
+use axum::extract::State;
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use protocol::ErrorCode;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use sqlx::{AnyPool, Row};
+use utoipa::ToSchema;
+
+use crate::api::extract::Body;
+use crate::audit;
+use crate::clock;
+use crate::db::Store;
+use crate::error::{AppError, AppResult};
+use crate::identity::sessions::{cookie, cookie_value};
+use crate::random;
+use crate::state::AppState;
+
+/// The staff cookie.
+pub const COOKIE_NAME: &str = "certrenew_staff";
+/// The CSRF header.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+const LIFETIME_MS: i64 = 8 * 3600 * 1000;
+
+/// What a staff member may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Reviews applications.
+    Reviewer,
+    /// Reconciles transfers, refunds, invoices.
+    Finance,
+    /// Everything.
+    Admin,
+}
+
+impl Role {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reviewer => "reviewer",
+            Self::Finance => "finance",
+            Self::Admin => "admin",
+        }
+    }
+
+    fn parse(value: &str) -> Option<Self> {
+        [Self::Reviewer, Self::Finance, Self::Admin]
+            .into_iter()
+            .find(|r| r.as_str() == value)
+    }
+}
+
+/// A signed-in staff member.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Staff {
+    /// User name.
+    pub username: String,
+    /// Role.
+    pub role: Role,
+    /// The CSRF token to send with every state-changing call.
+    pub csrf: String,
+}
+
+impl Staff {
+    /// The audit actor.
+    pub fn actor(&self) -> String {
+        format!("staff:{}", self.username)
+    }
+}
+
+fn hash_token(token: &str) -> String {
+    protocol::ids::to_hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// Hashes a password with argon2id and a random salt.
+pub fn hash_password(password: &str) -> Result<String, AppError> {
+    let salt = SaltString::encode_b64(&random::bytes(16))
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+/// Creates or replaces a staff account (the `admin add` command).
+pub async fn add(
+    store: &Store,
+    username: &str,
+    password: &str,
+    role: Role,
+) -> Result<(), AppError> {
+    if username.is_empty()
+        || username.len() > 64
+        || !username
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    {
+        return Err(AppError::validation(
+            "user",
+            "staff.username",
+            "a user name is 1 to 64 letters, digits, '.', '_' or '-'",
+        ));
+    }
+    if password.chars().count() < 10 {
+        return Err(AppError::validation(
+            "password",
+            "staff.password",
+            "a password has at least 10 characters",
+        ));
+    }
+    let hash = hash_password(password)?;
+    let mut tx = store.begin_write().await?;
+    sqlx::query("DELETE FROM staff_sessions WHERE username = $1")
+        .bind(username)
+        .execute(&mut *tx)
+        .await?;
+    let updated = sqlx::query(
+        "UPDATE staff SET password_hash = $1, role = $2, disabled = 0 WHERE username = $3",
+    )
+    .bind(&hash)
+    .bind(role.as_str())
+    .bind(username)
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() == 0 {
+        sqlx::query(
+            "INSERT INTO staff (username, password_hash, role, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(username)
+        .bind(&hash)
+        .bind(role.as_str())
+        .bind(clock::now_ms())
+        .execute(&mut *tx)
+        .await?;
+    }
+    audit::append(
+        &mut tx,
+        "system:cli",
+        "staff.saved",
+        username,
+        json!({ "role": role.as_str() }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Signing in.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    /// User name.
+    pub username: String,
+    /// Password.
+    pub password: String,
+}
+
+/// Signs a staff member in.
+#[utoipa::path(post, path = "/api/v1/admin/login", request_body = LoginRequest, responses((status = 200, body = Staff), (status = 401)))]
+pub async fn login(
+    State(state): State<AppState>,
+    Body(req): Body<LoginRequest>,
+) -> AppResult<(HeaderMap, Json<Staff>)> {
+    let refused = || AppError::unauthenticated("wrong user name or password");
+    if req.username.len() > 64 || req.password.len() > 1024 {
+        return Err(refused());
+    }
+    let row =
+        sqlx::query("SELECT password_hash, role FROM staff WHERE username = $1 AND disabled = 0")
+            .bind(&req.username)
+            .fetch_optional(state.pool())
+            .await?;
+    // The hash is checked even for an unknown user, so timing does not tell which names exist.
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let (hash, role) = match &row {
+        Some(r) => (r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?),
+        None => (
+            DUMMY
+                .get_or_init(|| hash_password("no such user").unwrap_or_default())
+                .clone(),
+            String::new(),
+        ),
+    };
+    let password = req.password.clone();
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let role = Role::parse(&role);
+    let (true, Some(role)) = (ok && row.is_some(), role) else {
+        let mut tx = state.store.begin_write().await?;
+        audit::append(
+            &mut tx,
+            "anonymous",
+            "staff.login_failed",
+            &req.username,
+            json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        return Err(refused());
+    };
+    let token = random::token(32);
+    let csrf = random::token(24);
+    let mut tx = state.store.begin_write().await?;
+    sqlx::query("DELETE FROM staff_sessions WHERE expires_at < $1")
+        .bind(clock::now_ms())
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO staff_sessions (token_hash, username, csrf, expires_at) VALUES ($1, $2, $3, $4)")
+        .bind(hash_token(&token))
+        .bind(&req.username)
+        .bind(&csrf)
+        .bind(clock::now_ms() + LIFETIME_MS)
+        .execute(&mut *tx)
+        .await?;
+    audit::append(
+        &mut tx,
+        &format!("staff:{}", req.username),
+        "staff.login",
+        &req.username,
+        json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    let mut headers = HeaderMap::new();
+    let value = cookie(
+        COOKIE_NAME,
+        &token,
+        "/api/v1/admin",
+        LIFETIME_MS / 1000,
+        state.secure_cookies(),
+    );
+    headers.insert(
+        SET_COOKIE,
+        HeaderValue::from_str(&value).map_err(|e| AppError::Internal(e.to_string()))?,
+    );
+    Ok((
+        headers,
+        Json(Staff {
+            username: req.username,
+            role,
+            csrf,
+        }),
+    ))
+}
+
+/// The signed-in staff member, allowed one of `roles`; for a state-changing call the
+/// CSRF header must match the session's token.
+pub async fn require(
+    pool: &AnyPool,
+    headers: &HeaderMap,
+    roles: &[Role],
+    mutating: bool,
+) -> AppResult<Staff> {
+    let token = cookie_value(headers, COOKIE_NAME)
+        .filter(|t| t.len() <= 100)
+        .ok_or_else(|| AppError::unauthenticated("staff sign-in needed"))?;
+    let row = sqlx::query("SELECT s.username, s.csrf, t.role FROM staff_sessions s JOIN staff t ON t.username = s.username WHERE s.token_hash = $1 AND s.expires_at > $2 AND t.disabled = 0")
+        .bind(hash_token(token))
+        .bind(clock::now_ms())
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| AppError::unauthenticated("the staff session is missing or expired; sign in again"))?;
+    let staff = Staff {
+        username: row.try_get(0)?,
+        csrf: row.try_get(1)?,
+        role: Role::parse(&row.try_get::<String, _>(2)?)
+            .ok_or_else(|| AppError::Internal("unknown role".into()))?,
+    };
+    if mutating {
+        let sent = headers
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !constant_time_eq(sent.as_bytes(), staff.csrf.as_bytes()) {
+            return Err(AppError::refused(
+                ErrorCode::CsrfFailed,
+                StatusCode::FORBIDDEN,
+                "the CSRF token is missing or wrong; reload the console",
+            ));
+        }
+    }
+    if staff.role != Role::Admin && !roles.contains(&staff.role) {
+        return Err(AppError::forbidden(format!(
+            "the {} role may not do this",
+            staff.role.as_str()
+        )));
+    }
+    Ok(staff)
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The signed-in staff member.
+#[utoipa::path(get, path = "/api/v1/admin/me", responses((status = 200, body = Staff), (status = 401)))]
+pub async fn me(State(state): State<AppState>, headers: HeaderMap) -> AppResult<Json<Staff>> {
+    Ok(Json(
+        require(
+            state.pool(),
+            &headers,
+            &[Role::Reviewer, Role::Finance],
+            false,
+        )
+        .await?,
+    ))
+}
+
+/// Signs out.
+#[utoipa::path(post, path = "/api/v1/admin/logout", responses((status = 204)))]
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> AppResult<(StatusCode, HeaderMap)> {
+    let staff = require(
+        state.pool(),
+        &headers,
+        &[Role::Reviewer, Role::Finance],
+        true,
+    )
+    .await?;
+    if let Some(token) = cookie_value(&headers, COOKIE_NAME) {
+        let mut tx = state.store.begin_write().await?;
+        sqlx::query("DELETE FROM staff_sessions WHERE token_hash = $1")
+            .bind(hash_token(token))
+            .execute(&mut *tx)
+            .await?;
+        audit::append(
+            &mut tx,
+            &staff.actor(),
+            "staff.logout",
+            &staff.username,
+            json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    let mut out = HeaderMap::new();
+    let value = cookie(COOKIE_NAME, "", "/api/v1/admin", 0, state.secure_cookies());
+    out.insert(
+        SET_COOKIE,
+        HeaderValue::from_str(&value).map_err(|e| AppError::Internal(e.to_string()))?,
+    );
+    Ok((StatusCode::NO_CONTENT, out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_and_verify() {
+        let hash = hash_password("correct horse battery").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery", &hash));
+        assert!(!verify_password("wrong horse battery", &hash));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn constant_time_comparison() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+}

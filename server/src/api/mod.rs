@@ -1,0 +1,119 @@
+//! The HTTP API (`/api/v1`, PROTOCOL §3) and its OpenAPI document.
+//!
+//! # Layout
+//! - [`extract`]: JSON bodies and base64 fields in the API's error shape.
+//! - [`public`]: projects, the CA chain, eligibility, challenges.
+//! - [`sessions`]: signing in with the certificate.
+//! - [`renewals`]: apply, progress, cancel, rekey, confirm.
+
+pub mod extract;
+pub mod public;
+pub mod renewals;
+pub mod sessions;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use utoipa::OpenApi;
+
+use crate::admin::{auth, console};
+use crate::payments::service;
+use crate::state::AppState;
+
+/// The OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "certrenew",
+        description = "The CA's renewal API: certificates on USB tokens renewed from the browser."
+    ),
+    paths(
+        public::projects,
+        public::project,
+        public::ca_chain,
+        public::eligibility,
+        public::challenge,
+        sessions::create,
+        renewals::apply,
+        renewals::get,
+        renewals::cancel,
+        renewals::csr,
+        renewals::installed,
+        service::start,
+        auth::login,
+        auth::logout,
+        auth::me,
+        console::queue,
+        console::detail,
+        console::approve,
+        console::reject,
+        console::reconcile,
+        console::refund_done,
+        console::invoice_issued,
+        console::audit_log,
+        console::audit_verify,
+    )
+)]
+pub struct ApiDoc;
+
+/// The largest JSON body the API takes.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// The `/api/v1` routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/v1/openapi.json",
+            get(|| async { axum::Json(ApiDoc::openapi()) }),
+        )
+        .route("/api/v1/projects", get(public::projects))
+        .route("/api/v1/projects/{id}", get(public::project))
+        .route("/api/v1/ca", get(public::ca_chain))
+        .route("/api/v1/eligibility", post(public::eligibility))
+        .route("/api/v1/challenges", post(public::challenge))
+        .route("/api/v1/sessions", post(sessions::create))
+        .route("/api/v1/renewals", post(renewals::apply))
+        .route("/api/v1/renewals/{business_no}", get(renewals::get))
+        .route(
+            "/api/v1/renewals/{business_no}/cancel",
+            post(renewals::cancel),
+        )
+        .route(
+            "/api/v1/renewals/{business_no}/payments",
+            post(service::start),
+        )
+        .route("/api/v1/renewals/{business_no}/csr", post(renewals::csr))
+        .route(
+            "/api/v1/renewals/{business_no}/installed",
+            post(renewals::installed),
+        )
+        .route("/api/v1/payments/notify/{provider}", post(service::notify))
+        .route("/api/v1/admin/login", post(auth::login))
+        .route("/api/v1/admin/logout", post(auth::logout))
+        .route("/api/v1/admin/me", get(auth::me))
+        .route("/api/v1/admin/renewals", get(console::queue))
+        .route("/api/v1/admin/renewals/{business_no}", get(console::detail))
+        .route(
+            "/api/v1/admin/renewals/{business_no}/approve",
+            post(console::approve),
+        )
+        .route(
+            "/api/v1/admin/renewals/{business_no}/reject",
+            post(console::reject),
+        )
+        .route(
+            "/api/v1/admin/renewals/{business_no}/invoice",
+            post(console::invoice_issued),
+        )
+        .route(
+            "/api/v1/admin/payments/{out_trade_no}/reconcile",
+            post(console::reconcile),
+        )
+        .route(
+            "/api/v1/admin/refunds/{refund_no}/done",
+            post(console::refund_done),
+        )
+        .route("/api/v1/admin/audit", get(console::audit_log))
+        .route("/api/v1/admin/audit/verify", get(console::audit_verify))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+}

@@ -1,0 +1,497 @@
+//! The customer's renewal: apply (one `apply` signature), read its progress, cancel
+//! before paying, and, once approved, rekey and confirm the install.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use protocol::ErrorCode;
+use protocol::application::Application;
+use protocol::ids::PayloadSha256;
+use protocol::tbs::Purpose;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+
+use crate::api::extract::{Body, base64_field};
+use crate::api::sessions::challenge_field;
+use crate::audit;
+use crate::ca::{IssueRequest, SubjectSource};
+use crate::clock;
+use crate::error::{AppError, AppResult};
+use crate::identity::certificate::{self, EligibilityStatus, MAX_CERT_BYTES};
+use crate::identity::sessions::{self, UserSession};
+use crate::identity::{challenges, signature};
+use crate::notify::outbox::{self, Template};
+use crate::payments;
+use crate::renewal::state::Event;
+use crate::renewal::store::{self, FeeLine, RenewalRow, RenewalView};
+use crate::renewal::{numbers, transition};
+use crate::state::AppState;
+
+/// An application.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ApplyRequest {
+    /// Project id.
+    pub project: String,
+    /// The application JSON, base64 of the exact bytes signed.
+    pub application: String,
+    /// The challenge, as received.
+    pub challenge: String,
+    /// The `apply` signature (payload: SHA-256 of the application bytes), base64.
+    pub signature: String,
+    /// The certificate, base64 DER; needed only without a session.
+    pub certificate: Option<String>,
+    /// Where a relying platform wants the user back at the end.
+    pub return_url: Option<String>,
+    /// `zh` (default) or `en`, for notifications.
+    pub lang: Option<String>,
+}
+
+/// Applies for a renewal. A valid `apply` signature also opens the session.
+#[utoipa::path(post, path = "/api/v1/renewals", request_body = ApplyRequest,
+    responses((status = 201, body = RenewalView), (status = 409, description = "the certificate already has an open renewal"), (status = 422)))]
+pub async fn apply(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Body(req): Body<ApplyRequest>,
+) -> AppResult<(StatusCode, HeaderMap, Json<RenewalView>)> {
+    let project = state
+        .project(&req.project)
+        .ok_or_else(|| AppError::validation("project", "project.unknown", "no such project"))?;
+    let bytes = base64_field("application", &req.application, Application::MAX_BYTES)?;
+    let application: Application = serde_json::from_slice(&bytes).map_err(|e| {
+        AppError::validation(
+            "application",
+            "application.shape",
+            format!("the application does not fit: {e}"),
+        )
+    })?;
+    let offered: Vec<u32> = project.prices.iter().map(|p| p.months).collect();
+    let errors = application.validate(&offered, &project.agreement.version);
+    if let Some(first) = errors.first() {
+        return Err(AppError::refused(
+            ErrorCode::ValidationFailed,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            first.message.clone(),
+        )
+        .with_details(json!({ "field": first.field, "rule": first.rule, "errors": errors })));
+    }
+    let return_url = match req.return_url.as_deref() {
+        Some(url) if project.allows_return_url(url) => Some(url.to_owned()),
+        Some(_) => {
+            return Err(AppError::validation(
+                "return_url",
+                "return_url.not_allowed",
+                "the platform did not allow this return address",
+            ));
+        }
+        None => None,
+    };
+    let lang = match req.lang.as_deref() {
+        None | Some("zh") => "zh",
+        Some("en") => "en",
+        Some(_) => {
+            return Err(AppError::validation(
+                "lang",
+                "lang.unknown",
+                "lang is zh or en",
+            ));
+        }
+    };
+    let session = sessions::current(state.pool(), &headers).await?;
+    let der = match (&session, &req.certificate) {
+        (Some(s), _) => s.cert_der.clone(),
+        (None, Some(c)) => base64_field("certificate", c, MAX_CERT_BYTES)?,
+        (None, None) => {
+            return Err(AppError::unauthenticated(
+                "sign in, or send the certificate with the application",
+            ));
+        }
+    };
+    let facts = certificate::parse(&der)?;
+    let now = OffsetDateTime::now_utc();
+    let standing = certificate::eligibility(
+        state.pool(),
+        state.ca.certificates(),
+        &facts,
+        &der,
+        project,
+        now,
+    )
+    .await?;
+    match standing.status {
+        EligibilityStatus::Eligible => {}
+        EligibilityStatus::UnknownIssuer => {
+            certificate::require_ours(state.pool(), state.ca.certificates(), &facts, &der).await?
+        }
+        EligibilityStatus::Revoked => {
+            certificate::require_ours(state.pool(), state.ca.certificates(), &facts, &der).await?
+        }
+        other => {
+            return Err(AppError::refused(
+                ErrorCode::NotEligible,
+                StatusCode::FORBIDDEN,
+                format!("this certificate cannot be renewed online now ({other:?}); the window opens {}", standing.window_opens_at),
+            )
+            .with_details(serde_json::to_value(&standing).unwrap_or_default()));
+        }
+    }
+    let challenge = challenge_field(&req.challenge)?;
+    let sig = base64_field("signature", &req.signature, 1024)?;
+    challenges::consume(state.pool(), &challenge).await?;
+    let payload = PayloadSha256::from_digest(&Sha256::digest(&bytes).into());
+    signature::verify(
+        &facts.spki_der,
+        Purpose::Apply,
+        &state.config.public_origin,
+        &challenge,
+        Some(&payload),
+        &sig,
+    )?;
+
+    let fen = project
+        .price(application.months)
+        .ok_or_else(|| AppError::Internal("price vanished".into()))?;
+    let fee_lines = vec![FeeLine {
+        name_zh: format!("{}（{}个月）", project.fee_line_zh, application.months),
+        name_en: format!("{} ({} months)", project.fee_line_en, application.months),
+        fen,
+    }];
+    let mut tx = state.store.begin_write().await?;
+    let business_no = numbers::next_business_no(&mut tx, now).await?.to_string();
+    let at = clock::to_ms(now);
+    let inserted = sqlx::query(
+        "INSERT INTO renewals (business_no, project, cert_sha256, cert_der, cert_serial, subject, old_not_after_s, months, total_fen, fee_lines, application, application_signature, operator_email, operator_mobile, lang, status, open_cert, return_url, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'awaiting_payment', $3, $16, $17, $17)",
+    )
+    .bind(&business_no)
+    .bind(&project.id)
+    .bind(&facts.sha256)
+    .bind(&der)
+    .bind(&facts.serial_hex)
+    .bind(&facts.subject)
+    .bind(facts.not_after.unix_timestamp())
+    .bind(i64::from(application.months))
+    .bind(fen)
+    .bind(serde_json::to_string(&fee_lines).unwrap_or_default())
+    .bind(&bytes)
+    .bind(&sig)
+    .bind(&application.operator.email)
+    .bind(&application.operator.mobile)
+    .bind(lang)
+    .bind(&return_url)
+    .bind(at)
+    .execute(&mut *tx)
+    .await;
+    if let Err(sqlx::Error::Database(e)) = &inserted
+        && e.is_unique_violation()
+    {
+        drop(tx);
+        let open = store::open_for_certificate(state.pool(), &facts.sha256).await?;
+        return Err(AppError::refused(
+            ErrorCode::RenewalOpen,
+            StatusCode::CONFLICT,
+            "this certificate already has a renewal under way",
+        )
+        .with_details(json!({ "business_no": open })));
+    }
+    inserted?;
+    let actor = format!("user:{}", facts.sha256);
+    audit::append(
+        &mut tx,
+        &actor,
+        "renewal.submitted",
+        &business_no,
+        json!({ "to": "awaiting_payment", "months": application.months, "total_fen": fen }),
+    )
+    .await?;
+    let params = json!({ "business_no": business_no, "total_fen": fen, "subject": facts.subject });
+    outbox::enqueue_both(
+        &mut tx,
+        &application.operator.email,
+        &application.operator.mobile,
+        Template::Submitted,
+        lang,
+        &params,
+    )
+    .await?;
+    let mut out_headers = HeaderMap::new();
+    if session.is_none() {
+        let cookie = sessions::open(&mut tx, &facts.sha256, &der, state.secure_cookies()).await?;
+        out_headers.insert(
+            SET_COOKIE,
+            HeaderValue::from_str(&cookie).map_err(|e| AppError::Internal(e.to_string()))?,
+        );
+    }
+    tx.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        out_headers,
+        Json(store::view(state.pool(), &business_no).await?),
+    ))
+}
+
+/// The renewal if this session's certificate is the one being renewed or its result;
+/// otherwise 404 (never tell a stranger that a business number exists).
+pub async fn owned(
+    state: &AppState,
+    headers: &HeaderMap,
+    business_no: &str,
+) -> AppResult<(UserSession, RenewalRow)> {
+    let session = sessions::require(state.pool(), headers).await?;
+    let hidden = || AppError::not_found(format!("no renewal {business_no} for this certificate"));
+    let row = store::row(state.pool(), business_no)
+        .await
+        .map_err(|_| hidden())?;
+    if row.cert_sha256 == session.cert_sha256 {
+        return Ok((session, row));
+    }
+    let issued: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM certificates WHERE business_no = $1 AND sha256 = $2")
+            .bind(business_no)
+            .bind(&session.cert_sha256)
+            .fetch_optional(state.pool())
+            .await?;
+    if issued.is_some() {
+        Ok((session, row))
+    } else {
+        Err(hidden())
+    }
+}
+
+/// A renewal's progress.
+#[utoipa::path(get, path = "/api/v1/renewals/{business_no}", params(("business_no" = String, Path)), responses((status = 200, body = RenewalView), (status = 401), (status = 404)))]
+pub async fn get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(business_no): Path<String>,
+) -> AppResult<Json<RenewalView>> {
+    owned(&state, &headers, &business_no).await?;
+    Ok(Json(store::view(state.pool(), &business_no).await?))
+}
+
+/// Withdraws a renewal that is not paid (撤销申请).
+#[utoipa::path(post, path = "/api/v1/renewals/{business_no}/cancel", params(("business_no" = String, Path)), responses((status = 200, body = RenewalView), (status = 409)))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(business_no): Path<String>,
+) -> AppResult<Json<RenewalView>> {
+    let (session, _) = owned(&state, &headers, &business_no).await?;
+    // A payment the gateway took but has not told us about yet must not be lost.
+    payments::service::settle_open_attempts(&state, &business_no).await?;
+    let mut tx = state.store.begin_write().await?;
+    transition::apply(
+        &mut tx,
+        &business_no,
+        Event::Cancel,
+        &format!("user:{}", session.cert_sha256),
+        json!({}),
+    )
+    .await?;
+    sqlx::query(
+        "UPDATE payments SET status = 'closed' WHERE business_no = $1 AND status = 'pending'",
+    )
+    .bind(&business_no)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Json(store::view(state.pool(), &business_no).await?))
+}
+
+/// A rekey request made on the token.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CsrRequest {
+    /// The CSR, base64 DER.
+    pub csr: String,
+    /// The old key's `rekey` signature (payload: SHA-256 of the CSR DER), base64.
+    pub binding_signature: String,
+    /// The challenge, as received.
+    pub challenge: String,
+}
+
+/// The issued certificate.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IssuedResponse {
+    /// The new certificate, base64 DER.
+    pub certificate: String,
+    /// The CA certificates, base64 DER, the issuer first.
+    pub chain: Vec<String>,
+    /// notAfter, RFC 3339.
+    pub not_after: String,
+}
+
+/// Issues the renewed certificate for a key made on the token. Asked again with a new
+/// key (the first was lost before install), the earlier certificate is superseded.
+#[utoipa::path(post, path = "/api/v1/renewals/{business_no}/csr", params(("business_no" = String, Path)), request_body = CsrRequest,
+    responses((status = 200, body = IssuedResponse), (status = 409)))]
+pub async fn csr(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(business_no): Path<String>,
+    Body(req): Body<CsrRequest>,
+) -> AppResult<Json<IssuedResponse>> {
+    let (session, row) = owned(&state, &headers, &business_no).await?;
+    let event = match row.status {
+        crate::renewal::state::Status::Approved => Event::Issue,
+        crate::renewal::state::Status::Issued => Event::Reissue,
+        other => {
+            return Err(AppError::refused(
+                ErrorCode::IllegalTransition,
+                StatusCode::CONFLICT,
+                format!("a renewal that is {} cannot be issued", other.as_str()),
+            ));
+        }
+    };
+    let csr = base64_field("csr", &req.csr, 16 * 1024)?;
+    let binding = base64_field("binding_signature", &req.binding_signature, 1024)?;
+    let challenge = challenge_field(&req.challenge)?;
+    let old = certificate::parse(&row.cert_der)?;
+    challenges::consume(state.pool(), &challenge).await?;
+    let payload = PayloadSha256::from_digest(&Sha256::digest(&csr).into());
+    signature::verify(
+        &old.spki_der,
+        Purpose::Rekey,
+        &state.config.public_origin,
+        &challenge,
+        Some(&payload),
+        &binding,
+    )?;
+
+    let project = state.project(&row.project).ok_or_else(|| {
+        AppError::Internal(format!("project {} is no longer configured", row.project))
+    })?;
+    let now = OffsetDateTime::now_utc();
+    let old_not_after = OffsetDateTime::from_unix_timestamp(row.old_not_after_s)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let months = u32::try_from(row.months).map_err(|e| AppError::Internal(e.to_string()))?;
+    let (not_before, not_after) = protocol::validity::new_validity(now, old_not_after, months)
+        .map_err(|e| {
+            AppError::refused(
+                ErrorCode::NotEligible,
+                StatusCode::CONFLICT,
+                format!("no validity is left to issue: {e}"),
+            )
+        })?;
+    let profile = project.profile.to_profile();
+    let issued = state
+        .ca
+        .issue(&IssueRequest {
+            csr_der: &csr,
+            subject: SubjectSource::FromCertificate(&row.cert_der),
+            not_before,
+            not_after,
+            profile: &profile,
+        })
+        .map_err(|e| AppError::validation("csr", "csr.refused", e.to_string()))?;
+
+    let mut tx = state.store.begin_write().await?;
+    let superseded = sqlx::query("UPDATE certificates SET status = 'superseded' WHERE business_no = $1 AND status = 'issued'")
+        .bind(&business_no)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    sqlx::query("INSERT INTO certificates (sha256, serial, business_no, der, subject, not_before, not_after, status, issued_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'issued', $8)")
+        .bind(&issued.sha256_hex)
+        .bind(&issued.serial_hex)
+        .bind(&business_no)
+        .bind(&issued.der)
+        .bind(&row.subject)
+        .bind(issued.not_before.unix_timestamp())
+        .bind(issued.not_after.unix_timestamp())
+        .bind(clock::to_ms(now))
+        .execute(&mut *tx)
+        .await?;
+    let detail = json!({ "serial": issued.serial_hex, "sha256": issued.sha256_hex, "not_after": clock::rfc3339(clock::to_ms(issued.not_after)), "superseded": superseded });
+    transition::apply(
+        &mut tx,
+        &business_no,
+        event,
+        &format!("user:{}", session.cert_sha256),
+        detail,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(IssuedResponse {
+        certificate: STANDARD.encode(&issued.der),
+        chain: state
+            .ca
+            .certificates()
+            .iter()
+            .map(|c| STANDARD.encode(c))
+            .collect(),
+        not_after: clock::rfc3339(clock::to_ms(issued.not_after)),
+    }))
+}
+
+/// The token's confirmation.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct InstalledRequest {
+    /// The challenge, as received.
+    pub challenge: String,
+    /// The NEW key's `installed` signature, base64.
+    pub signature: String,
+}
+
+/// Completes the renewal once the new key proves the certificate is on the token.
+#[utoipa::path(post, path = "/api/v1/renewals/{business_no}/installed", params(("business_no" = String, Path)), request_body = InstalledRequest,
+    responses((status = 200, body = RenewalView), (status = 401), (status = 409)))]
+pub async fn installed(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(business_no): Path<String>,
+    Body(req): Body<InstalledRequest>,
+) -> AppResult<Json<RenewalView>> {
+    let (session, row) = owned(&state, &headers, &business_no).await?;
+    if row.status != crate::renewal::state::Status::Issued {
+        return Err(AppError::refused(
+            ErrorCode::IllegalTransition,
+            StatusCode::CONFLICT,
+            format!(
+                "a renewal that is {} cannot be completed",
+                row.status.as_str()
+            ),
+        ));
+    }
+    let challenge = challenge_field(&req.challenge)?;
+    let sig = base64_field("signature", &req.signature, 1024)?;
+    let (sha256, der): (String, Vec<u8>) = {
+        use sqlx::Row;
+        let r = sqlx::query("SELECT sha256, der FROM certificates WHERE business_no = $1 AND status = 'issued' ORDER BY issued_at DESC LIMIT 1")
+            .bind(&business_no)
+            .fetch_optional(state.pool())
+            .await?
+            .ok_or_else(|| AppError::Internal("an issued renewal has no certificate".into()))?;
+        (r.try_get(0)?, r.try_get(1)?)
+    };
+    let new = certificate::parse(&der)?;
+    challenges::consume(state.pool(), &challenge).await?;
+    signature::verify(
+        &new.spki_der,
+        Purpose::Installed,
+        &state.config.public_origin,
+        &challenge,
+        None,
+        &sig,
+    )?;
+    let mut tx = state.store.begin_write().await?;
+    sqlx::query("UPDATE certificates SET status = 'confirmed' WHERE sha256 = $1")
+        .bind(&sha256)
+        .execute(&mut *tx)
+        .await?;
+    transition::apply(
+        &mut tx,
+        &business_no,
+        Event::Confirm,
+        &format!("user:{}", session.cert_sha256),
+        json!({ "sha256": sha256 }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(store::view(state.pool(), &business_no).await?))
+}

@@ -1,0 +1,20 @@
+//! The whole HTTP application: the API, the sandbox gateway (when on), and the built
+//! web app with a fallback to `index.html` for its routes.
+
+use axum::Router;
+use tower_http::services::{ServeDir, ServeFile};
+
+use crate::state::AppState;
+
+/// The router, ready to serve.
+pub fn app(state: AppState) -> Router {
+    let mut router = crate::api::routes();
+    if state.sandbox.is_some() {
+        router = router.merge(crate::payments::sandbox::routes());
+    }
+    if let Some(dist) = &state.config.dist_dir {
+        let index = dist.join("index.html");
+        router = router.fallback_service(ServeDir::new(dist).fallback(ServeFile::new(index)));
+    }
+    router.with_state(state)
+}

@@ -1,0 +1,36 @@
+//! `certrenew-server`: the CA's side of every renewal. It checks who is asking
+//! (origin-bound signatures by the certificate on the token), takes the application,
+//! collects the fee, lets staff review it, issues the renewed certificate, and keeps a
+//! hash-chained audit trail of every change.
+//!
+//! # Layout
+//! - [`app`]: the router; [`api`]: the `/api/v1` handlers and the OpenAPI document.
+//! - [`state`]: what handlers share; [`config`]: TOML and environment.
+//! - [`db`]: SQLite or PostgreSQL and their migrations; [`audit`]: the hash chain.
+//! - [`renewal`]: the state machine and renewal storage.
+//! - [`identity`]: challenges, signatures, certificates, user sessions.
+//! - [`payments`]: the provider trait, the sandbox gateway, the money rules.
+//! - [`admin`]: staff accounts and the review console's API.
+//! - [`ca`]: issuing certificates (PEM key or PKCS#11 HSM).
+//! - [`notify`]: the transactional outbox and its delivery.
+//! - [`projects`]: the relying platforms; [`error`]: the API error.
+//! - [`server`]: start-up, shared by `serve` and the tests.
+#![forbid(unsafe_code)]
+
+pub mod admin;
+pub mod api;
+pub mod app;
+pub mod audit;
+pub mod ca;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod identity;
+pub mod notify;
+pub mod payments;
+pub mod projects;
+pub mod random;
+pub mod renewal;
+pub mod server;
+pub mod state;

@@ -1,0 +1,70 @@
+//! Delivering the outbox: due messages are sent and marked sent; a failure is retried
+//! with exponential backoff (up to a day between tries, ten tries).
+
+use std::time::Duration;
+
+use sqlx::Row;
+
+use crate::clock;
+use crate::state::AppState;
+
+const MAX_ATTEMPTS: i64 = 10;
+
+/// Runs forever, every half second delivering what is due.
+pub async fn run(state: AppState) {
+    loop {
+        if let Err(e) = deliver_due(&state).await {
+            tracing::warn!(error = %e, "notification delivery failed");
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Delivers every due message once; returns how many were sent.
+pub async fn deliver_due(state: &AppState) -> anyhow::Result<usize> {
+    let rows = sqlx::query("SELECT id, channel, recipient, template, lang, params, attempts FROM outbox WHERE status = 'pending' AND next_at <= $1 ORDER BY id LIMIT 50")
+        .bind(clock::now_ms())
+        .fetch_all(state.pool())
+        .await?;
+    let mut sent = 0;
+    for row in rows {
+        let id: i64 = row.try_get(0)?;
+        let channel: String = row.try_get(1)?;
+        let recipient: String = row.try_get(2)?;
+        let template: String = row.try_get(3)?;
+        let lang: String = row.try_get(4)?;
+        let params: String = row.try_get(5)?;
+        let attempts: i64 = row.try_get(6)?;
+        let params: serde_json::Value = serde_json::from_str(&params).unwrap_or_default();
+        let outcome =
+            crate::notify::send(state, &channel, &recipient, &template, &lang, &params).await;
+        match outcome {
+            Ok(()) => {
+                sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1 WHERE id = $2")
+                    .bind(clock::now_ms())
+                    .bind(id)
+                    .execute(state.pool())
+                    .await?;
+                sent += 1;
+            }
+            Err(e) => {
+                let tries = attempts + 1;
+                let status = if tries >= MAX_ATTEMPTS {
+                    "failed"
+                } else {
+                    "pending"
+                };
+                let backoff_ms = (1_000i64 << tries.min(16)).min(86_400_000);
+                sqlx::query("UPDATE outbox SET status = $1, attempts = $2, next_at = $3, last_error = $4 WHERE id = $5")
+                    .bind(status)
+                    .bind(tries)
+                    .bind(clock::now_ms() + backoff_ms)
+                    .bind(e.to_string())
+                    .bind(id)
+                    .execute(state.pool())
+                    .await?;
+            }
+        }
+    }
+    Ok(sent)
+}

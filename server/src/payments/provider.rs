@@ -1,0 +1,125 @@
+//! What the server needs from a payment gateway. The sandbox gateway implements it for
+//! development; a real gateway (Alipay, UnionPay, WeChat Pay) implements the same calls.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+
+/// A gateway failure.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PaymentError {
+    /// The gateway did not answer or answered an error.
+    #[error("the payment gateway failed: {0}")]
+    Gateway(String),
+    /// A notice's signature or content is wrong.
+    #[error("{0}")]
+    BadNotice(String),
+}
+
+/// An order to pay.
+#[derive(Debug, Clone)]
+pub struct Order {
+    /// The attempt's number.
+    pub out_trade_no: String,
+    /// Amount in fen.
+    pub amount_fen: i64,
+    /// What is bought, shown by the gateway.
+    pub subject: String,
+    /// Where the gateway sends the user back.
+    pub return_url: String,
+}
+
+/// What the gateway says about an order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GatewayState {
+    /// Not paid yet.
+    Pending,
+    /// Paid.
+    Paid {
+        /// The gateway's own number.
+        trade_no: String,
+        /// Amount in fen.
+        amount_fen: i64,
+    },
+    /// Failed or closed.
+    Failed,
+    /// The gateway does not know it.
+    Unknown,
+}
+
+/// A verified asynchronous notice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// The attempt's number.
+    pub out_trade_no: String,
+    /// The gateway's number.
+    pub trade_no: String,
+    /// Amount in fen.
+    pub amount_fen: i64,
+    /// Paid (true) or closed (false).
+    pub paid: bool,
+}
+
+/// A payment gateway.
+#[async_trait]
+pub trait Provider: Send + Sync {
+    /// The name used in the notify URL (`/api/v1/payments/notify/{name}`).
+    fn name(&self) -> &'static str;
+    /// Opens an order; returns where the user pays.
+    async fn create(&self, order: &Order) -> Result<String, PaymentError>;
+    /// Asks about an order.
+    async fn query(&self, out_trade_no: &str) -> Result<GatewayState, PaymentError>;
+    /// Closes an unpaid order so it can no longer be paid.
+    async fn close(&self, out_trade_no: &str) -> Result<(), PaymentError>;
+    /// Checks a notice's signature and reads it.
+    fn verify_notice(&self, params: &BTreeMap<String, String>) -> Result<Notice, PaymentError>;
+    /// The body the gateway expects when a notice was taken.
+    fn ack(&self) -> &'static str {
+        "success"
+    }
+    /// Refunds a paid order (idempotent by `refund_no`).
+    async fn refund(
+        &self,
+        out_trade_no: &str,
+        refund_no: &str,
+        amount_fen: i64,
+    ) -> Result<(), PaymentError>;
+}
+
+/// The provider when the sandbox is off and no real gateway is configured: online
+/// payment is unavailable (bank transfers still work).
+pub struct Unconfigured;
+
+#[async_trait]
+impl Provider for Unconfigured {
+    fn name(&self) -> &'static str {
+        "none"
+    }
+    async fn create(&self, _order: &Order) -> Result<String, PaymentError> {
+        Err(PaymentError::Gateway(
+            "online payment is not configured on this server; pay by bank transfer".into(),
+        ))
+    }
+    async fn query(&self, _out_trade_no: &str) -> Result<GatewayState, PaymentError> {
+        Ok(GatewayState::Unknown)
+    }
+    async fn close(&self, _out_trade_no: &str) -> Result<(), PaymentError> {
+        Ok(())
+    }
+    fn verify_notice(&self, _params: &BTreeMap<String, String>) -> Result<Notice, PaymentError> {
+        Err(PaymentError::BadNotice(
+            "no payment gateway is configured".into(),
+        ))
+    }
+    async fn refund(
+        &self,
+        _out_trade_no: &str,
+        _refund_no: &str,
+        _amount_fen: i64,
+    ) -> Result<(), PaymentError> {
+        Err(PaymentError::Gateway(
+            "no payment gateway is configured".into(),
+        ))
+    }
+}

@@ -1,0 +1,356 @@
+//! Reading and writing renewal rows, and the one view of a renewal that the customer's
+//! progress page and the staff console both show.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use protocol::money::Fen;
+use protocol::stage::Stage;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sqlx::{AnyPool, Row};
+use utoipa::ToSchema;
+
+use crate::audit;
+use crate::clock;
+use crate::error::AppError;
+use crate::renewal::state::Status;
+
+/// One line of the fee (费用详细信息).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FeeLine {
+    /// Name, Chinese.
+    pub name_zh: String,
+    /// Name, English.
+    pub name_en: String,
+    /// Amount in fen.
+    pub fen: i64,
+}
+
+/// An event on the renewal's timeline.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TimelineEvent {
+    /// When, RFC 3339.
+    pub at: String,
+    /// What, e.g. `renewal.paid`.
+    pub action: String,
+    /// Who, by kind: `user`, `staff`, `gateway`, `system`.
+    pub by: String,
+    /// Details.
+    #[schema(value_type = Object)]
+    pub detail: Value,
+}
+
+/// A payment attempt.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PaymentView {
+    /// The attempt's number.
+    pub out_trade_no: String,
+    /// `alipay`, `unionpay`, `wechat`, `bank_transfer`.
+    pub method: String,
+    /// `pending`, `paid`, `failed`, `closed`, `refunded`.
+    pub status: String,
+    /// Amount in fen.
+    pub amount_fen: i64,
+    /// When it was opened.
+    pub created_at: String,
+    /// When it was paid.
+    pub paid_at: Option<String>,
+    /// Where to pay (online methods).
+    pub pay_url: Option<String>,
+    /// The declared transfer (bank transfers).
+    #[schema(value_type = Object)]
+    pub bank_transfer: Option<Value>,
+}
+
+/// The invoice asked for.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InvoiceView {
+    /// `electronic` or `paper`.
+    pub kind: String,
+    /// The title (抬头).
+    pub title: String,
+    /// The taxpayer id (统一社会信用代码), if any.
+    pub taxpayer_id: Option<String>,
+    /// `requested` or `issued`.
+    pub status: String,
+}
+
+/// The renewed certificate.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct IssuedView {
+    /// DER, base64.
+    pub der: String,
+    /// SHA-256 of the DER.
+    pub sha256: String,
+    /// Serial, hex.
+    pub serial: String,
+    /// notBefore, RFC 3339.
+    pub not_before: String,
+    /// notAfter, RFC 3339.
+    pub not_after: String,
+    /// `issued`, `confirmed`, `superseded`.
+    pub status: String,
+}
+
+/// A refund.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RefundView {
+    /// The refund's number.
+    pub refund_no: String,
+    /// `pending` or `done`.
+    pub status: String,
+    /// Amount in fen.
+    pub amount_fen: i64,
+}
+
+/// A renewal as the API shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RenewalView {
+    /// 业务单号.
+    pub business_no: String,
+    /// The project's id.
+    pub project: String,
+    /// The stage the customer sees.
+    #[schema(value_type = String)]
+    pub stage: Stage,
+    /// The state machine's state.
+    pub status: Status,
+    /// The certificate's subject (证书主题).
+    pub subject: String,
+    /// The renewed certificate's SHA-256.
+    pub cert_sha256: String,
+    /// The old certificate's notAfter.
+    pub old_not_after: String,
+    /// Months paid for.
+    pub months: i64,
+    /// The fee lines.
+    pub fee_lines: Vec<FeeLine>,
+    /// Total, fen.
+    pub total_fen: i64,
+    /// Total, shown (`¥100.00`).
+    pub total_display: String,
+    /// The application as signed.
+    #[schema(value_type = Object)]
+    pub application: Value,
+    /// The reviewer's reason, when rejected.
+    pub rejection_reason: Option<String>,
+    /// Where a relying platform wants the user back.
+    pub return_url: Option<String>,
+    /// Distinct approvals so far.
+    pub approvals: i64,
+    /// Created, RFC 3339.
+    pub created_at: String,
+    /// Last change, RFC 3339.
+    pub updated_at: String,
+    /// What happened, oldest first.
+    pub timeline: Vec<TimelineEvent>,
+    /// Payment attempts, oldest first.
+    pub payments: Vec<PaymentView>,
+    /// The invoice, once asked for.
+    pub invoice: Option<InvoiceView>,
+    /// The refund, if any.
+    pub refund: Option<RefundView>,
+    /// The new certificate, once issued.
+    pub certificate: Option<IssuedView>,
+}
+
+/// The stored facts of a renewal that handlers need.
+#[derive(Debug, Clone)]
+pub struct RenewalRow {
+    /// 业务单号.
+    pub business_no: String,
+    /// Project id.
+    pub project: String,
+    /// The old certificate's SHA-256.
+    pub cert_sha256: String,
+    /// Its DER.
+    pub cert_der: Vec<u8>,
+    /// Its notAfter, unix seconds.
+    pub old_not_after_s: i64,
+    /// Months.
+    pub months: i64,
+    /// Total in fen.
+    pub total_fen: i64,
+    /// State.
+    pub status: Status,
+    /// The subject.
+    pub subject: String,
+    /// Operator e-mail.
+    pub operator_email: String,
+    /// Operator mobile.
+    pub operator_mobile: String,
+    /// Language of notifications.
+    pub lang: String,
+}
+
+const ROW_COLUMNS: &str = "business_no, project, cert_sha256, cert_der, old_not_after_s, months, total_fen, status, subject, operator_email, operator_mobile, lang";
+
+fn to_row(row: &sqlx::any::AnyRow) -> Result<RenewalRow, AppError> {
+    let status: String = row.try_get("status")?;
+    Ok(RenewalRow {
+        business_no: row.try_get("business_no")?,
+        project: row.try_get("project")?,
+        cert_sha256: row.try_get("cert_sha256")?,
+        cert_der: row.try_get("cert_der")?,
+        old_not_after_s: row.try_get("old_not_after_s")?,
+        months: row.try_get("months")?,
+        total_fen: row.try_get("total_fen")?,
+        status: Status::parse(&status)
+            .ok_or_else(|| AppError::Internal(format!("unknown status {status:?}")))?,
+        subject: row.try_get("subject")?,
+        operator_email: row.try_get("operator_email")?,
+        operator_mobile: row.try_get("operator_mobile")?,
+        lang: row.try_get("lang")?,
+    })
+}
+
+/// A renewal's row, or 404.
+pub async fn row<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    executor: E,
+    business_no: &str,
+) -> Result<RenewalRow, AppError> {
+    let query = format!("SELECT {ROW_COLUMNS} FROM renewals WHERE business_no = $1");
+    let row = sqlx::query(&query)
+        .bind(business_no)
+        .fetch_optional(executor)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("no renewal {business_no}")))?;
+    to_row(&row)
+}
+
+/// The open renewal of a certificate, if any.
+pub async fn open_for_certificate(
+    pool: &AnyPool,
+    cert_sha256: &str,
+) -> Result<Option<String>, AppError> {
+    Ok(
+        sqlx::query_scalar("SELECT business_no FROM renewals WHERE open_cert = $1")
+            .bind(cert_sha256)
+            .fetch_optional(pool)
+            .await?,
+    )
+}
+
+fn actor_kind(actor: &str) -> String {
+    actor.split(':').next().unwrap_or("system").to_owned()
+}
+
+/// The full view of a renewal.
+pub async fn view(pool: &AnyPool, business_no: &str) -> Result<RenewalView, AppError> {
+    let r = sqlx::query(
+        "SELECT business_no, project, cert_sha256, subject, old_not_after_s, months, total_fen, fee_lines, application, status, rejection_reason, return_url, created_at, updated_at FROM renewals WHERE business_no = $1",
+    )
+    .bind(business_no)
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| AppError::not_found(format!("no renewal {business_no}")))?;
+    let status_text: String = r.try_get("status")?;
+    let status = Status::parse(&status_text)
+        .ok_or_else(|| AppError::Internal(format!("unknown status {status_text:?}")))?;
+    let fee_lines: String = r.try_get("fee_lines")?;
+    let application: Vec<u8> = r.try_get("application")?;
+    let total_fen: i64 = r.try_get("total_fen")?;
+
+    let timeline = audit::for_subject(pool, business_no)
+        .await?
+        .into_iter()
+        .map(|row| TimelineEvent {
+            at: row.at,
+            action: row.action,
+            by: actor_kind(&row.actor),
+            detail: row.data,
+        })
+        .collect();
+
+    let payments = sqlx::query("SELECT out_trade_no, method, status, amount_fen, created_at, paid_at, pay_url, bank_transfer FROM payments WHERE business_no = $1 ORDER BY created_at, out_trade_no")
+        .bind(business_no)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|p| -> Result<PaymentView, AppError> {
+            let bank: Option<String> = p.try_get("bank_transfer")?;
+            Ok(PaymentView {
+                out_trade_no: p.try_get("out_trade_no")?,
+                method: p.try_get("method")?,
+                status: p.try_get("status")?,
+                amount_fen: p.try_get("amount_fen")?,
+                created_at: clock::rfc3339(p.try_get("created_at")?),
+                paid_at: p.try_get::<Option<i64>, _>("paid_at")?.map(clock::rfc3339),
+                pay_url: p.try_get("pay_url")?,
+                bank_transfer: bank.and_then(|b| serde_json::from_str(&b).ok()),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let invoice =
+        sqlx::query("SELECT kind, title, taxpayer_id, status FROM invoices WHERE business_no = $1")
+            .bind(business_no)
+            .fetch_optional(pool)
+            .await?
+            .map(|i| -> Result<InvoiceView, AppError> {
+                Ok(InvoiceView {
+                    kind: i.try_get(0)?,
+                    title: i.try_get(1)?,
+                    taxpayer_id: i.try_get(2)?,
+                    status: i.try_get(3)?,
+                })
+            })
+            .transpose()?;
+
+    let refund = sqlx::query("SELECT refund_no, status, amount_fen FROM refunds WHERE business_no = $1 ORDER BY created_at DESC LIMIT 1")
+        .bind(business_no)
+        .fetch_optional(pool)
+        .await?
+        .map(|f| -> Result<RefundView, AppError> {
+            Ok(RefundView { refund_no: f.try_get(0)?, status: f.try_get(1)?, amount_fen: f.try_get(2)? })
+        })
+        .transpose()?;
+
+    let certificate = sqlx::query("SELECT der, sha256, serial, not_before, not_after, status FROM certificates WHERE business_no = $1 AND status <> 'superseded' ORDER BY issued_at DESC LIMIT 1")
+        .bind(business_no)
+        .fetch_optional(pool)
+        .await?
+        .map(|c| -> Result<IssuedView, AppError> {
+            let der: Vec<u8> = c.try_get(0)?;
+            Ok(IssuedView {
+                der: STANDARD.encode(der),
+                sha256: c.try_get(1)?,
+                serial: c.try_get(2)?,
+                not_before: clock::rfc3339_s(c.try_get(3)?),
+                not_after: clock::rfc3339_s(c.try_get(4)?),
+                status: c.try_get(5)?,
+            })
+        })
+        .transpose()?;
+
+    let approvals: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM approvals WHERE business_no = $1")
+            .bind(business_no)
+            .fetch_one(pool)
+            .await?;
+
+    Ok(RenewalView {
+        business_no: r.try_get("business_no")?,
+        project: r.try_get("project")?,
+        stage: status.stage(),
+        status,
+        subject: r.try_get("subject")?,
+        cert_sha256: r.try_get("cert_sha256")?,
+        old_not_after: clock::rfc3339_s(r.try_get("old_not_after_s")?),
+        months: r.try_get("months")?,
+        fee_lines: serde_json::from_str(&fee_lines).unwrap_or_default(),
+        total_fen,
+        total_display: Fen(total_fen).to_string(),
+        application: serde_json::from_slice(&application).unwrap_or(Value::Null),
+        rejection_reason: r.try_get("rejection_reason")?,
+        return_url: r.try_get("return_url")?,
+        approvals,
+        created_at: clock::rfc3339(r.try_get("created_at")?),
+        updated_at: clock::rfc3339(r.try_get("updated_at")?),
+        timeline,
+        payments,
+        invoice,
+        refund,
+        certificate,
+    })
+}

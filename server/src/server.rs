@@ -1,0 +1,127 @@
+//! Start-up: connect and migrate the database, load (or on first start create) the
+//! CA, set up payments, start the notification worker, serve until asked to stop.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+
+use crate::ca::Ca;
+use crate::config::{CaKeyConfig, Config};
+use crate::db::Store;
+use crate::payments::provider::Provider;
+use crate::payments::sandbox::Sandbox;
+use crate::state::AppState;
+
+/// The common name of the development CA made on first start.
+pub const DEV_CA_NAME: &str = "certrenew Development CA";
+
+/// Loads the CA the configuration names; a PEM CA that does not exist yet is created.
+pub fn load_ca(config: &Config) -> anyhow::Result<Ca> {
+    match &config.ca {
+        CaKeyConfig::Pem { .. } => {
+            let (key, cert) = config.ca_pem_paths().context("the PEM CA paths")?;
+            if key.exists() || cert.exists() {
+                Ca::load_pem(&key, &cert).with_context(|| {
+                    format!(
+                        "loading the CA from {} and {}",
+                        key.display(),
+                        cert.display()
+                    )
+                })
+            } else {
+                let dir = key
+                    .parent()
+                    .map(std::path::Path::to_owned)
+                    .unwrap_or_default();
+                tracing::warn!(dir = %dir.display(), "no CA yet: creating a development CA");
+                Ca::init_pem(&dir, DEV_CA_NAME).context("creating the development CA")
+            }
+        }
+        CaKeyConfig::Pkcs11 {
+            module,
+            token,
+            key_label,
+            pin,
+            cert,
+        } => {
+            let pin = pin
+                .as_deref()
+                .context("the HSM PIN is not set (CERTRENEW_CA_PIN)")?;
+            let cert = cert
+                .clone()
+                .unwrap_or_else(|| config.data_dir.join("ca").join("ca.pem"));
+            Ca::load_pkcs11(module, token, pin, key_label, &cert)
+                .context("loading the CA key from the HSM")
+        }
+    }
+}
+
+/// Builds the shared state from the configuration.
+pub async fn build(config: Config) -> anyhow::Result<AppState> {
+    let store = Store::connect(&config.database_url)
+        .await
+        .with_context(|| format!("connecting to {}", redact(&config.database_url)))?;
+    store.migrate().await.context("migrating the database")?;
+    let ca = load_ca(&config)?;
+    let sandbox = if config.sandbox {
+        let gateway = Sandbox::new(
+            store.pool().clone(),
+            &config.data_dir.join("sandbox"),
+            config.public_origin.as_str(),
+        )?;
+        Some(Arc::new(gateway))
+    } else {
+        None
+    };
+    let provider: Arc<dyn Provider> = match &sandbox {
+        Some(s) => s.clone(),
+        None => Arc::new(crate::payments::provider::Unconfigured),
+    };
+    Ok(AppState::new(store, config, ca, provider, sandbox))
+}
+
+/// Serves on the configured address until Ctrl-C or SIGTERM.
+pub async fn serve(state: AppState) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(state.config.listen)
+        .await
+        .with_context(|| format!("listening on {}", state.config.listen))?;
+    let worker = tokio::spawn(crate::notify::worker::run(state.clone()));
+    tracing::info!(addr = %state.config.listen, origin = %state.config.public_origin, "certrenew-server listening");
+    axum::serve(listener, crate::app::app(state))
+        .with_graceful_shutdown(shutdown())
+        .await
+        .context("serving")?;
+    worker.abort();
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+/// A database URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}

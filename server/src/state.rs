@@ -1,0 +1,70 @@
+//! What every handler shares: the database, the configuration, the CA, the payment
+//! provider and an HTTP client. Cheap to clone (one `Arc`).
+
+use std::sync::Arc;
+
+use crate::ca::Ca;
+use crate::config::Config;
+use crate::db::Store;
+use crate::payments::provider::Provider;
+use crate::payments::sandbox::Sandbox;
+use crate::projects::Project;
+
+/// The shared state.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+/// The parts.
+pub struct Inner {
+    /// The database.
+    pub store: Store,
+    /// The configuration.
+    pub config: Config,
+    /// The issuing CA.
+    pub ca: Ca,
+    /// The payment provider behind alipay, unionpay and wechat.
+    pub provider: Arc<dyn Provider>,
+    /// The development gateway, when it is on (it is then also the provider).
+    pub sandbox: Option<Arc<Sandbox>>,
+}
+
+impl AppState {
+    /// Bundles the parts.
+    pub fn new(
+        store: Store,
+        config: Config,
+        ca: Ca,
+        provider: Arc<dyn Provider>,
+        sandbox: Option<Arc<Sandbox>>,
+    ) -> Self {
+        Self(Arc::new(Inner {
+            store,
+            config,
+            ca,
+            provider,
+            sandbox,
+        }))
+    }
+
+    /// The pool.
+    pub fn pool(&self) -> &sqlx::AnyPool {
+        self.0.store.pool()
+    }
+
+    /// A project by id.
+    pub fn project(&self, id: &str) -> Option<&Project> {
+        self.0.config.projects.iter().find(|p| p.id == id)
+    }
+
+    /// Whether cookies must be `Secure` (everything but plain-http development).
+    pub fn secure_cookies(&self) -> bool {
+        !self.0.config.public_origin.is_development()
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
