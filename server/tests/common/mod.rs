@@ -1,0 +1,362 @@
+//! Test support: the real server binary on a loopback port with its own data folder
+//! (SQLite by default, a fresh PostgreSQL database when `CERTRENEW_TEST_POSTGRES` names
+//! a server), software keys standing in for tokens, and certificates for them from the
+//! server's own CA (`certrenew-server ca issue`).
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair, PKCS_ECDSA_P256_SHA256};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use tempfile::TempDir;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_certrenew-server");
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Where the test's database lives.
+pub enum Database {
+    Sqlite(PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Database {
+    fn new(dir: &std::path::Path) -> Self {
+        match std::env::var("CERTRENEW_TEST_POSTGRES").ok().filter(|v| !v.is_empty()) {
+            Some(base) => {
+                let name = format!("certrenew_t_{}", hex(&rand_bytes(6)));
+                psql(&base, &format!("CREATE DATABASE {name}"));
+                Database::Postgres { admin_url: base, name }
+            }
+            None => Database::Sqlite(dir.join("certrenew.db")),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        match self {
+            Database::Sqlite(path) => format!("sqlite://{}?mode=rwc", path.display()),
+            Database::Postgres { admin_url, name } => {
+                let base = admin_url.trim_end_matches('/');
+                let cut = base.rfind('/').filter(|&i| i > base.find("://").map_or(0, |s| s + 2)).unwrap_or(base.len());
+                format!("{}/{name}", &base[..cut])
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Database::Postgres { .. })
+    }
+}
+
+fn psql(url: &str, sql: &str) {
+    let out = Command::new("psql").arg(url).args(["-v", "ON_ERROR_STOP=1", "-qc", sql]).output().expect("psql runs");
+    assert!(out.status.success(), "psql {sql}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        if let Database::Postgres { admin_url, name } = self {
+            let _ = Command::new("psql").arg(&*admin_url).args(["-qc", &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")]).output();
+        }
+    }
+}
+
+/// A running server.
+pub struct TestServer {
+    pub dir: TempDir,
+    pub port: u16,
+    pub origin: String,
+    pub db: Database,
+    child: Option<Child>,
+    pub client: reqwest::Client,
+    extra_env: Vec<(String, String)>,
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    pub async fn start_with(env: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::new(dir.path());
+        let port = free_port();
+        let mut server = TestServer {
+            origin: format!("http://127.0.0.1:{port}"),
+            port,
+            db,
+            dir,
+            child: None,
+            client: client(),
+            extra_env: env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+        };
+        server.spawn().await;
+        server
+    }
+
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.env("CERTRENEW_LISTEN", format!("127.0.0.1:{}", self.port))
+            .env("CERTRENEW_DATA_DIR", self.dir.path().join("data"))
+            .env("CERTRENEW_PUBLIC_ORIGIN", &self.origin)
+            .env("DATABASE_URL", self.db.url())
+            .env_remove("CERTRENEW_CONFIG")
+            .env("RUST_LOG", "warn");
+        for (k, v) in &self.extra_env {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    /// Starts (or restarts) the serving process and waits until it answers.
+    pub async fn spawn(&mut self) {
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(self.dir.path().join("server.log")).unwrap();
+        let child = self.command().arg("serve").stdout(Stdio::null()).stderr(log).spawn().expect("the server starts");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(r) = self.client.get(self.url("/api/v1/projects")).send().await {
+                if r.status().is_success() {
+                    return;
+                }
+            }
+            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+                panic!("the server exited with {status}: {}", self.log());
+            }
+            assert!(Instant::now() < deadline, "the server did not come up: {}", self.log());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    /// Kills the serving process at once (SIGKILL), as a crash would.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.origin)
+    }
+
+    /// Runs a CLI subcommand against this server's data; returns (success, stdout, stderr).
+    pub fn cli(&self, args: &[&str]) -> (bool, String, String) {
+        let out = self.command().args(args).output().unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+
+    /// Runs SQL on the server's database (for inspection and for breaking things).
+    pub fn sql(&self, sql: &str) -> String {
+        let out = match &self.db {
+            Database::Sqlite(path) => Command::new("sqlite3").arg(path).arg(sql).output().expect("sqlite3 runs"),
+            Database::Postgres { .. } => Command::new("psql").arg(self.db.url()).args(["-v", "ON_ERROR_STOP=1", "-Atqc", sql]).output().expect("psql runs"),
+        };
+        assert!(out.status.success(), "{sql}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    pub fn count(&self, sql: &str) -> i64 {
+        self.sql(sql).parse().unwrap_or_else(|_| panic!("{sql} is not a count"))
+    }
+
+    /// A certificate from the server's CA for a new software key.
+    pub fn user(&self, cn: &str, days: i64) -> User {
+        let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        let mut dn = DistinguishedName::new();
+        dn.push(DnType::CountryName, "CN");
+        dn.push(DnType::OrganizationName, "测试医药有限公司");
+        dn.push(DnType::CommonName, cn);
+        params.distinguished_name = dn;
+        let csr = params.serialize_request(&key).unwrap();
+        let csr_path = self.dir.path().join(format!("{}.csr", hex(&rand_bytes(4))));
+        std::fs::write(&csr_path, csr.der().as_ref()).unwrap();
+        let not_after = time::OffsetDateTime::now_utc() + time::Duration::days(days);
+        let not_after = not_after.replace_nanosecond(0).unwrap().format(&time::format_description::well_known::Rfc3339).unwrap();
+        let (ok, pem_text, err) = self.cli(&["ca", "issue", "--csr", csr_path.to_str().unwrap(), "--not-after", &not_after]);
+        assert!(ok, "ca issue: {err}");
+        let der = pem::parse(pem_text.as_bytes()).unwrap().contents().to_vec();
+        User { key, der }
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.post_as(&self.client, path, body).await
+    }
+
+    pub async fn post_as(&self, client: &reqwest::Client, path: &str, body: Value) -> (StatusCode, Value) {
+        let r = client.post(self.url(path)).json(&body).send().await.unwrap();
+        let status = r.status();
+        let text = r.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    pub async fn get_as(&self, client: &reqwest::Client, path: &str) -> (StatusCode, Value) {
+        let r = client.get(self.url(path)).send().await.unwrap();
+        let status = r.status();
+        let text = r.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    pub async fn challenge(&self) -> String {
+        let (status, body) = self.post("/api/v1/challenges", json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["challenge"].as_str().unwrap().to_owned()
+    }
+
+    /// Signs in `user` with a fresh client (its own cookie jar).
+    pub async fn login(&self, user: &User) -> reqwest::Client {
+        let client = client();
+        let challenge = self.challenge().await;
+        let sig = user.sign("login", &self.origin, &challenge, "");
+        let (status, body) = self
+            .post_as(&client, "/api/v1/sessions", json!({"certificate": b64(&user.der), "challenge": challenge, "signature": b64(&sig)}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        client
+    }
+
+    /// Applies as `user` (signed in with `client`); returns (status, body).
+    pub async fn apply(&self, client: &reqwest::Client, user: &User, project: &str, months: u32) -> (StatusCode, Value) {
+        let application = application_json(months);
+        let challenge = self.challenge().await;
+        let sig = user.sign("apply", &self.origin, &challenge, &sha256_hex(application.as_bytes()));
+        self.post_as(
+            client,
+            "/api/v1/renewals",
+            json!({"project": project, "application": b64(application.as_bytes()), "challenge": challenge, "signature": b64(&sig)}),
+        )
+        .await
+    }
+
+    /// Starts an online payment; returns the out_trade_no.
+    pub async fn pay(&self, client: &reqwest::Client, no: &str) -> String {
+        let (status, body) = self
+            .post_as(client, &format!("/api/v1/renewals/{no}/payments"), json!({"method": "alipay", "invoice": {"kind": "electronic", "title": "测试医药有限公司", "taxpayer_id": "91350100M000100Y43"}}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["payment"]["out_trade_no"].as_str().unwrap().to_owned()
+    }
+
+    /// The sandbox gateway settles an order and notifies.
+    pub async fn gateway(&self, out_trade_no: &str, outcome: &str, duplicates: u32, delay_ms: u64) -> Value {
+        let (status, body) = self
+            .post(&format!("/sandbox/gateway/{out_trade_no}/complete"), json!({"outcome": outcome, "duplicates": duplicates, "delay_ms": delay_ms}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+
+    /// A staff member signed in; returns the client and its CSRF token.
+    pub async fn staff(&self, user: &str, role: &str) -> (reqwest::Client, String) {
+        let password = "correct horse battery";
+        let (ok, _, err) = self.cli(&["admin", "add", "--user", user, "--password", password, "--role", role]);
+        assert!(ok, "{err}");
+        let client = client();
+        let (status, body) = self.post_as(&client, "/api/v1/admin/login", json!({"username": user, "password": password})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        (client, body["csrf"].as_str().unwrap().to_owned())
+    }
+
+    pub async fn staff_post(&self, staff: &(reqwest::Client, String), path: &str, body: Value) -> (StatusCode, Value) {
+        let r = staff.0.post(self.url(path)).header("x-csrf-token", &staff.1).json(&body).send().await.unwrap();
+        let status = r.status();
+        let text = r.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    pub async fn renewal(&self, client: &reqwest::Client, no: &str) -> Value {
+        let (status, body) = self.get_as(client, &format!("/api/v1/renewals/{no}")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).timeout(Duration::from_secs(30)).build().unwrap()
+}
+
+/// A key and its certificate, standing in for a token.
+pub struct User {
+    pub key: KeyPair,
+    pub der: Vec<u8>,
+}
+
+impl User {
+    /// Signs the certrenew-v1 TBS (built here independently of the protocol crate).
+    pub fn sign(&self, purpose: &str, origin: &str, challenge: &str, payload: &str) -> Vec<u8> {
+        let tbs = format!("certrenew-v1\n{purpose}\n{origin}\n{challenge}\n{payload}\n");
+        sign_with(&self.key, tbs.as_bytes())
+    }
+
+    pub fn sha256(&self) -> String {
+        sha256_hex(&self.der)
+    }
+}
+
+pub fn sign_with(key: &KeyPair, data: &[u8]) -> Vec<u8> {
+    use rcgen::SigningKey as _;
+    key.sign(data).unwrap()
+}
+
+/// A CSR for a new software key and the old key's binding signature over it.
+pub fn rekey(server: &TestServer, user: &User, challenge: &str) -> (KeyPair, Vec<u8>, Vec<u8>) {
+    let new_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
+    // The server copies the subject from the old certificate; the CSR's own is ignored.
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.distinguished_name.push(DnType::CommonName, "anything");
+    let csr = params.serialize_request(&new_key).unwrap().der().to_vec();
+    let binding = user.sign("rekey", &server.origin, challenge, &sha256_hex(&csr));
+    (new_key, csr, binding)
+}
+
+pub fn application_json(months: u32) -> String {
+    json!({
+        "months": months,
+        "agreement_version": "2024.1",
+        "operator": {"id_type": "resident_id", "id_number": "11010519491231002X", "name": "张三", "mobile": "13800138000", "email": "zhangsan@example.com"},
+        "recipient": {"name": "张三", "mobile": "13800138000", "address": "广州市天河区体育西路1号"}
+    })
+    .to_string()
+}
+
+pub fn b64(bytes: &[u8]) -> String {
+    STANDARD.encode(bytes)
+}
+
+pub fn unb64(v: &Value) -> Vec<u8> {
+    STANDARD.decode(v.as_str().unwrap()).unwrap()
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn rand_bytes(n: usize) -> Vec<u8> {
+    let mut b = vec![0u8; n];
+    getrandom::fill(&mut b).unwrap();
+    b
+}
