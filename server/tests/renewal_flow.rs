@@ -37,7 +37,13 @@ async fn the_whole_renewal() {
     assert_eq!(renewal["invoice"]["taxpayer_id"], "91350100M000100Y43");
 
     let reviewer = server.staff("li.reviewer", "reviewer").await;
-    let (status, body) = server.staff_post(&reviewer, &format!("/api/v1/admin/renewals/{no}/approve"), json!({})).await;
+    let (status, body) = server
+        .staff_post(
+            &reviewer,
+            &format!("/api/v1/admin/renewals/{no}/approve"),
+            json!({}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["status"], "approved");
     assert_eq!(body["stage"], "install");
@@ -45,7 +51,11 @@ async fn the_whole_renewal() {
     let challenge = server.challenge().await;
     let (new_key, csr, binding) = rekey(&server, &user, &challenge);
     let (status, issued) = server
-        .post_as(&client, &format!("/api/v1/renewals/{no}/csr"), json!({"csr": b64(&csr), "binding_signature": b64(&binding), "challenge": challenge}))
+        .post_as(
+            &client,
+            &format!("/api/v1/renewals/{no}/csr"),
+            json!({"csr": b64(&csr), "binding_signature": b64(&binding), "challenge": challenge}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{issued}");
     let cert = unb64(&issued["certificate"]);
@@ -53,34 +63,81 @@ async fn the_whole_renewal() {
     // openssl verifies the chain, and notAfter is the old notAfter plus 12 months.
     let dir = server.dir.path();
     std::fs::write(dir.join("new.der"), &cert).unwrap();
-    let ca_pem: String = issued["chain"].as_array().unwrap().iter().map(|c| pem::encode(&pem::Pem::new("CERTIFICATE", unb64(c)))).collect();
+    let ca_pem: String = issued["chain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| pem::encode(&pem::Pem::new("CERTIFICATE", unb64(c))))
+        .collect();
     std::fs::write(dir.join("chain.pem"), ca_pem).unwrap();
     let pem_cert = pem::encode(&pem::Pem::new("CERTIFICATE", cert.clone()));
     std::fs::write(dir.join("new.pem"), pem_cert).unwrap();
-    let verify = Command::new("openssl").args(["verify", "-x509_strict", "-CAfile"]).arg(dir.join("chain.pem")).arg(dir.join("new.pem")).output().unwrap();
-    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
+    let verify = Command::new("openssl")
+        .args(["verify", "-x509_strict", "-CAfile"])
+        .arg(dir.join("chain.pem"))
+        .arg(dir.join("new.pem"))
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
     let old = x509(&user.der);
     let new = x509(&cert);
     assert_eq!(new.subject, old.subject, "subject copied");
-    let expected = old.not_after.replace_date(add_months(old.not_after.date(), 12));
+    let expected = old
+        .not_after
+        .replace_date(add_months(old.not_after.date(), 12));
     assert_eq!(new.not_after, expected);
 
     // The confirmation by the new key completes the renewal.
     let challenge = server.challenge().await;
-    let tbs = format!("certrenew-v1\ninstalled\n{}\n{challenge}\n\n", server.origin);
+    let tbs = format!(
+        "certrenew-v1\ninstalled\n{}\n{challenge}\n\n",
+        server.origin
+    );
     let sig = sign_with(&new_key, tbs.as_bytes());
-    let (status, done) = server.post_as(&client, &format!("/api/v1/renewals/{no}/installed"), json!({"challenge": challenge, "signature": b64(&sig)})).await;
+    let (status, done) = server
+        .post_as(
+            &client,
+            &format!("/api/v1/renewals/{no}/installed"),
+            json!({"challenge": challenge, "signature": b64(&sig)}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{done}");
     assert_eq!(done["status"], "completed");
     assert_eq!(done["stage"], "done");
     assert_eq!(done["certificate"]["status"], "confirmed");
-    let actions: Vec<&str> = done["timeline"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, ["renewal.submitted", "payment.started", "payment.paid", "renewal.paid", "renewal.approved", "renewal.issued", "renewal.completed"]);
+    let actions: Vec<&str> = done["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "renewal.submitted",
+            "payment.started",
+            "payment.paid",
+            "renewal.paid",
+            "renewal.approved",
+            "renewal.issued",
+            "renewal.completed"
+        ]
+    );
 
     // Notifications were queued for each step, in both channels.
     let emails = server.sql("SELECT template FROM outbox WHERE channel = 'email' ORDER BY id");
-    assert_eq!(emails.lines().collect::<Vec<_>>(), ["submitted", "paid", "approved", "completed"]);
-    assert_eq!(server.count("SELECT COUNT(*) FROM outbox WHERE channel = 'sms'"), 4);
+    assert_eq!(
+        emails.lines().collect::<Vec<_>>(),
+        ["submitted", "paid", "approved", "completed"]
+    );
+    assert_eq!(
+        server.count("SELECT COUNT(*) FROM outbox WHERE channel = 'sms'"),
+        4
+    );
     let (ok, out, _) = server.cli(&["audit", "verify"]);
     assert!(ok, "{out}");
 }
@@ -92,7 +149,10 @@ struct Facts {
 
 fn x509(der: &[u8]) -> Facts {
     let facts = certinfo::facts(der).unwrap();
-    Facts { subject: facts.subject_der, not_after: facts.not_after }
+    Facts {
+        subject: facts.subject_der,
+        not_after: facts.not_after,
+    }
 }
 
 fn add_months(date: time::Date, months: u32) -> time::Date {
@@ -111,7 +171,10 @@ async fn signatures_are_bound_to_origin_purpose_and_challenge() {
         }),
         ("made for another origin", {
             let c = server.challenge().await;
-            (c.clone(), user.sign("login", "https://evil.example", &c, ""))
+            (
+                c.clone(),
+                user.sign("login", "https://evil.example", &c, ""),
+            )
         }),
         ("made for another purpose", {
             let c = server.challenge().await;
@@ -131,16 +194,27 @@ async fn challenges_are_single_use_and_expire() {
     let user = server.user("赵六", 30);
     let challenge = server.challenge().await;
     let sig = user.sign("login", &server.origin, &challenge, "");
-    let body = json!({"certificate": b64(&user.der), "challenge": challenge, "signature": b64(&sig)});
-    assert_eq!(server.post("/api/v1/sessions", body.clone()).await.0, StatusCode::OK);
+    let body =
+        json!({"certificate": b64(&user.der), "challenge": challenge, "signature": b64(&sig)});
+    assert_eq!(
+        server.post("/api/v1/sessions", body.clone()).await.0,
+        StatusCode::OK
+    );
     let (status, replay) = server.post("/api/v1/sessions", body).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(replay["error"]["code"], "CHALLENGE_INVALID");
 
     let old = server.challenge().await;
-    server.sql(&format!("UPDATE challenges SET expires_at = 0 WHERE challenge = '{old}'"));
+    server.sql(&format!(
+        "UPDATE challenges SET expires_at = 0 WHERE challenge = '{old}'"
+    ));
     let sig = user.sign("login", &server.origin, &old, "");
-    let (status, expired) = server.post("/api/v1/sessions", json!({"certificate": b64(&user.der), "challenge": old, "signature": b64(&sig)})).await;
+    let (status, expired) = server
+        .post(
+            "/api/v1/sessions",
+            json!({"certificate": b64(&user.der), "challenge": old, "signature": b64(&sig)}),
+        )
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(expired["error"]["code"], "CHALLENGE_INVALID");
     let (status, made_up) = server.post("/api/v1/sessions", json!({"certificate": b64(&user.der), "challenge": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==", "signature": b64(&[1, 2, 3])})).await;
@@ -163,7 +237,9 @@ async fn one_open_renewal_per_certificate_and_no_cancel_after_payment() {
 
     let out_trade_no = server.pay(&client, no).await;
     server.gateway(&out_trade_no, "paid", 1, 0).await;
-    let (status, body) = server.post_as(&client, &format!("/api/v1/renewals/{no}/cancel"), json!({})).await;
+    let (status, body) = server
+        .post_as(&client, &format!("/api/v1/renewals/{no}/cancel"), json!({}))
+        .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["error"]["code"], "ILLEGAL_TRANSITION");
     assert_eq!(server.renewal(&client, no).await["status"], "in_review");
@@ -176,11 +252,17 @@ async fn cancel_before_paying_frees_the_certificate() {
     let client = server.login(&user).await;
     let (_, first) = server.apply(&client, &user, "gd-med", 12).await;
     let no = first["business_no"].as_str().unwrap();
-    let (status, body) = server.post_as(&client, &format!("/api/v1/renewals/{no}/cancel"), json!({})).await;
+    let (status, body) = server
+        .post_as(&client, &format!("/api/v1/renewals/{no}/cancel"), json!({}))
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["status"], "cancelled");
     let (status, _) = server.apply(&client, &user, "gd-med", 12).await;
-    assert_eq!(status, StatusCode::CREATED, "a cancelled renewal no longer blocks a new one");
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "a cancelled renewal no longer blocks a new one"
+    );
 }
 
 #[tokio::test]
@@ -193,15 +275,30 @@ async fn invalid_applications_name_the_field_and_the_rule() {
     application["operator"]["mobile"] = json!("123");
     let bytes = application.to_string();
     let challenge = server.challenge().await;
-    let sig = user.sign("apply", &server.origin, &challenge, &sha256_hex(bytes.as_bytes()));
+    let sig = user.sign(
+        "apply",
+        &server.origin,
+        &challenge,
+        &sha256_hex(bytes.as_bytes()),
+    );
     let (status, body) = server
         .post_as(&client, "/api/v1/renewals", json!({"project": "gd-med", "application": b64(bytes.as_bytes()), "challenge": challenge, "signature": b64(&sig)}))
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["error"]["details"]["field"], "operator.id_number");
-    assert_eq!(body["error"]["details"]["rule"], "id_number.bad_check_character");
-    assert_eq!(body["error"]["details"]["errors"].as_array().unwrap().len(), 2);
-    assert_eq!(server.count("SELECT COUNT(*) FROM renewals"), 0, "nothing was stored");
+    assert_eq!(
+        body["error"]["details"]["rule"],
+        "id_number.bad_check_character"
+    );
+    assert_eq!(
+        body["error"]["details"]["errors"].as_array().unwrap().len(),
+        2
+    );
+    assert_eq!(
+        server.count("SELECT COUNT(*) FROM renewals"),
+        0,
+        "nothing was stored"
+    );
 }
 
 #[tokio::test]
@@ -211,7 +308,14 @@ async fn eligibility_without_login() {
     let later = server.user("钱一", 200);
     let check = |der: Vec<u8>| {
         let server = &server;
-        async move { server.post("/api/v1/eligibility", json!({"project": "gd-med", "certificate": b64(&der)})).await }
+        async move {
+            server
+                .post(
+                    "/api/v1/eligibility",
+                    json!({"project": "gd-med", "certificate": b64(&der)}),
+                )
+                .await
+        }
     };
     let (status, body) = check(soon.der.clone()).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -221,8 +325,14 @@ async fn eligibility_without_login() {
 
     // A certificate from another CA.
     let key = rcgen::KeyPair::generate().unwrap();
-    let foreign = rcgen::CertificateParams::new(vec!["x".into()]).unwrap().self_signed(&key).unwrap();
-    assert_eq!(check(foreign.der().to_vec()).await.1["status"], "unknown_issuer");
+    let foreign = rcgen::CertificateParams::new(vec!["x".into()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    assert_eq!(
+        check(foreign.der().to_vec()).await.1["status"],
+        "unknown_issuer"
+    );
 
     // Revoked by the CLI.
     let serial = certinfo::facts(&soon.der).unwrap().serial_hex;
@@ -240,13 +350,39 @@ async fn openapi_and_ca_chain_are_served() {
     let server = TestServer::start().await;
     let (status, doc) = server.get_as(&server.client, "/api/v1/openapi.json").await;
     assert_eq!(status, StatusCode::OK);
-    for path in ["/api/v1/renewals", "/api/v1/renewals/{business_no}/payments", "/api/v1/admin/renewals/{business_no}/approve", "/api/v1/challenges"] {
-        assert!(doc["paths"].get(path).is_some(), "{path} missing from the OpenAPI document");
+    for path in [
+        "/api/v1/renewals",
+        "/api/v1/renewals/{business_no}/payments",
+        "/api/v1/admin/renewals/{business_no}/approve",
+        "/api/v1/challenges",
+    ] {
+        assert!(
+            doc["paths"].get(path).is_some(),
+            "{path} missing from the OpenAPI document"
+        );
     }
     let (status, pem_text) = server.get_as(&server.client, "/api/v1/ca").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(pem_text.as_str().unwrap().starts_with("-----BEGIN CERTIFICATE-----"));
+    assert!(
+        pem_text
+            .as_str()
+            .unwrap()
+            .starts_with("-----BEGIN CERTIFICATE-----")
+    );
     let (_, projects) = server.get_as(&server.client, "/api/v1/projects").await;
-    let names: Vec<&str> = projects.as_array().unwrap().iter().map(|p| p["name_zh"].as_str().unwrap()).collect();
-    assert_eq!(names, ["广东省医用耗材交易系统", "深圳市医用耗材阳光交易和监管平台", "广州国企阳光采购服务平台", "平安财智云"]);
+    let names: Vec<&str> = projects
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name_zh"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "广东省医用耗材交易系统",
+            "深圳市医用耗材阳光交易和监管平台",
+            "广州国企阳光采购服务平台",
+            "平安财智云"
+        ]
+    );
 }

@@ -20,7 +20,11 @@ use tempfile::TempDir;
 pub const BIN: &str = env!("CARGO_BIN_EXE_certrenew-server");
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Where the test's database lives.
@@ -31,11 +35,17 @@ pub enum Database {
 
 impl Database {
     fn new(dir: &std::path::Path) -> Self {
-        match std::env::var("CERTRENEW_TEST_POSTGRES").ok().filter(|v| !v.is_empty()) {
+        match std::env::var("CERTRENEW_TEST_POSTGRES")
+            .ok()
+            .filter(|v| !v.is_empty())
+        {
             Some(base) => {
                 let name = format!("certrenew_t_{}", hex(&rand_bytes(6)));
                 psql(&base, &format!("CREATE DATABASE {name}"));
-                Database::Postgres { admin_url: base, name }
+                Database::Postgres {
+                    admin_url: base,
+                    name,
+                }
             }
             None => Database::Sqlite(dir.join("certrenew.db")),
         }
@@ -46,7 +56,10 @@ impl Database {
             Database::Sqlite(path) => format!("sqlite://{}?mode=rwc", path.display()),
             Database::Postgres { admin_url, name } => {
                 let base = admin_url.trim_end_matches('/');
-                let cut = base.rfind('/').filter(|&i| i > base.find("://").map_or(0, |s| s + 2)).unwrap_or(base.len());
+                let cut = base
+                    .rfind('/')
+                    .filter(|&i| i > base.find("://").map_or(0, |s| s + 2))
+                    .unwrap_or(base.len());
                 format!("{}/{name}", &base[..cut])
             }
         }
@@ -58,14 +71,28 @@ impl Database {
 }
 
 fn psql(url: &str, sql: &str) {
-    let out = Command::new("psql").arg(url).args(["-v", "ON_ERROR_STOP=1", "-qc", sql]).output().expect("psql runs");
-    assert!(out.status.success(), "psql {sql}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("psql")
+        .arg(url)
+        .args(["-v", "ON_ERROR_STOP=1", "-qc", sql])
+        .output()
+        .expect("psql runs");
+    assert!(
+        out.status.success(),
+        "psql {sql}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 impl Drop for Database {
     fn drop(&mut self) {
         if let Database::Postgres { admin_url, name } = self {
-            let _ = Command::new("psql").arg(&*admin_url).args(["-qc", &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")]).output();
+            let _ = Command::new("psql")
+                .arg(&*admin_url)
+                .args([
+                    "-qc",
+                    &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                ])
+                .output();
         }
     }
 }
@@ -97,7 +124,10 @@ impl TestServer {
             dir,
             child: None,
             client: client(),
-            extra_env: env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            extra_env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
         };
         server.spawn().await;
         server
@@ -119,8 +149,18 @@ impl TestServer {
 
     /// Starts (or restarts) the serving process and waits until it answers.
     pub async fn spawn(&mut self) {
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(self.dir.path().join("server.log")).unwrap();
-        let child = self.command().arg("serve").stdout(Stdio::null()).stderr(log).spawn().expect("the server starts");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.path().join("server.log"))
+            .unwrap();
+        let child = self
+            .command()
+            .arg("serve")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("the server starts");
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
@@ -129,10 +169,18 @@ impl TestServer {
                     return;
                 }
             }
-            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
                 panic!("the server exited with {status}: {}", self.log());
             }
-            assert!(Instant::now() < deadline, "the server did not come up: {}", self.log());
+            assert!(
+                Instant::now() < deadline,
+                "the server did not come up: {}",
+                self.log()
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -156,21 +204,39 @@ impl TestServer {
     /// Runs a CLI subcommand against this server's data; returns (success, stdout, stderr).
     pub fn cli(&self, args: &[&str]) -> (bool, String, String) {
         let out = self.command().args(args).output().unwrap();
-        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     }
 
     /// Runs SQL on the server's database (for inspection and for breaking things).
     pub fn sql(&self, sql: &str) -> String {
         let out = match &self.db {
-            Database::Sqlite(path) => Command::new("sqlite3").arg(path).arg(sql).output().expect("sqlite3 runs"),
-            Database::Postgres { .. } => Command::new("psql").arg(self.db.url()).args(["-v", "ON_ERROR_STOP=1", "-Atqc", sql]).output().expect("psql runs"),
+            Database::Sqlite(path) => Command::new("sqlite3")
+                .arg(path)
+                .arg(sql)
+                .output()
+                .expect("sqlite3 runs"),
+            Database::Postgres { .. } => Command::new("psql")
+                .arg(self.db.url())
+                .args(["-v", "ON_ERROR_STOP=1", "-Atqc", sql])
+                .output()
+                .expect("psql runs"),
         };
-        assert!(out.status.success(), "{sql}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{sql}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 
     pub fn count(&self, sql: &str) -> i64 {
-        self.sql(sql).parse().unwrap_or_else(|_| panic!("{sql} is not a count"))
+        self.sql(sql)
+            .parse()
+            .unwrap_or_else(|_| panic!("{sql} is not a count"))
     }
 
     /// A certificate from the server's CA for a new software key.
@@ -186,8 +252,19 @@ impl TestServer {
         let csr_path = self.dir.path().join(format!("{}.csr", hex(&rand_bytes(4))));
         std::fs::write(&csr_path, csr.der().as_ref()).unwrap();
         let not_after = time::OffsetDateTime::now_utc() + time::Duration::days(days);
-        let not_after = not_after.replace_nanosecond(0).unwrap().format(&time::format_description::well_known::Rfc3339).unwrap();
-        let (ok, pem_text, err) = self.cli(&["ca", "issue", "--csr", csr_path.to_str().unwrap(), "--not-after", &not_after]);
+        let not_after = not_after
+            .replace_nanosecond(0)
+            .unwrap()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap();
+        let (ok, pem_text, err) = self.cli(&[
+            "ca",
+            "issue",
+            "--csr",
+            csr_path.to_str().unwrap(),
+            "--not-after",
+            &not_after,
+        ]);
         assert!(ok, "ca issue: {err}");
         let der = pem::parse(pem_text.as_bytes()).unwrap().contents().to_vec();
         User { key, der }
@@ -197,18 +274,34 @@ impl TestServer {
         self.post_as(&self.client, path, body).await
     }
 
-    pub async fn post_as(&self, client: &reqwest::Client, path: &str, body: Value) -> (StatusCode, Value) {
-        let r = client.post(self.url(path)).json(&body).send().await.unwrap();
+    pub async fn post_as(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        body: Value,
+    ) -> (StatusCode, Value) {
+        let r = client
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         let status = r.status();
         let text = r.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     pub async fn get_as(&self, client: &reqwest::Client, path: &str) -> (StatusCode, Value) {
         let r = client.get(self.url(path)).send().await.unwrap();
         let status = r.status();
         let text = r.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     pub async fn challenge(&self) -> String {
@@ -230,10 +323,21 @@ impl TestServer {
     }
 
     /// Applies as `user` (signed in with `client`); returns (status, body).
-    pub async fn apply(&self, client: &reqwest::Client, user: &User, project: &str, months: u32) -> (StatusCode, Value) {
+    pub async fn apply(
+        &self,
+        client: &reqwest::Client,
+        user: &User,
+        project: &str,
+        months: u32,
+    ) -> (StatusCode, Value) {
         let application = application_json(months);
         let challenge = self.challenge().await;
-        let sig = user.sign("apply", &self.origin, &challenge, &sha256_hex(application.as_bytes()));
+        let sig = user.sign(
+            "apply",
+            &self.origin,
+            &challenge,
+            &sha256_hex(application.as_bytes()),
+        );
         self.post_as(
             client,
             "/api/v1/renewals",
@@ -252,9 +356,18 @@ impl TestServer {
     }
 
     /// The sandbox gateway settles an order and notifies.
-    pub async fn gateway(&self, out_trade_no: &str, outcome: &str, duplicates: u32, delay_ms: u64) -> Value {
+    pub async fn gateway(
+        &self,
+        out_trade_no: &str,
+        outcome: &str,
+        duplicates: u32,
+        delay_ms: u64,
+    ) -> Value {
         let (status, body) = self
-            .post(&format!("/sandbox/gateway/{out_trade_no}/complete"), json!({"outcome": outcome, "duplicates": duplicates, "delay_ms": delay_ms}))
+            .post(
+                &format!("/sandbox/gateway/{out_trade_no}/complete"),
+                json!({"outcome": outcome, "duplicates": duplicates, "delay_ms": delay_ms}),
+            )
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         body
@@ -263,19 +376,49 @@ impl TestServer {
     /// A staff member signed in; returns the client and its CSRF token.
     pub async fn staff(&self, user: &str, role: &str) -> (reqwest::Client, String) {
         let password = "correct horse battery";
-        let (ok, _, err) = self.cli(&["admin", "add", "--user", user, "--password", password, "--role", role]);
+        let (ok, _, err) = self.cli(&[
+            "admin",
+            "add",
+            "--user",
+            user,
+            "--password",
+            password,
+            "--role",
+            role,
+        ]);
         assert!(ok, "{err}");
         let client = client();
-        let (status, body) = self.post_as(&client, "/api/v1/admin/login", json!({"username": user, "password": password})).await;
+        let (status, body) = self
+            .post_as(
+                &client,
+                "/api/v1/admin/login",
+                json!({"username": user, "password": password}),
+            )
+            .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         (client, body["csrf"].as_str().unwrap().to_owned())
     }
 
-    pub async fn staff_post(&self, staff: &(reqwest::Client, String), path: &str, body: Value) -> (StatusCode, Value) {
-        let r = staff.0.post(self.url(path)).header("x-csrf-token", &staff.1).json(&body).send().await.unwrap();
+    pub async fn staff_post(
+        &self,
+        staff: &(reqwest::Client, String),
+        path: &str,
+        body: Value,
+    ) -> (StatusCode, Value) {
+        let r = staff
+            .0
+            .post(self.url(path))
+            .header("x-csrf-token", &staff.1)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         let status = r.status();
         let text = r.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     pub async fn renewal(&self, client: &reqwest::Client, no: &str) -> Value {
@@ -292,7 +435,11 @@ impl Drop for TestServer {
 }
 
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).timeout(Duration::from_secs(30)).build().unwrap()
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
 }
 
 /// A key and its certificate, standing in for a token.
@@ -323,7 +470,9 @@ pub fn rekey(server: &TestServer, user: &User, challenge: &str) -> (KeyPair, Vec
     let new_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
     // The server copies the subject from the old certificate; the CSR's own is ignored.
     let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    params.distinguished_name.push(DnType::CommonName, "anything");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "anything");
     let csr = params.serialize_request(&new_key).unwrap().der().to_vec();
     let binding = user.sign("rekey", &server.origin, challenge, &sha256_hex(&csr));
     (new_key, csr, binding)
