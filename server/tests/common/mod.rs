@@ -103,7 +103,7 @@ pub struct TestServer {
     pub port: u16,
     pub origin: String,
     pub db: Database,
-    child: Option<Child>,
+    child: std::sync::Mutex<Option<Child>>,
     pub client: reqwest::Client,
     extra_env: Vec<(String, String)>,
 }
@@ -117,12 +117,12 @@ impl TestServer {
         let dir = tempfile::tempdir().unwrap();
         let db = Database::new(dir.path());
         let port = free_port();
-        let mut server = TestServer {
+        let server = TestServer {
             origin: format!("http://127.0.0.1:{port}"),
             port,
             db,
             dir,
-            child: None,
+            child: std::sync::Mutex::new(None),
             client: client(),
             extra_env: env
                 .iter()
@@ -148,7 +148,7 @@ impl TestServer {
     }
 
     /// Starts (or restarts) the serving process and waits until it answers.
-    pub async fn spawn(&mut self) {
+    pub async fn spawn(&self) {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -161,7 +161,7 @@ impl TestServer {
             .stderr(log)
             .spawn()
             .expect("the server starts");
-        self.child = Some(child);
+        *self.child.lock().unwrap() = Some(child);
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if let Ok(r) = self.client.get(self.url("/api/v1/projects")).send().await {
@@ -169,11 +169,8 @@ impl TestServer {
                     return;
                 }
             }
-            if let Some(status) = self
-                .child
-                .as_mut()
-                .and_then(|c| c.try_wait().ok().flatten())
-            {
+            let exited = self.child.lock().unwrap().as_mut().and_then(|c| c.try_wait().ok().flatten());
+            if let Some(status) = exited {
                 panic!("the server exited with {status}: {}", self.log());
             }
             assert!(
@@ -190,8 +187,8 @@ impl TestServer {
     }
 
     /// Kills the serving process at once (SIGKILL), as a crash would.
-    pub fn kill9(&mut self) {
-        if let Some(mut child) = self.child.take() {
+    pub fn kill9(&self) {
+        if let Some(mut child) = self.child.lock().unwrap().take() {
             let _ = child.kill();
             let _ = child.wait();
         }
