@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: the unit and integration tests of every crate (the host's
 # run on real SoftHSM2 tokens, with OpenSC's pkcs11-tool, GnuTLS's p11tool and
-# openssl as independent witnesses). Exits non-zero if any test fails.
+# openssl as independent witnesses; the server's over real HTTP on loopback), then
+# the server's tests once more on PostgreSQL. Exits non-zero if any test fails.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -10,8 +11,15 @@ cd "$REPO"
 source scripts/lib/deps.sh
 
 # The tools the tests call (installed once; skipped quickly afterwards).
-deps_apt softhsm2 opensc gnutls-bin openssl
+deps_apt softhsm2 opensc gnutls-bin openssl sqlite3 python3-aiosmtpd
 deps_nextest
+deps_postgres
 
-# Rust: unit and integration tests of the whole workspace.
-cargo nextest run --workspace --locked --no-fail-fast
+# Rust: unit and integration tests of the whole workspace, on SQLite.
+status=0
+env -u CERTRENEW_TEST_POSTGRES cargo nextest run --workspace --locked --no-fail-fast || status=$?
+
+# The server's tests again on PostgreSQL (each test makes and drops its database).
+echo "== server tests on PostgreSQL"
+cargo nextest run -p server --locked --no-fail-fast || status=$?
+exit "$status"

@@ -77,3 +77,28 @@ deps_nextest() {
 deps_dev_token() {
     deps_apt softhsm2 opensc openssl
 }
+
+# deps_postgres: Debian's PostgreSQL, its cluster running, and a `certrenew` role that
+# may create databases (each server test makes and drops its own). Exports
+# CERTRENEW_TEST_POSTGRES, the URL the server tests take to run on PostgreSQL.
+deps_postgres() {
+    deps_apt postgresql postgresql-client
+    local line version port
+    line=$(pg_lsclusters --no-header 2>/dev/null | head -n 1)
+    if [ -z "$line" ]; then
+        version=$(find /usr/lib/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n 1)
+        pg_createcluster "$version" main >/dev/null
+        line=$(pg_lsclusters --no-header | head -n 1)
+    fi
+    version=$(awk '{print $1}' <<<"$line")
+    port=$(awk '{print $3}' <<<"$line")
+    if ! pg_ctlcluster "$version" main status >/dev/null 2>&1; then
+        echo "postgres: starting cluster $version/main on port $port"
+        pg_ctlcluster "$version" main start
+    fi
+    if ! su postgres -c "psql -p $port -qtAc \"SELECT 1 FROM pg_roles WHERE rolname = 'certrenew'\"" | grep -qx 1; then
+        su postgres -c "psql -p $port -qc \"CREATE ROLE certrenew LOGIN PASSWORD 'certrenew' CREATEDB\""
+    fi
+    export CERTRENEW_TEST_POSTGRES="postgres://certrenew:certrenew@127.0.0.1:$port/postgres"
+    echo "postgres: $version/main on port $port"
+}
