@@ -6,7 +6,8 @@ use tower_http::services::{ServeDir, ServeFile};
 
 use crate::state::AppState;
 
-/// The router, ready to serve.
+/// The router, ready to serve (with `into_make_service_with_connect_info::<SocketAddr>`,
+/// which the per-address limits need).
 pub fn app(state: AppState) -> Router {
     let mut router = crate::api::routes();
     if state.sandbox.is_some() {

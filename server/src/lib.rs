@@ -13,7 +13,8 @@
 //! - [`admin`]: staff accounts and the review console's API.
 //! - [`ca`]: issuing certificates (PEM key or PKCS#11 HSM).
 //! - [`notify`]: the transactional outbox and its delivery.
-//! - [`projects`]: the relying platforms; [`error`]: the API error.
+//! - [`projects`]: the relying platforms; [`error`]: the API error;
+//!   [`ratelimit`]: per-address and per-name limits.
 //! - [`server`]: start-up, shared by `serve` and the tests.
 #![forbid(unsafe_code)]
 
@@ -31,6 +32,7 @@ pub mod notify;
 pub mod payments;
 pub mod projects;
 pub mod random;
+pub mod ratelimit;
 pub mod renewal;
 pub mod server;
 pub mod state;

@@ -87,7 +87,9 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
         .with_context(|| format!("listening on {}", state.config.listen))?;
     let worker = tokio::spawn(crate::notify::worker::run(state.clone()));
     tracing::info!(addr = %state.config.listen, origin = %state.config.public_origin, "certrenew-server listening");
-    axum::serve(listener, crate::app::app(state))
+    let service =
+        crate::app::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown())
         .await
         .context("serving")?;

@@ -2,6 +2,7 @@
 //! provider and an HTTP client. Cheap to clone (one `Arc`).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::ca::Ca;
 use crate::config::Config;
@@ -9,6 +10,7 @@ use crate::db::Store;
 use crate::payments::provider::Provider;
 use crate::payments::sandbox::Sandbox;
 use crate::projects::Project;
+use crate::ratelimit::RateLimiter;
 
 /// The shared state.
 #[derive(Clone)]
@@ -26,6 +28,10 @@ pub struct Inner {
     pub provider: Arc<dyn Provider>,
     /// The development gateway, when it is on (it is then also the provider).
     pub sandbox: Option<Arc<Sandbox>>,
+    /// Eligibility checks per client address.
+    pub eligibility_limit: RateLimiter,
+    /// Failed staff sign-ins per user name.
+    pub login_limit: RateLimiter,
 }
 
 impl AppState {
@@ -43,6 +49,8 @@ impl AppState {
             ca,
             provider,
             sandbox,
+            eligibility_limit: RateLimiter::new(120, Duration::from_secs(60)),
+            login_limit: RateLimiter::new(10, Duration::from_secs(15 * 60)),
         }))
     }
 

@@ -12,7 +12,9 @@ use reqwest::StatusCode;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nothing_accepted_is_lost_to_a_kill_9() {
     let server = Arc::new(TestServer::start().await);
-    let users: Vec<User> = (0..24).map(|i| server.user(&format!("用户{i}"), 30)).collect();
+    let users: Vec<User> = (0..24)
+        .map(|i| server.user(&format!("用户{i}"), 30))
+        .collect();
     // What the server acknowledged: (business_no, paid notice acknowledged?).
     let accepted: Arc<Mutex<Vec<(String, bool)>>> = Arc::default();
     let mut tasks = Vec::new();
@@ -50,7 +52,14 @@ async fn nothing_accepted_is_lost_to_a_kill_9() {
     }
     // Let some of the work land, then pull the plug.
     for _ in 0..400 {
-        if accepted.lock().unwrap().iter().filter(|(_, paid)| *paid).count() >= 4 {
+        if accepted
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(_, paid)| *paid)
+            .count()
+            >= 4
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -60,15 +69,30 @@ async fn nothing_accepted_is_lost_to_a_kill_9() {
         let _ = t.await;
     }
     let accepted = accepted.lock().unwrap().clone();
-    assert!(!accepted.is_empty(), "some renewals were accepted before the kill");
-    eprintln!("accepted before the kill: {} renewals, {} paid", accepted.len(), accepted.iter().filter(|(_, p)| *p).count());
+    assert!(
+        !accepted.is_empty(),
+        "some renewals were accepted before the kill"
+    );
+    eprintln!(
+        "accepted before the kill: {} renewals, {} paid",
+        accepted.len(),
+        accepted.iter().filter(|(_, p)| *p).count()
+    );
 
     server.spawn().await;
     for (no, paid) in &accepted {
-        let stored = server.count(&format!("SELECT COUNT(*) FROM renewals WHERE business_no = '{no}'"));
+        let stored = server.count(&format!(
+            "SELECT COUNT(*) FROM renewals WHERE business_no = '{no}'"
+        ));
         assert_eq!(stored, 1, "accepted renewal {no} survived");
         if *paid {
-            assert_eq!(server.sql(&format!("SELECT status FROM renewals WHERE business_no = '{no}'")), "in_review", "{no}");
+            assert_eq!(
+                server.sql(&format!(
+                    "SELECT status FROM renewals WHERE business_no = '{no}'"
+                )),
+                "in_review",
+                "{no}"
+            );
             let charges = server.count(&format!("SELECT COUNT(*) FROM ledger l JOIN payments p ON p.out_trade_no = l.out_trade_no WHERE p.business_no = '{no}'"));
             assert_eq!(charges, 1, "acknowledged payment of {no} survived");
         }
@@ -78,5 +102,8 @@ async fn nothing_accepted_is_lost_to_a_kill_9() {
     // And the restarted server serves.
     let user = server.user("重启后", 30);
     let client = server.login(&user).await;
-    assert_eq!(server.apply(&client, &user, "gd-med", 12).await.0, StatusCode::CREATED);
+    assert_eq!(
+        server.apply(&client, &user, "gd-med", 12).await.0,
+        StatusCode::CREATED
+    );
 }

@@ -17,11 +17,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use server::config::{NotifyConfig, SmtpConfig};
 use server::notify::sender::{SendError, Sender};
 use server::notify::templates::{self, Message};
-use server::notify::{send_with, NotifyError};
+use server::notify::{NotifyError, send_with};
 
 const NO: &str = "01202501020000003";
 const URL: &str = "https://ca.example.com/renewals/01202501020000003";
@@ -291,9 +291,7 @@ fn lines(text: &str) -> String {
 }
 
 fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
-    v[key]
-        .as_str()
-        .unwrap_or_else(|| panic!("{key} in {v}"))
+    v[key].as_str().unwrap_or_else(|| panic!("{key} in {v}"))
 }
 
 #[tokio::test]
@@ -322,7 +320,9 @@ async fn approved_email_arrives_in_chinese_with_the_install_link() {
     );
     // On the wire the subject is a MIME encoded word and the whole message 7-bit.
     assert!(
-        str_of(got, "raw_subject").to_ascii_lowercase().starts_with("=?utf-8?"),
+        str_of(got, "raw_subject")
+            .to_ascii_lowercase()
+            .starts_with("=?utf-8?"),
         "{}",
         got["raw_subject"]
     );
@@ -440,11 +440,17 @@ async fn sms_webhook_receives_to_and_text() {
     assert_eq!(first.len(), 2, "only to and text: {got:?}");
     assert_eq!(first["to"], "13800138000");
     let text = first["text"].as_str().unwrap();
-    assert!(text.starts_with("【certrenew】") && text.contains(NO), "{text}");
+    assert!(
+        text.starts_with("【certrenew】") && text.contains(NO),
+        "{text}"
+    );
     assert!(text.contains("¥100.00"), "{text}");
     assert!(text.chars().count() <= templates::SMS_MAX_CHARS);
     let text = got[1]["text"].as_str().unwrap();
-    assert!(text.starts_with("[certrenew]") && text.contains(URL), "{text}");
+    assert!(
+        text.starts_with("[certrenew]") && text.contains(URL),
+        "{text}"
+    );
 
     // E-mail is not configured here: it goes to the log and counts as sent.
     send_with(
@@ -492,22 +498,39 @@ async fn a_failing_webhook_is_an_error_to_retry() {
         matches!(e, NotifyError::Send(SendError::Webhook { .. })),
         "{e:?}"
     );
-    assert!(!e.is_permanent() && !e.to_string().contains("secret"), "{e}");
+    assert!(
+        !e.is_permanent() && !e.to_string().contains("secret"),
+        "{e}"
+    );
 }
 
 #[tokio::test]
 async fn an_smtp_server_that_is_down_is_an_error_to_retry() {
     let sink = SmtpSink::start();
     let config = sink.config();
-    send_with(&config, "email", "a@example.com", "paid", "zh", &params("paid"))
-        .await
-        .unwrap();
+    send_with(
+        &config,
+        "email",
+        "a@example.com",
+        "paid",
+        "zh",
+        &params("paid"),
+    )
+    .await
+    .unwrap();
     assert_eq!(sink.messages(1).await.len(), 1);
     // The server goes away (its pooled connection with it).
     drop(sink);
-    let e = send_with(&config, "email", "a@example.com", "paid", "zh", &params("paid"))
-        .await
-        .unwrap_err();
+    let e = send_with(
+        &config,
+        "email",
+        "a@example.com",
+        "paid",
+        "zh",
+        &params("paid"),
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(e, NotifyError::Send(SendError::Smtp { .. })),
         "{e:?}"
@@ -518,9 +541,16 @@ async fn an_smtp_server_that_is_down_is_an_error_to_retry() {
     let port = free_port();
     let mut config = config;
     config.smtp.as_mut().unwrap().port = port;
-    let e = send_with(&config, "email", "a@example.com", "paid", "en", &params("paid"))
-        .await
-        .unwrap_err();
+    let e = send_with(
+        &config,
+        "email",
+        "a@example.com",
+        "paid",
+        "en",
+        &params("paid"),
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(e, NotifyError::Send(SendError::Smtp { .. })) && !e.is_permanent(),
         "{e:?}"

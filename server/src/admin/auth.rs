@@ -181,6 +181,14 @@ pub async fn login(
     if req.username.len() > 64 || req.password.len() > 1024 {
         return Err(refused());
     }
+    // Ten failures in 15 minutes lock the name out for the rest of the window.
+    if state.login_limit.is_blocked(&req.username) {
+        return Err(state
+            .login_limit
+            .check(&req.username)
+            .err()
+            .unwrap_or_else(refused));
+    }
     let row =
         sqlx::query("SELECT password_hash, role FROM staff WHERE username = $1 AND disabled = 0")
             .bind(&req.username)
@@ -213,6 +221,7 @@ pub async fn login(
         )
         .await?;
         tx.commit().await?;
+        state.login_limit.check(&req.username)?;
         return Err(refused());
     };
     let token = random::token(32);

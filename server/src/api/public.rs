@@ -1,7 +1,9 @@
 //! Endpoints anyone may call: projects, the CA chain, eligibility, challenges.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
@@ -54,11 +56,13 @@ pub struct EligibilityRequest {
 }
 
 /// Where a certificate stands for a project, without any login (a certificate is public).
-#[utoipa::path(post, path = "/api/v1/eligibility", request_body = EligibilityRequest, responses((status = 200, body = Eligibility)))]
+#[utoipa::path(post, path = "/api/v1/eligibility", request_body = EligibilityRequest, responses((status = 200, body = Eligibility), (status = 429, description = "too many checks from this address")))]
 pub async fn eligibility(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Body(req): Body<EligibilityRequest>,
 ) -> AppResult<Json<Eligibility>> {
+    state.eligibility_limit.check(&peer.ip().to_string())?;
     let project = state
         .project(&req.project)
         .ok_or_else(|| AppError::validation("project", "project.unknown", "no such project"))?;

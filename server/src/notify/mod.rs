@@ -63,7 +63,7 @@ pub async fn send(
     template: &str,
     lang: &str,
     params: &Value,
-) -> anyhow::Result<()> {
+) -> Result<(), NotifyError> {
     send_with(
         &state.config.notify,
         channel,
@@ -72,8 +72,7 @@ pub async fn send(
         lang,
         params,
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 /// Writes `template` in `lang` with `params` and sends it to `recipient` on `channel`
@@ -192,9 +191,16 @@ mod tests {
     async fn the_log_only_sender_accepts_everything() {
         let config = NotifyConfig::default();
         let params = json!({ "business_no": "01202501020000003", "total_fen": 10000 });
-        send_with(&config, "email", "a@example.com", "submitted", "zh", &params)
-            .await
-            .unwrap();
+        send_with(
+            &config,
+            "email",
+            "a@example.com",
+            "submitted",
+            "zh",
+            &params,
+        )
+        .await
+        .unwrap();
         send_with(&config, "sms", "13800138000", "submitted", "en", &params)
             .await
             .unwrap();
@@ -212,14 +218,18 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(e, NotifyError::Template(_)) && e.is_permanent());
-        let e = send_with(&smtp(2525), "email", "not an address", "paid", "zh", &params)
-            .await
-            .unwrap_err();
+        let e = send_with(
+            &smtp(2525),
+            "email",
+            "not an address",
+            "paid",
+            "zh",
+            &params,
+        )
+        .await
+        .unwrap_err();
         assert!(
-            matches!(
-                e,
-                NotifyError::Send(sender::SendError::Recipient { .. })
-            ) && e.is_permanent(),
+            matches!(e, NotifyError::Send(sender::SendError::Recipient { .. })) && e.is_permanent(),
             "{e:?}"
         );
     }

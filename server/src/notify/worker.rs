@@ -49,7 +49,9 @@ pub async fn deliver_due(state: &AppState) -> anyhow::Result<usize> {
             }
             Err(e) => {
                 let tries = attempts + 1;
-                let status = if tries >= MAX_ATTEMPTS {
+                // A message that can never be sent (a bad address, a template missing a
+                // value) is given up at once; a server that is down is retried.
+                let status = if tries >= MAX_ATTEMPTS || e.is_permanent() {
                     "failed"
                 } else {
                     "pending"

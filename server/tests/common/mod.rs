@@ -164,12 +164,17 @@ impl TestServer {
         *self.child.lock().unwrap() = Some(child);
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            if let Ok(r) = self.client.get(self.url("/api/v1/projects")).send().await {
-                if r.status().is_success() {
-                    return;
-                }
+            if let Ok(r) = self.client.get(self.url("/api/v1/projects")).send().await
+                && r.status().is_success()
+            {
+                return;
             }
-            let exited = self.child.lock().unwrap().as_mut().and_then(|c| c.try_wait().ok().flatten());
+            let exited = self
+                .child
+                .lock()
+                .unwrap()
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten());
             if let Some(status) = exited {
                 panic!("the server exited with {status}: {}", self.log());
             }
