@@ -112,6 +112,7 @@ struct FileConfig {
     notify: Option<NotifyConfig>,
     dist_dir: Option<PathBuf>,
     projects: Option<Vec<Project>>,
+    unpaid_days: Option<u32>,
 }
 
 /// The effective configuration.
@@ -135,6 +136,8 @@ pub struct Config {
     pub dist_dir: Option<PathBuf>,
     /// The relying platforms served.
     pub projects: Vec<Project>,
+    /// Days after which an unpaid application expires.
+    pub unpaid_days: u32,
 }
 
 impl Config {
@@ -222,6 +225,7 @@ impl Config {
                 .map(PathBuf::from)
                 .or(file.dist_dir),
             projects,
+            unpaid_days: file.unpaid_days.unwrap_or(7).max(1),
         })
     }
 

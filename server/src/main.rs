@@ -33,6 +33,8 @@ enum Cmd {
     Serve,
     /// Apply missing database migrations.
     Migrate,
+    /// Expire the renewals left unpaid too long (the server also does this every ten minutes).
+    Expire,
     /// The CA key and certificate.
     #[command(subcommand)]
     Ca(CaCmd),
@@ -141,6 +143,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Cmd::Serve => {
             let state = server::server::build(config).await?;
             server::server::serve(state).await?;
+        }
+        Cmd::Expire => {
+            let state = server::server::build(config).await?;
+            let n = server::renewal::expiry::expire_unpaid(&state)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{n} unpaid renewals expired");
         }
         Cmd::Migrate => {
             let store = Store::connect(&config.database_url).await?;

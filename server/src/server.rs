@@ -86,6 +86,7 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", state.config.listen))?;
     let worker = tokio::spawn(crate::notify::worker::run(state.clone()));
+    let expiry = tokio::spawn(expiry_loop(state.clone()));
     tracing::info!(addr = %state.config.listen, origin = %state.config.public_origin, "certrenew-server listening");
     let service =
         crate::app::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
@@ -94,7 +95,19 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
         .await
         .context("serving")?;
     worker.abort();
+    expiry.abort();
     Ok(())
+}
+
+async fn expiry_loop(state: AppState) {
+    loop {
+        match crate::renewal::expiry::expire_unpaid(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(expired = n, "unpaid renewals expired"),
+            Err(e) => tracing::warn!(error = %e, "expiring unpaid renewals failed"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+    }
 }
 
 async fn shutdown() {

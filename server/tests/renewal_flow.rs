@@ -386,3 +386,26 @@ async fn openapi_and_ca_chain_are_served() {
         ]
     );
 }
+
+#[tokio::test]
+async fn unpaid_applications_expire_and_free_the_certificate() {
+    let server = TestServer::start().await;
+    let user = server.user("冯二", 30);
+    let client = server.login(&user).await;
+    let (_, first) = server.apply(&client, &user, "gd-med", 12).await;
+    let no = first["business_no"].as_str().unwrap();
+    let (ok, out, _) = server.cli(&["expire"]);
+    assert!(ok);
+    assert!(out.starts_with("0 "), "a fresh application stays: {out}");
+    server.sql(&format!(
+        "UPDATE renewals SET created_at = 0 WHERE business_no = '{no}'"
+    ));
+    let (ok, out, err) = server.cli(&["expire"]);
+    assert!(ok, "{err}");
+    assert!(out.starts_with("1 "), "{out}");
+    assert_eq!(server.renewal(&client, no).await["status"], "expired");
+    assert_eq!(
+        server.apply(&client, &user, "gd-med", 12).await.0,
+        StatusCode::CREATED
+    );
+}

@@ -1,6 +1,8 @@
 //! Renewals: the state machine ([`state`]), applying its events ([`transition`]),
-//! storing and reading renewals ([`store`]), and the business number ([`numbers`]).
+//! storing and reading renewals ([`store`]), the business number ([`numbers`]), and
+//! the expiry of unpaid applications ([`expiry`]).
 
+pub mod expiry;
 pub mod numbers;
 pub mod state;
 pub mod store;

@@ -114,10 +114,17 @@ impl TestServer {
     }
 
     pub async fn start_with(env: &[(&str, &str)]) -> Self {
+        let server = Self::stopped(env);
+        server.spawn().await;
+        server
+    }
+
+    /// A server prepared but not started (for set-up commands before `serve`).
+    pub fn stopped(env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let db = Database::new(dir.path());
         let port = free_port();
-        let server = TestServer {
+        TestServer {
             origin: format!("http://127.0.0.1:{port}"),
             port,
             db,
@@ -128,9 +135,7 @@ impl TestServer {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
-        };
-        server.spawn().await;
-        server
+        }
     }
 
     pub fn command(&self) -> Command {
