@@ -233,98 +233,70 @@ fn yearly(fen_per_year: i64) -> Vec<Price> {
         .collect()
 }
 
+/// A sample project: what the four manuals' platforms have in common, with their own
+/// names, yearly price, number of reviewers, notice and return addresses.
+fn sample(
+    id: &str,
+    name_zh: &str,
+    name_en: &str,
+    fen_per_year: i64,
+    approvals_required: u32,
+) -> Project {
+    Project {
+        id: id.into(),
+        name_zh: name_zh.into(),
+        name_en: name_en.into(),
+        min_host_version: "0.1.0".into(),
+        min_extension_version: "0.1.0".into(),
+        renewal_window_days: 90,
+        prices: yearly(fen_per_year),
+        fee_line_zh: "证书服务年费".into(),
+        fee_line_en: "Certificate annual service fee".into(),
+        agreement: agreement(),
+        notice_zh: String::new(),
+        notice_en: String::new(),
+        payment_methods: ["alipay", "unionpay", "wechat", "bank_transfer"]
+            .map(str::to_owned)
+            .to_vec(),
+        invoice_kinds: ["electronic", "paper"].map(str::to_owned).to_vec(),
+        support: support(),
+        return_urls: vec![],
+        approvals_required,
+        profile: profile(),
+    }
+}
+
 /// The four platforms of the CA manuals.
 pub fn samples() -> Vec<Project> {
-    let online = || {
-        vec![
-            "alipay".to_owned(),
-            "unionpay".to_owned(),
-            "wechat".to_owned(),
-            "bank_transfer".to_owned(),
-        ]
+    let pingan = Project {
+        notice_zh: "供应商须知\n\n1. 请使用申请CA时的帐号登录财智云系统后办理续期。\n2. 续期完成后，原CA证书即不可再用于本系统，请使用续期后的证书登录。\n3. 续期费用由网证通收取，发票由网证通开具。".into(),
+        notice_en: "Notice to suppliers\n\n1. Renew while logged in to Caizhiyun with the account the CA certificate was applied for with.\n2. After renewal the old certificate no longer works with this system; log in with the renewed one.\n3. The renewal fee is collected, and the invoice issued, by the CA.".into(),
+        return_urls: vec!["https://caizhiyun.example.com/".into(), "http://127.0.0.1".into()],
+        ..sample("pingan", "平安财智云", "Ping An Caizhiyun", 10_000, 1)
     };
-    let invoices = || vec!["electronic".to_owned(), "paper".to_owned()];
     vec![
-        Project {
-            id: "gd-med".into(),
-            name_zh: "广东省医用耗材交易系统".into(),
-            name_en: "Guangdong Medical Consumables Trading System".into(),
-            min_host_version: "0.1.0".into(),
-            min_extension_version: "0.1.0".into(),
-            renewal_window_days: 90,
-            prices: yearly(10_000),
-            fee_line_zh: "证书服务年费".into(),
-            fee_line_en: "Certificate annual service fee".into(),
-            agreement: agreement(),
-            notice_zh: String::new(),
-            notice_en: String::new(),
-            payment_methods: online(),
-            invoice_kinds: invoices(),
-            support: support(),
-            return_urls: vec![],
-            approvals_required: 1,
-            profile: profile(),
-        },
-        Project {
-            id: "sz-med".into(),
-            name_zh: "深圳市医用耗材阳光交易和监管平台".into(),
-            name_en: "Shenzhen Medical Consumables Sunshine Trading and Supervision Platform".into(),
-            min_host_version: "0.1.0".into(),
-            min_extension_version: "0.1.0".into(),
-            renewal_window_days: 90,
-            prices: yearly(20_000),
-            fee_line_zh: "证书服务年费".into(),
-            fee_line_en: "Certificate annual service fee".into(),
-            agreement: agreement(),
-            notice_zh: String::new(),
-            notice_en: String::new(),
-            payment_methods: online(),
-            invoice_kinds: invoices(),
-            support: support(),
-            return_urls: vec![],
-            approvals_required: 1,
-            profile: profile(),
-        },
-        Project {
-            id: "gz-soe".into(),
-            name_zh: "广州国企阳光采购服务平台".into(),
-            name_en: "Guangzhou State-owned Enterprise Sunshine Procurement Service Platform".into(),
-            min_host_version: "0.1.0".into(),
-            min_extension_version: "0.1.0".into(),
-            renewal_window_days: 90,
-            prices: yearly(10_000),
-            fee_line_zh: "证书服务年费".into(),
-            fee_line_en: "Certificate annual service fee".into(),
-            agreement: agreement(),
-            notice_zh: String::new(),
-            notice_en: String::new(),
-            payment_methods: online(),
-            invoice_kinds: invoices(),
-            support: support(),
-            return_urls: vec![],
-            approvals_required: 2,
-            profile: profile(),
-        },
-        Project {
-            id: "pingan".into(),
-            name_zh: "平安财智云".into(),
-            name_en: "Ping An Caizhiyun".into(),
-            min_host_version: "0.1.0".into(),
-            min_extension_version: "0.1.0".into(),
-            renewal_window_days: 90,
-            prices: yearly(10_000),
-            fee_line_zh: "证书服务年费".into(),
-            fee_line_en: "Certificate annual service fee".into(),
-            agreement: agreement(),
-            notice_zh: "供应商须知\n\n1. 请使用申请CA时的帐号登录财智云系统后办理续期。\n2. 续期完成后，原CA证书即不可再用于本系统，请使用续期后的证书登录。\n3. 续期费用由网证通收取，发票由网证通开具。".into(),
-            notice_en: "Notice to suppliers\n\n1. Renew while logged in to Caizhiyun with the account the CA certificate was applied for with.\n2. After renewal the old certificate no longer works with this system; log in with the renewed one.\n3. The renewal fee is collected, and the invoice issued, by the CA.".into(),
-            payment_methods: online(),
-            invoice_kinds: invoices(),
-            support: support(),
-            return_urls: vec!["https://caizhiyun.example.com/".into(), "http://127.0.0.1".into()],
-            approvals_required: 1,
-            profile: profile(),
-        },
+        sample(
+            "gd-med",
+            "广东省医用耗材交易系统",
+            "Guangdong Medical Consumables Trading System",
+            10_000,
+            1,
+        ),
+        sample(
+            "sz-med",
+            "深圳市医用耗材阳光交易和监管平台",
+            "Shenzhen Medical Consumables Sunshine Trading and Supervision Platform",
+            20_000,
+            1,
+        ),
+        sample(
+            "gz-soe",
+            "广州国企阳光采购服务平台",
+            "Guangzhou State-owned Enterprise Sunshine Procurement Service Platform",
+            10_000,
+            2,
+        ),
+        pingan,
     ]
 }
 
