@@ -206,7 +206,9 @@ impl Config {
         }
         let sandbox = match env("CERTRENEW_SANDBOX") {
             Some(v) => v == "1" || v == "true",
-            None => file.sandbox.unwrap_or(true),
+            // The sandbox lets anyone mark an order paid: on by default only for a
+            // plain-http development origin, never silently on a public https one.
+            None => file.sandbox.unwrap_or(public_origin.is_development()),
         };
         let projects = file.projects.unwrap_or_else(crate::projects::samples);
         crate::projects::check(&projects).map_err(|message| ConfigError::Value {
@@ -291,6 +293,23 @@ mod tests {
         assert_eq!(c.public_origin.as_str(), "https://ca.example.com");
         assert!(c.database_url.contains("/srv/certrenew/certrenew.db"));
         assert!(!c.sandbox);
+    }
+
+    #[test]
+    fn the_sandbox_is_off_by_default_on_a_public_origin() {
+        assert!(
+            !with(&[("CERTRENEW_PUBLIC_ORIGIN", "https://ca.example.com")])
+                .unwrap()
+                .sandbox
+        );
+        assert!(
+            with(&[
+                ("CERTRENEW_PUBLIC_ORIGIN", "https://ca.example.com"),
+                ("CERTRENEW_SANDBOX", "1")
+            ])
+            .unwrap()
+            .sandbox
+        );
     }
 
     #[test]

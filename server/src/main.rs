@@ -241,15 +241,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("staff account {user} saved with role {}", role.as_str());
         }
         Cmd::Admin(AdminCmd::Revoke { serial, reason }) => {
-            let serial = serial
-                .trim()
-                .trim_start_matches("0x")
-                .replace(':', "")
-                .to_lowercase();
-            if serial.is_empty() || protocol::ids::parse_hex(&serial).is_none() {
-                anyhow::bail!("--serial is the certificate's serial number in hex");
-            }
-            let serial = serial.trim_start_matches('0').to_owned();
+            let serial = server::identity::certificate::normalize_serial(&serial)
+                .context("--serial is the certificate's serial number in hex (colons allowed)")?;
             let store = Store::connect(&config.database_url).await?;
             store.migrate().await?;
             let mut tx = store.begin_write().await?;

@@ -1,6 +1,6 @@
 //! A small in-memory rate limiter (fixed windows per key), for the endpoints that
 //! anyone can call and that cost the server or invite guessing: eligibility checks per
-//! address, staff sign-in failures per name and address. Per process: with several
+//! client address, staff sign-in failures per user name. Per process: with several
 //! instances behind a load balancer each counts on its own, which still bounds abuse.
 
 use std::collections::HashMap;

@@ -277,7 +277,7 @@ async fn two_distinct_reviewers_approve_where_the_project_asks_for_two() {
     let (status, _) = server.staff_post(&first, &path, json!({})).await;
     assert_eq!(
         status,
-        StatusCode::CONFLICT,
+        StatusCode::FORBIDDEN,
         "the same reviewer twice does not count"
     );
     let (status, body) = server.staff_post(&second, &path, json!({})).await;

@@ -189,7 +189,7 @@ pub async fn approve(
     {
         return Err(AppError::refused(
             ErrorCode::Forbidden,
-            StatusCode::CONFLICT,
+            StatusCode::FORBIDDEN,
             "you already approved this renewal; another reviewer must approve too",
         ));
     }
@@ -390,6 +390,19 @@ pub async fn invoice_issued(
 ) -> AppResult<Json<RenewalView>> {
     let staff = require(state.pool(), &headers, &[Role::Finance], true).await?;
     let row = store::row(state.pool(), &business_no).await?;
+    if !matches!(
+        row.status,
+        Status::InReview | Status::Approved | Status::Issued | Status::Completed
+    ) {
+        return Err(AppError::refused(
+            ErrorCode::IllegalTransition,
+            StatusCode::CONFLICT,
+            format!(
+                "a renewal that is {} is not paid; no invoice can be issued",
+                row.status.as_str()
+            ),
+        ));
+    }
     let mut tx = state.store.begin_write().await?;
     let updated = sqlx::query("UPDATE invoices SET status = 'issued', issued_at = $1 WHERE business_no = $2 AND status = 'requested'")
         .bind(clock::now_ms())

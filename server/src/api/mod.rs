@@ -115,5 +115,12 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/admin/audit", get(console::audit_log))
         .route("/api/v1/admin/audit/verify", get(console::audit_verify))
+        // Any other /api path is a JSON 404, never the web app's index page.
+        .route(
+            "/api/{*rest}",
+            axum::routing::any(|| async {
+                crate::error::AppError::not_found("no such API endpoint")
+            }),
+        )
         .layer(DefaultBodyLimit::max(MAX_BODY))
 }

@@ -136,7 +136,10 @@ pub async fn apply(
             return Err(AppError::refused(
                 ErrorCode::NotEligible,
                 StatusCode::FORBIDDEN,
-                format!("this certificate cannot be renewed online now ({other:?}); the window opens {}", standing.window_opens_at),
+                match other {
+                    EligibilityStatus::Expired => "this certificate has expired; it can no longer be renewed online (see the expired-certificate path)".to_owned(),
+                    _ => format!("this certificate cannot be renewed online yet; the window opens {}", standing.window_opens_at),
+                },
             )
             .with_details(serde_json::to_value(&standing).unwrap_or_default()));
         }

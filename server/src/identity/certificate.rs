@@ -87,6 +87,33 @@ pub async fn eligibility(
     })
 }
 
+/// A serial as an operator types it (`0x`, colons, either case, leading zeros) in the
+/// form certificates are stored under: lowercase hex of the value's bytes, without the
+/// sign byte, as `certinfo` reads it (`0a1b…` keeps its leading zero digit).
+pub fn normalize_serial(input: &str) -> Option<String> {
+    let digits: String = input
+        .trim()
+        .trim_start_matches("0x")
+        .trim_start_matches("0X")
+        .chars()
+        .filter(|c| *c != ':')
+        .collect();
+    if digits.is_empty() || digits.len() > 64 {
+        return None;
+    }
+    let padded = if digits.len() % 2 == 1 {
+        format!("0{digits}")
+    } else {
+        digits
+    };
+    let bytes = protocol::ids::parse_hex(&padded)?;
+    let first = bytes
+        .iter()
+        .position(|&b| b != 0)
+        .unwrap_or(bytes.len().saturating_sub(1));
+    Some(protocol::ids::to_hex(&bytes[first..]))
+}
+
 /// Whether the serial is in the revocation table.
 pub async fn is_revoked(pool: &AnyPool, serial_hex: &str) -> Result<bool, sqlx::Error> {
     let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM revocations WHERE serial = $1")
@@ -119,4 +146,25 @@ pub async fn require_ours(
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize_serial;
+
+    #[test]
+    fn serials_as_typed_become_serials_as_stored() {
+        let cases = [
+            ("0a1b2c", Some("0a1b2c")),
+            ("0A:1B:2C", Some("0a1b2c")),
+            ("0x00a1b2", Some("a1b2")),
+            ("a1b", Some("0a1b")),
+            ("00", Some("00")),
+            ("", None),
+            ("xyz", None),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(normalize_serial(input).as_deref(), expected, "{input:?}");
+        }
+    }
 }

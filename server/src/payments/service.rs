@@ -25,7 +25,7 @@ use crate::audit;
 use crate::clock;
 use crate::db::Tx;
 use crate::error::{AppError, AppResult};
-use crate::payments::provider::{GatewayState, Order};
+use crate::payments::provider::{GatewayState, Order, PaymentError};
 use crate::renewal::numbers;
 use crate::renewal::state::{Event, Status};
 use crate::renewal::store::{self, PaymentView, RenewalView};
@@ -246,7 +246,8 @@ pub async fn start(
         .bind(&business_no)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("INSERT INTO invoices (business_no, kind, title, taxpayer_id, status) VALUES ($1, $2, $3, $4, 'requested')")
+    // An invoice already issued stays as it is; otherwise the latest request counts.
+    sqlx::query("INSERT INTO invoices (business_no, kind, title, taxpayer_id, status) SELECT $1, $2, $3, $4, 'requested' WHERE NOT EXISTS (SELECT 1 FROM invoices WHERE business_no = $1)")
         .bind(&business_no)
         .bind(&req.invoice.kind)
         .bind(req.invoice.title.trim())
@@ -298,67 +299,85 @@ pub async fn settle_open_attempts(state: &AppState, business_no: &str) -> AppRes
         .iter()
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
         .collect::<Result<_, sqlx::Error>>()?;
-    let mut paid = false;
+    let gateway_error = |e: PaymentError| {
+        AppError::refused(
+            ErrorCode::PaymentGateway,
+            StatusCode::BAD_GATEWAY,
+            e.to_string(),
+        )
+    };
     for (out_trade_no, _) in pending {
-        let gateway = state.provider.query(&out_trade_no).await.map_err(|e| {
-            AppError::refused(
-                ErrorCode::PaymentGateway,
-                StatusCode::BAD_GATEWAY,
-                e.to_string(),
-            )
-        })?;
-        match gateway {
+        match state
+            .provider
+            .query(&out_trade_no)
+            .await
+            .map_err(gateway_error)?
+        {
             GatewayState::Paid {
                 trade_no,
                 amount_fen,
             } => {
                 apply_paid(state, &out_trade_no, &trade_no, amount_fen, "gateway:query").await?;
-                paid = true;
             }
             GatewayState::Failed => mark_failed(state, &out_trade_no, "gateway:query").await?,
             // Still open at the gateway: close it, so it cannot be paid after a new attempt is opened.
             GatewayState::Pending | GatewayState::Unknown => {
-                state.provider.close(&out_trade_no).await.map_err(|e| {
-                    AppError::refused(
-                        ErrorCode::PaymentGateway,
-                        StatusCode::BAD_GATEWAY,
-                        e.to_string(),
-                    )
-                })?;
+                state
+                    .provider
+                    .close(&out_trade_no)
+                    .await
+                    .map_err(gateway_error)?;
                 // The close may have raced with a payment: ask once more.
-                if let GatewayState::Paid {
-                    trade_no,
-                    amount_fen,
-                } = state
+                match state
                     .provider
                     .query(&out_trade_no)
                     .await
-                    .map_err(|e| AppError::Internal(e.to_string()))?
+                    .map_err(gateway_error)?
                 {
-                    apply_paid(state, &out_trade_no, &trade_no, amount_fen, "gateway:query")
-                        .await?;
-                    paid = true;
-                } else {
-                    mark_closed(state, &out_trade_no).await?;
+                    GatewayState::Paid {
+                        trade_no,
+                        amount_fen,
+                    } => {
+                        apply_paid(state, &out_trade_no, &trade_no, amount_fen, "gateway:query")
+                            .await?;
+                    }
+                    _ => mark_closed(state, &out_trade_no).await?,
                 }
             }
         }
     }
+    // Paid means the money arrived: a renewal that moved past payment. A closed one
+    // (cancelled, expired, rejected) is not paid, whatever it once was.
     let status = store::row(state.pool(), business_no).await?.status;
-    Ok(paid
-        || !matches!(
-            status,
-            Status::AwaitingPayment | Status::AwaitingReconciliation
-        ))
+    Ok(matches!(
+        status,
+        Status::InReview | Status::Approved | Status::Issued | Status::Completed
+    ))
 }
 
 async fn mark_closed(state: &AppState, out_trade_no: &str) -> AppResult<()> {
-    sqlx::query(
-        "UPDATE payments SET status = 'closed' WHERE out_trade_no = $1 AND status = 'pending'",
+    let mut tx = state.store.begin_write().await?;
+    let business_no: Option<String> = sqlx::query_scalar(
+        "SELECT business_no FROM payments WHERE out_trade_no = $1 AND status = 'pending'",
     )
     .bind(out_trade_no)
-    .execute(state.pool())
+    .fetch_optional(&mut *tx)
     .await?;
+    if let Some(business_no) = business_no {
+        sqlx::query("UPDATE payments SET status = 'closed' WHERE out_trade_no = $1")
+            .bind(out_trade_no)
+            .execute(&mut *tx)
+            .await?;
+        audit::append(
+            &mut tx,
+            "system",
+            "payment.closed",
+            &business_no,
+            json!({ "out_trade_no": out_trade_no }),
+        )
+        .await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 
