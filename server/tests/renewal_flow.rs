@@ -257,6 +257,16 @@ async fn cancel_before_paying_frees_the_certificate() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["status"], "cancelled");
+    // A closed renewal cannot be paid.
+    let (status, body) = server
+        .post_as(
+            &client,
+            &format!("/api/v1/renewals/{no}/payments"),
+            json!({"method": "alipay", "invoice": {"kind": "paper", "title": "测试"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "ILLEGAL_TRANSITION");
     let (status, _) = server.apply(&client, &user, "gd-med", 12).await;
     assert_eq!(
         status,
@@ -361,6 +371,9 @@ async fn openapi_and_ca_chain_are_served() {
             "{path} missing from the OpenAPI document"
         );
     }
+    let (status, missing) = server.get_as(&server.client, "/api/v1/no-such-thing").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(missing["error"]["code"], "NOT_FOUND");
     let (status, pem_text) = server.get_as(&server.client, "/api/v1/ca").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
