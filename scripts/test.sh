@@ -2,7 +2,8 @@
 # The whole test suite: the unit and integration tests of every crate (the host's
 # run on real SoftHSM2 tokens, with OpenSC's pkcs11-tool, GnuTLS's p11tool and
 # openssl as independent witnesses; the server's over real HTTP on loopback), then
-# the server's tests once more on PostgreSQL. Exits non-zero if any test fails.
+# the server's tests once more on PostgreSQL, then the extension in a real headless
+# Chromium. Exits non-zero if any test fails.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,4 +23,10 @@ env -u CERTRENEW_TEST_POSTGRES cargo nextest run --workspace --locked --no-fail-
 # The server's tests again on PostgreSQL (each test makes and drops its database).
 echo "== server tests on PostgreSQL"
 cargo nextest run -p server --locked --no-fail-fast || status=$?
+
+# The browser lane: Debian's Chromium with the real extension, host and SoftHSM tokens,
+# driven by Playwright (node's test runner). Never `npx playwright install`.
+echo "== browser tests"
+deps_apt chromium
+(cd tests && npm ci --no-audit --no-fund --loglevel=error && npm test) || status=$?
 exit "$status"

@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+// @ts-check
+/**
+ * Builds the unpacked extension into dist/ (or the directory given as the first argument):
+ * copies manifest.json, src/, _locales/, pin.html, pin.css and fills in, from
+ * build.config.json (or --config FILE):
+ *   - content_scripts[0].matches: "<origin>/*" for every CA origin (never <all_urls>);
+ *   - update_url, when not null;
+ *   - CA_ORIGINS in src/config.js (the service worker's allow-list).
+ * --key-file FILE replaces the manifest `key` (the CA's production public key, base64 DER).
+ * No dependencies.
+ */
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** @param {string[]} argv */
+function parseArgs(argv) {
+  /** @type {{out: string, config: string, keyFile: string | null}} */
+  const opts = { out: join(here, "dist"), config: join(here, "build.config.json"), keyFile: null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--config") opts.config = resolve(argv[++i]);
+    else if (a === "--key-file") opts.keyFile = resolve(argv[++i]);
+    else if (!a.startsWith("-")) opts.out = resolve(a);
+    else throw new Error(`unknown option ${a}`);
+  }
+  return opts;
+}
+
+/**
+ * "https://ca.example.com" → "https://ca.example.com/*". Ports are dropped: Chrome
+ * match patterns ignore them.
+ * @param {string} origin
+ */
+export function matchPattern(origin) {
+  const url = new URL(origin);
+  if (url.origin !== origin.replace(/\/$/, "")) throw new Error(`not an origin: ${origin}`);
+  const dev = url.protocol === "http:" && (url.hostname === "127.0.0.1" || url.hostname === "localhost");
+  if (url.protocol !== "https:" && !dev) throw new Error(`CA origins must be https (or http://127.0.0.1 / http://localhost): ${origin}`);
+  return `${url.protocol}//${url.hostname}/*`;
+}
+
+function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const config = JSON.parse(readFileSync(opts.config, "utf8"));
+  const origins = config.ca_origins;
+  if (!Array.isArray(origins) || origins.length === 0 || !origins.every((o) => typeof o === "string")) {
+    throw new Error("build config: ca_origins must be a non-empty list of origins");
+  }
+  const normalized = origins.map((o) => new URL(o).origin);
+  const matches = [...new Set(normalized.map(matchPattern))];
+
+  rmSync(opts.out, { recursive: true, force: true });
+  mkdirSync(opts.out, { recursive: true });
+  for (const item of ["src", "_locales", "pin.html", "pin.css"]) {
+    cpSync(join(here, item), join(opts.out, item), { recursive: true });
+  }
+
+  const manifest = JSON.parse(readFileSync(join(here, "manifest.json"), "utf8"));
+  manifest.content_scripts[0].matches = matches;
+  delete manifest.host_permissions; // not needed: the content script's matches are enough
+  if (config.update_url) manifest.update_url = String(config.update_url);
+  else delete manifest.update_url;
+  if (opts.keyFile) manifest.key = readFileSync(opts.keyFile, "utf8").replace(/\s+/g, "");
+  writeFileSync(join(opts.out, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+
+  const configPath = join(opts.out, "src", "config.js");
+  const source = readFileSync(configPath, "utf8");
+  const marker = /\/\*BUILD:ca_origins\*\/.*?\/\*END\*\//s;
+  if (!marker.test(source)) throw new Error("src/config.js lacks the BUILD:ca_origins marker");
+  writeFileSync(configPath, source.replace(marker, `/*BUILD:ca_origins*/ ${JSON.stringify(normalized)} /*END*/`));
+
+  process.stdout.write(`built ${opts.out} (matches: ${matches.join(", ")})\n`);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) main();

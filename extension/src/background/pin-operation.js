@@ -1,0 +1,103 @@
+// @ts-check
+import { CONFIG } from "../config.js";
+import { CertrenewError } from "./errors.js";
+import { HostConnection } from "./native.js";
+import { askPin } from "./pin-window.js";
+import { keepSession, takeSession } from "./session.js";
+import { checkHostVersion } from "./version.js";
+
+/** Tabs with a PIN operation under way (REQUEST_PENDING). */
+const busyTabs = new Set();
+
+/**
+ * sign / generate_csr / install_certificate / discard_key.
+ * @param {string} origin the sender's origin, from the browser
+ * @param {string} tabKey
+ * @param {keyof typeof CONFIG.PIN_COMMANDS} cmd
+ * @param {Record<string, unknown>} pageArgs
+ * @returns {Promise<import("./errors.js").Answer>}
+ */
+export async function pinOperation(origin, tabKey, cmd, pageArgs) {
+  if (busyTabs.has(tabKey)) throw new CertrenewError("REQUEST_PENDING", "another PIN operation of this tab is under way");
+  const token = pageArgs.token;
+  if (typeof token !== "string" || token.length === 0) throw new CertrenewError("BAD_REQUEST", `${cmd}: token missing`);
+  busyTabs.add(tabKey);
+  /** @type {HostConnection | null} */
+  let conn = takeSession(origin, token);
+  let keep = false;
+  try {
+    let loggedIn = conn !== null;
+    if (conn === null) {
+      conn = new HostConnection();
+      const hello = await conn.call(origin, "hello", {}, CONFIG.HOST_TIMEOUT_MS);
+      if (!hello.ok) return hello;
+      checkHostVersion(hello.result);
+    }
+    const args = { ...pageArgs };
+    delete args.pin;
+    const found = await lookup(conn, origin, token, pageArgs);
+    if (found === null) {
+      // Unknown token (or no module): let the host answer with its own error, no window.
+      return await conn.call(origin, cmd, args, CONFIG.HOST_TIMEOUT_MS);
+    }
+    const display = {
+      origin,
+      operation: CONFIG.PIN_COMMANDS[cmd],
+      subject: found.subject,
+      token_label: found.token.label ?? null,
+      pin_pad: found.token.pin_pad === true,
+      pin_count_low: found.token.pin_count_low === true,
+      pin_final_try: found.token.pin_final_try === true,
+      confirm_only: loggedIn,
+    };
+    let answer;
+    if (loggedIn) {
+      await askPin(display).answer; // confirmation, no PIN field
+      answer = await conn.call(origin, cmd, args, CONFIG.PIN_OPERATION_TIMEOUT_MS);
+      if (!answer.ok && answer.error.code === "PIN_REQUIRED") loggedIn = false; // login lost: ask again
+    }
+    if (!loggedIn) {
+      display.confirm_only = false;
+      if (display.pin_pad) {
+        const prompt = askPin(display);
+        try {
+          answer = await Promise.race([conn.call(origin, cmd, args, CONFIG.PIN_OPERATION_TIMEOUT_MS), prompt.answer.then(() => new Promise(() => {}))]);
+        } finally {
+          prompt.dismiss();
+        }
+      } else {
+        let pin = await askPin(display).answer;
+        answer = await conn.call(origin, cmd, { ...args, pin }, CONFIG.PIN_OPERATION_TIMEOUT_MS);
+        pin = "";
+      }
+    }
+    if (answer && answer.ok && !conn.closed) {
+      keepSession(origin, token, conn);
+      keep = true;
+    }
+    return /** @type {import("./errors.js").Answer} */ (answer);
+  } finally {
+    busyTabs.delete(tabKey);
+    if (!keep && conn) conn.close();
+  }
+}
+
+/**
+ * Finds the token and the certificate concerned, for the window.
+ * @param {HostConnection} conn
+ * @param {string} origin
+ * @param {string} token
+ * @param {Record<string, unknown>} args
+ * @returns {Promise<{token: any, subject: string | null} | null>}
+ */
+async function lookup(conn, origin, token, args) {
+  const listing = await conn.call(origin, "list_certificates", {}, CONFIG.HOST_TIMEOUT_MS);
+  if (!listing.ok || !Array.isArray(listing.result.tokens)) return null;
+  const entry = listing.result.tokens.find((/** @type {any} */ t) => t && t.token && t.token.serial === token);
+  if (!entry) return null;
+  const certs = Array.isArray(entry.certificates) ? entry.certificates : [];
+  const wanted = [args.cert_sha256, args.retire].filter((x) => typeof x === "string");
+  let cert = certs.find((/** @type {any} */ c) => wanted.includes(c.sha256));
+  if (!cert && typeof args.key_id === "string") cert = certs.find((/** @type {any} */ c) => c.key_id === args.key_id);
+  return { token: entry.token, subject: cert && typeof cert.subject === "string" ? cert.subject : null };
+}

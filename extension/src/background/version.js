@@ -1,0 +1,36 @@
+// @ts-check
+import { CONFIG } from "../config.js";
+import { CertrenewError } from "./errors.js";
+
+/**
+ * Compares dotted versions numerically ("0.10.0" > "0.9.3"); missing parts are 0.
+ * @param {string} a
+ * @param {string} b
+ */
+export function compareVersions(a, b) {
+  const pa = a.split(/[.+-]/).map((x) => parseInt(x, 10) || 0);
+  const pb = b.split(/[.+-]/).map((x) => parseInt(x, 10) || 0);
+  for (let i = 0; i < 3; i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return Math.sign(d);
+  }
+  return 0;
+}
+
+/**
+ * Throws VERSION_MISMATCH unless the host's hello result is acceptable.
+ * @param {any} hello the host's `hello` result
+ */
+export function checkHostVersion(hello) {
+  const found = hello && typeof hello.host_version === "string" ? hello.host_version : null;
+  const protocol = hello ? hello.protocol : undefined;
+  if (protocol !== CONFIG.PROTOCOL_VERSION || found === null || compareVersions(found, CONFIG.MIN_HOST_VERSION) < 0) {
+    throw new CertrenewError("VERSION_MISMATCH", "the certrenew host must be updated", {
+      component: "host",
+      minimum: CONFIG.MIN_HOST_VERSION,
+      found,
+      protocol: protocol ?? null,
+      supported_protocol: CONFIG.PROTOCOL_VERSION,
+    });
+  }
+}

@@ -1,0 +1,42 @@
+// @ts-check
+/**
+ * Every constant of the extension, in one frozen object.
+ * `ca_origins` between the BUILD markers is rewritten by build.mjs from build.config.json.
+ */
+
+/** @type {readonly string[]} */
+const CA_ORIGINS = /*BUILD:ca_origins*/ ["http://127.0.0.1", "http://localhost"] /*END*/;
+
+export const CONFIG = Object.freeze({
+  /** Registered name of certrenew-host (docs/protocol.md §1). */
+  HOST_NAME: "org.certrenew.host",
+  /** Protocol major version spoken with the host. */
+  PROTOCOL_VERSION: 1,
+  /** Oldest host the extension works with (VERSION_MISMATCH below it). */
+  MIN_HOST_VERSION: "0.1.0",
+  /** Page channel name (PROTOCOL §2). */
+  CHANNEL: "certrenew",
+  /** Web origins this extension serves; a configured origin without a port matches any port. */
+  CA_ORIGINS: Object.freeze([...CA_ORIGINS]),
+  /** Host answer timeout for hello / list_certificates. */
+  HOST_TIMEOUT_MS: 30_000,
+  /** Host answer timeout for PIN operations (MV3: 5 min per request). */
+  PIN_OPERATION_TIMEOUT_MS: 5 * 60_000,
+  /** No PIN within this → USER_TIMEOUT. */
+  PIN_ENTRY_TIMEOUT_MS: 120_000,
+  /** A logged-in host connection is kept this long for the same origin + token. */
+  SESSION_KEEP_MS: 120_000,
+  /** Commands that need no PIN. */
+  PLAIN_COMMANDS: Object.freeze(["hello", "list_certificates"]),
+  /** Commands that log in to the token, with their description key in _locales. */
+  PIN_COMMANDS: Object.freeze({
+    sign: "opSign",
+    generate_csr: "opGenerateCsr",
+    install_certificate: "opInstallCertificate",
+    discard_key: "opDiscardKey",
+  }),
+  /** PIN window size. */
+  PIN_WINDOW: Object.freeze({ width: 440, height: 470 }),
+  /** Request ids: 1–64 characters. */
+  MAX_ID_LENGTH: 64,
+});
