@@ -11,6 +11,8 @@
 //!   a certificate.
 //!
 //! # Layout
+//! - `der`: the few DER shapes the host and the CA write by hand (TLVs, unsigned
+//!   integers, ECDSA signatures from raw `r ‖ s`, the SHA-256 DigestInfo).
 //! - `name`: [`rfc4514`], a distinguished name as an RFC 4514 string.
 //! - `facts`: [`facts()`], [`parse`], [`CertFacts`], [`KeyKind`], [`Usage`], [`CertError`].
 //! - `verify`: [`verify_signature`], [`verify_issued_by`], [`SignatureAlgorithm`],
@@ -20,6 +22,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod der;
 pub mod facts;
 pub mod name;
 mod oids;

@@ -4,9 +4,9 @@
 use cryptoki::object::ObjectHandle;
 use cryptoki::session::Session;
 
-use crate::der::{self, tag};
 use crate::error::HostError;
 use crate::signer::{self, KeyKind};
+use certinfo::der::{self, tag};
 
 /// `CertificationRequest` DER: `{ version 0, subject, spki, attributes [0] {} }`
 /// signed by `key`.

@@ -13,8 +13,8 @@
 //! - [`context`]: per-process state (modules, logged-in sessions).
 //! - [`config`]: modules and allowed extensions; [`modules`]: loading PKCS#11 modules.
 //! - [`token`], [`objects`]: finding tokens by serial, objects by stable names.
-//! - [`signer`], [`keygen`], [`csr`], [`pubkey`], [`der`]: the cryptography on the token
-//!   and the few DER shapes built around it.
+//! - [`signer`], [`keygen`], [`csr`], [`pubkey`]: the cryptography on the token (the
+//!   DER shapes built around it come from `certinfo::der`).
 //! - [`cert_info`]: certificate fields as the page shows them.
 //! - [`fault`]: the crash switch the install tests use.
 //! - [`register`], [`diagnose`]: host manifests and the installation report.
@@ -25,7 +25,6 @@ pub mod cmd;
 pub mod config;
 pub mod context;
 pub mod csr;
-pub mod der;
 pub mod diagnose;
 pub mod error;
 pub mod fault;

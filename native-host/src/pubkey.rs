@@ -7,9 +7,9 @@ use cryptoki::session::Session;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::public_key::PublicKey as X509PublicKey;
 
-use crate::der::{self, oid, tag};
 use crate::error::HostError;
 use crate::objects;
+use certinfo::der::{self, oid, tag};
 
 /// Public key material, normalised for comparison.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,15 +36,10 @@ fn strip_zeros(bytes: &[u8]) -> Vec<u8> {
     bytes[first..].to_vec()
 }
 
-/// `CKA_EC_POINT` is a DER OCTET STRING by the standard, a raw point on some tokens.
+/// The point of `CKA_EC_POINT` (DER-wrapped by the standard, bare on some tokens); an
+/// unexpected form is kept as it is and simply fails to match.
 fn unwrap_point(value: &[u8]) -> Vec<u8> {
-    if value.len() == 65 && value[0] == 0x04 {
-        return value.to_vec();
-    }
-    match der::read_tlv(value) {
-        Some((tag::OCTET_STRING, inner, [])) => inner.to_vec(),
-        _ => value.to_vec(),
-    }
+    der::ec_point(value, 65).unwrap_or_else(|| value.to_vec())
 }
 
 impl PublicKey {

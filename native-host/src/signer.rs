@@ -9,9 +9,9 @@ use cryptoki::session::Session;
 use protocol::host::SignatureAlgorithm;
 use sha2::{Digest, Sha256};
 
-use crate::der;
 use crate::error::HostError;
 use crate::pubkey::P256_PARAMS;
+use certinfo::der;
 
 /// The kind of a private key, as far as signing cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -15,13 +15,13 @@ use protocol::tbs::{Purpose, Tbs};
 use x509_parser::certificate::X509Certificate;
 
 use crate::context::Context;
-use crate::der;
 use crate::error::HostError;
 use crate::fault;
 use crate::keygen::PENDING_LABEL;
 use crate::objects::{self, CertObject};
 use crate::pubkey::PublicKey;
 use crate::{cert_info, signer};
+use certinfo::der;
 
 /// Answers `install_certificate`.
 pub fn run(

@@ -1,33 +1,9 @@
-//! The few DER encodings the CA writes by hand: object identifiers, the
-//! certificatePolicies extension, and an ECDSA signature from the raw `r ‖ s` a
-//! PKCS#11 token returns.
+//! The DER the CA writes by hand: object identifiers and the certificatePolicies
+//! extension. TLVs, ECDSA signatures from a token's raw `r ‖ s` and EC points come from
+//! `certinfo::der`, shared with the native host.
 
-/// Appends a DER length.
-fn push_len(out: &mut Vec<u8>, len: usize) {
-    if len < 0x80 {
-        // Short form: one byte (the cast is lossless below 0x80).
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|b| **b == 0).count();
-        let significant = &bytes[skip..];
-        // At most 8 bytes: the long form's count fits easily.
-        out.push(0x80 | significant.len() as u8);
-        out.extend_from_slice(significant);
-    }
-}
+pub(crate) use certinfo::der::{ec_point, ecdsa_signature, tlv};
 
-/// One TLV.
-pub(crate) fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(content.len() + 4);
-    out.push(tag);
-    push_len(&mut out, content.len());
-    out.extend_from_slice(content);
-    out
-}
-
-const TAG_INTEGER: u8 = 0x02;
-const TAG_OCTET_STRING: u8 = 0x04;
 const TAG_OID: u8 = 0x06;
 const TAG_SEQUENCE: u8 = 0x30;
 
@@ -105,49 +81,6 @@ pub(crate) fn certificate_policies(policies: &[Vec<u64>]) -> Vec<u8> {
         content.extend_from_slice(&tlv(TAG_SEQUENCE, &oid(arcs)));
     }
     tlv(TAG_SEQUENCE, &content)
-}
-
-/// A non-negative INTEGER from big-endian unsigned bytes.
-fn unsigned_integer(bytes: &[u8]) -> Vec<u8> {
-    let skip = bytes.iter().take_while(|b| **b == 0).count();
-    let mut content = Vec::with_capacity(bytes.len() + 1);
-    match bytes.get(skip) {
-        None => content.push(0),
-        Some(first) => {
-            if first & 0x80 != 0 {
-                content.push(0);
-            }
-            content.extend_from_slice(&bytes[skip..]);
-        }
-    }
-    tlv(TAG_INTEGER, &content)
-}
-
-/// `Ecdsa-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }` from the fixed-size
-/// `r ‖ s` of `CKM_ECDSA`; `None` when the input cannot be one.
-pub(crate) fn ecdsa_signature(raw: &[u8]) -> Option<Vec<u8>> {
-    if raw.is_empty() || !raw.len().is_multiple_of(2) {
-        return None;
-    }
-    let (r, s) = raw.split_at(raw.len() / 2);
-    let mut content = unsigned_integer(r);
-    content.extend_from_slice(&unsigned_integer(s));
-    Some(tlv(TAG_SEQUENCE, &content))
-}
-
-/// The EC point inside `CKA_EC_POINT`, which PKCS#11 defines as a DER OCTET STRING;
-/// some tokens return the bare point, which is accepted too. Only an uncompressed
-/// point of `point_len` bytes is returned.
-pub(crate) fn ec_point(value: &[u8], point_len: usize) -> Option<Vec<u8>> {
-    let bare = |p: &[u8]| (p.len() == point_len && p.first() == Some(&0x04)).then(|| p.to_vec());
-    if let Some(point) = bare(value) {
-        return Some(point);
-    }
-    let wrapped = tlv(TAG_OCTET_STRING, value.get(2..)?);
-    if wrapped == value {
-        return bare(&value[2..]);
-    }
-    None
 }
 
 #[cfg(test)]

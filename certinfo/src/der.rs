@@ -1,4 +1,4 @@
-//! The few DER encodings the host writes itself: a CSR around a subject copied byte
+//! The few DER encodings the native host and the CA write themselves: a CSR around a subject copied byte
 //! for byte, SubjectPublicKeyInfo from token attributes, ECDSA signatures from the raw
 //! `r ‖ s` a token returns, and the PKCS#1 DigestInfo for SHA-256.
 //!
@@ -111,6 +111,20 @@ pub fn sha256_digest_info(digest: &[u8; 32]) -> Vec<u8> {
     [&PREFIX[..], &digest[..]].concat()
 }
 
+/// The uncompressed EC point inside a `CKA_EC_POINT` value, which PKCS#11 defines as a
+/// DER OCTET STRING (some tokens return the bare point, which is accepted too). Only an
+/// uncompressed point of `point_len` bytes is returned.
+pub fn ec_point(value: &[u8], point_len: usize) -> Option<Vec<u8>> {
+    let bare = |p: &[u8]| (p.len() == point_len && p.first() == Some(&0x04)).then(|| p.to_vec());
+    if let Some(point) = bare(value) {
+        return Some(point);
+    }
+    match read_tlv(value) {
+        Some((tag::OCTET_STRING, inner, [])) => bare(inner),
+        _ => None,
+    }
+}
+
 /// Reads one TLV at the start of `input`: (tag, content, rest). Only what the host
 /// needs to unwrap a DER OCTET STRING around an EC point.
 pub fn read_tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
@@ -137,6 +151,19 @@ pub fn read_tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ec_points_bare_or_wrapped() {
+        let mut point = vec![0x04];
+        point.extend([7u8; 64]);
+        assert_eq!(ec_point(&point, 65), Some(point.clone()));
+        assert_eq!(
+            ec_point(&tlv(tag::OCTET_STRING, &point), 65),
+            Some(point.clone())
+        );
+        assert_eq!(ec_point(&point[..64], 65), None);
+        assert_eq!(ec_point(&tlv(tag::BIT_STRING, &point), 65), None);
+    }
 
     #[test]
     fn lengths() {
