@@ -257,12 +257,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .bind(&serial)
                 .execute(&mut *tx)
                 .await?;
+            // The renewal that issued it (if any) records it too: its progress page shows it.
+            let renewal: Option<Option<String>> =
+                sqlx::query_scalar("SELECT business_no FROM certificates WHERE serial = $1")
+                    .bind(&serial)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let subject = renewal.flatten().unwrap_or_else(|| serial.clone());
             server::audit::append(
                 &mut tx,
                 "system:cli",
                 "certificate.revoked",
-                &serial,
-                serde_json::json!({ "reason": reason }),
+                &subject,
+                serde_json::json!({ "serial": serial, "reason": reason }),
             )
             .await?;
             tx.commit().await?;

@@ -7,10 +7,12 @@ use std::time::Duration;
 use crate::ca::Ca;
 use crate::config::Config;
 use crate::db::Store;
+use crate::identity::sessions::SessionCache;
 use crate::payments::provider::Provider;
 use crate::payments::sandbox::Sandbox;
 use crate::projects::Project;
 use crate::ratelimit::RateLimiter;
+use crate::renewal::store::ViewCache;
 
 /// The shared state.
 #[derive(Clone)]
@@ -32,6 +34,10 @@ pub struct Inner {
     pub eligibility_limit: RateLimiter,
     /// Failed staff sign-ins per user name.
     pub login_limit: RateLimiter,
+    /// User sessions already read.
+    pub sessions: SessionCache,
+    /// Renewal views already built.
+    pub views: ViewCache,
 }
 
 impl AppState {
@@ -51,6 +57,8 @@ impl AppState {
             sandbox,
             eligibility_limit: RateLimiter::new(120, Duration::from_secs(60)),
             login_limit: RateLimiter::new(10, Duration::from_secs(15 * 60)),
+            sessions: SessionCache::default(),
+            views: ViewCache::default(),
         }))
     }
 

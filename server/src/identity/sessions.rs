@@ -17,6 +17,37 @@ pub const COOKIE_NAME: &str = "certrenew_session";
 /// How long a session lasts.
 pub const LIFETIME_MS: i64 = 8 * 3600 * 1000;
 
+/// Live sessions already read from the database, by token hash. Sessions are only ever
+/// created and then expire (none is ended early), so a cached one is never stale; a
+/// session made by another server instance is simply read from the database once.
+#[derive(Default)]
+pub struct SessionCache {
+    map: std::sync::Mutex<std::collections::HashMap<String, (UserSession, i64)>>,
+}
+
+impl SessionCache {
+    fn get(&self, hash: &str, now: i64) -> Option<UserSession> {
+        let map = self
+            .map
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.get(hash)
+            .filter(|(_, expires)| *expires > now)
+            .map(|(s, _)| s.clone())
+    }
+
+    fn put(&self, hash: String, session: UserSession, expires_at: i64) {
+        let mut map = self
+            .map
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if map.len() >= 100_000 {
+            map.clear();
+        }
+        map.insert(hash, (session, expires_at));
+    }
+}
+
 /// A session's certificate.
 #[derive(Debug, Clone)]
 pub struct UserSession {
@@ -78,32 +109,47 @@ pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// The session of this request, if it has a live one.
-pub async fn current(pool: &AnyPool, headers: &HeaderMap) -> Result<Option<UserSession>, AppError> {
+pub async fn current(
+    pool: &AnyPool,
+    cache: &SessionCache,
+    headers: &HeaderMap,
+) -> Result<Option<UserSession>, AppError> {
     let Some(token) = cookie_value(headers, COOKIE_NAME) else {
         return Ok(None);
     };
     if token.len() > 100 {
         return Ok(None);
     }
-    let row = sqlx::query(
-        "SELECT cert_sha256, cert_der FROM sessions WHERE token_hash = $1 AND expires_at > $2",
-    )
-    .bind(hash(token))
-    .bind(clock::now_ms())
-    .fetch_optional(pool)
-    .await?;
+    let token_hash = hash(token);
+    let now = clock::now_ms();
+    if let Some(session) = cache.get(&token_hash, now) {
+        return Ok(Some(session));
+    }
+    let row = sqlx::query("SELECT cert_sha256, cert_der, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2")
+        .bind(&token_hash)
+        .bind(now)
+        .fetch_optional(pool)
+        .await?;
     Ok(match row {
-        Some(row) => Some(UserSession {
-            cert_sha256: row.try_get(0)?,
-            cert_der: row.try_get(1)?,
-        }),
+        Some(row) => {
+            let session = UserSession {
+                cert_sha256: row.try_get(0)?,
+                cert_der: row.try_get(1)?,
+            };
+            cache.put(token_hash, session.clone(), row.try_get(2)?);
+            Some(session)
+        }
         None => None,
     })
 }
 
 /// The session of this request, or 401.
-pub async fn require(pool: &AnyPool, headers: &HeaderMap) -> Result<UserSession, AppError> {
-    current(pool, headers).await?.ok_or_else(|| {
+pub async fn require(
+    pool: &AnyPool,
+    cache: &SessionCache,
+    headers: &HeaderMap,
+) -> Result<UserSession, AppError> {
+    current(pool, cache, headers).await?.ok_or_else(|| {
         AppError::unauthenticated(
             "sign in with your certificate first (the session is missing or expired)",
         )

@@ -13,17 +13,24 @@ const MAX_ATTEMPTS: i64 = 10;
 /// Runs forever, every half second delivering what is due.
 pub async fn run(state: AppState) {
     loop {
-        if let Err(e) = deliver_due(&state).await {
-            tracing::warn!(error = %e, "notification delivery failed");
+        // A full batch means more are waiting: go on at once instead of sleeping.
+        match deliver_due(&state).await {
+            Ok(n) if n >= BATCH => continue,
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "notification delivery failed"),
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
 
+/// Messages taken per round.
+const BATCH: usize = 50;
+
 /// Delivers every due message once; returns how many were sent.
 pub async fn deliver_due(state: &AppState) -> anyhow::Result<usize> {
-    let rows = sqlx::query("SELECT id, channel, recipient, template, lang, params, attempts FROM outbox WHERE status = 'pending' AND next_at <= $1 ORDER BY id LIMIT 50")
+    let rows = sqlx::query("SELECT id, channel, recipient, template, lang, params, attempts FROM outbox WHERE status = 'pending' AND next_at <= $1 ORDER BY id LIMIT $2")
         .bind(clock::now_ms())
+        .bind(BATCH as i64)
         .fetch_all(state.pool())
         .await?;
     let mut sent = 0;

@@ -154,6 +154,48 @@ pub struct RenewalView {
     pub certificate: Option<IssuedView>,
 }
 
+/// Views already built, by business number, each with the audit version it reflects.
+/// Every change to a renewal writes an audit row about it in the same transaction, so
+/// the newest audit id about a renewal is its version: a cached view is served only
+/// while that version is unchanged. (A view built after its version was read can only
+/// be newer than the version, never older.)
+#[derive(Default)]
+pub struct ViewCache {
+    map: std::sync::Mutex<std::collections::HashMap<String, (i64, std::sync::Arc<RenewalView>)>>,
+}
+
+impl ViewCache {
+    /// The view of `business_no` at `version`, built (and kept) if it is not cached.
+    pub async fn view(
+        &self,
+        pool: &AnyPool,
+        business_no: &str,
+        version: i64,
+    ) -> Result<std::sync::Arc<RenewalView>, AppError> {
+        {
+            let map = self
+                .map
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some((v, view)) = map.get(business_no)
+                && *v == version
+            {
+                return Ok(view.clone());
+            }
+        }
+        let built = std::sync::Arc::new(view(pool, business_no).await?);
+        let mut map = self
+            .map
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if map.len() >= 50_000 {
+            map.clear();
+        }
+        map.insert(business_no.to_owned(), (version, built.clone()));
+        Ok(built)
+    }
+}
+
 /// The stored facts of a renewal that handlers need.
 #[derive(Debug, Clone)]
 pub struct RenewalRow {
