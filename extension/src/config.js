@@ -22,8 +22,12 @@ export const CONFIG = Object.freeze({
   HOST_TIMEOUT_MS: 30_000,
   /** Host answer timeout for PIN operations (MV3: 5 min per request). */
   PIN_OPERATION_TIMEOUT_MS: 5 * 60_000,
-  /** No PIN within this → USER_TIMEOUT. */
-  PIN_ENTRY_TIMEOUT_MS: 120_000,
+  /**
+   * No PIN within this → USER_TIMEOUT. Always 120 s in a shipped build; the browser
+   * tests' own build rewrites the value between the TEST markers in their copy of this
+   * file (tests/browser/harness.js, `pinTimeoutMs`), so nothing at run time can change it.
+   */
+  PIN_ENTRY_TIMEOUT_MS: /*TEST:pin_entry_timeout_ms*/ 120_000 /*END*/,
   /** A logged-in host connection is kept this long for the same origin + token. */
   SESSION_KEEP_MS: 120_000,
   /** Commands that need no PIN. */
