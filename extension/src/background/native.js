@@ -22,12 +22,30 @@ export class HostConnection {
     this.port.onMessage.addListener((msg) => {
       if (this.onAnswer) this.onAnswer(msg);
     });
+    /** @type {() => void} */
+    let resolveGone = () => {};
+    /** Settles when the host goes away (so a waiting PIN window can be closed at once). */
+    this.gone = new Promise((resolve) => {
+      resolveGone = () => resolve(undefined);
+    });
     this.port.onDisconnect.addListener(() => {
       const err = chrome.runtime.lastError;
       this.disconnectReason = err && err.message ? err.message : "the native host closed the connection";
       this.closed = true;
+      resolveGone();
       if (this.onClosed) this.onClosed();
     });
+  }
+
+  /**
+   * Waits for `promise`, but fails with HOST_UNAVAILABLE as soon as the host goes away.
+   * @template T
+   * @param {Promise<T>} promise
+   * @returns {Promise<T>}
+   */
+  whileAlive(promise) {
+    if (this.closed) return Promise.reject(this.unavailable());
+    return Promise.race([promise, this.gone.then(() => Promise.reject(this.unavailable()))]);
   }
 
   /**

@@ -52,7 +52,13 @@ export async function pinOperation(origin, tabKey, cmd, pageArgs) {
     };
     let answer;
     if (loggedIn) {
-      await askPin(display).answer; // confirmation, no PIN field
+      // Confirmation, no PIN field; a host that dies meanwhile closes the window at once.
+      const confirm = askPin(display);
+      try {
+        await conn.whileAlive(confirm.answer);
+      } finally {
+        confirm.dismiss();
+      }
       answer = await conn.call(origin, cmd, args, CONFIG.PIN_OPERATION_TIMEOUT_MS);
       if (!answer.ok && answer.error.code === "PIN_REQUIRED") loggedIn = false; // login lost: ask again
     }
@@ -66,7 +72,14 @@ export async function pinOperation(origin, tabKey, cmd, pageArgs) {
           prompt.dismiss();
         }
       } else {
-        let pin = await askPin(display).answer;
+        // The window closes as soon as the host goes away: no PIN is typed for nothing.
+        const prompt = askPin(display);
+        let pin;
+        try {
+          pin = await conn.whileAlive(prompt.answer);
+        } finally {
+          prompt.dismiss();
+        }
         answer = await conn.call(origin, cmd, { ...args, pin }, CONFIG.PIN_OPERATION_TIMEOUT_MS);
         pin = "";
       }
