@@ -54,6 +54,9 @@ impl Store {
         let options = AnyConnectOptions::from_str(url)?;
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+            // A SQLite file does not drop connections; pinging it before every use
+            // costs a worker-thread round trip per statement (bench/README.md).
+            .test_before_acquire(backend == Backend::Postgres)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {

@@ -1,0 +1,351 @@
+#!/usr/bin/env bash
+# Benchmarks certrenew-server on loopback with SQLite, against the quality bars of
+# DESIGN.md (2 cores, SQLite):
+#
+#   reads      GET /api/v1/renewals/{no}, 64 keep-alive connections, 10 s
+#                                                  (target: >= 10,000/s, 0 errors)
+#   full       whole renewals (session, apply, pay, sandbox notice, approve, CSR,
+#              installed), each with its own user, 32 workers, 2,000 renewals or 20 s
+#                                                  (target: >= 500/s, 0 errors)
+#   issuance   only POST /csr on renewals approved beforehand, 32 connections,
+#              beside `openssl speed -seconds 5 ecdsap256` run in the same run
+#   profile    each request kind alone (sequential, one connection) with the
+#              server's CPU time per request: where the time goes
+#   floor      GET /api/v1/ca (no database), 64 connections, 3 s: the HTTP stack's floor
+#
+# The load generator's and the server's CPU time are both recorded: they share the
+# machine's cores.
+#
+#   bash bench/server.sh
+#
+# Builds the release server (`cargo build --release -p server`) and the load generator
+# (bench/server, its own crate), then for each run: a fresh data directory, the server
+# on a free 127.0.0.1 port (SQLite, sandbox gateway on, RUST_LOG=warn), a reviewer made
+# with `certrenew-server admin add`, the load generator, the server stopped, the data
+# checked (`audit verify`, row counts, `openssl verify` of an issued certificate), then
+# `openssl speed`. Writes bench/results/<date>-server[-N].json (every run and the
+# medians) and bench/results/<date>-server[-N].txt (the table printed at the end).
+#
+# Environment: BENCH_RUNS (default 3); SERVER_BENCH_ARGS (extra options for the load
+# generator, e.g. "--read-secs 5 --full 1000"; see `server-bench --help`);
+# BENCH_KEEP=1 keeps the temporary directory (data, server logs, raw JSON).
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH=$REPO/bench
+RUNS=${BENCH_RUNS:-3}
+REVIEWER=bench.reviewer
+PASSWORD='bench reviewer password'
+
+say() { printf '== %s\n' "$*" >&2; }
+die() { printf 'bench/server.sh: %s\n' "$*" >&2; exit 1; }
+
+need_apt=()
+command -v openssl >/dev/null || need_apt+=(openssl)
+command -v python3 >/dev/null || need_apt+=(python3)
+command -v curl >/dev/null || need_apt+=(curl)
+command -v sqlite3 >/dev/null || need_apt+=(sqlite3)
+if [ ${#need_apt[@]} -gt 0 ]; then
+    say "installing ${need_apt[*]}"
+    SUDO=
+    [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+command -v cargo >/dev/null || die "cargo not found"
+
+# ---------------------------------------------------------------- build
+say "cargo build --release -p server"
+(cd "$REPO" && cargo build --release --quiet -p server)
+TARGET_DIR=$(cd "$REPO" && cargo metadata --format-version 1 --no-deps |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+SERVER=$TARGET_DIR/release/certrenew-server
+[ -x "$SERVER" ] || die "no binary at $SERVER"
+say "cargo build --release (bench/server, the load generator)"
+(cd "$BENCH/server" && cargo build --release --quiet --locked)
+GEN=$BENCH/server/target/release/server-bench
+[ -x "$GEN" ] || die "no binary at $GEN"
+# What was built (other work may be committed while the runs go on).
+COMMIT=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
+DIRTY=$(if git -C "$REPO" status --porcelain 2>/dev/null | grep -q .; then echo true; else echo false; fi)
+
+# ---------------------------------------------------------------- runs
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/certrenew-server-bench.XXXXXX")
+SERVER_PID=
+cleanup() {
+    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill -TERM "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+    fi
+    if [ -n "${BENCH_KEEP:-}" ]; then
+        say "kept $WORK"
+    else
+        rm -rf "$WORK"
+    fi
+}
+trap cleanup EXIT
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# server_env CMD...: runs CMD (exec: same pid) with the environment every server
+# command of a run gets. Call it in a subshell.
+server_env() {
+    exec env -u DATABASE_URL -u CERTRENEW_CONFIG -u CERTRENEW_DIST_DIR \
+        CERTRENEW_LISTEN="127.0.0.1:$PORT" \
+        CERTRENEW_DATA_DIR="$DATA" \
+        CERTRENEW_PUBLIC_ORIGIN="http://127.0.0.1:$PORT" \
+        CERTRENEW_SANDBOX=1 \
+        RUST_LOG=warn \
+        "$@"
+}
+
+read -r -a GEN_ARGS <<<"${SERVER_BENCH_ARGS:-}"
+for run in $(seq 1 "$RUNS"); do
+    RUN=$WORK/run$run
+    DATA=$RUN/data
+    mkdir -p "$RUN"
+    PORT=$(free_port)
+    ORIGIN=http://127.0.0.1:$PORT
+    say "run $run/$RUNS: server on $ORIGIN, data in $DATA"
+    LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+    (server_env "$SERVER" serve) >"$RUN/server.out" 2>"$RUN/server.log" &
+    SERVER_PID=$!
+    deadline=$((SECONDS + 60))
+    until curl -fsS -o /dev/null "$ORIGIN/api/v1/projects" 2>/dev/null; do
+        kill -0 "$SERVER_PID" 2>/dev/null || { cat "$RUN/server.log" >&2; die "the server exited"; }
+        [ "$SECONDS" -lt "$deadline" ] || { cat "$RUN/server.log" >&2; die "the server did not come up in 60 s"; }
+        sleep 0.1
+    done
+    (server_env "$SERVER" admin add --user "$REVIEWER" --password "$PASSWORD" --role reviewer) \
+        >/dev/null 2>"$RUN/admin.log" || { cat "$RUN/admin.log" >&2; die "admin add failed"; }
+
+    CLK_TCK=$(getconf CLK_TCK) "$GEN" --addr "127.0.0.1:$PORT" --origin "$ORIGIN" \
+        --data-dir "$DATA" --server-pid "$SERVER_PID" \
+        --reviewer "$REVIEWER" --password "$PASSWORD" \
+        --out "$RUN/bench.json" ${GEN_ARGS[@]+"${GEN_ARGS[@]}"}
+
+    # Stop the server (SIGTERM: graceful), then check what it stored.
+    kill -TERM "$SERVER_PID"
+    for _ in $(seq 1 300); do
+        kill -0 "$SERVER_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$SERVER_PID" 2>/dev/null; then
+        say "the server did not stop in 30 s: SIGKILL"
+        kill -KILL "$SERVER_PID"
+    fi
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=
+    LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+
+    AUDIT_OK=true
+    (server_env "$SERVER" audit verify) >"$RUN/audit.out" 2>&1 || AUDIT_OK=false
+    DB=$DATA/certrenew.db
+    q() { sqlite3 "$DB" "$1"; }
+    sqlite3 "$DB" "SELECT hex(der) FROM certificates ORDER BY issued_at DESC LIMIT 1" |
+        python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.stdin.read().strip()))' |
+        openssl x509 -inform DER -out "$RUN/last.pem"
+    OPENSSL_VERIFY=true
+    openssl verify -x509_strict -CAfile "$DATA/ca/ca.pem" "$RUN/last.pem" >"$RUN/verify.out" 2>&1 ||
+        OPENSSL_VERIFY=false
+    cat >"$RUN/checks.json" <<EOF
+{
+  "audit_verify_ok": $AUDIT_OK,
+  "audit_verify_output": $(python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read().strip()))' "$RUN/audit.out"),
+  "openssl_verify_last_issued_ok": $OPENSSL_VERIFY,
+  "renewals": $(q "SELECT COUNT(*) FROM renewals"),
+  "renewals_completed": $(q "SELECT COUNT(*) FROM renewals WHERE status = 'completed'"),
+  "renewals_issued": $(q "SELECT COUNT(*) FROM renewals WHERE status = 'issued'"),
+  "certificates": $(q "SELECT COUNT(*) FROM certificates"),
+  "ledger_charges": $(q "SELECT COUNT(*) FROM ledger WHERE kind = 'charge'"),
+  "audit_rows": $(q "SELECT COUNT(*) FROM audit"),
+  "outbox_rows": $(q "SELECT COUNT(*) FROM outbox"),
+  "outbox_sent": $(q "SELECT COUNT(*) FROM outbox WHERE status = 'sent'"),
+  "outbox_pending": $(q "SELECT COUNT(*) FROM outbox WHERE status = 'pending'"),
+  "db_bytes": $(stat -c %s "$DB"),
+  "server_log_warnings": $(grep -E 'WARN|ERROR' "$RUN/server.log" | grep -vc 'no CA yet' || true),
+  "load_before": "$LOAD_BEFORE",
+  "load_after": "$LOAD_AFTER"
+}
+EOF
+
+    # The reference, in the same run, with the machine to itself.
+    say "run $run/$RUNS: openssl speed -seconds 5 ecdsap256"
+    openssl speed -seconds 5 ecdsap256 >"$RUN/openssl.txt" 2>/dev/null
+done
+
+# ---------------------------------------------------------------- results
+mkdir -p "$BENCH/results"
+STEM=$BENCH/results/$(date -u +%F)-server
+n=1
+OUT=$STEM
+while [ -e "$OUT.json" ]; do
+    n=$((n + 1))
+    OUT=$STEM-$n
+done
+CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+python3 - "$WORK" "$RUNS" "$OUT" "$(nproc)" "$CPU" "$COMMIT" "$DIRTY" "$(openssl version)" \
+    "$(rustc --version)" "${SERVER_BENCH_ARGS:-}" <<'EOF' | tee "$OUT.txt"
+import datetime, json, re, statistics, sys
+work, runs, out, ncpu, cpu, commit, dirty, openssl_v, rustc_v, extra = sys.argv[1:11]
+runs = int(runs)
+
+def openssl_speed(path):
+    for line in open(path):
+        m = re.search(r"nistp256\)\s+\S+s\s+\S+s\s+([\d.]+)\s+([\d.]+)", line)
+        if m:
+            return {"sign_per_s": float(m.group(1)), "verify_per_s": float(m.group(2))}
+    return None
+
+results = []
+for i in range(1, runs + 1):
+    r = json.load(open(f"{work}/run{i}/bench.json"))
+    r["checks"] = json.load(open(f"{work}/run{i}/checks.json"))
+    r["checks"]["load_before_1m"] = float(r["checks"]["load_before"].split()[0])
+    r["checks"]["load_after_1m"] = float(r["checks"]["load_after"].split()[0])
+    r["openssl_speed_ecdsap256"] = openssl_speed(f"{work}/run{i}/openssl.txt")
+    results.append(r)
+
+def get(r, path):
+    for k in path.split("."):
+        if r is None:
+            return None
+        r = r.get(k) if isinstance(r, dict) else None
+    return r
+
+def med(path):
+    vals = [get(r, path) for r in results]
+    vals = [v for v in vals if isinstance(v, (int, float))]
+    return statistics.median(vals) if vals else None
+
+# What the stored data must show, from what the load generator reported.
+problems = []
+for i, r in enumerate(results, 1):
+    c = r["checks"]
+    want_completed = r["profile"]["completed"] + r["full"]["completed"]
+    want_certs = want_completed + r["issuance"]["issued"]
+    want_charges = r["profile"]["completed"] + r["full"]["completed"] + r["issuance"]["prepared"]
+    for what, got, want in [("completed renewals", c["renewals_completed"], want_completed),
+                            ("certificates", c["certificates"], want_certs),
+                            ("ledger charges", c["ledger_charges"], want_charges)]:
+        if got != want:
+            problems.append(f"run {i}: {what}: {got} stored, {want} reported")
+    if not c["audit_verify_ok"]:
+        problems.append(f"run {i}: audit verify failed: {c['audit_verify_output']}")
+    if not c["openssl_verify_last_issued_ok"]:
+        problems.append(f"run {i}: openssl verify of the last issued certificate failed")
+
+paths = {
+    "floor_per_s": "floor.per_second",
+    "reads_per_s": "reads.per_second", "reads_p50_ms": "reads.latency.p50_ms",
+    "reads_p99_ms": "reads.latency.p99_ms", "reads_errors": "reads.errors.count",
+    "reads_server_cores": "reads.cpu.server.cores", "reads_loadgen_cores": "reads.cpu.loadgen.cores",
+    "reads_server_cpu_us_per_request": "reads.cpu.server.cpu_us_per_request",
+    "full_per_s": "full.per_second", "full_errors": "full.errors.count",
+    "full_completed": "full.completed", "full_seconds": "full.seconds",
+    "full_client_requests_per_renewal": "full.client_requests_per_renewal",
+    "full_renewal_p50_ms": "full.renewal_latency.p50_ms",
+    "full_renewal_p99_ms": "full.renewal_latency.p99_ms",
+    "full_server_cores": "full.cpu.server.cores", "full_loadgen_cores": "full.cpu.loadgen.cores",
+    "full_server_cpu_ms_per_renewal": "full.server_cpu_ms_per_renewal",
+    "full_loadgen_cpu_ms_per_renewal": "full.loadgen_cpu_ms_per_renewal",
+    "issue_per_s": "issuance.per_second", "issue_p50_ms": "issuance.latency.p50_ms",
+    "issue_p99_ms": "issuance.latency.p99_ms", "issue_errors": "issuance.errors.count",
+    "issue_server_cores": "issuance.cpu.server.cores", "issue_loadgen_cores": "issuance.cpu.loadgen.cores",
+    "issue_server_cpu_us_per_request": "issuance.cpu.server.cpu_us_per_request",
+    "openssl_sign_per_s": "openssl_speed_ecdsap256.sign_per_s",
+    "openssl_verify_per_s": "openssl_speed_ecdsap256.verify_per_s",
+    "profile_server_cpu_us_per_renewal": "profile.server_cpu_us_per_renewal",
+}
+medians = {k: med(p) for k, p in paths.items()}
+order = ["floor_get_ca", "challenge", "session", "apply", "pay", "gateway_complete", "approve",
+         "csr", "installed", "status"]
+have = results[0]["profile"]["steps"]
+steps = [s for s in order if s in have] + [s for s in have if s not in order]
+profile_medians = {s: {k: med(f"profile.steps.{s}.{k}") for k in
+                       ("p50_ms", "p99_ms", "server_cpu_us_per_request", "loadgen_cpu_us_per_request")}
+                   for s in steps}
+
+now = datetime.datetime.now(datetime.timezone.utc)
+doc = {
+    "benchmark": "certrenew-server on loopback, SQLite (bash bench/server.sh)",
+    "date": f"{now:%Y-%m-%d %H:%M} UTC",
+    "commit": commit, "uncommitted_changes": dirty == "true",
+    "machine": {"nproc": int(ncpu), "cpu": cpu, "openssl": openssl_v, "rustc": rustc_v,
+                "note": "the load generator and the server share these cores"},
+    "load_generator_args": extra,
+    "runs": results, "medians": medians, "profile_medians": profile_medians,
+    "problems": problems,
+}
+json.dump(doc, open(out + ".json", "w"), indent=2, ensure_ascii=False)
+
+def f(v, fmt="{:,.0f}"):
+    return "-" if v is None else fmt.format(v)
+
+print(f"certrenew-server benchmark, {doc['date']}, commit {commit}"
+      f"{' (with uncommitted changes)' if dirty == 'true' else ''}")
+print(f"{ncpu} CPUs ({cpu}), shared by the server and the load generator; {openssl_v}")
+print(f"results: bench/{out.split('/bench/', 1)[-1]}.json; {runs} runs, medians shown")
+print()
+w = 12
+print(f"{'':<46}" + "".join(f"{'run ' + str(i):>{w}}" for i in range(1, runs + 1)) + f"{'median':>{w}}")
+
+def row(label, paths_fmt):
+    """One table row; paths_fmt: [(path, format)], several joined with '/'."""
+    def cell(values):
+        if any(v is None for v in values):
+            return "-"
+        return "/".join(fmt.format(v) for v, (_, fmt) in zip(values, paths_fmt))
+    cells = [cell([get(r, p) for p, _ in paths_fmt]) for r in results]
+    cells.append(cell([med(p) for p, _ in paths_fmt]))
+    print(f"{label:<46}" + "".join(f"{c:>{w}}" for c in cells))
+
+row("HTTP floor: GET /api/v1/ca/s (no database)", [("floor.per_second", "{:,.0f}")])
+row("status reads/s (target >= 10,000)", [("reads.per_second", "{:,.0f}")])
+row("  p50 / p99 latency, ms", [("reads.latency.p50_ms", "{:.1f}"), ("reads.latency.p99_ms", "{:.1f}")])
+row("  errors", [("reads.errors.count", "{:,.0f}")])
+row("  server CPU us per read", [("reads.cpu.server.cpu_us_per_request", "{:,.0f}")])
+row("  CPU cores: server / load generator", [("reads.cpu.server.cores", "{:.2f}"), ("reads.cpu.loadgen.cores", "{:.2f}")])
+row("full renewals/s (target >= 500)", [("full.per_second", "{:,.1f}")])
+row("  completed / errors", [("full.completed", "{:,.0f}"), ("full.errors.count", "{:,.0f}")])
+row("  client HTTP requests per renewal", [("full.client_requests_per_renewal", "{:,.1f}")])
+row("  one whole renewal, p50 / p99 ms", [("full.renewal_latency.p50_ms", "{:,.0f}"), ("full.renewal_latency.p99_ms", "{:,.0f}")])
+row("  server CPU ms per renewal", [("full.server_cpu_ms_per_renewal", "{:,.2f}")])
+row("  CPU cores: server / load generator", [("full.cpu.server.cores", "{:.2f}"), ("full.cpu.loadgen.cores", "{:.2f}")])
+row("issuance (/csr only)/s", [("issuance.per_second", "{:,.0f}")])
+row("  p50 / p99 latency, ms", [("issuance.latency.p50_ms", "{:.1f}"), ("issuance.latency.p99_ms", "{:.1f}")])
+row("  issued / errors", [("issuance.issued", "{:,.0f}"), ("issuance.errors.count", "{:,.0f}")])
+row("  server CPU us per issuance", [("issuance.cpu.server.cpu_us_per_request", "{:,.0f}")])
+row("  CPU cores: server / load generator", [("issuance.cpu.server.cores", "{:.2f}"), ("issuance.cpu.loadgen.cores", "{:.2f}")])
+row("openssl speed ecdsap256 sign/s (1 core)", [("openssl_speed_ecdsap256.sign_per_s", "{:,.0f}")])
+row("openssl speed ecdsap256 verify/s (1 core)", [("openssl_speed_ecdsap256.verify_per_s", "{:,.0f}")])
+row("load average before / after the run", [("checks.load_before_1m", "{:.1f}"), ("checks.load_after_1m", "{:.1f}")])
+print()
+print("each request kind alone (one connection, no concurrency), medians over runs:")
+print(f"{'request':<20}{'p50 ms':>10}{'p99 ms':>10}{'server CPU us':>16}{'loadgen CPU us':>16}")
+for s in steps:
+    m = profile_medians[s]
+    print(f"{s:<20}{f(m['p50_ms'], '{:.3f}'):>10}{f(m['p99_ms'], '{:.3f}'):>10}"
+          f"{f(m['server_cpu_us_per_request'], '{:,.0f}'):>16}{f(m['loadgen_cpu_us_per_request'], '{:,.0f}'):>16}")
+print(f"server CPU per whole renewal (11 requests + the notice), summed: "
+      f"{f(medians['profile_server_cpu_us_per_renewal'], '{:,.0f}')} us")
+print()
+ok = lambda v, t: v is not None and v >= t
+zero = all((r["reads"]["errors"]["count"], r["full"]["errors"]["count"],
+            r["issuance"]["errors"]["count"]) == (0, 0, 0) for r in results)
+print(f"status reads >= 10,000/s: {'MET' if ok(medians['reads_per_s'], 10000) else 'NOT MET'}; "
+      f"full renewals >= 500/s: {'MET' if ok(medians['full_per_s'], 500) else 'NOT MET'}; "
+      f"0 errors: {'MET' if zero else 'NOT MET'}")
+c = results[-1]["checks"]
+print(f"notifications: {c['outbox_sent']:,} of {c['outbox_rows']:,} outbox rows sent when the server "
+      f"stopped (last run); {c['outbox_pending']:,} still pending")
+if problems:
+    print("PROBLEMS:")
+    for p in problems:
+        print(f"  {p}")
+else:
+    print("stored data checked: audit chain verifies, counts match, the last issued "
+          "certificate passes openssl verify")
+EOF
