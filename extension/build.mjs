@@ -8,7 +8,7 @@
  *   - update_url, when not null;
  *   - CA_ORIGINS in src/config.js (the service worker's allow-list).
  * --key-file FILE replaces the manifest `key` (the CA's production public key, base64 DER).
- * No dependencies.
+ * `build()` is exported for pack.mjs (signed CRX3 packages). No dependencies.
  */
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -43,8 +43,17 @@ export function matchPattern(origin) {
   return `${url.protocol}//${url.hostname}/*`;
 }
 
-function main() {
-  const opts = parseArgs(process.argv.slice(2));
+/**
+ * Builds the unpacked extension. The packer (pack.mjs) calls this with `version`,
+ * `updateUrl` and `key` overridden; the command line calls it with none of them.
+ * @param {{out: string, config: string, keyFile?: string | null, key?: string | null,
+ *   version?: string | null, updateUrl?: string | null, quiet?: boolean}} opts
+ *   `key`: the manifest key (base64 DER public key), winning over `keyFile`;
+ *   `version`: the manifest version (Chrome's 1–4 dot-separated integers);
+ *   `updateUrl`: the manifest update_url, winning over the build config's.
+ * @returns {{out: string, manifest: Record<string, any>}}
+ */
+export function build(opts) {
   const config = JSON.parse(readFileSync(opts.config, "utf8"));
   const origins = config.ca_origins;
   if (!Array.isArray(origins) || origins.length === 0 || !origins.every((o) => typeof o === "string")) {
@@ -62,9 +71,15 @@ function main() {
   const manifest = JSON.parse(readFileSync(join(here, "manifest.json"), "utf8"));
   manifest.content_scripts[0].matches = matches;
   delete manifest.host_permissions; // not needed: the content script's matches are enough
-  if (config.update_url) manifest.update_url = String(config.update_url);
+  const updateUrl = opts.updateUrl ?? config.update_url;
+  if (updateUrl) manifest.update_url = String(updateUrl);
   else delete manifest.update_url;
-  if (opts.keyFile) manifest.key = readFileSync(opts.keyFile, "utf8").replace(/\s+/g, "");
+  if (opts.version) {
+    if (!isChromeVersion(opts.version)) throw new Error(`not an extension version (1–4 integers 0–65535): ${opts.version}`);
+    manifest.version = opts.version;
+  }
+  if (opts.key) manifest.key = opts.key.replace(/\s+/g, "");
+  else if (opts.keyFile) manifest.key = readFileSync(opts.keyFile, "utf8").replace(/\s+/g, "");
   writeFileSync(join(opts.out, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
 
   const configPath = join(opts.out, "src", "config.js");
@@ -73,7 +88,20 @@ function main() {
   if (!marker.test(source)) throw new Error("src/config.js lacks the BUILD:ca_origins marker");
   writeFileSync(configPath, source.replace(marker, `/*BUILD:ca_origins*/ ${JSON.stringify(normalized)} /*END*/`));
 
-  process.stdout.write(`built ${opts.out} (matches: ${matches.join(", ")})\n`);
+  if (!opts.quiet) process.stdout.write(`built ${opts.out} (matches: ${matches.join(", ")})\n`);
+  return { out: opts.out, manifest };
+}
+
+/**
+ * Chrome's extension version: 1 to 4 dot-separated integers, each 0–65535, no leading zeros.
+ * @param {string} v
+ */
+export function isChromeVersion(v) {
+  return /^(0|[1-9]\d{0,4})(\.(0|[1-9]\d{0,4})){0,3}$/.test(v) && v.split(".").every((n) => Number(n) <= 65535);
+}
+
+function main() {
+  build(parseArgs(process.argv.slice(2)));
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) main();

@@ -113,6 +113,7 @@ struct FileConfig {
     dist_dir: Option<PathBuf>,
     projects: Option<Vec<Project>>,
     unpaid_days: Option<u32>,
+    extension_dir: Option<PathBuf>,
 }
 
 /// The effective configuration.
@@ -138,6 +139,9 @@ pub struct Config {
     pub projects: Vec<Project>,
     /// Days after which an unpaid application expires.
     pub unpaid_days: u32,
+    /// The signed extension packages (`certrenew-X.Y.Z.crx`) served with their update
+    /// manifest at `/extension/` (default `<data_dir>/extension`; docs/extension-updates.md).
+    pub extension_dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -210,6 +214,10 @@ impl Config {
             // plain-http development origin, never silently on a public https one.
             None => file.sandbox.unwrap_or(public_origin.is_development()),
         };
+        let extension_dir = env("CERTRENEW_EXTENSION_DIR")
+            .map(PathBuf::from)
+            .or(file.extension_dir)
+            .unwrap_or_else(|| data_dir.join("extension"));
         let projects = file.projects.unwrap_or_else(crate::projects::samples);
         crate::projects::check(&projects).map_err(|message| ConfigError::Value {
             name: "projects",
@@ -228,6 +236,7 @@ impl Config {
                 .or(file.dist_dir),
             projects,
             unpaid_days: file.unpaid_days.unwrap_or(7).max(1),
+            extension_dir: Some(extension_dir),
         })
     }
 
@@ -278,6 +287,10 @@ mod tests {
         assert!(c.database_url.starts_with("sqlite://data/certrenew.db"));
         assert!(c.sandbox);
         assert_eq!(c.projects.len(), 4);
+        assert_eq!(
+            c.extension_dir.as_deref(),
+            Some(Path::new("data/extension"))
+        );
     }
 
     #[test]
@@ -287,8 +300,10 @@ mod tests {
             ("CERTRENEW_PUBLIC_ORIGIN", "https://ca.example.com"),
             ("CERTRENEW_DATA_DIR", "/srv/certrenew"),
             ("CERTRENEW_SANDBOX", "0"),
+            ("CERTRENEW_EXTENSION_DIR", "/srv/crx"),
         ])
         .unwrap();
+        assert_eq!(c.extension_dir.as_deref(), Some(Path::new("/srv/crx")));
         assert_eq!(c.listen.port(), 9000);
         assert_eq!(c.public_origin.as_str(), "https://ca.example.com");
         assert!(c.database_url.contains("/srv/certrenew/certrenew.db"));

@@ -6,6 +6,7 @@
 //! - [`sessions`]: signing in with the certificate.
 //! - [`renewals`]: apply, progress, cancel, rekey, confirm.
 
+pub mod extension;
 pub mod extract;
 pub mod public;
 pub mod renewals;
@@ -115,6 +116,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/admin/audit", get(console::audit_log))
         .route("/api/v1/admin/audit/verify", get(console::audit_verify))
+        .merge(extension::routes())
         // Any other /api path is a JSON 404, never the web app's index page.
         .route(
             "/api/{*rest}",
