@@ -142,6 +142,7 @@ test("VERSION_MISMATCH: a host older than the extension's minimum, or of another
     assert.equal(hello2.ok, false);
     assert.equal(hello2.error.code, "VERSION_MISMATCH", JSON.stringify(hello2));
     assert.equal(hello2.error.details.protocol, 2);
+    assert.equal(hello2.error.details.component, "extension", "a newer host means the extension is behind");
     assert.equal(hello2.error.details.supported_protocol, 1);
 
     assert.equal(windows, 0, "no PIN window was opened");

@@ -225,3 +225,23 @@ test("attempts warnings: a token reporting few PIN tries left, or the final try,
     await env.close();
   }
 });
+
+test("a token whose PIN is locked gets PIN_LOCKED at once, with no PIN window and nothing sent to sign", async () => {
+  const env = await setup({ register: false });
+  try {
+    const locked = writeFakeHost(env.dir, "locked-host", { results: fakeResults({ token: { pin_locked: true } }) });
+    env.registerHost(locked.path);
+    const page = await env.openPage();
+    let windows = 0;
+    env.context.on("page", (p) => {
+      if (p.url().includes("pin.html")) windows += 1;
+    });
+    const answer = await pageRequest(page, "sign", { token: FAKE_SERIAL, cert_sha256: FAKE_SHA, purpose: "login", challenge: randomBytes(32).toString("base64") });
+    assert.equal(answer.ok, false);
+    assert.equal(answer.error.code, "PIN_LOCKED", JSON.stringify(answer));
+    assert.equal(windows, 0, "no PIN window was opened");
+    assert.ok(!locked.entries().some((e) => e.request && e.request.cmd === "sign"), "nothing was sent to sign");
+  } finally {
+    await env.close();
+  }
+});

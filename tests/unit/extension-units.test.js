@@ -32,7 +32,14 @@ test("compareVersions and checkHostVersion", () => {
   assert.equal(compareVersions("0.1.0", "0.1.0"), 0);
   assert.equal(compareVersions("0.0.9", "0.1.0"), -1);
   checkHostVersion({ protocol: 1, host_version: "0.1.0" });
-  assert.throws(() => checkHostVersion({ protocol: 2, host_version: "9.0.0" }), (e) => /** @type {any} */ (e).code === "VERSION_MISMATCH");
+  assert.throws(
+    () => checkHostVersion({ protocol: 2, host_version: "9.0.0" }),
+    (e) => /** @type {any} */ (e).code === "VERSION_MISMATCH" && /** @type {any} */ (e).details.component === "extension",
+  );
+  assert.throws(
+    () => checkHostVersion({ protocol: 0, host_version: "0.1.0" }),
+    (e) => /** @type {any} */ (e).details.component === "host",
+  );
   assert.throws(
     () => checkHostVersion({ protocol: 1, host_version: "0.0.1" }),
     (e) => {

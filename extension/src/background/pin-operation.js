@@ -40,6 +40,10 @@ export async function pinOperation(origin, tabKey, cmd, pageArgs) {
       // Unknown token (or no module): let the host answer with its own error, no window.
       return await conn.call(origin, cmd, args, CONFIG.HOST_TIMEOUT_MS);
     }
+    if (found.token.pin_locked === true) {
+      // No window: a PIN typed now could only be refused.
+      throw new CertrenewError("PIN_LOCKED", "the PIN of this token is locked; the CA can unlock it", { token: token });
+    }
     const display = {
       origin,
       operation: CONFIG.PIN_COMMANDS[cmd],

@@ -18,19 +18,27 @@ export function compareVersions(a, b) {
 }
 
 /**
- * Throws VERSION_MISMATCH unless the host's hello result is acceptable.
+ * Throws VERSION_MISMATCH unless the host's hello result is acceptable, naming the
+ * component that must be updated: the host when it is older than the minimum or speaks
+ * an older protocol, the extension when the host speaks a newer protocol.
  * @param {any} hello the host's `hello` result
  */
 export function checkHostVersion(hello) {
   const found = hello && typeof hello.host_version === "string" ? hello.host_version : null;
   const protocol = hello ? hello.protocol : undefined;
-  if (protocol !== CONFIG.PROTOCOL_VERSION || found === null || compareVersions(found, CONFIG.MIN_HOST_VERSION) < 0) {
-    throw new CertrenewError("VERSION_MISMATCH", "the certrenew host must be updated", {
-      component: "host",
-      minimum: CONFIG.MIN_HOST_VERSION,
-      found,
-      protocol: protocol ?? null,
-      supported_protocol: CONFIG.PROTOCOL_VERSION,
+  const details = {
+    minimum: CONFIG.MIN_HOST_VERSION,
+    found,
+    protocol: protocol ?? null,
+    supported_protocol: CONFIG.PROTOCOL_VERSION,
+  };
+  if (typeof protocol === "number" && protocol > CONFIG.PROTOCOL_VERSION) {
+    throw new CertrenewError("VERSION_MISMATCH", "the certrenew extension must be updated", {
+      component: "extension",
+      ...details,
     });
+  }
+  if (protocol !== CONFIG.PROTOCOL_VERSION || found === null || compareVersions(found, CONFIG.MIN_HOST_VERSION) < 0) {
+    throw new CertrenewError("VERSION_MISMATCH", "the certrenew host must be updated", { component: "host", ...details });
   }
 }
