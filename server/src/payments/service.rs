@@ -319,7 +319,9 @@ pub async fn settle_open_attempts(state: &AppState, business_no: &str) -> AppRes
             } => {
                 apply_paid(state, &out_trade_no, &trade_no, amount_fen, "gateway:query").await?;
             }
-            GatewayState::Failed => mark_failed(state, &out_trade_no, "gateway:query").await?,
+            GatewayState::Failed => {
+                mark_ended(state, &out_trade_no, Ended::Failed, "gateway:query").await?
+            }
             // Still open at the gateway: close it, so it cannot be paid after a new attempt is opened.
             GatewayState::Pending | GatewayState::Unknown => {
                 state
@@ -341,7 +343,7 @@ pub async fn settle_open_attempts(state: &AppState, business_no: &str) -> AppRes
                         apply_paid(state, &out_trade_no, &trade_no, amount_fen, "gateway:query")
                             .await?;
                     }
-                    _ => mark_closed(state, &out_trade_no).await?,
+                    _ => mark_ended(state, &out_trade_no, Ended::Closed, "system").await?,
                 }
             }
         }
@@ -355,33 +357,27 @@ pub async fn settle_open_attempts(state: &AppState, business_no: &str) -> AppRes
     ))
 }
 
-async fn mark_closed(state: &AppState, out_trade_no: &str) -> AppResult<()> {
-    let mut tx = state.store.begin_write().await?;
-    let business_no: Option<String> = sqlx::query_scalar(
-        "SELECT business_no FROM payments WHERE out_trade_no = $1 AND status = 'pending'",
-    )
-    .bind(out_trade_no)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some(business_no) = business_no {
-        sqlx::query("UPDATE payments SET status = 'closed' WHERE out_trade_no = $1")
-            .bind(out_trade_no)
-            .execute(&mut *tx)
-            .await?;
-        audit::append(
-            &mut tx,
-            "system",
-            "payment.closed",
-            &business_no,
-            json!({ "out_trade_no": out_trade_no }),
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(())
+/// How an unpaid attempt ended.
+#[derive(Clone, Copy)]
+enum Ended {
+    /// Closed by us before a new attempt (or at cancel / expiry).
+    Closed,
+    /// The gateway says it failed.
+    Failed,
 }
 
-async fn mark_failed(state: &AppState, out_trade_no: &str, actor: &str) -> AppResult<()> {
+/// Ends a still-pending attempt with its audit row; an attempt no longer pending is
+/// left as it is.
+async fn mark_ended(
+    state: &AppState,
+    out_trade_no: &str,
+    how: Ended,
+    actor: &str,
+) -> AppResult<()> {
+    let (status, action) = match how {
+        Ended::Closed => ("closed", "payment.closed"),
+        Ended::Failed => ("failed", "payment.failed"),
+    };
     let mut tx = state.store.begin_write().await?;
     let business_no: Option<String> = sqlx::query_scalar(
         "SELECT business_no FROM payments WHERE out_trade_no = $1 AND status = 'pending'",
@@ -390,14 +386,15 @@ async fn mark_failed(state: &AppState, out_trade_no: &str, actor: &str) -> AppRe
     .fetch_optional(&mut *tx)
     .await?;
     if let Some(business_no) = business_no {
-        sqlx::query("UPDATE payments SET status = 'failed' WHERE out_trade_no = $1")
+        sqlx::query("UPDATE payments SET status = $1 WHERE out_trade_no = $2")
+            .bind(status)
             .bind(out_trade_no)
             .execute(&mut *tx)
             .await?;
         audit::append(
             &mut tx,
             actor,
-            "payment.failed",
+            action,
             &business_no,
             json!({ "out_trade_no": out_trade_no }),
         )
@@ -648,7 +645,7 @@ pub async fn notify(
         .await
         .map(|_| ())
     } else {
-        mark_failed(&state, &notice.out_trade_no, &actor).await
+        mark_ended(&state, &notice.out_trade_no, Ended::Failed, &actor).await
     };
     match outcome {
         Ok(()) => (StatusCode::OK, state.provider.ack()).into_response(),
