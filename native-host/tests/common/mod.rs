@@ -277,33 +277,7 @@ impl TestCa {
             .arg("-out")
             .arg(&csr));
         let out = d.join(format!("cert-{tag}.der"));
-        run(Command::new("openssl")
-            .args([
-                "x509",
-                "-req",
-                "-sha256",
-                "-days",
-                &days.to_string(),
-                "-extensions",
-                "ee_ext",
-                "-outform",
-                "DER",
-                "-set_serial",
-            ])
-            .arg(format!("0x{}", hex_of(&rand16())))
-            .arg("-in")
-            .arg(&csr)
-            .arg("-force_pubkey")
-            .arg(&pub_pem)
-            .arg("-extfile")
-            .arg(&self.config)
-            .arg("-CA")
-            .arg(&self.cert)
-            .arg("-CAkey")
-            .arg(&self.key)
-            .arg("-out")
-            .arg(&out));
-        std::fs::read(out).unwrap()
+        self.sign_request(&csr, false, Some(&pub_pem), days, &out)
     }
 
     /// Issues a certificate for a CSR (DER), keeping the CSR's subject.
@@ -312,24 +286,41 @@ impl TestCa {
         let csr = d.join(format!("in-{tag}.csr"));
         std::fs::write(&csr, csr_der).unwrap();
         let out = d.join(format!("issued-{tag}.der"));
-        run(Command::new("openssl")
-            .args([
-                "x509",
-                "-req",
-                "-sha256",
-                "-inform",
-                "DER",
-                "-days",
-                &days.to_string(),
-                "-extensions",
-                "ee_ext",
-                "-outform",
-                "DER",
-                "-set_serial",
-            ])
+        self.sign_request(&csr, true, None, days, &out)
+    }
+
+    /// `openssl x509 -req` with this CA: the request's subject, `force_pubkey`'s key if
+    /// given (else the request's), the end-entity extensions, a random serial.
+    fn sign_request(
+        &self,
+        csr: &Path,
+        csr_is_der: bool,
+        force_pubkey: Option<&Path>,
+        days: i64,
+        out: &Path,
+    ) -> Vec<u8> {
+        let mut cmd = Command::new("openssl");
+        cmd.args([
+            "x509",
+            "-req",
+            "-sha256",
+            "-days",
+            &days.to_string(),
+            "-extensions",
+            "ee_ext",
+            "-outform",
+            "DER",
+        ]);
+        if csr_is_der {
+            cmd.args(["-inform", "DER"]);
+        }
+        if let Some(key) = force_pubkey {
+            cmd.arg("-force_pubkey").arg(key);
+        }
+        cmd.arg("-set_serial")
             .arg(format!("0x{}", hex_of(&rand16())))
             .arg("-in")
-            .arg(&csr)
+            .arg(csr)
             .arg("-extfile")
             .arg(&self.config)
             .arg("-CA")
@@ -337,7 +328,8 @@ impl TestCa {
             .arg("-CAkey")
             .arg(&self.key)
             .arg("-out")
-            .arg(&out));
+            .arg(out);
+        run(&mut cmd);
         std::fs::read(out).unwrap()
     }
 }
