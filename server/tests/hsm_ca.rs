@@ -117,15 +117,7 @@ async fn the_server_issues_with_a_key_on_an_hsm() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let challenge = server.challenge().await;
-    let (_, csr, binding) = rekey(&server, &user, &challenge);
-    let (status, issued) = server
-        .post_as(
-            &client,
-            &format!("/api/v1/renewals/{no}/csr"),
-            json!({"csr": b64(&csr), "binding_signature": b64(&binding), "challenge": challenge}),
-        )
-        .await;
+    let (_, status, issued) = issue_new_key(&server, &client, &user, &no).await;
     assert_eq!(status, StatusCode::OK, "{issued}");
 
     let (_, chain) = server.get_as(&server.client, "/api/v1/ca").await;

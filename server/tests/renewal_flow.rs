@@ -48,15 +48,7 @@ async fn the_whole_renewal() {
     assert_eq!(body["status"], "approved");
     assert_eq!(body["stage"], "install");
 
-    let challenge = server.challenge().await;
-    let (new_key, csr, binding) = rekey(&server, &user, &challenge);
-    let (status, issued) = server
-        .post_as(
-            &client,
-            &format!("/api/v1/renewals/{no}/csr"),
-            json!({"csr": b64(&csr), "binding_signature": b64(&binding), "challenge": challenge}),
-        )
-        .await;
+    let (new_key, status, issued) = issue_new_key(&server, &client, &user, &no).await;
     assert_eq!(status, StatusCode::OK, "{issued}");
     let cert = unb64(&issued["certificate"]);
 

@@ -485,6 +485,25 @@ pub fn rekey(server: &TestServer, user: &User, challenge: &str) -> (KeyPair, Vec
     (new_key, csr, binding)
 }
 
+/// Rekeys and asks the server to issue for the new key: (new key, HTTP status, body).
+pub async fn issue_new_key(
+    server: &TestServer,
+    client: &reqwest::Client,
+    user: &User,
+    no: &str,
+) -> (KeyPair, StatusCode, Value) {
+    let challenge = server.challenge().await;
+    let (new_key, csr, binding) = rekey(server, user, &challenge);
+    let (status, body) = server
+        .post_as(
+            client,
+            &format!("/api/v1/renewals/{no}/csr"),
+            json!({"csr": b64(&csr), "binding_signature": b64(&binding), "challenge": challenge}),
+        )
+        .await;
+    (new_key, status, body)
+}
+
 pub fn application_json(months: u32) -> String {
     json!({
         "months": months,
