@@ -32,13 +32,10 @@ test("the real host killed (SIGKILL) while the PIN window is open: HOST_UNAVAILA
     process.kill(pid, "SIGKILL");
     await poll(() => env.hostProcesses(), (p) => p.length === 0, 10_000, "the killed host to go");
 
-    // Either the window closes by itself, or (as now) it stays until the user answers and
-    // the answer is HOST_UNAVAILABLE: the PIN typed is not sent to any host.
-    const closedByItself = await win.waitForEvent("close", { timeout: 2000 }).then(
-      () => true,
-      () => false,
-    );
-    if (!closedByItself) await enterPin(win);
+    // The window closes by itself once the browser reports the host gone (no PIN can be
+    // typed for nothing). The allowance is generous: on a loaded CI machine the browser's
+    // disconnect notice has taken more than 2 s.
+    if (!win.isClosed()) await win.waitForEvent("close", { timeout: 15_000 });
     const answer = await pending;
     assert.equal(answer.ok, false);
     assert.equal(answer.error.code, "HOST_UNAVAILABLE", JSON.stringify(answer));
