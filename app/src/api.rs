@@ -1,0 +1,80 @@
+//! The CA server's API (`/api/v1`, docs/api.md) over `gloo-net`. Same origin as the
+//! page, so the session cookies (`HttpOnly`) travel by themselves; staff calls that
+//! change state add the `X-CSRF-Token` header.
+
+use gloo_net::http::{Request, RequestBuilder, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::AppError;
+
+const BASE: &str = "/api/v1";
+
+#[derive(serde::Deserialize)]
+struct ErrorBody {
+    error: AppError,
+}
+
+async fn read<T: DeserializeOwned>(response: Response) -> Result<T, AppError> {
+    let status = response.status();
+    if (200..300).contains(&status) {
+        return response
+            .json::<T>()
+            .await
+            .map_err(|e| AppError::new("INTERNAL", format!("unreadable answer from the server: {e}")));
+    }
+    match response.json::<ErrorBody>().await {
+        Ok(body) => Err(body.error),
+        Err(_) => Err(AppError::new("INTERNAL", format!("the server answered HTTP {status}"))),
+    }
+}
+
+fn network(e: gloo_net::Error) -> AppError {
+    AppError::new("NETWORK", e.to_string())
+}
+
+async fn send<T: DeserializeOwned>(builder: RequestBuilder, body: Option<String>) -> Result<T, AppError> {
+    let request = match body {
+        Some(json) => builder.header("Content-Type", "application/json").body(json).map_err(network)?,
+        None => builder.build().map_err(network)?,
+    };
+    read(request.send().await.map_err(network)?).await
+}
+
+/// `GET /api/v1{path}`.
+pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, AppError> {
+    send(Request::get(&format!("{BASE}{path}")), None).await
+}
+
+/// `POST /api/v1{path}` with a JSON body.
+pub async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, AppError> {
+    let json = serde_json::to_string(body).map_err(|e| AppError::new("INTERNAL", e.to_string()))?;
+    send(Request::post(&format!("{BASE}{path}")), Some(json)).await
+}
+
+/// `POST /api/v1{path}` with a JSON body and the staff session's CSRF token.
+pub async fn post_staff<B: Serialize, T: DeserializeOwned>(
+    path: &str,
+    csrf: &str,
+    body: &B,
+) -> Result<T, AppError> {
+    let json = serde_json::to_string(body).map_err(|e| AppError::new("INTERNAL", e.to_string()))?;
+    send(Request::post(&format!("{BASE}{path}")).header("X-CSRF-Token", csrf), Some(json)).await
+}
+
+/// `POST /api/v1{path}` whose answer has no body (204).
+pub async fn post_staff_empty(path: &str, csrf: &str) -> Result<(), AppError> {
+    let response = Request::post(&format!("{BASE}{path}"))
+        .header("X-CSRF-Token", csrf)
+        .header("Content-Type", "application/json")
+        .body("{}")
+        .map_err(network)?
+        .send()
+        .await
+        .map_err(network)?;
+    if (200..300).contains(&response.status()) {
+        Ok(())
+    } else {
+        read::<serde_json::Value>(response).await.map(|_| ())
+    }
+}

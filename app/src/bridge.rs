@@ -1,0 +1,103 @@
+//! The extension, through its page library (`extension/page/certrenew-page.js`, copied
+//! to `/certrenew-page.js` by Trunk): request/ack/response with ids, the 1 s ack
+//! timeout (`EXTENSION_UNAVAILABLE`), typed results. The page never sends a PIN: the
+//! extension asks for it in its own window.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::error::AppError;
+use crate::models::{GeneratedCsr, Hello, Installed, Listing, Signed};
+
+#[wasm_bindgen(raw_module = "/certrenew-page.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = request)]
+    fn js_request(cmd: &str, args: JsValue, options: JsValue) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = waitForReady)]
+    fn js_wait_for_ready(timeout_ms: f64) -> js_sys::Promise;
+}
+
+fn to_error(value: JsValue) -> AppError {
+    serde_wasm_bindgen::from_value::<AppError>(value)
+        .unwrap_or_else(|_| AppError::new("INTERNAL", "malformed error from the extension"))
+}
+
+async fn call<T: DeserializeOwned>(cmd: &str, args: Value) -> Result<T, AppError> {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    let args = args
+        .serialize(&serializer)
+        .map_err(|e| AppError::new("INTERNAL", e.to_string()))?;
+    let result = JsFuture::from(js_request(cmd, args, JsValue::UNDEFINED))
+        .await
+        .map_err(to_error)?;
+    serde_wasm_bindgen::from_value(result)
+        .map_err(|e| AppError::new("INTERNAL", format!("unreadable answer to {cmd}: {e}")))
+}
+
+/// The extension's version once its content script announced itself (waits up to
+/// `timeout_ms`); `EXTENSION_UNAVAILABLE` when it is not there.
+pub async fn extension_version(timeout_ms: u32) -> Result<String, AppError> {
+    let v = JsFuture::from(js_wait_for_ready(f64::from(timeout_ms)))
+        .await
+        .map_err(to_error)?;
+    v.as_string()
+        .ok_or_else(|| AppError::new("INTERNAL", "the extension announced no version"))
+}
+
+/// `hello`: the host's version and modules.
+pub async fn hello() -> Result<Hello, AppError> {
+    call("hello", json!({})).await
+}
+
+/// `list_certificates`: every token and certificate, no PIN.
+pub async fn list_certificates() -> Result<Listing, AppError> {
+    call("list_certificates", json!({})).await
+}
+
+/// `sign`: the `login` or `apply` signature (the PIN is asked in the extension).
+pub async fn sign(
+    token: &str,
+    cert_sha256: &str,
+    purpose: &str,
+    challenge: &str,
+    payload_sha256: Option<&str>,
+) -> Result<Signed, AppError> {
+    let mut args = json!({"token": token, "cert_sha256": cert_sha256, "purpose": purpose, "challenge": challenge});
+    if let Some(p) = payload_sha256 {
+        args["payload_sha256"] = json!(p);
+    }
+    call("sign", args).await
+}
+
+/// `generate_csr`: a new key pair on the token, its CSR, and the old key's binding.
+pub async fn generate_csr(
+    token: &str,
+    cert_sha256: &str,
+    algorithm: &str,
+    challenge: &str,
+) -> Result<GeneratedCsr, AppError> {
+    call(
+        "generate_csr",
+        json!({"token": token, "cert_sha256": cert_sha256, "algorithm": algorithm, "challenge": challenge}),
+    )
+    .await
+}
+
+/// `install_certificate`: writes the certificate beside its key, retires the old one
+/// last, and signs `installed` with the new key. Idempotent.
+pub async fn install_certificate(
+    token: &str,
+    key_id: &str,
+    certificate: &str,
+    retire: &str,
+    challenge: &str,
+) -> Result<Installed, AppError> {
+    call(
+        "install_certificate",
+        json!({"token": token, "key_id": key_id, "certificate": certificate, "retire": retire, "challenge": challenge}),
+    )
+    .await
+}

@@ -1,0 +1,81 @@
+//! How dates and money are shown: times in China Standard Time (UTC+8, as the CA's
+//! manuals and business numbers do), amounts as `¥1,234.50`.
+
+use protocol::money::Fen;
+use time::format_description::well_known::Rfc3339;
+use time::{OffsetDateTime, UtcOffset};
+
+const CST: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
+    Ok(o) => o,
+    Err(_) => UtcOffset::UTC,
+};
+
+/// Parses an RFC 3339 time.
+pub fn parse_time(rfc3339: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(rfc3339, &Rfc3339).ok()
+}
+
+/// `2026-12-22 18:10` (UTC+8); the input itself when it does not parse.
+pub fn date_time(rfc3339: &str) -> String {
+    match parse_time(rfc3339) {
+        Some(t) => {
+            let t = t.to_offset(CST);
+            format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute()
+            )
+        }
+        None => rfc3339.to_owned(),
+    }
+}
+
+/// `2026-12-22` (UTC+8).
+pub fn date(rfc3339: &str) -> String {
+    match parse_time(rfc3339) {
+        Some(t) => {
+            let t = t.to_offset(CST);
+            format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
+        }
+        None => rfc3339.to_owned(),
+    }
+}
+
+/// `¥1,234.50`.
+pub fn money(fen: i64) -> String {
+    Fen(fen).to_string()
+}
+
+/// Whole days from now to `rfc3339` (negative when past), by the browser's clock.
+pub fn days_until(rfc3339: &str, now: OffsetDateTime) -> Option<i64> {
+    let t = parse_time(rfc3339)?;
+    Some((t - now).whole_days())
+}
+
+/// Now, by the browser's clock.
+pub fn now() -> OffsetDateTime {
+    let ms = js_sys::Date::now();
+    OffsetDateTime::from_unix_timestamp_nanos((ms as i128) * 1_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_shown_in_china_standard_time() {
+        assert_eq!(date_time("2026-12-22T18:10:21Z"), "2026-12-23 02:10");
+        assert_eq!(date("2026-12-22T15:59:59Z"), "2026-12-22");
+        assert_eq!(date("2026-12-22T16:00:00Z"), "2026-12-23");
+        assert_eq!(date_time("not a time"), "not a time");
+    }
+
+    #[test]
+    fn money_has_the_yuan_sign_and_separators() {
+        assert_eq!(money(123_450), "¥1,234.50");
+        assert_eq!(money(10_000), "¥100.00");
+    }
+}

@@ -1,0 +1,412 @@
+//! What the server and the host answer, as the app reads it (docs/api.md,
+//! docs/protocol.md). Fields the app does not show are left out; unknown ones are
+//! ignored, so a newer server does not break an older page.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// A period on offer and its price.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Price {
+    /// Months.
+    pub months: u32,
+    /// Price in fen.
+    pub fen: i64,
+}
+
+/// The agreement to accept.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Agreement {
+    /// Version the application must name.
+    pub version: String,
+    /// Chinese text.
+    pub text_zh: String,
+    /// English text.
+    pub text_en: String,
+}
+
+/// Support contacts.
+#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+pub struct Support {
+    /// Phone.
+    #[serde(default)]
+    pub phone: String,
+    /// E-mail.
+    #[serde(default)]
+    pub email: String,
+    /// Hours, Chinese.
+    #[serde(default)]
+    pub hours_zh: String,
+    /// Hours, English.
+    #[serde(default)]
+    pub hours_en: String,
+}
+
+/// A relying platform (project) as configured at the CA.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Project {
+    /// Short id.
+    pub id: String,
+    /// Name, Chinese.
+    pub name_zh: String,
+    /// Name, English.
+    pub name_en: String,
+    /// Oldest host allowed.
+    pub min_host_version: String,
+    /// Oldest extension allowed.
+    pub min_extension_version: String,
+    /// Days before notAfter when renewal opens.
+    pub renewal_window_days: i64,
+    /// Periods on offer.
+    pub prices: Vec<Price>,
+    /// Fee line, Chinese.
+    pub fee_line_zh: String,
+    /// Fee line, English.
+    pub fee_line_en: String,
+    /// The agreement.
+    pub agreement: Agreement,
+    /// Notice (供应商须知), Chinese; may be empty.
+    #[serde(default)]
+    pub notice_zh: String,
+    /// Notice, English.
+    #[serde(default)]
+    pub notice_en: String,
+    /// `alipay`, `unionpay`, `wechat`, `bank_transfer`.
+    pub payment_methods: Vec<String>,
+    /// `electronic`, `paper`.
+    pub invoice_kinds: Vec<String>,
+    /// Contacts.
+    #[serde(default)]
+    pub support: Support,
+    /// Allowed return URL prefixes.
+    #[serde(default)]
+    pub return_urls: Vec<String>,
+}
+
+/// Where a certificate stands for renewal.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Eligibility {
+    /// `eligible`, `too_early`, `expired`, `unknown_issuer`, `revoked`.
+    pub status: String,
+    /// When the renewal window opens.
+    pub window_opens_at: String,
+    /// Whole days to notAfter (negative once expired).
+    pub days_left: i64,
+    /// The certificate's notAfter.
+    pub not_after: String,
+}
+
+/// `POST /challenges`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Challenge {
+    /// base64 of 32 bytes.
+    pub challenge: String,
+}
+
+/// `POST /sessions`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct SessionAnswer {
+    /// The certificate's standing.
+    pub eligibility: Eligibility,
+    /// The open renewal's business number.
+    pub open_renewal: Option<String>,
+}
+
+/// One fee line.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct FeeLine {
+    /// Chinese.
+    pub name_zh: String,
+    /// English.
+    pub name_en: String,
+    /// Amount.
+    pub fen: i64,
+}
+
+/// One row of a renewal's timeline.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct TimelineEntry {
+    /// When.
+    pub at: String,
+    /// `renewal.paid` …
+    pub action: String,
+    /// `user`, `staff`, `gateway`, `system`.
+    #[serde(default)]
+    pub by: String,
+    /// Details.
+    #[serde(default)]
+    pub detail: Value,
+}
+
+/// One payment attempt.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Payment {
+    /// Attempt number.
+    pub out_trade_no: String,
+    /// Method.
+    pub method: String,
+    /// `pending`, `paid`, `failed`, `closed`, `refunded`.
+    pub status: String,
+    /// Amount.
+    pub amount_fen: i64,
+    /// Started.
+    pub created_at: String,
+    /// Paid.
+    #[serde(default)]
+    pub paid_at: Option<String>,
+    /// The gateway's page.
+    #[serde(default)]
+    pub pay_url: Option<String>,
+    /// What was declared for a bank transfer.
+    #[serde(default)]
+    pub bank_transfer: Option<Value>,
+}
+
+/// The invoice request.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Invoice {
+    /// `electronic`, `paper`.
+    pub kind: String,
+    /// Title.
+    pub title: String,
+    /// GB 32100 code.
+    #[serde(default)]
+    pub taxpayer_id: Option<String>,
+    /// `requested`, `issued`.
+    pub status: String,
+}
+
+/// The latest refund.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Refund {
+    /// `<out_trade_no>R`.
+    pub refund_no: String,
+    /// `pending`, `done`.
+    pub status: String,
+    /// Amount.
+    pub amount_fen: i64,
+}
+
+/// The renewed certificate.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct IssuedCertificate {
+    /// base64 DER.
+    pub der: String,
+    /// SHA-256 hex.
+    pub sha256: String,
+    /// Serial hex.
+    pub serial: String,
+    /// notBefore.
+    pub not_before: String,
+    /// notAfter.
+    pub not_after: String,
+    /// `issued`, `confirmed`.
+    pub status: String,
+}
+
+/// A renewal (业务单) as its owner and the staff see it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Renewal {
+    /// 业务单号.
+    pub business_no: String,
+    /// Project id.
+    pub project: String,
+    /// `pay`, `review`, `install`, `done`.
+    pub stage: String,
+    /// The state (docs/api.md §6).
+    pub status: String,
+    /// The certificate being renewed.
+    pub subject: String,
+    /// Its SHA-256.
+    pub cert_sha256: String,
+    /// Its notAfter.
+    pub old_not_after: String,
+    /// Months paid for.
+    pub months: u32,
+    /// Fee lines.
+    pub fee_lines: Vec<FeeLine>,
+    /// Total.
+    pub total_fen: i64,
+    /// Total for people.
+    pub total_display: String,
+    /// The signed application.
+    #[serde(default)]
+    pub application: Value,
+    /// Why it was rejected.
+    #[serde(default)]
+    pub rejection_reason: Option<String>,
+    /// The relying platform's way back.
+    #[serde(default)]
+    pub return_url: Option<String>,
+    /// Approvals so far.
+    #[serde(default)]
+    pub approvals: u32,
+    /// Applied.
+    pub created_at: String,
+    /// Last change.
+    pub updated_at: String,
+    /// Audit rows about it.
+    #[serde(default)]
+    pub timeline: Vec<TimelineEntry>,
+    /// Payment attempts.
+    #[serde(default)]
+    pub payments: Vec<Payment>,
+    /// Invoice request.
+    #[serde(default)]
+    pub invoice: Option<Invoice>,
+    /// Latest refund.
+    #[serde(default)]
+    pub refund: Option<Refund>,
+    /// The renewed certificate.
+    #[serde(default)]
+    pub certificate: Option<IssuedCertificate>,
+}
+
+/// `POST /renewals/{no}/payments`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PaymentAnswer {
+    /// The renewal after the call.
+    pub renewal: Renewal,
+    /// The new attempt.
+    pub payment: Option<Payment>,
+    /// An earlier attempt was found paid.
+    pub already_paid: bool,
+}
+
+/// `POST /renewals/{no}/csr`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct CsrAnswer {
+    /// base64 DER.
+    pub certificate: String,
+    /// New notAfter.
+    pub not_after: String,
+}
+
+/// A token as the host lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Token {
+    /// Serial (names the token in later commands).
+    pub serial: String,
+    /// Label.
+    #[serde(default)]
+    pub label: String,
+    /// Manufacturer.
+    #[serde(default)]
+    pub manufacturer: String,
+    /// Model.
+    #[serde(default)]
+    pub model: String,
+    /// PIN on the device.
+    #[serde(default)]
+    pub pin_pad: bool,
+    /// A wrong PIN was entered.
+    #[serde(default)]
+    pub pin_count_low: bool,
+    /// One try left.
+    #[serde(default)]
+    pub pin_final_try: bool,
+    /// Locked.
+    #[serde(default)]
+    pub pin_locked: bool,
+}
+
+/// A certificate on a token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HostCertificate {
+    /// base64 DER.
+    pub der: String,
+    /// SHA-256 hex.
+    pub sha256: String,
+    /// CKA_ID hex.
+    #[serde(default)]
+    pub key_id: Option<String>,
+    /// Subject, RFC 4514.
+    pub subject: String,
+    /// Issuer, RFC 4514.
+    pub issuer: String,
+    /// Serial hex.
+    pub serial: String,
+    /// notBefore.
+    pub not_before: String,
+    /// notAfter.
+    pub not_after: String,
+    /// `sign`, `encrypt`, `both`.
+    pub usage: String,
+    /// Its private key is there.
+    #[serde(default)]
+    pub has_private_key: bool,
+}
+
+/// One token and its certificates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenListing {
+    /// The token.
+    pub token: Token,
+    /// Its certificates.
+    pub certificates: Vec<HostCertificate>,
+}
+
+/// `list_certificates`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Listing {
+    /// Tokens.
+    pub tokens: Vec<TokenListing>,
+}
+
+/// A PKCS#11 module as `hello` reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Module {
+    /// Path.
+    pub path: String,
+    /// Loaded.
+    pub loaded: bool,
+    /// Description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Why it failed.
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+/// `hello`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hello {
+    /// Protocol major version.
+    pub protocol: u32,
+    /// Host version.
+    pub host_version: String,
+    /// Modules.
+    #[serde(default)]
+    pub modules: Vec<Module>,
+}
+
+/// `sign`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Signed {
+    /// base64.
+    pub signature: String,
+    /// base64 DER.
+    pub certificate: String,
+}
+
+/// `generate_csr`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct GeneratedCsr {
+    /// The new key's CKA_ID.
+    pub key_id: String,
+    /// base64 DER.
+    pub csr: String,
+    /// The old key's `rekey` signature.
+    pub binding_signature: String,
+}
+
+/// `install_certificate`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Installed {
+    /// The certificate as listed.
+    pub certificate: HostCertificate,
+    /// The old one is gone.
+    pub retired: bool,
+    /// The new key's `installed` signature.
+    pub confirmation_signature: String,
+}
