@@ -95,3 +95,30 @@ fn persist<T: Serialize>(key: &str, value: Option<T>) {
 pub fn use_app_state() -> AppState {
     expect_context::<AppState>()
 }
+
+const KEY_KNOWN: &str = "certrenew.renewals";
+
+/// Renewals this browser applied for, by the SHA-256 of the certificate renewed (local
+/// storage): "my certificates" shows them as under way without asking the server (the
+/// eligibility check needs no sign-in and does not know about renewals).
+pub fn known_renewal(cert_sha256: &str) -> Option<String> {
+    let map: std::collections::BTreeMap<String, String> = storage::load_local(KEY_KNOWN)?;
+    map.get(cert_sha256).cloned()
+}
+
+/// Remembers that `business_no` renews the certificate `cert_sha256`.
+pub fn remember_renewal(cert_sha256: &str, business_no: &str) {
+    let mut map: std::collections::BTreeMap<String, String> =
+        storage::load_local(KEY_KNOWN).unwrap_or_default();
+    map.insert(cert_sha256.to_owned(), business_no.to_owned());
+    storage::save_local(KEY_KNOWN, &map);
+}
+
+/// Forgets the renewal of `cert_sha256` (it closed or completed).
+pub fn forget_renewal(cert_sha256: &str) {
+    let mut map: std::collections::BTreeMap<String, String> =
+        storage::load_local(KEY_KNOWN).unwrap_or_default();
+    if map.remove(cert_sha256).is_some() {
+        storage::save_local(KEY_KNOWN, &map);
+    }
+}
