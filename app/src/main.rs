@@ -9,6 +9,7 @@ mod app;
 mod auth;
 mod bridge;
 mod components;
+mod detect;
 mod error;
 mod format;
 mod i18n;

@@ -1,0 +1,265 @@
+//! The environment check shared by "my certificates" and the setup page: is the
+//! extension there and new enough, does it reach the host, is the host new enough, did
+//! a PKCS#11 module load, is a USB key inserted. It gathers every fact it can on the
+//! way (for the diagnostics report) and names the first problem in the order the user
+//! has to fix them.
+
+use std::cmp::Ordering;
+
+use crate::bridge;
+use crate::error::AppError;
+use crate::models::{Listing, Module};
+
+/// How long to wait for the extension's content script to announce itself: a little
+/// more than the page library's 1 s ack timeout, for a slow first page load.
+const EXTENSION_WAIT_MS: u32 = 1500;
+
+/// What stands between the user and their certificates, in the order it must be fixed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    /// Everything works and at least one USB key is inserted.
+    Ok,
+    /// The extension did not announce itself on this page.
+    NoExtension,
+    /// The extension is older than the project allows, or the host speaks a newer
+    /// protocol than the extension.
+    OldExtension,
+    /// The extension could not start the host (not installed or not registered).
+    NoHost,
+    /// The host is older than the project (or the extension) allows.
+    OldHost,
+    /// No PKCS#11 module (the USB key maker's driver) could be loaded.
+    NoModule,
+    /// Everything works but no USB key is inserted.
+    NoToken,
+}
+
+impl Problem {
+    /// The value of `#setup[data-problem]` (the end-to-end tests' hook).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Problem::Ok => "ok",
+            Problem::NoExtension => "no_extension",
+            Problem::OldExtension => "old_extension",
+            Problem::NoHost => "no_host",
+            Problem::OldHost => "old_host",
+            Problem::NoModule => "no_module",
+            Problem::NoToken => "no_token",
+        }
+    }
+
+    /// Problems only the setup page can help with (the certificate list cannot show
+    /// anything useful until they are fixed).
+    pub fn needs_setup(self) -> bool {
+        !matches!(self, Problem::Ok | Problem::NoToken)
+    }
+}
+
+/// The project's oldest allowed client versions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Minimums {
+    /// `min_extension_version`.
+    pub extension: String,
+    /// `min_host_version`.
+    pub host: String,
+}
+
+/// Everything the check learned, for the diagnostics report.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Facts {
+    /// The extension's version, when it announced itself.
+    pub extension_version: Option<String>,
+    /// The host's version (from `hello`, or from a VERSION_MISMATCH's details).
+    pub host_version: Option<String>,
+    /// The host's protocol major version.
+    pub protocol: Option<u32>,
+    /// The PKCS#11 modules the host tried.
+    pub modules: Vec<Module>,
+    /// How many USB keys were listed.
+    pub tokens: Option<usize>,
+    /// The project's minimums (`None` when the projects could not be read).
+    pub minimums: Option<Minimums>,
+    /// The failure behind the problem, or an unexpected one (shown as it is).
+    pub error: Option<AppError>,
+}
+
+/// The outcome of one check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    /// The first thing to fix.
+    pub problem: Problem,
+    /// What was found.
+    pub facts: Facts,
+    /// The USB keys and their certificates, when they could be listed.
+    pub listing: Option<Listing>,
+}
+
+/// Compares dotted numeric versions part by part ("0.10.0" > "0.9.1"); missing parts
+/// count as 0 and a pre-release or build suffix (`-rc1`, `+git`) is ignored, as the
+/// extension's own comparison does.
+pub fn compare_versions(a: &str, b: &str) -> Ordering {
+    let parts = |v: &str| -> Vec<u64> {
+        let core = v.trim().split(['-', '+']).next().unwrap_or_default();
+        core.split('.')
+            .map(|p| p.trim().parse::<u64>().unwrap_or(0))
+            .collect()
+    };
+    let (pa, pb) = (parts(a), parts(b));
+    for i in 0..pa.len().max(pb.len()) {
+        let ord = pa.get(i).unwrap_or(&0).cmp(pb.get(i).unwrap_or(&0));
+        if ord != Ordering::Equal {
+            return ord;
+        }
+    }
+    Ordering::Equal
+}
+
+/// Whether `found` is at least `minimum`.
+pub fn at_least(found: &str, minimum: &str) -> bool {
+    compare_versions(found, minimum) != Ordering::Less
+}
+
+/// The problem a failed `hello` stands for. VERSION_MISMATCH names the component to
+/// update in `details.component` (the extension when the host is newer).
+pub fn hello_problem(err: &AppError) -> Problem {
+    match err.code.as_str() {
+        "VERSION_MISMATCH" if err.detail("component") == Some("extension") => Problem::OldExtension,
+        "VERSION_MISMATCH" => Problem::OldHost,
+        "EXTENSION_UNAVAILABLE" => Problem::NoExtension,
+        // HOST_UNAVAILABLE, and anything else that kept the host from answering.
+        _ => Problem::NoHost,
+    }
+}
+
+/// Runs the check: extension, host, modules, USB keys. Never fails: every failure is a
+/// problem with its error in the facts.
+pub async fn run(minimums: Option<Minimums>) -> Check {
+    let mut facts = Facts { minimums: minimums.clone(), ..Facts::default() };
+    let done = |problem, facts| Check { problem, facts, listing: None };
+
+    match bridge::extension_version(EXTENSION_WAIT_MS).await {
+        Ok(v) => facts.extension_version = Some(v),
+        Err(e) => {
+            facts.error = Some(e);
+            return done(Problem::NoExtension, facts);
+        }
+    }
+    // An old extension is reported first, but the host is still asked for the report.
+    let old_extension = match (&facts.extension_version, &minimums) {
+        (Some(v), Some(m)) => !at_least(v, &m.extension),
+        _ => false,
+    };
+
+    let hello = match bridge::hello().await {
+        Ok(h) => h,
+        Err(e) => {
+            if let Some(found) = e.detail("found") {
+                facts.host_version = Some(found.to_owned());
+            }
+            facts.protocol = e.details.get("protocol").and_then(|p| p.as_u64()).map(|p| p as u32);
+            let problem = if old_extension { Problem::OldExtension } else { hello_problem(&e) };
+            facts.error = Some(e);
+            return done(problem, facts);
+        }
+    };
+    facts.host_version = Some(hello.host_version.clone());
+    facts.protocol = Some(hello.protocol);
+    facts.modules = hello.modules.clone();
+    if old_extension {
+        return done(Problem::OldExtension, facts);
+    }
+    if let Some(m) = &minimums
+        && !at_least(&hello.host_version, &m.host)
+    {
+        return done(Problem::OldHost, facts);
+    }
+    if !hello.modules.iter().any(|m| m.loaded) {
+        return done(Problem::NoModule, facts);
+    }
+
+    match bridge::list_certificates().await {
+        Ok(listing) => {
+            facts.tokens = Some(listing.tokens.len());
+            let problem = if listing.tokens.is_empty() { Problem::NoToken } else { Problem::Ok };
+            Check { problem, facts, listing: Some(listing) }
+        }
+        Err(e) => {
+            let problem = match e.code.as_str() {
+                "NO_MODULE" => Problem::NoModule,
+                "TOKEN_REMOVED" | "TOKEN_NOT_FOUND" => Problem::NoToken,
+                "HOST_UNAVAILABLE" => Problem::NoHost,
+                "EXTENSION_UNAVAILABLE" => Problem::NoExtension,
+                // A failure while reading a key: the environment is fine, the page
+                // shows the error and a way to try again.
+                _ => Problem::Ok,
+            };
+            facts.error = Some(e);
+            done(problem, facts)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn versions_compare_numerically_part_by_part() {
+        let cases = [
+            ("0.10.0", "0.9.1", Ordering::Greater),
+            ("0.9.1", "0.10.0", Ordering::Less),
+            ("1.0.0", "1.0.0", Ordering::Equal),
+            ("1.0", "1.0.0", Ordering::Equal),
+            ("1.0.1", "1.0", Ordering::Greater),
+            ("2", "1.99.99", Ordering::Greater),
+            ("0.1.0-rc1", "0.1.0", Ordering::Equal),
+            ("0.2.0+git", "0.1.9", Ordering::Greater),
+            (" 1.2.3 ", "1.2.3", Ordering::Equal),
+            ("1.x.0", "1.0.0", Ordering::Equal),
+            ("", "0.0.0", Ordering::Equal),
+            ("4.6.6", "4.6.10", Ordering::Less),
+        ];
+        for (a, b, want) in cases {
+            assert_eq!(compare_versions(a, b), want, "{a} vs {b}");
+        }
+        assert!(at_least("0.10.0", "0.9.1"));
+        assert!(at_least("0.1.0", "0.1.0"));
+        assert!(!at_least("0.0.9", "0.1.0"));
+    }
+
+    #[test]
+    fn hello_failures_name_what_to_fix() {
+        let err = |code: &str, details| AppError { code: code.into(), message: String::new(), details };
+        assert_eq!(hello_problem(&err("HOST_UNAVAILABLE", json!(null))), Problem::NoHost);
+        assert_eq!(hello_problem(&err("VERSION_MISMATCH", json!({"component": "host"}))), Problem::OldHost);
+        assert_eq!(
+            hello_problem(&err("VERSION_MISMATCH", json!({"component": "extension"}))),
+            Problem::OldExtension
+        );
+        assert_eq!(hello_problem(&err("VERSION_MISMATCH", json!(null))), Problem::OldHost);
+        assert_eq!(hello_problem(&err("EXTENSION_UNAVAILABLE", json!(null))), Problem::NoExtension);
+        assert_eq!(hello_problem(&err("INTERNAL", json!(null))), Problem::NoHost);
+    }
+
+    #[test]
+    fn hook_values_and_redirects() {
+        let all = [
+            Problem::Ok,
+            Problem::NoExtension,
+            Problem::OldExtension,
+            Problem::NoHost,
+            Problem::OldHost,
+            Problem::NoModule,
+            Problem::NoToken,
+        ];
+        let names: Vec<_> = all.iter().map(|p| p.as_str()).collect();
+        assert_eq!(
+            names,
+            ["ok", "no_extension", "old_extension", "no_host", "old_host", "no_module", "no_token"]
+        );
+        let to_setup: Vec<_> = all.iter().filter(|p| p.needs_setup()).map(|p| p.as_str()).collect();
+        assert_eq!(to_setup, ["no_extension", "old_extension", "no_host", "old_host", "no_module"]);
+    }
+}
