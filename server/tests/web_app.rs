@@ -1,0 +1,85 @@
+//! The built web app as the server serves it: files from the dist folder, `index.html`
+//! for the app's routes (a reload on `/renewals/…` must not be a 404), and the `.gz`
+//! sibling made at build time for browsers that accept gzip.
+
+mod common;
+
+use common::*;
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE};
+
+const INDEX: &str = "<!doctype html><title>certrenew app</title>";
+const WASM: &[u8] = b"\0asm\x01\0\0\0 the app";
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut child = std::process::Command::new("gzip")
+        .args(["-9", "-c", "-n"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("gzip runs");
+    child.stdin.take().unwrap().write_all(bytes).unwrap();
+    child.wait_with_output().unwrap().stdout
+}
+
+/// The server and the dist folder (removed when the test ends).
+async fn server_with_app() -> (TestServer, Vec<u8>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let dist = dir.path();
+    std::fs::write(dist.join("index.html"), INDEX).unwrap();
+    std::fs::write(dist.join("app-1a2b.wasm"), WASM).unwrap();
+    let gz = gzip(WASM);
+    std::fs::write(dist.join("app-1a2b.wasm.gz"), &gz).unwrap();
+    let server = TestServer::start_with(&[("CERTRENEW_DIST_DIR", dist.to_str().unwrap())]).await;
+    (server, gz, dir)
+}
+
+#[tokio::test]
+async fn the_app_s_routes_get_index_html_and_the_api_still_answers() {
+    let (server, _, _dist) = server_with_app().await;
+    for path in [
+        "/",
+        "/renewals/01202611220000001",
+        "/admin/renewals/x",
+        "/setup",
+    ] {
+        let r = server.client.get(server.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        assert_eq!(r.text().await.unwrap(), INDEX, "{path}");
+    }
+    let projects = server
+        .client
+        .get(server.url("/api/v1/projects"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(projects.status(), StatusCode::OK);
+    assert!(projects.text().await.unwrap().starts_with('['));
+}
+
+#[tokio::test]
+async fn the_wasm_is_sent_gzipped_to_browsers_that_accept_it_and_plain_to_others() {
+    let (server, gz, _dist) = server_with_app().await;
+    let zipped = server
+        .client
+        .get(server.url("/app-1a2b.wasm"))
+        .header(ACCEPT_ENCODING, "gzip, deflate, br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(zipped.status(), StatusCode::OK);
+    assert_eq!(zipped.headers()[CONTENT_ENCODING], "gzip");
+    assert_eq!(zipped.headers()[CONTENT_TYPE], "application/wasm");
+    assert_eq!(zipped.bytes().await.unwrap().as_ref(), gz.as_slice());
+
+    let plain = server
+        .client
+        .get(server.url("/app-1a2b.wasm"))
+        .header(ACCEPT_ENCODING, "identity")
+        .send()
+        .await
+        .unwrap();
+    assert!(plain.headers().get(CONTENT_ENCODING).is_none());
+    assert_eq!(plain.bytes().await.unwrap().as_ref(), WASM);
+}
