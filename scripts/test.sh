@@ -2,8 +2,10 @@
 # The whole test suite: the unit and integration tests of every crate (the host's
 # run on real SoftHSM2 tokens, with OpenSC's pkcs11-tool, GnuTLS's p11tool and
 # openssl as independent witnesses; the server's over real HTTP on loopback), then
-# the server's tests once more on PostgreSQL, then the extension in a real headless
-# Chromium. Exits non-zero if any test fails.
+# the server's tests once more on PostgreSQL, then the browser lane in a real headless
+# Chromium: the extension's tests, and the end-to-end tests of the web app (built into
+# dist/ by scripts/build-app.sh, served by certrenew-server). Exits non-zero if any
+# test fails.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -25,8 +27,16 @@ echo "== server tests on PostgreSQL"
 cargo nextest run -p server --locked --no-fail-fast || status=$?
 
 # The browser lane: Debian's Chromium with the real extension, host and SoftHSM tokens,
-# driven by Playwright (node's test runner). Never `npx playwright install`.
+# driven by Playwright (node's test runner). Never `npx playwright install`. The e2e
+# tests run the debug server and host against the web app in dist/ (rebuilt here when
+# its sources changed); a CJK font makes their screenshots readable.
 echo "== browser tests"
-deps_apt chromium
-(cd tests && npm ci --no-audit --no-fund --loglevel=error && npm test) || status=$?
+deps_apt chromium fonts-wqy-microhei
+lane=test
+if ! { cargo build -p server -p native-host --locked && scripts/build-app.sh; }; then
+    echo "test.sh: building the server, the host or the web app failed: e2e tests not run" >&2
+    status=1
+    lane=test:extension
+fi
+(cd tests && npm ci --no-audit --no-fund --loglevel=error && npm run "$lane") || status=$?
 exit "$status"

@@ -102,3 +102,77 @@ deps_postgres() {
     export CERTRENEW_TEST_POSTGRES="postgres://certrenew:certrenew@127.0.0.1:$port/postgres"
     echo "postgres: $version/main on port $port"
 }
+
+# --- the web app's build tools (scripts/build-app.sh) --------------------------------
+
+# The Trunk release the app is built with (Trunk.toml is written for it).
+TRUNK_VERSION=0.21.14
+
+# Cargo's bin folder: `cargo install` puts the tools there.
+_deps_cargo_bin() {
+    echo "${CARGO_HOME:-$HOME/.cargo}/bin"
+}
+
+# deps_trunk: Trunk $TRUNK_VERSION (about 12 minutes to compile on 2 cores, so only
+# when it is missing or another version).
+deps_trunk() {
+    local bin
+    bin="$(_deps_cargo_bin)/trunk"
+    if [ -x "$bin" ] && [ "$("$bin" --version 2>/dev/null)" = "trunk $TRUNK_VERSION" ]; then
+        echo "trunk: present: $TRUNK_VERSION"
+        return 0
+    fi
+    echo "trunk: installing $TRUNK_VERSION"
+    cargo install trunk --version "$TRUNK_VERSION" --locked
+}
+
+# The version of the `wasm-bindgen` crate in Cargo.lock: the CLI must match it exactly.
+deps_wasm_bindgen_version() {
+    local lock=${1:-Cargo.lock}
+    awk '/^name = "wasm-bindgen"$/ { found = 1; next }
+         found && /^version = / { gsub(/"/, "", $3); print $3; exit }' "$lock"
+}
+
+# deps_wasm_bindgen: wasm-bindgen-cli at the version in Cargo.lock (about 5 minutes to
+# compile). Not --locked: the CLI's own lock file pins crates that no longer build.
+deps_wasm_bindgen() {
+    local version bin
+    version=$(deps_wasm_bindgen_version)
+    if [ -z "$version" ]; then
+        echo "wasm-bindgen: no wasm-bindgen in Cargo.lock" >&2
+        return 1
+    fi
+    bin="$(_deps_cargo_bin)/wasm-bindgen"
+    if [ -x "$bin" ] && [ "$("$bin" --version 2>/dev/null)" = "wasm-bindgen $version" ]; then
+        echo "wasm-bindgen: present: $version"
+        return 0
+    fi
+    echo "wasm-bindgen: installing wasm-bindgen-cli $version"
+    cargo install wasm-bindgen-cli --version "$version" --force
+}
+
+# deps_wasm_opt: binaryen's wasm-opt at the version pinned in tools/package-lock.json,
+# installed with `npm ci --prefix tools` (needs node and npm). Put
+# tools/node_modules/.bin on PATH to use it.
+deps_wasm_opt() {
+    local tools want have
+    tools="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/tools"
+    want=$(node -p "require('$tools/package-lock.json').packages['node_modules/binaryen'].version.split('.')[0]")
+    have=$("$tools/node_modules/.bin/wasm-opt" --version 2>/dev/null || true)
+    if [ "$have" = "wasm-opt version $want (version_$want)" ]; then
+        echo "wasm-opt: present: version $want"
+        return 0
+    fi
+    echo "wasm-opt: installing binaryen $want (npm ci --prefix tools)"
+    npm ci --prefix "$tools" --no-audit --no-fund --loglevel=error
+}
+
+# deps_web_tools: everything scripts/build-app.sh needs: node/npm (Debian's), the wasm32
+# target, Trunk, wasm-bindgen-cli, wasm-opt.
+deps_web_tools() {
+    command -v npm >/dev/null 2>&1 || deps_apt nodejs npm
+    deps_rust_targets wasm32-unknown-unknown
+    deps_trunk
+    deps_wasm_bindgen
+    deps_wasm_opt
+}

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Builds the web app (app/) into dist/ with Trunk, offline, and puts the host downloads
+# the setup page links to into dist/downloads/.
+#
+#   scripts/build-app.sh [--force] [--dist DIR]
+#
+# Installs what is missing first (scripts/lib/deps.sh: the wasm32 target, Trunk,
+# wasm-bindgen-cli at the version in Cargo.lock, wasm-opt from tools/). Skips Trunk
+# when the app's inputs (app/, protocol/, the lock file, Trunk.toml, the page library,
+# the tool versions) are the ones dist/ was built from; --force builds anyway.
+# The downloads are refreshed every time:
+#   certrenew-host-linux-x86_64          target/release/certrenew-host (built here: what
+#                                        users download is the release build)
+#   certrenew-host-windows-x86_64.exe    the newest of target/x86_64-pc-windows-gnu/
+#                                        {release,debug}/certrenew-host.exe, when built
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO"
+# shellcheck source-path=SCRIPTDIR source=lib/deps.sh
+source scripts/lib/deps.sh
+
+force=
+DIST=$REPO/dist
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --force) force=1; shift ;;
+        --dist)
+            [ $# -ge 2 ] || { echo "build-app.sh: --dist wants a directory" >&2; exit 2; }
+            DIST=$(mkdir -p "$2" && cd "$2" && pwd)
+            shift 2
+            ;;
+        -h | --help) sed -n '2,16s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        *) echo "build-app.sh: unknown argument $1" >&2; exit 2 ;;
+    esac
+done
+
+deps_web_tools
+export PATH="$REPO/tools/node_modules/.bin:$(_deps_cargo_bin):$PATH"
+
+# What dist/ is made from: a change to any of these rebuilds it.
+inputs_digest() {
+    {
+        find app protocol -type f -not -path '*/target/*' | LC_ALL=C sort |
+            xargs sha256sum
+        sha256sum Cargo.lock Cargo.toml Trunk.toml extension/page/certrenew-page.js
+        trunk --version
+        wasm-bindgen --version
+        wasm-opt --version
+        rustc --version
+    } | sha256sum | cut -d' ' -f1
+}
+
+stamp=$DIST/.build-inputs
+digest=$(inputs_digest)
+if [ -z "$force" ] && [ -f "$DIST/index.html" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$digest" ]; then
+    echo "build-app: $DIST is up to date (--force rebuilds)"
+else
+    cargo fetch --locked
+    started=$(date +%s)
+    # Trunk.toml: release, offline, the pinned tool versions; cargo runs --locked via
+    # the fetched lock file (Trunk passes no --locked itself, so check it here first).
+    cargo metadata --locked --format-version 1 >/dev/null
+    trunk build --release --dist "$DIST"
+    echo "$digest" >"$stamp"
+    echo "build-app: built in $(($(date +%s) - started)) s"
+fi
+
+# --- host downloads -----------------------------------------------------------------
+# newest FILE...: the most recently modified of the files that exist.
+newest() {
+    local f best=
+    for f in "$@"; do
+        [ -f "$f" ] || continue
+        if [ -z "$best" ] || [ "$f" -nt "$best" ]; then best=$f; fi
+    done
+    echo "$best"
+}
+
+cargo build --release -p native-host --locked
+mkdir -p "$DIST/downloads"
+install -m 0755 target/release/certrenew-host "$DIST/downloads/certrenew-host-linux-x86_64"
+echo "build-app: downloads/certrenew-host-linux-x86_64 from target/release/certrenew-host"
+windows=$(newest target/x86_64-pc-windows-gnu/release/certrenew-host.exe \
+    target/x86_64-pc-windows-gnu/debug/certrenew-host.exe)
+if [ -n "$windows" ]; then
+    install -m 0644 "$windows" "$DIST/downloads/certrenew-host-windows-x86_64.exe"
+    echo "build-app: downloads/certrenew-host-windows-x86_64.exe from $windows"
+else
+    rm -f "$DIST/downloads/certrenew-host-windows-x86_64.exe"
+    echo "build-app: no Windows host built (cargo build --target x86_64-pc-windows-gnu -p native-host)"
+fi
+
+wasm=$(find "$DIST" -maxdepth 1 -name '*.wasm' | head -n 1)
+if [ -n "$wasm" ]; then
+    echo "build-app: $DIST: $(basename "$wasm") $(stat -c %s "$wasm") bytes, $(gzip -9 -c "$wasm" | wc -c) gzipped"
+fi

@@ -1,0 +1,513 @@
+// @ts-check
+/**
+ * End-to-end harness: one whole system per test, real parts only, removed afterwards.
+ *
+ *  - certrenew-server (debug build) on a free 127.0.0.1 port, a fresh data dir (SQLite,
+ *    its development CA, the sandbox gateway on), serving the built web app (`dist/`,
+ *    or CERTRENEW_E2E_DIST);
+ *  - staff accounts made with `certrenew-server admin add` (reviewer, finance, admin);
+ *  - a SoftHSM token with an EC P-256 key made on it and a certificate from the server's
+ *    CA (`ca issue`, notAfter now + 30 days by default), see token.js;
+ *  - the host registered in the test's own Chromium profile (the real debug host, a
+ *    wrapper that injects a fault once, a fake host, or none);
+ *  - Debian's Chromium, headless, with the unpacked extension built for the
+ *    http://127.0.0.1 origins (or without it).
+ *
+ * The extension side (building it, fake hosts, the PIN window, pkcs11-tool listing) is
+ * tests/browser/harness.js's, imported rather than copied.
+ *
+ * `e2e(name, options, body)` declares a test: it sets the system up, takes a screenshot
+ * when the body fails, always saves the server log, fails the test on any console
+ * error or uncaught page error of the app's pages, and tears everything down.
+ * Screenshots go to tests/artifacts/e2e/<test>/NN-<step>.png (kept by CI).
+ */
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { X509Certificate } from "node:crypto";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { chromium } from "playwright-core";
+
+import { CHROMIUM, EXTENSION_ID, EXTENSION_SRC, HOST_BIN, MODULE, REPO, clickClosing, fakeResults, listObjects, poll, run, writeFakeHost } from "../browser/harness.js";
+import { PIN, SUBJECT, makeToken } from "./token.js";
+
+export { PIN, SUBJECT, fakeResults, poll };
+
+export const SERVER_BIN = join(REPO, "target", "debug", "certrenew-server");
+export const DIST = process.env.CERTRENEW_E2E_DIST ?? join(REPO, "dist");
+export const ARTIFACTS = join(REPO, "tests", "artifacts", "e2e");
+export const STAFF_PASSWORD = "correct horse battery staple";
+/** The staff accounts every system has, by role. */
+export const STAFF = { reviewer: "reviewer1", finance: "finance1", admin: "admin1" };
+/** The step after which the host stops in the interrupted-install test: the new
+ * certificate is written, verified and labelled; the old one is not retired yet. */
+export const FAULT_STEP = "label";
+
+/** Fails early, with what to do, when something the tests need is not built. */
+function checkBuilt() {
+  const missing = [];
+  if (!existsSync(SERVER_BIN)) missing.push(`${SERVER_BIN} (cargo build -p server)`);
+  if (!existsSync(HOST_BIN)) missing.push(`${HOST_BIN} (cargo build -p native-host)`);
+  if (!existsSync(join(DIST, "index.html"))) missing.push(`${DIST}/index.html (scripts/build-app.sh)`);
+  if (missing.length > 0) throw new Error(`e2e: not built: ${missing.join("; ")}`);
+}
+
+/** A port free right now on 127.0.0.1. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = /** @type {import("node:net").AddressInfo} */ (s.address()).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** @param {string} name */
+export function slug(name) {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 80) || "test";
+}
+
+/** @param {number} ms */
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * `date` plus `months` calendar months, the day clamped to the month's last day, the
+ * time of day kept (protocol::validity::months_added, written again here).
+ * @param {Date} date
+ * @param {number} months
+ */
+export function addMonthsClamped(date, months) {
+  const total = date.getUTCFullYear() * 12 + date.getUTCMonth() + months;
+  const year = Math.floor(total / 12);
+  const month = total % 12;
+  const last = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+  const out = new Date(date.getTime());
+  out.setUTCFullYear(year, month, Math.min(date.getUTCDate(), last));
+  return out;
+}
+
+/**
+ * @typedef {{
+ *   extension?: boolean,
+ *   host?: "real" | "none" | "fault" | {fake: import("../browser/harness.js").FakeHostSpec},
+ *   faultStep?: string,
+ *   days?: number,
+ *   viewport?: {width: number, height: number},
+ *   allowConsole?: RegExp[],
+ * }} SystemOptions
+ *  - `extension` (default true): load the unpacked extension;
+ *  - `host`: `real` (default) registers the debug host, `none` registers nothing,
+ *    `fault` registers a wrapper that runs the host with CERTRENEW_FAULT_AFTER=`faultStep`
+ *    (default FAULT_STEP) until the host has stopped there once, `{fake}` a fake host;
+ *  - `days`: the token certificate's remaining validity (default 30);
+ *  - `allowConsole`: console errors matching one of these do not fail the test.
+ */
+
+/**
+ * Brings up a whole system for the test `name`.
+ * @param {string} name
+ * @param {SystemOptions} [options]
+ */
+export async function startSystem(name, options = {}) {
+  checkBuilt();
+  const artifacts = join(ARTIFACTS, slug(name));
+  rmSync(artifacts, { recursive: true, force: true });
+  mkdirSync(artifacts, { recursive: true });
+  const dir = mkdtempSync(join(tmpdir(), "certrenew-e2e-"));
+  /** @type {(() => Promise<void>)[]} */
+  const cleanups = [];
+  const close = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    return await assemble(name, options, dir, artifacts, cleanups, close);
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+/**
+ * @param {string} name
+ * @param {SystemOptions} options
+ * @param {string} dir
+ * @param {string} artifacts
+ * @param {(() => Promise<void>)[]} cleanups
+ * @param {() => Promise<void>} closeAll
+ */
+async function assemble(name, options, dir, artifacts, cleanups, closeAll) {
+  // --- the server ---------------------------------------------------------------------
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const data = join(dir, "data");
+  const serverEnv = {
+    ...process.env,
+    CERTRENEW_LISTEN: `127.0.0.1:${port}`,
+    CERTRENEW_DATA_DIR: data,
+    CERTRENEW_PUBLIC_ORIGIN: origin,
+    CERTRENEW_DIST_DIR: DIST,
+    CERTRENEW_SANDBOX: "1",
+    RUST_LOG: process.env.RUST_LOG ?? "warn",
+  };
+  delete serverEnv.CERTRENEW_CONFIG;
+  delete serverEnv.DATABASE_URL;
+  const serverLog = join(dir, "server.log");
+  const server = spawn(SERVER_BIN, ["serve"], { env: serverEnv, stdio: ["ignore", openSync(serverLog, "a"), openSync(serverLog, "a")] });
+  /** @type {number | null} */
+  let serverExit = null;
+  server.on("exit", (code, signal) => {
+    serverExit = code ?? (signal ? 128 : 1);
+  });
+  cleanups.push(async () => {
+    if (existsSync(serverLog)) copyFileSync(serverLog, join(artifacts, "server.log"));
+  });
+  cleanups.push(async () => {
+    if (serverExit !== null) return;
+    const exited = new Promise((r) => server.once("exit", r));
+    server.kill("SIGTERM");
+    const timer = setTimeout(() => server.kill("SIGKILL"), 5000);
+    await exited;
+    clearTimeout(timer);
+  });
+  await poll(
+    async () => {
+      if (serverExit !== null) throw new Error(`certrenew-server exited (${serverExit}): ${readFileSync(serverLog, "utf8")}`);
+      try {
+        return (await fetch(`${origin}/api/v1/projects`)).status;
+      } catch {
+        return 0;
+      }
+    },
+    (status) => status === 200,
+    60_000,
+    "certrenew-server to answer",
+  );
+  /** Runs a server CLI command with the server's configuration. @param {string[]} args */
+  const cli = (args) => {
+    const out = spawnSync(SERVER_BIN, args, { env: serverEnv, encoding: "utf8" });
+    if (out.status !== 0) throw new Error(`certrenew-server ${args.join(" ")}: ${out.stderr}`);
+    return out.stdout;
+  };
+  for (const [role, user] of Object.entries(STAFF)) {
+    cli(["admin", "add", "--user", user, "--password", STAFF_PASSWORD, "--role", role]);
+  }
+
+  // --- the token ----------------------------------------------------------------------
+  const token = makeToken(join(dir, "token"), {
+    days: options.days ?? 30,
+    issue: (csrPath, notAfter) => cli(["ca", "issue", "--csr", csrPath, "--not-after", notAfter]),
+  });
+  const hostConfig = join(dir, "host.toml");
+  writeFileSync(hostConfig, "modules = []\n");
+
+  // --- the host, registered in this test's profile ------------------------------------
+  const profile = join(dir, "profile");
+  const hostKind = options.host ?? "real";
+  /** @type {string | null} */
+  let hostPath = null;
+  /** @type {ReturnType<typeof writeFakeHost> | null} */
+  let fake = null;
+  const faultMarker = join(dir, "fault-fired");
+  if (hostKind === "real") {
+    hostPath = HOST_BIN;
+  } else if (hostKind === "fault") {
+    // The wrapper runs the host with the fault switch until it has fired once (exit 70),
+    // then plainly: the first install stops after the step, the next one resumes.
+    hostPath = join(dir, "host-with-fault.sh");
+    writeFileSync(
+      hostPath,
+      `#!/bin/sh
+if [ -e '${faultMarker}' ]; then exec '${HOST_BIN}' "$@"; fi
+CERTRENEW_FAULT_AFTER='${options.faultStep ?? FAULT_STEP}' '${HOST_BIN}' "$@"
+status=$?
+if [ "$status" -eq 70 ]; then : >'${faultMarker}'; fi
+exit "$status"
+`,
+    );
+    chmodSync(hostPath, 0o755);
+  } else if (typeof hostKind === "object") {
+    fake = writeFakeHost(dir, "fake-host", hostKind.fake);
+    hostPath = fake.path;
+  }
+  if (hostPath) run(HOST_BIN, ["register", "--browser", "chromium", "--user-data-dir", profile, "--host-path", hostPath]);
+
+  // --- Chromium -----------------------------------------------------------------------
+  const withExtension = options.extension !== false;
+  const ext = join(dir, "extension");
+  if (withExtension) run("node", [join(EXTENSION_SRC, "build.mjs"), ext]);
+  const hostEnvironment = { SOFTHSM2_CONF: token.conf, CERTRENEW_PKCS11_MODULES: MODULE, CERTRENEW_HOST_CONFIG: hostConfig };
+  const context = await chromium.launchPersistentContext(profile, {
+    headless: true,
+    executablePath: CHROMIUM,
+    env: { ...process.env, ...hostEnvironment },
+    viewport: options.viewport ?? { width: 1280, height: 900 },
+    locale: "zh-CN",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      ...(withExtension ? [`--disable-extensions-except=${ext}`, `--load-extension=${ext}`] : []),
+    ],
+  });
+  cleanups.push(() => context.close());
+  if (withExtension) {
+    if (context.serviceWorkers().length === 0) await context.waitForEvent("serviceworker", { timeout: 15_000 });
+    const sw = context.serviceWorkers()[0];
+    if (!sw.url().startsWith(`chrome-extension://${EXTENSION_ID}/`)) throw new Error(`unexpected extension ${sw.url()}`);
+  }
+
+  // --- console and page errors of the app's pages ----------------------------------------
+  /** @type {string[]} */
+  const problems = [];
+  const allowed = options.allowConsole ?? [];
+  const isApp = (/** @type {string} */ url) => url.startsWith(`${origin}/`) || url === origin;
+  /** @param {import("playwright-core").Page} page */
+  const watch = (page) => {
+    page.on("console", (m) => {
+      if (m.type() !== "error" || !isApp(page.url())) return;
+      const text = `console.error on ${page.url()}: ${m.text()}${m.location().url ? ` (${m.location().url})` : ""}`;
+      if (!allowed.some((re) => re.test(text))) problems.push(text);
+    });
+    page.on("pageerror", (e) => {
+      if (isApp(page.url())) problems.push(`page error on ${page.url()}: ${e.stack ?? e}`);
+    });
+  };
+  for (const p of context.pages()) watch(p);
+  context.on("page", watch);
+
+  // --- helpers ------------------------------------------------------------------------
+  let shots = 0;
+  /**
+   * Saves a screenshot of `page` as NN-<label>.png in the test's artifacts.
+   * @param {import("playwright-core").Page} page
+   * @param {string} label
+   */
+  async function shot(page, label) {
+    shots += 1;
+    const file = join(artifacts, `${String(shots).padStart(2, "0")}-${slug(label)}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    return file;
+  }
+
+  /** A new tab on `path` of the app. @param {string} [path] */
+  async function open(path = "/") {
+    const page = context.pages().find((p) => p.url() === "about:blank") ?? (await context.newPage());
+    await page.goto(`${origin}${path}`);
+    return page;
+  }
+
+  const isPinWindow = (/** @type {import("playwright-core").Page} */ p) => p.url().startsWith(`chrome-extension://${EXTENSION_ID}/pin.html`);
+  /** The extension's PIN windows open now. */
+  const pinWindows = () => context.pages().filter(isPinWindow);
+
+  /** @type {WeakSet<import("playwright-core").Page>} */
+  const answered = new WeakSet();
+  let pinWindowsAnswered = 0;
+  /**
+   * Answers one PIN window: types the PIN when it asks for one (a follow-up on a
+   * logged-in connection only asks to confirm), then OK.
+   * @param {import("playwright-core").Page} win
+   * @param {string} [pin]
+   */
+  async function answerPinWindow(win, pin = PIN) {
+    await win.waitForSelector("#form:not([hidden])", { timeout: 15_000 });
+    if (await win.isVisible("#pin")) await win.fill("#pin", pin);
+    await clickClosing(win, "#ok");
+    pinWindowsAnswered += 1;
+  }
+
+  /**
+   * Waits until `selector` is visible on `page`, answering every PIN window that opens
+   * meanwhile. Returns the number of windows answered.
+   * @param {import("playwright-core").Page} page
+   * @param {string} selector
+   * @param {{timeout?: number, pin?: string}} [opts]
+   */
+  async function untilWithPins(page, selector, opts = {}) {
+    const deadline = Date.now() + (opts.timeout ?? 60_000);
+    let count = 0;
+    for (;;) {
+      for (const w of pinWindows()) {
+        if (answered.has(w)) continue;
+        answered.add(w);
+        await answerPinWindow(w, opts.pin);
+        count += 1;
+      }
+      if (await page.locator(selector).first().isVisible().catch(() => false)) return count;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${selector} on ${page.url()} (${count} PIN windows answered)`);
+      await sleep(100);
+    }
+  }
+
+  /**
+   * Clicks `selector` and answers the PIN windows until `until` shows.
+   * @param {import("playwright-core").Page} page
+   * @param {string} selector
+   * @param {string} until
+   * @param {{timeout?: number}} [opts]
+   */
+  async function clickWithPins(page, selector, until, opts = {}) {
+    await page.click(selector);
+    return untilWithPins(page, until, opts);
+  }
+
+  /**
+   * Signs a staff member in through the console (#admin-login) on `page`.
+   * @param {import("playwright-core").Page} page
+   * @param {keyof typeof STAFF} role
+   */
+  async function staffLogin(page, role) {
+    await page.goto(`${origin}/admin`);
+    await page.fill("#admin-username", STAFF[role]);
+    await page.fill("#admin-password", STAFF_PASSWORD);
+    await page.click("#admin-login");
+    await page.waitForSelector("#admin-logout", { timeout: 15_000 });
+  }
+
+  /**
+   * The staff API from node, signed in as `role` (cookie and CSRF token), for checks
+   * the screens do not show.
+   * @param {keyof typeof STAFF} role
+   */
+  async function staffApi(role) {
+    const login = await fetch(`${origin}/api/v1/admin/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: STAFF[role], password: STAFF_PASSWORD }) });
+    assert.equal(login.status, 200, `staff login ${role}: ${login.status}`);
+    const cookie = login.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    const { csrf } = await login.json();
+    /** @param {string} method @param {string} path @param {unknown} [body] */
+    const call = async (method, path, body) => {
+      const r = await fetch(`${origin}/api/v1${path}`, { method, headers: { cookie, "x-csrf-token": csrf, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const text = await r.text();
+      return { status: r.status, body: text ? JSON.parse(text) : null };
+    };
+    return { get: (/** @type {string} */ path) => call("GET", path), post: (/** @type {string} */ path, /** @type {unknown} */ body) => call("POST", path, body ?? {}) };
+  }
+
+  /**
+   * A user API call made from inside `page` (the browser holds the HttpOnly session).
+   * @param {import("playwright-core").Page} page
+   * @param {string} path
+   */
+  function userApi(page, path) {
+    return page.evaluate(async (p) => {
+      const r = await fetch(`/api/v1${p}`, { credentials: "same-origin" });
+      return { status: r.status, body: await r.json().catch(() => null) };
+    }, path);
+  }
+
+  /**
+   * On the sandbox gateway's pay page: #pay or #fail, then back to the app.
+   * @param {import("playwright-core").Page} page
+   * @param {"pay" | "fail"} button
+   */
+  async function gateway(page, button) {
+    await page.waitForURL(/\/sandbox\/gateway\/pay\//, { timeout: 15_000 });
+    await page.waitForSelector(`#${button}`);
+    await shot(page, `gateway-before-${button}`);
+    await Promise.all([page.waitForURL((u) => !u.pathname.startsWith("/sandbox/"), { timeout: 15_000 }), page.click(`#${button}`)]);
+  }
+
+  /** The token's objects per pkcs11-tool (private keys included). */
+  const tokenObjects = () => listObjects(token, { login: true });
+
+  /**
+   * The certificate with `id` on the token, read with pkcs11-tool (DER).
+   * @param {string} id
+   */
+  function tokenCertificate(id) {
+    const out = join(dir, `read-${id}-${Date.now()}.der`);
+    run("pkcs11-tool", ["--module", MODULE, "--token-label", token.label, "--read-object", "--type", "cert", "--id", id, "--output-file", out], { SOFTHSM2_CONF: token.conf });
+    return readFileSync(out);
+  }
+
+  /**
+   * `openssl verify` of `der` against the CA the server publishes (GET /api/v1/ca).
+   * @param {Buffer} der
+   */
+  async function opensslVerify(der) {
+    const caPem = await (await fetch(`${origin}/api/v1/ca`)).text();
+    const caFile = join(dir, "ca-published.pem");
+    writeFileSync(caFile, caPem);
+    const certFile = join(dir, `verify-${Date.now()}.pem`);
+    writeFileSync(certFile, new X509Certificate(der).toString());
+    const out = spawnSync("openssl", ["verify", "-CAfile", caFile, certFile], { encoding: "utf8" });
+    return { ok: out.status === 0 && /: OK\s*$/.test(out.stdout), output: `${out.stdout}${out.stderr}` };
+  }
+
+  /** Fails if an app page logged a console error or threw. */
+  function assertClean() {
+    assert.deepEqual(problems, [], `console or page errors on the app's pages:\n${problems.join("\n")}`);
+  }
+
+  /** Screenshots of every app page open now (after a failure). @param {string} label */
+  async function shotAll(label) {
+    for (const p of context.pages()) {
+      if (isApp(p.url()) || isPinWindow(p)) await shot(p, label).catch(() => {});
+    }
+  }
+
+  return {
+    name,
+    dir,
+    artifacts,
+    origin,
+    port,
+    cli,
+    token,
+    context,
+    fake,
+    faultFired: () => existsSync(faultMarker),
+    problems,
+    shot,
+    shotAll,
+    open,
+    pinWindows,
+    answerPinWindow,
+    pinWindowsAnswered: () => pinWindowsAnswered,
+    untilWithPins,
+    clickWithPins,
+    staffLogin,
+    staffApi,
+    userApi,
+    gateway,
+    tokenObjects,
+    tokenCertificate,
+    opensslVerify,
+    assertClean,
+    serverLog: () => readFileSync(serverLog, "utf8"),
+    close: closeAll,
+  };
+}
+
+/** @typedef {Awaited<ReturnType<typeof startSystem>>} System */
+
+/**
+ * Declares an end-to-end test with its own whole system.
+ * @param {string} name
+ * @param {SystemOptions & {timeout?: number}} options
+ * @param {(sys: System, t: import("node:test").TestContext) => Promise<void>} body
+ */
+export function e2e(name, options, body) {
+  test(name, { timeout: options.timeout ?? 240_000 }, async (t) => {
+    const sys = await startSystem(name, options);
+    try {
+      await body(sys, t);
+    } catch (e) {
+      await sys.shotAll("failure");
+      throw e;
+    } finally {
+      await sys.close();
+    }
+    sys.assertClean();
+  });
+}
