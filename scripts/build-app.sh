@@ -4,7 +4,8 @@
 #
 #   scripts/build-app.sh [--force] [--dist DIR]
 #
-# Installs what is missing first (scripts/lib/deps.sh: the wasm32 target, Trunk,
+# Text and wasm files get .gz siblings (gzip -9) for certrenew-server to send as they
+# are. Installs what is missing first (scripts/lib/deps.sh: the wasm32 target, Trunk,
 # wasm-bindgen-cli at the version in Cargo.lock, wasm-opt from tools/). Skips Trunk
 # when the app's inputs (app/, protocol/, the lock file, Trunk.toml, the page library,
 # the tool versions) are the ones dist/ was built from; --force builds anyway.
@@ -36,7 +37,8 @@ while [ $# -gt 0 ]; do
 done
 
 deps_web_tools
-export PATH="$REPO/tools/node_modules/.bin:$(_deps_cargo_bin):$PATH"
+cargo_bin=$(_deps_cargo_bin)
+export PATH="$REPO/tools/node_modules/.bin:$cargo_bin:$PATH"
 
 # What dist/ is made from: a change to any of these rebuilds it.
 inputs_digest() {
@@ -62,6 +64,10 @@ else
     # the fetched lock file (Trunk passes no --locked itself, so check it here first).
     cargo metadata --locked --format-version 1 >/dev/null
     trunk build --release --dist "$DIST"
+    # Compressed once here: certrenew-server sends a file's .gz sibling to browsers
+    # that accept gzip (the wasm shrinks to about a third).
+    find "$DIST" -maxdepth 1 -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.html' \) \
+        -exec gzip -9 -k -f -n {} +
     echo "$digest" >"$stamp"
     echo "build-app: built in $(($(date +%s) - started)) s"
 fi

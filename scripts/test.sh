@@ -32,11 +32,11 @@ cargo nextest run -p server --locked --no-fail-fast || status=$?
 # its sources changed); a CJK font makes their screenshots readable.
 echo "== browser tests"
 deps_apt chromium fonts-wqy-microhei
-lane=test
+lane="test"
 if ! { cargo build -p server -p native-host --locked && scripts/build-app.sh; }; then
     echo "test.sh: building the server, the host or the web app failed: e2e tests not run" >&2
     status=1
-    lane=test:extension
+    lane="test:extension"
 fi
 (cd tests && npm ci --no-audit --no-fund --loglevel=error && npm run "$lane") || status=$?
 exit "$status"

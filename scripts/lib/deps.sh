@@ -126,9 +126,11 @@ deps_trunk() {
     cargo install trunk --version "$TRUNK_VERSION" --locked
 }
 
-# The version of the `wasm-bindgen` crate in Cargo.lock: the CLI must match it exactly.
+# The version of the `wasm-bindgen` crate in the repository's Cargo.lock: the CLI
+# must match it exactly.
 deps_wasm_bindgen_version() {
-    local lock=${1:-Cargo.lock}
+    local lock
+    lock="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/Cargo.lock"
     awk '/^name = "wasm-bindgen"$/ { found = 1; next }
          found && /^version = / { gsub(/"/, "", $3); print $3; exit }' "$lock"
 }
