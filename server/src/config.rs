@@ -114,7 +114,17 @@ struct FileConfig {
     projects: Option<Vec<Project>>,
     unpaid_days: Option<u32>,
     extension_dir: Option<PathBuf>,
+    reminder_days: Option<Vec<u32>>,
+    webhook_retry_seconds: Option<Vec<u64>>,
 }
+
+/// Expiry reminders go out this many days before notAfter, by default.
+pub const DEFAULT_REMINDER_DAYS: [u32; 3] = [90, 30, 7];
+
+/// The waits between a failed callback and the next try, by default: nine tries over
+/// about three days.
+pub const DEFAULT_WEBHOOK_RETRY_SECONDS: [u64; 8] =
+    [10, 60, 300, 1_800, 7_200, 21_600, 43_200, 86_400];
 
 /// The effective configuration.
 #[derive(Debug, Clone)]
@@ -142,6 +152,11 @@ pub struct Config {
     /// The signed extension packages (`certrenew-X.Y.Z.crx`) served with their update
     /// manifest at `/extension/` (default `<data_dir>/extension`; docs/extension-updates.md).
     pub extension_dir: Option<PathBuf>,
+    /// Days before notAfter at which the operator is reminded, largest first; empty:
+    /// no reminders.
+    pub reminder_days: Vec<u32>,
+    /// Seconds to wait after each failed callback; one try more than there are waits.
+    pub webhook_retry_seconds: Vec<u64>,
 }
 
 impl Config {
@@ -218,7 +233,31 @@ impl Config {
             .map(PathBuf::from)
             .or(file.extension_dir)
             .unwrap_or_else(|| data_dir.join("extension"));
-        let projects = file.projects.unwrap_or_else(crate::projects::samples);
+        let mut projects = file.projects.unwrap_or_else(crate::projects::samples);
+        // Secrets are better kept out of files; the URL may come from there too (tests).
+        for p in &mut projects {
+            let suffix = crate::projects::env_suffix(&p.id);
+            if let Some(url) = env(&format!("CERTRENEW_WEBHOOK_URL_{suffix}")) {
+                p.webhook_url = Some(url);
+            }
+            if let Some(secret) = env(&format!("CERTRENEW_WEBHOOK_SECRET_{suffix}")) {
+                p.webhook_secret = Some(crate::projects::Secret::new(secret));
+            }
+        }
+        let reminder_days = reminder_days(file.reminder_days)?;
+        let webhook_retry_seconds = file
+            .webhook_retry_seconds
+            .unwrap_or_else(|| DEFAULT_WEBHOOK_RETRY_SECONDS.to_vec());
+        if webhook_retry_seconds.is_empty()
+            || webhook_retry_seconds
+                .iter()
+                .any(|s| !(1..=7 * 86_400).contains(s))
+        {
+            return Err(ConfigError::Value {
+                name: "webhook_retry_seconds",
+                message: "give at least one wait, each from 1 to 604800 seconds".into(),
+            });
+        }
         crate::projects::check(&projects).map_err(|message| ConfigError::Value {
             name: "projects",
             message,
@@ -237,6 +276,8 @@ impl Config {
             projects,
             unpaid_days: file.unpaid_days.unwrap_or(7).max(1),
             extension_dir: Some(extension_dir),
+            reminder_days,
+            webhook_retry_seconds,
         })
     }
 
@@ -252,6 +293,20 @@ impl Config {
             CaKeyConfig::Pkcs11 { .. } => None,
         }
     }
+}
+
+/// The reminder thresholds, largest first, each once.
+fn reminder_days(configured: Option<Vec<u32>>) -> Result<Vec<u32>, ConfigError> {
+    let mut days = configured.unwrap_or_else(|| DEFAULT_REMINDER_DAYS.to_vec());
+    if days.iter().any(|d| !(1..=3650).contains(d)) {
+        return Err(ConfigError::Value {
+            name: "reminder_days",
+            message: "each threshold is 1 to 3650 days before notAfter".into(),
+        });
+    }
+    days.sort_unstable_by(|a, b| b.cmp(a));
+    days.dedup();
+    Ok(days)
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
@@ -325,6 +380,48 @@ mod tests {
             .unwrap()
             .sandbox
         );
+    }
+
+    #[test]
+    fn reminders_and_callbacks_from_the_file_and_the_environment() {
+        let c = with(&[]).unwrap();
+        assert_eq!(c.reminder_days, [90, 30, 7]);
+        assert_eq!(c.webhook_retry_seconds.len(), 8);
+        assert!(c.projects.iter().all(|p| p.webhook_url.is_none()));
+
+        let file: FileConfig =
+            toml::from_str("reminder_days = [7, 60, 7]\nwebhook_retry_seconds = [1, 2]\n").unwrap();
+        let c = Config::assemble(file, |name| match name {
+            "CERTRENEW_WEBHOOK_URL_GD_MED" => Some("http://127.0.0.1:9/hook".into()),
+            "CERTRENEW_WEBHOOK_SECRET_GD_MED" => Some("a secret of 24 bytes....".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(c.reminder_days, [60, 7]);
+        assert_eq!(c.webhook_retry_seconds, [1, 2]);
+        let p = &c.projects[0];
+        assert_eq!(p.webhook_url.as_deref(), Some("http://127.0.0.1:9/hook"));
+        assert_eq!(
+            p.webhook_secret.as_ref().map(|s| s.expose()),
+            Some("a secret of 24 bytes....")
+        );
+
+        let without_secret = Config::assemble(FileConfig::default(), |name| {
+            (name == "CERTRENEW_WEBHOOK_URL_PINGAN").then(|| "https://p.example/h".into())
+        })
+        .unwrap_err();
+        assert!(
+            without_secret
+                .to_string()
+                .contains("CERTRENEW_WEBHOOK_SECRET_PINGAN"),
+            "{without_secret}"
+        );
+        let file: FileConfig = toml::from_str("reminder_days = [0]").unwrap();
+        let err = Config::assemble(file, |_| None).unwrap_err();
+        assert!(err.to_string().contains("reminder_days"), "{err}");
+        let file: FileConfig = toml::from_str("webhook_retry_seconds = []").unwrap();
+        let err = Config::assemble(file, |_| None).unwrap_err();
+        assert!(err.to_string().contains("webhook_retry_seconds"), "{err}");
     }
 
     #[test]

@@ -15,6 +15,8 @@
 //! - [`notify`]: the transactional outbox and its delivery.
 //! - [`projects`]: the relying platforms; [`error`]: the API error;
 //!   [`ratelimit`]: per-address and per-name limits.
+//! - [`webhooks`]: signed callbacks to the relying platforms when a renewal closes.
+//! - [`reminders`]: expiry reminders from the issued-certificate inventory.
 //! - [`server`]: start-up, shared by `serve` and the tests.
 #![forbid(unsafe_code)]
 
@@ -33,6 +35,8 @@ pub mod payments;
 pub mod projects;
 pub mod random;
 pub mod ratelimit;
+pub mod reminders;
 pub mod renewal;
 pub mod server;
 pub mod state;
+pub mod webhooks;

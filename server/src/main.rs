@@ -35,6 +35,12 @@ enum Cmd {
     Migrate,
     /// Expire the renewals left unpaid too long (the server also does this every ten minutes).
     Expire,
+    /// Queue the expiry reminders that are due (the server also does this daily).
+    Remind {
+        /// Act as if it were this time (RFC 3339), e.g. to check what would go out.
+        #[arg(long)]
+        now: Option<String>,
+    },
     /// The CA key and certificate.
     #[command(subcommand)]
     Ca(CaCmd),
@@ -150,6 +156,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{n} unpaid renewals expired");
+        }
+        Cmd::Remind { now } => {
+            let now = match now {
+                Some(text) => OffsetDateTime::parse(&text, &Rfc3339)
+                    .context("--now is RFC 3339, e.g. 2027-01-31T00:00:00Z")?,
+                None => OffsetDateTime::now_utc(),
+            };
+            let state = server::server::build(config).await?;
+            let summary = server::reminders::run(&state, now)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{summary}");
         }
         Cmd::Migrate => {
             let store = Store::connect(&config.database_url).await?;

@@ -123,7 +123,41 @@ pub struct Project {
     pub approvals_required: u32,
     /// The profile of issued certificates.
     pub profile: ProfileConfig,
+    /// Where the platform wants the signed callback when one of its renewals closes
+    /// (completed, rejected, cancelled, expired); none: no callbacks. Never served.
+    #[serde(default, skip_serializing)]
+    pub webhook_url: Option<String>,
+    /// The HMAC key that signs those callbacks (or `CERTRENEW_WEBHOOK_SECRET_<ID>`).
+    /// Never served, never logged.
+    #[serde(default, skip_serializing)]
+    pub webhook_secret: Option<Secret>,
 }
+
+/// A shared secret from the configuration: compared and used, never shown.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The value, for signing.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// The shortest webhook secret accepted, in bytes.
+pub const MIN_WEBHOOK_SECRET: usize = 16;
 
 impl Project {
     /// The price of a period, if offered.
@@ -194,8 +228,41 @@ pub fn check(projects: &[Project]) -> Result<(), String> {
                 p.id
             ));
         }
+        check_webhook(p)?;
     }
     Ok(())
+}
+
+/// A webhook needs an http(s) URL and a secret long enough to resist guessing.
+fn check_webhook(p: &Project) -> Result<(), String> {
+    let Some(url) = &p.webhook_url else {
+        return Ok(());
+    };
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| format!("project {}: webhook_url {url:?} is not a URL: {e}", p.id))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(format!(
+            "project {}: webhook_url must be an http:// or https:// URL",
+            p.id
+        ));
+    }
+    match &p.webhook_secret {
+        Some(secret) if secret.expose().len() >= MIN_WEBHOOK_SECRET => Ok(()),
+        Some(_) => Err(format!(
+            "project {}: webhook_secret must be at least {MIN_WEBHOOK_SECRET} bytes",
+            p.id
+        )),
+        None => Err(format!(
+            "project {}: webhook_url needs webhook_secret (or CERTRENEW_WEBHOOK_SECRET_{})",
+            p.id,
+            env_suffix(&p.id)
+        )),
+    }
+}
+
+/// A project id as it appears in environment variable names: `gd-med` → `GD_MED`.
+pub fn env_suffix(id: &str) -> String {
+    id.to_ascii_uppercase().replace('-', "_")
 }
 
 fn agreement() -> Agreement {
@@ -263,6 +330,8 @@ fn sample(
         return_urls: vec![],
         approvals_required,
         profile: profile(),
+        webhook_url: None,
+        webhook_secret: None,
     }
 }
 
@@ -334,5 +403,34 @@ mod tests {
         let mut s = samples();
         s[0].payment_methods.push("cash".into());
         assert!(check(&s).unwrap_err().contains("cash"));
+    }
+
+    #[test]
+    fn webhooks_need_a_url_and_a_long_secret() {
+        let mut s = samples();
+        s[3].webhook_url = Some("https://caizhiyun.example.com/ca/callback".into());
+        assert!(
+            check(&s)
+                .unwrap_err()
+                .contains("CERTRENEW_WEBHOOK_SECRET_PINGAN")
+        );
+        s[3].webhook_secret = Some(Secret::new("short"));
+        assert!(check(&s).unwrap_err().contains("at least 16 bytes"));
+        s[3].webhook_secret = Some(Secret::new("a development secret, 32 bytes.."));
+        check(&s).unwrap();
+        s[3].webhook_url = Some("ftp://caizhiyun.example.com/".into());
+        assert!(check(&s).unwrap_err().contains("http://"));
+    }
+
+    #[test]
+    fn webhook_settings_are_never_served_or_shown() {
+        let mut p = samples().remove(0);
+        p.webhook_url = Some("https://platform.example/hook".into());
+        p.webhook_secret = Some(Secret::new("0123456789abcdef-secret"));
+        let served = serde_json::to_string(&p).unwrap();
+        assert!(!served.contains("webhook"), "{served}");
+        let shown = format!("{p:?}");
+        assert!(!shown.contains("0123456789abcdef"), "{shown}");
+        assert_eq!(env_suffix("gd-med"), "GD_MED");
     }
 }

@@ -1,5 +1,6 @@
 //! Start-up: connect and migrate the database, load (or on first start create) the
-//! CA, set up payments, start the notification worker, serve until asked to stop.
+//! CA, set up payments, start the background jobs (notifications, callbacks, expiry,
+//! reminders), serve until asked to stop.
 
 use std::sync::Arc;
 
@@ -87,6 +88,8 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
         .with_context(|| format!("listening on {}", state.config.listen))?;
     let worker = tokio::spawn(crate::notify::worker::run(state.clone()));
     let expiry = tokio::spawn(expiry_loop(state.clone()));
+    let callbacks = tokio::spawn(crate::webhooks::worker::run(state.clone()));
+    let reminders = tokio::spawn(reminder_loop(state.clone()));
     tracing::info!(addr = %state.config.listen, origin = %state.config.public_origin, "certrenew-server listening");
     let service =
         crate::app::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
@@ -96,6 +99,8 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
         .context("serving")?;
     worker.abort();
     expiry.abort();
+    callbacks.abort();
+    reminders.abort();
     Ok(())
 }
 
@@ -107,6 +112,24 @@ async fn expiry_loop(state: AppState) {
             Err(e) => tracing::warn!(error = %e, "expiring unpaid renewals failed"),
         }
         tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+    }
+}
+
+/// Once at start and then daily; a reminder already queued is never queued again, so
+/// restarts and several servers are harmless.
+async fn reminder_loop(state: AppState) {
+    loop {
+        match crate::reminders::run(&state, time::OffsetDateTime::now_utc()).await {
+            Ok(s) if s == crate::reminders::Summary::default() => {}
+            Ok(s) => tracing::info!(
+                reminded = s.reminded,
+                already = s.already,
+                no_contact = s.no_contact,
+                "expiry reminders"
+            ),
+            Err(e) => tracing::warn!(error = %e, "expiry reminders failed"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(86_400)).await;
     }
 }
 

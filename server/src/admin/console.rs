@@ -206,6 +206,7 @@ pub async fn approve(
     if count >= required {
         let detail = json!({ "approvals": count, "install_url": format!("{}/renewals/{business_no}", state.config.public_origin) });
         transition::apply(
+            &state,
             &mut tx,
             &business_no,
             Event::Approve,
@@ -256,6 +257,7 @@ pub async fn reject(
     }
     let mut tx = state.store.begin_write().await?;
     transition::apply(
+        &state,
         &mut tx,
         &business_no,
         Event::Reject,
@@ -340,6 +342,7 @@ pub async fn reconcile(
     let mut tx = state.store.begin_write().await?;
     let outcome = if req.received {
         service::record_paid(
+            &state,
             &mut tx,
             &out_trade_no,
             &format!("BANK-{out_trade_no}"),
@@ -353,6 +356,7 @@ pub async fn reconcile(
             .execute(&mut *tx)
             .await?;
         transition::apply(
+            &state,
             &mut tx,
             &business_no,
             Event::BankTransferRefused,

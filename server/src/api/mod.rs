@@ -5,10 +5,12 @@
 //! - [`public`]: projects, the CA chain, eligibility, challenges.
 //! - [`sessions`]: signing in with the certificate.
 //! - [`renewals`]: apply, progress, cancel, rekey, confirm.
+//! - [`renewal_info`]: when to renew a certificate (ACME Renewal Information).
 
 pub mod extension;
 pub mod extract;
 pub mod public;
+pub mod renewal_info;
 pub mod renewals;
 pub mod sessions;
 
@@ -34,6 +36,7 @@ use crate::state::AppState;
         public::ca_chain,
         public::eligibility,
         public::challenge,
+        renewal_info::renewal_info,
         sessions::create,
         renewals::apply,
         renewals::get,
@@ -72,6 +75,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/ca", get(public::ca_chain))
         .route("/api/v1/eligibility", post(public::eligibility))
         .route("/api/v1/challenges", post(public::challenge))
+        .route(
+            "/api/v1/renewal-info/{cert_id}",
+            get(renewal_info::renewal_info),
+        )
         .route("/api/v1/sessions", post(sessions::create))
         .route("/api/v1/renewals", post(renewals::apply))
         .route("/api/v1/renewals/{business_no}", get(renewals::get))

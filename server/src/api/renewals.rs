@@ -307,6 +307,7 @@ pub async fn cancel(
     payments::service::settle_open_attempts(&state, &business_no).await?;
     let mut tx = state.store.begin_write().await?;
     transition::apply(
+        &state,
         &mut tx,
         &business_no,
         Event::Cancel,
@@ -429,6 +430,7 @@ pub async fn csr(
         .await?;
     let detail = json!({ "serial": issued.serial_hex, "sha256": issued.sha256_hex, "not_after": clock::rfc3339(clock::to_ms(issued.not_after)), "superseded": superseded });
     transition::apply(
+        &state,
         &mut tx,
         &business_no,
         event,
@@ -505,6 +507,7 @@ pub async fn installed(
         .execute(&mut *tx)
         .await?;
     transition::apply(
+        &state,
         &mut tx,
         &business_no,
         Event::Confirm,

@@ -23,6 +23,8 @@ pub enum Template {
     Completed,
     /// The invoice was issued.
     InvoiceIssued,
+    /// The certificate expires soon: renew it (with the renewal link).
+    Reminder,
 }
 
 impl Template {
@@ -35,6 +37,7 @@ impl Template {
             Self::Rejected => "rejected",
             Self::Completed => "completed",
             Self::InvoiceIssued => "invoice_issued",
+            Self::Reminder => "reminder",
         }
     }
 }

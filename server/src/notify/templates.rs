@@ -8,7 +8,10 @@
 //!
 //! The parameters are the outbox row's JSON: always `business_no`; `total_fen` (and
 //! `subject`, the certificate's subject) for `submitted`; `install_url` for `approved`;
-//! `reason` for `rejected`; optionally `invoice_url` for `invoice_issued`.
+//! `reason` for `rejected`; optionally `invoice_url` for `invoice_issued`; for
+//! `reminder` (where `business_no` is the renewal that produced the certificate)
+//! `expires_on` (`YYYY-MM-DD`, China time), `renew_url`, and optionally `days_left`,
+//! `subject` and `serial`.
 
 use protocol::money::Fen;
 use serde_json::Value;
@@ -169,6 +172,50 @@ pub fn render(template: &str, lang: &str, params: &Value) -> Result<Message, Tem
                 en_letter(&lines),
             )
         }
+        (Template::Reminder, false) => {
+            let date = p.required("expires_on")?;
+            let url = p.required("renew_url")?;
+            let mut lines = match p.optional("days_left") {
+                Some(days) => format!("您的数字证书将于 {date} 到期（剩余 {days} 天）。\n"),
+                None => format!("您的数字证书将于 {date} 到期。\n"),
+            };
+            if let Some(subject) = p.optional("subject") {
+                lines.push_str(&format!("证书主题：{subject}\n"));
+            }
+            if let Some(serial) = p.optional("serial") {
+                lines.push_str(&format!("证书序列号：{serial}\n"));
+            }
+            lines.push_str(&format!(
+                "\n请在到期前插入USB Key，打开 {url} 办理在线续期。新证书的有效期自原证书到期时间起计算，提前续期不会损失有效期；证书过期后须走过期证书续期流程，需提交更多材料。\n\n上次续期的业务单号：{no}"
+            ));
+            (
+                format!("数字证书将于 {date} 到期，请及时续期"),
+                zh_letter(&lines),
+            )
+        }
+        (Template::Reminder, true) => {
+            let date = p.required("expires_on")?;
+            let url = p.required("renew_url")?;
+            let mut lines = match p.optional("days_left") {
+                Some(days) => {
+                    format!("Your digital certificate expires on {date} ({days} days from now).\n")
+                }
+                None => format!("Your digital certificate expires on {date}.\n"),
+            };
+            if let Some(subject) = p.optional("subject") {
+                lines.push_str(&format!("Certificate subject: {subject}\n"));
+            }
+            if let Some(serial) = p.optional("serial") {
+                lines.push_str(&format!("Serial number: {serial}\n"));
+            }
+            lines.push_str(&format!(
+                "\nBefore it expires, insert your USB key and open {url} to renew online. The new certificate's validity counts from the old one's expiry, so renewing early loses nothing; an expired certificate needs the longer expired-certificate procedure.\n\nBusiness number of the last renewal: {no}"
+            ));
+            (
+                format!("Your certificate expires on {date}: please renew"),
+                en_letter(&lines),
+            )
+        }
     };
     Ok(Message { subject, body })
 }
@@ -259,19 +306,44 @@ pub fn render_sms(template: &str, lang: &str, params: &Value) -> Result<String, 
         (Template::InvoiceIssued, true) => fit(&[format!(
             "[certrenew] The electronic invoice for renewal {no} has been issued: see your e-mail or the renewal page."
         )]),
+        (Template::Reminder, false) => {
+            let date = p.required("expires_on")?;
+            let url = p.required("renew_url")?;
+            fit(&[
+                format!(
+                    "【certrenew】您的数字证书将于{date}到期，请在到期前插入USB Key，打开 {url} 在线续期。"
+                ),
+                format!(
+                    "【certrenew】您的数字证书将于{date}到期，请在到期前插入USB Key，登录续期页面在线续期。"
+                ),
+            ])
+        }
+        (Template::Reminder, true) => {
+            let date = p.required("expires_on")?;
+            let url = p.required("renew_url")?;
+            fit(&[
+                format!(
+                    "[certrenew] Your certificate expires on {date}. Insert your USB key and open {url} to renew before then."
+                ),
+                format!(
+                    "[certrenew] Your certificate expires on {date}. Insert your USB key and renew on the renewal page before then."
+                ),
+            ])
+        }
     };
     Ok(text)
 }
 
 /// The template named `name`.
 fn parse(name: &str) -> Result<Template, TemplateError> {
-    const ALL: [Template; 6] = [
+    const ALL: [Template; 7] = [
         Template::Submitted,
         Template::Paid,
         Template::Approved,
         Template::Rejected,
         Template::Completed,
         Template::InvoiceIssued,
+        Template::Reminder,
     ];
     ALL.into_iter()
         .find(|t| t.as_str() == name)
@@ -414,30 +486,38 @@ mod tests {
                 json!({ "business_no": NO, "from": "in_review", "to": "rejected", "reason": "经办人身份证号与证书不符" })
             }
             "completed" => json!({ "business_no": NO, "from": "issued", "to": "completed" }),
+            "reminder" => json!({
+                "business_no": NO, "days": 30, "days_left": 29, "expires_on": "2027-03-01",
+                "renew_url": "https://ca.example.com/", "subject": "CN=张三,O=测试医药有限公司,C=CN",
+                "serial": "3a5f0c"
+            }),
             _ => json!({ "business_no": NO }),
         }
     }
 
-    const ALL: [&str; 6] = [
+    const ALL: [&str; 7] = [
         "submitted",
         "paid",
         "approved",
         "rejected",
         "completed",
         "invoice_issued",
+        "reminder",
     ];
 
     #[test]
     fn every_template_renders_in_both_languages() {
         for name in ALL {
+            // A reminder is about the certificate: its date is what the reader needs.
+            let key = if name == "reminder" { "2027-03-01" } else { NO };
             for lang in ["zh", "en"] {
                 let msg = render(name, lang, &params(name)).unwrap();
-                assert!(msg.subject.contains(NO), "{name}/{lang}: {msg:?}");
+                assert!(msg.subject.contains(key), "{name}/{lang}: {msg:?}");
                 assert!(msg.body.contains(NO), "{name}/{lang}: {msg:?}");
                 assert!(!msg.subject.contains('\n'), "{name}/{lang}");
                 let sms = render_sms(name, lang, &params(name)).unwrap();
                 assert!(sms.chars().count() <= SMS_MAX_CHARS, "{name}/{lang}: {sms}");
-                assert!(sms.contains(NO), "{name}/{lang}: {sms}");
+                assert!(sms.contains(key), "{name}/{lang}: {sms}");
                 let prefix = if lang == "en" {
                     "[certrenew]"
                 } else {
@@ -484,6 +564,35 @@ mod tests {
         assert!(msg.body.contains("refunded"));
         let sms = render_sms("submitted", "zh", &params("submitted")).unwrap();
         assert!(sms.contains("应缴¥100.00"), "{sms}");
+    }
+
+    #[test]
+    fn the_reminder_names_the_date_and_the_link() {
+        let p = params("reminder");
+        let zh = render("reminder", "zh", &p).unwrap();
+        assert_eq!(zh.subject, "数字证书将于 2027-03-01 到期，请及时续期");
+        assert!(zh.body.contains("剩余 29 天"), "{}", zh.body);
+        assert!(
+            zh.body
+                .contains("打开 https://ca.example.com/ 办理在线续期")
+        );
+        assert!(zh.body.contains("证书序列号：3a5f0c"));
+        let en = render("reminder", "en", &p).unwrap();
+        assert!(en.body.contains("expires on 2027-03-01 (29 days from now)"));
+        assert!(en.body.contains("open https://ca.example.com/ to renew"));
+        let sms = render_sms("reminder", "zh", &p).unwrap();
+        assert!(sms.contains("https://ca.example.com/"), "{sms}");
+        assert_eq!(
+            render(
+                "reminder",
+                "zh",
+                &json!({ "business_no": NO, "expires_on": "2027-03-01" })
+            ),
+            Err(TemplateError::MissingParam {
+                template: "reminder",
+                param: "renew_url"
+            })
+        );
     }
 
     #[test]

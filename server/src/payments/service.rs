@@ -264,6 +264,7 @@ pub async fn start(
     .await?;
     if transfer.is_some() {
         transition::apply(
+            &state,
             &mut tx,
             &business_no,
             Event::BankTransferSubmitted,
@@ -417,6 +418,7 @@ pub enum Paid {
 
 /// Records that `out_trade_no` was paid, in `tx`. Amount-checked and idempotent.
 pub async fn record_paid(
+    state: &AppState,
     tx: &mut Tx,
     out_trade_no: &str,
     trade_no: &str,
@@ -474,6 +476,7 @@ pub async fn record_paid(
         Status::AwaitingPayment | Status::AwaitingReconciliation
     ) {
         transition::apply(
+            state,
             tx,
             &business_no,
             Event::Paid,
@@ -534,7 +537,7 @@ pub async fn apply_paid(
     actor: &str,
 ) -> AppResult<Paid> {
     let mut tx = state.store.begin_write().await?;
-    let outcome = record_paid(&mut tx, out_trade_no, trade_no, amount_fen, actor).await?;
+    let outcome = record_paid(state, &mut tx, out_trade_no, trade_no, amount_fen, actor).await?;
     tx.commit().await?;
     if let Paid::Refunding(refund_no) = &outcome {
         execute_refund(state, refund_no).await?;

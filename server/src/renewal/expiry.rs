@@ -25,6 +25,7 @@ pub async fn expire_unpaid(state: &AppState) -> AppResult<usize> {
         }
         let mut tx = state.store.begin_write().await?;
         let moved = transition::apply(
+            state,
             &mut tx,
             &business_no,
             Event::Expire,

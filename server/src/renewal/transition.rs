@@ -1,6 +1,6 @@
-//! Applying an event to a stored renewal: the state change, its audit row and the
-//! notification it triggers, all in the caller's transaction. Handlers never write a
-//! renewal's status themselves.
+//! Applying an event to a stored renewal: the state change, its audit row, the
+//! notification it triggers and, when it closes the renewal, the platform's callback,
+//! all in the caller's transaction. Handlers never write a renewal's status themselves.
 
 use axum::http::StatusCode;
 use protocol::ErrorCode;
@@ -13,6 +13,8 @@ use crate::db::Tx;
 use crate::error::AppError;
 use crate::notify::outbox::{self, Template};
 use crate::renewal::state::{Event, Status};
+use crate::state::AppState;
+use crate::webhooks;
 
 /// What a transition did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,8 +25,10 @@ pub struct Moved {
     pub to: Status,
 }
 
-/// Moves renewal `business_no` by `event`, recording who did it and why.
+/// Moves renewal `business_no` by `event`, recording who did it and why. `state` tells
+/// which projects want callbacks.
 pub async fn apply(
+    state: &AppState,
     tx: &mut Tx,
     business_no: &str,
     event: Event,
@@ -32,7 +36,7 @@ pub async fn apply(
     data: Value,
 ) -> Result<Moved, AppError> {
     let row = sqlx::query(
-        "SELECT status, operator_email, operator_mobile, lang FROM renewals WHERE business_no = $1",
+        "SELECT status, operator_email, operator_mobile, lang, project FROM renewals WHERE business_no = $1",
     )
     .bind(business_no)
     .fetch_optional(&mut **tx)
@@ -68,6 +72,10 @@ pub async fn apply(
         map.extend(extra);
     }
     audit::append(tx, actor, event.action(), business_no, record.clone()).await?;
+    if !to.is_open() {
+        let project: String = row.try_get(4)?;
+        webhooks::enqueue_closed(state, tx, business_no, &project, event, to, now).await?;
+    }
 
     let template = match event {
         Event::Paid => Some(Template::Paid),

@@ -535,3 +535,60 @@ pub fn rand_bytes(n: usize) -> Vec<u8> {
     getrandom::fill(&mut b).unwrap();
     b
 }
+
+/// A whole renewal of `user`'s certificate in `project` (one reviewer must suffice):
+/// apply, pay in the sandbox, approve, rekey, install. Returns the business number and
+/// the renewed certificate with its new key.
+pub async fn complete_renewal(
+    server: &TestServer,
+    user: &User,
+    project: &str,
+    months: u32,
+) -> (String, User) {
+    let client = server.login(user).await;
+    let (status, renewal) = server.apply(&client, user, project, months).await;
+    assert_eq!(status, StatusCode::CREATED, "{renewal}");
+    let no = renewal["business_no"].as_str().unwrap().to_owned();
+    let out_trade_no = server.pay(&client, &no).await;
+    server.gateway(&out_trade_no, "paid", 1, 0).await;
+    let reviewer = server.staff("reviewer", "reviewer").await;
+    let (status, body) = server
+        .staff_post(
+            &reviewer,
+            &format!("/api/v1/admin/renewals/{no}/approve"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (new_key, status, issued) = issue_new_key(server, &client, user, &no).await;
+    assert_eq!(status, StatusCode::OK, "{issued}");
+    let challenge = server.challenge().await;
+    let tbs = format!(
+        "certrenew-v1\ninstalled\n{}\n{challenge}\n\n",
+        server.origin
+    );
+    let sig = sign_with(&new_key, tbs.as_bytes());
+    let (status, done) = server
+        .post_as(
+            &client,
+            &format!("/api/v1/renewals/{no}/installed"),
+            json!({"challenge": challenge, "signature": b64(&sig)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done["status"], "completed");
+    let der = unb64(&issued["certificate"]);
+    (no, User { key: new_key, der })
+}
+
+/// Waits up to `secs` seconds for `check` to hold.
+pub async fn eventually(secs: u64, mut check: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        if check() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    check()
+}
