@@ -6,9 +6,12 @@
 
 use std::cmp::Ordering;
 
+use leptos::prelude::*;
+
 use crate::bridge;
 use crate::error::AppError;
-use crate::models::{Listing, Module};
+use crate::models::{Listing, Module, Project};
+use crate::state::use_app_state;
 
 /// How long to wait for the extension's content script to announce itself: a little
 /// more than the page library's 1 s ack timeout, for a slow first page load.
@@ -81,6 +84,8 @@ pub struct Facts {
     pub minimums: Option<Minimums>,
     /// The failure behind the problem, or an unexpected one (shown as it is).
     pub error: Option<AppError>,
+    /// When the check ended (RFC 3339, the browser's clock).
+    pub checked_at: Option<String>,
 }
 
 /// The outcome of one check.
@@ -131,11 +136,85 @@ pub fn hello_problem(err: &AppError) -> Problem {
     }
 }
 
+/// The check as a page uses it: started once the project is known (its minimums),
+/// again on [`Checker::rerun`].
+#[derive(Clone, Copy)]
+pub struct Checker {
+    result: LocalResource<Option<Check>>,
+    busy: RwSignal<bool>,
+}
+
+impl Checker {
+    /// Starts the check for the project in force (or without minimums when the
+    /// projects cannot be read: the environment is worth checking anyway).
+    pub fn new() -> Self {
+        let state = use_app_state();
+        let busy = RwSignal::new(true);
+        let result = LocalResource::new(move || {
+            let project = state.project();
+            async move {
+                let minimums = match project? {
+                    Ok(p) => Some(Minimums::of(&p)),
+                    Err(_) => None,
+                };
+                busy.set(true);
+                let check = run(minimums).await;
+                busy.set(false);
+                Some(check)
+            }
+        });
+        Checker { result, busy }
+    }
+
+    /// The latest finished check (kept while a new one runs).
+    pub fn get(&self) -> Option<Check> {
+        self.result.get().flatten()
+    }
+
+    /// Whether a check is under way.
+    pub fn busy(&self) -> bool {
+        self.busy.get()
+    }
+
+    /// Checks again ("重新检测", "刷新").
+    pub fn rerun(&self) {
+        self.busy.set(true);
+        self.result.refetch();
+    }
+}
+
+impl Minimums {
+    /// The project's minimums.
+    pub fn of(project: &Project) -> Self {
+        Minimums {
+            extension: project.min_extension_version.clone(),
+            host: project.min_host_version.clone(),
+        }
+    }
+}
+
+fn now_rfc3339() -> Option<String> {
+    js_sys::Date::new_0().to_iso_string().as_string()
+}
+
 /// Runs the check: extension, host, modules, USB keys. Never fails: every failure is a
 /// problem with its error in the facts.
 pub async fn run(minimums: Option<Minimums>) -> Check {
-    let mut facts = Facts { minimums: minimums.clone(), ..Facts::default() };
-    let done = |problem, facts| Check { problem, facts, listing: None };
+    let mut check = gather(minimums).await;
+    check.facts.checked_at = now_rfc3339();
+    check
+}
+
+async fn gather(minimums: Option<Minimums>) -> Check {
+    let mut facts = Facts {
+        minimums: minimums.clone(),
+        ..Facts::default()
+    };
+    let done = |problem, facts| Check {
+        problem,
+        facts,
+        listing: None,
+    };
 
     match bridge::extension_version(EXTENSION_WAIT_MS).await {
         Ok(v) => facts.extension_version = Some(v),
@@ -156,8 +235,16 @@ pub async fn run(minimums: Option<Minimums>) -> Check {
             if let Some(found) = e.detail("found") {
                 facts.host_version = Some(found.to_owned());
             }
-            facts.protocol = e.details.get("protocol").and_then(|p| p.as_u64()).map(|p| p as u32);
-            let problem = if old_extension { Problem::OldExtension } else { hello_problem(&e) };
+            facts.protocol = e
+                .details
+                .get("protocol")
+                .and_then(|p| p.as_u64())
+                .map(|p| p as u32);
+            let problem = if old_extension {
+                Problem::OldExtension
+            } else {
+                hello_problem(&e)
+            };
             facts.error = Some(e);
             return done(problem, facts);
         }
@@ -180,8 +267,16 @@ pub async fn run(minimums: Option<Minimums>) -> Check {
     match bridge::list_certificates().await {
         Ok(listing) => {
             facts.tokens = Some(listing.tokens.len());
-            let problem = if listing.tokens.is_empty() { Problem::NoToken } else { Problem::Ok };
-            Check { problem, facts, listing: Some(listing) }
+            let problem = if listing.tokens.is_empty() {
+                Problem::NoToken
+            } else {
+                Problem::Ok
+            };
+            Check {
+                problem,
+                facts,
+                listing: Some(listing),
+            }
         }
         Err(e) => {
             let problem = match e.code.as_str() {
@@ -231,16 +326,35 @@ mod tests {
 
     #[test]
     fn hello_failures_name_what_to_fix() {
-        let err = |code: &str, details| AppError { code: code.into(), message: String::new(), details };
-        assert_eq!(hello_problem(&err("HOST_UNAVAILABLE", json!(null))), Problem::NoHost);
-        assert_eq!(hello_problem(&err("VERSION_MISMATCH", json!({"component": "host"}))), Problem::OldHost);
+        let err = |code: &str, details| AppError {
+            code: code.into(),
+            message: String::new(),
+            details,
+        };
+        assert_eq!(
+            hello_problem(&err("HOST_UNAVAILABLE", json!(null))),
+            Problem::NoHost
+        );
+        assert_eq!(
+            hello_problem(&err("VERSION_MISMATCH", json!({"component": "host"}))),
+            Problem::OldHost
+        );
         assert_eq!(
             hello_problem(&err("VERSION_MISMATCH", json!({"component": "extension"}))),
             Problem::OldExtension
         );
-        assert_eq!(hello_problem(&err("VERSION_MISMATCH", json!(null))), Problem::OldHost);
-        assert_eq!(hello_problem(&err("EXTENSION_UNAVAILABLE", json!(null))), Problem::NoExtension);
-        assert_eq!(hello_problem(&err("INTERNAL", json!(null))), Problem::NoHost);
+        assert_eq!(
+            hello_problem(&err("VERSION_MISMATCH", json!(null))),
+            Problem::OldHost
+        );
+        assert_eq!(
+            hello_problem(&err("EXTENSION_UNAVAILABLE", json!(null))),
+            Problem::NoExtension
+        );
+        assert_eq!(
+            hello_problem(&err("INTERNAL", json!(null))),
+            Problem::NoHost
+        );
     }
 
     #[test]
@@ -257,9 +371,30 @@ mod tests {
         let names: Vec<_> = all.iter().map(|p| p.as_str()).collect();
         assert_eq!(
             names,
-            ["ok", "no_extension", "old_extension", "no_host", "old_host", "no_module", "no_token"]
+            [
+                "ok",
+                "no_extension",
+                "old_extension",
+                "no_host",
+                "old_host",
+                "no_module",
+                "no_token"
+            ]
         );
-        let to_setup: Vec<_> = all.iter().filter(|p| p.needs_setup()).map(|p| p.as_str()).collect();
-        assert_eq!(to_setup, ["no_extension", "old_extension", "no_host", "old_host", "no_module"]);
+        let to_setup: Vec<_> = all
+            .iter()
+            .filter(|p| p.needs_setup())
+            .map(|p| p.as_str())
+            .collect();
+        assert_eq!(
+            to_setup,
+            [
+                "no_extension",
+                "old_extension",
+                "no_host",
+                "old_host",
+                "no_module"
+            ]
+        );
     }
 }

@@ -1,0 +1,265 @@
+//! One certificate on "my certificates": its facts, where it stands for renewal, and
+//! the one thing to do next.
+
+use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::use_navigate;
+use serde_json::json;
+
+use crate::api;
+use crate::components::ErrorNotice;
+use crate::error::AppError;
+use crate::format;
+use crate::i18n::{I18n, use_i18n};
+use crate::models::{Eligibility, HostCertificate, Token};
+use crate::state::{self, Chosen, use_app_state};
+
+/// `.cert-card[data-sha256][data-status]`.
+#[component]
+pub fn CertCard(token: Token, certificate: HostCertificate) -> impl IntoView {
+    let i18n = use_i18n();
+    let state = use_app_state();
+    let navigate = use_navigate();
+    let project_id = move || state.project().and_then(Result::ok).map(|p| p.id);
+    let der = certificate.der.clone();
+    let eligibility = LocalResource::new(move || {
+        let project = project_id();
+        let der = der.clone();
+        async move {
+            let project = project?;
+            let body = json!({"project": project, "certificate": der});
+            Some(api::post::<_, Eligibility>("/eligibility", &body).await)
+        }
+    });
+    // A renewal this browser applied for and that is not known to be closed.
+    let open = state::known_renewal(&certificate.sha256);
+    let answer = move || eligibility.get().flatten();
+    let status = {
+        let open = open.clone();
+        move || match &open {
+            Some(_) => Some("open".to_owned()),
+            None => answer().and_then(Result::ok).map(|e| e.status),
+        }
+    };
+
+    let chosen = Chosen {
+        token: token.clone(),
+        certificate: certificate.clone(),
+    };
+    let choose = {
+        let chosen = chosen.clone();
+        move || state.chosen.set(Some(chosen.clone()))
+    };
+    let renew = {
+        let choose = choose.clone();
+        move |_| {
+            choose();
+            navigate("/apply", NavigateOptions::default());
+        }
+    };
+
+    let c = certificate.clone();
+    let title = title(&c.subject);
+    let validity = i18n_validity(&c);
+    let usage = c.usage.clone();
+    let token_name = if token.label.trim().is_empty() {
+        token.serial.clone()
+    } else {
+        token.label.trim().to_owned()
+    };
+    let has_key = c.has_private_key;
+    let not_after = c.not_after.clone();
+
+    let action = move || {
+        if let Some(no) = open.clone() {
+            let href = format!("/renewals/{no}");
+            let choose = choose.clone();
+            let text = i18n.tf("certs.open.text", &[("no", &no)]);
+            return view! {
+                <div class="notice" role="status">
+                    <p>{text}</p>
+                    <a class="btn primary open-renewal" href=href on:click=move |_| choose()>
+                        {i18n.t("certs.open.go")}
+                    </a>
+                </div>
+            }
+            .into_any();
+        }
+        match answer() {
+            None => view! { <p class="loading">{i18n.t("certs.checking")}</p> }.into_any(),
+            Some(Err(error)) => view! {
+                <ErrorNotice error />
+                <button type="button" class="link" on:click=move |_| eligibility.refetch()>
+                    {i18n.t("common.retry")}
+                </button>
+            }
+            .into_any(),
+            Some(Ok(e)) => verdict(i18n, &e, has_key, renew.clone()),
+        }
+    };
+    let days = move || {
+        let left = answer()
+            .and_then(Result::ok)
+            .map(|e| e.days_left)
+            .or_else(|| format::days_until(&not_after, format::now()));
+        left.map(|d| days_text(i18n, d))
+    };
+
+    view! {
+        <article
+            class="card cert-card"
+            data-sha256=certificate.sha256.clone()
+            data-status=status
+            data-has-key=has_key.to_string()
+        >
+            <h3>{title}</h3>
+            <dl class="facts">
+                <dt>{move || i18n.t("certs.subject")}</dt>
+                <dd>{c.subject.clone()}</dd>
+                <dt>{move || i18n.t("certs.issuer")}</dt>
+                <dd>{c.issuer.clone()}</dd>
+                <dt>{move || i18n.t("certs.serial")}</dt>
+                <dd><code>{c.serial.clone()}</code></dd>
+                <dt>{move || i18n.t("certs.validity")}</dt>
+                <dd>{move || i18n.tf("certs.validity_value", &[("from", &validity.0), ("to", &validity.1)])}</dd>
+                <dt>{move || i18n.t("certs.days_left")}</dt>
+                <dd>{days}</dd>
+                <dt>{move || i18n.t("certs.usage")}</dt>
+                <dd>{move || usage_text(i18n, &usage)}</dd>
+                <dt>{move || i18n.t("certs.on_token")}</dt>
+                <dd>{token_name.clone()}</dd>
+            </dl>
+            <div class="cert-action">{action}</div>
+        </article>
+    }
+}
+
+/// What the eligibility allows, in words, with the renew button when it can be used.
+fn verdict(
+    i18n: I18n,
+    e: &Eligibility,
+    has_key: bool,
+    renew: impl Fn(leptos::ev::MouseEvent) + 'static,
+) -> AnyView {
+    match e.status.as_str() {
+        "eligible" if has_key => {
+            let text = i18n.tf("certs.eligible", &[("date", &format::date(&e.not_after))]);
+            view! {
+                <p><span class="badge ok">{i18n.t("certs.badge.eligible")}</span> " " {text}</p>
+                <button type="button" class="primary renew" on:click=renew>
+                    {i18n.t("certs.renew")}
+                </button>
+            }
+            .into_any()
+        }
+        "eligible" => view! {
+            <div class="notice warn no-key">
+                <p>{i18n.t("certs.no_key")}</p>
+            </div>
+        }
+        .into_any(),
+        "too_early" => {
+            let text = i18n.tf("certs.too_early", &[("date", &format::date(&e.window_opens_at))]);
+            view! { <p><span class="badge info">{i18n.t("certs.badge.too_early")}</span> " " {text}</p> }
+                .into_any()
+        }
+        "expired" => {
+            let text = i18n.tf("certs.expired", &[("date", &format::date(&e.not_after))]);
+            view! {
+                <p><span class="badge bad">{i18n.t("certs.badge.expired")}</span> " " {text}</p>
+                <a class="btn expired-path" href="/expired">{i18n.t("certs.expired.go")}</a>
+            }
+            .into_any()
+        }
+        "unknown_issuer" => view! {
+            <p><span class="badge bad">{i18n.t("certs.badge.unknown_issuer")}</span> " " {i18n.t("certs.unknown_issuer")}</p>
+        }
+        .into_any(),
+        "revoked" => view! {
+            <p><span class="badge bad">{i18n.t("certs.badge.revoked")}</span> " " {i18n.t("certs.revoked")}</p>
+        }
+        .into_any(),
+        other => {
+            let error = AppError::new("INTERNAL", format!("unknown eligibility status {other}"));
+            view! { <ErrorNotice error /> }.into_any()
+        }
+    }
+}
+
+fn i18n_validity(c: &HostCertificate) -> (String, String) {
+    (format::date(&c.not_before), format::date(&c.not_after))
+}
+
+fn days_text(i18n: I18n, days: i64) -> String {
+    if days >= 0 {
+        i18n.tf("certs.days", &[("days", &days.to_string())])
+    } else {
+        i18n.tf("certs.days_expired", &[("days", &(-days).to_string())])
+    }
+}
+
+fn usage_text(i18n: I18n, usage: &str) -> &'static str {
+    match usage {
+        "sign" => i18n.t("certs.usage.sign"),
+        "encrypt" => i18n.t("certs.usage.encrypt"),
+        "both" => i18n.t("certs.usage.both"),
+        _ => i18n.t("certs.usage.other"),
+    }
+}
+
+/// The attribute values of an RFC 4514 name, split at unescaped commas.
+fn rdns(subject: &str) -> Vec<(String, String)> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut escaped = false;
+    for ch in subject.chars() {
+        if escaped {
+            current.push(ch);
+            escaped = false;
+        } else if ch == '\\' {
+            escaped = true;
+        } else if ch == ',' || ch == '+' {
+            parts.push(std::mem::take(&mut current));
+        } else {
+            current.push(ch);
+        }
+    }
+    parts.push(current);
+    parts
+        .into_iter()
+        .filter_map(|p| {
+            let (k, v) = p.split_once('=')?;
+            Some((k.trim().to_ascii_uppercase(), v.trim().to_owned()))
+        })
+        .collect()
+}
+
+/// The card's title: the common name and the organisation (`张三 · 测试医药有限公司`),
+/// else the whole subject.
+fn title(subject: &str) -> String {
+    let names = rdns(subject);
+    let get = |key: &str| names.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+    match (get("CN"), get("O")) {
+        (Some(cn), Some(o)) if cn != o => format!("{cn} · {o}"),
+        (Some(cn), _) => cn,
+        (None, Some(o)) => o,
+        (None, None) => subject.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_come_from_the_subject() {
+        assert_eq!(
+            title("CN=张三,O=测试医药有限公司,C=CN"),
+            "张三 · 测试医药有限公司"
+        );
+        assert_eq!(title("CN=Zhang\\, San,O=ACME,C=CN"), "Zhang, San · ACME");
+        assert_eq!(title("O=ACME,C=CN"), "ACME");
+        assert_eq!(title("CN=ACME,O=ACME"), "ACME");
+        assert_eq!(title("C=CN"), "C=CN");
+    }
+}

@@ -1,0 +1,413 @@
+//! The install guide, per operating system: the extension (Chrome and Edge, by policy
+//! or the CA's update address), the helper program (download and the exact command
+//! that registers it), the USB key maker's driver, the key itself.
+
+use leptos::prelude::*;
+
+use super::diagnostics::CommandBlock;
+use crate::i18n::use_i18n;
+
+/// The user's operating system, as far as the guide cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Os {
+    /// Windows (x86-64).
+    Windows,
+    /// macOS.
+    Mac,
+    /// Linux (x86-64).
+    Linux,
+}
+
+impl Os {
+    /// Every OS, in the order offered.
+    pub const ALL: [Os; 3] = [Os::Windows, Os::Mac, Os::Linux];
+
+    /// From `navigator.userAgent`; anything not Windows or a Mac is taken as Linux.
+    pub fn from_user_agent(ua: &str) -> Os {
+        if ua.contains("Windows") {
+            Os::Windows
+        } else if ua.contains("Macintosh") || ua.contains("Mac OS X") {
+            Os::Mac
+        } else {
+            Os::Linux
+        }
+    }
+
+    /// `data-os`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Os::Windows => "windows",
+            Os::Mac => "macos",
+            Os::Linux => "linux",
+        }
+    }
+
+    /// The helper program's download, served by certrenew-server.
+    pub fn download(self) -> &'static str {
+        match self {
+            Os::Windows => "/downloads/certrenew-host-windows-x86_64.exe",
+            Os::Mac => "/downloads/certrenew-host-macos",
+            Os::Linux => "/downloads/certrenew-host-linux-x86_64",
+        }
+    }
+
+    /// Commands that put the downloaded program where it stays and register it with
+    /// the browsers (the registration records the program's path, so it must not move
+    /// afterwards; on Windows a double-click does not register it).
+    fn install_commands(self) -> &'static str {
+        match self {
+            Os::Windows => {
+                "mkdir \"%LOCALAPPDATA%\\certrenew\"\n\
+                 move \"%USERPROFILE%\\Downloads\\certrenew-host-windows-x86_64.exe\" \"%LOCALAPPDATA%\\certrenew\\\"\n\
+                 cd /d \"%LOCALAPPDATA%\\certrenew\"\n\
+                 certrenew-host-windows-x86_64.exe register --browser all"
+            }
+            Os::Mac => {
+                "mkdir -p ~/.local/bin\n\
+                 mv ~/Downloads/certrenew-host-macos ~/.local/bin/certrenew-host\n\
+                 chmod +x ~/.local/bin/certrenew-host\n\
+                 xattr -c ~/.local/bin/certrenew-host\n\
+                 ~/.local/bin/certrenew-host register --browser all"
+            }
+            Os::Linux => {
+                "mkdir -p ~/.local/bin\n\
+                 mv ~/Downloads/certrenew-host-linux-x86_64 ~/.local/bin/certrenew-host\n\
+                 chmod +x ~/.local/bin/certrenew-host\n\
+                 ~/.local/bin/certrenew-host register --browser all"
+            }
+        }
+    }
+
+    /// The helper's own report of what it finds (modules, keys, registrations).
+    fn diagnose_command(self) -> &'static str {
+        match self {
+            Os::Windows => {
+                "\"%LOCALAPPDATA%\\certrenew\\certrenew-host-windows-x86_64.exe\" diagnose"
+            }
+            Os::Mac | Os::Linux => "~/.local/bin/certrenew-host diagnose",
+        }
+    }
+
+    /// Where the helper's configuration lives and how it names a driver.
+    fn module_config(self) -> &'static str {
+        match self {
+            Os::Windows => {
+                "# %APPDATA%\\certrenew\\host.toml\n\
+                 modules = ['C:\\Windows\\System32\\vendor-pkcs11.dll']"
+            }
+            Os::Mac => {
+                "# ~/Library/Application Support/certrenew/host.toml\n\
+                 modules = [\"/Library/vendor/libvendor-pkcs11.dylib\"]"
+            }
+            Os::Linux => {
+                "# ~/.config/certrenew/host.toml\n\
+                 modules = [\"/usr/lib/vendor/libvendor-pkcs11.so\"]"
+            }
+        }
+    }
+}
+
+/// The browser policy that installs the extension from the CA's server, for an IT
+/// administrator (`ExtensionInstallForcelist`, Chrome and Edge).
+fn policy(os: Os, id: &str, update_url: &str) -> String {
+    let entry = format!("{id};{update_url}");
+    match os {
+        Os::Windows => format!(
+            "reg add \"HKLM\\Software\\Policies\\Google\\Chrome\\ExtensionInstallForcelist\" /v 1 /t REG_SZ /d \"{entry}\" /f\n\
+             reg add \"HKLM\\SOFTWARE\\Policies\\Microsoft\\Edge\\ExtensionInstallForcelist\" /v 1 /t REG_SZ /d \"{entry}\" /f"
+        ),
+        Os::Mac => format!(
+            "<!-- com.google.Chrome, com.microsoft.Edge -->\n\
+             <key>ExtensionInstallForcelist</key>\n\
+             <array><string>{entry}</string></array>"
+        ),
+        Os::Linux => format!(
+            "sudo mkdir -p /etc/opt/chrome/policies/managed /etc/chromium/policies/managed /etc/opt/edge/policies/managed\n\
+             echo '{{\"ExtensionInstallForcelist\": [\"{entry}\"]}}' | sudo tee \\\n  \
+             /etc/opt/chrome/policies/managed/certrenew.json \\\n  \
+             /etc/chromium/policies/managed/certrenew.json \\\n  \
+             /etc/opt/edge/policies/managed/certrenew.json"
+        ),
+    }
+}
+
+/// The extension's id and newest version, from the CA's update manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpdateInfo {
+    /// The extension id (`appid`).
+    pub id: String,
+    /// The newest published version.
+    pub version: String,
+}
+
+/// Reads `appid` and the `updatecheck` version out of a gupdate manifest.
+pub fn parse_update_manifest(xml: &str) -> Option<UpdateInfo> {
+    let attr = |from: &str, name: &str| -> Option<String> {
+        let start = from.find(&format!("{name}=\""))? + name.len() + 2;
+        let len = from[start..].find('"')?;
+        Some(from[start..start + len].to_owned())
+    };
+    let id = attr(xml, "appid")?;
+    let check = &xml[xml.find("<updatecheck")?..];
+    let version = attr(check, "version")?;
+    let valid = id.len() == 32 && id.bytes().all(|b| (b'a'..=b'p').contains(&b));
+    valid.then_some(UpdateInfo { id, version })
+}
+
+async fn fetch_update_info() -> Option<UpdateInfo> {
+    let response = gloo_net::http::Request::get(UPDATE_PATH)
+        .send()
+        .await
+        .ok()?;
+    if !response.ok() {
+        return None;
+    }
+    parse_update_manifest(&response.text().await.ok()?)
+}
+
+const UPDATE_PATH: &str = "/extension/updates.xml";
+
+/// The page's origin (`https://renew.ca.example.com`).
+pub fn origin() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default()
+}
+
+/// `navigator.userAgent`, or empty.
+pub fn user_agent() -> String {
+    web_sys::window()
+        .and_then(|w| w.navigator().user_agent().ok())
+        .unwrap_or_default()
+}
+
+/// The guide, for the OS chosen (detected, switchable).
+#[component]
+pub fn InstallGuide(os: RwSignal<Os>) -> impl IntoView {
+    let i18n = use_i18n();
+    // Asked only when an administrator opens the policy help: without a published
+    // package the manifest is a 404, which the browser logs as an error.
+    let update: RwSignal<Option<UpdateInfo>> = RwSignal::new(None);
+    let asked = RwSignal::new(false);
+    let on_toggle = move |_| {
+        if !asked.get_untracked() {
+            asked.set(true);
+            leptos::task::spawn_local(async move { update.set(fetch_update_info().await) });
+        }
+    };
+    let origin = origin();
+    let update_url = format!("{origin}{UPDATE_PATH}");
+    let packages = format!("{origin}/extension/");
+    let policy_text = {
+        let update_url = update_url.clone();
+        move || {
+            let id = update
+                .get()
+                .map(|u| u.id)
+                .unwrap_or_else(|| "<extension-id>".into());
+            policy(os.get(), &id, &update_url)
+        }
+    };
+    let latest = move || {
+        update.get().map(|u| {
+            i18n.tf(
+                "setup.ext.latest",
+                &[("version", &u.version), ("id", &u.id)],
+            )
+        })
+    };
+
+    view! {
+        <section id="install-guide" aria-labelledby="guide-title">
+            <h2 id="guide-title">{move || i18n.t("setup.guide.title")}</h2>
+            <fieldset class="os-switch">
+                <legend>{move || i18n.t("setup.os.legend")}</legend>
+                {Os::ALL
+                    .into_iter()
+                    .map(|o| {
+                        let id = format!("os-{}", o.code());
+                        let label_for = id.clone();
+                        view! {
+                            <label class="choice" for=label_for>
+                                <input
+                                    type="radio"
+                                    name="os"
+                                    id=id
+                                    value=o.code()
+                                    prop:checked=move || os.get() == o
+                                    on:change=move |_| os.set(o)
+                                />
+                                {move || os_name(i18n, o)}
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+            </fieldset>
+
+            <h3 id="guide-extension">{move || i18n.t("setup.guide.extension")}</h3>
+            <p>{move || i18n.t("setup.ext.what")}</p>
+            <ul>
+                <li>{move || i18n.t("setup.ext.check_chrome")} " " <code>"chrome://extensions"</code></li>
+                <li>{move || i18n.t("setup.ext.check_edge")} " " <code>"edge://extensions"</code></li>
+                <li>{move || i18n.t("setup.ext.managed")}</li>
+                <li>{move || i18n.t("setup.ext.personal")}</li>
+                <li>{move || i18n.t("setup.ext.update")}</li>
+            </ul>
+            <details class="for-it" on:toggle=on_toggle>
+                <summary>{move || i18n.t("setup.ext.it_title")}</summary>
+                <dl class="facts">
+                    <dt>{move || i18n.t("setup.ext.update_url")}</dt>
+                    <dd><code>{update_url.clone()}</code></dd>
+                    <dt>{move || i18n.t("setup.ext.packages")}</dt>
+                    <dd><code>{packages}</code></dd>
+                </dl>
+                <p class="small">{latest}</p>
+                <p class="small">
+                    {move || match os.get() {
+                        Os::Windows => i18n.t("setup.ext.policy_windows"),
+                        Os::Mac => i18n.t("setup.ext.policy_macos"),
+                        Os::Linux => i18n.t("setup.ext.policy_linux"),
+                    }}
+                </p>
+                <CommandBlock text=Signal::derive(policy_text) />
+            </details>
+
+            <h3 id="guide-host">{move || i18n.t("setup.guide.host")}</h3>
+            <p>{move || i18n.t("setup.host.what")}</p>
+            <ul id="host-downloads" class="downloads">
+                {Os::ALL
+                    .into_iter()
+                    .map(|o| {
+                        view! {
+                            <li>
+                                <a
+                                    data-os=o.code()
+                                    href=o.download()
+                                    download=""
+                                    class=move || if os.get() == o { "btn primary" } else { "btn" }
+                                >
+                                    {move || i18n.t("setup.host.download")}
+                                    " · "
+                                    {move || os_name(i18n, o)}
+                                </a>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+            <ol>
+                <li>{move || i18n.tf("setup.host.step_download", &[("file", file_name(os.get()))])}</li>
+                <li>
+                    {move || match os.get() {
+                        Os::Windows => i18n.t("setup.host.step_run_windows"),
+                        Os::Mac => i18n.t("setup.host.step_run_macos"),
+                        Os::Linux => i18n.t("setup.host.step_run_linux"),
+                    }}
+                    <CommandBlock text=Signal::derive(move || os.get().install_commands().to_owned()) />
+                    <p class="muted small">{move || i18n.t("setup.host.downloads_folder")}</p>
+                </li>
+                <li>{move || i18n.t("setup.host.step_recheck")}</li>
+            </ol>
+            <p class="muted small">{move || i18n.t("setup.host.update")}</p>
+
+            <h3 id="guide-driver">{move || i18n.t("setup.guide.driver")}</h3>
+            <p>{move || i18n.t("setup.driver.what")}</p>
+            <p class="small">{move || i18n.t("setup.driver.config")}</p>
+            <CommandBlock text=Signal::derive(move || os.get().module_config().to_owned()) />
+            <p class="small">{move || i18n.t("setup.driver.diagnose")}</p>
+            <CommandBlock text=Signal::derive(move || os.get().diagnose_command().to_owned()) />
+
+            <h3 id="guide-token">{move || i18n.t("setup.guide.token")}</h3>
+            <p>{move || i18n.t("setup.token.what")}</p>
+        </section>
+    }
+}
+
+fn file_name(os: Os) -> &'static str {
+    os.download().rsplit('/').next().unwrap_or_default()
+}
+
+fn os_name(i18n: crate::i18n::I18n, os: Os) -> &'static str {
+    match os {
+        Os::Windows => i18n.t("setup.os.windows"),
+        Os::Mac => i18n.t("setup.os.macos"),
+        Os::Linux => i18n.t("setup.os.linux"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_os_comes_from_the_user_agent() {
+        let cases = [
+            (
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/126.0 Safari/537.36 Edg/126.0",
+                Os::Windows,
+            ),
+            (
+                "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 Chrome/126.0 Safari/537.36",
+                Os::Mac,
+            ),
+            (
+                "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 HeadlessChrome/156.0 Safari/537.36",
+                Os::Linux,
+            ),
+            ("", Os::Linux),
+        ];
+        for (ua, want) in cases {
+            assert_eq!(Os::from_user_agent(ua), want, "{ua}");
+        }
+    }
+
+    #[test]
+    fn downloads_and_commands_name_the_same_file() {
+        for os in Os::ALL {
+            assert!(os.install_commands().contains(file_name(os)), "{os:?}");
+            assert!(
+                os.install_commands().contains("register --browser all"),
+                "{os:?}"
+            );
+            assert!(os.download().starts_with("/downloads/certrenew-host-"));
+        }
+        assert_eq!(file_name(Os::Windows), "certrenew-host-windows-x86_64.exe");
+        assert!(
+            Os::Windows
+                .install_commands()
+                .ends_with("certrenew-host-windows-x86_64.exe register --browser all")
+        );
+    }
+
+    #[test]
+    fn the_update_manifest_gives_id_and_version() {
+        let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
+<gupdate xmlns="http://www.google.com/update2/response" protocol="2.0">
+  <app appid="ohfjkjdnkjegijjeajcndblepfapjcnb">
+    <updatecheck codebase="https://renew.ca.example.com/extension/certrenew-0.2.0.crx" version="0.2.0"/>
+  </app>
+</gupdate>"#;
+        assert_eq!(
+            parse_update_manifest(xml),
+            Some(UpdateInfo {
+                id: "ohfjkjdnkjegijjeajcndblepfapjcnb".into(),
+                version: "0.2.0".into()
+            })
+        );
+        assert_eq!(parse_update_manifest("<html>not found</html>"), None);
+        assert_eq!(parse_update_manifest(&xml.replace("ohfj", "OHFJ")), None);
+    }
+
+    #[test]
+    fn the_policy_names_both_browsers() {
+        let id = "ohfjkjdnkjegijjeajcndblepfapjcnb";
+        let url = "https://renew.ca.example.com/extension/updates.xml";
+        for os in Os::ALL {
+            let text = policy(os, id, url);
+            assert!(text.contains(&format!("{id};{url}")), "{os:?}");
+        }
+        assert!(policy(Os::Windows, id, url).contains("Google\\Chrome"));
+        assert!(policy(Os::Windows, id, url).contains("Microsoft\\Edge"));
+        assert!(policy(Os::Linux, id, url).contains("/etc/opt/edge/policies/managed"));
+    }
+}
