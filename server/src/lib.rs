@@ -12,6 +12,7 @@
 //! - [`payments`]: the provider trait, the sandbox gateway, the money rules.
 //! - [`admin`]: staff accounts and the review console's API.
 //! - [`ca`]: issuing certificates (PEM key or PKCS#11 HSM).
+//! - [`expired`]: the expired-certificate path (SMS login, checks, uploads).
 //! - [`notify`]: the transactional outbox and its delivery.
 //! - [`projects`]: the relying platforms; [`error`]: the API error;
 //!   [`ratelimit`]: per-address and per-name limits.
@@ -29,6 +30,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod expired;
 pub mod identity;
 pub mod notify;
 pub mod payments;

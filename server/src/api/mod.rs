@@ -124,6 +124,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/admin/audit", get(console::audit_log))
         .route("/api/v1/admin/audit/verify", get(console::audit_verify))
         .merge(extension::routes())
+        .merge(crate::expired::routes())
         // Any other /api path is a JSON 404, never the web app's index page.
         .route(
             "/api/{*rest}",

@@ -1,0 +1,154 @@
+//! What the reviewer sees of an expired-path renewal beside the renewal itself: the
+//! application's details, every verification transfer, the identity checks, and the
+//! uploads (listed and downloadable).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use sqlx::Row;
+use utoipa::ToSchema;
+
+use crate::admin::auth::{Role, require};
+use crate::clock;
+use crate::error::{AppError, AppResult};
+use crate::expired::store::{self, AppView};
+use crate::expired::uploads::path_of;
+use crate::state::AppState;
+
+/// A verification transfer, for staff (the full account number).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffTransfer {
+    /// Account name.
+    pub account_name: String,
+    /// Bank.
+    pub bank: String,
+    /// Account number.
+    pub account_no: String,
+    /// The bank's reference.
+    pub reference: String,
+    /// `pending`, `verified`, `superseded`, `locked`.
+    pub status: String,
+    /// Wrong codes typed.
+    pub tries: i64,
+    /// Sent, RFC 3339.
+    pub sent_at: String,
+    /// Verified, RFC 3339.
+    pub verified_at: Option<String>,
+}
+
+/// The application behind an expired-path renewal.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffView {
+    /// The application (details, uploads, identity checks, latest transfer).
+    pub application: AppView,
+    /// The mobile number that signed in.
+    pub mobile: String,
+    /// Every verification transfer, oldest first.
+    pub transfers: Vec<StaffTransfer>,
+    /// Where each upload is downloaded, by upload id.
+    pub download_urls: Vec<String>,
+}
+
+/// `GET /api/v1/admin/expired/{no}`: 404 when the renewal did not come this way.
+#[utoipa::path(get, path = "/api/v1/admin/expired/{business_no}", params(("business_no" = String, Path)), responses((status = 200, body = StaffView), (status = 404)))]
+pub async fn detail(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(business_no): Path<String>,
+) -> AppResult<Json<StaffView>> {
+    require(
+        state.pool(),
+        &headers,
+        &[Role::Reviewer, Role::Finance],
+        false,
+    )
+    .await?;
+    let row = store::by_number(state.pool(), &business_no).await?;
+    let application = store::view(state.pool(), &row).await?;
+    let transfers = sqlx::query("SELECT account_name, bank, account_no, reference, status, tries, created_at, verified_at FROM expired_transfers WHERE business_no = $1 ORDER BY id")
+        .bind(&business_no)
+        .fetch_all(state.pool())
+        .await?
+        .iter()
+        .map(|t| -> AppResult<StaffTransfer> {
+            Ok(StaffTransfer {
+                account_name: t.try_get(0)?,
+                bank: t.try_get(1)?,
+                account_no: t.try_get(2)?,
+                reference: t.try_get(3)?,
+                status: t.try_get(4)?,
+                tries: t.try_get(5)?,
+                sent_at: clock::rfc3339(t.try_get(6)?),
+                verified_at: t.try_get::<Option<i64>, _>(7)?.map(clock::rfc3339),
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    let download_urls = application
+        .uploads
+        .iter()
+        .map(|u| format!("/api/v1/admin/expired/{business_no}/uploads/{}", u.id))
+        .collect();
+    Ok(Json(StaffView {
+        application,
+        mobile: row.mobile,
+        transfers,
+        download_urls,
+    }))
+}
+
+/// `GET /api/v1/admin/expired/{no}/uploads/{id}`: the file, as an attachment of the
+/// type read from its bytes (never rendered inline by the console's origin).
+#[utoipa::path(get, path = "/api/v1/admin/expired/{business_no}/uploads/{id}", params(("business_no" = String, Path), ("id" = i64, Path)), responses((status = 200, description = "the file"), (status = 404)))]
+pub async fn download(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((business_no, id)): Path<(String, i64)>,
+) -> AppResult<Response> {
+    require(
+        state.pool(),
+        &headers,
+        &[Role::Reviewer, Role::Finance],
+        false,
+    )
+    .await?;
+    let row = sqlx::query(
+        "SELECT sha256, media_type FROM expired_uploads WHERE business_no = $1 AND id = $2",
+    )
+    .bind(&business_no)
+    .bind(id)
+    .fetch_optional(state.pool())
+    .await?
+    .ok_or_else(|| AppError::not_found(format!("no upload {id} on {business_no}")))?;
+    let sha256: String = row.try_get(0)?;
+    let media_type: String = row.try_get(1)?;
+    let bytes = tokio::fs::read(path_of(&state.config.data_dir, &sha256))
+        .await
+        .map_err(|e| AppError::Internal(format!("reading upload {sha256}: {e}")))?;
+    let ext = match media_type.as_str() {
+        "application/pdf" => "pdf",
+        "image/png" => "png",
+        _ => "jpg",
+    };
+    let disposition = format!("attachment; filename=\"{business_no}-{id}.{ext}\"");
+    let mut response = bytes.into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&media_type).map_err(|e| AppError::Internal(e.to_string()))?,
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&disposition).map_err(|e| AppError::Internal(e.to_string()))?,
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        "x-content-sha256",
+        HeaderValue::from_str(&sha256).map_err(|e| AppError::Internal(e.to_string()))?,
+    );
+    Ok(response)
+}

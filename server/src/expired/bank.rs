@@ -1,0 +1,433 @@
+//! Financial verification (对公账户打款验证): 0.01 yuan goes to the company's basic
+//! account with a random 6-character code in the remark; the applicant types the code
+//! back (at most [`MAX_TRIES`] wrong tries per transfer). Correcting the account and
+//! sending again voids the earlier code. The bank is a [`Transfers`] provider; in
+//! development the sandbox records each transfer (readable at `/sandbox/bank/transfers`).
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use protocol::ErrorCode;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use sqlx::{AnyPool, Row};
+use utoipa::ToSchema;
+
+use crate::api::extract::Body;
+use crate::audit;
+use crate::clock;
+use crate::error::{AppError, AppResult};
+use crate::expired::apply::{closed, saved};
+use crate::expired::login::{self, same};
+use crate::expired::owner::normalise_name;
+use crate::expired::state::AppEvent;
+use crate::expired::store::{self, AppView};
+use crate::random;
+use crate::state::AppState;
+
+/// Wrong codes allowed per transfer.
+pub const MAX_TRIES: i64 = 5;
+/// Transfers per application (each costs the CA a fee).
+pub const MAX_TRANSFERS: i64 = 5;
+/// What is sent: one fen.
+pub const AMOUNT_FEN: i64 = 1;
+/// The code's alphabet: no 0/O, 1/I/L that people confuse on a statement.
+const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+
+/// One transfer to send.
+#[derive(Debug, Clone)]
+pub struct Transfer {
+    /// Account name (基本户名称).
+    pub account_name: String,
+    /// Bank (基本户开户行).
+    pub bank: String,
+    /// Account number, digits only.
+    pub account_no: String,
+    /// Fen.
+    pub amount_fen: i64,
+    /// The remark (交易附言) carrying the code.
+    pub remark: String,
+}
+
+/// Why a transfer was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum TransferError {
+    /// No bank is configured for verification transfers.
+    #[error("no bank is configured for verification transfers")]
+    Unconfigured,
+    /// The bank refused or failed.
+    #[error("the bank did not make the transfer: {0}")]
+    Bank(String),
+    /// Recording it failed.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// A bank that sends verification transfers.
+#[async_trait::async_trait]
+pub trait Transfers: Send + Sync {
+    /// The provider's name, stored with each transfer.
+    fn name(&self) -> &'static str;
+    /// Sends `transfer`; returns the bank's reference.
+    async fn send(&self, transfer: &Transfer) -> Result<String, TransferError>;
+}
+
+/// Production without a bank integration: every transfer fails (502).
+pub struct Unconfigured;
+
+#[async_trait::async_trait]
+impl Transfers for Unconfigured {
+    fn name(&self) -> &'static str {
+        "none"
+    }
+    async fn send(&self, _: &Transfer) -> Result<String, TransferError> {
+        Err(TransferError::Unconfigured)
+    }
+}
+
+/// The development bank: records the transfer in `sandbox_bank_transfers` (it stands
+/// for the bank, like the sandbox gateway's orders).
+pub struct SandboxBank {
+    pool: AnyPool,
+}
+
+#[async_trait::async_trait]
+impl Transfers for SandboxBank {
+    fn name(&self) -> &'static str {
+        "sandbox"
+    }
+    async fn send(&self, t: &Transfer) -> Result<String, TransferError> {
+        let reference = format!("SBX{}", random::hex(8).to_uppercase());
+        sqlx::query("INSERT INTO sandbox_bank_transfers (reference, account_name, bank, account_no, amount_fen, remark, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(&reference)
+            .bind(&t.account_name)
+            .bind(&t.bank)
+            .bind(&t.account_no)
+            .bind(t.amount_fen)
+            .bind(&t.remark)
+            .bind(clock::now_ms())
+            .execute(&self.pool)
+            .await?;
+        Ok(reference)
+    }
+}
+
+/// The bank for this server: the sandbox when it is on, else none.
+pub fn provider(state: &AppState) -> Box<dyn Transfers> {
+    if state.sandbox.is_some() {
+        Box::new(SandboxBank {
+            pool: state.pool().clone(),
+        })
+    } else {
+        Box::new(Unconfigured)
+    }
+}
+
+/// A random code of 6 characters from [`ALPHABET`].
+pub fn new_code() -> String {
+    let mut out = String::new();
+    while out.len() < 6 {
+        for b in random::bytes(8) {
+            // 248 = 8 × 31: bytes above it are drawn again, so every character is as likely.
+            if b < 248 && out.len() < 6 {
+                out.push(char::from(ALPHABET[usize::from(b) % ALPHABET.len()]));
+            }
+        }
+    }
+    out
+}
+
+fn code_hash(salt: &str, code: &str) -> String {
+    protocol::ids::to_hex(&Sha256::digest(
+        format!("{salt}\n{}", code.to_ascii_uppercase()).as_bytes(),
+    ))
+}
+
+/// The company's basic account.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AccountRequest {
+    /// 基本户名称: must equal the organisation's name.
+    pub account_name: String,
+    /// 基本户开户行, e.g. 中国工商银行深圳分行.
+    pub bank: String,
+    /// 基本户账号: 8 to 32 digits (spaces and dashes ignored).
+    pub account_no: String,
+}
+
+/// Sends a verification transfer (`POST …/bank-account`); again to correct the account.
+#[utoipa::path(post, path = "/api/v1/expired/applications/{business_no}/bank-account", params(("business_no" = String, Path)), request_body = AccountRequest,
+    responses((status = 200, body = AppView), (status = 409), (status = 422), (status = 429), (status = 502)))]
+pub async fn send(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(business_no): Path<String>,
+    Body(req): Body<AccountRequest>,
+) -> AppResult<Json<AppView>> {
+    let mobile = login::require(&state, &headers).await?;
+    let row = store::owned(state.pool(), &business_no, &mobile).await?;
+    if !row.status.is_open() {
+        return Err(closed(row.status));
+    }
+    let details = saved(&row.details)?;
+    // The step must be allowed before any money moves.
+    row.status.next(AppEvent::SendTransfer).map_err(|e| {
+        AppError::refused(
+            ErrorCode::IllegalTransition,
+            StatusCode::CONFLICT,
+            e.to_string(),
+        )
+        .with_details(json!({ "status": row.status.as_str() }))
+    })?;
+    let account_no = req.account_no.replace([' ', '-'], "");
+    if !(8..=32).contains(&account_no.len()) || !account_no.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AppError::validation(
+            "account_no",
+            "bank_account.format",
+            "the account number is 8 to 32 digits",
+        ));
+    }
+    let bank = req.bank.trim();
+    if bank.is_empty() || bank.chars().count() > 100 || bank.chars().any(char::is_control) {
+        return Err(AppError::validation(
+            "bank",
+            "bank_account.bank",
+            "the bank is 1 to 100 characters",
+        ));
+    }
+    let account_name = req.account_name.trim();
+    if normalise_name(account_name) != normalise_name(&details.organisation.name) {
+        return Err(AppError::validation(
+            "account_name",
+            "bank_account.name_mismatch",
+            "the basic account's name must be the organisation's name",
+        ));
+    }
+    let sent: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM expired_transfers WHERE business_no = $1")
+            .bind(&business_no)
+            .fetch_one(state.pool())
+            .await?;
+    if sent >= MAX_TRANSFERS {
+        return Err(AppError::refused(
+            ErrorCode::RateLimited,
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many verification transfers for this application; contact the CA",
+        )
+        .with_details(json!({ "rule": "bank_transfer.too_many" })));
+    }
+    let code = new_code();
+    let transfer = Transfer {
+        account_name: account_name.to_owned(),
+        bank: bank.to_owned(),
+        account_no: account_no.clone(),
+        amount_fen: AMOUNT_FEN,
+        remark: format!("certrenew对公验证{code}"),
+    };
+    // The bank is called outside any transaction; its reference is then recorded.
+    let provider = provider(&state);
+    let reference = provider.send(&transfer).await.map_err(|e| match e {
+        TransferError::Database(e) => AppError::Database(e),
+        other => AppError::refused(
+            ErrorCode::PaymentGateway,
+            StatusCode::BAD_GATEWAY,
+            other.to_string(),
+        ),
+    })?;
+    let salt = random::hex(8);
+    let mut tx = state.store.begin_write().await?;
+    sqlx::query("UPDATE expired_transfers SET status = 'superseded' WHERE business_no = $1 AND status = 'pending'")
+        .bind(&business_no)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO expired_transfers (business_no, account_name, bank, account_no, amount_fen, provider, reference, salt, code_hash, tries, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, 'pending', $10)")
+        .bind(&business_no)
+        .bind(&transfer.account_name)
+        .bind(&transfer.bank)
+        .bind(&account_no)
+        .bind(AMOUNT_FEN)
+        .bind(provider.name())
+        .bind(&reference)
+        .bind(&salt)
+        .bind(code_hash(&salt, &code))
+        .bind(clock::now_ms())
+        .execute(&mut *tx)
+        .await?;
+    store::step(
+        &mut tx,
+        &business_no,
+        AppEvent::SendTransfer,
+        &store::actor(&mobile),
+        json!({ "bank": transfer.bank, "account_no": store::mask_account(&account_no), "reference": reference }),
+    )
+    .await?;
+    tx.commit().await?;
+    let row = store::owned(state.pool(), &business_no, &mobile).await?;
+    Ok(Json(store::view(state.pool(), &row).await?))
+}
+
+/// The code from the remark.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CodeRequest {
+    /// The 6 characters (case does not matter).
+    pub code: String,
+}
+
+/// Checks the code (`POST …/bank-account/verify`).
+#[utoipa::path(post, path = "/api/v1/expired/applications/{business_no}/bank-account/verify", params(("business_no" = String, Path)), request_body = CodeRequest,
+    responses((status = 200, body = AppView), (status = 409), (status = 422), (status = 429)))]
+pub async fn verify(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(business_no): Path<String>,
+    Body(req): Body<CodeRequest>,
+) -> AppResult<Json<AppView>> {
+    let mobile = login::require(&state, &headers).await?;
+    store::owned(state.pool(), &business_no, &mobile).await?;
+    let code = req.code.trim().to_ascii_uppercase();
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(AppError::validation(
+            "code",
+            "bank_code.format",
+            "the code is 6 letters and digits",
+        ));
+    }
+    let actor = store::actor(&mobile);
+    let mut tx = state.store.begin_write().await?;
+    let t = sqlx::query("SELECT id, salt, code_hash, tries FROM expired_transfers WHERE business_no = $1 AND status = 'pending' ORDER BY id DESC LIMIT 1")
+        .bind(&business_no)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| {
+            AppError::refused(
+                ErrorCode::IllegalTransition,
+                StatusCode::CONFLICT,
+                "no verification transfer is waiting for its code; send one first",
+            )
+        })?;
+    let id: i64 = t.try_get(0)?;
+    let salt: String = t.try_get(1)?;
+    let stored: String = t.try_get(2)?;
+    let tries: i64 = t.try_get(3)?;
+    if !same(&code_hash(&salt, &code), &stored) {
+        let tries = tries + 1;
+        let locked = tries >= MAX_TRIES;
+        sqlx::query("UPDATE expired_transfers SET tries = $1, status = $2 WHERE id = $3")
+            .bind(tries)
+            .bind(if locked { "locked" } else { "pending" })
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        audit::append(
+            &mut tx,
+            &actor,
+            "expired.bank_code_wrong",
+            &business_no,
+            json!({ "tries": tries, "locked": locked }),
+        )
+        .await?;
+        tx.commit().await?;
+        if locked {
+            return Err(AppError::refused(
+                ErrorCode::RateLimited,
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many wrong codes: this transfer's code no longer works; check the account and send again",
+            )
+            .with_details(json!({ "field": "code", "rule": "bank_code.too_many_tries", "tries_left": 0 })));
+        }
+        let left = MAX_TRIES - tries;
+        return Err(AppError::refused(
+            ErrorCode::ValidationFailed,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("the code is wrong; {left} tries left"),
+        )
+        .with_details(json!({ "field": "code", "rule": "bank_code.wrong", "tries_left": left })));
+    }
+    sqlx::query("UPDATE expired_transfers SET status = 'verified', verified_at = $1 WHERE id = $2")
+        .bind(clock::now_ms())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    store::step(
+        &mut tx,
+        &business_no,
+        AppEvent::VerifyBank,
+        &actor,
+        json!({ "tries": tries }),
+    )
+    .await?;
+    tx.commit().await?;
+    let row = store::owned(state.pool(), &business_no, &mobile).await?;
+    Ok(Json(store::view(state.pool(), &row).await?))
+}
+
+/// Which sandbox transfers to list.
+#[derive(Debug, Deserialize)]
+pub struct SandboxQuery {
+    /// Only this account number.
+    pub account_no: Option<String>,
+}
+
+/// A transfer the sandbox bank made.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SandboxTransfer {
+    /// The bank's reference.
+    pub reference: String,
+    /// Account name.
+    pub account_name: String,
+    /// Bank.
+    pub bank: String,
+    /// Account number.
+    pub account_no: String,
+    /// Fen.
+    pub amount_fen: i64,
+    /// The remark, with the code.
+    pub remark: String,
+    /// When, RFC 3339.
+    pub created_at: String,
+}
+
+/// The sandbox bank's statement, newest first (`GET /sandbox/bank/transfers`): what
+/// the company would read on its account. Only when the sandbox is on.
+pub async fn sandbox_transfers(
+    State(state): State<AppState>,
+    Query(q): Query<SandboxQuery>,
+) -> AppResult<Json<Vec<SandboxTransfer>>> {
+    if state.sandbox.is_none() {
+        return Err(AppError::not_found("the sandbox is off"));
+    }
+    let account = q.account_no.map(|a| a.replace([' ', '-'], ""));
+    sqlx::query("SELECT reference, account_name, bank, account_no, amount_fen, remark, created_at FROM sandbox_bank_transfers WHERE ($1 = '' OR account_no = $1) ORDER BY created_at DESC, reference LIMIT 100")
+        .bind(account.unwrap_or_default())
+        .fetch_all(state.pool())
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(SandboxTransfer {
+                reference: r.try_get(0)?,
+                account_name: r.try_get(1)?,
+                bank: r.try_get(2)?,
+                account_no: r.try_get(3)?,
+                amount_fen: r.try_get(4)?,
+                remark: r.try_get(5)?,
+                created_at: clock::rfc3339(r.try_get(6)?),
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()
+        .map(Json)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_use_the_unambiguous_alphabet() {
+        for _ in 0..100 {
+            let c = new_code();
+            assert_eq!(c.len(), 6);
+            assert!(c.bytes().all(|b| ALPHABET.contains(&b)), "{c}");
+        }
+        assert_eq!(code_hash("s", "ab3def"), code_hash("s", "AB3DEF"));
+    }
+}

@@ -1,0 +1,260 @@
+//! The operator's identity check (实名认证): the ID card photos uploaded and a liveness
+//! check, judged by a [`Verifier`]. Each outcome is recorded; a failure is shown with
+//! its reason and may be tried again up to [`MAX_CHECKS`] times. In development the
+//! sandbox verifier decides by the liveness token, so tests choose the outcome:
+//! `pass`, or `fail` / `fail:<reason>`.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use protocol::ErrorCode;
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use crate::api::extract::Body;
+use crate::audit;
+use crate::clock;
+use crate::error::{AppError, AppResult};
+use crate::expired::apply::{closed, saved};
+use crate::expired::login;
+use crate::expired::state::AppEvent;
+use crate::expired::store::{self, AppView};
+use crate::expired::uploads::path_of;
+use crate::state::AppState;
+
+/// Checks per application.
+pub const MAX_CHECKS: i64 = 5;
+
+/// What the verifier is given.
+#[derive(Debug, Clone)]
+pub struct Person<'a> {
+    /// The name on the card.
+    pub name: &'a str,
+    /// The ID number.
+    pub id_number: &'a str,
+    /// The card's front photo.
+    pub front: &'a [u8],
+    /// The card's back photo.
+    pub back: &'a [u8],
+    /// The liveness session's token from the provider's flow on the phone.
+    pub liveness_token: &'a str,
+}
+
+/// The verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// The person is who the card says and was there.
+    Passed {
+        /// The provider's reference.
+        reference: String,
+    },
+    /// Not confirmed.
+    Failed {
+        /// Why, for the applicant.
+        reason: String,
+        /// The provider's reference.
+        reference: String,
+    },
+}
+
+/// Why no verdict was reached.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifierError {
+    /// No identity provider is configured.
+    #[error("no identity verification provider is configured")]
+    Unconfigured,
+    /// The provider failed.
+    #[error("the identity provider failed: {0}")]
+    Provider(String),
+}
+
+/// An identity provider (ID photos and liveness).
+#[async_trait::async_trait]
+pub trait Verifier: Send + Sync {
+    /// The provider's name, stored with each check.
+    fn name(&self) -> &'static str;
+    /// Judges `person`.
+    async fn verify(&self, person: &Person<'_>) -> Result<Verdict, VerifierError>;
+}
+
+/// Production without a provider: 502.
+pub struct Unconfigured;
+
+#[async_trait::async_trait]
+impl Verifier for Unconfigured {
+    fn name(&self) -> &'static str {
+        "none"
+    }
+    async fn verify(&self, _: &Person<'_>) -> Result<Verdict, VerifierError> {
+        Err(VerifierError::Unconfigured)
+    }
+}
+
+/// The development provider: the liveness token decides.
+pub struct SandboxVerifier;
+
+#[async_trait::async_trait]
+impl Verifier for SandboxVerifier {
+    fn name(&self) -> &'static str {
+        "sandbox"
+    }
+    async fn verify(&self, person: &Person<'_>) -> Result<Verdict, VerifierError> {
+        let reference = format!("SBXID{}", crate::random::hex(6).to_uppercase());
+        let token = person.liveness_token.trim();
+        Ok(if token == "pass" {
+            Verdict::Passed { reference }
+        } else if let Some(reason) = token.strip_prefix("fail:") {
+            Verdict::Failed {
+                reason: reason.trim().to_owned(),
+                reference,
+            }
+        } else if token == "fail" {
+            Verdict::Failed {
+                reason: "the face does not match the ID card photo".into(),
+                reference,
+            }
+        } else {
+            Verdict::Failed {
+                reason: "the liveness check was not completed".into(),
+                reference,
+            }
+        })
+    }
+}
+
+/// The verifier for this server: the sandbox when it is on, else none.
+pub fn provider(state: &AppState) -> Box<dyn Verifier> {
+    if state.sandbox.is_some() {
+        Box::new(SandboxVerifier)
+    } else {
+        Box::new(Unconfigured)
+    }
+}
+
+/// Asking for the check.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CheckRequest {
+    /// The liveness token from the provider's flow (sandbox: `pass`, `fail`, `fail:<reason>`).
+    pub liveness_token: String,
+}
+
+/// Runs the identity check on the latest ID photos (`POST …/identity`). A failure is
+/// recorded and answered 200 with the application, whose `identity_checks` shows it.
+#[utoipa::path(post, path = "/api/v1/expired/applications/{business_no}/identity", params(("business_no" = String, Path)), request_body = CheckRequest,
+    responses((status = 200, body = AppView), (status = 409), (status = 422), (status = 429), (status = 502)))]
+pub async fn check(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(business_no): Path<String>,
+    Body(req): Body<CheckRequest>,
+) -> AppResult<Json<AppView>> {
+    let mobile = login::require(&state, &headers).await?;
+    let row = store::owned(state.pool(), &business_no, &mobile).await?;
+    if !row.status.is_open() {
+        return Err(closed(row.status));
+    }
+    row.status.next(AppEvent::PassIdentity).map_err(|e| {
+        AppError::refused(
+            ErrorCode::IllegalTransition,
+            StatusCode::CONFLICT,
+            e.to_string(),
+        )
+        .with_details(json!({ "status": row.status.as_str() }))
+    })?;
+    if req.liveness_token.len() > 512 || req.liveness_token.trim().is_empty() {
+        return Err(AppError::validation(
+            "liveness_token",
+            "liveness_token.length",
+            "the liveness token is 1 to 512 characters",
+        ));
+    }
+    let details = saved(&row.details)?;
+    let done: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM expired_identity_checks WHERE business_no = $1")
+            .bind(&business_no)
+            .fetch_one(state.pool())
+            .await?;
+    if done >= MAX_CHECKS {
+        return Err(AppError::refused(
+            ErrorCode::RateLimited,
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many identity checks for this application; contact the CA",
+        )
+        .with_details(json!({ "rule": "identity.too_many" })));
+    }
+    let mut photos = Vec::new();
+    for kind in ["id_front", "id_back"] {
+        let sha: Option<String> = sqlx::query_scalar("SELECT sha256 FROM expired_uploads WHERE business_no = $1 AND kind = $2 ORDER BY id DESC LIMIT 1")
+            .bind(&business_no)
+            .bind(kind)
+            .fetch_optional(state.pool())
+            .await?;
+        let sha = sha.ok_or_else(|| {
+            AppError::validation(
+                kind,
+                "identity.photo_missing",
+                format!("upload the ID card's {kind} photo first"),
+            )
+        })?;
+        let bytes = tokio::fs::read(path_of(&state.config.data_dir, &sha))
+            .await
+            .map_err(|e| AppError::Internal(format!("reading an upload: {e}")))?;
+        photos.push(bytes);
+    }
+    let verifier = provider(&state);
+    let verdict = verifier
+        .verify(&Person {
+            name: &details.operator.name,
+            id_number: &details.operator.id_number,
+            front: &photos[0],
+            back: &photos[1],
+            liveness_token: &req.liveness_token,
+        })
+        .await
+        .map_err(|e| {
+            AppError::refused(ErrorCode::Internal, StatusCode::BAD_GATEWAY, e.to_string())
+        })?;
+    let actor = store::actor(&mobile);
+    let mut tx = state.store.begin_write().await?;
+    let (outcome, reason, reference) = match &verdict {
+        Verdict::Passed { reference } => ("passed", None, reference),
+        Verdict::Failed { reason, reference } => (
+            "failed",
+            Some(reason.chars().take(200).collect::<String>()),
+            reference,
+        ),
+    };
+    sqlx::query("INSERT INTO expired_identity_checks (business_no, provider, outcome, reason, reference, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(&business_no)
+        .bind(verifier.name())
+        .bind(outcome)
+        .bind(&reason)
+        .bind(reference)
+        .bind(clock::now_ms())
+        .execute(&mut *tx)
+        .await?;
+    let detail = json!({ "provider": verifier.name(), "reference": reference, "reason": reason });
+    if outcome == "passed" {
+        store::step(
+            &mut tx,
+            &business_no,
+            AppEvent::PassIdentity,
+            &actor,
+            detail,
+        )
+        .await?;
+    } else {
+        audit::append(
+            &mut tx,
+            &actor,
+            "expired.identity_failed",
+            &business_no,
+            detail,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    let row = store::owned(state.pool(), &business_no, &mobile).await?;
+    Ok(Json(store::view(state.pool(), &row).await?))
+}

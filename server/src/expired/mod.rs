@@ -1,0 +1,73 @@
+//! The expired-certificate path (the SZCA 网厅 manual, "有效期外"): a certificate that
+//! expired can no longer sign an on-time application, so the applicant proves who they
+//! are another way, then pays, is reviewed and installs like everyone else.
+//!
+//! 1. [`login`]: a 6-digit SMS code opens a session bound to the mobile number.
+//! 2. [`apply`]: the certificate (serial from the inventory, or read from the token)
+//!    must be ours, expired (or nearly) and not revoked; the details (organisation,
+//!    credit code, legal representative, operator, invoice) must match its owner
+//!    ([`owner`]).
+//! 3. [`bank`]: 0.01 yuan with a code in the remark to the company's basic account.
+//! 4. [`submit`]: the printable form; [`uploads`]: its signed, stamped scan and the ID
+//!    photos, typed by their bytes and stored by content hash.
+//! 5. [`identity`]: ID photos and liveness through a provider.
+//! 6. [`submit`]: the application becomes a renewal in `awaiting_payment`; from there
+//!    the renewal state machine, payments and review are the on-time path's.
+//! 7. [`install`]: after approval, a CSR without the old key's binding signature.
+//!
+//! [`state`] holds the application's own step table; [`store`] its rows and view;
+//! [`admin`] what the reviewer sees (uploads included).
+
+pub mod admin;
+pub mod apply;
+pub mod bank;
+pub mod identity;
+pub mod install;
+pub mod login;
+pub mod owner;
+pub mod state;
+pub mod store;
+pub mod submit;
+pub mod uploads;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+use crate::state::AppState;
+
+/// The routes of the path, its staff views and its sandbox bank.
+pub fn routes() -> Router<AppState> {
+    const APP: &str = "/api/v1/expired/applications/{business_no}";
+    Router::new()
+        .route("/api/v1/expired/sms-codes", post(login::send_code))
+        .route("/api/v1/expired/sessions", post(login::login))
+        .route(
+            "/api/v1/expired/applications",
+            post(apply::start).get(apply::list),
+        )
+        .route(APP, get(apply::get))
+        .route(&format!("{APP}/cancel"), post(apply::cancel))
+        .route(&format!("{APP}/details"), post(apply::details))
+        .route(&format!("{APP}/bank-account"), post(bank::send))
+        .route(&format!("{APP}/bank-account/verify"), post(bank::verify))
+        .route(&format!("{APP}/form"), get(submit::form))
+        .route(
+            &format!("{APP}/uploads"),
+            // The one body larger than the API's 64 KiB: the handler counts it itself.
+            post(uploads::upload).layer(DefaultBodyLimit::disable()),
+        )
+        .route(&format!("{APP}/identity"), post(identity::check))
+        .route(&format!("{APP}/submit"), post(submit::submit))
+        .route(
+            &format!("{APP}/renewal-session"),
+            post(submit::renewal_session),
+        )
+        .route(&format!("{APP}/csr"), post(install::csr))
+        .route("/api/v1/admin/expired/{business_no}", get(admin::detail))
+        .route(
+            "/api/v1/admin/expired/{business_no}/uploads/{id}",
+            get(admin::download),
+        )
+        .route("/sandbox/bank/transfers", get(bank::sandbox_transfers))
+}

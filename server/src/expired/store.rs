@@ -1,0 +1,352 @@
+//! Application rows: reading one for its owner, moving it by a step (state change and
+//! audit row in the caller's transaction), and the view the app and the console see.
+
+use axum::http::StatusCode;
+use protocol::ErrorCode;
+use serde::Serialize;
+use serde_json::{Value, json};
+use sqlx::{AnyPool, Row};
+use utoipa::ToSchema;
+
+use crate::audit;
+use crate::clock;
+use crate::db::Tx;
+use crate::error::{AppError, AppResult};
+use crate::expired::state::{AppEvent, AppStatus};
+
+/// The stored facts of an application.
+#[derive(Debug, Clone)]
+pub struct AppRow {
+    /// 业务单号 (the renewal's once submitted).
+    pub business_no: String,
+    /// The mobile that owns it.
+    pub mobile: String,
+    /// Project id.
+    pub project: String,
+    /// The certificate's SHA-256.
+    pub cert_sha256: String,
+    /// Its DER.
+    pub cert_der: Vec<u8>,
+    /// Its serial, hex.
+    pub cert_serial: String,
+    /// Its subject, RFC 4514.
+    pub subject: String,
+    /// Its notAfter, unix seconds.
+    pub not_after_s: i64,
+    /// State.
+    pub status: AppStatus,
+    /// The saved details (JSON), if any.
+    pub details: Option<Value>,
+    /// Created, unix ms.
+    pub created_at: i64,
+    /// Changed, unix ms.
+    pub updated_at: i64,
+}
+
+const COLUMNS: &str = "business_no, mobile, project, cert_sha256, cert_der, cert_serial, subject, not_after_s, status, details, created_at, updated_at";
+
+fn to_row(r: &sqlx::any::AnyRow) -> AppResult<AppRow> {
+    let status: String = r.try_get("status")?;
+    let details: Option<String> = r.try_get("details")?;
+    Ok(AppRow {
+        business_no: r.try_get("business_no")?,
+        mobile: r.try_get("mobile")?,
+        project: r.try_get("project")?,
+        cert_sha256: r.try_get("cert_sha256")?,
+        cert_der: r.try_get("cert_der")?,
+        cert_serial: r.try_get("cert_serial")?,
+        subject: r.try_get("subject")?,
+        not_after_s: r.try_get("not_after_s")?,
+        status: AppStatus::parse(&status)
+            .ok_or_else(|| AppError::Internal(format!("unknown application status {status:?}")))?,
+        details: details.and_then(|d| serde_json::from_str(&d).ok()),
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+/// The application, if it belongs to `mobile`; otherwise 404 (never tell a stranger
+/// that a number exists).
+pub async fn owned<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    executor: E,
+    business_no: &str,
+    mobile: &str,
+) -> AppResult<AppRow> {
+    let query = format!("SELECT {COLUMNS} FROM expired_applications WHERE business_no = $1");
+    let row = sqlx::query(&query)
+        .bind(business_no)
+        .fetch_optional(executor)
+        .await?
+        .map(|r| to_row(&r))
+        .transpose()?
+        .filter(|r| r.mobile == mobile);
+    row.ok_or_else(|| AppError::not_found(format!("no application {business_no} for this number")))
+}
+
+/// The application by number, for staff.
+pub async fn by_number(pool: &AnyPool, business_no: &str) -> AppResult<AppRow> {
+    let query = format!("SELECT {COLUMNS} FROM expired_applications WHERE business_no = $1");
+    sqlx::query(&query)
+        .bind(business_no)
+        .fetch_optional(pool)
+        .await?
+        .map(|r| to_row(&r))
+        .transpose()?
+        .ok_or_else(|| AppError::not_found(format!("no expired-path application {business_no}")))
+}
+
+/// The applications of a mobile number, newest first.
+pub async fn of_mobile(pool: &AnyPool, mobile: &str) -> AppResult<Vec<AppRow>> {
+    let query = format!(
+        "SELECT {COLUMNS} FROM expired_applications WHERE mobile = $1 ORDER BY created_at DESC LIMIT 50"
+    );
+    sqlx::query(&query)
+        .bind(mobile)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(to_row)
+        .collect()
+}
+
+/// Moves application `business_no` by `event`: the status (only if it is still what
+/// was read), the audit row `expired.<step>` with `from`, `to` and `data`.
+pub async fn step(
+    tx: &mut Tx,
+    business_no: &str,
+    event: AppEvent,
+    actor: &str,
+    data: Value,
+) -> AppResult<AppStatus> {
+    let stored: String =
+        sqlx::query_scalar("SELECT status FROM expired_applications WHERE business_no = $1")
+            .bind(business_no)
+            .fetch_optional(&mut **tx)
+            .await?
+            .ok_or_else(|| AppError::not_found(format!("no application {business_no}")))?;
+    let from = AppStatus::parse(&stored)
+        .ok_or_else(|| AppError::Internal(format!("unknown application status {stored:?}")))?;
+    let to = from.next(event).map_err(|e| {
+        AppError::refused(
+            ErrorCode::IllegalTransition,
+            StatusCode::CONFLICT,
+            e.to_string(),
+        )
+        .with_details(json!({ "status": from.as_str() }))
+    })?;
+    sqlx::query("UPDATE expired_applications SET status = $1, open_cert = CASE WHEN $2 = 1 THEN open_cert ELSE NULL END, updated_at = $3 WHERE business_no = $4 AND status = $5")
+        .bind(to.as_str())
+        .bind(i64::from(to.is_open()))
+        .bind(clock::now_ms())
+        .bind(business_no)
+        .bind(from.as_str())
+        .execute(&mut **tx)
+        .await?;
+    let mut record = json!({ "from": from.as_str(), "to": to.as_str() });
+    if let (Value::Object(extra), Some(map)) = (data, record.as_object_mut()) {
+        map.extend(extra);
+    }
+    audit::append(
+        tx,
+        actor,
+        &format!("expired.{}", event.as_str()),
+        business_no,
+        record,
+    )
+    .await?;
+    Ok(to)
+}
+
+/// The audit actor for a mobile's session.
+pub fn actor(mobile: &str) -> String {
+    format!("mobile:{mobile}")
+}
+
+/// The verification transfer as shown (the code never is).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TransferView {
+    /// The account's name (基本户名称).
+    pub account_name: String,
+    /// The bank (基本户开户行).
+    pub bank: String,
+    /// The account number, all but the last four digits hidden.
+    pub account_no: String,
+    /// Amount sent, fen (1).
+    pub amount_fen: i64,
+    /// `pending`, `verified`, `superseded` or `locked` (too many wrong codes).
+    pub status: String,
+    /// Wrong codes typed.
+    pub tries: i64,
+    /// Tries left on this transfer.
+    pub tries_left: i64,
+    /// Sent, RFC 3339.
+    pub sent_at: String,
+}
+
+/// An uploaded file as listed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UploadView {
+    /// The upload's id.
+    pub id: i64,
+    /// `form`, `id_front` or `id_back`.
+    pub kind: String,
+    /// SHA-256 of the bytes.
+    pub sha256: String,
+    /// `application/pdf`, `image/jpeg` or `image/png`, from the bytes.
+    pub media_type: String,
+    /// Size in bytes.
+    pub size: i64,
+    /// The name given.
+    pub name: String,
+    /// When, RFC 3339.
+    pub uploaded_at: String,
+}
+
+/// An identity check as shown.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct IdentityView {
+    /// `passed` or `failed`.
+    pub outcome: String,
+    /// Why it failed.
+    pub reason: Option<String>,
+    /// When, RFC 3339.
+    pub checked_at: String,
+}
+
+/// An application as the app and the console see it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AppView {
+    /// 业务单号 (order number; the renewal's once submitted).
+    pub business_no: String,
+    /// Project id.
+    pub project: String,
+    /// State.
+    pub status: AppStatus,
+    /// What the applicant does next: `details`, `bank_account`, `bank_code`, `form`,
+    /// `identity`, `submit`, `pay` (the renewal), or `none`.
+    pub next_step: String,
+    /// The certificate: `{serial, subject, not_after, sha256}`.
+    #[schema(value_type = Object)]
+    pub certificate: Value,
+    /// The saved details, or null.
+    #[schema(value_type = Object)]
+    pub details: Option<Value>,
+    /// The latest verification transfer, or null.
+    pub transfer: Option<TransferView>,
+    /// Uploads, oldest first.
+    pub uploads: Vec<UploadView>,
+    /// Identity checks, oldest first (failures stay listed).
+    pub identity_checks: Vec<IdentityView>,
+    /// The renewal's status once submitted, else null.
+    pub renewal_status: Option<String>,
+    /// Created, RFC 3339.
+    pub created_at: String,
+    /// Changed, RFC 3339.
+    pub updated_at: String,
+}
+
+fn next_step(status: AppStatus) -> &'static str {
+    match status {
+        AppStatus::Started => "details",
+        AppStatus::DetailsSaved => "bank_account",
+        AppStatus::TransferSent => "bank_code",
+        AppStatus::BankVerified => "form",
+        AppStatus::FormUploaded => "identity",
+        AppStatus::IdentityVerified => "submit",
+        AppStatus::Submitted => "pay",
+        AppStatus::Cancelled => "none",
+    }
+}
+
+/// Masks an account number: `**** **** 7890`.
+pub fn mask_account(account: &str) -> String {
+    let keep = account.len().saturating_sub(4);
+    format!("****{}", &account[keep..])
+}
+
+/// Uploads of an application, oldest first.
+pub async fn uploads(pool: &AnyPool, business_no: &str) -> AppResult<Vec<UploadView>> {
+    sqlx::query("SELECT id, kind, sha256, media_type, size, name, created_at FROM expired_uploads WHERE business_no = $1 ORDER BY id")
+        .bind(business_no)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|u| {
+            Ok(UploadView {
+                id: u.try_get(0)?,
+                kind: u.try_get(1)?,
+                sha256: u.try_get(2)?,
+                media_type: u.try_get(3)?,
+                size: u.try_get(4)?,
+                name: u.try_get(5)?,
+                uploaded_at: clock::rfc3339(u.try_get(6)?),
+            })
+        })
+        .collect()
+}
+
+/// The whole view of an application.
+pub async fn view(pool: &AnyPool, row: &AppRow) -> AppResult<AppView> {
+    let no = &row.business_no;
+    let transfer = sqlx::query("SELECT account_name, bank, account_no, amount_fen, status, tries, created_at FROM expired_transfers WHERE business_no = $1 ORDER BY id DESC LIMIT 1")
+        .bind(no)
+        .fetch_optional(pool)
+        .await?
+        .map(|t| -> AppResult<TransferView> {
+            let account: String = t.try_get(2)?;
+            let tries: i64 = t.try_get(5)?;
+            let status: String = t.try_get(4)?;
+            Ok(TransferView {
+                account_name: t.try_get(0)?,
+                bank: t.try_get(1)?,
+                account_no: mask_account(&account),
+                amount_fen: t.try_get(3)?,
+                tries_left: if status == "pending" {
+                    (crate::expired::bank::MAX_TRIES - tries).max(0)
+                } else {
+                    0
+                },
+                status,
+                tries,
+                sent_at: clock::rfc3339(t.try_get(6)?),
+            })
+        })
+        .transpose()?;
+    let identity_checks = sqlx::query("SELECT outcome, reason, created_at FROM expired_identity_checks WHERE business_no = $1 ORDER BY id")
+        .bind(no)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|c| -> AppResult<IdentityView> {
+            Ok(IdentityView {
+                outcome: c.try_get(0)?,
+                reason: c.try_get(1)?,
+                checked_at: clock::rfc3339(c.try_get(2)?),
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    let renewal_status: Option<String> =
+        sqlx::query_scalar("SELECT status FROM renewals WHERE business_no = $1")
+            .bind(no)
+            .fetch_optional(pool)
+            .await?;
+    Ok(AppView {
+        business_no: no.clone(),
+        project: row.project.clone(),
+        status: row.status,
+        next_step: next_step(row.status).to_owned(),
+        certificate: json!({
+            "serial": row.cert_serial,
+            "subject": row.subject,
+            "sha256": row.cert_sha256,
+            "not_after": clock::rfc3339_s(row.not_after_s),
+        }),
+        details: row.details.clone(),
+        transfer,
+        uploads: uploads(pool, no).await?,
+        identity_checks,
+        renewal_status,
+        created_at: clock::rfc3339(row.created_at),
+        updated_at: clock::rfc3339(row.updated_at),
+    })
+}
