@@ -1,0 +1,77 @@
+// @ts-check
+/**
+ * Paying and not paying, through the app and the sandbox gateway: cancelling before
+ * paying; a failed payment, the re-pay warning, a successful re-pay charged once; a
+ * rejection with its reason shown to the user and the payment refunded.
+ */
+import assert from "node:assert/strict";
+
+import { applyFromCertificates, payOnline, review, staffView, waitStatus } from "./flows.js";
+import { e2e, poll } from "./harness.js";
+
+e2e("payments: cancelling before paying frees the certificate", { timeout: 240_000 }, async (sys) => {
+  const page = await sys.open("/");
+  const no = await applyFromCertificates(sys, page);
+  await waitStatus(page, "awaiting_payment");
+  await page.click("#cancel-renewal");
+  await page.locator("dialog#cancel-dialog #confirm-cancel").waitFor({ timeout: 10_000 });
+  await sys.shot(page, "cancel-dialog");
+  await page.click("#confirm-cancel");
+  await waitStatus(page, "cancelled");
+  await sys.shot(page, "cancelled");
+  const view = await staffView(sys, no);
+  assert.equal(view.renewal.status, "cancelled");
+  assert.deepEqual(sys.sql(`SELECT COUNT(*) FROM ledger JOIN payments USING (out_trade_no) WHERE business_no = '${no}'`), [["0"]]);
+  // Back on 我的证书 the certificate may be renewed again.
+  await page.goto(`${sys.origin}/`);
+  await page.locator(`.cert-card[data-sha256="${sys.token.sha256}"][data-status=eligible]`).waitFor({ timeout: 30_000 });
+  await sys.shot(page, "certificates-after-cancel");
+});
+
+e2e("payments: a failed payment, the re-pay warning, a re-pay charged exactly once", { timeout: 240_000 }, async (sys) => {
+  const page = await sys.open("/");
+  const no = await applyFromCertificates(sys, page);
+  await waitStatus(page, "awaiting_payment");
+  await payOnline(sys, page, { outcome: "fail" });
+  await waitStatus(page, "awaiting_payment");
+  await page.locator("#repay-warning").waitFor({ timeout: 15_000 });
+  await sys.shot(page, "repay-warning");
+  let view = await staffView(sys, no);
+  assert.deepEqual(view.renewal.payments.map((/** @type {any} */ p) => p.status), ["failed"]);
+
+  await payOnline(sys, page);
+  await waitStatus(page, "in_review");
+  await sys.shot(page, "paid");
+  view = await staffView(sys, no);
+  const statuses = view.renewal.payments.map((/** @type {any} */ p) => p.status);
+  assert.deepEqual(statuses, ["failed", "paid"]);
+  assert.deepEqual(sys.sql(`SELECT ledger.kind, ledger.amount_fen FROM ledger JOIN payments USING (out_trade_no) WHERE business_no = '${no}'`), [["charge", String(view.renewal.total_fen)]], "one charge in the ledger");
+  assert.equal(view.audit.filter((/** @type {any} */ a) => a.action === "payment.paid").length, 1);
+});
+
+e2e("payments: a rejection with a reason, shown to the user, the payment refunded", { timeout: 240_000 }, async (sys) => {
+  const reason = "经办人身份证号码与营业执照登记信息不一致，请核对后重新申请。";
+  const page = await sys.open("/");
+  const no = await applyFromCertificates(sys, page);
+  await payOnline(sys, page);
+  await waitStatus(page, "in_review");
+  await review(sys, no, { reject: reason });
+  await page.reload();
+  await waitStatus(page, "rejected");
+  await page.locator("#rejection-reason").waitFor({ timeout: 15_000 });
+  assert.ok(((await page.textContent("#rejection-reason")) ?? "").includes(reason), "the reviewer's reason is shown");
+  await page.locator("#refund-status[data-status]").waitFor({ timeout: 15_000 });
+  await sys.shot(page, "rejected");
+  const shown = await page.getAttribute("#refund-status", "data-status");
+  assert.ok(shown === "pending" || shown === "done", `#refund-status data-status=${shown}`);
+
+  // The sandbox refunds at once: done, and the ledger has the charge and its refund.
+  const view = await poll(() => staffView(sys, no), (v) => v.renewal.refund?.status === "done", 15_000, "the refund done");
+  assert.equal(view.renewal.refund.amount_fen, view.renewal.total_fen);
+  assert.equal(view.renewal.rejection_reason, reason);
+  const ledger = sys.sql(`SELECT ledger.kind, ledger.amount_fen FROM ledger JOIN payments USING (out_trade_no) WHERE business_no = '${no}' ORDER BY ledger.id`);
+  assert.deepEqual(ledger, [["charge", String(view.renewal.total_fen)], ["refund", String(-view.renewal.total_fen)]]);
+  await page.reload();
+  await page.locator("#refund-status[data-status=done]").waitFor({ timeout: 15_000 });
+  await sys.shot(page, "refund-done");
+});
