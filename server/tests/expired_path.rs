@@ -467,6 +467,19 @@ async fn sms_sends_are_limited_per_number_and_per_address() {
         .post("/api/v1/expired/sms-codes", json!({ "mobile": MOBILE }))
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    // The path is in the OpenAPI document.
+    let (_, doc) = s.get_as(&s.client, "/api/v1/openapi.json").await;
+    for path in [
+        "/api/v1/expired/sms-codes",
+        "/api/v1/expired/applications/{business_no}/uploads",
+        "/api/v1/expired/applications/{business_no}/csr",
+        "/api/v1/admin/expired/{business_no}",
+    ] {
+        assert!(
+            doc["paths"].get(path).is_some(),
+            "{path} in the OpenAPI document"
+        );
+    }
 }
 
 #[tokio::test]
@@ -828,6 +841,15 @@ async fn uploads_are_typed_by_their_bytes_and_stored_once() {
     assert_eq!(body["sha256"], sha256_hex(PDF));
     let (_, app) = s.get_as(&c, &app_path(&no, "")).await;
     assert_eq!(app["status"], "form_uploaded");
+    // A real scan is larger than the API's 64 KiB JSON limit: 4 MiB goes through.
+    let mut scan = PNG.to_vec();
+    scan.resize(4 * 1024 * 1024, 0);
+    let (status, body) = upload(&env, &c, &no, "form", "scan.png", scan.clone(), "image/png").await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(
+        (body["size"].as_i64(), body["media_type"].as_str()),
+        (Some(4 * 1024 * 1024), Some("image/png"))
+    );
     // ID photos are images: a PDF is refused there; a PNG is taken, twice stored once.
     let (status, body) = upload(
         &env,
@@ -852,7 +874,7 @@ async fn uploads_are_typed_by_their_bytes_and_stored_once() {
     }
     let stored = s.dir.path().join("data").join("uploads");
     let files: Vec<_> = walk(&stored);
-    assert_eq!(files.len(), 2, "one PDF, one PNG: {files:?}");
+    assert_eq!(files.len(), 3, "one PDF, one scan, one PNG: {files:?}");
     let png_path = stored.join(&sha256_hex(PNG)[..2]).join(sha256_hex(PNG));
     assert_eq!(std::fs::read(png_path).unwrap(), PNG);
     let (status, body) = upload(&env, &c, &no, "selfie", "x.png", PNG.to_vec(), "image/png").await;

@@ -56,6 +56,23 @@ use crate::state::AppState;
         console::invoice_issued,
         console::audit_log,
         console::audit_verify,
+        crate::expired::login::send_code,
+        crate::expired::login::login,
+        crate::expired::apply::start,
+        crate::expired::apply::list,
+        crate::expired::apply::get,
+        crate::expired::apply::cancel,
+        crate::expired::apply::details,
+        crate::expired::bank::send,
+        crate::expired::bank::verify,
+        crate::expired::submit::form,
+        crate::expired::uploads::upload,
+        crate::expired::identity::check,
+        crate::expired::submit::submit,
+        crate::expired::submit::renewal_session,
+        crate::expired::install::csr,
+        crate::expired::admin::detail,
+        crate::expired::admin::download,
     )
 )]
 pub struct ApiDoc;
