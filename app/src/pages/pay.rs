@@ -1,1 +1,132 @@
-//! (to be written)
+//! 缴费: the pay panel the order page shows while a renewal waits for payment
+//! (`awaiting_payment`) or for finance to confirm a bank transfer
+//! (`awaiting_reconciliation`). Paying online leaves for the gateway, which comes back
+//! to `/renewals/{no}?from=gateway`; the order page's polling then shows the result.
+//!
+//! Layout: `logic` (pure: draft, checks, body, field paths), `state` (signals and the
+//! kept draft), `form` (method, invoice, transfer, pay button), `status` (latest
+//! attempt, declared transfer, attempts), `cancel` (撤销申请).
+
+mod cancel;
+mod form;
+mod logic;
+mod state;
+mod status;
+
+use leptos::prelude::*;
+
+use self::cancel::CancelRenewal;
+use self::form::PaymentForm;
+use self::state::{Busy, PayForm};
+use self::status::{Attempts, AwaitingReconciliation, LatestAttempt};
+use crate::api;
+use crate::components::{ErrorNotice, Loading};
+use crate::error::AppError;
+use crate::i18n::use_i18n;
+use crate::models::{Project, Renewal};
+use crate::state::use_app_state;
+use crate::storage;
+
+fn flash_key(business_no: &str) -> String {
+    format!("certrenew.pay.flash.{business_no}")
+}
+
+/// Notes that paying found an earlier attempt paid, for [`payment_flash`] to say once the
+/// order page has moved past this panel.
+fn flash_already_paid(business_no: &str) {
+    storage::save(&flash_key(business_no), &true);
+}
+
+/// "An earlier payment was found: you were not charged again" (`#already-paid`), once,
+/// after the pay panel found an earlier attempt paid: the panel itself is gone by then
+/// (the renewal left the pay stage), so the order page renders this where it was.
+#[allow(dead_code)] // until the order page (pages/order.rs) renders it
+pub fn payment_flash(business_no: &str) -> impl IntoView + use<> {
+    let i18n = use_i18n();
+    let key = flash_key(business_no);
+    let show = storage::load::<bool>(&key).unwrap_or(false);
+    storage::forget(&key);
+    show.then(|| {
+        view! {
+            <div class="notice ok" id="already-paid" role="status">
+                <p>{move || i18n.t("pay.already_paid")}</p>
+            </div>
+        }
+    })
+}
+
+/// The pay panel for `renewal`; `on_update` gets the renewal after any change made
+/// here (a declared transfer, an earlier payment found, a cancellation).
+#[component]
+pub fn PayPanel(renewal: Renewal, #[prop(into)] on_update: Callback<Renewal>) -> impl IntoView {
+    let i18n = use_i18n();
+    let app = use_app_state();
+    let id = renewal.project.clone();
+    // The projects the app already loaded answer at once; otherwise ask the server.
+    let cached = {
+        let id = id.clone();
+        move || {
+            app.projects
+                .get()
+                .and_then(Result::ok)
+                .and_then(|list| list.into_iter().find(|p| p.id == id))
+        }
+    };
+    let fetched = LocalResource::new(move || {
+        let id = id.clone();
+        async move { api::get::<Project>(&format!("/projects/{id}")).await }
+    });
+    let project: Memo<Option<Result<Project, AppError>>> =
+        Memo::new(move |_| cached().map(Ok).or_else(|| fetched.get()));
+    let already_paid = RwSignal::new(false);
+    let status = renewal.status.clone();
+
+    let body = move || {
+        let project = match project.get() {
+            None => return view! { <Loading /> }.into_any(),
+            Some(Err(error)) => return view! { <ErrorNotice error /> }.into_any(),
+            Some(Ok(p)) => p,
+        };
+        let r = renewal.clone();
+        match r.status.as_str() {
+            "awaiting_reconciliation" => view! {
+                <AwaitingReconciliation renewal=r.clone() />
+                <Attempts renewal=r />
+            }
+            .into_any(),
+            "awaiting_payment" => {
+                let form = PayForm::load(&r, &project);
+                let paying = Signal::derive(move || form.busy.get() != Busy::Idle);
+                view! {
+                    <LatestAttempt renewal=r.clone() />
+                    <PaymentForm renewal=r.clone() project form on_update already_paid />
+                    <div class="actions">
+                        <CancelRenewal
+                            business_no=r.business_no.clone()
+                            cert_sha256=r.cert_sha256.clone()
+                            on_update
+                            disabled=paying
+                        />
+                    </div>
+                    <Attempts renewal=r />
+                }
+                .into_any()
+            }
+            _ => view! {
+                <Show when=move || already_paid.get()>
+                    <div class="notice ok" id="already-paid" role="status">
+                        <p>{move || i18n.t("pay.already_paid")}</p>
+                    </div>
+                </Show>
+            }
+            .into_any(),
+        }
+    };
+
+    view! {
+        <section id="pay-panel" aria-labelledby="pay-panel-title" data-status=status>
+            <h2 id="pay-panel-title">{move || i18n.t("pay.title")}</h2>
+            {body}
+        </section>
+    }
+}

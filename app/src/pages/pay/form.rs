@@ -1,0 +1,423 @@
+//! The payment form: method (支付方式), invoice (发票), the bank transfer's details
+//! (对公转账), and 立即支付 / 重新支付.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use protocol::application::FieldError;
+
+use super::flash_already_paid;
+use super::logic::{self, KINDS, METHODS, input_id, rule_text};
+use super::state::{Busy, PayForm};
+use crate::api;
+use crate::components::ErrorNotice;
+use crate::i18n::{Lang, use_i18n};
+use crate::models::{PaymentAnswer, Project, Renewal};
+use crate::pages::apply::ui::{FieldErrors, error_id, focus, invalid};
+
+fn pay_rule_text(lang: Lang, e: &FieldError) -> String {
+    rule_text(lang, e)
+}
+
+/// One text control of the pay form.
+#[component]
+fn Text(
+    id: &'static str,
+    field: &'static str,
+    /// The label's catalogue key.
+    label: &'static str,
+    value: RwSignal<String>,
+    form: PayForm,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] inputmode: Option<&'static str>,
+    #[prop(optional)] maxlength: Option<u32>,
+    #[prop(optional)] max: Option<String>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let hint_id = format!("{id}-hint");
+    let described = {
+        let hint_id = hint_id.clone();
+        move || {
+            let mut ids = Vec::new();
+            if hint.is_some() {
+                ids.push(hint_id.clone());
+            }
+            if form.errors.with(|e| e.iter().any(|x| x.field == field)) {
+                ids.push(error_id(id));
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="field">
+            <label for=id>{move || i18n.t(label)}</label>
+            <input
+                id=id
+                name=id
+                type=kind
+                inputmode=inputmode
+                maxlength=maxlength
+                max=max
+                autocomplete="off"
+                prop:value=move || value.get()
+                on:input=move |ev| {
+                    value.set(event_target_value(&ev));
+                    form.clear(field);
+                }
+                aria-invalid=invalid(form.errors, field)
+                aria-describedby=described
+            />
+            {hint.map(|h| view! { <p class="muted small" id=hint_id>{move || i18n.t(h)}</p> })}
+            <FieldErrors errors=form.errors field control=id text=pay_rule_text />
+        </div>
+    }
+}
+
+/// A group of radios (`input[name=…][value=…]`, ids `<name>-<value>`).
+#[component]
+fn Radios(
+    name: &'static str,
+    field: &'static str,
+    /// The legend's catalogue key.
+    legend: &'static str,
+    /// Values offered, in display order, with their catalogue keys.
+    options: Vec<(&'static str, &'static str)>,
+    value: RwSignal<String>,
+    form: PayForm,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let first = options
+        .first()
+        .map(|(v, _)| format!("{name}-{v}"))
+        .unwrap_or_default();
+    view! {
+        <fieldset class="field">
+            <legend>{move || i18n.t(legend)}</legend>
+            {options
+                .into_iter()
+                .map(|(v, key)| {
+                    let id = format!("{name}-{v}");
+                    let for_id = id.clone();
+                    view! {
+                        <label class="choice" for=for_id>
+                            <input
+                                type="radio"
+                                id=id
+                                name=name
+                                value=v
+                                prop:checked=move || value.get() == v
+                                aria-invalid=invalid(form.errors, field)
+                                on:change=move |_| {
+                                    value.set(v.to_owned());
+                                    form.clear(field);
+                                }
+                            />
+                            {move || i18n.t(key)}
+                        </label>
+                    }
+                })
+                .collect_view()}
+            <FieldErrors errors=form.errors field control=first text=pay_rule_text />
+        </fieldset>
+    }
+}
+
+/// The form, for a renewal waiting for payment.
+#[component]
+pub fn PaymentForm(
+    renewal: Renewal,
+    project: Project,
+    form: PayForm,
+    #[prop(into)] on_update: Callback<Renewal>,
+    /// An earlier attempt turned out to be paid.
+    already_paid: RwSignal<bool>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let no = renewal.business_no.clone();
+    let total_fen = renewal.total_fen;
+    let repay = !renewal.payments.is_empty();
+    let methods: Vec<_> = METHODS
+        .iter()
+        .copied()
+        .filter(|(m, _)| project.payment_methods.iter().any(|x| x == m))
+        .collect();
+    let kinds: Vec<_> = KINDS
+        .iter()
+        .copied()
+        .filter(|(k, _)| project.invoice_kinds.iter().any(|x| x == k))
+        .collect();
+    let is_transfer = move || form.method.get() == "bank_transfer";
+    let busy = move || form.busy.get() != Busy::Idle;
+
+    let on_submit = {
+        let project = project.clone();
+        let no = no.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            if form.busy.get_untracked() != Busy::Idle {
+                return;
+            }
+            form.failure.set(None);
+            let draft = untrack(|| form.draft());
+            let errors = logic::check(&draft, &project);
+            let first = errors
+                .first()
+                .map(|e| input_id(&e.field, &project).unwrap_or_else(|| "pay".into()));
+            form.errors.set(errors);
+            if let Some(id) = first {
+                focus(&id);
+                return;
+            }
+            form.busy.set(Busy::Paying);
+            let body = logic::body(&draft, total_fen);
+            let project = project.clone();
+            let no = no.clone();
+            spawn_local(async move {
+                let answer =
+                    api::post::<_, PaymentAnswer>(&format!("/renewals/{no}/payments"), &body).await;
+                match answer {
+                    Ok(a) if a.already_paid => {
+                        form.busy.set(Busy::Idle);
+                        flash_already_paid(&no);
+                        already_paid.set(true);
+                        on_update.run(a.renewal);
+                    }
+                    Ok(a) => match a.payment.and_then(|p| p.pay_url) {
+                        Some(url) => {
+                            form.busy.set(Busy::Redirecting);
+                            if window().location().set_href(&url).is_err() {
+                                form.busy.set(Busy::Idle);
+                                form.failure.set(Some(crate::error::AppError::new(
+                                    "INTERNAL",
+                                    format!("the payment page could not be opened: {url}"),
+                                )));
+                            }
+                        }
+                        None => {
+                            form.busy.set(Busy::Idle);
+                            on_update.run(a.renewal);
+                        }
+                    },
+                    Err(e) => {
+                        form.busy.set(Busy::Idle);
+                        if e.code == "VALIDATION_FAILED"
+                            && let Some(fe) = logic::server_error(&e.details, &e.message)
+                        {
+                            let id = input_id(&fe.field, &project).unwrap_or_else(|| "pay".into());
+                            form.errors.set(vec![fe]);
+                            focus(&id);
+                            return;
+                        }
+                        // The renewal moved on (e.g. a transfer awaits finance): show where it is.
+                        let moved_on = e.code == "ILLEGAL_TRANSITION";
+                        form.failure.set(Some(e));
+                        focus("pay");
+                        if moved_on
+                            && let Ok(r) = api::get::<Renewal>(&format!("/renewals/{no}")).await
+                        {
+                            on_update.run(r);
+                        }
+                    }
+                }
+            });
+        }
+    };
+
+    let today = super::state::today();
+    let total_display = renewal.total_display.clone();
+    let total_for_bt = total_display.clone();
+    let no_for_note = no.clone();
+    let recipient = renewal
+        .application
+        .get("recipient")
+        .map(|r| {
+            let s = |k: &str| {
+                r.get(k)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            format!("{} {} {}", s("name"), s("mobile"), s("address"))
+        })
+        .unwrap_or_default();
+
+    view! {
+        <form id="pay-form" on:submit=on_submit novalidate>
+            <Radios name="method" field="method" legend="pay.method.legend" options=methods value=form.method form />
+            <p class="muted small">
+                {move || if is_transfer() { i18n.t("pay.method.transfer_hint") } else { i18n.t("pay.method.online_hint") }}
+            </p>
+
+            <Show when=is_transfer>
+                <section class="card" id="bank-transfer" aria-labelledby="bt-title">
+                    <h3 id="bt-title">{move || i18n.t("pay.bt.title")}</h3>
+                    <dl class="facts" id="bt-payee">
+                        <dt>{move || i18n.t("pay.bt.payee_name_label")}</dt>
+                        <dd>{move || i18n.t("pay.bt.payee_name")}</dd>
+                        <dt>{move || i18n.t("pay.bt.payee_account_label")}</dt>
+                        <dd>{move || i18n.t("pay.bt.payee_account")}</dd>
+                        <dt>{move || i18n.t("pay.bt.payee_bank_label")}</dt>
+                        <dd>{move || i18n.t("pay.bt.payee_bank")}</dd>
+                    </dl>
+                    <p class="small">
+                        {
+                            let no = no_for_note.clone();
+                            move || i18n.tf("pay.bt.remark", &[("no", &no)])
+                        }
+                    </p>
+                    <Text
+                        id="bt-account"
+                        field="bank_transfer.payer_account"
+                        label="pay.bt.account"
+                        value=form.bt_account
+                        form=form
+                        hint="pay.bt.account_hint"
+                        inputmode="numeric"
+                        maxlength=40
+                    />
+                    <Text
+                        id="bt-name"
+                        field="bank_transfer.payer_name"
+                        label="pay.bt.name"
+                        value=form.bt_name
+                        form=form
+                        maxlength=100
+                    />
+                    <div class="field">
+                        <label for="bt-amount">{move || i18n.t("pay.bt.amount")}</label>
+                        <input id="bt-amount" type="text" readonly prop:value=total_for_bt.clone() aria-describedby="bt-amount-hint" />
+                        <p class="muted small" id="bt-amount-hint">{move || i18n.t("pay.bt.amount_hint")}</p>
+                        <FieldErrors errors=form.errors field="bank_transfer.amount_fen" control="bt-amount" text=pay_rule_text />
+                    </div>
+                    <Text
+                        id="bt-date"
+                        field="bank_transfer.paid_on"
+                        label="pay.bt.date"
+                        value=form.bt_date
+                        form=form
+                        kind="date"
+                        max=today.clone()
+                    />
+                    <div class="field">
+                        <label for="bt-note">{move || i18n.t("pay.bt.note")}</label>
+                        <textarea
+                            id="bt-note"
+                            rows="2"
+                            maxlength="200"
+                            prop:value=move || form.bt_note.get()
+                            on:input=move |ev| {
+                                form.bt_note.set(event_target_value(&ev));
+                                form.clear("bank_transfer.note");
+                            }
+                            aria-invalid=invalid(form.errors, "bank_transfer.note")
+                        ></textarea>
+                        <FieldErrors errors=form.errors field="bank_transfer.note" control="bt-note" text=pay_rule_text />
+                    </div>
+                </section>
+            </Show>
+
+            <section class="card" id="invoice" aria-labelledby="invoice-title-h">
+                <h3 id="invoice-title-h">{move || i18n.t("pay.invoice.title")}</h3>
+                <Radios name="invoice-kind" field="invoice.kind" legend="pay.invoice.kind" options=kinds value=form.kind form />
+                <Show when=move || form.kind.get() == "paper">
+                    <p class="muted small" id="paper-recipient">
+                        {
+                            let r = recipient.clone();
+                            move || i18n.tf("pay.invoice.paper_to", &[("recipient", &r)])
+                        }
+                    </p>
+                </Show>
+                <Text
+                    id="invoice-title"
+                    field="invoice.title"
+                    label="pay.invoice.title_label"
+                    value=form.title
+                    form=form
+                    hint="pay.invoice.title_hint"
+                    maxlength=100
+                />
+                <div class="field">
+                    <label for="taxpayer-id">
+                        {move || i18n.t("pay.invoice.taxpayer")}
+                        {move || (form.kind.get() == "electronic").then(|| i18n.t("pay.invoice.required"))}
+                    </label>
+                    <input
+                        id="taxpayer-id"
+                        name="taxpayer-id"
+                        type="text"
+                        autocomplete="off"
+                        autocapitalize="characters"
+                        spellcheck="false"
+                        maxlength="20"
+                        prop:value=move || form.taxpayer_id.get()
+                        on:input=move |ev| {
+                            form.taxpayer_id.set(event_target_value(&ev));
+                            form.clear("invoice.taxpayer_id");
+                        }
+                        aria-invalid=invalid(form.errors, "invoice.taxpayer_id")
+                        aria-describedby="taxpayer-id-hint"
+                    />
+                    <p class="muted small" id="taxpayer-id-hint">{move || i18n.t("pay.invoice.taxpayer_hint")}</p>
+                    <FieldErrors errors=form.errors field="invoice.taxpayer_id" control="taxpayer-id" text=pay_rule_text />
+                </div>
+            </section>
+
+            {repay.then(|| view! {
+                <div class="notice" id="repay-warning" role="note">
+                    <p>{move || i18n.t("pay.repay.warning")}</p>
+                </div>
+            })}
+            <OtherErrors form project=project.clone() />
+            {move || form.failure.get().map(|error| view! { <ErrorNotice error /> })}
+            <Show when=move || already_paid.get()>
+                <div class="notice ok" id="already-paid" role="status">
+                    <p>{move || i18n.t("pay.already_paid")}</p>
+                </div>
+            </Show>
+            <p class="total">
+                {move || i18n.t("pay.total")}
+                " "
+                <strong id="pay-total">{total_display.clone()}</strong>
+            </p>
+            <div class="actions">
+                <button id="pay" type="submit" class="primary" disabled=busy aria-busy=move || busy().then_some("true")>
+                    {move || match form.busy.get() {
+                        Busy::Paying if is_transfer() => i18n.t("pay.button.sending"),
+                        Busy::Paying => i18n.t("pay.button.connecting"),
+                        Busy::Redirecting => i18n.t("pay.button.redirecting"),
+                        Busy::Idle if is_transfer() => i18n.t("pay.button.transfer"),
+                        Busy::Idle if repay => i18n.t("pay.button.repay"),
+                        Busy::Idle => i18n.t("pay.button.pay"),
+                    }}
+                </button>
+            </div>
+            <Show when=busy>
+                <p class="muted small" role="status" aria-live="polite">
+                    {move || {
+                        if is_transfer() { i18n.t("pay.progress.transfer") } else { i18n.t("pay.progress.online") }
+                    }}
+                </p>
+            </Show>
+            <Show when=move || !is_transfer()>
+                <p class="muted small">{move || i18n.t("pay.safe")}</p>
+            </Show>
+        </form>
+    }
+}
+
+/// Errors about no control of the form, shown above the button.
+#[component]
+fn OtherErrors(form: PayForm, project: Project) -> impl IntoView {
+    let i18n = use_i18n();
+    move || {
+        form.errors.with(|all| {
+            all.iter()
+                .filter(|e| input_id(&e.field, &project).is_none())
+                .map(|e| {
+                    let text = rule_text(i18n.lang(), e);
+                    view! { <p class="field-error" data-field=e.field.clone() data-rule=e.rule.clone() role="alert">{text}</p> }
+                })
+                .collect_view()
+        })
+    }
+}

@@ -1,0 +1,178 @@
+//! Where the payment stands: the latest attempt (pending after the gateway, failed or
+//! closed), a declared bank transfer awaiting finance, and the attempts so far.
+
+use leptos::prelude::*;
+use serde_json::Value;
+
+use super::logic::{METHODS, latest};
+use crate::format;
+use crate::i18n::{I18n, use_i18n};
+use crate::models::{Payment, Renewal};
+
+/// The method's words.
+pub fn method_text(i18n: I18n, method: &str) -> String {
+    METHODS
+        .iter()
+        .find(|(m, _)| *m == method)
+        .map_or_else(|| method.to_owned(), |(_, key)| i18n.t(key).to_owned())
+}
+
+fn status_text(i18n: I18n, status: &str) -> String {
+    match status {
+        "pending" => i18n.t("pay.attempt.pending").to_owned(),
+        "paid" => i18n.t("pay.attempt.paid").to_owned(),
+        "failed" => i18n.t("pay.attempt.failed").to_owned(),
+        "closed" => i18n.t("pay.attempt.closed").to_owned(),
+        "refunded" => i18n.t("pay.attempt.refunded").to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+/// The notice about the latest attempt while the renewal waits for payment: pending
+/// (`#payment-pending`), or failed/closed.
+#[component]
+pub fn LatestAttempt(renewal: Renewal) -> impl IntoView {
+    let i18n = use_i18n();
+    let Some(p) = latest(&renewal).cloned() else {
+        return ().into_any();
+    };
+    let transfer = p.method == "bank_transfer";
+    match p.status.as_str() {
+        "pending" if !transfer => {
+            let continue_link = p.pay_url.clone().map(|url| {
+                view! {
+                    <p>
+                        <a class="continue-payment" href=url>{move || i18n.t("pay.pending.continue")}</a>
+                    </p>
+                }
+            });
+            view! {
+                <div class="notice warn" id="payment-pending" role="status" aria-live="polite" data-out-trade-no=p.out_trade_no.clone()>
+                    <p>
+                        <strong>{move || i18n.t("pay.pending.title")}</strong>
+                    </p>
+                    <p>{move || i18n.t("pay.pending.text")}</p>
+                    <p class="small">{move || i18n.t("pay.pending.again")}</p>
+                    {continue_link}
+                </div>
+            }
+            .into_any()
+        }
+        "failed" if transfer => view! {
+            <div class="notice error" id="payment-failed" role="alert" data-out-trade-no=p.out_trade_no.clone()>
+                <p>{move || i18n.t("pay.failed.transfer")}</p>
+            </div>
+        }
+        .into_any(),
+        "failed" | "closed" => view! {
+            <div class="notice error" id="payment-failed" role="alert" data-out-trade-no=p.out_trade_no.clone()>
+                <p>{move || i18n.t("pay.failed.online")}</p>
+            </div>
+        }
+        .into_any(),
+        _ => ().into_any(),
+    }
+}
+
+fn field(v: &Option<Value>, name: &str) -> String {
+    v.as_ref()
+        .and_then(|v| v.get(name))
+        .map(|x| match x {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+        .unwrap_or_default()
+}
+
+/// A declared bank transfer awaiting finance's confirmation.
+#[component]
+pub fn AwaitingReconciliation(renewal: Renewal) -> impl IntoView {
+    let i18n = use_i18n();
+    let declared: Option<Payment> = renewal
+        .payments
+        .iter()
+        .rev()
+        .find(|p| p.method == "bank_transfer" && p.status == "pending")
+        .cloned();
+    let t = declared.and_then(|p| p.bank_transfer);
+    let amount = t
+        .as_ref()
+        .and_then(|v| v.get("amount_fen"))
+        .and_then(Value::as_i64)
+        .map_or_else(|| renewal.total_display.clone(), format::money);
+    let account = field(&t, "payer_account");
+    let name = field(&t, "payer_name");
+    let date = field(&t, "paid_on");
+    let note = field(&t, "note");
+    view! {
+        <div id="awaiting-reconciliation">
+            <div class="notice" role="status">
+                <p>
+                    <strong>{move || i18n.t("pay.reconcile.title")}</strong>
+                </p>
+                <p>{move || i18n.t("pay.reconcile.text")}</p>
+            </div>
+            <dl class="facts" id="declared-transfer">
+                <dt>{move || i18n.t("pay.bt.account")}</dt>
+                <dd>{account}</dd>
+                <dt>{move || i18n.t("pay.bt.name")}</dt>
+                <dd>{name}</dd>
+                <dt>{move || i18n.t("pay.bt.amount")}</dt>
+                <dd>{amount}</dd>
+                <dt>{move || i18n.t("pay.bt.date")}</dt>
+                <dd>{date}</dd>
+                <dt>{move || i18n.t("pay.bt.note")}</dt>
+                <dd>{note}</dd>
+            </dl>
+        </div>
+    }
+}
+
+/// The attempts so far (支付记录), newest first.
+#[component]
+pub fn Attempts(renewal: Renewal) -> impl IntoView {
+    let i18n = use_i18n();
+    if renewal.payments.is_empty() {
+        return ().into_any();
+    }
+    let mut rows = renewal.payments.clone();
+    rows.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    let n = rows.len().to_string();
+    view! {
+        <details class="payments" id="payment-attempts">
+            <summary>{move || i18n.tf("pay.attempts.title", &[("n", &n)])}</summary>
+            <div class="table-wrap">
+                <table>
+                    <thead>
+                        <tr>
+                            <th scope="col">{move || i18n.t("pay.attempts.no")}</th>
+                            <th scope="col">{move || i18n.t("pay.attempts.method")}</th>
+                            <th scope="col">{move || i18n.t("pay.attempts.amount")}</th>
+                            <th scope="col">{move || i18n.t("pay.attempts.status")}</th>
+                            <th scope="col">{move || i18n.t("pay.attempts.created")}</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {rows
+                            .iter()
+                            .map(|p| {
+                                let method = p.method.clone();
+                                let status = p.status.clone();
+                                view! {
+                                    <tr data-out-trade-no=p.out_trade_no.clone() data-status=p.status.clone()>
+                                        <td class="small">{p.out_trade_no.clone()}</td>
+                                        <td>{move || method_text(i18n, &method)}</td>
+                                        <td>{format::money(p.amount_fen)}</td>
+                                        <td>{move || status_text(i18n, &status)}</td>
+                                        <td>{format::date_time(&p.created_at)}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </details>
+    }
+    .into_any()
+}
