@@ -1,11 +1,24 @@
 #!/usr/bin/env bash
-# Builds certrenew-host, makes sure the development SoftHSM2 token exists (see
-# scripts/dev-token.sh) and runs `certrenew-host diagnose` against it.
+# Brings up the whole system on this machine for a person to try:
 #
-#   scripts/run-dev.sh [--fresh] [DIAGNOSE ARGS...]
+#   scripts/run-dev.sh [--fresh] [--port N] [--no-browser]
+#   scripts/run-dev.sh --diagnose [ARGS...]
 #
-# --fresh: make a new token even if .dev/token already holds one.
-# Any other arguments go to `diagnose` (for example --json).
+# Builds certrenew-host, certrenew-server (debug) and the web app (scripts/build-app.sh),
+# the extension (extension/dist), then starts:
+#   - certrenew-server on 127.0.0.1:8080 (--port N) with its development CA, the sandbox
+#     payment gateway and the web app; data in .dev/data;
+#   - a SoftHSM token in .dev/run/token (label "certrenew dev", PIN 123456) with a key
+#     made on it and a certificate from that CA expiring in 30 days (made the first time,
+#     and again when the CA changed or with --fresh);
+#   - staff accounts: admin / reviewer / finance, password printed;
+#   - the host registered for Chromium in the profile .dev/run/chromium (through the
+#     wrapper .dev/run/certrenew-host, which points the host at the token);
+#   - Chromium on the app with the extension loaded, when there is a display (otherwise
+#     it says what to open).
+# Ctrl-C stops everything it started. --fresh starts over (new data, CA, token, profile).
+# --diagnose runs `certrenew-host diagnose` against the token and exits (ARGS such as
+# --json go to diagnose).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -13,30 +26,167 @@ cd "$REPO"
 # shellcheck source-path=SCRIPTDIR source=lib/deps.sh
 source scripts/lib/deps.sh
 
-TOKEN_DIR=$REPO/.dev/token
 MODULE=/usr/lib/softhsm/libsofthsm2.so
+DATA=$REPO/.dev/data
+RUN=$REPO/.dev/run
+TOKEN_DIR=$RUN/token
+PROFILE=$RUN/chromium
+WRAPPER=$RUN/certrenew-host
+PIN=123456
+STAFF_PASSWORD="correct horse battery staple"
+HOST=$REPO/target/debug/certrenew-host
+SERVER=$REPO/target/debug/certrenew-server
 
+port=8080
 fresh=
-args=()
-for arg in "$@"; do
-    case "$arg" in
-        --fresh) fresh=1 ;;
-        *) args+=("$arg") ;;
+browser=1
+diagnose=
+diagnose_args=()
+while [ $# -gt 0 ]; do
+    if [ -n "$diagnose" ]; then
+        diagnose_args+=("$1")
+        shift
+        continue
+    fi
+    case "$1" in
+        --fresh) fresh=1; shift ;;
+        --no-browser) browser=; shift ;;
+        --port)
+            if [ $# -lt 2 ] || ! [[ "$2" =~ ^[0-9]+$ ]]; then
+                echo "run-dev.sh: --port wants a number" >&2
+                exit 2
+            fi
+            port=$2
+            shift 2
+            ;;
+        --diagnose) diagnose=1; shift ;;
+        -h | --help) sed -n '2,22s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        *) echo "run-dev.sh: unknown argument $1 (--help)" >&2; exit 2 ;;
     esac
 done
+ORIGIN=http://127.0.0.1:$port
 
-deps_dev_token
-
-cargo build --release -p native-host
-
-if [ -n "$fresh" ] || [ ! -f "$TOKEN_DIR/softhsm2.conf" ] ||
-    [ -z "$(ls -A "$TOKEN_DIR/tokens" 2>/dev/null)" ]; then
-    scripts/dev-token.sh "$TOKEN_DIR"
-else
-    echo "Using the existing development token in $TOKEN_DIR (--fresh makes a new one)."
+if [ -n "$diagnose" ]; then
+    [ -f "$TOKEN_DIR/softhsm2.conf" ] || { echo "run-dev.sh: no token yet: run scripts/run-dev.sh first" >&2; exit 1; }
+    cargo build -p native-host
+    echo "SOFTHSM2_CONF=$TOKEN_DIR/softhsm2.conf CERTRENEW_PKCS11_MODULES=$MODULE $HOST diagnose --user-data-dir $PROFILE ${diagnose_args[*]}"
+    SOFTHSM2_CONF=$TOKEN_DIR/softhsm2.conf CERTRENEW_PKCS11_MODULES=$MODULE \
+        exec "$HOST" diagnose --user-data-dir "$PROFILE" "${diagnose_args[@]}"
 fi
 
-echo
-echo "SOFTHSM2_CONF=$TOKEN_DIR/softhsm2.conf CERTRENEW_PKCS11_MODULES=$MODULE target/release/certrenew-host diagnose ${args[*]}"
-SOFTHSM2_CONF=$TOKEN_DIR/softhsm2.conf CERTRENEW_PKCS11_MODULES=$MODULE \
-    exec target/release/certrenew-host diagnose "${args[@]}"
+if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "run-dev.sh: something already listens on 127.0.0.1:$port (another run-dev.sh?); --port N picks another" >&2
+    exit 1
+fi
+
+# --- build ---------------------------------------------------------------------------
+deps_dev_token
+deps_apt chromium fonts-wqy-microhei
+cargo build -p server -p native-host --locked
+scripts/build-app.sh
+node extension/build.mjs >/dev/null
+echo "extension: built into extension/dist"
+
+if [ -n "$fresh" ]; then
+    echo "--fresh: removing .dev/data and .dev/run"
+    rm -rf "$DATA" "$RUN"
+fi
+mkdir -p "$DATA" "$RUN"
+
+# --- the server ----------------------------------------------------------------------
+export CERTRENEW_LISTEN=127.0.0.1:$port
+export CERTRENEW_DATA_DIR=$DATA
+export CERTRENEW_PUBLIC_ORIGIN=$ORIGIN
+export CERTRENEW_DIST_DIR=$REPO/dist
+export CERTRENEW_SANDBOX=1
+unset CERTRENEW_CONFIG DATABASE_URL
+
+# The extension this deployment supports, published as a signed package with its update
+# manifest (docs/extension-updates.md); the setup page reads the manifest.
+version=$(node -p "require('./extension/manifest.json').version")
+node extension/pack.mjs --key extension/dev-key.pem --version "$version" --out "$DATA/extension" \
+    --update-url "$ORIGIN/extension/updates.xml" >/dev/null
+
+pids=()
+stop() {
+    local pid
+    trap - INT TERM EXIT
+    echo
+    echo "run-dev.sh: stopping"
+    for pid in "${pids[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    wait 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+"$SERVER" serve >>"$RUN/server.log" 2>&1 &
+server_pid=$!
+pids+=("$server_pid")
+for _ in $(seq 1 300); do
+    if curl -fsS -o /dev/null "$ORIGIN/api/v1/projects" 2>/dev/null; then break; fi
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+        echo "run-dev.sh: certrenew-server stopped; its log:" >&2
+        tail -n 30 "$RUN/server.log" >&2
+        exit 1
+    fi
+    sleep 0.2
+done
+curl -fsS -o /dev/null "$ORIGIN/api/v1/projects" || { echo "run-dev.sh: the server did not answer; see $RUN/server.log" >&2; exit 1; }
+echo "server: $ORIGIN (log: .dev/run/server.log)"
+
+for role in admin reviewer finance; do
+    "$SERVER" admin add --user "$role" --password "$STAFF_PASSWORD" --role "$role" >/dev/null
+done
+
+# --- the token -----------------------------------------------------------------------
+# A new one when there is none, or its certificate is not from this server's CA.
+if [ ! -f "$TOKEN_DIR/cert.pem" ] ||
+    ! openssl verify -CAfile "$DATA/ca/ca.pem" "$TOKEN_DIR/cert.pem" >/dev/null 2>&1; then
+    node tests/e2e/token.js "$TOKEN_DIR" "$SERVER" 30
+else
+    echo "token: using .dev/run/token (--fresh makes a new one)"
+fi
+
+# --- the host, registered for Chromium in the dedicated profile ------------------------
+cat >"$WRAPPER" <<EOF
+#!/bin/sh
+# certrenew-host for the development token (written by scripts/run-dev.sh).
+export SOFTHSM2_CONF='$TOKEN_DIR/softhsm2.conf'
+export CERTRENEW_PKCS11_MODULES='$MODULE'
+exec '$HOST' "\$@"
+EOF
+chmod 0755 "$WRAPPER"
+mkdir -p "$PROFILE"
+"$HOST" register --browser chromium --user-data-dir "$PROFILE" --host-path "$WRAPPER" >/dev/null
+echo "host: registered for Chromium in .dev/run/chromium (via .dev/run/certrenew-host)"
+
+cat <<EOF
+
+certrenew is running:
+  app            $ORIGIN/
+  staff console  $ORIGIN/admin   users admin, reviewer, finance; password: $STAFF_PASSWORD
+  token          "certrenew dev", PIN $PIN (SOFTHSM2_CONF=$TOKEN_DIR/softhsm2.conf)
+  payments       the sandbox gateway: its page has 支付成功 / 支付失败 buttons
+For Chrome or Edge instead (README "Trying it in Chrome or Edge"):
+  $HOST register --browser chrome --host-path $WRAPPER
+  then load the unpacked extension from $REPO/extension/dist and open $ORIGIN/
+EOF
+
+if [ -n "$browser" ] && { [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; }; then
+    chromium --user-data-dir="$PROFILE" --no-first-run --no-default-browser-check \
+        --load-extension="$REPO/extension/dist" "$ORIGIN/" >>"$RUN/chromium.log" 2>&1 &
+    pids+=("$!")
+    echo
+    echo "Chromium is open on $ORIGIN/ with the extension. Ctrl-C stops everything."
+else
+    echo
+    if [ -n "$browser" ]; then
+        echo "No display (DISPLAY/WAYLAND_DISPLAY unset): Chromium was not opened. On a machine with one:"
+    else
+        echo "--no-browser: open it yourself:"
+    fi
+    echo "  chromium --user-data-dir=$PROFILE --load-extension=$REPO/extension/dist $ORIGIN/"
+    echo "Ctrl-C stops the server."
+fi
+wait "$server_pid"
