@@ -1110,6 +1110,14 @@ async fn the_whole_path_installs_without_binding_signature_only_after_review() {
     ] {
         assert!(actions.contains(&a), "{a} in {actions:?}");
     }
+    let issued_row = done["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "renewal.issued")
+        .unwrap();
+    assert_eq!(issued_row["detail"]["binding_signature"], false);
+    assert_eq!(issued_row["detail"]["path"], "expired");
     let (_, verify) = s.get_as(&reviewer.0, "/api/v1/admin/audit/verify").await;
     assert_eq!(verify["ok"], true, "{verify}");
 

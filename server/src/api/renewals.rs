@@ -384,6 +384,31 @@ pub async fn csr(
         &binding,
     )?;
 
+    issue(
+        &state,
+        &row,
+        event,
+        &csr,
+        &format!("user:{}", session.cert_sha256),
+        json!({}),
+    )
+    .await
+    .map(Json)
+}
+
+/// Issues the renewed certificate of `row` (approved: `Issue`; issued: `Reissue`, the
+/// unconfirmed one superseded) for the key of `csr`, under the old subject, and moves
+/// the renewal with its audit row (`extra` joins its details). Shared by the on-time
+/// path (after the binding signature) and the expired path (after review).
+pub async fn issue(
+    state: &AppState,
+    row: &RenewalRow,
+    event: Event,
+    csr: &[u8],
+    actor: &str,
+    extra: serde_json::Value,
+) -> AppResult<IssuedResponse> {
+    let business_no = &row.business_no;
     let project = state.project(&row.project).ok_or_else(|| {
         AppError::Internal(format!("project {} is no longer configured", row.project))
     })?;
@@ -403,7 +428,7 @@ pub async fn csr(
     let issued = state
         .ca
         .issue(&IssueRequest {
-            csr_der: &csr,
+            csr_der: csr,
             subject: SubjectSource::FromCertificate(&row.cert_der),
             not_before,
             not_after,
@@ -413,14 +438,14 @@ pub async fn csr(
 
     let mut tx = state.store.begin_write().await?;
     let superseded = sqlx::query("UPDATE certificates SET status = 'superseded' WHERE business_no = $1 AND status = 'issued'")
-        .bind(&business_no)
+        .bind(business_no)
         .execute(&mut *tx)
         .await?
         .rows_affected();
     sqlx::query("INSERT INTO certificates (sha256, serial, business_no, der, subject, not_before, not_after, status, issued_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'issued', $8)")
         .bind(&issued.sha256_hex)
         .bind(&issued.serial_hex)
-        .bind(&business_no)
+        .bind(business_no)
         .bind(&issued.der)
         .bind(&row.subject)
         .bind(issued.not_before.unix_timestamp())
@@ -428,18 +453,13 @@ pub async fn csr(
         .bind(clock::to_ms(now))
         .execute(&mut *tx)
         .await?;
-    let detail = json!({ "serial": issued.serial_hex, "sha256": issued.sha256_hex, "not_after": clock::rfc3339(clock::to_ms(issued.not_after)), "superseded": superseded });
-    transition::apply(
-        &state,
-        &mut tx,
-        &business_no,
-        event,
-        &format!("user:{}", session.cert_sha256),
-        detail,
-    )
-    .await?;
+    let mut detail = json!({ "serial": issued.serial_hex, "sha256": issued.sha256_hex, "not_after": clock::rfc3339(clock::to_ms(issued.not_after)), "superseded": superseded });
+    if let (Some(map), serde_json::Value::Object(extra)) = (detail.as_object_mut(), extra) {
+        map.extend(extra);
+    }
+    transition::apply(state, &mut tx, business_no, event, actor, detail).await?;
     tx.commit().await?;
-    Ok(Json(IssuedResponse {
+    Ok(IssuedResponse {
         certificate: STANDARD.encode(&issued.der),
         chain: state
             .ca
@@ -448,7 +468,7 @@ pub async fn csr(
             .map(|c| STANDARD.encode(c))
             .collect(),
         not_after: clock::rfc3339(clock::to_ms(issued.not_after)),
-    }))
+    })
 }
 
 /// The token's confirmation.
