@@ -1,9 +1,311 @@
-//! (to be written)
+//! `/renewals/{no}`: the order (业务单). 查询进度 shows where it stands and refreshes
+//! itself; the panel below follows the state: 缴费 pay, 审核中 under review, 安装证书
+//! install, done, or closed.
 
+mod outcome;
+mod poll;
+mod signin;
+mod summary;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
-/// (to be written)
+use crate::api;
+use crate::components::{ErrorNotice, Loading};
+use crate::error::AppError;
+use crate::i18n::use_i18n;
+use crate::models::Renewal;
+use crate::pages::install::{InstallBusy, InstallPanel};
+use crate::pages::pay::PayPanel;
+use crate::pages::progress::{Payments, Stepper, Timeline};
+use crate::state;
+use outcome::{ClosedView, DoneView, ReviewView};
+use signin::SignInPrompt;
+use summary::{InvoiceFacts, Problems, Summary};
+
+/// The order page; a new business number in the address starts afresh.
 #[component]
 pub fn OrderPage() -> impl IntoView {
-    view! { <section><h1>"OrderPage"</h1></section> }
+    let params = use_params_map();
+    let query = use_query_map();
+    let no = Memo::new(move |_| params.with(|p| p.get("no")).unwrap_or_default());
+    move || {
+        let no = no.get();
+        let from_gateway = query.with_untracked(|q| q.get_str("from") == Some("gateway"));
+        view! { <Order no=no from_gateway=from_gateway /> }
+    }
+}
+
+/// Which panel the state calls for. The forms (pay, install) are made again only when
+/// this changes, so a refresh never wipes what the user typed.
+#[derive(Debug, Clone, PartialEq)]
+enum Panel {
+    /// 缴费, with the attempts as they stand.
+    Pay {
+        status: String,
+        attempts: Vec<(String, String)>,
+    },
+    Review,
+    Install,
+    Done,
+    Closed,
+    Unknown,
+}
+
+fn panel_of(r: &Renewal) -> Panel {
+    match r.status.as_str() {
+        "awaiting_payment" | "awaiting_reconciliation" => Panel::Pay {
+            status: r.status.clone(),
+            attempts: r
+                .payments
+                .iter()
+                .map(|p| (p.out_trade_no.clone(), p.status.clone()))
+                .collect(),
+        },
+        "in_review" => Panel::Review,
+        "approved" | "issued" => Panel::Install,
+        "completed" => Panel::Done,
+        "cancelled" | "expired" | "rejected" => Panel::Closed,
+        _ => Panel::Unknown,
+    }
+}
+
+/// Reads the renewal; keeps it only when it changed.
+async fn load(no: &str, data: RwSignal<Option<Renewal>>, error: RwSignal<Option<AppError>>) {
+    let result = api::get::<Renewal>(&format!("/renewals/{no}")).await;
+    match result {
+        Ok(r) => {
+            if data
+                .try_with_untracked(|d| d.as_ref() != Some(&r))
+                .unwrap_or(false)
+            {
+                let _ = data.try_set(Some(r));
+            }
+            let _ = error.try_set(None);
+        }
+        Err(e) => {
+            let _ = error.try_set(Some(e));
+        }
+    }
+}
+
+#[component]
+fn Order(no: String, from_gateway: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let data = RwSignal::new(None::<Renewal>);
+    let error = RwSignal::new(None::<AppError>);
+    let busy = RwSignal::new(false);
+    provide_context(InstallBusy(busy));
+    let loaded = Memo::new(move |_| data.with(Option::is_some));
+
+    let alive = Arc::new(AtomicBool::new(true));
+    {
+        let alive = Arc::clone(&alive);
+        on_cleanup(move || alive.store(false, Ordering::Relaxed));
+    }
+
+    // Refresh: at once, then as often as the state calls for, until it is closed or
+    // the page is left; not while an install is writing to the token.
+    {
+        let no = no.clone();
+        let alive = Arc::clone(&alive);
+        spawn_local(async move {
+            let started = js_sys::Date::now();
+            loop {
+                if !alive.load(Ordering::Relaxed) {
+                    break;
+                }
+                if !busy.try_get_untracked().unwrap_or(true) {
+                    load(&no, data, error).await;
+                    if !alive.load(Ordering::Relaxed) {
+                        break;
+                    }
+                }
+                let gateway =
+                    from_gateway && js_sys::Date::now() - started < poll::GATEWAY_WINDOW_MS;
+                let wait = match data.try_get_untracked().flatten() {
+                    Some(r) => match poll::interval_ms(&r, gateway) {
+                        Some(ms) => ms,
+                        None => break,
+                    },
+                    None if error
+                        .with_untracked(|e| e.as_ref().is_some_and(|e| e.code == "NOT_FOUND")) =>
+                    {
+                        break;
+                    }
+                    None => poll::SLOW_MS,
+                };
+                TimeoutFuture::new(wait).await;
+            }
+        });
+    }
+
+    let reload = {
+        let no = no.clone();
+        let alive = Arc::clone(&alive);
+        move || {
+            let no = no.clone();
+            let alive = Arc::clone(&alive);
+            spawn_local(async move {
+                if alive.load(Ordering::Relaxed) {
+                    load(&no, data, error).await;
+                }
+            });
+        }
+    };
+    let signed_in = {
+        let reload = reload.clone();
+        Callback::new(move |()| reload())
+    };
+
+    // "My certificates" shows this renewal while it is open and forgets it once closed.
+    let standing = Memo::new(move |_| {
+        data.with(|d| {
+            d.as_ref()
+                .map(|r| (r.status.clone(), r.cert_sha256.clone()))
+        })
+    });
+    {
+        let no = no.clone();
+        Effect::new(move || {
+            if let Some((status, sha)) = standing.get() {
+                if poll::is_closed(&status) {
+                    state::forget_renewal(&sha);
+                } else {
+                    state::remember_renewal(&sha, &no);
+                }
+            }
+        });
+    }
+
+    let not_loaded = {
+        let no = no.clone();
+        let reload = reload.clone();
+        move || match error.get() {
+            None => view! { <Loading /> }.into_any(),
+            Some(e) if e.code == "UNAUTHENTICATED" => {
+                view! { <SignInPrompt on_signed_in=signed_in /> }.into_any()
+            }
+            Some(e) if e.code == "NOT_FOUND" => {
+                let no = no.clone();
+                view! {
+                    <section id="order-not-found">
+                        <p>{move || i18n.tf("order.not_found", &[("no", &no)])}</p>
+                        <p class="muted">{move || i18n.t("order.not_found_hint")}</p>
+                        <a class="btn" href="/">{move || i18n.t("order.my_certificates")}</a>
+                    </section>
+                }
+                .into_any()
+            }
+            Some(e) => {
+                let reload = reload.clone();
+                view! {
+                    <ErrorNotice error=e />
+                    <div class="actions">
+                        <button type="button" on:click=move |_| reload()>{move || i18n.t("common.retry")}</button>
+                    </div>
+                }
+                .into_any()
+            }
+        }
+    };
+
+    let content = move || {
+        if !loaded.get() {
+            return not_loaded.clone()().into_any();
+        }
+        let Some(first) = data.get_untracked() else {
+            return view! { <Loading /> }.into_any();
+        };
+        let renewal = Signal::derive(move || data.get().unwrap_or_else(|| first.clone()));
+        view! { <OrderView renewal=renewal data=data error=error signed_in=signed_in reload=reload.clone() /> }
+            .into_any()
+    };
+
+    view! {
+        <div id="order" class="order">
+            <h1>{move || i18n.t("order.title")}</h1>
+            {content}
+        </div>
+    }
+}
+
+#[component]
+fn OrderView<F>(
+    renewal: Signal<Renewal>,
+    data: RwSignal<Option<Renewal>>,
+    error: RwSignal<Option<AppError>>,
+    signed_in: Callback<()>,
+    reload: F,
+) -> impl IntoView
+where
+    F: Fn() + Clone + Send + Sync + 'static,
+{
+    let i18n = use_i18n();
+    let on_update = Callback::new(move |r: Renewal| {
+        data.set(Some(r));
+        error.set(None);
+    });
+    let panel = Memo::new(move |_| renewal.with(panel_of));
+    let panel_view = move || {
+        let r = renewal.get_untracked();
+        match panel.get() {
+            Panel::Pay { .. } => view! { <PayPanel renewal=r on_update=on_update /> }.into_any(),
+            Panel::Install => view! { <InstallPanel renewal=r on_update=on_update /> }.into_any(),
+            Panel::Review => view! { <ReviewView renewal=renewal /> }.into_any(),
+            Panel::Done => view! { <DoneView renewal=renewal /> }.into_any(),
+            Panel::Closed => view! { <ClosedView renewal=renewal /> }.into_any(),
+            Panel::Unknown => {
+                view! { <p class="notice">{move || i18n.t("order.status_unknown")}</p> }.into_any()
+            }
+        }
+    };
+    // A failed refresh keeps the order shown; a lapsed session asks to sign in again.
+    let refresh_problem = move || {
+        error.get().map(|e| {
+            if e.code == "UNAUTHENTICATED" {
+                view! { <SignInPrompt on_signed_in=signed_in /> }.into_any()
+            } else {
+                view! {
+                    <div class="refresh-error">
+                        <p class="muted small">{move || i18n.t("order.refresh_failed")}</p>
+                        <ErrorNotice error=e />
+                    </div>
+                }
+                .into_any()
+            }
+        })
+    };
+    let closed = move || renewal.with(|r| poll::is_closed(&r.status));
+    view! {
+        <section aria-labelledby="summary-title">
+            <h2 id="summary-title" class="visually-hidden">{move || i18n.t("order.summary")}</h2>
+            <Stepper renewal=renewal />
+            <Summary renewal=renewal />
+            <Problems renewal=renewal />
+            <Show when=move || !closed()>
+                <p class="muted small">
+                    {move || i18n.t("order.auto_refresh")}
+                    " "
+                    <button type="button" class="link" id="refresh" on:click={
+                        let reload = reload.clone();
+                        move |_| reload()
+                    }>{move || i18n.t("order.refresh")}</button>
+                </p>
+            </Show>
+        </section>
+        {refresh_problem}
+        {panel_view}
+        <InvoiceFacts renewal=renewal />
+        // While paying, the pay panel lists the attempts itself.
+        <Show when=move || !matches!(panel.get(), Panel::Pay { .. })>
+            <Payments renewal=renewal />
+        </Show>
+        <Timeline renewal=renewal />
+    }
 }

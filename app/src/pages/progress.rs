@@ -1,1 +1,373 @@
-//! (to be written)
+//! 查询进度: where a renewal stands. The stepper 申请 → 缴费 → 审核 → 安装 → 完成 (the
+//! CA client's five steps), the timeline in words and the payment attempts.
+
+use leptos::prelude::*;
+
+use crate::format;
+use crate::i18n::{I18n, use_i18n};
+use crate::models::{Payment, Renewal, TimelineEntry};
+
+/// One step of the stepper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// 申请.
+    Apply,
+    /// 缴费.
+    Pay,
+    /// 审核.
+    Review,
+    /// 安装.
+    Install,
+    /// 完成.
+    Done,
+}
+
+/// The five steps, in order.
+pub const STAGES: [Stage; 5] = [
+    Stage::Apply,
+    Stage::Pay,
+    Stage::Review,
+    Stage::Install,
+    Stage::Done,
+];
+
+impl Stage {
+    /// `data-stage`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Stage::Apply => "apply",
+            Stage::Pay => "pay",
+            Stage::Review => "review",
+            Stage::Install => "install",
+            Stage::Done => "done",
+        }
+    }
+
+    /// The timeline actions that finished this step (the first found gives its time);
+    /// a failed step takes the time of what ended it.
+    fn actions(self) -> &'static [&'static str] {
+        match self {
+            Stage::Apply => &["renewal.submitted"],
+            Stage::Pay => &["renewal.paid", "renewal.cancelled", "renewal.expired"],
+            Stage::Review => &["renewal.approved", "renewal.rejected"],
+            Stage::Install => &["renewal.issued"],
+            Stage::Done => &["renewal.completed"],
+        }
+    }
+
+    fn label(self, i18n: I18n) -> &'static str {
+        match self {
+            Stage::Apply => i18n.t("order.stage.apply"),
+            Stage::Pay => i18n.t("order.stage.pay"),
+            Stage::Review => i18n.t("order.stage.review"),
+            Stage::Install => i18n.t("order.stage.install"),
+            Stage::Done => i18n.t("order.stage.done"),
+        }
+    }
+}
+
+/// How far a step is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepState {
+    /// Behind us.
+    Done,
+    /// Where the renewal is now.
+    Current,
+    /// Still ahead.
+    Todo,
+    /// Where a closed renewal stopped.
+    Failed,
+}
+
+impl StepState {
+    /// `data-state`.
+    pub fn code(self) -> &'static str {
+        match self {
+            StepState::Done => "done",
+            StepState::Current => "current",
+            StepState::Todo => "todo",
+            StepState::Failed => "failed",
+        }
+    }
+}
+
+/// The state of each of the five steps for a renewal `status` (docs/api.md §6).
+pub fn step_states(status: &str) -> [StepState; 5] {
+    use StepState::{Current as C, Done as D, Failed as F, Todo as T};
+    match status {
+        "awaiting_payment" | "awaiting_reconciliation" => [D, C, T, T, T],
+        "in_review" => [D, D, C, T, T],
+        "approved" | "issued" => [D, D, D, C, T],
+        "completed" => [D, D, D, D, D],
+        "cancelled" | "expired" => [D, F, T, T, T],
+        "rejected" => [D, D, F, T, T],
+        // A state this page does not know: only "applied" is certain.
+        _ => [D, T, T, T, T],
+    }
+}
+
+/// When a step was finished (or ended), from the timeline.
+pub fn stage_time(stage: Stage, timeline: &[TimelineEntry]) -> Option<String> {
+    stage
+        .actions()
+        .iter()
+        .find_map(|action| timeline.iter().find(|e| e.action == *action))
+        .map(|e| e.at.clone())
+}
+
+/// `<ol class="stepper">` with `li[data-stage][data-state]`.
+#[component]
+pub fn Stepper(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
+    let i18n = use_i18n();
+    let steps = move || {
+        let r = renewal.get();
+        let states = step_states(&r.status);
+        STAGES
+            .iter()
+            .zip(states)
+            .map(|(stage, state)| {
+                let time = stage_time(*stage, &r.timeline).map(|t| format::date_time(&t));
+                let stage = *stage;
+                let current = (state == StepState::Current).then_some("step");
+                view! {
+                    <li data-stage=stage.code() data-state=state.code() aria-current=current>
+                        <span class="step-name">{move || stage.label(i18n)}</span>
+                        <span class="visually-hidden">{move || state_text(i18n, state)}</span>
+                        {time.map(|t| view! { <span class="step-time muted small">{t}</span> })}
+                    </li>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <ol class="stepper" aria-label=move || i18n.t("order.progress")>
+            {steps}
+        </ol>
+    }
+}
+
+fn state_text(i18n: I18n, state: StepState) -> &'static str {
+    match state {
+        StepState::Done => i18n.t("order.step.done"),
+        StepState::Current => i18n.t("order.step.current"),
+        StepState::Todo => i18n.t("order.step.todo"),
+        StepState::Failed => i18n.t("order.step.failed"),
+    }
+}
+
+/// A timeline action in words; `None` for one this page does not know.
+pub fn action_text(i18n: I18n, action: &str) -> Option<&'static str> {
+    Some(match action {
+        "renewal.submitted" => i18n.t("order.tl.submitted"),
+        "renewal.paid" => i18n.t("order.tl.paid"),
+        "renewal.bank_transfer_submitted" => i18n.t("order.tl.bank_transfer_submitted"),
+        "renewal.bank_transfer_refused" => i18n.t("order.tl.bank_transfer_refused"),
+        "renewal.cancelled" => i18n.t("order.tl.cancelled"),
+        "renewal.expired" => i18n.t("order.tl.expired"),
+        "renewal.approval_recorded" => i18n.t("order.tl.approval_recorded"),
+        "renewal.approved" => i18n.t("order.tl.approved"),
+        "renewal.rejected" => i18n.t("order.tl.rejected"),
+        "renewal.issued" => i18n.t("order.tl.issued"),
+        "renewal.reissued" => i18n.t("order.tl.reissued"),
+        "renewal.completed" => i18n.t("order.tl.completed"),
+        "payment.started" => i18n.t("order.tl.payment_started"),
+        "payment.paid" => i18n.t("order.tl.payment_paid"),
+        "payment.failed" => i18n.t("order.tl.payment_failed"),
+        "refund.opened" => i18n.t("order.tl.refund_opened"),
+        "refund.done" => i18n.t("order.tl.refund_done"),
+        "invoice.issued" => i18n.t("order.tl.invoice_issued"),
+        _ => return None,
+    })
+}
+
+fn by_text(i18n: I18n, by: &str) -> Option<&'static str> {
+    Some(match by {
+        "user" => i18n.t("order.by.user"),
+        "staff" => i18n.t("order.by.staff"),
+        "gateway" => i18n.t("order.by.gateway"),
+        "system" => i18n.t("order.by.system"),
+        _ => return None,
+    })
+}
+
+/// The timeline: what happened, when, by whom (oldest first, as the server sends it).
+#[component]
+pub fn Timeline(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
+    let i18n = use_i18n();
+    let rows = move || {
+        renewal
+            .get()
+            .timeline
+            .into_iter()
+            .map(|e| {
+                let action = e.action.clone();
+                let by = e.by.clone();
+                view! {
+                    <li data-action=e.action.clone()>
+                        <time datetime=e.at.clone() class="muted small">{format::date_time(&e.at)}</time>
+                        " "
+                        <span>
+                            {move || action_text(i18n, &action).map(str::to_owned).unwrap_or_else(|| action.clone())}
+                        </span>
+                        " "
+                        <span class="muted small">
+                            {move || by_text(i18n, &by).map(|b| i18n.tf("order.by", &[("who", b)])).unwrap_or_default()}
+                        </span>
+                    </li>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <section aria-labelledby="timeline-title">
+            <h2 id="timeline-title">{move || i18n.t("order.timeline")}</h2>
+            <ol class="timeline">{rows}</ol>
+        </section>
+    }
+}
+
+/// A payment method in words.
+pub fn method_text(i18n: I18n, method: &str) -> String {
+    match method {
+        "alipay" => i18n.t("order.method.alipay").to_owned(),
+        "unionpay" => i18n.t("order.method.unionpay").to_owned(),
+        "wechat" => i18n.t("order.method.wechat").to_owned(),
+        "bank_transfer" => i18n.t("order.method.bank_transfer").to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+fn payment_status(i18n: I18n, p: &Payment) -> (&'static str, String) {
+    match p.status.as_str() {
+        "pending" => ("warn", i18n.t("order.payment.pending").to_owned()),
+        "paid" => ("ok", i18n.t("order.payment.paid").to_owned()),
+        "failed" => ("bad", i18n.t("order.payment.failed").to_owned()),
+        "closed" => ("info", i18n.t("order.payment.closed").to_owned()),
+        "refunded" => ("info", i18n.t("order.payment.refunded").to_owned()),
+        other => ("info", other.to_owned()),
+    }
+}
+
+/// The payment attempts (支付记录), when there are any.
+#[component]
+pub fn Payments(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
+    let i18n = use_i18n();
+    let table = move || {
+        let payments = renewal.get().payments;
+        if payments.is_empty() {
+            return None;
+        }
+        let rows = payments
+            .into_iter()
+            .map(|p| {
+                let method = p.method.clone();
+                let status_p = p.clone();
+                view! {
+                    <tr data-out-trade-no=p.out_trade_no.clone() data-status=p.status.clone()>
+                        <td>{p.out_trade_no.clone()}</td>
+                        <td>{move || method_text(i18n, &method)}</td>
+                        <td>{format::money(p.amount_fen)}</td>
+                        <td>
+                            {move || {
+                                let (class, text) = payment_status(i18n, &status_p);
+                                view! { <span class=format!("badge {class}")>{text}</span> }
+                            }}
+                        </td>
+                        <td>{format::date_time(&p.created_at)}</td>
+                        <td>{p.paid_at.as_deref().map(format::date_time).unwrap_or_default()}</td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        Some(view! {
+            <section aria-labelledby="payments-title">
+                <h2 id="payments-title">{move || i18n.t("order.payments")}</h2>
+                <div class="table-wrap">
+                    <table class="attempts">
+                        <thead>
+                            <tr>
+                                <th scope="col">{move || i18n.t("order.payment.no")}</th>
+                                <th scope="col">{move || i18n.t("order.payment.method")}</th>
+                                <th scope="col">{move || i18n.t("order.payment.amount")}</th>
+                                <th scope="col">{move || i18n.t("order.payment.status")}</th>
+                                <th scope="col">{move || i18n.t("order.payment.created")}</th>
+                                <th scope="col">{move || i18n.t("order.payment.paid_at")}</th>
+                            </tr>
+                        </thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                </div>
+            </section>
+        })
+    };
+    view! { {table} }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use StepState::*;
+
+    fn entry(action: &str, at: &str) -> TimelineEntry {
+        TimelineEntry {
+            at: at.to_owned(),
+            action: action.to_owned(),
+            by: "user".to_owned(),
+            detail: serde_json::Value::Null,
+        }
+    }
+
+    #[test]
+    fn each_status_maps_to_its_stage() {
+        assert_eq!(
+            step_states("awaiting_payment"),
+            [Done, Current, Todo, Todo, Todo]
+        );
+        assert_eq!(
+            step_states("awaiting_reconciliation"),
+            [Done, Current, Todo, Todo, Todo]
+        );
+        assert_eq!(step_states("in_review"), [Done, Done, Current, Todo, Todo]);
+        assert_eq!(step_states("approved"), [Done, Done, Done, Current, Todo]);
+        assert_eq!(step_states("issued"), [Done, Done, Done, Current, Todo]);
+        assert_eq!(step_states("completed"), [Done; 5]);
+    }
+
+    #[test]
+    fn closed_renewals_show_where_they_stopped() {
+        assert_eq!(step_states("cancelled"), [Done, Failed, Todo, Todo, Todo]);
+        assert_eq!(step_states("expired"), [Done, Failed, Todo, Todo, Todo]);
+        assert_eq!(step_states("rejected"), [Done, Done, Failed, Todo, Todo]);
+        assert_eq!(step_states("something_new"), [Done, Todo, Todo, Todo, Todo]);
+    }
+
+    #[test]
+    fn step_times_come_from_the_timeline() {
+        let timeline = vec![
+            entry("renewal.submitted", "2026-03-01T01:00:00Z"),
+            entry("payment.started", "2026-03-01T01:01:00Z"),
+            entry("renewal.paid", "2026-03-01T01:02:00Z"),
+            entry("renewal.issued", "2026-03-02T01:00:00Z"),
+            entry("renewal.reissued", "2026-03-02T02:00:00Z"),
+        ];
+        assert_eq!(
+            stage_time(Stage::Apply, &timeline).as_deref(),
+            Some("2026-03-01T01:00:00Z")
+        );
+        assert_eq!(
+            stage_time(Stage::Pay, &timeline).as_deref(),
+            Some("2026-03-01T01:02:00Z")
+        );
+        assert_eq!(stage_time(Stage::Review, &timeline), None);
+        assert_eq!(
+            stage_time(Stage::Install, &timeline).as_deref(),
+            Some("2026-03-02T01:00:00Z")
+        );
+        assert_eq!(stage_time(Stage::Done, &timeline), None);
+        let rejected = vec![entry("renewal.rejected", "2026-03-03T00:00:00Z")];
+        assert_eq!(
+            stage_time(Stage::Review, &rejected).as_deref(),
+            Some("2026-03-03T00:00:00Z")
+        );
+    }
+}

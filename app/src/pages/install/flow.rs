@@ -1,0 +1,256 @@
+//! One install run (docs/api.md §5.3, docs/protocol.md §9): find the token, make the
+//! new key and have the CA issue for it, write the certificate, confirm. Each run
+//! starts from what the server and the stored record say, so "try again" resumes from
+//! the last step that finished.
+
+use serde_json::json;
+
+use super::resume::{self, Plan, StoredInstall};
+use crate::api;
+use crate::auth;
+use crate::bridge;
+use crate::error::AppError;
+use crate::models::{CsrAnswer, HostCertificate, Installed, Listing, Renewal, Token};
+use crate::state::Chosen;
+
+/// The four steps shown by `progress#install-progress`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Reading the renewal and the token.
+    FindToken = 1,
+    /// The new key, its CSR, the CA's certificate.
+    Generate = 2,
+    /// Writing the certificate on the token.
+    Install = 3,
+    /// Telling the CA it is installed.
+    Confirm = 4,
+}
+
+/// What a finished run leaves.
+pub struct Finished {
+    /// The renewal, `completed`.
+    pub renewal: Renewal,
+    /// The new certificate on its token.
+    pub chosen: Chosen,
+}
+
+/// The token holding the issued certificate (with its key id) or, failing that, the
+/// certificate being renewed.
+fn find_token(
+    listing: &Listing,
+    old: &str,
+    new: Option<&str>,
+) -> Option<(Token, Option<HostCertificate>)> {
+    if let Some(new) = new {
+        for t in &listing.tokens {
+            if let Some(c) = t
+                .certificates
+                .iter()
+                .find(|c| c.sha256 == new && c.key_id.is_some())
+            {
+                return Some((t.token.clone(), Some(c.clone())));
+            }
+        }
+    }
+    listing
+        .tokens
+        .iter()
+        .find(|t| t.certificates.iter().any(|c| c.sha256 == old))
+        .map(|t| (t.token.clone(), None))
+}
+
+/// Runs the install of renewal `no`; `step` is told each step as it starts.
+pub async fn run(no: &str, step: impl Fn(Step)) -> Result<Finished, AppError> {
+    step(Step::FindToken);
+    let renewal: Renewal = api::get(&format!("/renewals/{no}")).await?;
+    let listing = bridge::list_certificates().await?;
+    let new_sha = renewal.certificate.as_ref().map(|c| c.sha256.as_str());
+    let Some((token, on_token)) = find_token(&listing, &renewal.cert_sha256, new_sha) else {
+        return Err(AppError::new(
+            "TOKEN_NOT_FOUND",
+            "no inserted USB key holds this certificate",
+        ));
+    };
+
+    // Confirmed already (the answer of an earlier run was lost): nothing left to do.
+    if renewal.status == "completed" {
+        resume::forget(no);
+        return match on_token {
+            Some(certificate) => Ok(Finished {
+                renewal,
+                chosen: Chosen { token, certificate },
+            }),
+            None => Err(AppError::new(
+                "CERT_NOT_FOUND",
+                "the renewed certificate is not on the USB key",
+            )),
+        };
+    }
+
+    let stored = resume::load(no);
+    let key_on_token = on_token.as_ref().and_then(|c| c.key_id.as_deref());
+    // `known`: the key is certainly the certificate's; `generated`: made in this run.
+    let (mut key_id, mut certificate, known, mut generated) = match resume::plan(
+        &renewal.status,
+        renewal.certificate.as_ref(),
+        stored.as_ref(),
+        key_on_token,
+    ) {
+        Plan::NotReady => {
+            return Err(AppError::new(
+                "ILLEGAL_TRANSITION",
+                format!(
+                    "the renewal is {}, not waiting for an install",
+                    renewal.status
+                ),
+            ));
+        }
+        Plan::Install {
+            key_id,
+            certificate,
+            known,
+        } => (key_id, certificate, known, false),
+        Plan::Generate => {
+            step(Step::Generate);
+            let (k, c) = generate(no, &token.serial, &renewal.cert_sha256).await?;
+            (k, c, true, true)
+        }
+    };
+
+    let installed = loop {
+        step(Step::Install);
+        let challenge = auth::challenge().await?;
+        match bridge::install_certificate(
+            &token.serial,
+            &key_id,
+            &certificate,
+            &renewal.cert_sha256,
+            &challenge,
+        )
+        .await
+        {
+            Ok(installed) => break (installed, challenge),
+            // The key this browser remembered is gone (or, when only presumed, is not
+            // the certificate's): the CA issues again for a new one (`reissue`).
+            Err(e) if !generated && key_lost(&e.code, known) => {
+                resume::forget(no);
+                step(Step::Generate);
+                (key_id, certificate) = generate(no, &token.serial, &renewal.cert_sha256).await?;
+                generated = true;
+            }
+            Err(e) => return Err(e),
+        }
+    };
+    let (
+        Installed {
+            certificate: new_cert,
+            confirmation_signature,
+            ..
+        },
+        challenge,
+    ) = installed;
+
+    step(Step::Confirm);
+    let renewal: Renewal = api::post(
+        &format!("/renewals/{no}/installed"),
+        &json!({"challenge": challenge, "signature": confirmation_signature}),
+    )
+    .await?;
+    resume::forget(no);
+    Ok(Finished {
+        renewal,
+        chosen: Chosen {
+            token,
+            certificate: new_cert,
+        },
+    })
+}
+
+fn key_lost(code: &str, known: bool) -> bool {
+    code == "KEY_NOT_FOUND" || (!known && code == "CERT_KEY_MISMATCH")
+}
+
+/// Step 2: a new key on `token`, bound by the old key; its id is stored before the CA
+/// is asked, then the certificate beside it.
+async fn generate(no: &str, token: &str, old_sha256: &str) -> Result<(String, String), AppError> {
+    let challenge = auth::challenge().await?;
+    let csr = bridge::generate_csr(token, old_sha256, "ec-p256", &challenge).await?;
+    let mut record = StoredInstall {
+        business_no: no.to_owned(),
+        token: Some(token.to_owned()),
+        key_id: csr.key_id.clone(),
+        certificate: None,
+    };
+    resume::save(&record);
+    let answer: CsrAnswer = api::post(
+        &format!("/renewals/{no}/csr"),
+        &json!({"csr": csr.csr, "binding_signature": csr.binding_signature, "challenge": challenge}),
+    )
+    .await?;
+    record.certificate = Some(answer.certificate.clone());
+    resume::save(&record);
+    Ok((csr.key_id, answer.certificate))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::TokenListing;
+
+    fn cert(sha: &str, key_id: Option<&str>) -> HostCertificate {
+        HostCertificate {
+            der: String::new(),
+            sha256: sha.to_owned(),
+            key_id: key_id.map(str::to_owned),
+            subject: "CN=张三".to_owned(),
+            issuer: "CN=CA".to_owned(),
+            serial: "01".to_owned(),
+            not_before: String::new(),
+            not_after: String::new(),
+            usage: "sign".to_owned(),
+            has_private_key: true,
+        }
+    }
+
+    fn token(serial: &str, certs: Vec<HostCertificate>) -> TokenListing {
+        TokenListing {
+            token: Token {
+                serial: serial.to_owned(),
+                label: String::new(),
+                manufacturer: String::new(),
+                model: String::new(),
+                pin_pad: false,
+                pin_count_low: false,
+                pin_final_try: false,
+                pin_locked: false,
+            },
+            certificates: certs,
+        }
+    }
+
+    #[test]
+    fn a_lost_key_is_made_again_but_a_known_pair_is_not_second_guessed() {
+        assert!(key_lost("KEY_NOT_FOUND", true));
+        assert!(key_lost("CERT_KEY_MISMATCH", false));
+        assert!(!key_lost("CERT_KEY_MISMATCH", true));
+        assert!(!key_lost("USER_CANCELLED", false));
+        assert!(!key_lost("TOKEN_REMOVED", false));
+    }
+
+    #[test]
+    fn the_token_with_the_new_certificate_is_preferred() {
+        let listing = Listing {
+            tokens: vec![
+                token("a", vec![cert("old", Some("01"))]),
+                token("b", vec![cert("new", Some("02"))]),
+            ],
+        };
+        let (t, c) = find_token(&listing, "old", Some("new")).expect("found");
+        assert_eq!(t.serial, "b");
+        assert_eq!(c.and_then(|c| c.key_id).as_deref(), Some("02"));
+        let (t, c) = find_token(&listing, "old", None).expect("found");
+        assert_eq!(t.serial, "a");
+        assert!(c.is_none());
+        assert!(find_token(&listing, "other", Some("none")).is_none());
+    }
+}

@@ -1,0 +1,236 @@
+//! Where an interrupted install stands, and what to do next. The new key's id is kept
+//! in LOCAL storage before the CA is asked for its certificate, so a reload, a crash or
+//! a closed tab never makes the page generate a second key for a certificate it could
+//! still install (docs/protocol.md §12: `install_certificate` is idempotent).
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::models::IssuedCertificate;
+use crate::storage;
+
+const KEY_PREFIX: &str = "certrenew.install.";
+
+/// What this browser knows of a renewal's install.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredInstall {
+    /// 业务单号.
+    pub business_no: String,
+    /// The token the key was made on.
+    #[serde(default)]
+    pub token: Option<String>,
+    /// The new key's `CKA_ID` (hex).
+    pub key_id: String,
+    /// The certificate the CA issued for it (base64 DER), once received.
+    #[serde(default)]
+    pub certificate: Option<String>,
+}
+
+fn key(business_no: &str) -> String {
+    format!("{KEY_PREFIX}{business_no}")
+}
+
+/// The stored record of `business_no` (ignored when it names another renewal).
+pub fn load(business_no: &str) -> Option<StoredInstall> {
+    storage::load_local::<StoredInstall>(&key(business_no)).filter(|s| s.business_no == business_no)
+}
+
+/// Keeps the record.
+pub fn save(record: &StoredInstall) {
+    storage::save_local(&key(&record.business_no), record);
+}
+
+/// Forgets the record (installed, or its key is gone).
+pub fn forget(business_no: &str) {
+    storage::forget_local(&key(business_no));
+}
+
+/// Lowercase hex SHA-256 of base64 DER; `None` when it is not base64.
+pub fn der_sha256(der_base64: &str) -> Option<String> {
+    let der = STANDARD.decode(der_base64.trim()).ok()?;
+    Some(hex::encode(Sha256::digest(&der)))
+}
+
+/// The next thing an install run does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Plan {
+    /// Write `certificate` beside the key `key_id` (and finish what a crashed run
+    /// left). `known`: the pair is certain; otherwise it is presumed (the CA's answer
+    /// was lost) and a key mismatch means the key must be made again.
+    Install {
+        /// The new key.
+        key_id: String,
+        /// base64 DER.
+        certificate: String,
+        /// The certificate is known to be this key's.
+        known: bool,
+    },
+    /// Make a new key and have the CA issue for it (`issue`, or `reissue` when the key
+    /// of an issued certificate was lost).
+    Generate,
+    /// The renewal is not waiting for an install.
+    NotReady,
+}
+
+/// Decides from the renewal's `status`, its issued certificate, the stored record and
+/// the key id of the issued certificate when the token already holds it.
+pub fn plan(
+    status: &str,
+    issued: Option<&IssuedCertificate>,
+    stored: Option<&StoredInstall>,
+    on_token: Option<&str>,
+) -> Plan {
+    match (status, issued) {
+        ("approved", _) | ("issued", None) => Plan::Generate,
+        ("issued", Some(cert)) => {
+            if let Some(key_id) = on_token {
+                return Plan::Install {
+                    key_id: key_id.to_owned(),
+                    certificate: cert.der.clone(),
+                    known: true,
+                };
+            }
+            match stored {
+                Some(s) => match &s.certificate {
+                    Some(der) if der_sha256(der).as_deref() == Some(cert.sha256.as_str()) => {
+                        Plan::Install {
+                            key_id: s.key_id.clone(),
+                            certificate: cert.der.clone(),
+                            known: true,
+                        }
+                    }
+                    // Reissued since (another browser): this key's certificate is superseded.
+                    Some(_) => Plan::Generate,
+                    // The key was made but the CA's answer never arrived; the CA may
+                    // have issued for it.
+                    None => Plan::Install {
+                        key_id: s.key_id.clone(),
+                        certificate: cert.der.clone(),
+                        known: false,
+                    },
+                },
+                None => Plan::Generate,
+            }
+        }
+        _ => Plan::NotReady,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DER: &str = "MAMCAQE="; // 30 03 02 01 01
+
+    fn issued(der: &str) -> IssuedCertificate {
+        IssuedCertificate {
+            der: der.to_owned(),
+            sha256: der_sha256(der).unwrap_or_default(),
+            serial: "01".to_owned(),
+            not_before: "2026-03-01T00:00:00Z".to_owned(),
+            not_after: "2027-03-01T00:00:00Z".to_owned(),
+            status: "issued".to_owned(),
+        }
+    }
+
+    fn stored(certificate: Option<&str>) -> StoredInstall {
+        StoredInstall {
+            business_no: "01202603010000012".to_owned(),
+            token: Some("7c1c".to_owned()),
+            key_id: "aa".to_owned(),
+            certificate: certificate.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn sha256_of_base64_der() {
+        assert_eq!(
+            der_sha256("").as_deref(),
+            Some("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        );
+        assert_eq!(der_sha256("not base64!"), None);
+    }
+
+    #[test]
+    fn approved_makes_a_key() {
+        assert_eq!(plan("approved", None, None, None), Plan::Generate);
+        // A key made before the CA answered cannot be bound again: a new one is made.
+        assert_eq!(
+            plan("approved", None, Some(&stored(None)), None),
+            Plan::Generate
+        );
+    }
+
+    #[test]
+    fn issued_with_the_stored_certificate_resumes_at_install() {
+        let cert = issued(DER);
+        assert_eq!(
+            plan("issued", Some(&cert), Some(&stored(Some(DER))), None),
+            Plan::Install {
+                key_id: "aa".to_owned(),
+                certificate: DER.to_owned(),
+                known: true
+            }
+        );
+    }
+
+    #[test]
+    fn issued_with_a_key_but_no_answer_tries_that_key() {
+        let cert = issued(DER);
+        assert_eq!(
+            plan("issued", Some(&cert), Some(&stored(None)), None),
+            Plan::Install {
+                key_id: "aa".to_owned(),
+                certificate: DER.to_owned(),
+                known: false
+            }
+        );
+    }
+
+    #[test]
+    fn issued_certificate_on_the_token_wins() {
+        let cert = issued(DER);
+        assert_eq!(
+            plan("issued", Some(&cert), None, Some("bb")),
+            Plan::Install {
+                key_id: "bb".to_owned(),
+                certificate: DER.to_owned(),
+                known: true
+            }
+        );
+        assert_eq!(
+            plan("issued", Some(&cert), Some(&stored(None)), Some("bb")),
+            Plan::Install {
+                key_id: "bb".to_owned(),
+                certificate: DER.to_owned(),
+                known: true
+            }
+        );
+    }
+
+    #[test]
+    fn issued_with_nothing_usable_reissues() {
+        let cert = issued(DER);
+        assert_eq!(plan("issued", Some(&cert), None, None), Plan::Generate);
+        // The stored certificate was superseded by a reissue elsewhere.
+        assert_eq!(
+            plan("issued", Some(&cert), Some(&stored(Some("MAMCAQI="))), None),
+            Plan::Generate
+        );
+    }
+
+    #[test]
+    fn other_states_have_nothing_to_install() {
+        for status in [
+            "awaiting_payment",
+            "in_review",
+            "completed",
+            "rejected",
+            "cancelled",
+        ] {
+            assert_eq!(plan(status, None, None, None), Plan::NotReady, "{status}");
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! The order's panels that are not forms: under review, done, closed.
+
+use leptos::prelude::*;
+
+use crate::format;
+use crate::i18n::use_i18n;
+use crate::models::Renewal;
+
+/// `#return-to-platform` (返回平台) when the relying platform gave a way back.
+#[component]
+pub fn ReturnLink(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
+    let i18n = use_i18n();
+    move || {
+        renewal
+            .get()
+            .return_url
+            .filter(|u| !u.is_empty())
+            .map(|url| {
+                view! {
+                    <a id="return-to-platform" class="btn primary" href=url>
+                        {move || i18n.t("order.return_to_platform")}
+                    </a>
+                }
+            })
+    }
+}
+
+/// 审核中: paid, the CA's reviewers at work.
+#[component]
+pub fn ReviewView(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
+    let i18n = use_i18n();
+    // Distinct reviewers who approved so far (a project may need more than one).
+    let approvals = move || {
+        let n = renewal.with(|r| r.approvals);
+        (n > 0).then(|| i18n.tf("order.review.approvals", &[("n", &n.to_string())]))
+    };
+    view! {
+        <section id="review-panel" aria-labelledby="review-title">
+            <h2 id="review-title">{move || i18n.t("order.review.title")}</h2>
+            <p>{move || i18n.t("order.review.text")}</p>
+            {move || approvals().map(|a| view! { <p id="approvals">{a}</p> })}
+        </section>
+    }
+}
+
+/// `#install-done`: renewed, with the new validity.
+#[component]
+pub fn DoneView(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
+    let i18n = use_i18n();
+    let not_after = move || {
+        renewal
+            .with(|r| r.certificate.as_ref().map(|c| c.not_after.clone()))
+            .map(|t| format::date(&t))
+            .unwrap_or_default()
+    };
+    let invoice = move || {
+        renewal.with(|r| r.invoice.clone()).map(|inv| {
+            let issued = inv.status == "issued";
+            let paper = inv.kind == "paper";
+            view! {
+                <p class="muted">
+                    {move || match (issued, paper) {
+                        (true, true) => i18n.t("order.done.invoice_paper_issued"),
+                        (true, false) => i18n.t("order.done.invoice_electronic_issued"),
+                        (false, true) => i18n.t("order.done.invoice_paper_pending"),
+                        (false, false) => i18n.t("order.done.invoice_electronic_pending"),
+                    }}
+                </p>
+            }
+        })
+    };
+    view! {
+        <section id="install-done" aria-labelledby="done-title">
+            <h2 id="done-title">{move || i18n.t("order.done.title")}</h2>
+            <div class="notice ok" role="status">
+                <p>{move || i18n.t("order.done.text")}</p>
+                <p>
+                    {move || i18n.t("order.done.new_not_after")}
+                    " "
+                    <strong id="new-not-after">{not_after}</strong>
+                </p>
+            </div>
+            <p>{move || i18n.t("order.done.pin_unchanged")}</p>
+            {invoice}
+            <div class="actions">
+                <ReturnLink renewal=renewal />
+                <a class="btn" href="/">{move || i18n.t("order.my_certificates")}</a>
+            </div>
+        </section>
+    }
+}
+
+/// Cancelled, expired or rejected: what happened and where to go.
+#[component]
+pub fn ClosedView(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
+    let i18n = use_i18n();
+    let text = move || match renewal.with(|r| r.status.clone()).as_str() {
+        "cancelled" => i18n.t("order.closed.cancelled"),
+        "expired" => i18n.t("order.closed.expired"),
+        _ => i18n.t("order.closed.rejected"),
+    };
+    view! {
+        <section id="closed-panel" aria-labelledby="closed-title">
+            <h2 id="closed-title">{move || i18n.t("order.closed.title")}</h2>
+            <p>{text}</p>
+            <div class="actions">
+                <ReturnLink renewal=renewal />
+                <a class="btn" href="/">{move || i18n.t("order.my_certificates")}</a>
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,112 @@
+//! How often the order page asks the server again: fast while something is about to
+//! change (a payment under way, finance or a reviewer at work, the user just back from
+//! the gateway), slowly otherwise, never once the renewal is closed.
+
+use crate::models::Renewal;
+
+/// Fast refresh.
+pub const FAST_MS: u32 = 2_000;
+/// Slow refresh.
+pub const SLOW_MS: u32 = 10_000;
+/// How long after coming back from the gateway the page keeps refreshing fast.
+pub const GATEWAY_WINDOW_MS: f64 = 120_000.0;
+
+/// The renewal will not change any more.
+pub fn is_closed(status: &str) -> bool {
+    matches!(status, "completed" | "cancelled" | "expired" | "rejected")
+}
+
+/// Milliseconds until the next refresh; `None` once the renewal is closed.
+/// `from_gateway`: the user came back from the payment page a moment ago.
+pub fn interval_ms(renewal: &Renewal, from_gateway: bool) -> Option<u32> {
+    let status = renewal.status.as_str();
+    if is_closed(status) {
+        return None;
+    }
+    let paying = status == "awaiting_payment"
+        && (from_gateway || renewal.payments.iter().any(|p| p.status == "pending"));
+    let fast = paying || matches!(status, "awaiting_reconciliation" | "in_review");
+    Some(if fast { FAST_MS } else { SLOW_MS })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::Payment;
+
+    fn renewal(status: &str, payments: &[&str]) -> Renewal {
+        let value = serde_json::json!({
+            "business_no": "01202603010000012", "project": "gd-med", "stage": "pay",
+            "status": status, "subject": "CN=张三", "cert_sha256": "ab",
+            "old_not_after": "2026-04-01T00:00:00Z", "months": 12, "fee_lines": [],
+            "total_fen": 10000, "total_display": "¥100.00",
+            "created_at": "2026-03-01T00:00:00Z", "updated_at": "2026-03-01T00:00:00Z"
+        });
+        let mut r: Renewal = serde_json::from_value(value).expect("renewal");
+        r.payments = payments
+            .iter()
+            .map(|s| Payment {
+                out_trade_no: "01202603010000012P0000000a".to_owned(),
+                method: "alipay".to_owned(),
+                status: (*s).to_owned(),
+                amount_fen: 10000,
+                created_at: "2026-03-01T00:00:00Z".to_owned(),
+                paid_at: None,
+                pay_url: None,
+                bank_transfer: None,
+            })
+            .collect();
+        r
+    }
+
+    #[test]
+    fn fast_while_something_is_about_to_change() {
+        assert_eq!(
+            interval_ms(&renewal("awaiting_payment", &["failed", "pending"]), false),
+            Some(FAST_MS)
+        );
+        assert_eq!(
+            interval_ms(&renewal("awaiting_payment", &[]), true),
+            Some(FAST_MS)
+        );
+        assert_eq!(
+            interval_ms(&renewal("awaiting_reconciliation", &["pending"]), false),
+            Some(FAST_MS)
+        );
+        assert_eq!(
+            interval_ms(&renewal("in_review", &["paid"]), false),
+            Some(FAST_MS)
+        );
+    }
+
+    #[test]
+    fn slow_while_waiting_for_the_user() {
+        assert_eq!(
+            interval_ms(&renewal("awaiting_payment", &[]), false),
+            Some(SLOW_MS)
+        );
+        assert_eq!(
+            interval_ms(&renewal("awaiting_payment", &["closed"]), false),
+            Some(SLOW_MS)
+        );
+        assert_eq!(
+            interval_ms(&renewal("approved", &["paid"]), true),
+            Some(SLOW_MS)
+        );
+        assert_eq!(
+            interval_ms(&renewal("issued", &["paid"]), false),
+            Some(SLOW_MS)
+        );
+    }
+
+    #[test]
+    fn never_once_closed() {
+        for status in ["completed", "cancelled", "expired", "rejected"] {
+            assert_eq!(
+                interval_ms(&renewal(status, &["pending"]), true),
+                None,
+                "{status}"
+            );
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! The order itself: 业务单号, state, the certificate, the fee, the invoice request,
+//! and, when it went wrong, the rejection and the refund.
+
+use leptos::prelude::*;
+
+use crate::format;
+use crate::i18n::{I18n, Lang, use_i18n};
+use crate::models::{Invoice, Renewal};
+
+/// A renewal state in words.
+pub fn status_text(i18n: I18n, status: &str) -> String {
+    match status {
+        "awaiting_payment" => i18n.t("order.status.awaiting_payment").to_owned(),
+        "awaiting_reconciliation" => i18n.t("order.status.awaiting_reconciliation").to_owned(),
+        "in_review" => i18n.t("order.status.in_review").to_owned(),
+        "approved" => i18n.t("order.status.approved").to_owned(),
+        "issued" => i18n.t("order.status.issued").to_owned(),
+        "completed" => i18n.t("order.status.completed").to_owned(),
+        "cancelled" => i18n.t("order.status.cancelled").to_owned(),
+        "rejected" => i18n.t("order.status.rejected").to_owned(),
+        "expired" => i18n.t("order.status.expired").to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+/// The badge colour of a state.
+pub fn status_class(status: &str) -> &'static str {
+    match status {
+        "completed" => "badge ok",
+        "cancelled" | "rejected" | "expired" => "badge bad",
+        "awaiting_payment" | "approved" | "issued" => "badge warn",
+        _ => "badge info",
+    }
+}
+
+/// The operator's name from the signed application, if readable.
+fn operator_name(r: &Renewal) -> Option<String> {
+    r.application
+        .get("operator")?
+        .get("name")?
+        .as_str()
+        .map(str::to_owned)
+}
+
+/// 业务单号, state and the order's facts.
+#[component]
+pub fn Summary(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
+    let i18n = use_i18n();
+    let r = move || renewal.get();
+    let fee_rows = move || {
+        let r = r();
+        let zh = i18n.lang() == Lang::Zh;
+        r.fee_lines
+            .into_iter()
+            .map(|line| {
+                let name = if zh { line.name_zh } else { line.name_en };
+                view! {
+                    <tr>
+                        <td>{name}</td>
+                        <td class="num">{format::money(line.fen)}</td>
+                    </tr>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <dl class="facts">
+            <dt>{move || i18n.t("order.business_no")}</dt>
+            <dd id="business-no">{move || r().business_no}</dd>
+            <dt>{move || i18n.t("order.status")}</dt>
+            <dd>
+                <span
+                    id="renewal-status"
+                    data-status=move || r().status
+                    class=move || status_class(&r().status)
+                >
+                    {move || status_text(i18n, &r().status)}
+                </span>
+            </dd>
+            <dt>{move || i18n.t("order.subject")}</dt>
+            <dd>{move || r().subject}</dd>
+            <dt>{move || i18n.t("order.old_not_after")}</dt>
+            <dd>{move || format::date(&r().old_not_after)}</dd>
+            <dt>{move || i18n.t("order.applied_at")}</dt>
+            <dd>{move || format::date_time(&r().created_at)}</dd>
+            <dt>{move || i18n.t("order.months")}</dt>
+            <dd>{move || i18n.tf("order.months_value", &[("months", &r().months.to_string())])}</dd>
+            {move || {
+                operator_name(&r())
+                    .map(|name| {
+                        view! {
+                            <dt>{move || i18n.t("order.operator")}</dt>
+                            <dd>{name}</dd>
+                        }
+                    })
+            }}
+        </dl>
+        <div class="table-wrap">
+            <table class="fees">
+                <caption class="visually-hidden">{move || i18n.t("order.fees")}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">{move || i18n.t("order.fee_item")}</th>
+                        <th scope="col" class="num">{move || i18n.t("order.fee_amount")}</th>
+                    </tr>
+                </thead>
+                <tbody>{fee_rows}</tbody>
+                <tfoot>
+                    <tr>
+                        <th scope="row">{move || i18n.t("order.total")}</th>
+                        <td class="num" id="order-total">
+                            <strong>{move || r().total_display}</strong>
+                        </td>
+                    </tr>
+                </tfoot>
+            </table>
+        </div>
+    }
+}
+
+fn invoice_kind(i18n: I18n, kind: &str) -> String {
+    match kind {
+        "electronic" => i18n.t("order.invoice.electronic").to_owned(),
+        "paper" => i18n.t("order.invoice.paper").to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+fn invoice_status(i18n: I18n, inv: &Invoice) -> (&'static str, &'static str) {
+    match (inv.status.as_str(), inv.kind.as_str()) {
+        ("issued", "paper") => ("badge ok", i18n.t("order.invoice.issued_paper")),
+        ("issued", _) => ("badge ok", i18n.t("order.invoice.issued_electronic")),
+        _ => ("badge info", i18n.t("order.invoice.requested")),
+    }
+}
+
+/// The invoice request and where it stands (nothing before the first payment call).
+#[component]
+pub fn InvoiceFacts(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
+    let i18n = use_i18n();
+    move || {
+        renewal.get().invoice.map(|inv| {
+            let kind = inv.kind.clone();
+            let taxpayer = inv.taxpayer_id.clone().filter(|t| !t.is_empty());
+            let st = inv.clone();
+            view! {
+                <section aria-labelledby="invoice-title" id="invoice" data-status=inv.status.clone()>
+                    <h2 id="invoice-title">{move || i18n.t("order.invoice")}</h2>
+                    <dl class="facts">
+                        <dt>{move || i18n.t("order.invoice.kind")}</dt>
+                        <dd>{move || invoice_kind(i18n, &kind)}</dd>
+                        <dt>{move || i18n.t("order.invoice.title")}</dt>
+                        <dd>{inv.title.clone()}</dd>
+                        {taxpayer
+                            .map(|t| {
+                                view! {
+                                    <dt>{move || i18n.t("order.invoice.taxpayer_id")}</dt>
+                                    <dd>{t}</dd>
+                                }
+                            })}
+                        <dt>{move || i18n.t("order.invoice.status")}</dt>
+                        <dd>
+                            {move || {
+                                let (class, text) = invoice_status(i18n, &st);
+                                view! { <span class=class>{text}</span> }
+                            }}
+                        </dd>
+                    </dl>
+                </section>
+            }
+        })
+    }
+}
+
+/// `#rejection-reason` (驳回原因) and `#refund-status` when there are any.
+#[component]
+pub fn Problems(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
+    let i18n = use_i18n();
+    let rejection = move || {
+        let r = renewal.get();
+        (r.status == "rejected").then(|| {
+            let reason = r.rejection_reason.unwrap_or_default();
+            view! {
+                <div class="notice error" role="status">
+                    <p>
+                        <strong>{move || i18n.t("order.rejection_reason")}</strong>
+                        " "
+                        <span id="rejection-reason">{reason}</span>
+                    </p>
+                </div>
+            }
+        })
+    };
+    let refund = move || {
+        renewal.get().refund.map(|f| {
+            let amount = format::money(f.amount_fen);
+            let done = f.status == "done";
+            view! {
+                <div class=if done { "notice ok" } else { "notice warn" } role="status">
+                    <p id="refund-status" data-status=f.status.clone()>
+                        <strong>
+                            {move || if done { i18n.t("order.refund.done") } else { i18n.t("order.refund.pending") }}
+                        </strong>
+                        " "
+                        {move || i18n.tf("order.refund.amount", &[("amount", &amount)])}
+                    </p>
+                    <p class="muted small">
+                        {move || if done { i18n.t("order.refund.done_hint") } else { i18n.t("order.refund.pending_hint") }}
+                    </p>
+                </div>
+            }
+        })
+    };
+    view! {
+        {rejection}
+        {refund}
+    }
+}
