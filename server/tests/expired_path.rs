@@ -877,6 +877,36 @@ async fn uploads_are_typed_by_their_bytes_and_stored_once() {
     assert_eq!(files.len(), 3, "one PDF, one scan, one PNG: {files:?}");
     let png_path = stored.join(&sha256_hex(PNG)[..2]).join(sha256_hex(PNG));
     assert_eq!(std::fs::read(png_path).unwrap(), PNG);
+    // At most 20 files per application (4 so far).
+    for _ in 0..16 {
+        let (status, body) = upload(
+            &env,
+            &c,
+            &no,
+            "id_back",
+            "again.png",
+            PNG.to_vec(),
+            "image/png",
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (status, body) = upload(
+        &env,
+        &c,
+        &no,
+        "id_back",
+        "more.png",
+        PNG.to_vec(),
+        "image/png",
+    )
+    .await;
+    assert_eq!(
+        (status, rule(&body)),
+        (StatusCode::TOO_MANY_REQUESTS, "upload.too_many"),
+        "{body}"
+    );
+    assert_eq!(walk(&stored).len(), 3, "the same bytes are stored once");
     let (status, body) = upload(&env, &c, &no, "selfie", "x.png", PNG.to_vec(), "image/png").await;
     assert_eq!(
         (status, rule(&body)),

@@ -26,6 +26,8 @@ use crate::state::AppState;
 
 /// The largest file taken.
 pub const MAX_UPLOAD: usize = 5 * 1024 * 1024;
+/// Files per application (re-scans included): bounds the disk one applicant can fill.
+pub const MAX_FILES: i64 = 20;
 
 /// Why a file is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -190,6 +192,19 @@ pub async fn upload(
             "save the application's details first",
         )
         .with_details(json!({ "status": "started" })));
+    }
+    let files: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM expired_uploads WHERE business_no = $1")
+            .bind(&business_no)
+            .fetch_one(state.pool())
+            .await?;
+    if files >= MAX_FILES {
+        return Err(AppError::refused(
+            ErrorCode::RateLimited,
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many files for this application; contact the CA",
+        )
+        .with_details(json!({ "rule": "upload.too_many" })));
     }
     let sha256 = store_bytes(&state.config.data_dir, &bytes)
         .await
