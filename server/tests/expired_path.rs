@@ -1074,6 +1074,21 @@ async fn the_whole_path_installs_without_binding_signature_only_after_review() {
             .starts_with("attachment")
     );
     assert_eq!(r.bytes().await.unwrap().as_ref(), PDF);
+    let (status, list) = s
+        .get_as(
+            &reviewer.0,
+            "/api/v1/admin/expired?status=submitted&q=138001",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(list[0]["business_no"], no);
+    assert_eq!(list[0]["renewal_status"], "in_review");
+    let (status, none) = s.get_as(&reviewer.0, "/api/v1/admin/expired?q=%25_").await;
+    assert_eq!(
+        (status, none),
+        (StatusCode::OK, json!([])),
+        "wildcards are literal"
+    );
     let (status, _) = s.get_as(&c, &format!("/api/v1/admin/expired/{no}")).await;
     assert_eq!(
         status,

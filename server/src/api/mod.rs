@@ -71,6 +71,7 @@ use crate::state::AppState;
         crate::expired::submit::submit,
         crate::expired::submit::renewal_session,
         crate::expired::install::csr,
+        crate::expired::admin::list,
         crate::expired::admin::detail,
         crate::expired::admin::download,
     )

@@ -3,16 +3,17 @@
 //! uploads (listed and downloadable).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use utoipa::ToSchema;
 
 use crate::admin::auth::{Role, require};
 use crate::clock;
 use crate::error::{AppError, AppResult};
+use crate::expired::state::AppStatus;
 use crate::expired::store::{self, AppView};
 use crate::expired::uploads::path_of;
 use crate::state::AppState;
@@ -151,4 +152,97 @@ pub async fn download(
         HeaderValue::from_str(&sha256).map_err(|e| AppError::Internal(e.to_string()))?,
     );
     Ok(response)
+}
+
+/// Which applications to list.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ListQuery {
+    /// Only this application status.
+    pub status: Option<String>,
+    /// Part of a business number, a mobile number or the subject.
+    pub q: Option<String>,
+    /// At most this many (default 50, at most 200).
+    pub limit: Option<i64>,
+}
+
+/// One application in the list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListRow {
+    /// 业务单号.
+    pub business_no: String,
+    /// The application's status.
+    pub status: AppStatus,
+    /// The mobile that signed in.
+    pub mobile: String,
+    /// The certificate's subject.
+    pub subject: String,
+    /// The renewal's status once submitted.
+    pub renewal_status: Option<String>,
+    /// Created, RFC 3339.
+    pub created_at: String,
+    /// Changed, RFC 3339.
+    pub updated_at: String,
+}
+
+/// `GET /api/v1/admin/expired?status=&q=&limit=`: expired-path applications, newest
+/// first, including those not submitted yet (for support: where is the applicant stuck).
+#[utoipa::path(get, path = "/api/v1/admin/expired", params(("status" = Option<String>, Query), ("q" = Option<String>, Query), ("limit" = Option<i64>, Query)), responses((status = 200, body = [ListRow]), (status = 422)))]
+pub async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<ListQuery>,
+) -> AppResult<Json<Vec<ListRow>>> {
+    require(
+        state.pool(),
+        &headers,
+        &[Role::Reviewer, Role::Finance],
+        false,
+    )
+    .await?;
+    let status = match query.status.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => AppStatus::parse(s)
+            .ok_or_else(|| {
+                AppError::validation("status", "status.unknown", "no such application status")
+            })?
+            .as_str(),
+        None => "",
+    };
+    let q = query.q.unwrap_or_default();
+    if q.chars().count() > 100 {
+        return Err(AppError::validation(
+            "q",
+            "q.length",
+            "the search is at most 100 characters",
+        ));
+    }
+    // LIKE wildcards typed by staff are taken literally.
+    let pattern = format!(
+        "%{}%",
+        q.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let limit = query.limit.unwrap_or(50).clamp(1, 200);
+    sqlx::query("SELECT a.business_no, a.status, a.mobile, a.subject, r.status, a.created_at, a.updated_at FROM expired_applications a LEFT JOIN renewals r ON r.business_no = a.business_no WHERE ($1 = '' OR a.status = $1) AND (a.business_no LIKE $2 ESCAPE '\\' OR a.mobile LIKE $2 ESCAPE '\\' OR a.subject LIKE $2 ESCAPE '\\') ORDER BY a.created_at DESC, a.business_no DESC LIMIT $3")
+        .bind(status)
+        .bind(&pattern)
+        .bind(limit)
+        .fetch_all(state.pool())
+        .await?
+        .iter()
+        .map(|r| -> AppResult<ListRow> {
+            let status: String = r.try_get(1)?;
+            Ok(ListRow {
+                business_no: r.try_get(0)?,
+                status: AppStatus::parse(&status)
+                    .ok_or_else(|| AppError::Internal(format!("unknown application status {status:?}")))?,
+                mobile: r.try_get(2)?,
+                subject: r.try_get(3)?,
+                renewal_status: r.try_get(4)?,
+                created_at: clock::rfc3339(r.try_get(5)?),
+                updated_at: clock::rfc3339(r.try_get(6)?),
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()
+        .map(Json)
 }

@@ -64,6 +64,7 @@ pub fn routes() -> Router<AppState> {
             post(submit::renewal_session),
         )
         .route(&format!("{APP}/csr"), post(install::csr))
+        .route("/api/v1/admin/expired", get(admin::list))
         .route("/api/v1/admin/expired/{business_no}", get(admin::detail))
         .route(
             "/api/v1/admin/expired/{business_no}/uploads/{id}",
