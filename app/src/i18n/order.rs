@@ -319,9 +319,9 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "Approved. Click “Install the certificate”: a new key is made on your USB key, and the new certificate is issued and written beside it.",
     ),
     (
-        "install.intro_issued",
-        "新证书已签发，但尚未安装完成。请点击“继续安装”。",
-        "The new certificate was issued but is not installed yet. Click “Continue installing”.",
+        "install.intro_resume",
+        "新证书尚未安装完成。请点击“继续安装”，将从中断处继续。",
+        "The new certificate is not installed yet. Click “Continue installing” to go on from where it stopped.",
     ),
     (
         "install.keep_inserted",
@@ -361,6 +361,11 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "install.step.confirm",
         "第 4/4 步：正在确认安装…",
         "Step 4 of 4: confirming the installation…",
+    ),
+    (
+        "install.step.stopped",
+        "安装在第 {n}/4 步停止，尚未完成。",
+        "The install stopped at step {n} of 4 and is not finished.",
     ),
     ("install.step.finished", "安装完成。", "Installed."),
     (

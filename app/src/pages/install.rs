@@ -22,17 +22,21 @@ use flow::Step;
 #[derive(Debug, Clone, Copy)]
 pub struct InstallBusy(pub RwSignal<bool>);
 
-fn step_text(i18n: I18n, step: Option<Step>, finished: bool) -> &'static str {
+fn step_text(i18n: I18n, step: Option<Step>, finished: bool, stopped: bool) -> String {
     if finished {
-        return i18n.t("install.step.finished");
+        return i18n.t("install.step.finished").to_owned();
     }
-    match step {
+    if let (true, Some(s)) = (stopped, step) {
+        return i18n.tf("install.step.stopped", &[("n", &(s as u8).to_string())]);
+    }
+    let key = match step {
         None => i18n.t("install.step.idle"),
         Some(Step::FindToken) => i18n.t("install.step.find_token"),
         Some(Step::Generate) => i18n.t("install.step.generate"),
         Some(Step::Install) => i18n.t("install.step.install"),
         Some(Step::Confirm) => i18n.t("install.step.confirm"),
-    }
+    };
+    key.to_owned()
 }
 
 /// The install panel of an `approved` or `issued` renewal.
@@ -42,8 +46,7 @@ pub fn InstallPanel(renewal: Renewal, #[prop(into)] on_update: Callback<Renewal>
     let state = use_app_state();
     let busy = use_context::<InstallBusy>();
     let no = renewal.business_no.clone();
-    let issued = renewal.status == "issued";
-    let resuming = RwSignal::new(issued || resume::load(&no).is_some());
+    let resuming = RwSignal::new(renewal.status == "issued" || resume::load(&no).is_some());
     let running = RwSignal::new(false);
     let step = RwSignal::new(None::<Step>);
     let finished = RwSignal::new(false);
@@ -146,7 +149,13 @@ pub fn InstallPanel(renewal: Renewal, #[prop(into)] on_update: Callback<Renewal>
         <section id="install-panel" aria-labelledby="install-title">
             <h2 id="install-title">{move || i18n.t("install.title")}</h2>
             <p>
-                {move || if issued { i18n.t("install.intro_issued") } else { i18n.t("install.intro_approved") }}
+                {move || {
+                    if resuming.get() {
+                        i18n.t("install.intro_resume")
+                    } else {
+                        i18n.t("install.intro_approved")
+                    }
+                }}
             </p>
             <div class="notice warn">
                 <p>{move || i18n.t("install.keep_inserted")}</p>
@@ -158,7 +167,10 @@ pub fn InstallPanel(renewal: Renewal, #[prop(into)] on_update: Callback<Renewal>
                     {move || format!("{}/4", progress_value())}
                 </progress>
                 <p id="install-step" data-step=progress_value>
-                    {move || step_text(i18n, step.get(), finished.get())}
+                    {move || {
+                        let stopped = !running.get() && error.with(Option::is_some);
+                        step_text(i18n, step.get(), finished.get(), stopped)
+                    }}
                 </p>
             </div>
             {failure}

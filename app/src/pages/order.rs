@@ -163,6 +163,18 @@ fn Order(no: String, from_gateway: bool) -> impl IntoView {
         Callback::new(move |()| reload())
     };
 
+    // After an install run (finished or not) the state has moved on: read it at once.
+    {
+        let reload = reload.clone();
+        Effect::new(move |was: Option<bool>| {
+            let now = busy.get();
+            if was == Some(true) && !now {
+                reload();
+            }
+            now
+        });
+    }
+
     // "My certificates" shows this renewal while it is open and forgets it once closed.
     let standing = Memo::new(move |_| {
         data.with(|d| {
@@ -301,7 +313,10 @@ where
         </section>
         {refresh_problem}
         {panel_view}
-        <InvoiceFacts renewal=renewal />
+        // While paying, the pay form holds the invoice request.
+        <Show when=move || renewal.with(|r| r.status != "awaiting_payment")>
+            <InvoiceFacts renewal=renewal />
+        </Show>
         // While paying, the pay panel lists the attempts itself.
         <Show when=move || !matches!(panel.get(), Panel::Pay { .. })>
             <Payments renewal=renewal />
