@@ -420,6 +420,15 @@ async fn sms_login_refuses_wrong_expired_and_overtried_codes() {
         StatusCode::UNPROCESSABLE_ENTITY,
         "a used code: {body}"
     );
+    // Signing out ends the session at once.
+    let r = c
+        .post(s.url("/api/v1/expired/sessions/end"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let (status, _) = s.get_as(&c, "/api/v1/expired/applications").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(
         s.count("SELECT COUNT(*) FROM audit WHERE action = 'expired.sms_code_wrong'"),
         6

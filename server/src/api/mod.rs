@@ -58,6 +58,7 @@ use crate::state::AppState;
         console::audit_verify,
         crate::expired::login::send_code,
         crate::expired::login::login,
+        crate::expired::login::logout,
         crate::expired::apply::start,
         crate::expired::apply::list,
         crate::expired::apply::get,

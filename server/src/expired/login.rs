@@ -345,6 +345,48 @@ pub async fn login(
     ))
 }
 
+/// Ends this browser's session (`POST /api/v1/expired/sessions/end`): 204, the cookie
+/// cleared; the applications stay with the number.
+#[utoipa::path(post, path = "/api/v1/expired/sessions/end", responses((status = 204)))]
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> AppResult<(StatusCode, HeaderMap)> {
+    if let Some(token) = cookie_value(&headers, COOKIE_NAME).filter(|t| t.len() <= 100) {
+        let mut tx = state.store.begin_write().await?;
+        let mobile: Option<String> = sqlx::query_scalar(
+            "DELETE FROM expired_sessions WHERE token_hash = $1 RETURNING mobile",
+        )
+        .bind(token_hash(token))
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(mobile) = mobile {
+            audit::append(
+                &mut tx,
+                &format!("mobile:{mobile}"),
+                "expired.session_ended",
+                &format!("mobile:{mobile}"),
+                json!({}),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+    }
+    let mut out = HeaderMap::new();
+    let value = cookie(
+        COOKIE_NAME,
+        "",
+        "/api/v1/expired",
+        0,
+        state.secure_cookies(),
+    );
+    out.insert(
+        SET_COOKIE,
+        HeaderValue::from_str(&value).map_err(|e| AppError::Internal(e.to_string()))?,
+    );
+    Ok((StatusCode::NO_CONTENT, out))
+}
+
 fn token_hash(token: &str) -> String {
     protocol::ids::to_hex(&Sha256::digest(token.as_bytes()))
 }

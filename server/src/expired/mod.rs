@@ -42,6 +42,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/expired/sms-codes", post(login::send_code))
         .route("/api/v1/expired/sessions", post(login::login))
+        .route("/api/v1/expired/sessions/end", post(login::logout))
         .route(
             "/api/v1/expired/applications",
             post(apply::start).get(apply::list),
