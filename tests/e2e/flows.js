@@ -195,22 +195,29 @@ export async function review(sys, no, opts = {}) {
       await admin.locator("#approve").waitFor({ timeout: 15_000 });
       await sys.shot(admin, "admin-detail");
       await admin.click("#approve");
-      // The console may ask to confirm in a dialog (#confirm-approve: not in the README's
-      // hook table yet; used only when it shows).
-      const confirm = admin.locator("#confirm-approve");
-      if (await confirm.waitFor({ timeout: 3000 }).then(() => true, () => false)) {
-        await sys.shot(admin, "admin-approve-confirm");
-        await confirm.click();
-      }
     } else {
       await admin.locator("#reject-reason").waitFor({ timeout: 15_000 });
       await admin.fill("#reject-reason", opts.reject);
       await sys.shot(admin, "admin-reject");
       await admin.click("#reject");
-      const confirm = admin.locator("#confirm-reject");
-      if (await confirm.waitFor({ timeout: 3000 }).then(() => true, () => false)) await confirm.click();
     }
-    await poll(async () => (await staffView(sys, no)).renewal.status, (s) => s === want, 15_000, `renewal ${no} ${want}`);
+    // Approving asks to confirm in dialog#approve-dialog (#confirm-approve); a rejection
+    // may too (#confirm-reject). Confirm when asked, until the server has the decision.
+    const confirm = admin.locator(opts.reject === undefined ? "dialog#approve-dialog #confirm-approve" : "#confirm-reject");
+    let confirmed = false;
+    await poll(
+      async () => {
+        if (!confirmed && (await confirm.isVisible().catch(() => false))) {
+          await sys.shot(admin, `admin-${want}-confirm`);
+          await confirm.click();
+          confirmed = true;
+        }
+        return (await staffView(sys, no)).renewal.status;
+      },
+      (s) => s === want,
+      20_000,
+      `renewal ${no} ${want}`,
+    );
     await sys.shot(admin, `admin-${want}`);
   } finally {
     await admin.close();

@@ -31,7 +31,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { chromium } from "playwright-core";
 
-import { CHROMIUM, EXTENSION_ID, EXTENSION_SRC, HOST_BIN, MODULE, REPO, clickClosing, fakeResults, listObjects, poll, run, writeFakeHost } from "../browser/harness.js";
+import { CHROMIUM, EXTENSION_ID, EXTENSION_SRC, HOST_BIN, MODULE, REPO, clickClosing, enterPin, fakeResults, listObjects, poll, run, writeFakeHost } from "../browser/harness.js";
 import { PIN, SUBJECT, makeToken } from "./token.js";
 
 export { PIN, SUBJECT, fakeResults, poll };
@@ -335,8 +335,8 @@ exit "$status"
    */
   async function answerPinWindow(win, pin = PIN) {
     await win.waitForSelector("#form:not([hidden])", { timeout: 15_000 });
-    if (await win.isVisible("#pin")) await win.fill("#pin", pin);
-    await clickClosing(win, "#ok");
+    if (await win.isVisible("#pin")) await enterPin(win, pin);
+    else await clickClosing(win, "#ok");
     pinWindowsAnswered += 1;
   }
 
@@ -388,12 +388,16 @@ exit "$status"
     await page.waitForSelector("#admin-logout", { timeout: 15_000 });
   }
 
+  /** @type {Map<string, {get: (path: string) => Promise<{status: number, body: any}>, post: (path: string, body?: unknown) => Promise<{status: number, body: any}>}>} */
+  const staffClients = new Map();
   /**
-   * The staff API from node, signed in as `role` (cookie and CSRF token), for checks
-   * the screens do not show.
+   * The staff API from node, signed in as `role` (cookie and CSRF token; once per
+   * system), for checks the screens do not show.
    * @param {keyof typeof STAFF} role
    */
   async function staffApi(role) {
+    const known = staffClients.get(role);
+    if (known) return known;
     const login = await fetch(`${origin}/api/v1/admin/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: STAFF[role], password: STAFF_PASSWORD }) });
     assert.equal(login.status, 200, `staff login ${role}: ${login.status}`);
     const cookie = login.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
@@ -404,7 +408,9 @@ exit "$status"
       const text = await r.text();
       return { status: r.status, body: text ? JSON.parse(text) : null };
     };
-    return { get: (/** @type {string} */ path) => call("GET", path), post: (/** @type {string} */ path, /** @type {unknown} */ body) => call("POST", path, body ?? {}) };
+    const client = { get: (/** @type {string} */ path) => call("GET", path), post: (/** @type {string} */ path, /** @type {unknown} */ body) => call("POST", path, body ?? {}) };
+    staffClients.set(role, client);
+    return client;
   }
 
   /**
