@@ -260,7 +260,9 @@ async fn gather(minimums: Option<Minimums>) -> Check {
     {
         return done(Problem::OldHost, facts);
     }
-    if !hello.modules.iter().any(|m| m.loaded) {
+    // Modules that all failed to load: nothing to list. An empty list is left to the
+    // listing itself, which answers NO_MODULE when there really is none.
+    if !hello.modules.is_empty() && !hello.modules.iter().any(|m| m.loaded) {
         return done(Problem::NoModule, facts);
     }
 

@@ -81,6 +81,11 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("certs.usage.other", "其他", "Other"),
     ("certs.on_token", "所在 USB Key", "On USB key"),
     (
+        "certs.unreadable",
+        "CA 无法识别该证书，不能在线续期。如有疑问，请联系客服。",
+        "The CA cannot read this certificate, so it cannot be renewed online. Contact support with any question.",
+    ),
+    (
         "certs.checking",
         "正在查询续期资格…",
         "Checking whether it can be renewed…",

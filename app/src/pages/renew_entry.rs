@@ -7,7 +7,6 @@ use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use crate::api;
 use crate::components::{ErrorNotice, Loading};
 use crate::error::AppError;
 use crate::i18n::{Lang, use_i18n};
@@ -49,7 +48,9 @@ fn notice(project: &Project, lang: Lang) -> Option<String> {
         .cloned()
 }
 
-async fn load(id: Option<String>) -> Result<Project, AppError> {
+/// The project the link names, from the CA's list (already loaded for every page, and
+/// an unknown id then costs no 404 in the console).
+fn find(list: Result<Vec<Project>, AppError>, id: Option<&str>) -> Result<Project, AppError> {
     let id = id
         .filter(|i| !i.trim().is_empty())
         .ok_or_else(|| AppError {
@@ -57,8 +58,10 @@ async fn load(id: Option<String>) -> Result<Project, AppError> {
             message: "the link names no platform".into(),
             details: serde_json::json!({"field": "project", "rule": "project.missing"}),
         })?;
-    let encoded = String::from(js_sys::encode_uri_component(&id));
-    api::get::<Project>(&format!("/projects/{encoded}")).await
+    list?
+        .into_iter()
+        .find(|p| p.id == id)
+        .ok_or_else(|| AppError::new("NOT_FOUND", format!("no platform {id:?} at this CA")))
 }
 
 /// The platform's entry.
@@ -71,10 +74,10 @@ pub fn RenewEntryPage() -> impl IntoView {
     let project_param = query.get("project");
     let return_param = query.get("return_url").filter(|u| !u.is_empty());
 
-    let project = LocalResource::new({
+    let project = {
         let id = project_param.clone();
-        move || load(id.clone())
-    });
+        move || state.projects.get().map(|list| find(list, id.as_deref()))
+    };
     let refused_return = {
         let return_param = return_param.clone();
         move |p: &Project| {
@@ -104,8 +107,9 @@ pub fn RenewEntryPage() -> impl IntoView {
     Effect::new({
         let proceed = proceed.clone();
         let refused_return = refused_return.clone();
+        let project = project.clone();
         move || {
-            if let Some(Ok(p)) = project.get()
+            if let Some(Ok(p)) = project()
                 && notice(&p, i18n.lang.get_untracked()).is_none()
                 && refused_return(&p).is_none()
             {
@@ -116,7 +120,7 @@ pub fn RenewEntryPage() -> impl IntoView {
 
     let id_text = project_param.unwrap_or_default();
     view! {
-        {move || match project.get() {
+        {move || match project() {
             None => view! { <section><Loading /></section> }.into_any(),
             Some(Err(e)) => {
                 let text = match (e.code.as_str(), e.detail("rule")) {
@@ -135,7 +139,7 @@ pub fn RenewEntryPage() -> impl IntoView {
                             .into_any(),
                             None => view! {
                                 <ErrorNotice error=e />
-                                <button type="button" on:click=move |_| project.refetch()>
+                                <button type="button" on:click=move |_| state.projects.refetch()>
                                     {i18n.t("common.retry")}
                                 </button>
                             }
@@ -217,6 +221,36 @@ mod tests {
             assert_eq!(return_url_allowed(url, &allowed), want, "{url}");
         }
         assert!(!return_url_allowed("https://caizhiyun.example.com/", &[]));
+    }
+
+    fn project(id: &str) -> Project {
+        let json = serde_json::json!({
+            "id": id, "name_zh": "x", "name_en": "x",
+            "min_host_version": "0.1.0", "min_extension_version": "0.1.0",
+            "renewal_window_days": 90, "prices": [], "fee_line_zh": "x", "fee_line_en": "x",
+            "agreement": {"version": "1", "text_zh": "x", "text_en": "x"},
+            "payment_methods": [], "invoice_kinds": []
+        });
+        serde_json::from_value(json).expect("project")
+    }
+
+    #[test]
+    fn the_link_names_a_known_project() {
+        let list = || Ok(vec![project("gd-med"), project("pingan")]);
+        assert_eq!(
+            find(list(), Some("pingan")).map(|p| p.id),
+            Ok("pingan".to_owned())
+        );
+        let unknown = find(list(), Some("nope")).expect_err("unknown");
+        assert_eq!(unknown.code, "NOT_FOUND");
+        let missing = find(list(), Some(" ")).expect_err("missing");
+        assert_eq!(missing.detail("rule"), Some("project.missing"));
+        assert_eq!(
+            find(list(), None).expect_err("none").detail("rule"),
+            Some("project.missing")
+        );
+        let down = find(Err(AppError::new("NETWORK", "down")), Some("pingan")).expect_err("down");
+        assert_eq!(down.code, "NETWORK");
     }
 
     #[test]

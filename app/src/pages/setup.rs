@@ -47,7 +47,7 @@ pub fn SetupPage() -> impl IntoView {
         </section>
         <guide::InstallGuide os />
         <diagnostics::Diagnostics checker />
-        <SupportContacts />
+        <SupportContacts report_tip=true />
     }
 }
 
@@ -78,7 +78,7 @@ fn marks(check: &Check) -> [Mark; 4] {
     };
     let module = if check.problem == Problem::NoModule {
         Mark::Bad
-    } else if f.modules.iter().any(|m| m.loaded) {
+    } else if f.modules.iter().any(|m| m.loaded) || f.tokens.is_some() {
         Mark::Ok
     } else {
         Mark::Skipped
@@ -270,9 +270,10 @@ fn Guidance(check: Check) -> impl IntoView {
     }
 }
 
-/// The project's support contacts (客服): phone, e-mail, hours.
+/// The project's support contacts (客服): phone, e-mail, hours; `report_tip` adds
+/// "give support the report above" (on the page that has one).
 #[component]
-pub fn SupportContacts() -> impl IntoView {
+pub fn SupportContacts(#[prop(optional)] report_tip: bool) -> impl IntoView {
     let i18n = use_i18n();
     let state = use_app_state();
     let support = move || state.project().and_then(Result::ok).map(|p| p.support);
@@ -294,7 +295,8 @@ pub fn SupportContacts() -> impl IntoView {
                             <dt>{i18n.t("setup.support.hours")}</dt>
                             <dd>{hours}</dd>
                         </dl>
-                        <p class="muted small">{i18n.t("setup.support.tip")}</p>
+                        {report_tip
+                            .then(|| view! { <p class="muted small">{i18n.t("setup.support.tip")}</p> })}
                     }
                     .into_any()
                 }

@@ -87,6 +87,14 @@ pub fn CertCard(token: Token, certificate: HostCertificate) -> impl IntoView {
         }
         match answer() {
             None => view! { <p class="loading">{i18n.t("certs.checking")}</p> }.into_any(),
+            // The CA could not read the certificate (a malformed one on the key): say that
+            // rather than the form-filling words of VALIDATION_FAILED.
+            Some(Err(error)) if error.code == "VALIDATION_FAILED" => view! {
+                <div class="notice error" role="alert" data-code="VALIDATION_FAILED">
+                    <p>{i18n.t("certs.unreadable")}</p>
+                </div>
+            }
+            .into_any(),
             Some(Err(error)) => view! {
                 <ErrorNotice error />
                 <button type="button" class="link" on:click=move |_| eligibility.refetch()>

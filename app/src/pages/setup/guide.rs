@@ -375,6 +375,11 @@ mod tests {
         assert!(
             Os::Windows
                 .install_commands()
+                .starts_with(r#"mkdir "%LOCALAPPDATA%\certrenew""#)
+        );
+        assert!(
+            Os::Windows
+                .install_commands()
                 .ends_with("certrenew-host-windows-x86_64.exe register --browser all")
         );
     }
