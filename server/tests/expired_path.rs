@@ -641,6 +641,7 @@ async fn details_must_match_the_certificates_owner() {
     bad["legal_representative"]["id_number"] = json!("110105194912310021");
     bad["organisation"]["credit_code"] = json!("91350100M000100Y44");
     bad["months"] = json!(7);
+    bad["invoice"]["kind"] = json!("none");
     let (status, body) = post_as(s, &c, &path, bad).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let fields: Vec<&str> = body["error"]["details"]["errors"]
@@ -649,6 +650,7 @@ async fn details_must_match_the_certificates_owner() {
         .iter()
         .map(|e| e["field"].as_str().unwrap())
         .collect();
+    assert!(fields.contains(&"invoice.kind"), "{body}");
     assert_eq!(
         &fields[..3],
         [

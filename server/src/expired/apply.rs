@@ -266,9 +266,9 @@ pub struct LegalRepresentative {
 /// The invoice wanted (发票领取方式).
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 pub struct InvoiceChoice {
-    /// `none` (无需发票), or one of the project's `invoice_kinds`.
+    /// One of the project's `invoice_kinds` (every payment records an invoice request).
     pub kind: String,
-    /// The title (抬头), for an invoice.
+    /// The title (抬头), 1 to 100 characters.
     pub title: Option<String>,
     /// The taxpayer id; required for `electronic`.
     pub taxpayer_id: Option<String>,
@@ -385,40 +385,39 @@ pub fn check(
         ),
     }
     let invoice = &d.invoice;
-    if invoice.kind != "none" {
-        if !project.invoice_kinds.contains(&invoice.kind) {
-            push(
-                &mut errors,
-                "invoice.kind",
-                "invoice.kind",
-                "choose no invoice, or one on offer",
-            );
-        }
-        check_text(
+    if !project.invoice_kinds.contains(&invoice.kind) {
+        push(
             &mut errors,
-            "invoice.title",
-            "invoice.title",
-            invoice.title.as_deref().unwrap_or(""),
-            100,
+            "invoice.kind",
+            "invoice.kind",
+            "choose an invoice kind on offer",
         );
-        match invoice
-            .taxpayer_id
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-        {
-            Some(id) => match CreditCode::parse(id) {
-                Ok(c) => out.invoice.taxpayer_id = Some(c.as_str().to_owned()),
-                Err(e) => push(&mut errors, "invoice.taxpayer_id", e.code(), e.to_string()),
-            },
-            None if invoice.kind == "electronic" => push(
-                &mut errors,
-                "invoice.taxpayer_id",
-                "credit_code.missing",
-                "an electronic invoice needs the taxpayer id (统一社会信用代码)",
-            ),
-            None => {}
-        }
+    }
+    check_text(
+        &mut errors,
+        "invoice.title",
+        "invoice.title",
+        invoice.title.as_deref().unwrap_or(""),
+        100,
+    );
+    out.invoice.title = invoice.title.as_deref().map(|t| t.trim().to_owned());
+    match invoice
+        .taxpayer_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        Some(id) => match CreditCode::parse(id) {
+            Ok(c) => out.invoice.taxpayer_id = Some(c.as_str().to_owned()),
+            Err(e) => push(&mut errors, "invoice.taxpayer_id", e.code(), e.to_string()),
+        },
+        None if invoice.kind == "electronic" => push(
+            &mut errors,
+            "invoice.taxpayer_id",
+            "credit_code.missing",
+            "an electronic invoice needs the taxpayer id (统一社会信用代码)",
+        ),
+        None => {}
     }
     if !matches!(d.lang.as_deref(), None | Some("zh") | Some("en")) {
         push(&mut errors, "lang", "lang.unknown", "lang is zh or en");
