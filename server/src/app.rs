@@ -1,7 +1,12 @@
 //! The whole HTTP application: the API, the sandbox gateway (when on), and the built
 //! web app with a fallback to `index.html` for its routes.
 
+use std::path::{Path, PathBuf};
+
 use axum::Router;
+use axum::body::Body;
+use axum::http::Request;
+use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
 use crate::state::AppState;
@@ -14,14 +19,55 @@ pub fn app(state: AppState) -> Router {
         router = router.merge(crate::payments::sandbox::routes());
     }
     if let Some(dist) = &state.config.dist_dir {
-        let index = dist.join("index.html");
+        let root = dist.clone();
+        let index = tower::service_fn(move |req: Request<Body>| {
+            let file = index_for(&root, req.uri().path());
+            async move { ServeFile::new(file).precompressed_gzip().oneshot(req).await }
+        });
         // `.gz` siblings made at build time are sent to browsers that accept gzip: the
         // wasm shrinks to about a third, and nothing is compressed per request.
-        router = router.fallback_service(
-            ServeDir::new(dist)
-                .precompressed_gzip()
-                .fallback(ServeFile::new(index).precompressed_gzip()),
-        );
+        router = router.fallback_service(ServeDir::new(dist).precompressed_gzip().fallback(index));
     }
     router.with_state(state)
+}
+
+/// The `index.html` that serves an app route. The app is split into bundles (each
+/// screen group downloads only its own code): a bundle built into `dist/<name>/`
+/// serves `/<name>` and everything under it; every other route gets `dist/index.html`.
+fn index_for(dist: &Path, path: &str) -> PathBuf {
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    let plain = !first.is_empty()
+        && first
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if plain {
+        let bundle = dist.join(first).join("index.html");
+        if bundle.is_file() {
+            return bundle;
+        }
+    }
+    dist.join("index.html")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bundle_folder_serves_its_routes_and_everything_else_gets_the_root_index() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("index.html"), "root").unwrap();
+        std::fs::create_dir(dir.path().join("admin")).unwrap();
+        std::fs::write(dir.path().join("admin").join("index.html"), "admin").unwrap();
+        std::fs::create_dir(dir.path().join("empty")).unwrap();
+        let root = dir.path().join("index.html");
+        let admin = dir.path().join("admin").join("index.html");
+        assert_eq!(index_for(dir.path(), "/admin"), admin);
+        assert_eq!(index_for(dir.path(), "/admin/renewals/0120"), admin);
+        assert_eq!(index_for(dir.path(), "/"), root);
+        assert_eq!(index_for(dir.path(), "/renewals/0120"), root);
+        assert_eq!(index_for(dir.path(), "/empty/x"), root);
+        assert_eq!(index_for(dir.path(), "/../admin"), root);
+        assert_eq!(index_for(dir.path(), "/Admin"), root);
+    }
 }
