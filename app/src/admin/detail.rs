@@ -1,9 +1,286 @@
-//! (to be written)
+//! One renewal for the staff (`/admin/renewals/:no`, `GET /admin/renewals/{no}`): the
+//! application, the certificate, the money, the timeline and the audit rows, with the
+//! actions the staff member's role allows.
 
 use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
 
-/// (to be written)
+use crate::admin::actions::Actions;
+use crate::admin::audit::AuditTable;
+use crate::admin::finance::{InvoiceSection, PaymentsSection, RefundSection};
+use crate::admin::model::{ApplicationForm, CertSummary, ReviewView};
+use crate::admin::queue::{project_name, projects_now};
+use crate::admin::review::ReviewPanel;
+use crate::admin::session::{StaffCtx, StaffGate, use_staff};
+use crate::admin::ui::{Loader, Refusal, label};
+use crate::admin::words::{
+    action_key, by_key, data_line, encode, id_type_key, status_badge, status_key,
+};
+use crate::components::Loading;
+use crate::format;
+use crate::i18n::use_i18n;
+use crate::models::{IssuedCertificate, Renewal, TimelineEntry};
+
+/// The renewal detail page.
 #[component]
 pub fn AdminDetailPage() -> impl IntoView {
-    view! { <section><h1>"AdminDetailPage"</h1></section> }
+    let params = use_params_map();
+    let no = Memo::new(move |_| params.with(|p| p.get("no").unwrap_or_default()));
+    view! {
+        <StaffGate>
+            <Detail no=no />
+        </StaffGate>
+    }
+}
+
+fn detail_path(no: &str) -> String {
+    format!("/admin/renewals/{}", encode(no))
+}
+
+#[component]
+fn Detail(no: Memo<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    let staff = use_staff();
+    let loader = Loader::<ReviewView>::new();
+    let reload = Callback::new(move |_: ()| loader.load(detail_path(&no.get_untracked()), staff));
+    let acts = Actions::new(reload);
+    Effect::new(move || {
+        let n = no.get();
+        staff.epoch.track();
+        loader.load(detail_path(&n), staff);
+    });
+    // Another renewal (a link in the audit rows): its own, empty action state.
+    Effect::new(move |previous: Option<String>| {
+        let n = no.get();
+        if previous.as_ref().is_some_and(|p| *p != n) {
+            acts.flash.set(None);
+            acts.failure.set(None);
+            acts.reason.set(String::new());
+            acts.reason_error.set(None);
+            acts.confirming.set(false);
+        }
+        n
+    });
+    view! {
+        <p class="small back">
+            <A href="/admin">{move || i18n.t("admin.detail.back")}</A>
+        </p>
+        {move || match loader.value.get() {
+            None => view! { <Loading /> }.into_any(),
+            Some(Err(e)) if e.code == "NOT_FOUND" => {
+                view! {
+                    <section id="renewal-missing">
+                        <h1>{move || i18n.t("admin.detail.not_found")}</h1>
+                        <p>{move || i18n.tf("admin.detail.not_found_hint", &[("no", &no.get())])}</p>
+                    </section>
+                }
+                    .into_any()
+            }
+            Some(Err(e)) => view! { <section><Refusal error=e /></section> }.into_any(),
+            Some(Ok(v)) => view! { <DetailBody v=v acts=acts loader=loader staff=staff /> }.into_any(),
+        }}
+    }
+}
+
+#[component]
+fn DetailBody(
+    v: ReviewView,
+    acts: Actions,
+    loader: Loader<ReviewView>,
+    staff: StaffCtx,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let r = v.renewal.clone();
+    let no = r.business_no.clone();
+    let status = r.status.clone();
+    let status_text = r.status.clone();
+    let project = r.project.clone();
+    let refresh_no = no.clone();
+    let flash = move || {
+        acts.flash.get().map(|f| {
+            let args: Vec<(&str, &str)> = f.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            view! {
+                <div id="action-result" class="notice ok" role="status" data-key=f.key>
+                    <p>{i18n.tf(f.key, &args)}</p>
+                </div>
+            }
+        })
+    };
+    view! {
+        <section class="admin-detail-head" aria-busy=move || loader.busy.get().to_string()>
+            <h1>
+                {move || i18n.t("admin.field.business_no")} " "
+                <span id="admin-business-no">{no.clone()}</span>
+            </h1>
+            <p class="head-facts">
+                <span id="admin-renewal-status" data-status=status.clone() class=status_badge(&status)>
+                    {move || label(i18n, status_key(&status_text), &status_text)}
+                </span>
+                " "
+                <span>{move || project_name(i18n, &projects_now(), &project)}</span>
+                " · "
+                <span class="muted">
+                    {move || i18n.t("admin.field.created_at")} " " {format::date_time(&r.created_at)}
+                </span>
+                " · "
+                <span class="muted">
+                    {move || i18n.t("admin.field.updated_at")} " " {format::date_time(&r.updated_at)}
+                </span>
+            </p>
+            {flash}
+            <div class="actions">
+                <button
+                    id="detail-refresh"
+                    type="button"
+                    disabled=move || loader.busy.get()
+                    aria-busy=move || loader.busy.get().to_string()
+                    on:click=move |_| loader.load(detail_path(&refresh_no), staff)
+                >
+                    {move || {
+                        if loader.busy.get() { i18n.t("admin.queue.refreshing") } else { i18n.t("common.refresh") }
+                    }}
+                </button>
+            </div>
+        </section>
+        <ReviewPanel v=v.clone() acts=acts />
+        <div class="grid two">
+            <ApplicationSection r=r.clone() />
+            <CertificateSection old=v.certificate.clone() new=r.certificate.clone() />
+        </div>
+        <PaymentsSection v=v.clone() acts=acts />
+        <div class="grid two">
+            <InvoiceSection invoice=r.invoice.clone() no=no.clone() status=r.status.clone() acts=acts />
+            <RefundSection refund=r.refund.clone() acts=acts />
+        </div>
+        <TimelineSection rows=r.timeline.clone() />
+        <section id="renewal-audit-section" aria-labelledby="renewal-audit-title">
+            <h2 id="renewal-audit-title">{move || i18n.t("admin.detail.audit")}</h2>
+            <AuditTable rows=v.audit.clone() table_id="renewal-audit" />
+        </section>
+    }
+}
+
+/// 申请信息: the period, the operator (经办人) and the recipient (收件人).
+#[component]
+fn ApplicationSection(r: Renewal) -> impl IntoView {
+    let i18n = use_i18n();
+    let a = ApplicationForm::from_value(&r.application);
+    let months = r.months.to_string();
+    let id_type = a.operator.id_type.clone();
+    let agreement = a.agreement_version.clone();
+    view! {
+        <section id="application" aria-labelledby="application-title">
+            <h2 id="application-title">{move || i18n.t("admin.app.title")}</h2>
+            <dl class="facts">
+                <dt>{move || i18n.t("admin.field.months")}</dt>
+                <dd>{move || i18n.tf("admin.pay.months", &[("n", &months)])}</dd>
+                <dt>{move || i18n.t("admin.app.agreement")}</dt>
+                <dd>{agreement}</dd>
+            </dl>
+            <h3>{move || i18n.t("admin.app.operator")}</h3>
+            <dl class="facts" id="operator">
+                <dt>{move || i18n.t("admin.app.id_type")}</dt>
+                <dd>{move || label(i18n, id_type_key(&id_type), &id_type)}</dd>
+                <dt>{move || i18n.t("admin.app.id_number")}</dt>
+                <dd>{a.operator.id_number}</dd>
+                <dt>{move || i18n.t("admin.app.name")}</dt>
+                <dd>{a.operator.name}</dd>
+                <dt>{move || i18n.t("admin.app.mobile")}</dt>
+                <dd>{a.operator.mobile}</dd>
+                <dt>{move || i18n.t("admin.app.email")}</dt>
+                <dd>{a.operator.email}</dd>
+            </dl>
+            <h3>{move || i18n.t("admin.app.recipient")}</h3>
+            <dl class="facts" id="recipient">
+                <dt>{move || i18n.t("admin.app.name")}</dt>
+                <dd>{a.recipient.name}</dd>
+                <dt>{move || i18n.t("admin.app.mobile")}</dt>
+                <dd>{a.recipient.mobile}</dd>
+                <dt>{move || i18n.t("admin.app.address")}</dt>
+                <dd>{a.recipient.address}</dd>
+            </dl>
+        </section>
+    }
+}
+
+/// The certificate being renewed and, once issued, the new one.
+#[component]
+fn CertificateSection(old: CertSummary, new: Option<IssuedCertificate>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <section id="certificate" aria-labelledby="certificate-title">
+            <h2 id="certificate-title">{move || i18n.t("admin.cert.title")}</h2>
+            <dl class="facts">
+                <dt>{move || i18n.t("admin.field.subject")}</dt>
+                <dd>{old.subject}</dd>
+                <dt>{move || i18n.t("admin.cert.issuer")}</dt>
+                <dd>{old.issuer}</dd>
+                <dt>{move || i18n.t("admin.cert.serial")}</dt>
+                <dd><code>{old.serial}</code></dd>
+                <dt>{move || i18n.t("admin.cert.validity")}</dt>
+                <dd>{format::date_time(&old.not_before)} " – " {format::date_time(&old.not_after)}</dd>
+                <dt>"SHA-256"</dt>
+                <dd><code class="small">{old.sha256}</code></dd>
+            </dl>
+            {new.map(|c| {
+                let status = c.status.clone();
+                view! {
+                    <h3>{move || i18n.t("admin.cert.new")}</h3>
+                    <dl class="facts" id="new-certificate" data-status=c.status.clone()>
+                        <dt>{move || i18n.t("admin.cert.serial")}</dt>
+                        <dd><code>{c.serial}</code></dd>
+                        <dt>{move || i18n.t("admin.cert.validity")}</dt>
+                        <dd>{format::date_time(&c.not_before)} " – " {format::date_time(&c.not_after)}</dd>
+                        <dt>{move || i18n.t("admin.field.status")}</dt>
+                        <dd>
+                            {move || {
+                                if status == "confirmed" { i18n.t("admin.cert.confirmed") } else { i18n.t("admin.cert.issued") }
+                            }}
+                        </dd>
+                    </dl>
+                }
+            })}
+        </section>
+    }
+}
+
+/// 办理进度: the renewal's own timeline, oldest first.
+#[component]
+fn TimelineSection(rows: Vec<TimelineEntry>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <section id="timeline" aria-labelledby="timeline-title">
+            <h2 id="timeline-title">{move || i18n.t("admin.detail.timeline")}</h2>
+            <div class="table-wrap">
+                <table class="small">
+                    <thead>
+                        <tr>
+                            <th scope="col">{move || i18n.t("admin.audit.at")}</th>
+                            <th scope="col">{move || i18n.t("admin.audit.action")}</th>
+                            <th scope="col">{move || i18n.t("admin.audit.actor")}</th>
+                            <th scope="col">{move || i18n.t("admin.audit.data")}</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {rows
+                            .into_iter()
+                            .map(|t| {
+                                let action = t.action.clone();
+                                let by = t.by.clone();
+                                view! {
+                                    <tr data-action=t.action.clone()>
+                                        <td class="nowrap">{format::date_time(&t.at)}</td>
+                                        <td>{move || label(i18n, action_key(&action), &action)}</td>
+                                        <td class="nowrap">{move || label(i18n, by_key(&by), &by)}</td>
+                                        <td class="data">{data_line(&t.detail)}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+    }
 }

@@ -1,11 +1,43 @@
-//! The CA staff's console (`/admin`).
+//! The CA staff's console (`/admin`, `/admin/renewals/:no`; docs/api.md §9): sign-in,
+//! the review queue, the audit chain's check and recent rows, and one renewal's detail
+//! with the actions of the staff member's role (reviewer: 通过 / 驳回; finance:
+//! reconciliation, refunds, invoices; admin: all).
+//!
+//! # Layout
+//! - `session`: the staff session (`me`, sign-out) and the gate around every screen
+//! - `login`: the sign-in form
+//! - `queue`: the review queue and its filters
+//! - `audit`: the audit chain's check and the recent rows
+//! - `detail`: one renewal; `review` and `finance` its action panels, `actions` the calls
+//! - `model`: the admin answers; `words`: the pure rules (codes → texts, roles, paths)
+//! - `ui`: the loader and the refusal notice
 
+pub mod actions;
+pub mod audit;
 pub mod detail;
+pub mod finance;
+pub mod login;
+pub mod model;
+pub mod queue;
+pub mod review;
+pub mod session;
+pub mod ui;
+pub mod words;
 
 use leptos::prelude::*;
 
-/// (to be written)
+use crate::admin::audit::{AuditLog, AuditStatus};
+use crate::admin::queue::Queue;
+use crate::admin::session::StaffGate;
+
+/// `/admin`: the queue, then the audit trail.
 #[component]
 pub fn AdminPage() -> impl IntoView {
-    view! { <section><h1>"AdminPage"</h1></section> }
+    view! {
+        <StaffGate>
+            <Queue />
+            <AuditStatus />
+            <AuditLog />
+        </StaffGate>
+    }
 }

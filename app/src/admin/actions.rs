@@ -1,0 +1,341 @@
+//! What staff do to a renewal (docs/api.md §9): approve and reject (reviewer), reconcile
+//! a bank transfer, mark a refund sent and an invoice issued (finance). One call at a
+//! time; afterwards the detail is reloaded and what happened is said; a refusal is
+//! explained next to the button that caused it.
+
+use std::collections::HashMap;
+
+use leptos::html;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde_json::json;
+
+use crate::admin::session::StaffCtx;
+use crate::admin::words::{Act, encode, explain, outcome_key};
+use crate::api;
+use crate::error::AppError;
+use crate::models::Renewal;
+
+/// One staff call.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Call {
+    /// `POST /admin/renewals/{no}/approve`.
+    Approve(String),
+    /// `POST /admin/renewals/{no}/reject {reason}`.
+    Reject(String, String),
+    /// `POST /admin/payments/{out_trade_no}/reconcile {received, note}`.
+    Reconcile {
+        /// The attempt.
+        out_trade_no: String,
+        /// The money arrived.
+        received: bool,
+        /// For the record.
+        note: String,
+    },
+    /// `POST /admin/refunds/{refund_no}/done` (204).
+    RefundDone(String),
+    /// `POST /admin/renewals/{no}/invoice`.
+    Invoice(String),
+}
+
+impl Call {
+    /// What kind of action it is.
+    pub fn act(&self) -> Act {
+        match self {
+            Call::Approve(_) => Act::Approve,
+            Call::Reject(..) => Act::Reject,
+            Call::Reconcile { received: true, .. } => Act::Received,
+            Call::Reconcile {
+                received: false, ..
+            } => Act::Missing,
+            Call::RefundDone(_) => Act::RefundDone,
+            Call::Invoice(_) => Act::InvoiceIssued,
+        }
+    }
+
+    /// What it acts on (the business, payment or refund number), to tell which button
+    /// is busy and where a refusal belongs.
+    pub fn target(&self) -> String {
+        match self {
+            Call::Approve(no) | Call::Reject(no, _) | Call::Invoice(no) => no.clone(),
+            Call::Reconcile { out_trade_no, .. } => out_trade_no.clone(),
+            Call::RefundDone(refund_no) => refund_no.clone(),
+        }
+    }
+
+    /// The path under `/api/v1`.
+    pub fn path(&self) -> String {
+        match self {
+            Call::Approve(no) => format!("/admin/renewals/{}/approve", encode(no)),
+            Call::Reject(no, _) => format!("/admin/renewals/{}/reject", encode(no)),
+            Call::Reconcile { out_trade_no, .. } => {
+                format!("/admin/payments/{}/reconcile", encode(out_trade_no))
+            }
+            Call::RefundDone(refund_no) => format!("/admin/refunds/{}/done", encode(refund_no)),
+            Call::Invoice(no) => format!("/admin/renewals/{}/invoice", encode(no)),
+        }
+    }
+
+    /// Sends it; the renewal afterwards, when the endpoint gives it.
+    async fn send(&self, csrf: &str) -> Result<Option<Renewal>, AppError> {
+        let path = self.path();
+        match self {
+            Call::RefundDone(_) => api::post_staff_empty(&path, csrf).await.map(|()| None),
+            Call::Reject(_, reason) => {
+                api::post_staff(&path, csrf, &json!({ "reason": reason.trim() }))
+                    .await
+                    .map(Some)
+            }
+            Call::Reconcile { received, note, .. } => api::post_staff(
+                &path,
+                csrf,
+                &json!({ "received": received, "note": note.trim() }),
+            )
+            .await
+            .map(Some),
+            Call::Approve(_) | Call::Invoice(_) => {
+                api::post_staff(&path, csrf, &json!({})).await.map(Some)
+            }
+        }
+    }
+}
+
+/// What happened, said after a successful action.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flash {
+    /// The catalogue key.
+    pub key: &'static str,
+    /// Its placeholders.
+    pub args: Vec<(&'static str, String)>,
+}
+
+/// A refused action: which, on what, and the error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    /// The action.
+    pub act: Act,
+    /// Its target.
+    pub target: String,
+    /// The error.
+    pub error: AppError,
+    /// The console's explanation, chosen for the role at the time.
+    pub explain: Option<&'static str>,
+}
+
+/// The action state of one renewal's page; it outlives the reloads of the detail, so
+/// what was typed stays.
+#[derive(Clone, Copy)]
+pub struct Actions {
+    /// The call under way.
+    pub busy: RwSignal<Option<(Act, String)>>,
+    /// The last refusal.
+    pub failure: RwSignal<Option<Failure>>,
+    /// The last success.
+    pub flash: RwSignal<Option<Flash>>,
+    /// The rejection reason being typed.
+    pub reason: RwSignal<String>,
+    /// What is wrong with it (catalogue key).
+    pub reason_error: RwSignal<Option<&'static str>>,
+    /// The reason's field, focused on an error.
+    pub reason_ref: NodeRef<html::Textarea>,
+    /// Reconciliation notes by attempt.
+    pub notes: RwSignal<HashMap<String, String>>,
+    /// The approval's confirmation is open.
+    pub confirming: RwSignal<bool>,
+    reload: Callback<()>,
+}
+
+impl Actions {
+    /// Nothing under way; `reload` reads the detail again.
+    pub fn new(reload: Callback<()>) -> Self {
+        Actions {
+            busy: RwSignal::new(None),
+            failure: RwSignal::new(None),
+            flash: RwSignal::new(None),
+            reason: RwSignal::new(String::new()),
+            reason_error: RwSignal::new(None),
+            reason_ref: NodeRef::new(),
+            notes: RwSignal::new(HashMap::new()),
+            confirming: RwSignal::new(false),
+            reload,
+        }
+    }
+
+    /// Whether any call is under way (tracked).
+    pub fn any_busy(self) -> bool {
+        self.busy.with(Option::is_some)
+    }
+
+    /// Whether this action on this target is under way (tracked).
+    pub fn is_busy(self, act: Act, target: &str) -> bool {
+        self.busy
+            .with(|b| matches!(b, Some((a, t)) if *a == act && t == target))
+    }
+
+    /// The refusal of `act` (any of `acts`) on `target`, if that is the last one (tracked).
+    pub fn failure_of(self, acts: &[Act], target: &str) -> Option<Failure> {
+        self.failure.with(|f| {
+            f.as_ref()
+                .filter(|f| acts.contains(&f.act) && f.target == target)
+                .cloned()
+        })
+    }
+
+    /// A reconciliation note (tracked).
+    pub fn note(self, out_trade_no: &str) -> String {
+        self.notes
+            .with(|n| n.get(out_trade_no).cloned().unwrap_or_default())
+    }
+
+    /// Keeps a reconciliation note.
+    pub fn set_note(self, out_trade_no: &str, value: String) {
+        self.notes.update(|n| {
+            n.insert(out_trade_no.to_owned(), value);
+        });
+    }
+
+    fn focus_reason(self) {
+        if let Some(el) = self.reason_ref.get_untracked() {
+            let _ = el.focus();
+        }
+    }
+
+    /// Rejects with the typed reason, after the server's own length rule.
+    pub fn reject(self, no: String, staff: StaffCtx) {
+        let reason = self.reason.get_untracked();
+        if let Some(problem) = crate::admin::words::reason_problem(&reason) {
+            self.reason_error.set(Some(problem));
+            self.focus_reason();
+            return;
+        }
+        self.reason_error.set(None);
+        self.run(Call::Reject(no, reason), staff, 0);
+    }
+
+    /// Makes the call; `required` is the approvals the project needs (for the words).
+    pub fn run(self, call: Call, staff: StaffCtx, required: u32) {
+        if self.busy.get_untracked().is_some() {
+            return;
+        }
+        let act = call.act();
+        let target = call.target();
+        self.busy.set(Some((act, target.clone())));
+        self.failure.set(None);
+        self.flash.set(None);
+        let csrf = staff.csrf();
+        let role = staff
+            .staff
+            .with_untracked(|s| s.as_ref().map(|s| s.role.clone()).unwrap_or_default());
+        spawn_local(async move {
+            let answer = call.send(&csrf).await;
+            self.busy.set(None);
+            match answer {
+                Ok(renewal) => {
+                    self.flash
+                        .set(Some(flash_for(&call, renewal.as_ref(), required)));
+                    self.confirming.set(false);
+                    match &call {
+                        Call::Reject(..) => self.reason.set(String::new()),
+                        Call::Reconcile { out_trade_no, .. } => self.notes.update(|n| {
+                            n.remove(out_trade_no);
+                        }),
+                        _ => {}
+                    }
+                    self.reload.run(());
+                }
+                Err(error) => {
+                    staff.handle(&error);
+                    self.confirming.set(false);
+                    if act == Act::Reject && error.code == "VALIDATION_FAILED" {
+                        // The server's `reason.length`: said at the field, like ours.
+                        self.reason_error.set(Some("admin.reject.reason_invalid"));
+                        self.focus_reason();
+                        return;
+                    }
+                    // The renewal moved on under us: show where it stands now.
+                    if matches!(error.code.as_str(), "ILLEGAL_TRANSITION" | "NOT_FOUND") {
+                        self.reload.run(());
+                    }
+                    let explain = explain(act, &error.code, &role);
+                    self.failure.set(Some(Failure {
+                        act,
+                        target,
+                        error,
+                        explain,
+                    }));
+                }
+            }
+        });
+    }
+}
+
+/// The words after a success.
+fn flash_for(call: &Call, renewal: Option<&Renewal>, required: u32) -> Flash {
+    let status = renewal.map(|r| r.status.as_str()).unwrap_or_default();
+    let mut args = vec![("target", call.target())];
+    if let Some(r) = renewal {
+        args.push(("approvals", r.approvals.to_string()));
+        args.push(("required", required.to_string()));
+        args.push(("left", required.saturating_sub(r.approvals).to_string()));
+    }
+    Flash {
+        key: outcome_key(call.act(), status),
+        args,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calls_name_their_endpoints() {
+        let no = "01202603010000012".to_owned();
+        assert_eq!(
+            Call::Approve(no.clone()).path(),
+            "/admin/renewals/01202603010000012/approve"
+        );
+        assert_eq!(
+            Call::Reject(no.clone(), "x".into()).path(),
+            "/admin/renewals/01202603010000012/reject"
+        );
+        assert_eq!(
+            Call::Invoice(no.clone()).path(),
+            "/admin/renewals/01202603010000012/invoice"
+        );
+        let otn = format!("{no}P0a1b2c3d");
+        let rec = Call::Reconcile {
+            out_trade_no: otn.clone(),
+            received: false,
+            note: String::new(),
+        };
+        assert_eq!(rec.path(), format!("/admin/payments/{otn}/reconcile"));
+        assert_eq!(rec.act(), Act::Missing);
+        assert_eq!(rec.target(), otn);
+        assert_eq!(
+            Call::RefundDone(format!("{otn}R")).path(),
+            format!("/admin/refunds/{otn}R/done")
+        );
+    }
+
+    #[test]
+    fn a_partial_approval_says_how_many_are_left() {
+        let renewal: Renewal = serde_json::from_value(json!({
+            "business_no": "01202603010000012", "project": "p", "stage": "review",
+            "status": "in_review", "subject": "CN=x", "cert_sha256": "ab", "old_not_after": "2026-03-01T00:00:00Z",
+            "months": 12, "fee_lines": [], "total_fen": 10000, "total_display": "¥100.00",
+            "approvals": 1, "created_at": "2026-03-01T00:00:00Z", "updated_at": "2026-03-01T00:00:00Z"
+        }))
+        .expect("reads");
+        let f = flash_for(
+            &Call::Approve(renewal.business_no.clone()),
+            Some(&renewal),
+            2,
+        );
+        assert_eq!(f.key, "admin.done.approval_recorded");
+        assert!(f.args.contains(&("left", "1".to_owned())));
+        let f = flash_for(&Call::RefundDone("xR".into()), None, 1);
+        assert_eq!(f.key, "admin.done.refund");
+        assert_eq!(f.args, vec![("target", "xR".to_owned())]);
+    }
+}

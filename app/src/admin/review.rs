@@ -1,0 +1,239 @@
+//! The reviewer's panel of a renewal: approvals so far and by whom, 通过 (with a
+//! confirmation) and 驳回 (with a reason the customer reads, 2–500 characters).
+
+use leptos::ev::{Event, SubmitEvent};
+use leptos::html;
+use leptos::prelude::*;
+
+use crate::admin::actions::{Actions, Call};
+use crate::admin::model::ReviewView;
+use crate::admin::session::use_staff;
+use crate::admin::ui::{Refusal, label};
+use crate::admin::words::{Act, REASON_MAX, can_review, reason_len, role_key};
+use crate::i18n::use_i18n;
+
+/// Approvals and the review actions.
+#[component]
+pub fn ReviewPanel(v: ReviewView, acts: Actions) -> impl IntoView {
+    let i18n = use_i18n();
+    let staff = use_staff();
+    let no = v.renewal.business_no.clone();
+    let status = v.renewal.status.clone();
+    let required = v.approvals_required;
+    let approvals = v.renewal.approvals.to_string();
+    let required_text = required.to_string();
+    let approved_by = v.approved_by.clone();
+    let by_text = if approved_by.is_empty() {
+        None
+    } else {
+        Some(approved_by.join("、"))
+    };
+    let rejection = v.renewal.rejection_reason.clone().filter(|r| !r.is_empty());
+    let in_review = status == "in_review";
+
+    let summary = {
+        let (approvals_attr, required_attr) = (approvals.clone(), required_text.clone());
+        let (approvals, required_text) = (approvals.clone(), required_text.clone());
+        view! {
+            <p id="approvals" data-approvals=approvals_attr data-required=required_attr>
+                {move || i18n.tf("admin.review.approvals", &[("n", &approvals), ("required", &required_text)])}
+                {by_text.map(|names| view! { " " <span class="muted">{move || i18n.tf("admin.review.approved_by", &[("names", &names)])}</span> })}
+            </p>
+        }
+    };
+    let rejection_view = rejection.map(|reason| {
+        view! {
+            <div class="notice error" id="admin-rejection-reason">
+                <p><strong>{move || i18n.t("admin.review.rejection_reason")}</strong></p>
+                <p class="prewrap">{reason}</p>
+            </div>
+        }
+    });
+    if !in_review {
+        return view! {
+            <section id="review-panel" aria-labelledby="review-title">
+                <h2 id="review-title">{move || i18n.t("admin.review.title")}</h2>
+                {summary}
+                {rejection_view}
+                <p class="muted">{move || i18n.t("admin.review.not_in_review")}</p>
+            </section>
+        }
+        .into_any();
+    }
+
+    let may = move || can_review(&staff.role());
+    let mine_already = {
+        let approved_by = approved_by.clone();
+        move || approved_by.contains(&staff.username())
+    };
+    let dialog = NodeRef::<html::Dialog>::new();
+    // The dialog follows `confirming`: opened as a modal (focus moves in, the page
+    // behind is inert), closed when the call ends.
+    Effect::new(move || {
+        let open = acts.confirming.get();
+        if let Some(d) = dialog.get() {
+            if open && !d.open() {
+                let _ = d.show_modal();
+            } else if !open && d.open() {
+                d.close();
+            }
+        }
+    });
+    let open_confirm = move |_| {
+        acts.failure.set(None);
+        acts.confirming.set(true);
+    };
+    let approve = {
+        let no = no.clone();
+        move |_| acts.run(Call::Approve(no.clone()), staff, required)
+    };
+    // Esc closes a modal dialog by itself; the signal must follow (not while sending).
+    let on_cancel = move |ev: Event| {
+        if acts.any_busy() {
+            ev.prevent_default();
+        }
+    };
+    let on_close = move |_: Event| acts.confirming.set(false);
+    let reject = {
+        let no = no.clone();
+        move |ev: SubmitEvent| {
+            ev.prevent_default();
+            acts.confirming.set(false);
+            acts.reject(no.clone(), staff);
+        }
+    };
+    let no_confirm = no.clone();
+    let no_fail = no.clone();
+    let no_fail2 = no.clone();
+    let no_busy = no.clone();
+    let no_label = no.clone();
+    let count = move || acts.reason.with(|r| reason_len(r));
+    let count_class = move || {
+        if count() > REASON_MAX {
+            "small field-error"
+        } else {
+            "small muted"
+        }
+    };
+
+    view! {
+        <section id="review-panel" aria-labelledby="review-title">
+            <h2 id="review-title">{move || i18n.t("admin.review.title")}</h2>
+            {summary}
+            <Show when=move || !may()>
+                <div class="notice warn" id="review-role-note">
+                    <p>
+                        {move || {
+                            let role = staff.role();
+                            i18n.tf("admin.review.role_note", &[("role", &label(i18n, role_key(&role), &role))])
+                        }}
+                    </p>
+                </div>
+            </Show>
+            <Show when=mine_already.clone()>
+                <div class="notice warn" id="already-approved">
+                    <p>{move || i18n.t("admin.explain.already_approved")}</p>
+                </div>
+            </Show>
+            <h3>{move || i18n.t("admin.review.approve_title")}</h3>
+            <div class="actions">
+                <button
+                    id="approve"
+                    type="button"
+                    class="primary"
+                    disabled=move || !may() || acts.any_busy()
+                    aria-haspopup="dialog"
+                    on:click=open_confirm
+                >
+                    {move || i18n.t("admin.review.approve")}
+                </button>
+            </div>
+            <dialog id="approve-dialog" node_ref=dialog aria-labelledby="approve-dialog-title" on:cancel=on_cancel on:close=on_close>
+                <h2 id="approve-dialog-title">{move || i18n.t("admin.review.approve_title")}</h2>
+                <p>
+                    {
+                        let no = no_confirm.clone();
+                        move || i18n.tf("admin.review.confirm", &[("no", &no)])
+                    }
+                </p>
+                <p class="small muted">{move || i18n.t("admin.review.confirm_hint")}</p>
+                <div class="actions">
+                    <button
+                        id="confirm-approve"
+                        type="button"
+                        class="primary"
+                        disabled=move || acts.any_busy()
+                        aria-busy=move || acts.any_busy().to_string()
+                        on:click=approve
+                    >
+                        {move || {
+                            if acts.any_busy() { i18n.t("admin.busy") } else { i18n.t("admin.review.confirm_yes") }
+                        }}
+                    </button>
+                    <button
+                        id="approve-keep"
+                        type="button"
+                        disabled=move || acts.any_busy()
+                        on:click=move |_| acts.confirming.set(false)
+                    >
+                        {move || i18n.t("common.cancel")}
+                    </button>
+                </div>
+            </dialog>
+            {move || {
+                acts.failure_of(&[Act::Approve], &no_fail)
+                    .map(|f| view! { <Refusal error=f.error explain=f.explain /> })
+            }}
+            <h3>{move || i18n.t("admin.review.reject_title")}</h3>
+            <form on:submit=reject novalidate>
+                <div class="field">
+                    <label for="reject-reason">{move || i18n.t("admin.review.reason")}</label>
+                    <textarea
+                        id="reject-reason"
+                        rows="4"
+                        node_ref=acts.reason_ref
+                        prop:value=move || acts.reason.get()
+                        on:input=move |ev| {
+                            acts.reason.set(event_target_value(&ev));
+                            acts.reason_error.set(None);
+                        }
+                        disabled=move || !may()
+                        aria-invalid=move || acts.reason_error.get().is_some().to_string()
+                        aria-describedby="reject-reason-hint reject-reason-count reject-reason-error"
+                    ></textarea>
+                    <span class="muted small" id="reject-reason-hint">
+                        {move || i18n.t("admin.review.reason_hint")}
+                    </span>
+                    <span
+                        id="reject-reason-count"
+                        class=count_class
+                        data-count=move || count().to_string()
+                    >
+                        {move || i18n.tf("admin.review.reason_count", &[("n", &count().to_string()), ("max", &REASON_MAX.to_string())])}
+                    </span>
+                    <span class="field-error" id="reject-reason-error" data-field="reason" role="alert">
+                        {move || acts.reason_error.get().map(|k| i18n.t(k))}
+                    </span>
+                </div>
+                <div class="actions">
+                    <button
+                        id="reject"
+                        type="submit"
+                        class="danger"
+                        disabled=move || !may() || acts.any_busy()
+                        aria-busy=move || acts.is_busy(Act::Reject, &no_busy).to_string()
+                    >
+                        {move || {
+                            if acts.is_busy(Act::Reject, &no_label) { i18n.t("admin.busy") } else { i18n.t("admin.review.reject") }
+                        }}
+                    </button>
+                </div>
+            </form>
+            {move || {
+                acts.failure_of(&[Act::Reject], &no_fail2)
+                    .map(|f| view! { <Refusal error=f.error explain=f.explain /> })
+            }}
+        </section>
+    }
+    .into_any()
+}

@@ -1,0 +1,219 @@
+//! The staff session: `GET /admin/me` on arrival, the sign-in form when there is none,
+//! the bar with the name, role and sign-out. The CSRF token lives only in memory (the
+//! cookie is HttpOnly; `me` hands the token back after a reload).
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+
+use crate::admin::login::LoginForm;
+use crate::admin::model::Staff;
+use crate::admin::ui::{Refusal, label};
+use crate::admin::words::role_key;
+use crate::api;
+use crate::components::Loading;
+use crate::error::AppError;
+use crate::i18n::use_i18n;
+
+/// Where the session stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Asking `me`.
+    Checking,
+    /// No session: the sign-in form.
+    SignedOut,
+    /// Signed in.
+    SignedIn,
+    /// `me` failed for another reason (network …).
+    Failed,
+}
+
+/// The signed-in staff member, shared by the console's components.
+#[derive(Clone, Copy)]
+pub struct StaffCtx {
+    /// The member (`None` unless signed in).
+    pub staff: RwSignal<Option<Staff>>,
+    /// Counts sign-ins, so lists reload after signing in again.
+    pub epoch: RwSignal<u32>,
+    phase: RwSignal<Phase>,
+    /// The session ran out while working (the form says so).
+    expired: RwSignal<bool>,
+}
+
+impl StaffCtx {
+    fn new() -> Self {
+        StaffCtx {
+            staff: RwSignal::new(None),
+            epoch: RwSignal::new(0),
+            phase: RwSignal::new(Phase::Checking),
+            expired: RwSignal::new(false),
+        }
+    }
+
+    /// After `login` or `me`.
+    pub fn sign_in(self, staff: Staff) {
+        self.staff.set(Some(staff));
+        self.expired.set(false);
+        self.phase.set(Phase::SignedIn);
+        self.epoch.update(|e| *e += 1);
+    }
+
+    /// The role (tracked); empty when signed out.
+    pub fn role(self) -> String {
+        self.staff
+            .with(|s| s.as_ref().map(|s| s.role.clone()).unwrap_or_default())
+    }
+
+    /// The user name (tracked).
+    pub fn username(self) -> String {
+        self.staff
+            .with(|s| s.as_ref().map(|s| s.username.clone()).unwrap_or_default())
+    }
+
+    /// The CSRF token for a call being made now.
+    pub fn csrf(self) -> String {
+        self.staff
+            .try_with_untracked(|s| s.as_ref().map(|s| s.csrf.clone()))
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    /// A call answered 401: the session is gone. The screen stays mounted (what was
+    /// typed is kept) behind the sign-in form.
+    pub fn handle(self, error: &AppError) {
+        if error.code == "UNAUTHENTICATED"
+            && self.phase.try_get_untracked() == Some(Phase::SignedIn)
+        {
+            self.expired.set(true);
+            self.phase.set(Phase::SignedOut);
+        }
+    }
+
+    /// Whether the session expired while working.
+    pub fn was_expired(self) -> bool {
+        self.expired.get()
+    }
+
+    fn signed_out(self) {
+        self.staff.set(None);
+        self.expired.set(false);
+        self.phase.set(Phase::SignedOut);
+    }
+}
+
+/// The staff member; only inside a [`StaffGate`].
+pub fn use_staff() -> StaffCtx {
+    expect_context::<StaffCtx>()
+}
+
+/// Shows its children to a signed-in staff member, else the sign-in form.
+#[component]
+pub fn StaffGate(children: ChildrenFn) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = StaffCtx::new();
+    provide_context(ctx);
+    let check_error = RwSignal::new(None::<AppError>);
+    // The children are built at the first sign-in and kept (hidden) when the session
+    // runs out, so a half-typed rejection survives signing in again.
+    let mounted = RwSignal::new(false);
+    let check = move || {
+        ctx.phase.set(Phase::Checking);
+        spawn_local(async move {
+            match api::get::<Staff>("/admin/me").await {
+                Ok(staff) => {
+                    ctx.sign_in(staff);
+                    mounted.set(true);
+                }
+                Err(e) if e.code == "UNAUTHENTICATED" => ctx.signed_out(),
+                Err(e) => {
+                    check_error.set(Some(e));
+                    ctx.phase.set(Phase::Failed);
+                }
+            }
+        });
+    };
+    check();
+    let on_signed_in = Callback::new(move |staff: Staff| {
+        ctx.sign_in(staff);
+        mounted.set(true);
+    });
+    let on_signed_out = Callback::new(move |_: ()| {
+        mounted.set(false);
+        ctx.signed_out();
+    });
+    let phase = ctx.phase;
+    view! {
+        {move || match phase.get() {
+            Phase::Checking => view! { <Loading /> }.into_any(),
+            Phase::SignedOut => view! { <LoginForm on_signed_in=on_signed_in /> }.into_any(),
+            Phase::SignedIn => view! { <StaffBar on_signed_out=on_signed_out /> }.into_any(),
+            Phase::Failed => {
+                view! {
+                    <section>
+                        {move || check_error.get().map(|e| view! { <Refusal error=e /> })}
+                        <button type="button" on:click=move |_| check()>
+                            {move || i18n.t("common.retry")}
+                        </button>
+                    </section>
+                }
+                    .into_any()
+            }
+        }}
+        <Show when=move || mounted.get()>
+            <div class="admin-body" hidden=move || phase.get() != Phase::SignedIn>
+                {children()}
+            </div>
+        </Show>
+    }
+}
+
+/// Who is signed in, the way back to the queue, and sign-out.
+#[component]
+fn StaffBar(on_signed_out: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = use_staff();
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<AppError>);
+    let logout = move |_| {
+        busy.set(true);
+        error.set(None);
+        let csrf = ctx.csrf();
+        spawn_local(async move {
+            let answer = api::post_staff_empty("/admin/logout", &csrf).await;
+            busy.set(false);
+            match answer {
+                // Without a session (or its token) there is nothing left to end.
+                Ok(()) => on_signed_out.run(()),
+                Err(e) if matches!(e.code.as_str(), "UNAUTHENTICATED" | "CSRF_FAILED") => {
+                    on_signed_out.run(())
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <div class="staff-bar">
+            <span>
+                {move || i18n.t("admin.session.signed_in_as")} " "
+                <strong id="admin-user">{move || ctx.username()}</strong> " "
+                <span class="badge info" id="admin-role" data-role=move || ctx.role()>
+                    {move || label(i18n, role_key(&ctx.role()), &ctx.role())}
+                </span>
+            </span>
+            <A href="/admin">{move || i18n.t("admin.queue.title")}</A>
+            <button
+                id="admin-logout"
+                type="button"
+                class="link"
+                disabled=move || busy.get()
+                aria-busy=move || busy.get().to_string()
+                on:click=logout
+            >
+                {move || {
+                    if busy.get() { i18n.t("admin.session.logging_out") } else { i18n.t("admin.session.logout") }
+                }}
+            </button>
+        </div>
+        {move || error.get().map(|e| view! { <Refusal error=e /> })}
+    }
+}

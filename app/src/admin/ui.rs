@@ -1,0 +1,97 @@
+//! Pieces the console's screens share: a loader that keeps the last answer while the
+//! next is fetched (and drops stale ones), the refusal notice with the console's own
+//! explanation, and labels for the server's codes.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde::de::DeserializeOwned;
+
+use crate::admin::session::StaffCtx;
+use crate::api;
+use crate::components::ErrorNotice;
+use crate::error::AppError;
+use crate::i18n::{I18n, use_i18n};
+
+/// A `GET` whose answer is shown: the last answer stays on screen while `busy`.
+pub struct Loader<T: Send + Sync + 'static> {
+    /// The last answer (`None` before the first).
+    pub value: RwSignal<Option<Result<T, AppError>>>,
+    /// A request is under way.
+    pub busy: RwSignal<bool>,
+    generation: StoredValue<u64>,
+}
+
+impl<T: Send + Sync + 'static> Clone for Loader<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Send + Sync + 'static> Copy for Loader<T> {}
+
+impl<T: DeserializeOwned + Send + Sync + 'static> Loader<T> {
+    /// Nothing loaded yet.
+    pub fn new() -> Self {
+        Loader {
+            value: RwSignal::new(None),
+            busy: RwSignal::new(false),
+            generation: StoredValue::new(0),
+        }
+    }
+
+    /// Fetches `/api/v1{path}`; an answer to an earlier call that arrives after a later
+    /// call was made is dropped. A lost staff session sends the console to sign-in.
+    pub fn load(self, path: String, staff: StaffCtx) {
+        self.generation.update_value(|g| *g += 1);
+        let mine = self.generation.get_value();
+        self.busy.set(true);
+        spawn_local(async move {
+            let answer = api::get::<T>(&path).await;
+            // The page may have been left while waiting: its signals are gone then.
+            if self.generation.try_get_value() != Some(mine) {
+                return;
+            }
+            if let Err(e) = &answer {
+                staff.handle(e);
+            }
+            self.busy.set(false);
+            self.value.set(Some(answer));
+        });
+    }
+}
+
+/// The text of an optional catalogue key, else the raw code (a newer server's value).
+pub fn label(i18n: I18n, key: Option<&'static str>, raw: &str) -> String {
+    match key {
+        Some(k) => i18n.t(k).to_owned(),
+        None => raw.to_owned(),
+    }
+}
+
+/// A refused call: the console's explanation when there is one (with the code and the
+/// server's own words for support), else the shared error notice.
+#[component]
+pub fn Refusal(
+    error: AppError,
+    #[prop(optional_no_strip)] explain: Option<&'static str>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    match explain {
+        Some(key) => {
+            let code = error.code.clone();
+            let detail = if error.message.is_empty() {
+                error.code.clone()
+            } else {
+                format!("{} · {}", error.code, error.message)
+            };
+            view! {
+                <div class="notice error" role="alert" data-code=code>
+                    <p>{move || i18n.t(key)}</p>
+                    <p class="muted small">{detail}</p>
+                </div>
+            }
+            .into_any()
+        }
+        None => view! { <ErrorNotice error=error /> }.into_any(),
+    }
+}
