@@ -45,7 +45,7 @@ inputs_digest() {
     {
         find app protocol -type f -not -path '*/target/*' | LC_ALL=C sort |
             xargs sha256sum
-        sha256sum Cargo.lock Cargo.toml Trunk.toml extension/page/certrenew-page.js
+        sha256sum Cargo.lock Cargo.toml Trunk.toml .cargo/config.toml extension/page/certrenew-page.js
         trunk --version
         wasm-bindgen --version
         wasm-opt --version
@@ -63,10 +63,16 @@ else
     # Trunk.toml: release, offline, the pinned tool versions; cargo runs --locked via
     # the fetched lock file (Trunk passes no --locked itself, so check it here first).
     cargo metadata --locked --format-version 1 >/dev/null
+    # Four bundles, so a page downloads only its own screens' code (app/src/lib.rs):
+    # the root first (Trunk replaces its whole dist folder), then each bundle into the
+    # folder named after its route, which certrenew-server serves for that route.
     trunk build --release --dist "$DIST"
+    for bundle in apply renewals admin; do
+        trunk build --release "app/$bundle.html" --dist "$DIST/$bundle" --public-url "/$bundle/"
+    done
     # Compressed once here: certrenew-server sends a file's .gz sibling to browsers
     # that accept gzip (the wasm shrinks to about a third).
-    find "$DIST" -maxdepth 1 -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.html' \) \
+    find "$DIST" -maxdepth 2 -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.html' \) \
         -exec gzip -9 -k -f -n {} +
     echo "$digest" >"$stamp"
     echo "build-app: built in $(($(date +%s) - started)) s"
@@ -97,7 +103,6 @@ else
     echo "build-app: no Windows host built (cargo build --target x86_64-pc-windows-gnu -p native-host)"
 fi
 
-wasm=$(find "$DIST" -maxdepth 1 -name '*.wasm' | head -n 1)
-if [ -n "$wasm" ]; then
-    echo "build-app: $DIST: $(basename "$wasm") $(stat -c %s "$wasm") bytes, $(gzip -9 -c "$wasm" | wc -c) gzipped"
-fi
+for wasm in $(find "$DIST" -maxdepth 2 -name '*.wasm' | LC_ALL=C sort); do
+    echo "build-app: ${wasm#"$DIST"/}: $(stat -c %s "$wasm") bytes, $(gzip -9 -c "$wasm" | wc -c) gzipped"
+done

@@ -5,6 +5,7 @@ use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::admin;
+use crate::components::Loading;
 use crate::i18n::{I18n, Lang, use_i18n};
 use crate::pages;
 use crate::state::AppState;
@@ -12,9 +13,9 @@ use crate::storage;
 
 const KEY_LANG: &str = "certrenew.lang";
 
-/// The whole app.
+/// Language, shared state and the header around a bundle's routes.
 #[component]
-pub fn App() -> impl IntoView {
+fn Shell(children: Children) -> impl IntoView {
     let lang = RwSignal::new(Lang::from_code(
         &storage::load_local::<String>(KEY_LANG).unwrap_or_default(),
     ));
@@ -33,20 +34,113 @@ pub fn App() -> impl IntoView {
     view! {
         <Router>
             <Header />
-            <main id="main">
-                <Routes fallback=NotFound>
-                    <Route path=path!("/") view=pages::certificates::CertificatesPage />
-                    <Route path=path!("/setup") view=pages::setup::SetupPage />
-                    <Route path=path!("/renew") view=pages::renew_entry::RenewEntryPage />
-                    <Route path=path!("/apply") view=pages::apply::ApplyPage />
-                    <Route path=path!("/renewals/:no") view=pages::order::OrderPage />
-                    <Route path=path!("/expired") view=pages::expired::ExpiredPage />
-                    <Route path=path!("/admin") view=admin::AdminPage />
-                    <Route path=path!("/admin/renewals/:no") view=admin::detail::AdminDetailPage />
-                </Routes>
-            </main>
+            <main id="main">{children()}</main>
         </Router>
     }
+}
+
+// Every bundle knows every route: its own render here, the others' are loaded from the
+// server (`Elsewhere`), so links and `navigate` work across bundles unchanged.
+
+/// The certificates bundle: `/`, `/setup`, `/renew`, `/expired`.
+#[component]
+pub fn CertificatesApp() -> impl IntoView {
+    view! {
+        <Shell>
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=pages::certificates::CertificatesPage />
+                <Route path=path!("/setup") view=pages::setup::SetupPage />
+                <Route path=path!("/renew") view=pages::renew_entry::RenewEntryPage />
+                <Route path=path!("/expired") view=pages::expired::ExpiredPage />
+                <Route path=path!("/apply") view=Elsewhere />
+                <Route path=path!("/renewals/:no") view=Elsewhere />
+                <Route path=path!("/admin") view=Elsewhere />
+                <Route path=path!("/admin/renewals/:no") view=Elsewhere />
+            </Routes>
+        </Shell>
+    }
+}
+
+/// The application bundle: `/apply`.
+#[component]
+pub fn ApplyApp() -> impl IntoView {
+    view! {
+        <Shell>
+            <Routes fallback=NotFound>
+                <Route path=path!("/apply") view=pages::apply::ApplyPage />
+                <Route path=path!("/") view=Elsewhere />
+                <Route path=path!("/setup") view=Elsewhere />
+                <Route path=path!("/renew") view=Elsewhere />
+                <Route path=path!("/expired") view=Elsewhere />
+                <Route path=path!("/renewals/:no") view=Elsewhere />
+                <Route path=path!("/admin") view=Elsewhere />
+                <Route path=path!("/admin/renewals/:no") view=Elsewhere />
+            </Routes>
+        </Shell>
+    }
+}
+
+/// The order bundle: `/renewals/{no}`.
+#[component]
+pub fn RenewalsApp() -> impl IntoView {
+    view! {
+        <Shell>
+            <Routes fallback=NotFound>
+                <Route path=path!("/renewals/:no") view=pages::order::OrderPage />
+                <Route path=path!("/") view=Elsewhere />
+                <Route path=path!("/setup") view=Elsewhere />
+                <Route path=path!("/renew") view=Elsewhere />
+                <Route path=path!("/expired") view=Elsewhere />
+                <Route path=path!("/apply") view=Elsewhere />
+                <Route path=path!("/admin") view=Elsewhere />
+                <Route path=path!("/admin/renewals/:no") view=Elsewhere />
+            </Routes>
+        </Shell>
+    }
+}
+
+/// The staff console bundle: `/admin`, `/admin/renewals/{no}`.
+#[component]
+pub fn AdminApp() -> impl IntoView {
+    view! {
+        <Shell>
+            <Routes fallback=NotFound>
+                <Route path=path!("/admin") view=admin::AdminPage />
+                <Route path=path!("/admin/renewals/:no") view=admin::detail::AdminDetailPage />
+                <Route path=path!("/") view=Elsewhere />
+                <Route path=path!("/setup") view=Elsewhere />
+                <Route path=path!("/renew") view=Elsewhere />
+                <Route path=path!("/expired") view=Elsewhere />
+                <Route path=path!("/apply") view=Elsewhere />
+                <Route path=path!("/renewals/:no") view=Elsewhere />
+            </Routes>
+        </Shell>
+    }
+}
+
+const KEY_ELSEWHERE: &str = "certrenew.elsewhere";
+
+/// A route of another bundle: the router has already put its URL in the address bar,
+/// so a reload asks the server, which answers with that bundle. A second reload of the
+/// same URL within a few seconds means no bundle serves it here: "not found" instead
+/// of a reload loop.
+#[component]
+fn Elsewhere() -> impl IntoView {
+    let here = web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default();
+    let now = js_sys::Date::now();
+    let recent = storage::load::<(String, f64)>(KEY_ELSEWHERE)
+        .is_some_and(|(url, at)| url == here && now - at < 5000.0);
+    if recent {
+        storage::forget(KEY_ELSEWHERE);
+        return view! { <NotFound /> }.into_any();
+    }
+    storage::save(KEY_ELSEWHERE, &(here, now));
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().reload();
+    }
+    view! { <Loading /> }.into_any()
 }
 
 #[component]

@@ -2,23 +2,34 @@
 //! 审核 → 安装) and the CA staff's review console, as a Leptos client-side app served
 //! by certrenew-server. It talks to the server over `/api/v1` and to the token through
 //! the certrenew extension; it never sees a PIN.
+//!
+//! The app is four bundles (binaries in `src/bin/`), so each page downloads only the
+//! code of its own screens: the certificates (with setup, a platform's entry and the
+//! expired path), the application, the order (pay, progress, install) and the staff
+//! console. Trunk builds each into its own folder of `dist/`, and the server serves a
+//! folder's `index.html` for the routes under it (`server/src/app.rs`).
 
-mod admin;
-mod api;
-mod app;
-mod auth;
-mod bridge;
-mod components;
-mod detect;
-mod error;
-mod format;
-mod i18n;
-mod models;
-mod pages;
-mod state;
-mod storage;
+pub mod admin;
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod bridge;
+pub mod components;
+pub mod detect;
+pub mod error;
+pub mod format;
+pub mod i18n;
+pub mod models;
+pub mod pages;
+pub mod state;
+pub mod storage;
 
-fn main() {
+/// Starts a bundle: the panic hook, then its root component.
+pub fn start<F, N>(root: F)
+where
+    F: FnOnce() -> N + 'static,
+    N: leptos::prelude::IntoView + 'static,
+{
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(app::App);
+    leptos::mount::mount_to_body(root);
 }

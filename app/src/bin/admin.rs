@@ -1,0 +1,5 @@
+//! The staff console bundle (`/admin`).
+
+fn main() {
+    app::start(app::app::AdminApp);
+}

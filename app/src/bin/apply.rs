@@ -1,0 +1,5 @@
+//! The application bundle (`/apply`).
+
+fn main() {
+    app::start(app::app::ApplyApp);
+}

@@ -1,0 +1,6 @@
+//! The customer's first bundle: my certificates, setup, a platform's entry, the expired
+//! path (served at `/` and every route no other bundle claims).
+
+fn main() {
+    app::start(app::app::CertificatesApp);
+}
