@@ -87,6 +87,42 @@ mod tests {
         );
     }
 
+    fn certificate(attrs: &[(rcgen::DnType, &str)]) -> Vec<u8> {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        for (ty, value) in attrs {
+            params.distinguished_name.push(ty.clone(), *value);
+        }
+        params.self_signed(&key).unwrap().der().to_vec()
+    }
+
+    #[test]
+    fn the_owner_is_read_from_o_ou_serial_number_and_organization_identifier() {
+        use rcgen::DnType;
+        let code = "91350100M000100Y43";
+        let der = certificate(&[
+            (DnType::CountryName, "CN"),
+            (DnType::OrganizationName, "测试医药有限公司"),
+            (
+                DnType::CustomDnType(vec![2, 5, 4, 97]),
+                &format!("NTRCN-{code}"),
+            ),
+            (DnType::CommonName, "张三"),
+        ]);
+        let read = owner(&der).unwrap();
+        assert_eq!(read.organisation.as_deref(), Some("测试医药有限公司"));
+        assert_eq!(read.credit_codes, [code]);
+        let der = certificate(&[
+            (DnType::OrganizationName, "A公司"),
+            (DnType::CustomDnType(vec![2, 5, 4, 5]), code),
+            (DnType::OrganizationalUnitName, "销售部"),
+        ]);
+        assert_eq!(owner(&der).unwrap().credit_codes, [code]);
+        let der = certificate(&[(DnType::CommonName, "个人")]);
+        assert_eq!(owner(&der).unwrap(), Owner::default());
+        assert_eq!(owner(b"not a certificate"), None);
+    }
+
     #[test]
     fn credit_codes_are_found_with_or_without_prefix() {
         let code = "91350100M000100Y43";
