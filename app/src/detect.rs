@@ -183,6 +183,12 @@ impl Checker {
     }
 }
 
+impl Default for Checker {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Minimums {
     /// The project's minimums.
     pub fn of(project: &Project) -> Self {

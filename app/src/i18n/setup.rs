@@ -86,6 +86,11 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "Installed version {found}; this platform needs at least {min}.",
     ),
     (
+        "setup.old_extension.protocol",
+        "当前扩展版本 {found} 不支持电脑上较新的助手程序（协议 {protocol}），请更新扩展。",
+        "The installed extension ({found}) does not understand the newer helper program on this computer (protocol {protocol}): update the extension.",
+    ),
+    (
         "setup.old_extension.how",
         "扩展会自动更新：请完全关闭并重新打开浏览器；或打开 chrome://extensions（Edge 为 edge://extensions），开启“开发者模式”后点击“更新”，然后重新检测。",
         "The extension updates itself: close the browser completely and open it again, or open chrome://extensions (edge://extensions in Edge), turn on Developer mode and click Update, then check again.",

@@ -196,11 +196,25 @@ fn Guidance(check: Check) -> impl IntoView {
         }
         .into_any(),
         Problem::OldExtension => {
+            // Old by the project's minimum, or (VERSION_MISMATCH naming the extension) by
+            // the protocol: the helper is newer than the extension understands.
+            let by_version = !min_ext.is_empty() && !crate::detect::at_least(&found_ext, &min_ext);
+            let protocol = f
+                .protocol
+                .map(|p| p.to_string())
+                .unwrap_or_else(|| "?".into());
             let text = move || {
-                i18n.tf(
-                    "setup.old_extension.text",
-                    &[("found", &found_ext), ("min", &min_ext)],
-                )
+                if by_version {
+                    i18n.tf(
+                        "setup.old_extension.text",
+                        &[("found", &found_ext), ("min", &min_ext)],
+                    )
+                } else {
+                    i18n.tf(
+                        "setup.old_extension.protocol",
+                        &[("found", &found_ext), ("protocol", &protocol)],
+                    )
+                }
             };
             view! {
                 <div class="notice warn" id="guidance" role="alert">
