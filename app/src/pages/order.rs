@@ -77,20 +77,21 @@ fn panel_of(r: &Renewal) -> Panel {
 
 /// Reads the renewal; keeps it only when it changed.
 async fn load(no: &str, data: RwSignal<Option<Renewal>>, error: RwSignal<Option<AppError>>) {
-    let result = api::get::<Renewal>(&format!("/renewals/{no}")).await;
-    match result {
-        Ok(r) => {
-            if data
-                .try_with_untracked(|d| d.as_ref() != Some(&r))
-                .unwrap_or(false)
-            {
-                let _ = data.try_set(Some(r));
-            }
-            let _ = error.try_set(None);
-        }
-        Err(e) => {
-            let _ = error.try_set(Some(e));
-        }
+    let (renewal, problem) = match api::get::<Renewal>(&format!("/renewals/{no}")).await {
+        Ok(r) => (Some(r), None),
+        Err(e) => (None, Some(e)),
+    };
+    if let Some(r) = renewal {
+        set_if_changed(data, Some(r));
+    }
+    // The same failure again must not redraw a sign-in prompt the user is working in.
+    set_if_changed(error, problem);
+}
+
+/// Sets `signal` only to a different value (and not at all once it is disposed).
+fn set_if_changed<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, value: T) {
+    if signal.try_with_untracked(|v| *v != value).unwrap_or(false) {
+        let _ = signal.try_set(value);
     }
 }
 
@@ -322,5 +323,71 @@ where
             <Payments renewal=renewal />
         </Show>
         <Timeline renewal=renewal />
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn renewal(status: &str, payments: serde_json::Value) -> Renewal {
+        serde_json::from_value(serde_json::json!({
+            "business_no": "01202603010000012", "project": "gd-med", "stage": "pay",
+            "status": status, "subject": "CN=张三", "cert_sha256": "ab",
+            "old_not_after": "2026-04-01T00:00:00Z", "months": 12, "fee_lines": [],
+            "total_fen": 10000, "total_display": "¥100.00", "payments": payments,
+            "created_at": "2026-03-01T00:00:00Z", "updated_at": "2026-03-01T00:00:00Z"
+        }))
+        .expect("renewal")
+    }
+
+    fn attempt(no: &str, status: &str) -> serde_json::Value {
+        serde_json::json!({"out_trade_no": no, "method": "alipay", "status": status,
+            "amount_fen": 10000, "created_at": "2026-03-01T00:00:00Z"})
+    }
+
+    #[test]
+    fn the_pay_form_is_remade_only_when_an_attempt_moves() {
+        let a = renewal(
+            "awaiting_payment",
+            serde_json::json!([attempt("P1", "pending")]),
+        );
+        let mut b = a.clone();
+        b.updated_at = "2026-03-01T00:00:05Z".to_owned();
+        b.timeline.clear();
+        assert_eq!(
+            panel_of(&a),
+            panel_of(&b),
+            "a refresh that changes nothing else"
+        );
+        let c = renewal(
+            "awaiting_payment",
+            serde_json::json!([attempt("P1", "failed")]),
+        );
+        assert_ne!(panel_of(&a), panel_of(&c));
+        let d = renewal(
+            "awaiting_reconciliation",
+            serde_json::json!([attempt("P1", "pending")]),
+        );
+        assert_ne!(panel_of(&a), panel_of(&d));
+    }
+
+    #[test]
+    fn the_install_panel_survives_approved_to_issued() {
+        let approved = renewal("approved", serde_json::json!([]));
+        let issued = renewal("issued", serde_json::json!([]));
+        assert_eq!(panel_of(&approved), Panel::Install);
+        assert_eq!(panel_of(&approved), panel_of(&issued));
+    }
+
+    #[test]
+    fn each_state_has_its_panel() {
+        let p = |s| panel_of(&renewal(s, serde_json::json!([])));
+        assert_eq!(p("in_review"), Panel::Review);
+        assert_eq!(p("completed"), Panel::Done);
+        assert_eq!(p("cancelled"), Panel::Closed);
+        assert_eq!(p("expired"), Panel::Closed);
+        assert_eq!(p("rejected"), Panel::Closed);
+        assert_eq!(p("something_new"), Panel::Unknown);
     }
 }
