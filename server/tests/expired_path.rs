@@ -781,9 +781,24 @@ async fn bank_verification_wrong_code_too_many_tries_and_resend() {
         "a locked transfer takes no code"
     );
 
-    // Re-sent once more: the right code (any case) verifies.
-    let (status, _) = send_transfer(&env, &c, &no, ACCOUNT).await;
-    assert_eq!(status, StatusCode::OK);
+    // Re-sent: five transfers per application at most.
+    for _ in 0..3 {
+        let (status, body) = send_transfer(&env, &c, &no, ACCOUNT).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (status, body) = send_transfer(&env, &c, &no, ACCOUNT).await;
+    assert_eq!(
+        (status, rule(&body)),
+        (StatusCode::TOO_MANY_REQUESTS, "bank_transfer.too_many"),
+        "{body}"
+    );
+    assert_eq!(
+        s.count(&format!(
+            "SELECT COUNT(*) FROM expired_transfers WHERE business_no = '{no}'"
+        )),
+        5
+    );
+    // The latest code, typed in any case, verifies.
     let third = bank_code(&env, ACCOUNT).await;
     let (status, body) = post_as(s, &c, &verify, json!({ "code": third.to_lowercase() })).await;
     assert_eq!(status, StatusCode::OK, "{body}");

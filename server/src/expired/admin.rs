@@ -29,7 +29,7 @@ pub struct StaffTransfer {
     pub account_no: String,
     /// The bank's reference.
     pub reference: String,
-    /// `pending`, `verified`, `superseded`, `locked`.
+    /// `sending`, `pending`, `verified`, `superseded`, `locked`, `failed`.
     pub status: String,
     /// Wrong codes typed.
     pub tries: i64,

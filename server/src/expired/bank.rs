@@ -203,11 +203,25 @@ pub async fn send(
             "the basic account's name must be the organisation's name",
         ));
     }
-    let sent: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM expired_transfers WHERE business_no = $1")
-            .bind(&business_no)
-            .fetch_one(state.pool())
-            .await?;
+    let code = new_code();
+    let salt = random::hex(8);
+    let transfer = Transfer {
+        account_name: account_name.to_owned(),
+        bank: bank.to_owned(),
+        account_no: account_no.clone(),
+        amount_fen: AMOUNT_FEN,
+        remark: format!("certrenew对公验证{code}"),
+    };
+    let provider = provider(&state);
+    // The transfer is reserved (counted) under the write lock before the bank is
+    // called, so racing requests cannot send more than MAX_TRANSFERS.
+    let mut tx = state.store.begin_write().await?;
+    let sent: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM expired_transfers WHERE business_no = $1 AND status <> 'failed'",
+    )
+    .bind(&business_no)
+    .fetch_one(&mut *tx)
+    .await?;
     if sent >= MAX_TRANSFERS {
         return Err(AppError::refused(
             ErrorCode::RateLimited,
@@ -216,48 +230,63 @@ pub async fn send(
         )
         .with_details(json!({ "rule": "bank_transfer.too_many" })));
     }
-    let code = new_code();
-    let transfer = Transfer {
-        account_name: account_name.to_owned(),
-        bank: bank.to_owned(),
-        account_no: account_no.clone(),
-        amount_fen: AMOUNT_FEN,
-        remark: format!("certrenew对公验证{code}"),
-    };
-    // The bank is called outside any transaction; its reference is then recorded.
-    let provider = provider(&state);
-    let reference = provider.send(&transfer).await.map_err(|e| match e {
-        TransferError::Database(e) => AppError::Database(e),
-        other => AppError::refused(
-            ErrorCode::PaymentGateway,
-            StatusCode::BAD_GATEWAY,
-            other.to_string(),
-        ),
-    })?;
-    let salt = random::hex(8);
-    let mut tx = state.store.begin_write().await?;
-    sqlx::query("UPDATE expired_transfers SET status = 'superseded' WHERE business_no = $1 AND status = 'pending'")
-        .bind(&business_no)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("INSERT INTO expired_transfers (business_no, account_name, bank, account_no, amount_fen, provider, reference, salt, code_hash, tries, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, 'pending', $10)")
+    let id: i64 = sqlx::query_scalar("INSERT INTO expired_transfers (business_no, account_name, bank, account_no, amount_fen, provider, reference, salt, code_hash, tries, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, '', $7, $8, 0, 'sending', $9) RETURNING id")
         .bind(&business_no)
         .bind(&transfer.account_name)
         .bind(&transfer.bank)
         .bind(&account_no)
         .bind(AMOUNT_FEN)
         .bind(provider.name())
-        .bind(&reference)
         .bind(&salt)
         .bind(code_hash(&salt, &code))
         .bind(clock::now_ms())
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    // The bank is called outside any transaction; its answer is then recorded.
+    let actor = store::actor(&mobile);
+    let reference = match provider.send(&transfer).await {
+        Ok(reference) => reference,
+        Err(e) => {
+            let mut tx = state.store.begin_write().await?;
+            sqlx::query("UPDATE expired_transfers SET status = 'failed' WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            audit::append(
+                &mut tx,
+                &actor,
+                "expired.transfer_failed",
+                &business_no,
+                json!({ "error": e.to_string() }),
+            )
+            .await?;
+            tx.commit().await?;
+            return Err(match e {
+                TransferError::Database(e) => AppError::Database(e),
+                other => AppError::refused(
+                    ErrorCode::PaymentGateway,
+                    StatusCode::BAD_GATEWAY,
+                    other.to_string(),
+                ),
+            });
+        }
+    };
+    let mut tx = state.store.begin_write().await?;
+    sqlx::query("UPDATE expired_transfers SET status = 'superseded' WHERE business_no = $1 AND status = 'pending'")
+        .bind(&business_no)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE expired_transfers SET status = 'pending', reference = $1 WHERE id = $2")
+        .bind(&reference)
+        .bind(id)
         .execute(&mut *tx)
         .await?;
     store::step(
         &mut tx,
         &business_no,
         AppEvent::SendTransfer,
-        &store::actor(&mobile),
+        &actor,
         json!({ "bank": transfer.bank, "account_no": store::mask_account(&account_no), "reference": reference }),
     )
     .await?;

@@ -173,7 +173,8 @@ pub struct TransferView {
     pub account_no: String,
     /// Amount sent, fen (1).
     pub amount_fen: i64,
-    /// `pending`, `verified`, `superseded` or `locked` (too many wrong codes).
+    /// `sending`, `pending`, `verified`, `superseded`, `locked` (too many wrong codes) or
+    /// `failed` (the bank did not send it).
     pub status: String,
     /// Wrong codes typed.
     pub tries: i64,
