@@ -1016,6 +1016,21 @@ async fn a_failed_identity_check_is_recorded_and_shown() {
     assert_eq!(outcomes, ["failed", "passed"], "the failure stays listed");
     let (status, _) = post_as(s, &c, &path, json!({ "liveness_token": "pass" })).await;
     assert_eq!(status, StatusCode::CONFLICT, "checked already");
+
+    // Five checks per application at most (each costs the CA).
+    let other = expired_cert(s, ORG, None, 40);
+    let no = uploaded(&env, &c, &other).await;
+    let path = app_path(&no, "/identity");
+    for _ in 0..5 {
+        let (status, body) = post_as(s, &c, &path, json!({ "liveness_token": "fail" })).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (status, body) = post_as(s, &c, &path, json!({ "liveness_token": "pass" })).await;
+    assert_eq!(
+        (status, rule(&body)),
+        (StatusCode::TOO_MANY_REQUESTS, "identity.too_many"),
+        "{body}"
+    );
 }
 
 #[tokio::test]

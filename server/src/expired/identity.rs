@@ -170,19 +170,6 @@ pub async fn check(
         ));
     }
     let details = saved(&row.details)?;
-    let done: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM expired_identity_checks WHERE business_no = $1")
-            .bind(&business_no)
-            .fetch_one(state.pool())
-            .await?;
-    if done >= MAX_CHECKS {
-        return Err(AppError::refused(
-            ErrorCode::RateLimited,
-            StatusCode::TOO_MANY_REQUESTS,
-            "too many identity checks for this application; contact the CA",
-        )
-        .with_details(json!({ "rule": "identity.too_many" })));
-    }
     let mut photos = Vec::new();
     for kind in ["id_front", "id_back"] {
         let sha: Option<String> = sqlx::query_scalar("SELECT sha256 FROM expired_uploads WHERE business_no = $1 AND kind = $2 ORDER BY id DESC LIMIT 1")
@@ -203,6 +190,30 @@ pub async fn check(
         photos.push(bytes);
     }
     let verifier = provider(&state);
+    // The check is reserved (counted) under the write lock before the provider is
+    // asked, so racing requests cannot run more than MAX_CHECKS.
+    let mut tx = state.store.begin_write().await?;
+    let done: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM expired_identity_checks WHERE business_no = $1 AND outcome <> 'error'",
+    )
+    .bind(&business_no)
+    .fetch_one(&mut *tx)
+    .await?;
+    if done >= MAX_CHECKS {
+        return Err(AppError::refused(
+            ErrorCode::RateLimited,
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many identity checks for this application; contact the CA",
+        )
+        .with_details(json!({ "rule": "identity.too_many" })));
+    }
+    let id: i64 = sqlx::query_scalar("INSERT INTO expired_identity_checks (business_no, provider, outcome, created_at) VALUES ($1, $2, 'checking', $3) RETURNING id")
+        .bind(&business_no)
+        .bind(verifier.name())
+        .bind(clock::now_ms())
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
     let verdict = verifier
         .verify(&Person {
             name: &details.operator.name,
@@ -211,10 +222,35 @@ pub async fn check(
             back: &photos[1],
             liveness_token: &req.liveness_token,
         })
-        .await
-        .map_err(|e| {
-            AppError::refused(ErrorCode::Internal, StatusCode::BAD_GATEWAY, e.to_string())
-        })?;
+        .await;
+    let verdict = match verdict {
+        Ok(v) => v,
+        Err(e) => {
+            // No verdict: the reservation does not count against the applicant.
+            let mut tx = state.store.begin_write().await?;
+            sqlx::query(
+                "UPDATE expired_identity_checks SET outcome = 'error', reason = $1 WHERE id = $2",
+            )
+            .bind(e.to_string())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            audit::append(
+                &mut tx,
+                &store::actor(&mobile),
+                "expired.identity_error",
+                &business_no,
+                json!({ "provider": verifier.name(), "error": e.to_string() }),
+            )
+            .await?;
+            tx.commit().await?;
+            return Err(AppError::refused(
+                ErrorCode::Internal,
+                StatusCode::BAD_GATEWAY,
+                e.to_string(),
+            ));
+        }
+    };
     let actor = store::actor(&mobile);
     let mut tx = state.store.begin_write().await?;
     let (outcome, reason, reference) = match &verdict {
@@ -225,13 +261,12 @@ pub async fn check(
             reference,
         ),
     };
-    sqlx::query("INSERT INTO expired_identity_checks (business_no, provider, outcome, reason, reference, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(&business_no)
-        .bind(verifier.name())
+    sqlx::query("UPDATE expired_identity_checks SET outcome = $1, reason = $2, reference = $3, created_at = $4 WHERE id = $5")
         .bind(outcome)
         .bind(&reason)
         .bind(reference)
         .bind(clock::now_ms())
+        .bind(id)
         .execute(&mut *tx)
         .await?;
     let detail = json!({ "provider": verifier.name(), "reference": reference, "reason": reason });

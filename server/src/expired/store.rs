@@ -206,7 +206,8 @@ pub struct UploadView {
 /// An identity check as shown.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct IdentityView {
-    /// `passed` or `failed`.
+    /// `passed`, `failed`, `checking` (the provider is being asked) or `error` (it gave
+    /// no verdict; not counted).
     pub outcome: String,
     /// Why it failed.
     pub reason: Option<String>,
