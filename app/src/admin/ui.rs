@@ -29,6 +29,12 @@ impl<T: Send + Sync + 'static> Clone for Loader<T> {
 
 impl<T: Send + Sync + 'static> Copy for Loader<T> {}
 
+impl<T: DeserializeOwned + Send + Sync + 'static> Default for Loader<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<T: DeserializeOwned + Send + Sync + 'static> Loader<T> {
     /// Nothing loaded yet.
     pub fn new() -> Self {
