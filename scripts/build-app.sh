@@ -68,7 +68,7 @@ else
     # folder named after its route, which certrenew-server serves for that route.
     trunk build --release --dist "$DIST"
     for bundle in apply renewals admin; do
-        trunk build --release "app/$bundle.html" --dist "$DIST/$bundle" --public-url "/$bundle/"
+        trunk build "app/$bundle.html" --release --dist "$DIST/$bundle" --public-url "/$bundle/"
     done
     # Compressed once here: certrenew-server sends a file's .gz sibling to browsers
     # that accept gzip (the wasm shrinks to about a third).
