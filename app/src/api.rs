@@ -18,14 +18,19 @@ struct ErrorBody {
 async fn read<T: DeserializeOwned>(response: Response) -> Result<T, AppError> {
     let status = response.status();
     if (200..300).contains(&status) {
-        return response
-            .json::<T>()
-            .await
-            .map_err(|e| AppError::new("INTERNAL", format!("unreadable answer from the server: {e}")));
+        return response.json::<T>().await.map_err(|e| {
+            AppError::new(
+                "INTERNAL",
+                format!("unreadable answer from the server: {e}"),
+            )
+        });
     }
     match response.json::<ErrorBody>().await {
         Ok(body) => Err(body.error),
-        Err(_) => Err(AppError::new("INTERNAL", format!("the server answered HTTP {status}"))),
+        Err(_) => Err(AppError::new(
+            "INTERNAL",
+            format!("the server answered HTTP {status}"),
+        )),
     }
 }
 
@@ -33,9 +38,15 @@ fn network(e: gloo_net::Error) -> AppError {
     AppError::new("NETWORK", e.to_string())
 }
 
-async fn send<T: DeserializeOwned>(builder: RequestBuilder, body: Option<String>) -> Result<T, AppError> {
+async fn send<T: DeserializeOwned>(
+    builder: RequestBuilder,
+    body: Option<String>,
+) -> Result<T, AppError> {
     let request = match body {
-        Some(json) => builder.header("Content-Type", "application/json").body(json).map_err(network)?,
+        Some(json) => builder
+            .header("Content-Type", "application/json")
+            .body(json)
+            .map_err(network)?,
         None => builder.build().map_err(network)?,
     };
     read(request.send().await.map_err(network)?).await
@@ -59,7 +70,11 @@ pub async fn post_staff<B: Serialize, T: DeserializeOwned>(
     body: &B,
 ) -> Result<T, AppError> {
     let json = serde_json::to_string(body).map_err(|e| AppError::new("INTERNAL", e.to_string()))?;
-    send(Request::post(&format!("{BASE}{path}")).header("X-CSRF-Token", csrf), Some(json)).await
+    send(
+        Request::post(&format!("{BASE}{path}")).header("X-CSRF-Token", csrf),
+        Some(json),
+    )
+    .await
 }
 
 /// `POST /api/v1{path}` whose answer has no body (204).

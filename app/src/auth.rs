@@ -11,7 +11,9 @@ use crate::state::Chosen;
 
 /// A fresh single-use challenge from the server.
 pub async fn challenge() -> Result<String, AppError> {
-    Ok(api::post::<_, Challenge>("/challenges", &json!({})).await?.challenge)
+    Ok(api::post::<_, Challenge>("/challenges", &json!({}))
+        .await?
+        .challenge)
 }
 
 /// The `login` signature and `POST /sessions`: a server session for this certificate.

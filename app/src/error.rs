@@ -24,7 +24,11 @@ pub struct AppError {
 impl AppError {
     /// A failure of the app itself or of the network.
     pub fn new(code: &str, message: impl Into<String>) -> Self {
-        AppError { code: code.to_owned(), message: message.into(), details: Value::Null }
+        AppError {
+            code: code.to_owned(),
+            message: message.into(),
+            details: Value::Null,
+        }
     }
 
     /// A detail as a string (`field`, `rule`, `business_no` …).

@@ -58,7 +58,8 @@ pub fn days_until(rfc3339: &str, now: OffsetDateTime) -> Option<i64> {
 /// Now, by the browser's clock.
 pub fn now() -> OffsetDateTime {
     let ms = js_sys::Date::now();
-    OffsetDateTime::from_unix_timestamp_nanos((ms as i128) * 1_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    OffsetDateTime::from_unix_timestamp_nanos((ms as i128) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 #[cfg(test)]

@@ -146,7 +146,10 @@ mod tests {
     #[test]
     fn every_key_used_exists() {
         let mut files = Vec::new();
-        sources(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+        sources(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut files,
+        );
         let mut missing = Vec::new();
         for file in &files {
             for pattern in [".t(\"", ".tf(\"", "text(lang, \""] {
@@ -159,6 +162,9 @@ mod tests {
                 }
             }
         }
-        assert!(missing.is_empty(), "keys used but not in the catalogue: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "keys used but not in the catalogue: {missing:?}"
+        );
     }
 }
