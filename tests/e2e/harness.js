@@ -96,7 +96,7 @@ export function addMonthsClamped(date, months) {
  * the browser logs the 401 of the staff console's session probe (`GET /admin/me`
  * before anyone signed in: the API's way of saying "not signed in").
  */
-const KNOWN_CONSOLE = [/^console\.error on \S+\/admin: Failed to load resource: the server responded with a status of 401 \(Unauthorized\) \(\S+\/api\/v1\/admin\/me\)$/];
+const KNOWN_CONSOLE = [/^console\.error on \S+\/admin\/?: Failed to load resource: the server responded with a status of 401 \(Unauthorized\) \(\S+\/api\/v1\/admin\/me\)$/];
 
 /**
  * @typedef {{
