@@ -26,7 +26,14 @@ pub fn app(state: AppState) -> Router {
         });
         // `.gz` siblings made at build time are sent to browsers that accept gzip: the
         // wasm shrinks to about a third, and nothing is compressed per request.
-        router = router.fallback_service(ServeDir::new(dist).precompressed_gzip().fallback(index));
+        // A bundle's folder is not a page of its own: `/admin` must not be redirected to
+        // `/admin/`, it is the console's route (served by `index` below).
+        router = router.fallback_service(
+            ServeDir::new(dist)
+                .precompressed_gzip()
+                .append_index_html_on_directories(false)
+                .fallback(index),
+        );
     }
     router.with_state(state)
 }

@@ -52,6 +52,7 @@ async fn the_app_s_routes_get_index_html_and_the_api_still_answers() {
     for path in ["/admin", "/admin/renewals/01202611220000001"] {
         let r = server.client.get(server.url(path)).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::OK, "{path}");
+        assert_eq!(r.url().path(), path, "no redirect");
         assert_eq!(r.text().await.unwrap(), ADMIN_INDEX, "{path}");
     }
     let projects = server
