@@ -270,7 +270,12 @@ where
         match panel.get() {
             Panel::Pay { .. } => view! { <PayPanel renewal=r on_update=on_update /> }.into_any(),
             Panel::Install => view! { <InstallPanel renewal=r on_update=on_update /> }.into_any(),
-            Panel::Review => view! { <ReviewView renewal=renewal /> }.into_any(),
+            Panel::Review => {
+                let flash = crate::pages::pay::payment_flash(
+                    &renewal.with_untracked(|r| r.business_no.clone()),
+                );
+                view! { {flash} <ReviewView renewal=renewal /> }.into_any()
+            }
             Panel::Done => view! { <DoneView renewal=renewal /> }.into_any(),
             Panel::Closed => view! { <ClosedView renewal=renewal /> }.into_any(),
             Panel::Unknown => {

@@ -40,7 +40,6 @@ fn flash_already_paid(business_no: &str) {
 /// "An earlier payment was found: you were not charged again" (`#already-paid`), once,
 /// after the pay panel found an earlier attempt paid: the panel itself is gone by then
 /// (the renewal left the pay stage), so the order page renders this where it was.
-#[allow(dead_code)] // until the order page (pages/order.rs) renders it
 pub fn payment_flash(business_no: &str) -> impl IntoView + use<> {
     let i18n = use_i18n();
     let key = flash_key(business_no);
