@@ -91,10 +91,11 @@ newest() {
 
 cargo build --release -p native-host --locked
 mkdir -p "$DIST/downloads"
-install -m 0755 target/release/certrenew-host "$DIST/downloads/certrenew-host-linux-x86_64"
-echo "build-app: downloads/certrenew-host-linux-x86_64 from target/release/certrenew-host"
-windows=$(newest target/x86_64-pc-windows-gnu/release/certrenew-host.exe \
-    target/x86_64-pc-windows-gnu/debug/certrenew-host.exe)
+target=${CARGO_TARGET_DIR:-target}
+install -m 0755 "$target/release/certrenew-host" "$DIST/downloads/certrenew-host-linux-x86_64"
+echo "build-app: downloads/certrenew-host-linux-x86_64 from $target/release/certrenew-host"
+windows=$(newest "$target/x86_64-pc-windows-gnu/release/certrenew-host.exe" \
+    "$target/x86_64-pc-windows-gnu/debug/certrenew-host.exe")
 if [ -n "$windows" ]; then
     install -m 0644 "$windows" "$DIST/downloads/certrenew-host-windows-x86_64.exe"
     # CI builds the Windows host in debug: without its debug info it is a fraction of
