@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::Request;
+use axum::http::{Request, StatusCode};
+use axum::response::IntoResponse;
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
@@ -22,7 +23,16 @@ pub fn app(state: AppState) -> Router {
         let root = dist.clone();
         let index = tower::service_fn(move |req: Request<Body>| {
             let file = index_for(&root, req.uri().path());
-            async move { ServeFile::new(file).precompressed_gzip().oneshot(req).await }
+            async move {
+                match file {
+                    Some(file) => ServeFile::new(file)
+                        .precompressed_gzip()
+                        .oneshot(req)
+                        .await
+                        .map(|r| r.map(Body::new)),
+                    None => Ok(StatusCode::NOT_FOUND.into_response()),
+                }
+            }
         });
         // `.gz` siblings made at build time are sent to browsers that accept gzip: the
         // wasm shrinks to about a third, and nothing is compressed per request.
@@ -41,19 +51,25 @@ pub fn app(state: AppState) -> Router {
 /// The `index.html` that serves an app route. The app is split into bundles (each
 /// screen group downloads only its own code): a bundle built into `dist/<name>/`
 /// serves `/<name>` and everything under it; every other route gets `dist/index.html`.
-fn index_for(dist: &Path, path: &str) -> PathBuf {
+/// A folder of plain files (`dist/downloads/`) is not a route: a file missing there
+/// is a 404 (`None`), never a page the browser would save as the download.
+fn index_for(dist: &Path, path: &str) -> Option<PathBuf> {
     let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
     let plain = !first.is_empty()
         && first
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     if plain {
-        let bundle = dist.join(first).join("index.html");
+        let folder = dist.join(first);
+        let bundle = folder.join("index.html");
         if bundle.is_file() {
-            return bundle;
+            return Some(bundle);
+        }
+        if folder.is_dir() {
+            return None;
         }
     }
-    dist.join("index.html")
+    Some(dist.join("index.html"))
 }
 
 #[cfg(test)]
@@ -66,15 +82,18 @@ mod tests {
         std::fs::write(dir.path().join("index.html"), "root").unwrap();
         std::fs::create_dir(dir.path().join("admin")).unwrap();
         std::fs::write(dir.path().join("admin").join("index.html"), "admin").unwrap();
-        std::fs::create_dir(dir.path().join("empty")).unwrap();
+        std::fs::create_dir(dir.path().join("downloads")).unwrap();
         let root = dir.path().join("index.html");
         let admin = dir.path().join("admin").join("index.html");
-        assert_eq!(index_for(dir.path(), "/admin"), admin);
-        assert_eq!(index_for(dir.path(), "/admin/renewals/0120"), admin);
-        assert_eq!(index_for(dir.path(), "/"), root);
-        assert_eq!(index_for(dir.path(), "/renewals/0120"), root);
-        assert_eq!(index_for(dir.path(), "/empty/x"), root);
-        assert_eq!(index_for(dir.path(), "/../admin"), root);
-        assert_eq!(index_for(dir.path(), "/Admin"), root);
+        assert_eq!(index_for(dir.path(), "/admin"), Some(admin.clone()));
+        assert_eq!(index_for(dir.path(), "/admin/renewals/0120"), Some(admin));
+        assert_eq!(index_for(dir.path(), "/"), Some(root.clone()));
+        assert_eq!(index_for(dir.path(), "/renewals/0120"), Some(root.clone()));
+        assert_eq!(
+            index_for(dir.path(), "/downloads/certrenew-host-macos"),
+            None
+        );
+        assert_eq!(index_for(dir.path(), "/../admin"), Some(root.clone()));
+        assert_eq!(index_for(dir.path(), "/Admin"), Some(root));
     }
 }

@@ -31,6 +31,12 @@ async fn server_with_app() -> (TestServer, Vec<u8>, tempfile::TempDir) {
     let dist = dir.path();
     std::fs::write(dist.join("index.html"), INDEX).unwrap();
     std::fs::create_dir(dist.join("admin")).unwrap();
+    std::fs::create_dir(dist.join("downloads")).unwrap();
+    std::fs::write(
+        dist.join("downloads").join("certrenew-host-linux-x86_64"),
+        WASM,
+    )
+    .unwrap();
     std::fs::write(dist.join("admin").join("index.html"), ADMIN_INDEX).unwrap();
     std::fs::write(dist.join("app-1a2b.wasm"), WASM).unwrap();
     let gz = gzip(WASM);
@@ -55,6 +61,22 @@ async fn the_app_s_routes_get_index_html_and_the_api_still_answers() {
         assert_eq!(r.url().path(), path, "no redirect");
         assert_eq!(r.text().await.unwrap(), ADMIN_INDEX, "{path}");
     }
+    // A download that was not built is a 404, not the app's page saved as the host.
+    let missing = server
+        .client
+        .get(server.url("/downloads/certrenew-host-macos"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let present = server
+        .client
+        .get(server.url("/downloads/certrenew-host-linux-x86_64"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(present.status(), StatusCode::OK);
+    assert_eq!(present.bytes().await.unwrap().as_ref(), WASM);
     let projects = server
         .client
         .get(server.url("/api/v1/projects"))
