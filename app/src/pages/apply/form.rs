@@ -12,7 +12,7 @@ use protocol::application::FieldError;
 use super::fields::{self, AGREEMENT, ID_TYPES, input_id, rule_text};
 use super::state::{Form, Phase};
 use super::submit::{self, Submission};
-use super::ui::{FieldErrors, close_modal, error_id, focus, invalid, open_modal};
+use super::ui::{FieldErrors, TextField, close_modal, error_id, focus, invalid, open_modal};
 use crate::components::ErrorNotice;
 use crate::format;
 use crate::i18n::{I18n, Lang, use_i18n};
@@ -47,63 +47,6 @@ fn initial_months(project: &Project, draft: u32) -> u32 {
         12
     } else {
         project.prices.first().map_or(0, |p| p.months)
-    }
-}
-
-/// One text control with its label, hint and inline error.
-#[component]
-fn TextField(
-    id: &'static str,
-    field: &'static str,
-    /// The label's catalogue key.
-    label: &'static str,
-    value: RwSignal<String>,
-    form: Form,
-    /// A catalogue key for a hint under the control.
-    #[prop(optional)]
-    hint: Option<&'static str>,
-    #[prop(default = "text")] kind: &'static str,
-    #[prop(default = "off")] autocomplete: &'static str,
-    #[prop(optional)] inputmode: Option<&'static str>,
-    #[prop(optional)] maxlength: Option<u32>,
-) -> impl IntoView {
-    let i18n = use_i18n();
-    let hint_id = format!("{id}-hint");
-    let described = {
-        let hint_id = hint_id.clone();
-        move || {
-            let mut ids = Vec::new();
-            if hint.is_some() {
-                ids.push(hint_id.clone());
-            }
-            if form.errors.with(|e| e.iter().any(|x| x.field == field)) {
-                ids.push(error_id(id));
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
-    view! {
-        <div class="field">
-            <label for=id>{move || i18n.t(label)}</label>
-            <input
-                id=id
-                name=id
-                type=kind
-                autocomplete=autocomplete
-                inputmode=inputmode
-                maxlength=maxlength
-                required
-                prop:value=move || value.get()
-                on:input=move |ev| {
-                    value.set(event_target_value(&ev));
-                    form.clear(field);
-                }
-                aria-invalid=invalid(form.errors, field)
-                aria-describedby=described
-            />
-            {hint.map(|h| view! { <p class="muted small" id=hint_id>{move || i18n.t(h)}</p> })}
-            <FieldErrors errors=form.errors field control=id text=apply_rule_text />
-        </div>
     }
 }
 
@@ -396,7 +339,9 @@ pub fn ApplicationForm(chosen: Chosen, project: Project, form: Form) -> impl Int
                     field="operator.id_number"
                     label="apply.id_number.label"
                     value=form.id_number
-                    form=form
+                    errors=form.errors
+                    text=apply_rule_text
+                    required=true
                     hint="apply.id_number.hint"
                     maxlength=20
                 />
@@ -405,7 +350,9 @@ pub fn ApplicationForm(chosen: Chosen, project: Project, form: Form) -> impl Int
                     field="operator.name"
                     label="apply.op_name.label"
                     value=form.op_name
-                    form=form
+                    errors=form.errors
+                    text=apply_rule_text
+                    required=true
                     autocomplete="name"
                     maxlength=50
                 />
@@ -414,7 +361,9 @@ pub fn ApplicationForm(chosen: Chosen, project: Project, form: Form) -> impl Int
                     field="operator.mobile"
                     label="apply.op_mobile.label"
                     value=form.op_mobile
-                    form=form
+                    errors=form.errors
+                    text=apply_rule_text
+                    required=true
                     hint="apply.mobile.hint"
                     kind="tel"
                     autocomplete="tel"
@@ -426,7 +375,9 @@ pub fn ApplicationForm(chosen: Chosen, project: Project, form: Form) -> impl Int
                     field="operator.email"
                     label="apply.op_email.label"
                     value=form.op_email
-                    form=form
+                    errors=form.errors
+                    text=apply_rule_text
+                    required=true
                     hint="apply.email.hint"
                     kind="email"
                     autocomplete="email"
@@ -448,7 +399,9 @@ pub fn ApplicationForm(chosen: Chosen, project: Project, form: Form) -> impl Int
                     field="recipient.name"
                     label="apply.rcpt_name.label"
                     value=form.rcpt_name
-                    form=form
+                    errors=form.errors
+                    text=apply_rule_text
+                    required=true
                     maxlength=50
                 />
                 <TextField
@@ -456,7 +409,9 @@ pub fn ApplicationForm(chosen: Chosen, project: Project, form: Form) -> impl Int
                     field="recipient.mobile"
                     label="apply.rcpt_mobile.label"
                     value=form.rcpt_mobile
-                    form=form
+                    errors=form.errors
+                    text=apply_rule_text
+                    required=true
                     kind="tel"
                     inputmode="tel"
                     maxlength=20

@@ -116,12 +116,7 @@ impl Form {
 
     /// Drops the errors of `field` (the user is correcting it).
     pub fn clear(&self, field: &str) {
-        if self
-            .errors
-            .with_untracked(|e| e.iter().any(|x| x.field == field))
-        {
-            self.errors.update(|e| e.retain(|x| x.field != field));
-        }
+        crate::pages::apply::ui::clear_field(self.errors, field);
     }
 
     /// Signing or sending is under way.

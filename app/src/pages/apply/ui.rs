@@ -31,6 +31,77 @@ pub fn invalid(
     move || errors.with(|e| has_error(e, field)).then_some("true")
 }
 
+/// Drops the errors of `field` (the user is correcting it).
+pub fn clear_field(errors: RwSignal<Vec<FieldError>>, field: &str) {
+    if errors.with_untracked(|e| has_error(e, field)) {
+        errors.update(|e| e.retain(|x| x.field != field));
+    }
+}
+
+/// One labelled text control of the apply and pay forms, with its hint and its inline
+/// errors (`aria-invalid`, `aria-describedby`); typing clears the field's errors.
+#[component]
+pub fn TextField(
+    id: &'static str,
+    field: &'static str,
+    /// The label's catalogue key.
+    label: &'static str,
+    value: RwSignal<String>,
+    /// The form's errors.
+    errors: RwSignal<Vec<FieldError>>,
+    /// The words for a rule.
+    text: fn(Lang, &FieldError) -> String,
+    /// A catalogue key for a hint under the control.
+    #[prop(optional)]
+    hint: Option<&'static str>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(default = "off")] autocomplete: &'static str,
+    #[prop(optional)] inputmode: Option<&'static str>,
+    #[prop(optional)] maxlength: Option<u32>,
+    #[prop(optional)] max: Option<String>,
+    #[prop(optional)] required: bool,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let hint_id = format!("{id}-hint");
+    let described = {
+        let hint_id = hint_id.clone();
+        move || {
+            let mut ids = Vec::new();
+            if hint.is_some() {
+                ids.push(hint_id.clone());
+            }
+            if errors.with(|e| has_error(e, field)) {
+                ids.push(error_id(id));
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="field">
+            <label for=id>{move || i18n.t(label)}</label>
+            <input
+                id=id
+                name=id
+                type=kind
+                autocomplete=autocomplete
+                inputmode=inputmode
+                maxlength=maxlength
+                max=max
+                required=required
+                prop:value=move || value.get()
+                on:input=move |ev| {
+                    value.set(event_target_value(&ev));
+                    clear_field(errors, field);
+                }
+                aria-invalid=invalid(errors, field)
+                aria-describedby=described
+            />
+            {hint.map(|h| view! { <p class="muted small" id=hint_id>{move || i18n.t(h)}</p> })}
+            <FieldErrors errors field control=id text />
+        </div>
+    }
+}
+
 /// The id of the error paragraph of the control `id` (for `aria-describedby`).
 pub fn error_id(id: &str) -> String {
     format!("{id}-error")

@@ -12,65 +12,10 @@ use crate::api;
 use crate::components::ErrorNotice;
 use crate::i18n::{Lang, use_i18n};
 use crate::models::{PaymentAnswer, Project, Renewal};
-use crate::pages::apply::ui::{FieldErrors, error_id, focus, invalid};
+use crate::pages::apply::ui::{FieldErrors, TextField, focus, invalid};
 
 fn pay_rule_text(lang: Lang, e: &FieldError) -> String {
     rule_text(lang, e)
-}
-
-/// One text control of the pay form.
-#[component]
-fn Text(
-    id: &'static str,
-    field: &'static str,
-    /// The label's catalogue key.
-    label: &'static str,
-    value: RwSignal<String>,
-    form: PayForm,
-    #[prop(optional)] hint: Option<&'static str>,
-    #[prop(default = "text")] kind: &'static str,
-    #[prop(optional)] inputmode: Option<&'static str>,
-    #[prop(optional)] maxlength: Option<u32>,
-    #[prop(optional)] max: Option<String>,
-) -> impl IntoView {
-    let i18n = use_i18n();
-    let hint_id = format!("{id}-hint");
-    let described = {
-        let hint_id = hint_id.clone();
-        move || {
-            let mut ids = Vec::new();
-            if hint.is_some() {
-                ids.push(hint_id.clone());
-            }
-            if form.errors.with(|e| e.iter().any(|x| x.field == field)) {
-                ids.push(error_id(id));
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
-    view! {
-        <div class="field">
-            <label for=id>{move || i18n.t(label)}</label>
-            <input
-                id=id
-                name=id
-                type=kind
-                inputmode=inputmode
-                maxlength=maxlength
-                max=max
-                autocomplete="off"
-                prop:value=move || value.get()
-                on:input=move |ev| {
-                    value.set(event_target_value(&ev));
-                    form.clear(field);
-                }
-                aria-invalid=invalid(form.errors, field)
-                aria-describedby=described
-            />
-            {hint.map(|h| view! { <p class="muted small" id=hint_id>{move || i18n.t(h)}</p> })}
-            <FieldErrors errors=form.errors field control=id text=pay_rule_text />
-        </div>
-    }
 }
 
 /// A group of radios (`input[name=…][value=…]`, ids `<name>-<value>`).
@@ -265,22 +210,22 @@ pub fn PaymentForm(
                             move || i18n.tf("pay.bt.remark", &[("no", &no)])
                         }
                     </p>
-                    <Text
+                    <TextField
                         id="bt-account"
                         field="bank_transfer.payer_account"
                         label="pay.bt.account"
                         value=form.bt_account
-                        form=form
+                        errors=form.errors text=pay_rule_text
                         hint="pay.bt.account_hint"
                         inputmode="numeric"
                         maxlength=40
                     />
-                    <Text
+                    <TextField
                         id="bt-name"
                         field="bank_transfer.payer_name"
                         label="pay.bt.name"
                         value=form.bt_name
-                        form=form
+                        errors=form.errors text=pay_rule_text
                         maxlength=100
                     />
                     <div class="field">
@@ -289,12 +234,12 @@ pub fn PaymentForm(
                         <p class="muted small" id="bt-amount-hint">{move || i18n.t("pay.bt.amount_hint")}</p>
                         <FieldErrors errors=form.errors field="bank_transfer.amount_fen" control="bt-amount" text=pay_rule_text />
                     </div>
-                    <Text
+                    <TextField
                         id="bt-date"
                         field="bank_transfer.paid_on"
                         label="pay.bt.date"
                         value=form.bt_date
-                        form=form
+                        errors=form.errors text=pay_rule_text
                         kind="date"
                         max=today.clone()
                     />
@@ -327,12 +272,12 @@ pub fn PaymentForm(
                         }
                     </p>
                 </Show>
-                <Text
+                <TextField
                     id="invoice-title"
                     field="invoice.title"
                     label="pay.invoice.title_label"
                     value=form.title
-                    form=form
+                    errors=form.errors text=pay_rule_text
                     hint="pay.invoice.title_hint"
                     maxlength=100
                 />
