@@ -63,11 +63,11 @@ else
     # Trunk.toml: release, offline, the pinned tool versions; cargo runs --locked via
     # the fetched lock file (Trunk passes no --locked itself, so check it here first).
     cargo metadata --locked --format-version 1 >/dev/null
-    # Four bundles, so a page downloads only its own screens' code (app/src/lib.rs):
+    # Five bundles, so a page downloads only its own screens' code (app/src/lib.rs):
     # the root first (Trunk replaces its whole dist folder), then each bundle into the
     # folder named after its route, which certrenew-server serves for that route.
     trunk build --release --dist "$DIST"
-    for bundle in apply renewals admin; do
+    for bundle in apply renewals admin expired; do
         trunk build "app/$bundle.html" --release --dist "$DIST/$bundle" --public-url "/$bundle/"
     done
     # Compressed once here: certrenew-server sends a file's .gz sibling to browsers

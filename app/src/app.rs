@@ -42,7 +42,7 @@ fn Shell(children: Children) -> impl IntoView {
 // Every bundle knows every route: its own render here, the others' are loaded from the
 // server (`Elsewhere`), so links and `navigate` work across bundles unchanged.
 
-/// The certificates bundle: `/`, `/setup`, `/renew`, `/expired`.
+/// The certificates bundle: `/`, `/setup`, `/renew`.
 #[component]
 pub fn CertificatesApp() -> impl IntoView {
     view! {
@@ -51,10 +51,12 @@ pub fn CertificatesApp() -> impl IntoView {
                 <Route path=path!("/") view=pages::certificates::CertificatesPage />
                 <Route path=path!("/setup") view=pages::setup::SetupPage />
                 <Route path=path!("/renew") view=pages::renew_entry::RenewEntryPage />
-                <Route path=path!("/expired") view=pages::expired::ExpiredPage />
+                <Route path=path!("/expired") view=Elsewhere />
+                <Route path=path!("/expired/:no") view=Elsewhere />
                 <Route path=path!("/apply") view=Elsewhere />
                 <Route path=path!("/renewals/:no") view=Elsewhere />
                 <Route path=path!("/admin") view=Elsewhere />
+                <Route path=path!("/admin/expired") view=Elsewhere />
                 <Route path=path!("/admin/renewals/:no") view=Elsewhere />
             </Routes>
         </Shell>
@@ -72,8 +74,10 @@ pub fn ApplyApp() -> impl IntoView {
                 <Route path=path!("/setup") view=Elsewhere />
                 <Route path=path!("/renew") view=Elsewhere />
                 <Route path=path!("/expired") view=Elsewhere />
+                <Route path=path!("/expired/:no") view=Elsewhere />
                 <Route path=path!("/renewals/:no") view=Elsewhere />
                 <Route path=path!("/admin") view=Elsewhere />
+                <Route path=path!("/admin/expired") view=Elsewhere />
                 <Route path=path!("/admin/renewals/:no") view=Elsewhere />
             </Routes>
         </Shell>
@@ -91,15 +95,17 @@ pub fn RenewalsApp() -> impl IntoView {
                 <Route path=path!("/setup") view=Elsewhere />
                 <Route path=path!("/renew") view=Elsewhere />
                 <Route path=path!("/expired") view=Elsewhere />
+                <Route path=path!("/expired/:no") view=Elsewhere />
                 <Route path=path!("/apply") view=Elsewhere />
                 <Route path=path!("/admin") view=Elsewhere />
+                <Route path=path!("/admin/expired") view=Elsewhere />
                 <Route path=path!("/admin/renewals/:no") view=Elsewhere />
             </Routes>
         </Shell>
     }
 }
 
-/// The staff console bundle: `/admin`, `/admin/renewals/{no}`.
+/// The staff console bundle: `/admin`, `/admin/renewals/{no}`, `/admin/expired`.
 #[component]
 pub fn AdminApp() -> impl IntoView {
     view! {
@@ -107,12 +113,36 @@ pub fn AdminApp() -> impl IntoView {
             <Routes fallback=NotFound>
                 <Route path=path!("/admin") view=admin::AdminPage />
                 <Route path=path!("/admin/renewals/:no") view=admin::detail::AdminDetailPage />
+                <Route path=path!("/admin/expired") view=admin::expired::AdminExpiredPage />
                 <Route path=path!("/") view=Elsewhere />
                 <Route path=path!("/setup") view=Elsewhere />
                 <Route path=path!("/renew") view=Elsewhere />
                 <Route path=path!("/expired") view=Elsewhere />
+                <Route path=path!("/expired/:no") view=Elsewhere />
                 <Route path=path!("/apply") view=Elsewhere />
                 <Route path=path!("/renewals/:no") view=Elsewhere />
+            </Routes>
+        </Shell>
+    }
+}
+
+/// The expired-certificate path: `/expired` (SMS sign-in, the certificate) and
+/// `/expired/{no}` (the application's steps until it is submitted).
+#[component]
+pub fn ExpiredApp() -> impl IntoView {
+    view! {
+        <Shell>
+            <Routes fallback=NotFound>
+                <Route path=path!("/expired") view=pages::expired::ExpiredPage />
+                <Route path=path!("/expired/:no") view=pages::expired::ExpiredApplicationPage />
+                <Route path=path!("/") view=Elsewhere />
+                <Route path=path!("/setup") view=Elsewhere />
+                <Route path=path!("/renew") view=Elsewhere />
+                <Route path=path!("/apply") view=Elsewhere />
+                <Route path=path!("/renewals/:no") view=Elsewhere />
+                <Route path=path!("/admin") view=Elsewhere />
+                <Route path=path!("/admin/expired") view=Elsewhere />
+                <Route path=path!("/admin/renewals/:no") view=Elsewhere />
             </Routes>
         </Shell>
     }

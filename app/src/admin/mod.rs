@@ -15,6 +15,7 @@
 pub mod actions;
 pub mod audit;
 pub mod detail;
+pub mod expired;
 pub mod finance;
 pub mod login;
 pub mod model;

@@ -9,9 +9,11 @@ use std::sync::OnceLock;
 use leptos::prelude::*;
 
 mod admin;
+mod admin_expired;
 mod apply;
 mod certificates;
 mod common;
+mod expired;
 mod order;
 mod pay;
 mod setup;
@@ -42,7 +44,7 @@ impl Lang {
 
 type Row = (&'static str, &'static str, &'static str);
 
-fn tables() -> [&'static [Row]; 7] {
+fn tables() -> [&'static [Row]; 9] {
     [
         common::STRINGS,
         setup::STRINGS,
@@ -51,6 +53,8 @@ fn tables() -> [&'static [Row]; 7] {
         pay::STRINGS,
         order::STRINGS,
         admin::STRINGS,
+        expired::STRINGS,
+        admin_expired::STRINGS,
     ]
 }
 

@@ -46,3 +46,9 @@ pub fn ExpiredPage() -> impl IntoView {
         <SupportContacts />
     }
 }
+
+/// `/expired/{no}` (placeholder).
+#[component]
+pub fn ExpiredApplicationPage() -> impl IntoView {
+    view! { <section id="expired-wizard"></section> }
+}

@@ -1,0 +1,5 @@
+//! The expired-certificate bundle (`/expired`, `/expired/{no}`).
+
+fn main() {
+    app::start(app::app::ExpiredApp);
+}
