@@ -983,6 +983,33 @@ async fn a_failed_identity_check_is_recorded_and_shown() {
     let user = expired_cert(s, ORG, None, 30);
     let no = uploaded(&env, &c, &user).await;
     let path = app_path(&no, "/identity");
+    // The liveness check starts on the provider's page, which leads back to the
+    // application with the token (the sandbox's page offers both outcomes).
+    let (status, body) = post_as(s, &c, &app_path(&no, "/liveness"), json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let url = body["url"].as_str().expect("a url").to_owned();
+    assert_eq!(url, format!("/sandbox/liveness/{no}"));
+    let page = client().get(s.url(&url)).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains(&format!("href=\"/expired/{no}?liveness_token=pass\"")),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("href=\"/expired/{no}?liveness_token=fail%3A")),
+        "{html}"
+    );
+    let bad = client()
+        .get(s.url("/sandbox/liveness/%3Cscript%3E"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        bad.status(),
+        StatusCode::NOT_FOUND,
+        "only a business number goes into the page"
+    );
     // Submitting before the check: refused by the step table.
     let (status, body) = post_as(s, &c, &app_path(&no, "/submit"), json!({})).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
@@ -1016,6 +1043,12 @@ async fn a_failed_identity_check_is_recorded_and_shown() {
     assert_eq!(outcomes, ["failed", "passed"], "the failure stays listed");
     let (status, _) = post_as(s, &c, &path, json!({ "liveness_token": "pass" })).await;
     assert_eq!(status, StatusCode::CONFLICT, "checked already");
+    let (status, _) = post_as(s, &c, &app_path(&no, "/liveness"), json!({})).await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "no liveness check once verified"
+    );
 
     // Five checks per application at most (each costs the CA).
     let other = expired_cert(s, ORG, None, 40);

@@ -68,6 +68,7 @@ use crate::state::AppState;
         crate::expired::bank::verify,
         crate::expired::submit::form,
         crate::expired::uploads::upload,
+        crate::expired::liveness::start,
         crate::expired::identity::check,
         crate::expired::submit::submit,
         crate::expired::submit::renewal_session,

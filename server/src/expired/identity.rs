@@ -76,6 +76,10 @@ pub trait Verifier: Send + Sync {
     fn name(&self) -> &'static str;
     /// Judges `person`.
     async fn verify(&self, person: &Person<'_>) -> Result<Verdict, VerifierError>;
+    /// Where the applicant takes the liveness check of application `business_no` (the
+    /// provider's page), which sends them back to `/expired/{business_no}` with
+    /// `?liveness_token=…`.
+    fn liveness_url(&self, business_no: &str) -> Result<String, VerifierError>;
 }
 
 /// Production without a provider: 502.
@@ -87,6 +91,9 @@ impl Verifier for Unconfigured {
         "none"
     }
     async fn verify(&self, _: &Person<'_>) -> Result<Verdict, VerifierError> {
+        Err(VerifierError::Unconfigured)
+    }
+    fn liveness_url(&self, _: &str) -> Result<String, VerifierError> {
         Err(VerifierError::Unconfigured)
     }
 }
@@ -120,6 +127,9 @@ impl Verifier for SandboxVerifier {
                 reference,
             }
         })
+    }
+    fn liveness_url(&self, business_no: &str) -> Result<String, VerifierError> {
+        Ok(format!("/sandbox/liveness/{business_no}"))
     }
 }
 

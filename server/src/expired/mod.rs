@@ -10,7 +10,8 @@
 //! 3. [`bank`]: 0.01 yuan with a code in the remark to the company's basic account.
 //! 4. [`submit`]: the printable form; [`uploads`]: its signed, stamped scan and the ID
 //!    photos, typed by their bytes and stored by content hash.
-//! 5. [`identity`]: ID photos and liveness through a provider.
+//! 5. [`identity`]: ID photos and liveness through a provider ([`liveness`]: where the
+//!    applicant takes the liveness check).
 //! 6. [`submit`]: the application becomes a renewal in `awaiting_payment`; from there
 //!    the renewal state machine, payments and review are the on-time path's.
 //! 7. [`install`]: after approval, a CSR without the old key's binding signature.
@@ -23,6 +24,7 @@ pub mod apply;
 pub mod bank;
 pub mod identity;
 pub mod install;
+pub mod liveness;
 pub mod login;
 pub mod owner;
 pub mod state;
@@ -58,6 +60,7 @@ pub fn routes() -> Router<AppState> {
             // The one body larger than the API's 64 KiB: the handler counts it itself.
             post(uploads::upload).layer(DefaultBodyLimit::disable()),
         )
+        .route(&format!("{APP}/liveness"), post(liveness::start))
         .route(&format!("{APP}/identity"), post(identity::check))
         .route(&format!("{APP}/submit"), post(submit::submit))
         .route(
@@ -72,4 +75,8 @@ pub fn routes() -> Router<AppState> {
             get(admin::download),
         )
         .route("/sandbox/bank/transfers", get(bank::sandbox_transfers))
+        .route(
+            "/sandbox/liveness/{business_no}",
+            get(liveness::sandbox_page),
+        )
 }
