@@ -148,6 +148,7 @@ fn DetailBody(
             <ApplicationSection r=r.clone() />
             <CertificateSection old=v.certificate.clone() new=r.certificate.clone() />
         </div>
+        <crate::admin::expired_detail::ExpiredSection renewal=r.clone() />
         <PaymentsSection v=v.clone() acts=acts />
         <div class="grid two">
             <InvoiceSection invoice=r.invoice.clone() no=no.clone() status=r.status.clone() acts=acts />

@@ -1,11 +1,207 @@
-//! `/admin/expired`: the applications of the expired-certificate path (placeholder).
+//! `/admin/expired`: the applications of the expired-certificate path (`GET
+//! /admin/expired`, docs/api.md §13.2), unsubmitted ones included, so support can see
+//! where an applicant is stuck. Filters as the queue's, kept for the tab.
 
+use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use leptos_router::components::A;
 
-use crate::admin::session::StaffGate;
+use crate::admin::model::ExpiredRow;
+use crate::admin::session::{StaffGate, use_staff};
+use crate::admin::ui::{Loader, RefreshButton, Refusal, StatusOptions, apply_filters, label};
+use crate::admin::words::{
+    EXPIRED_LIMIT, EXPIRED_STATUSES, ExpiredFilters, encode, expired_path, expired_status_badge,
+    expired_status_key, status_badge, status_key, stuck_key,
+};
+use crate::components::Loading;
+use crate::format;
+use crate::i18n::use_i18n;
+use crate::storage;
+
+const KEY_FILTERS: &str = "certrenew.admin.expired_filters";
 
 /// `/admin/expired`.
 #[component]
 pub fn AdminExpiredPage() -> impl IntoView {
-    view! { <StaffGate><section id="admin-expired"></section></StaffGate> }
+    view! {
+        <StaffGate>
+            <ExpiredList />
+        </StaffGate>
+    }
+}
+
+/// The list with its filters.
+#[component]
+fn ExpiredList() -> impl IntoView {
+    let i18n = use_i18n();
+    let staff = use_staff();
+    let saved = storage::load::<ExpiredFilters>(KEY_FILTERS).unwrap_or_default();
+    let status = RwSignal::new(saved.status.clone());
+    let q = RwSignal::new(saved.q.clone());
+    let applied = RwSignal::new(saved);
+    let rows = Loader::<Vec<ExpiredRow>>::new();
+
+    Effect::new(move || {
+        let f = applied.get();
+        staff.epoch.track();
+        storage::save(KEY_FILTERS, &f);
+        rows.load(expired_path(&f), staff);
+    });
+    let apply = move || {
+        let f = ExpiredFilters {
+            status: status.get_untracked(),
+            q: q.get_untracked(),
+        };
+        apply_filters(applied, f, |f| rows.load(expired_path(f), staff));
+    };
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        apply();
+    };
+    let reset = move |_| {
+        status.set(String::new());
+        q.set(String::new());
+        apply();
+    };
+    let refresh = Callback::new(move |_| rows.load(expired_path(&applied.get_untracked()), staff));
+
+    view! {
+        <section
+            id="admin-expired"
+            class="admin-queue"
+            aria-labelledby="expired-title"
+            aria-busy=move || rows.busy.get().to_string()
+        >
+            <h1 id="expired-title">{move || i18n.t("admin.expired.title")}</h1>
+            <p class="muted small">{move || i18n.t("admin.expired.intro")}</p>
+            <form class="filters" on:submit=on_submit>
+                <div class="field">
+                    <label for="expired-filter-status">{move || i18n.t("admin.expired.status")}</label>
+                    <select
+                        id="expired-filter-status"
+                        on:change=move |ev| {
+                            status.set(event_target_value(&ev));
+                            apply();
+                        }
+                    >
+                        <StatusOptions
+                            selected=status
+                            codes=&EXPIRED_STATUSES
+                            key=expired_status_key
+                            all="admin.expired.all_statuses"
+                        />
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="expired-filter-q">{move || i18n.t("admin.expired.search")}</label>
+                    <input
+                        id="expired-filter-q"
+                        type="search"
+                        maxlength="100"
+                        placeholder=move || i18n.t("admin.expired.search_hint")
+                        prop:value=move || q.get()
+                        on:input=move |ev| q.set(event_target_value(&ev))
+                    />
+                </div>
+                <div class="actions">
+                    <button type="submit" class="primary" disabled=move || rows.busy.get()>
+                        {move || i18n.t("admin.queue.apply")}
+                    </button>
+                    <button type="button" on:click=reset>
+                        {move || i18n.t("admin.queue.reset")}
+                    </button>
+                    <RefreshButton loader=rows on_click=refresh />
+                </div>
+            </form>
+            {move || match rows.value.get() {
+                None => view! { <Loading /> }.into_any(),
+                Some(Err(e)) => view! { <Refusal error=e /> }.into_any(),
+                Some(Ok(list)) => view! { <ExpiredTable rows=list /> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+/// The applications, newest first (as the server gives them).
+#[component]
+fn ExpiredTable(rows: Vec<ExpiredRow>) -> impl IntoView {
+    let i18n = use_i18n();
+    let n = rows.len();
+    if rows.is_empty() {
+        return view! { <p class="muted" role="status">{move || i18n.t("admin.expired.empty")}</p> }
+            .into_any();
+    }
+    let count = n.to_string();
+    view! {
+        <p role="status">
+            {move || i18n.tf("admin.expired.count", &[("n", &count)])}
+            {(n >= EXPIRED_LIMIT)
+                .then(|| {
+                    view! {
+                        " "
+                        <span class="muted">
+                            {move || i18n.tf("admin.queue.capped", &[("n", &EXPIRED_LIMIT.to_string())])}
+                        </span>
+                    }
+                })}
+        </p>
+        <div class="table-wrap">
+            <table id="expired-list">
+                <thead>
+                    <tr>
+                        <th scope="col">{move || i18n.t("admin.field.business_no")}</th>
+                        <th scope="col">{move || i18n.t("admin.expired.status")}</th>
+                        <th scope="col">{move || i18n.t("admin.expired.stuck")}</th>
+                        <th scope="col">{move || i18n.t("admin.expired.mobile")}</th>
+                        <th scope="col">{move || i18n.t("admin.field.subject")}</th>
+                        <th scope="col">{move || i18n.t("admin.expired.renewal_status")}</th>
+                        <th scope="col">{move || i18n.t("admin.expired.started_at")}</th>
+                        <th scope="col">{move || i18n.t("admin.field.updated_at")}</th>
+                    </tr>
+                </thead>
+                <tbody>{rows.into_iter().map(|r| view! { <ExpiredListRow r=r /> }).collect_view()}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+/// One application: its number links to the renewal once there is one.
+#[component]
+fn ExpiredListRow(r: ExpiredRow) -> impl IntoView {
+    let i18n = use_i18n();
+    let no = r.business_no.clone();
+    let number = match r.renewal_status {
+        Some(_) => {
+            view! { <A href=format!("/admin/renewals/{}", encode(&no))>{no.clone()}</A> }.into_any()
+        }
+        None => view! { <span>{no.clone()}</span> }.into_any(),
+    };
+    let status = r.status.clone();
+    let status_text = r.status.clone();
+    let stuck = r.status.clone();
+    let renewal = match r.renewal_status.clone() {
+        Some(s) => {
+            let text = s.clone();
+            view! { <span class=status_badge(&s)>{move || label(i18n, status_key(&text), &text)}</span> }
+                .into_any()
+        }
+        None => view! { <span class="muted">"—"</span> }.into_any(),
+    };
+    view! {
+        <tr data-business-no=r.business_no data-status=r.status>
+            <td class="nowrap">{number}</td>
+            <td>
+                <span class=expired_status_badge(&status)>
+                    {move || label(i18n, expired_status_key(&status_text), &status_text)}
+                </span>
+            </td>
+            <td>{move || label(i18n, stuck_key(&stuck), &stuck)}</td>
+            <td class="nowrap">{r.mobile}</td>
+            <td class="subject">{r.subject}</td>
+            <td>{renewal}</td>
+            <td class="nowrap">{format::date_time(&r.created_at)}</td>
+            <td class="nowrap">{format::date_time(&r.updated_at)}</td>
+        </tr>
+    }
 }

@@ -1,7 +1,8 @@
-//! The CA staff's console (`/admin`, `/admin/renewals/:no`; docs/api.md §9): sign-in,
-//! the review queue, the audit chain's check and recent rows, and one renewal's detail
-//! with the actions of the staff member's role (reviewer: 通过 / 驳回; finance:
-//! reconciliation, refunds, invoices; admin: all).
+//! The CA staff's console (`/admin`, `/admin/renewals/:no`, `/admin/expired`; docs/api.md
+//! §9, §13): sign-in, the review queue, the audit chain's check and recent rows, one
+//! renewal's detail with the actions of the staff member's role (reviewer: 通过 / 驳回;
+//! finance: reconciliation, refunds, invoices; admin: all), and the expired path's
+//! applications.
 //!
 //! # Layout
 //! - `session`: the staff session (`me`, sign-out) and the gate around every screen
@@ -9,13 +10,16 @@
 //! - `queue`: the review queue and its filters
 //! - `audit`: the audit chain's check and the recent rows
 //! - `detail`: one renewal; `review` and `finance` its action panels, `actions` the calls
+//! - `expired`: the expired-certificate path's applications (`/admin/expired`);
+//!   `expired_detail` what that path adds to a renewal's page
 //! - `model`: the admin answers; `words`: the pure rules (codes → texts, roles, paths)
-//! - `ui`: the loader and the refusal notice
+//! - `ui`: the loader, the refusal notice and the lists' small shared controls
 
 pub mod actions;
 pub mod audit;
 pub mod detail;
 pub mod expired;
+pub mod expired_detail;
 pub mod finance;
 pub mod login;
 pub mod model;

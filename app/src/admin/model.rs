@@ -182,6 +182,200 @@ impl BankTransfer {
     }
 }
 
+/// A row of the expired-path list (`GET /admin/expired`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ExpiredRow {
+    /// 业务单号 (the renewal's once submitted).
+    pub business_no: String,
+    /// The application's status (docs/api.md §13.1).
+    pub status: String,
+    /// The mobile that signed in.
+    #[serde(default)]
+    pub mobile: String,
+    /// The certificate's subject.
+    #[serde(default)]
+    pub subject: String,
+    /// The renewal's status once submitted.
+    #[serde(default)]
+    pub renewal_status: Option<String>,
+    /// Started.
+    #[serde(default)]
+    pub created_at: String,
+    /// Last change.
+    #[serde(default)]
+    pub updated_at: String,
+}
+
+/// `GET /admin/expired/{no}`: the application behind an expired-path renewal.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ExpiredView {
+    /// The application.
+    pub application: ExpiredApplication,
+    /// The mobile that signed in.
+    #[serde(default)]
+    pub mobile: String,
+    /// Every verification transfer, oldest first (full account numbers).
+    #[serde(default)]
+    pub transfers: Vec<StaffTransfer>,
+    /// Where each upload is downloaded, in the order of `application.uploads`.
+    #[serde(default)]
+    pub download_urls: Vec<String>,
+}
+
+/// The application as the console reads it (only what it shows).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ExpiredApplication {
+    /// 业务单号.
+    pub business_no: String,
+    /// Its status.
+    pub status: String,
+    /// The details as saved (`null` before); read with [`ExpiredDetails::from_value`].
+    #[serde(default)]
+    pub details: Option<Value>,
+    /// The latest transfer as the applicant sees it (for its amount).
+    #[serde(default)]
+    pub transfer: Option<AppTransfer>,
+    /// Uploads, oldest first.
+    #[serde(default)]
+    pub uploads: Vec<Upload>,
+    /// Identity checks, oldest first.
+    #[serde(default)]
+    pub identity_checks: Vec<IdentityCheck>,
+    /// Started.
+    #[serde(default)]
+    pub created_at: String,
+    /// Last change.
+    #[serde(default)]
+    pub updated_at: String,
+}
+
+/// The applicant's view of the latest transfer: only its amount is used here.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default)]
+pub struct AppTransfer {
+    /// Amount sent, fen.
+    pub amount_fen: Option<i64>,
+}
+
+/// A verification transfer, for staff.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default)]
+pub struct StaffTransfer {
+    /// Account name (基本户名称).
+    pub account_name: String,
+    /// Bank (开户行).
+    pub bank: String,
+    /// The full account number.
+    pub account_no: String,
+    /// Amount, fen, when the server gives it (else the latest transfer's).
+    pub amount_fen: Option<i64>,
+    /// The bank's reference.
+    pub reference: String,
+    /// `sending`, `pending`, `verified`, `superseded`, `locked`, `failed`.
+    pub status: String,
+    /// Wrong codes typed.
+    pub tries: i64,
+    /// Sent.
+    pub sent_at: String,
+    /// Verified.
+    pub verified_at: Option<String>,
+}
+
+/// An uploaded file.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default)]
+pub struct Upload {
+    /// Its id (the download URL ends with it).
+    pub id: i64,
+    /// `form`, `id_front`, `id_back`.
+    pub kind: String,
+    /// SHA-256 of the bytes.
+    pub sha256: Option<String>,
+    /// Read from the bytes.
+    pub media_type: String,
+    /// Bytes.
+    pub size: i64,
+    /// The name the applicant gave.
+    pub name: String,
+    /// When.
+    pub uploaded_at: String,
+}
+
+/// An identity check.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default)]
+pub struct IdentityCheck {
+    /// `passed`, `failed`, `checking`, `error`.
+    pub outcome: String,
+    /// Why it failed.
+    pub reason: Option<String>,
+    /// When.
+    pub checked_at: String,
+}
+
+/// 申请单位.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default)]
+pub struct Organisation {
+    /// 企业名称.
+    pub name: String,
+    /// 统一社会信用代码.
+    pub credit_code: String,
+}
+
+/// 法人.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default)]
+pub struct LegalRepresentative {
+    /// Name.
+    pub name: String,
+    /// ID card number.
+    pub id_number: String,
+    /// Mobile.
+    pub mobile: String,
+}
+
+/// The invoice asked for (`title` and `taxpayer_id` may be `null`).
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default)]
+pub struct InvoiceChoice {
+    /// `electronic`, `paper`.
+    pub kind: String,
+    /// 抬头.
+    pub title: Option<String>,
+    /// 纳税人识别号.
+    pub taxpayer_id: Option<String>,
+}
+
+/// The expired path's details (docs/api.md §13.2 `Details`), read leniently.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default)]
+pub struct ExpiredDetails {
+    /// Months.
+    pub months: u32,
+    /// Agreement version accepted.
+    pub agreement_version: String,
+    /// 申请单位.
+    pub organisation: Organisation,
+    /// 法人.
+    pub legal_representative: LegalRepresentative,
+    /// 经办人.
+    pub operator: Operator,
+    /// 收件人.
+    pub recipient: Recipient,
+    /// 发票.
+    pub invoice: InvoiceChoice,
+}
+
+impl ExpiredDetails {
+    /// From the application's `details`; `None` before they are saved or when they
+    /// cannot be read.
+    pub fn from_value(v: Option<&Value>) -> Option<Self> {
+        v.filter(|v| v.is_object())
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -204,6 +398,58 @@ mod tests {
             ApplicationForm::default()
         );
         assert_eq!(ApplicationForm::from_value(&json!({"months": 6})).months, 6);
+    }
+
+    #[test]
+    fn the_expired_view_reads_the_servers_shape() {
+        let v = json!({
+            "application": {
+                "business_no": "01202603010000012", "project": "p", "status": "submitted",
+                "next_step": "pay",
+                "certificate": {"serial": "0a", "subject": "CN=x", "sha256": "ab", "not_after": "2026-03-01T00:00:00Z"},
+                "details": {
+                    "months": 24, "agreement_version": "2024.1",
+                    "organisation": {"name": "测试医药有限公司", "credit_code": "91350100M000100Y43"},
+                    "legal_representative": {"name": "李四", "id_number": "11010519491231002X", "mobile": "13900139000"},
+                    "operator": {"id_type": "resident_id", "id_number": "11010519491231002X", "name": "张三",
+                                 "mobile": "13800138000", "email": "z@example.com"},
+                    "recipient": {"name": "张三", "mobile": "13800138000", "address": "深圳"},
+                    "invoice": {"kind": "paper", "title": "测试医药有限公司", "taxpayer_id": null},
+                    "lang": null
+                },
+                "transfer": {"account_name": "测试医药有限公司", "bank": "银行", "account_no": "****7890",
+                             "amount_fen": 1, "status": "verified", "tries": 0, "tries_left": 0,
+                             "sent_at": "2026-03-01T00:00:00Z"},
+                "uploads": [{"id": 7, "kind": "form", "sha256": "cd", "media_type": "application/pdf",
+                             "size": 1234, "name": "form.pdf", "uploaded_at": "2026-03-01T00:00:00Z"}],
+                "identity_checks": [{"outcome": "failed", "reason": "no match", "checked_at": "2026-03-01T00:00:00Z"},
+                                    {"outcome": "passed", "reason": null, "checked_at": "2026-03-01T00:01:00Z"}],
+                "renewal_status": "in_review",
+                "created_at": "2026-03-01T00:00:00Z", "updated_at": "2026-03-01T00:00:00Z"
+            },
+            "mobile": "13800138000",
+            "transfers": [{"account_name": "测试医药有限公司", "bank": "银行", "account_no": "6222020012347890",
+                           "reference": "r1", "status": "verified", "tries": 1,
+                           "sent_at": "2026-03-01T00:00:00Z", "verified_at": null}],
+            "download_urls": ["/api/v1/admin/expired/01202603010000012/uploads/7"]
+        });
+        let e: ExpiredView = serde_json::from_value(v).expect("reads");
+        assert_eq!(e.transfers[0].account_no, "6222020012347890");
+        assert_eq!(e.transfers[0].amount_fen, None);
+        assert_eq!(e.application.transfer.and_then(|t| t.amount_fen), Some(1));
+        assert_eq!(e.application.identity_checks[1].reason, None);
+        assert_eq!(e.application.uploads[0].sha256.as_deref(), Some("cd"));
+        let d = ExpiredDetails::from_value(e.application.details.as_ref()).expect("details");
+        assert_eq!(d.legal_representative.name, "李四");
+        assert_eq!(d.invoice.taxpayer_id, None);
+        assert_eq!(ExpiredDetails::from_value(Some(&json!(null))), None);
+        assert_eq!(ExpiredDetails::from_value(None), None);
+        let row: ExpiredRow = serde_json::from_value(json!({
+            "business_no": "1", "status": "started", "mobile": "138", "subject": "CN=x",
+            "renewal_status": null, "created_at": "t", "updated_at": "t"
+        }))
+        .expect("row");
+        assert_eq!(row.renewal_status, None);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use leptos_router::components::A;
 
 use crate::admin::model::QueueRow;
 use crate::admin::session::use_staff;
-use crate::admin::ui::{Loader, Refusal, label};
+use crate::admin::ui::{Loader, RefreshButton, Refusal, StatusOptions, apply_filters, label};
 use crate::admin::words::{Filters, QUEUE_LIMIT, STATUSES, queue_path, status_badge, status_key};
 use crate::components::Loading;
 use crate::format;
@@ -60,11 +60,7 @@ pub fn Queue() -> impl IntoView {
             project: project.get_untracked(),
             q: q.get_untracked(),
         };
-        if f == applied.get_untracked() {
-            rows.load(queue_path(&f), staff);
-        } else {
-            applied.set(f);
-        }
+        apply_filters(applied, f, |f| rows.load(queue_path(f), staff));
     };
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -91,20 +87,7 @@ pub fn Queue() -> impl IntoView {
                             apply();
                         }
                     >
-                        <option value="" selected=move || status.get().is_empty()>
-                            {move || i18n.t("admin.queue.all_statuses")}
-                        </option>
-                        {STATUSES
-                            .iter()
-                            .map(|s| {
-                                let s = *s;
-                                view! {
-                                    <option value=s selected=move || status.get() == s>
-                                        {move || label(i18n, status_key(s), s)}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
+                        <StatusOptions selected=status codes=&STATUSES key=status_key all="admin.queue.all_statuses" />
                     </select>
                 </div>
                 <div class="field">
@@ -153,17 +136,11 @@ pub fn Queue() -> impl IntoView {
                     <button id="filter-reset" type="button" on:click=reset>
                         {move || i18n.t("admin.queue.reset")}
                     </button>
-                    <button
+                    <RefreshButton
+                        loader=rows
                         id="queue-refresh"
-                        type="button"
-                        disabled=move || rows.busy.get()
-                        aria-busy=move || rows.busy.get().to_string()
-                        on:click=move |_| rows.load(queue_path(&applied.get_untracked()), staff)
-                    >
-                        {move || {
-                            if rows.busy.get() { i18n.t("admin.queue.refreshing") } else { i18n.t("common.refresh") }
-                        }}
-                    </button>
+                        on_click=Callback::new(move |_| rows.load(queue_path(&applied.get_untracked()), staff))
+                    />
                 </div>
             </form>
             {move || match rows.value.get() {

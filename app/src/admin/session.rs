@@ -201,6 +201,7 @@ fn StaffBar(on_signed_out: Callback<()>) -> impl IntoView {
                 </span>
             </span>
             <A href="/admin">{move || i18n.t("admin.queue.title")}</A>
+            <A href="/admin/expired">{move || i18n.t("admin.expired.nav")}</A>
             <button
                 id="admin-logout"
                 type="button"

@@ -66,6 +66,70 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Loader<T> {
     }
 }
 
+/// Makes `wanted` the applied filters; when they already are, loads again (查询 twice
+/// refreshes, as people expect).
+pub fn apply_filters<F: PartialEq + Send + Sync + 'static>(
+    applied: RwSignal<F>,
+    wanted: F,
+    reload: impl FnOnce(&F),
+) {
+    if applied.with_untracked(|a| *a == wanted) {
+        reload(&wanted);
+    } else {
+        applied.set(wanted);
+    }
+}
+
+/// A list's refresh button: disabled, and says so, while the loader is busy.
+#[component]
+pub fn RefreshButton<T: Send + Sync + 'static>(
+    loader: Loader<T>,
+    #[prop(optional)] id: Option<&'static str>,
+    on_click: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <button
+            id=id
+            type="button"
+            disabled=move || loader.busy.get()
+            aria-busy=move || loader.busy.get().to_string()
+            on:click=move |_| on_click.run(())
+        >
+            {move || {
+                if loader.busy.get() { i18n.t("admin.queue.refreshing") } else { i18n.t("common.refresh") }
+            }}
+        </button>
+    }
+}
+
+/// A status filter's options: "all" (empty value) first, then each code in words.
+#[component]
+pub fn StatusOptions(
+    selected: RwSignal<String>,
+    codes: &'static [&'static str],
+    key: fn(&str) -> Option<&'static str>,
+    all: &'static str,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <option value="" selected=move || selected.get().is_empty()>
+            {move || i18n.t(all)}
+        </option>
+        {codes
+            .iter()
+            .map(|s| {
+                let s = *s;
+                view! {
+                    <option value=s selected=move || selected.get() == s>
+                        {move || label(i18n, key(s), s)}
+                    </option>
+                }
+            })
+            .collect_view()}
+    }
+}
+
 /// The text of an optional catalogue key, else the raw code (a newer server's value).
 pub fn label(i18n: I18n, key: Option<&'static str>, raw: &str) -> String {
     match key {

@@ -245,19 +245,158 @@ impl Filters {
     }
 }
 
-/// `/admin/renewals?…` for the filters; empty filters are left out, `q` is trimmed.
-pub fn queue_path(f: &Filters) -> String {
-    let mut path = format!("/admin/renewals?limit={QUEUE_LIMIT}");
-    for (name, value) in [
-        ("status", f.status.trim()),
-        ("project", f.project.trim()),
-        ("q", f.q.trim()),
-    ] {
+/// `{base}?limit={limit}&…`: the filters that are set, trimmed and encoded (the
+/// console's lists all ask this way).
+pub fn list_path(base: &str, limit: usize, filters: &[(&str, &str)]) -> String {
+    let mut path = format!("{base}?limit={limit}");
+    for (name, value) in filters {
+        let value = value.trim();
         if !value.is_empty() {
             path.push_str(&format!("&{name}={}", encode(value)));
         }
     }
     path
+}
+
+/// `/admin/renewals?…` for the filters; empty filters are left out, `q` is trimmed.
+pub fn queue_path(f: &Filters) -> String {
+    list_path(
+        "/admin/renewals",
+        QUEUE_LIMIT,
+        &[("status", &f.status), ("project", &f.project), ("q", &f.q)],
+    )
+}
+
+/// Every expired-path application status (docs/api.md §13.1), in the filter's order.
+pub const EXPIRED_STATUSES: [&str; 8] = [
+    "started",
+    "details_saved",
+    "transfer_sent",
+    "bank_verified",
+    "form_uploaded",
+    "identity_verified",
+    "submitted",
+    "cancelled",
+];
+
+/// Expired-path applications asked for per load (the server's maximum).
+pub const EXPIRED_LIMIT: usize = 200;
+
+/// The catalogue key naming an expired-path application status.
+pub fn expired_status_key(status: &str) -> Option<&'static str> {
+    Some(match status {
+        "started" => "admin.expired.status.started",
+        "details_saved" => "admin.expired.status.details_saved",
+        "transfer_sent" => "admin.expired.status.transfer_sent",
+        "bank_verified" => "admin.expired.status.bank_verified",
+        "form_uploaded" => "admin.expired.status.form_uploaded",
+        "identity_verified" => "admin.expired.status.identity_verified",
+        "submitted" => "admin.expired.status.submitted",
+        "cancelled" => "admin.expired.status.cancelled",
+        _ => return None,
+    })
+}
+
+/// The badge of an application status: still with the applicant (warn), handed over
+/// as a renewal (ok), given up (bad).
+pub fn expired_status_badge(status: &str) -> &'static str {
+    match status {
+        "submitted" => "badge ok",
+        "cancelled" => "badge bad",
+        _ => "badge warn",
+    }
+}
+
+/// The catalogue key of where an applicant in this status is stuck: the step they
+/// have not done yet (the server's `next_step`, in words for support).
+pub fn stuck_key(status: &str) -> Option<&'static str> {
+    Some(match status {
+        "started" => "admin.expired.stuck.details",
+        "details_saved" => "admin.expired.stuck.bank_account",
+        "transfer_sent" => "admin.expired.stuck.bank_code",
+        "bank_verified" => "admin.expired.stuck.form",
+        "form_uploaded" => "admin.expired.stuck.identity",
+        "identity_verified" => "admin.expired.stuck.submit",
+        "submitted" => "admin.expired.stuck.renewal",
+        "cancelled" => "admin.expired.stuck.none",
+        _ => return None,
+    })
+}
+
+/// The catalogue key of a verification transfer's status, and its badge class.
+pub fn transfer_status(status: &str) -> (Option<&'static str>, &'static str) {
+    match status {
+        "sending" => (Some("admin.expired.transfer.sending"), "badge info"),
+        "pending" => (Some("admin.expired.transfer.pending"), "badge warn"),
+        "verified" => (Some("admin.expired.transfer.verified"), "badge ok"),
+        "superseded" => (Some("admin.expired.transfer.superseded"), "badge"),
+        "locked" => (Some("admin.expired.transfer.locked"), "badge bad"),
+        "failed" => (Some("admin.expired.transfer.failed"), "badge bad"),
+        _ => (None, "badge"),
+    }
+}
+
+/// The catalogue key of an identity check's outcome, and its badge class.
+pub fn identity_outcome(outcome: &str) -> (Option<&'static str>, &'static str) {
+    match outcome {
+        "passed" => (Some("admin.expired.identity.passed"), "badge ok"),
+        "failed" => (Some("admin.expired.identity.failed"), "badge bad"),
+        "checking" => (Some("admin.expired.identity.checking"), "badge info"),
+        "error" => (Some("admin.expired.identity.error"), "badge warn"),
+        _ => (None, "badge"),
+    }
+}
+
+/// The catalogue key of an upload's kind.
+pub fn upload_kind_key(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "form" => "admin.expired.upload.form",
+        "id_front" => "admin.expired.upload.id_front",
+        "id_back" => "admin.expired.upload.id_back",
+        _ => return None,
+    })
+}
+
+/// The expired-path list's filters as the user set them (empty: all).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ExpiredFilters {
+    /// An application status, or empty for all.
+    pub status: String,
+    /// Part of a business number, mobile or subject.
+    pub q: String,
+}
+
+/// `/admin/expired?…` for the filters.
+pub fn expired_path(f: &ExpiredFilters) -> String {
+    list_path(
+        "/admin/expired",
+        EXPIRED_LIMIT,
+        &[("status", &f.status), ("q", &f.q)],
+    )
+}
+
+/// `/admin/expired/{no}`: the application behind a renewal.
+pub fn expired_detail_path(no: &str) -> String {
+    format!("/admin/expired/{}", encode(no))
+}
+
+/// Whether a renewal's `application` says it came the expired way (the server marks
+/// it `"path": "expired"`), so the console asks for the rest only then.
+pub fn came_expired_way(application: &serde_json::Value) -> bool {
+    application.get("path").and_then(|p| p.as_str()) == Some("expired")
+}
+
+/// A file size for people: `512 B`, `34.5 KiB`, `1.2 MiB`.
+pub fn file_size(bytes: i64) -> String {
+    const KIB: f64 = 1024.0;
+    let b = bytes as f64;
+    if b < KIB {
+        format!("{bytes} B")
+    } else if b < KIB * KIB {
+        format!("{:.1} KiB", b / KIB)
+    } else {
+        format!("{:.1} MiB", b / (KIB * KIB))
+    }
 }
 
 /// `/admin/audit?…`: a page of rows older than `before` (the newest when `None`).
@@ -533,6 +672,62 @@ mod tests {
             queue_path(&f),
             "/admin/renewals?limit=200&project=gdyx&q=CN%3D%E6%B5%8B%E8%AF%95%20%26%20co"
         );
+    }
+
+    #[test]
+    fn expired_path_words_are_in_the_catalogue() {
+        for s in EXPIRED_STATUSES {
+            exists(expired_status_key(s).expect(s));
+            exists(stuck_key(s).expect(s));
+        }
+        for t in [
+            "sending",
+            "pending",
+            "verified",
+            "superseded",
+            "locked",
+            "failed",
+        ] {
+            exists(transfer_status(t).0.expect(t));
+        }
+        for o in ["passed", "failed", "checking", "error"] {
+            exists(identity_outcome(o).0.expect(o));
+        }
+        for k in ["form", "id_front", "id_back"] {
+            exists(upload_kind_key(k).expect(k));
+        }
+        assert_eq!(expired_status_key("frozen"), None);
+        assert_eq!(transfer_status("lost"), (None, "badge"));
+    }
+
+    #[test]
+    fn expired_list_and_detail_paths() {
+        assert_eq!(
+            expired_path(&ExpiredFilters::default()),
+            "/admin/expired?limit=200"
+        );
+        let f = ExpiredFilters {
+            status: "transfer_sent".into(),
+            q: " 138 0013 ".into(),
+        };
+        assert_eq!(
+            expired_path(&f),
+            "/admin/expired?limit=200&status=transfer_sent&q=138%200013"
+        );
+        assert_eq!(
+            expired_detail_path("0120260301/0001"),
+            "/admin/expired/0120260301%2F0001"
+        );
+        assert!(came_expired_way(&json!({"path": "expired", "months": 12})));
+        assert!(!came_expired_way(&json!({"months": 12})));
+        assert!(!came_expired_way(&json!(null)));
+    }
+
+    #[test]
+    fn file_sizes_for_people() {
+        assert_eq!(file_size(512), "512 B");
+        assert_eq!(file_size(35_328), "34.5 KiB");
+        assert_eq!(file_size(5 * 1024 * 1024), "5.0 MiB");
     }
 
     #[test]

@@ -1,0 +1,310 @@
+//! On `/admin/renewals/{no}`, what the expired path adds for the reviewer (`GET
+//! /admin/expired/{no}`, docs/api.md §13.3): the mobile that signed in, the details,
+//! every verification transfer (full account number), the identity checks and the
+//! uploads to download. Nothing for a renewal that came the on-time way.
+
+use leptos::prelude::*;
+
+use crate::admin::model::{ExpiredDetails, ExpiredView, IdentityCheck, StaffTransfer, Upload};
+use crate::admin::session::use_staff;
+use crate::admin::ui::{Loader, Refusal, label};
+use crate::admin::words::{
+    came_expired_way, expired_detail_path, expired_status_badge, expired_status_key, file_size,
+    id_type_key, identity_outcome, invoice_kind_key, transfer_status, upload_kind_key,
+};
+use crate::components::Loading;
+use crate::format;
+use crate::i18n::use_i18n;
+use crate::models::Renewal;
+
+/// What the bank sends to verify an account (docs/api.md §13.2), shown when the
+/// server's row leaves the amount out.
+const VERIFY_FEN: i64 = 1;
+
+/// The expired path's section of a renewal; asked for only when the renewal's
+/// application says it came that way, and a 404 shows nothing either.
+#[component]
+pub fn ExpiredSection(renewal: Renewal) -> impl IntoView {
+    if !came_expired_way(&renewal.application) {
+        return ().into_any();
+    }
+    let staff = use_staff();
+    let loader = Loader::<ExpiredView>::new();
+    let path = expired_detail_path(&renewal.business_no);
+    Effect::new(move || {
+        staff.epoch.track();
+        loader.load(path.clone(), staff);
+    });
+    (move || match loader.value.get() {
+        None => view! { <ExpiredFrame><Loading /></ExpiredFrame> }.into_any(),
+        Some(Err(e)) if e.code == "NOT_FOUND" => ().into_any(),
+        Some(Err(e)) => view! { <ExpiredFrame><Refusal error=e /></ExpiredFrame> }.into_any(),
+        Some(Ok(v)) => view! { <ExpiredFrame><ExpiredBody v=v /></ExpiredFrame> }.into_any(),
+    })
+    .into_any()
+}
+
+/// The section and its heading.
+#[component]
+fn ExpiredFrame(children: Children) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <section id="expired-section" aria-labelledby="expired-section-title">
+            <h2 id="expired-section-title">{move || i18n.t("admin.expired.section")}</h2>
+            {children()}
+        </section>
+    }
+}
+
+#[component]
+fn ExpiredBody(v: ExpiredView) -> impl IntoView {
+    let i18n = use_i18n();
+    let a = v.application;
+    let status = a.status.clone();
+    let status_text = a.status.clone();
+    let details = ExpiredDetails::from_value(a.details.as_ref());
+    // The applicant's own view of the latest transfer carries the amount.
+    let latest_fen = a.transfer.and_then(|t| t.amount_fen);
+    view! {
+        <dl class="facts">
+            <dt>{move || i18n.t("admin.expired.mobile")}</dt>
+            <dd id="expired-mobile">{v.mobile}</dd>
+            <dt>{move || i18n.t("admin.expired.status")}</dt>
+            <dd>
+                <span class=expired_status_badge(&status) data-status=status.clone()>
+                    {move || label(i18n, expired_status_key(&status_text), &status_text)}
+                </span>
+            </dd>
+            <dt>{move || i18n.t("admin.expired.started_at")}</dt>
+            <dd>{format::date_time(&a.created_at)}</dd>
+            <dt>{move || i18n.t("admin.field.updated_at")}</dt>
+            <dd>{format::date_time(&a.updated_at)}</dd>
+        </dl>
+        <DetailsFacts details=details />
+        <TransfersTable rows=v.transfers latest_fen=latest_fen />
+        <IdentityList checks=a.identity_checks />
+        <UploadsList uploads=a.uploads urls=v.download_urls no=a.business_no />
+    }
+}
+
+/// 申请信息 as the applicant saved it.
+#[component]
+fn DetailsFacts(details: Option<ExpiredDetails>) -> impl IntoView {
+    let i18n = use_i18n();
+    let title = view! { <h3>{move || i18n.t("admin.expired.details")}</h3> };
+    let Some(d) = details else {
+        return view! {
+            {title}
+            <p id="expired-details" class="muted">{move || i18n.t("admin.expired.no_details")}</p>
+        }
+        .into_any();
+    };
+    view! {
+        {title}
+        <div id="expired-details" class="grid two">
+            <OrgFacts d=d.clone() />
+            <PeopleFacts d=d />
+        </div>
+    }
+    .into_any()
+}
+
+/// The organisation, its legal representative, the period and the invoice.
+#[component]
+fn OrgFacts(d: ExpiredDetails) -> impl IntoView {
+    let i18n = use_i18n();
+    let months = d.months.to_string();
+    let kind = d.invoice.kind.clone();
+    view! {
+        <dl class="facts">
+            <dt>{move || i18n.t("admin.expired.org_name")}</dt>
+            <dd>{d.organisation.name}</dd>
+            <dt>{move || i18n.t("admin.expired.credit_code")}</dt>
+            <dd><code>{d.organisation.credit_code}</code></dd>
+            <dt>{move || i18n.t("admin.expired.legal_name")}</dt>
+            <dd>{d.legal_representative.name}</dd>
+            <dt>{move || i18n.t("admin.expired.legal_id")}</dt>
+            <dd><code>{d.legal_representative.id_number}</code></dd>
+            <dt>{move || i18n.t("admin.expired.legal_mobile")}</dt>
+            <dd>{d.legal_representative.mobile}</dd>
+            <dt>{move || i18n.t("admin.field.months")}</dt>
+            <dd>{move || i18n.tf("admin.pay.months", &[("n", &months)])}</dd>
+            <dt>{move || i18n.t("admin.app.agreement")}</dt>
+            <dd>{d.agreement_version}</dd>
+            <dt>{move || i18n.t("admin.expired.invoice")}</dt>
+            <dd>
+                {move || label(i18n, invoice_kind_key(&kind), &kind)}
+                {d.invoice.title.map(|t| format!(" · {t}"))}
+                {d.invoice.taxpayer_id.map(|t| format!(" · {t}"))}
+            </dd>
+        </dl>
+    }
+}
+
+/// The operator (经办人) and the recipient (收件人).
+#[component]
+fn PeopleFacts(d: ExpiredDetails) -> impl IntoView {
+    let i18n = use_i18n();
+    let op = d.operator;
+    let rc = d.recipient;
+    let id_type = op.id_type.clone();
+    view! {
+        <dl class="facts">
+            <dt>{move || i18n.t("admin.app.operator")}</dt>
+            <dd>{op.name} " · " {op.mobile} " · " {op.email}</dd>
+            <dt>{move || i18n.t("admin.app.id_number")}</dt>
+            <dd>
+                {move || label(i18n, id_type_key(&id_type), &id_type)} " " <code>{op.id_number}</code>
+            </dd>
+            <dt>{move || i18n.t("admin.app.recipient")}</dt>
+            <dd>{rc.name} " · " {rc.mobile}</dd>
+            <dt>{move || i18n.t("admin.app.address")}</dt>
+            <dd>{rc.address}</dd>
+        </dl>
+    }
+}
+
+/// Every verification transfer, oldest first, with the full account number.
+#[component]
+fn TransfersTable(rows: Vec<StaffTransfer>, latest_fen: Option<i64>) -> impl IntoView {
+    let i18n = use_i18n();
+    let title = view! { <h3>{move || i18n.t("admin.expired.transfers")}</h3> };
+    if rows.is_empty() {
+        return view! {
+            {title}
+            <p id="expired-transfers" class="muted">{move || i18n.t("admin.expired.no_transfers")}</p>
+        }
+        .into_any();
+    }
+    view! {
+        {title}
+        <div class="table-wrap">
+            <table id="expired-transfers" class="small">
+                <thead>
+                    <tr>
+                        <th scope="col">{move || i18n.t("admin.expired.account_name")}</th>
+                        <th scope="col">{move || i18n.t("admin.expired.bank")}</th>
+                        <th scope="col">{move || i18n.t("admin.expired.account_no")}</th>
+                        <th scope="col">{move || i18n.t("admin.expired.amount")}</th>
+                        <th scope="col">{move || i18n.t("admin.field.status")}</th>
+                        <th scope="col">{move || i18n.t("admin.expired.tries")}</th>
+                        <th scope="col">{move || i18n.t("admin.expired.sent_at")}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows
+                        .into_iter()
+                        .map(|t| view! { <TransferRow t=t fallback_fen=latest_fen.unwrap_or(VERIFY_FEN) /> })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn TransferRow(t: StaffTransfer, fallback_fen: i64) -> impl IntoView {
+    let i18n = use_i18n();
+    let (key, badge) = transfer_status(&t.status);
+    let status = t.status.clone();
+    let verified = t.verified_at.map(|at| format::date_time(&at));
+    view! {
+        <tr data-status=t.status.clone()>
+            <td>{t.account_name}</td>
+            <td>{t.bank}</td>
+            <td class="nowrap"><code>{t.account_no}</code></td>
+            <td class="nowrap num">{format::money(t.amount_fen.unwrap_or(fallback_fen))}</td>
+            <td>
+                <span class=badge>{move || label(i18n, key, &status)}</span>
+                {verified.map(|at| view! { " " <span class="muted small">{at}</span> })}
+            </td>
+            <td class="num">{t.tries}</td>
+            <td class="nowrap">{format::date_time(&t.sent_at)}</td>
+        </tr>
+    }
+}
+
+/// 身份核验: every check, failures included, oldest first.
+#[component]
+fn IdentityList(checks: Vec<IdentityCheck>) -> impl IntoView {
+    let i18n = use_i18n();
+    let title = view! { <h3>{move || i18n.t("admin.expired.identity")}</h3> };
+    if checks.is_empty() {
+        return view! {
+            {title}
+            <p id="expired-identity" class="muted">{move || i18n.t("admin.expired.no_identity")}</p>
+        }
+        .into_any();
+    }
+    view! {
+        {title}
+        <ul id="expired-identity">
+            {checks
+                .into_iter()
+                .map(|c| {
+                    let (key, badge) = identity_outcome(&c.outcome);
+                    let outcome = c.outcome.clone();
+                    view! {
+                        <li data-outcome=c.outcome.clone()>
+                            <span class=badge>{move || label(i18n, key, &outcome)}</span> " "
+                            <span class="muted small">{format::date_time(&c.checked_at)}</span>
+                            {c.reason.map(|r| view! { " " <span class="reason">{r}</span> })}
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+/// The uploads, each a download (the server sends them as attachments).
+#[component]
+fn UploadsList(uploads: Vec<Upload>, urls: Vec<String>, no: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let title = view! { <h3>{move || i18n.t("admin.expired.uploads")}</h3> };
+    if uploads.is_empty() {
+        return view! {
+            {title}
+            <p id="expired-uploads" class="muted">{move || i18n.t("admin.expired.no_uploads")}</p>
+        }
+        .into_any();
+    }
+    view! {
+        {title}
+        <ul id="expired-uploads">
+            {uploads
+                .into_iter()
+                .enumerate()
+                .map(|(i, u)| {
+                    // The API lists the URLs in the uploads' order; its own pattern else.
+                    let href = urls
+                        .get(i)
+                        .cloned()
+                        .unwrap_or_else(|| format!("/api/v1{}/uploads/{}", expired_detail_path(&no), u.id));
+                    view! { <UploadItem u=u href=href /> }
+                })
+                .collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+#[component]
+fn UploadItem(u: Upload, href: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let kind = u.kind.clone();
+    view! {
+        <li>
+            <a class="upload" data-kind=u.kind.clone() href=href target="_blank" rel="noopener">
+                {move || label(i18n, upload_kind_key(&kind), &kind)}
+            </a>
+            " " {u.name} " "
+            <span class="muted small">
+                {u.media_type} " · " {file_size(u.size)} " · " {format::date_time(&u.uploaded_at)}
+            </span>
+            {u.sha256.filter(|h| !h.is_empty()).map(|h| view! { <br /> <code class="small">"SHA-256 " {h}</code> })}
+        </li>
+    }
+}
