@@ -93,3 +93,21 @@ pub async fn post_staff_empty(path: &str, csrf: &str) -> Result<(), AppError> {
         read::<serde_json::Value>(response).await.map(|_| ())
     }
 }
+
+/// `POST /api/v1{path}` with raw bytes (a file the user chose) as the body.
+pub async fn post_file<T: DeserializeOwned>(
+    path: &str,
+    file: &web_sys::File,
+) -> Result<T, AppError> {
+    let kind = file.type_();
+    let content_type = if kind.is_empty() {
+        "application/octet-stream".to_owned()
+    } else {
+        kind
+    };
+    let request = Request::post(&format!("{BASE}{path}"))
+        .header("Content-Type", &content_type)
+        .body(wasm_bindgen::JsValue::from(file.clone()))
+        .map_err(network)?;
+    read(request.send().await.map_err(network)?).await
+}

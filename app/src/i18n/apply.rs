@@ -58,13 +58,13 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ),
     (
         "apply.standing.expired",
-        "该证书已于 {not_after} 过期，不能再网上续期，请按过期证书的办理方式重新办理。",
-        "This certificate expired on {not_after} and can no longer be renewed online. Follow the expired-certificate path.",
+        "该证书已于 {not_after} 过期，不能用它签名申请，请办理过期证书续期。",
+        "This certificate expired on {not_after} and can no longer sign an application: renew it the expired-certificate way.",
     ),
     (
         "apply.standing.expired_link",
-        "过期证书办理指引",
-        "What to do with an expired certificate",
+        "办理过期证书续期",
+        "Renew the expired certificate",
     ),
     (
         "apply.standing.revoked",

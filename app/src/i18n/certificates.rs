@@ -19,7 +19,7 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     (
         "certs.window",
         "网上续期仅在证书到期前 {days} 天内可以办理；已过期的证书不能在网上续期。",
-        "Online renewal opens {days} days before a certificate expires; an expired certificate cannot be renewed online.",
+        "Online renewal opens {days} days before a certificate expires; an expired certificate is renewed the expired-certificate way.",
     ),
     (
         "certs.to_setup",
@@ -113,13 +113,13 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ),
     (
         "certs.expired",
-        "证书已于 {date} 过期，不能在线续期。",
-        "The certificate expired on {date} and cannot be renewed online.",
+        "证书已于 {date} 过期，不能按有效期内的方式续期，请办理过期证书续期（短信验证、对公账户验证、实名认证）。",
+        "The certificate expired on {date}: it is renewed the expired-certificate way (SMS code, company bank account check, identity check).",
     ),
     (
         "certs.expired.go",
-        "过期证书如何办理",
-        "How to renew an expired certificate",
+        "办理过期证书续期",
+        "Renew the expired certificate",
     ),
     (
         "certs.unknown_issuer",
@@ -165,47 +165,4 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "前往我的证书",
         "Go to my certificates",
     ),
-    // Expired certificates
-    (
-        "expired.title",
-        "过期证书续期",
-        "Renewing an expired certificate",
-    ),
-    (
-        "expired.why",
-        "证书过期后不能在网上续期：网上续期需要用仍然有效的证书签名申请。过期证书需通过 CA 的业务办理渠道（营业厅或快递）续期。",
-        "An expired certificate cannot be renewed online: online renewal is applied for by signing with a certificate still in force. An expired one is renewed through the CA's service (service hall or by courier).",
-    ),
-    (
-        "expired.platform",
-        "业务平台：{platform}",
-        "Platform: {platform}",
-    ),
-    ("expired.how", "办理步骤", "What to do"),
-    (
-        "expired.step.contact",
-        "联系 CA 客服（见下方），说明证书已过期并确认所需资料。",
-        "Contact the CA's support (below): say the certificate has expired and ask which documents are needed.",
-    ),
-    (
-        "expired.step.documents",
-        "准备资料：通常包括加盖公章的续期申请表、单位证件复印件和经办人身份证件复印件（以 CA 要求为准）。",
-        "Prepare the documents: usually the renewal application form stamped with the company seal, a copy of the organisation's licence, and a copy of the operator's ID (as the CA asks).",
-    ),
-    (
-        "expired.step.submit",
-        "携带资料和 USB Key 到营业厅办理，或按客服指引快递办理。",
-        "Bring the documents and the USB key to the service hall, or send them by courier as support tells you.",
-    ),
-    (
-        "expired.step.key",
-        "续期完成后，证书的 PIN 码不变。",
-        "After renewal the USB key's PIN stays the same.",
-    ),
-    (
-        "expired.later",
-        "过期证书的网上办理功能即将推出。",
-        "Online renewal of expired certificates is coming.",
-    ),
-    ("expired.back", "返回我的证书", "Back to my certificates"),
 ];

@@ -7,7 +7,7 @@
 //! draft), `signin`, `form` (with the confirmation dialog), `submit` (sign and send),
 //! `ui` (inline errors, focus, dialogs; the pay panel uses it too).
 
-mod fields;
+pub(crate) mod fields;
 mod form;
 mod signin;
 mod state;

@@ -1,28 +1,99 @@
-//! `/expired`: an expired certificate cannot be renewed online with its old key (the
-//! application is signed by that key, and the CA renews only certificates still in
-//! force). Until the online path for expired certificates exists, this page says to go
-//! through the CA's service (业务办理) with the documents, and how to reach support.
+//! The expired-certificate path (the SZCA 网厅 manual, "有效期外"; docs/api.md §13). An
+//! expired certificate cannot sign an on-time application, so the applicant signs in
+//! with an SMS code, names the certificate, and proves who they are step by step:
+//! the details matching the certificate's owner, a 0.01-yuan transfer to the company's
+//! basic account, the signed and stamped form, ID photos and a liveness check. Then the
+//! application is a renewal like any other: pay, review, install (`/renewals/{no}`).
+//!
+//! # Layout
+//! - `login`: the SMS sign-in; `start`: the certificate and this number's applications
+//! - `wizard`: `/expired/{no}`, the steps in the order the server gives (`next_step`)
+//! - `details`, `bank`, `form`, `identity`, `submit`: one step each
+//! - `model`: the server's answers; `ui`: how refusals are shown
+
+mod bank;
+mod details;
+mod form;
+mod identity;
+mod login;
+pub mod model;
+mod start;
+mod submit;
+pub(crate) mod ui;
+mod wizard;
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_query_map;
 
-use crate::i18n::{Lang, use_i18n};
+use crate::api;
+use crate::components::{ErrorNotice, Loading};
+use crate::error::AppError;
+use crate::i18n::use_i18n;
 use crate::pages::setup::SupportContacts;
-use crate::state::use_app_state;
+use login::SmsLogin;
+use model::Application;
+use start::{ApplicationList, StartApplication};
+pub use wizard::ExpiredApplicationPage;
 
-/// The expired-certificate path.
+/// What a page of the path has loaded.
+#[derive(Clone)]
+pub(crate) enum Loaded<T> {
+    Loading,
+    /// No SMS session: sign in first.
+    SignIn,
+    Ready(T),
+    Failed(AppError),
+}
+
+impl<T> Loaded<T> {
+    /// From an answer of the server.
+    pub(crate) fn of(answer: Result<T, AppError>) -> Self {
+        match answer {
+            Ok(v) => Loaded::Ready(v),
+            Err(e) if e.code == "UNAUTHENTICATED" => Loaded::SignIn,
+            Err(e) => Loaded::Failed(e),
+        }
+    }
+}
+
+/// `/expired`: why this path, the sign-in, then the certificate and the applications.
 #[component]
 pub fn ExpiredPage() -> impl IntoView {
     let i18n = use_i18n();
-    let state = use_app_state();
-    let platform = move || {
-        state.project().and_then(Result::ok).map(|p| {
-            let name = if i18n.lang() == Lang::Zh {
-                p.name_zh
-            } else {
-                p.name_en
-            };
-            i18n.tf("expired.platform", &[("platform", &name)])
-        })
+    let query = use_query_map();
+    let preferred = query.with_untracked(|q| q.get("cert"));
+    let loaded = RwSignal::new(Loaded::<Vec<Application>>::Loading);
+    let reload = move || {
+        spawn_local(async move {
+            let answer = api::get::<Vec<Application>>("/expired/applications").await;
+            let _ = loaded.try_set(Loaded::of(answer));
+        });
+    };
+    reload();
+    let logout = move |_| {
+        spawn_local(async move {
+            // A failure leaves the session as it was; the list below says so.
+            let _ =
+                api::post::<_, serde_json::Value>("/expired/sessions/end", &serde_json::json!({}))
+                    .await;
+            loaded.set(Loaded::SignIn);
+        });
+    };
+    let body = move || match loaded.get() {
+        Loaded::Loading => view! { <Loading /> }.into_any(),
+        Loaded::SignIn => view! { <SmsLogin on_done=move |()| reload() /> }.into_any(),
+        Loaded::Failed(e) => view! { <ErrorNotice error=e /> }.into_any(),
+        Loaded::Ready(list) => view! {
+            <StartApplication preferred=preferred.clone() />
+            <ApplicationList applications=list />
+            <div class="actions">
+                <button id="sms-logout" type="button" class="link" on:click=logout>
+                    {move || i18n.t("expired.login.logout")}
+                </button>
+            </div>
+        }
+        .into_any(),
     };
     view! {
         <section id="expired">
@@ -30,25 +101,17 @@ pub fn ExpiredPage() -> impl IntoView {
             <div class="notice warn" role="status">
                 <p>{move || i18n.t("expired.why")}</p>
             </div>
-            <p>{platform}</p>
             <h2>{move || i18n.t("expired.how")}</h2>
-            <ol>
-                <li>{move || i18n.t("expired.step.contact")}</li>
-                <li>{move || i18n.t("expired.step.documents")}</li>
-                <li>{move || i18n.t("expired.step.submit")}</li>
-                <li>{move || i18n.t("expired.step.key")}</li>
+            <ol class="expired-overview">
+                <li>{move || i18n.t("expired.how.login")}</li>
+                <li>{move || i18n.t("expired.how.details")}</li>
+                <li>{move || i18n.t("expired.how.bank")}</li>
+                <li>{move || i18n.t("expired.how.form")}</li>
+                <li>{move || i18n.t("expired.how.identity")}</li>
+                <li>{move || i18n.t("expired.how.pay")}</li>
             </ol>
-            <p class="muted small">{move || i18n.t("expired.later")}</p>
-            <div class="actions">
-                <a class="btn" href="/">{move || i18n.t("expired.back")}</a>
-            </div>
         </section>
+        {body}
         <SupportContacts />
     }
-}
-
-/// `/expired/{no}` (placeholder).
-#[component]
-pub fn ExpiredApplicationPage() -> impl IntoView {
-    view! { <section id="expired-wizard"></section> }
 }

@@ -112,7 +112,13 @@ pub async fn run(no: &str, step: impl Fn(Step)) -> Result<Finished, AppError> {
         } => (key_id, certificate, known, false),
         Plan::Generate => {
             step(Step::Generate);
-            let (k, c) = generate(no, &token.serial, &renewal.cert_sha256).await?;
+            let (k, c) = generate(
+                no,
+                &token.serial,
+                &renewal.cert_sha256,
+                expired_path(&renewal),
+            )
+            .await?;
             (k, c, true, true)
         }
     };
@@ -135,7 +141,13 @@ pub async fn run(no: &str, step: impl Fn(Step)) -> Result<Finished, AppError> {
             Err(e) if !generated && key_lost(&e.code, known) => {
                 resume::forget(no);
                 step(Step::Generate);
-                (key_id, certificate) = generate(no, &token.serial, &renewal.cert_sha256).await?;
+                (key_id, certificate) = generate(
+                    no,
+                    &token.serial,
+                    &renewal.cert_sha256,
+                    expired_path(&renewal),
+                )
+                .await?;
                 generated = true;
             }
             Err(e) => return Err(e),
@@ -170,9 +182,22 @@ fn key_lost(code: &str, known: bool) -> bool {
     code == "KEY_NOT_FOUND" || (!known && code == "CERT_KEY_MISMATCH")
 }
 
+/// Whether the renewal came the expired-certificate way (docs/api.md §13.3): its CSR
+/// goes to the expired path's endpoint, which needs no binding signature.
+fn expired_path(renewal: &Renewal) -> bool {
+    renewal.application.get("path").and_then(|p| p.as_str()) == Some("expired")
+}
+
 /// Step 2: a new key on `token`, bound by the old key; its id is stored before the CA
-/// is asked, then the certificate beside it.
-async fn generate(no: &str, token: &str, old_sha256: &str) -> Result<(String, String), AppError> {
+/// is asked, then the certificate beside it. On the expired path the old key's binding
+/// signature is not asked for (the SMS sign-in, the bank transfer, the signed form, the
+/// identity check and the review stand in for it).
+async fn generate(
+    no: &str,
+    token: &str,
+    old_sha256: &str,
+    expired: bool,
+) -> Result<(String, String), AppError> {
     let challenge = auth::challenge().await?;
     let csr = bridge::generate_csr(token, old_sha256, "ec-p256", &challenge).await?;
     let mut record = StoredInstall {
@@ -182,11 +207,19 @@ async fn generate(no: &str, token: &str, old_sha256: &str) -> Result<(String, St
         certificate: None,
     };
     resume::save(&record);
-    let answer: CsrAnswer = api::post(
-        &format!("/renewals/{no}/csr"),
-        &json!({"csr": csr.csr, "binding_signature": csr.binding_signature, "challenge": challenge}),
-    )
-    .await?;
+    let answer: CsrAnswer = if expired {
+        api::post(
+            &format!("/expired/applications/{no}/csr"),
+            &json!({"csr": csr.csr}),
+        )
+        .await?
+    } else {
+        api::post(
+            &format!("/renewals/{no}/csr"),
+            &json!({"csr": csr.csr, "binding_signature": csr.binding_signature, "challenge": challenge}),
+        )
+        .await?
+    };
     record.certificate = Some(answer.certificate.clone());
     resume::save(&record);
     Ok((csr.key_id, answer.certificate))

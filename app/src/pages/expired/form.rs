@@ -1,0 +1,250 @@
+//! 打印申请表并上传: the application form, printed (a print stylesheet keeps only the
+//! form), signed by the operator, stamped with the company seal, scanned and uploaded
+//! (PDF, JPEG or PNG; the server types it by its bytes and refuses anything else).
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use qrcode::QrCode;
+use qrcode::render::svg;
+use serde_json::Value;
+use wasm_bindgen::JsCast;
+
+use super::model::{Application, PrintForm, Upload};
+use super::ui::RuleNotice;
+use crate::api;
+use crate::components::Loading;
+use crate::error::AppError;
+use crate::format;
+use crate::i18n::{Lang, use_i18n};
+
+/// The QR code of `text` as an SVG document (`None` if it does not fit one).
+pub fn qr_svg(text: &str) -> Option<String> {
+    let code = QrCode::new(text.as_bytes()).ok()?;
+    Some(
+        code.render::<svg::Color>()
+            .min_dimensions(140, 140)
+            .quiet_zone(true)
+            .build(),
+    )
+}
+
+/// The file chosen in the `<input type=file>` with this id.
+pub fn chosen_file(id: &str) -> Option<web_sys::File> {
+    document()
+        .get_element_by_id(id)
+        .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+        .and_then(|input| input.files())
+        .and_then(|files| files.get(0))
+}
+
+/// Uploads `file` as `kind` to application `no`.
+pub async fn upload(no: &str, kind: &str, file: &web_sys::File) -> Result<Upload, AppError> {
+    let name = String::from(js_sys::encode_uri_component(&file.name()));
+    api::post_file(
+        &format!("/expired/applications/{no}/uploads?kind={kind}&name={name}"),
+        file,
+    )
+    .await
+}
+
+/// The uploads so far, with their types and sizes.
+#[component]
+pub fn UploadList(uploads: Vec<Upload>) -> impl IntoView {
+    let i18n = use_i18n();
+    (!uploads.is_empty()).then(|| {
+        view! {
+            <ul id="uploads" class="uploads">
+                {uploads.into_iter().map(|u| {
+                    let key = match u.kind.as_str() {
+                        "form" => "expired.upload.kind.form",
+                        "id_front" => "expired.upload.kind.id_front",
+                        _ => "expired.upload.kind.id_back",
+                    };
+                    let size = format!("{:.1} KB", u.size as f64 / 1024.0);
+                    view! {
+                        <li data-kind=u.kind.clone()>
+                            <strong>{move || i18n.t(key)}</strong>
+                            " · "{u.name.clone()}" · "{u.media_type.clone()}" · "{size}
+                            " · "<span class="muted small">{format::date_time(&u.uploaded_at)}</span>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        }
+    })
+}
+
+/// The form step.
+#[component]
+pub fn FormStep(app: Application, on_update: Callback<Application>) -> impl IntoView {
+    let i18n = use_i18n();
+    let no = app.business_no.clone();
+    let form = LocalResource::new({
+        let no = no.clone();
+        move || {
+            let no = no.clone();
+            async move { api::get::<PrintForm>(&format!("/expired/applications/{no}/form")).await }
+        }
+    });
+    let error = RwSignal::new(None::<AppError>);
+    let busy = RwSignal::new(false);
+    let send = move |_| {
+        let Some(file) = chosen_file("form-file") else {
+            error.set(Some(AppError::new(
+                "NO_FILE",
+                "choose the scan of the signed and stamped form first",
+            )));
+            return;
+        };
+        busy.set(true);
+        error.set(None);
+        let no = no.clone();
+        spawn_local(async move {
+            let result = upload(&no, "form", &file).await;
+            let answer = match result {
+                Ok(_) => api::get::<Application>(&format!("/expired/applications/{no}")).await,
+                Err(e) => Err(e),
+            };
+            busy.set(false);
+            match answer {
+                Ok(app) => on_update.run(app),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let print = move |_| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.print();
+        }
+    };
+    view! {
+        <section id="expired-form" aria-labelledby="expired-form-title">
+            <h2 id="expired-form-title" class="no-print">{move || i18n.t("expired.form.title")}</h2>
+            <ol class="no-print">
+                <li>{move || i18n.t("expired.form.step_print")}</li>
+                <li>{move || i18n.t("expired.form.step_sign")}</li>
+                <li>{move || i18n.t("expired.form.step_upload")}</li>
+            </ol>
+            <div class="actions no-print">
+                <button id="form-print" type="button" on:click=print>{move || i18n.t("expired.form.print")}</button>
+            </div>
+            {move || match form.get() {
+                None => view! { <Loading /> }.into_any(),
+                Some(Err(e)) => view! { <RuleNotice error=e /> }.into_any(),
+                Some(Ok(f)) => view! { <Printable form=f /> }.into_any(),
+            }}
+            <div class="field no-print">
+                <label for="form-file">{move || i18n.t("expired.form.file")}</label>
+                <input id="form-file" name="form-file" type="file" accept="application/pdf,image/jpeg,image/png" aria-describedby="form-file-hint" />
+                <p class="muted small" id="form-file-hint">{move || i18n.t("expired.upload.hint")}</p>
+            </div>
+            {move || error.get().map(|e| view! { <div class="no-print"><RuleNotice error=e /></div> })}
+            <div class="actions no-print">
+                <button id="form-upload" type="button" class="primary" disabled=move || busy.get() aria-busy=move || busy.get().to_string() on:click=send>
+                    {move || if busy.get() { i18n.t("expired.upload.sending") } else { i18n.t("expired.form.upload") }}
+                </button>
+            </div>
+            <div class="no-print"><UploadList uploads=app.uploads.clone() /></div>
+        </section>
+    }
+}
+
+/// A value of the form's details by its JSON pointer.
+fn at(details: &Value, pointer: &str) -> String {
+    details
+        .pointer(pointer)
+        .map(|v| match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+        .unwrap_or_default()
+}
+
+/// The printable form: what the signatories declare, with the order number as a QR code.
+#[component]
+fn Printable(form: PrintForm) -> impl IntoView {
+    let i18n = use_i18n();
+    let qr = qr_svg(&form.qr_text).unwrap_or_default();
+    let d = form.details.clone();
+    let rows: Vec<(&'static str, String)> = vec![
+        ("expired.details.org_name", at(&d, "/organisation/name")),
+        (
+            "expired.details.org_credit",
+            at(&d, "/organisation/credit_code"),
+        ),
+        (
+            "expired.details.legal_name",
+            at(&d, "/legal_representative/name"),
+        ),
+        (
+            "expired.details.legal_id",
+            at(&d, "/legal_representative/id_number"),
+        ),
+        (
+            "expired.details.legal_mobile",
+            at(&d, "/legal_representative/mobile"),
+        ),
+        ("apply.op_name.label", at(&d, "/operator/name")),
+        ("apply.id_number.label", at(&d, "/operator/id_number")),
+        ("apply.op_mobile.label", at(&d, "/operator/mobile")),
+        ("apply.op_email.label", at(&d, "/operator/email")),
+        ("apply.rcpt_address.label", at(&d, "/recipient/address")),
+        ("pay.invoice.title_label", at(&d, "/invoice/title")),
+        ("expired.form.months", at(&d, "/months")),
+    ];
+    let bank = form.bank_account.clone().map(|b| {
+        format!(
+            "{} · {} · {}",
+            at(&b, "/account_name"),
+            at(&b, "/bank"),
+            at(&b, "/account_no")
+        )
+    });
+    let cert = form.certificate.clone();
+    let title = (form.title_zh.clone(), form.title_en.clone());
+    let declaration = (form.declaration_zh.clone(), form.declaration_en.clone());
+    let project = form.project.clone();
+    view! {
+        <article id="printable-form" class="printable" aria-label=move || i18n.t("expired.form.title")>
+            <header class="printable-head">
+                <div>
+                    <h2>{move || if i18n.lang() == Lang::Zh { title.0.clone() } else { title.1.clone() }}</h2>
+                    <p>{move || at(&project, if i18n.lang() == Lang::Zh { "/name_zh" } else { "/name_en" })}</p>
+                    <p>{move || i18n.t("expired.business_no")}": "<strong id="form-business-no">{form.business_no.clone()}</strong></p>
+                </div>
+                <div id="form-qr" class="qr" inner_html=qr></div>
+            </header>
+            <table class="form-table">
+                <tbody>
+                    <tr><th scope="row">{move || i18n.t("expired.certificate")}</th><td>{at(&cert, "/subject")}</td></tr>
+                    <tr><th scope="row">{move || i18n.t("expired.serial")}</th><td>{at(&cert, "/serial")}</td></tr>
+                    <tr><th scope="row">{move || i18n.t("expired.not_after")}</th><td>{format::date(&at(&cert, "/not_after"))}</td></tr>
+                    {rows.into_iter().map(|(key, value)| view! {
+                        <tr><th scope="row">{move || i18n.t(key)}</th><td>{value}</td></tr>
+                    }).collect_view()}
+                    {bank.map(|b| view! { <tr><th scope="row">{move || i18n.t("expired.bank.title")}</th><td>{b}</td></tr> })}
+                    <tr><th scope="row">{move || i18n.t("apply.fee.total")}</th><td>{form.total_display.clone()}</td></tr>
+                </tbody>
+            </table>
+            <p class="declaration">{move || if i18n.lang() == Lang::Zh { declaration.0.clone() } else { declaration.1.clone() }}</p>
+            <div class="sign-here">
+                {form.sign_here.into_iter().map(|s| view! {
+                    <div class="sign-box"><span>{move || if i18n.lang() == Lang::Zh { s.zh.clone() } else { s.en.clone() }}</span></div>
+                }).collect_view()}
+            </div>
+            <p class="muted small">{move || i18n.t("expired.form.generated")}" "{format::date_time(&form.generated_at)}</p>
+        </article>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_order_number_becomes_an_svg_qr_code() {
+        let svg = qr_svg("01202611220000001").expect("fits");
+        assert!(svg.contains("<svg"), "{svg}");
+        assert!(svg.contains("<path") || svg.contains("<rect"), "{svg}");
+    }
+}

@@ -1,0 +1,213 @@
+//! Once signed in: this number's applications, and a new one for a certificate, typed
+//! by its serial number (from the CA's inventory) or read from the USB key.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_navigate;
+use protocol::application::FieldError;
+use serde_json::json;
+
+use super::model::Application;
+use super::ui::{Failure, RuleNotice, failure_of, rule_text};
+use crate::api;
+use crate::bridge;
+use crate::error::AppError;
+use crate::format;
+use crate::i18n::use_i18n;
+use crate::models::HostCertificate;
+use crate::pages::apply::ui::{TextField, focus};
+
+/// The page's project (a platform's entry may have chosen one).
+fn project_body(project: Option<String>, key: &str, value: String) -> serde_json::Value {
+    let mut body = json!({ key: value });
+    if let Some(p) = project {
+        body["project"] = json!(p);
+    }
+    body
+}
+
+/// Starting an application.
+#[component]
+pub fn StartApplication(
+    /// The SHA-256 of a certificate to offer first (`/expired?cert=…`).
+    preferred: Option<String>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let state = crate::state::use_app_state();
+    let navigate = use_navigate();
+    let serial = RwSignal::new(String::new());
+    let errors = RwSignal::new(Vec::<FieldError>::new());
+    let error = RwSignal::new(None::<AppError>);
+    let busy = RwSignal::new(false);
+    let token_certs = RwSignal::new(None::<Vec<HostCertificate>>);
+
+    let begin = {
+        let navigate = navigate.clone();
+        move |body: serde_json::Value| {
+            let navigate = navigate.clone();
+            busy.set(true);
+            error.set(None);
+            spawn_local(async move {
+                let answer = api::post::<_, Application>("/expired/applications", &body).await;
+                busy.set(false);
+                match answer {
+                    Ok(app) => {
+                        navigate(&format!("/expired/{}", app.business_no), Default::default())
+                    }
+                    Err(e) => match failure_of(e) {
+                        Failure::Fields(list) => {
+                            errors.set(list);
+                            focus("expired-serial");
+                        }
+                        Failure::Other(e) => error.set(Some(e)),
+                    },
+                }
+            });
+        }
+    };
+
+    let by_serial = {
+        let begin = begin.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            if !busy.get_untracked() {
+                begin(project_body(
+                    state.project_id.get_untracked(),
+                    "serial",
+                    serial.get_untracked().trim().to_owned(),
+                ));
+            }
+        }
+    };
+
+    let read_token = move |_| {
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            let listing = bridge::list_certificates().await;
+            busy.set(false);
+            match listing {
+                Ok(l) => {
+                    let mut certs: Vec<HostCertificate> =
+                        l.tokens.into_iter().flat_map(|t| t.certificates).collect();
+                    // Expired ones first: they are why the user is here.
+                    let now = format::now();
+                    certs
+                        .sort_by_key(|c| format::days_until(&c.not_after, now).unwrap_or(i64::MAX));
+                    token_certs.set(Some(certs));
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+
+    let cert_list = move || {
+        token_certs.get().map(|certs| {
+            if certs.is_empty() {
+                return view! { <p class="muted">{move || i18n.t("expired.start.no_certs")}</p> }.into_any();
+            }
+            let begin = begin.clone();
+            let preferred = preferred.clone();
+            view! {
+                <ul class="token-certs">
+                    {certs.into_iter().map(|c| {
+                        let begin = begin.clone();
+                        let der = c.der.clone();
+                        let left = format::days_until(&c.not_after, format::now()).unwrap_or(0);
+                        let state_key = if left < 0 { "expired.start.cert_expired" } else { "expired.start.cert_valid" };
+                        let date = format::date(&c.not_after);
+                        let mine = preferred.as_deref() == Some(c.sha256.as_str());
+                        view! {
+                            <li class:preferred=mine>
+                                <button
+                                    type="button"
+                                    class="expired-token-cert"
+                                    data-sha256=c.sha256.clone()
+                                    disabled=move || busy.get()
+                                    on:click=move |_| begin(project_body(state.project_id.get_untracked(), "certificate", der.clone()))
+                                >
+                                    <strong>{c.subject.clone()}</strong>
+                                    <span class="muted small">
+                                        {format!("{} · ", c.serial)}
+                                        {move || i18n.tf(state_key, &[("date", &date)])}
+                                    </span>
+                                </button>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            }.into_any()
+        })
+    };
+
+    view! {
+        <section id="expired-start" aria-labelledby="expired-start-title">
+            <h2 id="expired-start-title">{move || i18n.t("expired.start.title")}</h2>
+            <p>{move || i18n.t("expired.start.intro")}</p>
+            <div class="actions">
+                <button id="expired-read-token" type="button" class="primary" disabled=move || busy.get() on:click=read_token>
+                    {move || i18n.t("expired.start.read_token")}
+                </button>
+            </div>
+            {cert_list}
+            <form on:submit=by_serial novalidate>
+                <TextField id="expired-serial" field="serial" label="expired.start.serial" hint="expired.start.serial_hint" value=serial errors text=rule_text maxlength=100 />
+                <div class="actions">
+                    <button id="expired-start-serial" type="submit" disabled=move || busy.get()>
+                        {move || i18n.t("expired.start.by_serial")}
+                    </button>
+                </div>
+            </form>
+            {move || error.get().map(|e| view! { <RuleNotice error=e /> })}
+        </section>
+    }
+}
+
+/// This number's applications, newest first.
+#[component]
+pub fn ApplicationList(applications: Vec<Application>) -> impl IntoView {
+    let i18n = use_i18n();
+    if applications.is_empty() {
+        return ().into_any();
+    }
+    view! {
+        <section aria-labelledby="expired-applications-title">
+            <h2 id="expired-applications-title">{move || i18n.t("expired.list.title")}</h2>
+            <ul id="expired-applications">
+                {applications.into_iter().map(|a| {
+                    let href = if a.status == "submitted" {
+                        format!("/renewals/{}", a.business_no)
+                    } else {
+                        format!("/expired/{}", a.business_no)
+                    };
+                    let status = a.status.clone();
+                    let key = status_key(&status);
+                    view! {
+                        <li data-business-no=a.business_no.clone() data-status=status>
+                            <a href=href>{a.business_no.clone()}</a>
+                            " · "{a.certificate.subject.clone()}" · "
+                            <span>{move || i18n.t(key)}</span>
+                            " · "<span class="muted small">{format::date_time(&a.updated_at)}</span>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+    .into_any()
+}
+
+/// The catalogue key of an application status.
+pub fn status_key(status: &str) -> &'static str {
+    match status {
+        "started" => "expired.status.started",
+        "details_saved" => "expired.status.details_saved",
+        "transfer_sent" => "expired.status.transfer_sent",
+        "bank_verified" => "expired.status.bank_verified",
+        "form_uploaded" => "expired.status.form_uploaded",
+        "identity_verified" => "expired.status.identity_verified",
+        "submitted" => "expired.status.submitted",
+        "cancelled" => "expired.status.cancelled",
+        _ => "expired.status.unknown",
+    }
+}

@@ -1,0 +1,83 @@
+//! 提交申请: a last look at what was proven, then the application becomes a renewal
+//! waiting for payment, and the order page takes over (`/renewals/{no}`).
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde_json::json;
+
+use super::form::UploadList;
+use super::model::{Application, Submitted};
+use super::ui::RuleNotice;
+use crate::api;
+use crate::error::AppError;
+use crate::i18n::use_i18n;
+use crate::state;
+
+/// The submit step.
+#[component]
+pub fn SubmitStep(app: Application) -> impl IntoView {
+    let i18n = use_i18n();
+    let error = RwSignal::new(None::<AppError>);
+    let busy = RwSignal::new(false);
+    let no = app.business_no.clone();
+    let sha = app.certificate.sha256.clone();
+    let submit = move |_| {
+        busy.set(true);
+        error.set(None);
+        let no = no.clone();
+        let sha = sha.clone();
+        spawn_local(async move {
+            match api::post::<_, Submitted>(
+                &format!("/expired/applications/{no}/submit"),
+                &json!({}),
+            )
+            .await
+            {
+                Ok(done) => {
+                    // 我的证书 shows the order as under way for this certificate.
+                    state::remember_renewal(&sha, &done.application.business_no);
+                    if let Some(w) = web_sys::window() {
+                        let _ = w.location().assign(&format!("/renewals/{no}"));
+                    }
+                }
+                Err(e) => {
+                    busy.set(false);
+                    error.set(Some(e));
+                }
+            }
+        });
+    };
+    let details = app.details.clone().unwrap_or_default();
+    let get = move |p: &str| {
+        details
+            .pointer(p)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let transfer = app
+        .transfer
+        .clone()
+        .map(|t| format!("{} · {} · {}", t.account_name, t.bank, t.account_no));
+    view! {
+        <section id="expired-summary" aria-labelledby="expired-summary-title">
+            <h2 id="expired-summary-title">{move || i18n.t("expired.submit.title")}</h2>
+            <p>{move || i18n.t("expired.submit.intro")}</p>
+            <dl class="facts">
+                <dt>{move || i18n.t("expired.details.org_name")}</dt><dd>{get("/organisation/name")}</dd>
+                <dt>{move || i18n.t("expired.details.org_credit")}</dt><dd>{get("/organisation/credit_code")}</dd>
+                <dt>{move || i18n.t("expired.details.legal_name")}</dt><dd>{get("/legal_representative/name")}</dd>
+                <dt>{move || i18n.t("apply.op_name.label")}</dt><dd>{get("/operator/name")}</dd>
+                <dt>{move || i18n.t("expired.bank.title")}</dt><dd>{transfer}" ✓"</dd>
+                <dt>{move || i18n.t("expired.identity.title")}</dt><dd>{move || i18n.t("expired.identity.passed")}</dd>
+            </dl>
+            <UploadList uploads=app.uploads.clone() />
+            {move || error.get().map(|e| view! { <RuleNotice error=e /> })}
+            <div class="actions">
+                <button id="expired-submit" type="button" class="primary" disabled=move || busy.get() aria-busy=move || busy.get().to_string() on:click=submit>
+                    {move || i18n.t("expired.submit.button")}
+                </button>
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,68 @@
+//! What the expired path's screens share: how a refusal is shown (next to its field, or
+//! as a notice naming the rule) and the words for each rule.
+
+use leptos::prelude::*;
+use protocol::application::FieldError;
+
+use crate::error::AppError;
+use crate::i18n::{Lang, lookup, use_i18n};
+use crate::pages::apply::fields::server_errors;
+
+/// A refusal, sorted for showing.
+pub enum Failure {
+    /// Field rules (422 `VALIDATION_FAILED` with `field`): shown next to the controls.
+    Fields(Vec<FieldError>),
+    /// Anything else: a notice.
+    Other(AppError),
+}
+
+/// Sorts a refusal.
+pub fn failure_of(e: AppError) -> Failure {
+    if e.code == "VALIDATION_FAILED" {
+        let list = server_errors(&e.details, &e.message);
+        if !list.is_empty() {
+            return Failure::Fields(list);
+        }
+    }
+    Failure::Other(e)
+}
+
+/// The words of a rule: `expired.rule.<rule>`, else the application form's
+/// `apply.rule.<rule>`, else the server's message.
+pub fn rule_words(lang: Lang, rule: &str) -> Option<&'static str> {
+    lookup(lang, &format!("expired.rule.{rule}"))
+        .or_else(|| lookup(lang, &format!("apply.rule.{rule}")))
+}
+
+/// [`rule_words`] of a field error, else its message.
+pub fn rule_text(lang: Lang, e: &FieldError) -> String {
+    rule_words(lang, &e.rule)
+        .map(str::to_owned)
+        .unwrap_or_else(|| e.message.clone())
+}
+
+/// A refusal that is not about one field: the rule's words when it names one (429s
+/// do), else the code's; with the code and rule as attributes for support and tests.
+#[component]
+pub fn RuleNotice(error: AppError) -> impl IntoView {
+    let i18n = use_i18n();
+    let rule = error.detail("rule").map(str::to_owned);
+    let words = {
+        let rule = rule.clone();
+        let error = error.clone();
+        move || {
+            rule.as_deref()
+                .and_then(|r| rule_words(i18n.lang(), r))
+                .map(str::to_owned)
+                .unwrap_or_else(|| error.user_text(i18n))
+        }
+    };
+    let code = error.code.clone();
+    let attr = code.clone();
+    view! {
+        <div class="notice error" role="alert" data-code=attr data-rule=rule>
+            <p>{words}</p>
+            <p class="muted small">{code}</p>
+        </div>
+    }
+}

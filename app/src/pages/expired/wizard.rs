@@ -1,0 +1,223 @@
+//! `/expired/{no}`: one application, one step at a time, in the order the server gives
+//! (`next_step`), with a stepper of where it stands and a way to cancel. Coming back
+//! from the identity provider's page (`?liveness_token=…`) hands its token on at once.
+
+use leptos::html::Dialog;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use serde_json::json;
+
+use super::Loaded;
+use super::bank::BankStep;
+use super::details::DetailsStep;
+use super::form::FormStep;
+use super::identity::IdentityStep;
+use super::login::SmsLogin;
+use super::model::{Application, STEPS, step_index};
+use super::submit::SubmitStep;
+use super::ui::RuleNotice;
+use crate::api;
+use crate::components::{ErrorNotice, Loading};
+use crate::error::AppError;
+use crate::format;
+use crate::i18n::use_i18n;
+use crate::pages::apply::ui::open_modal;
+use crate::state::use_app_state;
+
+/// The page; a new number in the address starts afresh.
+#[component]
+pub fn ExpiredApplicationPage() -> impl IntoView {
+    let params = use_params_map();
+    let no = Memo::new(move |_| params.with(|p| p.get("no")).unwrap_or_default());
+    move || view! { <Wizard no=no.get() /> }
+}
+
+#[component]
+fn Wizard(no: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let state = use_app_state();
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let loaded = RwSignal::new(Loaded::<Application>::Loading);
+    // A liveness token handed back by the provider's page, until it is sent.
+    let liveness = RwSignal::new(query.with_untracked(|q| q.get("liveness_token")));
+    let liveness_error = RwSignal::new(None::<AppError>);
+
+    let path = format!("/expired/applications/{no}");
+    let reload = {
+        let path = path.clone();
+        let no = no.clone();
+        let navigate = navigate.clone();
+        move || {
+            let path = path.clone();
+            let no = no.clone();
+            let navigate = navigate.clone();
+            spawn_local(async move {
+                if let Some(token) = liveness.get_untracked() {
+                    let answer = api::post::<_, Application>(
+                        &format!("{path}/identity"),
+                        &json!({ "liveness_token": token }),
+                    )
+                    .await;
+                    match answer {
+                        Err(e) if e.code == "UNAUTHENTICATED" => {
+                            let _ = loaded.try_set(Loaded::SignIn);
+                            return;
+                        }
+                        Err(e) => liveness_error.set(Some(e)),
+                        Ok(_) => {}
+                    }
+                    liveness.set(None);
+                    // The token is used once: keep it out of the address and history.
+                    navigate(
+                        &format!("/expired/{no}"),
+                        NavigateOptions {
+                            replace: true,
+                            ..Default::default()
+                        },
+                    );
+                }
+                let answer = api::get::<Application>(&path).await;
+                if let Ok(app) = &answer {
+                    state.project_id.set(Some(app.project.clone()));
+                }
+                let _ = loaded.try_set(Loaded::of(answer));
+            });
+        }
+    };
+    reload();
+    let on_update = Callback::new(move |app: Application| loaded.set(Loaded::Ready(app)));
+
+    let body = move || match loaded.get() {
+        Loaded::Loading => view! { <Loading /> }.into_any(),
+        Loaded::SignIn => {
+            let reload = reload.clone();
+            view! { <SmsLogin on_done=move |()| reload() /> }.into_any()
+        }
+        Loaded::Failed(e) => view! {
+            <ErrorNotice error=e />
+            <p><a href="/expired">{move || i18n.t("expired.back_to_list")}</a></p>
+        }
+        .into_any(),
+        Loaded::Ready(app) => view! { <Steps app=app on_update=on_update /> }.into_any(),
+    };
+    view! {
+        <section id="expired-application">
+            <h1>{move || i18n.t("expired.application.title")}</h1>
+            {move || liveness_error.get().map(|e| view! { <RuleNotice error=e /> })}
+            {body}
+        </section>
+    }
+}
+
+/// The application as it stands: its facts, the stepper, the current step, cancel.
+#[component]
+fn Steps(app: Application, on_update: Callback<Application>) -> impl IntoView {
+    let i18n = use_i18n();
+    let next = app.next_step.clone();
+    let current = step_index(&next);
+    let stepper = STEPS
+        .iter()
+        .enumerate()
+        .map(|(i, (step, key))| {
+            let state = match i.cmp(&current) {
+                std::cmp::Ordering::Less => "done",
+                std::cmp::Ordering::Equal if next != "none" => "current",
+                _ => "todo",
+            };
+            let aria = (state == "current").then_some("step");
+            view! { <li data-step=*step data-state=state aria-current=aria>{move || i18n.t(key)}</li> }
+        })
+        .collect_view();
+    let cert = app.certificate.clone();
+    let not_after = format::date(&cert.not_after);
+    let panel = match next.as_str() {
+        "details" => view! { <DetailsStep app=app.clone() on_update /> }.into_any(),
+        "bank_account" | "bank_code" => view! { <BankStep app=app.clone() on_update /> }.into_any(),
+        "form" => view! { <FormStep app=app.clone() on_update /> }.into_any(),
+        "identity" => view! { <IdentityStep app=app.clone() on_update /> }.into_any(),
+        "submit" => view! { <SubmitStep app=app.clone() /> }.into_any(),
+        "pay" => {
+            let href = format!("/renewals/{}", app.business_no);
+            view! {
+                <div class="notice" role="status">
+                    <p>{move || i18n.t("expired.submitted")}</p>
+                    <a class="btn primary" id="expired-to-order" href=href>{move || i18n.t("expired.to_order")}</a>
+                </div>
+            }
+            .into_any()
+        }
+        _ => view! {
+            <div class="notice" role="status"><p>{move || i18n.t("expired.cancelled")}</p></div>
+            <p><a href="/expired">{move || i18n.t("expired.back_to_list")}</a></p>
+        }
+        .into_any(),
+    };
+    let open = app.is_open();
+    view! {
+        <div id="expired-wizard" data-step=next.clone() data-status=app.status.clone()>
+            <dl class="facts">
+                <dt>{move || i18n.t("expired.business_no")}</dt>
+                <dd id="business-no">{app.business_no.clone()}</dd>
+                <dt>{move || i18n.t("expired.certificate")}</dt>
+                <dd>{cert.subject.clone()}</dd>
+                <dt>{move || i18n.t("expired.serial")}</dt>
+                <dd><code>{cert.serial.clone()}</code></dd>
+                <dt>{move || i18n.t("expired.not_after")}</dt>
+                <dd>{not_after}</dd>
+            </dl>
+            <ol id="expired-steps" class="stepper">{stepper}</ol>
+            {panel}
+            {open.then(|| view! { <CancelApplication no=app.business_no.clone() on_update /> })}
+        </div>
+    }
+}
+
+/// 取消申请, after a confirmation.
+#[component]
+fn CancelApplication(no: String, on_update: Callback<Application>) -> impl IntoView {
+    let i18n = use_i18n();
+    let dialog = NodeRef::<Dialog>::new();
+    let error = RwSignal::new(None::<AppError>);
+    let confirm = move |_| {
+        let no = no.clone();
+        spawn_local(async move {
+            match api::post::<_, Application>(
+                &format!("/expired/applications/{no}/cancel"),
+                &json!({}),
+            )
+            .await
+            {
+                Ok(app) => {
+                    if let Some(d) = dialog.get_untracked() {
+                        d.close();
+                    }
+                    on_update.run(app);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <div class="actions">
+            <button id="expired-cancel" type="button" class="link danger" on:click=move |_| open_modal(dialog)>
+                {move || i18n.t("expired.cancel")}
+            </button>
+        </div>
+        <dialog id="expired-cancel-dialog" node_ref=dialog aria-labelledby="expired-cancel-title">
+            <h2 id="expired-cancel-title">{move || i18n.t("expired.cancel.title")}</h2>
+            <p>{move || i18n.t("expired.cancel.body")}</p>
+            {move || error.get().map(|e| view! { <RuleNotice error=e /> })}
+            <div class="actions">
+                <button type="button" on:click=move |_| { if let Some(d) = dialog.get_untracked() { d.close(); } }>
+                    {move || i18n.t("expired.cancel.keep")}
+                </button>
+                <button id="confirm-expired-cancel" type="button" class="danger" on:click=confirm>
+                    {move || i18n.t("expired.cancel.confirm")}
+                </button>
+            </div>
+        </dialog>
+    }
+}
