@@ -79,8 +79,16 @@ pub async fn post_staff<B: Serialize, T: DeserializeOwned>(
 
 /// `POST /api/v1{path}` whose answer has no body (204).
 pub async fn post_staff_empty(path: &str, csrf: &str) -> Result<(), AppError> {
-    let response = Request::post(&format!("{BASE}{path}"))
-        .header("X-CSRF-Token", csrf)
+    empty(Request::post(&format!("{BASE}{path}")).header("X-CSRF-Token", csrf)).await
+}
+
+/// `POST /api/v1{path}` (an empty JSON body) whose answer has no body (204).
+pub async fn post_no_content(path: &str) -> Result<(), AppError> {
+    empty(Request::post(&format!("{BASE}{path}"))).await
+}
+
+async fn empty(builder: RequestBuilder) -> Result<(), AppError> {
+    let response = builder
         .header("Content-Type", "application/json")
         .body("{}")
         .map_err(network)?

@@ -383,4 +383,14 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "点击“继续安装”将从中断处继续，不会重复生成密钥。",
         "“Continue installing” resumes where it stopped; no second key is made.",
     ),
+    (
+        "order.signin.expired_path",
+        "过期证书续期的业务单？",
+        "An order of an expired certificate?",
+    ),
+    (
+        "order.signin.expired_link",
+        "用短信验证码登录",
+        "Sign in with an SMS code",
+    ),
 ];

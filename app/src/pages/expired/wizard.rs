@@ -139,16 +139,7 @@ fn Steps(app: Application, on_update: Callback<Application>) -> impl IntoView {
         "form" => view! { <FormStep app=app.clone() on_update /> }.into_any(),
         "identity" => view! { <IdentityStep app=app.clone() on_update /> }.into_any(),
         "submit" => view! { <SubmitStep app=app.clone() /> }.into_any(),
-        "pay" => {
-            let href = format!("/renewals/{}", app.business_no);
-            view! {
-                <div class="notice" role="status">
-                    <p>{move || i18n.t("expired.submitted")}</p>
-                    <a class="btn primary" id="expired-to-order" href=href>{move || i18n.t("expired.to_order")}</a>
-                </div>
-            }
-            .into_any()
-        }
+        "pay" => view! { <ToOrder no=app.business_no.clone() /> }.into_any(),
         _ => view! {
             <div class="notice" role="status"><p>{move || i18n.t("expired.cancelled")}</p></div>
             <p><a href="/expired">{move || i18n.t("expired.back_to_list")}</a></p>
@@ -219,5 +210,42 @@ fn CancelApplication(no: String, on_update: Callback<Application>) -> impl IntoV
                 </button>
             </div>
         </dialog>
+    }
+}
+
+/// A submitted application: its order, opened with a renewal session made from this
+/// SMS session (the old certificate cannot sign in; the cookie of the submit lasts 8
+/// hours, this one is asked for whenever the order is opened from here).
+#[component]
+fn ToOrder(no: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let error = RwSignal::new(None::<AppError>);
+    let busy = RwSignal::new(false);
+    let open = move |_| {
+        busy.set(true);
+        let no = no.clone();
+        spawn_local(async move {
+            let path = format!("/expired/applications/{no}/renewal-session");
+            match api::post_no_content(&path).await {
+                Ok(()) => {
+                    if let Some(w) = web_sys::window() {
+                        let _ = w.location().assign(&format!("/renewals/{no}"));
+                    }
+                }
+                Err(e) => {
+                    busy.set(false);
+                    error.set(Some(e));
+                }
+            }
+        });
+    };
+    view! {
+        <div class="notice" role="status">
+            <p>{move || i18n.t("expired.submitted")}</p>
+            <button id="expired-to-order" type="button" class="primary" disabled=move || busy.get() on:click=open>
+                {move || i18n.t("expired.to_order")}
+            </button>
+        </div>
+        {move || error.get().map(|e| view! { <RuleNotice error=e /> })}
     }
 }

@@ -112,10 +112,24 @@ pub fn SignInPrompt(#[prop(into)] on_signed_in: Callback<()>) -> impl IntoView {
         .into_any(),
     }
     };
+    // An order of the expired path is opened again with the SMS sign-in (its old
+    // certificate cannot sign): its page there has the way back (`renewal-session`).
+    let expired_href = web_sys::window()
+        .and_then(|w| w.location().pathname().ok())
+        .and_then(|p| {
+            p.strip_prefix("/renewals/")
+                .map(|no| format!("/expired/{no}"))
+        });
     view! {
         <section id="order-sign-in" aria-labelledby="signin-title">
             <h2 id="signin-title">{move || i18n.t("order.signin.title")}</h2>
             {body}
+            {expired_href.map(|href| view! {
+                <p class="muted small">
+                    {move || i18n.t("order.signin.expired_path")}" "
+                    <a id="sign-in-expired" href=href>{move || i18n.t("order.signin.expired_link")}</a>
+                </p>
+            })}
         </section>
     }
 }
