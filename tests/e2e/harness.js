@@ -7,7 +7,11 @@
  *    or CERTRENEW_E2E_DIST);
  *  - staff accounts made with `certrenew-server admin add` (reviewer, finance, admin);
  *  - a SoftHSM token with an EC P-256 key made on it and a certificate from the server's
- *    CA (`ca issue`, notAfter now + 30 days by default), see token.js;
+ *    CA (`ca issue`, notAfter now + 30 days by default; an expired one, `days` <= 0, is
+ *    `ca issue`'s certificate signed again by the CA's key with the validity moved into
+ *    the past, since `ca issue` refuses a notAfter before now), see token.js;
+ *  - with `sms`, a webhook on 127.0.0.1 receiving the server's SMS (notify.sms_webhook,
+ *    in a configuration file given with CERTRENEW_CONFIG);
  *  - the host registered in the test's own Chromium profile (the real debug host, a
  *    wrapper that injects a fault once, a fake host, or none);
  *  - Debian's Chromium, headless, with the unpacked extension built for the
@@ -23,8 +27,9 @@
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { X509Certificate } from "node:crypto";
+import { X509Certificate, createPrivateKey, randomBytes, sign } from "node:crypto";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -104,6 +109,7 @@ const KNOWN_CONSOLE = [/^console\.error on \S+\/admin\/?: Failed to load resourc
  *   host?: "real" | "none" | "fault" | {fake: import("../browser/harness.js").FakeHostSpec},
  *   faultStep?: string,
  *   days?: number,
+ *   sms?: boolean,
  *   viewport?: {width: number, height: number},
  *   allowConsole?: RegExp[],
  * }} SystemOptions
@@ -111,7 +117,10 @@ const KNOWN_CONSOLE = [/^console\.error on \S+\/admin\/?: Failed to load resourc
  *  - `host`: `real` (default) registers the debug host, `none` registers nothing,
  *    `fault` registers a wrapper that runs the host with CERTRENEW_FAULT_AFTER=`faultStep`
  *    (default FAULT_STEP) until the host has stopped there once, `{fake}` a fake host;
- *  - `days`: the token certificate's remaining validity (default 30);
+ *  - `days`: the token certificate's remaining validity (default 30); 0 or less: a
+ *    certificate that expired that many days ago (valid for a year before that);
+ *  - `sms`: the server's SMS go to a webhook of the test (`sys.smsCode`, `sys.smsCount`;
+ *    without it they are only logged);
  *  - `allowConsole`: console errors matching one of these do not fail the test.
  */
 
@@ -164,6 +173,15 @@ async function assemble(name, options, dir, artifacts, cleanups, closeAll) {
   };
   delete serverEnv.CERTRENEW_CONFIG;
   delete serverEnv.DATABASE_URL;
+  /** @type {{to: string, text: string}[]} */
+  const smsSent = [];
+  if (options.sms) {
+    const sink = await smsSink(smsSent);
+    cleanups.push(sink.close);
+    const config = join(dir, "certrenew.toml");
+    writeFileSync(config, `[notify]\nsms_webhook = "${sink.url}"\n`);
+    serverEnv.CERTRENEW_CONFIG = config;
+  }
   // A deployment publishes the extension it supports (updates.xml and the signed
   // package, docs/extension-updates.md): the setup page reads the manifest.
   const version = JSON.parse(readFileSync(join(EXTENSION_SRC, "manifest.json"), "utf8")).version;
@@ -212,7 +230,15 @@ async function assemble(name, options, dir, artifacts, cleanups, closeAll) {
   // --- the token ----------------------------------------------------------------------
   const token = makeToken(join(dir, "token"), {
     days: options.days ?? 30,
-    issue: (csrPath, notAfter) => cli(["ca", "issue", "--csr", csrPath, "--not-after", notAfter]),
+    issue: (csrPath, notAfter) => {
+      if (Date.parse(notAfter) > Date.now()) return cli(["ca", "issue", "--csr", csrPath, "--not-after", notAfter]);
+      // `ca issue` refuses a notAfter before now (notBefore is always now): issue for a
+      // day, then sign it again with the CA's key, valid for the year up to `notAfter`.
+      const dayLater = new Date(Date.now() + 86_400_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+      const issued = cli(["ca", "issue", "--csr", csrPath, "--not-after", dayLater]);
+      const end = new Date(notAfter);
+      return backdate(issued, new Date(end.getTime() - 365 * 86_400_000), end, join(data, "ca"));
+    },
   });
   const hostConfig = join(dir, "host.toml");
   writeFileSync(hostConfig, "modules = []\n");
@@ -475,6 +501,55 @@ exit "$status"
     return out.stdout.split("\n").filter(Boolean).map((l) => l.split("\t"));
   }
 
+  /**
+   * The newest 6-digit code the server sent by SMS to `mobile` (among the messages from
+   * the `since`-th on, see smsCount), waiting up to 15 s for it. Needs `sms: true`.
+   * @param {string} mobile
+   * @param {number} [since]
+   */
+  async function smsCode(mobile, since = 0) {
+    if (!options.sms) throw new Error("sys.smsCode needs startSystem(…, {sms: true})");
+    const found = await poll(
+      async () => {
+        for (let i = smsSent.length - 1; i >= since; i--) {
+          const m = smsSent[i];
+          const code = m.to === mobile ? /(?<!\d)\d{6}(?!\d)/.exec(m.text)?.[0] : undefined;
+          if (code) return code;
+        }
+        return null;
+      },
+      (code) => code !== null,
+      15_000,
+      `an SMS code sent to ${mobile} (sent so far: ${JSON.stringify(smsSent)})`,
+    );
+    return String(found);
+  }
+
+  /**
+   * The verification code of the newest transfer the sandbox bank made to `accountNo`
+   * (the 6 characters after `certrenew对公验证` in its remark), waiting up to 15 s.
+   * @param {string} accountNo
+   */
+  async function bankCode(accountNo) {
+    const marker = "certrenew对公验证";
+    /** @type {any} */
+    let last = null;
+    const code = await poll(
+      async () => {
+        const r = await fetch(`${origin}/sandbox/bank/transfers?account_no=${encodeURIComponent(accountNo)}`);
+        last = { status: r.status, body: await r.text() };
+        if (r.status !== 200) return null;
+        const remark = String(JSON.parse(last.body)[0]?.remark ?? "");
+        const at = remark.indexOf(marker);
+        return at < 0 ? null : remark.slice(at + marker.length, at + marker.length + 6);
+      },
+      (c) => c !== null && c.length === 6,
+      15_000,
+      `a sandbox bank transfer to ${accountNo} (last answer: ${JSON.stringify(last)})`,
+    );
+    return String(code);
+  }
+
   /** Fails if an app page logged a console error or threw. */
   function assertClean() {
     assert.deepEqual(problems, [], `console or page errors on the app's pages:\n${problems.join("\n")}`);
@@ -516,10 +591,123 @@ exit "$status"
     tokenCertificate,
     opensslVerify,
     sql,
+    smsCode,
+    smsCount: () => smsSent.length,
+    smsSent: () => smsSent.slice(),
+    bankCode,
     assertClean,
     serverLog: () => readFileSync(serverLog, "utf8"),
     close: closeAll,
   };
+}
+
+/**
+ * An HTTP sink on 127.0.0.1 for the server's SMS webhook: records each `{to, text}`
+ * POSTed to it in `sent` and answers 200.
+ * @param {{to: string, text: string}[]} sent
+ */
+function smsSink(sent) {
+  return new Promise((resolve, reject) => {
+    const server = createHttpServer((req, res) => {
+      /** @type {Buffer[]} */
+      const chunks = [];
+      req.on("data", (c) => chunks.push(c));
+      req.on("end", () => {
+        try {
+          const v = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+          sent.push({ to: String(v.to ?? ""), text: String(v.text ?? "") });
+          res.writeHead(200, { "content-type": "text/plain" }).end("ok");
+        } catch {
+          res.writeHead(400).end("not JSON");
+        }
+      });
+    });
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = /** @type {import("node:net").AddressInfo} */ (server.address());
+      resolve({
+        url: `http://127.0.0.1:${port}/sms`,
+        close: () => new Promise((r) => server.close(() => r(undefined))),
+      });
+    });
+  });
+}
+
+// --- just enough DER to move a certificate's validity ---------------------------------
+
+/** The TLV at `at` in `der`. @param {Buffer} der @param {number} at */
+function derAt(der, at) {
+  const tag = der[at];
+  let len = der[at + 1];
+  let head = 2;
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + der[at + 2 + i];
+    head += n;
+  }
+  return { tag, start: at, body: at + head, end: at + head + len };
+}
+
+/** The children of the constructed TLV at `at`, as byte ranges. @param {Buffer} der @param {number} at */
+function derChildren(der, at) {
+  const outer = derAt(der, at);
+  const out = [];
+  for (let p = outer.body; p < outer.end; ) {
+    const c = derAt(der, p);
+    out.push(der.subarray(c.start, c.end));
+    p = c.end;
+  }
+  return out;
+}
+
+/** @param {number} tag @param {Buffer[]} parts */
+function derTlv(tag, ...parts) {
+  const body = Buffer.concat(parts);
+  const n = body.length;
+  /** @type {number[]} */
+  const len = [];
+  if (n < 0x80) len.push(n);
+  else {
+    for (let v = n; v > 0; v = Math.floor(v / 256)) len.unshift(v & 0xff);
+    len.unshift(0x80 | len.length);
+  }
+  return Buffer.concat([Buffer.from([tag, ...len]), body]);
+}
+
+/** UTCTime before 2050, GeneralizedTime from then on (RFC 5280 4.1.2.5). @param {Date} d */
+function derTime(d) {
+  const s = d.toISOString().replace(/[-:T]/g, "").replace(/\.\d{3}Z$/, "Z");
+  return d.getUTCFullYear() < 2050 ? derTlv(0x17, Buffer.from(s.slice(2), "ascii")) : derTlv(0x18, Buffer.from(s, "ascii"));
+}
+
+/**
+ * `pem`, a certificate from the CA in `caDir` (ca.key, ca.pem), signed again by that
+ * CA's key with a fresh serial and the validity `notBefore`..`notAfter`; all else (the
+ * subject, key, extensions of the project's profile) as issued. Returns PEM.
+ * @param {string} pem
+ * @param {Date} notBefore
+ * @param {Date} notAfter
+ * @param {string} caDir
+ */
+function backdate(pem, notBefore, notAfter, caDir) {
+  const der = new X509Certificate(pem).raw;
+  const [tbs, alg] = derChildren(der, 0);
+  const fields = derChildren(tbs, 0);
+  const offset = fields[0][0] === 0xa0 ? 1 : 0; // [0] version
+  const algOid = derChildren(alg, 0)[0].toString("hex");
+  // ecdsa-with-SHA256 or sha256WithRSAEncryption: node's sign("sha256") makes either.
+  if (algOid !== "06082a8648ce3d040302" && algOid !== "06092a864886f70d01010b") throw new Error(`backdate: unexpected signature algorithm ${algOid}`);
+  const serial = randomBytes(16);
+  serial[0] = (serial[0] & 0x7f) | 0x40;
+  fields[offset] = derTlv(0x02, serial);
+  fields[offset + 3] = derTlv(0x30, derTime(notBefore), derTime(notAfter));
+  const newTbs = derTlv(0x30, ...fields);
+  const signature = sign("sha256", newTbs, createPrivateKey(readFileSync(join(caDir, "ca.key"))));
+  const cert = new X509Certificate(derTlv(0x30, newTbs, alg, derTlv(0x03, Buffer.from([0]), signature)));
+  const ca = new X509Certificate(readFileSync(join(caDir, "ca.pem")));
+  if (!cert.verify(ca.publicKey)) throw new Error("backdate: the certificate signed again does not verify with the CA's key");
+  return cert.toString();
 }
 
 /** @typedef {Awaited<ReturnType<typeof startSystem>>} System */
