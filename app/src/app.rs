@@ -150,25 +150,45 @@ pub fn ExpiredApp() -> impl IntoView {
 
 const KEY_ELSEWHERE: &str = "certrenew.elsewhere";
 
-/// A route of another bundle: the router has already put its URL in the address bar,
-/// so a reload asks the server, which answers with that bundle. A second reload of the
-/// same URL within a few seconds means no bundle serves it here: "not found" instead
-/// of a reload loop.
+/// A route of another bundle: the page of that URL is asked of the server, which
+/// answers with that bundle. The router may render this before it has put the URL in
+/// the address bar (a plain link), so the URL comes from the router's location: the
+/// browser goes there (`assign`, a history entry like any link), or reloads it in place
+/// (`replace`) when the address already shows it. A second try of the same URL within
+/// a few seconds means no bundle serves it here: "not found" instead of a loop.
 #[component]
 fn Elsewhere() -> impl IntoView {
-    let here = web_sys::window()
-        .and_then(|w| w.location().href().ok())
-        .unwrap_or_default();
+    let location = leptos_router::hooks::use_location();
+    // The router's search has no '?'; its hash keeps its '#'.
+    let search = location.search.get_untracked();
+    let target = format!(
+        "{}{}{}{}",
+        location.pathname.get_untracked(),
+        if search.is_empty() { "" } else { "?" },
+        search,
+        location.hash.get_untracked()
+    );
     let now = js_sys::Date::now();
     let recent = storage::load::<(String, f64)>(KEY_ELSEWHERE)
-        .is_some_and(|(url, at)| url == here && now - at < 5000.0);
+        .is_some_and(|(url, at)| url == target && now - at < 5000.0);
     if recent {
         storage::forget(KEY_ELSEWHERE);
         return view! { <NotFound /> }.into_any();
     }
-    storage::save(KEY_ELSEWHERE, &(here, now));
+    storage::save(KEY_ELSEWHERE, &(target.clone(), now));
     if let Some(w) = web_sys::window() {
-        let _ = w.location().reload();
+        let here = w.location();
+        let shown = format!(
+            "{}{}{}",
+            here.pathname().unwrap_or_default(),
+            here.search().unwrap_or_default(),
+            here.hash().unwrap_or_default()
+        );
+        let _ = if shown == target {
+            here.replace(&target)
+        } else {
+            here.assign(&target)
+        };
     }
     view! { <Loading /> }.into_any()
 }

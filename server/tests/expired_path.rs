@@ -154,6 +154,8 @@ async fn post_as(
 /// Signs in `mobile` by SMS code with a fresh client.
 async fn login(env: &Env, mobile: &str) -> reqwest::Client {
     let c = client();
+    // A page asks whether it is signed in without a failure (200 either way).
+    assert_eq!(current(env, &c).await, Value::Null, "no session yet");
     let (status, body) = post_as(
         &env.server,
         &c,
@@ -171,7 +173,28 @@ async fn login(env: &Env, mobile: &str) -> reqwest::Client {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    let masked = current(env, &c).await;
+    assert_eq!(
+        masked.as_str().map(|m| m.contains("****")),
+        Some(true),
+        "{masked}"
+    );
+    assert_eq!(
+        masked.as_str().map(|m| &m[m.len() - 4..]),
+        Some(&mobile[7..])
+    );
     c
+}
+
+/// `GET /sessions/current`'s `mobile`.
+async fn current(env: &Env, c: &reqwest::Client) -> Value {
+    let r = c
+        .get(env.server.url("/api/v1/expired/sessions/current"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    r.json::<Value>().await.unwrap()["mobile"].clone()
 }
 
 fn details(org: &str, credit: &str) -> Value {
@@ -429,6 +452,7 @@ async fn sms_login_refuses_wrong_expired_and_overtried_codes() {
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let (status, _) = s.get_as(&c, "/api/v1/expired/applications").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(current(&env, &c).await, Value::Null, "signed out");
     assert_eq!(
         s.count("SELECT COUNT(*) FROM audit WHERE action = 'expired.sms_code_wrong'"),
         6

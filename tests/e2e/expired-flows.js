@@ -32,14 +32,12 @@ export const PNG = Buffer.from([
 export const EXECUTABLE = Buffer.concat([Buffer.from("MZ\x90\x00\x03\x00\x00\x00\x04\x00", "latin1"), Buffer.alloc(54), Buffer.from("This program cannot be run in DOS mode.\r\n$", "latin1"), Buffer.alloc(128)]);
 
 /**
- * The browser logs every 4xx answer as a console error. Tolerated here: /expired's
- * session probe before the SMS sign-in (`GET /api/v1/expired/applications` → 401, the
- * API's way of saying "not signed in", like the console's `GET /admin/me`) and the
- * refusals the tests cause on purpose (a wrong SMS code, details that do not match the
+ * The browser logs every 4xx answer as a console error. Tolerated here: only the
+ * refusals the tests cause on purpose (the pages ask `GET /sessions/current`, which
+ * answers 200 signed in or not, so a sign-in is never a failed request) (a wrong SMS code, details that do not match the
  * certificate, a wrong transfer code, an executable as the form). No other error is.
  */
 export const DELIBERATE_REFUSALS = [
-  /^console\.error on \S+\/expired\/?: Failed to load resource: the server responded with a status of 401 \([^)]*\) \(\S+\/api\/v1\/expired\/applications\)$/,
   /^console\.error on \S+\/expired(\/\d{17})?\/?: Failed to load resource: the server responded with a status of 422 \([^)]*\) \(\S+\/api\/v1\/expired\/(sessions|applications\/\d{17}\/(details|bank-account\/verify|uploads\?\S*))\)$/,
 ];
 

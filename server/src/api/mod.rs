@@ -59,6 +59,7 @@ use crate::state::AppState;
         crate::expired::login::send_code,
         crate::expired::login::login,
         crate::expired::login::logout,
+        crate::expired::login::current,
         crate::expired::apply::start,
         crate::expired::apply::list,
         crate::expired::apply::get,

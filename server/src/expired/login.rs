@@ -387,6 +387,31 @@ pub async fn logout(
     Ok((StatusCode::NO_CONTENT, out))
 }
 
+/// Whether this request has a session (`GET /sessions/current`): 200 either way, so a
+/// page can ask before it shows the sign-in without the browser logging a failure.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CurrentSession {
+    /// The signed-in number, masked (`138****8000`); `null` without a session.
+    pub mobile: Option<String>,
+}
+
+/// `GET /api/v1/expired/sessions/current`.
+#[utoipa::path(get, path = "/api/v1/expired/sessions/current", responses((status = 200, body = CurrentSession)))]
+pub async fn current(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> AppResult<Json<CurrentSession>> {
+    let mobile = match require(&state, &headers).await {
+        Ok(m) => Some(Mobile::parse(&m).map_or(m, |m| m.masked())),
+        Err(AppError::Refused {
+            code: ErrorCode::Unauthenticated,
+            ..
+        }) => None,
+        Err(e) => return Err(e),
+    };
+    Ok(Json(CurrentSession { mobile }))
+}
+
 fn token_hash(token: &str) -> String {
     protocol::ids::to_hex(&Sha256::digest(token.as_bytes()))
 }

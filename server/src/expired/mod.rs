@@ -45,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/expired/sms-codes", post(login::send_code))
         .route("/api/v1/expired/sessions", post(login::login))
         .route("/api/v1/expired/sessions/end", post(login::logout))
+        .route("/api/v1/expired/sessions/current", get(login::current))
         .route(
             "/api/v1/expired/applications",
             post(apply::start).get(apply::list),

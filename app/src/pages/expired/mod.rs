@@ -46,6 +46,22 @@ pub(crate) enum Loaded<T> {
     Failed(AppError),
 }
 
+/// `GET /sessions/current`: whether an SMS session is open (asked first, so the page
+/// shows the sign-in without a failed request in the browser's console).
+#[derive(serde::Deserialize)]
+struct CurrentSession {
+    mobile: Option<String>,
+}
+
+/// Loads `path` when an SMS session is open; `SignIn` otherwise.
+pub(crate) async fn load_signed_in<T: serde::de::DeserializeOwned>(path: &str) -> Loaded<T> {
+    match api::get::<CurrentSession>("/expired/sessions/current").await {
+        Ok(CurrentSession { mobile: None }) => Loaded::SignIn,
+        Ok(_) => Loaded::of(api::get::<T>(path).await),
+        Err(e) => Loaded::Failed(e),
+    }
+}
+
 impl<T> Loaded<T> {
     /// From an answer of the server.
     pub(crate) fn of(answer: Result<T, AppError>) -> Self {
@@ -66,8 +82,7 @@ pub fn ExpiredPage() -> impl IntoView {
     let loaded = RwSignal::new(Loaded::<Vec<Application>>::Loading);
     let reload = move || {
         spawn_local(async move {
-            let answer = api::get::<Vec<Application>>("/expired/applications").await;
-            let _ = loaded.try_set(Loaded::of(answer));
+            let _ = loaded.try_set(load_signed_in("/expired/applications").await);
         });
     };
     reload();

@@ -9,7 +9,6 @@ use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use serde_json::json;
 
-use super::Loaded;
 use super::bank::BankStep;
 use super::details::DetailsStep;
 use super::form::FormStep;
@@ -18,6 +17,7 @@ use super::login::SmsLogin;
 use super::model::{Application, STEPS, step_index};
 use super::submit::SubmitStep;
 use super::ui::RuleNotice;
+use super::{Loaded, load_signed_in};
 use crate::api;
 use crate::components::{ErrorNotice, Loading};
 use crate::error::AppError;
@@ -55,19 +55,16 @@ fn Wizard(no: String) -> impl IntoView {
             let no = no.clone();
             let navigate = navigate.clone();
             spawn_local(async move {
-                if let Some(token) = liveness.get_untracked() {
+                let mut current = load_signed_in::<Application>(&path).await;
+                if let (Loaded::Ready(_), Some(token)) = (&current, liveness.get_untracked()) {
                     let answer = api::post::<_, Application>(
                         &format!("{path}/identity"),
                         &json!({ "liveness_token": token }),
                     )
                     .await;
                     match answer {
-                        Err(e) if e.code == "UNAUTHENTICATED" => {
-                            let _ = loaded.try_set(Loaded::SignIn);
-                            return;
-                        }
+                        Ok(app) => current = Loaded::Ready(app),
                         Err(e) => liveness_error.set(Some(e)),
-                        Ok(_) => {}
                     }
                     liveness.set(None);
                     // The token is used once: keep it out of the address and history.
@@ -79,11 +76,10 @@ fn Wizard(no: String) -> impl IntoView {
                         },
                     );
                 }
-                let answer = api::get::<Application>(&path).await;
-                if let Ok(app) = &answer {
+                if let Loaded::Ready(app) = &current {
                     state.project_id.set(Some(app.project.clone()));
                 }
-                let _ = loaded.try_set(Loaded::of(answer));
+                let _ = loaded.try_set(current);
             });
         }
     };
