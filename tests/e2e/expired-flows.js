@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 
-import { APPLICANT, INVOICE, payOnline, setControl } from "./flows.js";
+import { APPLICANT, INVOICE, fillOperator, payOnline, setControl } from "./flows.js";
 import { ORGANIZATION } from "./token.js";
 
 /** @typedef {import("./harness.js").System} System */
@@ -172,15 +172,7 @@ export async function fillDetails(sys, page, opts = {}) {
   await page.fill("#legal-name", LEGAL.name);
   await page.fill("#legal-id", LEGAL.id);
   await page.fill("#legal-mobile", LEGAL.mobile);
-  await setControl(page, "#id-type", APPLICANT.idType);
-  await page.fill("#id-number", APPLICANT.idNumber);
-  await page.fill("#op-name", APPLICANT.name);
-  await page.fill("#op-mobile", APPLICANT.mobile);
-  await page.fill("#op-email", APPLICANT.email);
-  await page.click("#copy-operator");
-  assert.equal(await page.inputValue("#rcpt-name"), APPLICANT.name, "#copy-operator copies the name");
-  assert.equal(await page.inputValue("#rcpt-mobile"), APPLICANT.mobile, "#copy-operator copies the mobile");
-  await page.fill("#rcpt-address", APPLICANT.address);
+  await fillOperator(page);
   await page.locator("input[name=invoice-kind][value=electronic]").check();
   await page.fill("#invoice-title", INVOICE.title);
   await page.fill("#taxpayer-id", INVOICE.taxpayerId);

@@ -5,8 +5,9 @@
  * and take a screenshot at every step.
  */
 import assert from "node:assert/strict";
+import { X509Certificate } from "node:crypto";
 
-import { poll } from "./harness.js";
+import { addMonthsClamped, poll } from "./harness.js";
 
 /** @typedef {import("./harness.js").System} System */
 /** @typedef {import("playwright-core").Page} Page */
@@ -96,6 +97,16 @@ export async function fillApplication(sys, page, opts = {}) {
   await setControl(page, "#months", String(opts.months ?? 12));
   await page.locator("#fee-total").waitFor();
   assert.notEqual(((await page.locator("#fee-total").textContent()) ?? "").trim(), "", "#fee-total shows the fee");
+  await fillOperator(page);
+  await sys.shot(page, "apply-filled");
+}
+
+/**
+ * The operator (经办人) and the recipient, by #copy-operator: the same controls on the
+ * on-time application and the expired path's details.
+ * @param {Page} page
+ */
+export async function fillOperator(page) {
   await setControl(page, "#id-type", APPLICANT.idType);
   await page.fill("#id-number", APPLICANT.idNumber);
   await page.fill("#op-name", APPLICANT.name);
@@ -105,7 +116,42 @@ export async function fillApplication(sys, page, opts = {}) {
   assert.equal(await page.inputValue("#rcpt-name"), APPLICANT.name, "#copy-operator copies the name");
   assert.equal(await page.inputValue("#rcpt-mobile"), APPLICANT.mobile, "#copy-operator copies the mobile");
   await page.fill("#rcpt-address", APPLICANT.address);
-  await sys.shot(page, "apply-filled");
+}
+
+/** YYYY-MM-DD of `d` in UTC+8 (the app shows dates in China time). @param {Date} d */
+export const chinaDate = (d) => new Date(d.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+
+/**
+ * After an install: the witnesses agree that the token holds the renewed certificate.
+ * pkcs11-tool: one certificate, under a new key's id, nothing left of the old pair;
+ * openssl: it chains to the CA the server publishes; the subject carries over, the key
+ * is new, notAfter = old notAfter + `months`, and the page shows that date.
+ * Returns the new certificate's DER.
+ * @param {System} sys
+ * @param {Page} page
+ * @param {number} [months]
+ */
+export async function renewedOnToken(sys, page, months = 12) {
+  const objects = sys.tokenObjects();
+  const certs = objects.filter((o) => o.kind === "Certificate");
+  assert.equal(certs.length, 1, JSON.stringify(objects));
+  const newId = String(certs[0].id);
+  assert.notEqual(newId, "01", "a new key pair");
+  assert.deepEqual(objects.filter((o) => o.id === "01"), [], "the old certificate and its keys are gone");
+  assert.deepEqual(objects.filter((o) => o.id === newId).map((o) => o.kind).sort(), ["Certificate", "Private Key", "Public Key"]);
+
+  const der = sys.tokenCertificate(newId);
+  const verified = await sys.opensslVerify(der);
+  assert.ok(verified.ok, verified.output);
+  const renewed = new X509Certificate(der);
+  const old = new X509Certificate(sys.token.certDer);
+  assert.equal(renewed.subject, old.subject, "the subject carries over");
+  const spki = (/** @type {X509Certificate} */ c) => c.publicKey.export({ type: "spki", format: "der" }).toString("hex");
+  assert.notEqual(spki(renewed), spki(old), "a new key");
+  const expected = addMonthsClamped(sys.token.notAfter, months);
+  assert.equal(new Date(renewed.validTo).toISOString(), expected.toISOString(), `notAfter = old notAfter + ${months} months`);
+  assert.ok(((await page.textContent("#new-not-after")) ?? "").includes(chinaDate(expected)), "#new-not-after shows the new date");
+  return der;
 }
 
 /**

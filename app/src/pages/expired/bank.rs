@@ -26,43 +26,50 @@ fn input_id(field: &str) -> &'static str {
     }
 }
 
-/// Sends a call of this step and shows what comes back.
-fn call(
-    path: String,
-    body: serde_json::Value,
+/// What a call of this step reports to: the step's signals.
+#[derive(Clone, Copy)]
+struct Calls {
     busy: RwSignal<bool>,
     errors: RwSignal<Vec<FieldError>>,
     error: RwSignal<Option<AppError>>,
-    on_update: Callback<Application>,
     tries_left: RwSignal<Option<i64>>,
-) {
-    busy.set(true);
-    error.set(None);
-    spawn_local(async move {
-        let answer = api::post::<_, Application>(&path, &body).await;
-        busy.set(false);
-        match answer {
-            Ok(app) => on_update.run(app),
-            Err(e) => {
-                // A wrong code is counted: say how many tries are left now.
-                tries_left.set(
-                    e.details
-                        .get("tries_left")
-                        .and_then(serde_json::Value::as_i64),
-                );
-                match failure_of(e) {
-                    Failure::Fields(list) => {
-                        let first = list.first().map(|e| input_id(&e.field));
-                        errors.set(list);
-                        if let Some(id) = first {
-                            focus(id);
+    on_update: Callback<Application>,
+}
+
+impl Calls {
+    /// Posts `body` to `path` (unless a call is under way) and shows what comes back.
+    fn send(self, path: String, body: serde_json::Value) {
+        if self.busy.get_untracked() {
+            return;
+        }
+        self.busy.set(true);
+        self.error.set(None);
+        spawn_local(async move {
+            let answer = api::post::<_, Application>(&path, &body).await;
+            self.busy.set(false);
+            match answer {
+                Ok(app) => self.on_update.run(app),
+                Err(e) => {
+                    // A wrong code is counted: say how many tries are left now.
+                    self.tries_left.set(
+                        e.details
+                            .get("tries_left")
+                            .and_then(serde_json::Value::as_i64),
+                    );
+                    match failure_of(e) {
+                        Failure::Fields(list) => {
+                            let first = list.first().map(|e| input_id(&e.field));
+                            self.errors.set(list);
+                            if let Some(id) = first {
+                                focus(id);
+                            }
                         }
+                        Failure::Other(e) => self.error.set(Some(e)),
                     }
-                    Failure::Other(e) => error.set(Some(e)),
                 }
             }
-        }
-    });
+        });
+    }
 }
 
 /// The bank step (`bank_account`, then `bank_code`).
@@ -99,46 +106,30 @@ pub fn BankStep(app: Application, on_update: Callback<Application>) -> impl Into
     // While a code is awaited, the account form is folded away until asked for.
     let show_account = RwSignal::new(!waiting);
 
+    let calls = Calls {
+        busy,
+        errors,
+        error,
+        tries_left,
+        on_update,
+    };
     let send = {
-        let base = base.clone();
+        let path = format!("{base}/bank-account");
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
-            if busy.get_untracked() {
-                return;
-            }
             let body = json!({
                 "account_name": account_name.get_untracked().trim(),
                 "bank": bank.get_untracked().trim(),
                 "account_no": account_no.get_untracked().trim(),
             });
-            call(
-                format!("{base}/bank-account"),
-                body,
-                busy,
-                errors,
-                error,
-                on_update,
-                tries_left,
-            );
+            calls.send(path.clone(), body);
         }
     };
     let verify = {
-        let base = base.clone();
+        let path = format!("{base}/bank-account/verify");
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
-            if busy.get_untracked() {
-                return;
-            }
-            let body = json!({ "code": code.get_untracked().trim() });
-            call(
-                format!("{base}/bank-account/verify"),
-                body,
-                busy,
-                errors,
-                error,
-                on_update,
-                tries_left,
-            );
+            calls.send(path.clone(), json!({ "code": code.get_untracked().trim() }));
         }
     };
 

@@ -17,32 +17,24 @@ use crate::error::AppError;
 use crate::format;
 use crate::i18n::{Lang, use_i18n};
 use crate::models::Project;
-use crate::pages::apply::fields::ID_TYPES;
+use crate::pages::apply::fields::{ID_TYPES, input_id as apply_input_id};
 use crate::pages::apply::ui::{FieldErrors, TextField, clear_field, focus, invalid};
 use crate::state::use_app_state;
 
-/// The control showing a server field path (for the focus), if the form has one.
+/// The control showing a server field path (for the focus), if the form has one: the
+/// operator and recipient controls are the application form's (same ids).
 pub fn input_id(field: &str) -> Option<&'static str> {
     Some(match field {
         "agreement_version" => "agreement-accept",
-        "months" => "months",
         "organisation.name" => "org-name",
         "organisation.credit_code" => "org-credit",
         "legal_representative.name" => "legal-name",
         "legal_representative.id_number" => "legal-id",
         "legal_representative.mobile" => "legal-mobile",
-        "operator.id_type" => "id-type",
-        "operator.id_number" => "id-number",
-        "operator.name" => "op-name",
-        "operator.mobile" => "op-mobile",
-        "operator.email" => "op-email",
-        "recipient.name" => "rcpt-name",
-        "recipient.mobile" => "rcpt-mobile",
-        "recipient.address" => "rcpt-address",
         "invoice.kind" => "invoice-electronic",
         "invoice.title" => "invoice-title",
         "invoice.taxpayer_id" => "taxpayer-id",
-        _ => return None,
+        _ => return apply_input_id(field),
     })
 }
 

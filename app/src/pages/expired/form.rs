@@ -37,14 +37,16 @@ pub fn chosen_file(id: &str) -> Option<web_sys::File> {
         .and_then(|files| files.get(0))
 }
 
-/// Uploads `file` as `kind` to application `no`.
-pub async fn upload(no: &str, kind: &str, file: &web_sys::File) -> Result<Upload, AppError> {
+/// Uploads `file` as `kind` to application `no`; answers the application as it now
+/// stands (an upload may move it on).
+pub async fn upload(no: &str, kind: &str, file: &web_sys::File) -> Result<Application, AppError> {
     let name = String::from(js_sys::encode_uri_component(&file.name()));
-    api::post_file(
+    api::post_file::<Upload>(
         &format!("/expired/applications/{no}/uploads?kind={kind}&name={name}"),
         file,
     )
-    .await
+    .await?;
+    api::get(&format!("/expired/applications/{no}")).await
 }
 
 /// The uploads so far, with their types and sizes.
@@ -100,11 +102,7 @@ pub fn FormStep(app: Application, on_update: Callback<Application>) -> impl Into
         error.set(None);
         let no = no.clone();
         spawn_local(async move {
-            let result = upload(&no, "form", &file).await;
-            let answer = match result {
-                Ok(_) => api::get::<Application>(&format!("/expired/applications/{no}")).await,
-                Err(e) => Err(e),
-            };
+            let answer = upload(&no, "form", &file).await;
             busy.set(false);
             match answer {
                 Ok(app) => on_update.run(app),

@@ -32,10 +32,7 @@ pub fn IdentityStep(app: Application, on_update: Callback<Application>) -> impl 
             error.set(None);
             let no = no.clone();
             spawn_local(async move {
-                let answer = match upload(&no, kind, &file).await {
-                    Ok(_) => api::get::<Application>(&format!("/expired/applications/{no}")).await,
-                    Err(e) => Err(e),
-                };
+                let answer = upload(&no, kind, &file).await;
                 busy.set(false);
                 match answer {
                     Ok(app) => on_update.run(app),

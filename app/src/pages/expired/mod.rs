@@ -62,6 +62,30 @@ pub(crate) async fn load_signed_in<T: serde::de::DeserializeOwned>(path: &str) -
     }
 }
 
+/// Runs `call`; when it succeeds, `done` sees its answer and the browser goes to the
+/// order `/renewals/{no}` (another bundle: a page load); when it fails, the error is
+/// shown and the button freed.
+pub(crate) async fn then_order<T>(
+    no: &str,
+    call: impl std::future::Future<Output = Result<T, AppError>>,
+    done: impl FnOnce(T),
+    busy: RwSignal<bool>,
+    error: RwSignal<Option<AppError>>,
+) {
+    match call.await {
+        Ok(answer) => {
+            done(answer);
+            if let Some(w) = web_sys::window() {
+                let _ = w.location().assign(&format!("/renewals/{no}"));
+            }
+        }
+        Err(e) => {
+            busy.set(false);
+            error.set(Some(e));
+        }
+    }
+}
+
 impl<T> Loaded<T> {
     /// From an answer of the server.
     pub(crate) fn of(answer: Result<T, AppError>) -> Self {

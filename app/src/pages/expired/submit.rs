@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::form::UploadList;
 use super::model::{Application, Submitted};
+use super::then_order;
 use super::ui::RuleNotice;
 use crate::api;
 use crate::error::AppError;
@@ -27,24 +28,12 @@ pub fn SubmitStep(app: Application) -> impl IntoView {
         let no = no.clone();
         let sha = sha.clone();
         spawn_local(async move {
-            match api::post::<_, Submitted>(
-                &format!("/expired/applications/{no}/submit"),
-                &json!({}),
-            )
-            .await
-            {
-                Ok(done) => {
-                    // 我的证书 shows the order as under way for this certificate.
-                    state::remember_renewal(&sha, &done.application.business_no);
-                    if let Some(w) = web_sys::window() {
-                        let _ = w.location().assign(&format!("/renewals/{no}"));
-                    }
-                }
-                Err(e) => {
-                    busy.set(false);
-                    error.set(Some(e));
-                }
-            }
+            let path = format!("/expired/applications/{no}/submit");
+            let body = json!({});
+            let call = api::post::<_, Submitted>(&path, &body);
+            // 我的证书 shows the order as under way for this certificate.
+            let done = |s: Submitted| state::remember_renewal(&sha, &s.application.business_no);
+            then_order(&no, call, done, busy, error).await;
         });
     };
     let details = app.details.clone().unwrap_or_default();

@@ -17,7 +17,7 @@ use super::login::SmsLogin;
 use super::model::{Application, STEPS, step_index};
 use super::submit::SubmitStep;
 use super::ui::RuleNotice;
-use super::{Loaded, load_signed_in};
+use super::{Loaded, load_signed_in, then_order};
 use crate::api;
 use crate::components::{ErrorNotice, Loading};
 use crate::error::AppError;
@@ -222,17 +222,7 @@ fn ToOrder(no: String) -> impl IntoView {
         let no = no.clone();
         spawn_local(async move {
             let path = format!("/expired/applications/{no}/renewal-session");
-            match api::post_no_content(&path).await {
-                Ok(()) => {
-                    if let Some(w) = web_sys::window() {
-                        let _ = w.location().assign(&format!("/renewals/{no}"));
-                    }
-                }
-                Err(e) => {
-                    busy.set(false);
-                    error.set(Some(e));
-                }
-            }
+            then_order(&no, api::post_no_content(&path), |()| {}, busy, error).await;
         });
     };
     view! {
