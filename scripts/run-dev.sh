@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Brings up the whole system on this machine for a person to try:
 #
-#   scripts/run-dev.sh [--fresh] [--port N] [--no-browser]
+#   scripts/run-dev.sh [--fresh] [--expired] [--port N] [--no-browser]
 #   scripts/run-dev.sh --diagnose [ARGS...]
 #
 # Builds certrenew-host, certrenew-server (debug) and the web app (scripts/build-app.sh),
@@ -17,6 +17,8 @@
 #   - Chromium on the app with the extension loaded, when there is a display (otherwise
 #     it says what to open).
 # Ctrl-C stops everything it started. --fresh starts over (new data, CA, token, profile).
+# --expired makes a new token whose certificate expired 5 days ago, for the expired-
+# certificate path (/expired).
 # --diagnose runs `certrenew-host diagnose` against the token and exits (ARGS such as
 # --json go to diagnose).
 set -euo pipefail
@@ -39,6 +41,7 @@ SERVER=$REPO/target/debug/certrenew-server
 
 port=8080
 fresh=
+expired=
 browser=1
 diagnose=
 diagnose_args=()
@@ -50,6 +53,7 @@ while [ $# -gt 0 ]; do
     fi
     case "$1" in
         --fresh) fresh=1; shift ;;
+        --expired) expired=1; shift ;;
         --no-browser) browser=; shift ;;
         --port)
             if [ $# -lt 2 ] || ! [[ "$2" =~ ^[0-9]+$ ]]; then
@@ -140,8 +144,11 @@ for role in admin reviewer finance; do
 done
 
 # --- the token -----------------------------------------------------------------------
-# A new one when there is none, or its certificate is not from this server's CA.
-if [ ! -f "$TOKEN_DIR/cert.pem" ] ||
+# A new one when there is none, or its certificate is not from this server's CA (an
+# expired certificate fails `openssl verify`, so --expired always makes one).
+if [ -n "$expired" ]; then
+    node tests/e2e/token.js "$TOKEN_DIR" "$SERVER" -5
+elif [ ! -f "$TOKEN_DIR/cert.pem" ] ||
     ! openssl verify -CAfile "$DATA/ca/ca.pem" "$TOKEN_DIR/cert.pem" >/dev/null 2>&1; then
     node tests/e2e/token.js "$TOKEN_DIR" "$SERVER" 30
 else
@@ -168,6 +175,9 @@ certrenew is running:
   staff console  $ORIGIN/admin   users admin, reviewer, finance; password: $STAFF_PASSWORD
   token          "certrenew dev", PIN $PIN (SOFTHSM2_CONF=$TOKEN_DIR/softhsm2.conf)
   payments       the sandbox gateway: its page has 支付成功 / 支付失败 buttons
+  expired path   $ORIGIN/expired (a token for it: --expired); SMS codes are written to
+                 .dev/run/server.log, the 0.01-yuan transfers to $ORIGIN/sandbox/bank/transfers,
+                 and the sandbox liveness page has 检测通过 / 检测不通过
 For Chrome or Edge instead (README "Trying it in Chrome or Edge"):
   $HOST register --browser chrome --host-path $WRAPPER
   then load the unpacked extension from $REPO/extension/dist and open $ORIGIN/

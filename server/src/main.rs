@@ -80,6 +80,10 @@ enum CaCmd {
         /// notAfter, RFC 3339.
         #[arg(long)]
         not_after: String,
+        /// notBefore, RFC 3339 (default: now). With a notAfter in the past it makes an
+        /// already expired certificate, for trying the expired-certificate path.
+        #[arg(long)]
+        not_before: Option<String>,
         /// The project whose profile to use (default: the first).
         #[arg(long)]
         project: Option<String>,
@@ -213,6 +217,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Cmd::Ca(CaCmd::Issue {
             csr,
             not_after,
+            not_before,
             project,
         }) => {
             let bytes =
@@ -236,14 +241,38 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let ca = server::server::load_ca(&config)?;
             let profile = project.profile.to_profile();
-            let now = OffsetDateTime::now_utc();
+            let not_before = match &not_before {
+                Some(t) => OffsetDateTime::parse(t, &Rfc3339)
+                    .context("--not-before is RFC 3339, e.g. 2025-01-31T00:00:00Z")?,
+                None => OffsetDateTime::now_utc(),
+            };
             let issued = ca.issue(&IssueRequest {
                 csr_der: &der,
                 subject: SubjectSource::FromCsr,
-                not_before: now,
+                not_before,
                 not_after,
                 profile: &profile,
             })?;
+            // Every certificate the CA issues is in the inventory (reminders, renewal
+            // information, the expired path's lookup by serial), this one too: with no
+            // renewal behind it.
+            let subject = certinfo::facts(&issued.der)
+                .map_err(|e| anyhow::anyhow!("reading the issued certificate: {e}"))?
+                .subject;
+            let store = Store::connect(&config.database_url).await?;
+            store.migrate().await?;
+            let mut tx = store.begin_write().await?;
+            sqlx::query("INSERT INTO certificates (sha256, serial, business_no, der, subject, not_before, not_after, status, issued_at) VALUES ($1, $2, NULL, $3, $4, $5, $6, 'issued', $7)")
+                .bind(&issued.sha256_hex)
+                .bind(&issued.serial_hex)
+                .bind(&issued.der)
+                .bind(&subject)
+                .bind(issued.not_before.unix_timestamp())
+                .bind(issued.not_after.unix_timestamp())
+                .bind(server::clock::now_ms())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
             print!("{}", pem::encode(&pem::Pem::new("CERTIFICATE", issued.der)));
         }
         Cmd::Admin(AdminCmd::Add {

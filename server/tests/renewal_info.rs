@@ -105,16 +105,21 @@ async fn the_window_of_a_certificate_in_the_inventory() {
 async fn unknown_certificates_are_404_and_malformed_ids_400() {
     let server = TestServer::start().await;
     let user = server.user("李四", 30);
-    // Issued by the CA but never seen by certrenew (not in the inventory).
-    let (status, _, body) = renewal_info(&server, &cert_id(&user.der)).await;
+    // Our authority key identifier, a serial the CA never issued.
+    let id = cert_id(&user.der);
+    let (aki, _) = id.split_once('.').unwrap();
+    let unknown = format!("{aki}.{}", URL_SAFE_NO_PAD.encode([0x5a; 16]));
+    let (status, _, body) = renewal_info(&server, &unknown).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     assert_eq!(body["error"]["code"], "NOT_FOUND");
+    // Every certificate the CA issued is in the inventory, `ca issue`'s too.
+    let (status, _, body) = renewal_info(&server, &id).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
 
     // Known serial, another authority key identifier: not ours.
     let client = server.login(&user).await;
     let (status, _) = server.apply(&client, &user, "gd-med", 12).await;
     assert_eq!(status, StatusCode::CREATED);
-    let id = cert_id(&user.der);
     let (_, serial) = id.split_once('.').unwrap();
     let (status, _, body) = renewal_info(
         &server,
@@ -126,7 +131,7 @@ async fn unknown_certificates_are_404_and_malformed_ids_400() {
     assert_eq!(
         status,
         StatusCode::OK,
-        "the real id is known once applied with"
+        "the real id is known, applied with or not"
     );
 
     let (aki, _) = id.split_once('.').unwrap();

@@ -7,9 +7,8 @@
  *    or CERTRENEW_E2E_DIST);
  *  - staff accounts made with `certrenew-server admin add` (reviewer, finance, admin);
  *  - a SoftHSM token with an EC P-256 key made on it and a certificate from the server's
- *    CA (`ca issue`, notAfter now + 30 days by default; an expired one, `days` <= 0, is
- *    `ca issue`'s certificate signed again by the CA's key with the validity moved into
- *    the past, since `ca issue` refuses a notAfter before now), see token.js;
+ *    CA (`ca issue`, notAfter now + 30 days by default; an expired one, `days` <= 0,
+ *    with `--not-before` a year before its notAfter), see token.js;
  *  - with `sms`, a webhook on 127.0.0.1 receiving the server's SMS (notify.sms_webhook,
  *    in a configuration file given with CERTRENEW_CONFIG);
  *  - the host registered in the test's own Chromium profile (the real debug host, a
@@ -27,7 +26,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { X509Certificate, createPrivateKey, randomBytes, sign } from "node:crypto";
+import { X509Certificate } from "node:crypto";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
@@ -37,7 +36,7 @@ import { test } from "node:test";
 import { chromium } from "playwright-core";
 
 import { CHROMIUM, EXTENSION_ID, EXTENSION_SRC, HOST_BIN, MODULE, REPO, clickClosing, enterPin, fakeResults, listObjects, poll, run, writeFakeHost } from "../browser/harness.js";
-import { PIN, SUBJECT, makeToken } from "./token.js";
+import { PIN, SUBJECT, makeToken, validFrom } from "./token.js";
 
 export { PIN, SUBJECT, fakeResults, poll };
 
@@ -230,15 +229,7 @@ async function assemble(name, options, dir, artifacts, cleanups, closeAll) {
   // --- the token ----------------------------------------------------------------------
   const token = makeToken(join(dir, "token"), {
     days: options.days ?? 30,
-    issue: (csrPath, notAfter) => {
-      if (Date.parse(notAfter) > Date.now()) return cli(["ca", "issue", "--csr", csrPath, "--not-after", notAfter]);
-      // `ca issue` refuses a notAfter before now (notBefore is always now): issue for a
-      // day, then sign it again with the CA's key, valid for the year up to `notAfter`.
-      const dayLater = new Date(Date.now() + 86_400_000).toISOString().replace(/\.\d{3}Z$/, "Z");
-      const issued = cli(["ca", "issue", "--csr", csrPath, "--not-after", dayLater]);
-      const end = new Date(notAfter);
-      return backdate(issued, new Date(end.getTime() - 365 * 86_400_000), end, join(data, "ca"));
-    },
+    issue: (csrPath, notAfter) => cli(["ca", "issue", "--csr", csrPath, "--not-after", notAfter, ...validFrom(notAfter)]),
   });
   const hostConfig = join(dir, "host.toml");
   writeFileSync(hostConfig, "modules = []\n");
@@ -631,83 +622,6 @@ function smsSink(sent) {
       });
     });
   });
-}
-
-// --- just enough DER to move a certificate's validity ---------------------------------
-
-/** The TLV at `at` in `der`. @param {Buffer} der @param {number} at */
-function derAt(der, at) {
-  const tag = der[at];
-  let len = der[at + 1];
-  let head = 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + der[at + 2 + i];
-    head += n;
-  }
-  return { tag, start: at, body: at + head, end: at + head + len };
-}
-
-/** The children of the constructed TLV at `at`, as byte ranges. @param {Buffer} der @param {number} at */
-function derChildren(der, at) {
-  const outer = derAt(der, at);
-  const out = [];
-  for (let p = outer.body; p < outer.end; ) {
-    const c = derAt(der, p);
-    out.push(der.subarray(c.start, c.end));
-    p = c.end;
-  }
-  return out;
-}
-
-/** @param {number} tag @param {Buffer[]} parts */
-function derTlv(tag, ...parts) {
-  const body = Buffer.concat(parts);
-  const n = body.length;
-  /** @type {number[]} */
-  const len = [];
-  if (n < 0x80) len.push(n);
-  else {
-    for (let v = n; v > 0; v = Math.floor(v / 256)) len.unshift(v & 0xff);
-    len.unshift(0x80 | len.length);
-  }
-  return Buffer.concat([Buffer.from([tag, ...len]), body]);
-}
-
-/** UTCTime before 2050, GeneralizedTime from then on (RFC 5280 4.1.2.5). @param {Date} d */
-function derTime(d) {
-  const s = d.toISOString().replace(/[-:T]/g, "").replace(/\.\d{3}Z$/, "Z");
-  return d.getUTCFullYear() < 2050 ? derTlv(0x17, Buffer.from(s.slice(2), "ascii")) : derTlv(0x18, Buffer.from(s, "ascii"));
-}
-
-/**
- * `pem`, a certificate from the CA in `caDir` (ca.key, ca.pem), signed again by that
- * CA's key with a fresh serial and the validity `notBefore`..`notAfter`; all else (the
- * subject, key, extensions of the project's profile) as issued. Returns PEM.
- * @param {string} pem
- * @param {Date} notBefore
- * @param {Date} notAfter
- * @param {string} caDir
- */
-function backdate(pem, notBefore, notAfter, caDir) {
-  const der = new X509Certificate(pem).raw;
-  const [tbs, alg] = derChildren(der, 0);
-  const fields = derChildren(tbs, 0);
-  const offset = fields[0][0] === 0xa0 ? 1 : 0; // [0] version
-  const algOid = derChildren(alg, 0)[0].toString("hex");
-  // ecdsa-with-SHA256 or sha256WithRSAEncryption: node's sign("sha256") makes either.
-  if (algOid !== "06082a8648ce3d040302" && algOid !== "06092a864886f70d01010b") throw new Error(`backdate: unexpected signature algorithm ${algOid}`);
-  const serial = randomBytes(16);
-  serial[0] = (serial[0] & 0x7f) | 0x40;
-  fields[offset] = derTlv(0x02, serial);
-  fields[offset + 3] = derTlv(0x30, derTime(notBefore), derTime(notAfter));
-  const newTbs = derTlv(0x30, ...fields);
-  const signature = sign("sha256", newTbs, createPrivateKey(readFileSync(join(caDir, "ca.key"))));
-  const cert = new X509Certificate(derTlv(0x30, newTbs, alg, derTlv(0x03, Buffer.from([0]), signature)));
-  const ca = new X509Certificate(readFileSync(join(caDir, "ca.pem")));
-  if (!cert.verify(ca.publicKey)) throw new Error("backdate: the certificate signed again does not verify with the CA's key");
-  return cert.toString();
 }
 
 /** @typedef {Awaited<ReturnType<typeof startSystem>>} System */

@@ -122,6 +122,17 @@ export function makeToken(dir, options) {
   return { dir, conf, label, certDer, certPem: pem, sha256: createHash("sha256").update(certDer).digest("hex"), notAfter: new Date(cert.validTo) };
 }
 
+/**
+ * `ca issue`'s notBefore for a certificate ending at `notAfter`: now (the default) for
+ * one still valid; a year before `notAfter` for one already expired.
+ * @param {string} notAfter RFC 3339
+ */
+export function validFrom(notAfter) {
+  const end = Date.parse(notAfter);
+  if (end > Date.now()) return [];
+  return ["--not-before", new Date(end - 365 * 86_400_000).toISOString().replace(/\.\d{3}Z$/, "Z")];
+}
+
 /** @typedef {ReturnType<typeof makeToken>} Token */
 
 // `node tests/e2e/token.js DIR SERVER_BIN [DAYS]`: the token for scripts/run-dev.sh.
@@ -134,7 +145,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const token = makeToken(resolve(dir), {
     label: "certrenew dev",
     days: days ? Number(days) : 30,
-    issue: (csrPath, notAfter) => run(server, ["ca", "issue", "--csr", csrPath, "--not-after", notAfter]).toString(),
+    issue: (csrPath, notAfter) => run(server, ["ca", "issue", "--csr", csrPath, "--not-after", notAfter, ...validFrom(notAfter)]).toString(),
   });
   console.log(`token "${token.label}" in ${token.dir}: ${SUBJECT}, expires ${token.notAfter.toISOString()}, PIN ${PIN}`);
 }
