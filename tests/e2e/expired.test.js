@@ -80,6 +80,15 @@ e2e("expired: SMS sign-in, transfer, form, identity, paid, reviewed, installed: 
   assert.ok(((await form.textContent()) ?? "").includes(no), "the form carries the business number");
   assert.ok((await page.locator("#form-qr svg").count()) > 0, "the form carries the QR code (#form-qr svg)");
   await sys.shot(page, "expired-form");
+  // Printed, the page is the form alone: no header, steps, buttons or upload.
+  await page.emulateMedia({ media: "print" });
+  assert.ok(await page.locator("#printable-form").isVisible(), "the form is printed");
+  assert.ok(await page.locator("#form-qr svg").isVisible(), "the QR code is printed");
+  for (const hidden of ["header.top", "#expired-steps", "#form-print", "#form-file", "#form-upload", "#expired-cancel"]) {
+    assert.ok(await page.locator(hidden).isHidden(), `${hidden} is not printed`);
+  }
+  await sys.shot(page, "expired-form-print");
+  await page.emulateMedia({ media: "screen" });
   await pick(page, "#form-file", { name: "form.pdf", mimeType: "application/pdf", buffer: EXECUTABLE });
   await page.click("#form-upload");
   const typeError = await seeError(page, ['[data-rule="upload.type"]', ".field-error", ".notice.error[data-code]"], "an executable named form.pdf is refused");
@@ -144,7 +153,7 @@ e2e("expired: SMS sign-in, transfer, form, identity, paid, reviewed, installed: 
   await consoleListsApplication(sys, no, "submitted");
 });
 
-e2e("expired: a wrong SMS code and an organisation that is not the certificate's are refused where they were typed", { ...EXPIRED, timeout: 240_000 }, async (sys) => {
+e2e("expired: at 360 px, a wrong SMS code and an organisation that is not the certificate's are refused where they were typed", { ...EXPIRED, viewport: { width: 360, height: 740 }, timeout: 240_000 }, async (sys) => {
   const page = await sys.open("/expired");
   await smsSignIn(sys, page, { wrongFirst: true });
   await startFromToken(sys, page);
@@ -155,6 +164,9 @@ e2e("expired: a wrong SMS code and an organisation that is not the certificate's
   assert.notEqual(((await mismatch.textContent()) ?? "").trim(), "", "the error says something");
   await sys.shot(page, "expired-details-mismatch");
   assert.equal(await stepNow(page), "details", "refused details keep the step");
+
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(overflow <= 360, `the details form fits 360 px without horizontal scrolling (${overflow} px)`);
 
   await page.fill("#org-name", "测试医药有限公司");
   await page.click("#details-save");

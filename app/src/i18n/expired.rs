@@ -41,7 +41,7 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ),
     (
         "expired.how.pay",
-        "提交后缴费，审核通过后在本页安装新证书。",
+        "提交后缴费；审核通过后在业务单页面把新证书安装到 USB Key。",
         "Submit, pay, and once approved install the new certificate from the order page.",
     ),
     // Sign-in
