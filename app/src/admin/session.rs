@@ -1,6 +1,6 @@
-//! The staff session: `GET /admin/me` on arrival, the sign-in form when there is none,
+//! The staff session: `GET /admin/session` on arrival, the sign-in form when there is none,
 //! the bar with the name, role and sign-out. The CSRF token lives only in memory (the
-//! cookie is HttpOnly; `me` hands the token back after a reload).
+//! cookie is HttpOnly; `GET /admin/session` hands the token back after a reload).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -107,6 +107,12 @@ pub fn use_staff() -> StaffCtx {
 }
 
 /// Shows its children to a signed-in staff member, else the sign-in form.
+/// `GET /admin/session`'s answer.
+#[derive(serde::Deserialize)]
+struct SessionState {
+    staff: Option<Staff>,
+}
+
 #[component]
 pub fn StaffGate(children: ChildrenFn) -> impl IntoView {
     let i18n = use_i18n();
@@ -119,12 +125,12 @@ pub fn StaffGate(children: ChildrenFn) -> impl IntoView {
     let check = move || {
         ctx.phase.set(Phase::Checking);
         spawn_local(async move {
-            match api::get::<Staff>("/admin/me").await {
-                Ok(staff) => {
+            match api::get::<SessionState>("/admin/session").await {
+                Ok(SessionState { staff: Some(staff) }) => {
                     ctx.sign_in(staff);
                     mounted.set(true);
                 }
-                Err(e) if e.code == "UNAUTHENTICATED" => ctx.signed_out(),
+                Ok(SessionState { staff: None }) => ctx.signed_out(),
                 Err(e) => {
                     check_error.set(Some(e));
                     ctx.phase.set(Phase::Failed);

@@ -332,6 +332,38 @@ pub async fn me(State(state): State<AppState>, headers: HeaderMap) -> AppResult<
     ))
 }
 
+/// Whether a staff session is open (`GET /admin/session`): 200 either way, so the
+/// console decides between itself and its sign-in form without a failed request.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionState {
+    /// The signed-in staff member, or `null`.
+    pub staff: Option<Staff>,
+}
+
+/// `GET /api/v1/admin/session`.
+#[utoipa::path(get, path = "/api/v1/admin/session", responses((status = 200, body = SessionState)))]
+pub async fn session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> AppResult<Json<SessionState>> {
+    let staff = match require(
+        state.pool(),
+        &headers,
+        &[Role::Reviewer, Role::Finance],
+        false,
+    )
+    .await
+    {
+        Ok(staff) => Some(staff),
+        Err(AppError::Refused {
+            code: ErrorCode::Unauthenticated,
+            ..
+        }) => None,
+        Err(e) => return Err(e),
+    };
+    Ok(Json(SessionState { staff }))
+}
+
 /// Signs out.
 #[utoipa::path(post, path = "/api/v1/admin/logout", responses((status = 204)))]
 pub async fn logout(

@@ -47,6 +47,7 @@ use crate::state::AppState;
         auth::login,
         auth::logout,
         auth::me,
+        auth::session,
         console::queue,
         console::detail,
         console::approve,
@@ -120,6 +121,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/admin/login", post(auth::login))
         .route("/api/v1/admin/logout", post(auth::logout))
         .route("/api/v1/admin/me", get(auth::me))
+        .route("/api/v1/admin/session", get(auth::session))
         .route("/api/v1/admin/renewals", get(console::queue))
         .route("/api/v1/admin/renewals/{business_no}", get(console::detail))
         .route(

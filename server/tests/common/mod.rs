@@ -395,6 +395,9 @@ impl TestServer {
         ]);
         assert!(ok, "{err}");
         let client = client();
+        // The console asks whether it is signed in without a failure (200 either way).
+        let (status, state) = self.get_as(&client, "/api/v1/admin/session").await;
+        assert_eq!((status, &state["staff"]), (StatusCode::OK, &Value::Null));
         let (status, body) = self
             .post_as(
                 &client,
@@ -403,6 +406,9 @@ impl TestServer {
             )
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
+        let (status, state) = self.get_as(&client, "/api/v1/admin/session").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(state["staff"]["username"], user, "{state}");
         (client, body["csrf"].as_str().unwrap().to_owned())
     }
 
