@@ -77,6 +77,25 @@ async fn the_app_s_routes_get_index_html_and_the_api_still_answers() {
         .unwrap();
     assert_eq!(present.status(), StatusCode::OK);
     assert_eq!(present.bytes().await.unwrap().as_ref(), WASM);
+    // The setup page links what is offered, with the checksum to compare.
+    let offered: serde_json::Value = server
+        .client
+        .get(server.url("/api/v1/downloads"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        offered,
+        serde_json::json!([{
+            "os": "linux",
+            "file": "certrenew-host-linux-x86_64",
+            "size": WASM.len(),
+            "sha256": sha256_hex(WASM),
+        }])
+    );
     let projects = server
         .client
         .get(server.url("/api/v1/projects"))

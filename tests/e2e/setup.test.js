@@ -4,6 +4,7 @@
  * setup page, which names the problem (#setup[data-problem]).
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 
 import { e2e, fakeResults } from "./harness.js";
 
@@ -23,25 +24,33 @@ e2e("setup: no extension", { extension: false }, async (sys) => {
   await expectProblem(sys, "no_extension");
 });
 
-e2e("setup: the host is not registered, with downloads for every OS", { host: "none" }, async (sys, t) => {
+e2e("setup: the host is not registered, with downloads for every OS", { host: "none" }, async (sys) => {
   const page = await expectProblem(sys, "no_host");
-  const links = page.locator("#host-downloads a[data-os]");
-  assert.ok((await links.count()) > 0, "#host-downloads lists downloads");
-  // What build-app.sh put into dist/downloads/ is served as a file; a link to anything
-  // else gets the app's index.html (the server's fallback for routes): reported.
-  let linux = false;
-  for (const a of await links.all()) {
+  // Every OS has an entry: a link to what build-app.sh put into dist/downloads/ (with
+  // its SHA-256), or "not offered" without a link (never a link to a 404).
+  await page.locator("#host-downloads [data-os=linux]").first().waitFor();
+  await page.locator("#host-downloads code.sha256, #host-downloads [data-missing]").first().waitFor({ timeout: 10_000 });
+  const oses = await page.locator("#host-downloads li > [data-os]").evaluateAll((els) => els.map((e) => e.getAttribute("data-os")));
+  assert.deepEqual([...oses].sort(), ["linux", "macos", "windows"], "one entry per OS");
+  const links = await page.locator("#host-downloads a[data-os]").all();
+  for (const a of links) {
     const href = String(await a.getAttribute("href"));
-    const r = await fetch(new URL(href, sys.origin), { method: "HEAD" });
-    const served = r.status === 200 && !String(r.headers.get("content-type")).startsWith("text/html");
-    if (href.includes("linux")) {
-      assert.ok(served, `${href} is the host, not the app (${r.status} ${r.headers.get("content-type")})`);
-      linux = true;
-    } else if (!served) {
-      t.diagnostic(`download ${href} (data-os=${await a.getAttribute("data-os")}) is not in dist/downloads: the server answers ${r.status} ${r.headers.get("content-type")}`);
-    }
+    const r = await fetch(new URL(href, sys.origin));
+    assert.equal(r.status, 200, `${href} is offered, so it is served`);
+    assert.ok(!String(r.headers.get("content-type")).startsWith("text/html"), `${href} is the host, not the app`);
+    const os = await a.getAttribute("data-os");
+    const shown = ((await page.locator(`#host-downloads code.sha256[data-os="${os}"]`).textContent()) ?? "").trim();
+    const actual = createHash("sha256").update(Buffer.from(await r.arrayBuffer())).digest("hex");
+    assert.equal(shown, actual, `the SHA-256 shown for ${os} is the file's`);
   }
-  assert.ok(linux, "a Linux download is offered");
+  assert.ok(links.length > 0 && (await page.locator("#host-downloads a[data-os=linux]").count()) === 1, "a Linux download is offered");
+  for (const missing of await page.locator("#host-downloads [data-missing]").all()) {
+    const os = await missing.getAttribute("data-os");
+    const r = await fetch(new URL(`/api/v1/downloads`, sys.origin));
+    const offered = /** @type {{os: string}[]} */ (await r.json()).map((d) => d.os);
+    assert.ok(!offered.includes(String(os)), `${os} is shown as not offered only when the server has no file for it`);
+  }
+  await sys.shot(page, "setup-downloads");
 });
 
 e2e("setup: an old host", { host: { fake: { results: fakeResults({ version: "0.0.9" }) } } }, async (sys) => {

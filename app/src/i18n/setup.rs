@@ -219,6 +219,11 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ),
     ("setup.host.download", "下载", "Download"),
     (
+        "setup.host.not_offered",
+        "本 CA 暂未提供该系统的助手程序，请联系客服。",
+        "This CA does not offer the helper program for this system yet; contact support.",
+    ),
+    (
         "setup.host.step_download",
         "下载助手程序 {file}。",
         "Download the helper program {file}.",

@@ -7,6 +7,7 @@
 //! - [`renewals`]: apply, progress, cancel, rekey, confirm.
 //! - [`renewal_info`]: when to renew a certificate (ACME Renewal Information).
 
+pub mod downloads;
 pub mod extension;
 pub mod extract;
 pub mod public;
@@ -34,6 +35,7 @@ use crate::state::AppState;
         public::projects,
         public::project,
         public::ca_chain,
+        downloads::downloads,
         public::eligibility,
         public::challenge,
         renewal_info::renewal_info,
@@ -95,6 +97,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/projects", get(public::projects))
         .route("/api/v1/projects/{id}", get(public::project))
         .route("/api/v1/ca", get(public::ca_chain))
+        .route("/api/v1/downloads", get(downloads::downloads))
         .route("/api/v1/eligibility", post(public::eligibility))
         .route("/api/v1/challenges", post(public::challenge))
         .route(

@@ -4,8 +4,11 @@
 
 use leptos::prelude::*;
 
+use serde::Deserialize;
+
 use super::diagnostics::CommandBlock;
-use crate::i18n::use_i18n;
+use crate::api;
+use crate::i18n::{I18n, use_i18n};
 
 /// The user's operating system, as far as the guide cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,10 +184,74 @@ pub fn user_agent() -> String {
         .unwrap_or_default()
 }
 
+/// A host program the server offers (`GET /api/v1/downloads`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Offered {
+    /// `windows`, `macos`, `linux`.
+    pub os: String,
+    /// Served at `/downloads/<file>`.
+    pub file: String,
+    /// Bytes.
+    pub size: u64,
+    /// SHA-256, hex.
+    pub sha256: String,
+}
+
+/// One OS's entry of the download list: the link with its size and checksum when the
+/// CA offers the program, a plain "not offered" otherwise (never a link to a 404); the
+/// link alone while the list is loading or could not be read.
+fn download_entry(
+    i18n: I18n,
+    os: RwSignal<Os>,
+    o: Os,
+    offered: Option<Option<Offered>>,
+) -> AnyView {
+    let class = move || if os.get() == o { "btn primary" } else { "btn" };
+    let link = move || {
+        view! {
+            <a data-os=o.code() href=o.download() download="" class=class>
+                {move || i18n.t("setup.host.download")}
+                " · "
+                {move || os_name(i18n, o)}
+            </a>
+        }
+    };
+    match offered {
+        None => view! { <li>{link()}</li> }.into_any(),
+        Some(Some(f)) => {
+            let size = format!("{:.1} MB", f.size as f64 / 1_048_576.0);
+            view! {
+                <li>
+                    {link()}
+                    <span class="muted small">" " {size} " · SHA-256 "</span>
+                    <code class="small sha256" data-os=o.code()>{f.sha256}</code>
+                </li>
+            }
+            .into_any()
+        }
+        Some(None) => view! {
+            <li>
+                <span class="btn disabled" data-os=o.code() data-missing="true" aria-disabled="true">
+                    {move || os_name(i18n, o)}
+                </span>
+                " "
+                <span class="muted small">{move || i18n.t("setup.host.not_offered")}</span>
+            </li>
+        }
+        .into_any(),
+    }
+}
+
 /// The guide, for the OS chosen (detected, switchable).
 #[component]
 pub fn InstallGuide(os: RwSignal<Os>) -> impl IntoView {
     let i18n = use_i18n();
+    let offered = LocalResource::new(|| api::get::<Vec<Offered>>("/downloads"));
+    let entry = move |o: Os| {
+        let list = offered.get().and_then(Result::ok);
+        let found = list.map(|l| l.into_iter().find(|f| f.os == o.code()));
+        download_entry(i18n, os, o, found)
+    };
     // Asked only when an administrator opens the policy help: without a published
     // package the manifest is a 404, which the browser logs as an error.
     let update: RwSignal<Option<UpdateInfo>> = RwSignal::new(None);
@@ -275,25 +342,7 @@ pub fn InstallGuide(os: RwSignal<Os>) -> impl IntoView {
             <h3 id="guide-host">{move || i18n.t("setup.guide.host")}</h3>
             <p>{move || i18n.t("setup.host.what")}</p>
             <ul id="host-downloads" class="downloads">
-                {Os::ALL
-                    .into_iter()
-                    .map(|o| {
-                        view! {
-                            <li>
-                                <a
-                                    data-os=o.code()
-                                    href=o.download()
-                                    download=""
-                                    class=move || if os.get() == o { "btn primary" } else { "btn" }
-                                >
-                                    {move || i18n.t("setup.host.download")}
-                                    " · "
-                                    {move || os_name(i18n, o)}
-                                </a>
-                            </li>
-                        }
-                    })
-                    .collect_view()}
+                {move || Os::ALL.into_iter().map(entry).collect_view()}
             </ul>
             <ol>
                 <li>{move || i18n.tf("setup.host.step_download", &[("file", file_name(os.get()))])}</li>
