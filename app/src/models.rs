@@ -25,6 +25,21 @@ pub struct Agreement {
     pub text_en: String,
 }
 
+/// The CA's account for bank transfers (对公转账).
+#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+pub struct Payee {
+    /// 开户公司名称.
+    pub name_zh: String,
+    /// In English.
+    pub name_en: String,
+    /// 开户账号.
+    pub account_no: String,
+    /// 开户行.
+    pub bank_zh: String,
+    /// In English.
+    pub bank_en: String,
+}
+
 /// Support contacts.
 #[derive(Debug, Clone, PartialEq, Deserialize, Default)]
 pub struct Support {
@@ -73,6 +88,9 @@ pub struct Project {
     pub notice_en: String,
     /// `alipay`, `unionpay`, `wechat`, `bank_transfer`.
     pub payment_methods: Vec<String>,
+    /// The CA's account bank transfers go to.
+    #[serde(default)]
+    pub payee: Option<Payee>,
     /// `electronic`, `paper`.
     pub invoice_kinds: Vec<String>,
     /// Contacts.

@@ -44,6 +44,22 @@ pub struct Support {
     pub hours_en: String,
 }
 
+/// The CA's account that bank transfers (对公转账) are paid into.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PayeeAccount {
+    /// 开户公司名称.
+    pub name_zh: String,
+    /// The account name in English.
+    pub name_en: String,
+    /// 开户账号.
+    pub account_no: String,
+    /// 开户行.
+    pub bank_zh: String,
+    /// The bank in English.
+    pub bank_en: String,
+}
+
 /// The certificate profile of renewed certificates.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -111,6 +127,9 @@ pub struct Project {
     pub notice_en: String,
     /// `alipay`, `unionpay`, `wechat`, `bank_transfer`.
     pub payment_methods: Vec<String>,
+    /// The account bank transfers go to (needed when `bank_transfer` is offered).
+    #[serde(default)]
+    pub payee: Option<PayeeAccount>,
     /// `electronic`, `paper`.
     pub invoice_kinds: Vec<String>,
     /// Support contacts.
@@ -222,6 +241,12 @@ pub fn check(projects: &[Project]) -> Result<(), String> {
                 return Err(format!("project {}: unknown payment method {m:?}", p.id));
             }
         }
+        if p.payment_methods.iter().any(|m| m == "bank_transfer") && p.payee.is_none() {
+            return Err(format!(
+                "project {}: bank_transfer is offered, so [projects.payee] must name the account it is paid into",
+                p.id
+            ));
+        }
         if p.approvals_required == 0 {
             return Err(format!(
                 "project {}: approvals_required must be at least 1",
@@ -282,6 +307,17 @@ fn support() -> Support {
     }
 }
 
+/// The CA's account of the GDCA manual's bank-transfer page.
+fn payee() -> PayeeAccount {
+    PayeeAccount {
+        name_zh: "广东省电子商务认证有限公司".into(),
+        name_en: "Guangdong Electronic Certification Authority Co., Ltd.".into(),
+        account_no: "7443 9001 8260 0096 874".into(),
+        bank_zh: "中信银行广州花园支行".into(),
+        bank_en: "China CITIC Bank, Guangzhou Huayuan sub-branch".into(),
+    }
+}
+
 fn profile() -> ProfileConfig {
     ProfileConfig {
         key_usage: vec![KeyUsage::DigitalSignature, KeyUsage::NonRepudiation],
@@ -325,6 +361,7 @@ fn sample(
         payment_methods: ["alipay", "unionpay", "wechat", "bank_transfer"]
             .map(str::to_owned)
             .to_vec(),
+        payee: Some(payee()),
         invoice_kinds: ["electronic", "paper"].map(str::to_owned).to_vec(),
         support: support(),
         return_urls: vec![],

@@ -2,11 +2,12 @@
 /**
  * Paying and not paying, through the app and the sandbox gateway: cancelling before
  * paying; a failed payment, the re-pay warning, a successful re-pay charged once; a
- * rejection with its reason shown to the user and the payment refunded.
+ * rejection with its reason shown to the user and the payment refunded; a bank transfer
+ * to the project's published account, confirmed by finance in the console.
  */
 import assert from "node:assert/strict";
 
-import { applyFromCertificates, payOnline, review, staffView, waitStatus } from "./flows.js";
+import { INVOICE, applyFromCertificates, payOnline, review, staffView, waitStatus } from "./flows.js";
 import { e2e, poll } from "./harness.js";
 
 e2e("payments: cancelling before paying frees the certificate", { timeout: 240_000 }, async (sys) => {
@@ -74,4 +75,50 @@ e2e("payments: a rejection with a reason, shown to the user, the payment refunde
   await page.reload();
   await page.locator("#refund-status[data-status=done]").waitFor({ timeout: 15_000 });
   await sys.shot(page, "refund-done");
+});
+
+e2e("payments: a bank transfer to the account the project publishes, confirmed by finance, starts the review", { timeout: 240_000 }, async (sys) => {
+  const page = await sys.open("/");
+  const no = await applyFromCertificates(sys, page);
+  await waitStatus(page, "awaiting_payment");
+  const project = (await staffView(sys, no)).renewal.project;
+  const projects = /** @type {any[]} */ (await (await fetch(`${sys.origin}/api/v1/projects`)).json());
+  const payee = projects.find((p) => p.id === project)?.payee;
+  assert.ok(payee?.account_no, `project ${project} publishes its account`);
+
+  // 对公转账: the CA's account as the project configures it, then the transfer's details.
+  await page.locator("input[name=method][value=bank_transfer]").check({ timeout: 30_000 });
+  assert.equal(((await page.locator("#bt-payee-account").textContent()) ?? "").trim(), payee.account_no, "the account shown is the project's");
+  assert.ok(((await page.locator("#bt-payee").textContent()) ?? "").includes(payee.name_zh), "the account name is shown");
+  await page.locator("input[name=invoice-kind][value=electronic]").check();
+  await page.fill("#invoice-title", INVOICE.title);
+  await page.fill("#taxpayer-id", INVOICE.taxpayerId);
+  await page.fill("#bt-account", "6222 0212 3456 7890");
+  await page.fill("#bt-name", INVOICE.title);
+  await page.fill("#bt-date", String(await page.getAttribute("#bt-date", "max")));
+  await sys.shot(page, "pay-bank-transfer");
+  await page.click("#pay");
+  await waitStatus(page, "awaiting_reconciliation");
+  await sys.shot(page, "awaiting-reconciliation");
+  assert.deepEqual(sys.sql(`SELECT COUNT(*) FROM ledger JOIN payments USING (out_trade_no) WHERE business_no = '${no}'`), [["0"]], "no money is booked before finance sees it");
+
+  // Finance sees the transfer arrive and says so in the console.
+  const finance = await sys.context.newPage();
+  try {
+    await sys.staffLogin(finance, "finance");
+    await finance.goto(`${sys.origin}/admin/renewals/${no}`);
+    const received = finance.locator(".reconcile-received[data-out-trade-no]");
+    await received.waitFor({ timeout: 15_000 });
+    await sys.shot(finance, "finance-reconcile");
+    await received.click();
+    await poll(async () => (await staffView(sys, no)).renewal.status, (s) => s === "in_review", 20_000, `renewal ${no} in review after reconciliation`);
+    await sys.shot(finance, "finance-reconciled");
+  } finally {
+    await finance.close();
+  }
+  await waitStatus(page, "in_review");
+  await sys.shot(page, "in-review");
+  const view = await staffView(sys, no);
+  assert.deepEqual(view.renewal.payments.map((/** @type {any} */ p) => [p.method, p.status]), [["bank_transfer", "paid"]]);
+  assert.deepEqual(sys.sql(`SELECT COUNT(*) FROM ledger JOIN payments USING (out_trade_no) WHERE business_no = '${no}'`), [["1"]], "booked once");
 });

@@ -30,7 +30,7 @@ e2e("setup: the host is not registered, with downloads for every OS", { host: "n
   // its SHA-256), or "not offered" without a link (never a link to a 404).
   await page.locator("#host-downloads [data-os=linux]").first().waitFor();
   await page.locator("#host-downloads code.sha256, #host-downloads [data-missing]").first().waitFor({ timeout: 10_000 });
-  const oses = await page.locator("#host-downloads li > [data-os]").evaluateAll((els) => els.map((e) => e.getAttribute("data-os")));
+  const oses = await page.locator("#host-downloads li > .btn[data-os]").evaluateAll((els) => els.map((e) => e.getAttribute("data-os")));
   assert.deepEqual([...oses].sort(), ["linux", "macos", "windows"], "one entry per OS");
   const links = await page.locator("#host-downloads a[data-os]").all();
   for (const a of links) {

@@ -32,22 +32,12 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     // Bank transfer.
     ("pay.bt.title", "对公转账信息", "Bank transfer"),
     ("pay.bt.payee_name_label", "开户公司名称", "Account name"),
-    (
-        "pay.bt.payee_name",
-        "广东省电子商务认证有限公司",
-        "Guangdong Electronic Certification Authority Co., Ltd. (广东省电子商务认证有限公司)",
-    ),
     ("pay.bt.payee_account_label", "开户账号", "Account number"),
-    (
-        "pay.bt.payee_account",
-        "7443 9001 8260 0096 874",
-        "7443 9001 8260 0096 874",
-    ),
     ("pay.bt.payee_bank_label", "开户行", "Bank"),
     (
-        "pay.bt.payee_bank",
-        "中信银行广州花园支行",
-        "China CITIC Bank, Guangzhou Huayuan sub-branch (中信银行广州花园支行)",
+        "pay.bt.payee_missing",
+        "本平台未公布对公转账账户，请联系客服获取。",
+        "This platform has not published its account for transfers; ask support for it.",
     ),
     (
         "pay.bt.remark",

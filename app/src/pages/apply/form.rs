@@ -603,6 +603,7 @@ mod tests {
             notice_zh: String::new(),
             notice_en: String::new(),
             payment_methods: vec![],
+            payee: None,
             invoice_kinds: vec![],
             support: Default::default(),
             return_urls: vec![],

@@ -186,6 +186,7 @@ pub fn PaymentForm(
         })
         .unwrap_or_default();
 
+    let payee = project.payee.clone();
     view! {
         <form id="pay-form" on:submit=on_submit novalidate>
             <Radios name="method" field="method" legend="pay.method.legend" options=methods value=form.method form />
@@ -196,14 +197,26 @@ pub fn PaymentForm(
             <Show when=is_transfer>
                 <section class="card" id="bank-transfer" aria-labelledby="bt-title">
                     <h3 id="bt-title">{move || i18n.t("pay.bt.title")}</h3>
-                    <dl class="facts" id="bt-payee">
-                        <dt>{move || i18n.t("pay.bt.payee_name_label")}</dt>
-                        <dd>{move || i18n.t("pay.bt.payee_name")}</dd>
-                        <dt>{move || i18n.t("pay.bt.payee_account_label")}</dt>
-                        <dd>{move || i18n.t("pay.bt.payee_account")}</dd>
-                        <dt>{move || i18n.t("pay.bt.payee_bank_label")}</dt>
-                        <dd>{move || i18n.t("pay.bt.payee_bank")}</dd>
-                    </dl>
+                    {
+                        let payee = payee.clone();
+                        move || match payee.clone() {
+                            Some(p) => {
+                                let zh = i18n.lang() == Lang::Zh;
+                                view! {
+                                    <dl class="facts" id="bt-payee">
+                                        <dt>{i18n.t("pay.bt.payee_name_label")}</dt>
+                                        <dd>{if zh { p.name_zh } else { p.name_en }}</dd>
+                                        <dt>{i18n.t("pay.bt.payee_account_label")}</dt>
+                                        <dd id="bt-payee-account">{p.account_no}</dd>
+                                        <dt>{i18n.t("pay.bt.payee_bank_label")}</dt>
+                                        <dd>{if zh { p.bank_zh } else { p.bank_en }}</dd>
+                                    </dl>
+                                }
+                                .into_any()
+                            }
+                            None => view! { <p class="notice warn">{i18n.t("pay.bt.payee_missing")}</p> }.into_any(),
+                        }
+                    }
                     <p class="small">
                         {
                             let no = no_for_note.clone();

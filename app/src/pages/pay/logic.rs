@@ -323,6 +323,7 @@ mod tests {
             payment_methods: ["alipay", "unionpay", "wechat", "bank_transfer"]
                 .map(String::from)
                 .to_vec(),
+            payee: None,
             invoice_kinds: vec!["electronic".into(), "paper".into()],
             support: Default::default(),
             return_urls: vec![],
