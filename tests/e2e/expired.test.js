@@ -35,7 +35,7 @@ import {
   stepNow,
   typeBankCode,
 } from "./expired-flows.js";
-import { businessNo, certificateCard, install, renewedOnToken, review, staffView, waitStatus } from "./flows.js";
+import { approveAndInstall, businessNo, certificateCard, renewedOnToken, staffView, waitStatus } from "./flows.js";
 import { e2e } from "./harness.js";
 
 
@@ -131,11 +131,7 @@ e2e("expired: SMS sign-in, transfer, form, identity, paid, reviewed, installed: 
 
   // The console: what the applicant went through, the files; then approved.
   await inspectInConsole(sys, no, { uploads: { form: PDF, id_front: PNG, id_back: PNG }, failed: 1 });
-  await review(sys, no);
-  await page.reload();
-  await waitStatus(page, "approved");
-  await install(sys, page);
-  await waitStatus(page, "completed");
+  await approveAndInstall(sys, page, no);
 
   // The witnesses (pkcs11-tool, openssl) and the page agree on the renewed certificate.
   const der = await renewedOnToken(sys, page);

@@ -281,3 +281,20 @@ export async function install(sys, page) {
   await sys.clickWithPins(page, "#install", "#install-done", { timeout: 90_000 });
   await sys.shot(page, "install-done");
 }
+
+/**
+ * A reviewer approves renewal `no` in the console; the order page (reloaded) shows it
+ * approved; then, unless `install` is false, the install runs to completed.
+ * @param {System} sys
+ * @param {Page} page the customer's order page
+ * @param {string} no
+ * @param {{install?: boolean}} [opts]
+ */
+export async function approveAndInstall(sys, page, no, opts = {}) {
+  await review(sys, no);
+  await page.reload();
+  await waitStatus(page, "approved");
+  if (opts.install === false) return;
+  await install(sys, page);
+  await waitStatus(page, "completed");
+}

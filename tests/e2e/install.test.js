@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 
-import { applyFromCertificates, payOnline, review, staffView, waitStatus } from "./flows.js";
+import { applyFromCertificates, approveAndInstall, payOnline, staffView, waitStatus } from "./flows.js";
 import { FAULT_STEP, e2e, sleep } from "./harness.js";
 
 e2e("install: interrupted after writing the certificate, resumed after a reload", { host: "fault", timeout: 300_000 }, async (sys) => {
@@ -16,9 +16,7 @@ e2e("install: interrupted after writing the certificate, resumed after a reload"
   const no = await applyFromCertificates(sys, page);
   await payOnline(sys, page);
   await waitStatus(page, "in_review");
-  await review(sys, no);
-  await page.reload();
-  await waitStatus(page, "approved");
+  await approveAndInstall(sys, page, no, { install: false });
 
   // The first install stops at the fault: the page must not claim success.
   await page.locator("#install").waitFor({ timeout: 30_000 });

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 
-import { certificateCard, fillApplication, install, payOnline, review, signInIfAsked, staffView, submitApplication, waitStatus } from "./flows.js";
+import { approveAndInstall, certificateCard, fillApplication, payOnline, signInIfAsked, staffView, submitApplication, waitStatus } from "./flows.js";
 import { e2e } from "./harness.js";
 
 e2e("platform: pingan's entry, notice, renewal, and the way back", { timeout: 300_000 }, async (sys) => {
@@ -34,11 +34,7 @@ e2e("platform: pingan's entry, notice, renewal, and the way back", { timeout: 30
 
   await payOnline(sys, page);
   await waitStatus(page, "in_review");
-  await review(sys, no);
-  await page.reload();
-  await waitStatus(page, "approved");
-  await install(sys, page);
-  await waitStatus(page, "completed");
+  await approveAndInstall(sys, page, no);
   const link = page.locator("#return-to-platform");
   await link.waitFor({ timeout: 15_000 });
   assert.equal(await link.getAttribute("href"), back);

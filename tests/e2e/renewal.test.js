@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 
-import { applyFromCertificates, install, payOnline, renewedOnToken, review, staffView, waitStatus } from "./flows.js";
+import { applyFromCertificates, approveAndInstall, payOnline, renewedOnToken, staffView, waitStatus } from "./flows.js";
 import { e2e } from "./harness.js";
 
 
@@ -27,11 +27,7 @@ e2e("renewal: on time, alipay, approved, installed: the token holds the renewed 
   await page.locator('.stepper li[data-stage="pay"][data-state="done"]').waitFor({ timeout: 10_000 });
   await sys.shot(page, "in-review");
 
-  await review(sys, no);
-  await page.reload();
-  await waitStatus(page, "approved");
-  await install(sys, page);
-  await waitStatus(page, "completed");
+  await approveAndInstall(sys, page, no);
 
   // The witnesses (pkcs11-tool, openssl) and the page agree on the renewed certificate.
   const der = await renewedOnToken(sys, page);
