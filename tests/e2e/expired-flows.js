@@ -123,6 +123,7 @@ export async function smsSignIn(sys, page, opts = {}) {
     assert.ok(shown.text.length > 0, `the code's error says something: ${JSON.stringify(shown)}`);
     assert.equal(await page.locator("#expired-start").isVisible(), false, "a wrong code does not sign in");
     assert.ok(await page.locator("#sms-code").isVisible(), "the code field stays for another try");
+    assert.match(((await page.locator("#sms-tries-left").textContent()) ?? "").trim(), /4/, "the tries left are shown (5 per code, 1 used)");
     await sys.shot(page, "expired-sms-wrong-code");
   }
   await page.fill("#sms-code", code);

@@ -314,11 +314,7 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "该笔转账已失效。",
         "This transfer is no longer in force.",
     ),
-    (
-        "expired.bank.tries_left",
-        "还可尝试 {n} 次。",
-        "{n} tries left.",
-    ),
+    ("expired.tries_left", "还可尝试 {n} 次。", "{n} tries left."),
     ("expired.bank.code", "打款验证码", "Code from the remark"),
     (
         "expired.bank.code_hint",

@@ -150,7 +150,7 @@ pub fn BankStep(app: Application, on_update: Callback<Application>) -> impl Into
                 <p>{move || i18n.tf("expired.bank.sent", &[("amount", &amount), ("account", &t.account_no), ("bank", &t.bank), ("time", &sent)])}</p>
                 <p>{move || i18n.t(status_key)}</p>
                 {(t.status == "pending").then(|| view! {
-                    <p class="muted small" id="bank-tries-left">{move || i18n.tf("expired.bank.tries_left", &[("n", &left().to_string())])}</p>
+                    <p class="muted small" id="bank-tries-left">{move || i18n.tf("expired.tries_left", &[("n", &left().to_string())])}</p>
                 })}
             </div>
         }

@@ -32,6 +32,7 @@ pub fn SmsLogin(#[prop(into)] on_done: Callback<()>) -> impl IntoView {
     let sent_to = RwSignal::new(None::<String>);
     let wait = RwSignal::new(0u32);
     let busy = RwSignal::new(false);
+    let tries_left = RwSignal::new(None::<i64>);
 
     let send = move |_| {
         if busy.get_untracked() || wait.get_untracked() > 0 {
@@ -46,6 +47,7 @@ pub fn SmsLogin(#[prop(into)] on_done: Callback<()>) -> impl IntoView {
             match answer {
                 Ok(sent) => {
                     sent_to.set(Some(sent.mobile));
+                    tries_left.set(None);
                     focus("sms-code");
                     wait.set(RESEND_AFTER);
                     while wait.get_untracked() > 0 {
@@ -73,7 +75,15 @@ pub fn SmsLogin(#[prop(into)] on_done: Callback<()>) -> impl IntoView {
             busy.set(false);
             match answer {
                 Ok(_) => on_done.run(()),
-                Err(e) => show(failure_of(e), errors, error, "sms-code"),
+                Err(e) => {
+                    // A wrong code is counted: say how many tries it has left.
+                    tries_left.set(
+                        e.details
+                            .get("tries_left")
+                            .and_then(serde_json::Value::as_i64),
+                    );
+                    show(failure_of(e), errors, error, "sms-code");
+                }
             }
         });
     };
@@ -104,6 +114,9 @@ pub fn SmsLogin(#[prop(into)] on_done: Callback<()>) -> impl IntoView {
                     <p id="sms-sent" class="notice" role="status">{i18n.tf("expired.login.sent", &[("mobile", &m)])}</p>
                 })}
                 <TextField id="sms-code" field="code" label="expired.login.code" value=code errors text=rule_text autocomplete="one-time-code" inputmode="numeric" maxlength=6 required=true />
+                {move || tries_left.get().map(|n| view! {
+                    <p class="muted small" id="sms-tries-left">{move || i18n.tf("expired.tries_left", &[("n", &n.to_string())])}</p>
+                })}
                 {move || error.get().map(|e| view! { <RuleNotice error=e /> })}
                 <div class="actions">
                     <button id="sms-login" type="submit" class="primary" disabled=move || busy.get()>
