@@ -222,14 +222,12 @@ pub async fn send(
     .bind(&business_no)
     .fetch_one(&mut *tx)
     .await?;
-    if sent >= MAX_TRANSFERS {
-        return Err(AppError::refused(
-            ErrorCode::RateLimited,
-            StatusCode::TOO_MANY_REQUESTS,
-            "too many verification transfers for this application; contact the CA",
-        )
-        .with_details(json!({ "rule": "bank_transfer.too_many" })));
-    }
+    super::within_limit(
+        sent,
+        MAX_TRANSFERS,
+        "bank_transfer.too_many",
+        "too many verification transfers for this application; contact the CA",
+    )?;
     let id: i64 = sqlx::query_scalar("INSERT INTO expired_transfers (business_no, account_name, bank, account_no, amount_fen, provider, reference, salt, code_hash, tries, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, '', $7, $8, 0, 'sending', $9) RETURNING id")
         .bind(&business_no)
         .bind(&transfer.account_name)

@@ -209,14 +209,12 @@ pub async fn check(
     .bind(&business_no)
     .fetch_one(&mut *tx)
     .await?;
-    if done >= MAX_CHECKS {
-        return Err(AppError::refused(
-            ErrorCode::RateLimited,
-            StatusCode::TOO_MANY_REQUESTS,
-            "too many identity checks for this application; contact the CA",
-        )
-        .with_details(json!({ "rule": "identity.too_many" })));
-    }
+    super::within_limit(
+        done,
+        MAX_CHECKS,
+        "identity.too_many",
+        "too many identity checks for this application; contact the CA",
+    )?;
     let id: i64 = sqlx::query_scalar("INSERT INTO expired_identity_checks (business_no, provider, outcome, created_at) VALUES ($1, $2, 'checking', $3) RETURNING id")
         .bind(&business_no)
         .bind(verifier.name())

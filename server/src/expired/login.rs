@@ -23,6 +23,7 @@ use crate::audit;
 use crate::clock;
 use crate::config::NotifyConfig;
 use crate::error::{AppError, AppResult};
+use crate::expired::{rate_limited, within_limit};
 use crate::identity::sessions::{cookie, cookie_value};
 use crate::notify::sender::Sender;
 use crate::random;
@@ -93,15 +94,6 @@ pub struct CodeSent {
     pub expires_at: String,
 }
 
-fn rate_limited(rule: &str, message: &str) -> AppError {
-    AppError::refused(
-        ErrorCode::RateLimited,
-        StatusCode::TOO_MANY_REQUESTS,
-        message,
-    )
-    .with_details(json!({ "rule": rule }))
-}
-
 /// The SMS text: short, signed, with the code first (phones offer to copy it).
 fn sms_text(code: &str, lang: &str) -> String {
     if lang == "en" {
@@ -147,12 +139,12 @@ pub async fn send_code(
     .bind(since)
     .fetch_one(&mut *tx)
     .await?;
-    if by_mobile >= SENDS_PER_MOBILE {
-        return Err(rate_limited(
-            "sms.per_mobile",
-            "too many codes were sent to this number in the last hour; try again later",
-        ));
-    }
+    within_limit(
+        by_mobile,
+        SENDS_PER_MOBILE,
+        "sms.per_mobile",
+        "too many codes were sent to this number in the last hour; try again later",
+    )?;
     let by_client: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM expired_sms_codes WHERE client = $1 AND created_at > $2",
     )
@@ -160,12 +152,12 @@ pub async fn send_code(
     .bind(since)
     .fetch_one(&mut *tx)
     .await?;
-    if by_client >= SENDS_PER_CLIENT {
-        return Err(rate_limited(
-            "sms.per_client",
-            "too many codes were asked for from this address in the last hour; try again later",
-        ));
-    }
+    within_limit(
+        by_client,
+        SENDS_PER_CLIENT,
+        "sms.per_client",
+        "too many codes were asked for from this address in the last hour; try again later",
+    )?;
     // Only the newest code works.
     sqlx::query("UPDATE expired_sms_codes SET expires_at = $1 WHERE mobile = $2 AND used_at IS NULL AND expires_at > $1")
         .bind(now)

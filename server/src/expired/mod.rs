@@ -36,7 +36,29 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
+use crate::error::AppError;
 use crate::state::AppState;
+
+/// 429 naming the rule that was hit.
+pub fn rate_limited(rule: &str, message: &str) -> AppError {
+    AppError::refused(
+        protocol::ErrorCode::RateLimited,
+        axum::http::StatusCode::TOO_MANY_REQUESTS,
+        message,
+    )
+    .with_details(serde_json::json!({ "rule": rule }))
+}
+
+/// [`rate_limited`] when `used` reached `max` (attempts that cost the CA or an
+/// applicant's patience: SMS codes, check transfers, identity checks; each counted
+/// under the write lock, so racing requests cannot pass together).
+pub fn within_limit(used: i64, max: i64, rule: &str, message: &str) -> Result<(), AppError> {
+    if used < max {
+        Ok(())
+    } else {
+        Err(rate_limited(rule, message))
+    }
+}
 
 /// The routes of the path, its staff views and its sandbox bank.
 pub fn routes() -> Router<AppState> {
