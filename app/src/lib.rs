@@ -3,10 +3,10 @@
 //! by certrenew-server. It talks to the server over `/api/v1` and to the token through
 //! the certrenew extension; it never sees a PIN.
 //!
-//! The app is four bundles (binaries in `src/bin/`), so each page downloads only the
-//! code of its own screens: the certificates (with setup, a platform's entry and the
-//! expired path), the application, the order (pay, progress, install) and the staff
-//! console. Trunk builds each into its own folder of `dist/`, and the server serves a
+//! The app is five bundles (binaries in `src/bin/`), so each page downloads only the
+//! code of its own screens: the certificates (with setup and a platform's entry), the
+//! application, the order (pay, progress, install), the expired-certificate path and
+//! the staff console. Trunk builds each into its own folder of `dist/`, and the server serves a
 //! folder's `index.html` for the routes under it (`server/src/app.rs`).
 
 pub mod admin;
