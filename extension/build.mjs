@@ -8,6 +8,8 @@
  *   - update_url, when not null;
  *   - CA_ORIGINS in src/config.js (the service worker's allow-list).
  * --key-file FILE replaces the manifest `key` (the CA's production public key, base64 DER).
+ * --origin ORIGIN (repeatable) replaces the config's ca_origins (a development server on
+ * another port, the tests' servers). Origins match exactly, port included.
  * `build()` is exported for pack.mjs (signed CRX3 packages). No dependencies.
  */
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -18,11 +20,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 /** @param {string[]} argv */
 function parseArgs(argv) {
-  /** @type {{out: string, config: string, keyFile: string | null}} */
-  const opts = { out: join(here, "dist"), config: join(here, "build.config.json"), keyFile: null };
+  /** @type {{out: string, config: string, keyFile: string | null, origins: string[] | null}} */
+  const opts = { out: join(here, "dist"), config: join(here, "build.config.json"), keyFile: null, origins: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--config") opts.config = resolve(argv[++i]);
+    else if (a === "--origin") (opts.origins ??= []).push(argv[++i]);
     else if (a === "--key-file") opts.keyFile = resolve(argv[++i]);
     else if (!a.startsWith("-")) opts.out = resolve(a);
     else throw new Error(`unknown option ${a}`);
@@ -31,8 +34,10 @@ function parseArgs(argv) {
 }
 
 /**
- * "https://ca.example.com" → "https://ca.example.com/*". Ports are dropped: Chrome
- * match patterns ignore them.
+ * "https://ca.example.com" → "https://ca.example.com:443/*", "http://127.0.0.1:8080" →
+ * "http://127.0.0.1:8080/*". The port is always written: a Chrome match pattern without
+ * one matches every port of the host, and the content script must run on the CA's
+ * origin only (the service worker's isCaOrigin checks the same exact origin).
  * @param {string} origin
  */
 export function matchPattern(origin) {
@@ -40,22 +45,24 @@ export function matchPattern(origin) {
   if (url.origin !== origin.replace(/\/$/, "")) throw new Error(`not an origin: ${origin}`);
   const dev = url.protocol === "http:" && (url.hostname === "127.0.0.1" || url.hostname === "localhost");
   if (url.protocol !== "https:" && !dev) throw new Error(`CA origins must be https (or http://127.0.0.1 / http://localhost): ${origin}`);
-  return `${url.protocol}//${url.hostname}/*`;
+  const port = url.port || (url.protocol === "https:" ? "443" : "80");
+  return `${url.protocol}//${url.hostname}:${port}/*`;
 }
 
 /**
  * Builds the unpacked extension. The packer (pack.mjs) calls this with `version`,
  * `updateUrl` and `key` overridden; the command line calls it with none of them.
  * @param {{out: string, config: string, keyFile?: string | null, key?: string | null,
- *   version?: string | null, updateUrl?: string | null, quiet?: boolean}} opts
+ *   version?: string | null, updateUrl?: string | null, quiet?: boolean, origins?: string[] | null}} opts
  *   `key`: the manifest key (base64 DER public key), winning over `keyFile`;
  *   `version`: the manifest version (Chrome's 1–4 dot-separated integers);
- *   `updateUrl`: the manifest update_url, winning over the build config's.
+ *   `updateUrl`: the manifest update_url, winning over the build config's;
+ *   `origins`: the CA origins, winning over the build config's.
  * @returns {{out: string, manifest: Record<string, any>}}
  */
 export function build(opts) {
   const config = JSON.parse(readFileSync(opts.config, "utf8"));
-  const origins = config.ca_origins;
+  const origins = opts.origins ?? config.ca_origins;
   if (!Array.isArray(origins) || origins.length === 0 || !origins.every((o) => typeof o === "string")) {
     throw new Error("build config: ca_origins must be a non-empty list of origins");
   }

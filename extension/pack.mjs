@@ -4,7 +4,7 @@
  * Signed CRX3 packages of the extension, for self-hosted updates (docs/extension-updates.md).
  *
  *   node extension/pack.mjs --key KEY.pem --version X.Y.Z --out DIR
- *                           [--update-url URL] [--config build.config.json]
+ *                           [--update-url URL] [--config build.config.json] [--origin ORIGIN]…
  *   node extension/pack.mjs --key KEY.pem --print-id
  *
  * builds the extension with build.mjs (manifest `version` = X.Y.Z, `update_url` = --update-url
@@ -349,8 +349,8 @@ export const packageName = (/** @type {string} */ version) => `certrenew-${versi
 
 /**
  * Builds, zips and signs one version.
- * @param {{key: string, version: string, out: string, updateUrl?: string | null, config?: string}} opts
- *   `key`: path of the RSA private key PEM.
+ * @param {{key: string, version: string, out: string, updateUrl?: string | null, config?: string, origins?: string[] | null}} opts
+ *   `key`: path of the RSA private key PEM; `origins`: the CA origins instead of the config's.
  * @returns {{path: string, id: string, version: string, updateUrl: string | null, bytes: number, sha256: string}}
  */
 export function pack(opts) {
@@ -366,6 +366,7 @@ export function pack(opts) {
       key: spki.toString("base64"),
       version: opts.version,
       updateUrl: opts.updateUrl ?? null,
+      origins: opts.origins ?? null,
       quiet: true,
     });
     const crx = crx3(zipDirectory(unpacked), pem);
@@ -388,8 +389,8 @@ export function pack(opts) {
 
 /** @param {string[]} argv */
 function parseArgs(argv) {
-  /** @type {{key: string | null, version: string | null, out: string | null, updateUrl: string | null, config: string | undefined, printId: boolean}} */
-  const opts = { key: null, version: null, out: null, updateUrl: null, config: undefined, printId: false };
+  /** @type {{key: string | null, version: string | null, out: string | null, updateUrl: string | null, config: string | undefined, origins: string[] | null, printId: boolean}} */
+  const opts = { key: null, version: null, out: null, updateUrl: null, config: undefined, origins: null, printId: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -402,17 +403,18 @@ function parseArgs(argv) {
     else if (a === "--out") opts.out = resolve(value());
     else if (a === "--update-url") opts.updateUrl = value();
     else if (a === "--config") opts.config = resolve(value());
+    else if (a === "--origin") (opts.origins ??= []).push(value());
     else if (a === "--print-id") opts.printId = true;
     else throw new Error(`unknown argument ${a}`);
   }
   if (opts.key && opts.printId) return { key: opts.key, printId: true };
   if (!opts.key || !opts.version || !opts.out) {
     throw new Error(
-      "usage: node extension/pack.mjs --key KEY.pem --version X.Y.Z --out DIR [--update-url URL] [--config FILE]\n" +
+      "usage: node extension/pack.mjs --key KEY.pem --version X.Y.Z --out DIR [--update-url URL] [--config FILE] [--origin ORIGIN]…\n" +
         "       node extension/pack.mjs --key KEY.pem --print-id",
     );
   }
-  return { key: opts.key, version: opts.version, out: opts.out, updateUrl: opts.updateUrl, config: opts.config };
+  return { key: opts.key, version: opts.version, out: opts.out, updateUrl: opts.updateUrl, config: opts.config, origins: opts.origins };
 }
 
 function main() {

@@ -88,7 +88,7 @@ deps_dev_token
 deps_apt chromium fonts-wqy-microhei
 cargo build -p server -p native-host --locked
 scripts/build-app.sh
-node extension/build.mjs >/dev/null
+node extension/build.mjs --origin "$ORIGIN" >/dev/null
 echo "extension: built into extension/dist"
 
 if [ -n "$fresh" ]; then
@@ -109,7 +109,7 @@ unset CERTRENEW_CONFIG DATABASE_URL
 # manifest (docs/extension-updates.md); the setup page reads the manifest.
 version=$(node -p "require('./extension/manifest.json').version")
 node extension/pack.mjs --key extension/dev-key.pem --version "$version" --out "$DATA/extension" \
-    --update-url "$ORIGIN/extension/updates.xml" >/dev/null
+    --update-url "$ORIGIN/extension/updates.xml" --origin "$ORIGIN" >/dev/null
 
 pids=()
 stop() {

@@ -5,7 +5,7 @@
  */
 
 /** @type {readonly string[]} */
-const CA_ORIGINS = /*BUILD:ca_origins*/ ["http://127.0.0.1", "http://localhost"] /*END*/;
+const CA_ORIGINS = /*BUILD:ca_origins*/ ["http://127.0.0.1:8080", "http://localhost:8080"] /*END*/;
 
 export const CONFIG = Object.freeze({
   /** Registered name of certrenew-host (docs/protocol.md §1). */
@@ -16,7 +16,10 @@ export const CONFIG = Object.freeze({
   MIN_HOST_VERSION: "0.1.0",
   /** Page channel name (PROTOCOL §2). */
   CHANNEL: "certrenew",
-  /** Web origins this extension serves; a configured origin without a port matches any port. */
+  /**
+   * Web origins this extension serves, matched exactly on scheme + host + port (an origin
+   * written without a port means the scheme's default port, never "any port").
+   */
   CA_ORIGINS: Object.freeze([...CA_ORIGINS]),
   /** Host answer timeout for hello / list_certificates. */
   HOST_TIMEOUT_MS: 30_000,
@@ -39,8 +42,15 @@ export const CONFIG = Object.freeze({
     install_certificate: "opInstallCertificate",
     discard_key: "opDiscardKey",
   }),
-  /** PIN window size. */
-  PIN_WINDOW: Object.freeze({ width: 440, height: 470 }),
+  /** PIN window size (taller when it lists a certificate and key that will be removed). */
+  PIN_WINDOW: Object.freeze({ width: 440, height: 470, retireHeight: 720 }),
+  /**
+   * Keyjacking guard: the PIN / confirm window ignores keys, clicks and typing until it
+   * has been shown (and focused, and visible) this long with no input meanwhile; each
+   * input during the wait starts it again. Firefox uses 1 s for its security dialogs
+   * (security.dialog_enable_delay); a page cannot time a click or Enter into the window.
+   */
+  INPUT_DELAY_MS: 1_000,
   /** Request ids: 1–64 characters. */
   MAX_ID_LENGTH: 64,
 });

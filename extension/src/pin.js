@@ -1,9 +1,18 @@
 // @ts-check
 /**
- * The PIN window. It gets the display data from the service worker over a port named
+ * The PIN window (pin.html?req=<id>). It connects to the service worker over a port named
  * "pin:<req>" and sends back {type:"pin", pin}, {type:"ok"} or {type:"cancel"}.
  * Closing the window closes the port: the service worker takes that as a cancel.
+ *
+ * Keyjacking guard: a page can open this window at a moment of its choosing (while the
+ * user types or clicks on it). So OK and the PIN field stay dead until the window has
+ * been shown, visible and focused for CONFIG.INPUT_DELAY_MS with no input meanwhile;
+ * any key or click in that time starts the wait again, losing focus or visibility ends
+ * it. OK never gets focus; the PIN field gets it only once the wait is over. Cancel and
+ * Escape work at once (cancelling is always safe).
  */
+import { CONFIG } from "./config.js";
+import { formatTime } from "./background/certificate.js";
 
 const req = new URLSearchParams(location.search).get("req") ?? "";
 const port = chrome.runtime.connect({ name: `pin:${req}` });
@@ -15,9 +24,9 @@ function el(id) {
   return e;
 }
 
-/** @param {string} key */
-function t(key) {
-  return chrome.i18n.getMessage(key) || key;
+/** @param {string} key @param {string[]} [subs] */
+function t(key, subs) {
+  return chrome.i18n.getMessage(key, subs) || key;
 }
 
 document.documentElement.lang = chrome.i18n.getUILanguage();
@@ -27,7 +36,69 @@ for (const node of document.querySelectorAll("[data-i18n]")) {
 
 const form = /** @type {HTMLFormElement} */ (el("form"));
 const pinInput = /** @type {HTMLInputElement} */ (el("pin"));
+const okButton = /** @type {HTMLButtonElement} */ (el("ok"));
+const cancelButton = el("cancel");
 let mode = "pin";
+let shown = false;
+
+// --- keyjacking guard -------------------------------------------------------------
+
+let armed = false;
+let pinFocused = false;
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let armTimer;
+
+/** Input is dead from now on (until armLater's wait is over). */
+function disarm() {
+  armed = false;
+  clearTimeout(armTimer);
+  okButton.disabled = true;
+  pinInput.readOnly = true;
+  document.body.dataset.armed = "false";
+}
+
+/** Starts (again) the wait after which input is taken. */
+function armLater() {
+  disarm();
+  if (!shown || document.visibilityState !== "visible") return;
+  armTimer = setTimeout(arm, CONFIG.INPUT_DELAY_MS);
+}
+
+function arm() {
+  if (!shown || document.visibilityState !== "visible") return;
+  armed = true;
+  okButton.disabled = false;
+  pinInput.readOnly = false;
+  document.body.dataset.armed = "true";
+  // Only the PIN field, only once, only now: keys typed for the page before could not reach it.
+  if (mode === "pin" && !pinFocused) {
+    pinFocused = true;
+    pinInput.focus();
+  }
+}
+
+/** @param {Event} event */
+function isCancel(event) {
+  return event.target === cancelButton || (event instanceof KeyboardEvent && event.key === "Escape");
+}
+
+/** Swallows input that arrives before the wait is over, and restarts the wait. @param {Event} event */
+function guard(event) {
+  if (armed || isCancel(event)) return;
+  event.preventDefault();
+  event.stopImmediatePropagation();
+  armLater();
+}
+
+for (const type of ["keydown", "keypress", "keyup", "beforeinput", "paste", "drop", "pointerdown", "mousedown", "click", "dblclick"]) {
+  window.addEventListener(type, guard, { capture: true });
+}
+window.addEventListener("blur", disarm);
+window.addEventListener("focus", armLater);
+document.addEventListener("visibilitychange", () => (document.visibilityState === "visible" ? armLater() : disarm()));
+disarm();
+
+// --- display ------------------------------------------------------------------------
 
 port.onMessage.addListener((msg) => {
   if (!msg || msg.type !== "display") {
@@ -49,19 +120,37 @@ port.onMessage.addListener((msg) => {
     w.textContent = t(d.pin_final_try ? "warnFinalTry" : "warnCountLow");
     w.hidden = false;
   }
+  if (d.retire) showRetire(d.retire);
   el("pinpad").hidden = mode !== "pinpad";
   el("confirm").hidden = mode !== "confirm";
   el("pin-row").hidden = mode !== "pin";
-  el("ok").hidden = mode === "pinpad";
+  okButton.hidden = mode === "pinpad";
   form.hidden = false;
-  if (mode === "pin") pinInput.focus();
-  else el(mode === "confirm" ? "ok" : "cancel").focus();
+  shown = true;
+  if (mode === "pinpad") cancelButton.focus();
+  armLater();
 });
+
+/**
+ * Says in words which certificate and key install_certificate's `retire` deletes.
+ * @param {import("./background/certificate.js").RetireDisplay} r
+ */
+function showRetire(r) {
+  const unknown = t("unknown");
+  el("retire-cn").textContent = r.cn ?? r.subject ?? unknown;
+  el("retire-o").textContent = r.o ?? unknown;
+  el("retire-serial").textContent = r.serial ?? unknown;
+  el("retire-validity").textContent = t("retireValidity", [formatTime(r.not_before) ?? unknown, formatTime(r.not_after) ?? unknown]);
+  el("retire-issuer").textContent = r.issuer ?? unknown;
+  el("retire-key").textContent = r.key_id === null ? t("retireKeyNone") : t(r.key_kept ? "retireKeyKept" : "retireKeyDeleted", [r.key_id]);
+  el("retire").hidden = false;
+}
 
 port.onDisconnect.addListener(() => window.close());
 
 form.addEventListener("submit", (event) => {
   event.preventDefault();
+  if (!armed) return; // a submit can only come from an armed window (guard + disabled OK)
   if (mode === "pin") {
     const pin = pinInput.value;
     if (pin.length === 0) {
@@ -75,7 +164,7 @@ form.addEventListener("submit", (event) => {
   }
 });
 
-el("cancel").addEventListener("click", () => {
+cancelButton.addEventListener("click", () => {
   port.postMessage({ type: "cancel" });
 });
 

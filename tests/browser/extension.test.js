@@ -52,17 +52,23 @@ test("ready is announced, hello and list_certificates go through the page protoc
   }
 });
 
-test("a page outside the CA origins gets no ack: EXTENSION_UNAVAILABLE", async () => {
+test("a page outside the CA origins gets no ack: EXTENSION_UNAVAILABLE (another host, and another port of the CA's own host)", async () => {
   const env = await setup();
   try {
-    const page = await env.openPage(env.server.outsideOrigin);
-    const started = Date.now();
-    const answer = await pageRequest(page, "hello");
-    assert.equal(answer.ok, false);
-    assert.equal(answer.error.code, "EXTENSION_UNAVAILABLE");
-    assert.ok(Date.now() - started < 5000);
-    const messages = /** @type {string[]} */ (await page.evaluate(() => /** @type {any} */ (window).__messages));
-    assert.ok(!messages.some((m) => m.includes('"ack"') || m.includes('"ready"')), messages.join("\n"));
+    for (const origin of [env.server.outsideOrigin, env.server.otherPortOrigin]) {
+      const page = await env.openPage(origin);
+      const started = Date.now();
+      const answer = await pageRequest(page, "hello");
+      assert.equal(answer.ok, false, origin);
+      assert.equal(answer.error.code, "EXTENSION_UNAVAILABLE", origin);
+      assert.ok(Date.now() - started < 5000);
+      const messages = /** @type {string[]} */ (await page.evaluate(() => /** @type {any} */ (window).__messages));
+      assert.ok(!messages.some((m) => m.includes('"ack"') || m.includes('"ready"')), `${origin}: ${messages.join("\n")}`);
+    }
+    // The CA's exact origin still works.
+    const own = await env.openPage();
+    const hello = await pageRequest(own, "hello");
+    assert.equal(hello.ok, true, JSON.stringify(hello));
   } finally {
     await env.close();
   }

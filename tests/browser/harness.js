@@ -272,7 +272,8 @@ const TEST_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>certr
 
 /**
  * Serves the test page and the page library on 127.0.0.1 and 127.0.0.2 (the latter
- * is outside the extension's CA origins).
+ * is outside the extension's CA origins), and on another port of 127.0.0.1 (outside
+ * too: origins match exactly, port included).
  */
 async function serve() {
   const lib = readFileSync(join(EXTENSION_SRC, "page", "certrenew-page.js"));
@@ -286,13 +287,16 @@ async function serve() {
       res.end(TEST_PAGE);
     }
   };
-  const servers = [createServer(handler), createServer(handler)];
+  const servers = [createServer(handler), createServer(handler), createServer(handler)];
   await new Promise((r) => servers[0].listen(0, "127.0.0.1", () => r(undefined)));
   const port = /** @type {import("node:net").AddressInfo} */ (servers[0].address()).port;
   await new Promise((r) => servers[1].listen(port, "127.0.0.2", () => r(undefined)));
+  await new Promise((r) => servers[2].listen(0, "127.0.0.1", () => r(undefined)));
+  const otherPort = /** @type {import("node:net").AddressInfo} */ (servers[2].address()).port;
   return {
     origin: `http://127.0.0.1:${port}`,
     outsideOrigin: `http://127.0.0.2:${port}`,
+    otherPortOrigin: `http://127.0.0.1:${otherPort}`,
     close: () => Promise.all(servers.map((s) => new Promise((r) => { s.closeAllConnections(); s.close(() => r(undefined)); }))),
   };
 }
@@ -315,8 +319,10 @@ export async function setup(options = {}) {
   const registrar = options.registrar ?? HOST_BIN;
   if (registrar === HOST_BIN) ensureHost();
   const dir = mkdtempSync(join(tmpdir(), "certrenew-e2e-"));
+  const server = await serve();
   const ext = join(dir, "extension");
-  run("node", [join(EXTENSION_SRC, "build.mjs"), ext]);
+  // The test page's exact origin (port included) is the extension's one CA origin.
+  run("node", [join(EXTENSION_SRC, "build.mjs"), ext, "--origin", server.origin]);
   if (options.pinTimeoutMs !== undefined) setPinTimeout(ext, options.pinTimeoutMs);
   const token = makeToken(join(dir, "token"), { certificates: options.certificates });
   const hostConfig = join(dir, "host.toml");
@@ -325,7 +331,6 @@ export async function setup(options = {}) {
   /** Registers `path` as the host in this test's profile (Chromium reads it at each connectNative). @param {string} path */
   const registerHost = (path) => run(registrar, ["register", "--user-data-dir", profile, "--host-path", path]);
   if (options.register !== false) registerHost(options.hostPath ?? HOST_BIN);
-  const server = await serve();
   /** What every host the browser starts finds in its environment, besides the browser's own. */
   const hostEnvironment = { SOFTHSM2_CONF: token.conf, CERTRENEW_PKCS11_MODULES: MODULE, CERTRENEW_HOST_CONFIG: hostConfig, ...options.hostEnv };
   const context = await chromium.launchPersistentContext(profile, {

@@ -269,7 +269,7 @@ exit "$status"
   // --- Chromium -----------------------------------------------------------------------
   const withExtension = options.extension !== false;
   const ext = join(dir, "extension");
-  if (withExtension) run("node", [join(EXTENSION_SRC, "build.mjs"), ext]);
+  if (withExtension) run("node", [join(EXTENSION_SRC, "build.mjs"), ext, "--origin", origin]); // exact origin, port included
   const hostEnvironment = { SOFTHSM2_CONF: token.conf, CERTRENEW_PKCS11_MODULES: MODULE, CERTRENEW_HOST_CONFIG: hostConfig };
   const context = await chromium.launchPersistentContext(profile, {
     headless: true,

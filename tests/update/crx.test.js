@@ -100,7 +100,7 @@ test("pack.mjs writes a CRX3 file whose header parses back to one RSA proof and 
     assert.equal(manifest.version, "1.2.3");
     assert.equal(manifest.update_url, "https://ca.example.com/extension/updates.xml");
     assert.equal(manifest.key, readFileSync(join(EXTENSION_SRC, "dev-key.pub.b64"), "utf8").trim());
-    assert.deepEqual(manifest.content_scripts[0].matches, ["http://127.0.0.1/*", "http://localhost/*"]);
+    assert.deepEqual(manifest.content_scripts[0].matches, ["http://127.0.0.1:8080/*", "http://localhost:8080/*"]);
   });
 });
 

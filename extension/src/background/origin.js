@@ -19,8 +19,10 @@ export function senderOrigin(sender) {
 }
 
 /**
- * Whether `origin` is one of the configured CA origins. A configured origin without a
- * port matches any port (as the content script's match patterns do).
+ * Whether `origin` is exactly one of the configured CA origins: same scheme, host and
+ * port. A configured origin without a port means the scheme's default port (as
+ * `new URL().origin` has it), never "any port": another service on the CA's host
+ * (or any local program on 127.0.0.1) is not the CA.
  * @param {string} origin
  * @param {readonly string[]} [allowed]
  */
@@ -31,10 +33,12 @@ export function isCaOrigin(origin, allowed = CONFIG.CA_ORIGINS) {
   } catch {
     return false;
   }
-  if (url.origin !== origin) return false;
+  if (url.origin !== origin || (url.protocol !== "https:" && url.protocol !== "http:")) return false;
   return allowed.some((entry) => {
-    const a = new URL(entry);
-    if (a.protocol !== url.protocol || a.hostname !== url.hostname) return false;
-    return a.port === "" || a.port === url.port;
+    try {
+      return new URL(entry).origin === url.origin;
+    } catch {
+      return false;
+    }
   });
 }

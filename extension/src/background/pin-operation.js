@@ -1,5 +1,6 @@
 // @ts-check
 import { CONFIG } from "../config.js";
+import { describeRetire } from "./certificate.js";
 import { CertrenewError } from "./errors.js";
 import { HostConnection } from "./native.js";
 import { askPin } from "./pin-window.js";
@@ -35,11 +36,10 @@ export async function pinOperation(origin, tabKey, cmd, pageArgs) {
     }
     const args = { ...pageArgs };
     delete args.pin;
-    const found = await lookup(conn, origin, token, pageArgs);
-    if (found === null) {
-      // Unknown token (or no module): let the host answer with its own error, no window.
-      return await conn.call(origin, cmd, args, CONFIG.HOST_TIMEOUT_MS);
-    }
+    // A failed lookup throws: nothing is sent to the host without a window, and the
+    // connection (a kept, logged-in one included) is closed in `finally`, which ends
+    // its host process and with it the token login.
+    const found = await lookup(conn, origin, token, cmd, pageArgs);
     if (found.token.pin_locked === true) {
       // No window: a PIN typed now could only be refused.
       throw new CertrenewError("PIN_LOCKED", "the PIN of this token is locked; the CA can unlock it", { token: token });
@@ -53,6 +53,7 @@ export async function pinOperation(origin, tabKey, cmd, pageArgs) {
       pin_count_low: found.token.pin_count_low === true,
       pin_final_try: found.token.pin_final_try === true,
       confirm_only: loggedIn,
+      retire: found.retire,
     };
     let answer;
     if (loggedIn) {
@@ -100,21 +101,38 @@ export async function pinOperation(origin, tabKey, cmd, pageArgs) {
 }
 
 /**
- * Finds the token and the certificate concerned, for the window.
+ * Finds the token and the certificate concerned, for the window; for install_certificate
+ * with `retire`, the certificate (and key) that will be removed. Throws when anything is
+ * missing: the host's own listing error, TOKEN_NOT_FOUND, CERT_NOT_FOUND for a `retire`
+ * that is not on the token (the window could not say what would be deleted).
  * @param {HostConnection} conn
  * @param {string} origin
  * @param {string} token
+ * @param {keyof typeof CONFIG.PIN_COMMANDS} cmd
  * @param {Record<string, unknown>} args
- * @returns {Promise<{token: any, subject: string | null} | null>}
+ * @returns {Promise<{token: any, subject: string | null, retire: import("./certificate.js").RetireDisplay | null}>}
  */
-async function lookup(conn, origin, token, args) {
+async function lookup(conn, origin, token, cmd, args) {
   const listing = await conn.call(origin, "list_certificates", {}, CONFIG.HOST_TIMEOUT_MS);
-  if (!listing.ok || !Array.isArray(listing.result.tokens)) return null;
+  if (!listing.ok) {
+    throw new CertrenewError(listing.error.code, listing.error.message, { ...listing.error.details, during: "list_certificates" });
+  }
+  if (!Array.isArray(listing.result.tokens)) throw new CertrenewError("INTERNAL", "malformed list_certificates answer from the certrenew host");
   const entry = listing.result.tokens.find((/** @type {any} */ t) => t && t.token && t.token.serial === token);
-  if (!entry) return null;
+  if (!entry) throw new CertrenewError("TOKEN_NOT_FOUND", "no token with this serial number is present", { token });
   const certs = Array.isArray(entry.certificates) ? entry.certificates : [];
+  let retire = null;
+  if (cmd === "install_certificate" && args.retire !== undefined && args.retire !== null) {
+    if (typeof args.retire !== "string") throw new CertrenewError("BAD_REQUEST", "install_certificate: retire must be a certificate's sha256");
+    retire = describeRetire(certs, args.retire);
+    if (retire === null) {
+      // Refused before anything reaches the host: the user could not be told what goes.
+      const installed = typeof args.key_id === "string" && certs.some((/** @type {any} */ c) => c && c.key_id === args.key_id);
+      throw new CertrenewError("CERT_NOT_FOUND", "the certificate to be removed (retire) is not on this token", { retire: args.retire, token, key_has_certificate: installed });
+    }
+  }
   const wanted = [args.cert_sha256, args.retire].filter((x) => typeof x === "string");
   let cert = certs.find((/** @type {any} */ c) => wanted.includes(c.sha256));
   if (!cert && typeof args.key_id === "string") cert = certs.find((/** @type {any} */ c) => c.key_id === args.key_id);
-  return { token: entry.token, subject: cert && typeof cert.subject === "string" ? cert.subject : null };
+  return { token: entry.token, subject: cert && typeof cert.subject === "string" ? cert.subject : null, retire };
 }

@@ -5,7 +5,9 @@ import { CertrenewError } from "./errors.js";
 /**
  * What the PIN window shows. No secret is in here.
  * @typedef {{origin: string, operation: string, subject: string | null, token_label: string | null,
- *   pin_pad: boolean, pin_count_low: boolean, pin_final_try: boolean, confirm_only: boolean}} PinDisplay
+ *   pin_pad: boolean, pin_count_low: boolean, pin_final_try: boolean, confirm_only: boolean,
+ *   retire?: import("./certificate.js").RetireDisplay | null}} PinDisplay
+ * `retire`: install_certificate's certificate (and key) that will be deleted.
  */
 
 /** @type {Map<string, {display: PinDisplay, settle: (pin: string | null, err?: CertrenewError) => void}>} */
@@ -71,7 +73,7 @@ async function open(req, display) {
       url: chrome.runtime.getURL(`pin.html?req=${req}`),
       type: "popup",
       width: CONFIG.PIN_WINDOW.width,
-      height: CONFIG.PIN_WINDOW.height,
+      height: display.retire ? CONFIG.PIN_WINDOW.retireHeight : CONFIG.PIN_WINDOW.height,
       focused: true,
     });
     windowId = win.id;

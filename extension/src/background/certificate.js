@@ -1,0 +1,105 @@
+// @ts-check
+/**
+ * Pure helpers over `list_certificates` entries (docs/protocol.md): what the PIN window
+ * says about the certificate and key that install_certificate's `retire` deletes.
+ */
+
+/**
+ * What the window shows about the certificate `retire` names (nothing here is secret).
+ * @typedef {{sha256: string, subject: string | null, cn: string | null, o: string | null,
+ *   serial: string | null, not_before: string | null, not_after: string | null,
+ *   issuer: string | null, label: string | null, key_id: string | null,
+ *   has_private_key: boolean, key_kept: boolean}} RetireDisplay
+ */
+
+/**
+ * The values of attribute `name` (e.g. "CN") in a DN written as the host writes it:
+ * RFC 4514, RDNs separated by ",", "+" inside one, "\" escaping a character or a hex
+ * pair (a run of hex pairs is UTF-8).
+ * @param {string} dn
+ * @param {string} name
+ * @returns {string[]}
+ */
+export function dnValues(dn, name) {
+  /** @type {string[]} */
+  const out = [];
+  let type = "";
+  let value = "";
+  let inValue = false;
+  /** @type {number[]} */
+  let bytes = [];
+  const flushBytes = () => {
+    if (bytes.length > 0) value += new TextDecoder().decode(new Uint8Array(bytes));
+    bytes = [];
+  };
+  const endAttribute = () => {
+    flushBytes();
+    if (inValue && type.trim().toUpperCase() === name.toUpperCase()) out.push(value.trim());
+    type = "";
+    value = "";
+    inValue = false;
+  };
+  for (let i = 0; i < dn.length; i++) {
+    const c = dn[i];
+    if (c === "\\" && i + 1 < dn.length) {
+      const hex = dn.slice(i + 1, i + 3);
+      if (/^[0-9a-fA-F]{2}$/.test(hex)) {
+        bytes.push(parseInt(hex, 16));
+        i += 2;
+      } else {
+        flushBytes();
+        if (inValue) value += dn[i + 1];
+        else type += dn[i + 1];
+        i += 1;
+      }
+      continue;
+    }
+    flushBytes();
+    if (c === "," || c === "+") endAttribute();
+    else if (c === "=" && !inValue) inValue = true;
+    else if (inValue) value += c;
+    else type += c;
+  }
+  endAttribute();
+  return out;
+}
+
+/**
+ * The certificate `retire` names among a token's listed certificates, as the window
+ * shows it, or null when it is not on the token.
+ * @param {any[]} certificates the token's `certificates` from list_certificates
+ * @param {string} retire the sha256 the page gave
+ * @returns {RetireDisplay | null}
+ */
+export function describeRetire(certificates, retire) {
+  const cert = certificates.find((c) => c && c.sha256 === retire);
+  if (!cert) return null;
+  const str = (/** @type {unknown} */ v) => (typeof v === "string" && v.length > 0 ? v : null);
+  const subject = str(cert.subject);
+  const keyId = str(cert.key_id);
+  return {
+    sha256: retire,
+    subject,
+    cn: subject ? dnValues(subject, "CN").join(" + ") || null : null,
+    o: subject ? dnValues(subject, "O").join(" + ") || null : null,
+    serial: str(cert.serial),
+    not_before: str(cert.not_before),
+    not_after: str(cert.not_after),
+    issuer: str(cert.issuer),
+    label: str(cert.label),
+    key_id: keyId,
+    has_private_key: cert.has_private_key === true,
+    // The host keeps the keys when another certificate uses the same CKA_ID (docs/protocol.md §12).
+    key_kept: keyId === null || certificates.some((c) => c && c !== cert && c.key_id === keyId),
+  };
+}
+
+/**
+ * "2026-11-22T18:10:21Z" → "2026-11-22 18:10:21 UTC" (what the host writes is UTC).
+ * @param {string | null} t
+ */
+export function formatTime(t) {
+  if (!t) return null;
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.\d+)?Z$/.exec(t);
+  return m ? `${m[1]} ${m[2]} UTC` : t;
+}
