@@ -236,6 +236,74 @@ process.stdin.on("end", () => {
 }
 
 /**
+ * Writes a relay host into `dir`: a node script, registered as the host, that runs the
+ * real host (`target`, with the browser's argv and environment) and passes every frame
+ * through, logging each request's command (PIN dropped) to `log`. `setListing(mode)`
+ * makes it answer `list_certificates` itself instead of the host: "error" (the token
+ * failed while being read: TOKEN_REMOVED) or "empty" (no token listed); null passes it
+ * through again. This is how a test makes the extension's token lookup fail while the
+ * real host behind stays logged in.
+ * @param {string} dir
+ * @param {string} name
+ * @param {string} [target]
+ */
+export function writeRelayHost(dir, name, target = HOST_BIN) {
+  const path = join(dir, `${name}.cjs`);
+  const log = join(dir, `${name}.log`);
+  const flag = join(dir, `${name}.listing`);
+  const script = `#!${process.execPath}
+"use strict";
+const fs = require("fs");
+const { spawn } = require("child_process");
+const LOG = ${JSON.stringify(log)}, FLAG = ${JSON.stringify(flag)};
+const record = (o) => fs.appendFileSync(LOG, JSON.stringify(o) + "\\n");
+const host = spawn(${JSON.stringify(target)}, process.argv.slice(2), { stdio: ["pipe", "pipe", "inherit"] });
+host.stdout.on("data", (chunk) => fs.writeSync(1, chunk));
+host.on("exit", (code) => { record({ host_exit: code }); process.exit(0); });
+const send = (msg) => {
+  const body = Buffer.from(JSON.stringify(msg), "utf8");
+  const head = Buffer.alloc(4);
+  head.writeUInt32LE(body.length, 0);
+  fs.writeSync(1, Buffer.concat([head, body]));
+};
+let buf = Buffer.alloc(0);
+process.stdin.on("data", (chunk) => {
+  buf = Buffer.concat([buf, chunk]);
+  while (buf.length >= 4 && buf.length >= 4 + buf.readUInt32LE(0)) {
+    const n = buf.readUInt32LE(0);
+    const frame = buf.subarray(0, 4 + n);
+    const req = JSON.parse(buf.subarray(4, 4 + n).toString("utf8"));
+    buf = buf.subarray(4 + n);
+    const mode = fs.existsSync(FLAG) ? fs.readFileSync(FLAG, "utf8").trim() : "";
+    const args = Object.assign({}, req.args);
+    const hadPin = "pin" in args;
+    delete args.pin;
+    if (req.cmd === "list_certificates" && mode === "error") {
+      record({ cmd: req.cmd, answered_by_relay: mode });
+      send({ v: 1, id: req.id, ok: false, error: { code: "TOKEN_REMOVED", message: "relay: the token failed while being read" } });
+    } else if (req.cmd === "list_certificates" && mode === "empty") {
+      record({ cmd: req.cmd, answered_by_relay: mode });
+      send({ v: 1, id: req.id, ok: true, result: { tokens: [] } });
+    } else {
+      record({ cmd: req.cmd, args, pin: hadPin, pid: host.pid });
+      host.stdin.write(frame);
+    }
+  }
+});
+process.stdin.on("end", () => { record({ end: true }); host.stdin.end(); });
+`;
+  writeFileSync(path, script);
+  chmodSync(path, 0o755);
+  /** @returns {any[]} */
+  const entries = () => (existsSync(log) ? readFileSync(log, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)) : []);
+  /** @param {"error" | "empty" | null} mode */
+  const setListing = (mode) => (mode === null ? rmSync(flag, { force: true }) : writeFileSync(flag, mode));
+  /** The commands that reached the real host, in order. */
+  const forwarded = () => entries().filter((e) => e.cmd && !e.answered_by_relay).map((e) => e.cmd);
+  return { path, log, entries, setListing, forwarded };
+}
+
+/**
  * Live processes running `binary` whose environment has `SOFTHSM2_CONF=<conf>`: the host
  * processes this test's browser started (other tests and users have other token files).
  * @param {string} binary
@@ -488,6 +556,18 @@ export async function windowShows(win) {
     pinPadText: await win.isVisible("#pinpad"),
     okButton: await win.isVisible("#ok"),
     warning: (await win.isVisible("#warning")) ? await win.textContent("#warning") : null,
+    /** install_certificate's certificate and key to be deleted, as the window words them. */
+    retire: (await win.isVisible("#retire"))
+      ? {
+          title: await win.textContent("#retire h2"),
+          cn: await win.textContent("#retire-cn"),
+          o: await win.textContent("#retire-o"),
+          serial: await win.textContent("#retire-serial"),
+          validity: await win.textContent("#retire-validity"),
+          issuer: await win.textContent("#retire-issuer"),
+          key: await win.textContent("#retire-key"),
+        }
+      : null,
   };
 }
 
