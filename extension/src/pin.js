@@ -65,7 +65,9 @@ function armLater() {
 }
 
 function arm() {
-  if (!shown || document.visibilityState !== "visible") return;
+  // Not focused (the OS kept focus elsewhere): stay deaf; the `focus` event starts the wait
+  // then, so the click that brings the window forward cannot also press OK.
+  if (!shown || document.visibilityState !== "visible" || !document.hasFocus()) return;
   armed = true;
   okButton.disabled = false;
   pinInput.readOnly = false;
