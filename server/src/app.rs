@@ -3,13 +3,14 @@
 
 use std::path::{Path, PathBuf};
 
-use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::response::IntoResponse;
+use axum::{Router, middleware};
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
+use crate::security_headers::SecurityHeaders;
 use crate::state::AppState;
 
 /// The router, ready to serve (with `into_make_service_with_connect_info::<SocketAddr>`,
@@ -19,6 +20,11 @@ pub fn app(state: AppState) -> Router {
     if state.sandbox.is_some() {
         router = router.merge(crate::payments::sandbox::routes());
     }
+    // Staff routes check the session before any extractor reads the request.
+    router = router.layer(middleware::from_fn_with_state(
+        state.clone(),
+        crate::admin::guard::guard,
+    ));
     if let Some(dist) = &state.config.dist_dir {
         let root = dist.clone();
         let index = tower::service_fn(move |req: Request<Body>| {
@@ -45,7 +51,14 @@ pub fn app(state: AppState) -> Router {
                 .fallback(index),
         );
     }
-    router.with_state(state)
+    // Outermost: every answer gets the headers, the fallback's files and errors too.
+    let headers = SecurityHeaders::new(state.config.public_origin.as_str().starts_with("https:"));
+    router
+        .layer(middleware::from_fn_with_state(
+            headers,
+            crate::security_headers::layer,
+        ))
+        .with_state(state)
 }
 
 /// The `index.html` that serves an app route. The app is split into bundles (each

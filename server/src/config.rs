@@ -116,6 +116,7 @@ struct FileConfig {
     extension_dir: Option<PathBuf>,
     reminder_days: Option<Vec<u32>>,
     webhook_retry_seconds: Option<Vec<u64>>,
+    trusted_proxies: Option<Vec<String>>,
 }
 
 /// Expiry reminders go out this many days before notAfter, by default.
@@ -157,6 +158,8 @@ pub struct Config {
     pub reminder_days: Vec<u32>,
     /// Seconds to wait after each failed callback; one try more than there are waits.
     pub webhook_retry_seconds: Vec<u64>,
+    /// Reverse proxies whose `X-Forwarded-For`/`X-Real-IP` name the client.
+    pub trusted_proxies: crate::client_addr::TrustedProxies,
 }
 
 impl Config {
@@ -278,6 +281,10 @@ impl Config {
             extension_dir: Some(extension_dir),
             reminder_days,
             webhook_retry_seconds,
+            trusted_proxies: crate::client_addr::TrustedProxies::from_settings(
+                env("CERTRENEW_TRUSTED_PROXIES"),
+                file.trusted_proxies,
+            )?,
         })
     }
 

@@ -15,10 +15,12 @@
 //! - [`expired`]: the expired-certificate path (SMS login, checks, uploads).
 //! - [`notify`]: the transactional outbox and its delivery.
 //! - [`projects`]: the relying platforms; [`error`]: the API error;
-//!   [`ratelimit`]: per-address and per-name limits.
+//!   [`ratelimit`]: per-address and per-name limits; [`client_addr`]: whose address
+//!   (the forwarding headers of trusted proxies only).
 //! - [`webhooks`]: signed callbacks to the relying platforms when a renewal closes.
 //! - [`reminders`]: expiry reminders from the issued-certificate inventory.
 //! - [`server`]: start-up, shared by `serve` and the tests.
+//! - [`security_headers`]: CSP, framing, sniffing, referrer and HSTS on every response.
 #![forbid(unsafe_code)]
 
 pub mod admin;
@@ -26,6 +28,7 @@ pub mod api;
 pub mod app;
 pub mod audit;
 pub mod ca;
+pub mod client_addr;
 pub mod clock;
 pub mod config;
 pub mod db;
@@ -39,6 +42,7 @@ pub mod random;
 pub mod ratelimit;
 pub mod reminders;
 pub mod renewal;
+pub mod security_headers;
 pub mod server;
 pub mod state;
 pub mod webhooks;

@@ -14,6 +14,10 @@ use crate::projects::Project;
 use crate::ratelimit::RateLimiter;
 use crate::renewal::store::ViewCache;
 
+/// Challenges one client address may ask for per minute: a sign-in or a signed step
+/// takes one, so a person never comes near it; a script filling the table does.
+pub const CHALLENGES_PER_MINUTE: u32 = 60;
+
 /// The shared state.
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
@@ -32,6 +36,8 @@ pub struct Inner {
     pub sandbox: Option<Arc<Sandbox>>,
     /// Eligibility checks per client address.
     pub eligibility_limit: RateLimiter,
+    /// Challenges per client address (each is a database row until it expires).
+    pub challenge_limit: RateLimiter,
     /// Failed staff sign-ins per user name.
     pub login_limit: RateLimiter,
     /// User sessions already read.
@@ -56,6 +62,7 @@ impl AppState {
             provider,
             sandbox,
             eligibility_limit: RateLimiter::new(120, Duration::from_secs(60)),
+            challenge_limit: RateLimiter::new(CHALLENGES_PER_MINUTE, Duration::from_secs(60)),
             login_limit: RateLimiter::new(10, Duration::from_secs(15 * 60)),
             sessions: SessionCache::default(),
             views: ViewCache::default(),

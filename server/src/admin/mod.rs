@@ -4,3 +4,4 @@
 
 pub mod auth;
 pub mod console;
+pub mod guard;

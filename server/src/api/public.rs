@@ -1,9 +1,7 @@
 //! Endpoints anyone may call: projects, the CA chain, eligibility, challenges.
 
 use axum::Json;
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
@@ -11,6 +9,7 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 
 use crate::api::extract::{Body, base64_field};
+use crate::client_addr::ClientAddr;
 use crate::clock;
 use crate::error::{AppError, AppResult};
 use crate::identity::certificate::{self, Eligibility, MAX_CERT_BYTES};
@@ -59,10 +58,10 @@ pub struct EligibilityRequest {
 #[utoipa::path(post, path = "/api/v1/eligibility", request_body = EligibilityRequest, responses((status = 200, body = Eligibility), (status = 429, description = "too many checks from this address")))]
 pub async fn eligibility(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     Body(req): Body<EligibilityRequest>,
 ) -> AppResult<Json<Eligibility>> {
-    state.eligibility_limit.check(&peer.ip().to_string())?;
+    state.eligibility_limit.check(&client.key())?;
     let project = state
         .project(&req.project)
         .ok_or_else(|| AppError::validation("project", "project.unknown", "no such project"))?;
@@ -90,8 +89,12 @@ pub struct ChallengeResponse {
 }
 
 /// A single-use challenge, valid five minutes.
-#[utoipa::path(post, path = "/api/v1/challenges", responses((status = 200, body = ChallengeResponse)))]
-pub async fn challenge(State(state): State<AppState>) -> AppResult<Json<ChallengeResponse>> {
+#[utoipa::path(post, path = "/api/v1/challenges", responses((status = 200, body = ChallengeResponse), (status = 429, description = "too many challenges from this address")))]
+pub async fn challenge(
+    State(state): State<AppState>,
+    client: ClientAddr,
+) -> AppResult<Json<ChallengeResponse>> {
+    state.challenge_limit.check(&client.key())?;
     let (challenge, expires_at) = challenges::issue(state.pool()).await?;
     Ok(Json(ChallengeResponse {
         challenge: challenge.to_string(),
