@@ -185,11 +185,12 @@ test("pinOperation: install_certificate whose retire is not on the token is refu
   const log = fakeChrome({ hello: HELLO, list_certificates: LISTING, install_certificate: { ok: true, result: {} } });
   keepSession(ORIGIN, "S1", new HostConnection());
   await assert.rejects(
-    pinOperation(ORIGIN, "tab", "install_certificate", { token: "S1", key_id: "01", certificate: "AA==", retire: "ff".repeat(32), challenge: "c" }),
+    // Key "02" holds no certificate yet: this is no re-run of an interrupted install.
+    pinOperation(ORIGIN, "tab", "install_certificate", { token: "S1", key_id: "02", certificate: "AA==", retire: "ff".repeat(32), challenge: "c" }),
     (e) => /** @type {any} */ (e).code === "CERT_NOT_FOUND" && /** @type {any} */ (e).details.retire === "ff".repeat(32),
   );
   await assert.rejects(
-    pinOperation(ORIGIN, "tab", "install_certificate", { token: "S1", key_id: "01", certificate: "AA==", retire: 7, challenge: "c" }),
+    pinOperation(ORIGIN, "tab", "install_certificate", { token: "S1", key_id: "02", certificate: "AA==", retire: 7, challenge: "c" }),
     (e) => /** @type {any} */ (e).code === "BAD_REQUEST",
   );
   assert.ok(!log.sent.some((m) => m.cmd === "install_certificate"));

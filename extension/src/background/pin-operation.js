@@ -125,9 +125,12 @@ async function lookup(conn, origin, token, cmd, args) {
   if (cmd === "install_certificate" && args.retire !== undefined && args.retire !== null) {
     if (typeof args.retire !== "string") throw new CertrenewError("BAD_REQUEST", "install_certificate: retire must be a certificate's sha256");
     retire = describeRetire(certs, args.retire);
-    if (retire === null) {
-      // Refused before anything reaches the host: the user could not be told what goes.
-      const installed = typeof args.key_id === "string" && certs.some((/** @type {any} */ c) => c && c.key_id === args.key_id);
+    // Not on the token: refused before anything reaches the host (the user could not be
+    // told what goes), unless the new key already holds its certificate. That is the
+    // re-run of an install interrupted after the old certificate went: nothing is left
+    // to delete, and the host accepts it only as an exact re-run.
+    const installed = typeof args.key_id === "string" && certs.some((/** @type {any} */ c) => c && c.key_id === args.key_id);
+    if (retire === null && !installed) {
       throw new CertrenewError("CERT_NOT_FOUND", "the certificate to be removed (retire) is not on this token", { retire: args.retire, token, key_has_certificate: installed });
     }
   }
