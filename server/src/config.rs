@@ -11,6 +11,8 @@ use serde::Deserialize;
 
 use crate::projects::Project;
 
+pub mod production;
+
 /// Why the configuration is unusable.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -116,6 +118,8 @@ struct FileConfig {
     extension_dir: Option<PathBuf>,
     reminder_days: Option<Vec<u32>>,
     webhook_retry_seconds: Option<Vec<u64>>,
+    hash_workers: Option<usize>,
+    hash_wait_ms: Option<u64>,
     trusted_proxies: Option<Vec<String>>,
 }
 
@@ -158,6 +162,10 @@ pub struct Config {
     pub reminder_days: Vec<u32>,
     /// Seconds to wait after each failed callback; one try more than there are waits.
     pub webhook_retry_seconds: Vec<u64>,
+    /// Staff passwords checked at once (argon2, about 19 MiB each); default: one per core.
+    pub hash_workers: usize,
+    /// How long a staff sign-in waits for a free hashing worker before 503, ms.
+    pub hash_wait_ms: u64,
     /// Reverse proxies whose `X-Forwarded-For`/`X-Real-IP` name the client.
     pub trusted_proxies: crate::client_addr::TrustedProxies,
 }
@@ -265,6 +273,34 @@ impl Config {
             name: "projects",
             message,
         })?;
+        let hash_workers = match env("CERTRENEW_HASH_WORKERS") {
+            Some(v) => v.parse().map_err(|_| ConfigError::Value {
+                name: "CERTRENEW_HASH_WORKERS",
+                message: format!("{v:?} is not a number of workers"),
+            })?,
+            None => file
+                .hash_workers
+                .unwrap_or_else(crate::admin::hash_pool::HashPool::default_workers),
+        };
+        if !(1..=64).contains(&hash_workers) {
+            return Err(ConfigError::Value {
+                name: "hash_workers",
+                message: "give 1 to 64 password-hashing workers".into(),
+            });
+        }
+        let hash_wait_ms = match env("CERTRENEW_HASH_WAIT_MS") {
+            Some(v) => v.parse().map_err(|_| ConfigError::Value {
+                name: "CERTRENEW_HASH_WAIT_MS",
+                message: format!("{v:?} is not a number of milliseconds"),
+            })?,
+            None => file.hash_wait_ms.unwrap_or(5_000),
+        };
+        if hash_wait_ms > 60_000 {
+            return Err(ConfigError::Value {
+                name: "hash_wait_ms",
+                message: "wait at most 60000 ms for a password-hashing worker".into(),
+            });
+        }
         Ok(Self {
             listen,
             data_dir,
@@ -281,6 +317,8 @@ impl Config {
             extension_dir: Some(extension_dir),
             reminder_days,
             webhook_retry_seconds,
+            hash_workers,
+            hash_wait_ms,
             trusted_proxies: crate::client_addr::TrustedProxies::from_settings(
                 env("CERTRENEW_TRUSTED_PROXIES"),
                 file.trusted_proxies,
@@ -429,6 +467,90 @@ mod tests {
         let file: FileConfig = toml::from_str("webhook_retry_seconds = []").unwrap();
         let err = Config::assemble(file, |_| None).unwrap_err();
         assert!(err.to_string().contains("webhook_retry_seconds"), "{err}");
+    }
+
+    fn public(vars: &[(&str, &str)]) -> Config {
+        let mut all = vec![("CERTRENEW_PUBLIC_ORIGIN", "https://ca.example.com")];
+        all.extend_from_slice(vars);
+        with(&all).unwrap()
+    }
+
+    fn refusals(c: &Config) -> Vec<String> {
+        match production::check(c) {
+            Ok(()) => Vec::new(),
+            Err(r) => r.0.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_public_origin_refuses_each_unsafe_setting_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().to_str().unwrap();
+        let mut c = public(&[("CERTRENEW_SANDBOX", "1"), ("CERTRENEW_DATA_DIR", data)]);
+        let found = refusals(&c);
+        assert_eq!(found.len(), 4, "{found:?}");
+        assert!(found[0].contains("CERTRENEW_SANDBOX=0"), "{found:?}");
+        assert!(
+            found[1].contains("no CA key") && found[1].contains("ca init"),
+            "{found:?}"
+        );
+        assert!(found[2].contains("sms_webhook"), "{found:?}");
+        assert!(found[3].contains("[notify.smtp]"), "{found:?}");
+        assert!(production::check_ca(&c).is_err());
+
+        // Fixed one by one, each refusal goes.
+        c.sandbox = false;
+        std::fs::create_dir_all(dir.path().join("ca")).unwrap();
+        std::fs::write(dir.path().join("ca/ca.key"), "key").unwrap();
+        c.notify.sms_webhook = Some("https://sms.example/send".into());
+        assert_eq!(refusals(&c).len(), 1);
+        c.notify.smtp = Some(SmtpConfig {
+            host: "smtp.example".into(),
+            port: 587,
+            tls: "starttls".into(),
+            from: "ca@example.com".into(),
+            username: None,
+            password: None,
+        });
+        assert!(refusals(&c).is_empty(), "{:?}", refusals(&c));
+        assert!(production::check_ca(&c).is_ok());
+        // A sender that cannot work is refused too, by its setting.
+        c.notify.sms_webhook = Some("ftp://sms.example".into());
+        let found = refusals(&c);
+        assert!(found[0].contains("notify.sms_webhook"), "{found:?}");
+        // An HSM without its PIN.
+        c.notify.sms_webhook = Some("https://sms.example/send".into());
+        c.ca = CaKeyConfig::Pkcs11 {
+            module: "/usr/lib/softhsm/libsofthsm2.so".into(),
+            token: "ca".into(),
+            key_label: "ca".into(),
+            pin: None,
+            cert: None,
+        };
+        assert!(refusals(&c)[0].contains("CERTRENEW_CA_PIN"));
+    }
+
+    #[test]
+    fn a_development_origin_keeps_todays_behaviour() {
+        let c = with(&[("CERTRENEW_DATA_DIR", "/nonexistent/certrenew")]).unwrap();
+        assert!(c.sandbox && c.notify.smtp.is_none());
+        assert!(production::check(&c).is_ok());
+        assert!(production::check_ca(&c).is_ok());
+    }
+
+    #[test]
+    fn hashing_workers_are_bounded() {
+        let c = with(&[
+            ("CERTRENEW_HASH_WORKERS", "1"),
+            ("CERTRENEW_HASH_WAIT_MS", "0"),
+        ])
+        .unwrap();
+        assert_eq!((c.hash_workers, c.hash_wait_ms), (1, 0));
+        assert!(with(&[]).unwrap().hash_workers >= 1);
+        let err = with(&[("CERTRENEW_HASH_WORKERS", "0")]).unwrap_err();
+        assert!(err.to_string().contains("hash_workers"), "{err}");
+        let err = with(&[("CERTRENEW_HASH_WAIT_MS", "soon")]).unwrap_err();
+        assert!(err.to_string().contains("CERTRENEW_HASH_WAIT_MS"), "{err}");
     }
 
     #[test]

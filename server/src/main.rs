@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use server::admin::auth::{self, Role};
 use server::ca::{Ca, IssueRequest, SubjectSource};
-use server::config::Config;
+use server::config::{Config, production};
 use server::db::Store;
 use server::server::DEV_CA_NAME;
 use time::OffsetDateTime;
@@ -151,10 +151,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = Config::load()?;
     match cli.command {
         Cmd::Serve => {
+            production::check(&config)?;
             let state = server::server::build(config).await?;
             server::server::serve(state).await?;
         }
         Cmd::Expire => {
+            production::check_ca(&config)?;
             let state = server::server::build(config).await?;
             let n = server::renewal::expiry::expire_unpaid(&state)
                 .await
@@ -167,6 +169,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .context("--now is RFC 3339, e.g. 2027-01-31T00:00:00Z")?,
                 None => OffsetDateTime::now_utc(),
             };
+            production::check_ca(&config)?;
             let state = server::server::build(config).await?;
             let summary = server::reminders::run(&state, now)
                 .await
@@ -239,6 +242,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .first()
                     .context("no project is configured")?,
             };
+            production::check_ca(&config)?;
             let ca = server::server::load_ca(&config)?;
             let profile = project.profile.to_profile();
             let not_before = match &not_before {
@@ -304,6 +308,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .bind(&serial)
                 .execute(&mut *tx)
                 .await?;
+            // Its sessions end now; a server's cached copy goes within CACHE_MS.
+            let ended = server::identity::sessions::end_for_serial(&mut tx, &serial).await?;
             // The renewal that issued it (if any) records it too: its progress page shows it.
             let renewal: Option<Option<String>> =
                 sqlx::query_scalar("SELECT business_no FROM certificates WHERE serial = $1")
@@ -316,7 +322,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "system:cli",
                 "certificate.revoked",
                 &subject,
-                serde_json::json!({ "serial": serial, "reason": reason }),
+                serde_json::json!({ "serial": serial, "reason": reason, "sessions_ended": ended }),
             )
             .await?;
             tx.commit().await?;

@@ -4,6 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::admin::hash_pool::HashPool;
+use crate::admin::login_limit::LoginLimit;
 use crate::ca::Ca;
 use crate::config::Config;
 use crate::db::Store;
@@ -38,8 +40,10 @@ pub struct Inner {
     pub eligibility_limit: RateLimiter,
     /// Challenges per client address (each is a database row until it expires).
     pub challenge_limit: RateLimiter,
-    /// Failed staff sign-ins per user name.
-    pub login_limit: RateLimiter,
+    /// Staff sign-in back-off per user name and client address.
+    pub staff_login: LoginLimit,
+    /// Where staff passwords are checked, a few at a time.
+    pub hash_pool: HashPool,
     /// User sessions already read.
     pub sessions: SessionCache,
     /// Renewal views already built.
@@ -55,6 +59,10 @@ impl AppState {
         provider: Arc<dyn Provider>,
         sandbox: Option<Arc<Sandbox>>,
     ) -> Self {
+        let hash_pool = HashPool::new(
+            config.hash_workers,
+            Duration::from_millis(config.hash_wait_ms),
+        );
         Self(Arc::new(Inner {
             store,
             config,
@@ -63,7 +71,8 @@ impl AppState {
             sandbox,
             eligibility_limit: RateLimiter::new(120, Duration::from_secs(60)),
             challenge_limit: RateLimiter::new(CHALLENGES_PER_MINUTE, Duration::from_secs(60)),
-            login_limit: RateLimiter::new(10, Duration::from_secs(15 * 60)),
+            staff_login: LoginLimit::default(),
+            hash_pool,
             sessions: SessionCache::default(),
             views: ViewCache::default(),
         }))

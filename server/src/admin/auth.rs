@@ -15,8 +15,10 @@ use sha2::{Digest, Sha256};
 use sqlx::{AnyPool, Row};
 use utoipa::ToSchema;
 
+use crate::admin::login_limit::Blocked;
 use crate::api::extract::Body;
 use crate::audit;
+use crate::client_addr::ClientAddr;
 use crate::clock;
 use crate::db::Store;
 use crate::error::{AppError, AppResult};
@@ -171,24 +173,47 @@ pub struct LoginRequest {
     pub password: String,
 }
 
+/// 429 while a back-off runs for the name or the address.
+fn backing_off(blocked: &Blocked) -> AppError {
+    let who = if blocked.by == "name" {
+        "this user name"
+    } else {
+        "this address"
+    };
+    AppError::refused(
+        ErrorCode::RateLimited,
+        StatusCode::TOO_MANY_REQUESTS,
+        format!(
+            "too many failed sign-ins for {who}; try again in {} seconds",
+            blocked.retry_after_s
+        ),
+    )
+    .with_details(json!({ "rule": format!("login.backoff.{}", blocked.by), "retry_after_s": blocked.retry_after_s }))
+}
+
 /// Signs a staff member in.
-#[utoipa::path(post, path = "/api/v1/admin/login", request_body = LoginRequest, responses((status = 200, body = Staff), (status = 401)))]
+///
+/// Failures back off per name and per client address ([`super::login_limit`]); the
+/// password is checked in the bounded [`super::hash_pool`]. A failure writes no audit
+/// row of its own: the row is written when a back-off starts (with the count), and a
+/// successful sign-in records the failures before it.
+#[utoipa::path(post, path = "/api/v1/admin/login", request_body = LoginRequest, responses((status = 200, body = Staff), (status = 401), (status = 429), (status = 503)))]
 pub async fn login(
     State(state): State<AppState>,
+    client: ClientAddr,
     Body(req): Body<LoginRequest>,
 ) -> AppResult<(HeaderMap, Json<Staff>)> {
     let refused = || AppError::unauthenticated("wrong user name or password");
     if req.username.len() > 64 || req.password.len() > 1024 {
         return Err(refused());
     }
-    // Ten failures in 15 minutes lock the name out for the rest of the window.
-    if state.login_limit.is_blocked(&req.username) {
-        return Err(state
-            .login_limit
-            .check(&req.username)
-            .err()
-            .unwrap_or_else(refused));
-    }
+    // Behind a trusted proxy, the address it forwarded (never a header a client sent
+    // directly).
+    let client = client.key();
+    state
+        .staff_login
+        .check(&req.username, &client)
+        .map_err(|b| backing_off(&b))?;
     let row =
         sqlx::query("SELECT password_hash, role FROM staff WHERE username = $1 AND disabled = 0")
             .bind(&req.username)
@@ -197,7 +222,10 @@ pub async fn login(
     // The hash is checked even for an unknown user, so timing does not tell which names exist.
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let (hash, role) = match &row {
-        Some(r) => (r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?),
+        Some(r) => (
+            r.try_get::<String, _>("password_hash")?,
+            r.try_get::<String, _>("role")?,
+        ),
         None => (
             DUMMY
                 .get_or_init(|| hash_password("no such user").unwrap_or_default())
@@ -206,24 +234,39 @@ pub async fn login(
         ),
     };
     let password = req.password.clone();
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+    let ok = state
+        .hash_pool
+        .run(move || verify_password(&password, &hash))
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(|busy| {
+            AppError::refused(
+                ErrorCode::RateLimited,
+                StatusCode::SERVICE_UNAVAILABLE,
+                busy.to_string(),
+            )
+            .with_details(json!({ "rule": "login.busy", "retry_after_s": 2 }))
+        })?;
     let role = Role::parse(&role);
     let (true, Some(role)) = (ok && row.is_some(), role) else {
-        let mut tx = state.store.begin_write().await?;
-        audit::append(
-            &mut tx,
-            "anonymous",
-            "staff.login_failed",
-            &req.username,
-            json!({}),
-        )
-        .await?;
-        tx.commit().await?;
-        state.login_limit.check(&req.username)?;
+        let started = state.staff_login.failed(&req.username, &client);
+        if !started.is_empty() {
+            let mut tx = state.store.begin_write().await?;
+            for s in &started {
+                audit::append(
+                    &mut tx,
+                    "anonymous",
+                    "staff.login_backoff",
+                    &req.username,
+                    json!({ "by": s.by, "client": client, "failures": s.failures, "seconds": s.seconds }),
+                )
+                .await?;
+            }
+            tx.commit().await?;
+        }
         return Err(refused());
     };
+    let failures_before = state.staff_login.name_failures(&req.username);
+    state.staff_login.succeeded(&req.username);
     let token = random::token(32);
     let csrf = random::token(24);
     let mut tx = state.store.begin_write().await?;
@@ -243,7 +286,7 @@ pub async fn login(
         &format!("staff:{}", req.username),
         "staff.login",
         &req.username,
-        json!({}),
+        json!({ "client": client, "failures_before": failures_before }),
     )
     .await?;
     tx.commit().await?;
@@ -287,9 +330,9 @@ pub async fn require(
         .await?
         .ok_or_else(|| AppError::unauthenticated("the staff session is missing or expired; sign in again"))?;
     let staff = Staff {
-        username: row.try_get(0)?,
-        csrf: row.try_get(1)?,
-        role: Role::parse(&row.try_get::<String, _>(2)?)
+        username: row.try_get("username")?,
+        csrf: row.try_get("csrf")?,
+        role: Role::parse(&row.try_get::<String, _>("role")?)
             .ok_or_else(|| AppError::Internal("unknown role".into()))?,
     };
     if mutating {
