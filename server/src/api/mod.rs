@@ -40,6 +40,7 @@ use crate::state::AppState;
         public::challenge,
         renewal_info::renewal_info,
         sessions::create,
+        sessions::end,
         renewals::apply,
         renewals::get,
         renewals::cancel,
@@ -105,6 +106,7 @@ pub fn routes() -> Router<AppState> {
             get(renewal_info::renewal_info),
         )
         .route("/api/v1/sessions", post(sessions::create))
+        .route("/api/v1/sessions/end", post(sessions::end))
         .route("/api/v1/renewals", post(renewals::apply))
         .route("/api/v1/renewals/{business_no}", get(renewals::get))
         .route(

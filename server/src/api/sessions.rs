@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::header::SET_COOKIE;
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use protocol::ids::Challenge;
 use protocol::tbs::Purpose;
 use serde::{Deserialize, Serialize};
@@ -144,4 +144,33 @@ pub async fn create(
             open_renewal,
         }),
     ))
+}
+
+/// Signs out (`POST /api/v1/sessions/end`): the session ends on the server at once (on
+/// every instance within [`sessions::CACHE_MS`]) and the cookie is cleared; 204 with or
+/// without a session.
+#[utoipa::path(post, path = "/api/v1/sessions/end", responses((status = 204)))]
+pub async fn end(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> AppResult<(StatusCode, HeaderMap)> {
+    let mut tx = state.store.begin_write().await?;
+    if let Some(cert) = sessions::end(&mut tx, &state.sessions, &headers).await? {
+        audit::append(
+            &mut tx,
+            &format!("user:{cert}"),
+            "session.ended",
+            &cert,
+            json!({}),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    let mut out = HeaderMap::new();
+    out.insert(
+        SET_COOKIE,
+        HeaderValue::from_str(&sessions::cleared_cookie(state.secure_cookies()))
+            .map_err(|e| AppError::Internal(e.to_string()))?,
+    );
+    Ok((StatusCode::NO_CONTENT, out))
 }

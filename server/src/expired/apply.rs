@@ -19,10 +19,10 @@ use crate::api::extract::{Body, base64_field};
 use crate::audit;
 use crate::clock;
 use crate::error::{AppError, AppResult};
-use crate::expired::login;
 use crate::expired::owner::{self, normalise_name};
 use crate::expired::state::{AppEvent, AppStatus};
 use crate::expired::store::{self, AppView};
+use crate::expired::{hold, login};
 use crate::identity::certificate::{self, MAX_CERT_BYTES};
 use crate::renewal::numbers;
 use crate::state::AppState;
@@ -30,8 +30,6 @@ use crate::state::AppState;
 /// A certificate this close to its notAfter may take this path too: it would likely
 /// expire before an on-time renewal could be reviewed.
 pub const NEAR_EXPIRY_DAYS: i64 = 3;
-/// An open application untouched this long no longer holds its certificate.
-pub const ABANDONED_AFTER_MS: i64 = 30 * 24 * 3600 * 1000;
 
 /// Starting an application.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -95,7 +93,8 @@ async fn certificate_for(state: &AppState, req: &StartRequest) -> AppResult<Vec<
 }
 
 /// Starts an application (`POST /api/v1/expired/applications`). The same number asking
-/// again for the same certificate gets its open application back (200).
+/// again for the same certificate gets its open application back (200). Other numbers
+/// may start their own until one of them proves the company's bank account ([`hold`]).
 #[utoipa::path(post, path = "/api/v1/expired/applications", request_body = StartRequest,
     responses((status = 201, body = AppView), (status = 200, body = AppView, description = "this number's open application for the certificate"), (status = 403), (status = 409), (status = 422)))]
 pub async fn start(
@@ -120,39 +119,22 @@ pub async fn start(
     let now = OffsetDateTime::now_utc();
     let at = clock::to_ms(now);
     let mut tx = state.store.begin_write().await?;
-    let open: Option<(String, String, i64)> = {
-        use sqlx::Row;
-        sqlx::query(
-            "SELECT business_no, mobile, updated_at FROM expired_applications WHERE open_cert = $1",
-        )
-        .bind(&facts.sha256)
-        .fetch_optional(&mut *tx)
-        .await?
-        .map(|r| -> AppResult<_> { Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)) })
-        .transpose()?
-    };
-    if let Some((no, owner, updated_at)) = open {
-        if owner == mobile {
-            drop(tx);
-            let row = store::owned(state.pool(), &no, &mobile).await?;
-            return Ok((StatusCode::OK, Json(store::view(state.pool(), &row).await?)));
-        }
-        if at - updated_at < ABANDONED_AFTER_MS {
-            return Err(AppError::refused(
-                ErrorCode::RenewalOpen,
-                StatusCode::CONFLICT,
-                "another application for this certificate is under way",
-            ));
-        }
-        store::step(
-            &mut tx,
-            &no,
-            AppEvent::Cancel,
-            "system:abandoned",
-            json!({ "reason": "untouched for 30 days; another number applied" }),
-        )
-        .await?;
+    // This number's own open application for the certificate comes back as it is.
+    let own: Option<String> = sqlx::query_scalar(
+        "SELECT business_no FROM expired_applications WHERE cert_sha256 = $1 AND mobile = $2 AND status NOT IN ('submitted', 'cancelled') ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(&facts.sha256)
+    .bind(&mobile)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(no) = own {
+        drop(tx);
+        let row = store::owned(state.pool(), &no, &mobile).await?;
+        return Ok((StatusCode::OK, Json(store::view(state.pool(), &row).await?)));
     }
+    // Starting holds nothing (see `hold`): only an application that proved the
+    // company's account keeps others out.
+    hold::check_free(&mut tx, &facts.sha256, &mobile, at).await?;
     let renewing: Option<String> =
         sqlx::query_scalar("SELECT business_no FROM renewals WHERE open_cert = $1")
             .bind(&facts.sha256)
@@ -166,7 +148,7 @@ pub async fn start(
         ));
     }
     let business_no = numbers::next_business_no(&mut tx, now).await?.to_string();
-    sqlx::query("INSERT INTO expired_applications (business_no, mobile, project, cert_sha256, cert_der, cert_serial, subject, not_after_s, status, open_cert, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'started', $4, $9, $9)")
+    sqlx::query("INSERT INTO expired_applications (business_no, mobile, project, cert_sha256, cert_der, cert_serial, subject, not_after_s, status, open_cert, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'started', NULL, $9, $9)")
         .bind(&business_no)
         .bind(&mobile)
         .bind(&project.id)

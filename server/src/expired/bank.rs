@@ -19,6 +19,7 @@ use crate::audit;
 use crate::clock;
 use crate::error::{AppError, AppResult};
 use crate::expired::apply::{closed, saved};
+use crate::expired::hold;
 use crate::expired::login::{self, same};
 use crate::expired::owner::normalise_name;
 use crate::expired::state::AppEvent;
@@ -310,7 +311,7 @@ pub async fn verify(
     Body(req): Body<CodeRequest>,
 ) -> AppResult<Json<AppView>> {
     let mobile = login::require(&state, &headers).await?;
-    store::owned(state.pool(), &business_no, &mobile).await?;
+    let app = store::owned(state.pool(), &business_no, &mobile).await?;
     let code = req.code.trim().to_ascii_uppercase();
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(AppError::validation(
@@ -370,6 +371,15 @@ pub async fn verify(
         )
         .with_details(json!({ "field": "code", "rule": "bank_code.wrong", "tries_left": left })));
     }
+    // The proof of the company's account: this application takes the certificate.
+    hold::claim(
+        &mut tx,
+        &business_no,
+        &app.cert_sha256,
+        &mobile,
+        clock::now_ms(),
+    )
+    .await?;
     sqlx::query("UPDATE expired_transfers SET status = 'verified', verified_at = $1 WHERE id = $2")
         .bind(clock::now_ms())
         .bind(id)

@@ -16,12 +16,14 @@
 //!    the renewal state machine, payments and review are the on-time path's.
 //! 7. [`install`]: after approval, a CSR without the old key's binding signature.
 //!
-//! [`state`] holds the application's own step table; [`store`] its rows and view;
+//! [`hold`] decides which application holds the certificate (only one that proved
+//! the company's account). [`state`] holds the application's own step table; [`store`] its rows and view;
 //! [`admin`] what the reviewer sees (uploads included).
 
 pub mod admin;
 pub mod apply;
 pub mod bank;
+pub mod hold;
 pub mod identity;
 pub mod install;
 pub mod liveness;

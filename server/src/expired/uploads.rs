@@ -96,20 +96,50 @@ pub fn path_of(data_dir: &FsPath, sha256: &str) -> PathBuf {
 }
 
 /// Stores `bytes` under their hash unless they are there already; returns the hash.
+/// ID photos and signed forms are personal data: the files are 0600 and their folders
+/// 0700 (owner only), whatever the umask.
 pub async fn store_bytes(data_dir: &FsPath, bytes: &[u8]) -> std::io::Result<String> {
     let sha256 = protocol::ids::to_hex(&Sha256::digest(bytes));
     let path = path_of(data_dir, &sha256);
     if tokio::fs::try_exists(&path).await.unwrap_or(false) {
         return Ok(sha256);
     }
-    if let Some(dir) = path.parent() {
-        tokio::fs::create_dir_all(dir).await?;
-    }
-    // Written aside and renamed: a reader never sees half a file.
-    let tmp = path.with_extension(format!("tmp{}", crate::random::hex(4)));
-    tokio::fs::write(&tmp, bytes).await?;
-    tokio::fs::rename(&tmp, &path).await?;
+    let root = data_dir.join("uploads");
+    let bytes = bytes.to_vec();
+    tokio::task::spawn_blocking(move || write_private(&root, &path, &bytes))
+        .await
+        .map_err(std::io::Error::other)??;
     Ok(sha256)
+}
+
+/// Creates `path`'s folders below `root` (and `root`) owner-only and writes the file
+/// aside, owner-only, then renames it: a reader never sees half a file.
+fn write_private(root: &FsPath, path: &FsPath, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let Some(dir) = path.parent() else {
+        return Err(std::io::Error::other("an upload path without a folder"));
+    };
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)?;
+    // Folders made before this rule (or by a looser umask) are tightened too.
+    #[cfg(unix)]
+    for d in [root, dir] {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o700))?;
+    }
+    let tmp = path.with_extension(format!("tmp{}", crate::random::hex(4)));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&tmp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&tmp, path)
 }
 
 /// Which upload this is.

@@ -17,9 +17,13 @@ pub const COOKIE_NAME: &str = "certrenew_session";
 /// How long a session lasts.
 pub const LIFETIME_MS: i64 = 8 * 3600 * 1000;
 
-/// Live sessions already read from the database, by token hash. Sessions are only ever
-/// created and then expire (none is ended early), so a cached one is never stale; a
-/// session made by another server instance is simply read from the database once.
+/// How long a session read from the database is trusted without reading it again: a
+/// session ended or revoked elsewhere (another instance, `admin revoke`) stops working
+/// within this time; one ended here stops at once.
+pub const CACHE_MS: i64 = 15 * 1000;
+
+/// Live sessions already read from the database, by token hash, each until it expires
+/// or [`CACHE_MS`] after it was read, whichever comes first.
 #[derive(Default)]
 pub struct SessionCache {
     map: std::sync::Mutex<std::collections::HashMap<String, (UserSession, i64)>>,
@@ -32,11 +36,11 @@ impl SessionCache {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         map.get(hash)
-            .filter(|(_, expires)| *expires > now)
+            .filter(|(_, until)| *until > now)
             .map(|(s, _)| s.clone())
     }
 
-    fn put(&self, hash: String, session: UserSession, expires_at: i64) {
+    fn put(&self, hash: String, session: UserSession, until: i64) {
         let mut map = self
             .map
             .lock()
@@ -44,7 +48,22 @@ impl SessionCache {
         if map.len() >= 100_000 {
             map.clear();
         }
-        map.insert(hash, (session, expires_at));
+        map.insert(hash, (session, until));
+    }
+
+    fn remove(&self, hash: &str) {
+        self.map
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(hash);
+    }
+
+    /// Forgets every cached session of a certificate (it was revoked or signed out).
+    pub fn forget_certificate(&self, cert_sha256: &str) {
+        self.map
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .retain(|_, (s, _)| s.cert_sha256 != cert_sha256);
     }
 }
 
@@ -125,7 +144,8 @@ pub async fn current(
     if let Some(session) = cache.get(&token_hash, now) {
         return Ok(Some(session));
     }
-    let row = sqlx::query("SELECT cert_sha256, cert_der, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2")
+    // A session of a revoked certificate is over, even if revoking it missed the row.
+    let row = sqlx::query("SELECT s.cert_sha256, s.cert_der, s.expires_at FROM sessions s WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT EXISTS (SELECT 1 FROM certificates c JOIN revocations r ON r.serial = c.serial WHERE c.sha256 = s.cert_sha256)")
         .bind(&token_hash)
         .bind(now)
         .fetch_optional(pool)
@@ -133,14 +153,50 @@ pub async fn current(
     Ok(match row {
         Some(row) => {
             let session = UserSession {
-                cert_sha256: row.try_get(0)?,
-                cert_der: row.try_get(1)?,
+                cert_sha256: row.try_get("cert_sha256")?,
+                cert_der: row.try_get("cert_der")?,
             };
-            cache.put(token_hash, session.clone(), row.try_get(2)?);
+            let expires_at: i64 = row.try_get("expires_at")?;
+            cache.put(token_hash, session.clone(), expires_at.min(now + CACHE_MS));
             Some(session)
         }
         None => None,
     })
+}
+
+/// Ends this request's session inside `tx` (sign-out): the row is deleted and the
+/// cached copy forgotten. Returns the certificate it was bound to, if there was one.
+pub async fn end(
+    tx: &mut Tx,
+    cache: &SessionCache,
+    headers: &HeaderMap,
+) -> Result<Option<String>, sqlx::Error> {
+    let Some(token) = cookie_value(headers, COOKIE_NAME).filter(|t| t.len() <= 100) else {
+        return Ok(None);
+    };
+    let token_hash = hash(token);
+    cache.remove(&token_hash);
+    sqlx::query_scalar("DELETE FROM sessions WHERE token_hash = $1 RETURNING cert_sha256")
+        .bind(&token_hash)
+        .fetch_optional(&mut **tx)
+        .await
+}
+
+/// Ends every session of the certificate with `serial` inside `tx` (it was revoked).
+/// Returns how many were ended.
+pub async fn end_for_serial(tx: &mut Tx, serial: &str) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "DELETE FROM sessions WHERE cert_sha256 IN (SELECT sha256 FROM certificates WHERE serial = $1)",
+    )
+    .bind(serial)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// The `Set-Cookie` value that clears the session cookie.
+pub fn cleared_cookie(secure: bool) -> String {
+    cookie(COOKIE_NAME, "", "/api/", 0, secure)
 }
 
 /// The session of this request, or 401.
