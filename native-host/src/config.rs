@@ -4,14 +4,17 @@
 //! Sources, later ones adding to or replacing earlier ones:
 //! 1. compiled-in defaults: the allowed extension id (`CERTRENEW_EXTENSION_ID` at build
 //!    time, else the development extension committed under `extension/`) and the usual
-//!    module paths of this OS that exist;
+//!    module paths of this OS that exist. A release build serves the development
+//!    extension only with `allow_development_extension = true` (or
+//!    `CERTRENEW_ALLOW_DEVELOPMENT_EXTENSION=1`): see [`crate::extension_policy`];
 //! 2. one TOML file: `$CERTRENEW_HOST_CONFIG`, else the first that exists of the user's
 //!    and then the system's: on Linux `$XDG_CONFIG_HOME/certrenew/host.toml` (or
 //!    `~/.config/…`) and `/etc/certrenew/host.toml`; on Windows
 //!    `%APPDATA%\certrenew\host.toml` and `%ProgramData%\certrenew\host.toml`; on macOS
 //!    `~/Library/Application Support/certrenew/host.toml` and
 //!    `/Library/Application Support/certrenew/host.toml`. Its `modules` replace the
-//!    default modules and its `allowed_extensions` replace the default id;
+//!    default modules, its `allowed_extensions` replace the default id, and
+//!    `allow_development_extension` switches development use on;
 //! 3. `CERTRENEW_PKCS11_MODULES`: a path list (`:`-separated, `;` on Windows) added
 //!    in front of the modules.
 
@@ -20,10 +23,15 @@ use std::path::{Path, PathBuf};
 use protocol::ids::ExtensionId;
 use serde::Deserialize;
 
-/// The extension id the host allows when nothing else is configured.
+use crate::extension_policy::{
+    self, ALLOW_DEVELOPMENT_ENV, BuildKind, DEVELOPMENT_EXTENSION_ID, PolicyError,
+};
+
+/// The extension id the host allows when nothing else is configured: the production
+/// id given at build time, else the development one.
 pub const DEFAULT_EXTENSION_ID: &str = match option_env!("CERTRENEW_EXTENSION_ID") {
-    Some(id) => id,
-    None => include_str!("../../extension/dev-extension-id.txt").trim_ascii(),
+    Some(id) if !id.is_empty() => id,
+    _ => DEVELOPMENT_EXTENSION_ID,
 };
 
 /// Why the configuration could not be read.
@@ -65,6 +73,8 @@ struct ConfigFile {
     modules: Option<Vec<PathBuf>>,
     #[serde(default)]
     allowed_extensions: Option<Vec<String>>,
+    #[serde(default)]
+    allow_development_extension: Option<bool>,
 }
 
 /// The effective configuration.
@@ -74,6 +84,8 @@ pub struct Config {
     pub modules: Vec<PathBuf>,
     /// Extensions allowed to start the host.
     pub allowed_extensions: Vec<ExtensionId>,
+    /// The development extension may use a release build (a development switch).
+    pub allow_development_extension: bool,
     /// The file the configuration came from, if any.
     pub file: Option<PathBuf>,
 }
@@ -87,7 +99,12 @@ impl Config {
             None => ConfigFile::default(),
         };
         let env_modules = std::env::var_os("CERTRENEW_PKCS11_MODULES");
-        Self::assemble(parsed, file, env_modules.as_deref())
+        let mut config = Self::assemble(parsed, file, env_modules.as_deref())?;
+        if std::env::var_os(ALLOW_DEVELOPMENT_ENV).is_some_and(|v| extension_policy::is_truthy(&v))
+        {
+            config.allow_development_extension = true;
+        }
+        Ok(config)
     }
 
     fn assemble(
@@ -128,13 +145,33 @@ impl Config {
         Ok(Self {
             modules,
             allowed_extensions,
+            allow_development_extension: parsed.allow_development_extension.unwrap_or(false),
             file,
         })
     }
 
-    /// Whether `id` may talk to this host.
+    /// Whether `id` may talk to this host (as configured, before the build's policy).
     pub fn allows(&self, id: &ExtensionId) -> bool {
         self.allowed_extensions.contains(id)
+    }
+
+    /// The extensions a build of `kind` serves with this configuration, or why it
+    /// serves none.
+    pub fn serving_extensions(&self, kind: BuildKind) -> Result<Vec<ExtensionId>, PolicyError> {
+        extension_policy::effective_extensions(
+            kind,
+            &self.allowed_extensions,
+            self.allow_development_extension,
+            &self.file_to_edit(),
+        )
+    }
+
+    /// The file a person should edit: the one in use, else the system-wide one.
+    pub fn file_to_edit(&self) -> String {
+        self.file
+            .clone()
+            .or_else(|| candidate_files().pop())
+            .map_or_else(|| "host.toml".to_owned(), |p| p.display().to_string())
     }
 }
 
@@ -259,5 +296,14 @@ mod tests {
             Err(ConfigError::ExtensionId { .. })
         ));
         assert!(toml::from_str::<ConfigFile>("modulez = []").is_err());
+    }
+
+    #[test]
+    fn the_development_switch_is_read_from_the_file() {
+        let parsed: ConfigFile = toml::from_str("allow_development_extension = true").unwrap();
+        let config = Config::assemble(parsed, None, None).unwrap();
+        assert!(config.allow_development_extension);
+        let config = Config::assemble(ConfigFile::default(), None, None).unwrap();
+        assert!(!config.allow_development_extension);
     }
 }

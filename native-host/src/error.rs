@@ -31,6 +31,30 @@ pub enum HostError {
         "the key {0} is in use (by a certificate, or it was not made by certrenew) and is kept"
     )]
     KeyInUse(String),
+    /// `install_certificate` was given a key that `generate_csr` did not make for a
+    /// renewal still to install, and the certificate is not already installed beside it.
+    #[error(
+        "the key {0} was not made by certrenew for a renewal still to install (it is not pending, or no renewal record names the certificate it renews); nothing was changed"
+    )]
+    NotRenewalKey(String),
+    /// `retire` names a certificate the key was not made to renew.
+    #[error("the key {key} may not retire the certificate {retire}: {why}; nothing was changed")]
+    RetireRefused {
+        /// The new key.
+        key: String,
+        /// The certificate the request named.
+        retire: String,
+        /// Which certificate the key renews, or that it renews none.
+        why: String,
+    },
+    /// The new certificate's subject is not the retired one's, byte for byte.
+    #[error(
+        "the new certificate's subject differs from that of the certificate {retire} it would replace; nothing was changed"
+    )]
+    SubjectMismatch {
+        /// The certificate that was to be retired.
+        retire: String,
+    },
     /// Wrong PIN.
     #[error("the PIN is incorrect")]
     PinIncorrect {
@@ -88,7 +112,8 @@ impl HostError {
             Self::TokenNotFound(_) => ErrorCode::TokenNotFound,
             Self::CertNotFound(_) => ErrorCode::CertNotFound,
             Self::KeyNotFound(_) => ErrorCode::KeyNotFound,
-            Self::KeyInUse(_) => ErrorCode::KeyInUse,
+            Self::KeyInUse(_) | Self::NotRenewalKey(_) => ErrorCode::KeyInUse,
+            Self::RetireRefused { .. } | Self::SubjectMismatch { .. } => ErrorCode::BadRequest,
             Self::PinIncorrect { .. } => ErrorCode::PinIncorrect,
             Self::PinLocked => ErrorCode::PinLocked,
             Self::PinInvalid => ErrorCode::PinInvalid,
@@ -113,6 +138,9 @@ impl HostError {
             }
             Self::Pkcs11 { function, rv } => json!({ "function": function, "rv": rv }),
             Self::TokenRemoved { cause } => json!({ "cause": cause }),
+            Self::RetireRefused { retire, .. } | Self::SubjectMismatch { retire } => {
+                json!({ "retire": retire })
+            }
             _ => Value::Null,
         }
     }

@@ -11,13 +11,14 @@ use std::sync::OnceLock;
 pub const FAULT_EXIT_CODE: i32 = 70;
 
 /// The steps of `install_certificate`, in order.
-pub const INSTALL_STEPS: [&str; 6] = [
+pub const INSTALL_STEPS: [&str; 7] = [
     "write",
     "verify",
     "label",
     "retire_private",
     "retire_public",
     "retire_cert",
+    "unbind",
 ];
 
 fn configured() -> Option<&'static str> {

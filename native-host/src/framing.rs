@@ -3,12 +3,14 @@
 //!
 //! The length is checked against [`MAX_MESSAGE_BYTES`] before a single byte of the
 //! body is allocated, in both directions. A clean end of input (no byte of a new frame)
-//! is not an error: it is how Chrome says goodbye.
+//! is not an error: it is how Chrome says goodbye. A body cut short is zeroized before
+//! the error is returned: it may hold a PIN.
 
 use std::io::{self, Read, Write};
 
 use byteorder::{NativeEndian, ReadBytesExt, WriteBytesExt};
 use protocol::MAX_MESSAGE_BYTES;
+use zeroize::Zeroizing;
 
 /// Why a frame could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -52,7 +54,7 @@ pub fn read_frame(input: &mut impl Read) -> Result<Option<Vec<u8>>, FrameError> 
             len: u64::from(len),
         });
     }
-    let mut body = vec![0u8; len_usize];
+    let mut body = Zeroizing::new(vec![0u8; len_usize]);
     let got = read_full(input, &mut body)?;
     if got < len_usize {
         return Err(FrameError::Truncated {
@@ -60,7 +62,7 @@ pub fn read_frame(input: &mut impl Read) -> Result<Option<Vec<u8>>, FrameError> 
             expected: len_usize,
         });
     }
-    Ok(Some(body))
+    Ok(Some(std::mem::take(&mut *body)))
 }
 
 /// Writes one frame and flushes it.

@@ -11,15 +11,18 @@
 //!   1 MiB cap.
 //! - [`cmd`]: one file per command and the dispatcher.
 //! - [`context`]: per-process state (modules, logged-in sessions).
-//! - [`config`]: modules and allowed extensions; [`modules`]: loading PKCS#11 modules.
+//! - [`config`]: modules and allowed extensions; [`extension_policy`]: which of them a
+//!   release build serves; [`modules`]: loading PKCS#11 modules.
 //! - [`token`], [`objects`]: finding tokens by serial, objects by stable names.
 //! - [`signer`], [`keygen`], [`csr`], [`pubkey`]: the cryptography on the token (the
 //!   DER shapes built around it come from `certinfo::der`).
+//! - [`binding`]: the on-token record of which certificate a new key renews.
 //! - [`cert_info`]: certificate fields as the page shows them.
 //! - [`fault`]: the crash switch the install tests use.
 //! - [`register`], [`diagnose`]: host manifests and the installation report.
 #![forbid(unsafe_code)]
 
+pub mod binding;
 pub mod cert_info;
 pub mod cmd;
 pub mod config;
@@ -27,6 +30,7 @@ pub mod context;
 pub mod csr;
 pub mod diagnose;
 pub mod error;
+pub mod extension_policy;
 pub mod fault;
 pub mod framing;
 pub mod keygen;

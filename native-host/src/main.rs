@@ -82,7 +82,7 @@ fn run() -> anyhow::Result<ExitCode> {
         return Ok(serve::serve(
             &caller,
             config,
-            std::io::stdin().lock(),
+            unbuffered_stdin(),
             std::io::stdout().lock(),
         ));
     }
@@ -120,6 +120,27 @@ fn run() -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Chrome's messages are read straight from the pipe: std's stdin keeps an 8 KiB
+/// buffer of its own, which would hold the last request, PIN included, until
+/// overwritten. Falls back to it when the handle cannot be duplicated.
+fn unbuffered_stdin() -> Box<dyn std::io::Read> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        if let Ok(fd) = std::io::stdin().as_fd().try_clone_to_owned() {
+            return Box::new(std::fs::File::from(fd));
+        }
+    }
+    #[cfg(windows)]
+    {
+        use std::os::windows::io::AsHandle;
+        if let Ok(handle) = std::io::stdin().as_handle().try_clone_to_owned() {
+            return Box::new(std::fs::File::from(handle));
+        }
+    }
+    Box::new(std::io::stdin().lock())
 }
 
 fn register_options(args: RegisterArgs, config: &Config) -> anyhow::Result<RegisterOptions> {

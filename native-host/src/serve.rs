@@ -4,7 +4,11 @@
 //! Requests are answered in order, one at a time. A malformed request gets an error
 //! answer and the loop goes on; an oversized or truncated frame cannot be resynchronised,
 //! so it gets a last answer and the host exits non-zero. Request bytes are zeroized
-//! after parsing, as they may carry a PIN.
+//! after parsing on every path, refusals included, as they may carry a PIN.
+//!
+//! Before serving, the build's extension policy (crate::extension_policy) decides
+//! which configured extensions it serves: a release build refuses to start for the
+//! development extension unless development use is switched on.
 
 use std::io::{Read, Write};
 use std::process::ExitCode;
@@ -14,11 +18,12 @@ use protocol::MAX_MESSAGE_BYTES;
 use protocol::host::{Response, parse_request};
 use protocol::ids::ExtensionId;
 use serde_json::Value;
-use zeroize::Zeroize;
+use zeroize::Zeroizing;
 
 use crate::cmd;
 use crate::config::Config;
 use crate::context::Context;
+use crate::extension_policy::{self, BuildKind};
 use crate::framing::{FrameError, read_frame, write_frame};
 
 /// Serves one connection for the extension named by `caller` (argv\[1\]).
@@ -35,10 +40,32 @@ pub fn serve(
             return ExitCode::FAILURE;
         }
     };
+    let serving = match config.serving_extensions(BuildKind::current()) {
+        Ok(ids) => ids,
+        Err(err) => {
+            // Also to stderr: the browser's log is where an administrator looks.
+            eprintln!("certrenew-host: {err}");
+            refuse_first(
+                &mut input,
+                &mut output,
+                ErrorCode::OriginRefused,
+                &err.to_string(),
+            );
+            return ExitCode::FAILURE;
+        }
+    };
     match ExtensionId::from_origin(caller) {
-        Ok(id) if config.allows(&id) => {}
+        Ok(id) if serving.contains(&id) => {}
         Ok(id) => {
-            let message = format!("the extension {id} is not allowed to use this host");
+            let message = if Some(&id) == extension_policy::development_id().as_ref() {
+                format!(
+                    "the development extension {id} is served only by debug builds of certrenew-host, or with allow_development_extension = true in {} (or {}=1)",
+                    config.file_to_edit(),
+                    extension_policy::ALLOW_DEVELOPMENT_ENV
+                )
+            } else {
+                format!("the extension {id} is not allowed to use this host")
+            };
             refuse_first(&mut input, &mut output, ErrorCode::OriginRefused, &message);
             return ExitCode::FAILURE;
         }
@@ -55,8 +82,8 @@ pub fn serve(
 
     let mut ctx = Context::new(config);
     loop {
-        let mut body = match read_frame(&mut input) {
-            Ok(Some(body)) => body,
+        let body = match read_frame(&mut input) {
+            Ok(Some(body)) => Zeroizing::new(body),
             Ok(None) => return ExitCode::SUCCESS,
             Err(err @ FrameError::TooLarge { .. }) => {
                 send(
@@ -79,7 +106,7 @@ pub fn serve(
             }
         };
         let parsed = parse_request(&body);
-        body.zeroize();
+        drop(body);
         let response = match parsed {
             Ok(request) => cmd::handle(&mut ctx, request),
             Err(rejection) => rejection.into_response(),
@@ -93,17 +120,23 @@ pub fn serve(
 // Answers the first request (if one comes) with a refusal, without acting on it.
 fn refuse_first(input: &mut impl Read, output: &mut impl Write, code: ErrorCode, message: &str) {
     let id = match read_frame(input) {
-        Ok(Some(mut body)) => {
-            let id = serde_json::from_slice::<Value>(&body)
+        Ok(Some(body)) => {
+            let body = Zeroizing::new(body);
+            // Only the id is read: the rest (a PIN among it) is skipped, never copied.
+            serde_json::from_slice::<IdOnly>(&body)
                 .ok()
-                .and_then(|v| v.get("id").and_then(Value::as_str).map(str::to_owned))
-                .and_then(|id| protocol::ids::RequestId::parse(&id).ok());
-            body.zeroize();
-            id
+                .and_then(|v| v.id)
+                .and_then(|id| protocol::ids::RequestId::parse(&id).ok())
         }
         _ => None,
     };
     send(output, &Response::error(id, code, message, Value::Null));
+}
+
+#[derive(serde::Deserialize)]
+struct IdOnly {
+    #[serde(default)]
+    id: Option<String>,
 }
 
 // Writes one answer; an answer too large for Chrome becomes an error answer instead.

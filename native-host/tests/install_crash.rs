@@ -9,13 +9,14 @@ use common::*;
 use serde_json::json;
 
 const SUBJECT: &str = "/C=CN/O=测试医药有限公司/CN=张三";
-const STEPS: [&str; 6] = [
+const STEPS: [&str; 7] = [
     "write",
     "verify",
     "label",
     "retire_private",
     "retire_public",
     "retire_cert",
+    "unbind",
 ];
 
 /// The `CKA_ID`s that have both a certificate and a private key, per pkcs11-tool.
@@ -116,6 +117,10 @@ fn a_stop_after_any_step_is_finished_by_running_again() {
             "step {step}: {all}"
         );
         assert!(!all.contains("certrenew pending"), "step {step}: {all}");
+        assert!(
+            !all.contains("certrenew renewal"),
+            "step {step}: the renewal record is gone: {all}"
+        );
 
         // A third run changes nothing.
         let before = token.list_objects();

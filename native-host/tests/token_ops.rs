@@ -309,9 +309,13 @@ fn check_rekey_and_install(old_type: &str, new_alg: &str) {
     let s = setup(old_type);
     let mut host = s.token.host();
     let (key_id, csr) = generate(&s, &mut host, new_alg);
-    // Until installed, the new pair is marked pending.
+    // Until installed, the new pair is marked pending and bound to the old certificate.
     let objects = s.token.list_objects();
     assert!(objects.contains("certrenew pending"), "{objects}");
+    assert!(
+        objects.contains(&format!("certrenew renewal {key_id}")),
+        "{objects}"
+    );
 
     let new_cert = s.ca.issue_for_csr(&csr, 395, &key_id);
     let result = host.ok(
@@ -343,6 +347,10 @@ fn check_rekey_and_install(old_type: &str, new_alg: &str) {
     assert!(
         !objects.contains("certrenew pending"),
         "keys relabelled: {objects}"
+    );
+    assert!(
+        !objects.contains("certrenew renewal"),
+        "the renewal record is gone: {objects}"
     );
     let certs = s.token.pkcs11_tool(&["--list-objects", "--type", "cert"]);
     assert_eq!(certs.matches("Certificate Object").count(), 1, "{certs}");
@@ -446,17 +454,17 @@ fn discard_key_keeps_keys_certrenew_did_not_make() {
 }
 
 #[test]
-fn a_retire_hash_that_was_never_on_the_token_is_not_reported_retired() {
+fn a_retire_hash_the_key_was_not_made_for_is_refused() {
     let s = setup("EC:prime256v1");
     let mut host = s.token.host();
     let (key_id, csr) = generate(&s, &mut host, "ec-p256");
     let new_cert = s.ca.issue_for_csr(&csr, 365, "x");
-    let result = host.ok(
+    let answer = host.call(
         "install_certificate",
         json!({"token": s.serial, "key_id": key_id, "certificate": b64(&new_cert), "retire": "ab".repeat(32), "challenge": CHALLENGE}),
     );
-    assert_eq!(result["retired"], json!(false));
-    // Both certificates are on the token: nothing was retired.
+    assert_eq!(answer["error"]["code"], json!("BAD_REQUEST"), "{answer}");
+    // Nothing was written: only the old certificate is on the token.
     let certs = s.token.pkcs11_tool(&["--list-objects", "--type", "cert"]);
-    assert_eq!(certs.matches("Certificate Object").count(), 2, "{certs}");
+    assert_eq!(certs.matches("Certificate Object").count(), 1, "{certs}");
 }

@@ -11,6 +11,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value, json};
+use zeroize::Zeroize;
 
 use crate::PROTOCOL_VERSION;
 use crate::error_code::ErrorCode;
@@ -245,14 +246,31 @@ impl Rejection {
 
 /// Parses and checks one request message (the JSON bytes of a frame).
 pub fn parse_request(bytes: &[u8]) -> Result<Request, Rejection> {
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+    let mut value: Value = serde_json::from_slice(bytes).map_err(|e| {
         Rejection::new(
             None,
             ErrorCode::BadRequest,
             format!("the message is not JSON: {e}"),
         )
     })?;
-    let Value::Object(mut map) = value else {
+    let parsed = parse_value(&mut value);
+    // What is left of the message may still hold the PIN (a request refused before
+    // the PIN was taken out of it): wipe every string in it.
+    scrub(&mut value);
+    parsed
+}
+
+fn scrub(value: &mut Value) {
+    match value {
+        Value::String(s) => s.zeroize(),
+        Value::Array(items) => items.iter_mut().for_each(scrub),
+        Value::Object(map) => map.values_mut().for_each(scrub),
+        _ => {}
+    }
+}
+
+fn parse_value(value: &mut Value) -> Result<Request, Rejection> {
+    let Value::Object(map) = value else {
         return Err(Rejection::new(
             None,
             ErrorCode::BadRequest,
@@ -650,6 +668,25 @@ mod tests {
     }
 
     const CH: &str = "AAAAAAAAAAAAAAAAAAAAAA==";
+
+    // Refusals before the PIN is taken out (a bad version, id or origin) left it in
+    // the parsed tree, freed without being wiped.
+    #[test]
+    fn a_refused_request_leaves_no_pin_in_the_parsed_message() {
+        for envelope in [
+            json!({"v": 9, "id": "a", "origin": "https://ca.example.com"}),
+            json!({"v": 1, "id": "a", "origin": "ftp://nope"}),
+            json!({"v": 1, "id": "a", "origin": "https://ca.example.com"}),
+            json!({"v": 1, "id": 7, "origin": "https://ca.example.com", "cmd": "sign"}),
+        ] {
+            let mut value = envelope;
+            value["args"] = json!({"pin": "123456", "nested": ["123456"]});
+            assert!(parse_value(&mut value).is_err());
+            scrub(&mut value);
+            assert_eq!(value["args"]["pin"], json!(""), "{value}");
+            assert_eq!(value["args"]["nested"][0], json!(""), "{value}");
+        }
+    }
 
     #[test]
     fn accepts_hello() {

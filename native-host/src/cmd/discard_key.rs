@@ -1,6 +1,7 @@
 //! `discard_key`: delete a key pair that `generate_csr` made and no certificate uses,
 //! the key of an abandoned renewal. Any other key is the user's and is kept, even
-//! without a certificate (it may be an encryption key they still need).
+//! without a certificate (it may be an encryption key they still need). The key's
+//! renewal binding goes with it.
 
 use cryptoki::object::ObjectClass;
 use protocol::host::{DiscardKeyArgs, DiscardKeyResult};
@@ -9,7 +10,7 @@ use protocol::ids::Pin;
 use crate::context::Context;
 use crate::error::HostError;
 use crate::keygen::PENDING_LABEL;
-use crate::objects;
+use crate::{binding, objects};
 
 /// Answers `discard_key`.
 pub fn run(
@@ -38,6 +39,7 @@ pub fn run(
         session.destroy_object(handle)?;
         deleted += 1;
     }
+    binding::remove(session, &id)?;
     Ok(DiscardKeyResult {
         key_id: args.key_id.clone(),
         deleted,

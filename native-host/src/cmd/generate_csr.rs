@@ -1,7 +1,9 @@
 //! `generate_csr`: a new key pair on the token, a CSR for it carrying the renewed
 //! certificate's subject byte for byte, and the old key's `rekey` signature binding
-//! the CSR to the certificate being renewed. A failure after the key was made deletes
-//! the new key again, so an abandoned attempt leaves nothing behind.
+//! the CSR to the certificate being renewed. Before the key is made, a renewal binding
+//! (crate::binding) records on the token which certificate it renews: the only one
+//! `install_certificate` will let it retire. A failure after that deletes the binding
+//! and the new key again, so an abandoned attempt leaves nothing behind.
 
 use protocol::host::{Base64Bytes, GenerateCsrArgs, GenerateCsrResult};
 use protocol::ids::{KeyId, PayloadSha256, Pin, WebOrigin};
@@ -11,7 +13,7 @@ use sha2::{Digest, Sha256};
 use crate::context::Context;
 use crate::error::HostError;
 use crate::pubkey::PublicKey;
-use crate::{cert_info, csr, keygen, objects, signer};
+use crate::{binding, cert_info, csr, keygen, objects, signer};
 
 /// Answers `generate_csr`.
 pub fn run(
@@ -28,7 +30,16 @@ pub fn run(
     let subject = parsed.subject().as_raw();
 
     let id = keygen::new_key_id()?;
-    let (public, private) = keygen::generate(session, args.algorithm, &id, subject)?;
+    // The binding first: a crash between the two leaves a record without a key, which
+    // binds nothing, rather than a pending key without its record.
+    let bound = binding::create(session, &id, &old.sha256)?;
+    let (public, private) = match keygen::generate(session, args.algorithm, &id, subject) {
+        Ok(pair) => pair,
+        Err(err) => {
+            let _ = session.destroy_object(bound);
+            return Err(err);
+        }
+    };
     let made = (|| {
         let spki = PublicKey::from_object(session, public)?.spki_der();
         let kind = signer::key_kind(session, private)?;
@@ -56,6 +67,7 @@ pub fn run(
             // Best effort: the error that stopped us matters more than a failed cleanup.
             let _ = session.destroy_object(private);
             let _ = session.destroy_object(public);
+            let _ = session.destroy_object(bound);
             Err(err)
         }
     }

@@ -1,13 +1,21 @@
 //! `install_certificate`: put the new certificate on the token next to its key, check
 //! it reads back byte for byte, and only then retire the old certificate and its keys.
 //!
+//! Who may do what: the key must be one `generate_csr` made for a renewal still to
+//! install (pending, with its renewal binding on the token), or the certificate must
+//! already be installed beside it (a re-run). Only the certificate the binding names
+//! may be retired, and only by a certificate with its subject byte for byte. Every
+//! check runs before anything on the token changes, so a refusal changes nothing: a
+//! page cannot use this command to delete another certificate and its keys.
+//!
 //! Crash-safety: the steps are ordered so that the token always holds a usable
 //! certificate with its key, and each step checks what is already done, so running
 //! the command again after an interruption anywhere finishes the job and changes
 //! nothing twice. The old pair's keys go before the old certificate, because the old
-//! certificate's `CKA_ID` is how its keys are found on a re-run.
+//! certificate's `CKA_ID` is how its keys are found on a re-run. The binding goes
+//! last: until then a re-run may still retire the old certificate.
 
-use cryptoki::object::{Attribute, CertificateType, ObjectClass};
+use cryptoki::object::{Attribute, CertificateType, ObjectClass, ObjectHandle};
 use cryptoki::session::Session;
 use protocol::host::{Base64Bytes, InstallCertificateArgs, InstallCertificateResult};
 use protocol::ids::{Pin, WebOrigin};
@@ -20,7 +28,7 @@ use crate::fault;
 use crate::keygen::PENDING_LABEL;
 use crate::objects::{self, CertObject};
 use crate::pubkey::PublicKey;
-use crate::{cert_info, signer};
+use crate::{binding, cert_info, signer};
 use certinfo::der;
 
 /// Answers `install_certificate`.
@@ -40,17 +48,7 @@ pub fn run(
     if PublicKey::from_certificate(&cert)? != PublicKey::from_token(session, &id)? {
         return Err(HostError::CertKeyMismatch(args.key_id.to_string()));
     }
-    let old = match &args.retire {
-        Some(sha) => objects::certificates(session)?
-            .into_iter()
-            .find(|c| &c.sha256 == sha),
-        None => None,
-    };
-    if old.as_ref().is_some_and(|o| o.id == id) {
-        return Err(HostError::BadRequest(
-            "the certificate to retire uses the new key".into(),
-        ));
-    }
+    let old = admit(session, args, &id, new_key, &cert)?;
     let label = pick_label(old.as_ref(), &cert);
 
     let written_now = write_certificate(session, der, &cert, &id, &label)?;
@@ -59,6 +57,8 @@ pub fn run(
     if let Some(old) = &old {
         retire(session, old)?;
     }
+    binding::remove(session, &id)?;
+    fault::after("unbind");
     // Retired: the old certificate was here and is gone, or this is a re-run (the new
     // certificate was already written) and it is gone. A hash that was never on the
     // token, on a first run, is not reported as retired.
@@ -92,6 +92,69 @@ pub fn run(
     })
 }
 
+/// Decides, before anything changes, whether this install may run and which
+/// certificate it retires (`None`: none, or it is gone already).
+fn admit(
+    session: &Session,
+    args: &InstallCertificateArgs,
+    id: &[u8],
+    new_key: ObjectHandle,
+    cert: &X509Certificate<'_>,
+) -> Result<Option<CertObject>, HostError> {
+    let key = args.key_id.to_string();
+    let bound = binding::find(session, id)?;
+    let installed = installed_certificate(session, &args.certificate.0, id)?.is_some();
+    let pending = objects::label(session, new_key)?.trim() == PENDING_LABEL;
+    // A bound key stops being pending once the certificate is written (a run that
+    // stopped after relabelling); an unbound one is accepted only as an exact re-run.
+    let renewal_key = match &bound {
+        Some(_) => pending || installed,
+        None => installed,
+    };
+    if !renewal_key {
+        return Err(HostError::NotRenewalKey(key));
+    }
+    let Some(sha) = &args.retire else {
+        return Ok(None);
+    };
+    let old = objects::certificates(session)?
+        .into_iter()
+        .find(|c| &c.sha256 == sha);
+    match &bound {
+        Some(b) if &b.renews != sha => {
+            return Err(HostError::RetireRefused {
+                key,
+                retire: sha.to_string(),
+                why: format!("it was made to renew the certificate {}", b.renews),
+            });
+        }
+        // A finished install (or a key never made for a renewal) retires nothing more.
+        None if old.is_some() => {
+            return Err(HostError::RetireRefused {
+                key,
+                retire: sha.to_string(),
+                why: "no renewal still to install names that certificate".into(),
+            });
+        }
+        _ => {}
+    }
+    let Some(old) = old else {
+        return Ok(None);
+    };
+    if old.id == id {
+        return Err(HostError::BadRequest(
+            "the certificate to retire uses the new key".into(),
+        ));
+    }
+    let old_parsed = cert_info::parse(&old.der)?;
+    if old_parsed.subject().as_raw() != cert.subject().as_raw() {
+        return Err(HostError::SubjectMismatch {
+            retire: sha.to_string(),
+        });
+    }
+    Ok(Some(old))
+}
+
 /// The old certificate's label carries over (middleware and users know it by that);
 /// otherwise the subject's common name.
 fn pick_label(old: Option<&CertObject>, cert: &X509Certificate<'_>) -> String {
@@ -115,11 +178,8 @@ fn write_certificate(
     id: &[u8],
     label: &str,
 ) -> Result<bool, HostError> {
-    let present = objects::by_id(session, ObjectClass::CERTIFICATE, id)?;
-    for handle in present {
-        if read_value(session, handle)? == der {
-            return Ok(false);
-        }
+    if installed_certificate(session, der, id)?.is_some() {
+        return Ok(false);
     }
     let template = [
         Attribute::Class(ObjectClass::CERTIFICATE),
@@ -145,10 +205,21 @@ fn write_certificate(
     Ok(true)
 }
 
-fn read_value(
+/// The certificate object with this DER beside the key `id`, if there is one.
+fn installed_certificate(
     session: &Session,
-    handle: cryptoki::object::ObjectHandle,
-) -> Result<Vec<u8>, HostError> {
+    der: &[u8],
+    id: &[u8],
+) -> Result<Option<ObjectHandle>, HostError> {
+    for handle in objects::by_id(session, ObjectClass::CERTIFICATE, id)? {
+        if read_value(session, handle)? == der {
+            return Ok(Some(handle));
+        }
+    }
+    Ok(None)
+}
+
+fn read_value(session: &Session, handle: ObjectHandle) -> Result<Vec<u8>, HostError> {
     let attrs = session.get_attributes(handle, &[cryptoki::object::AttributeType::Value])?;
     Ok(attrs
         .into_iter()
