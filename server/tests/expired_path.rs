@@ -607,14 +607,12 @@ async fn the_certificate_must_be_ours_expired_and_not_revoked() {
     let (status, again) = post_as(s, &c, apps, json!({ "certificate": b64(&user.der) })).await;
     assert_eq!(status, StatusCode::OK, "{again}");
     assert_eq!(again["business_no"], no);
-    // Another number cannot take it over, nor see it.
+    // Another number may start its own (starting proves nothing, so holds nothing:
+    // see `an_unproven_application_does_not_hold_the_certificate`), but not see this one.
     let other = login(&env, "13911112222").await;
     let (status, body) = post_as(s, &other, apps, json!({ "serial": serial(&user) })).await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (StatusCode::CONFLICT, Some("RENEWAL_OPEN")),
-        "{body}"
-    );
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_ne!(body["business_no"], no);
     let (status, _) = s.get_as(&other, &app_path(no, "")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(
@@ -623,6 +621,76 @@ async fn the_certificate_must_be_ours_expired_and_not_revoked() {
         )),
         1
     );
+}
+
+/// Starting an application proves nothing about the company, so it holds nothing:
+/// a number that merely started (or squats on) an application cannot keep the real
+/// applicant out. The first to verify the company's bank account takes the
+/// certificate; the unproven applications are closed; later numbers are refused.
+#[tokio::test]
+async fn an_unproven_application_does_not_hold_the_certificate() {
+    let env = env().await;
+    let s = &env.server;
+    let user = expired_cert(s, ORG, None, 30);
+    let squatter = login(&env, "13911112222").await;
+    let squatted = start(&env, &squatter, &user).await;
+    let (status, body) = post_as(
+        s,
+        &squatter,
+        &app_path(&squatted, "/details"),
+        details(ORG, CREDIT),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // The company's operator starts anyway and proves the account.
+    let owner = login(&env, MOBILE).await;
+    let no = verified(&env, &owner, &user).await;
+    assert_ne!(no, squatted);
+    let (_, body) = s.get_as(&squatter, &app_path(&squatted, "")).await;
+    assert_eq!(body["status"], "cancelled", "{body}");
+    assert_eq!(
+        s.count(&format!(
+            "SELECT COUNT(*) FROM audit WHERE subject = '{squatted}' AND actor = 'system:superseded'"
+        )),
+        1
+    );
+    // Now it is held: neither the squatter nor anyone else starts again.
+    for c in [&squatter, &login(&env, "13922223333").await] {
+        let (status, body) = post_as(
+            s,
+            c,
+            "/api/v1/expired/applications",
+            json!({ "serial": serial(&user) }),
+        )
+        .await;
+        assert_eq!(
+            (status, rule(&body)),
+            (StatusCode::CONFLICT, "certificate.held"),
+            "{body}"
+        );
+    }
+    // The holder's own start gives its application back.
+    let (status, body) = post_as(
+        s,
+        &owner,
+        "/api/v1/expired/applications",
+        json!({ "serial": serial(&user) }),
+    )
+    .await;
+    assert_eq!(
+        (status, body["business_no"].as_str()),
+        (StatusCode::OK, Some(no.as_str()))
+    );
+    // A proven application idle for 30 days lets the next one in.
+    s.sql(&format!(
+        "UPDATE expired_applications SET updated_at = updated_at - {} WHERE business_no = '{no}'",
+        31_i64 * 24 * 3600 * 1000
+    ));
+    let late = login(&env, "13933334444").await;
+    let taken = start(&env, &late, &user).await;
+    let (_, body) = s.get_as(&late, &app_path(&taken, "")).await;
+    assert_eq!(body["status"], "started");
 }
 
 #[tokio::test]
@@ -927,6 +995,16 @@ async fn uploads_are_typed_by_their_bytes_and_stored_once() {
     assert_eq!(files.len(), 3, "one PDF, one scan, one PNG: {files:?}");
     let png_path = stored.join(&sha256_hex(PNG)[..2]).join(sha256_hex(PNG));
     assert_eq!(std::fs::read(png_path).unwrap(), PNG);
+    // ID photos and forms are readable by the server's user only.
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        for f in &files {
+            assert_eq!(mode(f), 0o600, "{f:?} is {:o}", mode(f));
+            assert_eq!(mode(f.parent().unwrap()), 0o700, "{f:?}'s folder");
+        }
+        assert_eq!(mode(&stored), 0o700, "the uploads folder");
+    }
     // At most 20 files per application (4 so far).
     for _ in 0..16 {
         let (status, body) = upload(
