@@ -95,7 +95,8 @@ log.level = ERROR
 slots.removable = false
 EOF
 export SOFTHSM2_CONF=$WORK/softhsm2.conf
-echo 'modules = []' >"$WORK/host.toml"
+# The release host serves the development extension id below only when told to.
+printf 'modules = []\nallow_development_extension = true\n' >"$WORK/host.toml"
 export CERTRENEW_HOST_CONFIG=$WORK/host.toml
 export CERTRENEW_PKCS11_MODULES=$MODULE
 

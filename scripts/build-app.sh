@@ -9,11 +9,14 @@
 # wasm-bindgen-cli at the version in Cargo.lock, wasm-opt from tools/). Skips Trunk
 # when the app's inputs (app/, protocol/, the lock file, Trunk.toml, the page library,
 # the tool versions) are the ones dist/ was built from; --force builds anyway.
-# The downloads are refreshed every time:
-#   certrenew-host-linux-x86_64          target/release/certrenew-host (built here: what
-#                                        users download is the release build)
-#   certrenew-host-windows-x86_64.exe    the newest of target/x86_64-pc-windows-gnu/
-#                                        {release,debug}/certrenew-host.exe, when built
+# The downloads are refreshed every time, release builds only (built here):
+#   certrenew-host-linux-x86_64          target/release/certrenew-host
+#   certrenew-host-windows-x86_64.exe    target/x86_64-pc-windows-gnu/release/
+#                                        certrenew-host.exe, when the rustup target
+#                                        and the MinGW linker are installed
+# CERTRENEW_EXTENSION_ID=<production extension id> is built into them: a release host
+# serves only that extension (without it, it refuses to start until allowed_extensions
+# is set in its host.toml; the development extension's key is public).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -31,7 +34,7 @@ while [ $# -gt 0 ]; do
             DIST=$(mkdir -p "$2" && cd "$2" && pwd)
             shift 2
             ;;
-        -h | --help) sed -n '2,16s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        -h | --help) sed -n '2,19s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
         *) echo "build-app.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -79,34 +82,38 @@ else
 fi
 
 # --- host downloads -----------------------------------------------------------------
-# newest FILE...: the most recently modified of the files that exist.
-newest() {
-    local f best=
-    for f in "$@"; do
-        [ -f "$f" ] || continue
-        if [ -z "$best" ] || [ "$f" -nt "$best" ]; then best=$f; fi
-    done
-    echo "$best"
-}
+# Only release builds go out: a debug host trusts the development extension, whose
+# signing key is in this repository.
+if [ -n "${CERTRENEW_EXTENSION_ID:-}" ]; then
+    [[ "$CERTRENEW_EXTENSION_ID" =~ ^[a-p]{32}$ ]] || {
+        echo "build-app.sh: CERTRENEW_EXTENSION_ID must be an extension id (32 letters a-p)" >&2
+        exit 2
+    }
+    if [ "$CERTRENEW_EXTENSION_ID" = "$(tr -d '[:space:]' <extension/dev-extension-id.txt)" ]; then
+        echo "build-app.sh: CERTRENEW_EXTENSION_ID is the development extension's id; give the production one" >&2
+        exit 2
+    fi
+    export CERTRENEW_EXTENSION_ID
+    echo "build-app: host downloads serve the extension $CERTRENEW_EXTENSION_ID"
+else
+    unset CERTRENEW_EXTENSION_ID # set but empty: none
+    echo "build-app: warning: no CERTRENEW_EXTENSION_ID; the downloaded hosts refuse to start until allowed_extensions is set in their host.toml" >&2
+fi
 
 cargo build --release -p native-host --locked
 mkdir -p "$DIST/downloads"
 target=${CARGO_TARGET_DIR:-target}
 install -m 0755 "$target/release/certrenew-host" "$DIST/downloads/certrenew-host-linux-x86_64"
 echo "build-app: downloads/certrenew-host-linux-x86_64 from $target/release/certrenew-host"
-windows=$(newest "$target/x86_64-pc-windows-gnu/release/certrenew-host.exe" \
-    "$target/x86_64-pc-windows-gnu/debug/certrenew-host.exe")
-if [ -n "$windows" ]; then
+windows=$target/x86_64-pc-windows-gnu/release/certrenew-host.exe
+rm -f "$DIST/downloads/certrenew-host-windows-x86_64.exe"
+if rustup target list --installed 2>/dev/null | grep -qx x86_64-pc-windows-gnu &&
+    command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1; then
+    cargo build --release --target x86_64-pc-windows-gnu -p native-host --locked
     install -m 0644 "$windows" "$DIST/downloads/certrenew-host-windows-x86_64.exe"
-    # CI builds the Windows host in debug: without its debug info it is a fraction of
-    # the size (55 MB → 15 MB).
-    if command -v x86_64-w64-mingw32-strip >/dev/null 2>&1; then
-        x86_64-w64-mingw32-strip --strip-debug "$DIST/downloads/certrenew-host-windows-x86_64.exe"
-    fi
-    echo "build-app: downloads/certrenew-host-windows-x86_64.exe from $windows ($(stat -c %s "$DIST/downloads/certrenew-host-windows-x86_64.exe") bytes)"
+    echo "build-app: downloads/certrenew-host-windows-x86_64.exe from $windows ($(stat -c %s "$windows") bytes)"
 else
-    rm -f "$DIST/downloads/certrenew-host-windows-x86_64.exe"
-    echo "build-app: no Windows host built (cargo build --target x86_64-pc-windows-gnu -p native-host)"
+    echo "build-app: no Windows host (needs: rustup target add x86_64-pc-windows-gnu; apt-get install gcc-mingw-w64-x86-64)"
 fi
 
 for wasm in $(find "$DIST" -maxdepth 2 -name '*.wasm' | LC_ALL=C sort); do

@@ -72,7 +72,9 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const total = opts.warmup + opts.runs;
   say(`setting up: token with ${opts.certificates} certificates, Chromium, extension, ${relative(REPO, opts.host)}`);
-  const env = await setup({ hostPath: opts.host, registrar: opts.host, certificates: opts.certificates });
+  // The release host serves the development extension only with the development switch.
+  const hostEnv = { CERTRENEW_ALLOW_DEVELOPMENT_EXTENSION: "1" };
+  const env = await setup({ hostPath: opts.host, registrar: opts.host, certificates: opts.certificates, hostEnv });
   try {
     const page = await env.openPage();
     const origin = env.server.origin;
