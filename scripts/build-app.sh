@@ -48,7 +48,8 @@ inputs_digest() {
     {
         find app protocol -type f -not -path '*/target/*' | LC_ALL=C sort |
             xargs sha256sum
-        sha256sum Cargo.lock Cargo.toml Trunk.toml .cargo/config.toml extension/page/certrenew-page.js
+        sha256sum Cargo.lock Cargo.toml Trunk.toml .cargo/config.toml extension/page/certrenew-page.js \
+            scripts/lib/externalize-loader.mjs
         trunk --version
         wasm-bindgen --version
         wasm-opt --version
@@ -72,6 +73,12 @@ else
     trunk build --release --dist "$DIST"
     for bundle in apply renewals admin expired; do
         trunk build "app/$bundle.html" --release --dist "$DIST/$bundle" --public-url "/$bundle/"
+    done
+    # Trunk's loader is an inline module script: moved into a file so the server's CSP
+    # needs no 'unsafe-inline' (server/src/security_headers.rs).
+    node scripts/lib/externalize-loader.mjs "$DIST" /
+    for bundle in apply renewals admin expired; do
+        node scripts/lib/externalize-loader.mjs "$DIST/$bundle" "/$bundle/"
     done
     # Compressed once here: certrenew-server sends a file's .gz sibling to browsers
     # that accept gzip (the wasm shrinks to about a third).
