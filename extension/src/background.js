@@ -9,6 +9,7 @@ import { isCaOrigin, senderOrigin } from "./background/origin.js";
 import { pinOperation } from "./background/pin-operation.js";
 import { onPinWindowConnect } from "./background/pin-window.js";
 import { plainCommand } from "./background/plain-command.js";
+import { ErrorCode } from "./background/error-codes.js";
 
 chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   handle(message, sender).then(sendResponse, (e) => sendResponse(answerFromError(e)));
@@ -26,14 +27,14 @@ chrome.runtime.onConnect.addListener((port) => {
  */
 async function handle(message, sender) {
   if (sender.id !== chrome.runtime.id || !sender.tab || typeof sender.tab.id !== "number") {
-    throw new CertrenewError("ORIGIN_REFUSED", "not from a page of this extension's content script");
+    throw new CertrenewError(ErrorCode.ORIGIN_REFUSED, "not from a page of this extension's content script");
   }
   const origin = senderOrigin(sender);
   if (origin === null || !isCaOrigin(origin)) {
-    throw new CertrenewError("ORIGIN_REFUSED", "this site may not use certrenew", { origin });
+    throw new CertrenewError(ErrorCode.ORIGIN_REFUSED, "this site may not use certrenew", { origin });
   }
   if (!message || typeof message !== "object" || typeof message.cmd !== "string") {
-    throw new CertrenewError("BAD_REQUEST", "malformed request");
+    throw new CertrenewError(ErrorCode.BAD_REQUEST, "malformed request");
   }
   const { cmd } = message;
   /** @type {Record<string, unknown>} */

@@ -2,7 +2,9 @@
 //!
 //! The host, the server and the app share this enum (the first group is the native
 //! host's, then the page side's, then the server's); the extension mirrors it in one
-//! frozen map. A code's string never changes once released: clients branch on it.
+//! frozen map, `extension/src/background/error-codes.js`, which a test here and one in
+//! `tests/unit/error-codes.test.js` keep equal to [`ErrorCode::ALL`]. A code's string
+//! never changes once released: clients branch on it.
 
 use serde::{Deserialize, Serialize};
 
@@ -183,6 +185,12 @@ impl ErrorCode {
             Self::RateLimited => "RATE_LIMITED",
         }
     }
+
+    /// The code whose wire string is `text`, if any (a newer party may send one this
+    /// build does not know).
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|code| code.as_str() == text)
+    }
 }
 
 impl std::fmt::Display for ErrorCode {
@@ -203,6 +211,39 @@ mod tests {
             let back: ErrorCode = serde_json::from_str(&json).unwrap();
             assert_eq!(back, code);
         }
+    }
+
+    #[test]
+    fn parse_is_as_str_backwards() {
+        for code in ErrorCode::ALL {
+            assert_eq!(ErrorCode::parse(code.as_str()), Some(code));
+        }
+        assert_eq!(ErrorCode::parse("NETWORK"), None);
+        assert_eq!(ErrorCode::parse("not_found"), None);
+    }
+
+    // The extension cannot import Rust: its frozen map must list exactly these codes,
+    // in this order, each named by its own wire string.
+    #[test]
+    fn the_extension_map_lists_every_code() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../extension/src/background/error-codes.js");
+        let source = std::fs::read_to_string(&path).unwrap();
+        let listed: Vec<&str> = source
+            .lines()
+            .filter_map(|line| {
+                let (name, wire) = line.trim().strip_suffix(',')?.split_once(": ")?;
+                assert_eq!(format!("\"{name}\""), wire, "{line}");
+                Some(name)
+            })
+            .collect();
+        let codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(
+            listed,
+            codes,
+            "{} differs from ErrorCode::ALL",
+            path.display()
+        );
     }
 
     #[test]

@@ -16,6 +16,8 @@
 //!   numbers, GB 32100 unified social credit codes, mobiles, e-mail and names.
 //! - [`money`]: integer fen and its display.
 //! - [`stage`]: the five stages a renewal goes through.
+//! - [`renewal`]: the renewal's states, events and transition table, and which stage
+//!   each state shows.
 //! - [`business_no`]: the CA's business number (业务单号).
 //! - [`validity`]: the validity rule of a renewed certificate.
 #![forbid(unsafe_code)]
@@ -30,6 +32,7 @@ pub mod host;
 pub mod id_number;
 pub mod ids;
 pub mod money;
+pub mod renewal;
 pub mod stage;
 pub mod tbs;
 pub mod validity;

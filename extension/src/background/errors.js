@@ -1,6 +1,8 @@
 // @ts-check
 /** Answers the service worker sends to the content script (the host's envelope without v/id). */
 
+import { ErrorCode } from "./error-codes.js";
+
 /**
  * @typedef {{code: string, message: string, details?: Record<string, unknown>}} ErrorBody
  * @typedef {{ok: true, result: any} | {ok: false, error: ErrorBody}} Answer
@@ -34,5 +36,5 @@ export class CertrenewError extends Error {
  */
 export function answerFromError(e) {
   if (e instanceof CertrenewError) return e.toAnswer();
-  return { ok: false, error: { code: "INTERNAL", message: "extension error", details: { cause: String(e) } } };
+  return { ok: false, error: { code: ErrorCode.INTERNAL, message: "extension error", details: { cause: String(e) } } };
 }

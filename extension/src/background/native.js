@@ -1,6 +1,7 @@
 // @ts-check
 import { CONFIG } from "../config.js";
 import { CertrenewError } from "./errors.js";
+import { ErrorCode } from "./error-codes.js";
 
 let counter = 0;
 
@@ -69,7 +70,7 @@ export class HostConnection {
       const timer = setTimeout(() => {
         done();
         this.close();
-        reject(new CertrenewError("HOST_UNAVAILABLE", "the certrenew host did not answer in time", { timeout_ms: timeoutMs }));
+        reject(new CertrenewError(ErrorCode.HOST_UNAVAILABLE, "the certrenew host did not answer in time", { timeout_ms: timeoutMs }));
       }, timeoutMs);
       this.onAnswer = (msg) => {
         if (!msg || typeof msg !== "object" || (msg.id !== id && msg.id !== null)) return; // id null: a refusal of an unreadable frame
@@ -80,7 +81,7 @@ export class HostConnection {
           const error = { code: msg.error.code, message: String(msg.error.message ?? "") };
           if (msg.error.details !== undefined) error.details = msg.error.details;
           resolve({ ok: false, error });
-        } else reject(new CertrenewError("INTERNAL", "malformed answer from the certrenew host"));
+        } else reject(new CertrenewError(ErrorCode.INTERNAL, "malformed answer from the certrenew host"));
       };
       this.onClosed = () => {
         done();
@@ -91,14 +92,14 @@ export class HostConnection {
       } catch (e) {
         done();
         this.closed = true;
-        reject(new CertrenewError("HOST_UNAVAILABLE", "could not send to the certrenew host", { browser: String(e) }));
+        reject(new CertrenewError(ErrorCode.HOST_UNAVAILABLE, "could not send to the certrenew host", { browser: String(e) }));
       }
     });
   }
 
   /** @returns {CertrenewError} */
   unavailable() {
-    return new CertrenewError("HOST_UNAVAILABLE", "the certrenew host is not available", {
+    return new CertrenewError(ErrorCode.HOST_UNAVAILABLE, "the certrenew host is not available", {
       browser: this.disconnectReason ?? "disconnected",
     });
   }

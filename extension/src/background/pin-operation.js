@@ -6,6 +6,7 @@ import { HostConnection } from "./native.js";
 import { askPin } from "./pin-window.js";
 import { keepSession, takeSession } from "./session.js";
 import { checkHostVersion } from "./version.js";
+import { ErrorCode } from "./error-codes.js";
 
 /** Tabs with a PIN operation under way (REQUEST_PENDING). */
 const busyTabs = new Set();
@@ -19,9 +20,9 @@ const busyTabs = new Set();
  * @returns {Promise<import("./errors.js").Answer>}
  */
 export async function pinOperation(origin, tabKey, cmd, pageArgs) {
-  if (busyTabs.has(tabKey)) throw new CertrenewError("REQUEST_PENDING", "another PIN operation of this tab is under way");
+  if (busyTabs.has(tabKey)) throw new CertrenewError(ErrorCode.REQUEST_PENDING, "another PIN operation of this tab is under way");
   const token = pageArgs.token;
-  if (typeof token !== "string" || token.length === 0) throw new CertrenewError("BAD_REQUEST", `${cmd}: token missing`);
+  if (typeof token !== "string" || token.length === 0) throw new CertrenewError(ErrorCode.BAD_REQUEST, `${cmd}: token missing`);
   busyTabs.add(tabKey);
   /** @type {HostConnection | null} */
   let conn = takeSession(origin, token);
@@ -42,7 +43,7 @@ export async function pinOperation(origin, tabKey, cmd, pageArgs) {
     const found = await lookup(conn, origin, token, cmd, pageArgs);
     if (found.token.pin_locked === true) {
       // No window: a PIN typed now could only be refused.
-      throw new CertrenewError("PIN_LOCKED", "the PIN of this token is locked; the CA can unlock it", { token: token });
+      throw new CertrenewError(ErrorCode.PIN_LOCKED, "the PIN of this token is locked; the CA can unlock it", { token: token });
     }
     const display = {
       origin,
@@ -65,7 +66,7 @@ export async function pinOperation(origin, tabKey, cmd, pageArgs) {
         confirm.dismiss();
       }
       answer = await conn.call(origin, cmd, args, CONFIG.PIN_OPERATION_TIMEOUT_MS);
-      if (!answer.ok && answer.error.code === "PIN_REQUIRED") loggedIn = false; // login lost: ask again
+      if (!answer.ok && answer.error.code === ErrorCode.PIN_REQUIRED) loggedIn = false; // login lost: ask again
     }
     if (!loggedIn) {
       display.confirm_only = false;
@@ -117,13 +118,13 @@ async function lookup(conn, origin, token, cmd, args) {
   if (!listing.ok) {
     throw new CertrenewError(listing.error.code, listing.error.message, { ...listing.error.details, during: "list_certificates" });
   }
-  if (!Array.isArray(listing.result.tokens)) throw new CertrenewError("INTERNAL", "malformed list_certificates answer from the certrenew host");
+  if (!Array.isArray(listing.result.tokens)) throw new CertrenewError(ErrorCode.INTERNAL, "malformed list_certificates answer from the certrenew host");
   const entry = listing.result.tokens.find((/** @type {any} */ t) => t && t.token && t.token.serial === token);
-  if (!entry) throw new CertrenewError("TOKEN_NOT_FOUND", "no token with this serial number is present", { token });
+  if (!entry) throw new CertrenewError(ErrorCode.TOKEN_NOT_FOUND, "no token with this serial number is present", { token });
   const certs = Array.isArray(entry.certificates) ? entry.certificates : [];
   let retire = null;
   if (cmd === "install_certificate" && args.retire !== undefined && args.retire !== null) {
-    if (typeof args.retire !== "string") throw new CertrenewError("BAD_REQUEST", "install_certificate: retire must be a certificate's sha256");
+    if (typeof args.retire !== "string") throw new CertrenewError(ErrorCode.BAD_REQUEST, "install_certificate: retire must be a certificate's sha256");
     retire = describeRetire(certs, args.retire);
     // Not on the token: refused before anything reaches the host (the user could not be
     // told what goes), unless the new key already holds its certificate. That is the
@@ -131,7 +132,7 @@ async function lookup(conn, origin, token, cmd, args) {
     // to delete, and the host accepts it only as an exact re-run.
     const installed = typeof args.key_id === "string" && certs.some((/** @type {any} */ c) => c && c.key_id === args.key_id);
     if (retire === null && !installed) {
-      throw new CertrenewError("CERT_NOT_FOUND", "the certificate to be removed (retire) is not on this token", { retire: args.retire, token, key_has_certificate: installed });
+      throw new CertrenewError(ErrorCode.CERT_NOT_FOUND, "the certificate to be removed (retire) is not on this token", { retire: args.retire, token, key_has_certificate: installed });
     }
   }
   const wanted = [args.cert_sha256, args.retire].filter((x) => typeof x === "string");

@@ -1,6 +1,7 @@
 // @ts-check
 import { CONFIG } from "../config.js";
 import { CertrenewError } from "./errors.js";
+import { ErrorCode } from "./error-codes.js";
 
 /**
  * What the PIN window shows. No secret is in here.
@@ -35,7 +36,7 @@ export function askPin(display) {
     answer,
     dismiss: () => {
       const entry = waiting.get(req);
-      if (entry) entry.settle(null, new CertrenewError("USER_CANCELLED", "dismissed"));
+      if (entry) entry.settle(null, new CertrenewError(ErrorCode.USER_CANCELLED, "dismissed"));
     },
   };
 }
@@ -51,7 +52,7 @@ async function open(req, display) {
   /** @type {(id: number) => void} */
   let onRemoved = () => {};
   const result = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => settle(null, new CertrenewError("USER_TIMEOUT", "no PIN was entered in time", { timeout_ms: CONFIG.PIN_ENTRY_TIMEOUT_MS })), CONFIG.PIN_ENTRY_TIMEOUT_MS);
+    const timer = setTimeout(() => settle(null, new CertrenewError(ErrorCode.USER_TIMEOUT, "no PIN was entered in time", { timeout_ms: CONFIG.PIN_ENTRY_TIMEOUT_MS })), CONFIG.PIN_ENTRY_TIMEOUT_MS);
     /** @param {string | null} pin @param {CertrenewError} [err] */
     function settle(pin, err) {
       if (!waiting.has(req)) return;
@@ -59,12 +60,12 @@ async function open(req, display) {
       clearTimeout(timer);
       chrome.windows.onRemoved.removeListener(onRemoved);
       if (windowId !== undefined) chrome.windows.remove(windowId).catch(() => {});
-      if (pin === null) reject(err ?? new CertrenewError("USER_CANCELLED", "the user cancelled"));
+      if (pin === null) reject(err ?? new CertrenewError(ErrorCode.USER_CANCELLED, "the user cancelled"));
       else resolve(pin);
     }
     waiting.set(req, { display, settle });
     onRemoved = (id) => {
-      if (id === windowId) settle(null, new CertrenewError("USER_CANCELLED", "the PIN window was closed"));
+      if (id === windowId) settle(null, new CertrenewError(ErrorCode.USER_CANCELLED, "the PIN window was closed"));
     };
     chrome.windows.onRemoved.addListener(onRemoved);
   });
@@ -80,7 +81,7 @@ async function open(req, display) {
     if (!waiting.has(req) && windowId !== undefined) chrome.windows.remove(windowId).catch(() => {});
   } catch (e) {
     const entry = waiting.get(req);
-    if (entry) entry.settle(null, new CertrenewError("INTERNAL", "could not open the PIN window", { browser: String(e) }));
+    if (entry) entry.settle(null, new CertrenewError(ErrorCode.INTERNAL, "could not open the PIN window", { browser: String(e) }));
   }
   return /** @type {Promise<string>} */ (result);
 }
@@ -109,8 +110,8 @@ export function onPinWindowConnect(port) {
   port.onMessage.addListener((msg) => {
     if (msg && msg.type === "pin" && typeof msg.pin === "string") entry.settle(msg.pin);
     else if (msg && msg.type === "ok") entry.settle("");
-    else entry.settle(null, new CertrenewError("USER_CANCELLED", "the user cancelled"));
+    else entry.settle(null, new CertrenewError(ErrorCode.USER_CANCELLED, "the user cancelled"));
   });
-  port.onDisconnect.addListener(() => entry.settle(null, new CertrenewError("USER_CANCELLED", "the PIN window was closed")));
+  port.onDisconnect.addListener(() => entry.settle(null, new CertrenewError(ErrorCode.USER_CANCELLED, "the PIN window was closed")));
   return true;
 }

@@ -1,6 +1,7 @@
 // @ts-check
 import { CONFIG } from "../config.js";
 import { CertrenewError } from "./errors.js";
+import { ErrorCode } from "./error-codes.js";
 
 /**
  * Compares dotted versions numerically ("0.10.0" > "0.9.3"); missing parts are 0.
@@ -33,12 +34,12 @@ export function checkHostVersion(hello) {
     supported_protocol: CONFIG.PROTOCOL_VERSION,
   };
   if (typeof protocol === "number" && protocol > CONFIG.PROTOCOL_VERSION) {
-    throw new CertrenewError("VERSION_MISMATCH", "the certrenew extension must be updated", {
+    throw new CertrenewError(ErrorCode.VERSION_MISMATCH, "the certrenew extension must be updated", {
       component: "extension",
       ...details,
     });
   }
   if (protocol !== CONFIG.PROTOCOL_VERSION || found === null || compareVersions(found, CONFIG.MIN_HOST_VERSION) < 0) {
-    throw new CertrenewError("VERSION_MISMATCH", "the certrenew host must be updated", { component: "host", ...details });
+    throw new CertrenewError(ErrorCode.VERSION_MISMATCH, "the certrenew host must be updated", { component: "host", ...details });
   }
 }
