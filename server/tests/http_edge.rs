@@ -295,3 +295,53 @@ async fn a_staff_session_without_the_csrf_token_is_refused_before_the_body_is_re
         .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 }
+
+/// SMS codes per client address in an hour (server/src/expired/login.rs).
+const SMS_PER_CLIENT: usize = 20;
+
+async fn sms_code_from(server: &TestServer, forwarded: &str, n: usize) -> StatusCode {
+    server
+        .client
+        .post(server.url("/api/v1/expired/sms-codes"))
+        .header("X-Forwarded-For", forwarded)
+        .json(&json!({ "mobile": format!("139{n:08}") }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn sms_codes_are_counted_per_forwarded_client_only_behind_a_trusted_proxy() {
+    let direct = TestServer::start().await;
+    for n in 0..SMS_PER_CLIENT {
+        let spoofed = format!("198.51.100.{n}");
+        assert_eq!(
+            sms_code_from(&direct, &spoofed, n).await,
+            StatusCode::OK,
+            "{n}"
+        );
+    }
+    assert_eq!(
+        sms_code_from(&direct, "198.51.100.250", 99).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a spoofed X-Forwarded-For from an untrusted peer is the same client"
+    );
+    let proxied = TestServer::start_with(&[("CERTRENEW_TRUSTED_PROXIES", "127.0.0.0/8")]).await;
+    for n in 0..SMS_PER_CLIENT {
+        assert_eq!(
+            sms_code_from(&proxied, "198.51.100.1", n).await,
+            StatusCode::OK,
+            "{n}"
+        );
+    }
+    assert_eq!(
+        sms_code_from(&proxied, "198.51.100.1", 98).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        sms_code_from(&proxied, "198.51.100.2", 99).await,
+        StatusCode::OK,
+        "another user behind the proxy still gets a code"
+    );
+}

@@ -4,10 +4,8 @@
 //! [`SENDS_PER_CLIENT`] per client address in an hour. The right code opens a session
 //! cookie bound to the number (`certrenew_expired`, path `/api/v1/expired`).
 
-use std::net::SocketAddr;
-
 use axum::Json;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use protocol::ErrorCode;
@@ -20,6 +18,7 @@ use utoipa::ToSchema;
 
 use crate::api::extract::Body;
 use crate::audit;
+use crate::client_addr::ClientAddr;
 use crate::clock;
 use crate::config::NotifyConfig;
 use crate::error::{AppError, AppResult};
@@ -110,7 +109,7 @@ fn sms_text(code: &str, lang: &str) -> String {
     responses((status = 200, body = CodeSent), (status = 422), (status = 429)))]
 pub async fn send_code(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     Body(req): Body<CodeRequest>,
 ) -> AppResult<Json<CodeSent>> {
     let mobile = mobile_field("mobile", &req.mobile)?;
@@ -125,7 +124,8 @@ pub async fn send_code(
             ));
         }
     };
-    let client = peer.ip().to_string();
+    // Behind a trusted proxy, the user's address, not the proxy's.
+    let client = client.key();
     let code = digits(6);
     let salt = random::hex(8);
     let now = clock::now_ms();
