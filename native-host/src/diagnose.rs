@@ -14,6 +14,7 @@ use time::format_description::well_known::Rfc3339;
 use crate::cmd;
 use crate::config::Config;
 use crate::context::Context;
+use crate::extension_policy::BuildKind;
 use crate::register::{self, Registration};
 
 /// The report.
@@ -27,6 +28,9 @@ pub struct Report {
     pub config_file: Option<String>,
     /// The extensions allowed to start the host.
     pub allowed_extensions: Vec<String>,
+    /// Why this build would refuse to serve them (a release build configured for the
+    /// development extension only), if it would.
+    pub extensions_error: Option<String>,
     /// Every configured module.
     pub modules: Vec<ModuleStatus>,
     /// Every token with its certificates.
@@ -97,15 +101,16 @@ pub fn report(config: Config, user_data_dir: Option<&Path>) -> Report {
         ),
         Err(err) => (Vec::new(), Some(err.to_string())),
     };
+    let (served, extensions_error) = match config.serving_extensions(BuildKind::current()) {
+        Ok(ids) => (ids, None),
+        Err(err) => (Vec::new(), Some(err.to_string())),
+    };
     Report {
         host_version: env!("CARGO_PKG_VERSION").to_owned(),
         protocol: protocol::PROTOCOL_VERSION,
         config_file: config.file.as_ref().map(|p| p.display().to_string()),
-        allowed_extensions: config
-            .allowed_extensions
-            .iter()
-            .map(|e| e.to_string())
-            .collect(),
+        allowed_extensions: served.iter().map(|e| e.to_string()).collect(),
+        extensions_error,
         modules,
         tokens,
         tokens_error,
@@ -134,11 +139,18 @@ impl Report {
                 .as_deref()
                 .unwrap_or("built-in defaults (no configuration file)")
         );
-        let _ = writeln!(
-            out,
-            "allowed extensions: {}",
-            self.allowed_extensions.join(", ")
-        );
+        match &self.extensions_error {
+            Some(err) => {
+                let _ = writeln!(out, "allowed extensions: NONE: {err}");
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "allowed extensions: {}",
+                    self.allowed_extensions.join(", ")
+                );
+            }
+        }
         let _ = writeln!(out, "\nPKCS#11 modules:");
         if self.modules.is_empty() {
             let _ = writeln!(

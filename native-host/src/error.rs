@@ -37,6 +37,12 @@ pub enum HostError {
         "the key {0} was not made by certrenew for a renewal still to install (it is not pending, or no renewal record names the certificate it renews); nothing was changed"
     )]
     NotRenewalKey(String),
+    /// A pending key with no renewal record (made by an older host, or not by
+    /// certrenew): it cannot take a certificate; the renewal needs a new key.
+    #[error(
+        "the key {0} has no renewal record on the token (it was made by an older certrenew-host, or not by certrenew) and cannot take a certificate; make a new key for this renewal. Nothing was changed"
+    )]
+    UnboundPendingKey(String),
     /// `retire` names a certificate the key was not made to renew.
     #[error("the key {key} may not retire the certificate {retire}: {why}; nothing was changed")]
     RetireRefused {
@@ -111,7 +117,8 @@ impl HostError {
             Self::NoModule => ErrorCode::NoModule,
             Self::TokenNotFound(_) => ErrorCode::TokenNotFound,
             Self::CertNotFound(_) => ErrorCode::CertNotFound,
-            Self::KeyNotFound(_) => ErrorCode::KeyNotFound,
+            // The page's answer to both is the same: make a new key.
+            Self::KeyNotFound(_) | Self::UnboundPendingKey(_) => ErrorCode::KeyNotFound,
             Self::KeyInUse(_) | Self::NotRenewalKey(_) => ErrorCode::KeyInUse,
             Self::RetireRefused { .. } | Self::SubjectMismatch { .. } => ErrorCode::BadRequest,
             Self::PinIncorrect { .. } => ErrorCode::PinIncorrect,

@@ -94,3 +94,21 @@ fn a_debug_build_still_serves_the_development_extension() {
     let mut host = token.host();
     host.ok("hello", json!({}));
 }
+
+#[test]
+fn diagnose_says_why_a_release_host_would_refuse() {
+    let token = TestToken::new();
+    with_config(&token, "modules = []\n");
+    let out = run(
+        std::process::Command::new(env!("CARGO_BIN_EXE_certrenew-host"))
+            .args(["diagnose", "--json"])
+            .env("SOFTHSM2_CONF", &token.conf)
+            .env("CERTRENEW_PKCS11_MODULES", MODULE)
+            .env("CERTRENEW_HOST_CONFIG", token.path("host.toml"))
+            .env(ENFORCE.0, ENFORCE.1),
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let error = report["extensions_error"].as_str().unwrap_or_default();
+    assert!(error.contains("CERTRENEW_EXTENSION_ID"), "{report}");
+    assert_eq!(report["allowed_extensions"], json!([]));
+}

@@ -112,7 +112,11 @@ fn admit(
         None => installed,
     };
     if !renewal_key {
-        return Err(HostError::NotRenewalKey(key));
+        return Err(if bound.is_none() && pending {
+            HostError::UnboundPendingKey(key)
+        } else {
+            HostError::NotRenewalKey(key)
+        });
     }
     let Some(sha) = &args.retire else {
         return Ok(None);
