@@ -141,10 +141,7 @@ impl LoginLimit {
             });
         }
         // The failing address waits one name back-off more than the name.
-        let address_hold = match name_wait {
-            Some((wait, _)) => Some(wait * 2),
-            None => None,
-        };
+        let address_hold = name_wait.map(|(wait, _)| wait * 2);
         let address_until = match (address_wait, address_hold) {
             (Some((a, _)), Some(h)) => Some(a.max(h)),
             (a, h) => a.map(|(a, _)| a).or(h),
