@@ -2,17 +2,46 @@
 //! row before it, so that changing or deleting any row is detectable
 //! (`certrenew-server audit verify`). Every state change writes its row in the same
 //! transaction as the change.
+//!
+//! The chain alone does not stop someone with write access to the database: they can
+//! rewrite rows and recompute every hash. With `CERTRENEW_AUDIT_KEY` set, the head also
+//! carries an HMAC of `(last_id, last_hash)` under that key, which lives outside the
+//! database ([`set_anchor_key`]); `audit verify` checks it, so a rewritten chain shows
+//! unless the key was taken too.
 
 use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use sqlx::{AnyPool, Row};
+use std::sync::OnceLock;
 
 use crate::clock;
 use crate::db::Tx;
 
 /// The hash the first row points back to.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The head's anchoring key, set once per process at start.
+static ANCHOR_KEY: OnceLock<ring::hmac::Key> = OnceLock::new();
+
+/// Anchors every head this process writes, and checks the head in [`verify`], with
+/// `secret` (from `CERTRENEW_AUDIT_KEY`). Later calls are ignored.
+pub fn set_anchor_key(secret: &str) {
+    let _ = ANCHOR_KEY.set(ring::hmac::Key::new(
+        ring::hmac::HMAC_SHA256,
+        secret.as_bytes(),
+    ));
+}
+
+/// The head's anchor, when a key is set.
+fn anchor(last_id: i64, last_hash: &str) -> Option<String> {
+    let key = ANCHOR_KEY.get()?;
+    let tag = ring::hmac::sign(
+        key,
+        format!("certrenew audit head\n{last_id}\n{last_hash}").as_bytes(),
+    );
+    Some(protocol::ids::to_hex(tag.as_ref()))
+}
 
 /// One audit row.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -81,9 +110,10 @@ pub async fn append(
     .bind(&hash)
     .execute(&mut **tx)
     .await?;
-    sqlx::query("UPDATE audit_head SET last_id = $1, last_hash = $2 WHERE one = 1")
+    sqlx::query("UPDATE audit_head SET last_id = $1, last_hash = $2, anchor = $3 WHERE one = 1")
         .bind(id)
         .bind(&hash)
+        .bind(anchor(id, &hash))
         .execute(&mut **tx)
         .await?;
     Ok(id)
@@ -196,16 +226,27 @@ pub async fn verify(pool: &AnyPool) -> Result<Verification, sqlx::Error> {
             prev_hash = hash;
         }
     }
-    let head = sqlx::query("SELECT last_id, last_hash FROM audit_head WHERE one = 1")
+    let head = sqlx::query("SELECT last_id, last_hash, anchor FROM audit_head WHERE one = 1")
         .fetch_one(pool)
         .await?;
-    let last_id: i64 = head.try_get(0)?;
-    let last_hash: String = head.try_get(1)?;
+    let last_id: i64 = head.try_get("last_id")?;
+    let last_hash: String = head.try_get("last_hash")?;
+    let stored_anchor: Option<String> = head.try_get("anchor")?;
     if last_id != expected_id - 1 || last_hash != prev_hash {
         return Ok(broken(
             expected_id,
             checked,
             format!("rows {expected_id} to {last_id} are missing from the end"),
+        ));
+    }
+    if let Some(expected) = anchor(last_id, &last_hash)
+        && last_id > 0
+        && stored_anchor.as_deref() != Some(expected.as_str())
+    {
+        return Ok(broken(
+            last_id,
+            checked,
+            "the head does not carry the CERTRENEW_AUDIT_KEY anchor: the trail was rewritten, or written by a process without the key".into(),
         ));
     }
     Ok(Verification {

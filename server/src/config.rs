@@ -166,6 +166,9 @@ pub struct Config {
     pub hash_workers: usize,
     /// How long a staff sign-in waits for a free hashing worker before 503, ms.
     pub hash_wait_ms: u64,
+    /// The key that anchors the audit chain's head (`CERTRENEW_AUDIT_KEY`, environment
+    /// only: it must not live in the database or beside it).
+    pub audit_key: Option<crate::projects::Secret>,
     /// Reverse proxies whose `X-Forwarded-For`/`X-Real-IP` name the client.
     pub trusted_proxies: crate::client_addr::TrustedProxies,
 }
@@ -301,6 +304,13 @@ impl Config {
                 message: "wait at most 60000 ms for a password-hashing worker".into(),
             });
         }
+        let audit_key = env("CERTRENEW_AUDIT_KEY");
+        if audit_key.as_ref().is_some_and(|k| k.len() < 16) {
+            return Err(ConfigError::Value {
+                name: "CERTRENEW_AUDIT_KEY",
+                message: "use at least 16 random bytes (e.g. `openssl rand -hex 32`)".into(),
+            });
+        }
         Ok(Self {
             listen,
             data_dir,
@@ -319,6 +329,7 @@ impl Config {
             webhook_retry_seconds,
             hash_workers,
             hash_wait_ms,
+            audit_key: audit_key.map(crate::projects::Secret::new),
             trusted_proxies: crate::client_addr::TrustedProxies::from_settings(
                 env("CERTRENEW_TRUSTED_PROXIES"),
                 file.trusted_proxies,

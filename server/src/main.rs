@@ -149,6 +149,10 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = Config::load()?;
+    // Every command that writes or checks the audit trail anchors its head with the key.
+    if let Some(key) = &config.audit_key {
+        server::audit::set_anchor_key(key.expose());
+    }
     match cli.command {
         Cmd::Serve => {
             production::check(&config)?;

@@ -301,3 +301,57 @@ async fn sign_out_and_revocation_end_the_session() {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
+
+/// Someone with write access to the database rewrites a row and recomputes the whole
+/// chain: without the key it would verify; the head's anchor under
+/// `CERTRENEW_AUDIT_KEY` (kept outside the database) gives it away.
+#[tokio::test]
+async fn a_rewritten_audit_chain_fails_the_anchor_check() {
+    use sha2::{Digest, Sha256};
+    let s = TestServer::start_with(&[("CERTRENEW_AUDIT_KEY", "a test audit key, 32 bytes long.")])
+        .await;
+    add_staff(&s, "admin");
+    let (status, body) = sign_in(&s, &client(), "admin", PASSWORD).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (ok, out, err) = s.cli(&["audit", "verify"]);
+    assert!(ok, "{out}{err}");
+
+    // Rewrite row 1's actor and recompute every hash and the head, as a database
+    // administrator could.
+    let rows = s.count("SELECT COUNT(*) FROM audit");
+    assert!(rows >= 2);
+    s.sql("UPDATE audit SET actor = 'system:forged' WHERE id = 1");
+    let mut prev = "0".repeat(64);
+    for id in 1..=rows {
+        let field = |c: &str| s.sql(&format!("SELECT {c} FROM audit WHERE id = {id}"));
+        let at: i64 = field("at").parse().unwrap();
+        let canonical = json!([
+            prev,
+            id,
+            at,
+            field("actor"),
+            field("action"),
+            field("subject"),
+            field("data")
+        ])
+        .to_string();
+        let hash = common::hex(&Sha256::digest(canonical.as_bytes()));
+        s.sql(&format!(
+            "UPDATE audit SET prev_hash = '{prev}', hash = '{hash}' WHERE id = {id}"
+        ));
+        prev = hash;
+    }
+    s.sql(&format!(
+        "UPDATE audit_head SET last_hash = '{prev}' WHERE one = 1"
+    ));
+    // Without the key the forgery passes; with it, it does not.
+    let out = s
+        .command()
+        .env_remove("CERTRENEW_AUDIT_KEY")
+        .args(["audit", "verify"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "the chain alone is consistent again");
+    let (ok, out, _) = s.cli(&["audit", "verify"]);
+    assert!(!ok && out.contains("CERTRENEW_AUDIT_KEY"), "{out}");
+}
