@@ -14,7 +14,8 @@
 //!    `~/Library/Application Support/certrenew/host.toml` and
 //!    `/Library/Application Support/certrenew/host.toml`. Its `modules` replace the
 //!    default modules, its `allowed_extensions` replace the default id, and
-//!    `allow_development_extension` switches development use on;
+//!    `allow_development_extension = true` adds the development extension (a
+//!    development switch);
 //! 3. `CERTRENEW_PKCS11_MODULES`: a path list (`:`-separated, `;` on Windows) added
 //!    in front of the modules.
 
@@ -84,7 +85,8 @@ pub struct Config {
     pub modules: Vec<PathBuf>,
     /// Extensions allowed to start the host.
     pub allowed_extensions: Vec<ExtensionId>,
-    /// The development extension may use a release build (a development switch).
+    /// The development extension may use the host, even a release build (a
+    /// development switch).
     pub allow_development_extension: bool,
     /// The file the configuration came from, if any.
     pub file: Option<PathBuf>,

@@ -66,19 +66,24 @@ pub enum PolicyError {
     },
 }
 
-/// The extensions a build of `kind` serves out of the configured ones. A release build
-/// drops the development id unless `allow_development` is set, and refuses to serve
-/// when nothing is left.
+/// The extensions a build of `kind` serves out of the configured ones. The development
+/// switch (`allow_development`) adds the development id; otherwise a release build
+/// drops it, and refuses to serve when nothing is left.
 pub fn effective_extensions(
     kind: BuildKind,
     configured: &[ExtensionId],
     allow_development: bool,
     config: &str,
 ) -> Result<Vec<ExtensionId>, PolicyError> {
-    if kind == BuildKind::Debug || allow_development {
+    let dev = development_id();
+    if allow_development {
+        let mut ids = configured.to_vec();
+        ids.extend(dev.filter(|d| !configured.contains(d)));
+        return Ok(ids);
+    }
+    if kind == BuildKind::Debug {
         return Ok(configured.to_vec());
     }
-    let dev = development_id();
     let kept: Vec<ExtensionId> = configured
         .iter()
         .filter(|id| Some(*id) != dev.as_ref())
@@ -144,6 +149,11 @@ mod tests {
         assert_eq!(
             effective_extensions(BuildKind::Release, &[dev()], true, "x").unwrap(),
             [dev()]
+        );
+        // With a production id built in, the switch lets the development one in too.
+        assert_eq!(
+            effective_extensions(BuildKind::Release, &[prod()], true, "x").unwrap(),
+            [prod(), dev()]
         );
         assert_eq!(
             effective_extensions(BuildKind::Debug, &[dev()], false, "x").unwrap(),

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use native_host::config::Config;
+use native_host::extension_policy::BuildKind;
 use native_host::register::{self, Browser, RegisterOptions};
 use native_host::{diagnose, serve};
 use protocol::ids::ExtensionId;
@@ -145,7 +146,11 @@ fn unbuffered_stdin() -> Box<dyn std::io::Read> {
 
 fn register_options(args: RegisterArgs, config: &Config) -> anyhow::Result<RegisterOptions> {
     let extension_ids = if args.extension_ids.is_empty() {
-        config.allowed_extensions.clone()
+        // The ones this build serves; when it serves none, the configured ones, so the
+        // host's own refusal (which says what to set) is what the browser gets.
+        config
+            .serving_extensions(BuildKind::current())
+            .unwrap_or_else(|_| config.allowed_extensions.clone())
     } else {
         args.extension_ids
             .iter()
