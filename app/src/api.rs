@@ -3,10 +3,11 @@
 //! change state add the `X-CSRF-Token` header.
 
 use gloo_net::http::{Request, RequestBuilder, Response};
+use protocol::ErrorCode;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 
 const BASE: &str = "/api/v1";
 
@@ -20,7 +21,7 @@ async fn read<T: DeserializeOwned>(response: Response) -> Result<T, AppError> {
     if (200..300).contains(&status) {
         return response.json::<T>().await.map_err(|e| {
             AppError::new(
-                "INTERNAL",
+                ErrorCode::Internal,
                 format!("unreadable answer from the server: {e}"),
             )
         });
@@ -28,14 +29,14 @@ async fn read<T: DeserializeOwned>(response: Response) -> Result<T, AppError> {
     match response.json::<ErrorBody>().await {
         Ok(body) => Err(body.error),
         Err(_) => Err(AppError::new(
-            "INTERNAL",
+            ErrorCode::Internal,
             format!("the server answered HTTP {status}"),
         )),
     }
 }
 
 fn network(e: gloo_net::Error) -> AppError {
-    AppError::new("NETWORK", e.to_string())
+    AppError::new(Code::Network, e.to_string())
 }
 
 async fn send<T: DeserializeOwned>(
@@ -59,7 +60,8 @@ pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, AppError> {
 
 /// `POST /api/v1{path}` with a JSON body.
 pub async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, AppError> {
-    let json = serde_json::to_string(body).map_err(|e| AppError::new("INTERNAL", e.to_string()))?;
+    let json = serde_json::to_string(body)
+        .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
     send(Request::post(&format!("{BASE}{path}")), Some(json)).await
 }
 
@@ -69,7 +71,8 @@ pub async fn post_staff<B: Serialize, T: DeserializeOwned>(
     csrf: &str,
     body: &B,
 ) -> Result<T, AppError> {
-    let json = serde_json::to_string(body).map_err(|e| AppError::new("INTERNAL", e.to_string()))?;
+    let json = serde_json::to_string(body)
+        .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
     send(
         Request::post(&format!("{BASE}{path}")).header("X-CSRF-Token", csrf),
         Some(json),

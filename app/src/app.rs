@@ -201,6 +201,9 @@ fn Header() -> impl IntoView {
             *l = if *l == Lang::Zh { Lang::En } else { Lang::Zh };
         })
     };
+    // The accessible name starts with the visible text (WCAG 2.5.3, label in name):
+    // the other language's name, then what the button does.
+    let switch_name = move || format!("{} {}", i18n.t("lang.switch"), i18n.t("lang.switch_label"));
     view! {
         <header class="top">
             <a class="brand" href="/">{move || i18n.t("app.title")}</a>
@@ -212,7 +215,7 @@ fn Header() -> impl IntoView {
                 id="lang-switch"
                 type="button"
                 class="link"
-                aria-label=move || i18n.t("lang.switch_label")
+                aria-label=switch_name
                 on:click=switch
             >
                 {move || i18n.t("lang.switch")}

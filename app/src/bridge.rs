@@ -3,6 +3,7 @@
 //! timeout (`EXTENSION_UNAVAILABLE`), typed results. The page never sends a PIN: the
 //! extension asks for it in its own window.
 
+use protocol::ErrorCode;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -21,20 +22,25 @@ extern "C" {
 }
 
 fn to_error(value: JsValue) -> AppError {
-    serde_wasm_bindgen::from_value::<AppError>(value)
-        .unwrap_or_else(|_| AppError::new("INTERNAL", "malformed error from the extension"))
+    serde_wasm_bindgen::from_value::<AppError>(value).unwrap_or_else(|_| {
+        AppError::new(ErrorCode::Internal, "malformed error from the extension")
+    })
 }
 
 async fn call<T: DeserializeOwned>(cmd: &str, args: Value) -> Result<T, AppError> {
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();
     let args = args
         .serialize(&serializer)
-        .map_err(|e| AppError::new("INTERNAL", e.to_string()))?;
+        .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
     let result = JsFuture::from(js_request(cmd, args, JsValue::UNDEFINED))
         .await
         .map_err(to_error)?;
-    serde_wasm_bindgen::from_value(result)
-        .map_err(|e| AppError::new("INTERNAL", format!("unreadable answer to {cmd}: {e}")))
+    serde_wasm_bindgen::from_value(result).map_err(|e| {
+        AppError::new(
+            ErrorCode::Internal,
+            format!("unreadable answer to {cmd}: {e}"),
+        )
+    })
 }
 
 /// The extension's version once its content script announced itself (waits up to
@@ -44,7 +50,7 @@ pub async fn extension_version(timeout_ms: u32) -> Result<String, AppError> {
         .await
         .map_err(to_error)?;
     v.as_string()
-        .ok_or_else(|| AppError::new("INTERNAL", "the extension announced no version"))
+        .ok_or_else(|| AppError::new(ErrorCode::Internal, "the extension announced no version"))
 }
 
 /// `hello`: the host's version and modules.

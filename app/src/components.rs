@@ -10,7 +10,7 @@ use crate::i18n::use_i18n;
 #[component]
 pub fn ErrorNotice(error: AppError) -> impl IntoView {
     let i18n = use_i18n();
-    let code = error.code.clone();
+    let code = error.code.to_string();
     let attr = code.clone();
     view! {
         <div class="notice error" role="alert" data-code=attr>

@@ -4,6 +4,7 @@
 //! way (for the diagnostics report) and names the first problem in the order the user
 //! has to fix them.
 
+use protocol::ErrorCode;
 use std::cmp::Ordering;
 
 use leptos::prelude::*;
@@ -127,10 +128,12 @@ pub fn at_least(found: &str, minimum: &str) -> bool {
 /// The problem a failed `hello` stands for. VERSION_MISMATCH names the component to
 /// update in `details.component` (the extension when the host is newer).
 pub fn hello_problem(err: &AppError) -> Problem {
-    match err.code.as_str() {
-        "VERSION_MISMATCH" if err.detail("component") == Some("extension") => Problem::OldExtension,
-        "VERSION_MISMATCH" => Problem::OldHost,
-        "EXTENSION_UNAVAILABLE" => Problem::NoExtension,
+    match err.code.known() {
+        Some(ErrorCode::VersionMismatch) if err.detail("component") == Some("extension") => {
+            Problem::OldExtension
+        }
+        Some(ErrorCode::VersionMismatch) => Problem::OldHost,
+        Some(ErrorCode::ExtensionUnavailable) => Problem::NoExtension,
         // HOST_UNAVAILABLE, and anything else that kept the host from answering.
         _ => Problem::NoHost,
     }
@@ -287,11 +290,11 @@ async fn gather(minimums: Option<Minimums>) -> Check {
             }
         }
         Err(e) => {
-            let problem = match e.code.as_str() {
-                "NO_MODULE" => Problem::NoModule,
-                "TOKEN_REMOVED" | "TOKEN_NOT_FOUND" => Problem::NoToken,
-                "HOST_UNAVAILABLE" => Problem::NoHost,
-                "EXTENSION_UNAVAILABLE" => Problem::NoExtension,
+            let problem = match e.code.known() {
+                Some(ErrorCode::NoModule) => Problem::NoModule,
+                Some(ErrorCode::TokenRemoved | ErrorCode::TokenNotFound) => Problem::NoToken,
+                Some(ErrorCode::HostUnavailable) => Problem::NoHost,
+                Some(ErrorCode::ExtensionUnavailable) => Problem::NoExtension,
                 // A failure while reading a key: the environment is fine, the page
                 // shows the error and a way to try again.
                 _ => Problem::Ok,
@@ -334,33 +337,39 @@ mod tests {
 
     #[test]
     fn hello_failures_name_what_to_fix() {
-        let err = |code: &str, details| AppError {
+        let err = |code: ErrorCode, details| AppError {
             code: code.into(),
             message: String::new(),
             details,
         };
         assert_eq!(
-            hello_problem(&err("HOST_UNAVAILABLE", json!(null))),
+            hello_problem(&err(ErrorCode::HostUnavailable, json!(null))),
             Problem::NoHost
         );
         assert_eq!(
-            hello_problem(&err("VERSION_MISMATCH", json!({"component": "host"}))),
+            hello_problem(&err(
+                ErrorCode::VersionMismatch,
+                json!({"component": "host"})
+            )),
             Problem::OldHost
         );
         assert_eq!(
-            hello_problem(&err("VERSION_MISMATCH", json!({"component": "extension"}))),
+            hello_problem(&err(
+                ErrorCode::VersionMismatch,
+                json!({"component": "extension"})
+            )),
             Problem::OldExtension
         );
         assert_eq!(
-            hello_problem(&err("VERSION_MISMATCH", json!(null))),
+            hello_problem(&err(ErrorCode::VersionMismatch, json!(null))),
             Problem::OldHost
         );
         assert_eq!(
-            hello_problem(&err("EXTENSION_UNAVAILABLE", json!(null))),
+            hello_problem(&err(ErrorCode::ExtensionUnavailable, json!(null))),
             Problem::NoExtension
         );
         assert_eq!(
-            hello_problem(&err("INTERNAL", json!(null))),
+            hello_problem(&err(ErrorCode::Internal, json!(null))),
             Problem::NoHost
         );
     }

@@ -1,18 +1,86 @@
 //! One error shape for everything the app calls: the server (`{"error": {code, message,
 //! details}}`), the extension's page library (`{code, message, details}`), and the
-//! network itself. Screens branch on `code`, never on `message`.
+//! network itself. Screens branch on `code`, never on `message`, and on the typed
+//! [`Code`], never on its string.
 
-use serde::Deserialize;
+use protocol::ErrorCode;
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use crate::i18n::{I18n, lookup};
+
+/// What failed, as a screen branches on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Code {
+    /// One of protocol's codes (the host's, the extension's, the server's).
+    Known(ErrorCode),
+    /// `NETWORK`, the app's own: the server could not be reached.
+    Network,
+    /// `NO_FILE`, the app's own: no file was chosen to upload.
+    NoFile,
+    /// A code this page does not know (a newer party's), kept as sent.
+    Other(String),
+}
+
+impl Code {
+    /// Protocol's code, when it is one.
+    pub fn known(&self) -> Option<ErrorCode> {
+        match self {
+            Code::Known(code) => Some(*code),
+            _ => None,
+        }
+    }
+
+    /// The code as sent: protocol's wire string, or the app's own name.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Code::Known(code) => code.as_str(),
+            Code::Network => "NETWORK",
+            Code::NoFile => "NO_FILE",
+            Code::Other(text) => text,
+        }
+    }
+
+    fn parse(text: String) -> Self {
+        match ErrorCode::parse(&text) {
+            Some(code) => Code::Known(code),
+            None if text == Code::Network.as_str() => Code::Network,
+            None if text == Code::NoFile.as_str() => Code::NoFile,
+            None => Code::Other(text),
+        }
+    }
+}
+
+impl From<ErrorCode> for Code {
+    fn from(code: ErrorCode) -> Self {
+        Code::Known(code)
+    }
+}
+
+impl PartialEq<ErrorCode> for Code {
+    fn eq(&self, other: &ErrorCode) -> bool {
+        self.known() == Some(*other)
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Code::parse)
+    }
+}
 
 /// A failure the user may be shown.
 #[derive(Debug, Clone, PartialEq, Deserialize, thiserror::Error)]
 #[error("{code}: {message}")]
 pub struct AppError {
-    /// A stable code (`protocol::ErrorCode`'s names, plus `NETWORK`).
-    pub code: String,
+    /// A stable code (`protocol::ErrorCode`'s, plus the app's own).
+    pub code: Code,
     /// What went wrong, in English, from whoever failed.
     #[serde(default)]
     pub message: String,
@@ -23,9 +91,9 @@ pub struct AppError {
 
 impl AppError {
     /// A failure of the app itself or of the network.
-    pub fn new(code: &str, message: impl Into<String>) -> Self {
+    pub fn new(code: impl Into<Code>, message: impl Into<String>) -> Self {
         AppError {
-            code: code.to_owned(),
+            code: code.into(),
             message: message.into(),
             details: Value::Null,
         }
@@ -45,5 +113,23 @@ impl AppError {
             None if !self.message.is_empty() => self.message.clone(),
             None => i18n.t("error.unexpected").to_owned(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_read_as_sent() {
+        let read = |text: &str| -> Code { serde_json::from_value(Value::from(text)).unwrap() };
+        for code in ErrorCode::ALL {
+            assert_eq!(read(code.as_str()), Code::Known(code));
+            assert_eq!(read(code.as_str()).to_string(), code.as_str());
+        }
+        assert_eq!(read("NETWORK"), Code::Network);
+        assert_eq!(read("NO_FILE"), Code::NoFile);
+        assert_eq!(read("SOMETHING_NEW"), Code::Other("SOMETHING_NEW".into()));
+        assert_eq!(read("SOMETHING_NEW").to_string(), "SOMETHING_NEW");
     }
 }

@@ -2,8 +2,23 @@
 //! docs/protocol.md). Fields the app does not show are left out; unknown ones are
 //! ignored, so a newer server does not break an older page.
 
-use serde::{Deserialize, Serialize};
+use protocol::renewal::RenewalStatus;
+use protocol::stage::Stage;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
+
+/// Reads a value of a closed set (a state, a stage) as `None` when it is one this page
+/// does not know, so a newer server's new state does not make the whole answer
+/// unreadable; the screens show what they can.
+pub fn lenient<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    let value = Value::deserialize(deserializer)?;
+    Ok(serde_json::from_value(value).ok())
+}
 
 /// A period on offer and its price.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -229,10 +244,12 @@ pub struct Renewal {
     pub business_no: String,
     /// Project id.
     pub project: String,
-    /// `pay`, `review`, `install`, `done`.
-    pub stage: String,
-    /// The state (docs/api.md §6).
-    pub status: String,
+    /// The stage the customer sees; `None` when this page does not know it.
+    #[serde(default, deserialize_with = "lenient")]
+    pub stage: Option<Stage>,
+    /// The state (docs/api.md §6); `None` when this page does not know it.
+    #[serde(deserialize_with = "lenient")]
+    pub status: Option<RenewalStatus>,
     /// The certificate being renewed.
     pub subject: String,
     /// Its SHA-256.

@@ -4,6 +4,7 @@
 //! (or the payment gateway's redirect back) resumes where the user was.
 
 use leptos::prelude::*;
+use protocol::ErrorCode;
 use serde::{Deserialize, Serialize};
 
 use crate::api;
@@ -73,7 +74,7 @@ impl AppState {
             };
             found
                 .cloned()
-                .ok_or_else(|| AppError::new("NOT_FOUND", "no such project at this CA"))
+                .ok_or_else(|| AppError::new(ErrorCode::NotFound, "no such project at this CA"))
         }))
     }
 }

@@ -95,7 +95,7 @@ impl RenewalStatus {
     ];
 
     /// The stored name.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Self::AwaitingPayment => "awaiting_payment",
             Self::AwaitingReconciliation => "awaiting_reconciliation",
@@ -115,7 +115,7 @@ impl RenewalStatus {
     }
 
     /// Whether the renewal still holds its certificate's one open slot.
-    pub fn is_open(self) -> bool {
+    pub const fn is_open(self) -> bool {
         !matches!(
             self,
             Self::Completed | Self::Cancelled | Self::Rejected | Self::Expired
@@ -123,7 +123,7 @@ impl RenewalStatus {
     }
 
     /// The stage the customer sees (a closed renewal shows where it stopped).
-    pub fn stage(self) -> Stage {
+    pub const fn stage(self) -> Stage {
         match self {
             Self::AwaitingPayment
             | Self::AwaitingReconciliation
@@ -158,7 +158,7 @@ impl RenewalStatus {
 
 impl Event {
     /// The audit action's name, `renewal.<event>`.
-    pub fn action(self) -> &'static str {
+    pub const fn action(self) -> &'static str {
         match self {
             Self::BankTransferSubmitted => "renewal.bank_transfer_submitted",
             Self::BankTransferRefused => "renewal.bank_transfer_refused",
@@ -186,6 +186,48 @@ impl Event {
             Self::Reissue => "issued again",
             Self::Confirm => "completed",
         }
+    }
+}
+
+/// The fewest characters a rejection reason may have (trimmed).
+pub const REASON_MIN: usize = 2;
+
+/// The most characters a rejection reason may have (trimmed).
+pub const REASON_MAX: usize = 500;
+
+/// What is wrong with a reviewer's rejection reason: the server refuses it as
+/// `reason.length`, the console names the problem before sending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ReasonError {
+    /// Nothing but whitespace.
+    #[error("a rejection needs a reason")]
+    Missing,
+    /// Fewer than [`REASON_MIN`] characters.
+    #[error("the reason is shorter than {REASON_MIN} characters")]
+    TooShort,
+    /// More than [`REASON_MAX`] characters.
+    #[error("the reason is longer than {REASON_MAX} characters")]
+    TooLong,
+    /// A control character other than a line break (it would garble the notices).
+    #[error("the reason holds a control character")]
+    Control,
+}
+
+/// Checks a rejection reason and gives it trimmed, as it is stored and sent on.
+/// Characters are counted, not bytes: a Chinese reason has the same limit.
+pub fn check_reason(reason: &str) -> Result<&str, ReasonError> {
+    let reason = reason.trim();
+    let n = reason.chars().count();
+    if n == 0 {
+        Err(ReasonError::Missing)
+    } else if n < REASON_MIN {
+        Err(ReasonError::TooShort)
+    } else if n > REASON_MAX {
+        Err(ReasonError::TooLong)
+    } else if reason.chars().any(|c| c.is_control() && c != '\n') {
+        Err(ReasonError::Control)
+    } else {
+        Ok(reason)
     }
 }
 
@@ -280,6 +322,28 @@ mod tests {
         assert_eq!(S::InReview.stage(), Stage::Review);
         assert_eq!(S::Issued.stage(), Stage::Install);
         assert_eq!(S::Completed.stage(), Stage::Done);
+    }
+
+    #[test]
+    fn rejection_reasons() {
+        let cases: [(&str, Result<&str, ReasonError>); 8] = [
+            ("", Err(ReasonError::Missing)),
+            ("   ", Err(ReasonError::Missing)),
+            ("不", Err(ReasonError::TooShort)),
+            (" 不行 ", Ok("不行")),
+            ("two\nlines", Ok("two\nlines")),
+            ("tab\there", Err(ReasonError::Control)),
+            ("nul\0here", Err(ReasonError::Control)),
+            ("ok", Ok("ok")),
+        ];
+        for (reason, want) in cases {
+            assert_eq!(check_reason(reason), want, "{reason:?}");
+        }
+        assert!(check_reason(&"字".repeat(REASON_MAX)).is_ok());
+        assert_eq!(
+            check_reason(&"字".repeat(REASON_MAX + 1)),
+            Err(ReasonError::TooLong)
+        );
     }
 
     // The one status→stage rule, whole: the server sends it and the app draws it.

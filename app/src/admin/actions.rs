@@ -3,6 +3,7 @@
 //! time; afterwards the detail is reloaded and what happened is said; a refusal is
 //! explained next to the button that caused it.
 
+use protocol::ErrorCode;
 use std::collections::HashMap;
 
 use leptos::html;
@@ -246,17 +247,20 @@ impl Actions {
                 Err(error) => {
                     staff.handle(&error);
                     self.confirming.set(false);
-                    if act == Act::Reject && error.code == "VALIDATION_FAILED" {
+                    if act == Act::Reject && error.code == ErrorCode::ValidationFailed {
                         // The server's `reason.length`: said at the field, like ours.
                         self.reason_error.set(Some("admin.reject.reason_invalid"));
                         self.focus_reason();
                         return;
                     }
                     // The renewal moved on under us: show where it stands now.
-                    if matches!(error.code.as_str(), "ILLEGAL_TRANSITION" | "NOT_FOUND") {
+                    if matches!(
+                        error.code.known(),
+                        Some(ErrorCode::IllegalTransition | ErrorCode::NotFound)
+                    ) {
                         self.reload.run(());
                     }
-                    let explain = explain(act, &error.code, &role);
+                    let explain = explain(act, error.code.known(), &role);
                     self.failure.set(Some(Failure {
                         act,
                         target,
@@ -271,7 +275,7 @@ impl Actions {
 
 /// The words after a success.
 fn flash_for(call: &Call, renewal: Option<&Renewal>, required: u32) -> Flash {
-    let status = renewal.map(|r| r.status.as_str()).unwrap_or_default();
+    let status = renewal.and_then(|r| r.status);
     let mut args = vec![("target", call.target())];
     if let Some(r) = renewal {
         args.push(("approvals", r.approvals.to_string()));

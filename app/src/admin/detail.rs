@@ -5,6 +5,8 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
+use protocol::ErrorCode;
+use protocol::renewal::RenewalStatus;
 
 use crate::admin::actions::Actions;
 use crate::admin::audit::AuditTable;
@@ -68,7 +70,7 @@ fn Detail(no: Memo<String>) -> impl IntoView {
         </p>
         {move || match loader.value.get() {
             None => view! { <Loading /> }.into_any(),
-            Some(Err(e)) if e.code == "NOT_FOUND" => {
+            Some(Err(e)) if e.code == ErrorCode::NotFound => {
                 view! {
                     <section id="renewal-missing">
                         <h1>{move || i18n.t("admin.detail.not_found")}</h1>
@@ -93,8 +95,8 @@ fn DetailBody(
     let i18n = use_i18n();
     let r = v.renewal.clone();
     let no = r.business_no.clone();
-    let status = r.status.clone();
-    let status_text = r.status.clone();
+    // The console shows a state by its wire name's key.
+    let status = r.status.map(RenewalStatus::as_str).unwrap_or_default();
     let project = r.project.clone();
     let refresh_no = no.clone();
     let flash = move || {
@@ -114,8 +116,8 @@ fn DetailBody(
                 <span id="admin-business-no">{no.clone()}</span>
             </h1>
             <p class="head-facts">
-                <span id="admin-renewal-status" data-status=status.clone() class=status_badge(&status)>
-                    {move || label(i18n, status_key(&status_text), &status_text)}
+                <span id="admin-renewal-status" data-status=status class=status_badge(status)>
+                    {move || label(i18n, status_key(status), status)}
                 </span>
                 " "
                 <span>{move || project_name(i18n, &projects_now(), &project)}</span>
@@ -151,7 +153,7 @@ fn DetailBody(
         <crate::admin::expired_detail::ExpiredSection renewal=r.clone() />
         <PaymentsSection v=v.clone() acts=acts />
         <div class="grid two">
-            <InvoiceSection invoice=r.invoice.clone() no=no.clone() status=r.status.clone() acts=acts />
+            <InvoiceSection invoice=r.invoice.clone() no=no.clone() status=r.status acts=acts />
             <RefundSection refund=r.refund.clone() acts=acts />
         </div>
         <TimelineSection rows=r.timeline.clone() />

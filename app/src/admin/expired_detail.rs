@@ -4,6 +4,7 @@
 //! uploads to download. Nothing for a renewal that came the on-time way.
 
 use leptos::prelude::*;
+use protocol::ErrorCode;
 
 use crate::admin::model::{ExpiredDetails, ExpiredView, IdentityCheck, StaffTransfer, Upload};
 use crate::admin::session::use_staff;
@@ -37,7 +38,7 @@ pub fn ExpiredSection(renewal: Renewal) -> impl IntoView {
     });
     (move || match loader.value.get() {
         None => view! { <ExpiredFrame><Loading /></ExpiredFrame> }.into_any(),
-        Some(Err(e)) if e.code == "NOT_FOUND" => ().into_any(),
+        Some(Err(e)) if e.code == ErrorCode::NotFound => ().into_any(),
         Some(Err(e)) => view! { <ExpiredFrame><Refusal error=e /></ExpiredFrame> }.into_any(),
         Some(Ok(v)) => view! { <ExpiredFrame><ExpiredBody v=v /></ExpiredFrame> }.into_any(),
     })

@@ -3,6 +3,7 @@
 //! (标记已退款) and the invoice (发票已开具).
 
 use leptos::prelude::*;
+use protocol::renewal::RenewalStatus;
 
 use crate::admin::actions::{Actions, Call};
 use crate::admin::model::{BankTransfer, ReviewView};
@@ -255,7 +256,7 @@ fn ReconcileCard(p: Payment, total: i64, acts: Actions) -> impl IntoView {
 pub fn InvoiceSection(
     invoice: Option<Invoice>,
     no: String,
-    status: String,
+    status: Option<RenewalStatus>,
     acts: Actions,
 ) -> impl IntoView {
     let i18n = use_i18n();
@@ -270,7 +271,7 @@ pub fn InvoiceSection(
         .into_any();
     };
     let requested = inv.status == "requested";
-    let paid = is_paid_state(&status);
+    let paid = is_paid_state(status);
     let kind = inv.kind.clone();
     let inv_status = inv.status.clone();
     let may = move || can_finance(&staff.role());

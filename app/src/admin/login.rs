@@ -6,6 +6,7 @@ use leptos::ev::SubmitEvent;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use protocol::ErrorCode;
 use serde_json::json;
 
 use crate::admin::model::Staff;
@@ -17,10 +18,10 @@ use crate::i18n::use_i18n;
 
 /// The console's explanation of a refused sign-in, when the shared one does not fit
 /// (the shared 401 text speaks of certificates).
-pub fn login_explain(code: &str) -> Option<&'static str> {
-    match code {
-        "UNAUTHENTICATED" => Some("admin.login.wrong"),
-        "RATE_LIMITED" => Some("admin.login.locked"),
+pub fn login_explain(code: Option<ErrorCode>) -> Option<&'static str> {
+    match code? {
+        ErrorCode::Unauthenticated => Some("admin.login.wrong"),
+        ErrorCode::RateLimited => Some("admin.login.locked"),
         _ => None,
     }
 }
@@ -145,7 +146,7 @@ pub fn LoginForm(on_signed_in: Callback<Staff>) -> impl IntoView {
                     refusal
                         .get()
                         .map(|e| {
-                            let explain = login_explain(&e.code);
+                            let explain = login_explain(e.code.known());
                             view! { <Refusal error=e explain=explain /> }
                         })
                 }}
@@ -173,8 +174,14 @@ mod tests {
 
     #[test]
     fn a_wrong_password_and_the_lock_have_their_own_words() {
-        assert_eq!(login_explain("UNAUTHENTICATED"), Some("admin.login.wrong"));
-        assert_eq!(login_explain("RATE_LIMITED"), Some("admin.login.locked"));
-        assert_eq!(login_explain("NETWORK"), None);
+        assert_eq!(
+            login_explain(Some(ErrorCode::Unauthenticated)),
+            Some("admin.login.wrong")
+        );
+        assert_eq!(
+            login_explain(Some(ErrorCode::RateLimited)),
+            Some("admin.login.locked")
+        );
+        assert_eq!(login_explain(None), None);
     }
 }

@@ -4,6 +4,7 @@
 use leptos::ev::{Event, SubmitEvent};
 use leptos::html;
 use leptos::prelude::*;
+use protocol::renewal::RenewalStatus;
 
 use crate::admin::actions::{Actions, Call};
 use crate::admin::model::ReviewView;
@@ -18,7 +19,6 @@ pub fn ReviewPanel(v: ReviewView, acts: Actions) -> impl IntoView {
     let i18n = use_i18n();
     let staff = use_staff();
     let no = v.renewal.business_no.clone();
-    let status = v.renewal.status.clone();
     let required = v.approvals_required;
     let approvals = v.renewal.approvals.to_string();
     let required_text = required.to_string();
@@ -29,7 +29,7 @@ pub fn ReviewPanel(v: ReviewView, acts: Actions) -> impl IntoView {
         Some(approved_by.join("、"))
     };
     let rejection = v.renewal.rejection_reason.clone().filter(|r| !r.is_empty());
-    let in_review = status == "in_review";
+    let in_review = v.renewal.status == Some(RenewalStatus::InReview);
 
     let summary = {
         let (approvals_attr, required_attr) = (approvals.clone(), required_text.clone());

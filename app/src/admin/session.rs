@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
+use protocol::ErrorCode;
 
 use crate::admin::login::LoginForm;
 use crate::admin::model::Staff;
@@ -81,7 +82,7 @@ impl StaffCtx {
     /// A call answered 401: the session is gone. The screen stays mounted (what was
     /// typed is kept) behind the sign-in form.
     pub fn handle(self, error: &AppError) {
-        if error.code == "UNAUTHENTICATED"
+        if error.code == ErrorCode::Unauthenticated
             && self.phase.try_get_untracked() == Some(Phase::SignedIn)
         {
             self.expired.set(true);
@@ -190,7 +191,12 @@ fn StaffBar(on_signed_out: Callback<()>) -> impl IntoView {
             match answer {
                 // Without a session (or its token) there is nothing left to end.
                 Ok(()) => on_signed_out.run(()),
-                Err(e) if matches!(e.code.as_str(), "UNAUTHENTICATED" | "CSRF_FAILED") => {
+                Err(e)
+                    if matches!(
+                        e.code.known(),
+                        Some(ErrorCode::Unauthenticated | ErrorCode::CsrfFailed)
+                    ) =>
+                {
                     on_signed_out.run(())
                 }
                 Err(e) => error.set(Some(e)),

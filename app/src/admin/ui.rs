@@ -148,9 +148,9 @@ pub fn Refusal(
     let i18n = use_i18n();
     match explain {
         Some(key) => {
-            let code = error.code.clone();
+            let code = error.code.to_string();
             let detail = if error.message.is_empty() {
-                error.code.clone()
+                error.code.to_string()
             } else {
                 format!("{} · {}", error.code, error.message)
             };

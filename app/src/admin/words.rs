@@ -1,24 +1,28 @@
 //! The console's pure rules: catalogue keys for the server's codes (states, roles,
 //! methods, audit actions), who may do what, the query strings of the lists, and the
-//! rejection reason's rule (the server's, checked before sending). No DOM, so every
+//! rejection reason's rule (protocol's, checked before sending). No DOM, so every
 //! function here is tested natively.
+
+use protocol::ErrorCode;
+use protocol::business_no::BusinessNo;
+use protocol::renewal::{self, ReasonError, RenewalStatus};
 
 /// Every renewal state, in the order the status filter offers them (the queue's
 /// default, `in_review`, first).
 pub const STATUSES: [&str; 9] = [
-    "in_review",
-    "awaiting_payment",
-    "awaiting_reconciliation",
-    "approved",
-    "issued",
-    "completed",
-    "rejected",
-    "cancelled",
-    "expired",
+    RenewalStatus::InReview.as_str(),
+    RenewalStatus::AwaitingPayment.as_str(),
+    RenewalStatus::AwaitingReconciliation.as_str(),
+    RenewalStatus::Approved.as_str(),
+    RenewalStatus::Issued.as_str(),
+    RenewalStatus::Completed.as_str(),
+    RenewalStatus::Rejected.as_str(),
+    RenewalStatus::Cancelled.as_str(),
+    RenewalStatus::Expired.as_str(),
 ];
 
 /// The queue's default filter: what reviewers work on.
-pub const DEFAULT_STATUS: &str = "in_review";
+pub const DEFAULT_STATUS: &str = RenewalStatus::InReview.as_str();
 
 /// Rows asked for per queue load (the server's maximum).
 pub const QUEUE_LIMIT: usize = 200;
@@ -26,30 +30,32 @@ pub const QUEUE_LIMIT: usize = 200;
 /// Audit rows per page.
 pub const AUDIT_PAGE: usize = 50;
 
-/// The catalogue key naming a renewal state.
+/// The catalogue key naming a renewal state (its wire name as sent; `None` for one
+/// this page does not know, whose raw name is shown).
 pub fn status_key(status: &str) -> Option<&'static str> {
-    Some(match status {
-        "awaiting_payment" => "admin.status.awaiting_payment",
-        "awaiting_reconciliation" => "admin.status.awaiting_reconciliation",
-        "in_review" => "admin.status.in_review",
-        "approved" => "admin.status.approved",
-        "issued" => "admin.status.issued",
-        "completed" => "admin.status.completed",
-        "cancelled" => "admin.status.cancelled",
-        "rejected" => "admin.status.rejected",
-        "expired" => "admin.status.expired",
-        _ => return None,
+    use RenewalStatus as S;
+    Some(match RenewalStatus::parse(status)? {
+        S::AwaitingPayment => "admin.status.awaiting_payment",
+        S::AwaitingReconciliation => "admin.status.awaiting_reconciliation",
+        S::InReview => "admin.status.in_review",
+        S::Approved => "admin.status.approved",
+        S::Issued => "admin.status.issued",
+        S::Completed => "admin.status.completed",
+        S::Cancelled => "admin.status.cancelled",
+        S::Rejected => "admin.status.rejected",
+        S::Expired => "admin.status.expired",
     })
 }
 
 /// The badge class of a state: waiting on someone (warn), work for the CA (info),
 /// finished well (ok), stopped (bad).
 pub fn status_badge(status: &str) -> &'static str {
-    match status {
-        "awaiting_payment" | "awaiting_reconciliation" => "badge warn",
-        "in_review" | "approved" | "issued" => "badge info",
-        "completed" => "badge ok",
-        _ => "badge bad",
+    use RenewalStatus as S;
+    match RenewalStatus::parse(status) {
+        Some(S::AwaitingPayment | S::AwaitingReconciliation) => "badge warn",
+        Some(S::InReview | S::Approved | S::Issued) => "badge info",
+        Some(S::Completed) => "badge ok",
+        Some(S::Cancelled | S::Rejected | S::Expired) | None => "badge bad",
     }
 }
 
@@ -74,8 +80,12 @@ pub fn can_finance(role: &str) -> bool {
 }
 
 /// States in which the renewal is paid, so an invoice may be issued (the server's rule).
-pub fn is_paid_state(status: &str) -> bool {
-    matches!(status, "in_review" | "approved" | "issued" | "completed")
+pub fn is_paid_state(status: Option<RenewalStatus>) -> bool {
+    use RenewalStatus as S;
+    matches!(
+        status,
+        Some(S::InReview | S::Approved | S::Issued | S::Completed)
+    )
 }
 
 /// The catalogue key of an operator's identity document kind.
@@ -208,7 +218,7 @@ pub fn short_hash(hash: &str) -> String {
 /// Whether a string is a business number (17 digits), so an audit subject can link to
 /// its renewal.
 pub fn is_business_no(s: &str) -> bool {
-    s.len() == 17 && s.bytes().all(|b| b.is_ascii_digit())
+    BusinessNo::parse(s).is_ok()
 }
 
 /// Percent-encodes a query value (RFC 3986 unreserved characters are kept).
@@ -413,22 +423,18 @@ pub fn reason_len(reason: &str) -> usize {
 }
 
 /// The most characters a rejection reason may have.
-pub const REASON_MAX: usize = 500;
+pub const REASON_MAX: usize = renewal::REASON_MAX;
 
-/// What is wrong with a rejection reason (the server's `reason.length` rule, checked
-/// first so the reviewer is told at once): the catalogue key of the message.
+/// What is wrong with a rejection reason (protocol's rule, the server's
+/// `reason.length`, checked first so the reviewer is told at once): the catalogue key
+/// of the message.
 pub fn reason_problem(reason: &str) -> Option<&'static str> {
-    let n = reason_len(reason);
-    if n == 0 {
-        Some("admin.reject.reason_missing")
-    } else if n < 2 {
-        Some("admin.reject.reason_short")
-    } else if n > REASON_MAX {
-        Some("admin.reject.reason_long")
-    } else if reason.trim().chars().any(|c| c.is_control() && c != '\n') {
-        Some("admin.reject.reason_control")
-    } else {
-        None
+    match renewal::check_reason(reason) {
+        Ok(_) => None,
+        Err(ReasonError::Missing) => Some("admin.reject.reason_missing"),
+        Err(ReasonError::TooShort) => Some("admin.reject.reason_short"),
+        Err(ReasonError::TooLong) => Some("admin.reject.reason_long"),
+        Err(ReasonError::Control) => Some("admin.reject.reason_control"),
     }
 }
 
@@ -458,32 +464,33 @@ impl Act {
 
 /// The words for a refused action when the code alone says too little: the catalogue
 /// key, chosen by what was tried and who tried it. `None`: the code's own text.
-pub fn explain(act: Act, code: &str, role: &str) -> Option<&'static str> {
-    match (act, code) {
+pub fn explain(act: Act, code: Option<ErrorCode>, role: &str) -> Option<&'static str> {
+    use ErrorCode as C;
+    match (act, code?) {
         // A reviewer's approve is FORBIDDEN only when they already approved (the role
         // itself may approve).
-        (Act::Approve, "FORBIDDEN") if can_review(role) => Some("admin.explain.already_approved"),
-        (a, "FORBIDDEN") if a.is_review() => Some("admin.explain.review_role"),
-        (_, "FORBIDDEN") => Some("admin.explain.finance_role"),
-        (Act::Approve | Act::Reject, "ILLEGAL_TRANSITION") => Some("admin.explain.not_in_review"),
-        (Act::Received | Act::Missing, "ILLEGAL_TRANSITION") => {
+        (Act::Approve, C::Forbidden) if can_review(role) => Some("admin.explain.already_approved"),
+        (a, C::Forbidden) if a.is_review() => Some("admin.explain.review_role"),
+        (_, C::Forbidden) => Some("admin.explain.finance_role"),
+        (Act::Approve | Act::Reject, C::IllegalTransition) => Some("admin.explain.not_in_review"),
+        (Act::Received | Act::Missing, C::IllegalTransition) => {
             Some("admin.explain.not_pending_transfer")
         }
-        (Act::InvoiceIssued, "ILLEGAL_TRANSITION") => Some("admin.explain.no_invoice"),
-        (Act::Received | Act::Missing, "NOT_FOUND") => Some("admin.explain.no_payment"),
-        (Act::RefundDone, "NOT_FOUND") => Some("admin.explain.no_refund"),
-        (Act::Reject, "VALIDATION_FAILED") => Some("admin.reject.reason_invalid"),
-        (_, "UNAUTHENTICATED") => Some("admin.session.expired"),
-        (_, "CSRF_FAILED") => Some("admin.explain.csrf"),
+        (Act::InvoiceIssued, C::IllegalTransition) => Some("admin.explain.no_invoice"),
+        (Act::Received | Act::Missing, C::NotFound) => Some("admin.explain.no_payment"),
+        (Act::RefundDone, C::NotFound) => Some("admin.explain.no_refund"),
+        (Act::Reject, C::ValidationFailed) => Some("admin.reject.reason_invalid"),
+        (_, C::Unauthenticated) => Some("admin.session.expired"),
+        (_, C::CsrfFailed) => Some("admin.explain.csrf"),
         _ => None,
     }
 }
 
 /// The catalogue key of what happened after a successful action (`status` is the
 /// renewal's state afterwards).
-pub fn outcome_key(act: Act, status: &str) -> &'static str {
+pub fn outcome_key(act: Act, status: Option<RenewalStatus>) -> &'static str {
     match act {
-        Act::Approve if status == "in_review" => "admin.done.approval_recorded",
+        Act::Approve if status == Some(RenewalStatus::InReview) => "admin.done.approval_recorded",
         Act::Approve => "admin.done.approved",
         Act::Reject => "admin.done.rejected",
         Act::Received => "admin.done.received",
@@ -602,22 +609,15 @@ mod tests {
             Act::InvoiceIssued,
         ];
         for act in acts {
-            for code in [
-                "FORBIDDEN",
-                "ILLEGAL_TRANSITION",
-                "NOT_FOUND",
-                "VALIDATION_FAILED",
-                "UNAUTHENTICATED",
-                "CSRF_FAILED",
-            ] {
+            for code in ErrorCode::ALL.map(Some) {
                 for role in ["reviewer", "finance", "admin"] {
                     if let Some(key) = explain(act, code, role) {
                         exists(key);
                     }
                 }
             }
-            for status in STATUSES {
-                exists(outcome_key(act, status));
+            for status in RenewalStatus::ALL {
+                exists(outcome_key(act, Some(status)));
             }
         }
         for r in ["", "x", &"字".repeat(501), "a\u{7}b"] {
@@ -642,18 +642,20 @@ mod tests {
 
     #[test]
     fn invoices_only_for_paid_states() {
-        for s in ["in_review", "approved", "issued", "completed"] {
-            assert!(is_paid_state(s), "{s}");
+        use RenewalStatus as S;
+        for s in [S::InReview, S::Approved, S::Issued, S::Completed] {
+            assert!(is_paid_state(Some(s)), "{s:?}");
         }
         for s in [
-            "awaiting_payment",
-            "awaiting_reconciliation",
-            "rejected",
-            "cancelled",
-            "expired",
+            S::AwaitingPayment,
+            S::AwaitingReconciliation,
+            S::Rejected,
+            S::Cancelled,
+            S::Expired,
         ] {
-            assert!(!is_paid_state(s), "{s}");
+            assert!(!is_paid_state(Some(s)), "{s:?}");
         }
+        assert!(!is_paid_state(None));
     }
 
     #[test]
@@ -760,35 +762,42 @@ mod tests {
     #[test]
     fn refusals_are_explained_by_action_and_role() {
         assert_eq!(
-            explain(Act::Approve, "FORBIDDEN", "reviewer"),
+            explain(Act::Approve, Some(ErrorCode::Forbidden), "reviewer"),
             Some("admin.explain.already_approved")
         );
         assert_eq!(
-            explain(Act::Approve, "FORBIDDEN", "finance"),
+            explain(Act::Approve, Some(ErrorCode::Forbidden), "finance"),
             Some("admin.explain.review_role")
         );
         assert_eq!(
-            explain(Act::Received, "FORBIDDEN", "reviewer"),
+            explain(Act::Received, Some(ErrorCode::Forbidden), "reviewer"),
             Some("admin.explain.finance_role")
         );
         assert_eq!(
-            explain(Act::Reject, "ILLEGAL_TRANSITION", "admin"),
+            explain(Act::Reject, Some(ErrorCode::IllegalTransition), "admin"),
             Some("admin.explain.not_in_review")
         );
         assert_eq!(
-            explain(Act::InvoiceIssued, "ILLEGAL_TRANSITION", "finance"),
+            explain(
+                Act::InvoiceIssued,
+                Some(ErrorCode::IllegalTransition),
+                "finance"
+            ),
             Some("admin.explain.no_invoice")
         );
-        assert_eq!(explain(Act::Approve, "NETWORK", "admin"), None);
+        assert_eq!(explain(Act::Approve, None, "admin"), None);
     }
 
     #[test]
     fn outcomes_say_whether_more_approvals_are_needed() {
         assert_eq!(
-            outcome_key(Act::Approve, "in_review"),
+            outcome_key(Act::Approve, Some(RenewalStatus::InReview)),
             "admin.done.approval_recorded"
         );
-        assert_eq!(outcome_key(Act::Approve, "approved"), "admin.done.approved");
+        assert_eq!(
+            outcome_key(Act::Approve, Some(RenewalStatus::Approved)),
+            "admin.done.approved"
+        );
     }
 
     #[test]

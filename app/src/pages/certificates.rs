@@ -138,10 +138,9 @@ fn Listing(check: Check) -> impl IntoView {
     let Some(listing) = check.listing else {
         // The environment is fine but reading the keys failed (a key pulled out while
         // reading, a driver error): say so, "refresh" tries again.
-        let error = check
-            .facts
-            .error
-            .unwrap_or_else(|| crate::error::AppError::new("INTERNAL", "no listing"));
+        let error = check.facts.error.unwrap_or_else(|| {
+            crate::error::AppError::new(protocol::ErrorCode::Internal, "no listing")
+        });
         return view! {
             <ErrorNotice error />
             <p class="muted">{move || i18n.t("certs.read_failed")}</p>

@@ -5,6 +5,8 @@
 mod flow;
 mod resume;
 
+use protocol::ErrorCode;
+use protocol::renewal::RenewalStatus;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -46,7 +48,8 @@ pub fn InstallPanel(renewal: Renewal, #[prop(into)] on_update: Callback<Renewal>
     let state = use_app_state();
     let busy = use_context::<InstallBusy>();
     let no = renewal.business_no.clone();
-    let resuming = RwSignal::new(renewal.status == "issued" || resume::load(&no).is_some());
+    let resuming =
+        RwSignal::new(renewal.status == Some(RenewalStatus::Issued) || resume::load(&no).is_some());
     let running = RwSignal::new(false);
     let step = RwSignal::new(None::<Step>);
     let finished = RwSignal::new(false);
@@ -125,14 +128,14 @@ pub fn InstallPanel(renewal: Renewal, #[prop(into)] on_update: Callback<Renewal>
         }
     };
     let failure = move || {
-        error.get().map(|e| match e.code.as_str() {
-            "USER_CANCELLED" => view! {
-                <div class="notice" role="status" data-code="USER_CANCELLED">
+        error.get().map(|e| match e.code.known() {
+            Some(ErrorCode::UserCancelled) => view! {
+                <div class="notice" role="status" data-code=ErrorCode::UserCancelled.as_str()>
                     <p>{move || i18n.t("install.cancelled")}</p>
                 </div>
             }
             .into_any(),
-            "TOKEN_REMOVED" | "TOKEN_NOT_FOUND" => view! {
+            Some(ErrorCode::TokenRemoved | ErrorCode::TokenNotFound) => view! {
                 <ErrorNotice error=e />
                 <p class="notice warn">{move || i18n.t("install.insert_key")}</p>
             }

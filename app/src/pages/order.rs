@@ -7,6 +7,8 @@ mod poll;
 mod signin;
 mod summary;
 
+use protocol::ErrorCode;
+use protocol::renewal::RenewalStatus;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -47,7 +49,7 @@ pub fn OrderPage() -> impl IntoView {
 enum Panel {
     /// 缴费, with the attempts as they stand.
     Pay {
-        status: String,
+        status: RenewalStatus,
         attempts: Vec<(String, String)>,
     },
     Review,
@@ -58,20 +60,21 @@ enum Panel {
 }
 
 fn panel_of(r: &Renewal) -> Panel {
-    match r.status.as_str() {
-        "awaiting_payment" | "awaiting_reconciliation" => Panel::Pay {
-            status: r.status.clone(),
+    use RenewalStatus as S;
+    match r.status {
+        Some(status @ (S::AwaitingPayment | S::AwaitingReconciliation)) => Panel::Pay {
+            status,
             attempts: r
                 .payments
                 .iter()
                 .map(|p| (p.out_trade_no.clone(), p.status.clone()))
                 .collect(),
         },
-        "in_review" => Panel::Review,
-        "approved" | "issued" => Panel::Install,
-        "completed" => Panel::Done,
-        "cancelled" | "expired" | "rejected" => Panel::Closed,
-        _ => Panel::Unknown,
+        Some(S::InReview) => Panel::Review,
+        Some(S::Approved | S::Issued) => Panel::Install,
+        Some(S::Completed) => Panel::Done,
+        Some(S::Cancelled | S::Expired | S::Rejected) => Panel::Closed,
+        None => Panel::Unknown,
     }
 }
 
@@ -134,8 +137,9 @@ fn Order(no: String, from_gateway: bool) -> impl IntoView {
                         Some(ms) => ms,
                         None => break,
                     },
-                    None if error
-                        .with_untracked(|e| e.as_ref().is_some_and(|e| e.code == "NOT_FOUND")) =>
+                    None if error.with_untracked(|e| {
+                        e.as_ref().is_some_and(|e| e.code == ErrorCode::NotFound)
+                    }) =>
                     {
                         break;
                     }
@@ -177,17 +181,13 @@ fn Order(no: String, from_gateway: bool) -> impl IntoView {
     }
 
     // "My certificates" shows this renewal while it is open and forgets it once closed.
-    let standing = Memo::new(move |_| {
-        data.with(|d| {
-            d.as_ref()
-                .map(|r| (r.status.clone(), r.cert_sha256.clone()))
-        })
-    });
+    let standing =
+        Memo::new(move |_| data.with(|d| d.as_ref().map(|r| (r.status, r.cert_sha256.clone()))));
     {
         let no = no.clone();
         Effect::new(move || {
             if let Some((status, sha)) = standing.get() {
-                if poll::is_closed(&status) {
+                if poll::is_closed(status) {
                     state::forget_renewal(&sha);
                 } else {
                     state::remember_renewal(&sha, &no);
@@ -201,10 +201,10 @@ fn Order(no: String, from_gateway: bool) -> impl IntoView {
         let reload = reload.clone();
         move || match error.get() {
             None => view! { <Loading /> }.into_any(),
-            Some(e) if e.code == "UNAUTHENTICATED" => {
+            Some(e) if e.code == ErrorCode::Unauthenticated => {
                 view! { <SignInPrompt on_signed_in=signed_in /> }.into_any()
             }
-            Some(e) if e.code == "NOT_FOUND" => {
+            Some(e) if e.code == ErrorCode::NotFound => {
                 let no = no.clone();
                 view! {
                     <section id="order-not-found">
@@ -286,7 +286,7 @@ where
     // A failed refresh keeps the order shown; a lapsed session asks to sign in again.
     let refresh_problem = move || {
         error.get().map(|e| {
-            if e.code == "UNAUTHENTICATED" {
+            if e.code == ErrorCode::Unauthenticated {
                 view! { <SignInPrompt on_signed_in=signed_in /> }.into_any()
             } else {
                 view! {
@@ -299,7 +299,7 @@ where
             }
         })
     };
-    let closed = move || renewal.with(|r| poll::is_closed(&r.status));
+    let closed = move || renewal.with(|r| poll::is_closed(r.status));
     view! {
         <section aria-labelledby="summary-title">
             <h2 id="summary-title" class="visually-hidden">{move || i18n.t("order.summary")}</h2>
@@ -320,7 +320,7 @@ where
         {refresh_problem}
         {panel_view}
         // While paying, the pay form holds the invoice request.
-        <Show when=move || renewal.with(|r| r.status != "awaiting_payment")>
+        <Show when=move || renewal.with(|r| r.status != Some(RenewalStatus::AwaitingPayment))>
             <InvoiceFacts renewal=renewal />
         </Show>
         // While paying, the pay panel lists the attempts itself.

@@ -14,6 +14,7 @@ mod state;
 mod status;
 
 use leptos::prelude::*;
+use protocol::renewal::RenewalStatus;
 
 use self::cancel::CancelRenewal;
 use self::form::PaymentForm;
@@ -78,7 +79,7 @@ pub fn PayPanel(renewal: Renewal, #[prop(into)] on_update: Callback<Renewal>) ->
     let project: Memo<Option<Result<Project, AppError>>> =
         Memo::new(move |_| cached().map(Ok).or_else(|| fetched.get()));
     let already_paid = RwSignal::new(false);
-    let status = renewal.status.clone();
+    let status = renewal.status.map(RenewalStatus::as_str);
 
     let body = move || {
         let project = match project.get() {
@@ -87,13 +88,13 @@ pub fn PayPanel(renewal: Renewal, #[prop(into)] on_update: Callback<Renewal>) ->
             Some(Ok(p)) => p,
         };
         let r = renewal.clone();
-        match r.status.as_str() {
-            "awaiting_reconciliation" => view! {
+        match r.status {
+            Some(RenewalStatus::AwaitingReconciliation) => view! {
                 <AwaitingReconciliation renewal=r.clone() />
                 <Attempts renewal=r />
             }
             .into_any(),
-            "awaiting_payment" => {
+            Some(RenewalStatus::AwaitingPayment) => {
                 let form = PayForm::load(&r, &project);
                 let paying = Signal::derive(move || form.busy.get() != Busy::Idle);
                 view! {

@@ -2,67 +2,45 @@
 //! CA client's five steps), the timeline in words and the payment attempts.
 
 use leptos::prelude::*;
+use protocol::renewal::{Event, RenewalStatus};
+use protocol::stage::Stage;
 
 use crate::format;
 use crate::i18n::{I18n, use_i18n};
 use crate::models::{Payment, Renewal, TimelineEntry};
 
-/// One step of the stepper.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stage {
-    /// 申请.
-    Apply,
-    /// 缴费.
-    Pay,
-    /// 审核.
-    Review,
-    /// 安装.
-    Install,
-    /// 完成.
-    Done,
+/// The five steps, in order (protocol's stages).
+pub const STAGES: [Stage; 5] = Stage::all();
+
+// The timeline actions that finished a step (the first found gives its time); a failed
+// step takes the time of what ended it.
+const APPLY_ACTIONS: [&str; 1] = ["renewal.submitted"];
+const PAY_ACTIONS: [&str; 3] = [
+    Event::Paid.action(),
+    Event::Cancel.action(),
+    Event::Expire.action(),
+];
+const REVIEW_ACTIONS: [&str; 2] = [Event::Approve.action(), Event::Reject.action()];
+const INSTALL_ACTIONS: [&str; 1] = [Event::Issue.action()];
+const DONE_ACTIONS: [&str; 1] = [Event::Confirm.action()];
+
+fn actions(stage: Stage) -> &'static [&'static str] {
+    match stage {
+        Stage::Apply => &APPLY_ACTIONS,
+        Stage::Pay => &PAY_ACTIONS,
+        Stage::Review => &REVIEW_ACTIONS,
+        Stage::Install => &INSTALL_ACTIONS,
+        Stage::Done => &DONE_ACTIONS,
+    }
 }
 
-/// The five steps, in order.
-pub const STAGES: [Stage; 5] = [
-    Stage::Apply,
-    Stage::Pay,
-    Stage::Review,
-    Stage::Install,
-    Stage::Done,
-];
-
-impl Stage {
-    /// `data-stage`.
-    pub fn code(self) -> &'static str {
-        match self {
-            Stage::Apply => "apply",
-            Stage::Pay => "pay",
-            Stage::Review => "review",
-            Stage::Install => "install",
-            Stage::Done => "done",
-        }
-    }
-
-    /// The timeline actions that finished this step (the first found gives its time);
-    /// a failed step takes the time of what ended it.
-    fn actions(self) -> &'static [&'static str] {
-        match self {
-            Stage::Apply => &["renewal.submitted"],
-            Stage::Pay => &["renewal.paid", "renewal.cancelled", "renewal.expired"],
-            Stage::Review => &["renewal.approved", "renewal.rejected"],
-            Stage::Install => &["renewal.issued"],
-            Stage::Done => &["renewal.completed"],
-        }
-    }
-
-    fn label(self, i18n: I18n) -> &'static str {
-        match self {
-            Stage::Apply => i18n.t("order.stage.apply"),
-            Stage::Pay => i18n.t("order.stage.pay"),
-            Stage::Review => i18n.t("order.stage.review"),
-            Stage::Install => i18n.t("order.stage.install"),
-            Stage::Done => i18n.t("order.stage.done"),
-        }
+fn stage_label(stage: Stage, i18n: I18n) -> &'static str {
+    match stage {
+        Stage::Apply => i18n.t("order.stage.apply"),
+        Stage::Pay => i18n.t("order.stage.pay"),
+        Stage::Review => i18n.t("order.stage.review"),
+        Stage::Install => i18n.t("order.stage.install"),
+        Stage::Done => i18n.t("order.stage.done"),
     }
 }
 
@@ -91,25 +69,36 @@ impl StepState {
     }
 }
 
-/// The state of each of the five steps for a renewal `status` (docs/api.md §6).
-pub fn step_states(status: &str) -> [StepState; 5] {
-    use StepState::{Current as C, Done as D, Failed as F, Todo as T};
-    match status {
-        "awaiting_payment" | "awaiting_reconciliation" => [D, C, T, T, T],
-        "in_review" => [D, D, C, T, T],
-        "approved" | "issued" => [D, D, D, C, T],
-        "completed" => [D, D, D, D, D],
-        "cancelled" | "expired" => [D, F, T, T, T],
-        "rejected" => [D, D, F, T, T],
-        // A state this page does not know: only "applied" is certain.
-        _ => [D, T, T, T, T],
-    }
+/// The state of each of the five steps for a renewal `status` (docs/api.md §6): the
+/// stage is protocol's rule; an open renewal is at it, a closed one stopped there.
+pub fn step_states(status: Option<RenewalStatus>) -> [StepState; 5] {
+    // A state this page does not know: only "applied" is certain.
+    let Some(status) = status else {
+        return STAGES.map(|s| {
+            if s == Stage::Apply {
+                StepState::Done
+            } else {
+                StepState::Todo
+            }
+        });
+    };
+    let at = status.stage();
+    STAGES.map(|s| {
+        if s < at || at == Stage::Done {
+            StepState::Done
+        } else if s > at {
+            StepState::Todo
+        } else if status.is_open() {
+            StepState::Current
+        } else {
+            StepState::Failed
+        }
+    })
 }
 
 /// When a step was finished (or ended), from the timeline.
 pub fn stage_time(stage: Stage, timeline: &[TimelineEntry]) -> Option<String> {
-    stage
-        .actions()
+    actions(stage)
         .iter()
         .find_map(|action| timeline.iter().find(|e| e.action == *action))
         .map(|e| e.at.clone())
@@ -121,7 +110,7 @@ pub fn Stepper(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
     let i18n = use_i18n();
     let steps = move || {
         let r = renewal.get();
-        let states = step_states(&r.status);
+        let states = step_states(r.status);
         STAGES
             .iter()
             .zip(states)
@@ -130,8 +119,8 @@ pub fn Stepper(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
                 let stage = *stage;
                 let current = (state == StepState::Current).then_some("step");
                 view! {
-                    <li data-stage=stage.code() data-state=state.code() aria-current=current>
-                        <span class="step-name">{move || stage.label(i18n)}</span>
+                    <li data-stage=stage.as_str() data-state=state.code() aria-current=current>
+                        <span class="step-name">{move || stage_label(stage, i18n)}</span>
                         <span class="visually-hidden">{move || state_text(i18n, state)}</span>
                         {time.map(|t| view! { <span class="step-time muted small">{t}</span> })}
                     </li>
@@ -320,25 +309,43 @@ mod tests {
     #[test]
     fn each_status_maps_to_its_stage() {
         assert_eq!(
-            step_states("awaiting_payment"),
+            step_states(Some(RenewalStatus::AwaitingPayment)),
             [Done, Current, Todo, Todo, Todo]
         );
         assert_eq!(
-            step_states("awaiting_reconciliation"),
+            step_states(Some(RenewalStatus::AwaitingReconciliation)),
             [Done, Current, Todo, Todo, Todo]
         );
-        assert_eq!(step_states("in_review"), [Done, Done, Current, Todo, Todo]);
-        assert_eq!(step_states("approved"), [Done, Done, Done, Current, Todo]);
-        assert_eq!(step_states("issued"), [Done, Done, Done, Current, Todo]);
-        assert_eq!(step_states("completed"), [Done; 5]);
+        assert_eq!(
+            step_states(Some(RenewalStatus::InReview)),
+            [Done, Done, Current, Todo, Todo]
+        );
+        assert_eq!(
+            step_states(Some(RenewalStatus::Approved)),
+            [Done, Done, Done, Current, Todo]
+        );
+        assert_eq!(
+            step_states(Some(RenewalStatus::Issued)),
+            [Done, Done, Done, Current, Todo]
+        );
+        assert_eq!(step_states(Some(RenewalStatus::Completed)), [Done; 5]);
     }
 
     #[test]
     fn closed_renewals_show_where_they_stopped() {
-        assert_eq!(step_states("cancelled"), [Done, Failed, Todo, Todo, Todo]);
-        assert_eq!(step_states("expired"), [Done, Failed, Todo, Todo, Todo]);
-        assert_eq!(step_states("rejected"), [Done, Done, Failed, Todo, Todo]);
-        assert_eq!(step_states("something_new"), [Done, Todo, Todo, Todo, Todo]);
+        assert_eq!(
+            step_states(Some(RenewalStatus::Cancelled)),
+            [Done, Failed, Todo, Todo, Todo]
+        );
+        assert_eq!(
+            step_states(Some(RenewalStatus::Expired)),
+            [Done, Failed, Todo, Todo, Todo]
+        );
+        assert_eq!(
+            step_states(Some(RenewalStatus::Rejected)),
+            [Done, Done, Failed, Todo, Todo]
+        );
+        assert_eq!(step_states(None), [Done, Todo, Todo, Todo, Todo]);
     }
 
     #[test]

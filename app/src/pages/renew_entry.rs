@@ -6,6 +6,7 @@
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
+use protocol::ErrorCode;
 
 use crate::components::{ErrorNotice, Loading};
 use crate::error::AppError;
@@ -54,14 +55,16 @@ fn find(list: Result<Vec<Project>, AppError>, id: Option<&str>) -> Result<Projec
     let id = id
         .filter(|i| !i.trim().is_empty())
         .ok_or_else(|| AppError {
-            code: "VALIDATION_FAILED".into(),
+            code: ErrorCode::ValidationFailed.into(),
             message: "the link names no platform".into(),
             details: serde_json::json!({"field": "project", "rule": "project.missing"}),
         })?;
-    list?
-        .into_iter()
-        .find(|p| p.id == id)
-        .ok_or_else(|| AppError::new("NOT_FOUND", format!("no platform {id:?} at this CA")))
+    list?.into_iter().find(|p| p.id == id).ok_or_else(|| {
+        AppError::new(
+            ErrorCode::NotFound,
+            format!("no platform {id:?} at this CA"),
+        )
+    })
 }
 
 /// The platform's entry.
@@ -123,12 +126,12 @@ pub fn RenewEntryPage() -> impl IntoView {
         {move || match project() {
             None => view! { <section><Loading /></section> }.into_any(),
             Some(Err(e)) => {
-                let text = match (e.code.as_str(), e.detail("rule")) {
-                    ("NOT_FOUND", _) => Some(i18n.tf("entry.unknown_project", &[("id", &id_text)])),
+                let text = match (e.code.known(), e.detail("rule")) {
+                    (Some(ErrorCode::NotFound), _) => Some(i18n.tf("entry.unknown_project", &[("id", &id_text)])),
                     (_, Some("project.missing")) => Some(i18n.t("entry.no_project").to_owned()),
                     _ => None,
                 };
-                let code = e.code.clone();
+                let code = e.code.to_string();
                 view! {
                     <section id="renew-entry" data-error=code>
                         <h1>{i18n.t("entry.title")}</h1>
@@ -188,6 +191,7 @@ pub fn RenewEntryPage() -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Code;
 
     #[test]
     fn return_urls_must_start_with_an_allowed_prefix_at_a_boundary() {
@@ -242,15 +246,16 @@ mod tests {
             Ok("pingan".to_owned())
         );
         let unknown = find(list(), Some("nope")).expect_err("unknown");
-        assert_eq!(unknown.code, "NOT_FOUND");
+        assert_eq!(unknown.code, ErrorCode::NotFound);
         let missing = find(list(), Some(" ")).expect_err("missing");
         assert_eq!(missing.detail("rule"), Some("project.missing"));
         assert_eq!(
             find(list(), None).expect_err("none").detail("rule"),
             Some("project.missing")
         );
-        let down = find(Err(AppError::new("NETWORK", "down")), Some("pingan")).expect_err("down");
-        assert_eq!(down.code, "NETWORK");
+        let down =
+            find(Err(AppError::new(Code::Network, "down")), Some("pingan")).expect_err("down");
+        assert_eq!(down.code, Code::Network);
     }
 
     #[test]

@@ -7,6 +7,7 @@ use leptos::html::Dialog;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
+use protocol::ErrorCode;
 use protocol::application::FieldError;
 
 use super::fields::{self, AGREEMENT, ID_TYPES, input_id, rule_text};
@@ -126,7 +127,7 @@ pub fn ApplicationForm(chosen: Chosen, project: Project, form: Form) -> impl Int
                             Default::default(),
                         );
                     }
-                    Err(e) if e.code == "VALIDATION_FAILED" => {
+                    Err(e) if e.code == ErrorCode::ValidationFailed => {
                         let errors = fields::server_errors(&e.details, &e.message);
                         if errors.is_empty() {
                             form.failure.set(Some(e));
@@ -139,14 +140,14 @@ pub fn ApplicationForm(chosen: Chosen, project: Project, form: Form) -> impl Int
                         form.errors.set(errors);
                         focus(first);
                     }
-                    Err(e) if e.code == "RENEWAL_OPEN" => match e.detail("business_no") {
+                    Err(e) if e.code == ErrorCode::RenewalOpen => match e.detail("business_no") {
                         Some(no) => {
                             state::remember_renewal(&sha, no);
                             form.open_renewal.set(Some(no.to_owned()));
                         }
                         None => form.failure.set(Some(e)),
                     },
-                    Err(e) if e.code == "USER_CANCELLED" => {
+                    Err(e) if e.code == ErrorCode::UserCancelled => {
                         form.cancelled.set(true);
                         focus("submit-application");
                     }

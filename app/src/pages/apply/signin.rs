@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
+use protocol::ErrorCode;
 
 use crate::auth;
 use crate::components::ErrorNotice;
@@ -52,7 +53,7 @@ pub fn SignIn(
                     }
                     on_standing.run(answer.eligibility);
                 }
-                Err(e) if e.code == "USER_CANCELLED" => cancelled.set(true),
+                Err(e) if e.code == ErrorCode::UserCancelled => cancelled.set(true),
                 Err(e) => failure.set(Some(e)),
             }
         });

@@ -4,6 +4,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use leptos::prelude::*;
+use protocol::ErrorCode;
 use protocol::application::Application;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -17,8 +18,8 @@ use crate::{api, auth, bridge};
 /// The bytes signed and sent, and the payload line of the signature (lowercase hex
 /// SHA-256 of those bytes).
 pub fn signed_bytes(application: &Application) -> Result<(Vec<u8>, String), AppError> {
-    let bytes =
-        serde_json::to_vec(application).map_err(|e| AppError::new("INTERNAL", e.to_string()))?;
+    let bytes = serde_json::to_vec(application)
+        .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
     let sha = hex::encode(Sha256::digest(&bytes));
     Ok((bytes, sha))
 }

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::use_navigate;
+use protocol::ErrorCode;
 use serde_json::json;
 
 use crate::api;
@@ -89,8 +90,8 @@ pub fn CertCard(token: Token, certificate: HostCertificate) -> impl IntoView {
             None => view! { <p class="loading">{i18n.t("certs.checking")}</p> }.into_any(),
             // The CA could not read the certificate (a malformed one on the key): say that
             // rather than the form-filling words of VALIDATION_FAILED.
-            Some(Err(error)) if error.code == "VALIDATION_FAILED" => view! {
-                <div class="notice error" role="alert" data-code="VALIDATION_FAILED">
+            Some(Err(error)) if error.code == ErrorCode::ValidationFailed => view! {
+                <div class="notice error" role="alert" data-code=ErrorCode::ValidationFailed.as_str()>
                     <p>{i18n.t("certs.unreadable")}</p>
                 </div>
             }
@@ -188,7 +189,7 @@ fn verdict(
         }
         .into_any(),
         other => {
-            let error = AppError::new("INTERNAL", format!("unknown eligibility status {other}"));
+            let error = AppError::new(ErrorCode::Internal, format!("unknown eligibility status {other}"));
             view! { <ErrorNotice error /> }.into_any()
         }
     }

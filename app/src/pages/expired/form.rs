@@ -13,7 +13,7 @@ use super::model::{Application, PrintForm, Upload};
 use super::ui::RuleNotice;
 use crate::api;
 use crate::components::Loading;
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 use crate::format;
 use crate::i18n::{Lang, use_i18n};
 
@@ -93,7 +93,7 @@ pub fn FormStep(app: Application, on_update: Callback<Application>) -> impl Into
     let send = move |_| {
         let Some(file) = chosen_file("form-file") else {
             error.set(Some(AppError::new(
-                "NO_FILE",
+                Code::NoFile,
                 "choose the scan of the signed and stamped form first",
             )));
             return;

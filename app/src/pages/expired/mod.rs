@@ -25,6 +25,7 @@ mod wizard;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_query_map;
+use protocol::ErrorCode;
 
 use crate::api;
 use crate::components::{ErrorNotice, Loading};
@@ -91,7 +92,7 @@ impl<T> Loaded<T> {
     pub(crate) fn of(answer: Result<T, AppError>) -> Self {
         match answer {
             Ok(v) => Loaded::Ready(v),
-            Err(e) if e.code == "UNAUTHENTICATED" => Loaded::SignIn,
+            Err(e) if e.code == ErrorCode::Unauthenticated => Loaded::SignIn,
             Err(e) => Loaded::Failed(e),
         }
     }

@@ -2,6 +2,7 @@
 //! as a notice naming the rule) and the words for each rule.
 
 use leptos::prelude::*;
+use protocol::ErrorCode;
 use protocol::application::FieldError;
 
 use crate::error::AppError;
@@ -18,7 +19,7 @@ pub enum Failure {
 
 /// Sorts a refusal.
 pub fn failure_of(e: AppError) -> Failure {
-    if e.code == "VALIDATION_FAILED" {
+    if e.code == ErrorCode::ValidationFailed {
         let list = server_errors(&e.details, &e.message);
         if !list.is_empty() {
             return Failure::Fields(list);
@@ -57,7 +58,7 @@ pub fn RuleNotice(error: AppError) -> impl IntoView {
                 .unwrap_or_else(|| error.user_text(i18n))
         }
     };
-    let code = error.code.clone();
+    let code = error.code.to_string();
     let attr = code.clone();
     view! {
         <div class="notice error" role="alert" data-code=attr data-rule=rule>

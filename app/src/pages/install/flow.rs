@@ -3,13 +3,15 @@
 //! starts from what the server and the stored record say, so "try again" resumes from
 //! the last step that finished.
 
+use protocol::ErrorCode;
+use protocol::renewal::RenewalStatus;
 use serde_json::json;
 
 use super::resume::{self, Plan, StoredInstall};
 use crate::api;
 use crate::auth;
 use crate::bridge;
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 use crate::models::{CsrAnswer, HostCertificate, Installed, Listing, Renewal, Token};
 use crate::state::Chosen;
 
@@ -67,13 +69,13 @@ pub async fn run(no: &str, step: impl Fn(Step)) -> Result<Finished, AppError> {
     let new_sha = renewal.certificate.as_ref().map(|c| c.sha256.as_str());
     let Some((token, on_token)) = find_token(&listing, &renewal.cert_sha256, new_sha) else {
         return Err(AppError::new(
-            "TOKEN_NOT_FOUND",
+            ErrorCode::TokenNotFound,
             "no inserted USB key holds this certificate",
         ));
     };
 
     // Confirmed already (the answer of an earlier run was lost): nothing left to do.
-    if renewal.status == "completed" {
+    if renewal.status == Some(RenewalStatus::Completed) {
         resume::forget(no);
         return match on_token {
             Some(certificate) => Ok(Finished {
@@ -81,7 +83,7 @@ pub async fn run(no: &str, step: impl Fn(Step)) -> Result<Finished, AppError> {
                 chosen: Chosen { token, certificate },
             }),
             None => Err(AppError::new(
-                "CERT_NOT_FOUND",
+                ErrorCode::CertNotFound,
                 "the renewed certificate is not on the USB key",
             )),
         };
@@ -91,17 +93,19 @@ pub async fn run(no: &str, step: impl Fn(Step)) -> Result<Finished, AppError> {
     let key_on_token = on_token.as_ref().and_then(|c| c.key_id.as_deref());
     // `known`: the key is certainly the certificate's; `generated`: made in this run.
     let (mut key_id, mut certificate, known, mut generated) = match resume::plan(
-        &renewal.status,
+        renewal.status,
         renewal.certificate.as_ref(),
         stored.as_ref(),
         key_on_token,
     ) {
         Plan::NotReady => {
             return Err(AppError::new(
-                "ILLEGAL_TRANSITION",
+                ErrorCode::IllegalTransition,
                 format!(
                     "the renewal is {}, not waiting for an install",
-                    renewal.status
+                    renewal
+                        .status
+                        .map_or("in an unknown state", RenewalStatus::as_str)
                 ),
             ));
         }
@@ -178,8 +182,8 @@ pub async fn run(no: &str, step: impl Fn(Step)) -> Result<Finished, AppError> {
     })
 }
 
-fn key_lost(code: &str, known: bool) -> bool {
-    code == "KEY_NOT_FOUND" || (!known && code == "CERT_KEY_MISMATCH")
+fn key_lost(code: &Code, known: bool) -> bool {
+    *code == ErrorCode::KeyNotFound || (!known && *code == ErrorCode::CertKeyMismatch)
 }
 
 /// Whether the renewal came the expired-certificate way (docs/api.md §13.3): its CSR
@@ -263,11 +267,11 @@ mod tests {
 
     #[test]
     fn a_lost_key_is_made_again_but_a_known_pair_is_not_second_guessed() {
-        assert!(key_lost("KEY_NOT_FOUND", true));
-        assert!(key_lost("CERT_KEY_MISMATCH", false));
-        assert!(!key_lost("CERT_KEY_MISMATCH", true));
-        assert!(!key_lost("USER_CANCELLED", false));
-        assert!(!key_lost("TOKEN_REMOVED", false));
+        assert!(key_lost(&ErrorCode::KeyNotFound.into(), true));
+        assert!(key_lost(&ErrorCode::CertKeyMismatch.into(), false));
+        assert!(!key_lost(&ErrorCode::CertKeyMismatch.into(), true));
+        assert!(!key_lost(&ErrorCode::UserCancelled.into(), false));
+        assert!(!key_lost(&ErrorCode::TokenRemoved.into(), false));
     }
 
     #[test]

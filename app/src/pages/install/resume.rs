@@ -5,6 +5,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use protocol::renewal::RenewalStatus;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -77,14 +78,14 @@ pub enum Plan {
 /// Decides from the renewal's `status`, its issued certificate, the stored record and
 /// the key id of the issued certificate when the token already holds it.
 pub fn plan(
-    status: &str,
+    status: Option<RenewalStatus>,
     issued: Option<&IssuedCertificate>,
     stored: Option<&StoredInstall>,
     on_token: Option<&str>,
 ) -> Plan {
     match (status, issued) {
-        ("approved", _) | ("issued", None) => Plan::Generate,
-        ("issued", Some(cert)) => {
+        (Some(RenewalStatus::Approved), _) | (Some(RenewalStatus::Issued), None) => Plan::Generate,
+        (Some(RenewalStatus::Issued), Some(cert)) => {
             if let Some(key_id) = on_token {
                 return Plan::Install {
                     key_id: key_id.to_owned(),
@@ -155,10 +156,18 @@ mod tests {
 
     #[test]
     fn approved_makes_a_key() {
-        assert_eq!(plan("approved", None, None, None), Plan::Generate);
+        assert_eq!(
+            plan(Some(RenewalStatus::Approved), None, None, None),
+            Plan::Generate
+        );
         // A key made before the CA answered cannot be bound again: a new one is made.
         assert_eq!(
-            plan("approved", None, Some(&stored(None)), None),
+            plan(
+                Some(RenewalStatus::Approved),
+                None,
+                Some(&stored(None)),
+                None
+            ),
             Plan::Generate
         );
     }
@@ -167,7 +176,12 @@ mod tests {
     fn issued_with_the_stored_certificate_resumes_at_install() {
         let cert = issued(DER);
         assert_eq!(
-            plan("issued", Some(&cert), Some(&stored(Some(DER))), None),
+            plan(
+                Some(RenewalStatus::Issued),
+                Some(&cert),
+                Some(&stored(Some(DER))),
+                None
+            ),
             Plan::Install {
                 key_id: "aa".to_owned(),
                 certificate: DER.to_owned(),
@@ -180,7 +194,12 @@ mod tests {
     fn issued_with_a_key_but_no_answer_tries_that_key() {
         let cert = issued(DER);
         assert_eq!(
-            plan("issued", Some(&cert), Some(&stored(None)), None),
+            plan(
+                Some(RenewalStatus::Issued),
+                Some(&cert),
+                Some(&stored(None)),
+                None
+            ),
             Plan::Install {
                 key_id: "aa".to_owned(),
                 certificate: DER.to_owned(),
@@ -193,7 +212,7 @@ mod tests {
     fn issued_certificate_on_the_token_wins() {
         let cert = issued(DER);
         assert_eq!(
-            plan("issued", Some(&cert), None, Some("bb")),
+            plan(Some(RenewalStatus::Issued), Some(&cert), None, Some("bb")),
             Plan::Install {
                 key_id: "bb".to_owned(),
                 certificate: DER.to_owned(),
@@ -201,7 +220,12 @@ mod tests {
             }
         );
         assert_eq!(
-            plan("issued", Some(&cert), Some(&stored(None)), Some("bb")),
+            plan(
+                Some(RenewalStatus::Issued),
+                Some(&cert),
+                Some(&stored(None)),
+                Some("bb")
+            ),
             Plan::Install {
                 key_id: "bb".to_owned(),
                 certificate: DER.to_owned(),
@@ -213,10 +237,18 @@ mod tests {
     #[test]
     fn issued_with_nothing_usable_reissues() {
         let cert = issued(DER);
-        assert_eq!(plan("issued", Some(&cert), None, None), Plan::Generate);
+        assert_eq!(
+            plan(Some(RenewalStatus::Issued), Some(&cert), None, None),
+            Plan::Generate
+        );
         // The stored certificate was superseded by a reissue elsewhere.
         assert_eq!(
-            plan("issued", Some(&cert), Some(&stored(Some("MAMCAQI="))), None),
+            plan(
+                Some(RenewalStatus::Issued),
+                Some(&cert),
+                Some(&stored(Some("MAMCAQI="))),
+                None
+            ),
             Plan::Generate
         );
     }
@@ -224,13 +256,17 @@ mod tests {
     #[test]
     fn other_states_have_nothing_to_install() {
         for status in [
-            "awaiting_payment",
-            "in_review",
-            "completed",
-            "rejected",
-            "cancelled",
+            RenewalStatus::AwaitingPayment,
+            RenewalStatus::InReview,
+            RenewalStatus::Completed,
+            RenewalStatus::Rejected,
+            RenewalStatus::Cancelled,
         ] {
-            assert_eq!(plan(status, None, None, None), Plan::NotReady, "{status}");
+            assert_eq!(
+                plan(Some(status), None, None, None),
+                Plan::NotReady,
+                "{status:?}"
+            );
         }
     }
 }

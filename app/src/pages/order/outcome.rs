@@ -1,6 +1,7 @@
 //! The order's panels that are not forms: under review, done, closed.
 
 use leptos::prelude::*;
+use protocol::renewal::RenewalStatus;
 
 use crate::format;
 use crate::i18n::use_i18n;
@@ -94,9 +95,9 @@ pub fn DoneView(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
 #[component]
 pub fn ClosedView(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
     let i18n = use_i18n();
-    let text = move || match renewal.with(|r| r.status.clone()).as_str() {
-        "cancelled" => i18n.t("order.closed.cancelled"),
-        "expired" => i18n.t("order.closed.expired"),
+    let text = move || match renewal.with(|r| r.status) {
+        Some(RenewalStatus::Cancelled) => i18n.t("order.closed.cancelled"),
+        Some(RenewalStatus::Expired) => i18n.t("order.closed.expired"),
         _ => i18n.t("order.closed.rejected"),
     };
     view! {

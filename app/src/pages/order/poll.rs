@@ -2,6 +2,8 @@
 //! change (a payment under way, finance or a reviewer at work, the user just back from
 //! the gateway), slowly otherwise, never once the renewal is closed.
 
+use protocol::renewal::RenewalStatus;
+
 use crate::models::Renewal;
 
 /// Fast refresh.
@@ -11,21 +13,23 @@ pub const SLOW_MS: u32 = 10_000;
 /// How long after coming back from the gateway the page keeps refreshing fast.
 pub const GATEWAY_WINDOW_MS: f64 = 120_000.0;
 
-/// The renewal will not change any more.
-pub fn is_closed(status: &str) -> bool {
-    matches!(status, "completed" | "cancelled" | "expired" | "rejected")
+/// The renewal will not change any more (protocol's rule; a state this page does not
+/// know is taken as still open).
+pub fn is_closed(status: Option<RenewalStatus>) -> bool {
+    status.is_some_and(|s| !s.is_open())
 }
 
 /// Milliseconds until the next refresh; `None` once the renewal is closed.
 /// `from_gateway`: the user came back from the payment page a moment ago.
 pub fn interval_ms(renewal: &Renewal, from_gateway: bool) -> Option<u32> {
-    let status = renewal.status.as_str();
+    use RenewalStatus as S;
+    let status = renewal.status;
     if is_closed(status) {
         return None;
     }
-    let paying = status == "awaiting_payment"
+    let paying = status == Some(S::AwaitingPayment)
         && (from_gateway || renewal.payments.iter().any(|p| p.status == "pending"));
-    let fast = paying || matches!(status, "awaiting_reconciliation" | "in_review");
+    let fast = paying || matches!(status, Some(S::AwaitingReconciliation | S::InReview));
     Some(if fast { FAST_MS } else { SLOW_MS })
 }
 

@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use protocol::ErrorCode;
 
 use crate::api;
 use crate::auth;
@@ -28,7 +29,7 @@ async fn project_id(
     list.into_iter()
         .next()
         .map(|p| p.id)
-        .ok_or_else(|| AppError::new("NOT_FOUND", "no project is configured at this CA"))
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound, "no project is configured at this CA"))
 }
 
 /// "Sign in with your certificate" (`#sign-in`), or, with no certificate chosen, the
@@ -76,7 +77,7 @@ pub fn SignInPrompt(#[prop(into)] on_signed_in: Callback<()>) -> impl IntoView {
                 error
                     .get()
                     .map(|e| {
-                        if e.code == "USER_CANCELLED" {
+                        if e.code == ErrorCode::UserCancelled {
                             view! {
                                 <p class="notice" role="status">{move || i18n.t("order.signin.cancelled")}</p>
                             }

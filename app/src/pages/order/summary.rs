@@ -2,34 +2,40 @@
 //! and, when it went wrong, the rejection and the refund.
 
 use leptos::prelude::*;
+use protocol::renewal::RenewalStatus;
 
 use crate::format;
 use crate::i18n::{I18n, Lang, use_i18n};
 use crate::models::{Invoice, Renewal};
 
-/// A renewal state in words.
-pub fn status_text(i18n: I18n, status: &str) -> String {
-    match status {
-        "awaiting_payment" => i18n.t("order.status.awaiting_payment").to_owned(),
-        "awaiting_reconciliation" => i18n.t("order.status.awaiting_reconciliation").to_owned(),
-        "in_review" => i18n.t("order.status.in_review").to_owned(),
-        "approved" => i18n.t("order.status.approved").to_owned(),
-        "issued" => i18n.t("order.status.issued").to_owned(),
-        "completed" => i18n.t("order.status.completed").to_owned(),
-        "cancelled" => i18n.t("order.status.cancelled").to_owned(),
-        "rejected" => i18n.t("order.status.rejected").to_owned(),
-        "expired" => i18n.t("order.status.expired").to_owned(),
-        other => other.to_owned(),
-    }
+/// A renewal state in words (empty for one this page does not know).
+pub fn status_text(i18n: I18n, status: Option<RenewalStatus>) -> String {
+    use RenewalStatus as S;
+    let Some(status) = status else {
+        return String::new();
+    };
+    let key = match status {
+        S::AwaitingPayment => "order.status.awaiting_payment",
+        S::AwaitingReconciliation => "order.status.awaiting_reconciliation",
+        S::InReview => "order.status.in_review",
+        S::Approved => "order.status.approved",
+        S::Issued => "order.status.issued",
+        S::Completed => "order.status.completed",
+        S::Cancelled => "order.status.cancelled",
+        S::Rejected => "order.status.rejected",
+        S::Expired => "order.status.expired",
+    };
+    i18n.t(key).to_owned()
 }
 
 /// The badge colour of a state.
-pub fn status_class(status: &str) -> &'static str {
+pub fn status_class(status: Option<RenewalStatus>) -> &'static str {
+    use RenewalStatus as S;
     match status {
-        "completed" => "badge ok",
-        "cancelled" | "rejected" | "expired" => "badge bad",
-        "awaiting_payment" | "approved" | "issued" => "badge warn",
-        _ => "badge info",
+        Some(S::Completed) => "badge ok",
+        Some(S::Cancelled | S::Rejected | S::Expired) => "badge bad",
+        Some(S::AwaitingPayment | S::Approved | S::Issued) => "badge warn",
+        Some(S::AwaitingReconciliation | S::InReview) | None => "badge info",
     }
 }
 
@@ -71,10 +77,10 @@ pub fn Summary(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
             <dd>
                 <span
                     id="renewal-status"
-                    data-status=move || r().status
-                    class=move || status_class(&r().status)
+                    data-status=move || r().status.map(RenewalStatus::as_str)
+                    class=move || status_class(r().status)
                 >
-                    {move || status_text(i18n, &r().status)}
+                    {move || status_text(i18n, r().status)}
                 </span>
             </dd>
             <dt>{move || i18n.t("order.subject")}</dt>
@@ -178,7 +184,7 @@ pub fn Problems(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
     let i18n = use_i18n();
     let rejection = move || {
         let r = renewal.get();
-        (r.status == "rejected").then(|| {
+        (r.status == Some(RenewalStatus::Rejected)).then(|| {
             let reason = r.rejection_reason.unwrap_or_default();
             view! {
                 <div class="notice error" role="status">

@@ -5,6 +5,7 @@
 use leptos::html::Dialog;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use protocol::ErrorCode;
 use serde_json::json;
 
 use crate::api;
@@ -55,7 +56,7 @@ pub fn CancelRenewal(
                 }
                 Err(e) => {
                     // The renewal moved on (e.g. settling found it paid): show where it is.
-                    let moved_on = e.code == "ILLEGAL_TRANSITION";
+                    let moved_on = e.code == ErrorCode::IllegalTransition;
                     failure.set(Some(e));
                     if moved_on
                         && let Ok(renewal) = api::get::<Renewal>(&format!("/renewals/{no}")).await

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use protocol::ErrorCode;
 use protocol::application::FieldError;
 
 use super::flash_already_paid;
@@ -133,7 +134,7 @@ pub fn PaymentForm(
                             if window().location().set_href(&url).is_err() {
                                 form.busy.set(Busy::Idle);
                                 form.failure.set(Some(crate::error::AppError::new(
-                                    "INTERNAL",
+                                    protocol::ErrorCode::Internal,
                                     format!("the payment page could not be opened: {url}"),
                                 )));
                             }
@@ -145,7 +146,7 @@ pub fn PaymentForm(
                     },
                     Err(e) => {
                         form.busy.set(Busy::Idle);
-                        if e.code == "VALIDATION_FAILED"
+                        if e.code == ErrorCode::ValidationFailed
                             && let Some(fe) = logic::server_error(&e.details, &e.message)
                         {
                             let id = input_id(&fe.field, &project).unwrap_or_else(|| "pay".into());
@@ -154,7 +155,7 @@ pub fn PaymentForm(
                             return;
                         }
                         // The renewal moved on (e.g. a transfer awaits finance): show where it is.
-                        let moved_on = e.code == "ILLEGAL_TRANSITION";
+                        let moved_on = e.code == ErrorCode::IllegalTransition;
                         form.failure.set(Some(e));
                         focus("pay");
                         if moved_on
