@@ -13,6 +13,12 @@ e2e("smoke: the app lists the token's certificate as eligible", {}, async (sys) 
   await certificateCard(sys, page, "eligible");
   assert.equal(await page.locator("#cert-list .cert-card").count(), 1);
   await page.locator(`.cert-card[data-sha256="${sys.token.sha256}"] .renew`).waitFor();
+  // It ran under the strict policy (a violation is a console error, which fails the
+  // test): no inline script in the page, wasm allowed by 'wasm-unsafe-eval' only.
+  const csp = await page.evaluate(async () => (await fetch("/")).headers.get("content-security-policy"));
+  assert.match(csp ?? "", /script-src 'self' 'wasm-unsafe-eval'/);
+  assert.doesNotMatch(csp ?? "", /unsafe-inline/);
+  assert.equal(await page.locator("script:not([src])").count(), 0, "no inline script");
   await sys.shot(page, "certificates");
 });
 
