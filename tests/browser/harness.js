@@ -102,7 +102,7 @@ export function listObjects(token, options = {}) {
   /** @type {{kind: string, id: string | null, label: string | null}[]} */
   const objects = [];
   for (const line of out.split("\n")) {
-    const head = /^(Certificate|Public Key|Private Key|Secret Key|Data|Profile) Object/.exec(line);
+    const head = /^(Certificate|Public Key|Private Key|Secret Key|Data|Profile) [Oo]bject/.exec(line);
     if (head) objects.push({ kind: head[1], id: null, label: null });
     const field = /^\s+(ID|label):\s*(.*)$/.exec(line);
     if (field && objects.length > 0) objects[objects.length - 1][field[1] === "ID" ? "id" : "label"] = field[2].trim();
