@@ -111,6 +111,12 @@ impl LoginLimit {
         if entries.len() >= MAX_ENTRIES {
             entries.retain(|_, e| now.duration_since(e.last) < QUIET);
         }
+        // A flood of fresh names: keep only the back-offs that are running, so the map
+        // stays bounded (a forgotten count only lets a guesser start over, still slowed
+        // by its address's back-off).
+        if entries.len() >= MAX_ENTRIES {
+            entries.retain(|_, e| e.until.is_some_and(|u| u > now));
+        }
         let mut started = Vec::new();
         let mut bump = |key: String, free: u32, cap: Duration| -> Option<(Duration, u32)> {
             let entry = entries.entry(key).or_insert(Entry {
