@@ -20,8 +20,8 @@ pub async fn challenge() -> Result<String, AppError> {
 pub async fn sign_in(chosen: &Chosen, project: &str) -> Result<SessionAnswer, AppError> {
     let challenge = challenge().await?;
     let signed = bridge::sign(
-        &chosen.token.serial,
-        &chosen.certificate.sha256,
+        chosen.token.serial.as_str(),
+        chosen.certificate.sha256.as_str(),
         "login",
         &challenge,
         None,

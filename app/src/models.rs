@@ -1,11 +1,12 @@
 //! What the server and the host answer, as the app reads it (docs/api.md,
 //! docs/protocol.md). Fields the app does not show are left out; unknown ones are
-//! ignored, so a newer server does not break an older page.
+//! ignored, so a newer server does not break an older page. The host's answers are
+//! `protocol::host`'s own types.
 
 use protocol::renewal::RenewalStatus;
 use protocol::stage::Stage;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 /// Reads a value of a closed set (a state, a stage) as `None` when it is one this page
@@ -317,131 +318,11 @@ pub struct CsrAnswer {
     pub not_after: String,
 }
 
-/// A token as the host lists it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Token {
-    /// Serial (names the token in later commands).
-    pub serial: String,
-    /// Label.
-    #[serde(default)]
-    pub label: String,
-    /// Manufacturer.
-    #[serde(default)]
-    pub manufacturer: String,
-    /// Model.
-    #[serde(default)]
-    pub model: String,
-    /// PIN on the device.
-    #[serde(default)]
-    pub pin_pad: bool,
-    /// A wrong PIN was entered.
-    #[serde(default)]
-    pub pin_count_low: bool,
-    /// One try left.
-    #[serde(default)]
-    pub pin_final_try: bool,
-    /// Locked.
-    #[serde(default)]
-    pub pin_locked: bool,
-}
-
-/// A certificate on a token.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HostCertificate {
-    /// base64 DER.
-    pub der: String,
-    /// SHA-256 hex.
-    pub sha256: String,
-    /// CKA_ID hex.
-    #[serde(default)]
-    pub key_id: Option<String>,
-    /// Subject, RFC 4514.
-    pub subject: String,
-    /// Issuer, RFC 4514.
-    pub issuer: String,
-    /// Serial hex.
-    pub serial: String,
-    /// notBefore.
-    pub not_before: String,
-    /// notAfter.
-    pub not_after: String,
-    /// `sign`, `encrypt`, `both`.
-    pub usage: String,
-    /// Its private key is there.
-    #[serde(default)]
-    pub has_private_key: bool,
-}
-
-/// One token and its certificates.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TokenListing {
-    /// The token.
-    pub token: Token,
-    /// Its certificates.
-    pub certificates: Vec<HostCertificate>,
-}
-
-/// `list_certificates`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Listing {
-    /// Tokens.
-    pub tokens: Vec<TokenListing>,
-}
-
-/// A PKCS#11 module as `hello` reports it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Module {
-    /// Path.
-    pub path: String,
-    /// Loaded.
-    pub loaded: bool,
-    /// Description.
-    #[serde(default)]
-    pub description: Option<String>,
-    /// Why it failed.
-    #[serde(default)]
-    pub error: Option<String>,
-}
-
-/// `hello`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Hello {
-    /// Protocol major version.
-    pub protocol: u32,
-    /// Host version.
-    pub host_version: String,
-    /// Modules.
-    #[serde(default)]
-    pub modules: Vec<Module>,
-}
-
-/// `sign`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Signed {
-    /// base64.
-    pub signature: String,
-    /// base64 DER.
-    pub certificate: String,
-}
-
-/// `generate_csr`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct GeneratedCsr {
-    /// The new key's CKA_ID.
-    pub key_id: String,
-    /// base64 DER.
-    pub csr: String,
-    /// The old key's `rekey` signature.
-    pub binding_signature: String,
-}
-
-/// `install_certificate`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Installed {
-    /// The certificate as listed.
-    pub certificate: HostCertificate,
-    /// The old one is gone.
-    pub retired: bool,
-    /// The new key's `installed` signature.
-    pub confirmation_signature: String,
-}
+// The host's answers are protocol's own types: one definition for the host that
+// writes them and the page that reads them (names kept as the app's screens use them).
+pub use protocol::host::{
+    CertificateSummary as HostCertificate, GenerateCsrResult as GeneratedCsr, HelloResult as Hello,
+    InstallCertificateResult as Installed, ListCertificatesResult as Listing,
+    ModuleStatus as Module, SignResult as Signed, TokenCertificates as TokenListing,
+    TokenSummary as Token,
+};

@@ -168,7 +168,7 @@ fn TokenGroup(listing: TokenListing) -> impl IntoView {
         .join(" · ");
     let empty = listing.certificates.is_empty();
     view! {
-        <div class="token-group" data-token=token.serial.clone()>
+        <div class="token-group" data-token=token.serial.to_string()>
             <h2>
                 {move || i18n.t("certs.token")} " " {title}
                 <span class="muted small">" " {maker}</span>
@@ -187,7 +187,7 @@ fn TokenGroup(listing: TokenListing) -> impl IntoView {
 /// The token's label, else its serial.
 fn token_title(token: &Token) -> String {
     if token.label.trim().is_empty() {
-        token.serial.clone()
+        token.serial.to_string()
     } else {
         format!("{} ({})", token.label.trim(), token.serial)
     }
@@ -238,10 +238,11 @@ mod tests {
 
     fn token() -> Token {
         Token {
-            serial: "7c1cb55c54e9424d".into(),
+            serial: "7c1cb55c54e9424d".parse().expect("serial"),
             label: "certrenew dev".into(),
             manufacturer: String::new(),
             model: String::new(),
+            module: String::new(),
             pin_pad: false,
             pin_count_low: false,
             pin_final_try: false,

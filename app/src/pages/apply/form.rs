@@ -114,7 +114,7 @@ pub fn ApplicationForm(chosen: Chosen, project: Project, form: Form) -> impl Int
                 let result = submit::submit(s, &application, form.phase).await;
                 form.phase.set(Phase::Idle);
                 close_modal(dialog);
-                let sha = chosen.certificate.sha256.clone();
+                let sha = chosen.certificate.sha256.to_string();
                 match result {
                     Ok(renewal) => {
                         form.forget_draft();
@@ -176,7 +176,7 @@ pub fn ApplicationForm(chosen: Chosen, project: Project, form: Form) -> impl Int
     let subject = chosen.certificate.subject.clone();
     let not_after = format::date_time(&chosen.certificate.not_after);
     let token = if chosen.token.label.is_empty() {
-        chosen.token.serial.clone()
+        chosen.token.serial.to_string()
     } else {
         chosen.token.label.clone()
     };

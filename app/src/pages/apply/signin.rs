@@ -44,7 +44,7 @@ pub fn SignIn(
             busy.set(false);
             match answer {
                 Ok(answer) => {
-                    let sha = chosen.certificate.sha256.clone();
+                    let sha = chosen.certificate.sha256.to_string();
                     app.signed_in.set(Some(sha.clone()));
                     if let Some(no) = answer.open_renewal {
                         state::remember_renewal(&sha, &no);

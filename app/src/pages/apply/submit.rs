@@ -42,8 +42,8 @@ pub async fn submit(
     phase.set(Phase::Signing);
     let challenge = auth::challenge().await?;
     let signed = bridge::sign(
-        &s.chosen.token.serial,
-        &s.chosen.certificate.sha256,
+        s.chosen.token.serial.as_str(),
+        s.chosen.certificate.sha256.as_str(),
         "apply",
         &challenge,
         Some(&sha),

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::use_navigate;
 use protocol::ErrorCode;
+use protocol::host::Usage;
 use serde_json::json;
 
 use crate::api;
@@ -33,7 +34,7 @@ pub fn CertCard(token: Token, certificate: HostCertificate) -> impl IntoView {
         }
     });
     // A renewal this browser applied for and that is not known to be closed.
-    let open = state::known_renewal(&certificate.sha256);
+    let open = state::known_renewal(certificate.sha256.as_str());
     let answer = move || eligibility.get().flatten();
     let status = {
         let open = open.clone();
@@ -62,9 +63,9 @@ pub fn CertCard(token: Token, certificate: HostCertificate) -> impl IntoView {
     let c = certificate.clone();
     let title = title(&c.subject);
     let validity = i18n_validity(&c);
-    let usage = c.usage.clone();
+    let usage = c.usage;
     let token_name = if token.label.trim().is_empty() {
-        token.serial.clone()
+        token.serial.to_string()
     } else {
         token.label.trim().to_owned()
     };
@@ -117,7 +118,7 @@ pub fn CertCard(token: Token, certificate: HostCertificate) -> impl IntoView {
     view! {
         <article
             class="card cert-card"
-            data-sha256=certificate.sha256.clone()
+            data-sha256=certificate.sha256.to_string()
             data-status=status
             data-has-key=has_key.to_string()
         >
@@ -134,7 +135,7 @@ pub fn CertCard(token: Token, certificate: HostCertificate) -> impl IntoView {
                 <dt>{move || i18n.t("certs.days_left")}</dt>
                 <dd>{days}</dd>
                 <dt>{move || i18n.t("certs.usage")}</dt>
-                <dd>{move || usage_text(i18n, &usage)}</dd>
+                <dd>{move || usage_text(i18n, usage)}</dd>
                 <dt>{move || i18n.t("certs.on_token")}</dt>
                 <dd>{token_name.clone()}</dd>
             </dl>
@@ -207,12 +208,11 @@ fn days_text(i18n: I18n, days: i64) -> String {
     }
 }
 
-fn usage_text(i18n: I18n, usage: &str) -> &'static str {
+fn usage_text(i18n: I18n, usage: Usage) -> &'static str {
     match usage {
-        "sign" => i18n.t("certs.usage.sign"),
-        "encrypt" => i18n.t("certs.usage.encrypt"),
-        "both" => i18n.t("certs.usage.both"),
-        _ => i18n.t("certs.usage.other"),
+        Usage::Sign => i18n.t("certs.usage.sign"),
+        Usage::Encrypt => i18n.t("certs.usage.encrypt"),
+        Usage::Both => i18n.t("certs.usage.both"),
     }
 }
 

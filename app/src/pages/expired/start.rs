@@ -1,6 +1,8 @@
 //! Once signed in: this number's applications, and a new one for a certificate, typed
 //! by its serial number (from the CA's inventory) or read from the USB key.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
@@ -112,7 +114,7 @@ pub fn StartApplication(
                 <ul class="token-certs">
                     {certs.into_iter().map(|c| {
                         let begin = begin.clone();
-                        let der = c.der.clone();
+                        let der = STANDARD.encode(&c.der.0);
                         let left = format::days_until(&c.not_after, format::now()).unwrap_or(0);
                         let state_key = if left < 0 { "expired.start.cert_expired" } else { "expired.start.cert_valid" };
                         let date = format::date(&c.not_after);
@@ -122,7 +124,7 @@ pub fn StartApplication(
                                 <button
                                     type="button"
                                     class="expired-token-cert"
-                                    data-sha256=c.sha256.clone()
+                                    data-sha256=c.sha256.to_string()
                                     disabled=move || busy.get()
                                     on:click=move |_| begin(project_body(state.project_id.get_untracked(), "certificate", der.clone()))
                                 >

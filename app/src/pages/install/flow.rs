@@ -4,6 +4,7 @@
 //! the last step that finished.
 
 use protocol::ErrorCode;
+use protocol::ids::KeyId;
 use protocol::renewal::RenewalStatus;
 use serde_json::json;
 
@@ -48,7 +49,7 @@ fn find_token(
             if let Some(c) = t
                 .certificates
                 .iter()
-                .find(|c| c.sha256 == new && c.key_id.is_some())
+                .find(|c| c.sha256.as_str() == new && c.key_id.is_some())
             {
                 return Some((t.token.clone(), Some(c.clone())));
             }
@@ -57,7 +58,7 @@ fn find_token(
     listing
         .tokens
         .iter()
-        .find(|t| t.certificates.iter().any(|c| c.sha256 == old))
+        .find(|t| t.certificates.iter().any(|c| c.sha256.as_str() == old))
         .map(|t| (t.token.clone(), None))
 }
 
@@ -90,7 +91,10 @@ pub async fn run(no: &str, step: impl Fn(Step)) -> Result<Finished, AppError> {
     }
 
     let stored = resume::load(no);
-    let key_on_token = on_token.as_ref().and_then(|c| c.key_id.as_deref());
+    let key_on_token = on_token
+        .as_ref()
+        .and_then(|c| c.key_id.as_ref())
+        .map(KeyId::as_str);
     // `known`: the key is certainly the certificate's; `generated`: made in this run.
     let (mut key_id, mut certificate, known, mut generated) = match resume::plan(
         renewal.status,
@@ -118,7 +122,7 @@ pub async fn run(no: &str, step: impl Fn(Step)) -> Result<Finished, AppError> {
             step(Step::Generate);
             let (k, c) = generate(
                 no,
-                &token.serial,
+                token.serial.as_str(),
                 &renewal.cert_sha256,
                 expired_path(&renewal),
             )
@@ -131,7 +135,7 @@ pub async fn run(no: &str, step: impl Fn(Step)) -> Result<Finished, AppError> {
         step(Step::Install);
         let challenge = auth::challenge().await?;
         match bridge::install_certificate(
-            &token.serial,
+            token.serial.as_str(),
             &key_id,
             &certificate,
             &renewal.cert_sha256,
@@ -147,7 +151,7 @@ pub async fn run(no: &str, step: impl Fn(Step)) -> Result<Finished, AppError> {
                 step(Step::Generate);
                 (key_id, certificate) = generate(
                     no,
-                    &token.serial,
+                    token.serial.as_str(),
                     &renewal.cert_sha256,
                     expired_path(&renewal),
                 )
@@ -207,7 +211,7 @@ async fn generate(
     let mut record = StoredInstall {
         business_no: no.to_owned(),
         token: Some(token.to_owned()),
-        key_id: csr.key_id.clone(),
+        key_id: csr.key_id.to_string(),
         certificate: None,
     };
     resume::save(&record);
@@ -226,7 +230,7 @@ async fn generate(
     };
     record.certificate = Some(answer.certificate.clone());
     resume::save(&record);
-    Ok((csr.key_id, answer.certificate))
+    Ok((csr.key_id.into(), answer.certificate))
 }
 
 #[cfg(test)]
@@ -234,17 +238,23 @@ mod tests {
     use super::*;
     use crate::models::TokenListing;
 
+    // Certificates are named by a SHA-256: one letter repeated stands for each.
+    fn sha(name: char) -> String {
+        name.to_string().repeat(64)
+    }
+
     fn cert(sha: &str, key_id: Option<&str>) -> HostCertificate {
         HostCertificate {
-            der: String::new(),
-            sha256: sha.to_owned(),
-            key_id: key_id.map(str::to_owned),
+            der: Default::default(),
+            sha256: sha.parse().expect("sha256"),
+            key_id: key_id.map(|k| k.parse().expect("key id")),
+            label: String::new(),
             subject: "CN=张三".to_owned(),
             issuer: "CN=CA".to_owned(),
             serial: "01".to_owned(),
             not_before: String::new(),
             not_after: String::new(),
-            usage: "sign".to_owned(),
+            usage: protocol::host::Usage::Sign,
             has_private_key: true,
         }
     }
@@ -252,10 +262,11 @@ mod tests {
     fn token(serial: &str, certs: Vec<HostCertificate>) -> TokenListing {
         TokenListing {
             token: Token {
-                serial: serial.to_owned(),
+                serial: serial.parse().expect("serial"),
                 label: String::new(),
                 manufacturer: String::new(),
                 model: String::new(),
+                module: String::new(),
                 pin_pad: false,
                 pin_count_low: false,
                 pin_final_try: false,
@@ -276,18 +287,22 @@ mod tests {
 
     #[test]
     fn the_token_with_the_new_certificate_is_preferred() {
+        let (old, new) = (sha('a'), sha('b'));
         let listing = Listing {
             tokens: vec![
-                token("a", vec![cert("old", Some("01"))]),
-                token("b", vec![cert("new", Some("02"))]),
+                token("a", vec![cert(&old, Some("01"))]),
+                token("b", vec![cert(&new, Some("02"))]),
             ],
         };
-        let (t, c) = find_token(&listing, "old", Some("new")).expect("found");
-        assert_eq!(t.serial, "b");
-        assert_eq!(c.and_then(|c| c.key_id).as_deref(), Some("02"));
-        let (t, c) = find_token(&listing, "old", None).expect("found");
-        assert_eq!(t.serial, "a");
+        let (t, c) = find_token(&listing, &old, Some(&new)).expect("found");
+        assert_eq!(t.serial.as_str(), "b");
+        assert_eq!(
+            c.and_then(|c| c.key_id).as_ref().map(KeyId::as_str),
+            Some("02")
+        );
+        let (t, c) = find_token(&listing, &old, None).expect("found");
+        assert_eq!(t.serial.as_str(), "a");
         assert!(c.is_none());
-        assert!(find_token(&listing, "other", Some("none")).is_none());
+        assert!(find_token(&listing, &sha('c'), Some(&sha('d'))).is_none());
     }
 }

@@ -58,7 +58,9 @@ pub fn SignInPrompt(#[prop(into)] on_signed_in: Callback<()>) -> impl IntoView {
             let _ = running.try_set(false);
             match result {
                 Ok(()) => {
-                    state.signed_in.set(Some(chosen.certificate.sha256.clone()));
+                    state
+                        .signed_in
+                        .set(Some(chosen.certificate.sha256.to_string()));
                     on_signed_in.run(());
                 }
                 Err(e) => {
