@@ -244,17 +244,13 @@ pub async fn reject(
     Body(req): Body<RejectRequest>,
 ) -> AppResult<Json<RenewalView>> {
     let staff = require(state.pool(), &headers, &[Role::Reviewer], true).await?;
-    let reason = req.reason.trim();
-    if reason.chars().count() < 2
-        || reason.chars().count() > 500
-        || reason.chars().any(|c| c.is_control() && c != '\n')
-    {
-        return Err(AppError::validation(
+    let reason = protocol::renewal::check_reason(&req.reason).map_err(|_| {
+        AppError::validation(
             "reason",
             "reason.length",
             "give the reason in 2 to 500 characters",
-        ));
-    }
+        )
+    })?;
     let mut tx = state.store.begin_write().await?;
     transition::apply(
         &state,
