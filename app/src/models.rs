@@ -3,6 +3,7 @@
 //! ignored, so a newer server does not break an older page. The host's answers are
 //! `protocol::host`'s own types.
 
+use protocol::eligibility::EligibilityStatus;
 use protocol::renewal::RenewalStatus;
 use protocol::stage::Stage;
 use serde::de::DeserializeOwned;
@@ -120,8 +121,9 @@ pub struct Project {
 /// Where a certificate stands for renewal.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Eligibility {
-    /// `eligible`, `too_early`, `expired`, `unknown_issuer`, `revoked`.
-    pub status: String,
+    /// The standing; `None` when this page does not know it.
+    #[serde(deserialize_with = "lenient")]
+    pub status: Option<EligibilityStatus>,
     /// When the renewal window opens.
     pub window_opens_at: String,
     /// Whole days to notAfter (negative once expired).

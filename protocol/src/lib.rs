@@ -20,6 +20,7 @@
 //!   each state shows.
 //! - [`business_no`]: the CA's business number (业务单号).
 //! - [`validity`]: the validity rule of a renewed certificate.
+//! - [`eligibility`]: where a certificate stands for online renewal.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -27,6 +28,7 @@ pub mod application;
 pub mod business_no;
 pub mod contact;
 pub mod credit_code;
+pub mod eligibility;
 pub mod error_code;
 pub mod host;
 pub mod id_number;

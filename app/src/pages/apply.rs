@@ -15,6 +15,7 @@ mod submit;
 pub(crate) mod ui;
 
 use leptos::prelude::*;
+use protocol::eligibility::EligibilityStatus;
 
 use self::form::ApplicationForm;
 use self::signin::{NotEligible, SignIn};
@@ -55,7 +56,10 @@ pub fn ApplyPage() -> impl IntoView {
             let on_standing = move |e: Eligibility| standing.set(Some(e));
             return view! { <SignIn chosen project=project.id.clone() on_standing /> }.into_any();
         }
-        if let Some(s) = standing.get().filter(|s| s.status != "eligible") {
+        if let Some(s) = standing
+            .get()
+            .filter(|s| s.status != Some(EligibilityStatus::Eligible))
+        {
             return view! { <NotEligible standing=s /> }.into_any();
         }
         view! { <ApplicationForm chosen project form /> }.into_any()

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 use protocol::ErrorCode;
+use protocol::eligibility::EligibilityStatus;
 
 use crate::auth;
 use crate::components::ErrorNotice;
@@ -102,12 +103,12 @@ pub fn SignIn(
 #[component]
 pub fn NotEligible(standing: Eligibility) -> impl IntoView {
     let i18n = use_i18n();
-    let status = standing.status.clone();
+    let status = standing.status;
     let not_after = format::date(&standing.not_after);
     let opens = format::date(&standing.window_opens_at);
     let days = standing.days_left.to_string();
-    let text = move || match status.as_str() {
-        "too_early" => i18n.tf(
+    let text = move || match status {
+        Some(EligibilityStatus::TooEarly) => i18n.tf(
             "apply.standing.too_early",
             &[
                 ("not_after", &not_after),
@@ -115,14 +116,18 @@ pub fn NotEligible(standing: Eligibility) -> impl IntoView {
                 ("days", &days),
             ],
         ),
-        "expired" => i18n.tf("apply.standing.expired", &[("not_after", &not_after)]),
-        "revoked" => i18n.t("apply.standing.revoked").to_owned(),
-        "unknown_issuer" => i18n.t("apply.standing.unknown_issuer").to_owned(),
+        Some(EligibilityStatus::Expired) => {
+            i18n.tf("apply.standing.expired", &[("not_after", &not_after)])
+        }
+        Some(EligibilityStatus::Revoked) => i18n.t("apply.standing.revoked").to_owned(),
+        Some(EligibilityStatus::UnknownIssuer) => {
+            i18n.t("apply.standing.unknown_issuer").to_owned()
+        }
         _ => i18n.t("err.NOT_ELIGIBLE").to_owned(),
     };
-    let expired = standing.status == "expired";
+    let expired = standing.status == Some(EligibilityStatus::Expired);
     view! {
-        <div class="notice warn" role="alert" id="not-eligible" data-status=standing.status.clone()>
+        <div class="notice warn" role="alert" id="not-eligible" data-status=standing.status.map(EligibilityStatus::as_str)>
             <p>{text}</p>
         </div>
         <div class="actions">

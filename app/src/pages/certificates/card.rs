@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::use_navigate;
 use protocol::ErrorCode;
+use protocol::eligibility::EligibilityStatus;
 use protocol::host::Usage;
 use serde_json::json;
 
@@ -40,7 +41,11 @@ pub fn CertCard(token: Token, certificate: HostCertificate) -> impl IntoView {
         let open = open.clone();
         move || match &open {
             Some(_) => Some("open".to_owned()),
-            None => answer().and_then(Result::ok).map(|e| e.status),
+            None => answer().and_then(Result::ok).map(|e| {
+                e.status
+                    .map_or("unknown", EligibilityStatus::as_str)
+                    .to_owned()
+            }),
         }
     };
 
@@ -151,8 +156,9 @@ fn verdict(
     has_key: bool,
     renew: impl Fn(leptos::ev::MouseEvent) + 'static,
 ) -> AnyView {
-    match e.status.as_str() {
-        "eligible" if has_key => {
+    use EligibilityStatus as S;
+    match e.status {
+        Some(S::Eligible) if has_key => {
             let text = i18n.tf("certs.eligible", &[("date", &format::date(&e.not_after))]);
             view! {
                 <p><span class="badge ok">{i18n.t("certs.badge.eligible")}</span> " " {text}</p>
@@ -162,18 +168,18 @@ fn verdict(
             }
             .into_any()
         }
-        "eligible" => view! {
+        Some(S::Eligible) => view! {
             <div class="notice warn no-key">
                 <p>{i18n.t("certs.no_key")}</p>
             </div>
         }
         .into_any(),
-        "too_early" => {
+        Some(S::TooEarly) => {
             let text = i18n.tf("certs.too_early", &[("date", &format::date(&e.window_opens_at))]);
             view! { <p><span class="badge info">{i18n.t("certs.badge.too_early")}</span> " " {text}</p> }
                 .into_any()
         }
-        "expired" => {
+        Some(S::Expired) => {
             let text = i18n.tf("certs.expired", &[("date", &format::date(&e.not_after))]);
             view! {
                 <p><span class="badge bad">{i18n.t("certs.badge.expired")}</span> " " {text}</p>
@@ -181,16 +187,16 @@ fn verdict(
             }
             .into_any()
         }
-        "unknown_issuer" => view! {
+        Some(S::UnknownIssuer) => view! {
             <p><span class="badge bad">{i18n.t("certs.badge.unknown_issuer")}</span> " " {i18n.t("certs.unknown_issuer")}</p>
         }
         .into_any(),
-        "revoked" => view! {
+        Some(S::Revoked) => view! {
             <p><span class="badge bad">{i18n.t("certs.badge.revoked")}</span> " " {i18n.t("certs.revoked")}</p>
         }
         .into_any(),
-        other => {
-            let error = AppError::new(ErrorCode::Internal, format!("unknown eligibility status {other}"));
+        None => {
+            let error = AppError::new(ErrorCode::Internal, "unknown eligibility status");
             view! { <ErrorNotice error /> }.into_any()
         }
     }
