@@ -15,21 +15,8 @@ use crate::projects::Project;
 /// The largest certificate accepted.
 pub const MAX_CERT_BYTES: usize = 16 * 1024;
 
-/// Where a certificate stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum EligibilityStatus {
-    /// In the window: renew now.
-    Eligible,
-    /// Before the window: come back when it opens.
-    TooEarly,
-    /// Past its notAfter: the expired-certificate path.
-    Expired,
-    /// Revoked by the CA.
-    Revoked,
-    /// Not issued by this CA.
-    UnknownIssuer,
-}
+/// Where a certificate stands: protocol's, shared with the app.
+pub use protocol::eligibility::EligibilityStatus;
 
 /// The eligibility answer.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
