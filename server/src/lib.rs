@@ -31,6 +31,7 @@ pub mod ca;
 pub mod client_addr;
 pub mod clock;
 pub mod config;
+pub mod crx3;
 pub mod db;
 pub mod error;
 pub mod expired;
