@@ -40,44 +40,9 @@ pub fn serve(
             return ExitCode::FAILURE;
         }
     };
-    let serving = match config.serving_extensions(BuildKind::current()) {
-        Ok(ids) => ids,
-        Err(err) => {
-            // Also to stderr: the browser's log is where an administrator looks.
-            eprintln!("certrenew-host: {err}");
-            refuse_first(
-                &mut input,
-                &mut output,
-                ErrorCode::OriginRefused,
-                &err.to_string(),
-            );
-            return ExitCode::FAILURE;
-        }
-    };
-    match ExtensionId::from_origin(caller) {
-        Ok(id) if serving.contains(&id) => {}
-        Ok(id) => {
-            let message = if Some(&id) == extension_policy::development_id().as_ref() {
-                format!(
-                    "the development extension {id} is served only by debug builds of certrenew-host, or with allow_development_extension = true in {} (or {}=1)",
-                    config.file_to_edit(),
-                    extension_policy::ALLOW_DEVELOPMENT_ENV
-                )
-            } else {
-                format!("the extension {id} is not allowed to use this host")
-            };
-            refuse_first(&mut input, &mut output, ErrorCode::OriginRefused, &message);
-            return ExitCode::FAILURE;
-        }
-        Err(err) => {
-            refuse_first(
-                &mut input,
-                &mut output,
-                ErrorCode::OriginRefused,
-                &err.to_string(),
-            );
-            return ExitCode::FAILURE;
-        }
+    if let Err(message) = caller_check(&config, caller) {
+        refuse_first(&mut input, &mut output, ErrorCode::OriginRefused, &message);
+        return ExitCode::FAILURE;
     }
 
     let mut ctx = Context::new(config);
@@ -114,6 +79,31 @@ pub fn serve(
         if !send(&mut output, &response) {
             return ExitCode::FAILURE;
         }
+    }
+}
+
+/// Whether this build serves the extension that started it; the refusal otherwise.
+fn caller_check(config: &Config, caller: &str) -> Result<(), String> {
+    let serving = config
+        .serving_extensions(BuildKind::current())
+        .inspect_err(|err| {
+            // Also to stderr: the browser's log is where an administrator looks.
+            eprintln!("certrenew-host: {err}");
+        })
+        .map_err(|err| err.to_string())?;
+    let id = ExtensionId::from_origin(caller).map_err(|err| err.to_string())?;
+    if serving.contains(&id) {
+        Ok(())
+    } else if Some(&id) == extension_policy::development_id().as_ref() {
+        Err(format!(
+            "the development extension {id} is served only by debug builds of certrenew-host, or with allow_development_extension = true in {} (or {}=1)",
+            config.file_to_edit(),
+            extension_policy::ALLOW_DEVELOPMENT_ENV
+        ))
+    } else {
+        Err(format!(
+            "the extension {id} is not allowed to use this host"
+        ))
     }
 }
 

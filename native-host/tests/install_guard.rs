@@ -71,21 +71,6 @@ fn refused(host: &mut Host, args: Value) -> Value {
     answer["error"].clone()
 }
 
-/// The public key of the key pair `id`, as DER, read with pkcs11-tool.
-fn public_key_file(token: &TestToken, id: &str) -> std::path::PathBuf {
-    let file = token.path(&format!("pub-of-{id}.der"));
-    token.pkcs11_tool(&[
-        "--read-object",
-        "--type",
-        "pubkey",
-        "--id",
-        id,
-        "--output-file",
-        file.to_str().unwrap(),
-    ]);
-    file
-}
-
 fn generate_for(s: &Setup, host: &mut Host, sha: &str) -> (String, Vec<u8>) {
     let result = host.ok(
         "generate_csr",
@@ -130,26 +115,11 @@ fn a_key_of_another_certificate_cannot_take_a_certificate_or_retire() {
     let s = setup();
     // A compromised CA issues a certificate with Y's subject for A's key ...
     let forged =
-        s.ca.issue_for_public_key(&public_key_file(&s.token, "01"), SUBJECT_Y, 365, "forged-a");
+        s.ca.issue_for_public_key(&s.token.public_key_file("01"), SUBJECT_Y, 365, "forged-a");
     // ... and for a key pair of the user's that has no certificate.
-    s.token.pkcs11_tool(&[
-        "--login",
-        "--pin",
-        PIN,
-        "--keypairgen",
-        "--key-type",
-        "EC:prime256v1",
-        "--id",
-        "77",
-        "--label",
-        "mine",
-    ]);
-    let forged_77 = s.ca.issue_for_public_key(
-        &public_key_file(&s.token, "77"),
-        SUBJECT_Y,
-        365,
-        "forged-77",
-    );
+    s.token.keypairgen("77", "mine", "EC:prime256v1");
+    let forged_77 =
+        s.ca.issue_for_public_key(&s.token.public_key_file("77"), SUBJECT_Y, 365, "forged-77");
     let before = s.token.list_objects();
     let mut host = s.token.host();
     for (key_id, der) in [("01", &forged), ("77", &forged_77)] {
@@ -180,12 +150,8 @@ fn a_key_made_to_renew_one_certificate_cannot_retire_another() {
     let mut host = s.token.host();
     let (key_id, csr) = generate_for(&s, &mut host, &s.a_sha);
     let for_a = s.ca.issue_for_csr(&csr, 365, "for-a");
-    let with_y_subject = s.ca.issue_for_public_key(
-        &public_key_file(&s.token, &key_id),
-        SUBJECT_Y,
-        365,
-        "with-y",
-    );
+    let with_y_subject =
+        s.ca.issue_for_public_key(&s.token.public_key_file(&key_id), SUBJECT_Y, 365, "with-y");
     let before = s.token.list_objects();
     for der in [&for_a, &with_y_subject] {
         let error = refused(
@@ -219,7 +185,7 @@ fn a_new_certificate_with_another_subject_cannot_retire_the_old_one() {
     let s = setup();
     let mut host = s.token.host();
     let (key_id, _) = generate_for(&s, &mut host, &s.a_sha);
-    let pubkey = public_key_file(&s.token, &key_id);
+    let pubkey = s.token.public_key_file(&key_id);
     let before = s.token.list_objects();
     let other_name =
         s.ca.issue_for_public_key(&pubkey, "/C=CN/O=测试医药有限公司/CN=李四", 365, "lisi");
@@ -246,24 +212,10 @@ fn a_pending_label_alone_does_not_make_a_renewal_key() {
     let s = setup();
     // A key pair labelled as certrenew's pending ones, but made by someone else: no
     // renewal record names the certificate it renews.
-    s.token.pkcs11_tool(&[
-        "--login",
-        "--pin",
-        PIN,
-        "--keypairgen",
-        "--key-type",
-        "EC:prime256v1",
-        "--id",
-        "66",
-        "--label",
-        "certrenew pending",
-    ]);
-    let cert = s.ca.issue_for_public_key(
-        &public_key_file(&s.token, "66"),
-        SUBJECT_A,
-        365,
-        "pending-66",
-    );
+    s.token
+        .keypairgen("66", "certrenew pending", "EC:prime256v1");
+    let cert =
+        s.ca.issue_for_public_key(&s.token.public_key_file("66"), SUBJECT_A, 365, "pending-66");
     let before = s.token.list_objects();
     let mut host = s.token.host();
     let error = refused(

@@ -430,18 +430,7 @@ fn discard_key_removes_an_abandoned_pair() {
 fn discard_key_keeps_keys_certrenew_did_not_make() {
     let s = setup("EC:prime256v1");
     // A key pair of the user's with no certificate (say, made by another tool).
-    s.token.pkcs11_tool(&[
-        "--login",
-        "--pin",
-        PIN,
-        "--keypairgen",
-        "--key-type",
-        "EC:prime256v1",
-        "--id",
-        "77",
-        "--label",
-        "mine",
-    ]);
+    s.token.keypairgen("77", "mine", "EC:prime256v1");
     let mut host = s.token.host();
     assert_eq!(
         host.err(

@@ -111,17 +111,9 @@ impl TestToken {
             .expect("softhsm2-util shows the token's serial")
     }
 
-    /// A key pair made on the token by pkcs11-tool, with a certificate for it from `ca`.
-    /// `key_type` is `EC:prime256v1` or `rsa:2048`. Returns the certificate's DER.
-    pub fn add_certificate(
-        &self,
-        ca: &TestCa,
-        id: &str,
-        label: &str,
-        subject: &str,
-        key_type: &str,
-        days: i64,
-    ) -> Vec<u8> {
+    /// A key pair made on the token by pkcs11-tool (`key_type`: `EC:prime256v1` or
+    /// `rsa:2048`), without a certificate.
+    pub fn keypairgen(&self, id: &str, label: &str, key_type: &str) {
         self.pkcs11_tool(&[
             "--login",
             "--pin",
@@ -134,7 +126,11 @@ impl TestToken {
             "--label",
             label,
         ]);
-        let pub_der = self.path(&format!("pub-{id}.der"));
+    }
+
+    /// The public key of the key pair `id`, as DER in a file, read with pkcs11-tool.
+    pub fn public_key_file(&self, id: &str) -> PathBuf {
+        let file = self.path(&format!("pub-{id}.der"));
         self.pkcs11_tool(&[
             "--read-object",
             "--type",
@@ -142,8 +138,24 @@ impl TestToken {
             "--id",
             id,
             "--output-file",
-            pub_der.to_str().unwrap(),
+            file.to_str().unwrap(),
         ]);
+        file
+    }
+
+    /// A key pair made on the token by pkcs11-tool, with a certificate for it from `ca`.
+    /// `key_type` is `EC:prime256v1` or `rsa:2048`. Returns the certificate's DER.
+    pub fn add_certificate(
+        &self,
+        ca: &TestCa,
+        id: &str,
+        label: &str,
+        subject: &str,
+        key_type: &str,
+        days: i64,
+    ) -> Vec<u8> {
+        self.keypairgen(id, label, key_type);
+        let pub_der = self.public_key_file(id);
         let der = ca.issue_for_public_key(&pub_der, subject, days, id);
         let cert_file = self.path(&format!("cert-{id}.der"));
         std::fs::write(&cert_file, &der).unwrap();
