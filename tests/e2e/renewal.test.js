@@ -3,8 +3,8 @@
  * The whole on-time renewal through the app, in a real Chromium with the real
  * extension, host, SoftHSM token and certrenew-server: 我的证书 → 申请 (sign-in and
  * application signed with the token's key) → 缴费 at the sandbox gateway → a reviewer
- * approves in the console → 安装证书. pkcs11-tool, openssl and the server's own view
- * are the witnesses.
+ * approves in the console → 安装证书 → 退出登录. pkcs11-tool, openssl and the server's own
+ * view are the witnesses.
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -31,6 +31,13 @@ e2e("renewal: on time, alipay, approved, installed: the token holds the renewed 
 
   // The witnesses (pkcs11-tool, openssl) and the page agree on the renewed certificate.
   const der = await renewedOnToken(sys, page);
+
+  // Signing out ends the session on the server: the same cookie no longer opens the order.
+  const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+  assert.equal((await fetch(`${sys.origin}/api/v1/renewals/${no}`, { headers: { cookie } })).status, 200);
+  await page.locator("#sign-out").click();
+  await page.waitForURL((u) => u.pathname === "/", { timeout: 10_000 });
+  assert.equal((await fetch(`${sys.origin}/api/v1/renewals/${no}`, { headers: { cookie } })).status, 401, "the session ended on the server");
 
   // The server: completed, the certificate on the token is the confirmed one, one charge.
   view = await staffView(sys, no);

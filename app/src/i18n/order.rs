@@ -27,6 +27,12 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "This page refreshes by itself.",
     ),
     ("order.refresh", "查询进度", "Check progress"),
+    ("order.sign_out", "退出登录", "Sign out"),
+    (
+        "order.sign_out_failed",
+        "未能退出登录，请重试。",
+        "Signing out failed; please try again.",
+    ),
     (
         "order.refresh_failed",
         "未能刷新进度，下面显示的是上次查询的结果。",

@@ -300,6 +300,18 @@ where
         })
     };
     let closed = move || renewal.with(|r| poll::is_closed(r.status));
+    // Signing out ends the session on the server (a shared PC's next user cannot reuse
+    // the cookie) and leaves the order for 我的证书, so nothing of it stays on screen.
+    let sign_out_failed = RwSignal::new(false);
+    let sign_out = move |_| {
+        spawn_local(async move {
+            let left = match api::post_no_content("/sessions/end").await {
+                Ok(()) => window().location().assign("/").is_ok(),
+                Err(_) => false,
+            };
+            sign_out_failed.set(!left);
+        });
+    };
     view! {
         <section aria-labelledby="summary-title">
             <h2 id="summary-title" class="visually-hidden">{move || i18n.t("order.summary")}</h2>
@@ -328,6 +340,14 @@ where
             <Payments renewal=renewal />
         </Show>
         <Timeline renewal=renewal />
+        <div class="actions">
+            <button id="sign-out" type="button" class="link" on:click=sign_out>
+                {move || i18n.t("order.sign_out")}
+            </button>
+            <Show when=move || sign_out_failed.get()>
+                <p class="error small" role="alert">{move || i18n.t("order.sign_out_failed")}</p>
+            </Show>
+        </div>
     }
 }
 
