@@ -21,6 +21,10 @@
 //! - [`business_no`]: the CA's business number (业务单号).
 //! - [`validity`]: the validity rule of a renewed certificate.
 //! - [`eligibility`]: where a certificate stands for online renewal.
+//! - [`payment`]: payment methods, a payment's, refund's and invoice's states.
+//! - [`staff`]: the CA staff's roles and what each may do.
+//! - [`expired`]: the expired-certificate path's application states, steps, transfer
+//!   and identity-check states, and upload kinds.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -30,14 +34,18 @@ pub mod contact;
 pub mod credit_code;
 pub mod eligibility;
 pub mod error_code;
+pub mod expired;
 pub mod host;
 pub mod id_number;
 pub mod ids;
 pub mod money;
+pub mod payment;
 pub mod renewal;
+pub mod staff;
 pub mod stage;
 pub mod tbs;
 pub mod validity;
+mod wire_enum;
 
 pub use error_code::ErrorCode;
 
