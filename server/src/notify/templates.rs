@@ -659,6 +659,102 @@ mod tests {
         assert!(!msg.body.chars().any(|c| c.is_control() && c != '\n'));
     }
 
+    /// Every template × language × channel, with full, minimal and awkward parameters,
+    /// rendered into one text: the words' record, compared byte for byte.
+    fn render_every_case() -> String {
+        let long_reason = "申请资料与证书信息不一致，".repeat(20);
+        let long_url = format!("https://ca.example.com/{}/{NO}", "x".repeat(150));
+        let medium_url = format!("https://ca.example.com/install/{}", "y".repeat(19));
+        let mut cases: Vec<(String, &str, Value)> = Vec::new();
+        for name in ALL {
+            cases.push((format!("{name} full"), name, params(name)));
+            cases.push((
+                format!("{name} minimal"),
+                name,
+                json!({ "business_no": NO, "install_url": URL, "reason": "照片不清晰",
+                        "expires_on": "2027-03-01", "renew_url": "https://ca.example.com/" }),
+            ));
+            cases.push((format!("{name} empty"), name, json!({})));
+            cases.push((
+                format!("{name} number only"),
+                name,
+                json!({ "business_no": NO }),
+            ));
+        }
+        cases.push((
+            "submitted fen as text".into(),
+            "submitted",
+            json!({ "business_no": NO, "total_fen": "123450" }),
+        ));
+        cases.push((
+            "rejected long reason".into(),
+            "rejected",
+            json!({ "business_no": NO, "reason": long_reason }),
+        ));
+        cases.push((
+            "rejected control characters".into(),
+            "rejected",
+            json!({ "business_no": format!("{NO}\r\nBcc: evil@example.com"),
+                    "reason": "照片\u{0}不清晰\u{7}\u{202E}moc.live\u{1b}[31m" }),
+        ));
+        cases.push((
+            "approved long link".into(),
+            "approved",
+            json!({ "business_no": NO, "install_url": long_url }),
+        ));
+        cases.push((
+            "approved medium link".into(),
+            "approved",
+            json!({ "business_no": NO, "install_url": medium_url }),
+        ));
+        cases.push((
+            "reminder long link".into(),
+            "reminder",
+            json!({ "business_no": NO, "expires_on": "2027-03-01", "renew_url": long_url }),
+        ));
+        cases.push((
+            "reminder without link".into(),
+            "reminder",
+            json!({ "business_no": NO, "expires_on": "2027-03-01" }),
+        ));
+        cases.push(("unknown".into(), "welcome", params("paid")));
+        let mut out = String::new();
+        for (case, name, p) in &cases {
+            for lang in ["zh", "en", "en_GB", "fr"] {
+                out.push_str(&format!("==== {case} / {lang} / email\n"));
+                match render(name, lang, p) {
+                    Ok(m) => out.push_str(&format!("subject: {}\n{}", m.subject, m.body)),
+                    Err(e) => out.push_str(&format!("error: {e}\n")),
+                }
+                out.push_str(&format!("==== {case} / {lang} / sms\n"));
+                match render_sms(name, lang, p) {
+                    Ok(text) => out.push_str(&format!("{text}\n")),
+                    Err(e) => out.push_str(&format!("error: {e}\n")),
+                }
+            }
+        }
+        out
+    }
+
+    /// The words are exactly those recorded in `testdata/rendered.txt`. After changing
+    /// a text on purpose, write the record anew with `CERTRENEW_BLESS=1` and read the diff.
+    #[test]
+    fn every_text_is_as_recorded() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src/notify/templates/testdata/rendered.txt"
+        );
+        let rendered = render_every_case();
+        if std::env::var_os("CERTRENEW_BLESS").is_some() {
+            std::fs::write(path, &rendered).unwrap();
+        }
+        let recorded = std::fs::read_to_string(path).unwrap();
+        assert!(
+            rendered == recorded,
+            "the words differ from {path}: run with CERTRENEW_BLESS=1 and read the diff"
+        );
+    }
+
     #[test]
     fn long_sms_parts_are_shortened() {
         let reason = "申请资料与证书信息不一致，".repeat(20);
