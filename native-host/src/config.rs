@@ -3,10 +3,11 @@
 //!
 //! Sources, later ones adding to or replacing earlier ones:
 //! 1. compiled-in defaults: the allowed extension id (`CERTRENEW_EXTENSION_ID` at build
-//!    time, else the development extension committed under `extension/`) and the usual
-//!    module paths of this OS that exist. A release build serves the development
-//!    extension only with `allow_development_extension = true` (or
-//!    `CERTRENEW_ALLOW_DEVELOPMENT_EXTENSION=1`): see [`crate::extension_policy`];
+//!    time, else the development extension committed under `extension/`) and the
+//!    modules of the built-in vendor list that exist (`crate::modules::catalogue`).
+//!    A release build serves the development extension only with
+//!    `allow_development_extension = true` (or `CERTRENEW_ALLOW_DEVELOPMENT_EXTENSION=1`):
+//!    see [`crate::extension_policy`];
 //! 2. one TOML file: `$CERTRENEW_HOST_CONFIG`, else the first that exists of the user's
 //!    and then the system's: on Linux `$XDG_CONFIG_HOME/certrenew/host.toml` (or
 //!    `~/.config/…`) and `/etc/certrenew/host.toml`; on Windows
@@ -233,28 +234,10 @@ fn candidate_files() -> Vec<PathBuf> {
     out
 }
 
-/// The usual module paths of this OS that exist on this machine.
+/// The modules of the built-in vendor list (`data/pkcs11-modules.toml`, OpenSC
+/// included) that exist on this machine.
 fn default_modules() -> Vec<PathBuf> {
-    let candidates: &[&str] = if cfg!(windows) {
-        &[r"C:\Windows\System32\opensc-pkcs11.dll"]
-    } else if cfg!(target_os = "macos") {
-        &[
-            "/Library/OpenSC/lib/opensc-pkcs11.so",
-            "/usr/local/lib/opensc-pkcs11.so",
-        ]
-    } else {
-        &[
-            "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so",
-            "/usr/lib/aarch64-linux-gnu/opensc-pkcs11.so",
-            "/usr/lib64/opensc-pkcs11.so",
-            "/usr/lib/opensc-pkcs11.so",
-        ]
-    };
-    candidates
-        .iter()
-        .map(PathBuf::from)
-        .filter(|p| p.exists())
-        .collect()
+    crate::modules::catalogue::found_paths()
 }
 
 #[cfg(test)]

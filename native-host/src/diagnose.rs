@@ -1,7 +1,8 @@
 //! `certrenew-host diagnose`: what a support call needs in one report: the host's
 //! version and configuration, every module and whether it loaded, every token and its
-//! certificates, and where the host is registered with the browsers. In words, or as
-//! JSON with `--json`.
+//! certificates, which token drivers of the built-in vendor list are installed and which
+//! are expected but missing, and where the host is registered with the browsers. In
+//! words, or as JSON with `--json`.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -15,6 +16,7 @@ use crate::cmd;
 use crate::config::Config;
 use crate::context::Context;
 use crate::extension_policy::BuildKind;
+use crate::modules::catalogue::{self, Probe};
 use crate::register::{self, Registration};
 
 /// The report.
@@ -33,6 +35,9 @@ pub struct Report {
     pub extensions_error: Option<String>,
     /// Every configured module.
     pub modules: Vec<ModuleStatus>,
+    /// The built-in vendor list, probed on this machine: what was found where, and
+    /// where each missing driver was looked for.
+    pub drivers: Vec<Probe>,
     /// Every token with its certificates.
     pub tokens: Vec<TokenReport>,
     /// Why tokens could not be listed, if they could not.
@@ -112,6 +117,7 @@ pub fn report(config: Config, user_data_dir: Option<&Path>) -> Report {
         allowed_extensions: served.iter().map(|e| e.to_string()).collect(),
         extensions_error,
         modules,
+        drivers: catalogue::probe_all(),
         tokens,
         tokens_error,
         registrations: register::registrations(user_data_dir),
@@ -169,6 +175,30 @@ impl Report {
                         "  ok      {} ({})",
                         m.path,
                         desc.as_deref().unwrap_or("-")
+                    );
+                }
+            }
+        }
+        let _ = writeln!(out, "\nToken drivers (built-in list):");
+        for d in &self.drivers {
+            match (&d.found, d.documented()) {
+                (Some(path), _) => {
+                    let _ = writeln!(out, "  found    {} {}: {path}", d.vendor, d.product);
+                }
+                (None, true) => {
+                    let _ = writeln!(
+                        out,
+                        "  missing  {} {} (looked in {})",
+                        d.vendor,
+                        d.product,
+                        d.looked_in.join(", ")
+                    );
+                }
+                (None, false) => {
+                    let _ = writeln!(
+                        out,
+                        "  unknown  {} {}: no public source names its module file on this system; add it to host.toml",
+                        d.vendor, d.product
                     );
                 }
             }

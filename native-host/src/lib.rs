@@ -20,6 +20,7 @@
 //! - [`cert_info`]: certificate fields as the page shows them.
 //! - [`fault`]: the crash switch the install tests use.
 //! - [`register`], [`diagnose`]: host manifests and the installation report.
+//! - [`install`]: the per-user installation on Windows (started with no argument).
 #![forbid(unsafe_code)]
 
 pub mod binding;
@@ -33,6 +34,7 @@ pub mod error;
 pub mod extension_policy;
 pub mod fault;
 pub mod framing;
+pub mod install;
 pub mod keygen;
 pub mod modules;
 pub mod objects;

@@ -1,8 +1,18 @@
 //! `certrenew-host`: started by the browser with the calling extension's origin as its
 //! first argument, it serves native messaging on stdin/stdout. Started by a person,
 //! it registers itself with the browsers, removes that registration, or prints a
-//! diagnosis.
-#![forbid(unsafe_code)]
+//! diagnosis. On Windows, started with no argument at all (a double-click on the
+//! download), it installs itself for the current user and says so in a message box
+//! (`native_host::install`); `install --quiet` and `uninstall` do the same from a
+//! command line or the "Apps & features" entry.
+//!
+//! # Layout
+//! - this file: the command line and the dispatch;
+//! - `dialog`: the installer's message box (the binary's only `unsafe`: Win32 calls).
+#![deny(unsafe_code)]
+
+#[allow(unsafe_code)]
+mod dialog;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,7 +20,8 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use native_host::config::Config;
-use native_host::extension_policy::BuildKind;
+use native_host::extension_policy::{self, BuildKind};
+use native_host::install::{self, InstallOptions, messages};
 use native_host::register::{self, Browser, RegisterOptions};
 use native_host::{diagnose, serve};
 use protocol::ids::ExtensionId;
@@ -32,6 +43,21 @@ enum Cmd {
     Register(RegisterArgs),
     /// Remove the registration.
     Unregister(RegisterArgs),
+    /// Install for the current user (Windows): copy to %LOCALAPPDATA%\Programs\certrenew,
+    /// register with Chrome, Edge and Chromium, add the Apps & features entry. What a
+    /// double-click does.
+    Install {
+        /// No message box: print what was done.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Remove what `install` wrote: the registrations, the Apps & features entry and
+    /// the folder.
+    Uninstall {
+        /// No message box.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Report modules, tokens, certificates and registrations.
     Diagnose {
         /// Print JSON instead of words.
@@ -87,9 +113,21 @@ fn run() -> anyhow::Result<ExitCode> {
             std::io::stdout().lock(),
         ));
     }
+    // A double-click on Windows: no argument at all.
+    if cfg!(windows) && std::env::args_os().len() == 1 {
+        let quiet =
+            std::env::var_os(install::QUIET_ENV).is_some_and(|v| extension_policy::is_truthy(&v));
+        return run_install(quiet);
+    }
     let cli = Cli::parse();
+    match cli.command {
+        Cmd::Install { quiet } => return run_install(quiet),
+        Cmd::Uninstall { quiet } => return run_uninstall(quiet),
+        _ => {}
+    }
     let config = Config::load()?;
     match cli.command {
+        Cmd::Install { .. } | Cmd::Uninstall { .. } => {}
         Cmd::Register(args) => {
             let opts = register_options(args, &config)?;
             for r in register::register(&opts)? {
@@ -123,6 +161,93 @@ fn run() -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Installs (or repairs) for the current user; says so in a message box unless quiet.
+fn run_install(quiet: bool) -> anyhow::Result<ExitCode> {
+    if !quiet {
+        dialog::hide_own_console();
+    }
+    let lang = dialog::language();
+    let result = Config::load()
+        .map_err(anyhow::Error::from)
+        .and_then(|config| {
+            let source_exe =
+                std::env::current_exe().context("cannot find this executable's path")?;
+            let opts = InstallOptions {
+                source_exe,
+                extension_ids: default_extension_ids(&config),
+            };
+            Ok(install::install(&opts)?)
+        });
+    match result {
+        Ok(done) => {
+            if quiet {
+                println!("installed: {}", done.exe.display());
+                for r in &done.registrations {
+                    println!(
+                        "registered for {} ({}): {}",
+                        r.browser, r.scope, r.manifest_path
+                    );
+                }
+                for d in &done.drivers {
+                    if let Some(path) = &d.found {
+                        println!("driver found: {} {}: {path}", d.vendor, d.product);
+                    }
+                }
+            } else {
+                dialog::show(&messages::installed(lang, &done), false);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(err) => {
+            if !quiet {
+                if let Some(install_err) = err.downcast_ref::<install::InstallError>() {
+                    dialog::show(&messages::failed(lang, install_err), true);
+                } else {
+                    let message = messages::Message {
+                        title: "certrenew".to_owned(),
+                        body: format!("{err:#}"),
+                    };
+                    dialog::show(&message, true);
+                }
+            }
+            Err(err)
+        }
+    }
+}
+
+/// Removes the installation; the folder holding this running executable goes last.
+fn run_uninstall(quiet: bool) -> anyhow::Result<ExitCode> {
+    let lang = dialog::language();
+    match install::uninstall() {
+        Ok(done) => {
+            if quiet {
+                println!("removed: {}", done.dir.display());
+            } else {
+                dialog::show(&messages::uninstalled(lang), false);
+            }
+            if done.removal_pending {
+                install::schedule_removal(&done.dir)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(err) => {
+            if !quiet {
+                dialog::show(&messages::failed(lang, &err), true);
+            }
+            Err(err.into())
+        }
+    }
+}
+
+/// The extensions a registration allows when none is named: the ones this build serves;
+/// when it serves none, the configured ones, so the host's own refusal (which says what
+/// to set) is what the browser gets.
+fn default_extension_ids(config: &Config) -> Vec<ExtensionId> {
+    config
+        .serving_extensions(BuildKind::current())
+        .unwrap_or_else(|_| config.allowed_extensions.clone())
+}
+
 /// Chrome's messages are read straight from the pipe: std's stdin keeps an 8 KiB
 /// buffer of its own, which would hold the last request, PIN included, until
 /// overwritten. Falls back to it when the handle cannot be duplicated.
@@ -146,11 +271,7 @@ fn unbuffered_stdin() -> Box<dyn std::io::Read> {
 
 fn register_options(args: RegisterArgs, config: &Config) -> anyhow::Result<RegisterOptions> {
     let extension_ids = if args.extension_ids.is_empty() {
-        // The ones this build serves; when it serves none, the configured ones, so the
-        // host's own refusal (which says what to set) is what the browser gets.
-        config
-            .serving_extensions(BuildKind::current())
-            .unwrap_or_else(|_| config.allowed_extensions.clone())
+        default_extension_ids(config)
     } else {
         args.extension_ids
             .iter()

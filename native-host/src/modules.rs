@@ -1,11 +1,16 @@
 //! Loading the PKCS#11 modules. A module that fails to load is remembered with its
 //! error and reported by `hello` and `diagnose`; it never stops the host.
+//!
+//! [`catalogue`]: the built-in list of token vendors' modules, probed when nothing is
+//! configured.
 
 use std::path::PathBuf;
 
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
 use cryptoki::error::{Error as Pkcs11Error, RvError};
 use protocol::host::ModuleStatus;
+
+pub mod catalogue;
 
 /// One configured module.
 pub struct Module {

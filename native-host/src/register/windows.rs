@@ -154,13 +154,38 @@ pub(super) fn set(kind: Kind, system: bool, manifest: &Path) -> Result<(), Regis
 
 pub(super) fn delete(kind: Kind, system: bool) -> Result<(), RegisterError> {
     match root(system).delete_subkey_all(subkey(kind)) {
-        Ok(()) => Ok(()),
-        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(source) => Err(RegisterError::Registry {
-            action: "delete",
-            key: display(kind, system),
-            source,
-        }),
+        Ok(()) => {}
+        Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+        Err(source) => {
+            return Err(RegisterError::Registry {
+                action: "delete",
+                key: display(kind, system),
+                source,
+            });
+        }
+    }
+    delete_empty_parents(kind, system);
+    Ok(())
+}
+
+/// Deletes the keys above ours that registering may have created (e.g.
+/// `Software\Chromium` when Chromium is not installed), each only while empty:
+/// uninstalling leaves the registry as it found it. Best effort.
+fn delete_empty_parents(kind: Kind, system: bool) {
+    let hive = root(system);
+    let full = subkey(kind);
+    let mut parts: Vec<&str> = full.split('\\').collect();
+    parts.pop(); // our own key, already deleted
+    while parts.len() > 1 {
+        let path = parts.join("\\");
+        let empty = hive
+            .open_subkey(&path)
+            .and_then(|k| k.query_info())
+            .is_ok_and(|info| info.sub_keys == 0 && info.values == 0);
+        if !empty || hive.delete_subkey(&path).is_err() {
+            return;
+        }
+        parts.pop();
     }
 }
 

@@ -1,0 +1,316 @@
+//! The built-in list of the token vendors' PKCS#11 modules (`data/pkcs11-modules.toml`,
+//! each entry with its public source) and the probe that finds which are installed.
+//!
+//! A module found here is loaded with no configuration: [`found_paths`] is the host's
+//! default module list (`config.rs`). `diagnose` and the Windows installation report
+//! every entry: found, expected but missing, or with no documented file.
+//!
+//! [`SEARCH_ROOT_ENV`] moves every probed path under another directory. It exists for
+//! the tests, which stand a temporary folder in for the system's (a real vendor path
+//! holding SoftHSM's library); nothing else should set it.
+
+use std::ffi::OsString;
+use std::path::{Component, Path, PathBuf};
+use std::sync::LazyLock;
+
+use serde::{Deserialize, Serialize};
+
+/// Tests only: a directory under which every catalogue path is looked for
+/// (`<root>/usr/lib/libwdpkcs.so`, `<root>\Windows\System32\WDPKCS.dll`).
+pub const SEARCH_ROOT_ENV: &str = "CERTRENEW_MODULE_SEARCH_ROOT";
+
+const DATA: &str = include_str!("../../data/pkcs11-modules.toml");
+
+/// One vendor's module, as the data file lists it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    /// Stable name, e.g. `watchdata`.
+    pub id: String,
+    /// The vendor, Chinese and English.
+    pub vendor: String,
+    /// The tokens or middleware.
+    pub product: String,
+    /// Where the file names and paths are published.
+    pub source: String,
+    /// Full Windows paths (`%VAR%` expanded), in order.
+    #[serde(default)]
+    pub windows: Vec<String>,
+    /// Full Linux paths, in order.
+    #[serde(default)]
+    pub linux: Vec<String>,
+    /// Full macOS paths, in order.
+    #[serde(default)]
+    pub macos: Vec<String>,
+    /// File names with no published directory: looked for in the system's own library
+    /// directories only.
+    #[serde(default)]
+    pub names: Vec<String>,
+    /// What is known and what is not.
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DataFile {
+    module: Vec<Entry>,
+}
+
+static CATALOGUE: LazyLock<Vec<Entry>> = LazyLock::new(|| {
+    // The file is compiled in and `the_data_file_parses` checks it, so an error here is
+    // a build that never passed its tests; an empty list then keeps the host serving.
+    toml::from_str::<DataFile>(DATA)
+        .map(|f| f.module)
+        .unwrap_or_default()
+});
+
+/// Every entry of the built-in list.
+pub fn catalogue() -> &'static [Entry] {
+    &CATALOGUE
+}
+
+/// The systems whose layout a probe follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Os {
+    /// Windows.
+    Windows,
+    /// Linux and other Unix systems.
+    Linux,
+    /// macOS.
+    Mac,
+}
+
+impl Os {
+    /// The system this host runs on.
+    pub const CURRENT: Os = if cfg!(windows) {
+        Os::Windows
+    } else if cfg!(target_os = "macos") {
+        Os::Mac
+    } else {
+        Os::Linux
+    };
+}
+
+/// What the probe found for one entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct Probe {
+    /// The entry's id.
+    pub id: String,
+    /// The vendor.
+    pub vendor: String,
+    /// The product.
+    pub product: String,
+    /// The first file found, if any.
+    pub found: Option<String>,
+    /// Every path looked at, in order (empty when no file is documented for this OS).
+    pub looked_in: Vec<String>,
+    /// Where the entry's paths come from.
+    pub source: String,
+}
+
+impl Probe {
+    /// Whether some file is documented for this system (so its absence means the
+    /// driver is not installed, rather than unknown).
+    pub fn documented(&self) -> bool {
+        !self.looked_in.is_empty()
+    }
+}
+
+/// Probes every entry on this system (honouring [`SEARCH_ROOT_ENV`]).
+pub fn probe_all() -> Vec<Probe> {
+    let root = std::env::var_os(SEARCH_ROOT_ENV)
+        .filter(|r| !r.is_empty())
+        .map(PathBuf::from);
+    probe(catalogue(), Os::CURRENT, root.as_deref(), &|name| {
+        std::env::var_os(name)
+    })
+}
+
+/// The files found, in catalogue order, each once: the modules the host loads when
+/// nothing is configured.
+pub fn found_paths() -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = Vec::new();
+    for p in probe_all() {
+        if let Some(found) = p.found.map(PathBuf::from)
+            && !out.contains(&found)
+        {
+            out.push(found);
+        }
+    }
+    out
+}
+
+/// Probes `entries` for `os`, with paths moved under `root` when given and `%VAR%`
+/// read through `env`.
+pub fn probe(
+    entries: &[Entry],
+    os: Os,
+    root: Option<&Path>,
+    env: &dyn Fn(&str) -> Option<OsString>,
+) -> Vec<Probe> {
+    entries
+        .iter()
+        .map(|entry| {
+            let looked_in: Vec<PathBuf> = candidates(entry, os, env)
+                .into_iter()
+                .map(|p| rebase(&p, root))
+                .collect();
+            let found = looked_in.iter().find(|p| p.is_file()).cloned();
+            Probe {
+                id: entry.id.clone(),
+                vendor: entry.vendor.clone(),
+                product: entry.product.clone(),
+                found: found.map(|p| p.display().to_string()),
+                looked_in: looked_in.iter().map(|p| p.display().to_string()).collect(),
+                source: entry.source.clone(),
+            }
+        })
+        .collect()
+}
+
+/// The full paths one entry names for `os`: its paths, then its bare file names in the
+/// system's library directories.
+fn candidates(entry: &Entry, os: Os, env: &dyn Fn(&str) -> Option<OsString>) -> Vec<PathBuf> {
+    let paths: &[String] = match os {
+        Os::Windows => &entry.windows,
+        Os::Linux => &entry.linux,
+        Os::Mac => &entry.macos,
+    };
+    let name_fits = |n: &str| match os {
+        Os::Windows => n.to_ascii_lowercase().ends_with(".dll"),
+        Os::Linux => n.ends_with(".so") || n.contains(".so."),
+        Os::Mac => n.ends_with(".dylib"),
+    };
+    let lib_dirs: Vec<String> = match os {
+        Os::Windows => vec![r"%SystemRoot%\System32".to_owned()],
+        Os::Linux => vec![
+            "/usr/lib".to_owned(),
+            format!("/usr/lib/{}-linux-gnu", std::env::consts::ARCH),
+            "/usr/local/lib".to_owned(),
+        ],
+        Os::Mac => vec!["/usr/local/lib".to_owned()],
+    };
+    let sep = if os == Os::Windows { "\\" } else { "/" };
+    let named = entry
+        .names
+        .iter()
+        .filter(|n| name_fits(n))
+        .flat_map(|n| lib_dirs.iter().map(move |d| format!("{d}{sep}{n}")));
+    paths
+        .iter()
+        .cloned()
+        .chain(named)
+        .filter_map(|p| expand(&p, env))
+        .map(PathBuf::from)
+        .collect()
+}
+
+/// Replaces each `%NAME%` by the variable's value; `None` when one is not set (the
+/// path cannot exist on this machine).
+fn expand(path: &str, env: &dyn Fn(&str) -> Option<OsString>) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('%') {
+        let after = &rest[start + 1..];
+        let end = after.find('%')?;
+        out.push_str(&rest[..start]);
+        let value = env(&after[..end]).filter(|v| !v.is_empty())?;
+        out.push_str(&value.to_string_lossy());
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// `path` under `root` (drive and root dropped), or `path` itself.
+fn rebase(path: &Path, root: Option<&Path>) -> PathBuf {
+    match root {
+        None => path.to_path_buf(),
+        Some(root) => {
+            let mut out = root.to_path_buf();
+            for c in path.components() {
+                if let Component::Normal(part) = c {
+                    out.push(part);
+                }
+            }
+            out
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_data_file_parses_and_every_entry_names_a_source() {
+        let parsed: DataFile = toml::from_str(DATA).expect("data/pkcs11-modules.toml parses");
+        assert_eq!(parsed.module.len(), catalogue().len());
+        let mut ids = std::collections::HashSet::new();
+        for e in catalogue() {
+            assert!(ids.insert(e.id.clone()), "duplicate id {}", e.id);
+            assert!(!e.source.trim().is_empty(), "{} has no source", e.id);
+            assert!(!e.vendor.trim().is_empty(), "{} has no vendor", e.id);
+        }
+        for vendor in [
+            "Feitian",
+            "Watchdata",
+            "Haitai",
+            "Longmai",
+            "Huada",
+            "NETCA",
+            "SZCA",
+        ] {
+            assert!(
+                catalogue().iter().any(|e| e.vendor.contains(vendor)),
+                "{vendor} is missing from the list"
+            );
+        }
+    }
+
+    #[test]
+    fn windows_paths_expand_variables_and_bare_names_go_to_system32() {
+        let env = |name: &str| match name {
+            "SystemRoot" => Some(OsString::from(r"C:\Windows")),
+            _ => None,
+        };
+        let watchdata = catalogue().iter().find(|e| e.id == "watchdata").unwrap();
+        let paths = candidates(watchdata, Os::Windows, &env);
+        assert_eq!(paths[0], PathBuf::from(r"C:\Windows\System32\WDPKCS.dll"));
+        let longmai = catalogue()
+            .iter()
+            .find(|e| e.id == "longmai-gm3000")
+            .unwrap();
+        assert_eq!(
+            candidates(longmai, Os::Windows, &env),
+            [PathBuf::from(r"C:\Windows\System32\gm3000_pkcs11.dll")]
+        );
+        // %ProgramFiles% is unset here: the OpenSC path under it is skipped, not guessed.
+        let opensc = catalogue().iter().find(|e| e.id == "opensc").unwrap();
+        assert_eq!(candidates(opensc, Os::Windows, &env).len(), 1);
+        assert_eq!(expand("%A%x%B%", &|_| None), None);
+        assert_eq!(expand("no vars", &|_| None).as_deref(), Some("no vars"));
+    }
+
+    #[test]
+    fn a_file_under_the_search_root_is_found_and_others_are_reported_missing() {
+        let root = tempfile::tempdir().unwrap();
+        let lib = root.path().join("usr/lib/libwdpkcs.so");
+        std::fs::create_dir_all(lib.parent().unwrap()).unwrap();
+        std::fs::write(&lib, b"not really a library").unwrap();
+        let probes = probe(catalogue(), Os::Linux, Some(root.path()), &|_| None);
+        let watchdata = probes.iter().find(|p| p.id == "watchdata").unwrap();
+        assert_eq!(watchdata.found.as_deref(), Some(lib.to_str().unwrap()));
+        let feitian = probes.iter().find(|p| p.id == "feitian-epass3003").unwrap();
+        assert!(feitian.found.is_none() && feitian.documented());
+        assert!(
+            feitian
+                .looked_in
+                .iter()
+                .all(|p| p.starts_with(root.path().to_str().unwrap()))
+        );
+        let haitai = probes.iter().find(|p| p.id == "haitai").unwrap();
+        assert!(!haitai.documented());
+    }
+}
