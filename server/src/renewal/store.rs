@@ -331,10 +331,10 @@ pub async fn view(pool: &AnyPool, business_no: &str) -> Result<RenewalView, AppE
             .await?
             .map(|i| -> Result<InvoiceView, AppError> {
                 Ok(InvoiceView {
-                    kind: i.try_get(0)?,
-                    title: i.try_get(1)?,
-                    taxpayer_id: i.try_get(2)?,
-                    status: i.try_get(3)?,
+                    kind: i.try_get("kind")?,
+                    title: i.try_get("title")?,
+                    taxpayer_id: i.try_get("taxpayer_id")?,
+                    status: i.try_get("status")?,
                 })
             })
             .transpose()?;
@@ -344,7 +344,7 @@ pub async fn view(pool: &AnyPool, business_no: &str) -> Result<RenewalView, AppE
         .fetch_optional(pool)
         .await?
         .map(|f| -> Result<RefundView, AppError> {
-            Ok(RefundView { refund_no: f.try_get(0)?, status: f.try_get(1)?, amount_fen: f.try_get(2)? })
+            Ok(RefundView { refund_no: f.try_get("refund_no")?, status: f.try_get("status")?, amount_fen: f.try_get("amount_fen")? })
         })
         .transpose()?;
 
@@ -353,14 +353,14 @@ pub async fn view(pool: &AnyPool, business_no: &str) -> Result<RenewalView, AppE
         .fetch_optional(pool)
         .await?
         .map(|c| -> Result<IssuedView, AppError> {
-            let der: Vec<u8> = c.try_get(0)?;
+            let der: Vec<u8> = c.try_get("der")?;
             Ok(IssuedView {
                 der: STANDARD.encode(der),
-                sha256: c.try_get(1)?,
-                serial: c.try_get(2)?,
-                not_before: clock::rfc3339_s(c.try_get(3)?),
-                not_after: clock::rfc3339_s(c.try_get(4)?),
-                status: c.try_get(5)?,
+                sha256: c.try_get("sha256")?,
+                serial: c.try_get("serial")?,
+                not_before: clock::rfc3339_s(c.try_get("not_before")?),
+                not_after: clock::rfc3339_s(c.try_get("not_after")?),
+                status: c.try_get("status")?,
             })
         })
         .transpose()?;

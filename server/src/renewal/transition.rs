@@ -42,7 +42,7 @@ pub async fn apply(
     .fetch_optional(&mut **tx)
     .await?
     .ok_or_else(|| AppError::not_found(format!("no renewal {business_no}")))?;
-    let stored: String = row.try_get(0)?;
+    let stored: String = row.try_get("status")?;
     let from = Status::parse(&stored).ok_or_else(|| {
         AppError::Internal(format!(
             "renewal {business_no} has an unknown status {stored:?}"
@@ -73,7 +73,7 @@ pub async fn apply(
     }
     audit::append(tx, actor, event.action(), business_no, record.clone()).await?;
     if !to.is_open() {
-        let project: String = row.try_get(4)?;
+        let project: String = row.try_get("project")?;
         webhooks::enqueue_closed(state, tx, business_no, &project, event, to, now).await?;
     }
 
@@ -85,9 +85,9 @@ pub async fn apply(
         _ => None,
     };
     if let Some(template) = template {
-        let email: String = row.try_get(1)?;
-        let mobile: String = row.try_get(2)?;
-        let lang: String = row.try_get(3)?;
+        let email: String = row.try_get("operator_email")?;
+        let mobile: String = row.try_get("operator_mobile")?;
+        let lang: String = row.try_get("lang")?;
         let mut params = record;
         params["business_no"] = json!(business_no);
         outbox::enqueue_both(tx, &email, &mobile, template, &lang, &params).await?;
