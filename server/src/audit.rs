@@ -91,8 +91,8 @@ pub async fn append(
     let head = sqlx::query("SELECT last_id, last_hash FROM audit_head WHERE one = 1")
         .fetch_one(&mut **tx)
         .await?;
-    let last_id: i64 = head.try_get(0)?;
-    let prev_hash: String = head.try_get(1)?;
+    let last_id: i64 = head.try_get("last_id")?;
+    let prev_hash: String = head.try_get("last_hash")?;
     let id = last_id + 1;
     let at = clock::now_ms();
     let data = data.to_string();
