@@ -35,13 +35,13 @@ pub async fn deliver_due(state: &AppState) -> anyhow::Result<usize> {
         .await?;
     let mut sent = 0;
     for row in rows {
-        let id: i64 = row.try_get(0)?;
-        let channel: String = row.try_get(1)?;
-        let recipient: String = row.try_get(2)?;
-        let template: String = row.try_get(3)?;
-        let lang: String = row.try_get(4)?;
-        let params: String = row.try_get(5)?;
-        let attempts: i64 = row.try_get(6)?;
+        let id: i64 = row.try_get("id")?;
+        let channel: String = row.try_get("channel")?;
+        let recipient: String = row.try_get("recipient")?;
+        let template: String = row.try_get("template")?;
+        let lang: String = row.try_get("lang")?;
+        let params: String = row.try_get("params")?;
+        let attempts: i64 = row.try_get("attempts")?;
         let params: serde_json::Value = serde_json::from_str(&params).unwrap_or_default();
         let outcome =
             crate::notify::send(state, &channel, &recipient, &template, &lang, &params).await;
