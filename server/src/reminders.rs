@@ -80,7 +80,8 @@ pub async fn run(state: &AppState, now: OffsetDateTime) -> AppResult<Summary> {
     };
     let now_s = now.unix_timestamp();
     let rows = sqlx::query(
-        "SELECT c.sha256, c.serial, c.not_after, c.business_no, r.operator_email, r.operator_mobile, r.lang, c.subject \
+        "SELECT c.sha256 AS sha256, c.serial AS serial, c.not_after AS not_after, c.business_no AS business_no, \
+         r.operator_email AS operator_email, r.operator_mobile AS operator_mobile, r.lang AS lang, c.subject AS subject \
          FROM certificates c LEFT JOIN renewals r ON r.business_no = c.business_no \
          WHERE c.status IN ('issued', 'confirmed') AND c.not_after > $1 AND c.not_after <= $2 \
          AND NOT EXISTS (SELECT 1 FROM revocations v WHERE v.serial = c.serial) \
@@ -93,14 +94,14 @@ pub async fn run(state: &AppState, now: OffsetDateTime) -> AppResult<Summary> {
     .await?;
     let renew_url = format!("{}/", state.config.public_origin);
     for row in rows {
-        let sha256: String = row.try_get(0)?;
-        let serial: String = row.try_get(1)?;
-        let not_after_s: i64 = row.try_get(2)?;
-        let business_no: Option<String> = row.try_get(3)?;
-        let email: Option<String> = row.try_get(4)?;
-        let mobile: Option<String> = row.try_get(5)?;
-        let lang: Option<String> = row.try_get(6)?;
-        let subject: String = row.try_get(7)?;
+        let sha256: String = row.try_get("sha256")?;
+        let serial: String = row.try_get("serial")?;
+        let not_after_s: i64 = row.try_get("not_after")?;
+        let business_no: Option<String> = row.try_get("business_no")?;
+        let email: Option<String> = row.try_get("operator_email")?;
+        let mobile: Option<String> = row.try_get("operator_mobile")?;
+        let lang: Option<String> = row.try_get("lang")?;
+        let subject: String = row.try_get("subject")?;
         let Some(days) = due_threshold(&state.config.reminder_days, not_after_s, now_s) else {
             continue;
         };

@@ -64,8 +64,8 @@ pub async fn enqueue_closed(
     .await?;
     let (certificate_serial, not_after) = match certificate {
         Some(row) => (
-            Some(row.try_get::<String, _>(0)?),
-            Some(clock::rfc3339_s(row.try_get(1)?)),
+            Some(row.try_get::<String, _>("serial")?),
+            Some(clock::rfc3339_s(row.try_get("not_after")?)),
         ),
         None => (None, None),
     };

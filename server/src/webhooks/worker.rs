@@ -82,13 +82,13 @@ pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> anyhow::
         .await?;
     let mut tried = 0;
     for row in rows {
-        let id: i64 = row.try_get(0)?;
-        let project: String = row.try_get(1)?;
-        let business_no: String = row.try_get(2)?;
-        let event: String = row.try_get(3)?;
-        let body: String = row.try_get(4)?;
-        let attempts: i64 = row.try_get(5)?;
-        let next_at: i64 = row.try_get(6)?;
+        let id: i64 = row.try_get("id")?;
+        let project: String = row.try_get("project")?;
+        let business_no: String = row.try_get("business_no")?;
+        let event: String = row.try_get("event")?;
+        let body: String = row.try_get("body")?;
+        let attempts: i64 = row.try_get("attempts")?;
+        let next_at: i64 = row.try_get("next_at")?;
         let claimed = sqlx::query("UPDATE webhooks SET next_at = $1 WHERE id = $2 AND status = 'pending' AND next_at = $3")
             .bind(clock::now_ms() + LEASE_MS)
             .bind(id)
