@@ -93,16 +93,16 @@ pub async fn queue(
     let out = rows
         .iter()
         .map(|r| -> AppResult<QueueRow> {
-            let status: String = r.try_get(3)?;
+            let status: String = r.try_get("status")?;
             Ok(QueueRow {
-                business_no: r.try_get(0)?,
-                project: r.try_get(1)?,
-                subject: r.try_get(2)?,
+                business_no: r.try_get("business_no")?,
+                project: r.try_get("project")?,
+                subject: r.try_get("subject")?,
                 status: Status::parse(&status)
                     .ok_or_else(|| AppError::Internal(format!("unknown status {status:?}")))?,
-                total_fen: r.try_get(4)?,
-                created_at: clock::rfc3339(r.try_get(5)?),
-                updated_at: clock::rfc3339(r.try_get(6)?),
+                total_fen: r.try_get("total_fen")?,
+                created_at: clock::rfc3339(r.try_get("created_at")?),
+                updated_at: clock::rfc3339(r.try_get("updated_at")?),
             })
         })
         .collect::<AppResult<Vec<_>>>()?;
@@ -274,8 +274,8 @@ pub async fn reject(
     .await?;
     let mut refunds = Vec::new();
     for p in &paid {
-        let out_trade_no: String = p.try_get(0)?;
-        let amount: i64 = p.try_get(1)?;
+        let out_trade_no: String = p.try_get("out_trade_no")?;
+        let amount: i64 = p.try_get("amount_fen")?;
         refunds.push(
             service::open_refund(
                 &mut tx,
@@ -324,10 +324,10 @@ pub async fn reconcile(
     .fetch_optional(state.pool())
     .await?
     .ok_or_else(|| AppError::not_found(format!("no payment {out_trade_no}")))?;
-    let business_no: String = row.try_get(0)?;
-    let method: String = row.try_get(1)?;
-    let status: String = row.try_get(2)?;
-    let amount: i64 = row.try_get(3)?;
+    let business_no: String = row.try_get("business_no")?;
+    let method: String = row.try_get("method")?;
+    let status: String = row.try_get("status")?;
+    let amount: i64 = row.try_get("amount_fen")?;
     if method != "bank_transfer" || status != "pending" {
         return Err(AppError::refused(
             ErrorCode::IllegalTransition,

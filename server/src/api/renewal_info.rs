@@ -124,15 +124,15 @@ struct Found {
 }
 
 async fn find(state: &AppState, serial: &str) -> AppResult<Option<Found>> {
-    let issued = sqlx::query("SELECT c.der, c.status, r.project FROM certificates c LEFT JOIN renewals r ON r.business_no = c.business_no WHERE c.serial = $1")
+    let issued = sqlx::query("SELECT c.der AS der, c.status AS status, r.project AS project FROM certificates c LEFT JOIN renewals r ON r.business_no = c.business_no WHERE c.serial = $1")
         .bind(serial)
         .fetch_optional(state.pool())
         .await?;
     if let Some(row) = issued {
-        let status: String = row.try_get(1)?;
+        let status: String = row.try_get("status")?;
         return Ok(Some(Found {
-            der: row.try_get(0)?,
-            project: row.try_get(2)?,
+            der: row.try_get("der")?,
+            project: row.try_get("project")?,
             revoked: status == "revoked",
         }));
     }
@@ -143,8 +143,8 @@ async fn find(state: &AppState, serial: &str) -> AppResult<Option<Found>> {
         .await?;
     Ok(match applied {
         Some(row) => Some(Found {
-            der: row.try_get(0)?,
-            project: row.try_get(1)?,
+            der: row.try_get("cert_der")?,
+            project: row.try_get("project")?,
             revoked: false,
         }),
         None => None,
