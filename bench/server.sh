@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks certrenew-server on loopback with SQLite, against the quality bars of
-# DESIGN.md (2 cores, SQLite):
+# bench/README.md (2 cores, SQLite):
 #
 #   reads      GET /api/v1/renewals/{no}, 64 keep-alive connections, 10 s
 #                                                  (target: >= 10,000/s, 0 errors)

@@ -4,7 +4,7 @@
 //! - [`facts()`] reads a certificate's DER into owned [`CertFacts`]: SHA-256, serial,
 //!   subject and issuer as RFC 4514 strings and as DER, validity, public key, usage,
 //!   CA flag and key identifiers.
-//! - [`verify_signature`] checks an origin-bound signature (PROTOCOL.md: ECDSA P-256
+//! - [`verify_signature`] checks an origin-bound signature (docs/protocol.md §8: ECDSA P-256
 //!   with SHA-256, DER-encoded; RSA PKCS#1 v1.5 with SHA-256) against a
 //!   SubjectPublicKeyInfo.
 //! - [`verify_issued_by`] finds, among CA certificates, the one that issued and signed

@@ -21,9 +21,9 @@ export const CHROMIUM = process.env.CERTRENEW_CHROMIUM ?? "/usr/bin/chromium";
 export const WRAPPER = join(dirname(fileURLToPath(import.meta.url)), "chromium-with-policy.sh");
 
 /**
- * Chromium's flags for the update demonstration. Not DESIGN.md's set for unpacked
- * extensions: no --load-extension (the policy installs the package), and
- * --disable-background-networking is dropped (Playwright adds it by default; it switches the
+ * Chromium's flags for the update demonstration. Not the browser tests' set for unpacked
+ * extensions (tests/browser/harness.js): no --load-extension (the policy installs the
+ * package), and --disable-background-networking is dropped (Playwright adds it by default; it switches the
  * extension updater off, so a force-installed extension is never even downloaded). The
  * other background traffic is kept off the network by the host resolver rule: every name
  * but 127.0.0.1 fails to resolve inside the browser, so no DNS query or connection leaves

@@ -6,7 +6,7 @@ use super::{SignatureAlgorithm, VerifyError, verify_issued_by, verify_signature}
 use crate::facts::{CertError, facts};
 use crate::testutil::{Ca, OpensslCert, leaf_params};
 
-/// A TBS as PROTOCOL.md "Origin-bound signatures" builds it.
+/// A TBS as docs/protocol.md §8 "The signed text" builds it.
 const TBS: &[u8] = b"certrenew-v1\nlogin\nhttps://ca.example\nAAAA\n\n";
 const OTHER_TBS: &[u8] = b"certrenew-v1\nlogin\nhttps://evil.example\nAAAA\n\n";
 
