@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * Page-side library of the certrenew extension protocol (PROTOCOL §2).
+ * Page-side library of the certrenew extension protocol (docs/protocol.md §13).
  * Load it as an ES module from the CA's web app:
  *
  *   import { request, waitForReady } from "/certrenew-page.js";
