@@ -2,7 +2,7 @@
 import { CONFIG } from "../config.js";
 
 /**
- * The one kept host connection (PROTOCOL §2 "Fewer PIN prompts"): after a successful
+ * The one kept host connection (docs/protocol.md §13 "Fewer PIN prompts"): after a successful
  * PIN operation, its connection stays open for SESSION_KEEP_MS for the same origin and
  * token; the host process stays logged in. Anything else ends it.
  * @typedef {{origin: string, token: string, conn: import("./native.js").HostConnection, timer: ReturnType<typeof setTimeout>}} Kept
