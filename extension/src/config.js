@@ -14,7 +14,7 @@ export const CONFIG = Object.freeze({
   PROTOCOL_VERSION: 1,
   /** Oldest host the extension works with (VERSION_MISMATCH below it). */
   MIN_HOST_VERSION: "0.1.0",
-  /** Page channel name (PROTOCOL §2). */
+  /** Page channel name (docs/protocol.md §13). */
   CHANNEL: "certrenew",
   /**
    * Web origins this extension serves, matched exactly on scheme + host + port (an origin
