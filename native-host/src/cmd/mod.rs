@@ -1,4 +1,4 @@
-//! The commands of PROTOCOL §1, one file each, and the dispatcher that turns every
+//! The commands of docs/protocol.md §9, one file each, and the dispatcher that turns every
 //! outcome, failures included, into an answer: a bad command never drops the
 //! connection.
 
