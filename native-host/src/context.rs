@@ -2,7 +2,7 @@
 //! modules and, per token, the logged-in session.
 //!
 //! Chrome starts one host process per port. The extension keeps a port open for up to
-//! 120 s after a PIN operation (PROTOCOL §2) so a follow-up operation on the same token
+//! 120 s after a PIN operation (docs/protocol.md §13) so a follow-up operation on the same token
 //! can run without asking for the PIN again; that is the session kept here. A PIN that
 //! is given is always checked, even when a session is already logged in.
 
