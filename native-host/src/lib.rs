@@ -4,7 +4,7 @@
 //! generate a new key and CSR, install the renewed certificate, discard an abandoned
 //! key. It also registers itself with the browsers and diagnoses an installation.
 //!
-//! The wire contract is PROTOCOL §1, described in the project's `docs/protocol.md`.
+//! The wire contract is described in `docs/protocol.md`.
 //!
 //! # Layout
 //! - [`serve`]: the loop Chrome drives; [`framing`]: length-prefixed frames with the
