@@ -1,5 +1,5 @@
 //! The native-messaging contract between the extension and `certrenew-host`
-//! (PROTOCOL §1): the request envelope and its strict parse, each command's arguments
+//! (docs/protocol.md): the request envelope and its strict parse, each command's arguments
 //! and result, and the response envelope.
 //!
 //! Parsing happens in two steps so that a bad request still gets an answer carrying
