@@ -1,9 +1,12 @@
 //! `approved`: the review passed; the words carry the install link (`install_url`).
 
-use super::{Lang, Message, Params, TemplateError, letter, sms};
+use super::{Lang, Message, Params, TemplateError, Words, letter, sms};
+
+/// This event's e-mail and SMS.
+pub(super) const WORDS: Words = Words { email, sms };
 
 /// The e-mail.
-pub(super) fn email(p: &Params, no: &str, lang: Lang) -> Result<Message, TemplateError> {
+fn email(p: &Params, no: &str, lang: Lang) -> Result<Message, TemplateError> {
     let url = p.required("install_url")?;
     Ok(match lang {
         Lang::Zh => letter::zh(
@@ -23,7 +26,7 @@ pub(super) fn email(p: &Params, no: &str, lang: Lang) -> Result<Message, Templat
 
 /// The SMS: with the business number and the link; else the link alone; else the
 /// renewal page instead of a link too long to fit.
-pub(super) fn sms(p: &Params, no: &str, lang: Lang) -> Result<String, TemplateError> {
+fn sms(p: &Params, no: &str, lang: Lang) -> Result<String, TemplateError> {
     let url = p.required("install_url")?;
     Ok(match lang {
         Lang::Zh => sms::fit(&[

@@ -1,9 +1,12 @@
 //! `completed`: the new certificate is installed; the PIN is unchanged.
 
-use super::{Lang, Message, Params, TemplateError, letter, sms};
+use super::{Lang, Message, Params, TemplateError, Words, letter, sms};
+
+/// This event's e-mail and SMS.
+pub(super) const WORDS: Words = Words { email, sms };
 
 /// The e-mail.
-pub(super) fn email(_: &Params, no: &str, lang: Lang) -> Result<Message, TemplateError> {
+fn email(_: &Params, no: &str, lang: Lang) -> Result<Message, TemplateError> {
     Ok(match lang {
         Lang::Zh => letter::zh(
             format!("证书续期已完成（业务单号 {no}）"),
@@ -21,7 +24,7 @@ pub(super) fn email(_: &Params, no: &str, lang: Lang) -> Result<Message, Templat
 }
 
 /// The SMS.
-pub(super) fn sms(_: &Params, no: &str, lang: Lang) -> Result<String, TemplateError> {
+fn sms(_: &Params, no: &str, lang: Lang) -> Result<String, TemplateError> {
     Ok(match lang {
         Lang::Zh => sms::fit(&[format!(
             "【certrenew】业务单号{no}续期已完成，证书有效期已延长，USB Key的PIN码不变。"

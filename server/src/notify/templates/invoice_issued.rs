@@ -1,10 +1,13 @@
 //! `invoice_issued`: the electronic invoice is ready, with its link when given
 //! (`invoice_url`).
 
-use super::{Lang, Message, Params, TemplateError, letter, sms};
+use super::{Lang, Message, Params, TemplateError, Words, letter, sms};
+
+/// This event's e-mail and SMS.
+pub(super) const WORDS: Words = Words { email, sms };
 
 /// The e-mail.
-pub(super) fn email(p: &Params, no: &str, lang: Lang) -> Result<Message, TemplateError> {
+fn email(p: &Params, no: &str, lang: Lang) -> Result<Message, TemplateError> {
     let url = p.optional("invoice_url");
     Ok(match lang {
         Lang::Zh => {
@@ -32,7 +35,7 @@ pub(super) fn email(p: &Params, no: &str, lang: Lang) -> Result<Message, Templat
 }
 
 /// The SMS (no link: the e-mail and the renewal page have it).
-pub(super) fn sms(_: &Params, no: &str, lang: Lang) -> Result<String, TemplateError> {
+fn sms(_: &Params, no: &str, lang: Lang) -> Result<String, TemplateError> {
     Ok(match lang {
         Lang::Zh => sms::fit(&[format!(
             "【certrenew】业务单号{no}的电子发票已开具，请查收邮件或登录续期页面下载。"

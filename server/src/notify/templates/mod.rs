@@ -71,10 +71,10 @@ pub enum TemplateError {
 /// Writes the e-mail for `template` (an [`outbox::Template`](Template) name) in `lang`:
 /// English for `en` (and `en-US`, `en_GB`, …), Chinese for anything else.
 pub fn render(template: &str, lang: &str, params: &Value) -> Result<Message, TemplateError> {
-    let template = parse(template)?;
+    let (template, words) = parse(template)?;
     let p = Params::new(template, params);
     let no = p.required("business_no")?;
-    (words(template).email)(&p, &no, Lang::of(lang))
+    (words.email)(&p, &no, Lang::of(lang))
 }
 
 /// Writes the SMS for `template` in `lang` (as [`render`]): at most [`SMS_MAX_CHARS`]
@@ -82,10 +82,10 @@ pub fn render(template: &str, lang: &str, params: &Value) -> Result<Message, Tem
 /// long rejection reason is shortened with `…`; an install link too long to fit is
 /// left out in favour of "open the renewal page".
 pub fn render_sms(template: &str, lang: &str, params: &Value) -> Result<String, TemplateError> {
-    let template = parse(template)?;
+    let (template, words) = parse(template)?;
     let p = Params::new(template, params);
     let no = p.required("business_no")?;
-    (words(template).sms)(&p, &no, Lang::of(lang))
+    (words.sms)(&p, &no, Lang::of(lang))
 }
 
 /// The language a notification is written in.
@@ -116,52 +116,22 @@ struct Words {
     sms: fn(&Params, &str, Lang) -> Result<String, TemplateError>,
 }
 
-/// The file that words `template`.
-fn words(template: Template) -> Words {
-    match template {
-        Template::Submitted => Words {
-            email: submitted::email,
-            sms: submitted::sms,
-        },
-        Template::Paid => Words {
-            email: paid::email,
-            sms: paid::sms,
-        },
-        Template::Approved => Words {
-            email: approved::email,
-            sms: approved::sms,
-        },
-        Template::Rejected => Words {
-            email: rejected::email,
-            sms: rejected::sms,
-        },
-        Template::Completed => Words {
-            email: completed::email,
-            sms: completed::sms,
-        },
-        Template::InvoiceIssued => Words {
-            email: invoice_issued::email,
-            sms: invoice_issued::sms,
-        },
-        Template::Reminder => Words {
-            email: reminder::email,
-            sms: reminder::sms,
-        },
-    }
-}
+/// Every template, with the file that words it.
+const EVENTS: [(Template, Words); 7] = [
+    (Template::Submitted, submitted::WORDS),
+    (Template::Paid, paid::WORDS),
+    (Template::Approved, approved::WORDS),
+    (Template::Rejected, rejected::WORDS),
+    (Template::Completed, completed::WORDS),
+    (Template::InvoiceIssued, invoice_issued::WORDS),
+    (Template::Reminder, reminder::WORDS),
+];
 
-/// The template named `name`.
-fn parse(name: &str) -> Result<Template, TemplateError> {
-    const ALL: [Template; 7] = [
-        Template::Submitted,
-        Template::Paid,
-        Template::Approved,
-        Template::Rejected,
-        Template::Completed,
-        Template::InvoiceIssued,
-        Template::Reminder,
-    ];
-    ALL.into_iter()
-        .find(|t| t.as_str() == name)
+/// The template named `name`, and its words.
+fn parse(name: &str) -> Result<(Template, &'static Words), TemplateError> {
+    EVENTS
+        .iter()
+        .find(|(t, _)| t.as_str() == name)
+        .map(|(t, words)| (*t, words))
         .ok_or_else(|| TemplateError::Unknown(clean(name)))
 }

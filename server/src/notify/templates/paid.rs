@@ -1,9 +1,12 @@
 //! `paid`: the fee arrived; review takes 1–3 working days.
 
-use super::{Lang, Message, Params, TemplateError, letter, sms};
+use super::{Lang, Message, Params, TemplateError, Words, letter, sms};
+
+/// This event's e-mail and SMS.
+pub(super) const WORDS: Words = Words { email, sms };
 
 /// The e-mail.
-pub(super) fn email(_: &Params, no: &str, lang: Lang) -> Result<Message, TemplateError> {
+fn email(_: &Params, no: &str, lang: Lang) -> Result<Message, TemplateError> {
     Ok(match lang {
         Lang::Zh => letter::zh(
             format!("已收到续期费用（业务单号 {no}）"),
@@ -21,7 +24,7 @@ pub(super) fn email(_: &Params, no: &str, lang: Lang) -> Result<Message, Templat
 }
 
 /// The SMS.
-pub(super) fn sms(_: &Params, no: &str, lang: Lang) -> Result<String, TemplateError> {
+fn sms(_: &Params, no: &str, lang: Lang) -> Result<String, TemplateError> {
     Ok(match lang {
         Lang::Zh => sms::fit(&[format!(
             "【certrenew】已收到业务单号{no}的续期费用，审核需1–3个工作日，通过后将通知您安装新证书。"

@@ -1,9 +1,12 @@
 //! `rejected`: the review failed, for the `reason` given; the fee is refunded.
 
-use super::{Lang, Message, Params, TemplateError, letter, sms};
+use super::{Lang, Message, Params, TemplateError, Words, letter, sms};
+
+/// This event's e-mail and SMS.
+pub(super) const WORDS: Words = Words { email, sms };
 
 /// The e-mail.
-pub(super) fn email(p: &Params, no: &str, lang: Lang) -> Result<Message, TemplateError> {
+fn email(p: &Params, no: &str, lang: Lang) -> Result<Message, TemplateError> {
     let reason = p.required("reason")?;
     Ok(match lang {
         Lang::Zh => letter::zh(
@@ -22,7 +25,7 @@ pub(super) fn email(p: &Params, no: &str, lang: Lang) -> Result<Message, Templat
 }
 
 /// The SMS, the reason shortened as much as it needs to fit.
-pub(super) fn sms(p: &Params, no: &str, lang: Lang) -> Result<String, TemplateError> {
+fn sms(p: &Params, no: &str, lang: Lang) -> Result<String, TemplateError> {
     let reason = p.required("reason")?;
     Ok(match lang {
         Lang::Zh => sms::fit_elastic(&reason, |r| {

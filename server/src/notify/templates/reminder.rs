@@ -1,10 +1,13 @@
 //! `reminder`: the certificate expires on `expires_on`; renew at `renew_url` before
 //! then. `business_no` is the renewal that produced the certificate.
 
-use super::{Lang, Message, Params, TemplateError, letter, sms};
+use super::{Lang, Message, Params, TemplateError, Words, letter, sms};
+
+/// This event's e-mail and SMS.
+pub(super) const WORDS: Words = Words { email, sms };
 
 /// The e-mail, with the days left, the subject and the serial when known.
-pub(super) fn email(p: &Params, no: &str, lang: Lang) -> Result<Message, TemplateError> {
+fn email(p: &Params, no: &str, lang: Lang) -> Result<Message, TemplateError> {
     let date = p.required("expires_on")?;
     let url = p.required("renew_url")?;
     let days = p.optional("days_left");
@@ -50,7 +53,7 @@ pub(super) fn email(p: &Params, no: &str, lang: Lang) -> Result<Message, Templat
 }
 
 /// The SMS: with the link; else the renewal page instead of a link too long to fit.
-pub(super) fn sms(p: &Params, _: &str, lang: Lang) -> Result<String, TemplateError> {
+fn sms(p: &Params, _: &str, lang: Lang) -> Result<String, TemplateError> {
     let date = p.required("expires_on")?;
     let url = p.required("renew_url")?;
     Ok(match lang {

@@ -1,9 +1,12 @@
 //! `submitted`: the application is in; the payment page comes next.
 
-use super::{Lang, Message, Params, TemplateError, letter, sms};
+use super::{Lang, Message, Params, TemplateError, Words, letter, sms};
+
+/// This event's e-mail and SMS.
+pub(super) const WORDS: Words = Words { email, sms };
 
 /// The e-mail, with the amount due and the certificate's subject when known.
-pub(super) fn email(p: &Params, no: &str, lang: Lang) -> Result<Message, TemplateError> {
+fn email(p: &Params, no: &str, lang: Lang) -> Result<Message, TemplateError> {
     Ok(match lang {
         Lang::Zh => {
             let mut lines =
@@ -41,7 +44,7 @@ pub(super) fn email(p: &Params, no: &str, lang: Lang) -> Result<Message, Templat
 }
 
 /// The SMS, with the amount due when known.
-pub(super) fn sms(p: &Params, no: &str, lang: Lang) -> Result<String, TemplateError> {
+fn sms(p: &Params, no: &str, lang: Lang) -> Result<String, TemplateError> {
     let amount = p.fen("total_fen");
     Ok(match (lang, amount) {
         (Lang::Zh, Some(amount)) => sms::fit(&[format!(
