@@ -2,8 +2,8 @@
 # The whole test suite: the unit and integration tests of every crate (the host's
 # run on real SoftHSM2 tokens, with OpenSC's pkcs11-tool, GnuTLS's p11tool and
 # openssl as independent witnesses; the server's over real HTTP on loopback), then
-# the server's tests once more on PostgreSQL, then the browser lane in a real headless
-# Chromium: the extension's tests, and the end-to-end tests of the web app (built into
+# the server's tests once more on PostgreSQL, then the Windows installation under Wine
+# (scripts/test-windows.sh), then the browser lane in a real headless Chromium: the extension's tests, and the end-to-end tests of the web app (built into
 # dist/ by scripts/build-app.sh, served by certrenew-server). Exits non-zero if any
 # test fails.
 set -euo pipefail
@@ -25,6 +25,11 @@ env -u CERTRENEW_TEST_POSTGRES cargo nextest run --workspace --locked --no-fail-
 # The server's tests again on PostgreSQL (each test makes and drops its database).
 echo "== server tests on PostgreSQL"
 cargo nextest run -p server --locked --no-fail-fast || status=$?
+
+# The Windows installation under Wine: the release exe installs itself in a fresh
+# prefix, answers hello, repairs, uninstalls (scripts/test-windows.sh).
+echo "== windows tests under Wine"
+scripts/test-windows.sh || status=$?
 
 # The browser lane: Debian's Chromium with the real extension, host and SoftHSM tokens,
 # driven by Playwright (node's test runner). Never `npx playwright install`. The e2e
