@@ -13,7 +13,9 @@
 #   certrenew-host-linux-x86_64          target/release/certrenew-host
 #   certrenew-host-windows-x86_64.exe    target/x86_64-pc-windows-gnu/release/
 #                                        certrenew-host.exe, when the rustup target
-#                                        and the MinGW linker are installed
+#                                        and the MinGW linker are installed,
+#                                        Authenticode-signed (scripts/sign-windows.sh:
+#                                        CERTRENEW_CODESIGN_* names the CA's key)
 # CERTRENEW_EXTENSION_ID=<production extension id> is built into them: a release host
 # serves only that extension (without it, it refuses to start until allowed_extensions
 # is set in its host.toml; the development extension's key is public).
@@ -34,7 +36,7 @@ while [ $# -gt 0 ]; do
             DIST=$(mkdir -p "$2" && cd "$2" && pwd)
             shift 2
             ;;
-        -h | --help) sed -n '2,19s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        -h | --help) sed -n '2,21s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
         *) echo "build-app.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -117,8 +119,11 @@ rm -f "$DIST/downloads/certrenew-host-windows-x86_64.exe"
 if rustup target list --installed 2>/dev/null | grep -qx x86_64-pc-windows-gnu &&
     command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1; then
     cargo build --release --target x86_64-pc-windows-gnu -p native-host --locked
-    install -m 0644 "$windows" "$DIST/downloads/certrenew-host-windows-x86_64.exe"
-    echo "build-app: downloads/certrenew-host-windows-x86_64.exe from $windows ($(stat -c %s "$windows") bytes)"
+    # Authenticode-signed with the CA's key (CERTRENEW_CODESIGN_*; the development
+    # key, with a warning, when none is given): scripts/sign-windows.sh.
+    scripts/sign-windows.sh "$windows" "$DIST/downloads/certrenew-host-windows-x86_64.exe"
+    chmod 0644 "$DIST/downloads/certrenew-host-windows-x86_64.exe"
+    echo "build-app: downloads/certrenew-host-windows-x86_64.exe from $windows, signed ($(stat -c %s "$DIST/downloads/certrenew-host-windows-x86_64.exe") bytes)"
 else
     echo "build-app: no Windows host (needs: rustup target add x86_64-pc-windows-gnu; apt-get install gcc-mingw-w64-x86-64)"
 fi
