@@ -15,11 +15,11 @@
 //!
 //! # Layout
 //! One file per event, each holding that event's e-mail and SMS in both languages:
-//! [`submitted`], [`paid`], [`approved`], [`rejected`], [`completed`],
-//! [`invoice_issued`], [`reminder`]. Shared by them:
-//! - [`params`]: reading and cleaning the parameters.
-//! - [`letter`]: the greeting and signature around an e-mail.
-//! - [`sms`]: fitting a text into one SMS.
+//! `submitted`, `paid`, `approved`, `rejected`, `completed`,
+//! `invoice_issued`, `reminder`. Shared by them:
+//! - `params`: reading and cleaning the parameters.
+//! - `letter`: the greeting and signature around an e-mail.
+//! - `sms`: fitting a text into one SMS.
 
 mod approved;
 mod completed;
