@@ -6,10 +6,12 @@ use std::path::{Path, PathBuf};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::response::IntoResponse;
+use axum::routing::any;
 use axum::{Router, middleware};
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
+use crate::error::AppError;
 use crate::security_headers::SecurityHeaders;
 use crate::state::AppState;
 
@@ -17,9 +19,11 @@ use crate::state::AppState;
 /// which the per-address limits need).
 pub fn app(state: AppState) -> Router {
     let mut router = crate::api::routes();
-    if state.sandbox.is_some() {
-        router = router.merge(crate::payments::sandbox::routes());
-    }
+    router = match &state.sandbox {
+        Some(sandbox) => router.merge(sandbox.routes()),
+        // Not built: its paths are a plain 404, never the web app's page.
+        None => router.route("/sandbox/{*rest}", any(sandbox_off)),
+    };
     // Staff routes check the session before any extractor reads the request.
     router = router.layer(middleware::from_fn_with_state(
         state.clone(),
@@ -59,6 +63,11 @@ pub fn app(state: AppState) -> Router {
             crate::security_headers::layer,
         ))
         .with_state(state)
+}
+
+/// Any `/sandbox/…` path on a server without the sandbox.
+async fn sandbox_off() -> AppError {
+    AppError::not_found("the sandbox is off")
 }
 
 /// The `index.html` that serves an app route. The app is split into bundles (each

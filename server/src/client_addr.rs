@@ -10,9 +10,7 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 
-use crate::config::ConfigError;
 use crate::error::AppError;
-use crate::state::AppState;
 
 /// Why a `trusted_proxies` entry is not usable.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -98,26 +96,6 @@ impl TrustedProxies {
             .map(Self)
     }
 
-    /// The setting from `CERTRENEW_TRUSTED_PROXIES` (comma-separated), else the file's
-    /// `trusted_proxies` list.
-    pub fn from_settings(
-        env: Option<String>,
-        file: Option<Vec<String>>,
-    ) -> Result<Self, ConfigError> {
-        let (name, parsed) = match (env, file) {
-            (Some(v), _) => ("CERTRENEW_TRUSTED_PROXIES", Self::parse(v.split(','))),
-            (None, Some(list)) => (
-                "trusted_proxies",
-                Self::parse(list.iter().map(String::as_str)),
-            ),
-            (None, None) => return Ok(Self::default()),
-        };
-        parsed.map_err(|e| ConfigError::Value {
-            name,
-            message: e.to_string(),
-        })
-    }
-
     /// Whether `ip` is one of the proxies.
     pub fn contains(&self, ip: IpAddr) -> bool {
         self.0.iter().any(|b| b.contains(ip))
@@ -199,10 +177,17 @@ impl ClientAddr {
     }
 }
 
-impl FromRequestParts<AppState> for ClientAddr {
+/// Where [`ClientAddr`] finds the trusted proxies: the server's state implements it
+/// (so this module needs neither the state nor the configuration).
+pub trait HasTrustedProxies {
+    /// The configured proxies.
+    fn trusted_proxies(&self) -> &TrustedProxies;
+}
+
+impl<S: HasTrustedProxies + Send + Sync> FromRequestParts<S> for ClientAddr {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
@@ -213,9 +198,7 @@ impl FromRequestParts<AppState> for ClientAddr {
                         .into(),
                 )
             })?;
-        Ok(Self(
-            state.config.trusted_proxies.client(peer, &parts.headers),
-        ))
+        Ok(Self(state.trusted_proxies().client(peer, &parts.headers)))
     }
 }
 

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use protocol::ids::WebOrigin;
 use serde::Deserialize;
 
+use crate::client_addr::TrustedProxies;
 use crate::projects::Project;
 
 pub mod production;
@@ -170,7 +171,7 @@ pub struct Config {
     /// only: it must not live in the database or beside it).
     pub audit_key: Option<crate::projects::Secret>,
     /// Reverse proxies whose `X-Forwarded-For`/`X-Real-IP` name the client.
-    pub trusted_proxies: crate::client_addr::TrustedProxies,
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl Config {
@@ -330,7 +331,7 @@ impl Config {
             hash_workers,
             hash_wait_ms,
             audit_key: audit_key.map(crate::projects::Secret::new),
-            trusted_proxies: crate::client_addr::TrustedProxies::from_settings(
+            trusted_proxies: TrustedProxies::from_settings(
                 env("CERTRENEW_TRUSTED_PROXIES"),
                 file.trusted_proxies,
             )?,
@@ -374,6 +375,30 @@ fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
         path: path.to_owned(),
         message: e.to_string(),
     })
+}
+
+// Read here, not in `client_addr`: the setting's names and errors are the
+// configuration's, and `client_addr` stays free of it.
+impl TrustedProxies {
+    /// The setting from `CERTRENEW_TRUSTED_PROXIES` (comma-separated), else the file's
+    /// `trusted_proxies` list.
+    pub fn from_settings(
+        env: Option<String>,
+        file: Option<Vec<String>>,
+    ) -> Result<Self, ConfigError> {
+        let (name, parsed) = match (env, file) {
+            (Some(v), _) => ("CERTRENEW_TRUSTED_PROXIES", Self::parse(v.split(','))),
+            (None, Some(list)) => (
+                "trusted_proxies",
+                Self::parse(list.iter().map(String::as_str)),
+            ),
+            (None, None) => return Ok(Self::default()),
+        };
+        parsed.map_err(|e| ConfigError::Value {
+            name,
+            message: e.to_string(),
+        })
+    }
 }
 
 #[cfg(test)]

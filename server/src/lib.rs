@@ -9,7 +9,9 @@
 //! - [`db`]: SQLite or PostgreSQL and their migrations; [`audit`]: the hash chain.
 //! - [`renewal`]: the state machine and renewal storage.
 //! - [`identity`]: challenges, signatures, certificates, user sessions.
-//! - [`payments`]: the provider trait, the sandbox gateway, the money rules.
+//! - [`payments`]: the gateway trait, a gateway per method, the money rules and rows.
+//! - [`providers`]: every outside party (gateways, e-mail, SMS, bank, identity), built
+//!   once from the configuration; [`sandbox`]: their development stand-ins and pages.
 //! - [`admin`]: staff accounts and the review console's API.
 //! - [`ca`]: issuing certificates (PEM key or PKCS#11 HSM).
 //! - [`expired`]: the expired-certificate path (SMS login, checks, uploads).
@@ -39,10 +41,12 @@ pub mod identity;
 pub mod notify;
 pub mod payments;
 pub mod projects;
+pub mod providers;
 pub mod random;
 pub mod ratelimit;
 pub mod reminders;
 pub mod renewal;
+pub mod sandbox;
 pub mod security_headers;
 pub mod server;
 pub mod state;

@@ -1,16 +1,14 @@
 //! Start-up: connect and migrate the database, load (or on first start create) the
-//! CA, set up payments, start the background jobs (notifications, callbacks, expiry,
-//! reminders), serve until asked to stop.
-
-use std::sync::Arc;
+//! CA, build the outside parties (`crate::providers`), start the background jobs
+//! (notifications, callbacks, expiry, reminders), serve until asked to stop.
 
 use anyhow::Context as _;
 
 use crate::ca::Ca;
 use crate::config::{CaKeyConfig, Config};
 use crate::db::Store;
-use crate::payments::provider::Provider;
-use crate::payments::sandbox::Sandbox;
+use crate::providers::Providers;
+use crate::sandbox::Sandbox;
 use crate::state::AppState;
 
 /// The common name of the development CA made on first start.
@@ -64,21 +62,20 @@ pub async fn build(config: Config) -> anyhow::Result<AppState> {
         .with_context(|| format!("connecting to {}", redact(&config.database_url)))?;
     store.migrate().await.context("migrating the database")?;
     let ca = load_ca(&config)?;
+    // The one place the sandbox flag is read: what it builds is handed on as providers.
     let sandbox = if config.sandbox {
-        let gateway = Sandbox::new(
+        Some(Sandbox::new(
             store.pool().clone(),
             &config.data_dir.join("sandbox"),
             config.public_origin.as_str(),
-        )?;
-        Some(Arc::new(gateway))
+        )?)
     } else {
         None
     };
-    let provider: Arc<dyn Provider> = match &sandbox {
-        Some(s) => s.clone(),
-        None => Arc::new(crate::payments::provider::Unconfigured),
-    };
-    Ok(AppState::new(store, config, ca, provider, sandbox))
+    let providers = Providers::from_config(&config, sandbox.as_ref())
+        .context("setting up the notification senders")?;
+    tracing::debug!(providers = %providers.describe(), "outside parties");
+    Ok(AppState::new(store, config, ca, providers, sandbox))
 }
 
 /// Serves on the configured address until Ctrl-C or SIGTERM.

@@ -1,5 +1,6 @@
-//! What every handler shares: the database, the configuration, the CA, the payment
-//! provider and an HTTP client. Cheap to clone (one `Arc`).
+//! What every handler shares: the database, the configuration, the CA, the outside
+//! parties ([`Providers`]) and the in-memory limits and caches. Cheap to clone (one
+//! `Arc`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,14 +8,15 @@ use std::time::Duration;
 use crate::admin::hash_pool::HashPool;
 use crate::admin::login_limit::LoginLimit;
 use crate::ca::Ca;
+use crate::client_addr::{HasTrustedProxies, TrustedProxies};
 use crate::config::Config;
 use crate::db::Store;
 use crate::identity::sessions::SessionCache;
-use crate::payments::provider::Provider;
-use crate::payments::sandbox::Sandbox;
 use crate::projects::Project;
+use crate::providers::Providers;
 use crate::ratelimit::RateLimiter;
 use crate::renewal::store::ViewCache;
+use crate::sandbox::Sandbox;
 
 /// Challenges one client address may ask for per minute: a sign-in or a signed step
 /// takes one, so a person never comes near it; a script filling the table does.
@@ -32,10 +34,11 @@ pub struct Inner {
     pub config: Config,
     /// The issuing CA.
     pub ca: Ca,
-    /// The payment provider behind alipay, unionpay and wechat.
-    pub provider: Arc<dyn Provider>,
-    /// The development gateway, when it is on (it is then also the provider).
-    pub sandbox: Option<Arc<Sandbox>>,
+    /// The outside parties: payment gateways, e-mail, SMS, bank and identity checks.
+    pub providers: Providers,
+    /// The development stand-ins, when configured: only for mounting their
+    /// `/sandbox/…` routes (they serve as providers through `providers`).
+    pub sandbox: Option<Sandbox>,
     /// Eligibility checks per client address.
     pub eligibility_limit: RateLimiter,
     /// Challenges per client address (each is a database row until it expires).
@@ -56,8 +59,8 @@ impl AppState {
         store: Store,
         config: Config,
         ca: Ca,
-        provider: Arc<dyn Provider>,
-        sandbox: Option<Arc<Sandbox>>,
+        providers: Providers,
+        sandbox: Option<Sandbox>,
     ) -> Self {
         let hash_pool = HashPool::new(
             config.hash_workers,
@@ -67,7 +70,7 @@ impl AppState {
             store,
             config,
             ca,
-            provider,
+            providers,
             sandbox,
             eligibility_limit: RateLimiter::new(120, Duration::from_secs(60)),
             challenge_limit: RateLimiter::new(CHALLENGES_PER_MINUTE, Duration::from_secs(60)),
@@ -91,6 +94,12 @@ impl AppState {
     /// Whether cookies must be `Secure` (everything but plain-http development).
     pub fn secure_cookies(&self) -> bool {
         !self.0.config.public_origin.is_development()
+    }
+}
+
+impl HasTrustedProxies for AppState {
+    fn trusted_proxies(&self) -> &TrustedProxies {
+        &self.0.config.trusted_proxies
     }
 }
 

@@ -21,7 +21,7 @@ use axum::routing::{get, post};
 use utoipa::OpenApi;
 
 use crate::admin::{auth, console};
-use crate::payments::service;
+use crate::payments;
 use crate::state::AppState;
 
 /// The OpenAPI document.
@@ -46,7 +46,7 @@ use crate::state::AppState;
         renewals::cancel,
         renewals::csr,
         renewals::installed,
-        service::start,
+        payments::http::start,
         auth::login,
         auth::logout,
         auth::me,
@@ -115,14 +115,17 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/api/v1/renewals/{business_no}/payments",
-            post(service::start),
+            post(payments::http::start),
         )
         .route("/api/v1/renewals/{business_no}/csr", post(renewals::csr))
         .route(
             "/api/v1/renewals/{business_no}/installed",
             post(renewals::installed),
         )
-        .route("/api/v1/payments/notify/{provider}", post(service::notify))
+        .route(
+            "/api/v1/payments/notify/{provider}",
+            post(payments::http::notify),
+        )
         .route("/api/v1/admin/login", post(auth::login))
         .route("/api/v1/admin/logout", post(auth::logout))
         .route("/api/v1/admin/me", get(auth::me))

@@ -27,7 +27,8 @@ use crate::identity::certificate::{self, EligibilityStatus, MAX_CERT_BYTES};
 use crate::identity::sessions::{self, UserSession};
 use crate::identity::{challenges, signature};
 use crate::notify::outbox::{self, Template};
-use crate::payments;
+use crate::payments::service::settle_open_attempts;
+use crate::payments::store as payments;
 use crate::renewal::state::Event;
 use crate::renewal::store::{self, FeeLine, RenewalRow, RenewalView};
 use crate::renewal::{numbers, transition};
@@ -304,7 +305,7 @@ pub async fn cancel(
 ) -> AppResult<Json<RenewalView>> {
     let (session, _) = owned(&state, &headers, &business_no).await?;
     // A payment the gateway took but has not told us about yet must not be lost.
-    payments::service::settle_open_attempts(&state, &business_no).await?;
+    settle_open_attempts(&state, &business_no).await?;
     let mut tx = state.store.begin_write().await?;
     transition::apply(
         &state,
@@ -315,12 +316,7 @@ pub async fn cancel(
         json!({}),
     )
     .await?;
-    sqlx::query(
-        "UPDATE payments SET status = 'closed' WHERE business_no = $1 AND status = 'pending'",
-    )
-    .bind(&business_no)
-    .execute(&mut *tx)
-    .await?;
+    payments::close_pending(&mut *tx, &business_no).await?;
     tx.commit().await?;
     Ok(Json(store::view(state.pool(), &business_no).await?))
 }

@@ -1,17 +1,18 @@
 //! Financial verification (对公账户打款验证): 0.01 yuan goes to the company's basic
 //! account with a random 6-character code in the remark; the applicant types the code
 //! back (at most [`MAX_TRIES`] wrong tries per transfer). Correcting the account and
-//! sending again voids the earlier code. The bank is a [`Transfers`] provider; in
-//! development the sandbox records each transfer (readable at `/sandbox/bank/transfers`).
+//! sending again voids the earlier code. The bank is the configured
+//! [`Transfers`](crate::expired::bank_provider::Transfers) provider; in development the
+//! sandbox records each transfer (readable at `/sandbox/bank/transfers`).
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use protocol::ErrorCode;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use sqlx::{AnyPool, Row};
+use sqlx::Row;
 use utoipa::ToSchema;
 
 use crate::api::extract::Body;
@@ -19,7 +20,9 @@ use crate::audit;
 use crate::clock;
 use crate::error::{AppError, AppResult};
 use crate::expired::apply::{closed, saved};
+use crate::expired::bank_provider::{Transfer, TransferError};
 use crate::expired::hold;
+use crate::expired::limits::{AMOUNT_FEN, MAX_TRANSFERS, MAX_TRIES};
 use crate::expired::login::{self, same};
 use crate::expired::owner::normalise_name;
 use crate::expired::state::AppEvent;
@@ -27,103 +30,8 @@ use crate::expired::store::{self, AppView};
 use crate::random;
 use crate::state::AppState;
 
-/// Wrong codes allowed per transfer.
-pub const MAX_TRIES: i64 = 5;
-/// Transfers per application (each costs the CA a fee).
-pub const MAX_TRANSFERS: i64 = 5;
-/// What is sent: one fen.
-pub const AMOUNT_FEN: i64 = 1;
 /// The code's alphabet: no 0/O, 1/I/L that people confuse on a statement.
 const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-
-/// One transfer to send.
-#[derive(Debug, Clone)]
-pub struct Transfer {
-    /// Account name (基本户名称).
-    pub account_name: String,
-    /// Bank (基本户开户行).
-    pub bank: String,
-    /// Account number, digits only.
-    pub account_no: String,
-    /// Fen.
-    pub amount_fen: i64,
-    /// The remark (交易附言) carrying the code.
-    pub remark: String,
-}
-
-/// Why a transfer was not made.
-#[derive(Debug, thiserror::Error)]
-pub enum TransferError {
-    /// No bank is configured for verification transfers.
-    #[error("no bank is configured for verification transfers")]
-    Unconfigured,
-    /// The bank refused or failed.
-    #[error("the bank did not make the transfer: {0}")]
-    Bank(String),
-    /// Recording it failed.
-    #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
-}
-
-/// A bank that sends verification transfers.
-#[async_trait::async_trait]
-pub trait Transfers: Send + Sync {
-    /// The provider's name, stored with each transfer.
-    fn name(&self) -> &'static str;
-    /// Sends `transfer`; returns the bank's reference.
-    async fn send(&self, transfer: &Transfer) -> Result<String, TransferError>;
-}
-
-/// Production without a bank integration: every transfer fails (502).
-pub struct Unconfigured;
-
-#[async_trait::async_trait]
-impl Transfers for Unconfigured {
-    fn name(&self) -> &'static str {
-        "none"
-    }
-    async fn send(&self, _: &Transfer) -> Result<String, TransferError> {
-        Err(TransferError::Unconfigured)
-    }
-}
-
-/// The development bank: records the transfer in `sandbox_bank_transfers` (it stands
-/// for the bank, like the sandbox gateway's orders).
-pub struct SandboxBank {
-    pool: AnyPool,
-}
-
-#[async_trait::async_trait]
-impl Transfers for SandboxBank {
-    fn name(&self) -> &'static str {
-        "sandbox"
-    }
-    async fn send(&self, t: &Transfer) -> Result<String, TransferError> {
-        let reference = format!("SBX{}", random::hex(8).to_uppercase());
-        sqlx::query("INSERT INTO sandbox_bank_transfers (reference, account_name, bank, account_no, amount_fen, remark, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-            .bind(&reference)
-            .bind(&t.account_name)
-            .bind(&t.bank)
-            .bind(&t.account_no)
-            .bind(t.amount_fen)
-            .bind(&t.remark)
-            .bind(clock::now_ms())
-            .execute(&self.pool)
-            .await?;
-        Ok(reference)
-    }
-}
-
-/// The bank for this server: the sandbox when it is on, else none.
-pub fn provider(state: &AppState) -> Box<dyn Transfers> {
-    if state.sandbox.is_some() {
-        Box::new(SandboxBank {
-            pool: state.pool().clone(),
-        })
-    } else {
-        Box::new(Unconfigured)
-    }
-}
 
 /// A random code of 6 characters from [`ALPHABET`].
 pub fn new_code() -> String {
@@ -213,7 +121,7 @@ pub async fn send(
         amount_fen: AMOUNT_FEN,
         remark: format!("certrenew对公验证{code}"),
     };
-    let provider = provider(&state);
+    let provider = &state.providers.bank;
     // The transfer is reserved (counted) under the write lock before the bank is
     // called, so racing requests cannot send more than MAX_TRANSFERS.
     let mut tx = state.store.begin_write().await?;
@@ -396,62 +304,6 @@ pub async fn verify(
     tx.commit().await?;
     let row = store::owned(state.pool(), &business_no, &mobile).await?;
     Ok(Json(store::view(state.pool(), &row).await?))
-}
-
-/// Which sandbox transfers to list.
-#[derive(Debug, Deserialize)]
-pub struct SandboxQuery {
-    /// Only this account number.
-    pub account_no: Option<String>,
-}
-
-/// A transfer the sandbox bank made.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SandboxTransfer {
-    /// The bank's reference.
-    pub reference: String,
-    /// Account name.
-    pub account_name: String,
-    /// Bank.
-    pub bank: String,
-    /// Account number.
-    pub account_no: String,
-    /// Fen.
-    pub amount_fen: i64,
-    /// The remark, with the code.
-    pub remark: String,
-    /// When, RFC 3339.
-    pub created_at: String,
-}
-
-/// The sandbox bank's statement, newest first (`GET /sandbox/bank/transfers`): what
-/// the company would read on its account. Only when the sandbox is on.
-pub async fn sandbox_transfers(
-    State(state): State<AppState>,
-    Query(q): Query<SandboxQuery>,
-) -> AppResult<Json<Vec<SandboxTransfer>>> {
-    if state.sandbox.is_none() {
-        return Err(AppError::not_found("the sandbox is off"));
-    }
-    let account = q.account_no.map(|a| a.replace([' ', '-'], ""));
-    sqlx::query("SELECT reference, account_name, bank, account_no, amount_fen, remark, created_at FROM sandbox_bank_transfers WHERE ($1 = '' OR account_no = $1) ORDER BY created_at DESC, reference LIMIT 100")
-        .bind(account.unwrap_or_default())
-        .fetch_all(state.pool())
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(SandboxTransfer {
-                reference: r.try_get(0)?,
-                account_name: r.try_get(1)?,
-                bank: r.try_get(2)?,
-                account_no: r.try_get(3)?,
-                amount_fen: r.try_get(4)?,
-                remark: r.try_get(5)?,
-                created_at: clock::rfc3339(r.try_get(6)?),
-            })
-        })
-        .collect::<AppResult<Vec<_>>>()
-        .map(Json)
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The operator's identity check (实名认证): the ID card photos uploaded and a liveness
-//! check, judged by a [`Verifier`]. Each outcome is recorded; a failure is shown with
+//! check, judged by the configured
+//! [`Verifier`](crate::expired::identity_provider::Verifier). Each outcome is recorded; a failure is shown with
 //! its reason and may be tried again up to [`MAX_CHECKS`] times. In development the
 //! sandbox verifier decides by the liveness token, so tests choose the outcome:
 //! `pass`, or `fail` / `fail:<reason>`.
@@ -17,6 +18,7 @@ use crate::audit;
 use crate::clock;
 use crate::error::{AppError, AppResult};
 use crate::expired::apply::{closed, saved};
+use crate::expired::identity_provider::{Person, Verdict};
 use crate::expired::login;
 use crate::expired::state::AppEvent;
 use crate::expired::store::{self, AppView};
@@ -25,122 +27,6 @@ use crate::state::AppState;
 
 /// Checks per application.
 pub const MAX_CHECKS: i64 = 5;
-
-/// What the verifier is given.
-#[derive(Debug, Clone)]
-pub struct Person<'a> {
-    /// The name on the card.
-    pub name: &'a str,
-    /// The ID number.
-    pub id_number: &'a str,
-    /// The card's front photo.
-    pub front: &'a [u8],
-    /// The card's back photo.
-    pub back: &'a [u8],
-    /// The liveness session's token from the provider's flow on the phone.
-    pub liveness_token: &'a str,
-}
-
-/// The verdict.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
-    /// The person is who the card says and was there.
-    Passed {
-        /// The provider's reference.
-        reference: String,
-    },
-    /// Not confirmed.
-    Failed {
-        /// Why, for the applicant.
-        reason: String,
-        /// The provider's reference.
-        reference: String,
-    },
-}
-
-/// Why no verdict was reached.
-#[derive(Debug, thiserror::Error)]
-pub enum VerifierError {
-    /// No identity provider is configured.
-    #[error("no identity verification provider is configured")]
-    Unconfigured,
-    /// The provider failed.
-    #[error("the identity provider failed: {0}")]
-    Provider(String),
-}
-
-/// An identity provider (ID photos and liveness).
-#[async_trait::async_trait]
-pub trait Verifier: Send + Sync {
-    /// The provider's name, stored with each check.
-    fn name(&self) -> &'static str;
-    /// Judges `person`.
-    async fn verify(&self, person: &Person<'_>) -> Result<Verdict, VerifierError>;
-    /// Where the applicant takes the liveness check of application `business_no` (the
-    /// provider's page), which sends them back to `/expired/{business_no}` with
-    /// `?liveness_token=…`.
-    fn liveness_url(&self, business_no: &str) -> Result<String, VerifierError>;
-}
-
-/// Production without a provider: 502.
-pub struct Unconfigured;
-
-#[async_trait::async_trait]
-impl Verifier for Unconfigured {
-    fn name(&self) -> &'static str {
-        "none"
-    }
-    async fn verify(&self, _: &Person<'_>) -> Result<Verdict, VerifierError> {
-        Err(VerifierError::Unconfigured)
-    }
-    fn liveness_url(&self, _: &str) -> Result<String, VerifierError> {
-        Err(VerifierError::Unconfigured)
-    }
-}
-
-/// The development provider: the liveness token decides.
-pub struct SandboxVerifier;
-
-#[async_trait::async_trait]
-impl Verifier for SandboxVerifier {
-    fn name(&self) -> &'static str {
-        "sandbox"
-    }
-    async fn verify(&self, person: &Person<'_>) -> Result<Verdict, VerifierError> {
-        let reference = format!("SBXID{}", crate::random::hex(6).to_uppercase());
-        let token = person.liveness_token.trim();
-        Ok(if token == "pass" {
-            Verdict::Passed { reference }
-        } else if let Some(reason) = token.strip_prefix("fail:") {
-            Verdict::Failed {
-                reason: reason.trim().to_owned(),
-                reference,
-            }
-        } else if token == "fail" {
-            Verdict::Failed {
-                reason: "the face does not match the ID card photo".into(),
-                reference,
-            }
-        } else {
-            Verdict::Failed {
-                reason: "the liveness check was not completed".into(),
-                reference,
-            }
-        })
-    }
-    fn liveness_url(&self, business_no: &str) -> Result<String, VerifierError> {
-        Ok(format!("/sandbox/liveness/{business_no}"))
-    }
-}
-
-/// The verifier for this server: the sandbox when it is on, else none.
-pub fn provider(state: &AppState) -> Box<dyn Verifier> {
-    if state.sandbox.is_some() {
-        Box::new(SandboxVerifier)
-    } else {
-        Box::new(Unconfigured)
-    }
-}
 
 /// Asking for the check.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -199,7 +85,7 @@ pub async fn check(
             .map_err(|e| AppError::Internal(format!("reading an upload: {e}")))?;
         photos.push(bytes);
     }
-    let verifier = provider(&state);
+    let verifier = &state.providers.identity;
     // The check is reserved (counted) under the write lock before the provider is
     // asked, so racing requests cannot run more than MAX_CHECKS.
     let mut tx = state.store.begin_write().await?;

@@ -20,11 +20,9 @@ use crate::api::extract::Body;
 use crate::audit;
 use crate::client_addr::ClientAddr;
 use crate::clock;
-use crate::config::NotifyConfig;
 use crate::error::{AppError, AppResult};
 use crate::expired::{rate_limited, within_limit};
 use crate::identity::sessions::{cookie, cookie_value};
-use crate::notify::sender::Sender;
 use crate::random;
 use crate::state::AppState;
 
@@ -183,17 +181,11 @@ pub async fn send_code(
     .await?;
     tx.commit().await?;
     // Sent after the commit, never through the outbox: the code is not stored in clear.
-    let config = NotifyConfig {
-        smtp: None,
-        sms_webhook: state.config.notify.sms_webhook.clone(),
-    };
-    let sent = match Sender::from_config(&config) {
-        Ok(sender) => sender
-            .send_sms(mobile.as_str(), &sms_text(&code, lang))
-            .await
-            .map_err(|e| e.to_string()),
-        Err(e) => Err(e.to_string()),
-    };
+    let sent = state
+        .providers
+        .sms
+        .send_sms(mobile.as_str(), &sms_text(&code, lang))
+        .await;
     if let Err(e) = sent {
         tracing::warn!(error = %e, "the sign-in code could not be sent");
         return Err(AppError::refused(

@@ -12,6 +12,9 @@
 //!    photos, typed by their bytes and stored by content hash.
 //! 5. [`identity`]: ID photos and liveness through a provider ([`liveness`]: where the
 //!    applicant takes the liveness check).
+//!
+//! The bank and the identity provider are traits ([`bank_provider`],
+//! [`identity_provider`]) chosen once at start-up (`crate::providers`).
 //! 6. [`submit`]: the application becomes a renewal in `awaiting_payment`; from there
 //!    the renewal state machine, payments and review are the on-time path's.
 //! 7. [`install`]: after approval, a CSR without the old key's binding signature.
@@ -23,9 +26,12 @@
 pub mod admin;
 pub mod apply;
 pub mod bank;
+pub mod bank_provider;
 pub mod hold;
 pub mod identity;
+pub mod identity_provider;
 pub mod install;
+pub mod limits;
 pub mod liveness;
 pub mod login;
 pub mod owner;
@@ -62,7 +68,8 @@ pub fn within_limit(used: i64, max: i64, rule: &str, message: &str) -> Result<()
     }
 }
 
-/// The routes of the path, its staff views and its sandbox bank.
+/// The routes of the path and its staff views (the sandbox's bank and liveness page
+/// are `crate::sandbox`'s).
 pub fn routes() -> Router<AppState> {
     const APP: &str = "/api/v1/expired/applications/{business_no}";
     Router::new()
@@ -98,10 +105,5 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/admin/expired/{business_no}/uploads/{id}",
             get(admin::download),
-        )
-        .route("/sandbox/bank/transfers", get(bank::sandbox_transfers))
-        .route(
-            "/sandbox/liveness/{business_no}",
-            get(liveness::sandbox_page),
         )
 }

@@ -12,6 +12,7 @@ use crate::audit;
 use crate::clock;
 use crate::db::Tx;
 use crate::error::{AppError, AppResult};
+use crate::expired::limits::MAX_TRIES;
 use crate::expired::state::{AppEvent, AppStatus};
 
 /// The stored facts of an application.
@@ -304,7 +305,7 @@ pub async fn view(pool: &AnyPool, row: &AppRow) -> AppResult<AppView> {
                 account_no: mask_account(&account),
                 amount_fen: t.try_get(3)?,
                 tries_left: if status == "pending" {
-                    (crate::expired::bank::MAX_TRIES - tries).max(0)
+                    (MAX_TRIES - tries).max(0)
                 } else {
                     0
                 },

@@ -1,9 +1,16 @@
 //! Delivering written notifications: e-mail over SMTP (lettre) and SMS through an HTTP
 //! webhook. A channel that is not configured is the development sender: the message
 //! is written to the log and counts as sent.
+//!
+//! Each channel is a trait ([`Email`], [`Sms`]) so the server holds the one it was
+//! configured with (`crate::providers`, built once at start-up) and a new kind of
+//! delivery is one more implementation.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
+
+use async_trait::async_trait;
 
 use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
@@ -20,21 +27,48 @@ const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 /// How much of a failing webhook's answer is kept in the error.
 const WEBHOOK_BODY_CHARS: usize = 200;
 
+/// Delivers e-mail.
+#[async_trait]
+pub trait Email: Send + Sync {
+    /// E-mails `msg` to `to`.
+    async fn send_email(&self, to: &str, msg: &Message) -> Result<(), SendError>;
+    /// The server it goes to (`host:port`), or `None` when it goes to the log.
+    fn server(&self) -> Option<String>;
+}
+
+/// Delivers SMS.
+#[async_trait]
+pub trait Sms: Send + Sync {
+    /// Sends `text` to the mobile number `to`.
+    async fn send_sms(&self, to: &str, text: &str) -> Result<(), SendError>;
+    /// What may be shown of where it goes (`scheme://host:port`), or `None` when it
+    /// goes to the log.
+    fn endpoint(&self) -> Option<String>;
+}
+
 /// Sends e-mail and SMS as configured; build it once ([`Sender::from_config`]) and
 /// share it: the SMTP transport keeps a pool of connections.
 pub struct Sender {
-    email: Option<EmailSender>,
-    sms: Option<SmsSender>,
+    email: Arc<dyn Email>,
+    sms: Arc<dyn Sms>,
 }
 
-struct EmailSender {
+/// E-mail written to the log (development).
+pub struct LogEmail;
+
+/// SMS written to the log (development).
+pub struct LogSms;
+
+/// E-mail over SMTP.
+pub struct SmtpEmail {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
     /// `host:port`, for errors and logs.
     server: String,
 }
 
-struct SmsSender {
+/// SMS through the webhook: `POST {"to", "text"}`.
+pub struct WebhookSms {
     url: reqwest::Url,
     client: reqwest::Client,
 }
@@ -132,10 +166,13 @@ impl Sender {
     /// nothing yet. Must be called inside a Tokio runtime when SMTP is configured (the
     /// connection pool starts its clean-up task on it).
     pub fn from_config(config: &NotifyConfig) -> Result<Self, ConfigError> {
-        let email = config.smtp.as_ref().map(email_sender).transpose()?;
-        let sms = match &config.sms_webhook {
-            None => None,
-            Some(url) if url.trim().is_empty() => None,
+        let email: Arc<dyn Email> = match &config.smtp {
+            Some(smtp) => Arc::new(email_sender(smtp)?),
+            None => Arc::new(LogEmail),
+        };
+        let sms: Arc<dyn Sms> = match &config.sms_webhook {
+            None => Arc::new(LogSms),
+            Some(url) if url.trim().is_empty() => Arc::new(LogSms),
             Some(url) => {
                 let url = reqwest::Url::parse(url.trim()).map_err(|_| ConfigError::Webhook)?;
                 if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
@@ -146,7 +183,7 @@ impl Sender {
                     .connect_timeout(WEBHOOK_TIMEOUT)
                     .build()
                     .map_err(ConfigError::Client)?;
-                Some(SmsSender { url, client })
+                Arc::new(WebhookSms { url, client })
             }
         };
         Ok(Self { email, sms })
@@ -155,23 +192,90 @@ impl Sender {
     /// A sender that writes everything to the log.
     pub fn log_only() -> Self {
         Self {
-            email: None,
-            sms: None,
+            email: Arc::new(LogEmail),
+            sms: Arc::new(LogSms),
         }
+    }
+
+    /// The e-mail channel, to hold on its own.
+    pub fn email(&self) -> Arc<dyn Email> {
+        Arc::clone(&self.email)
+    }
+
+    /// The SMS channel, to hold on its own.
+    pub fn sms(&self) -> Arc<dyn Sms> {
+        Arc::clone(&self.sms)
     }
 
     /// E-mails `msg` to `to` (UTF-8 subject and body: lettre encodes them as MIME
     /// encoded words and quoted-printable or base64). Without SMTP it is logged.
     pub async fn send_email(&self, to: &str, msg: &Message) -> Result<(), SendError> {
-        let Some(email) = &self.email else {
-            tracing::info!(
-                to,
-                subject = %msg.subject,
-                body = %msg.body,
-                "e-mail (log-only sender: notify.smtp is not configured)"
-            );
-            return Ok(());
-        };
+        self.email.send_email(to, msg).await
+    }
+
+    /// Sends `text` to the mobile number `to` by POSTing `{"to": to, "text": text}` to
+    /// the SMS webhook; any status but 2xx is an error. Without a webhook it is logged.
+    pub async fn send_sms(&self, to: &str, text: &str) -> Result<(), SendError> {
+        self.sms.send_sms(to, text).await
+    }
+
+    /// Whether e-mail goes to an SMTP server (rather than the log).
+    pub fn has_smtp(&self) -> bool {
+        self.email.server().is_some()
+    }
+
+    /// Whether SMS go to a webhook (rather than the log).
+    pub fn has_sms_webhook(&self) -> bool {
+        self.sms.endpoint().is_some()
+    }
+}
+
+impl fmt::Debug for Sender {
+    /// Names the servers only: no credentials, no webhook path or query (it may hold
+    /// a key).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sender")
+            .field("smtp", &self.email.server())
+            .field("sms_webhook", &self.sms.endpoint())
+            .finish()
+    }
+}
+
+#[async_trait]
+impl Email for LogEmail {
+    async fn send_email(&self, to: &str, msg: &Message) -> Result<(), SendError> {
+        tracing::info!(
+            to,
+            subject = %msg.subject,
+            body = %msg.body,
+            "e-mail (log-only sender: notify.smtp is not configured)"
+        );
+        Ok(())
+    }
+    fn server(&self) -> Option<String> {
+        None
+    }
+}
+
+#[async_trait]
+impl Sms for LogSms {
+    async fn send_sms(&self, to: &str, text: &str) -> Result<(), SendError> {
+        tracing::info!(
+            to,
+            text,
+            "SMS (log-only sender: notify.sms_webhook is not configured)"
+        );
+        Ok(())
+    }
+    fn endpoint(&self) -> Option<String> {
+        None
+    }
+}
+
+#[async_trait]
+impl Email for SmtpEmail {
+    async fn send_email(&self, to: &str, msg: &Message) -> Result<(), SendError> {
+        let email = self;
         let recipient: Mailbox = to.trim().parse().map_err(|source| SendError::Recipient {
             to: to.to_owned(),
             source,
@@ -195,19 +299,16 @@ impl Sender {
         tracing::debug!(to, server = %email.server, "e-mail sent");
         Ok(())
     }
+    fn server(&self) -> Option<String> {
+        Some(self.server.clone())
+    }
+}
 
-    /// Sends `text` to the mobile number `to` by POSTing `{"to": to, "text": text}` to
-    /// the SMS webhook; any status but 2xx is an error. Without a webhook it is logged.
-    pub async fn send_sms(&self, to: &str, text: &str) -> Result<(), SendError> {
-        let Some(sms) = &self.sms else {
-            tracing::info!(
-                to,
-                text,
-                "SMS (log-only sender: notify.sms_webhook is not configured)"
-            );
-            return Ok(());
-        };
-        let endpoint = sms.endpoint();
+#[async_trait]
+impl Sms for WebhookSms {
+    async fn send_sms(&self, to: &str, text: &str) -> Result<(), SendError> {
+        let sms = self;
+        let endpoint = sms.shown();
         let response = sms
             .client
             .post(sms.url.clone())
@@ -235,32 +336,14 @@ impl Sender {
         tracing::debug!(to, %endpoint, "SMS sent");
         Ok(())
     }
-
-    /// Whether e-mail goes to an SMTP server (rather than the log).
-    pub fn has_smtp(&self) -> bool {
-        self.email.is_some()
-    }
-
-    /// Whether SMS go to a webhook (rather than the log).
-    pub fn has_sms_webhook(&self) -> bool {
-        self.sms.is_some()
+    fn endpoint(&self) -> Option<String> {
+        Some(self.shown())
     }
 }
 
-impl fmt::Debug for Sender {
-    /// Names the servers only: no credentials, no webhook path or query (it may hold
-    /// a key).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Sender")
-            .field("smtp", &self.email.as_ref().map(|e| e.server.as_str()))
-            .field("sms_webhook", &self.sms.as_ref().map(SmsSender::endpoint))
-            .finish()
-    }
-}
-
-impl SmsSender {
+impl WebhookSms {
     /// `scheme://host:port`, what may be shown of the webhook.
-    fn endpoint(&self) -> String {
+    fn shown(&self) -> String {
         let url = &self.url;
         match url.port_or_known_default() {
             Some(port) => format!(
@@ -274,7 +357,7 @@ impl SmsSender {
 }
 
 /// The SMTP transport for `smtp`.
-fn email_sender(smtp: &SmtpConfig) -> Result<EmailSender, ConfigError> {
+fn email_sender(smtp: &SmtpConfig) -> Result<SmtpEmail, ConfigError> {
     let from: Mailbox = smtp
         .from
         .trim()
@@ -300,7 +383,7 @@ fn email_sender(smtp: &SmtpConfig) -> Result<EmailSender, ConfigError> {
         (Some(user), None) if !user.is_empty() => return Err(ConfigError::MissingPassword),
         _ => {}
     }
-    Ok(EmailSender {
+    Ok(SmtpEmail {
         transport: builder.build(),
         from,
         server: format!("{host}:{}", smtp.port),

@@ -1,5 +1,7 @@
-//! What the server needs from a payment gateway. The sandbox gateway implements it for
-//! development; a real gateway (Alipay, UnionPay, WeChat Pay) implements the same calls.
+//! What the server needs from a payment gateway. The sandbox gateway
+//! (`crate::sandbox::gateway`) implements it for development; a real gateway (Alipay,
+//! UnionPay, WeChat Pay) implements the same calls and is chosen per method in
+//! `crate::providers`.
 
 use std::collections::BTreeMap;
 
@@ -87,8 +89,8 @@ pub trait Provider: Send + Sync {
     ) -> Result<(), PaymentError>;
 }
 
-/// The provider when the sandbox is off and no real gateway is configured: online
-/// payment is unavailable (bank transfers still work).
+/// The gateway of a method none is configured for: online payment that way is
+/// unavailable (bank transfers still work).
 pub struct Unconfigured;
 
 #[async_trait]

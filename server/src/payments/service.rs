@@ -4,28 +4,24 @@
 //! often it arrives: the first marks the attempt paid, writes the one ledger entry
 //! (a constraint forbids a second) and moves the renewal; the rest change nothing.
 //! Money that arrives for a renewal that no longer wants it is refunded.
+//!
+//! The rules only: the HTTP handlers are `payments::http`, the rows `payments::store`,
+//! the gateways `AppState::providers`.
 
-use std::collections::BTreeMap;
-
-use axum::Json;
-use axum::extract::{Form, Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
 use protocol::ErrorCode;
 use protocol::credit_code::CreditCode;
 use protocol::money::Fen;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::Row;
 use utoipa::ToSchema;
 
-use crate::api::extract::Body;
-use crate::api::renewals::owned;
 use crate::audit;
 use crate::clock;
 use crate::db::Tx;
 use crate::error::{AppError, AppResult};
 use crate::payments::provider::{GatewayState, Order, PaymentError};
+use crate::payments::store::{self as payments, Entry, InvoiceAsked, NewAttempt, NewRefund};
 use crate::renewal::numbers;
 use crate::renewal::state::{Event, Status};
 use crate::renewal::store::{self, PaymentView, RenewalView};
@@ -158,16 +154,25 @@ fn check_transfer(total_fen: i64, t: &BankTransferRequest) -> AppResult<()> {
     Ok(())
 }
 
-/// Pays for a renewal (立即支付 / 重新支付), or declares a bank transfer.
-#[utoipa::path(post, path = "/api/v1/renewals/{business_no}/payments", params(("business_no" = String, Path)), request_body = PaymentRequest,
-    responses((status = 201, body = PaymentResponse), (status = 200, body = PaymentResponse, description = "an earlier attempt was already paid"), (status = 409), (status = 422)))]
-pub async fn start(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(business_no): Path<String>,
-    Body(req): Body<PaymentRequest>,
-) -> AppResult<(StatusCode, Json<PaymentResponse>)> {
-    let (session, row) = owned(&state, &headers, &business_no).await?;
+/// What paying did.
+#[derive(Debug)]
+pub enum Started {
+    /// A new attempt was opened (or a transfer declared).
+    Opened(PaymentResponse),
+    /// An earlier attempt turned out to be paid: nothing new was opened.
+    AlreadyPaid(PaymentResponse),
+}
+
+/// Pays for renewal `business_no` (立即支付 / 重新支付), or declares a bank transfer,
+/// for its owner `cert_sha256` (the caller checked the session). Every earlier open
+/// attempt is settled at its gateway first.
+pub async fn pay(
+    state: &AppState,
+    cert_sha256: &str,
+    business_no: &str,
+    req: &PaymentRequest,
+) -> AppResult<Started> {
+    let row = store::row(state.pool(), business_no).await?;
     let project = state
         .project(&row.project)
         .ok_or_else(|| AppError::Internal(format!("project {} is gone", row.project)))?;
@@ -179,18 +184,15 @@ pub async fn start(
         ));
     }
     let taxpayer_id = check_invoice(&project.invoice_kinds, &req.invoice)?;
-    if settle_open_attempts(&state, &business_no).await? {
-        let renewal = store::view(state.pool(), &business_no).await?;
-        return Ok((
-            StatusCode::OK,
-            Json(PaymentResponse {
-                renewal,
-                payment: None,
-                already_paid: true,
-            }),
-        ));
+    if settle_open_attempts(state, business_no).await? {
+        let renewal = store::view(state.pool(), business_no).await?;
+        return Ok(Started::AlreadyPaid(PaymentResponse {
+            renewal,
+            payment: None,
+            already_paid: true,
+        }));
     }
-    let row = store::row(state.pool(), &business_no).await?;
+    let row = store::row(state.pool(), business_no).await?;
     if row.status != Status::AwaitingPayment {
         return Err(AppError::refused(
             ErrorCode::IllegalTransition,
@@ -201,9 +203,10 @@ pub async fn start(
             ),
         ));
     }
-    let actor = format!("user:{}", session.cert_sha256);
-    let out_trade_no = numbers::out_trade_no(&business_no);
+    let actor = format!("user:{cert_sha256}");
+    let out_trade_no = numbers::out_trade_no(business_no);
     let now = clock::now_ms();
+    let gateway = state.providers.payments.for_method(&req.method);
     let (pay_url, transfer) = if req.method == "bank_transfer" {
         let t = req.bank_transfer.as_ref().ok_or_else(|| {
             AppError::validation(
@@ -221,52 +224,51 @@ pub async fn start(
             subject: format!("{} {}", project.fee_line_zh, business_no),
             return_url: format!("/renewals/{business_no}?from=gateway"),
         };
-        let url = state.provider.create(&order).await.map_err(|e| {
-            AppError::refused(
-                ErrorCode::PaymentGateway,
-                StatusCode::BAD_GATEWAY,
-                e.to_string(),
-            )
-        })?;
+        let url = gateway.create(&order).await.map_err(gateway_error)?;
         (Some(url), None)
     };
     let mut tx = state.store.begin_write().await?;
-    sqlx::query("INSERT INTO payments (out_trade_no, business_no, provider, method, amount_fen, status, pay_url, bank_transfer, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8)")
-        .bind(&out_trade_no)
-        .bind(&business_no)
-        .bind(if transfer.is_some() { "bank" } else { state.provider.name() })
-        .bind(&req.method)
-        .bind(row.total_fen)
-        .bind(&pay_url)
-        .bind(&transfer)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("DELETE FROM invoices WHERE business_no = $1 AND status = 'requested'")
-        .bind(&business_no)
-        .execute(&mut *tx)
-        .await?;
-    // An invoice already issued stays as it is; otherwise the latest request counts.
-    sqlx::query("INSERT INTO invoices (business_no, kind, title, taxpayer_id, status) SELECT $1, $2, $3, $4, 'requested' WHERE NOT EXISTS (SELECT 1 FROM invoices WHERE business_no = $1)")
-        .bind(&business_no)
-        .bind(&req.invoice.kind)
-        .bind(req.invoice.title.trim())
-        .bind(&taxpayer_id)
-        .execute(&mut *tx)
-        .await?;
+    payments::insert_attempt(
+        &mut *tx,
+        &NewAttempt {
+            out_trade_no: &out_trade_no,
+            business_no,
+            provider: if transfer.is_some() {
+                "bank"
+            } else {
+                gateway.name()
+            },
+            method: &req.method,
+            amount_fen: row.total_fen,
+            pay_url: pay_url.as_deref(),
+            bank_transfer: transfer.as_deref(),
+            created_at: now,
+        },
+    )
+    .await?;
+    payments::request_invoice(
+        &mut tx,
+        business_no,
+        &InvoiceAsked {
+            kind: &req.invoice.kind,
+            title: req.invoice.title.trim(),
+            taxpayer_id: taxpayer_id.as_deref(),
+        },
+    )
+    .await?;
     audit::append(
         &mut tx,
         &actor,
         "payment.started",
-        &business_no,
+        business_no,
         json!({ "out_trade_no": out_trade_no, "method": req.method, "amount_fen": row.total_fen }),
     )
     .await?;
     if transfer.is_some() {
         transition::apply(
-            &state,
+            state,
             &mut tx,
-            &business_no,
+            business_no,
             Event::BankTransferSubmitted,
             &actor,
             json!({ "out_trade_no": out_trade_no }),
@@ -274,77 +276,59 @@ pub async fn start(
         .await?;
     }
     tx.commit().await?;
-    let renewal = store::view(state.pool(), &business_no).await?;
+    let renewal = store::view(state.pool(), business_no).await?;
     let payment = renewal
         .payments
         .iter()
         .find(|p| p.out_trade_no == out_trade_no)
         .cloned();
-    Ok((
-        StatusCode::CREATED,
-        Json(PaymentResponse {
-            renewal,
-            payment,
-            already_paid: false,
-        }),
-    ))
+    Ok(Started::Opened(PaymentResponse {
+        renewal,
+        payment,
+        already_paid: false,
+    }))
+}
+
+/// A gateway's failure as the API answers it (502).
+fn gateway_error(e: PaymentError) -> AppError {
+    AppError::refused(
+        ErrorCode::PaymentGateway,
+        StatusCode::BAD_GATEWAY,
+        e.to_string(),
+    )
 }
 
 /// Asks the gateway about every pending online attempt of a renewal: a paid one is
 /// recorded as paid, a failed one as failed. Returns whether the renewal is now paid.
 pub async fn settle_open_attempts(state: &AppState, business_no: &str) -> AppResult<bool> {
-    let pending: Vec<(String, i64)> = sqlx::query("SELECT out_trade_no, amount_fen FROM payments WHERE business_no = $1 AND status = 'pending' AND method <> 'bank_transfer'")
-        .bind(business_no)
-        .fetch_all(state.pool())
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-        .collect::<Result<_, sqlx::Error>>()?;
-    let gateway_error = |e: PaymentError| {
-        AppError::refused(
-            ErrorCode::PaymentGateway,
-            StatusCode::BAD_GATEWAY,
-            e.to_string(),
-        )
-    };
-    for (out_trade_no, _) in pending {
-        match state
-            .provider
-            .query(&out_trade_no)
-            .await
-            .map_err(gateway_error)?
-        {
+    let pending = payments::attempts_with_status(state.pool(), business_no, "pending").await?;
+    for attempt in pending.iter().filter(|a| a.method != "bank_transfer") {
+        let out_trade_no = attempt.out_trade_no.as_str();
+        // The gateway that opened it, whatever serves the method today.
+        let gateway = state.providers.payments.named(&attempt.provider);
+        match gateway.query(out_trade_no).await.map_err(gateway_error)? {
             GatewayState::Paid {
                 trade_no,
                 amount_fen,
             } => {
-                apply_paid(state, &out_trade_no, &trade_no, amount_fen, "gateway:query").await?;
+                apply_paid(state, out_trade_no, &trade_no, amount_fen, "gateway:query").await?;
             }
             GatewayState::Failed => {
-                mark_ended(state, &out_trade_no, Ended::Failed, "gateway:query").await?
+                mark_ended(state, out_trade_no, Ended::Failed, "gateway:query").await?
             }
             // Still open at the gateway: close it, so it cannot be paid after a new attempt is opened.
             GatewayState::Pending | GatewayState::Unknown => {
-                state
-                    .provider
-                    .close(&out_trade_no)
-                    .await
-                    .map_err(gateway_error)?;
+                gateway.close(out_trade_no).await.map_err(gateway_error)?;
                 // The close may have raced with a payment: ask once more.
-                match state
-                    .provider
-                    .query(&out_trade_no)
-                    .await
-                    .map_err(gateway_error)?
-                {
+                match gateway.query(out_trade_no).await.map_err(gateway_error)? {
                     GatewayState::Paid {
                         trade_no,
                         amount_fen,
                     } => {
-                        apply_paid(state, &out_trade_no, &trade_no, amount_fen, "gateway:query")
+                        apply_paid(state, out_trade_no, &trade_no, amount_fen, "gateway:query")
                             .await?;
                     }
-                    _ => mark_ended(state, &out_trade_no, Ended::Closed, "system").await?,
+                    _ => mark_ended(state, out_trade_no, Ended::Closed, "system").await?,
                 }
             }
         }
@@ -359,8 +343,8 @@ pub async fn settle_open_attempts(state: &AppState, business_no: &str) -> AppRes
 }
 
 /// How an unpaid attempt ended.
-#[derive(Clone, Copy)]
-enum Ended {
+#[derive(Debug, Clone, Copy)]
+pub enum Ended {
     /// Closed by us before a new attempt (or at cancel / expiry).
     Closed,
     /// The gateway says it failed.
@@ -369,7 +353,7 @@ enum Ended {
 
 /// Ends a still-pending attempt with its audit row; an attempt no longer pending is
 /// left as it is.
-async fn mark_ended(
+pub async fn mark_ended(
     state: &AppState,
     out_trade_no: &str,
     how: Ended,
@@ -380,23 +364,16 @@ async fn mark_ended(
         Ended::Failed => ("failed", "payment.failed"),
     };
     let mut tx = state.store.begin_write().await?;
-    let business_no: Option<String> = sqlx::query_scalar(
-        "SELECT business_no FROM payments WHERE out_trade_no = $1 AND status = 'pending'",
-    )
-    .bind(out_trade_no)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some(business_no) = business_no {
-        sqlx::query("UPDATE payments SET status = $1 WHERE out_trade_no = $2")
-            .bind(status)
-            .bind(out_trade_no)
-            .execute(&mut *tx)
-            .await?;
+    let attempt = payments::attempt_by_number(&mut *tx, out_trade_no)
+        .await?
+        .filter(|a| a.status == "pending");
+    if let Some(attempt) = attempt {
+        payments::set_status(&mut *tx, out_trade_no, status).await?;
         audit::append(
             &mut tx,
             actor,
             action,
-            &business_no,
+            &attempt.business_no,
             json!({ "out_trade_no": out_trade_no }),
         )
         .await?;
@@ -425,15 +402,12 @@ pub async fn record_paid(
     amount_fen: i64,
     actor: &str,
 ) -> AppResult<Paid> {
-    let row =
-        sqlx::query("SELECT business_no, amount_fen, status FROM payments WHERE out_trade_no = $1")
-            .bind(out_trade_no)
-            .fetch_optional(&mut **tx)
-            .await?
-            .ok_or_else(|| AppError::not_found(format!("no payment {out_trade_no}")))?;
-    let business_no: String = row.try_get(0)?;
-    let expected: i64 = row.try_get(1)?;
-    let status: String = row.try_get(2)?;
+    let attempt = payments::attempt_by_number(&mut **tx, out_trade_no)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("no payment {out_trade_no}")))?;
+    let business_no = attempt.business_no;
+    let expected = attempt.amount_fen;
+    let status = attempt.status;
     if amount_fen != expected {
         return Err(AppError::refused(
             ErrorCode::PaymentMismatch,
@@ -449,19 +423,16 @@ pub async fn record_paid(
         return Ok(Paid::AlreadyKnown);
     }
     let now = clock::now_ms();
-    sqlx::query("UPDATE payments SET status = 'paid', paid_at = $1, gateway_trade_no = $2 WHERE out_trade_no = $3")
-        .bind(now)
-        .bind(trade_no)
-        .bind(out_trade_no)
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query("INSERT INTO ledger (out_trade_no, kind, amount_fen, reference, at) VALUES ($1, 'charge', $2, $3, $4)")
-        .bind(out_trade_no)
-        .bind(amount_fen)
-        .bind(trade_no)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
+    payments::mark_paid(&mut **tx, out_trade_no, trade_no, now).await?;
+    payments::ledger(
+        &mut **tx,
+        out_trade_no,
+        Entry::Charge,
+        amount_fen,
+        trade_no,
+        now,
+    )
+    .await?;
     audit::append(
         tx,
         actor,
@@ -509,20 +480,19 @@ pub async fn open_refund(
     actor: &str,
 ) -> AppResult<String> {
     let refund_no = numbers::refund_no(out_trade_no);
-    let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM refunds WHERE refund_no = $1")
-        .bind(&refund_no)
-        .fetch_optional(&mut **tx)
-        .await?;
-    if exists.is_none() {
-        sqlx::query("INSERT INTO refunds (refund_no, out_trade_no, business_no, amount_fen, status, reason, created_at) VALUES ($1, $2, $3, $4, 'pending', $5, $6)")
-            .bind(&refund_no)
-            .bind(out_trade_no)
-            .bind(business_no)
-            .bind(amount_fen)
-            .bind(reason)
-            .bind(clock::now_ms())
-            .execute(&mut **tx)
-            .await?;
+    let new = payments::insert_refund(
+        tx,
+        &NewRefund {
+            refund_no: &refund_no,
+            out_trade_no,
+            business_no,
+            amount_fen,
+            reason,
+            created_at: clock::now_ms(),
+        },
+    )
+    .await?;
+    if new {
         audit::append(tx, actor, "refund.opened", business_no, json!({ "refund_no": refund_no, "out_trade_no": out_trade_no, "amount_fen": amount_fen, "reason": reason })).await?;
     }
     Ok(refund_no)
@@ -548,114 +518,50 @@ pub async fn apply_paid(
 /// Carries out a pending refund of an online payment at the gateway and records it.
 /// Bank-transfer refunds are sent by finance by hand and marked done in the console.
 pub async fn execute_refund(state: &AppState, refund_no: &str) -> AppResult<()> {
-    let row = sqlx::query("SELECT r.out_trade_no, r.business_no, r.amount_fen, r.status, p.method FROM refunds r JOIN payments p ON p.out_trade_no = r.out_trade_no WHERE r.refund_no = $1")
-        .bind(refund_no)
-        .fetch_optional(state.pool())
+    let refund = payments::refund(state.pool(), refund_no)
         .await?
         .ok_or_else(|| AppError::not_found(format!("no refund {refund_no}")))?;
-    let out_trade_no: String = row.try_get(0)?;
-    let status: String = row.try_get(3)?;
-    let method: String = row.try_get(4)?;
-    if status == "done" || method == "bank_transfer" {
+    if refund.status == "done" || refund.method == "bank_transfer" {
         return Ok(());
     }
-    let amount: i64 = row.try_get(2)?;
     state
-        .provider
-        .refund(&out_trade_no, refund_no, amount)
+        .providers
+        .payments
+        .named(&refund.provider)
+        .refund(&refund.out_trade_no, refund_no, refund.amount_fen)
         .await
-        .map_err(|e| {
-            AppError::refused(
-                ErrorCode::PaymentGateway,
-                StatusCode::BAD_GATEWAY,
-                e.to_string(),
-            )
-        })?;
+        .map_err(gateway_error)?;
     mark_refund_done(state, refund_no, "gateway:refund").await
 }
 
 /// Records a refund as done: the ledger's refund entry, the attempt refunded.
 pub async fn mark_refund_done(state: &AppState, refund_no: &str, actor: &str) -> AppResult<()> {
     let mut tx = state.store.begin_write().await?;
-    let row = sqlx::query(
-        "SELECT out_trade_no, business_no, amount_fen, status FROM refunds WHERE refund_no = $1",
-    )
-    .bind(refund_no)
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or_else(|| AppError::not_found(format!("no refund {refund_no}")))?;
-    let status: String = row.try_get(3)?;
-    if status != "done" {
-        let out_trade_no: String = row.try_get(0)?;
-        let business_no: String = row.try_get(1)?;
-        let amount: i64 = row.try_get(2)?;
+    let refund = payments::refund(&mut *tx, refund_no)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("no refund {refund_no}")))?;
+    if refund.status != "done" {
         let now = clock::now_ms();
-        sqlx::query("UPDATE refunds SET status = 'done', done_at = $1 WHERE refund_no = $2")
-            .bind(now)
-            .bind(refund_no)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE payments SET status = 'refunded' WHERE out_trade_no = $1")
-            .bind(&out_trade_no)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("INSERT INTO ledger (out_trade_no, kind, amount_fen, reference, at) VALUES ($1, 'refund', $2, $3, $4)")
-            .bind(&out_trade_no)
-            .bind(-amount)
-            .bind(refund_no)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        payments::mark_refund_done(&mut *tx, refund_no, now).await?;
+        payments::set_status(&mut *tx, &refund.out_trade_no, "refunded").await?;
+        payments::ledger(
+            &mut *tx,
+            &refund.out_trade_no,
+            Entry::Refund,
+            -refund.amount_fen,
+            refund_no,
+            now,
+        )
+        .await?;
         audit::append(
             &mut tx,
             actor,
             "refund.done",
-            &business_no,
-            json!({ "refund_no": refund_no, "amount_fen": amount }),
+            &refund.business_no,
+            json!({ "refund_no": refund_no, "amount_fen": refund.amount_fen }),
         )
         .await?;
     }
     tx.commit().await?;
     Ok(())
-}
-
-/// The gateway's asynchronous notice. Answered in the gateway's format: `success`
-/// when taken (also for a repeat), `fail` otherwise (the gateway will retry).
-pub async fn notify(
-    State(state): State<AppState>,
-    Path(provider): Path<String>,
-    Form(params): Form<BTreeMap<String, String>>,
-) -> Response {
-    if provider != state.provider.name() {
-        return (StatusCode::NOT_FOUND, "fail").into_response();
-    }
-    let notice = match state.provider.verify_notice(&params) {
-        Ok(notice) => notice,
-        Err(e) => {
-            tracing::warn!(error = %e, "payment notice refused");
-            return (StatusCode::BAD_REQUEST, "fail").into_response();
-        }
-    };
-    let actor = format!("gateway:{provider}");
-    let outcome = if notice.paid {
-        apply_paid(
-            &state,
-            &notice.out_trade_no,
-            &notice.trade_no,
-            notice.amount_fen,
-            &actor,
-        )
-        .await
-        .map(|_| ())
-    } else {
-        mark_ended(&state, &notice.out_trade_no, Ended::Failed, &actor).await
-    };
-    match outcome {
-        Ok(()) => (StatusCode::OK, state.provider.ack()).into_response(),
-        Err(e) => {
-            let (code, status) = e.code_status();
-            tracing::warn!(%code, error = %e, out_trade_no = notice.out_trade_no, "payment notice not applied");
-            (status, "fail").into_response()
-        }
-    }
 }

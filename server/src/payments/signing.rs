@@ -76,7 +76,7 @@ mod tests {
 
     #[test]
     fn sign_verify_and_tamper() {
-        let key = crate::payments::sandbox::test_key();
+        let key = &RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).unwrap();
         let mut p = params(&[
             ("out_trade_no", "01P1"),
             ("total_amount", "100.00"),

@@ -1,5 +1,5 @@
-//! The development payment gateway, served by the server itself under `/sandbox/`
-//! (only when `sandbox` is on). It behaves like the real gateways where it matters:
+//! The development payment gateway, served by the server itself under
+//! `/sandbox/gateway/` (only when `sandbox` is on). It behaves like the real gateways where it matters:
 //! a pay page, signed asynchronous notices (RSA-SHA256 over sorted parameters, as
 //! Alipay does), order queries, closing and refunds; and it lets tests choose the
 //! outcome, repeat notices and delay them:
@@ -29,10 +29,9 @@ use crate::error::{AppError, AppResult};
 use crate::payments::provider::{GatewayState, Notice, Order, PaymentError, Provider};
 use crate::payments::signing;
 use crate::random;
-use crate::state::AppState;
 
 /// The sandbox gateway.
-pub struct Sandbox {
+pub struct Gateway {
     pool: AnyPool,
     key: RsaPrivateKey,
     origin: String,
@@ -47,7 +46,7 @@ pub struct KeyError {
     message: String,
 }
 
-impl Sandbox {
+impl Gateway {
     /// The gateway, with its signing key read from `dir/gateway-key.pem` or made there.
     pub fn new(pool: AnyPool, dir: &Path, origin: &str) -> Result<Self, KeyError> {
         let path = dir.join("gateway-key.pem");
@@ -146,9 +145,9 @@ impl Sandbox {
         .ok_or_else(|| {
             AppError::not_found(format!("the sandbox gateway has no order {out_trade_no}"))
         })?;
-        let amount: i64 = row.try_get(0)?;
-        let status: String = row.try_get(1)?;
-        let trade_no: String = row.try_get(2)?;
+        let amount: i64 = row.try_get("amount_fen")?;
+        let status: String = row.try_get("status")?;
+        let trade_no: String = row.try_get("trade_no")?;
         let wanted = if paid { "paid" } else { "closed" };
         if status == "pending" {
             sqlx::query("UPDATE sandbox_orders SET status = $1, paid_at = $2 WHERE out_trade_no = $3 AND status = 'pending'")
@@ -194,7 +193,7 @@ impl Sandbox {
 }
 
 #[async_trait]
-impl Provider for Sandbox {
+impl Provider for Gateway {
     fn name(&self) -> &'static str {
         "sandbox"
     }
@@ -228,16 +227,16 @@ impl Provider for Sandbox {
         let Some(row) = row else {
             return Ok(GatewayState::Unknown);
         };
-        let get = |i: usize| -> Result<String, PaymentError> {
-            row.try_get(i)
+        let get = |col: &str| -> Result<String, PaymentError> {
+            row.try_get(col)
                 .map_err(|e| PaymentError::Gateway(e.to_string()))
         };
         let amount: i64 = row
-            .try_get(0)
+            .try_get("amount_fen")
             .map_err(|e| PaymentError::Gateway(e.to_string()))?;
-        Ok(match get(1)?.as_str() {
+        Ok(match get("status")?.as_str() {
             "paid" | "refunded" => GatewayState::Paid {
-                trade_no: get(2)?,
+                trade_no: get("trade_no")?,
                 amount_fen: amount,
             },
             "pending" => GatewayState::Pending,
@@ -329,15 +328,8 @@ pub struct CompleteRequest {
     pub delay_ms: Option<u64>,
 }
 
-fn sandbox(state: &AppState) -> AppResult<Arc<Sandbox>> {
-    state
-        .sandbox
-        .clone()
-        .ok_or_else(|| AppError::not_found("the sandbox gateway is off"))
-}
-
 async fn complete(
-    State(state): State<AppState>,
+    State(gateway): State<Arc<Gateway>>,
     UrlPath(out_trade_no): UrlPath<String>,
     Body(req): Body<CompleteRequest>,
 ) -> AppResult<Response> {
@@ -352,7 +344,7 @@ async fn complete(
             ));
         }
     };
-    let answers = sandbox(&state)?
+    let answers = gateway
         .complete(
             &out_trade_no,
             paid,
@@ -369,11 +361,10 @@ struct PayQuery {
 }
 
 async fn pay_page(
-    State(state): State<AppState>,
+    State(gateway): State<Arc<Gateway>>,
     UrlPath(out_trade_no): UrlPath<String>,
     axum::extract::Query(q): axum::extract::Query<PayQuery>,
 ) -> AppResult<Html<String>> {
-    let gateway = sandbox(&state)?;
     let row = sqlx::query(
         "SELECT amount_fen, subject, status FROM sandbox_orders WHERE out_trade_no = $1",
     )
@@ -381,9 +372,9 @@ async fn pay_page(
     .fetch_optional(&gateway.pool)
     .await?
     .ok_or_else(|| AppError::not_found("no such order"))?;
-    let amount: i64 = row.try_get(0)?;
-    let subject: String = row.try_get(1)?;
-    let status: String = row.try_get(2)?;
+    let amount: i64 = row.try_get("amount_fen")?;
+    let subject: String = row.try_get("subject")?;
+    let status: String = row.try_get("status")?;
     let esc = |s: &str| {
         s.replace('&', "&amp;")
             .replace('<', "&lt;")
@@ -415,12 +406,12 @@ struct PayForm {
 }
 
 async fn pay_submit(
-    State(state): State<AppState>,
+    State(gateway): State<Arc<Gateway>>,
     UrlPath(out_trade_no): UrlPath<String>,
     Form(form): Form<PayForm>,
 ) -> AppResult<Response> {
     let paid = form.outcome == "paid";
-    sandbox(&state)?
+    gateway
         .complete(&out_trade_no, paid, 1, Duration::ZERO)
         .await?;
     // Only a same-origin path is followed, never an address a link could smuggle in.
@@ -432,19 +423,13 @@ async fn pay_submit(
     Ok(Redirect::to(&back).into_response())
 }
 
-/// The gateway's routes.
-pub fn routes() -> Router<AppState> {
+/// The gateway's routes (their own state: the gateway, never the server's).
+pub fn routes<S: Clone + Send + Sync + 'static>(gateway: Arc<Gateway>) -> Router<S> {
     Router::new()
         .route(
             "/sandbox/gateway/pay/{out_trade_no}",
             get(pay_page).post(pay_submit),
         )
         .route("/sandbox/gateway/{out_trade_no}/complete", post(complete))
-}
-
-/// A key for unit tests, made once per test process.
-#[cfg(test)]
-pub fn test_key() -> &'static RsaPrivateKey {
-    static KEY: std::sync::OnceLock<RsaPrivateKey> = std::sync::OnceLock::new();
-    KEY.get_or_init(|| RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).expect("a test key"))
+        .with_state(gateway)
 }

@@ -1,0 +1,90 @@
+//! Every outside party the server talks to, built once from the configuration and
+//! held in `AppState`: a payment gateway per online method, e-mail and SMS delivery,
+//! the bank of the expired path's verification transfers and its identity provider.
+//! Handlers use what is here and never ask which kind it is.
+//!
+//! What selects each (docs/operations.md, "Providers"):
+//! - payment gateways: `sandbox` on → the sandbox gateway behind `alipay`, `unionpay`
+//!   and `wechat`; off → none (online payment is refused, bank transfers work);
+//! - e-mail: `[notify.smtp]` → SMTP, else the log;
+//! - SMS: `notify.sms_webhook` → the webhook, else the log;
+//! - bank verification and identity verification: `sandbox` on → the sandbox's, off
+//!   → none (the step answers 502 until a real provider is added here).
+//!
+//! A real provider is one more implementation of the trait and one more arm here. The
+//! CA's key management centre (KMC, issue 11) is to be added the same way: a trait
+//! next to its callers and a field below.
+
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::expired::bank_provider::{self, Transfers};
+use crate::expired::identity_provider::{self, Verifier};
+use crate::notify::sender::{ConfigError, Email, Sender, Sms};
+use crate::payments::gateways::Gateways;
+use crate::sandbox::Sandbox;
+
+/// The online payment methods (`bank_transfer` needs no gateway).
+pub const ONLINE_METHODS: [&str; 3] = ["alipay", "unionpay", "wechat"];
+
+/// The outside parties.
+#[derive(Clone)]
+pub struct Providers {
+    /// The gateway of each online payment method.
+    pub payments: Gateways,
+    /// E-mail delivery.
+    pub email: Arc<dyn Email>,
+    /// SMS delivery.
+    pub sms: Arc<dyn Sms>,
+    /// The bank that sends verification transfers.
+    pub bank: Arc<dyn Transfers>,
+    /// The identity provider (ID photos and liveness).
+    pub identity: Arc<dyn Verifier>,
+}
+
+impl Providers {
+    /// The providers `config` selects; `sandbox` is the development stand-in when the
+    /// configuration turned it on. Connects to nothing yet; must run inside the Tokio
+    /// runtime when SMTP is configured (its pool starts a task).
+    pub fn from_config(config: &Config, sandbox: Option<&Sandbox>) -> Result<Self, ConfigError> {
+        let sender = Sender::from_config(&config.notify)?;
+        let mut payments = Gateways::new();
+        let (bank, identity): (Arc<dyn Transfers>, Arc<dyn Verifier>) = match sandbox {
+            Some(sandbox) => {
+                for method in ONLINE_METHODS {
+                    payments = payments.with(method, sandbox.gateway());
+                }
+                (sandbox.bank(), sandbox.identity())
+            }
+            None => (
+                Arc::new(bank_provider::Unconfigured),
+                Arc::new(identity_provider::Unconfigured),
+            ),
+        };
+        Ok(Self {
+            payments,
+            email: sender.email(),
+            sms: sender.sms(),
+            bank,
+            identity,
+        })
+    }
+
+    /// One line per party, for the start-up log (no addresses beyond host and port).
+    pub fn describe(&self) -> String {
+        let gateways = self
+            .payments
+            .describe()
+            .into_iter()
+            .map(|(m, g)| format!("{m}={g}"))
+            .collect::<Vec<_>>();
+        format!(
+            "payments: [{}]; email: {}; sms: {}; bank: {}; identity: {}",
+            gateways.join(", "),
+            self.email.server().unwrap_or_else(|| "log".into()),
+            self.sms.endpoint().unwrap_or_else(|| "log".into()),
+            self.bank.name(),
+            self.identity.name()
+        )
+    }
+}
