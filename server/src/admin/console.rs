@@ -8,7 +8,6 @@ use axum::http::{HeaderMap, StatusCode};
 use protocol::ErrorCode;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::Row;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::admin::auth::{Role, require};
@@ -79,33 +78,26 @@ pub async fn queue(
         q.q.as_deref()
             .map(|s| format!("%{}%", s.replace(['%', '_'], "")))
             .unwrap_or_else(|| "%".into());
-    let rows = sqlx::query(
-        "SELECT business_no, project, subject, status, total_fen, created_at, updated_at FROM renewals \
-         WHERE ($1 = '' OR status = $1) AND ($2 = '' OR project = $2) AND (business_no LIKE $3 OR subject LIKE $3) \
-         ORDER BY created_at LIMIT $4",
+    let rows = store::queue(
+        state.pool(),
+        status,
+        q.project.as_deref(),
+        &like,
+        q.limit.unwrap_or(50).clamp(1, 200),
     )
-    .bind(status.map(Status::as_str).unwrap_or(""))
-    .bind(q.project.as_deref().unwrap_or(""))
-    .bind(&like)
-    .bind(q.limit.unwrap_or(50).clamp(1, 200))
-    .fetch_all(state.pool())
     .await?;
     let out = rows
-        .iter()
-        .map(|r| -> AppResult<QueueRow> {
-            let status: String = r.try_get("status")?;
-            Ok(QueueRow {
-                business_no: r.try_get("business_no")?,
-                project: r.try_get("project")?,
-                subject: r.try_get("subject")?,
-                status: Status::parse(&status)
-                    .ok_or_else(|| AppError::Internal(format!("unknown status {status:?}")))?,
-                total_fen: r.try_get("total_fen")?,
-                created_at: clock::rfc3339(r.try_get("created_at")?),
-                updated_at: clock::rfc3339(r.try_get("updated_at")?),
-            })
+        .into_iter()
+        .map(|r| QueueRow {
+            business_no: r.business_no,
+            project: r.project,
+            subject: r.subject,
+            status: r.status,
+            total_fen: r.total_fen,
+            created_at: clock::rfc3339(r.created_at),
+            updated_at: clock::rfc3339(r.updated_at),
         })
-        .collect::<AppResult<Vec<_>>>()?;
+        .collect();
     Ok(Json(out))
 }
 
@@ -140,11 +132,7 @@ pub async fn detail(
     .await?;
     let row = store::row(state.pool(), &business_no).await?;
     let renewal = store::view(state.pool(), &business_no).await?;
-    let approved_by =
-        sqlx::query_scalar("SELECT username FROM approvals WHERE business_no = $1 ORDER BY at")
-            .bind(&business_no)
-            .fetch_all(state.pool())
-            .await?;
+    let approved_by = store::approvers(state.pool(), &business_no).await?;
     let facts = crate::identity::certificate::parse(&row.cert_der)?;
     Ok(Json(ReviewView {
         renewal,
@@ -177,27 +165,14 @@ pub async fn approve(
             ),
         ));
     }
-    let inserted =
-        sqlx::query("INSERT INTO approvals (business_no, username, at) VALUES ($1, $2, $3)")
-            .bind(&business_no)
-            .bind(&staff.username)
-            .bind(clock::now_ms())
-            .execute(&mut *tx)
-            .await;
-    if let Err(sqlx::Error::Database(e)) = &inserted
-        && e.is_unique_violation()
-    {
+    if !store::record_approval(&mut tx, &business_no, &staff.username, clock::now_ms()).await? {
         return Err(AppError::refused(
             ErrorCode::Forbidden,
             StatusCode::FORBIDDEN,
             "you already approved this renewal; another reviewer must approve too",
         ));
     }
-    inserted?;
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM approvals WHERE business_no = $1")
-        .bind(&business_no)
-        .fetch_one(&mut *tx)
-        .await?;
+    let count = store::approval_count(&mut *tx, &business_no).await?;
     let required = i64::from(
         state
             .project(&row.project)
@@ -261,27 +236,16 @@ pub async fn reject(
         json!({ "reason": reason }),
     )
     .await?;
-    sqlx::query("UPDATE renewals SET rejection_reason = $1 WHERE business_no = $2")
-        .bind(reason)
-        .bind(&business_no)
-        .execute(&mut *tx)
-        .await?;
-    let paid = sqlx::query(
-        "SELECT out_trade_no, amount_fen FROM payments WHERE business_no = $1 AND status = 'paid'",
-    )
-    .bind(&business_no)
-    .fetch_all(&mut *tx)
-    .await?;
+    store::set_rejection_reason(&mut tx, &business_no, reason).await?;
+    let paid = store::paid_payments(&mut tx, &business_no).await?;
     let mut refunds = Vec::new();
     for p in &paid {
-        let out_trade_no: String = p.try_get("out_trade_no")?;
-        let amount: i64 = p.try_get("amount_fen")?;
         refunds.push(
             service::open_refund(
                 &mut tx,
                 &business_no,
-                &out_trade_no,
-                amount,
+                &p.out_trade_no,
+                p.amount_fen,
                 reason,
                 &staff.actor(),
             )
@@ -317,18 +281,12 @@ pub async fn reconcile(
     Body(req): Body<ReconcileRequest>,
 ) -> AppResult<Json<RenewalView>> {
     let staff = require(state.pool(), &headers, &[Role::Finance], true).await?;
-    let row = sqlx::query(
-        "SELECT business_no, method, status, amount_fen FROM payments WHERE out_trade_no = $1",
-    )
-    .bind(&out_trade_no)
-    .fetch_optional(state.pool())
-    .await?
-    .ok_or_else(|| AppError::not_found(format!("no payment {out_trade_no}")))?;
-    let business_no: String = row.try_get("business_no")?;
-    let method: String = row.try_get("method")?;
-    let status: String = row.try_get("status")?;
-    let amount: i64 = row.try_get("amount_fen")?;
-    if method != "bank_transfer" || status != "pending" {
+    let payment = store::payment(state.pool(), &out_trade_no)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("no payment {out_trade_no}")))?;
+    let business_no = payment.business_no;
+    let amount = payment.amount_fen;
+    if payment.method != "bank_transfer" || payment.status != "pending" {
         return Err(AppError::refused(
             ErrorCode::IllegalTransition,
             StatusCode::CONFLICT,
@@ -347,10 +305,7 @@ pub async fn reconcile(
         )
         .await?
     } else {
-        sqlx::query("UPDATE payments SET status = 'failed' WHERE out_trade_no = $1")
-            .bind(&out_trade_no)
-            .execute(&mut *tx)
-            .await?;
+        store::mark_payment_failed(&mut tx, &out_trade_no).await?;
         transition::apply(
             &state,
             &mut tx,
@@ -404,12 +359,7 @@ pub async fn invoice_issued(
         ));
     }
     let mut tx = state.store.begin_write().await?;
-    let updated = sqlx::query("UPDATE invoices SET status = 'issued', issued_at = $1 WHERE business_no = $2 AND status = 'requested'")
-        .bind(clock::now_ms())
-        .bind(&business_no)
-        .execute(&mut *tx)
-        .await?;
-    if updated.rows_affected() != 1 {
+    if !store::mark_invoice_issued(&mut tx, &business_no, clock::now_ms()).await? {
         return Err(AppError::refused(
             ErrorCode::IllegalTransition,
             StatusCode::CONFLICT,

@@ -8,16 +8,13 @@ use crate::clock;
 use crate::error::AppResult;
 use crate::payments::service;
 use crate::renewal::state::Event;
-use crate::renewal::transition;
+use crate::renewal::{store, transition};
 use crate::state::AppState;
 
 /// Expires the renewals still unpaid `unpaid_days` after they were made; returns how many.
 pub async fn expire_unpaid(state: &AppState) -> AppResult<usize> {
     let cutoff = clock::now_ms() - i64::from(state.config.unpaid_days) * 86_400_000;
-    let due: Vec<String> = sqlx::query_scalar("SELECT business_no FROM renewals WHERE status = 'awaiting_payment' AND created_at < $1 ORDER BY created_at LIMIT 500")
-        .bind(cutoff)
-        .fetch_all(state.pool())
-        .await?;
+    let due = store::unpaid_before(state.pool(), cutoff, 500).await?;
     let mut expired = 0;
     for business_no in due {
         if service::settle_open_attempts(state, &business_no).await? {
@@ -34,10 +31,7 @@ pub async fn expire_unpaid(state: &AppState) -> AppResult<usize> {
         )
         .await;
         if moved.is_ok() {
-            sqlx::query("UPDATE payments SET status = 'closed' WHERE business_no = $1 AND status = 'pending'")
-                .bind(&business_no)
-                .execute(&mut *tx)
-                .await?;
+            store::close_pending_payments(&mut tx, &business_no).await?;
             tx.commit().await?;
             expired += 1;
         }

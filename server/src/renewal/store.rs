@@ -1,5 +1,7 @@
-//! Reading and writing renewal rows, and the one view of a renewal that the customer's
-//! progress page and the staff console both show.
+//! The renewals aggregate's SQL: renewal rows, the review queue, approvals, and the
+//! renewal's payment attempts and invoice as the console and the rules change them;
+//! and the one view of a renewal that the customer's progress page and the staff
+//! console both show. Columns are read by name.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -12,6 +14,7 @@ use utoipa::ToSchema;
 
 use crate::audit;
 use crate::clock;
+use crate::db::Tx;
 use crate::error::AppError;
 use crate::renewal::state::Status;
 
@@ -365,11 +368,7 @@ pub async fn view(pool: &AnyPool, business_no: &str) -> Result<RenewalView, AppE
         })
         .transpose()?;
 
-    let approvals: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM approvals WHERE business_no = $1")
-            .bind(business_no)
-            .fetch_one(pool)
-            .await?;
+    let approvals = approval_count(pool, business_no).await?;
 
     Ok(RenewalView {
         business_no: r.try_get("business_no")?,
@@ -395,4 +394,222 @@ pub async fn view(pool: &AnyPool, business_no: &str) -> Result<RenewalView, AppE
         refund,
         certificate,
     })
+}
+
+/// A renewal as the review queue lists it.
+#[derive(Debug, Clone)]
+pub struct QueueEntry {
+    /// 业务单号.
+    pub business_no: String,
+    /// Project id.
+    pub project: String,
+    /// Subject.
+    pub subject: String,
+    /// State.
+    pub status: Status,
+    /// Total, fen.
+    pub total_fen: i64,
+    /// Created, unix ms.
+    pub created_at: i64,
+    /// Last change, unix ms.
+    pub updated_at: i64,
+}
+
+/// The review queue, oldest first: renewals in `status` (any when None), of `project`
+/// (any when None), whose business number or subject matches the SQL LIKE `pattern`.
+pub async fn queue(
+    pool: &AnyPool,
+    status: Option<Status>,
+    project: Option<&str>,
+    pattern: &str,
+    limit: i64,
+) -> Result<Vec<QueueEntry>, AppError> {
+    let rows = sqlx::query(
+        "SELECT business_no, project, subject, status, total_fen, created_at, updated_at FROM renewals \
+         WHERE ($1 = '' OR status = $1) AND ($2 = '' OR project = $2) AND (business_no LIKE $3 OR subject LIKE $3) \
+         ORDER BY created_at LIMIT $4",
+    )
+    .bind(status.map(Status::as_str).unwrap_or(""))
+    .bind(project.unwrap_or(""))
+    .bind(pattern)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let status: String = r.try_get("status")?;
+            Ok(QueueEntry {
+                business_no: r.try_get("business_no")?,
+                project: r.try_get("project")?,
+                subject: r.try_get("subject")?,
+                status: Status::parse(&status)
+                    .ok_or_else(|| AppError::Internal(format!("unknown status {status:?}")))?,
+                total_fen: r.try_get("total_fen")?,
+                created_at: r.try_get("created_at")?,
+                updated_at: r.try_get("updated_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Records the reviewer's reason on a rejected renewal.
+pub async fn set_rejection_reason(
+    tx: &mut Tx,
+    business_no: &str,
+    reason: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE renewals SET rejection_reason = $1 WHERE business_no = $2")
+        .bind(reason)
+        .bind(business_no)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The renewals still awaiting payment that were made before `cutoff_ms`, oldest
+/// first, at most `limit`.
+pub async fn unpaid_before(
+    pool: &AnyPool,
+    cutoff_ms: i64,
+    limit: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT business_no FROM renewals WHERE status = 'awaiting_payment' AND created_at < $1 ORDER BY created_at LIMIT $2")
+        .bind(cutoff_ms)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+}
+
+// --- approvals -------------------------------------------------------------------------
+
+/// Who approved the renewal so far, in order.
+pub async fn approvers(pool: &AnyPool, business_no: &str) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT username FROM approvals WHERE business_no = $1 ORDER BY at")
+        .bind(business_no)
+        .fetch_all(pool)
+        .await
+}
+
+/// Records `username`'s approval. False when they had approved it already.
+pub async fn record_approval(
+    tx: &mut Tx,
+    business_no: &str,
+    username: &str,
+    at_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let inserted =
+        sqlx::query("INSERT INTO approvals (business_no, username, at) VALUES ($1, $2, $3)")
+            .bind(business_no)
+            .bind(username)
+            .bind(at_ms)
+            .execute(&mut **tx)
+            .await;
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// How many distinct reviewers approved the renewal.
+pub async fn approval_count<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    executor: E,
+    business_no: &str,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) AS approvals FROM approvals WHERE business_no = $1")
+        .bind(business_no)
+        .fetch_one(executor)
+        .await
+}
+
+// --- the renewal's payment attempts and invoice, as the console and the rules see them --
+
+/// A payment attempt's facts.
+#[derive(Debug, Clone)]
+pub struct PaymentRow {
+    /// The attempt's number.
+    pub out_trade_no: String,
+    /// The renewal it pays for.
+    pub business_no: String,
+    /// `alipay`, `unionpay`, `wechat`, `bank_transfer`.
+    pub method: String,
+    /// `pending`, `paid`, `failed`, `closed`, `refunded`.
+    pub status: String,
+    /// Amount in fen.
+    pub amount_fen: i64,
+}
+
+const PAYMENT_COLUMNS: &str = "out_trade_no, business_no, method, status, amount_fen";
+
+fn to_payment(row: &sqlx::any::AnyRow) -> Result<PaymentRow, sqlx::Error> {
+    Ok(PaymentRow {
+        out_trade_no: row.try_get("out_trade_no")?,
+        business_no: row.try_get("business_no")?,
+        method: row.try_get("method")?,
+        status: row.try_get("status")?,
+        amount_fen: row.try_get("amount_fen")?,
+    })
+}
+
+/// A payment attempt, if it exists.
+pub async fn payment(
+    pool: &AnyPool,
+    out_trade_no: &str,
+) -> Result<Option<PaymentRow>, sqlx::Error> {
+    let query = format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE out_trade_no = $1");
+    sqlx::query(&query)
+        .bind(out_trade_no)
+        .fetch_optional(pool)
+        .await?
+        .as_ref()
+        .map(to_payment)
+        .transpose()
+}
+
+/// The renewal's paid attempts.
+pub async fn paid_payments(tx: &mut Tx, business_no: &str) -> Result<Vec<PaymentRow>, sqlx::Error> {
+    let query = format!(
+        "SELECT {PAYMENT_COLUMNS} FROM payments WHERE business_no = $1 AND status = 'paid'"
+    );
+    sqlx::query(&query)
+        .bind(business_no)
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(to_payment)
+        .collect()
+}
+
+/// Marks a payment attempt failed (a declared transfer that never arrived).
+pub async fn mark_payment_failed(tx: &mut Tx, out_trade_no: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE payments SET status = 'failed' WHERE out_trade_no = $1")
+        .bind(out_trade_no)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Closes the renewal's pending payment attempts (it expired unpaid).
+pub async fn close_pending_payments(tx: &mut Tx, business_no: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE payments SET status = 'closed' WHERE business_no = $1 AND status = 'pending'",
+    )
+    .bind(business_no)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Marks the requested invoice issued. False when none was waiting.
+pub async fn mark_invoice_issued(
+    tx: &mut Tx,
+    business_no: &str,
+    at_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let updated = sqlx::query("UPDATE invoices SET status = 'issued', issued_at = $1 WHERE business_no = $2 AND status = 'requested'")
+        .bind(at_ms)
+        .bind(business_no)
+        .execute(&mut **tx)
+        .await?;
+    Ok(updated.rows_affected() == 1)
 }
