@@ -12,13 +12,15 @@
 //! in its life) sends only the latest one crossed.
 
 use serde_json::json;
-use sqlx::Row;
+use sqlx::AnyPool;
 use time::{OffsetDateTime, UtcOffset};
 
 use crate::audit;
 use crate::clock;
+use crate::db::Tx;
 use crate::error::AppResult;
 use crate::notify::outbox::{self, Template};
+use crate::renewal::certificates::{self, Expiring};
 use crate::state::AppState;
 
 const DAY_S: i64 = 86_400;
@@ -79,29 +81,20 @@ pub async fn run(state: &AppState, now: OffsetDateTime) -> AppResult<Summary> {
         return Ok(summary);
     };
     let now_s = now.unix_timestamp();
-    let rows = sqlx::query(
-        "SELECT c.sha256 AS sha256, c.serial AS serial, c.not_after AS not_after, c.business_no AS business_no, \
-         r.operator_email AS operator_email, r.operator_mobile AS operator_mobile, r.lang AS lang, c.subject AS subject \
-         FROM certificates c LEFT JOIN renewals r ON r.business_no = c.business_no \
-         WHERE c.status IN ('issued', 'confirmed') AND c.not_after > $1 AND c.not_after <= $2 \
-         AND NOT EXISTS (SELECT 1 FROM revocations v WHERE v.serial = c.serial) \
-         AND NOT EXISTS (SELECT 1 FROM renewals n WHERE n.cert_sha256 = c.sha256 AND n.status = 'completed') \
-         ORDER BY c.not_after, c.sha256",
-    )
-    .bind(now_s)
-    .bind(now_s + i64::from(largest) * DAY_S)
-    .fetch_all(state.pool())
-    .await?;
+    let due =
+        certificates::expiring(state.pool(), now_s, now_s + i64::from(largest) * DAY_S).await?;
     let renew_url = format!("{}/", state.config.public_origin);
-    for row in rows {
-        let sha256: String = row.try_get("sha256")?;
-        let serial: String = row.try_get("serial")?;
-        let not_after_s: i64 = row.try_get("not_after")?;
-        let business_no: Option<String> = row.try_get("business_no")?;
-        let email: Option<String> = row.try_get("operator_email")?;
-        let mobile: Option<String> = row.try_get("operator_mobile")?;
-        let lang: Option<String> = row.try_get("lang")?;
-        let subject: String = row.try_get("subject")?;
+    for cert in due {
+        let Expiring {
+            sha256,
+            serial,
+            not_after_s,
+            subject,
+            business_no,
+            operator_email: email,
+            operator_mobile: mobile,
+            lang,
+        } = cert;
         let Some(days) = due_threshold(&state.config.reminder_days, not_after_s, now_s) else {
             continue;
         };
@@ -113,29 +106,12 @@ pub async fn run(state: &AppState, now: OffsetDateTime) -> AppResult<Summary> {
             continue;
         };
         // This threshold, or a later one (a run with an earlier --now), was reminded.
-        let done: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM reminders WHERE cert_sha256 = $1 AND days <= $2 LIMIT 1",
-        )
-        .bind(&sha256)
-        .bind(i64::from(days))
-        .fetch_optional(state.pool())
-        .await?;
-        if done.is_some() {
+        if reminded(state.pool(), &sha256, days).await? {
             summary.already += 1;
             continue;
         }
         let mut tx = state.store.begin_write().await?;
-        let claimed = sqlx::query(
-            "INSERT INTO reminders (cert_sha256, days, business_no, at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-        )
-        .bind(&sha256)
-        .bind(i64::from(days))
-        .bind(&business_no)
-        .bind(clock::now_ms())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if claimed == 0 {
+        if !claim(&mut tx, &sha256, days, &business_no).await? {
             // Another run got there first; dropping the transaction rolls it back.
             summary.already += 1;
             continue;
@@ -170,6 +146,39 @@ pub async fn run(state: &AppState, now: OffsetDateTime) -> AppResult<Summary> {
         summary.reminded += 1;
     }
     Ok(summary)
+}
+
+/// Whether threshold `days`, or a later one (a run with an earlier --now), was
+/// reminded for the certificate.
+async fn reminded(pool: &AnyPool, cert_sha256: &str, days: u32) -> Result<bool, sqlx::Error> {
+    let done: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 AS done FROM reminders WHERE cert_sha256 = $1 AND days <= $2 LIMIT 1",
+    )
+    .bind(cert_sha256)
+    .bind(i64::from(days))
+    .fetch_optional(pool)
+    .await?;
+    Ok(done.is_some())
+}
+
+/// Records the reminder in `tx`; false when another run recorded it first.
+async fn claim(
+    tx: &mut Tx,
+    cert_sha256: &str,
+    days: u32,
+    business_no: &str,
+) -> Result<bool, sqlx::Error> {
+    let claimed = sqlx::query(
+        "INSERT INTO reminders (cert_sha256, days, business_no, at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+    )
+    .bind(cert_sha256)
+    .bind(i64::from(days))
+    .bind(business_no)
+    .bind(clock::now_ms())
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(claimed == 1)
 }
 
 #[cfg(test)]

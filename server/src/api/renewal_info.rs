@@ -16,7 +16,6 @@ use axum::response::IntoResponse;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
-use sqlx::Row;
 use time::{Duration, OffsetDateTime};
 use utoipa::ToSchema;
 use x509_parser::certificate::X509Certificate;
@@ -26,6 +25,7 @@ use x509_parser::prelude::FromDer;
 use crate::clock;
 use crate::error::{AppError, AppResult};
 use crate::identity::certificate::is_revoked;
+use crate::renewal::certificates;
 use crate::state::AppState;
 
 /// How long a client should wait before asking again, in seconds (RFC 9773's example).
@@ -116,41 +116,6 @@ fn authority_key_id(cert: &X509Certificate<'_>) -> Option<Vec<u8>> {
         })
 }
 
-/// A certificate found: its DER and the project whose window applies.
-struct Found {
-    der: Vec<u8>,
-    project: Option<String>,
-    revoked: bool,
-}
-
-async fn find(state: &AppState, serial: &str) -> AppResult<Option<Found>> {
-    let issued = sqlx::query("SELECT c.der AS der, c.status AS status, r.project AS project FROM certificates c LEFT JOIN renewals r ON r.business_no = c.business_no WHERE c.serial = $1")
-        .bind(serial)
-        .fetch_optional(state.pool())
-        .await?;
-    if let Some(row) = issued {
-        let status: String = row.try_get("status")?;
-        return Ok(Some(Found {
-            der: row.try_get("der")?,
-            project: row.try_get("project")?,
-            revoked: status == "revoked",
-        }));
-    }
-    // A certificate that came to us to be renewed (issued before certrenew) is known too.
-    let applied = sqlx::query("SELECT cert_der, project FROM renewals WHERE cert_serial = $1 ORDER BY created_at DESC LIMIT 1")
-        .bind(serial)
-        .fetch_optional(state.pool())
-        .await?;
-    Ok(match applied {
-        Some(row) => Some(Found {
-            der: row.try_get("cert_der")?,
-            project: row.try_get("project")?,
-            revoked: false,
-        }),
-        None => None,
-    })
-}
-
 /// When to renew a certificate (ACME Renewal Information, RFC 9773).
 #[utoipa::path(get, path = "/api/v1/renewal-info/{cert_id}",
     params(("cert_id" = String, Path, description = "`<base64url authority key identifier>.<base64url serial DER bytes>`, no padding")),
@@ -164,7 +129,9 @@ pub async fn renewal_info(
 ) -> AppResult<impl IntoResponse> {
     let (aki, serial) = parse_cert_id(&cert_id)?;
     let unknown = || AppError::not_found("no certificate with this key identifier and serial");
-    let found = find(&state, &serial).await?.ok_or_else(unknown)?;
+    let found = certificates::by_serial(state.pool(), &serial)
+        .await?
+        .ok_or_else(unknown)?;
     let (_, cert) = X509Certificate::from_der(&found.der)
         .map_err(|e| AppError::Internal(format!("a stored certificate is unreadable: {e}")))?;
     if authority_key_id(&cert).as_deref() != Some(aki.as_slice()) {

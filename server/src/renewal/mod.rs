@@ -1,7 +1,9 @@
 //! Renewals: the state machine ([`state`]), applying its events ([`transition`]),
-//! storing and reading renewals ([`store`]), the business number ([`numbers`]), and
+//! storing and reading renewals ([`store`]), reading the issued certificates
+//! ([`certificates`]), the business number ([`numbers`]), and
 //! the expiry of unpaid applications ([`expiry`]).
 
+pub mod certificates;
 pub mod expiry;
 pub mod numbers;
 pub mod state;
