@@ -1,8 +1,11 @@
 //! The transactional outbox: notifications are rows written with the change they
 //! announce, so a committed change is always announced and a rolled-back one never.
+//! This module owns the `outbox` table's SQL: queuing here, and the delivery
+//! worker's reads and updates ([`due`], [`mark_sent`], [`mark_retry`]).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use sqlx::{AnyPool, Row};
 
 use crate::clock;
 use crate::db::Tx;
@@ -96,4 +99,80 @@ pub async fn enqueue_both(
 ) -> Result<(), sqlx::Error> {
     enqueue(tx, Channel::Email, email, template, lang, params).await?;
     enqueue(tx, Channel::Sms, mobile, template, lang, params).await
+}
+
+/// A queued message, as the delivery worker takes it.
+#[derive(Debug, Clone)]
+pub struct Queued {
+    /// The row's id.
+    pub id: i64,
+    /// `email` or `sms`.
+    pub channel: String,
+    /// The address or number.
+    pub recipient: String,
+    /// The template's stored name.
+    pub template: String,
+    /// `zh` or `en`.
+    pub lang: String,
+    /// The template's values, JSON.
+    pub params: String,
+    /// Tries so far.
+    pub attempts: i64,
+}
+
+/// The pending messages due at `now_ms`, oldest first, at most `limit`.
+pub async fn due(pool: &AnyPool, now_ms: i64, limit: i64) -> Result<Vec<Queued>, sqlx::Error> {
+    let rows = sqlx::query("SELECT id, channel, recipient, template, lang, params, attempts FROM outbox WHERE status = 'pending' AND next_at <= $1 ORDER BY id LIMIT $2")
+        .bind(now_ms)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Queued {
+                id: row.try_get("id")?,
+                channel: row.try_get("channel")?,
+                recipient: row.try_get("recipient")?,
+                template: row.try_get("template")?,
+                lang: row.try_get("lang")?,
+                params: row.try_get("params")?,
+                attempts: row.try_get("attempts")?,
+            })
+        })
+        .collect()
+}
+
+/// Marks message `id` sent at `at_ms`.
+pub async fn mark_sent(pool: &AnyPool, id: i64, at_ms: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1 WHERE id = $2",
+    )
+    .bind(at_ms)
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Records a failed try of message `id`: `pending` again from `next_at_ms`, or
+/// `failed` for good (`give_up`).
+pub async fn mark_retry(
+    pool: &AnyPool,
+    id: i64,
+    attempts: i64,
+    give_up: bool,
+    next_at_ms: i64,
+    error: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE outbox SET status = $1, attempts = $2, next_at = $3, last_error = $4 WHERE id = $5",
+    )
+    .bind(if give_up { "failed" } else { "pending" })
+    .bind(attempts)
+    .bind(next_at_ms)
+    .bind(error)
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(())
 }
