@@ -5,16 +5,18 @@
 //!
 //! # Layout
 //! - [`signature`]: the `X-Certrenew-Signature` header (HMAC-SHA256 over `<t>.<body>`).
+//! - [`store`]: the `webhooks` table's SQL.
 //! - [`worker`]: delivery, backoff, giving up with an audit row.
 
 pub mod signature;
+pub mod store;
 pub mod worker;
 
 use serde::Serialize;
-use sqlx::Row;
 
 use crate::clock;
 use crate::db::Tx;
+use crate::renewal::certificates;
 use crate::renewal::state::{Event, Status};
 use crate::state::AppState;
 
@@ -56,17 +58,9 @@ pub async fn enqueue_closed(
         return Ok(false);
     }
     // Only a completed renewal has an installed (confirmed) certificate to name.
-    let certificate = sqlx::query(
-        "SELECT serial, not_after FROM certificates WHERE business_no = $1 AND status = 'confirmed' ORDER BY issued_at DESC LIMIT 1",
-    )
-    .bind(business_no)
-    .fetch_optional(&mut **tx)
-    .await?;
-    let (certificate_serial, not_after) = match certificate {
-        Some(row) => (
-            Some(row.try_get::<String, _>("serial")?),
-            Some(clock::rfc3339_s(row.try_get("not_after")?)),
-        ),
+    let (certificate_serial, not_after) = match certificates::confirmed_for(tx, business_no).await?
+    {
+        Some((serial, not_after_s)) => (Some(serial), Some(clock::rfc3339_s(not_after_s))),
         None => (None, None),
     };
     let callback = Callback {
@@ -79,15 +73,6 @@ pub async fn enqueue_closed(
         at: clock::rfc3339(at_ms),
     };
     let body = serde_json::to_string(&callback).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    sqlx::query(
-        "INSERT INTO webhooks (project, business_no, event, body, status, attempts, next_at, created_at) VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5)",
-    )
-    .bind(project)
-    .bind(business_no)
-    .bind(&callback.event)
-    .bind(&body)
-    .bind(at_ms)
-    .execute(&mut **tx)
-    .await?;
+    store::enqueue(tx, project, business_no, &callback.event, &body, at_ms).await?;
     Ok(true)
 }

@@ -7,12 +7,11 @@
 use std::time::Duration;
 
 use serde_json::json;
-use sqlx::Row;
 
 use crate::audit;
 use crate::clock;
 use crate::state::AppState;
-use crate::webhooks::signature;
+use crate::webhooks::{signature, store};
 
 /// Rows taken per round.
 const BATCH: usize = 20;
@@ -75,40 +74,26 @@ pub async fn run(state: AppState) {
 
 /// Tries every due callback once; returns how many were tried.
 pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> anyhow::Result<usize> {
-    let rows = sqlx::query("SELECT id, project, business_no, event, body, attempts, next_at FROM webhooks WHERE status = 'pending' AND next_at <= $1 ORDER BY id LIMIT $2")
-        .bind(clock::now_ms())
-        .bind(BATCH as i64)
-        .fetch_all(state.pool())
-        .await?;
+    let rows = store::due(state.pool(), clock::now_ms(), BATCH as i64).await?;
     let mut tried = 0;
     for row in rows {
-        let id: i64 = row.try_get("id")?;
-        let project: String = row.try_get("project")?;
-        let business_no: String = row.try_get("business_no")?;
-        let event: String = row.try_get("event")?;
-        let body: String = row.try_get("body")?;
-        let attempts: i64 = row.try_get("attempts")?;
-        let next_at: i64 = row.try_get("next_at")?;
-        let claimed = sqlx::query("UPDATE webhooks SET next_at = $1 WHERE id = $2 AND status = 'pending' AND next_at = $3")
-            .bind(clock::now_ms() + LEASE_MS)
-            .bind(id)
-            .bind(next_at)
-            .execute(state.pool())
-            .await?
-            .rows_affected();
-        if claimed != 1 {
+        if !store::claim(state.pool(), &row, clock::now_ms() + LEASE_MS).await? {
             continue; // another worker has it
         }
+        let store::Queued {
+            id,
+            project,
+            business_no,
+            event,
+            body,
+            attempts,
+            ..
+        } = row;
         tried += 1;
         let tries = attempts + 1;
         match post(state, client, id, &project, &event, &body).await {
             Ok(()) => {
-                sqlx::query("UPDATE webhooks SET status = 'delivered', attempts = $1, delivered_at = $2, last_error = NULL WHERE id = $3")
-                    .bind(tries)
-                    .bind(clock::now_ms())
-                    .bind(id)
-                    .execute(state.pool())
-                    .await?;
+                store::mark_delivered(state.pool(), id, tries, clock::now_ms()).await?;
                 tracing::info!(id, business_no, event, tries, "callback delivered");
             }
             Err(e) => {
@@ -129,13 +114,14 @@ pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> anyhow::
                             "callback failed; trying again in {wait_s} s"
                         );
                         let wait_ms = i64::try_from(wait_s).unwrap_or(i64::MAX / 2) * 1000;
-                        sqlx::query("UPDATE webhooks SET attempts = $1, next_at = $2, last_error = $3 WHERE id = $4")
-                            .bind(tries)
-                            .bind(clock::now_ms() + wait_ms)
-                            .bind(&error)
-                            .bind(id)
-                            .execute(state.pool())
-                            .await?;
+                        store::mark_retry(
+                            state.pool(),
+                            id,
+                            tries,
+                            clock::now_ms() + wait_ms,
+                            &error,
+                        )
+                        .await?;
                     }
                     _ => give_up(state, id, &project, &business_no, &event, tries, &error).await?,
                 }
@@ -211,14 +197,7 @@ async fn give_up(
         "callback failed for good"
     );
     let mut tx = state.store.begin_write().await?;
-    sqlx::query(
-        "UPDATE webhooks SET status = 'failed', attempts = $1, last_error = $2 WHERE id = $3",
-    )
-    .bind(tries)
-    .bind(error)
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
+    store::mark_failed(&mut tx, id, tries, error).await?;
     audit::append(
         &mut tx,
         "system:webhooks",
