@@ -3,9 +3,10 @@
 # run on real SoftHSM2 tokens, with OpenSC's pkcs11-tool, GnuTLS's p11tool and
 # openssl as independent witnesses; the server's over real HTTP on loopback), then
 # the server's tests once more on PostgreSQL, then the Windows installation under Wine
-# (scripts/test-windows.sh), then the browser lane in a real headless Chromium: the extension's tests, and the end-to-end tests of the web app (built into
-# dist/ by scripts/build-app.sh, served by certrenew-server). Exits non-zero if any
-# test fails.
+# (scripts/test-windows.sh) and the Linux package (scripts/test-deb.sh), then the
+# browser lane in a real headless Chromium: the extension's tests, and the end-to-end
+# tests of the web app (built into dist/ by scripts/build-app.sh, served by
+# certrenew-server). Exits non-zero if any test fails.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -30,6 +31,11 @@ cargo nextest run -p server --locked --no-fail-fast || status=$?
 # prefix, answers hello, repairs, uninstalls (scripts/test-windows.sh).
 echo "== windows tests under Wine"
 scripts/test-windows.sh || status=$?
+
+# The Linux package: built (cargo-deb, lintian), installed with dpkg, purged
+# (scripts/test-deb.sh).
+echo "== deb package"
+scripts/test-deb.sh || status=$?
 
 # The browser lane: Debian's Chromium with the real extension, host and SoftHSM tokens,
 # driven by Playwright (node's test runner). Never `npx playwright install`. The e2e

@@ -58,6 +58,17 @@ enum Cmd {
         #[arg(long)]
         quiet: bool,
     },
+    /// Print the manifest a registration would write, without writing it (packages
+    /// build their system-wide manifests with it).
+    Manifest {
+        /// The host executable's path as installed (need not exist here).
+        #[arg(long)]
+        host_path: PathBuf,
+        /// An extension allowed to use the host (repeatable); defaults to the ones this
+        /// build serves.
+        #[arg(long = "extension-id")]
+        extension_ids: Vec<String>,
+    },
     /// Report modules, tokens, certificates and registrations.
     Diagnose {
         /// Print JSON instead of words.
@@ -145,6 +156,26 @@ fn run() -> anyhow::Result<ExitCode> {
                     r.browser, r.scope, r.manifest_path
                 );
             }
+        }
+        Cmd::Manifest {
+            host_path,
+            extension_ids,
+        } => {
+            let opts = register_options(
+                RegisterArgs {
+                    browser: vec![Browser::All],
+                    system: true,
+                    user_data_dir: None,
+                    extension_ids,
+                    host_path: None,
+                },
+                &config,
+            )?;
+            let opts = RegisterOptions { host_path, ..opts };
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&register::manifest_json(&opts))?
+            );
         }
         Cmd::Diagnose {
             json,

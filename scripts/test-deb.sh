@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The Linux package, installed for real (as root) with dpkg and removed again:
+#   - build it (scripts/build-deb.sh: cargo-deb, lintian without error);
+#   - `dpkg -i`: /usr/bin/certrenew-host runs; the three machine-wide manifests (Chrome,
+#     Chromium, Edge) name it and the extension; `certrenew-host diagnose` finds the
+#     registrations with no problem; the packaged host answers a framed `hello`;
+#   - `dpkg --purge`: the binary and every manifest are gone.
+# The package is installed only for the seconds the checks take: a machine-wide
+# manifest would be seen by every Chromium on the machine.
+#
+#   scripts/test-deb.sh
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO"
+# shellcheck source-path=SCRIPTDIR source=lib/deps.sh
+source scripts/lib/deps.sh
+deps_apt python3
+
+scripts/build-deb.sh
+target=${CARGO_TARGET_DIR:-target}
+version=$("$target/release/certrenew-host" --version | awk '{print $2}')
+deb=$target/debian/certrenew-host_${version}-1_amd64.deb
+dev_id=$(tr -d '[:space:]' <extension/dev-extension-id.txt)
+manifests=(
+    /etc/opt/chrome/native-messaging-hosts/org.certrenew.host.json
+    /etc/chromium/native-messaging-hosts/org.certrenew.host.json
+    /etc/opt/edge/native-messaging-hosts/org.certrenew.host.json
+)
+
+failures=0
+check() {
+    local what=$1
+    shift
+    if "$@"; then echo "  ok   $what"; else echo "  FAIL $what" >&2; failures=$((failures + 1)); fi
+}
+purge() { dpkg --purge certrenew-host >/dev/null 2>&1 || true; }
+trap purge EXIT
+purge
+
+echo "== deb: dpkg -i $deb"
+dpkg -i "$deb" >/dev/null
+check "certrenew-host --version is $version" test "$(certrenew-host --version)" = "certrenew-host $version"
+check "the binary is /usr/bin/certrenew-host" test "$(command -v certrenew-host)" = /usr/bin/certrenew-host
+for m in "${manifests[@]}"; do
+    check "$m names /usr/bin/certrenew-host and the extension" python3 - "$m" "chrome-extension://$dev_id/" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert m["name"] == "org.certrenew.host" and m["type"] == "stdio", m
+assert m["path"] == "/usr/bin/certrenew-host", m
+assert m["allowed_origins"] == [sys.argv[2]], m
+PY
+done
+report=$(env -u XDG_CONFIG_HOME HOME="$(mktemp -d)" CERTRENEW_ALLOW_DEVELOPMENT_EXTENSION=1 certrenew-host diagnose --json)
+check "diagnose: the three system registrations, no problem" python3 -c '
+import json, sys
+regs = [r for r in json.loads(sys.argv[1])["registrations"] if r["scope"] == "system"]
+assert sorted(r["browser"] for r in regs if r["present"]) == ["chrome", "chromium", "edge"], regs
+assert all(r["problem"] is None and r["host_path_exists"] for r in regs), regs
+' "$report"
+check "the packaged host answers hello" python3 - "chrome-extension://$dev_id/" <<'PY'
+import json, os, struct, subprocess, sys
+body = json.dumps({"v": 1, "id": "1", "origin": "https://ca.example.com", "cmd": "hello"}).encode()
+env = dict(os.environ, CERTRENEW_ALLOW_DEVELOPMENT_EXTENSION="1")
+out = subprocess.run(["/usr/bin/certrenew-host", sys.argv[1]], input=struct.pack("<I", len(body)) + body,
+                     capture_output=True, env=env, timeout=30).stdout
+answer = json.loads(out[4:4 + struct.unpack("<I", out[:4])[0]])
+assert answer["ok"] is True and answer["result"]["protocol"] == 1, answer
+PY
+
+echo "== deb: dpkg --purge"
+dpkg --purge certrenew-host >/dev/null
+check "the binary is gone" test ! -e /usr/bin/certrenew-host
+for m in "${manifests[@]}"; do
+    check "$m is gone" test ! -e "$m"
+done
+check "dpkg knows no certrenew-host" bash -c '! dpkg -s certrenew-host >/dev/null 2>&1'
+
+echo "== deb: $failures failure(s)"
+[ "$failures" -eq 0 ]
