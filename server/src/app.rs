@@ -19,6 +19,7 @@ use crate::state::AppState;
 /// which the per-address limits need).
 pub fn app(state: AppState) -> Router {
     let mut router = crate::api::routes();
+    router = router.merge(crate::revocation::http::routes());
     router = match &state.sandbox {
         Some(sandbox) => router.merge(sandbox.routes()),
         // Not built: its paths are a plain 404, never the web app's page.

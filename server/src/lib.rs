@@ -21,6 +21,7 @@
 //!   (the forwarding headers of trusted proxies only).
 //! - [`webhooks`]: signed callbacks to the relying platforms when a renewal closes.
 //! - [`reminders`]: expiry reminders from the issued-certificate inventory.
+//! - [`revocation`]: revoking, the CRL and the OCSP responder relying parties check.
 //! - [`server`]: start-up, shared by `serve` and the tests.
 //! - [`security_headers`]: CSP, framing, sniffing, referrer and HSTS on every response.
 #![forbid(unsafe_code)]
@@ -46,6 +47,7 @@ pub mod random;
 pub mod ratelimit;
 pub mod reminders;
 pub mod renewal;
+pub mod revocation;
 pub mod sandbox;
 pub mod security_headers;
 pub mod server;

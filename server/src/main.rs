@@ -109,7 +109,8 @@ enum AdminCmd {
         /// The serial, hex.
         #[arg(long)]
         serial: String,
-        /// Why.
+        /// Why: an RFC 5280 reason (unspecified, keyCompromise, cACompromise,
+        /// affiliationChanged, superseded, cessationOfOperation, privilegeWithdrawn).
         #[arg(long, default_value = "unspecified")]
         reason: String,
     },
@@ -296,41 +297,34 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("staff account {user} saved with role {}", role.as_str());
         }
         Cmd::Admin(AdminCmd::Revoke { serial, reason }) => {
-            let serial = server::identity::certificate::normalize_serial(&serial)
-                .context("--serial is the certificate's serial number in hex (colons allowed)")?;
+            let reason = server::ca::Reason::parse(&reason).with_context(|| {
+                format!(
+                    "--reason {reason:?} is not an RFC 5280 reason; use one of: {}",
+                    server::ca::Reason::ALL
+                        .map(server::ca::Reason::as_str)
+                        .join(", ")
+                )
+            })?;
+            let ca = server::server::load_ca(&config)?;
             let store = Store::connect(&config.database_url).await?;
             store.migrate().await?;
-            let mut tx = store.begin_write().await?;
-            sqlx::query("INSERT INTO revocations (serial, revoked_at, reason) VALUES ($1, $2, $3)")
-                .bind(&serial)
-                .bind(server::clock::now_ms())
-                .bind(&reason)
-                .execute(&mut *tx)
-                .await
-                .context("the serial may be revoked already")?;
-            sqlx::query("UPDATE certificates SET status = 'revoked' WHERE serial = $1")
-                .bind(&serial)
-                .execute(&mut *tx)
-                .await?;
-            // Its sessions end now; a server's cached copy goes within CACHE_MS.
-            let ended = server::identity::sessions::end_for_serial(&mut tx, &serial).await?;
-            // The renewal that issued it (if any) records it too: its progress page shows it.
-            let renewal: Option<Option<String>> =
-                sqlx::query_scalar("SELECT business_no FROM certificates WHERE serial = $1")
-                    .bind(&serial)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let subject = renewal.flatten().unwrap_or_else(|| serial.clone());
-            server::audit::append(
-                &mut tx,
+            // Revoked, audited, its sessions ended, and the CRL signed again.
+            let done = server::revocation::revoke::revoke(
+                &store,
+                &ca,
+                &serial,
+                reason,
                 "system:cli",
-                "certificate.revoked",
-                &subject,
-                serde_json::json!({ "serial": serial, "reason": reason, "sessions_ended": ended }),
+                false,
             )
             .await?;
-            tx.commit().await?;
-            println!("revoked {serial}");
+            match done.crl_number {
+                Some(n) => println!("revoked {} ({}); crl number {n}", done.serial, done.reason),
+                None => println!(
+                    "revoked {} ({}); the crl could not be signed now, the server retries",
+                    done.serial, done.reason
+                ),
+            }
         }
         Cmd::Audit(AuditCmd::Verify) => {
             let store = Store::connect(&config.database_url).await?;

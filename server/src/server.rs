@@ -14,8 +14,16 @@ use crate::state::AppState;
 /// The common name of the development CA made on first start.
 pub const DEV_CA_NAME: &str = "certrenew Development CA";
 
-/// Loads the CA the configuration names; a PEM CA that does not exist yet is created.
+/// Loads the CA the configuration names, writing the revocation URLs under the public
+/// origin into the certificates it issues (docs/revocation.md).
 pub fn load_ca(config: &Config) -> anyhow::Result<Ca> {
+    let mut ca = open_ca(config)?;
+    ca.publish_under(config.public_origin.as_str());
+    Ok(ca)
+}
+
+/// Loads the CA the configuration names; a PEM CA that does not exist yet is created.
+fn open_ca(config: &Config) -> anyhow::Result<Ca> {
     match &config.ca {
         CaKeyConfig::Pem { .. } => {
             let (key, cert) = config.ca_pem_paths().context("the PEM CA paths")?;
@@ -87,6 +95,7 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
     let expiry = tokio::spawn(expiry_loop(state.clone()));
     let callbacks = tokio::spawn(crate::webhooks::worker::run(state.clone()));
     let reminders = tokio::spawn(reminder_loop(state.clone()));
+    let revocation = tokio::spawn(crate::revocation::worker::run(state.clone()));
     tracing::info!(addr = %state.config.listen, origin = %state.config.public_origin, "certrenew-server listening");
     let service =
         crate::app::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
@@ -98,6 +107,7 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
     expiry.abort();
     callbacks.abort();
     reminders.abort();
+    revocation.abort();
     Ok(())
 }
 

@@ -14,11 +14,13 @@
 //! [`CaError::UnsupportedSubject`], never altered. A CA key on a token must be EC
 //! P-256. SM2 keys are not supported.
 
+mod crl;
 mod csr;
 mod der;
 mod error;
 mod pkcs11;
 mod profile;
+mod publication;
 mod signer;
 mod subject;
 #[cfg(test)]
@@ -40,9 +42,11 @@ use x509_parser::extensions::ParsedExtension;
 use x509_parser::prelude::FromDer;
 use x509_parser::x509::SubjectPublicKeyInfo;
 
+pub use crl::{Reason, RevokedEntry};
 pub use csr::{CsrInfo, MAX_CSR_LEN, verify_csr};
 pub use error::CaError;
 pub use profile::{ExtKeyUsage, KeyUsage, Profile};
+pub use publication::Publication;
 
 use signer::{Capturing, Signer};
 
@@ -111,6 +115,8 @@ pub struct Ca {
     spki_der: Vec<u8>,
     /// The signing certificate's notAfter.
     not_after: OffsetDateTime,
+    /// The revocation URLs written into issued certificates, once set.
+    publication: Option<Publication>,
 }
 
 const _: fn() = || {
@@ -323,6 +329,9 @@ impl Ca {
         params.custom_extensions = extensions.custom;
         params.use_authority_key_identifier_extension = true;
         params.key_identifier_method = KeyIdMethod::Sha256;
+        if let Some(publication) = &self.publication {
+            publication.apply(&mut params)?;
+        }
 
         let issuer = Issuer::from_params(&self.issuer, Capturing::new(&self.signer));
         let der = params
@@ -451,6 +460,7 @@ impl Ca {
             subject_der,
             spki_der,
             not_after,
+            publication: None,
         };
         for der in certificates {
             ca.add_issuer_certificate(der);
