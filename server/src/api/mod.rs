@@ -1,4 +1,4 @@
-//! The HTTP API (`/api/v1`, PROTOCOL §3) and its OpenAPI document.
+//! The HTTP API (`/api/v1`, docs/api.md) and its OpenAPI document.
 //!
 //! # Layout
 //! - [`extract`]: JSON bodies and base64 fields in the API's error shape.
