@@ -55,6 +55,19 @@ pub fn days_until(rfc3339: &str, now: OffsetDateTime) -> Option<i64> {
     Some((t - now).whole_days())
 }
 
+/// A file size for people: `512 B`, `34.5 KiB`, `1.2 MiB`.
+pub fn file_size(bytes: i64) -> String {
+    const KIB: f64 = 1024.0;
+    let b = bytes as f64;
+    if b < KIB {
+        format!("{bytes} B")
+    } else if b < KIB * KIB {
+        format!("{:.1} KiB", b / KIB)
+    } else {
+        format!("{:.1} MiB", b / (KIB * KIB))
+    }
+}
+
 /// Now, by the browser's clock.
 pub fn now() -> OffsetDateTime {
     let ms = js_sys::Date::now();
@@ -65,6 +78,13 @@ pub fn now() -> OffsetDateTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_sizes_for_people() {
+        assert_eq!(file_size(512), "512 B");
+        assert_eq!(file_size(35_328), "34.5 KiB");
+        assert_eq!(file_size(5 * 1024 * 1024), "5.0 MiB");
+    }
 
     #[test]
     fn times_are_shown_in_china_standard_time() {

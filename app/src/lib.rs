@@ -14,6 +14,7 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod bridge;
+pub mod coded;
 pub mod components;
 pub mod detect;
 pub mod error;

@@ -3,12 +3,16 @@
 //! ignored, so a newer server does not break an older page. The host's answers are
 //! `protocol::host`'s own types.
 
+use protocol::certificate::CertificateStatus;
 use protocol::eligibility::EligibilityStatus;
+use protocol::payment::{InvoiceKind, InvoiceStatus, PaymentMethod, PaymentStatus, RefundStatus};
 use protocol::renewal::RenewalStatus;
 use protocol::stage::Stage;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
+
+use crate::coded::Coded;
 
 /// Reads a value of a closed set (a state, a stage) as `None` when it is one this page
 /// does not know, so a newer server's new state does not make the whole answer
@@ -180,9 +184,9 @@ pub struct Payment {
     /// Attempt number.
     pub out_trade_no: String,
     /// Method.
-    pub method: String,
-    /// `pending`, `paid`, `failed`, `closed`, `refunded`.
-    pub status: String,
+    pub method: Coded<PaymentMethod>,
+    /// Its state.
+    pub status: Coded<PaymentStatus>,
     /// Amount.
     pub amount_fen: i64,
     /// Started.
@@ -201,15 +205,15 @@ pub struct Payment {
 /// The invoice request.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Invoice {
-    /// `electronic`, `paper`.
-    pub kind: String,
+    /// Electronic or paper.
+    pub kind: Coded<InvoiceKind>,
     /// Title.
     pub title: String,
     /// GB 32100 code.
     #[serde(default)]
     pub taxpayer_id: Option<String>,
-    /// `requested`, `issued`.
-    pub status: String,
+    /// Its state.
+    pub status: Coded<InvoiceStatus>,
 }
 
 /// The latest refund.
@@ -217,8 +221,8 @@ pub struct Invoice {
 pub struct Refund {
     /// `<out_trade_no>R`.
     pub refund_no: String,
-    /// `pending`, `done`.
-    pub status: String,
+    /// Its state.
+    pub status: Coded<RefundStatus>,
     /// Amount.
     pub amount_fen: i64,
 }
@@ -236,8 +240,8 @@ pub struct IssuedCertificate {
     pub not_before: String,
     /// notAfter.
     pub not_after: String,
-    /// `issued`, `confirmed`.
-    pub status: String,
+    /// Issued, or confirmed on the token.
+    pub status: Coded<CertificateStatus>,
 }
 
 /// A renewal (业务单) as its owner and the staff see it.

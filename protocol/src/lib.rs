@@ -21,6 +21,7 @@
 //! - [`business_no`]: the CA's business number (业务单号).
 //! - [`validity`]: the validity rule of a renewed certificate.
 //! - [`eligibility`]: where a certificate stands for online renewal.
+//! - [`certificate`]: a renewed certificate's state.
 //! - [`payment`]: payment methods, a payment's, refund's and invoice's states.
 //! - [`staff`]: the CA staff's roles and what each may do.
 //! - [`expired`]: the expired-certificate path's application states, steps, transfer
@@ -30,6 +31,7 @@
 
 pub mod application;
 pub mod business_no;
+pub mod certificate;
 pub mod contact;
 pub mod credit_code;
 pub mod eligibility;

@@ -11,8 +11,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::json;
 
-use crate::admin::session::StaffCtx;
-use crate::admin::words::{Act, encode, explain, outcome_key};
+use crate::admin::query::encode;
+use crate::admin::rules::{Act, explain, outcome_key};
+use crate::admin::staff::StaffCtx;
 use crate::api;
 use crate::error::AppError;
 use crate::models::Renewal;
@@ -204,7 +205,7 @@ impl Actions {
     /// Rejects with the typed reason, after the server's own length rule.
     pub fn reject(self, no: String, staff: StaffCtx) {
         let reason = self.reason.get_untracked();
-        if let Some(problem) = crate::admin::words::reason_problem(&reason) {
+        if let Some(problem) = crate::admin::rules::reason_problem(&reason) {
             self.reason_error.set(Some(problem));
             self.focus_reason();
             return;
@@ -260,7 +261,7 @@ impl Actions {
                     ) {
                         self.reload.run(());
                     }
-                    let explain = explain(act, error.code.known(), &role);
+                    let explain = explain(act, error.code.known(), role.known());
                     self.failure.set(Some(Failure {
                         act,
                         target,

@@ -6,11 +6,12 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::admin::model::{AuditRow, Verification};
-use crate::admin::session::use_staff;
+use crate::admin::staff::use_staff;
 use crate::admin::ui::{Loader, Refusal, label};
-use crate::admin::words::{
-    AUDIT_PAGE, action_key, actor_parts, audit_path, data_line, is_business_no, short_hash,
-};
+use protocol::business_no::BusinessNo;
+
+use crate::admin::audit_words::{action_key, actor_parts, data_line, short_hash};
+use crate::admin::query::{AUDIT_PAGE, audit_path};
 use crate::components::Loading;
 use crate::format;
 use crate::i18n::use_i18n;
@@ -177,7 +178,7 @@ fn AuditTr(r: AuditRow) -> impl IntoView {
     let (actor_key, actor_rest) = actor_parts(&r.actor);
     let action = r.action.clone();
     let action_raw = r.action.clone();
-    let subject = if is_business_no(&r.subject) {
+    let subject = if BusinessNo::parse(&r.subject).is_ok() {
         let href = format!("/admin/renewals/{}", r.subject);
         view! { <A href=href>{r.subject.clone()}</A> }.into_any()
     } else {

@@ -6,19 +6,21 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use protocol::ErrorCode;
+use protocol::certificate::CertificateStatus;
 use protocol::renewal::RenewalStatus;
 
 use crate::admin::actions::Actions;
 use crate::admin::audit::AuditTable;
+use crate::admin::audit_words::{action_key, by_key, data_line};
 use crate::admin::finance::{InvoiceSection, PaymentsSection, RefundSection};
+use crate::admin::labels::{id_type_key, status_badge, status_key};
 use crate::admin::model::{ApplicationForm, CertSummary, ReviewView};
+use crate::admin::query::encode;
 use crate::admin::queue::{project_name, projects_now};
 use crate::admin::review::ReviewPanel;
-use crate::admin::session::{StaffCtx, StaffGate, use_staff};
+use crate::admin::session::StaffGate;
+use crate::admin::staff::{StaffCtx, use_staff};
 use crate::admin::ui::{Loader, Refusal, label};
-use crate::admin::words::{
-    action_key, by_key, data_line, encode, id_type_key, status_badge, status_key,
-};
 use crate::components::Loading;
 use crate::format;
 use crate::i18n::use_i18n;
@@ -95,7 +97,7 @@ fn DetailBody(
     let i18n = use_i18n();
     let r = v.renewal.clone();
     let no = r.business_no.clone();
-    // The console shows a state by its wire name's key.
+    let known_status = r.status;
     let status = r.status.map(RenewalStatus::as_str).unwrap_or_default();
     let project = r.project.clone();
     let refresh_no = no.clone();
@@ -116,8 +118,8 @@ fn DetailBody(
                 <span id="admin-business-no">{no.clone()}</span>
             </h1>
             <p class="head-facts">
-                <span id="admin-renewal-status" data-status=status class=status_badge(status)>
-                    {move || label(i18n, status_key(status), status)}
+                <span id="admin-renewal-status" data-status=status class=status_badge(known_status)>
+                    {move || label(i18n, known_status.map(status_key), status)}
                 </span>
                 " "
                 <span>{move || project_name(i18n, &projects_now(), &project)}</span>
@@ -230,7 +232,7 @@ fn CertificateSection(old: CertSummary, new: Option<IssuedCertificate>) -> impl 
                 let status = c.status.clone();
                 view! {
                     <h3>{move || i18n.t("admin.cert.new")}</h3>
-                    <dl class="facts" id="new-certificate" data-status=c.status.clone()>
+                    <dl class="facts" id="new-certificate" data-status=c.status.to_string()>
                         <dt>{move || i18n.t("admin.cert.serial")}</dt>
                         <dd><code>{c.serial}</code></dd>
                         <dt>{move || i18n.t("admin.cert.validity")}</dt>
@@ -238,7 +240,7 @@ fn CertificateSection(old: CertSummary, new: Option<IssuedCertificate>) -> impl 
                         <dt>{move || i18n.t("admin.field.status")}</dt>
                         <dd>
                             {move || {
-                                if status == "confirmed" { i18n.t("admin.cert.confirmed") } else { i18n.t("admin.cert.issued") }
+                                if status == CertificateStatus::Confirmed { i18n.t("admin.cert.confirmed") } else { i18n.t("admin.cert.issued") }
                             }}
                         </dd>
                     </dl>

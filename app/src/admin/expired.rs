@@ -5,14 +5,15 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_router::components::A;
+use protocol::expired::ApplicationStatus;
 
+use crate::admin::expired_labels::{expired_status_badge, expired_status_key, stuck_key};
+use crate::admin::labels::{status_badge, status_key};
 use crate::admin::model::ExpiredRow;
-use crate::admin::session::{StaffGate, use_staff};
-use crate::admin::ui::{Loader, RefreshButton, Refusal, StatusOptions, apply_filters, label};
-use crate::admin::words::{
-    EXPIRED_LIMIT, EXPIRED_STATUSES, ExpiredFilters, encode, expired_path, expired_status_badge,
-    expired_status_key, status_badge, status_key, stuck_key,
-};
+use crate::admin::query::{EXPIRED_LIMIT, ExpiredFilters, encode, expired_path};
+use crate::admin::session::StaffGate;
+use crate::admin::staff::use_staff;
+use crate::admin::ui::{Loader, RefreshButton, Refusal, StatusOptions, apply_filters, named};
 use crate::components::Loading;
 use crate::format;
 use crate::i18n::use_i18n;
@@ -86,8 +87,10 @@ fn ExpiredList() -> impl IntoView {
                     >
                         <StatusOptions
                             selected=status
-                            codes=&EXPIRED_STATUSES
-                            key=expired_status_key
+                            options=ApplicationStatus::ALL
+                                .iter()
+                                .map(|s| (s.as_str(), expired_status_key(*s)))
+                                .collect()
                             all="admin.expired.all_statuses"
                         />
                     </select>
@@ -177,26 +180,25 @@ fn ExpiredListRow(r: ExpiredRow) -> impl IntoView {
         }
         None => view! { <span>{no.clone()}</span> }.into_any(),
     };
-    let status = r.status.clone();
+    let status = r.status.known();
     let status_text = r.status.clone();
     let stuck = r.status.clone();
     let renewal = match r.renewal_status.clone() {
         Some(s) => {
-            let text = s.clone();
-            view! { <span class=status_badge(&s)>{move || label(i18n, status_key(&text), &text)}</span> }
-                .into_any()
+            let badge = status_badge(s.known());
+            view! { <span class=badge>{move || named(i18n, &s, status_key)}</span> }.into_any()
         }
         None => view! { <span class="muted">"—"</span> }.into_any(),
     };
     view! {
-        <tr data-business-no=r.business_no data-status=r.status>
+        <tr data-business-no=r.business_no data-status=r.status.to_string()>
             <td class="nowrap">{number}</td>
             <td>
-                <span class=expired_status_badge(&status)>
-                    {move || label(i18n, expired_status_key(&status_text), &status_text)}
+                <span class=expired_status_badge(status)>
+                    {move || named(i18n, &status_text, expired_status_key)}
                 </span>
             </td>
-            <td>{move || label(i18n, stuck_key(&stuck), &stuck)}</td>
+            <td>{move || named(i18n, &stuck, stuck_key)}</td>
             <td class="nowrap">{r.mobile}</td>
             <td class="subject">{r.subject}</td>
             <td>{renewal}</td>

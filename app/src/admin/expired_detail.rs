@@ -6,15 +6,18 @@
 use leptos::prelude::*;
 use protocol::ErrorCode;
 
-use crate::admin::model::{ExpiredDetails, ExpiredView, IdentityCheck, StaffTransfer, Upload};
-use crate::admin::session::use_staff;
-use crate::admin::ui::{Loader, Refusal, label};
-use crate::admin::words::{
-    came_expired_way, expired_detail_path, expired_status_badge, expired_status_key, file_size,
-    id_type_key, identity_outcome, invoice_kind_key, transfer_status, upload_kind_key,
+use crate::admin::expired_labels::{
+    expired_status_badge, expired_status_key, identity_outcome, transfer_status, upload_kind_key,
 };
+use crate::admin::labels::{id_type_key, invoice_kind_key};
+use crate::admin::model::came_expired_way;
+use crate::admin::model::{ExpiredDetails, ExpiredView, IdentityCheck, StaffTransfer, Upload};
+use crate::admin::query::expired_detail_path;
+use crate::admin::staff::use_staff;
+use crate::admin::ui::{Loader, Refusal, label, named};
 use crate::components::Loading;
 use crate::format;
+use crate::format::file_size;
 use crate::i18n::use_i18n;
 use crate::models::Renewal;
 
@@ -61,7 +64,7 @@ fn ExpiredFrame(children: Children) -> impl IntoView {
 fn ExpiredBody(v: ExpiredView) -> impl IntoView {
     let i18n = use_i18n();
     let a = v.application;
-    let status = a.status.clone();
+    let status = a.status.known();
     let status_text = a.status.clone();
     let details = ExpiredDetails::from_value(a.details.as_ref());
     // The applicant's own view of the latest transfer carries the amount.
@@ -72,8 +75,8 @@ fn ExpiredBody(v: ExpiredView) -> impl IntoView {
             <dd id="expired-mobile">{v.mobile}</dd>
             <dt>{move || i18n.t("admin.expired.status")}</dt>
             <dd>
-                <span class=expired_status_badge(&status) data-status=status.clone()>
-                    {move || label(i18n, expired_status_key(&status_text), &status_text)}
+                <span class=expired_status_badge(status) data-status=a.status.to_string()>
+                    {move || named(i18n, &status_text, expired_status_key)}
                 </span>
             </dd>
             <dt>{move || i18n.t("admin.expired.started_at")}</dt>
@@ -134,7 +137,7 @@ fn OrgFacts(d: ExpiredDetails) -> impl IntoView {
             <dd>{d.agreement_version}</dd>
             <dt>{move || i18n.t("admin.expired.invoice")}</dt>
             <dd>
-                {move || label(i18n, invoice_kind_key(&kind), &kind)}
+                {move || named(i18n, &kind, invoice_kind_key)}
                 {d.invoice.title.map(|t| format!(" · {t}"))}
                 {d.invoice.taxpayer_id.map(|t| format!(" · {t}"))}
             </dd>
@@ -207,17 +210,20 @@ fn TransfersTable(rows: Vec<StaffTransfer>, latest_fen: Option<i64>) -> impl Int
 #[component]
 fn TransferRow(t: StaffTransfer, fallback_fen: i64) -> impl IntoView {
     let i18n = use_i18n();
-    let (key, badge) = transfer_status(&t.status);
+    let (key, badge) = t.status.known().map_or((None, "badge"), |s| {
+        let (key, badge) = transfer_status(s);
+        (Some(key), badge)
+    });
     let status = t.status.clone();
     let verified = t.verified_at.map(|at| format::date_time(&at));
     view! {
-        <tr data-status=t.status.clone()>
+        <tr data-status=t.status.to_string()>
             <td>{t.account_name}</td>
             <td>{t.bank}</td>
             <td class="nowrap"><code>{t.account_no}</code></td>
             <td class="nowrap num">{format::money(t.amount_fen.unwrap_or(fallback_fen))}</td>
             <td>
-                <span class=badge>{move || label(i18n, key, &status)}</span>
+                <span class=badge>{move || label(i18n, key, status.as_str())}</span>
                 {verified.map(|at| view! { " " <span class="muted small">{at}</span> })}
             </td>
             <td class="num">{t.tries}</td>
@@ -244,11 +250,14 @@ fn IdentityList(checks: Vec<IdentityCheck>) -> impl IntoView {
             {checks
                 .into_iter()
                 .map(|c| {
-                    let (key, badge) = identity_outcome(&c.outcome);
+                    let (key, badge) = c.outcome.known().map_or((None, "badge"), |o| {
+                        let (key, badge) = identity_outcome(o);
+                        (Some(key), badge)
+                    });
                     let outcome = c.outcome.clone();
                     view! {
-                        <li data-outcome=c.outcome.clone()>
-                            <span class=badge>{move || label(i18n, key, &outcome)}</span> " "
+                        <li data-outcome=c.outcome.to_string()>
+                            <span class=badge>{move || label(i18n, key, outcome.as_str())}</span> " "
                             <span class="muted small">{format::date_time(&c.checked_at)}</span>
                             {c.reason.map(|r| view! { " " <span class="reason">{r}</span> })}
                         </li>
@@ -298,8 +307,8 @@ fn UploadItem(u: Upload, href: String) -> impl IntoView {
     let kind = u.kind.clone();
     view! {
         <li>
-            <a class="upload" data-kind=u.kind.clone() href=href target="_blank" rel="noopener">
-                {move || label(i18n, upload_kind_key(&kind), &kind)}
+            <a class="upload" data-kind=u.kind.to_string() href=href target="_blank" rel="noopener">
+                {move || named(i18n, &kind, upload_kind_key)}
             </a>
             " " {u.name} " "
             <span class="muted small">

@@ -3,16 +3,17 @@
 //! (标记已退款) and the invoice (发票已开具).
 
 use leptos::prelude::*;
+use protocol::payment::{InvoiceStatus, PaymentMethod, PaymentStatus, RefundStatus};
 use protocol::renewal::RenewalStatus;
 
 use crate::admin::actions::{Actions, Call};
-use crate::admin::model::{BankTransfer, ReviewView};
-use crate::admin::session::use_staff;
-use crate::admin::ui::{Refusal, label};
-use crate::admin::words::{
-    Act, can_finance, invoice_kind_key, invoice_status_key, is_paid_state, method_key,
-    payment_status, refund_status_key,
+use crate::admin::labels::{
+    invoice_kind_key, invoice_status_key, method_key, payment_status, refund_status_key,
 };
+use crate::admin::model::{BankTransfer, ReviewView};
+use crate::admin::rules::{Act, is_paid_state};
+use crate::admin::staff::use_staff;
+use crate::admin::ui::{Refusal, label, named};
 use crate::format;
 use crate::i18n::{Lang, use_i18n};
 use crate::models::{Invoice, Payment, Refund};
@@ -26,7 +27,7 @@ fn FinanceOnly() -> impl IntoView {
     let i18n = use_i18n();
     let staff = use_staff();
     view! {
-        <Show when=move || !can_finance(&staff.role())>
+        <Show when=move || !staff.may_finance()>
             <p class="muted small finance-only">{move || i18n.t("admin.finance.role_note")}</p>
         </Show>
     }
@@ -43,7 +44,7 @@ pub fn PaymentsSection(v: ReviewView, acts: Actions) -> impl IntoView {
     let pending: Vec<Payment> = r
         .payments
         .iter()
-        .filter(|p| p.method == "bank_transfer" && p.status == "pending")
+        .filter(|p| p.method == PaymentMethod::BankTransfer && p.status == PaymentStatus::Pending)
         .cloned()
         .collect();
     let payments = r.payments.clone();
@@ -103,14 +104,17 @@ fn PaymentsTable(payments: Vec<Payment>) -> impl IntoView {
                         .map(|p| {
                             let method = p.method.clone();
                             let status = p.status.clone();
-                            let (status_key, badge) = payment_status(&p.status);
+                            let (status_key, badge) = p.status.known().map_or((None, "badge"), |s| {
+                                let (key, badge) = payment_status(s);
+                                (Some(key), badge)
+                            });
                             let declared = p.bank_transfer.as_ref().map(BankTransfer::from_value);
                             view! {
-                                <tr data-out-trade-no=p.out_trade_no.clone() data-status=p.status.clone()>
+                                <tr data-out-trade-no=p.out_trade_no.clone() data-status=p.status.to_string()>
                                     <td class="nowrap"><code>{p.out_trade_no.clone()}</code></td>
-                                    <td>{move || label(i18n, method_key(&method), &method)}</td>
+                                    <td>{move || named(i18n, &method, method_key)}</td>
                                     <td>
-                                        <span class=badge>{move || label(i18n, status_key, &status)}</span>
+                                        <span class=badge>{move || label(i18n, status_key, status.as_str())}</span>
                                     </td>
                                     <td class="nowrap num">{format::money(p.amount_fen)}</td>
                                     <td class="nowrap">{format::date_time(&p.created_at)}</td>
@@ -164,7 +168,7 @@ fn ReconcileCard(p: Payment, total: i64, acts: Actions) -> impl IntoView {
         .unwrap_or_default();
     let mismatch = bt.amount_fen != total;
     let note_id = format!("reconcile-note-{otn}");
-    let may = move || can_finance(&staff.role());
+    let may = move || staff.may_finance();
     let send = {
         let otn = otn.clone();
         move |received: bool| {
@@ -270,11 +274,11 @@ pub fn InvoiceSection(
         }
         .into_any();
     };
-    let requested = inv.status == "requested";
+    let requested = inv.status == InvoiceStatus::Requested;
     let paid = is_paid_state(status);
     let kind = inv.kind.clone();
     let inv_status = inv.status.clone();
-    let may = move || can_finance(&staff.role());
+    let may = move || staff.may_finance();
     let (no_a, no_b, no_c) = (no.clone(), no.clone(), no.clone());
     let issue = move |_| acts.run(Call::Invoice(no_a.clone()), staff, 0);
     view! {
@@ -282,7 +286,7 @@ pub fn InvoiceSection(
             <h2 id="invoice-title">{move || i18n.t("admin.invoice.title")}</h2>
             <dl class="facts">
                 <dt>{move || i18n.t("admin.invoice.kind")}</dt>
-                <dd>{move || label(i18n, invoice_kind_key(&kind), &kind)}</dd>
+                <dd>{move || named(i18n, &kind, invoice_kind_key)}</dd>
                 <dt>{move || i18n.t("admin.invoice.invoice_title")}</dt>
                 <dd>{inv.title.clone()}</dd>
                 <dt>{move || i18n.t("admin.invoice.taxpayer_id")}</dt>
@@ -291,10 +295,10 @@ pub fn InvoiceSection(
                 <dd>
                     <span
                         id="invoice-state"
-                        data-status=inv.status.clone()
+                        data-status=inv.status.to_string()
                         class=if requested { "badge warn" } else { "badge ok" }
                     >
-                        {move || label(i18n, invoice_status_key(&inv_status), &inv_status)}
+                        {move || named(i18n, &inv_status, invoice_status_key)}
                     </span>
                 </dd>
             </dl>
@@ -346,10 +350,10 @@ pub fn RefundSection(refund: Option<Refund>, acts: Actions) -> impl IntoView {
         }
         .into_any();
     };
-    let pending = refund.status == "pending";
+    let pending = refund.status == RefundStatus::Pending;
     let no = refund.refund_no.clone();
     let status = refund.status.clone();
-    let may = move || can_finance(&staff.role());
+    let may = move || staff.may_finance();
     let (no_a, no_b, no_c) = (no.clone(), no.clone(), no.clone());
     let done = move |_| acts.run(Call::RefundDone(no_a.clone()), staff, 0);
     view! {
@@ -364,10 +368,10 @@ pub fn RefundSection(refund: Option<Refund>, acts: Actions) -> impl IntoView {
                 <dd>
                     <span
                         id="admin-refund-state"
-                        data-status=refund.status.clone()
+                        data-status=refund.status.to_string()
                         class=if pending { "badge warn" } else { "badge ok" }
                     >
-                        {move || label(i18n, refund_status_key(&status), &status)}
+                        {move || named(i18n, &status, refund_status_key)}
                     </span>
                 </dd>
             </dl>

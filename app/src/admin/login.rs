@@ -10,7 +10,7 @@ use protocol::ErrorCode;
 use serde_json::json;
 
 use crate::admin::model::Staff;
-use crate::admin::session::use_staff;
+use crate::admin::staff::use_staff;
 use crate::admin::ui::Refusal;
 use crate::api;
 use crate::error::AppError;

@@ -6,28 +6,38 @@
 //!
 //! # Layout
 //! - `session`: the staff session (`me`, sign-out) and the gate around every screen
+//! - `staff`: the signed-in member in context (role, CSRF token, a lost session)
 //! - `login`: the sign-in form
 //! - `queue`: the review queue and its filters
 //! - `audit`: the audit chain's check and the recent rows
 //! - `detail`: one renewal; `review` and `finance` its action panels, `actions` the calls
 //! - `expired`: the expired-certificate path's applications (`/admin/expired`);
 //!   `expired_detail` what that path adds to a renewal's page
-//! - `model`: the admin answers; `words`: the pure rules (codes → texts, roles, paths)
+//! - `model`: the admin answers
+//! - `labels`, `expired_labels`, `audit_words`: the server's codes in words (catalogue
+//!   keys, badges)
+//! - `rules`: who may do what, what to say after, the rejection reason's rule
+//! - `query`: the lists' filters and query paths
 //! - `ui`: the loader, the refusal notice and the lists' small shared controls
 
 pub mod actions;
 pub mod audit;
+pub mod audit_words;
 pub mod detail;
 pub mod expired;
 pub mod expired_detail;
+pub mod expired_labels;
 pub mod finance;
+pub mod labels;
 pub mod login;
 pub mod model;
+pub mod query;
 pub mod queue;
 pub mod review;
+pub mod rules;
 pub mod session;
+pub mod staff;
 pub mod ui;
-pub mod words;
 
 use leptos::prelude::*;
 

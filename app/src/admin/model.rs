@@ -2,9 +2,14 @@
 //! reads it. Unknown fields are ignored; optional ones default, so a newer server does
 //! not break the console.
 
+use protocol::expired::{ApplicationStatus, IdentityOutcome, TransferStatus, UploadKind};
+use protocol::payment::InvoiceKind;
+use protocol::renewal::RenewalStatus;
+use protocol::staff::Role;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::coded::Coded;
 use crate::models::Renewal;
 
 /// A signed-in staff member (`login`, `me`).
@@ -12,10 +17,16 @@ use crate::models::Renewal;
 pub struct Staff {
     /// User name.
     pub username: String,
-    /// `reviewer`, `finance`, `admin`.
-    pub role: String,
+    /// What they may do.
+    pub role: Coded<Role>,
     /// Sent as `X-CSRF-Token` with every state-changing call.
     pub csrf: String,
+}
+
+/// Whether a renewal's `application` says it came the expired way (the server marks
+/// it `"path": "expired"`), so the console asks for the rest only then.
+pub fn came_expired_way(application: &Value) -> bool {
+    application.get("path").and_then(Value::as_str) == Some("expired")
 }
 
 /// A row of the review queue.
@@ -28,7 +39,7 @@ pub struct QueueRow {
     /// The certificate's subject.
     pub subject: String,
     /// The state.
-    pub status: String,
+    pub status: Coded<RenewalStatus>,
     /// Total, fen.
     pub total_fen: i64,
     /// Applied.
@@ -188,7 +199,7 @@ pub struct ExpiredRow {
     /// 业务单号 (the renewal's once submitted).
     pub business_no: String,
     /// The application's status (docs/api.md §13.1).
-    pub status: String,
+    pub status: Coded<ApplicationStatus>,
     /// The mobile that signed in.
     #[serde(default)]
     pub mobile: String,
@@ -197,7 +208,7 @@ pub struct ExpiredRow {
     pub subject: String,
     /// The renewal's status once submitted.
     #[serde(default)]
-    pub renewal_status: Option<String>,
+    pub renewal_status: Option<Coded<RenewalStatus>>,
     /// Started.
     #[serde(default)]
     pub created_at: String,
@@ -228,7 +239,7 @@ pub struct ExpiredApplication {
     /// 业务单号.
     pub business_no: String,
     /// Its status.
-    pub status: String,
+    pub status: Coded<ApplicationStatus>,
     /// The details as saved (`null` before); read with [`ExpiredDetails::from_value`].
     #[serde(default)]
     pub details: Option<Value>,
@@ -271,8 +282,8 @@ pub struct StaffTransfer {
     pub amount_fen: Option<i64>,
     /// The bank's reference.
     pub reference: String,
-    /// `sending`, `pending`, `verified`, `superseded`, `locked`, `failed`.
-    pub status: String,
+    /// Its state.
+    pub status: Coded<TransferStatus>,
     /// Wrong codes typed.
     pub tries: i64,
     /// Sent.
@@ -287,8 +298,8 @@ pub struct StaffTransfer {
 pub struct Upload {
     /// Its id (the download URL ends with it).
     pub id: i64,
-    /// `form`, `id_front`, `id_back`.
-    pub kind: String,
+    /// What the file is.
+    pub kind: Coded<UploadKind>,
     /// SHA-256 of the bytes.
     pub sha256: Option<String>,
     /// Read from the bytes.
@@ -305,8 +316,8 @@ pub struct Upload {
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(default)]
 pub struct IdentityCheck {
-    /// `passed`, `failed`, `checking`, `error`.
-    pub outcome: String,
+    /// Its outcome.
+    pub outcome: Coded<IdentityOutcome>,
     /// Why it failed.
     pub reason: Option<String>,
     /// When.
@@ -339,8 +350,8 @@ pub struct LegalRepresentative {
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(default)]
 pub struct InvoiceChoice {
-    /// `electronic`, `paper`.
-    pub kind: String,
+    /// Electronic or paper.
+    pub kind: Coded<InvoiceKind>,
     /// 抬头.
     pub title: Option<String>,
     /// 纳税人识别号.
@@ -381,6 +392,13 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn only_the_expired_mark_sends_for_the_application() {
+        assert!(came_expired_way(&json!({"path": "expired", "months": 12})));
+        assert!(!came_expired_way(&json!({"months": 12})));
+        assert!(!came_expired_way(&json!(null)));
+    }
 
     #[test]
     fn the_application_is_read_leniently() {

@@ -5,10 +5,11 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::admin::labels::{STATUSES, status_badge, status_key};
 use crate::admin::model::QueueRow;
-use crate::admin::session::use_staff;
-use crate::admin::ui::{Loader, RefreshButton, Refusal, StatusOptions, apply_filters, label};
-use crate::admin::words::{Filters, QUEUE_LIMIT, STATUSES, queue_path, status_badge, status_key};
+use crate::admin::query::{Filters, QUEUE_LIMIT, queue_path};
+use crate::admin::staff::use_staff;
+use crate::admin::ui::{Loader, RefreshButton, Refusal, StatusOptions, apply_filters, named};
 use crate::components::Loading;
 use crate::format;
 use crate::i18n::{I18n, Lang, use_i18n};
@@ -87,7 +88,11 @@ pub fn Queue() -> impl IntoView {
                             apply();
                         }
                     >
-                        <StatusOptions selected=status codes=&STATUSES key=status_key all="admin.queue.all_statuses" />
+                        <StatusOptions
+                            selected=status
+                            options=STATUSES.iter().map(|s| (s.as_str(), status_key(*s))).collect()
+                            all="admin.queue.all_statuses"
+                        />
                     </select>
                 </div>
                 <div class="field">
@@ -197,19 +202,19 @@ fn QueueTable(rows: Vec<QueueRow>) -> impl IntoView {
                         .map(|r| {
                             let href = format!("/admin/renewals/{}", r.business_no);
                             let project = r.project.clone();
-                            let status = r.status.clone();
+                            let status = r.status.known();
                             let status_text = r.status.clone();
                             let no_text = r.business_no.clone();
                             view! {
-                                <tr data-business-no=r.business_no data-status=r.status>
+                                <tr data-business-no=r.business_no data-status=r.status.to_string()>
                                     <td class="nowrap">
                                         <A href=href>{no_text}</A>
                                     </td>
                                     <td class="project">{move || project_name(i18n, &projects_now(), &project)}</td>
                                     <td class="subject">{r.subject.clone()}</td>
                                     <td>
-                                        <span class=status_badge(&status)>
-                                            {move || label(i18n, status_key(&status_text), &status_text)}
+                                        <span class=status_badge(status)>
+                                            {move || named(i18n, &status_text, status_key)}
                                         </span>
                                     </td>
                                     <td class="nowrap num">{format::money(r.total_fen)}</td>

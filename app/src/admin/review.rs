@@ -7,10 +7,11 @@ use leptos::prelude::*;
 use protocol::renewal::RenewalStatus;
 
 use crate::admin::actions::{Actions, Call};
+use crate::admin::labels::role_key;
 use crate::admin::model::ReviewView;
-use crate::admin::session::use_staff;
-use crate::admin::ui::{Refusal, label};
-use crate::admin::words::{Act, REASON_MAX, can_review, reason_len, role_key};
+use crate::admin::rules::{Act, REASON_MAX, reason_len};
+use crate::admin::staff::use_staff;
+use crate::admin::ui::{Refusal, named};
 use crate::i18n::use_i18n;
 
 /// Approvals and the review actions.
@@ -61,7 +62,7 @@ pub fn ReviewPanel(v: ReviewView, acts: Actions) -> impl IntoView {
         .into_any();
     }
 
-    let may = move || can_review(&staff.role());
+    let may = move || staff.may_review();
     let mine_already = {
         let approved_by = approved_by.clone();
         move || approved_by.contains(&staff.username())
@@ -125,7 +126,7 @@ pub fn ReviewPanel(v: ReviewView, acts: Actions) -> impl IntoView {
                     <p>
                         {move || {
                             let role = staff.role();
-                            i18n.tf("admin.review.role_note", &[("role", &label(i18n, role_key(&role), &role))])
+                            i18n.tf("admin.review.role_note", &[("role", &named(i18n, &role, role_key))])
                         }}
                     </p>
                 </div>

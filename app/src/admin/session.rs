@@ -7,105 +7,15 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 use protocol::ErrorCode;
 
+use crate::admin::labels::role_key;
 use crate::admin::login::LoginForm;
 use crate::admin::model::Staff;
-use crate::admin::ui::{Refusal, label};
-use crate::admin::words::role_key;
+use crate::admin::staff::{Phase, StaffCtx, use_staff};
+use crate::admin::ui::{Refusal, named};
 use crate::api;
 use crate::components::Loading;
 use crate::error::AppError;
 use crate::i18n::use_i18n;
-
-/// Where the session stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    /// Asking `me`.
-    Checking,
-    /// No session: the sign-in form.
-    SignedOut,
-    /// Signed in.
-    SignedIn,
-    /// `me` failed for another reason (network …).
-    Failed,
-}
-
-/// The signed-in staff member, shared by the console's components.
-#[derive(Clone, Copy)]
-pub struct StaffCtx {
-    /// The member (`None` unless signed in).
-    pub staff: RwSignal<Option<Staff>>,
-    /// Counts sign-ins, so lists reload after signing in again.
-    pub epoch: RwSignal<u32>,
-    phase: RwSignal<Phase>,
-    /// The session ran out while working (the form says so).
-    expired: RwSignal<bool>,
-}
-
-impl StaffCtx {
-    fn new() -> Self {
-        StaffCtx {
-            staff: RwSignal::new(None),
-            epoch: RwSignal::new(0),
-            phase: RwSignal::new(Phase::Checking),
-            expired: RwSignal::new(false),
-        }
-    }
-
-    /// After `login` or `me`.
-    pub fn sign_in(self, staff: Staff) {
-        self.staff.set(Some(staff));
-        self.expired.set(false);
-        self.phase.set(Phase::SignedIn);
-        self.epoch.update(|e| *e += 1);
-    }
-
-    /// The role (tracked); empty when signed out.
-    pub fn role(self) -> String {
-        self.staff
-            .with(|s| s.as_ref().map(|s| s.role.clone()).unwrap_or_default())
-    }
-
-    /// The user name (tracked).
-    pub fn username(self) -> String {
-        self.staff
-            .with(|s| s.as_ref().map(|s| s.username.clone()).unwrap_or_default())
-    }
-
-    /// The CSRF token for a call being made now.
-    pub fn csrf(self) -> String {
-        self.staff
-            .try_with_untracked(|s| s.as_ref().map(|s| s.csrf.clone()))
-            .flatten()
-            .unwrap_or_default()
-    }
-
-    /// A call answered 401: the session is gone. The screen stays mounted (what was
-    /// typed is kept) behind the sign-in form.
-    pub fn handle(self, error: &AppError) {
-        if error.code == ErrorCode::Unauthenticated
-            && self.phase.try_get_untracked() == Some(Phase::SignedIn)
-        {
-            self.expired.set(true);
-            self.phase.set(Phase::SignedOut);
-        }
-    }
-
-    /// Whether the session expired while working.
-    pub fn was_expired(self) -> bool {
-        self.expired.get()
-    }
-
-    fn signed_out(self) {
-        self.staff.set(None);
-        self.expired.set(false);
-        self.phase.set(Phase::SignedOut);
-    }
-}
-
-/// The staff member; only inside a [`StaffGate`].
-pub fn use_staff() -> StaffCtx {
-    expect_context::<StaffCtx>()
-}
 
 /// Shows its children to a signed-in staff member, else the sign-in form.
 /// `GET /admin/session`'s answer.
@@ -208,8 +118,8 @@ fn StaffBar(on_signed_out: Callback<()>) -> impl IntoView {
             <span>
                 {move || i18n.t("admin.session.signed_in_as")} " "
                 <strong id="admin-user">{move || ctx.username()}</strong> " "
-                <span class="badge info" id="admin-role" data-role=move || ctx.role()>
-                    {move || label(i18n, role_key(&ctx.role()), &ctx.role())}
+                <span class="badge info" id="admin-role" data-role=move || ctx.role().to_string()>
+                    {move || named(i18n, &ctx.role(), role_key)}
                 </span>
             </span>
             <A href="/admin">{move || i18n.t("admin.queue.title")}</A>

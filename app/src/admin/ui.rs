@@ -6,8 +6,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::de::DeserializeOwned;
 
-use crate::admin::session::StaffCtx;
+use crate::admin::staff::StaffCtx;
 use crate::api;
+use crate::coded::Coded;
 use crate::components::ErrorNotice;
 use crate::error::AppError;
 use crate::i18n::{I18n, use_i18n};
@@ -103,12 +104,12 @@ pub fn RefreshButton<T: Send + Sync + 'static>(
     }
 }
 
-/// A status filter's options: "all" (empty value) first, then each code in words.
+/// A status filter's options: "all" (empty value) first, then each code (its wire
+/// name as the value) in words (its catalogue key).
 #[component]
 pub fn StatusOptions(
     selected: RwSignal<String>,
-    codes: &'static [&'static str],
-    key: fn(&str) -> Option<&'static str>,
+    options: Vec<(&'static str, &'static str)>,
     all: &'static str,
 ) -> impl IntoView {
     let i18n = use_i18n();
@@ -116,13 +117,12 @@ pub fn StatusOptions(
         <option value="" selected=move || selected.get().is_empty()>
             {move || i18n.t(all)}
         </option>
-        {codes
-            .iter()
-            .map(|s| {
-                let s = *s;
+        {options
+            .into_iter()
+            .map(|(s, key)| {
                 view! {
                     <option value=s selected=move || selected.get() == s>
-                        {move || label(i18n, key(s), s)}
+                        {move || i18n.t(key)}
                     </option>
                 }
             })
@@ -136,6 +136,12 @@ pub fn label(i18n: I18n, key: Option<&'static str>, raw: &str) -> String {
         Some(k) => i18n.t(k).to_owned(),
         None => raw.to_owned(),
     }
+}
+
+/// The text of a code the server sent: its catalogue text when this page knows it,
+/// else the code as sent.
+pub fn named<T: Copy>(i18n: I18n, value: &Coded<T>, key: fn(T) -> &'static str) -> String {
+    label(i18n, value.known().map(key), value.as_str())
 }
 
 /// A refused call: the console's explanation when there is one (with the code and the

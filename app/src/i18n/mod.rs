@@ -117,11 +117,19 @@ pub fn use_i18n() -> I18n {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::collections::HashSet;
     use std::path::Path;
 
     use super::*;
+
+    /// Fails when `key` is not in the Chinese catalogue (for the mapping tests).
+    pub(crate) fn exists(key: &str) {
+        assert!(
+            lookup(Lang::Zh, key).is_some(),
+            "{key} is not in the catalogue"
+        );
+    }
 
     #[test]
     fn keys_are_unique_and_every_text_is_filled() {

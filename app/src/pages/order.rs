@@ -8,6 +8,7 @@ mod signin;
 mod summary;
 
 use protocol::ErrorCode;
+use protocol::payment::PaymentStatus;
 use protocol::renewal::RenewalStatus;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,6 +19,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api;
+use crate::coded::Coded;
 use crate::components::{ErrorNotice, Loading};
 use crate::error::AppError;
 use crate::i18n::use_i18n;
@@ -50,7 +52,7 @@ enum Panel {
     /// 缴费, with the attempts as they stand.
     Pay {
         status: RenewalStatus,
-        attempts: Vec<(String, String)>,
+        attempts: Vec<(String, Coded<PaymentStatus>)>,
     },
     Review,
     Install,

@@ -2,9 +2,11 @@
 //! CA client's five steps), the timeline in words and the payment attempts.
 
 use leptos::prelude::*;
+use protocol::payment::{PaymentMethod, PaymentStatus};
 use protocol::renewal::{Event, RenewalStatus};
 use protocol::stage::Stage;
 
+use crate::coded::Coded;
 use crate::format;
 use crate::i18n::{I18n, use_i18n};
 use crate::models::{Payment, Renewal, TimelineEntry};
@@ -216,25 +218,27 @@ pub fn Timeline(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
 }
 
 /// A payment method in words.
-pub fn method_text(i18n: I18n, method: &str) -> String {
-    match method {
-        "alipay" => i18n.t("order.method.alipay").to_owned(),
-        "unionpay" => i18n.t("order.method.unionpay").to_owned(),
-        "wechat" => i18n.t("order.method.wechat").to_owned(),
-        "bank_transfer" => i18n.t("order.method.bank_transfer").to_owned(),
-        other => other.to_owned(),
-    }
+pub fn method_text(i18n: I18n, method: &Coded<PaymentMethod>) -> String {
+    let key = match method.known() {
+        Some(PaymentMethod::Alipay) => "order.method.alipay",
+        Some(PaymentMethod::Unionpay) => "order.method.unionpay",
+        Some(PaymentMethod::Wechat) => "order.method.wechat",
+        Some(PaymentMethod::BankTransfer) => "order.method.bank_transfer",
+        None => return method.to_string(),
+    };
+    i18n.t(key).to_owned()
 }
 
 fn payment_status(i18n: I18n, p: &Payment) -> (&'static str, String) {
-    match p.status.as_str() {
-        "pending" => ("warn", i18n.t("order.payment.pending").to_owned()),
-        "paid" => ("ok", i18n.t("order.payment.paid").to_owned()),
-        "failed" => ("bad", i18n.t("order.payment.failed").to_owned()),
-        "closed" => ("info", i18n.t("order.payment.closed").to_owned()),
-        "refunded" => ("info", i18n.t("order.payment.refunded").to_owned()),
-        other => ("info", other.to_owned()),
-    }
+    let (class, key) = match p.status.known() {
+        Some(PaymentStatus::Pending) => ("warn", "order.payment.pending"),
+        Some(PaymentStatus::Paid) => ("ok", "order.payment.paid"),
+        Some(PaymentStatus::Failed) => ("bad", "order.payment.failed"),
+        Some(PaymentStatus::Closed) => ("info", "order.payment.closed"),
+        Some(PaymentStatus::Refunded) => ("info", "order.payment.refunded"),
+        None => return ("info", p.status.to_string()),
+    };
+    (class, i18n.t(key).to_owned())
 }
 
 /// The payment attempts (支付记录), when there are any.

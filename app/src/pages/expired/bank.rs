@@ -6,6 +6,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use protocol::application::FieldError;
+use protocol::expired::{NextStep, TransferStatus};
 use serde_json::json;
 
 use super::model::Application;
@@ -102,7 +103,7 @@ pub fn BankStep(app: Application, on_update: Callback<Application>) -> impl Into
     let error = RwSignal::new(None::<AppError>);
     let busy = RwSignal::new(false);
     let tries_left = RwSignal::new(None::<i64>);
-    let waiting = app.next_step == "bank_code";
+    let waiting = app.next_step == NextStep::BankCode;
     // While a code is awaited, the account form is folded away until asked for.
     let show_account = RwSignal::new(!waiting);
 
@@ -137,11 +138,11 @@ pub fn BankStep(app: Application, on_update: Callback<Application>) -> impl Into
         let sent = format::date_time(&t.sent_at);
         let amount = format::money(t.amount_fen);
         let status = t.status.clone();
-        let status_key = match t.status.as_str() {
-            "pending" => "expired.bank.status.pending",
-            "locked" => "expired.bank.status.locked",
-            "failed" => "expired.bank.status.failed",
-            "verified" => "expired.bank.status.verified",
+        let status_key = match t.status.known() {
+            Some(TransferStatus::Pending) => "expired.bank.status.pending",
+            Some(TransferStatus::Locked) => "expired.bank.status.locked",
+            Some(TransferStatus::Failed) => "expired.bank.status.failed",
+            Some(TransferStatus::Verified) => "expired.bank.status.verified",
             _ => "expired.bank.status.other",
         };
         let left = move || tries_left.get().unwrap_or(t.tries_left);
@@ -149,7 +150,7 @@ pub fn BankStep(app: Application, on_update: Callback<Application>) -> impl Into
             <div id="bank-transfer" class="notice" role="status" data-status=status>
                 <p>{move || i18n.tf("expired.bank.sent", &[("amount", &amount), ("account", &t.account_no), ("bank", &t.bank), ("time", &sent)])}</p>
                 <p>{move || i18n.t(status_key)}</p>
-                {(t.status == "pending").then(|| view! {
+                {(t.status == TransferStatus::Pending).then(|| view! {
                     <p class="muted small" id="bank-tries-left">{move || i18n.tf("expired.tries_left", &[("n", &left().to_string())])}</p>
                 })}
             </div>

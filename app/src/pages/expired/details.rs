@@ -7,6 +7,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use protocol::application::FieldError;
+use protocol::payment::InvoiceKind;
 use serde_json::{Value, json};
 
 use super::model::Application;
@@ -82,7 +83,7 @@ impl Fields {
         }
         let invoice_kind = s(&["invoice", "kind"]);
         if invoice_kind.get_untracked().is_empty() {
-            invoice_kind.set("electronic".into());
+            invoice_kind.set(InvoiceKind::Electronic.as_str().into());
         }
         Fields {
             months: RwSignal::new(months),
@@ -295,9 +296,10 @@ fn DetailsForm(
             <fieldset aria-describedby="invoice-hint">
                 <legend>{move || i18n.t("pay.invoice.title")}</legend>
                 <p class="muted small" id="invoice-hint">{move || i18n.t("expired.details.invoice_hint")}</p>
-                {kinds.into_iter().filter(|k| k == "electronic" || k == "paper").map(|k| {
-                    let id = if k == "paper" { "invoice-paper" } else { "invoice-electronic" };
-                    let key = if k == "paper" { "pay.invoice.paper" } else { "pay.invoice.electronic" };
+                {kinds.into_iter().filter_map(|k| InvoiceKind::parse(&k).map(|kind| (k, kind))).map(|(k, kind)| {
+                    let paper = kind == InvoiceKind::Paper;
+                    let id = if paper { "invoice-paper" } else { "invoice-electronic" };
+                    let key = if paper { "pay.invoice.paper" } else { "pay.invoice.electronic" };
                     let value = k.clone();
                     view! {
                         <label class="choice" for=id>

@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use protocol::expired::UploadKind;
 use qrcode::QrCode;
 use qrcode::render::svg;
 use serde_json::Value;
@@ -39,7 +40,11 @@ pub fn chosen_file(id: &str) -> Option<web_sys::File> {
 
 /// Uploads `file` as `kind` to application `no`; answers the application as it now
 /// stands (an upload may move it on).
-pub async fn upload(no: &str, kind: &str, file: &web_sys::File) -> Result<Application, AppError> {
+pub async fn upload(
+    no: &str,
+    kind: UploadKind,
+    file: &web_sys::File,
+) -> Result<Application, AppError> {
     let name = String::from(js_sys::encode_uri_component(&file.name()));
     api::post_file::<Upload>(
         &format!("/expired/applications/{no}/uploads?kind={kind}&name={name}"),
@@ -57,9 +62,9 @@ pub fn UploadList(uploads: Vec<Upload>) -> impl IntoView {
         view! {
             <ul id="uploads" class="uploads">
                 {uploads.into_iter().map(|u| {
-                    let key = match u.kind.as_str() {
-                        "form" => "expired.upload.kind.form",
-                        "id_front" => "expired.upload.kind.id_front",
+                    let key = match u.kind.known() {
+                        Some(UploadKind::Form) => "expired.upload.kind.form",
+                        Some(UploadKind::IdFront) => "expired.upload.kind.id_front",
                         _ => "expired.upload.kind.id_back",
                     };
                     let size = format!("{:.1} KB", u.size as f64 / 1024.0);
@@ -102,7 +107,7 @@ pub fn FormStep(app: Application, on_update: Callback<Application>) -> impl Into
         error.set(None);
         let no = no.clone();
         spawn_local(async move {
-            let answer = upload(&no, "form", &file).await;
+            let answer = upload(&no, UploadKind::Form, &file).await;
             busy.set(false);
             match answer {
                 Ok(app) => on_update.run(app),

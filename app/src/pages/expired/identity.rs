@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use protocol::expired::{IdentityOutcome, UploadKind};
 use serde_json::json;
 
 use super::form::{chosen_file, upload};
@@ -21,9 +22,10 @@ pub fn IdentityStep(app: Application, on_update: Callback<Application>) -> impl 
     let no = app.business_no.clone();
     let error = RwSignal::new(None::<AppError>);
     let busy = RwSignal::new(false);
-    let photos_ready = app.upload("id_front").is_some() && app.upload("id_back").is_some();
+    let photos_ready =
+        app.upload(UploadKind::IdFront).is_some() && app.upload(UploadKind::IdBack).is_some();
 
-    let photo = |kind: &'static str, id: &'static str, label: &'static str| {
+    let photo = |kind: UploadKind, id: &'static str, label: &'static str| {
         let no = no.clone();
         let have = app.upload(kind).map(|u| u.name.clone());
         let on_change = move |_| {
@@ -50,8 +52,16 @@ pub fn IdentityStep(app: Application, on_update: Callback<Application>) -> impl 
             </div>
         }
     };
-    let front = photo("id_front", "id-front-file", "expired.upload.kind.id_front");
-    let back = photo("id_back", "id-back-file", "expired.upload.kind.id_back");
+    let front = photo(
+        UploadKind::IdFront,
+        "id-front-file",
+        "expired.upload.kind.id_front",
+    );
+    let back = photo(
+        UploadKind::IdBack,
+        "id-back-file",
+        "expired.upload.kind.id_back",
+    );
 
     let start = {
         let no = no.clone();
@@ -92,7 +102,7 @@ pub fn IdentityStep(app: Application, on_update: Callback<Application>) -> impl 
             {(!checks.is_empty()).then(|| view! {
                 <ul id="identity-checks">
                     {checks.into_iter().map(|c| {
-                        let key = if c.outcome == "passed" { "expired.identity.passed" } else { "expired.identity.failed" };
+                        let key = if c.outcome == IdentityOutcome::Passed { "expired.identity.passed" } else { "expired.identity.failed" };
                         let reason = c.reason.clone().unwrap_or_default();
                         view! {
                             <li data-outcome=c.outcome.clone()>

@@ -1,8 +1,11 @@
 //! The expired path's answers (docs/api.md §13.2), as the app reads them.
 
+use protocol::expired::{ApplicationStatus, IdentityOutcome, NextStep, TransferStatus, UploadKind};
+use protocol::renewal::RenewalStatus;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::coded::Coded;
 use crate::models::FeeLine;
 
 /// `Application`: one expired-path application.
@@ -12,11 +15,10 @@ pub struct Application {
     pub business_no: String,
     /// Project id.
     pub project: String,
-    /// Its own state (`started` … `submitted`, `cancelled`).
-    pub status: String,
-    /// What the app shows next (`details`, `bank_account`, `bank_code`, `form`,
-    /// `identity`, `submit`, `pay`, `none`).
-    pub next_step: String,
+    /// Its own state.
+    pub status: Coded<ApplicationStatus>,
+    /// What the app shows next.
+    pub next_step: Coded<NextStep>,
     /// `{serial, subject, sha256, not_after}`.
     #[serde(default)]
     pub certificate: CertificateFacts,
@@ -34,7 +36,7 @@ pub struct Application {
     pub identity_checks: Vec<IdentityCheck>,
     /// The renewal's status once submitted.
     #[serde(default)]
-    pub renewal_status: Option<String>,
+    pub renewal_status: Option<Coded<RenewalStatus>>,
     /// Started.
     pub created_at: String,
     /// Last change.
@@ -44,11 +46,11 @@ pub struct Application {
 impl Application {
     /// Whether it can still change (not submitted, not cancelled).
     pub fn is_open(&self) -> bool {
-        !matches!(self.status.as_str(), "submitted" | "cancelled")
+        self.status.known().is_some_and(ApplicationStatus::is_open)
     }
 
     /// The newest upload of `kind`.
-    pub fn upload(&self, kind: &str) -> Option<&Upload> {
+    pub fn upload(&self, kind: UploadKind) -> Option<&Upload> {
         self.uploads.iter().rev().find(|u| u.kind == kind)
     }
 }
@@ -81,8 +83,8 @@ pub struct Transfer {
     pub account_no: String,
     /// 1 fen.
     pub amount_fen: i64,
-    /// `sending`, `pending`, `verified`, `superseded`, `locked`, `failed`.
-    pub status: String,
+    /// Its state.
+    pub status: Coded<TransferStatus>,
     /// Wrong codes typed.
     #[serde(default)]
     pub tries: i64,
@@ -98,8 +100,8 @@ pub struct Transfer {
 pub struct Upload {
     /// Its id.
     pub id: i64,
-    /// `form`, `id_front`, `id_back`.
-    pub kind: String,
+    /// What the file is.
+    pub kind: Coded<UploadKind>,
     /// From its bytes.
     pub media_type: String,
     /// Bytes.
@@ -114,8 +116,8 @@ pub struct Upload {
 /// One identity check.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct IdentityCheck {
-    /// `passed`, `failed` (or `error`, `pending`).
-    pub outcome: String,
+    /// Its outcome.
+    pub outcome: Coded<IdentityOutcome>,
     /// Why it failed.
     #[serde(default)]
     pub reason: Option<String>,
@@ -199,14 +201,17 @@ pub const STEPS: [(&str, &str); 7] = [
     ("install", "expired.step.install"),
 ];
 
-/// The stepper's position of a `next_step` (`bank_code` is the bank step).
-pub fn step_index(next_step: &str) -> usize {
-    let step = if next_step == "bank_code" {
-        "bank_account"
-    } else {
-        next_step
-    };
-    STEPS.iter().position(|(s, _)| *s == step).unwrap_or(0)
+/// The stepper's position of a `next_step` (`bank_code` is the bank step; an unknown
+/// step or none is the first).
+pub fn step_index(next_step: Option<NextStep>) -> usize {
+    match next_step {
+        Some(NextStep::BankAccount | NextStep::BankCode) => 1,
+        Some(NextStep::Form) => 2,
+        Some(NextStep::Identity) => 3,
+        Some(NextStep::Submit) => 4,
+        Some(NextStep::Pay) => 5,
+        Some(NextStep::Details | NextStep::None) | None => 0,
+    }
 }
 
 #[cfg(test)]
@@ -215,12 +220,20 @@ mod tests {
 
     #[test]
     fn the_bank_code_is_part_of_the_bank_step_and_order_follows_the_server() {
-        assert_eq!(step_index("details"), 0);
-        assert_eq!(step_index("bank_account"), 1);
-        assert_eq!(step_index("bank_code"), 1);
-        assert_eq!(step_index("form"), 2);
-        assert_eq!(step_index("submit"), 4);
-        assert_eq!(step_index("pay"), 5);
+        use NextStep as N;
+        let cases = [
+            (N::Details, "details"),
+            (N::BankAccount, "bank_account"),
+            (N::BankCode, "bank_account"),
+            (N::Form, "form"),
+            (N::Identity, "identity"),
+            (N::Submit, "submit"),
+            (N::Pay, "pay"),
+        ];
+        for (step, shown) in cases {
+            assert_eq!(STEPS[step_index(Some(step))].0, shown, "{step:?}");
+        }
+        assert_eq!(step_index(None), 0);
     }
 
     #[test]

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 use protocol::application::FieldError;
+use protocol::expired::ApplicationStatus;
 use serde_json::json;
 
 use super::model::Application;
@@ -177,13 +178,13 @@ pub fn ApplicationList(applications: Vec<Application>) -> impl IntoView {
             <h2 id="expired-applications-title">{move || i18n.t("expired.list.title")}</h2>
             <ul id="expired-applications">
                 {applications.into_iter().map(|a| {
-                    let href = if a.status == "submitted" {
+                    let href = if a.status == ApplicationStatus::Submitted {
                         format!("/renewals/{}", a.business_no)
                     } else {
                         format!("/expired/{}", a.business_no)
                     };
                     let status = a.status.clone();
-                    let key = status_key(&status);
+                    let key = status.known().map_or("expired.status.unknown", status_key);
                     view! {
                         <li data-business-no=a.business_no.clone() data-status=status>
                             <a href=href>{a.business_no.clone()}</a>
@@ -200,16 +201,16 @@ pub fn ApplicationList(applications: Vec<Application>) -> impl IntoView {
 }
 
 /// The catalogue key of an application status.
-pub fn status_key(status: &str) -> &'static str {
+pub fn status_key(status: ApplicationStatus) -> &'static str {
+    use ApplicationStatus as A;
     match status {
-        "started" => "expired.status.started",
-        "details_saved" => "expired.status.details_saved",
-        "transfer_sent" => "expired.status.transfer_sent",
-        "bank_verified" => "expired.status.bank_verified",
-        "form_uploaded" => "expired.status.form_uploaded",
-        "identity_verified" => "expired.status.identity_verified",
-        "submitted" => "expired.status.submitted",
-        "cancelled" => "expired.status.cancelled",
-        _ => "expired.status.unknown",
+        A::Started => "expired.status.started",
+        A::DetailsSaved => "expired.status.details_saved",
+        A::TransferSent => "expired.status.transfer_sent",
+        A::BankVerified => "expired.status.bank_verified",
+        A::FormUploaded => "expired.status.form_uploaded",
+        A::IdentityVerified => "expired.status.identity_verified",
+        A::Submitted => "expired.status.submitted",
+        A::Cancelled => "expired.status.cancelled",
     }
 }

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use protocol::expired::NextStep;
 use serde_json::json;
 
 use super::bank::BankStep;
@@ -113,14 +114,14 @@ fn Wizard(no: String) -> impl IntoView {
 fn Steps(app: Application, on_update: Callback<Application>) -> impl IntoView {
     let i18n = use_i18n();
     let next = app.next_step.clone();
-    let current = step_index(&next);
+    let current = step_index(next.known());
     let stepper = STEPS
         .iter()
         .enumerate()
         .map(|(i, (step, key))| {
             let state = match i.cmp(&current) {
                 std::cmp::Ordering::Less => "done",
-                std::cmp::Ordering::Equal if next != "none" => "current",
+                std::cmp::Ordering::Equal if next != NextStep::None => "current",
                 _ => "todo",
             };
             let aria = (state == "current").then_some("step");
@@ -129,13 +130,15 @@ fn Steps(app: Application, on_update: Callback<Application>) -> impl IntoView {
         .collect_view();
     let cert = app.certificate.clone();
     let not_after = format::date(&cert.not_after);
-    let panel = match next.as_str() {
-        "details" => view! { <DetailsStep app=app.clone() on_update /> }.into_any(),
-        "bank_account" | "bank_code" => view! { <BankStep app=app.clone() on_update /> }.into_any(),
-        "form" => view! { <FormStep app=app.clone() on_update /> }.into_any(),
-        "identity" => view! { <IdentityStep app=app.clone() on_update /> }.into_any(),
-        "submit" => view! { <SubmitStep app=app.clone() /> }.into_any(),
-        "pay" => view! { <ToOrder no=app.business_no.clone() /> }.into_any(),
+    let panel = match next.known() {
+        Some(NextStep::Details) => view! { <DetailsStep app=app.clone() on_update /> }.into_any(),
+        Some(NextStep::BankAccount | NextStep::BankCode) => {
+            view! { <BankStep app=app.clone() on_update /> }.into_any()
+        }
+        Some(NextStep::Form) => view! { <FormStep app=app.clone() on_update /> }.into_any(),
+        Some(NextStep::Identity) => view! { <IdentityStep app=app.clone() on_update /> }.into_any(),
+        Some(NextStep::Submit) => view! { <SubmitStep app=app.clone() /> }.into_any(),
+        Some(NextStep::Pay) => view! { <ToOrder no=app.business_no.clone() /> }.into_any(),
         _ => view! {
             <div class="notice" role="status"><p>{move || i18n.t("expired.cancelled")}</p></div>
             <p><a href="/expired">{move || i18n.t("expired.back_to_list")}</a></p>

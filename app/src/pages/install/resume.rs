@@ -121,6 +121,8 @@ pub fn plan(
 
 #[cfg(test)]
 mod tests {
+    use protocol::certificate::CertificateStatus;
+
     use super::*;
 
     const DER: &str = "MAMCAQE="; // 30 03 02 01 01
@@ -132,7 +134,7 @@ mod tests {
             serial: "01".to_owned(),
             not_before: "2026-03-01T00:00:00Z".to_owned(),
             not_after: "2027-03-01T00:00:00Z".to_owned(),
-            status: "issued".to_owned(),
+            status: CertificateStatus::Issued.into(),
         }
     }
 

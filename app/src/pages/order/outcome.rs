@@ -1,6 +1,7 @@
 //! The order's panels that are not forms: under review, done, closed.
 
 use leptos::prelude::*;
+use protocol::payment::{InvoiceKind, InvoiceStatus};
 use protocol::renewal::RenewalStatus;
 
 use crate::format;
@@ -56,8 +57,8 @@ pub fn DoneView(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
     };
     let invoice = move || {
         renewal.with(|r| r.invoice.clone()).map(|inv| {
-            let issued = inv.status == "issued";
-            let paper = inv.kind == "paper";
+            let issued = inv.status == InvoiceStatus::Issued;
+            let paper = inv.kind == InvoiceKind::Paper;
             view! {
                 <p class="muted">
                     {move || match (issued, paper) {

@@ -2,6 +2,7 @@
 //! change (a payment under way, finance or a reviewer at work, the user just back from
 //! the gateway), slowly otherwise, never once the renewal is closed.
 
+use protocol::payment::PaymentStatus;
 use protocol::renewal::RenewalStatus;
 
 use crate::models::Renewal;
@@ -28,7 +29,11 @@ pub fn interval_ms(renewal: &Renewal, from_gateway: bool) -> Option<u32> {
         return None;
     }
     let paying = status == Some(S::AwaitingPayment)
-        && (from_gateway || renewal.payments.iter().any(|p| p.status == "pending"));
+        && (from_gateway
+            || renewal
+                .payments
+                .iter()
+                .any(|p| p.status == PaymentStatus::Pending));
     let fast = paying || matches!(status, Some(S::AwaitingReconciliation | S::InReview));
     Some(if fast { FAST_MS } else { SLOW_MS })
 }
@@ -36,6 +41,9 @@ pub fn interval_ms(renewal: &Renewal, from_gateway: bool) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use protocol::payment::PaymentMethod;
+
+    use crate::coded::Coded;
     use crate::models::Payment;
 
     fn renewal(status: &str, payments: &[&str]) -> Renewal {
@@ -51,8 +59,8 @@ mod tests {
             .iter()
             .map(|s| Payment {
                 out_trade_no: "01202603010000012P0000000a".to_owned(),
-                method: "alipay".to_owned(),
-                status: (*s).to_owned(),
+                method: PaymentMethod::Alipay.into(),
+                status: Coded::parse(*s),
                 amount_fen: 10000,
                 created_at: "2026-03-01T00:00:00Z".to_owned(),
                 paid_at: None,

@@ -2,8 +2,10 @@
 //! and, when it went wrong, the rejection and the refund.
 
 use leptos::prelude::*;
+use protocol::payment::{InvoiceKind, InvoiceStatus, RefundStatus};
 use protocol::renewal::RenewalStatus;
 
+use crate::coded::Coded;
 use crate::format;
 use crate::i18n::{I18n, Lang, use_i18n};
 use crate::models::{Invoice, Renewal};
@@ -124,18 +126,21 @@ pub fn Summary(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
     }
 }
 
-fn invoice_kind(i18n: I18n, kind: &str) -> String {
-    match kind {
-        "electronic" => i18n.t("order.invoice.electronic").to_owned(),
-        "paper" => i18n.t("order.invoice.paper").to_owned(),
-        other => other.to_owned(),
+fn invoice_kind(i18n: I18n, kind: &Coded<InvoiceKind>) -> String {
+    match kind.known() {
+        Some(InvoiceKind::Electronic) => i18n.t("order.invoice.electronic").to_owned(),
+        Some(InvoiceKind::Paper) => i18n.t("order.invoice.paper").to_owned(),
+        None => kind.to_string(),
     }
 }
 
 fn invoice_status(i18n: I18n, inv: &Invoice) -> (&'static str, &'static str) {
-    match (inv.status.as_str(), inv.kind.as_str()) {
-        ("issued", "paper") => ("badge ok", i18n.t("order.invoice.issued_paper")),
-        ("issued", _) => ("badge ok", i18n.t("order.invoice.issued_electronic")),
+    use InvoiceStatus::Issued;
+    match (inv.status.known(), inv.kind.known()) {
+        (Some(Issued), Some(InvoiceKind::Paper)) => {
+            ("badge ok", i18n.t("order.invoice.issued_paper"))
+        }
+        (Some(Issued), _) => ("badge ok", i18n.t("order.invoice.issued_electronic")),
         _ => ("badge info", i18n.t("order.invoice.requested")),
     }
 }
@@ -200,7 +205,7 @@ pub fn Problems(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
     let refund = move || {
         renewal.get().refund.map(|f| {
             let amount = format::money(f.amount_fen);
-            let done = f.status == "done";
+            let done = f.status == RefundStatus::Done;
             view! {
                 <div class=if done { "notice ok" } else { "notice warn" } role="status">
                     <p id="refund-status" data-status=f.status.clone()>

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use protocol::ErrorCode;
 use protocol::application::FieldError;
+use protocol::payment::InvoiceKind;
 
 use super::flash_already_paid;
 use super::logic::{self, KINDS, METHODS, input_id, rule_text};
@@ -85,14 +86,16 @@ pub fn PaymentForm(
     let methods: Vec<_> = METHODS
         .iter()
         .copied()
-        .filter(|(m, _)| project.payment_methods.iter().any(|x| x == m))
+        .filter(|(m, _)| project.payment_methods.iter().any(|x| x == m.as_str()))
+        .map(|(m, key)| (m.as_str(), key))
         .collect();
     let kinds: Vec<_> = KINDS
         .iter()
         .copied()
-        .filter(|(k, _)| project.invoice_kinds.iter().any(|x| x == k))
+        .filter(|(k, _)| project.invoice_kinds.iter().any(|x| x == k.as_str()))
+        .map(|(k, key)| (k.as_str(), key))
         .collect();
-    let is_transfer = move || form.method.get() == "bank_transfer";
+    let is_transfer = move || logic::is_transfer(&form.method.get());
     let busy = move || form.busy.get() != Busy::Idle;
 
     let on_submit = {
@@ -278,7 +281,7 @@ pub fn PaymentForm(
             <section class="card" id="invoice" aria-labelledby="invoice-title-h">
                 <h3 id="invoice-title-h">{move || i18n.t("pay.invoice.title")}</h3>
                 <Radios name="invoice-kind" field="invoice.kind" legend="pay.invoice.kind" options=kinds value=form.kind form />
-                <Show when=move || form.kind.get() == "paper">
+                <Show when=move || logic::is_kind(&form.kind.get(), InvoiceKind::Paper)>
                     <p class="muted small" id="paper-recipient">
                         {
                             let r = recipient.clone();
@@ -298,7 +301,7 @@ pub fn PaymentForm(
                 <div class="field">
                     <label for="taxpayer-id">
                         {move || i18n.t("pay.invoice.taxpayer")}
-                        {move || (form.kind.get() == "electronic").then(|| i18n.t("pay.invoice.required"))}
+                        {move || logic::is_kind(&form.kind.get(), InvoiceKind::Electronic).then(|| i18n.t("pay.invoice.required"))}
                     </label>
                     <input
                         id="taxpayer-id"

@@ -5,6 +5,7 @@
 
 use protocol::application::FieldError;
 use protocol::credit_code::CreditCode;
+use protocol::payment::{InvoiceKind, PaymentMethod};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -34,18 +35,28 @@ pub struct PayDraft {
 }
 
 /// The payment methods in display order, with their catalogue keys.
-pub const METHODS: [(&str, &str); 4] = [
-    ("alipay", "pay.method.alipay"),
-    ("unionpay", "pay.method.unionpay"),
-    ("wechat", "pay.method.wechat"),
-    ("bank_transfer", "pay.method.bank_transfer"),
+pub const METHODS: [(PaymentMethod, &str); 4] = [
+    (PaymentMethod::Alipay, "pay.method.alipay"),
+    (PaymentMethod::Unionpay, "pay.method.unionpay"),
+    (PaymentMethod::Wechat, "pay.method.wechat"),
+    (PaymentMethod::BankTransfer, "pay.method.bank_transfer"),
 ];
 
 /// The invoice kinds, with their catalogue keys.
-pub const KINDS: [(&str, &str); 2] = [
-    ("electronic", "pay.invoice.electronic"),
-    ("paper", "pay.invoice.paper"),
+pub const KINDS: [(InvoiceKind, &str); 2] = [
+    (InvoiceKind::Electronic, "pay.invoice.electronic"),
+    (InvoiceKind::Paper, "pay.invoice.paper"),
 ];
+
+/// Whether a chosen method (a radio's value) is the bank transfer.
+pub fn is_transfer(method: &str) -> bool {
+    PaymentMethod::parse(method) == Some(PaymentMethod::BankTransfer)
+}
+
+/// Whether a chosen invoice kind (a radio's value) is `kind`.
+pub fn is_kind(chosen: &str, kind: InvoiceKind) -> bool {
+    InvoiceKind::parse(chosen) == Some(kind)
+}
 
 /// The organisation (`O=`) of an RFC 4514 subject, unescaped; `None` without one.
 pub fn organisation(subject: &str) -> Option<String> {
@@ -174,7 +185,7 @@ pub fn check(d: &PayDraft, project: &Project) -> Vec<FieldError> {
         );
     }
     match d.taxpayer_id.trim() {
-        "" if d.kind == "electronic" => err(
+        "" if is_kind(&d.kind, InvoiceKind::Electronic) => err(
             &mut errors,
             "invoice.taxpayer_id",
             "credit_code.missing",
@@ -187,7 +198,7 @@ pub fn check(d: &PayDraft, project: &Project) -> Vec<FieldError> {
             }
         }
     }
-    if d.method == "bank_transfer" {
+    if is_transfer(&d.method) {
         let account = d.bt_account.replace([' ', '-'], "");
         if !(8..=32).contains(&account.len()) || !account.bytes().all(|b| b.is_ascii_digit()) {
             err(
@@ -237,7 +248,7 @@ pub fn body(d: &PayDraft, total_fen: i64) -> Value {
             "taxpayer_id": if taxpayer.is_empty() { Value::Null } else { json!(taxpayer.to_ascii_uppercase()) },
         },
     });
-    if d.method == "bank_transfer" {
+    if is_transfer(&d.method) {
         body["bank_transfer"] = json!({
             "payer_account": d.bt_account.trim(),
             "payer_name": d.bt_name.trim(),
@@ -378,10 +389,10 @@ mod tests {
         assert_eq!(d.bt_name, "测试医药有限公司");
         assert_eq!(d.bt_date, "2026-03-02");
         r.invoice = Some(Invoice {
-            kind: "paper".into(),
+            kind: InvoiceKind::Paper.into(),
             title: "别的抬头".into(),
             taxpayer_id: None,
-            status: "requested".into(),
+            status: protocol::payment::InvoiceStatus::Requested.into(),
         });
         let d = initial(&r, &project(), "2026-03-02");
         assert_eq!((d.kind.as_str(), d.title.as_str()), ("paper", "别的抬头"));

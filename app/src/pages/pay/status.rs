@@ -2,30 +2,33 @@
 //! closed), a declared bank transfer awaiting finance, and the attempts so far.
 
 use leptos::prelude::*;
+use protocol::payment::{PaymentMethod, PaymentStatus};
 use serde_json::Value;
 
 use super::logic::{METHODS, latest};
+use crate::coded::Coded;
 use crate::format;
 use crate::i18n::{I18n, use_i18n};
 use crate::models::{Payment, Renewal};
 
 /// The method's words.
-pub fn method_text(i18n: I18n, method: &str) -> String {
+pub fn method_text(i18n: I18n, method: &Coded<PaymentMethod>) -> String {
     METHODS
         .iter()
-        .find(|(m, _)| *m == method)
-        .map_or_else(|| method.to_owned(), |(_, key)| i18n.t(key).to_owned())
+        .find(|(m, _)| *method == *m)
+        .map_or_else(|| method.to_string(), |(_, key)| i18n.t(key).to_owned())
 }
 
-fn status_text(i18n: I18n, status: &str) -> String {
-    match status {
-        "pending" => i18n.t("pay.attempt.pending").to_owned(),
-        "paid" => i18n.t("pay.attempt.paid").to_owned(),
-        "failed" => i18n.t("pay.attempt.failed").to_owned(),
-        "closed" => i18n.t("pay.attempt.closed").to_owned(),
-        "refunded" => i18n.t("pay.attempt.refunded").to_owned(),
-        other => other.to_owned(),
-    }
+fn status_text(i18n: I18n, status: &Coded<PaymentStatus>) -> String {
+    let key = match status.known() {
+        Some(PaymentStatus::Pending) => "pay.attempt.pending",
+        Some(PaymentStatus::Paid) => "pay.attempt.paid",
+        Some(PaymentStatus::Failed) => "pay.attempt.failed",
+        Some(PaymentStatus::Closed) => "pay.attempt.closed",
+        Some(PaymentStatus::Refunded) => "pay.attempt.refunded",
+        None => return status.to_string(),
+    };
+    i18n.t(key).to_owned()
 }
 
 /// The notice about the latest attempt while the renewal waits for payment: pending
@@ -36,9 +39,9 @@ pub fn LatestAttempt(renewal: Renewal) -> impl IntoView {
     let Some(p) = latest(&renewal).cloned() else {
         return ().into_any();
     };
-    let transfer = p.method == "bank_transfer";
-    match p.status.as_str() {
-        "pending" if !transfer => {
+    let transfer = p.method == PaymentMethod::BankTransfer;
+    match p.status.known() {
+        Some(PaymentStatus::Pending) if !transfer => {
             let continue_link = p.pay_url.clone().map(|url| {
                 view! {
                     <p>
@@ -58,13 +61,13 @@ pub fn LatestAttempt(renewal: Renewal) -> impl IntoView {
             }
             .into_any()
         }
-        "failed" if transfer => view! {
+        Some(PaymentStatus::Failed) if transfer => view! {
             <div class="notice error" id="payment-failed" role="alert" data-out-trade-no=p.out_trade_no.clone()>
                 <p>{move || i18n.t("pay.failed.transfer")}</p>
             </div>
         }
         .into_any(),
-        "failed" | "closed" => view! {
+        Some(PaymentStatus::Failed | PaymentStatus::Closed) => view! {
             <div class="notice error" id="payment-failed" role="alert" data-out-trade-no=p.out_trade_no.clone()>
                 <p>{move || i18n.t("pay.failed.online")}</p>
             </div>
@@ -92,7 +95,7 @@ pub fn AwaitingReconciliation(renewal: Renewal) -> impl IntoView {
         .payments
         .iter()
         .rev()
-        .find(|p| p.method == "bank_transfer" && p.status == "pending")
+        .find(|p| p.method == PaymentMethod::BankTransfer && p.status == PaymentStatus::Pending)
         .cloned();
     let t = declared.and_then(|p| p.bank_transfer);
     let amount = t
