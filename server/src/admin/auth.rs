@@ -12,10 +12,11 @@ use protocol::ErrorCode;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use sqlx::{AnyPool, Row};
+use sqlx::AnyPool;
 use utoipa::ToSchema;
 
 use crate::admin::login_limit::Blocked;
+use crate::admin::store;
 use crate::api::extract::Body;
 use crate::audit;
 use crate::client_addr::ClientAddr;
@@ -129,29 +130,7 @@ pub async fn add(
     }
     let hash = hash_password(password)?;
     let mut tx = store.begin_write().await?;
-    sqlx::query("DELETE FROM staff_sessions WHERE username = $1")
-        .bind(username)
-        .execute(&mut *tx)
-        .await?;
-    let updated = sqlx::query(
-        "UPDATE staff SET password_hash = $1, role = $2, disabled = 0 WHERE username = $3",
-    )
-    .bind(&hash)
-    .bind(role.as_str())
-    .bind(username)
-    .execute(&mut *tx)
-    .await?;
-    if updated.rows_affected() == 0 {
-        sqlx::query(
-            "INSERT INTO staff (username, password_hash, role, created_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(username)
-        .bind(&hash)
-        .bind(role.as_str())
-        .bind(clock::now_ms())
-        .execute(&mut *tx)
-        .await?;
-    }
+    store::save_account(&mut tx, username, &hash, role.as_str(), clock::now_ms()).await?;
     audit::append(
         &mut tx,
         "system:cli",
@@ -214,18 +193,11 @@ pub async fn login(
         .staff_login
         .check(&req.username, &client)
         .map_err(|b| backing_off(&b))?;
-    let row =
-        sqlx::query("SELECT password_hash, role FROM staff WHERE username = $1 AND disabled = 0")
-            .bind(&req.username)
-            .fetch_optional(state.pool())
-            .await?;
+    let row = store::credentials(state.pool(), &req.username).await?;
     // The hash is checked even for an unknown user, so timing does not tell which names exist.
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let (hash, role) = match &row {
-        Some(r) => (
-            r.try_get::<String, _>("password_hash")?,
-            r.try_get::<String, _>("role")?,
-        ),
+    let (hash, role) = match row.clone() {
+        Some(found) => found,
         None => (
             DUMMY
                 .get_or_init(|| hash_password("no such user").unwrap_or_default())
@@ -270,17 +242,16 @@ pub async fn login(
     let token = random::token(32);
     let csrf = random::token(24);
     let mut tx = state.store.begin_write().await?;
-    sqlx::query("DELETE FROM staff_sessions WHERE expires_at < $1")
-        .bind(clock::now_ms())
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("INSERT INTO staff_sessions (token_hash, username, csrf, expires_at) VALUES ($1, $2, $3, $4)")
-        .bind(hash_token(&token))
-        .bind(&req.username)
-        .bind(&csrf)
-        .bind(clock::now_ms() + LIFETIME_MS)
-        .execute(&mut *tx)
-        .await?;
+    let now = clock::now_ms();
+    store::open_session(
+        &mut tx,
+        &hash_token(&token),
+        &req.username,
+        &csrf,
+        now,
+        now + LIFETIME_MS,
+    )
+    .await?;
     audit::append(
         &mut tx,
         &format!("staff:{}", req.username),
@@ -323,17 +294,15 @@ pub async fn require(
     let token = cookie_value(headers, COOKIE_NAME)
         .filter(|t| t.len() <= 100)
         .ok_or_else(|| AppError::unauthenticated("staff sign-in needed"))?;
-    let row = sqlx::query("SELECT s.username, s.csrf, t.role FROM staff_sessions s JOIN staff t ON t.username = s.username WHERE s.token_hash = $1 AND s.expires_at > $2 AND t.disabled = 0")
-        .bind(hash_token(token))
-        .bind(clock::now_ms())
-        .fetch_optional(pool)
+    let row = store::session(pool, &hash_token(token), clock::now_ms())
         .await?
-        .ok_or_else(|| AppError::unauthenticated("the staff session is missing or expired; sign in again"))?;
+        .ok_or_else(|| {
+            AppError::unauthenticated("the staff session is missing or expired; sign in again")
+        })?;
     let staff = Staff {
-        username: row.try_get("username")?,
-        csrf: row.try_get("csrf")?,
-        role: Role::parse(&row.try_get::<String, _>("role")?)
-            .ok_or_else(|| AppError::Internal("unknown role".into()))?,
+        username: row.username,
+        csrf: row.csrf,
+        role: Role::parse(&row.role).ok_or_else(|| AppError::Internal("unknown role".into()))?,
     };
     if mutating {
         let sent = headers
@@ -422,10 +391,7 @@ pub async fn logout(
     .await?;
     if let Some(token) = cookie_value(&headers, COOKIE_NAME) {
         let mut tx = state.store.begin_write().await?;
-        sqlx::query("DELETE FROM staff_sessions WHERE token_hash = $1")
-            .bind(hash_token(token))
-            .execute(&mut *tx)
-            .await?;
+        store::end_session(&mut tx, &hash_token(token)).await?;
         audit::append(
             &mut tx,
             &staff.actor(),
