@@ -16,6 +16,7 @@ use crate::audit::{self, AuditRow, Verification};
 use crate::clock;
 use crate::error::{AppError, AppResult};
 use crate::notify::outbox::{self, Template};
+use crate::payments;
 use crate::payments::service::{self, Paid};
 use crate::renewal::state::{Event, Status};
 use crate::renewal::store::{self, RenewalView};
@@ -237,7 +238,7 @@ pub async fn reject(
     )
     .await?;
     store::set_rejection_reason(&mut tx, &business_no, reason).await?;
-    let paid = store::paid_payments(&mut tx, &business_no).await?;
+    let paid = payments::store::attempts_with_status(&mut *tx, &business_no, "paid").await?;
     let mut refunds = Vec::new();
     for p in &paid {
         refunds.push(
@@ -281,7 +282,7 @@ pub async fn reconcile(
     Body(req): Body<ReconcileRequest>,
 ) -> AppResult<Json<RenewalView>> {
     let staff = require(state.pool(), &headers, &[Role::Finance], true).await?;
-    let payment = store::payment(state.pool(), &out_trade_no)
+    let payment = payments::store::attempt_by_number(state.pool(), &out_trade_no)
         .await?
         .ok_or_else(|| AppError::not_found(format!("no payment {out_trade_no}")))?;
     let business_no = payment.business_no;
@@ -305,7 +306,7 @@ pub async fn reconcile(
         )
         .await?
     } else {
-        store::mark_payment_failed(&mut tx, &out_trade_no).await?;
+        payments::store::set_status(&mut *tx, &out_trade_no, "failed").await?;
         transition::apply(
             &state,
             &mut tx,
@@ -359,7 +360,7 @@ pub async fn invoice_issued(
         ));
     }
     let mut tx = state.store.begin_write().await?;
-    if !store::mark_invoice_issued(&mut tx, &business_no, clock::now_ms()).await? {
+    if !payments::store::issue_invoice(&mut *tx, &business_no, clock::now_ms()).await? {
         return Err(AppError::refused(
             ErrorCode::IllegalTransition,
             StatusCode::CONFLICT,

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::clock;
 use crate::error::AppResult;
-use crate::payments::service;
+use crate::payments::{self, service};
 use crate::renewal::state::Event;
 use crate::renewal::{store, transition};
 use crate::state::AppState;
@@ -31,7 +31,7 @@ pub async fn expire_unpaid(state: &AppState) -> AppResult<usize> {
         )
         .await;
         if moved.is_ok() {
-            store::close_pending_payments(&mut tx, &business_no).await?;
+            payments::store::close_pending(&mut *tx, &business_no).await?;
             tx.commit().await?;
             expired += 1;
         }

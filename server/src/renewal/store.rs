@@ -1,6 +1,5 @@
-//! The renewals aggregate's SQL: renewal rows, the review queue, approvals, and the
-//! renewal's payment attempts and invoice as the console and the rules change them;
-//! and the one view of a renewal that the customer's progress page and the staff
+//! The renewals aggregate's SQL: renewal rows, the review queue and approvals; and the
+//! one view of a renewal that the customer's progress page and the staff
 //! console both show. Columns are read by name.
 
 use base64::Engine as _;
@@ -520,96 +519,4 @@ pub async fn approval_count<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
         .bind(business_no)
         .fetch_one(executor)
         .await
-}
-
-// --- the renewal's payment attempts and invoice, as the console and the rules see them --
-
-/// A payment attempt's facts.
-#[derive(Debug, Clone)]
-pub struct PaymentRow {
-    /// The attempt's number.
-    pub out_trade_no: String,
-    /// The renewal it pays for.
-    pub business_no: String,
-    /// `alipay`, `unionpay`, `wechat`, `bank_transfer`.
-    pub method: String,
-    /// `pending`, `paid`, `failed`, `closed`, `refunded`.
-    pub status: String,
-    /// Amount in fen.
-    pub amount_fen: i64,
-}
-
-const PAYMENT_COLUMNS: &str = "out_trade_no, business_no, method, status, amount_fen";
-
-fn to_payment(row: &sqlx::any::AnyRow) -> Result<PaymentRow, sqlx::Error> {
-    Ok(PaymentRow {
-        out_trade_no: row.try_get("out_trade_no")?,
-        business_no: row.try_get("business_no")?,
-        method: row.try_get("method")?,
-        status: row.try_get("status")?,
-        amount_fen: row.try_get("amount_fen")?,
-    })
-}
-
-/// A payment attempt, if it exists.
-pub async fn payment(
-    pool: &AnyPool,
-    out_trade_no: &str,
-) -> Result<Option<PaymentRow>, sqlx::Error> {
-    let query = format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE out_trade_no = $1");
-    sqlx::query(&query)
-        .bind(out_trade_no)
-        .fetch_optional(pool)
-        .await?
-        .as_ref()
-        .map(to_payment)
-        .transpose()
-}
-
-/// The renewal's paid attempts.
-pub async fn paid_payments(tx: &mut Tx, business_no: &str) -> Result<Vec<PaymentRow>, sqlx::Error> {
-    let query = format!(
-        "SELECT {PAYMENT_COLUMNS} FROM payments WHERE business_no = $1 AND status = 'paid'"
-    );
-    sqlx::query(&query)
-        .bind(business_no)
-        .fetch_all(&mut **tx)
-        .await?
-        .iter()
-        .map(to_payment)
-        .collect()
-}
-
-/// Marks a payment attempt failed (a declared transfer that never arrived).
-pub async fn mark_payment_failed(tx: &mut Tx, out_trade_no: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE payments SET status = 'failed' WHERE out_trade_no = $1")
-        .bind(out_trade_no)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
-/// Closes the renewal's pending payment attempts (it expired unpaid).
-pub async fn close_pending_payments(tx: &mut Tx, business_no: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE payments SET status = 'closed' WHERE business_no = $1 AND status = 'pending'",
-    )
-    .bind(business_no)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-/// Marks the requested invoice issued. False when none was waiting.
-pub async fn mark_invoice_issued(
-    tx: &mut Tx,
-    business_no: &str,
-    at_ms: i64,
-) -> Result<bool, sqlx::Error> {
-    let updated = sqlx::query("UPDATE invoices SET status = 'issued', issued_at = $1 WHERE business_no = $2 AND status = 'requested'")
-        .bind(at_ms)
-        .bind(business_no)
-        .execute(&mut **tx)
-        .await?;
-    Ok(updated.rows_affected() == 1)
 }
