@@ -145,7 +145,7 @@ pub async fn current(
         return Ok(Some(session));
     }
     // A session of a revoked certificate is over, even if revoking it missed the row.
-    let row = sqlx::query("SELECT s.cert_sha256, s.cert_der, s.expires_at FROM sessions s WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT EXISTS (SELECT 1 FROM certificates c JOIN revocations r ON r.serial = c.serial WHERE c.sha256 = s.cert_sha256)")
+    let row = sqlx::query("SELECT s.cert_sha256 AS cert_sha256, s.cert_der AS cert_der, s.expires_at AS expires_at FROM sessions s WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT EXISTS (SELECT 1 FROM certificates c JOIN revocations r ON r.serial = c.serial WHERE c.sha256 = s.cert_sha256)")
         .bind(&token_hash)
         .bind(now)
         .fetch_optional(pool)
