@@ -279,13 +279,13 @@ pub async fn get(
     // for the owner and the version, the view from the cache while nothing changed.
     use sqlx::Row;
     let session = sessions::require(state.pool(), &state.sessions, &headers).await?;
-    let row = sqlx::query("SELECT cert_sha256, (SELECT MAX(id) FROM audit WHERE subject = $1) FROM renewals WHERE business_no = $1")
+    let row = sqlx::query("SELECT cert_sha256, (SELECT MAX(id) FROM audit WHERE subject = $1) AS version FROM renewals WHERE business_no = $1")
         .bind(&business_no)
         .fetch_optional(state.pool())
         .await?
         .ok_or_else(|| AppError::not_found(format!("no renewal {business_no} for this certificate")))?;
-    let owner: String = row.try_get(0)?;
-    let version: Option<i64> = row.try_get(1)?;
+    let owner: String = row.try_get("cert_sha256")?;
+    let version: Option<i64> = row.try_get("version")?;
     if owner != session.cert_sha256 {
         owned(&state, &headers, &business_no).await?;
     }
@@ -505,7 +505,7 @@ pub async fn installed(
             .fetch_optional(state.pool())
             .await?
             .ok_or_else(|| AppError::Internal("an issued renewal has no certificate".into()))?;
-        (r.try_get(0)?, r.try_get(1)?)
+        (r.try_get("sha256")?, r.try_get("der")?)
     };
     let new = certificate::parse(&der)?;
     challenges::consume(state.pool(), &challenge).await?;

@@ -7,7 +7,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use utoipa::ToSchema;
 
 use crate::admin::auth::{Role, require};
@@ -68,24 +67,20 @@ pub async fn detail(
     .await?;
     let row = store::by_number(state.pool(), &business_no).await?;
     let application = store::view(state.pool(), &row).await?;
-    let transfers = sqlx::query("SELECT account_name, bank, account_no, reference, status, tries, created_at, verified_at FROM expired_transfers WHERE business_no = $1 ORDER BY id")
-        .bind(&business_no)
-        .fetch_all(state.pool())
+    let transfers = store::transfers::all(state.pool(), &business_no)
         .await?
-        .iter()
-        .map(|t| -> AppResult<StaffTransfer> {
-            Ok(StaffTransfer {
-                account_name: t.try_get(0)?,
-                bank: t.try_get(1)?,
-                account_no: t.try_get(2)?,
-                reference: t.try_get(3)?,
-                status: t.try_get(4)?,
-                tries: t.try_get(5)?,
-                sent_at: clock::rfc3339(t.try_get(6)?),
-                verified_at: t.try_get::<Option<i64>, _>(7)?.map(clock::rfc3339),
-            })
+        .into_iter()
+        .map(|t| StaffTransfer {
+            account_name: t.account_name,
+            bank: t.bank,
+            account_no: t.account_no,
+            reference: t.reference,
+            status: t.status,
+            tries: t.tries,
+            sent_at: clock::rfc3339(t.created_at),
+            verified_at: t.verified_at.map(clock::rfc3339),
         })
-        .collect::<AppResult<Vec<_>>>()?;
+        .collect();
     let download_urls = application
         .uploads
         .iter()
@@ -114,16 +109,9 @@ pub async fn download(
         false,
     )
     .await?;
-    let row = sqlx::query(
-        "SELECT sha256, media_type FROM expired_uploads WHERE business_no = $1 AND id = $2",
-    )
-    .bind(&business_no)
-    .bind(id)
-    .fetch_optional(state.pool())
-    .await?
-    .ok_or_else(|| AppError::not_found(format!("no upload {id} on {business_no}")))?;
-    let sha256: String = row.try_get(0)?;
-    let media_type: String = row.try_get(1)?;
+    let (sha256, media_type) = store::uploads::file(state.pool(), &business_no, id)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("no upload {id} on {business_no}")))?;
     let bytes = tokio::fs::read(path_of(&state.config.data_dir, &sha256))
         .await
         .map_err(|e| AppError::Internal(format!("reading upload {sha256}: {e}")))?;
@@ -223,26 +211,19 @@ pub async fn list(
             .replace('_', "\\_")
     );
     let limit = query.limit.unwrap_or(50).clamp(1, 200);
-    sqlx::query("SELECT a.business_no, a.status, a.mobile, a.subject, r.status, a.created_at, a.updated_at FROM expired_applications a LEFT JOIN renewals r ON r.business_no = a.business_no WHERE ($1 = '' OR a.status = $1) AND (a.business_no LIKE $2 ESCAPE '\\' OR a.mobile LIKE $2 ESCAPE '\\' OR a.subject LIKE $2 ESCAPE '\\') ORDER BY a.created_at DESC, a.business_no DESC LIMIT $3")
-        .bind(status)
-        .bind(&pattern)
-        .bind(limit)
-        .fetch_all(state.pool())
-        .await?
-        .iter()
-        .map(|r| -> AppResult<ListRow> {
-            let status: String = r.try_get(1)?;
-            Ok(ListRow {
-                business_no: r.try_get(0)?,
-                status: AppStatus::parse(&status)
-                    .ok_or_else(|| AppError::Internal(format!("unknown application status {status:?}")))?,
-                mobile: r.try_get(2)?,
-                subject: r.try_get(3)?,
-                renewal_status: r.try_get(4)?,
-                created_at: clock::rfc3339(r.try_get(5)?),
-                updated_at: clock::rfc3339(r.try_get(6)?),
+    let listed = store::staff_list(state.pool(), status, &pattern, limit).await?;
+    Ok(Json(
+        listed
+            .into_iter()
+            .map(|r| ListRow {
+                business_no: r.business_no,
+                status: r.status,
+                mobile: r.mobile,
+                subject: r.subject,
+                renewal_status: r.renewal_status,
+                created_at: clock::rfc3339(r.created_at),
+                updated_at: clock::rfc3339(r.updated_at),
             })
-        })
-        .collect::<AppResult<Vec<_>>>()
-        .map(Json)
+            .collect(),
+    ))
 }

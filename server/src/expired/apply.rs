@@ -120,13 +120,7 @@ pub async fn start(
     let at = clock::to_ms(now);
     let mut tx = state.store.begin_write().await?;
     // This number's own open application for the certificate comes back as it is.
-    let own: Option<String> = sqlx::query_scalar(
-        "SELECT business_no FROM expired_applications WHERE cert_sha256 = $1 AND mobile = $2 AND status NOT IN ('submitted', 'cancelled') ORDER BY created_at DESC LIMIT 1",
-    )
-    .bind(&facts.sha256)
-    .bind(&mobile)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let own = store::own_open(&mut tx, &facts.sha256, &mobile).await?;
     if let Some(no) = own {
         drop(tx);
         let row = store::owned(state.pool(), &no, &mobile).await?;
@@ -148,18 +142,21 @@ pub async fn start(
         ));
     }
     let business_no = numbers::next_business_no(&mut tx, now).await?.to_string();
-    sqlx::query("INSERT INTO expired_applications (business_no, mobile, project, cert_sha256, cert_der, cert_serial, subject, not_after_s, status, open_cert, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'started', NULL, $9, $9)")
-        .bind(&business_no)
-        .bind(&mobile)
-        .bind(&project.id)
-        .bind(&facts.sha256)
-        .bind(&der)
-        .bind(&facts.serial_hex)
-        .bind(&facts.subject)
-        .bind(facts.not_after.unix_timestamp())
-        .bind(at)
-        .execute(&mut *tx)
-        .await?;
+    store::insert(
+        &mut tx,
+        &store::NewApp {
+            business_no: &business_no,
+            mobile: &mobile,
+            project: &project.id,
+            cert_sha256: &facts.sha256,
+            cert_der: &der,
+            cert_serial: &facts.serial_hex,
+            subject: &facts.subject,
+            not_after_s: facts.not_after.unix_timestamp(),
+            created_at: at,
+        },
+    )
+    .await?;
     audit::append(
         &mut tx,
         &actor,
@@ -478,16 +475,9 @@ pub async fn details(
         ));
     }
     let mut tx = state.store.begin_write().await?;
-    sqlx::query("UPDATE expired_applications SET details = $1 WHERE business_no = $2")
-        .bind(&text)
-        .bind(&business_no)
-        .execute(&mut *tx)
-        .await?;
+    store::save_details(&mut tx, &business_no, &text).await?;
     // A pending code belongs to the details it was sent for.
-    sqlx::query("UPDATE expired_transfers SET status = 'superseded' WHERE business_no = $1 AND status IN ('pending', 'verified')")
-        .bind(&business_no)
-        .execute(&mut *tx)
-        .await?;
+    store::transfers::supersede_open(&mut tx, &business_no).await?;
     store::step(
         &mut tx,
         &business_no,

@@ -12,7 +12,6 @@ use protocol::ErrorCode;
 use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 use utoipa::ToSchema;
 
 use crate::api::extract::Body;
@@ -26,6 +25,7 @@ use crate::expired::limits::{AMOUNT_FEN, MAX_TRANSFERS, MAX_TRIES};
 use crate::expired::login::{self, same};
 use crate::expired::owner::normalise_name;
 use crate::expired::state::AppEvent;
+use crate::expired::store::transfers::NewTransfer;
 use crate::expired::store::{self, AppView};
 use crate::random;
 use crate::state::AppState;
@@ -125,30 +125,28 @@ pub async fn send(
     // The transfer is reserved (counted) under the write lock before the bank is
     // called, so racing requests cannot send more than MAX_TRANSFERS.
     let mut tx = state.store.begin_write().await?;
-    let sent: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM expired_transfers WHERE business_no = $1 AND status <> 'failed'",
-    )
-    .bind(&business_no)
-    .fetch_one(&mut *tx)
-    .await?;
+    let sent = store::transfers::count_sent(&mut tx, &business_no).await?;
     super::within_limit(
         sent,
         MAX_TRANSFERS,
         "bank_transfer.too_many",
         "too many verification transfers for this application; contact the CA",
     )?;
-    let id: i64 = sqlx::query_scalar("INSERT INTO expired_transfers (business_no, account_name, bank, account_no, amount_fen, provider, reference, salt, code_hash, tries, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, '', $7, $8, 0, 'sending', $9) RETURNING id")
-        .bind(&business_no)
-        .bind(&transfer.account_name)
-        .bind(&transfer.bank)
-        .bind(&account_no)
-        .bind(AMOUNT_FEN)
-        .bind(provider.name())
-        .bind(&salt)
-        .bind(code_hash(&salt, &code))
-        .bind(clock::now_ms())
-        .fetch_one(&mut *tx)
-        .await?;
+    let id = store::transfers::reserve(
+        &mut tx,
+        &NewTransfer {
+            business_no: &business_no,
+            account_name: &transfer.account_name,
+            bank: &transfer.bank,
+            account_no: &account_no,
+            amount_fen: AMOUNT_FEN,
+            provider: provider.name(),
+            salt: &salt,
+            code_hash: &code_hash(&salt, &code),
+            created_at: clock::now_ms(),
+        },
+    )
+    .await?;
     tx.commit().await?;
     // The bank is called outside any transaction; its answer is then recorded.
     let actor = store::actor(&mobile);
@@ -156,10 +154,7 @@ pub async fn send(
         Ok(reference) => reference,
         Err(e) => {
             let mut tx = state.store.begin_write().await?;
-            sqlx::query("UPDATE expired_transfers SET status = 'failed' WHERE id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            store::transfers::mark_failed(&mut tx, id).await?;
             audit::append(
                 &mut tx,
                 &actor,
@@ -180,15 +175,7 @@ pub async fn send(
         }
     };
     let mut tx = state.store.begin_write().await?;
-    sqlx::query("UPDATE expired_transfers SET status = 'superseded' WHERE business_no = $1 AND status = 'pending'")
-        .bind(&business_no)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("UPDATE expired_transfers SET status = 'pending', reference = $1 WHERE id = $2")
-        .bind(&reference)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    store::transfers::mark_sent(&mut tx, &business_no, id, &reference).await?;
     store::step(
         &mut tx,
         &business_no,
@@ -230,9 +217,7 @@ pub async fn verify(
     }
     let actor = store::actor(&mobile);
     let mut tx = state.store.begin_write().await?;
-    let t = sqlx::query("SELECT id, salt, code_hash, tries FROM expired_transfers WHERE business_no = $1 AND status = 'pending' ORDER BY id DESC LIMIT 1")
-        .bind(&business_no)
-        .fetch_optional(&mut *tx)
+    let t = store::transfers::pending(&mut tx, &business_no)
         .await?
         .ok_or_else(|| {
             AppError::refused(
@@ -241,19 +226,11 @@ pub async fn verify(
                 "no verification transfer is waiting for its code; send one first",
             )
         })?;
-    let id: i64 = t.try_get(0)?;
-    let salt: String = t.try_get(1)?;
-    let stored: String = t.try_get(2)?;
-    let tries: i64 = t.try_get(3)?;
-    if !same(&code_hash(&salt, &code), &stored) {
+    let (id, tries) = (t.id, t.tries);
+    if !same(&code_hash(&t.salt, &code), &t.code_hash) {
         let tries = tries + 1;
         let locked = tries >= MAX_TRIES;
-        sqlx::query("UPDATE expired_transfers SET tries = $1, status = $2 WHERE id = $3")
-            .bind(tries)
-            .bind(if locked { "locked" } else { "pending" })
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        store::transfers::record_wrong(&mut tx, id, tries, locked).await?;
         audit::append(
             &mut tx,
             &actor,
@@ -288,11 +265,7 @@ pub async fn verify(
         clock::now_ms(),
     )
     .await?;
-    sqlx::query("UPDATE expired_transfers SET status = 'verified', verified_at = $1 WHERE id = $2")
-        .bind(clock::now_ms())
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    store::transfers::mark_verified(&mut tx, id, clock::now_ms()).await?;
     store::step(
         &mut tx,
         &business_no,

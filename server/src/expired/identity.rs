@@ -68,11 +68,7 @@ pub async fn check(
     let details = saved(&row.details)?;
     let mut photos = Vec::new();
     for kind in ["id_front", "id_back"] {
-        let sha: Option<String> = sqlx::query_scalar("SELECT sha256 FROM expired_uploads WHERE business_no = $1 AND kind = $2 ORDER BY id DESC LIMIT 1")
-            .bind(&business_no)
-            .bind(kind)
-            .fetch_optional(state.pool())
-            .await?;
+        let sha = store::uploads::latest_of_kind(state.pool(), &business_no, kind).await?;
         let sha = sha.ok_or_else(|| {
             AppError::validation(
                 kind,
@@ -89,24 +85,15 @@ pub async fn check(
     // The check is reserved (counted) under the write lock before the provider is
     // asked, so racing requests cannot run more than MAX_CHECKS.
     let mut tx = state.store.begin_write().await?;
-    let done: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM expired_identity_checks WHERE business_no = $1 AND outcome <> 'error'",
-    )
-    .bind(&business_no)
-    .fetch_one(&mut *tx)
-    .await?;
+    let done = store::checks::count_counted(&mut tx, &business_no).await?;
     super::within_limit(
         done,
         MAX_CHECKS,
         "identity.too_many",
         "too many identity checks for this application; contact the CA",
     )?;
-    let id: i64 = sqlx::query_scalar("INSERT INTO expired_identity_checks (business_no, provider, outcome, created_at) VALUES ($1, $2, 'checking', $3) RETURNING id")
-        .bind(&business_no)
-        .bind(verifier.name())
-        .bind(clock::now_ms())
-        .fetch_one(&mut *tx)
-        .await?;
+    let id =
+        store::checks::reserve(&mut tx, &business_no, verifier.name(), clock::now_ms()).await?;
     tx.commit().await?;
     let verdict = verifier
         .verify(&Person {
@@ -122,13 +109,7 @@ pub async fn check(
         Err(e) => {
             // No verdict: the reservation does not count against the applicant.
             let mut tx = state.store.begin_write().await?;
-            sqlx::query(
-                "UPDATE expired_identity_checks SET outcome = 'error', reason = $1 WHERE id = $2",
-            )
-            .bind(e.to_string())
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+            store::checks::mark_error(&mut tx, id, &e.to_string()).await?;
             audit::append(
                 &mut tx,
                 &store::actor(&mobile),
@@ -155,14 +136,15 @@ pub async fn check(
             reference,
         ),
     };
-    sqlx::query("UPDATE expired_identity_checks SET outcome = $1, reason = $2, reference = $3, created_at = $4 WHERE id = $5")
-        .bind(outcome)
-        .bind(&reason)
-        .bind(reference)
-        .bind(clock::now_ms())
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    store::checks::record(
+        &mut tx,
+        id,
+        outcome,
+        reason.as_deref(),
+        reference,
+        clock::now_ms(),
+    )
+    .await?;
     let detail = json!({ "provider": verifier.name(), "reference": reference, "reason": reason });
     if outcome == "passed" {
         store::step(

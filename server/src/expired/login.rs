@@ -13,7 +13,6 @@ use protocol::contact::Mobile;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 use utoipa::ToSchema;
 
 use crate::api::extract::Body;
@@ -21,6 +20,7 @@ use crate::audit;
 use crate::client_addr::ClientAddr;
 use crate::clock;
 use crate::error::{AppError, AppResult};
+use crate::expired::store::login as store;
 use crate::expired::{rate_limited, within_limit};
 use crate::identity::sessions::{cookie, cookie_value};
 use crate::random;
@@ -130,26 +130,14 @@ pub async fn send_code(
     // Counting and inserting under the write lock: racing requests cannot both pass.
     let mut tx = state.store.begin_write().await?;
     let since = now - HOUR_MS;
-    let by_mobile: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM expired_sms_codes WHERE mobile = $1 AND created_at > $2",
-    )
-    .bind(mobile.as_str())
-    .bind(since)
-    .fetch_one(&mut *tx)
-    .await?;
+    let by_mobile = store::codes_to_mobile(&mut tx, mobile.as_str(), since).await?;
     within_limit(
         by_mobile,
         SENDS_PER_MOBILE,
         "sms.per_mobile",
         "too many codes were sent to this number in the last hour; try again later",
     )?;
-    let by_client: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM expired_sms_codes WHERE client = $1 AND created_at > $2",
-    )
-    .bind(&client)
-    .bind(since)
-    .fetch_one(&mut *tx)
-    .await?;
+    let by_client = store::codes_from_client(&mut tx, &client, since).await?;
     within_limit(
         by_client,
         SENDS_PER_CLIENT,
@@ -157,20 +145,18 @@ pub async fn send_code(
         "too many codes were asked for from this address in the last hour; try again later",
     )?;
     // Only the newest code works.
-    sqlx::query("UPDATE expired_sms_codes SET expires_at = $1 WHERE mobile = $2 AND used_at IS NULL AND expires_at > $1")
-        .bind(now)
-        .bind(mobile.as_str())
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("INSERT INTO expired_sms_codes (mobile, client, salt, code_hash, tries, created_at, expires_at) VALUES ($1, $2, $3, $4, 0, $5, $6)")
-        .bind(mobile.as_str())
-        .bind(&client)
-        .bind(&salt)
-        .bind(code_hash(&salt, mobile.as_str(), &code))
-        .bind(now)
-        .bind(now + CODE_LIFETIME_MS)
-        .execute(&mut *tx)
-        .await?;
+    store::replace_code(
+        &mut tx,
+        &store::NewCode {
+            mobile: mobile.as_str(),
+            client: &client,
+            salt: &salt,
+            code_hash: &code_hash(&salt, mobile.as_str(), &code),
+            created_at: now,
+            expires_at: now + CODE_LIFETIME_MS,
+        },
+    )
+    .await?;
     audit::append(
         &mut tx,
         "anonymous",
@@ -236,16 +222,16 @@ pub async fn login(
     }
     let now = clock::now_ms();
     let mut tx = state.store.begin_write().await?;
-    let row = sqlx::query("SELECT id, salt, code_hash, tries, expires_at FROM expired_sms_codes WHERE mobile = $1 AND used_at IS NULL ORDER BY id DESC LIMIT 1")
-        .bind(mobile.as_str())
-        .fetch_optional(&mut *tx)
+    let row = store::latest_code(&mut tx, mobile.as_str())
         .await?
         .ok_or_else(|| code_error("sms_code.missing", "ask for a code first"))?;
-    let id: i64 = row.try_get(0)?;
-    let salt: String = row.try_get(1)?;
-    let stored: String = row.try_get(2)?;
-    let tries: i64 = row.try_get(3)?;
-    let expires_at: i64 = row.try_get(4)?;
+    let store::Code {
+        id,
+        salt,
+        code_hash: stored,
+        tries,
+        expires_at,
+    } = row;
     if expires_at <= now {
         return Err(code_error(
             "sms_code.expired",
@@ -260,10 +246,7 @@ pub async fn login(
     }
     let subject = format!("mobile:{}", mobile.as_str());
     if !same(&code_hash(&salt, mobile.as_str(), code), &stored) {
-        sqlx::query("UPDATE expired_sms_codes SET tries = tries + 1 WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        store::wrong_code(&mut tx, id).await?;
         audit::append(
             &mut tx,
             "anonymous",
@@ -281,23 +264,15 @@ pub async fn login(
         )
         .with_details(json!({ "field": "code", "rule": "sms_code.wrong", "tries_left": left })));
     }
-    sqlx::query("UPDATE expired_sms_codes SET used_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    store::use_code(&mut tx, id, now).await?;
     let token = random::token(32);
-    sqlx::query("DELETE FROM expired_sessions WHERE expires_at < $1")
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "INSERT INTO expired_sessions (token_hash, mobile, expires_at) VALUES ($1, $2, $3)",
+    store::open_session(
+        &mut tx,
+        &token_hash(&token),
+        mobile.as_str(),
+        now,
+        now + SESSION_MS,
     )
-    .bind(token_hash(&token))
-    .bind(mobile.as_str())
-    .bind(now + SESSION_MS)
-    .execute(&mut *tx)
     .await?;
     audit::append(
         &mut tx,
@@ -338,12 +313,7 @@ pub async fn logout(
 ) -> AppResult<(StatusCode, HeaderMap)> {
     if let Some(token) = cookie_value(&headers, COOKIE_NAME).filter(|t| t.len() <= 100) {
         let mut tx = state.store.begin_write().await?;
-        let mobile: Option<String> = sqlx::query_scalar(
-            "DELETE FROM expired_sessions WHERE token_hash = $1 RETURNING mobile",
-        )
-        .bind(token_hash(token))
-        .fetch_optional(&mut *tx)
-        .await?;
+        let mobile = store::end_session(&mut tx, &token_hash(token)).await?;
         if let Some(mobile) = mobile {
             audit::append(
                 &mut tx,
@@ -407,14 +377,9 @@ pub async fn require(state: &AppState, headers: &HeaderMap) -> AppResult<String>
     let token = cookie_value(headers, COOKIE_NAME)
         .filter(|t| t.len() <= 100)
         .ok_or_else(unauthenticated)?;
-    sqlx::query_scalar(
-        "SELECT mobile FROM expired_sessions WHERE token_hash = $1 AND expires_at > $2",
-    )
-    .bind(token_hash(token))
-    .bind(clock::now_ms())
-    .fetch_optional(state.pool())
-    .await?
-    .ok_or_else(unauthenticated)
+    store::session_mobile(state.pool(), &token_hash(token), clock::now_ms())
+        .await?
+        .ok_or_else(unauthenticated)
 }
 
 #[cfg(test)]

@@ -97,17 +97,9 @@ pub async fn form(
     let details = saved(&row.details)?;
     let project = project_of(&state, &row)?;
     let (fee_lines, total_fen) = fee(project, details.months)?;
-    let bank_account = {
-        use sqlx::Row;
-        sqlx::query("SELECT account_name, bank, account_no FROM expired_transfers WHERE business_no = $1 AND status IN ('verified', 'pending') ORDER BY id DESC LIMIT 1")
-            .bind(&business_no)
-            .fetch_optional(state.pool())
-            .await?
-            .map(|r| -> AppResult<Value> {
-                Ok(json!({ "account_name": r.try_get::<String, _>(0)?, "bank": r.try_get::<String, _>(1)?, "account_no": r.try_get::<String, _>(2)? }))
-            })
-            .transpose()?
-    };
+    let bank_account = store::transfers::standing(state.pool(), &business_no)
+        .await?
+        .map(|t| json!({ "account_name": t.account_name, "bank": t.bank, "account_no": t.account_no }));
     Ok(Json(FormView {
         qr_text: business_no.clone(),
         business_no,

@@ -21,6 +21,7 @@ use crate::error::{AppError, AppResult};
 use crate::expired::apply::closed;
 use crate::expired::login;
 use crate::expired::state::{AppEvent, AppStatus};
+use crate::expired::store::uploads::NewUpload;
 use crate::expired::store::{self, UploadView};
 use crate::state::AppState;
 
@@ -224,11 +225,7 @@ pub async fn upload(
         )
         .with_details(json!({ "status": "started" })));
     }
-    let files: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM expired_uploads WHERE business_no = $1")
-            .bind(&business_no)
-            .fetch_one(state.pool())
-            .await?;
+    let files = store::uploads::count(state.pool(), &business_no).await?;
     if files >= MAX_FILES {
         return Err(AppError::refused(
             ErrorCode::RateLimited,
@@ -249,16 +246,19 @@ pub async fn upload(
     let actor = store::actor(&mobile);
     let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
     let mut tx = state.store.begin_write().await?;
-    let id: i64 = sqlx::query_scalar("INSERT INTO expired_uploads (business_no, kind, sha256, media_type, size, name, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
-        .bind(&business_no)
-        .bind(kind)
-        .bind(&sha256)
-        .bind(media_type)
-        .bind(size)
-        .bind(&shown)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
+    let id = store::uploads::insert(
+        &mut tx,
+        &NewUpload {
+            business_no: &business_no,
+            kind,
+            sha256: &sha256,
+            media_type,
+            size,
+            name: &shown,
+            created_at: now,
+        },
+    )
+    .await?;
     let detail = json!({ "upload": id, "kind": kind, "sha256": sha256, "media_type": media_type, "size": size });
     match event {
         Some(event) => {

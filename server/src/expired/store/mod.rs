@@ -1,5 +1,13 @@
-//! Application rows: reading one for its owner, moving it by a step (state change and
-//! audit row in the caller's transaction), and the view the app and the console see.
+//! The expired path's rows, all its SQL: applications (reading one for its owner,
+//! moving it by a step with its audit row in the caller's transaction, the certificate
+//! it holds, the staff list) and the view the app and the console see here; its
+//! verification [`transfers`], [`uploads`], identity [`checks`] and the SMS sign-in
+//! ([`login`]) in their own files. Columns are read by name.
+
+pub mod checks;
+pub mod login;
+pub mod transfers;
+pub mod uploads;
 
 use axum::http::StatusCode;
 use protocol::ErrorCode;
@@ -158,6 +166,175 @@ pub async fn step(
     Ok(to)
 }
 
+/// This mobile's own open application for a certificate, if any.
+pub async fn own_open(tx: &mut Tx, cert_sha256: &str, mobile: &str) -> AppResult<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT business_no FROM expired_applications WHERE cert_sha256 = $1 AND mobile = $2 AND status NOT IN ('submitted', 'cancelled') ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(cert_sha256)
+    .bind(mobile)
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
+/// A new application (`started`, holding nothing).
+#[derive(Debug, Clone)]
+pub struct NewApp<'a> {
+    /// 业务单号.
+    pub business_no: &'a str,
+    /// The mobile that owns it.
+    pub mobile: &'a str,
+    /// Project id.
+    pub project: &'a str,
+    /// The certificate's SHA-256.
+    pub cert_sha256: &'a str,
+    /// Its DER.
+    pub cert_der: &'a [u8],
+    /// Its serial, hex.
+    pub cert_serial: &'a str,
+    /// Its subject.
+    pub subject: &'a str,
+    /// Its notAfter, unix seconds.
+    pub not_after_s: i64,
+    /// Unix ms.
+    pub created_at: i64,
+}
+
+/// Records a new application.
+pub async fn insert(tx: &mut Tx, a: &NewApp<'_>) -> AppResult<()> {
+    sqlx::query("INSERT INTO expired_applications (business_no, mobile, project, cert_sha256, cert_der, cert_serial, subject, not_after_s, status, open_cert, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'started', NULL, $9, $9)")
+        .bind(a.business_no)
+        .bind(a.mobile)
+        .bind(a.project)
+        .bind(a.cert_sha256)
+        .bind(a.cert_der)
+        .bind(a.cert_serial)
+        .bind(a.subject)
+        .bind(a.not_after_s)
+        .bind(a.created_at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Saves the details (JSON text).
+pub async fn save_details(tx: &mut Tx, business_no: &str, details: &str) -> AppResult<()> {
+    sqlx::query("UPDATE expired_applications SET details = $1 WHERE business_no = $2")
+        .bind(details)
+        .bind(business_no)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The application holding a certificate.
+#[derive(Debug, Clone)]
+pub struct Holder {
+    /// Its number.
+    pub business_no: String,
+    /// Its mobile.
+    pub mobile: String,
+    /// Last activity, unix ms.
+    pub updated_at: i64,
+}
+
+/// The application that holds certificate `cert_sha256`, if any.
+pub async fn holder(tx: &mut Tx, cert_sha256: &str) -> AppResult<Option<Holder>> {
+    sqlx::query(
+        "SELECT business_no, mobile, updated_at FROM expired_applications WHERE open_cert = $1",
+    )
+    .bind(cert_sha256)
+    .fetch_optional(&mut **tx)
+    .await?
+    .map(|r| {
+        Ok(Holder {
+            business_no: r.try_get("business_no")?,
+            mobile: r.try_get("mobile")?,
+            updated_at: r.try_get("updated_at")?,
+        })
+    })
+    .transpose()
+}
+
+/// Application `business_no` takes certificate `cert_sha256`.
+pub async fn hold(tx: &mut Tx, business_no: &str, cert_sha256: &str) -> AppResult<()> {
+    sqlx::query("UPDATE expired_applications SET open_cert = $1 WHERE business_no = $2")
+        .bind(cert_sha256)
+        .bind(business_no)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The other applications for a certificate: number and status.
+pub async fn others_for(
+    tx: &mut Tx,
+    cert_sha256: &str,
+    business_no: &str,
+) -> AppResult<Vec<(String, String)>> {
+    sqlx::query(
+        "SELECT business_no, status FROM expired_applications WHERE cert_sha256 = $1 AND business_no <> $2",
+    )
+    .bind(cert_sha256)
+    .bind(business_no)
+    .fetch_all(&mut **tx)
+    .await?
+    .into_iter()
+    .map(|r| Ok((r.try_get("business_no")?, r.try_get("status")?)))
+    .collect()
+}
+
+/// An application as the staff list shows it.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    /// 业务单号.
+    pub business_no: String,
+    /// State.
+    pub status: AppStatus,
+    /// The mobile.
+    pub mobile: String,
+    /// The certificate's subject.
+    pub subject: String,
+    /// The renewal's status once submitted.
+    pub renewal_status: Option<String>,
+    /// Unix ms.
+    pub created_at: i64,
+    /// Unix ms.
+    pub updated_at: i64,
+}
+
+/// Applications for staff, newest first: with `status` (or any when empty) whose
+/// number, mobile or subject is LIKE `pattern` (escaped with `\`).
+pub async fn staff_list(
+    pool: &AnyPool,
+    status: &str,
+    pattern: &str,
+    limit: i64,
+) -> AppResult<Vec<Listed>> {
+    sqlx::query("SELECT a.business_no, a.status, a.mobile, a.subject, r.status AS renewal_status, a.created_at, a.updated_at FROM expired_applications a LEFT JOIN renewals r ON r.business_no = a.business_no WHERE ($1 = '' OR a.status = $1) AND (a.business_no LIKE $2 ESCAPE '\\' OR a.mobile LIKE $2 ESCAPE '\\' OR a.subject LIKE $2 ESCAPE '\\') ORDER BY a.created_at DESC, a.business_no DESC LIMIT $3")
+        .bind(status)
+        .bind(pattern)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| {
+            let status: String = r.try_get("status")?;
+            Ok(Listed {
+                business_no: r.try_get("business_no")?,
+                status: AppStatus::parse(&status).ok_or_else(|| {
+                    AppError::Internal(format!("unknown application status {status:?}"))
+                })?,
+                mobile: r.try_get("mobile")?,
+                subject: r.try_get("subject")?,
+                renewal_status: r.try_get("renewal_status")?,
+                created_at: r.try_get("created_at")?,
+                updated_at: r.try_get("updated_at")?,
+            })
+        })
+        .collect()
+}
+
 /// The audit actor for a mobile's session.
 pub fn actor(mobile: &str) -> String {
     format!("mobile:{mobile}")
@@ -267,67 +444,24 @@ pub fn mask_account(account: &str) -> String {
     format!("****{}", &account[keep..])
 }
 
-/// Uploads of an application, oldest first.
-pub async fn uploads(pool: &AnyPool, business_no: &str) -> AppResult<Vec<UploadView>> {
-    sqlx::query("SELECT id, kind, sha256, media_type, size, name, created_at FROM expired_uploads WHERE business_no = $1 ORDER BY id")
-        .bind(business_no)
-        .fetch_all(pool)
-        .await?
-        .iter()
-        .map(|u| {
-            Ok(UploadView {
-                id: u.try_get(0)?,
-                kind: u.try_get(1)?,
-                sha256: u.try_get(2)?,
-                media_type: u.try_get(3)?,
-                size: u.try_get(4)?,
-                name: u.try_get(5)?,
-                uploaded_at: clock::rfc3339(u.try_get(6)?),
-            })
-        })
-        .collect()
-}
-
 /// The whole view of an application.
 pub async fn view(pool: &AnyPool, row: &AppRow) -> AppResult<AppView> {
     let no = &row.business_no;
-    let transfer = sqlx::query("SELECT account_name, bank, account_no, amount_fen, status, tries, created_at FROM expired_transfers WHERE business_no = $1 ORDER BY id DESC LIMIT 1")
-        .bind(no)
-        .fetch_optional(pool)
-        .await?
-        .map(|t| -> AppResult<TransferView> {
-            let account: String = t.try_get(2)?;
-            let tries: i64 = t.try_get(5)?;
-            let status: String = t.try_get(4)?;
-            Ok(TransferView {
-                account_name: t.try_get(0)?,
-                bank: t.try_get(1)?,
-                account_no: mask_account(&account),
-                amount_fen: t.try_get(3)?,
-                tries_left: if status == "pending" {
-                    (MAX_TRIES - tries).max(0)
-                } else {
-                    0
-                },
-                status,
-                tries,
-                sent_at: clock::rfc3339(t.try_get(6)?),
-            })
-        })
-        .transpose()?;
-    let identity_checks = sqlx::query("SELECT outcome, reason, created_at FROM expired_identity_checks WHERE business_no = $1 ORDER BY id")
-        .bind(no)
-        .fetch_all(pool)
-        .await?
-        .iter()
-        .map(|c| -> AppResult<IdentityView> {
-            Ok(IdentityView {
-                outcome: c.try_get(0)?,
-                reason: c.try_get(1)?,
-                checked_at: clock::rfc3339(c.try_get(2)?),
-            })
-        })
-        .collect::<AppResult<Vec<_>>>()?;
+    let transfer = transfers::latest(pool, no).await?.map(|t| TransferView {
+        account_name: t.account_name,
+        bank: t.bank,
+        account_no: mask_account(&t.account_no),
+        amount_fen: t.amount_fen,
+        tries_left: if t.status == "pending" {
+            (MAX_TRIES - t.tries).max(0)
+        } else {
+            0
+        },
+        status: t.status,
+        tries: t.tries,
+        sent_at: clock::rfc3339(t.created_at),
+    });
+    let identity_checks = checks::list(pool, no).await?;
     let renewal_status: Option<String> =
         sqlx::query_scalar("SELECT status FROM renewals WHERE business_no = $1")
             .bind(no)
@@ -346,7 +480,7 @@ pub async fn view(pool: &AnyPool, row: &AppRow) -> AppResult<AppView> {
         }),
         details: row.details.clone(),
         transfer,
-        uploads: uploads(pool, no).await?,
+        uploads: uploads::list(pool, no).await?,
         identity_checks,
         renewal_status,
         created_at: clock::rfc3339(row.created_at),
