@@ -16,6 +16,8 @@
 #                                        and the MinGW linker are installed,
 #                                        Authenticode-signed (scripts/sign-windows.sh:
 #                                        CERTRENEW_CODESIGN_* names the CA's key)
+#   certrenew-host-windows-x86_64.msi    the per-user MSI (scripts/build-msi.sh), signed
+#   certrenew-host-linux-amd64.deb       the Debian package (scripts/build-deb.sh)
 # CERTRENEW_EXTENSION_ID=<production extension id> is built into them: a release host
 # serves only that extension (without it, it refuses to start until allowed_extensions
 # is set in its host.toml; the development extension's key is public).
@@ -36,7 +38,7 @@ while [ $# -gt 0 ]; do
             DIST=$(mkdir -p "$2" && cd "$2" && pwd)
             shift 2
             ;;
-        -h | --help) sed -n '2,21s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        -h | --help) sed -n '2,23s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
         *) echo "build-app.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -115,7 +117,7 @@ target=${CARGO_TARGET_DIR:-target}
 install -m 0755 "$target/release/certrenew-host" "$DIST/downloads/certrenew-host-linux-x86_64"
 echo "build-app: downloads/certrenew-host-linux-x86_64 from $target/release/certrenew-host"
 windows=$target/x86_64-pc-windows-gnu/release/certrenew-host.exe
-rm -f "$DIST/downloads/certrenew-host-windows-x86_64.exe"
+rm -f "$DIST/downloads/certrenew-host-windows-x86_64.exe" "$DIST/downloads/certrenew-host-windows-x86_64.msi"
 if rustup target list --installed 2>/dev/null | grep -qx x86_64-pc-windows-gnu &&
     command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1; then
     cargo build --release --target x86_64-pc-windows-gnu -p native-host --locked
@@ -124,9 +126,18 @@ if rustup target list --installed 2>/dev/null | grep -qx x86_64-pc-windows-gnu &
     scripts/sign-windows.sh "$windows" "$DIST/downloads/certrenew-host-windows-x86_64.exe"
     chmod 0644 "$DIST/downloads/certrenew-host-windows-x86_64.exe"
     echo "build-app: downloads/certrenew-host-windows-x86_64.exe from $windows, signed ($(stat -c %s "$DIST/downloads/certrenew-host-windows-x86_64.exe") bytes)"
+    # The per-user MSI for IT departments (wixl), signed the same way.
+    scripts/build-msi.sh "$DIST/downloads/certrenew-host-windows-x86_64.msi"
+    chmod 0644 "$DIST/downloads/certrenew-host-windows-x86_64.msi"
 else
     echo "build-app: no Windows host (needs: rustup target add x86_64-pc-windows-gnu; apt-get install gcc-mingw-w64-x86-64)"
 fi
+
+# The Linux package (cargo-deb; lintian-clean): what the setup page offers on Linux.
+scripts/build-deb.sh
+install -m 0644 "$target/debian/certrenew-host_$("$target/release/certrenew-host" --version | awk '{print $2}')-1_amd64.deb" \
+    "$DIST/downloads/certrenew-host-linux-amd64.deb"
+echo "build-app: downloads/certrenew-host-linux-amd64.deb (scripts/build-deb.sh)"
 
 for wasm in $(find "$DIST" -maxdepth 2 -name '*.wasm' | LC_ALL=C sort); do
     echo "build-app: ${wasm#"$DIST"/}: $(stat -c %s "$wasm") bytes, $(gzip -9 -c "$wasm" | wc -c) gzipped"

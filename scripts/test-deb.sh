@@ -4,7 +4,8 @@
 #   - `dpkg -i`: /usr/bin/certrenew-host runs; the three machine-wide manifests (Chrome,
 #     Chromium, Edge) name it and the extension; `certrenew-host diagnose` finds the
 #     registrations with no problem; the packaged host answers a framed `hello`;
-#   - `dpkg --purge`: the binary and every manifest are gone.
+#   - `dpkg --purge`: the binary and every manifest are gone;
+#   - the arm64 package builds (cross, lintian without error) with an AArch64 binary.
 # The package is installed only for the seconds the checks take: a machine-wide
 # manifest would be seen by every Chromium on the machine.
 #
@@ -75,6 +76,17 @@ for m in "${manifests[@]}"; do
     check "$m is gone" test ! -e "$m"
 done
 check "dpkg knows no certrenew-host" bash -c '! dpkg -s certrenew-host >/dev/null 2>&1'
+
+echo "== deb: the arm64 package (cross-compiled with gcc-aarch64-linux-gnu)"
+scripts/build-deb.sh --arch arm64
+arm=$target/debian/certrenew-host_${version}-1_arm64.deb
+check "dpkg-deb: Architecture arm64" test "$(dpkg-deb -f "$arm" Architecture)" = arm64
+extract=$(mktemp -d)
+dpkg-deb -x "$arm" "$extract"
+check "its /usr/bin/certrenew-host is an AArch64 ELF" \
+    bash -c 'readelf -h "$1" | grep -q "Machine:.*AArch64"' _ "$extract/usr/bin/certrenew-host"
+check "it carries the three manifests" test "$(find "$extract/etc" -name org.certrenew.host.json | wc -l)" -eq 3
+rm -rf "$extract"
 
 echo "== deb: $failures failure(s)"
 [ "$failures" -eq 0 ]

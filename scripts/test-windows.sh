@@ -13,7 +13,9 @@
 #   - the entry's UninstallString removes every file and key, and the keys above ours
 #     that the installation created.
 # The download is first Authenticode-signed (scripts/sign-windows.sh) and the
-# signature checked with `osslsigncode verify`.
+# signature checked with `osslsigncode verify`. Last, the per-user MSI
+# (scripts/build-msi.sh): signed, read with msiinfo, installed and removed with
+# `msiexec /qn`, with the same checks of files, keys and hello.
 #
 #   scripts/test-windows.sh
 #
@@ -26,7 +28,7 @@ cd "$REPO"
 # shellcheck source-path=SCRIPTDIR source=lib/deps.sh
 source scripts/lib/deps.sh
 
-deps_apt wine64 wine gcc-mingw-w64-x86-64 python3 osslsigncode
+deps_apt wine64 wine gcc-mingw-w64-x86-64 python3 osslsigncode wixl msitools
 deps_rust_targets x86_64-pc-windows-gnu
 
 target=${CARGO_TARGET_DIR:-target}
@@ -226,6 +228,39 @@ for key in "${keys[@]}" "$uninstall_key"; do
 done
 for key in 'HKCU\Software\Chromium' 'HKCU\Software\Google' 'HKCU\Software\Microsoft\Edge'; do
     check "no key $key (created by the installation, removed once empty)" key_absent "$key"
+done
+
+echo "== windows: the per-user MSI (wixl), signed, installed and removed by msiexec"
+msi=$work/certrenew-host.msi
+scripts/build-msi.sh "$msi" >/dev/null
+check "osslsigncode verify: the signed MSI" scripts/sign-windows.sh --verify "$msi"
+check "msiinfo: the package is the certrenew helper, per user (no elevation)" bash -c '
+    info=$(msiinfo suminfo "$1")
+    grep -qx "Subject: certrenew helper" <<<"$info" && grep -qx "Source: 10 (a)" <<<"$info"' _ "$msi"
+registry_table=$(msiinfo export "$msi" Registry)
+for key in "${keys[@]}"; do
+    check "msiinfo: the Registry table writes ${key#HKCU\\}" grep -qF "${key#HKCU\\}	" <<<"$registry_table"
+done
+if out=$(wine msiexec /i "$(winepath -w "$msi" 2>/dev/null)" /qn 2>&1); then pass "msiexec /i /qn exits 0"; else fail "msiexec /i: $out"; fi
+check "the MSI installed the exe and the manifest" \
+    test "$(cd "$install_unix" 2>/dev/null && ls -A | LC_ALL=C sort | tr '\n' ' ')" = "certrenew-host.exe org.certrenew.host.json "
+for key in "${keys[@]}"; do
+    got=$(default_value "$key")
+    check "MSI: reg query $key -> the manifest" test "$got" = "$manifest_win"
+done
+check "MSI: the manifest's path is the exe beside it" python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert m["path"] == "certrenew-host.exe" and m["allowed_origins"] == [sys.argv[2]], m
+' "$install_unix/org.certrenew.host.json" "chrome-extension://$dev_id/"
+answer=$(hello "$install_unix/certrenew-host.exe" "chrome-extension://$dev_id/")
+check "MSI: the installed host answers hello" python3 -c '
+import json, sys
+a = json.loads(sys.argv[1]); assert a["ok"] is True and a["result"]["protocol"] == 1, a' "$answer"
+if out=$(wine msiexec /x "$(winepath -w "$msi" 2>/dev/null)" /qn 2>&1); then pass "msiexec /x /qn exits 0"; else fail "msiexec /x: $out"; fi
+check "MSI uninstalled: the folder is gone" test ! -e "$install_unix"
+for key in "${keys[@]}" 'HKCU\Software\certrenew'; do
+    check "MSI uninstalled: no key $key" key_absent "$key"
 done
 
 echo "== windows: $failures failure(s), $(($(date +%s) - started)) s"
