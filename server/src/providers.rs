@@ -3,7 +3,7 @@
 //! the bank of the expired path's verification transfers and its identity provider.
 //! Handlers use what is here and never ask which kind it is.
 //!
-//! What selects each (docs/operations.md, "Providers"):
+//! What selects each (docs/operations.md, "Outside parties"):
 //! - payment gateways: `sandbox` on → the sandbox gateway behind `alipay`, `unionpay`
 //!   and `wechat`; off → none (online payment is refused, bank transfers work);
 //! - e-mail: `[notify.smtp]` → SMTP, else the log;
