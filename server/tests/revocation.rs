@@ -4,8 +4,8 @@
 //! caIssuers URL; `openssl verify -crl_check` reads the CRL fetched from its
 //! distribution point; pkilint lints the certificate, the CRL and the OCSP responses.
 //! Good before, revoked (with the reason) after a staff revocation and after `admin
-//! revoke`; unknown for a serial never issued. Once with the development EC CA and
-//! once with an RSA CA; on SQLite or PostgreSQL like every server test.
+//! revoke`; unknown for a serial never issued. With the development EC CA, an RSA CA
+//! and a CA key on SoftHSM2; on SQLite or PostgreSQL like every server test.
 
 mod common;
 
@@ -389,6 +389,70 @@ async fn a_relying_party_tells_good_from_revoked_with_the_ec_ca() {
 async fn a_relying_party_tells_good_from_revoked_with_an_rsa_ca() {
     let server = TestServer::stopped(&[]);
     rsa_ca(&server);
+    server.spawn().await;
+    good_then_revoked(&server).await;
+}
+
+/// The CA key on SoftHSM2: the CRL and the responder certificates are signed on the token.
+#[tokio::test]
+async fn a_relying_party_tells_good_from_revoked_with_an_hsm_ca() {
+    const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+    let hsm = tempfile::tempdir().unwrap();
+    std::fs::create_dir(hsm.path().join("tokens")).unwrap();
+    let conf = hsm.path().join("softhsm2.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+            hsm.path().join("tokens").display()
+        ),
+    )
+    .unwrap();
+    let (ok, _, err) = run(Command::new("softhsm2-util")
+        .env("SOFTHSM2_CONF", &conf)
+        .args([
+            "--init-token",
+            "--free",
+            "--label",
+            "rev-hsm",
+            "--pin",
+            "246810",
+        ])
+        .args(["--so-pin", "13579113"]));
+    assert!(ok, "{err}");
+    let config = hsm.path().join("server.toml");
+    let cert = hsm.path().join("ca.pem");
+    std::fs::write(
+        &config,
+        format!(
+            "[ca]\nkind = \"pkcs11\"\nmodule = \"{MODULE}\"\ntoken = \"rev-hsm\"\nkey_label = \"rev CA\"\ncert = \"{}\"\n",
+            cert.display()
+        ),
+    )
+    .unwrap();
+    let conf_s = conf.to_str().unwrap().to_owned();
+    let config_s = config.to_str().unwrap().to_owned();
+    let server = TestServer::stopped(&[
+        ("SOFTHSM2_CONF", &conf_s),
+        ("CERTRENEW_CONFIG", &config_s),
+        ("CERTRENEW_CA_PIN", "246810"),
+    ]);
+    let (ok, pem_text, err) = server.cli(&[
+        "ca",
+        "init",
+        "--pkcs11-module",
+        MODULE,
+        "--pkcs11-token",
+        "rev-hsm",
+        "--pin",
+        "246810",
+        "--key-label",
+        "rev CA",
+        "--name",
+        "HSM Revocation Test CA",
+    ]);
+    assert!(ok, "{err}");
+    std::fs::write(&cert, &pem_text).unwrap();
     server.spawn().await;
     good_then_revoked(&server).await;
 }
