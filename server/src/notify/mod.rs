@@ -54,8 +54,9 @@ impl NotifyError {
     }
 }
 
-/// Sends one message on `channel` (`email` or `sms`) with the server's notification
-/// configuration. An error (a [`NotifyError`] inside) leaves the message to be retried.
+/// Sends one message on `channel` (`email` or `sms`) through the server's e-mail and
+/// SMS providers (built once at start-up, `crate::providers`). An error (a
+/// [`NotifyError`] inside) leaves the message to be retried.
 pub async fn send(
     state: &AppState,
     channel: &str,
@@ -64,15 +65,18 @@ pub async fn send(
     lang: &str,
     params: &Value,
 ) -> Result<(), NotifyError> {
-    send_with(
-        &state.config.notify,
-        channel,
-        recipient,
-        template,
-        lang,
-        params,
-    )
-    .await
+    match channel {
+        "email" => {
+            let msg = templates::render(template, lang, params)?;
+            state.providers.email.send_email(recipient, &msg).await?;
+        }
+        "sms" => {
+            let text = templates::render_sms(template, lang, params)?;
+            state.providers.sms.send_sms(recipient, &text).await?;
+        }
+        other => return Err(NotifyError::UnknownChannel(other.to_owned())),
+    }
+    Ok(())
 }
 
 /// Writes `template` in `lang` with `params` and sends it to `recipient` on `channel`
@@ -106,9 +110,10 @@ const MAX_CACHED_SENDERS: usize = 32;
 
 /// The [`Sender`] for `config`, built on first use and then shared.
 ///
-/// The sender must be built once, not per message: the SMTP transport keeps a pool of
-/// open connections and the webhook client its keep-alive connections. `AppState` has
-/// no place for it, so it lives here. Not in a single `OnceLock<Sender>` though: the
+/// For [`send_with`], which has a configuration but no server (the server itself sends
+/// through `AppState::providers`). The sender must be built once, not per message: the
+/// SMTP transport keeps a pool of open connections and the webhook client its
+/// keep-alive connections. Not in a single `OnceLock<Sender>` though: the
 /// tests run several servers in one process, each with its own notification
 /// configuration (their own local SMTP sink and webhook), so the cache is keyed by
 /// the configuration. The key also names the Tokio runtime: pooled connections and
