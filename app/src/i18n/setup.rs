@@ -214,8 +214,8 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ),
     (
         "setup.host.what",
-        "证书助手程序是一个很小的程序，扩展通过它访问 USB Key。下载后需要运行一次注册命令（双击程序不会完成注册）。",
-        "The certrenew helper is a small program the extension uses to reach the USB key. After downloading it, run its register command once (double-clicking it does not register it).",
+        "证书助手程序是一个很小的程序，扩展通过它访问 USB Key。Windows 上双击下载的文件即可完成安装，无需管理员权限；Linux 上用软件包管理器安装。",
+        "The certrenew helper is a small program the extension uses to reach the USB key. On Windows, double-click the download and it installs itself, without administrator rights; on Linux, install the package with the package manager.",
     ),
     ("setup.host.download", "下载", "Download"),
     (
@@ -230,8 +230,8 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ),
     (
         "setup.host.step_run_windows",
-        "打开“命令提示符”（按 Win+R，输入 cmd 回车），逐行运行以下命令：把程序放到固定位置，然后注册。注册后请不要移动该文件。",
-        "Open a command prompt (Win+R, type cmd, Enter) and run these lines: they put the program in a fixed place and register it. Do not move the file afterwards.",
+        "双击下载的文件。它会为当前用户安装自己（放到 %LOCALAPPDATA%\\Programs\\certrenew 并向 Chrome、Edge 登记），完成后弹出提示；可在“设置 → 应用”中卸载。",
+        "Double-click the downloaded file. It installs itself for you (into %LOCALAPPDATA%\\Programs\\certrenew, registered with Chrome and Edge) and says when it is done; it can be removed under Settings → Apps.",
     ),
     (
         "setup.host.step_run_macos",
@@ -240,8 +240,8 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ),
     (
         "setup.host.step_run_linux",
-        "打开终端，逐行运行以下命令：把程序放到固定位置，允许运行，然后注册。注册后请不要移动该文件。",
-        "Open a terminal and run these lines: they put the program in a fixed place, allow it to run, and register it. Do not move the file afterwards.",
+        "双击下载的软件包，用“软件”安装；或在终端运行以下命令。软件包会为 Chrome、Chromium 和 Edge 登记助手程序。",
+        "Double-click the downloaded package to install it with Software, or run this command in a terminal. The package registers the helper with Chrome, Chromium and Edge.",
     ),
     (
         "setup.host.downloads_folder",
@@ -250,13 +250,13 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ),
     (
         "setup.host.step_recheck",
-        "回到本页，点击“重新检测”。",
-        "Come back to this page and click “Check again”.",
+        "回到本页：页面每 2 秒自动检测一次，几秒内就会发现助手程序，无需刷新。",
+        "Come back to this page: it checks again every 2 seconds and notices the helper within seconds, no reload needed.",
     ),
     (
         "setup.host.update",
-        "更新助手程序：下载新版本，替换原来的文件，再运行一次注册命令。",
-        "To update the helper program: download the new version, replace the old file, and run the register command again.",
+        "更新助手程序：下载新版本并同样安装（Windows 上双击即覆盖更新，也可修复损坏的安装）。",
+        "To update the helper program: download the new version and install it the same way (on Windows a double-click updates in place, and repairs a broken installation).",
     ),
     (
         "setup.guide.driver",
@@ -265,8 +265,8 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ),
     (
         "setup.driver.what",
-        "安装 USB Key 厂商的驱动（PKCS#11 模块），可向 USB Key 厂商或 CA 客服索取。安装后重新检测。",
-        "Install the USB key maker's driver (its PKCS#11 module), from the key maker or the CA's support. Then check again.",
+        "安装 USB Key 厂商的驱动（PKCS#11 模块），可向 USB Key 厂商或 CA 客服索取。助手程序会自动找到飞天、握奇、龙脉等厂商驱动的常见安装位置，无需配置。安装后重新检测。",
+        "Install the USB key maker's driver (its PKCS#11 module), from the key maker or the CA's support. The helper finds the usual install locations of Feitian, Watchdata, Longmai and other makers' drivers by itself, with no configuration. Then check again.",
     ),
     (
         "setup.driver.config",

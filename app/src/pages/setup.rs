@@ -1,7 +1,9 @@
 //! 环境检测 (`/setup`): runs the environment check and, instead of a dead end, says
 //! what to do about the problem found: a checklist, the guidance for that problem, the
 //! install guide for the user's OS (switchable), a diagnostics report to copy for
-//! support, and the project's support contacts.
+//! support, and the project's support contacts. While the extension or the helper is
+//! missing it asks again every [`POLL_MS`], so the page notices a fresh installation
+//! within seconds, without a reload.
 
 mod diagnostics;
 mod guide;
@@ -15,11 +17,34 @@ use crate::state::use_app_state;
 
 pub use guide::Os;
 
+/// How often the page asks again while the extension or the helper is missing.
+pub const POLL_MS: u64 = 2_000;
+
+/// Whether the page keeps asking: something the user is installing right now.
+fn waiting_for_install(problem: Problem) -> bool {
+    matches!(problem, Problem::NoExtension | Problem::NoHost)
+}
+
 /// The setup and diagnosis page.
 #[component]
 pub fn SetupPage() -> impl IntoView {
     let i18n = use_i18n();
     let checker = Checker::new();
+    // Asks again every POLL_MS while the extension or the helper is missing; stops by
+    // itself once they answer, and when the page is left.
+    if let Ok(handle) = set_interval_with_handle(
+        move || {
+            let waiting = checker
+                .get()
+                .is_some_and(|c| waiting_for_install(c.problem));
+            if waiting && !checker.busy() {
+                checker.rerun();
+            }
+        },
+        std::time::Duration::from_millis(POLL_MS),
+    ) {
+        on_cleanup(move || handle.clear());
+    }
     let os = RwSignal::new(Os::from_user_agent(&guide::user_agent()));
     let problem = move || checker.get().map(|c| c.problem.as_str());
     let recheck = move |_| checker.rerun();
@@ -344,6 +369,20 @@ mod tests {
             problem,
             facts,
             listing: None,
+        }
+    }
+
+    #[test]
+    fn the_page_polls_only_while_something_is_being_installed() {
+        assert!(waiting_for_install(Problem::NoHost));
+        assert!(waiting_for_install(Problem::NoExtension));
+        for p in [
+            Problem::Ok,
+            Problem::NoModule,
+            Problem::NoToken,
+            Problem::OldHost,
+        ] {
+            assert!(!waiting_for_install(p), "{p:?}");
         }
     }
 

@@ -1,6 +1,7 @@
 //! The install guide, per operating system: the extension (Chrome and Edge, by policy
-//! or the CA's update address), the helper program (download and the exact command
-//! that registers it), the USB key maker's driver, the key itself.
+//! or the CA's update address), the helper program (one download: on Windows an exe
+//! that installs itself when double-clicked, on Linux a .deb for the package manager),
+//! the USB key maker's driver, the key itself.
 
 use leptos::prelude::*;
 
@@ -45,26 +46,23 @@ impl Os {
         }
     }
 
-    /// The helper program's download, served by certrenew-server.
+    /// The helper program's download, served by certrenew-server (scripts/build-app.sh
+    /// puts them there): the self-installing exe, the Debian package.
     pub fn download(self) -> &'static str {
         match self {
             Os::Windows => "/downloads/certrenew-host-windows-x86_64.exe",
             Os::Mac => "/downloads/certrenew-host-macos",
-            Os::Linux => "/downloads/certrenew-host-linux-x86_64",
+            Os::Linux => "/downloads/certrenew-host-linux-amd64.deb",
         }
     }
 
-    /// Commands that put the downloaded program where it stays and register it with
-    /// the browsers (the registration records the program's path, so it must not move
-    /// afterwards; on Windows a double-click does not register it).
-    fn install_commands(self) -> &'static str {
-        match self {
-            Os::Windows => {
-                "mkdir \"%LOCALAPPDATA%\\certrenew\"\n\
-                 move \"%USERPROFILE%\\Downloads\\certrenew-host-windows-x86_64.exe\" \"%LOCALAPPDATA%\\certrenew\\\"\n\
-                 cd /d \"%LOCALAPPDATA%\\certrenew\"\n\
-                 certrenew-host-windows-x86_64.exe register --browser all"
-            }
+    /// What to type to install the download, if anything: nothing on Windows (a
+    /// double-click installs it for the user), the package manager on Linux, and on a
+    /// Mac the commands that put the program in place and register it (it must not
+    /// move afterwards).
+    fn install_commands(self) -> Option<&'static str> {
+        Some(match self {
+            Os::Windows => return None,
             Os::Mac => {
                 "mkdir -p ~/.local/bin\n\
                  mv ~/Downloads/certrenew-host-macos ~/.local/bin/certrenew-host\n\
@@ -72,22 +70,16 @@ impl Os {
                  xattr -c ~/.local/bin/certrenew-host\n\
                  ~/.local/bin/certrenew-host register --browser all"
             }
-            Os::Linux => {
-                "mkdir -p ~/.local/bin\n\
-                 mv ~/Downloads/certrenew-host-linux-x86_64 ~/.local/bin/certrenew-host\n\
-                 chmod +x ~/.local/bin/certrenew-host\n\
-                 ~/.local/bin/certrenew-host register --browser all"
-            }
-        }
+            Os::Linux => "sudo apt install ~/Downloads/certrenew-host-linux-amd64.deb",
+        })
     }
 
     /// The helper's own report of what it finds (modules, keys, registrations).
     fn diagnose_command(self) -> &'static str {
         match self {
-            Os::Windows => {
-                "\"%LOCALAPPDATA%\\certrenew\\certrenew-host-windows-x86_64.exe\" diagnose"
-            }
-            Os::Mac | Os::Linux => "~/.local/bin/certrenew-host diagnose",
+            Os::Windows => "\"%LOCALAPPDATA%\\Programs\\certrenew\\certrenew-host.exe\" diagnose",
+            Os::Mac => "~/.local/bin/certrenew-host diagnose",
+            Os::Linux => "certrenew-host diagnose",
         }
     }
 
@@ -249,7 +241,9 @@ pub fn InstallGuide(os: RwSignal<Os>) -> impl IntoView {
     let offered = LocalResource::new(|| api::get::<Vec<Offered>>("/downloads"));
     let entry = move |o: Os| {
         let list = offered.get().and_then(Result::ok);
-        let found = list.map(|l| l.into_iter().find(|f| f.os == o.code()));
+        // The file the button links to (the server also lists the others, e.g. the MSI
+        // and the bare Linux program).
+        let found = list.map(|l| l.into_iter().find(|f| f.file == file_name(o)));
         download_entry(i18n, os, o, found)
     };
     // Asked only when an administrator opens the policy help: without a published
@@ -352,8 +346,10 @@ pub fn InstallGuide(os: RwSignal<Os>) -> impl IntoView {
                         Os::Mac => i18n.t("setup.host.step_run_macos"),
                         Os::Linux => i18n.t("setup.host.step_run_linux"),
                     }}
-                    <CommandBlock text=Signal::derive(move || os.get().install_commands().to_owned()) />
-                    <p class="muted small">{move || i18n.t("setup.host.downloads_folder")}</p>
+                    {move || os.get().install_commands().map(|text| view! {
+                        <CommandBlock text=Signal::derive(move || text.to_owned()) />
+                        <p class="muted small">{i18n.t("setup.host.downloads_folder")}</p>
+                    })}
                 </li>
                 <li>{move || i18n.t("setup.host.step_recheck")}</li>
             </ol>
@@ -413,23 +409,22 @@ mod tests {
     #[test]
     fn downloads_and_commands_name_the_same_file() {
         for os in Os::ALL {
-            assert!(os.install_commands().contains(file_name(os)), "{os:?}");
-            assert!(
-                os.install_commands().contains("register --browser all"),
-                "{os:?}"
-            );
+            if let Some(commands) = os.install_commands() {
+                assert!(commands.contains(file_name(os)), "{os:?}");
+            }
             assert!(os.download().starts_with("/downloads/certrenew-host-"));
         }
+        // Windows: nothing to type, the exe installs itself.
         assert_eq!(file_name(Os::Windows), "certrenew-host-windows-x86_64.exe");
-        assert!(
-            Os::Windows
-                .install_commands()
-                .starts_with(r#"mkdir "%LOCALAPPDATA%\certrenew""#)
+        assert_eq!(Os::Windows.install_commands(), None);
+        assert_eq!(
+            Os::Linux.install_commands(),
+            Some("sudo apt install ~/Downloads/certrenew-host-linux-amd64.deb")
         );
         assert!(
-            Os::Windows
+            Os::Mac
                 .install_commands()
-                .ends_with("certrenew-host-windows-x86_64.exe register --browser all")
+                .is_some_and(|c| c.ends_with("register --browser all"))
         );
     }
 
