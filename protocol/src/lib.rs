@@ -7,7 +7,7 @@
 //! # Layout
 //! - [`application`]: the renewal application and its field rules.
 //! - [`error_code`]: the one enum of stable error codes shared by every party.
-//! - [`host`]: the native-messaging request and response of PROTOCOL §1 and each
+//! - [`host`]: the native-messaging request and response of docs/protocol.md and each
 //!   command's arguments and result.
 //! - [`ids`]: newtypes for the names on the wire: request ids, origins, challenges,
 //!   token serials, certificate digests, key ids.
