@@ -262,6 +262,28 @@ pub async fn row<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     to_row(&row)
 }
 
+/// Moves the renewal from `from` to `to` (a no-op if it is no longer `from`); a closed
+/// renewal lets go of its certificate (`open_cert`).
+pub async fn set_status(
+    tx: &mut Tx,
+    business_no: &str,
+    from: Status,
+    to: Status,
+    at_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE renewals SET status = $1, open_cert = CASE WHEN $2 = 1 THEN open_cert ELSE NULL END, updated_at = $3 WHERE business_no = $4 AND status = $5",
+    )
+    .bind(to.as_str())
+    .bind(i64::from(to.is_open()))
+    .bind(at_ms)
+    .bind(business_no)
+    .bind(from.as_str())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// The open renewal of a certificate, if any.
 pub async fn open_for_certificate(
     pool: &AnyPool,

@@ -5,7 +5,6 @@
 use axum::http::StatusCode;
 use protocol::ErrorCode;
 use serde_json::{Value, json};
-use sqlx::Row;
 
 use crate::audit;
 use crate::clock;
@@ -13,6 +12,7 @@ use crate::db::Tx;
 use crate::error::AppError;
 use crate::notify::outbox::{self, Template};
 use crate::renewal::state::{Event, Status};
+use crate::renewal::store;
 use crate::state::AppState;
 use crate::webhooks;
 
@@ -35,19 +35,8 @@ pub async fn apply(
     actor: &str,
     data: Value,
 ) -> Result<Moved, AppError> {
-    let row = sqlx::query(
-        "SELECT status, operator_email, operator_mobile, lang, project FROM renewals WHERE business_no = $1",
-    )
-    .bind(business_no)
-    .fetch_optional(&mut **tx)
-    .await?
-    .ok_or_else(|| AppError::not_found(format!("no renewal {business_no}")))?;
-    let stored: String = row.try_get("status")?;
-    let from = Status::parse(&stored).ok_or_else(|| {
-        AppError::Internal(format!(
-            "renewal {business_no} has an unknown status {stored:?}"
-        ))
-    })?;
+    let row = store::row(&mut **tx, business_no).await?;
+    let from = row.status;
     let to = from.next(event).map_err(|e| {
         AppError::refused(
             ErrorCode::IllegalTransition,
@@ -57,24 +46,14 @@ pub async fn apply(
         .with_details(json!({ "status": from.as_str() }))
     })?;
     let now = clock::now_ms();
-    sqlx::query(
-        "UPDATE renewals SET status = $1, open_cert = CASE WHEN $2 = 1 THEN open_cert ELSE NULL END, updated_at = $3 WHERE business_no = $4 AND status = $5",
-    )
-    .bind(to.as_str())
-    .bind(i64::from(to.is_open()))
-    .bind(now)
-    .bind(business_no)
-    .bind(from.as_str())
-    .execute(&mut **tx)
-    .await?;
+    store::set_status(tx, business_no, from, to, now).await?;
     let mut record = json!({ "from": from.as_str(), "to": to.as_str() });
     if let (Value::Object(extra), Some(map)) = (data, record.as_object_mut()) {
         map.extend(extra);
     }
     audit::append(tx, actor, event.action(), business_no, record.clone()).await?;
     if !to.is_open() {
-        let project: String = row.try_get("project")?;
-        webhooks::enqueue_closed(state, tx, business_no, &project, event, to, now).await?;
+        webhooks::enqueue_closed(state, tx, business_no, &row.project, event, to, now).await?;
     }
 
     let template = match event {
@@ -85,12 +64,17 @@ pub async fn apply(
         _ => None,
     };
     if let Some(template) = template {
-        let email: String = row.try_get("operator_email")?;
-        let mobile: String = row.try_get("operator_mobile")?;
-        let lang: String = row.try_get("lang")?;
         let mut params = record;
         params["business_no"] = json!(business_no);
-        outbox::enqueue_both(tx, &email, &mobile, template, &lang, &params).await?;
+        outbox::enqueue_both(
+            tx,
+            &row.operator_email,
+            &row.operator_mobile,
+            template,
+            &row.lang,
+            &params,
+        )
+        .await?;
     }
     Ok(Moved { from, to })
 }
