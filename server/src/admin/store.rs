@@ -78,8 +78,8 @@ pub async fn open_session(
     Ok(())
 }
 
-/// A live session of an enabled account.
-#[derive(Debug, Clone)]
+/// A live session of an enabled account (columns read by name).
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRow {
     /// The account.
     pub username: String,
@@ -95,19 +95,11 @@ pub async fn session(
     token_hash: &str,
     now_ms: i64,
 ) -> Result<Option<SessionRow>, sqlx::Error> {
-    sqlx::query("SELECT s.username AS username, s.csrf AS csrf, t.role AS role FROM staff_sessions s JOIN staff t ON t.username = s.username WHERE s.token_hash = $1 AND s.expires_at > $2 AND t.disabled = 0")
+    sqlx::query_as::<_, SessionRow>("SELECT s.username AS username, s.csrf AS csrf, t.role AS role FROM staff_sessions s JOIN staff t ON t.username = s.username WHERE s.token_hash = $1 AND s.expires_at > $2 AND t.disabled = 0")
         .bind(token_hash)
         .bind(now_ms)
         .fetch_optional(pool)
-        .await?
-        .map(|r| {
-            Ok(SessionRow {
-                username: r.try_get("username")?,
-                csrf: r.try_get("csrf")?,
-                role: r.try_get("role")?,
-            })
-        })
-        .transpose()
+        .await
 }
 
 /// Ends the session with this token hash.

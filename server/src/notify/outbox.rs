@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sqlx::{AnyPool, Row};
+use sqlx::AnyPool;
 
 use crate::clock;
 use crate::db::Tx;
@@ -101,8 +101,8 @@ pub async fn enqueue_both(
     enqueue(tx, Channel::Sms, mobile, template, lang, params).await
 }
 
-/// A queued message, as the delivery worker takes it.
-#[derive(Debug, Clone)]
+/// A queued message, as the delivery worker takes it (columns read by name).
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Queued {
     /// The row's id.
     pub id: i64,
@@ -122,24 +122,11 @@ pub struct Queued {
 
 /// The pending messages due at `now_ms`, oldest first, at most `limit`.
 pub async fn due(pool: &AnyPool, now_ms: i64, limit: i64) -> Result<Vec<Queued>, sqlx::Error> {
-    let rows = sqlx::query("SELECT id, channel, recipient, template, lang, params, attempts FROM outbox WHERE status = 'pending' AND next_at <= $1 ORDER BY id LIMIT $2")
+    sqlx::query_as::<_, Queued>("SELECT id, channel, recipient, template, lang, params, attempts FROM outbox WHERE status = 'pending' AND next_at <= $1 ORDER BY id LIMIT $2")
         .bind(now_ms)
         .bind(limit)
         .fetch_all(pool)
-        .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(Queued {
-                id: row.try_get("id")?,
-                channel: row.try_get("channel")?,
-                recipient: row.try_get("recipient")?,
-                template: row.try_get("template")?,
-                lang: row.try_get("lang")?,
-                params: row.try_get("params")?,
-                attempts: row.try_get("attempts")?,
-            })
-        })
-        .collect()
+        .await
 }
 
 /// Marks message `id` sent at `at_ms`.

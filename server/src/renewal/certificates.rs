@@ -64,14 +64,15 @@ pub async fn confirmed_for(
 }
 
 /// A current certificate that expires soon, with the contact of the renewal that
-/// produced it (when one did).
-#[derive(Debug, Clone)]
+/// produced it (when one did). Columns read by name.
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Expiring {
     /// SHA-256 of the DER.
     pub sha256: String,
     /// Serial, hex.
     pub serial: String,
     /// notAfter, unix seconds.
+    #[sqlx(rename = "not_after")]
     pub not_after_s: i64,
     /// The subject.
     pub subject: String,
@@ -92,7 +93,7 @@ pub async fn expiring(
     after_s: i64,
     until_s: i64,
 ) -> Result<Vec<Expiring>, sqlx::Error> {
-    let rows = sqlx::query(
+    sqlx::query_as::<_, Expiring>(
         "SELECT c.sha256 AS sha256, c.serial AS serial, c.not_after AS not_after, c.business_no AS business_no, \
          r.operator_email AS operator_email, r.operator_mobile AS operator_mobile, r.lang AS lang, c.subject AS subject \
          FROM certificates c LEFT JOIN renewals r ON r.business_no = c.business_no \
@@ -104,19 +105,5 @@ pub async fn expiring(
     .bind(after_s)
     .bind(until_s)
     .fetch_all(pool)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(Expiring {
-                sha256: row.try_get("sha256")?,
-                serial: row.try_get("serial")?,
-                not_after_s: row.try_get("not_after")?,
-                subject: row.try_get("subject")?,
-                business_no: row.try_get("business_no")?,
-                operator_email: row.try_get("operator_email")?,
-                operator_mobile: row.try_get("operator_mobile")?,
-                lang: row.try_get("lang")?,
-            })
-        })
-        .collect()
+    .await
 }

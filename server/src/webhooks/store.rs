@@ -1,12 +1,12 @@
 //! The `webhooks` table's SQL: queuing a callback in the transition's transaction,
 //! and the delivery worker's claims and outcomes. Columns are read by name.
 
-use sqlx::{AnyPool, Row};
+use sqlx::AnyPool;
 
 use crate::db::Tx;
 
-/// A queued callback, as the worker takes it.
-#[derive(Debug, Clone)]
+/// A queued callback, as the worker takes it (columns read by name).
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Queued {
     /// The row's id.
     pub id: i64,
@@ -48,24 +48,11 @@ pub async fn enqueue(
 
 /// The pending callbacks due at `now_ms`, oldest first, at most `limit`.
 pub async fn due(pool: &AnyPool, now_ms: i64, limit: i64) -> Result<Vec<Queued>, sqlx::Error> {
-    let rows = sqlx::query("SELECT id, project, business_no, event, body, attempts, next_at FROM webhooks WHERE status = 'pending' AND next_at <= $1 ORDER BY id LIMIT $2")
+    sqlx::query_as::<_, Queued>("SELECT id, project, business_no, event, body, attempts, next_at FROM webhooks WHERE status = 'pending' AND next_at <= $1 ORDER BY id LIMIT $2")
         .bind(now_ms)
         .bind(limit)
         .fetch_all(pool)
-        .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(Queued {
-                id: row.try_get("id")?,
-                project: row.try_get("project")?,
-                business_no: row.try_get("business_no")?,
-                event: row.try_get("event")?,
-                body: row.try_get("body")?,
-                attempts: row.try_get("attempts")?,
-                next_at: row.try_get("next_at")?,
-            })
-        })
-        .collect()
+        .await
 }
 
 /// Claims a due callback until `lease_until_ms`; false when another worker moved it
