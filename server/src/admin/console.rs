@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::admin::auth::{Role, require};
+use crate::admin::auth::{Role, Staff, require};
 use crate::api::extract::Body;
 use crate::audit::{self, AuditRow, Verification};
 use crate::clock;
@@ -22,6 +22,17 @@ use crate::renewal::state::{Event, Status};
 use crate::renewal::store::{self, RenewalView};
 use crate::renewal::transition;
 use crate::state::AppState;
+
+/// A reviewer or finance member (reading only: no CSRF token needed).
+async fn require_reader(state: &AppState, headers: &HeaderMap) -> AppResult<Staff> {
+    require(
+        state.pool(),
+        headers,
+        &[Role::Reviewer, Role::Finance],
+        false,
+    )
+    .await
+}
 
 /// Filters of the queue.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -62,13 +73,7 @@ pub async fn queue(
     headers: HeaderMap,
     Query(q): Query<QueueQuery>,
 ) -> AppResult<Json<Vec<QueueRow>>> {
-    require(
-        state.pool(),
-        &headers,
-        &[Role::Reviewer, Role::Finance],
-        false,
-    )
-    .await?;
+    require_reader(&state, &headers).await?;
     let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => Some(Status::parse(s).ok_or_else(|| {
             AppError::validation("status", "status.unknown", format!("no status {s:?}"))
@@ -124,13 +129,7 @@ pub async fn detail(
     headers: HeaderMap,
     Path(business_no): Path<String>,
 ) -> AppResult<Json<ReviewView>> {
-    require(
-        state.pool(),
-        &headers,
-        &[Role::Reviewer, Role::Finance],
-        false,
-    )
-    .await?;
+    require_reader(&state, &headers).await?;
     let row = store::row(state.pool(), &business_no).await?;
     let renewal = store::view(state.pool(), &business_no).await?;
     let approved_by = store::approvers(state.pool(), &business_no).await?;
@@ -405,13 +404,7 @@ pub async fn audit_log(
     headers: HeaderMap,
     Query(q): Query<AuditQuery>,
 ) -> AppResult<Json<Vec<AuditRow>>> {
-    require(
-        state.pool(),
-        &headers,
-        &[Role::Reviewer, Role::Finance],
-        false,
-    )
-    .await?;
+    require_reader(&state, &headers).await?;
     Ok(Json(
         audit::recent(state.pool(), q.limit.unwrap_or(100).clamp(1, 500), q.before).await?,
     ))
@@ -423,12 +416,6 @@ pub async fn audit_verify(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> AppResult<Json<Verification>> {
-    require(
-        state.pool(),
-        &headers,
-        &[Role::Reviewer, Role::Finance],
-        false,
-    )
-    .await?;
+    require_reader(&state, &headers).await?;
     Ok(Json(audit::verify(state.pool()).await?))
 }
