@@ -1,5 +1,5 @@
 //! Where a certificate stands for online renewal, as the server answers
-//! `POST /certificates/eligibility` and `POST /sessions` and the certificate page
+//! `POST /eligibility` and `POST /sessions` and the certificate page
 //! shows it. On the wire each standing is its snake_case name (`"too_early"`).
 
 use serde::{Deserialize, Serialize};
