@@ -1,6 +1,12 @@
 //! The database: one pool over SQLite (the zero-set-up default) or PostgreSQL (for
 //! several server instances), chosen by `DATABASE_URL`, with the embedded migrations
-//! of each.
+//! of each. The two migration folders write one schema twice; `tests/schema_parity.rs`
+//! fails when they differ in a table, a column, a key or an index.
+//!
+//! Each aggregate's SQL lives in one store module (`renewal::store`, `payments::store`,
+//! `admin::store`, `audit`, `notify::outbox`, `webhooks::store`, …); handlers call it.
+//! Columns are read by name, and joined or computed columns carry an `AS` alias, so
+//! the names are the same on both databases.
 //!
 //! Queries are written once, in the SQL both accept (`$1` placeholders, BIGINT times,
 //! no vendor functions). Every writing transaction starts with [`Store::begin_write`],
