@@ -213,6 +213,10 @@ fn ApplicationSection(r: Renewal) -> impl IntoView {
 #[component]
 fn CertificateSection(old: CertSummary, new: Option<IssuedCertificate>) -> impl IntoView {
     let i18n = use_i18n();
+    // The newest certificate is the one staff may revoke (docs/revocation.md).
+    let revocable = new
+        .as_ref()
+        .map_or_else(|| old.serial.clone(), |c| c.serial.clone());
     view! {
         <section id="certificate" aria-labelledby="certificate-title">
             <h2 id="certificate-title">{move || i18n.t("admin.cert.title")}</h2>
@@ -246,6 +250,7 @@ fn CertificateSection(old: CertSummary, new: Option<IssuedCertificate>) -> impl 
                     </dl>
                 }
             })}
+            <crate::admin::revoke::RevokePanel serial=revocable />
         </section>
     }
 }

@@ -11,6 +11,7 @@
 //! - `queue`: the review queue and its filters
 //! - `audit`: the audit chain's check and the recent rows
 //! - `detail`: one renewal; `review` and `finance` its action panels, `actions` the calls
+//! - `revoke`: revoking its certificate with an RFC 5280 reason
 //! - `expired`: the expired-certificate path's applications (`/admin/expired`);
 //!   `expired_detail` what that path adds to a renewal's page
 //! - `model`: the admin answers
@@ -34,6 +35,7 @@ pub mod model;
 pub mod query;
 pub mod queue;
 pub mod review;
+pub mod revoke;
 pub mod rules;
 pub mod session;
 pub mod staff;

@@ -16,6 +16,7 @@ mod common;
 mod expired;
 mod order;
 mod pay;
+mod revoke;
 mod setup;
 
 /// A displayed language.
@@ -44,7 +45,7 @@ impl Lang {
 
 type Row = (&'static str, &'static str, &'static str);
 
-fn tables() -> [&'static [Row]; 9] {
+fn tables() -> [&'static [Row]; 10] {
     [
         common::STRINGS,
         setup::STRINGS,
@@ -55,6 +56,7 @@ fn tables() -> [&'static [Row]; 9] {
         admin::STRINGS,
         expired::STRINGS,
         admin_expired::STRINGS,
+        revoke::STRINGS,
     ]
 }
 
