@@ -275,7 +275,9 @@ impl Ca {
     /// key with the subject from `req.subject`, a random positive 16-byte serial,
     /// exactly `req.not_before..req.not_after` (whole seconds), basicConstraints cA
     /// false, the profile's key usage, extended key usage and certificate policies,
-    /// and subject and authority key identifiers. The result is parsed back and checked
+    /// subject and authority key identifiers, and, once [`Ca::publish_under`] set them,
+    /// the CRL distribution point and authority information access (OCSP, caIssuers;
+    /// docs/revocation.md). The result is parsed back and checked
     /// (subject bytes, public key, issuer, signature) before it is returned.
     pub fn issue(&self, req: &IssueRequest<'_>) -> Result<Issued, CaError> {
         let extensions = req.profile.extensions()?;
