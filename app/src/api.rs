@@ -1,6 +1,21 @@
-//! The CA server's API (`/api/v1`, docs/api.md) over `gloo-net`. Same origin as the
-//! page, so the session cookies (`HttpOnly`) travel by themselves; staff calls that
-//! change state add the `X-CSRF-Token` header.
+//! The CA server's API (`/api/v1`, docs/api.md) over `gloo-net`: one typed function per
+//! endpoint, by area, so no page holds a path. Same origin as the page, so the session
+//! cookies (`HttpOnly`) travel by themselves; staff calls that change state add the
+//! `X-CSRF-Token` header.
+//!
+//! # Layout
+//! - [`session`]: challenges, certificate sign-in and sign-out
+//! - [`projects`]: the projects and a certificate's standing
+//! - [`renewals`]: one renewal: apply, read, pay, cancel, CSR, installed
+//! - [`expired`]: the expired-certificate path
+//! - [`admin`]: the staff console
+//! - this file: the transport (JSON in and out, the error shape)
+
+pub mod admin;
+pub mod expired;
+pub mod projects;
+pub mod renewals;
+pub mod session;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use protocol::ErrorCode;
@@ -33,6 +48,11 @@ async fn read<T: DeserializeOwned>(response: Response) -> Result<T, AppError> {
             format!("the server answered HTTP {status}"),
         )),
     }
+}
+
+/// A path segment (a business or payment number) percent-encoded.
+fn segment(value: &str) -> String {
+    crate::admin::query::encode(value)
 }
 
 fn network(e: gloo_net::Error) -> AppError {

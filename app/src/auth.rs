@@ -1,19 +1,15 @@
 //! Signing in with the certificate's key (`login`) and the challenge every signature
 //! needs. The PIN is typed in the extension's window; the page only sees the result.
 
-use serde_json::json;
-
 use crate::api;
 use crate::bridge;
 use crate::error::AppError;
-use crate::models::{Challenge, SessionAnswer};
+use crate::models::SessionAnswer;
 use crate::state::Chosen;
 
 /// A fresh single-use challenge from the server.
 pub async fn challenge() -> Result<String, AppError> {
-    Ok(api::post::<_, Challenge>("/challenges", &json!({}))
-        .await?
-        .challenge)
+    Ok(api::session::challenge().await?.challenge)
 }
 
 /// The `login` signature and `POST /sessions`: a server session for this certificate.
@@ -27,14 +23,11 @@ pub async fn sign_in(chosen: &Chosen, project: &str) -> Result<SessionAnswer, Ap
         None,
     )
     .await?;
-    api::post(
-        "/sessions",
-        &json!({
-            "certificate": signed.certificate,
-            "challenge": challenge,
-            "signature": signed.signature,
-            "project": project,
-        }),
-    )
+    api::session::sign_in(api::session::SignIn {
+        certificate: &signed.certificate,
+        challenge: &challenge,
+        signature: &signed.signature,
+        project,
+    })
     .await
 }

@@ -8,6 +8,7 @@
 //! application, the order (pay, progress, install), the expired-certificate path and
 //! the staff console. Trunk builds each into its own folder of `dist/`, and the server serves a
 //! folder's `index.html` for the routes under it (`server/src/app.rs`).
+#![forbid(unsafe_code)]
 
 pub mod admin;
 pub mod api;

@@ -54,7 +54,7 @@ impl AppState {
         Effect::new(move || persist(KEY_CHOSEN, chosen.get()));
         Effect::new(move || persist(KEY_SIGNED_IN, signed_in.get()));
         AppState {
-            projects: LocalResource::new(|| api::get::<Vec<Project>>("/projects")),
+            projects: LocalResource::new(api::projects::list),
             project_id,
             return_url,
             chosen,

@@ -9,9 +9,7 @@ use std::collections::HashMap;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde_json::json;
 
-use crate::admin::query::encode;
 use crate::admin::rules::{Act, explain, outcome_key};
 use crate::admin::staff::StaffCtx;
 use crate::api;
@@ -65,39 +63,22 @@ impl Call {
         }
     }
 
-    /// The path under `/api/v1`.
-    pub fn path(&self) -> String {
-        match self {
-            Call::Approve(no) => format!("/admin/renewals/{}/approve", encode(no)),
-            Call::Reject(no, _) => format!("/admin/renewals/{}/reject", encode(no)),
-            Call::Reconcile { out_trade_no, .. } => {
-                format!("/admin/payments/{}/reconcile", encode(out_trade_no))
-            }
-            Call::RefundDone(refund_no) => format!("/admin/refunds/{}/done", encode(refund_no)),
-            Call::Invoice(no) => format!("/admin/renewals/{}/invoice", encode(no)),
-        }
-    }
-
     /// Sends it; the renewal afterwards, when the endpoint gives it.
     async fn send(&self, csrf: &str) -> Result<Option<Renewal>, AppError> {
-        let path = self.path();
         match self {
-            Call::RefundDone(_) => api::post_staff_empty(&path, csrf).await.map(|()| None),
-            Call::Reject(_, reason) => {
-                api::post_staff(&path, csrf, &json!({ "reason": reason.trim() }))
-                    .await
-                    .map(Some)
-            }
-            Call::Reconcile { received, note, .. } => api::post_staff(
-                &path,
-                csrf,
-                &json!({ "received": received, "note": note.trim() }),
-            )
-            .await
-            .map(Some),
-            Call::Approve(_) | Call::Invoice(_) => {
-                api::post_staff(&path, csrf, &json!({})).await.map(Some)
-            }
+            Call::RefundDone(refund_no) => api::admin::refund_done(refund_no, csrf)
+                .await
+                .map(|()| None),
+            Call::Reject(no, reason) => api::admin::reject(no, reason, csrf).await.map(Some),
+            Call::Reconcile {
+                out_trade_no,
+                received,
+                note,
+            } => api::admin::reconcile(out_trade_no, *received, note, csrf)
+                .await
+                .map(Some),
+            Call::Approve(no) => api::admin::approve(no, csrf).await.map(Some),
+            Call::Invoice(no) => api::admin::invoice_issued(no, csrf).await.map(Some),
         }
     }
 }
@@ -291,36 +272,21 @@ fn flash_for(call: &Call, renewal: Option<&Renewal>, required: u32) -> Flash {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
+    // The paths are api::admin's (its `calls_name_their_endpoints`).
     #[test]
-    fn calls_name_their_endpoints() {
-        let no = "01202603010000012".to_owned();
-        assert_eq!(
-            Call::Approve(no.clone()).path(),
-            "/admin/renewals/01202603010000012/approve"
-        );
-        assert_eq!(
-            Call::Reject(no.clone(), "x".into()).path(),
-            "/admin/renewals/01202603010000012/reject"
-        );
-        assert_eq!(
-            Call::Invoice(no.clone()).path(),
-            "/admin/renewals/01202603010000012/invoice"
-        );
-        let otn = format!("{no}P0a1b2c3d");
+    fn calls_name_what_they_act_on() {
+        let otn = "01202603010000012P0a1b2c3d".to_owned();
         let rec = Call::Reconcile {
             out_trade_no: otn.clone(),
             received: false,
             note: String::new(),
         };
-        assert_eq!(rec.path(), format!("/admin/payments/{otn}/reconcile"));
         assert_eq!(rec.act(), Act::Missing);
         assert_eq!(rec.target(), otn);
-        assert_eq!(
-            Call::RefundDone(format!("{otn}R")).path(),
-            format!("/admin/refunds/{otn}R/done")
-        );
     }
 
     #[test]

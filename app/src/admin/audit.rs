@@ -11,7 +11,8 @@ use crate::admin::ui::{Loader, Refusal, label};
 use protocol::business_no::BusinessNo;
 
 use crate::admin::audit_words::{action_key, actor_parts, data_line, short_hash};
-use crate::admin::query::{AUDIT_PAGE, audit_path};
+use crate::admin::query::AUDIT_PAGE;
+use crate::api;
 use crate::components::Loading;
 use crate::format;
 use crate::i18n::use_i18n;
@@ -24,7 +25,7 @@ pub fn AuditStatus() -> impl IntoView {
     let check = Loader::<Verification>::new();
     Effect::new(move || {
         staff.epoch.track();
-        check.load("/admin/audit/verify".to_owned(), staff);
+        check.load(api::admin::audit_verify(), staff);
     });
     view! {
         <section class="admin-audit-status" aria-labelledby="audit-status-title">
@@ -40,7 +41,7 @@ pub fn AuditStatus() -> impl IntoView {
                     type="button"
                     disabled=move || check.busy.get()
                     aria-busy=move || check.busy.get().to_string()
-                    on:click=move |_| check.load("/admin/audit/verify".to_owned(), staff)
+                    on:click=move |_| check.load(api::admin::audit_verify(), staff)
                 >
                     {move || {
                         if check.busy.get() { i18n.t("admin.audit.verifying") } else { i18n.t("admin.audit.verify") }
@@ -94,7 +95,7 @@ pub fn AuditLog() -> impl IntoView {
     Effect::new(move || {
         let before = pages.with(|p| p.last().copied().flatten());
         staff.epoch.track();
-        page.load(audit_path(before), staff);
+        page.load(api::admin::audit(before), staff);
     });
     let older = move |_| {
         let last = page.value.with_untracked(|v| match v {

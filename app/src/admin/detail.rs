@@ -15,12 +15,12 @@ use crate::admin::audit_words::{action_key, by_key, data_line};
 use crate::admin::finance::{InvoiceSection, PaymentsSection, RefundSection};
 use crate::admin::labels::{id_type_key, status_badge, status_key};
 use crate::admin::model::{ApplicationForm, CertSummary, ReviewView};
-use crate::admin::query::encode;
 use crate::admin::queue::{project_name, projects_now};
 use crate::admin::review::ReviewPanel;
 use crate::admin::session::StaffGate;
 use crate::admin::staff::{StaffCtx, use_staff};
 use crate::admin::ui::{Loader, Refusal, label};
+use crate::api;
 use crate::components::Loading;
 use crate::format;
 use crate::i18n::use_i18n;
@@ -38,21 +38,18 @@ pub fn AdminDetailPage() -> impl IntoView {
     }
 }
 
-fn detail_path(no: &str) -> String {
-    format!("/admin/renewals/{}", encode(no))
-}
-
 #[component]
 fn Detail(no: Memo<String>) -> impl IntoView {
     let i18n = use_i18n();
     let staff = use_staff();
     let loader = Loader::<ReviewView>::new();
-    let reload = Callback::new(move |_: ()| loader.load(detail_path(&no.get_untracked()), staff));
+    let reload =
+        Callback::new(move |_: ()| loader.load(api::admin::renewal(no.get_untracked()), staff));
     let acts = Actions::new(reload);
     Effect::new(move || {
         let n = no.get();
         staff.epoch.track();
-        loader.load(detail_path(&n), staff);
+        loader.load(api::admin::renewal(n.clone()), staff);
     });
     // Another renewal (a link in the audit rows): its own, empty action state.
     Effect::new(move |previous: Option<String>| {
@@ -139,7 +136,7 @@ fn DetailBody(
                     type="button"
                     disabled=move || loader.busy.get()
                     aria-busy=move || loader.busy.get().to_string()
-                    on:click=move |_| loader.load(detail_path(&refresh_no), staff)
+                    on:click=move |_| loader.load(api::admin::renewal(refresh_no.clone()), staff)
                 >
                     {move || {
                         if loader.busy.get() { i18n.t("admin.queue.refreshing") } else { i18n.t("common.refresh") }

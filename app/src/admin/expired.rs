@@ -10,10 +10,11 @@ use protocol::expired::ApplicationStatus;
 use crate::admin::expired_labels::{expired_status_badge, expired_status_key, stuck_key};
 use crate::admin::labels::{status_badge, status_key};
 use crate::admin::model::ExpiredRow;
-use crate::admin::query::{EXPIRED_LIMIT, ExpiredFilters, encode, expired_path};
+use crate::admin::query::{EXPIRED_LIMIT, ExpiredFilters, encode};
 use crate::admin::session::StaffGate;
 use crate::admin::staff::use_staff;
 use crate::admin::ui::{Loader, RefreshButton, Refusal, StatusOptions, apply_filters, named};
+use crate::api;
 use crate::components::Loading;
 use crate::format;
 use crate::i18n::use_i18n;
@@ -46,14 +47,16 @@ fn ExpiredList() -> impl IntoView {
         let f = applied.get();
         staff.epoch.track();
         storage::save(KEY_FILTERS, &f);
-        rows.load(expired_path(&f), staff);
+        rows.load(api::admin::expired(f.clone()), staff);
     });
     let apply = move || {
         let f = ExpiredFilters {
             status: status.get_untracked(),
             q: q.get_untracked(),
         };
-        apply_filters(applied, f, |f| rows.load(expired_path(f), staff));
+        apply_filters(applied, f, |f| {
+            rows.load(api::admin::expired(f.clone()), staff)
+        });
     };
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -64,7 +67,8 @@ fn ExpiredList() -> impl IntoView {
         q.set(String::new());
         apply();
     };
-    let refresh = Callback::new(move |_| rows.load(expired_path(&applied.get_untracked()), staff));
+    let refresh =
+        Callback::new(move |_| rows.load(api::admin::expired(applied.get_untracked()), staff));
 
     view! {
         <section

@@ -12,9 +12,9 @@ use crate::admin::expired_labels::{
 use crate::admin::labels::{id_type_key, invoice_kind_key};
 use crate::admin::model::came_expired_way;
 use crate::admin::model::{ExpiredDetails, ExpiredView, IdentityCheck, StaffTransfer, Upload};
-use crate::admin::query::expired_detail_path;
 use crate::admin::staff::use_staff;
 use crate::admin::ui::{Loader, Refusal, label, named};
+use crate::api;
 use crate::components::Loading;
 use crate::format;
 use crate::format::file_size;
@@ -34,10 +34,10 @@ pub fn ExpiredSection(renewal: Renewal) -> impl IntoView {
     }
     let staff = use_staff();
     let loader = Loader::<ExpiredView>::new();
-    let path = expired_detail_path(&renewal.business_no);
+    let no = renewal.business_no.clone();
     Effect::new(move || {
         staff.epoch.track();
-        loader.load(path.clone(), staff);
+        loader.load(api::admin::expired_one(no.clone()), staff);
     });
     (move || match loader.value.get() {
         None => view! { <ExpiredFrame><Loading /></ExpiredFrame> }.into_any(),
@@ -292,7 +292,7 @@ fn UploadsList(uploads: Vec<Upload>, urls: Vec<String>, no: String) -> impl Into
                     let href = urls
                         .get(i)
                         .cloned()
-                        .unwrap_or_else(|| format!("/api/v1{}/uploads/{}", expired_detail_path(&no), u.id));
+                        .unwrap_or_else(|| api::admin::upload_url(&no, u.id));
                     view! { <UploadItem u=u href=href /> }
                 })
                 .collect_view()}

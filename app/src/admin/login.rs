@@ -7,7 +7,6 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use protocol::ErrorCode;
-use serde_json::json;
 
 use crate::admin::model::Staff;
 use crate::admin::staff::use_staff;
@@ -69,11 +68,7 @@ pub fn LoginForm(on_signed_in: Callback<Staff>) -> impl IntoView {
         }
         busy.set(true);
         spawn_local(async move {
-            let answer = api::post::<_, Staff>(
-                "/admin/login",
-                &json!({ "username": user, "password": pass }),
-            )
-            .await;
+            let answer = api::admin::login(&user, &pass).await;
             busy.set(false);
             match answer {
                 Ok(staff) => on_signed_in.run(staff),

@@ -7,9 +7,10 @@ use leptos_router::components::A;
 
 use crate::admin::labels::{STATUSES, status_badge, status_key};
 use crate::admin::model::QueueRow;
-use crate::admin::query::{Filters, QUEUE_LIMIT, queue_path};
+use crate::admin::query::{Filters, QUEUE_LIMIT};
 use crate::admin::staff::use_staff;
 use crate::admin::ui::{Loader, RefreshButton, Refusal, StatusOptions, apply_filters, named};
+use crate::api;
 use crate::components::Loading;
 use crate::format;
 use crate::i18n::{I18n, Lang, use_i18n};
@@ -53,7 +54,7 @@ pub fn Queue() -> impl IntoView {
         let f = applied.get();
         staff.epoch.track();
         storage::save(KEY_FILTERS, &f);
-        rows.load(queue_path(&f), staff);
+        rows.load(api::admin::queue(f.clone()), staff);
     });
     let apply = move || {
         let f = Filters {
@@ -61,7 +62,9 @@ pub fn Queue() -> impl IntoView {
             project: project.get_untracked(),
             q: q.get_untracked(),
         };
-        apply_filters(applied, f, |f| rows.load(queue_path(f), staff));
+        apply_filters(applied, f, |f| {
+            rows.load(api::admin::queue(f.clone()), staff)
+        });
     };
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -144,7 +147,7 @@ pub fn Queue() -> impl IntoView {
                     <RefreshButton
                         loader=rows
                         id="queue-refresh"
-                        on_click=Callback::new(move |_| rows.load(queue_path(&applied.get_untracked()), staff))
+                        on_click=Callback::new(move |_| rows.load(api::admin::queue(applied.get_untracked()), staff))
                     />
                 </div>
             </form>

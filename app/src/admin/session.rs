@@ -18,11 +18,6 @@ use crate::error::AppError;
 use crate::i18n::use_i18n;
 
 /// Shows its children to a signed-in staff member, else the sign-in form.
-/// `GET /admin/session`'s answer.
-#[derive(serde::Deserialize)]
-struct SessionState {
-    staff: Option<Staff>,
-}
 
 #[component]
 pub fn StaffGate(children: ChildrenFn) -> impl IntoView {
@@ -36,12 +31,12 @@ pub fn StaffGate(children: ChildrenFn) -> impl IntoView {
     let check = move || {
         ctx.phase.set(Phase::Checking);
         spawn_local(async move {
-            match api::get::<SessionState>("/admin/session").await {
-                Ok(SessionState { staff: Some(staff) }) => {
+            match api::admin::session().await {
+                Ok(api::admin::SessionState { staff: Some(staff) }) => {
                     ctx.sign_in(staff);
                     mounted.set(true);
                 }
-                Ok(SessionState { staff: None }) => ctx.signed_out(),
+                Ok(api::admin::SessionState { staff: None }) => ctx.signed_out(),
                 Err(e) => {
                     check_error.set(Some(e));
                     ctx.phase.set(Phase::Failed);
@@ -96,7 +91,7 @@ fn StaffBar(on_signed_out: Callback<()>) -> impl IntoView {
         error.set(None);
         let csrf = ctx.csrf();
         spawn_local(async move {
-            let answer = api::post_staff_empty("/admin/logout", &csrf).await;
+            let answer = api::admin::logout(&csrf).await;
             busy.set(false);
             match answer {
                 // Without a session (or its token) there is nothing left to end.

@@ -7,7 +7,6 @@ use leptos::task::spawn_local;
 use serde::de::DeserializeOwned;
 
 use crate::admin::staff::StaffCtx;
-use crate::api;
 use crate::coded::Coded;
 use crate::components::ErrorNotice;
 use crate::error::AppError;
@@ -46,14 +45,19 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Loader<T> {
         }
     }
 
-    /// Fetches `/api/v1{path}`; an answer to an earlier call that arrives after a later
-    /// call was made is dropped. A lost staff session sends the console to sign-in.
-    pub fn load(self, path: String, staff: StaffCtx) {
+    /// Runs `fetch` (one of `api::admin`'s); an answer to an earlier call that arrives
+    /// after a later call was made is dropped. A lost staff session sends the console to
+    /// sign-in.
+    pub fn load(
+        self,
+        fetch: impl std::future::Future<Output = Result<T, AppError>> + 'static,
+        staff: StaffCtx,
+    ) {
         self.generation.update_value(|g| *g += 1);
         let mine = self.generation.get_value();
         self.busy.set(true);
         spawn_local(async move {
-            let answer = api::get::<T>(&path).await;
+            let answer = fetch.await;
             // The page may have been left while waiting: its signals are gone then.
             if self.generation.try_get_value() != Some(mine) {
                 return;

@@ -1,5 +1,7 @@
 //! The staff console bundle (`/admin`).
 
+#![forbid(unsafe_code)]
+
 fn main() {
     app::start(app::app::AdminApp);
 }

@@ -1,5 +1,7 @@
 //! The application bundle (`/apply`).
 
+#![forbid(unsafe_code)]
+
 fn main() {
     app::start(app::app::ApplyApp);
 }

@@ -82,7 +82,7 @@ fn panel_of(r: &Renewal) -> Panel {
 
 /// Reads the renewal; keeps it only when it changed.
 async fn load(no: &str, data: RwSignal<Option<Renewal>>, error: RwSignal<Option<AppError>>) {
-    let (renewal, problem) = match api::get::<Renewal>(&format!("/renewals/{no}")).await {
+    let (renewal, problem) = match api::renewals::get_one(no).await {
         Ok(r) => (Some(r), None),
         Err(e) => (None, Some(e)),
     };
@@ -307,7 +307,7 @@ where
     let sign_out_failed = RwSignal::new(false);
     let sign_out = move |_| {
         spawn_local(async move {
-            let left = match api::post_no_content("/sessions/end").await {
+            let left = match api::session::end().await {
                 Ok(()) => window().location().assign("/").is_ok(),
                 Err(_) => false,
             };

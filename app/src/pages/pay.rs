@@ -74,7 +74,7 @@ pub fn PayPanel(renewal: Renewal, #[prop(into)] on_update: Callback<Renewal>) ->
     };
     let fetched = LocalResource::new(move || {
         let id = id.clone();
-        async move { api::get::<Project>(&format!("/projects/{id}")).await }
+        async move { api::projects::one(&id).await }
     });
     let project: Memo<Option<Result<Project, AppError>>> =
         Memo::new(move |_| cached().map(Ok).or_else(|| fetched.get()));

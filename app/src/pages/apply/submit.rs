@@ -50,18 +50,15 @@ pub async fn submit(
     )
     .await?;
     phase.set(Phase::Sending);
-    api::post(
-        "/renewals",
-        &json!({
-            "project": s.project,
-            "application": STANDARD.encode(&bytes),
-            "challenge": challenge,
-            "signature": signed.signature,
-            "certificate": signed.certificate,
-            "return_url": s.return_url,
-            "lang": s.lang,
-        }),
-    )
+    api::renewals::apply(&json!({
+        "project": s.project,
+        "application": STANDARD.encode(&bytes),
+        "challenge": challenge,
+        "signature": signed.signature,
+        "certificate": signed.certificate,
+        "return_url": s.return_url,
+        "lang": s.lang,
+    }))
     .await
 }
 

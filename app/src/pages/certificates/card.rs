@@ -7,7 +7,6 @@ use leptos_router::hooks::use_navigate;
 use protocol::ErrorCode;
 use protocol::eligibility::EligibilityStatus;
 use protocol::host::Usage;
-use serde_json::json;
 
 use crate::api;
 use crate::components::ErrorNotice;
@@ -30,8 +29,7 @@ pub fn CertCard(token: Token, certificate: HostCertificate) -> impl IntoView {
         let der = der.clone();
         async move {
             let project = project?;
-            let body = json!({"project": project, "certificate": der});
-            Some(api::post::<_, Eligibility>("/eligibility", &body).await)
+            Some(api::projects::eligibility(&project, &der).await)
         }
     });
     // A renewal this browser applied for and that is not known to be closed.

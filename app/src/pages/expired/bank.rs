@@ -12,6 +12,7 @@ use serde_json::json;
 use super::model::Application;
 use super::ui::{Failure, RuleNotice, failure_of, rule_text};
 use crate::api;
+use crate::api::expired::Step;
 use crate::error::AppError;
 use crate::format;
 use crate::i18n::use_i18n;
@@ -39,14 +40,14 @@ struct Calls {
 
 impl Calls {
     /// Posts `body` to `path` (unless a call is under way) and shows what comes back.
-    fn send(self, path: String, body: serde_json::Value) {
+    fn send(self, no: String, step: Step, body: serde_json::Value) {
         if self.busy.get_untracked() {
             return;
         }
         self.busy.set(true);
         self.error.set(None);
         spawn_local(async move {
-            let answer = api::post::<_, Application>(&path, &body).await;
+            let answer = api::expired::step(&no, step, &body).await;
             self.busy.set(false);
             match answer {
                 Ok(app) => self.on_update.run(app),
@@ -77,7 +78,7 @@ impl Calls {
 #[component]
 pub fn BankStep(app: Application, on_update: Callback<Application>) -> impl IntoView {
     let i18n = use_i18n();
-    let base = format!("/expired/applications/{}", app.business_no);
+    let no = app.business_no.clone();
     let organisation = app
         .details
         .as_ref()
@@ -115,7 +116,7 @@ pub fn BankStep(app: Application, on_update: Callback<Application>) -> impl Into
         on_update,
     };
     let send = {
-        let path = format!("{base}/bank-account");
+        let no = no.clone();
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
             let body = json!({
@@ -123,14 +124,18 @@ pub fn BankStep(app: Application, on_update: Callback<Application>) -> impl Into
                 "bank": bank.get_untracked().trim(),
                 "account_no": account_no.get_untracked().trim(),
             });
-            calls.send(path.clone(), body);
+            calls.send(no.clone(), Step::Transfer, body);
         }
     };
     let verify = {
-        let path = format!("{base}/bank-account/verify");
+        let no = no.clone();
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
-            calls.send(path.clone(), json!({ "code": code.get_untracked().trim() }));
+            calls.send(
+                no.clone(),
+                Step::BankCode,
+                json!({ "code": code.get_untracked().trim() }),
+            );
         }
     };
 

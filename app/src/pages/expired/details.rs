@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use super::model::Application;
 use super::ui::{Failure, RuleNotice, failure_of, rule_text};
 use crate::api;
+use crate::api::expired::Step;
 use crate::components::Loading;
 use crate::error::AppError;
 use crate::format;
@@ -175,9 +176,7 @@ fn DetailsForm(
         let body = f.body(&version, i18n.lang());
         let no = no.clone();
         spawn_local(async move {
-            let answer =
-                api::post::<_, Application>(&format!("/expired/applications/{no}/details"), &body)
-                    .await;
+            let answer = api::expired::step(&no, Step::Details, &body).await;
             busy.set(false);
             match answer {
                 Ok(app) => on_update.run(app),

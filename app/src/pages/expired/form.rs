@@ -45,13 +45,8 @@ pub async fn upload(
     kind: UploadKind,
     file: &web_sys::File,
 ) -> Result<Application, AppError> {
-    let name = String::from(js_sys::encode_uri_component(&file.name()));
-    api::post_file::<Upload>(
-        &format!("/expired/applications/{no}/uploads?kind={kind}&name={name}"),
-        file,
-    )
-    .await?;
-    api::get(&format!("/expired/applications/{no}")).await
+    api::expired::upload(no, kind, file).await?;
+    api::expired::application(no).await
 }
 
 /// The uploads so far, with their types and sizes.
@@ -90,7 +85,7 @@ pub fn FormStep(app: Application, on_update: Callback<Application>) -> impl Into
         let no = no.clone();
         move || {
             let no = no.clone();
-            async move { api::get::<PrintForm>(&format!("/expired/applications/{no}/form")).await }
+            async move { api::expired::print_form(&no).await }
         }
     });
     let error = RwSignal::new(None::<AppError>);

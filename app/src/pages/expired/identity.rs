@@ -8,7 +8,7 @@ use protocol::expired::{IdentityOutcome, UploadKind};
 use serde_json::json;
 
 use super::form::{chosen_file, upload};
-use super::model::{Application, LivenessStart};
+use super::model::Application;
 use super::ui::RuleNotice;
 use crate::api;
 use crate::error::AppError;
@@ -70,11 +70,7 @@ pub fn IdentityStep(app: Application, on_update: Callback<Application>) -> impl 
             error.set(None);
             let no = no.clone();
             spawn_local(async move {
-                let answer = api::post::<_, LivenessStart>(
-                    &format!("/expired/applications/{no}/liveness"),
-                    &json!({}),
-                )
-                .await;
+                let answer = api::expired::liveness(&no, &json!({})).await;
                 match answer {
                     // The provider's page; it sends the applicant back with the token.
                     Ok(s) => {

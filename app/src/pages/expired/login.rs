@@ -7,7 +7,6 @@ use leptos::task::spawn_local;
 use protocol::application::FieldError;
 use serde_json::json;
 
-use super::model::CodeSent;
 use super::ui::{Failure, RuleNotice, failure_of};
 use crate::api;
 use crate::i18n::{Lang, use_i18n};
@@ -42,7 +41,7 @@ pub fn SmsLogin(#[prop(into)] on_done: Callback<()>) -> impl IntoView {
         error.set(None);
         spawn_local(async move {
             let body = json!({"mobile": mobile.get_untracked().trim(), "lang": i18n.lang().code()});
-            let answer = api::post::<_, CodeSent>("/expired/sms-codes", &body).await;
+            let answer = api::expired::send_code(&body).await;
             busy.set(false);
             match answer {
                 Ok(sent) => {
@@ -71,7 +70,7 @@ pub fn SmsLogin(#[prop(into)] on_done: Callback<()>) -> impl IntoView {
         error.set(None);
         spawn_local(async move {
             let body = json!({"mobile": mobile.get_untracked().trim(), "code": code.get_untracked().trim()});
-            let answer = api::post::<_, serde_json::Value>("/expired/sessions", &body).await;
+            let answer = api::expired::sign_in(&body).await;
             busy.set(false);
             match answer {
                 Ok(_) => on_done.run(()),

@@ -47,18 +47,14 @@ pub(crate) enum Loaded<T> {
     Failed(AppError),
 }
 
-/// `GET /sessions/current`: whether an SMS session is open (asked first, so the page
-/// shows the sign-in without a failed request in the browser's console).
-#[derive(serde::Deserialize)]
-struct CurrentSession {
-    mobile: Option<String>,
-}
-
-/// Loads `path` when an SMS session is open; `SignIn` otherwise.
-pub(crate) async fn load_signed_in<T: serde::de::DeserializeOwned>(path: &str) -> Loaded<T> {
-    match api::get::<CurrentSession>("/expired/sessions/current").await {
-        Ok(CurrentSession { mobile: None }) => Loaded::SignIn,
-        Ok(_) => Loaded::of(api::get::<T>(path).await),
+/// Runs `fetch` when an SMS session is open (asked first, so the page shows the sign-in
+/// without a failed request in the browser's console); `SignIn` otherwise.
+pub(crate) async fn load_signed_in<T>(
+    fetch: impl std::future::Future<Output = Result<T, AppError>>,
+) -> Loaded<T> {
+    match api::expired::current_session().await {
+        Ok(api::expired::CurrentSession { mobile: None }) => Loaded::SignIn,
+        Ok(_) => Loaded::of(fetch.await),
         Err(e) => Loaded::Failed(e),
     }
 }
@@ -107,16 +103,14 @@ pub fn ExpiredPage() -> impl IntoView {
     let loaded = RwSignal::new(Loaded::<Vec<Application>>::Loading);
     let reload = move || {
         spawn_local(async move {
-            let _ = loaded.try_set(load_signed_in("/expired/applications").await);
+            let _ = loaded.try_set(load_signed_in(api::expired::list()).await);
         });
     };
     reload();
     let logout = move |_| {
         spawn_local(async move {
             // A failure leaves the session as it was; the list below says so.
-            let _ =
-                api::post::<_, serde_json::Value>("/expired/sessions/end", &serde_json::json!({}))
-                    .await;
+            let _ = api::expired::end_session().await;
             loaded.set(Loaded::SignIn);
         });
     };

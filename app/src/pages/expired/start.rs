@@ -51,7 +51,7 @@ pub fn StartApplication(
             busy.set(true);
             error.set(None);
             spawn_local(async move {
-                let answer = api::post::<_, Application>("/expired/applications", &body).await;
+                let answer = api::expired::start(&body).await;
                 busy.set(false);
                 match answer {
                     Ok(app) => {

@@ -3,7 +3,6 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde_json::json;
 
 use super::form::UploadList;
 use super::model::{Application, Submitted};
@@ -28,9 +27,7 @@ pub fn SubmitStep(app: Application) -> impl IntoView {
         let no = no.clone();
         let sha = sha.clone();
         spawn_local(async move {
-            let path = format!("/expired/applications/{no}/submit");
-            let body = json!({});
-            let call = api::post::<_, Submitted>(&path, &body);
+            let call = api::expired::submit(&no);
             // 我的证书 shows the order as under way for this certificate.
             let done = |s: Submitted| state::remember_renewal(&sha, &s.application.business_no);
             then_order(&no, call, done, busy, error).await;

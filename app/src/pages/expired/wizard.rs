@@ -20,6 +20,7 @@ use super::submit::SubmitStep;
 use super::ui::RuleNotice;
 use super::{Loaded, load_signed_in, then_order};
 use crate::api;
+use crate::api::expired::Step;
 use crate::components::{ErrorNotice, Loading};
 use crate::error::AppError;
 use crate::format;
@@ -46,20 +47,18 @@ fn Wizard(no: String) -> impl IntoView {
     let liveness = RwSignal::new(query.with_untracked(|q| q.get("liveness_token")));
     let liveness_error = RwSignal::new(None::<AppError>);
 
-    let path = format!("/expired/applications/{no}");
     let reload = {
-        let path = path.clone();
         let no = no.clone();
         let navigate = navigate.clone();
         move || {
-            let path = path.clone();
             let no = no.clone();
             let navigate = navigate.clone();
             spawn_local(async move {
-                let mut current = load_signed_in::<Application>(&path).await;
+                let mut current = load_signed_in(api::expired::application(&no)).await;
                 if let (Loaded::Ready(_), Some(token)) = (&current, liveness.get_untracked()) {
-                    let answer = api::post::<_, Application>(
-                        &format!("{path}/identity"),
+                    let answer = api::expired::step(
+                        &no,
+                        Step::Identity,
                         &json!({ "liveness_token": token }),
                     )
                     .await;
@@ -174,12 +173,7 @@ fn CancelApplication(no: String, on_update: Callback<Application>) -> impl IntoV
     let confirm = move |_| {
         let no = no.clone();
         spawn_local(async move {
-            match api::post::<_, Application>(
-                &format!("/expired/applications/{no}/cancel"),
-                &json!({}),
-            )
-            .await
-            {
+            match api::expired::step(&no, Step::Cancel, &json!({})).await {
                 Ok(app) => {
                     if let Some(d) = dialog.get_untracked() {
                         d.close();
@@ -224,8 +218,14 @@ fn ToOrder(no: String) -> impl IntoView {
         busy.set(true);
         let no = no.clone();
         spawn_local(async move {
-            let path = format!("/expired/applications/{no}/renewal-session");
-            then_order(&no, api::post_no_content(&path), |()| {}, busy, error).await;
+            then_order(
+                &no,
+                api::expired::renewal_session(&no),
+                |()| {},
+                busy,
+                error,
+            )
+            .await;
         });
     };
     view! {

@@ -65,7 +65,7 @@ fn find_token(
 /// Runs the install of renewal `no`; `step` is told each step as it starts.
 pub async fn run(no: &str, step: impl Fn(Step)) -> Result<Finished, AppError> {
     step(Step::FindToken);
-    let renewal: Renewal = api::get(&format!("/renewals/{no}")).await?;
+    let renewal: Renewal = api::renewals::get_one(no).await?;
     let listing = bridge::list_certificates().await?;
     let new_sha = renewal.certificate.as_ref().map(|c| c.sha256.as_str());
     let Some((token, on_token)) = find_token(&listing, &renewal.cert_sha256, new_sha) else {
@@ -171,8 +171,8 @@ pub async fn run(no: &str, step: impl Fn(Step)) -> Result<Finished, AppError> {
     ) = installed;
 
     step(Step::Confirm);
-    let renewal: Renewal = api::post(
-        &format!("/renewals/{no}/installed"),
+    let renewal: Renewal = api::renewals::installed(
+        no,
         &json!({"challenge": challenge, "signature": confirmation_signature}),
     )
     .await?;
@@ -216,17 +216,9 @@ async fn generate(
     };
     resume::save(&record);
     let answer: CsrAnswer = if expired {
-        api::post(
-            &format!("/expired/applications/{no}/csr"),
-            &json!({"csr": csr.csr}),
-        )
-        .await?
+        api::expired::csr(no, &csr.csr).await?
     } else {
-        api::post(
-            &format!("/renewals/{no}/csr"),
-            &json!({"csr": csr.csr, "binding_signature": csr.binding_signature, "challenge": challenge}),
-        )
-        .await?
+        api::renewals::csr(no, &csr.csr, &csr.binding_signature, &challenge).await?
     };
     record.certificate = Some(answer.certificate.clone());
     resume::save(&record);

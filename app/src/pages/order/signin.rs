@@ -24,7 +24,7 @@ async fn project_id(
     }
     let list = match loaded {
         Some(list) => list,
-        None => api::get::<Vec<Project>>("/projects").await?,
+        None => api::projects::list().await?,
     };
     list.into_iter()
         .next()

@@ -6,7 +6,6 @@ use leptos::html::Dialog;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use protocol::ErrorCode;
-use serde_json::json;
 
 use crate::api;
 use crate::components::ErrorNotice;
@@ -44,8 +43,7 @@ pub fn CancelRenewal(
         let no = business_no.clone();
         let sha = cert_sha256.clone();
         spawn_local(async move {
-            let answer =
-                api::post::<_, Renewal>(&format!("/renewals/{no}/cancel"), &json!({})).await;
+            let answer = api::renewals::cancel(&no).await;
             busy.set(false);
             match answer {
                 Ok(renewal) => {
@@ -58,9 +56,7 @@ pub fn CancelRenewal(
                     // The renewal moved on (e.g. settling found it paid): show where it is.
                     let moved_on = e.code == ErrorCode::IllegalTransition;
                     failure.set(Some(e));
-                    if moved_on
-                        && let Ok(renewal) = api::get::<Renewal>(&format!("/renewals/{no}")).await
-                    {
+                    if moved_on && let Ok(renewal) = api::renewals::get_one(&no).await {
                         on_update.run(renewal);
                     }
                 }

@@ -13,7 +13,7 @@ use super::state::{Busy, PayForm};
 use crate::api;
 use crate::components::ErrorNotice;
 use crate::i18n::{Lang, use_i18n};
-use crate::models::{PaymentAnswer, Project, Renewal};
+use crate::models::{Project, Renewal};
 use crate::pages::apply::ui::{FieldErrors, TextField, focus, invalid};
 
 fn pay_rule_text(lang: Lang, e: &FieldError) -> String {
@@ -122,8 +122,7 @@ pub fn PaymentForm(
             let project = project.clone();
             let no = no.clone();
             spawn_local(async move {
-                let answer =
-                    api::post::<_, PaymentAnswer>(&format!("/renewals/{no}/payments"), &body).await;
+                let answer = api::renewals::pay(&no, &body).await;
                 match answer {
                     Ok(a) if a.already_paid => {
                         form.busy.set(Busy::Idle);
@@ -161,9 +160,7 @@ pub fn PaymentForm(
                         let moved_on = e.code == ErrorCode::IllegalTransition;
                         form.failure.set(Some(e));
                         focus("pay");
-                        if moved_on
-                            && let Ok(r) = api::get::<Renewal>(&format!("/renewals/{no}")).await
-                        {
+                        if moved_on && let Ok(r) = api::renewals::get_one(&no).await {
                             on_update.run(r);
                         }
                     }

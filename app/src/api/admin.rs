@@ -1,0 +1,162 @@
+//! The staff console's endpoints (docs/api.md §9, §13.4). Calls that change state send
+//! the session's CSRF token.
+
+use serde_json::json;
+
+use super::{get, post, post_staff, post_staff_empty, segment};
+use crate::admin::model::{
+    AuditRow, ExpiredRow, ExpiredView, QueueRow, ReviewView, Staff, Verification,
+};
+use crate::admin::query::{ExpiredFilters, Filters, audit_path, expired_path, queue_path};
+use crate::error::AppError;
+use crate::models::Renewal;
+
+/// `GET /admin/session`'s answer: the member signed in, if any.
+#[derive(serde::Deserialize)]
+pub struct SessionState {
+    /// The member, when signed in.
+    pub staff: Option<Staff>,
+}
+
+/// `GET /admin/session`.
+pub async fn session() -> Result<SessionState, AppError> {
+    get("/admin/session").await
+}
+
+/// `POST /admin/login`.
+pub async fn login(username: &str, password: &str) -> Result<Staff, AppError> {
+    post(
+        "/admin/login",
+        &json!({ "username": username, "password": password }),
+    )
+    .await
+}
+
+/// `POST /admin/logout`.
+pub async fn logout(csrf: &str) -> Result<(), AppError> {
+    post_staff_empty("/admin/logout", csrf).await
+}
+
+/// `GET /admin/renewals?…`: the review queue.
+pub async fn queue(filters: Filters) -> Result<Vec<QueueRow>, AppError> {
+    get(&queue_path(&filters)).await
+}
+
+/// `GET /admin/renewals/{no}`: one renewal with what the reviewer needs.
+pub async fn renewal(no: String) -> Result<ReviewView, AppError> {
+    get(&format!("/admin/renewals/{}", segment(&no))).await
+}
+
+/// `GET /admin/audit?…`: a page of the audit trail.
+pub async fn audit(before: Option<i64>) -> Result<Vec<AuditRow>, AppError> {
+    get(&audit_path(before)).await
+}
+
+/// `GET /admin/audit/verify`: the audit chain's check.
+pub async fn audit_verify() -> Result<Verification, AppError> {
+    get("/admin/audit/verify").await
+}
+
+/// `GET /admin/expired?…`: the expired path's applications.
+pub async fn expired(filters: ExpiredFilters) -> Result<Vec<ExpiredRow>, AppError> {
+    get(&expired_path(&filters)).await
+}
+
+/// `GET /admin/expired/{no}`: the application behind a renewal.
+pub async fn expired_one(no: String) -> Result<ExpiredView, AppError> {
+    get(&crate::admin::query::expired_detail_path(&no)).await
+}
+
+/// Where upload `id` of application `no` is downloaded (`GET`, an attachment), for a
+/// server that did not list the URLs.
+pub fn upload_url(no: &str, id: i64) -> String {
+    format!(
+        "{}{}/uploads/{id}",
+        super::BASE,
+        crate::admin::query::expired_detail_path(no)
+    )
+}
+
+/// `POST /admin/renewals/{no}/approve`.
+pub async fn approve(no: &str, csrf: &str) -> Result<Renewal, AppError> {
+    post_staff(&approve_path(no), csrf, &json!({})).await
+}
+
+/// `POST /admin/renewals/{no}/reject` with the reason.
+pub async fn reject(no: &str, reason: &str, csrf: &str) -> Result<Renewal, AppError> {
+    post_staff(&reject_path(no), csrf, &json!({ "reason": reason.trim() })).await
+}
+
+/// `POST /admin/payments/{out_trade_no}/reconcile`: a bank transfer arrived, or not.
+pub async fn reconcile(
+    out_trade_no: &str,
+    received: bool,
+    note: &str,
+    csrf: &str,
+) -> Result<Renewal, AppError> {
+    post_staff(
+        &reconcile_path(out_trade_no),
+        csrf,
+        &json!({ "received": received, "note": note.trim() }),
+    )
+    .await
+}
+
+/// `POST /admin/refunds/{refund_no}/done`.
+pub async fn refund_done(refund_no: &str, csrf: &str) -> Result<(), AppError> {
+    post_staff_empty(&refund_done_path(refund_no), csrf).await
+}
+
+/// `POST /admin/renewals/{no}/invoice`: the invoice is issued.
+pub async fn invoice_issued(no: &str, csrf: &str) -> Result<Renewal, AppError> {
+    post_staff(&invoice_path(no), csrf, &json!({})).await
+}
+
+fn approve_path(no: &str) -> String {
+    format!("/admin/renewals/{}/approve", segment(no))
+}
+
+fn reject_path(no: &str) -> String {
+    format!("/admin/renewals/{}/reject", segment(no))
+}
+
+fn reconcile_path(out_trade_no: &str) -> String {
+    format!("/admin/payments/{}/reconcile", segment(out_trade_no))
+}
+
+fn refund_done_path(refund_no: &str) -> String {
+    format!("/admin/refunds/{}/done", segment(refund_no))
+}
+
+fn invoice_path(no: &str) -> String {
+    format!("/admin/renewals/{}/invoice", segment(no))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calls_name_their_endpoints() {
+        let no = "01202603010000012";
+        assert_eq!(
+            approve_path(no),
+            "/admin/renewals/01202603010000012/approve"
+        );
+        assert_eq!(reject_path(no), "/admin/renewals/01202603010000012/reject");
+        assert_eq!(
+            invoice_path(no),
+            "/admin/renewals/01202603010000012/invoice"
+        );
+        let otn = format!("{no}P0a1b2c3d");
+        assert_eq!(
+            reconcile_path(&otn),
+            format!("/admin/payments/{otn}/reconcile")
+        );
+        assert_eq!(
+            refund_done_path(&format!("{otn}R")),
+            format!("/admin/refunds/{otn}R/done")
+        );
+        assert_eq!(approve_path("a/b"), "/admin/renewals/a%2Fb/approve");
+    }
+}

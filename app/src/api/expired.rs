@@ -1,0 +1,132 @@
+//! The expired-certificate path (docs/api.md §13): the SMS session and the application,
+//! step by step.
+
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use super::{get, post, post_file, post_no_content, segment};
+use crate::error::AppError;
+use crate::models::CsrAnswer;
+use crate::pages::expired::model::{
+    Application, CodeSent, LivenessStart, PrintForm, Submitted, Upload,
+};
+use protocol::expired::UploadKind;
+use protocol::host::Base64Bytes;
+
+fn app_path(no: &str) -> String {
+    format!("/expired/applications/{}", segment(no))
+}
+
+/// `GET /expired/sessions/current`'s answer: the mobile signed in, if any.
+#[derive(serde::Deserialize)]
+pub struct CurrentSession {
+    /// The masked mobile, when a session is open.
+    pub mobile: Option<String>,
+}
+
+/// `GET /expired/sessions/current`.
+pub async fn current_session() -> Result<CurrentSession, AppError> {
+    get("/expired/sessions/current").await
+}
+
+/// `POST /expired/sms-codes`: sends a sign-in code (`body`: the mobile and its check).
+pub async fn send_code(body: &Value) -> Result<CodeSent, AppError> {
+    post("/expired/sms-codes", body).await
+}
+
+/// `POST /expired/sessions`: signs in with the code.
+pub async fn sign_in(body: &Value) -> Result<Value, AppError> {
+    post("/expired/sessions", body).await
+}
+
+/// `POST /expired/sessions/end`: signs out.
+pub async fn end_session() -> Result<Value, AppError> {
+    post("/expired/sessions/end", &json!({})).await
+}
+
+/// `GET /expired/applications`: the signed-in mobile's applications.
+pub async fn list<T: DeserializeOwned>() -> Result<T, AppError> {
+    get("/expired/applications").await
+}
+
+/// `POST /expired/applications`: starts one for a certificate.
+pub async fn start(body: &Value) -> Result<Application, AppError> {
+    post("/expired/applications", body).await
+}
+
+/// `GET /expired/applications/{no}`.
+pub async fn application(no: &str) -> Result<Application, AppError> {
+    get(&app_path(no)).await
+}
+
+/// `POST …/{step}` of application `no` (`details`, `bank-account`,
+/// `bank-account/verify`, `identity`, `cancel`): the application as it now stands.
+pub async fn step(no: &str, step: Step, body: &Value) -> Result<Application, AppError> {
+    post(&format!("{}/{}", app_path(no), step.path()), body).await
+}
+
+/// A step of the application that answers the application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Saves the details.
+    Details,
+    /// Sends a verification transfer to the account.
+    Transfer,
+    /// Checks the transfer's code.
+    BankCode,
+    /// Sends the liveness provider's token.
+    Identity,
+    /// Withdraws.
+    Cancel,
+}
+
+impl Step {
+    fn path(self) -> &'static str {
+        match self {
+            Step::Details => "details",
+            Step::Transfer => "bank-account",
+            Step::BankCode => "bank-account/verify",
+            Step::Identity => "identity",
+            Step::Cancel => "cancel",
+        }
+    }
+}
+
+/// `POST …/liveness`: where the identity check's page is.
+pub async fn liveness(no: &str, body: &Value) -> Result<LivenessStart, AppError> {
+    post(&format!("{}/liveness", app_path(no)), body).await
+}
+
+/// `GET …/form`: the printable application form.
+pub async fn print_form(no: &str) -> Result<PrintForm, AppError> {
+    get(&format!("{}/form", app_path(no))).await
+}
+
+/// `POST …/uploads?kind=…&name=…`: uploads a file the user chose.
+pub async fn upload(no: &str, kind: UploadKind, file: &web_sys::File) -> Result<Upload, AppError> {
+    let name = String::from(js_sys::encode_uri_component(&file.name()));
+    post_file(
+        &format!(
+            "{}/uploads?kind={}&name={name}",
+            app_path(no),
+            kind.as_str()
+        ),
+        file,
+    )
+    .await
+}
+
+/// `POST …/submit`: hands the application over as a renewal.
+pub async fn submit(no: &str) -> Result<Submitted, AppError> {
+    post(&format!("{}/submit", app_path(no)), &json!({})).await
+}
+
+/// `POST …/renewal-session`: a renewal session for the order page.
+pub async fn renewal_session(no: &str) -> Result<(), AppError> {
+    post_no_content(&format!("{}/renewal-session", app_path(no))).await
+}
+
+/// `POST …/csr`: the new key's CSR (no binding signature on this path).
+pub async fn csr(no: &str, csr: &Base64Bytes) -> Result<CsrAnswer, AppError> {
+    post(&format!("{}/csr", app_path(no)), &json!({"csr": csr})).await
+}
