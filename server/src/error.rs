@@ -79,6 +79,17 @@ impl AppError {
         Self::refused(ErrorCode::NotFound, StatusCode::NOT_FOUND, what)
     }
 
+    /// 409: a state machine (renewal or expired application) refused a step in state
+    /// `from`; `refusal` is the machine's own message.
+    pub fn illegal_transition(from: &str, refusal: impl std::fmt::Display) -> Self {
+        Self::refused(
+            ErrorCode::IllegalTransition,
+            StatusCode::CONFLICT,
+            refusal.to_string(),
+        )
+        .with_details(json!({ "status": from }))
+    }
+
     /// 401.
     pub fn unauthenticated(message: impl Into<String>) -> Self {
         Self::refused(

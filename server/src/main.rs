@@ -271,16 +271,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = Store::connect(&config.database_url).await?;
             store.migrate().await?;
             let mut tx = store.begin_write().await?;
-            sqlx::query("INSERT INTO certificates (sha256, serial, business_no, der, subject, not_before, not_after, status, issued_at) VALUES ($1, $2, NULL, $3, $4, $5, $6, 'issued', $7)")
-                .bind(&issued.sha256_hex)
-                .bind(&issued.serial_hex)
-                .bind(&issued.der)
-                .bind(&subject)
-                .bind(issued.not_before.unix_timestamp())
-                .bind(issued.not_after.unix_timestamp())
-                .bind(server::clock::now_ms())
-                .execute(&mut *tx)
-                .await?;
+            server::renewal::certificates::record_issued(
+                &mut tx,
+                &server::renewal::certificates::NewCertificate {
+                    sha256: &issued.sha256_hex,
+                    serial: &issued.serial_hex,
+                    business_no: None,
+                    der: &issued.der,
+                    subject: &subject,
+                    not_before_s: issued.not_before.unix_timestamp(),
+                    not_after_s: issued.not_after.unix_timestamp(),
+                    issued_at: server::clock::now_ms(),
+                },
+            )
+            .await?;
             tx.commit().await?;
             print!("{}", pem::encode(&pem::Pem::new("CERTIFICATE", issued.der)));
         }

@@ -29,8 +29,9 @@ use crate::identity::{challenges, signature};
 use crate::notify::outbox::{self, Template};
 use crate::payments::service::settle_open_attempts;
 use crate::payments::store as payments;
+use crate::renewal::certificates::{self, NewCertificate};
 use crate::renewal::state::Event;
-use crate::renewal::store::{self, FeeLine, RenewalRow, RenewalView};
+use crate::renewal::store::{self, FeeLine, Inserted, NewRenewal, RenewalRow, RenewalView};
 use crate::renewal::{numbers, transition};
 use crate::state::AppState;
 
@@ -169,32 +170,30 @@ pub async fn apply(
     let mut tx = state.store.begin_write().await?;
     let business_no = numbers::next_business_no(&mut tx, now).await?.to_string();
     let at = clock::to_ms(now);
-    let inserted = sqlx::query(
-        "INSERT INTO renewals (business_no, project, cert_sha256, cert_der, cert_serial, subject, old_not_after_s, months, total_fen, fee_lines, application, application_signature, operator_email, operator_mobile, lang, status, open_cert, return_url, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'awaiting_payment', $3, $16, $17, $17)",
+    let inserted = store::insert(
+        &mut tx,
+        &NewRenewal {
+            business_no: &business_no,
+            project: &project.id,
+            cert_sha256: &facts.sha256,
+            cert_der: &der,
+            cert_serial: &facts.serial_hex,
+            subject: &facts.subject,
+            old_not_after_s: facts.not_after.unix_timestamp(),
+            months: i64::from(application.months),
+            total_fen: fen,
+            fee_lines: &fee_lines,
+            application: &bytes,
+            application_signature: &sig,
+            operator_email: &application.operator.email,
+            operator_mobile: &application.operator.mobile,
+            lang,
+            return_url: return_url.as_deref(),
+            created_at: at,
+        },
     )
-    .bind(&business_no)
-    .bind(&project.id)
-    .bind(&facts.sha256)
-    .bind(&der)
-    .bind(&facts.serial_hex)
-    .bind(&facts.subject)
-    .bind(facts.not_after.unix_timestamp())
-    .bind(i64::from(application.months))
-    .bind(fen)
-    .bind(serde_json::to_string(&fee_lines).unwrap_or_default())
-    .bind(&bytes)
-    .bind(&sig)
-    .bind(&application.operator.email)
-    .bind(&application.operator.mobile)
-    .bind(lang)
-    .bind(&return_url)
-    .bind(at)
-    .execute(&mut *tx)
-    .await;
-    if let Err(sqlx::Error::Database(e)) = &inserted
-        && e.is_unique_violation()
-    {
+    .await?;
+    if inserted == Inserted::AlreadyOpen {
         drop(tx);
         let open = store::open_for_certificate(state.pool(), &facts.sha256).await?;
         return Err(AppError::refused(
@@ -204,7 +203,6 @@ pub async fn apply(
         )
         .with_details(json!({ "business_no": open })));
     }
-    inserted?;
     let actor = format!("user:{}", facts.sha256);
     audit::append(
         &mut tx,
@@ -255,13 +253,7 @@ pub async fn owned(
     if row.cert_sha256 == session.cert_sha256 {
         return Ok((session, row));
     }
-    let issued: Option<i64> =
-        sqlx::query_scalar("SELECT 1 FROM certificates WHERE business_no = $1 AND sha256 = $2")
-            .bind(business_no)
-            .bind(&session.cert_sha256)
-            .fetch_optional(state.pool())
-            .await?;
-    if issued.is_some() {
+    if certificates::issued_for(state.pool(), business_no, &session.cert_sha256).await? {
         Ok((session, row))
     } else {
         Err(hidden())
@@ -277,15 +269,12 @@ pub async fn get(
 ) -> AppResult<Json<RenewalView>> {
     // The hot path of the progress page's polling: the session from memory, one query
     // for the owner and the version, the view from the cache while nothing changed.
-    use sqlx::Row;
     let session = sessions::require(state.pool(), &state.sessions, &headers).await?;
-    let row = sqlx::query("SELECT cert_sha256, (SELECT MAX(id) FROM audit WHERE subject = $1) AS version FROM renewals WHERE business_no = $1")
-        .bind(&business_no)
-        .fetch_optional(state.pool())
+    let (owner, version) = store::owner_and_version(state.pool(), &business_no)
         .await?
-        .ok_or_else(|| AppError::not_found(format!("no renewal {business_no} for this certificate")))?;
-    let owner: String = row.try_get("cert_sha256")?;
-    let version: Option<i64> = row.try_get("version")?;
+        .ok_or_else(|| {
+            AppError::not_found(format!("no renewal {business_no} for this certificate"))
+        })?;
     if owner != session.cert_sha256 {
         owned(&state, &headers, &business_no).await?;
     }
@@ -433,22 +422,21 @@ pub async fn issue(
         .map_err(|e| AppError::validation("csr", "csr.refused", e.to_string()))?;
 
     let mut tx = state.store.begin_write().await?;
-    let superseded = sqlx::query("UPDATE certificates SET status = 'superseded' WHERE business_no = $1 AND status = 'issued'")
-        .bind(business_no)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    sqlx::query("INSERT INTO certificates (sha256, serial, business_no, der, subject, not_before, not_after, status, issued_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'issued', $8)")
-        .bind(&issued.sha256_hex)
-        .bind(&issued.serial_hex)
-        .bind(business_no)
-        .bind(&issued.der)
-        .bind(&row.subject)
-        .bind(issued.not_before.unix_timestamp())
-        .bind(issued.not_after.unix_timestamp())
-        .bind(clock::to_ms(now))
-        .execute(&mut *tx)
-        .await?;
+    let superseded = certificates::supersede_issued(&mut tx, business_no).await?;
+    certificates::record_issued(
+        &mut tx,
+        &NewCertificate {
+            sha256: &issued.sha256_hex,
+            serial: &issued.serial_hex,
+            business_no: Some(business_no),
+            der: &issued.der,
+            subject: &row.subject,
+            not_before_s: issued.not_before.unix_timestamp(),
+            not_after_s: issued.not_after.unix_timestamp(),
+            issued_at: clock::to_ms(now),
+        },
+    )
+    .await?;
     let mut detail = json!({ "serial": issued.serial_hex, "sha256": issued.sha256_hex, "not_after": clock::rfc3339(clock::to_ms(issued.not_after)), "superseded": superseded });
     if let (Some(map), serde_json::Value::Object(extra)) = (detail.as_object_mut(), extra) {
         map.extend(extra);
@@ -498,15 +486,9 @@ pub async fn installed(
     }
     let challenge = challenge_field(&req.challenge)?;
     let sig = base64_field("signature", &req.signature, 1024)?;
-    let (sha256, der): (String, Vec<u8>) = {
-        use sqlx::Row;
-        let r = sqlx::query("SELECT sha256, der FROM certificates WHERE business_no = $1 AND status = 'issued' ORDER BY issued_at DESC LIMIT 1")
-            .bind(&business_no)
-            .fetch_optional(state.pool())
-            .await?
-            .ok_or_else(|| AppError::Internal("an issued renewal has no certificate".into()))?;
-        (r.try_get("sha256")?, r.try_get("der")?)
-    };
+    let (sha256, der) = certificates::latest_issued(state.pool(), &business_no)
+        .await?
+        .ok_or_else(|| AppError::Internal("an issued renewal has no certificate".into()))?;
     let new = certificate::parse(&der)?;
     challenges::consume(state.pool(), &challenge).await?;
     signature::verify(
@@ -518,10 +500,7 @@ pub async fn installed(
         &sig,
     )?;
     let mut tx = state.store.begin_write().await?;
-    sqlx::query("UPDATE certificates SET status = 'confirmed' WHERE sha256 = $1")
-        .bind(&sha256)
-        .execute(&mut *tx)
-        .await?;
+    certificates::confirm(&mut tx, &sha256).await?;
     transition::apply(
         &state,
         &mut tx,

@@ -24,7 +24,8 @@ use crate::expired::state::{AppEvent, AppStatus};
 use crate::expired::store::{self, AppView};
 use crate::expired::{hold, login};
 use crate::identity::certificate::{self, MAX_CERT_BYTES};
-use crate::renewal::numbers;
+use crate::renewal::certificates as renewal_certificates;
+use crate::renewal::{numbers, store as renewals};
 use crate::state::AppState;
 
 /// A certificate this close to its notAfter may take this path too: it would likely
@@ -55,9 +56,7 @@ async fn certificate_for(state: &AppState, req: &StartRequest) -> AppResult<Vec<
                     "the serial number is hexadecimal (colons allowed)",
                 )
             })?;
-            sqlx::query_scalar::<_, Vec<u8>>("SELECT der FROM certificates WHERE serial = $1")
-                .bind(&serial)
-                .fetch_optional(state.pool())
+            renewal_certificates::der_by_serial(state.pool(), &serial)
                 .await?
                 .ok_or_else(|| {
                     AppError::validation(
@@ -129,11 +128,7 @@ pub async fn start(
     // Starting holds nothing (see `hold`): only an application that proved the
     // company's account keeps others out.
     hold::check_free(&mut tx, &facts.sha256, &mobile, at).await?;
-    let renewing: Option<String> =
-        sqlx::query_scalar("SELECT business_no FROM renewals WHERE open_cert = $1")
-            .bind(&facts.sha256)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let renewing = renewals::open_for_certificate(&mut *tx, &facts.sha256).await?;
     if renewing.is_some() {
         return Err(AppError::refused(
             ErrorCode::RenewalOpen,

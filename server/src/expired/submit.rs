@@ -23,7 +23,7 @@ use crate::expired::store::{self, AppRow, AppView};
 use crate::identity::sessions;
 use crate::notify::outbox::{self, Template};
 use crate::projects::Project;
-use crate::renewal::store::{self as renewals, FeeLine, RenewalView};
+use crate::renewal::store::{self as renewals, FeeLine, Inserted, NewRenewal, RenewalView};
 use crate::state::AppState;
 
 /// The fee of `months` in `project`.
@@ -174,39 +174,37 @@ pub async fn submit(
         json!({ "total_fen": total_fen }),
     )
     .await?;
-    let inserted = sqlx::query(
-        "INSERT INTO renewals (business_no, project, cert_sha256, cert_der, cert_serial, subject, old_not_after_s, months, total_fen, fee_lines, application, application_signature, operator_email, operator_mobile, lang, status, open_cert, return_url, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'awaiting_payment', $3, NULL, $16, $16)",
+    let inserted = renewals::insert(
+        &mut tx,
+        &NewRenewal {
+            business_no: &business_no,
+            project: &project.id,
+            cert_sha256: &row.cert_sha256,
+            cert_der: &row.cert_der,
+            cert_serial: &row.cert_serial,
+            subject: &row.subject,
+            old_not_after_s: row.not_after_s,
+            months: i64::from(details.months),
+            total_fen,
+            fee_lines: &fee_lines,
+            application: application.as_bytes(),
+            // No `apply` signature on this path: the checks above stand in for it.
+            application_signature: &[],
+            operator_email: &details.operator.email,
+            operator_mobile: &details.operator.mobile,
+            lang: &lang,
+            return_url: None,
+            created_at: now,
+        },
     )
-    .bind(&business_no)
-    .bind(&project.id)
-    .bind(&row.cert_sha256)
-    .bind(&row.cert_der)
-    .bind(&row.cert_serial)
-    .bind(&row.subject)
-    .bind(row.not_after_s)
-    .bind(i64::from(details.months))
-    .bind(total_fen)
-    .bind(serde_json::to_string(&fee_lines).unwrap_or_default())
-    .bind(application.as_bytes())
-    // No `apply` signature on this path: the checks above stand in for it.
-    .bind(Vec::<u8>::new())
-    .bind(&details.operator.email)
-    .bind(&details.operator.mobile)
-    .bind(&lang)
-    .bind(now)
-    .execute(&mut *tx)
-    .await;
-    if let Err(sqlx::Error::Database(e)) = &inserted
-        && e.is_unique_violation()
-    {
+    .await?;
+    if inserted == Inserted::AlreadyOpen {
         return Err(AppError::refused(
             ErrorCode::RenewalOpen,
             StatusCode::CONFLICT,
             "this certificate already has a renewal under way",
         ));
     }
-    inserted?;
     audit::append(
         &mut tx,
         &actor,

@@ -1,6 +1,6 @@
-//! Reads of the issued-certificate inventory (`certificates`) and of the certificates
-//! renewals were applied with, for renewal information, reminders and callbacks.
-//! (The CA writes the inventory when it issues.) Columns are read by name.
+//! The issued-certificate inventory (`certificates`): what issuing records, supersedes
+//! and confirms, and the reads for ownership, the expired path's lookup by serial,
+//! renewal information, reminders and callbacks. Columns are read by name.
 
 use sqlx::{AnyPool, Row};
 
@@ -106,4 +106,103 @@ pub async fn expiring(
     .bind(until_s)
     .fetch_all(pool)
     .await
+}
+
+/// A certificate the CA just issued, for the inventory.
+#[derive(Debug, Clone, Copy)]
+pub struct NewCertificate<'a> {
+    /// SHA-256 of the DER, hex.
+    pub sha256: &'a str,
+    /// Serial, hex.
+    pub serial: &'a str,
+    /// The renewal it was issued for; `None` for one issued from the command line.
+    pub business_no: Option<&'a str>,
+    /// The certificate, DER.
+    pub der: &'a [u8],
+    /// The subject.
+    pub subject: &'a str,
+    /// notBefore, unix seconds.
+    pub not_before_s: i64,
+    /// notAfter, unix seconds.
+    pub not_after_s: i64,
+    /// When, ms since the epoch.
+    pub issued_at: i64,
+}
+
+/// Records a newly issued certificate (`issued`).
+pub async fn record_issued(tx: &mut Tx, cert: &NewCertificate<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO certificates (sha256, serial, business_no, der, subject, not_before, not_after, status, issued_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'issued', $8)")
+        .bind(cert.sha256)
+        .bind(cert.serial)
+        .bind(cert.business_no)
+        .bind(cert.der)
+        .bind(cert.subject)
+        .bind(cert.not_before_s)
+        .bind(cert.not_after_s)
+        .bind(cert.issued_at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Marks the renewal's issued, not yet installed certificates `superseded` (a
+/// reissue); returns how many.
+pub async fn supersede_issued(tx: &mut Tx, business_no: &str) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE certificates SET status = 'superseded' WHERE business_no = $1 AND status = 'issued'",
+    )
+    .bind(business_no)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected())
+}
+
+/// The renewal's latest `issued` certificate: its SHA-256 and DER.
+pub async fn latest_issued(
+    pool: &AnyPool,
+    business_no: &str,
+) -> Result<Option<(String, Vec<u8>)>, sqlx::Error> {
+    sqlx::query(
+        "SELECT sha256, der FROM certificates WHERE business_no = $1 AND status = 'issued' ORDER BY issued_at DESC LIMIT 1",
+    )
+    .bind(business_no)
+    .fetch_optional(pool)
+    .await?
+    .map(|row| Ok((row.try_get("sha256")?, row.try_get("der")?)))
+    .transpose()
+}
+
+/// Marks the certificate installed on the token (`confirmed`).
+pub async fn confirm(tx: &mut Tx, sha256: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE certificates SET status = 'confirmed' WHERE sha256 = $1")
+        .bind(sha256)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Whether the certificate `sha256` was issued for renewal `business_no`.
+pub async fn issued_for(
+    pool: &AnyPool,
+    business_no: &str,
+    sha256: &str,
+) -> Result<bool, sqlx::Error> {
+    Ok(
+        sqlx::query("SELECT 1 AS found FROM certificates WHERE business_no = $1 AND sha256 = $2")
+            .bind(business_no)
+            .bind(sha256)
+            .fetch_optional(pool)
+            .await?
+            .is_some(),
+    )
+}
+
+/// The DER of the certificate we issued with serial `serial` (hex, normalised).
+pub async fn der_by_serial(pool: &AnyPool, serial: &str) -> Result<Option<Vec<u8>>, sqlx::Error> {
+    sqlx::query("SELECT der FROM certificates WHERE serial = $1")
+        .bind(serial)
+        .fetch_optional(pool)
+        .await?
+        .map(|row| row.try_get("der"))
+        .transpose()
 }

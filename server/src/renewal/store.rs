@@ -285,16 +285,112 @@ pub async fn set_status(
 }
 
 /// The open renewal of a certificate, if any.
-pub async fn open_for_certificate(
-    pool: &AnyPool,
+pub async fn open_for_certificate<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    executor: E,
     cert_sha256: &str,
 ) -> Result<Option<String>, AppError> {
     Ok(
-        sqlx::query_scalar("SELECT business_no FROM renewals WHERE open_cert = $1")
+        sqlx::query("SELECT business_no FROM renewals WHERE open_cert = $1")
             .bind(cert_sha256)
-            .fetch_optional(pool)
-            .await?,
+            .fetch_optional(executor)
+            .await?
+            .map(|row| row.try_get("business_no"))
+            .transpose()?,
     )
+}
+
+/// A renewal to open, waiting for payment.
+#[derive(Debug, Clone, Copy)]
+pub struct NewRenewal<'a> {
+    /// 业务单号.
+    pub business_no: &'a str,
+    /// Project id.
+    pub project: &'a str,
+    /// The certificate's SHA-256.
+    pub cert_sha256: &'a str,
+    /// Its DER.
+    pub cert_der: &'a [u8],
+    /// Its serial, hex.
+    pub cert_serial: &'a str,
+    /// Its subject.
+    pub subject: &'a str,
+    /// Its notAfter, unix seconds.
+    pub old_not_after_s: i64,
+    /// Months.
+    pub months: i64,
+    /// Total in fen.
+    pub total_fen: i64,
+    /// The fee lines.
+    pub fee_lines: &'a [FeeLine],
+    /// The application bytes (as signed, or the expired path's JSON).
+    pub application: &'a [u8],
+    /// The `apply` signature; empty on the expired path.
+    pub application_signature: &'a [u8],
+    /// Operator e-mail.
+    pub operator_email: &'a str,
+    /// Operator mobile.
+    pub operator_mobile: &'a str,
+    /// Language of notifications.
+    pub lang: &'a str,
+    /// Where a relying platform wants the user back.
+    pub return_url: Option<&'a str>,
+    /// When, ms since the epoch.
+    pub created_at: i64,
+}
+
+/// Whether [`insert`] opened the renewal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inserted {
+    /// Opened, `awaiting_payment`.
+    Opened,
+    /// Refused by the table: the certificate already has an open renewal.
+    AlreadyOpen,
+}
+
+/// Opens a renewal (`awaiting_payment`, holding its certificate in `open_cert`).
+pub async fn insert(tx: &mut Tx, new: &NewRenewal<'_>) -> Result<Inserted, sqlx::Error> {
+    let inserted = sqlx::query(
+        "INSERT INTO renewals (business_no, project, cert_sha256, cert_der, cert_serial, subject, old_not_after_s, months, total_fen, fee_lines, application, application_signature, operator_email, operator_mobile, lang, status, open_cert, return_url, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'awaiting_payment', $3, $16, $17, $17)",
+    )
+    .bind(new.business_no)
+    .bind(new.project)
+    .bind(new.cert_sha256)
+    .bind(new.cert_der)
+    .bind(new.cert_serial)
+    .bind(new.subject)
+    .bind(new.old_not_after_s)
+    .bind(new.months)
+    .bind(new.total_fen)
+    .bind(serde_json::to_string(new.fee_lines).unwrap_or_default())
+    .bind(new.application)
+    .bind(new.application_signature)
+    .bind(new.operator_email)
+    .bind(new.operator_mobile)
+    .bind(new.lang)
+    .bind(new.return_url)
+    .bind(new.created_at)
+    .execute(&mut **tx)
+    .await;
+    match inserted {
+        Ok(_) => Ok(Inserted::Opened),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(Inserted::AlreadyOpen),
+        Err(e) => Err(e),
+    }
+}
+
+/// The polling hot path: the renewal's certificate (its owner) and the version of its
+/// view (the latest audit row about it), or `None` when there is no such renewal.
+pub async fn owner_and_version(
+    pool: &AnyPool,
+    business_no: &str,
+) -> Result<Option<(String, Option<i64>)>, sqlx::Error> {
+    sqlx::query("SELECT cert_sha256, (SELECT MAX(id) FROM audit WHERE subject = $1) AS version FROM renewals WHERE business_no = $1")
+        .bind(business_no)
+        .fetch_optional(pool)
+        .await?
+        .map(|row| Ok((row.try_get("cert_sha256")?, row.try_get("version")?)))
+        .transpose()
 }
 
 fn actor_kind(actor: &str) -> String {

@@ -2,8 +2,6 @@
 //! notification it triggers and, when it closes the renewal, the platform's callback,
 //! all in the caller's transaction. Handlers never write a renewal's status themselves.
 
-use axum::http::StatusCode;
-use protocol::ErrorCode;
 use serde_json::{Value, json};
 
 use crate::audit;
@@ -37,14 +35,9 @@ pub async fn apply(
 ) -> Result<Moved, AppError> {
     let row = store::row(&mut **tx, business_no).await?;
     let from = row.status;
-    let to = from.next(event).map_err(|e| {
-        AppError::refused(
-            ErrorCode::IllegalTransition,
-            StatusCode::CONFLICT,
-            e.to_string(),
-        )
-        .with_details(json!({ "status": from.as_str() }))
-    })?;
+    let to = from
+        .next(event)
+        .map_err(|e| AppError::illegal_transition(from.as_str(), e))?;
     let now = clock::now_ms();
     store::set_status(tx, business_no, from, to, now).await?;
     let mut record = json!({ "from": from.as_str(), "to": to.as_str() });

@@ -9,8 +9,6 @@ pub mod login;
 pub mod transfers;
 pub mod uploads;
 
-use axum::http::StatusCode;
-use protocol::ErrorCode;
 use serde::Serialize;
 use serde_json::{Value, json};
 use sqlx::{AnyPool, Row};
@@ -135,14 +133,9 @@ pub async fn step(
             .ok_or_else(|| AppError::not_found(format!("no application {business_no}")))?;
     let from = AppStatus::parse(&stored)
         .ok_or_else(|| AppError::Internal(format!("unknown application status {stored:?}")))?;
-    let to = from.next(event).map_err(|e| {
-        AppError::refused(
-            ErrorCode::IllegalTransition,
-            StatusCode::CONFLICT,
-            e.to_string(),
-        )
-        .with_details(json!({ "status": from.as_str() }))
-    })?;
+    let to = from
+        .next(event)
+        .map_err(|e| AppError::illegal_transition(from.as_str(), e))?;
     sqlx::query("UPDATE expired_applications SET status = $1, open_cert = CASE WHEN $2 = 1 THEN open_cert ELSE NULL END, updated_at = $3 WHERE business_no = $4 AND status = $5")
         .bind(to.as_str())
         .bind(i64::from(to.is_open()))
