@@ -70,12 +70,12 @@ impl Reason {
         }
     }
 
-    /// The reason named `name` (its RFC 5280 name, case-insensitive, `-`/`_` ignored:
-    /// `key-compromise` and `keyCompromise` both work).
+    /// The reason named `name` (its RFC 5280 name, case-insensitive, `-`, `_` and spaces
+    /// ignored: `key compromise`, `key-compromise` and `keyCompromise` all work).
     pub fn parse(name: &str) -> Option<Reason> {
         let wanted: String = name
             .chars()
-            .filter(|c| *c != '-' && *c != '_')
+            .filter(|c| *c != '-' && *c != '_' && !c.is_whitespace())
             .collect::<String>()
             .to_ascii_lowercase();
         Self::ALL
@@ -170,6 +170,7 @@ mod tests {
             assert_eq!(Reason::parse(reason.as_str()), Some(reason));
         }
         assert_eq!(Reason::parse("key-compromise"), Some(Reason::KeyCompromise));
+        assert_eq!(Reason::parse("key compromise"), Some(Reason::KeyCompromise));
         assert_eq!(Reason::parse("SUPERSEDED"), Some(Reason::Superseded));
         assert_eq!(Reason::parse("certificateHold"), None);
         assert_eq!(Reason::parse(""), None);
