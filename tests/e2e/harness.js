@@ -22,6 +22,9 @@
  * `e2e(name, options, body)` declares a test: it sets the system up, takes a screenshot
  * when the body fails, always saves the server log, fails the test on any console
  * error or uncaught page error of the app's pages, and tears everything down.
+ * Every app page a test loads is scanned with axe-core (WCAG 2.1 A and AA) once it has
+ * rendered, and every app page still open when the body ends is scanned again; a
+ * serious or critical violation fails the test like a console error.
  * Screenshots go to tests/artifacts/e2e/<test>/NN-<step>.png (kept by CI).
  */
 import assert from "node:assert/strict";
@@ -33,6 +36,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import AxeBuilder from "@axe-core/playwright";
 import { chromium } from "playwright-core";
 
 import { CHROMIUM, EXTENSION_ID, EXTENSION_SRC, HOST_BIN, MODULE, REPO, clickClosing, enterPin, fakeResults, listObjects, poll, run, writeFakeHost } from "../browser/harness.js";
@@ -102,6 +106,11 @@ export function addMonthsClamped(date, months) {
  * @type {RegExp[]}
  */
 const KNOWN_CONSOLE = [];
+
+/** The axe-core rule sets every app page must pass: WCAG 2.0 and 2.1, A and AA. */
+const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+/** How long after a page's load event it is scanned (the wasm app renders by then). */
+const AXE_SETTLE_MS = 1500;
 
 /**
  * @typedef {{
@@ -316,6 +325,56 @@ exit "$status"
   };
   for (const p of context.pages()) watch(p);
   context.on("page", watch);
+
+  // --- accessibility: axe-core on every app page loaded ----------------------------------
+  /** @type {Set<string>} */
+  const axeSeen = new Set();
+  /** @type {Set<Promise<void>>} */
+  const axeRunning = new Set();
+  let axeScans = 0;
+  /**
+   * Scans `page` as it is now; serious and critical violations become problems (once per
+   * rule and path). A page that navigates away mid-scan is skipped: its next load scans.
+   * @param {import("playwright-core").Page} page
+   */
+  async function axeScan(page) {
+    const url = page.url();
+    if (!isApp(url) || page.isClosed()) return;
+    let results;
+    try {
+      // Legacy mode runs axe in the page itself: the default opens a blank tab to merge
+      // frame results, which the tests' own tab bookkeeping would see.
+      results = await new AxeBuilder({ page }).withTags(AXE_TAGS).setLegacyMode(true).analyze();
+    } catch {
+      return;
+    }
+    axeScans += 1;
+    const path = new URL(url).pathname;
+    for (const v of results.violations) {
+      if (v.impact !== "serious" && v.impact !== "critical") continue;
+      const key = `${v.id} ${path}`;
+      if (axeSeen.has(key)) continue;
+      axeSeen.add(key);
+      const where = v.nodes.map((n) => n.target.join(" ")).slice(0, 5).join(", ");
+      problems.push(`axe ${v.id} (${v.impact}) on ${url}: ${v.help} [${where}]`);
+    }
+  }
+  /** Scans an app page shortly after it loads (the app renders after its wasm starts). */
+  const axeOnLoad = (/** @type {import("playwright-core").Page} */ page) => {
+    page.on("load", () => {
+      if (!isApp(page.url())) return;
+      const run = sleep(AXE_SETTLE_MS).then(() => axeScan(page));
+      axeRunning.add(run);
+      run.finally(() => axeRunning.delete(run));
+    });
+  };
+  for (const p of context.pages()) axeOnLoad(p);
+  context.on("page", axeOnLoad);
+  /** Scans every app page open now, after the scans still running. */
+  async function axeAll() {
+    await Promise.all([...axeRunning]);
+    for (const p of context.pages()) await axeScan(p);
+  }
 
   // --- helpers ------------------------------------------------------------------------
   let shots = 0;
@@ -544,7 +603,7 @@ exit "$status"
 
   /** Fails if an app page logged a console error or threw. */
   function assertClean() {
-    assert.deepEqual(problems, [], `console or page errors on the app's pages:\n${problems.join("\n")}`);
+    assert.deepEqual(problems, [], `console, page or accessibility errors on the app's pages:\n${problems.join("\n")}`);
   }
 
   /** Screenshots of every app page open now (after a failure). @param {string} label */
@@ -588,6 +647,8 @@ exit "$status"
     smsSent: () => smsSent.slice(),
     bankCode,
     assertClean,
+    axeAll,
+    axeScans: () => axeScans,
     serverLog: () => readFileSync(serverLog, "utf8"),
     close: closeAll,
   };
@@ -638,12 +699,14 @@ export function e2e(name, options, body) {
     const sys = await startSystem(name, options);
     try {
       await body(sys, t);
+      await sys.axeAll();
     } catch (e) {
       await sys.shotAll("failure");
       throw e;
     } finally {
       await sys.close();
       for (const text of sys.tolerated) t.diagnostic(`tolerated: ${text}`);
+      t.diagnostic(`axe-core: ${sys.axeScans()} page scans`);
     }
     sys.assertClean();
   });
