@@ -6,8 +6,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::Json;
 use axum::extract::State;
-use axum::http::header::SET_COOKIE;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use protocol::ErrorCode;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -23,7 +22,7 @@ use crate::client_addr::ClientAddr;
 use crate::clock;
 use crate::db::Store;
 use crate::error::{AppError, AppResult};
-use crate::identity::sessions::{cookie, cookie_value};
+use crate::identity::sessions::{cookie, cookie_value, set_cookie};
 use crate::random;
 use crate::state::AppState;
 
@@ -261,18 +260,13 @@ pub async fn login(
     )
     .await?;
     tx.commit().await?;
-    let mut headers = HeaderMap::new();
-    let value = cookie(
+    let headers = set_cookie(&cookie(
         COOKIE_NAME,
         &token,
         "/api/v1/admin",
         LIFETIME_MS / 1000,
         state.secure_cookies(),
-    );
-    headers.insert(
-        SET_COOKIE,
-        HeaderValue::from_str(&value).map_err(|e| AppError::Internal(e.to_string()))?,
-    );
+    ))?;
     Ok((
         headers,
         Json(Staff {
@@ -402,12 +396,13 @@ pub async fn logout(
         .await?;
         tx.commit().await?;
     }
-    let mut out = HeaderMap::new();
-    let value = cookie(COOKIE_NAME, "", "/api/v1/admin", 0, state.secure_cookies());
-    out.insert(
-        SET_COOKIE,
-        HeaderValue::from_str(&value).map_err(|e| AppError::Internal(e.to_string()))?,
-    );
+    let out = set_cookie(&cookie(
+        COOKIE_NAME,
+        "",
+        "/api/v1/admin",
+        0,
+        state.secure_cookies(),
+    ))?;
     Ok((StatusCode::NO_CONTENT, out))
 }
 

@@ -4,6 +4,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::IntoResponse;
+use certinfo::CertFacts;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -67,16 +68,26 @@ pub async fn eligibility(
         .ok_or_else(|| AppError::validation("project", "project.unknown", "no such project"))?;
     let der = base64_field("certificate", &req.certificate, MAX_CERT_BYTES)?;
     let facts = certificate::parse(&der)?;
-    let verdict = certificate::eligibility(
+    Ok(Json(standing(&state, &facts, &der, project).await?))
+}
+
+/// Where the certificate `der` (`facts`) stands for `project` now, against this CA's
+/// certificates and inventory. Shared by the check above and the sign-in.
+pub async fn standing(
+    state: &AppState,
+    facts: &CertFacts,
+    der: &[u8],
+    project: &Project,
+) -> AppResult<Eligibility> {
+    certificate::eligibility(
         state.pool(),
         state.ca.certificates(),
-        &facts,
-        &der,
+        facts,
+        der,
         project,
         OffsetDateTime::now_utc(),
     )
-    .await?;
-    Ok(Json(verdict))
+    .await
 }
 
 /// A fresh challenge.

@@ -3,8 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::header::SET_COOKIE;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use protocol::ErrorCode;
@@ -222,14 +221,12 @@ pub async fn apply(
         &params,
     )
     .await?;
-    let mut out_headers = HeaderMap::new();
-    if session.is_none() {
-        let cookie = sessions::open(&mut tx, &facts.sha256, &der, state.secure_cookies()).await?;
-        out_headers.insert(
-            SET_COOKIE,
-            HeaderValue::from_str(&cookie).map_err(|e| AppError::Internal(e.to_string()))?,
-        );
-    }
+    let out_headers = match session {
+        None => sessions::set_cookie(
+            &sessions::open(&mut tx, &facts.sha256, &der, state.secure_cookies()).await?,
+        )?,
+        Some(_) => HeaderMap::new(),
+    };
     tx.commit().await?;
     Ok((
         StatusCode::CREATED,

@@ -2,16 +2,15 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::header::SET_COOKIE;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use protocol::ids::Challenge;
 use protocol::tbs::Purpose;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use time::OffsetDateTime;
 use utoipa::ToSchema;
 
 use crate::api::extract::{Body, base64_field};
+use crate::api::public::standing;
 use crate::audit;
 use crate::error::{AppError, AppResult};
 use crate::identity::certificate::{self, Eligibility, MAX_CERT_BYTES};
@@ -121,21 +120,9 @@ pub async fn create(
     .await?;
     tx.commit().await?;
 
-    let eligibility = certificate::eligibility(
-        state.pool(),
-        state.ca.certificates(),
-        &facts,
-        &der,
-        project,
-        OffsetDateTime::now_utc(),
-    )
-    .await?;
+    let eligibility = standing(&state, &facts, &der, project).await?;
     let open_renewal = store::open_for_certificate(state.pool(), &facts.sha256).await?;
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        SET_COOKIE,
-        HeaderValue::from_str(&cookie).map_err(|e| AppError::Internal(e.to_string()))?,
-    );
+    let headers = sessions::set_cookie(&cookie)?;
     Ok((
         headers,
         Json(SessionResponse {
@@ -166,11 +153,6 @@ pub async fn end(
         .await?;
     }
     tx.commit().await?;
-    let mut out = HeaderMap::new();
-    out.insert(
-        SET_COOKIE,
-        HeaderValue::from_str(&sessions::cleared_cookie(state.secure_cookies()))
-            .map_err(|e| AppError::Internal(e.to_string()))?,
-    );
+    let out = sessions::set_cookie(&sessions::cleared_cookie(state.secure_cookies()))?;
     Ok((StatusCode::NO_CONTENT, out))
 }

@@ -6,8 +6,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::header::SET_COOKIE;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use protocol::ErrorCode;
 use protocol::contact::Mobile;
 use serde::{Deserialize, Serialize};
@@ -22,7 +21,7 @@ use crate::clock;
 use crate::error::{AppError, AppResult};
 use crate::expired::store::login as store;
 use crate::expired::{rate_limited, within_limit};
-use crate::identity::sessions::{cookie, cookie_value};
+use crate::identity::sessions::{cookie, cookie_value, set_cookie};
 use crate::random;
 use crate::state::AppState;
 
@@ -283,18 +282,13 @@ pub async fn login(
     )
     .await?;
     tx.commit().await?;
-    let mut headers = HeaderMap::new();
-    let value = cookie(
+    let headers = set_cookie(&cookie(
         COOKIE_NAME,
         &token,
         "/api/v1/expired",
         SESSION_MS / 1000,
         state.secure_cookies(),
-    );
-    headers.insert(
-        SET_COOKIE,
-        HeaderValue::from_str(&value).map_err(|e| AppError::Internal(e.to_string()))?,
-    );
+    ))?;
     Ok((
         headers,
         Json(LoginResponse {
@@ -326,18 +320,13 @@ pub async fn logout(
         }
         tx.commit().await?;
     }
-    let mut out = HeaderMap::new();
-    let value = cookie(
+    let out = set_cookie(&cookie(
         COOKIE_NAME,
         "",
         "/api/v1/expired",
         0,
         state.secure_cookies(),
-    );
-    out.insert(
-        SET_COOKIE,
-        HeaderValue::from_str(&value).map_err(|e| AppError::Internal(e.to_string()))?,
-    );
+    ))?;
     Ok((StatusCode::NO_CONTENT, out))
 }
 

@@ -5,8 +5,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::header::SET_COOKIE;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use protocol::ErrorCode;
 use protocol::money::Fen;
 use serde::Serialize;
@@ -232,11 +231,7 @@ pub async fn submit(
     )
     .await?;
     tx.commit().await?;
-    let mut out = HeaderMap::new();
-    out.insert(
-        SET_COOKIE,
-        HeaderValue::from_str(&cookie).map_err(|e| AppError::Internal(e.to_string()))?,
-    );
+    let out = sessions::set_cookie(&cookie)?;
     let row = store::owned(state.pool(), &business_no, &mobile).await?;
     Ok((
         StatusCode::CREATED,
@@ -285,10 +280,6 @@ pub async fn renewal_session(
     )
     .await?;
     tx.commit().await?;
-    let mut out = HeaderMap::new();
-    out.insert(
-        SET_COOKIE,
-        HeaderValue::from_str(&cookie).map_err(|e| AppError::Internal(e.to_string()))?,
-    );
+    let out = sessions::set_cookie(&cookie)?;
     Ok((StatusCode::NO_CONTENT, out))
 }

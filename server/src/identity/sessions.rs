@@ -1,8 +1,8 @@
 //! The user's session: an HttpOnly, SameSite=Strict cookie bound to one certificate,
 //! opened by a `login` signature (or an `apply` one). Only the token's SHA-256 is stored.
 
-use axum::http::HeaderMap;
-use axum::http::header::COOKIE;
+use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue};
 use sha2::{Digest, Sha256};
 use sqlx::{AnyPool, Row};
 
@@ -113,6 +113,16 @@ pub async fn open(
 pub fn cookie(name: &str, value: &str, path: &str, max_age_s: i64, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
     format!("{name}={value}; Path={path}; Max-Age={max_age_s}; HttpOnly; SameSite=Strict{secure}")
+}
+
+/// Response headers that set the cookie `set_cookie_value` (from [`cookie`]).
+pub fn set_cookie(set_cookie_value: &str) -> Result<HeaderMap, AppError> {
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        SET_COOKIE,
+        HeaderValue::from_str(set_cookie_value).map_err(|e| AppError::Internal(e.to_string()))?,
+    );
+    Ok(headers)
 }
 
 /// The value of cookie `name` in the request, if any.
