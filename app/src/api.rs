@@ -12,6 +12,7 @@
 //! - this file: the transport (JSON in and out, the error shape)
 
 pub mod admin;
+pub mod downloads;
 pub mod expired;
 pub mod projects;
 pub mod renewals;

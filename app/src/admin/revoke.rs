@@ -4,9 +4,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde_json::{Value, json};
 
-use crate::admin::query::encode;
 use crate::admin::staff::StaffCtx;
 use crate::admin::ui::Refusal;
 use crate::api;
@@ -46,7 +44,6 @@ pub fn RevokePanel(serial: String) -> impl IntoView {
     let ctx = expect_context::<StaffCtx>();
     let reason = RwSignal::new(REASONS[0].0.to_string());
     let step = RwSignal::new(Step::Choosing);
-    let path = format!("/admin/certificates/{}/revoke", encode(&serial));
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -57,11 +54,11 @@ pub fn RevokePanel(serial: String) -> impl IntoView {
                     .staff
                     .with_untracked(|s| s.as_ref().map(|s| s.csrf.clone()))
                     .unwrap_or_default();
-                let body = json!({ "reason": reason.get_untracked() });
-                let path = path.clone();
+                let reason = reason.get_untracked();
+                let serial = serial.clone();
                 step.set(Step::Busy);
                 spawn_local(async move {
-                    match api::post_staff::<_, Value>(&path, &csrf, &body).await {
+                    match api::admin::revoke(&serial, &reason, &csrf).await {
                         Ok(_) => step.set(Step::Done),
                         Err(e) => step.set(Step::Refused(e)),
                     }

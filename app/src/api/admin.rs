@@ -132,6 +132,14 @@ fn invoice_path(no: &str) -> String {
     format!("/admin/renewals/{}/invoice", segment(no))
 }
 
+/// `POST /admin/certificates/{serial}/revoke` with an RFC 5280 reason name.
+pub async fn revoke(serial: &str, reason: &str, csrf: &str) -> Result<(), AppError> {
+    let path = format!("/admin/certificates/{}/revoke", segment(serial));
+    post_staff::<_, serde_json::Value>(&path, csrf, &json!({ "reason": reason }))
+        .await
+        .map(|_| ())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

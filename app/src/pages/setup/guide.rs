@@ -5,10 +5,9 @@
 
 use leptos::prelude::*;
 
-use serde::Deserialize;
-
 use super::diagnostics::CommandBlock;
 use crate::api;
+use crate::api::downloads::Offered;
 use crate::i18n::{I18n, use_i18n};
 
 /// The user's operating system, as far as the guide cares.
@@ -176,19 +175,6 @@ pub fn user_agent() -> String {
         .unwrap_or_default()
 }
 
-/// A host program the server offers (`GET /api/v1/downloads`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Offered {
-    /// `windows`, `macos`, `linux`.
-    pub os: String,
-    /// Served at `/downloads/<file>`.
-    pub file: String,
-    /// Bytes.
-    pub size: u64,
-    /// SHA-256, hex.
-    pub sha256: String,
-}
-
 /// One OS's entry of the download list: the link with its size and checksum when the
 /// CA offers the program, a plain "not offered" otherwise (never a link to a 404); the
 /// link alone while the list is loading or could not be read.
@@ -238,7 +224,7 @@ fn download_entry(
 #[component]
 pub fn InstallGuide(os: RwSignal<Os>) -> impl IntoView {
     let i18n = use_i18n();
-    let offered = LocalResource::new(|| api::get::<Vec<Offered>>("/downloads"));
+    let offered = LocalResource::new(api::downloads::list);
     let entry = move |o: Os| {
         let list = offered.get().and_then(Result::ok);
         // The file the button links to (the server also lists the others, e.g. the MSI
