@@ -18,6 +18,7 @@ source scripts/lib/deps.sh
 deps_apt softhsm2 opensc gnutls-bin openssl sqlite3 python3-aiosmtpd
 deps_nextest
 deps_postgres
+deps_pkilint
 
 # Rust: unit and integration tests of the whole workspace, on SQLite.
 status=0

@@ -72,6 +72,23 @@ deps_nextest() {
     cargo install cargo-nextest --version "$NEXTEST_VERSION" --locked
 }
 
+# deps_pkilint: pkilint (pinned), the revocation tests' independent RFC 5280 linter
+# (server/tests/revocation.rs), in its own virtual environment: Debian's Python refuses
+# pip installs into the system.
+PKILINT_VERSION=0.13.3
+deps_pkilint() {
+    if command -v lint_crl >/dev/null; then
+        echo "pkilint: present"
+        return 0
+    fi
+    echo "pkilint: installing $PKILINT_VERSION"
+    deps_apt python3-venv
+    python3 -m venv /opt/pkilint
+    /opt/pkilint/bin/pip install --quiet "pkilint==$PKILINT_VERSION"
+    ln -sf /opt/pkilint/bin/lint_crl /opt/pkilint/bin/lint_ocsp_response \
+        /opt/pkilint/bin/lint_pkix_cert /usr/local/bin/
+}
+
 # What the development token (scripts/dev-token.sh) needs: SoftHSM2, OpenSC's
 # pkcs11-tool and openssl.
 deps_dev_token() {

@@ -164,7 +164,7 @@ fn crl_number(crl: &Path) -> u64 {
 }
 
 /// Runs a pkilint linter on `file` and asserts it reports no ERROR (nor worse). pkilint
-/// is installed by `.ci/run install`; without it the lint is skipped with a note,
+/// is installed by `scripts/test.sh` and `.ci/run install` (`deps_pkilint`); without it the lint is skipped with a note,
 /// unless CI is set.
 fn lint(tool: &str, file: &Path) {
     let mut cmd = Command::new(tool);
