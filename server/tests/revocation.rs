@@ -164,8 +164,8 @@ fn crl_number(crl: &Path) -> u64 {
 }
 
 /// Runs a pkilint linter on `file` and asserts it reports no ERROR (nor worse). pkilint
-/// is installed by `scripts/test.sh` and `.ci/run install` (`deps_pkilint`); without it the lint is skipped with a note,
-/// unless CI is set.
+/// is installed by `scripts/test.sh` and `.ci/run install` (`deps_pkilint`); without
+/// it the lint is skipped with a note, unless CI is set.
 fn lint(tool: &str, file: &Path) {
     let mut cmd = Command::new(tool);
     cmd.arg("lint");
