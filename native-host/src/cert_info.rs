@@ -40,5 +40,6 @@ pub fn summarize(
             certinfo::Usage::Both => Usage::Both,
         },
         has_private_key,
+        history: false,
     })
 }

@@ -14,6 +14,7 @@ use serde_json::{Map, Value, json};
 use zeroize::Zeroize;
 
 use crate::PROTOCOL_VERSION;
+use crate::envelope::Envelope;
 use crate::error_code::ErrorCode;
 use crate::ids::{
     CertSha256, Challenge, IdError, KeyId, PayloadSha256, Pin, RequestId, TokenSerial, WebOrigin,
@@ -127,6 +128,24 @@ pub struct GenerateCsrArgs {
     pub algorithm: KeyAlgorithm,
     /// The server's challenge for the binding signature.
     pub challenge: Challenge,
+    /// The renewal is of a signing and encryption pair: the new signing key can also
+    /// open the KMC's envelope (`CKA_UNWRAP` for RSA, `CKA_DERIVE` for EC).
+    #[serde(default)]
+    pub dual: bool,
+}
+
+/// The encryption half of a dual install: the KMC's certificate and the envelope
+/// carrying its private key to the token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EncryptionInstall {
+    /// The new encryption certificate's DER.
+    pub certificate: Base64Bytes,
+    /// Its private key, enveloped to the new signing key.
+    pub envelope: Envelope,
+    /// The old encryption certificate: kept on the token with its key, relabelled as
+    /// history, so data encrypted to it stays readable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep: Option<CertSha256>,
 }
 
 /// `install_certificate`: write the new certificate, then retire the old one.
@@ -141,6 +160,23 @@ pub struct InstallCertificateArgs {
     /// The old certificate to delete with its keys once the new one is in place.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retire: Option<CertSha256>,
+    /// The server's challenge for the `installed` confirmation.
+    pub challenge: Challenge,
+    /// The encryption certificate and its enveloped key, for a dual renewal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<EncryptionInstall>,
+}
+
+/// `import_encryption_key`: key recovery, an escrowed encryption key re-delivered to a
+/// token, enveloped to a signing key already on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportEncryptionKeyArgs {
+    /// The token's serial.
+    pub token: TokenSerial,
+    /// The signing certificate whose key opens the envelope.
+    pub cert_sha256: CertSha256,
+    /// The encryption certificate and its envelope (`keep` is ignored).
+    pub encryption: EncryptionInstall,
     /// The server's challenge for the `installed` confirmation.
     pub challenge: Challenge,
 }
@@ -170,18 +206,25 @@ pub enum Command {
     InstallCertificate(InstallCertificateArgs),
     /// `discard_key`.
     DiscardKey(DiscardKeyArgs),
+    /// `import_encryption_key`.
+    ImportEncryptionKey(ImportEncryptionKeyArgs),
 }
 
 impl Command {
     /// Every command name, as in `hello`'s capabilities.
-    pub const NAMES: [&'static str; 6] = [
+    pub const NAMES: [&'static str; 7] = [
         "hello",
         "list_certificates",
         "sign",
         "generate_csr",
         "install_certificate",
         "discard_key",
+        "import_encryption_key",
     ];
+
+    /// The `hello` capability of a host that installs dual pairs and imports
+    /// enveloped encryption keys.
+    pub const DUAL_CAPABILITY: &'static str = "dual-certificates";
 
     /// The wire name.
     pub fn name(&self) -> &'static str {
@@ -192,6 +235,7 @@ impl Command {
             Self::GenerateCsr(_) => "generate_csr",
             Self::InstallCertificate(_) => "install_certificate",
             Self::DiscardKey(_) => "discard_key",
+            Self::ImportEncryptionKey(_) => "import_encryption_key",
         }
     }
 
@@ -443,6 +487,7 @@ fn parse_command(
         "generate_csr" => Command::GenerateCsr(typed(cmd, args, id)?),
         "install_certificate" => Command::InstallCertificate(typed(cmd, args, id)?),
         "discard_key" => Command::DiscardKey(typed(cmd, args, id)?),
+        "import_encryption_key" => Command::ImportEncryptionKey(typed(cmd, args, id)?),
         other => {
             let shown: String = other.chars().take(64).collect();
             let mut rejection = Rejection::new(
@@ -531,6 +576,19 @@ pub struct CertificateSummary {
     /// Whether a key pair for it is known on the token (a private key visible without
     /// login, or its public key object).
     pub has_private_key: bool,
+    /// A former encryption certificate kept after a renewal so that old data stays
+    /// readable; never offered for renewal.
+    #[serde(default)]
+    pub history: bool,
+}
+
+/// A signing and an encryption certificate issued together: same subject and issuer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificatePair {
+    /// The signing certificate's `sha256`.
+    pub signing: CertSha256,
+    /// The encryption certificate's `sha256`.
+    pub encryption: CertSha256,
 }
 
 /// One token and its certificates.
@@ -540,6 +598,10 @@ pub struct TokenCertificates {
     pub token: TokenSummary,
     /// Its certificates.
     pub certificates: Vec<CertificateSummary>,
+    /// Which of them form signing and encryption pairs; a certificate in no pair is
+    /// renewed alone.
+    #[serde(default)]
+    pub pairs: Vec<CertificatePair>,
 }
 
 /// `list_certificates`' result.
@@ -585,6 +647,24 @@ pub struct InstallCertificateResult {
     /// The new key's `installed` signature.
     pub confirmation_signature: Base64Bytes,
     /// The algorithm of the confirmation signature (the NEW key's).
+    pub algorithm: SignatureAlgorithm,
+    /// The installed encryption certificate, for a dual renewal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption_certificate: Option<CertificateSummary>,
+    /// Certificates left on the token on purpose (the old encryption certificate).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kept: Vec<CertSha256>,
+}
+
+/// `import_encryption_key`'s result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportEncryptionKeyResult {
+    /// The imported encryption certificate, as `list_certificates` would show it.
+    pub certificate: CertificateSummary,
+    /// The signing key's `installed` signature; its payload line is the encryption
+    /// certificate's SHA-256.
+    pub confirmation_signature: Base64Bytes,
+    /// The algorithm of the confirmation signature.
     pub algorithm: SignatureAlgorithm,
 }
 

@@ -22,6 +22,7 @@
 //! - [`validity`]: the validity rule of a renewed certificate.
 //! - [`eligibility`]: where a certificate stands for online renewal.
 //! - [`certificate`]: a renewed certificate's state.
+//! - [`envelope`]: the KMC's digital envelope for an encryption private key.
 //! - [`payment`]: payment methods, a payment's, refund's and invoice's states.
 //! - [`staff`]: the CA staff's roles and what each may do.
 //! - [`expired`]: the expired-certificate path's application states, steps, transfer
@@ -35,6 +36,7 @@ pub mod certificate;
 pub mod contact;
 pub mod credit_code;
 pub mod eligibility;
+pub mod envelope;
 pub mod error_code;
 pub mod expired;
 pub mod host;

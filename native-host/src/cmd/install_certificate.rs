@@ -89,6 +89,8 @@ pub fn run(
         retired,
         confirmation_signature: Base64Bytes(signature),
         algorithm,
+        encryption_certificate: None,
+        kept: Vec::new(),
     })
 }
 

@@ -36,6 +36,7 @@ pub fn run(ctx: &mut Context) -> Result<ListCertificatesResult, HostError> {
         out.push(TokenCertificates {
             token: token.summary(),
             certificates,
+            pairs: Vec::new(),
         });
     }
     Ok(ListCertificatesResult { tokens: out })

@@ -248,6 +248,7 @@ mod tests {
             not_after: String::new(),
             usage: protocol::host::Usage::Sign,
             has_private_key: true,
+            history: false,
         }
     }
 
@@ -265,6 +266,7 @@ mod tests {
                 pin_locked: false,
             },
             certificates: certs,
+            pairs: Vec::new(),
         }
     }
 
