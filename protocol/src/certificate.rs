@@ -15,6 +15,17 @@ wire_enum! {
     }
 }
 
+wire_enum! {
+    /// What a project issues: one certificate, or a signing and an encryption
+    /// certificate under one subject, the encryption key from the CA's KMC.
+    pub enum CertificateKind {
+        /// One signing certificate, its key made on the token.
+        Single = "single",
+        /// A signing and an encryption certificate, renewed together.
+        Dual = "dual",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -29,6 +40,13 @@ mod tests {
                 (CertificateStatus::Issued, "issued"),
                 (CertificateStatus::Confirmed, "confirmed"),
                 (CertificateStatus::Superseded, "superseded"),
+            ]
+        );
+        assert_wire_names!(
+            CertificateKind,
+            [
+                (CertificateKind::Single, "single"),
+                (CertificateKind::Dual, "dual"),
             ]
         );
     }
