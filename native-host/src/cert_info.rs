@@ -28,6 +28,7 @@ pub fn summarize(
         der: Base64Bytes(der.to_vec()),
         sha256,
         key_id,
+        history: crate::history::is_history(&label),
         label,
         not_before: facts.not_before_rfc3339(),
         not_after: facts.not_after_rfc3339(),
@@ -40,6 +41,5 @@ pub fn summarize(
             certinfo::Usage::Both => Usage::Both,
         },
         has_private_key,
-        history: false,
     })
 }

@@ -17,7 +17,9 @@
 //! - [`signer`], [`keygen`], [`csr`], [`pubkey`]: the cryptography on the token (the
 //!   DER shapes built around it come from `certinfo::der`).
 //! - [`binding`]: the on-token record of which certificate a new key renews.
-//! - [`cert_info`]: certificate fields as the page shows them.
+//! - [`cert_info`]: certificate fields as the page shows them; [`pairing`]: which
+//!   of them are signing and encryption pairs; [`history`]: the mark of a kept former
+//!   encryption certificate.
 //! - [`fault`]: the crash switch the install tests use.
 //! - [`register`], [`diagnose`]: host manifests and the installation report.
 //! - [`install`]: the per-user installation on Windows (started with no argument).
@@ -34,10 +36,12 @@ pub mod error;
 pub mod extension_policy;
 pub mod fault;
 pub mod framing;
+pub mod history;
 pub mod install;
 pub mod keygen;
 pub mod modules;
 pub mod objects;
+pub mod pairing;
 pub mod pubkey;
 pub mod register;
 pub mod serve;

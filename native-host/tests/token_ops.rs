@@ -46,6 +46,16 @@ fn hello_reports_versions_and_modules() {
             .unwrap()
             .contains(&json!("install_certificate"))
     );
+    // Dual pairs and key recovery: the page checks this before offering a dual renewal.
+    for cap in ["dual-certificates", "import_encryption_key"] {
+        assert!(
+            hello["capabilities"]
+                .as_array()
+                .unwrap()
+                .contains(&json!(cap)),
+            "{cap}: {hello}"
+        );
+    }
     assert_eq!(hello["modules"][0]["path"], json!(MODULE));
     assert_eq!(hello["modules"][0]["loaded"], json!(true));
     assert!(host.finish().success(), "EOF ends the host with status 0");

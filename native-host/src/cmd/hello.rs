@@ -10,6 +10,7 @@ use crate::context::Context;
 pub fn capabilities() -> Vec<String> {
     let mut caps: Vec<String> = Command::NAMES.iter().map(|s| (*s).to_owned()).collect();
     caps.extend(["ec-p256", "rsa-2048", "pin-session"].map(str::to_owned));
+    caps.push(Command::DUAL_CAPABILITY.to_owned());
     caps
 }
 

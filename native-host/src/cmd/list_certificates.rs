@@ -1,4 +1,5 @@
-//! `list_certificates`: every token and its certificates, without a PIN.
+//! `list_certificates`: every token and its certificates, without a PIN, and which of
+//! them form signing and encryption pairs (crate::pairing).
 
 use protocol::host::{ListCertificatesResult, TokenCertificates};
 
@@ -6,6 +7,7 @@ use crate::cert_info;
 use crate::context::Context;
 use crate::error::HostError;
 use crate::objects;
+use crate::pairing::{self, Candidate};
 use crate::token;
 
 /// Answers `list_certificates`.
@@ -18,25 +20,34 @@ pub fn run(ctx: &mut Context) -> Result<ListCertificatesResult, HostError> {
     for token in &tokens {
         let session = ctx.read_session(token)?;
         let mut certificates = Vec::new();
+        let mut candidates = Vec::new();
         // A key pair is known when its private key is visible (logged in, or a token
         // that shows it) or its public key object exists.
         let key_ids = objects::key_ids(&session)?;
         for cert in objects::certificates(&session)? {
             let has_private_key = !cert.id.is_empty() && key_ids.contains(&cert.id);
             // An object that is not a parsable certificate is skipped, not fatal.
+            let Ok(facts) = certinfo::facts(&cert.der) else {
+                continue;
+            };
             if let Ok(summary) = cert_info::summarize(
                 &cert.der,
                 objects::key_id(&cert.id),
                 cert.label,
                 has_private_key,
             ) {
+                candidates.push(Candidate::from_facts(
+                    &facts,
+                    summary.sha256.clone(),
+                    summary.history,
+                ));
                 certificates.push(summary);
             }
         }
         out.push(TokenCertificates {
             token: token.summary(),
             certificates,
-            pairs: Vec::new(),
+            pairs: pairing::pairs(&candidates),
         });
     }
     Ok(ListCertificatesResult { tokens: out })
