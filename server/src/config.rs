@@ -111,6 +111,7 @@ struct FileConfig {
     public_origin: Option<String>,
     database_url: Option<String>,
     ca: Option<CaKeyConfig>,
+    kmc: Option<crate::kmc::KmcConfig>,
     sandbox: Option<bool>,
     notify: Option<NotifyConfig>,
     dist_dir: Option<PathBuf>,
@@ -145,6 +146,8 @@ pub struct Config {
     pub database_url: String,
     /// The CA key.
     pub ca: CaKeyConfig,
+    /// The KMC's master key (docs/kmc.md).
+    pub kmc: crate::kmc::KmcConfig,
     /// Whether the development payment gateway is served.
     pub sandbox: bool,
     /// Notification channels.
@@ -234,6 +237,12 @@ impl Config {
         {
             *pin = Some(env_pin);
         }
+        let mut kmc = file.kmc.unwrap_or_default();
+        if let (crate::kmc::KmcConfig::Pkcs11 { pin, .. }, Some(env_pin)) =
+            (&mut kmc, env("CERTRENEW_KMC_PIN"))
+        {
+            *pin = Some(env_pin);
+        }
         let mut notify = file.notify.unwrap_or_default();
         if let (Some(smtp), Some(password)) = (&mut notify.smtp, env("CERTRENEW_SMTP_PASSWORD")) {
             smtp.password = Some(password);
@@ -318,6 +327,7 @@ impl Config {
             public_origin,
             database_url,
             ca,
+            kmc,
             sandbox,
             notify,
             dist_dir: env("CERTRENEW_DIST_DIR")
@@ -422,7 +432,7 @@ mod tests {
         assert_eq!(c.public_origin.as_str(), "http://127.0.0.1:8080");
         assert!(c.database_url.starts_with("sqlite://data/certrenew.db"));
         assert!(c.sandbox);
-        assert_eq!(c.projects.len(), 4);
+        assert_eq!(c.projects.len(), 5);
         assert_eq!(
             c.extension_dir.as_deref(),
             Some(Path::new("data/extension"))

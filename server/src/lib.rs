@@ -14,6 +14,7 @@
 //!   once from the configuration; [`sandbox`]: their development stand-ins and pages.
 //! - [`admin`]: staff accounts and the review console's API.
 //! - [`ca`]: issuing certificates (PEM key or PKCS#11 HSM).
+//! - [`kmc`]: the key management centre: encryption keys, escrow, envelopes, recovery.
 //! - [`expired`]: the expired-certificate path (SMS login, checks, uploads).
 //! - [`notify`]: the transactional outbox and its delivery.
 //! - [`projects`]: the relying platforms; [`error`]: the API error;
@@ -39,6 +40,7 @@ pub mod db;
 pub mod error;
 pub mod expired;
 pub mod identity;
+pub mod kmc;
 pub mod notify;
 pub mod payments;
 pub mod projects;

@@ -3,6 +3,7 @@
 //! certificate profile. Configured in the server's TOML file; the four platforms of
 //! the CA manuals are the built-in samples.
 
+use protocol::certificate::CertificateKind;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -94,6 +95,10 @@ fn default_approvals() -> u32 {
     1
 }
 
+fn single_kind() -> CertificateKind {
+    CertificateKind::Single
+}
+
 /// A relying platform.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -142,6 +147,15 @@ pub struct Project {
     pub approvals_required: u32,
     /// The profile of issued certificates.
     pub profile: ProfileConfig,
+    /// What a renewal issues: `single` (the default) or `dual`, a signing and an
+    /// encryption certificate, the encryption key from the KMC (docs/kmc.md).
+    #[serde(default = "single_kind")]
+    #[schema(value_type = String)]
+    pub kind: CertificateKind,
+    /// The certificate being renewed once the new one is confirmed: `keep_valid` (the
+    /// default, valid to its notAfter) or `revoke_superseded` (docs/revocation.md).
+    #[serde(default)]
+    pub old_certificate: crate::revocation::policy::OldCertificate,
     /// Where the platform wants the signed callback when one of its renewals closes
     /// (completed, rejected, cancelled, expired); none: no callbacks. Never served.
     #[serde(default, skip_serializing)]
@@ -367,6 +381,8 @@ fn sample(
         return_urls: vec![],
         approvals_required,
         profile: profile(),
+        kind: CertificateKind::Single,
+        old_certificate: Default::default(),
         webhook_url: None,
         webhook_secret: None,
     }
@@ -403,6 +419,17 @@ pub fn samples() -> Vec<Project> {
             2,
         ),
         pingan,
+        // The Guangdong platform's USB keys hold a signing and an encryption certificate.
+        Project {
+            kind: CertificateKind::Dual,
+            ..sample(
+                "gd-med-dual",
+                "广东省医用耗材交易系统（双证书）",
+                "Guangdong Medical Consumables Trading System (dual certificates)",
+                10_000,
+                1,
+            )
+        },
     ]
 }
 
@@ -414,7 +441,8 @@ mod tests {
     fn samples_are_valid() {
         let s = samples();
         check(&s).unwrap();
-        assert_eq!(s.len(), 4);
+        assert_eq!(s.len(), 5);
+        assert_eq!(s[4].kind, CertificateKind::Dual);
         assert_eq!(s[0].price(24), Some(20_000));
         assert_eq!(s[1].price(12), Some(20_000));
         assert_eq!(s[0].price(6), None);

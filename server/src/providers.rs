@@ -11,15 +11,18 @@
 //! - bank verification and identity verification: `sandbox` on → the sandbox's, off
 //!   → none (the step answers 502 until a real provider is added here).
 //!
-//! A real provider is one more implementation of the trait and one more arm here. The
-//! CA's key management centre (KMC, issue 11) is to be added the same way: a trait
-//! next to its callers and a field below.
+//! - the key management centre (KMC): `[kmc]` → the built-in KMC with its master key in
+//!   a file (default `<data>/kmc/master.pem`) or on the PKCS#11 HSM (docs/kmc.md); a CA
+//!   with its own KMC adds its `crate::kmc::Kmc` implementation as one more arm.
+//!
+//! A real provider is one more implementation of the trait and one more arm here.
 
 use std::sync::Arc;
 
 use crate::config::Config;
 use crate::expired::bank_provider::{self, Transfers};
 use crate::expired::identity_provider::{self, Verifier};
+use crate::kmc::{Kmc, KmcConfig, KmcError, builtin::Builtin, master::MasterKey};
 use crate::notify::sender::{ConfigError, Email, Sender, Sms};
 use crate::payments::gateways::Gateways;
 use crate::sandbox::Sandbox;
@@ -40,13 +43,49 @@ pub struct Providers {
     pub bank: Arc<dyn Transfers>,
     /// The identity provider (ID photos and liveness).
     pub identity: Arc<dyn Verifier>,
+    /// The key management centre (dual certificates' encryption keys).
+    pub kmc: Arc<dyn Kmc>,
+}
+
+/// Why the outside parties cannot be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum ProvidersError {
+    /// The notification senders.
+    #[error(transparent)]
+    Notify(#[from] ConfigError),
+    /// The KMC (its master key).
+    #[error("[kmc]: {0}")]
+    Kmc(#[from] KmcError),
+}
+
+/// The KMC `config` selects.
+fn kmc(config: &Config) -> Result<Arc<dyn Kmc>, KmcError> {
+    let master = match &config.kmc {
+        KmcConfig::File { master_key } => MasterKey::file(
+            &master_key
+                .clone()
+                .unwrap_or_else(|| config.data_dir.join("kmc").join("master.pem")),
+        )?,
+        KmcConfig::Pkcs11 {
+            module,
+            token,
+            key_label,
+            pin,
+        } => {
+            let pin = pin.as_deref().ok_or_else(|| {
+                KmcError::Setup("the hsm pin is not set (CERTRENEW_KMC_PIN)".into())
+            })?;
+            MasterKey::hsm(module, token, pin, key_label)?
+        }
+    };
+    Ok(Arc::new(Builtin::new(master)))
 }
 
 impl Providers {
     /// The providers `config` selects; `sandbox` is the development stand-in when the
     /// configuration turned it on. Connects to nothing yet; must run inside the Tokio
     /// runtime when SMTP is configured (its pool starts a task).
-    pub fn from_config(config: &Config, sandbox: Option<&Sandbox>) -> Result<Self, ConfigError> {
+    pub fn from_config(config: &Config, sandbox: Option<&Sandbox>) -> Result<Self, ProvidersError> {
         let sender = Sender::from_config(&config.notify)?;
         let mut payments = Gateways::new();
         let (bank, identity): (Arc<dyn Transfers>, Arc<dyn Verifier>) = match sandbox {
@@ -67,6 +106,7 @@ impl Providers {
             sms: sender.sms(),
             bank,
             identity,
+            kmc: kmc(config)?,
         })
     }
 
@@ -79,12 +119,13 @@ impl Providers {
             .map(|(m, g)| format!("{m}={g}"))
             .collect::<Vec<_>>();
         format!(
-            "payments: [{}]; email: {}; sms: {}; bank: {}; identity: {}",
+            "payments: [{}]; email: {}; sms: {}; bank: {}; identity: {}; kmc: {}",
             gateways.join(", "),
             self.email.server().unwrap_or_else(|| "log".into()),
             self.sms.endpoint().unwrap_or_else(|| "log".into()),
             self.bank.name(),
-            self.identity.name()
+            self.identity.name(),
+            self.kmc.name()
         )
     }
 }

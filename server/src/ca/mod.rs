@@ -17,8 +17,9 @@
 mod crl;
 mod csr;
 mod der;
+mod encryption;
 mod error;
-mod pkcs11;
+pub(crate) mod pkcs11;
 mod profile;
 mod publication;
 mod signer;
@@ -44,6 +45,7 @@ use x509_parser::x509::SubjectPublicKeyInfo;
 
 pub use crl::{Reason, RevokedEntry};
 pub use csr::{CsrInfo, MAX_CSR_LEN, verify_csr};
+pub use encryption::{EncryptionRequest, encryption_profile};
 pub use error::CaError;
 pub use profile::{ExtKeyUsage, KeyUsage, Profile};
 pub use publication::Publication;
@@ -293,16 +295,34 @@ impl Ca {
                 old.subject()
             }
         };
-        let distinguished_name = subject::to_rcgen(
+        let source = match req.subject {
+            SubjectSource::FromCsr => "request",
+            SubjectSource::FromCertificate(_) => "old certificate",
+        };
+        self.certify(
             subject_name,
-            match req.subject {
-                SubjectSource::FromCsr => "request",
-                SubjectSource::FromCertificate(_) => "old certificate",
-            },
-        )?;
+            source,
+            info.subject_pki.raw,
+            (req.not_before, req.not_after),
+            extensions,
+        )
+    }
 
-        let not_before = whole_seconds(req.not_before, "not_before")?;
-        let not_after = whole_seconds(req.not_after, "not_after")?;
+    /// Certifies `spki_der` under `subject_name` (copied byte for byte; `source` names
+    /// it in errors) for `validity`, with `extensions`, a random serial, key
+    /// identifiers and the revocation URLs; checks the result before returning it.
+    fn certify(
+        &self,
+        subject_name: &x509_parser::x509::X509Name<'_>,
+        source: &str,
+        spki_der: &[u8],
+        validity: (OffsetDateTime, OffsetDateTime),
+        extensions: profile::Extensions,
+    ) -> Result<Issued, CaError> {
+        let distinguished_name = subject::to_rcgen(subject_name, source)?;
+
+        let not_before = whole_seconds(validity.0, "not_before")?;
+        let not_after = whole_seconds(validity.1, "not_after")?;
         if not_after <= not_before {
             return Err(CaError::InvalidValidity(format!(
                 "not_after ({not_after}) is not later than not_before ({not_before})"
@@ -317,7 +337,7 @@ impl Ca {
         }
 
         let serial = random_serial()?;
-        let public_key = rcgen::SubjectPublicKeyInfo::from_der(info.subject_pki.raw)
+        let public_key = rcgen::SubjectPublicKeyInfo::from_der(spki_der)
             .map_err(|e| CaError::Unsupported(e.to_string()))?;
 
         let mut params = CertificateParams::default();
@@ -342,7 +362,7 @@ impl Ca {
             .der()
             .to_vec();
 
-        self.self_check(&der, subject_name.as_raw(), info.subject_pki.raw, &serial)?;
+        self.self_check(&der, subject_name.as_raw(), spki_der, &serial)?;
 
         Ok(Issued {
             sha256_hex: hex::encode(Sha256::digest(&der)),

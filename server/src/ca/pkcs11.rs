@@ -156,7 +156,7 @@ fn pin_refused(rv: RvError) -> Option<&'static str> {
 }
 
 /// Errors after which a fresh session may succeed.
-fn session_lost(error: &Pkcs11Error) -> bool {
+pub(crate) fn session_lost(error: &Pkcs11Error) -> bool {
     matches!(
         error,
         Pkcs11Error::Pkcs11(
@@ -173,9 +173,19 @@ fn session_lost(error: &Pkcs11Error) -> bool {
 }
 
 impl Opened {
+    /// The logged-in session (the KMC's master key works through it).
+    pub(crate) fn session(&self) -> &Session {
+        &self.session
+    }
+
     /// The token's label.
     pub(crate) fn token(&self) -> &str {
         &self.token
+    }
+
+    /// The session alone (the KMC keeps it for its master key).
+    pub(crate) fn into_session(self) -> Session {
+        self.session
     }
 
     /// The one private key labelled `label`, if any.
