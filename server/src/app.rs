@@ -20,6 +20,7 @@ use crate::state::AppState;
 pub fn app(state: AppState) -> Router {
     let mut router = crate::api::routes();
     router = router.merge(crate::revocation::http::routes());
+    router = router.merge(crate::revocation::reports_http::routes());
     router = match &state.sandbox {
         Some(sandbox) => router.merge(sandbox.routes()),
         // Not built: its paths are a plain 404, never the web app's page.

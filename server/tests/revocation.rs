@@ -255,6 +255,10 @@ async fn good_then_revoked(server: &TestServer) {
     let user = conforming_user(server, "吴一");
     let (no, renewed) = complete_renewal(server, &user, "gd-med", 12).await;
     let party = RelyingParty::new(&dir, "renewed", &renewed.der).await;
+    // gd-med keeps the old certificate valid to its notAfter (the default rule).
+    let old_party = RelyingParty::new(&dir, "kept", &user.der).await;
+    let out = old_party.ocsp_cert("kept.ocsp");
+    assert!(out.contains(": good"), "the old certificate is kept: {out}");
     assert!(party.ocsp_url.ends_with("/ocsp") && party.crl_url.ends_with(".crl"));
     lint("lint_pkix_cert", &party.cert);
 
@@ -475,4 +479,156 @@ async fn malformed_ocsp_requests_get_an_ocsp_error_and_unknown_crls_404() {
     );
     let (status, _, _) = fetch(&server.url("/crl/0000000000000000.crl")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// A server whose gd-med project revokes the old certificate as superseded once a
+/// renewal is confirmed (the other samples keep it, the default).
+async fn superseding_server() -> (TestServer, tempfile::TempDir) {
+    #[derive(serde::Serialize)]
+    struct Settings {
+        projects: Vec<server::projects::Project>,
+    }
+    let mut projects = server::projects::samples();
+    projects[0].old_certificate = server::revocation::policy::OldCertificate::RevokeSuperseded;
+    assert_eq!(projects[0].id, "gd-med");
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("certrenew.toml");
+    std::fs::write(&config, toml::to_string(&Settings { projects }).unwrap()).unwrap();
+    let server = TestServer::start_with(&[("CERTRENEW_CONFIG", config.to_str().unwrap())]).await;
+    (server, dir)
+}
+
+/// The project rule `old_certificate = "revoke_superseded"`: shown to the customer with
+/// the project, applied when the renewal is confirmed (audited as the policy's act),
+/// and what a relying party then sees: the old certificate revoked with reason
+/// superseded (OCSP and CRL), the new one good. Then the customer reports the new key
+/// compromised: the report waits in the staff's queue, a finance officer cannot act on
+/// it, a reviewer revokes with keyCompromise from there (audited); a second customer's
+/// report is dismissed and their certificate stays good.
+#[tokio::test]
+async fn superseded_on_confirm_and_key_compromise_reports_reach_relying_parties() {
+    let (server, _config) = superseding_server().await;
+    let dir = server.dir.path().to_owned();
+    let (status, project) = server
+        .get_as(&server.client, "/api/v1/projects/gd-med")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(project["old_certificate"], "revoke_superseded", "{project}");
+    let (_, other) = server
+        .get_as(&server.client, "/api/v1/projects/sz-med")
+        .await;
+    assert_eq!(other["old_certificate"], "keep_valid", "{other}");
+
+    let user = conforming_user(&server, "郑一");
+    let old = RelyingParty::new(&dir, "old", &user.der).await;
+    assert!(old.ocsp_cert("old-good.ocsp").contains(": good"));
+    let before = crl_number(&old.crl("old-before.crl").await);
+
+    let (no, renewed) = complete_renewal(&server, &user, "gd-med", 12).await;
+    let out = old.ocsp_cert("old-superseded.ocsp");
+    assert!(
+        out.contains(": revoked") && out.contains("Reason: superseded"),
+        "{out}"
+    );
+    let crl = old.crl("old-after.crl").await;
+    assert!(crl_number(&crl) > before, "the CRL is signed again at once");
+    let (ok, text) = old.verify_with_crl(&crl);
+    assert!(!ok && text.contains("certificate revoked"), "{text}");
+    let new = RelyingParty::new(&dir, "new", &renewed.der).await;
+    assert!(new.ocsp_cert("new-good.ocsp").contains(": good"));
+    let (ok, text) = new.verify_with_crl(&crl);
+    assert!(ok, "the renewed certificate verifies: {text}");
+    assert_eq!(
+        server.count(&format!(
+            "SELECT COUNT(*) FROM audit WHERE action = 'certificate.revoked' AND actor = 'policy:gd-med' AND data LIKE '%{no}%' AND data LIKE '%superseded%'"
+        )),
+        1
+    );
+
+    // The customer reports the new key compromised.
+    let customer = server.login(&renewed).await;
+    let path = "/api/v1/certificates/compromise";
+    let (status, body) = server
+        .post_as(&customer, path, json!({"note": "\u{7}bell"}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, report) = server
+        .post_as(&customer, path, json!({"note": "USB Key 丢失"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{report}");
+    let (status, body) = server
+        .post_as(&customer, path, json!({"note": "again"}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let (status, body) = server.post_as(&client(), path, json!({})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert!(
+        new.ocsp_cert("reported.ocsp").contains(": good"),
+        "a report alone revokes nothing"
+    );
+
+    let id = report["id"].as_str().unwrap();
+    let finance = server.staff("cashier", "finance").await;
+    let (status, queue) = server
+        .get_as(&finance.0, "/api/v1/admin/compromise-reports")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{queue}");
+    assert_eq!(queue["reports"][0]["id"], id, "{queue}");
+    assert_eq!(queue["reports"][0]["note"], "USB Key 丢失");
+    assert!(
+        queue["reports"][0]["subject"]
+            .as_str()
+            .unwrap()
+            .contains("郑一")
+    );
+    let revoke = format!("/api/v1/admin/compromise-reports/{id}/revoke");
+    let (status, body) = server.staff_post(&finance, &revoke, json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let reviewer = server.staff("guard", "reviewer").await;
+    let (status, body) = server.staff_post(&reviewer, &revoke, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = server.staff_post(&reviewer, &revoke, json!({})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "closed: {body}");
+    let out = new.ocsp_cert("compromised.ocsp");
+    assert!(
+        out.contains(": revoked") && out.contains("Reason: keyCompromise"),
+        "{out}"
+    );
+    let (ok, text) = new.verify_with_crl(&new.crl("compromised.crl").await);
+    assert!(!ok && text.contains("certificate revoked"), "{text}");
+    assert_eq!(
+        server.count(&format!(
+            "SELECT COUNT(*) FROM audit WHERE action = 'certificate.compromise_reported' AND actor = 'user:{}'",
+            renewed.sha256()
+        )),
+        1
+    );
+    assert_eq!(
+        server.count(&format!(
+            "SELECT COUNT(*) FROM audit WHERE action = 'certificate.revoked' AND actor = 'staff:guard' AND data LIKE '%{id}%' AND data LIKE '%keyCompromise%'"
+        )),
+        1
+    );
+
+    // Another customer's report, dismissed: the certificate stays good.
+    let second = conforming_user(&server, "郑二");
+    let second_party = RelyingParty::new(&dir, "second", &second.der).await;
+    let client2 = server.login(&second).await;
+    let (status, report) = server.post_as(&client2, path, json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{report}");
+    let dismiss = format!(
+        "/api/v1/admin/compromise-reports/{}/dismiss",
+        report["id"].as_str().unwrap()
+    );
+    let (status, body) = server.staff_post(&reviewer, &dismiss, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, queue) = server
+        .get_as(&reviewer.0, "/api/v1/admin/compromise-reports")
+        .await;
+    assert_eq!(queue["reports"], json!([]), "{queue}");
+    assert!(second_party.ocsp_cert("dismissed.ocsp").contains(": good"));
+    assert_eq!(
+        server.count("SELECT COUNT(*) FROM audit WHERE action = 'compromise_report.dismissed' AND actor = 'staff:guard'"),
+        1
+    );
 }

@@ -10,11 +10,17 @@
 //! - [`ocsp`]: answering an OCSP request.
 //! - [`http`]: `GET /crl/<ca id>.crl`, `GET /ca/<ca id>.cer`, `GET|POST /ocsp`, and the
 //!   staff route that revokes.
+//! - [`policy`]: a project's rule for the old certificate once a renewal is confirmed.
+//! - [`reports`]: customers' key-compromise reports, the staff's queue of them.
+//! - [`reports_http`]: the routes that report, list and act on them.
 //! - [`worker`]: re-signs the CRL and rotates the responder before they run out.
 
 pub mod crl;
 pub mod http;
 pub mod ocsp;
+pub mod policy;
+pub mod reports;
+pub mod reports_http;
 pub mod responder;
 pub mod revoke;
 pub mod store;

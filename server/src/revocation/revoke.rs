@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::{RevocationError, crl, store};
 use crate::ca::{Ca, Reason};
-use crate::db::Store;
+use crate::db::{Store, Tx};
 use crate::{audit, clock};
 
 /// A revocation done.
@@ -37,39 +37,11 @@ pub async fn revoke(
     actor: &str,
     issued_here: bool,
 ) -> Result<Revoked, RevocationError> {
-    let serial = crate::identity::certificate::normalize_serial(serial)
-        .ok_or_else(|| RevocationError::InvalidSerial(serial.to_string()))?;
-    let now = clock::now_ms();
     let mut tx = db.begin_write().await?;
-    if issued_here && !store::issued_here(&mut *tx, &serial).await? {
-        return Err(RevocationError::UnknownSerial(serial));
-    }
-    if !store::insert(&mut *tx, &serial, now, reason.as_str()).await? {
-        return Err(RevocationError::AlreadyRevoked(serial));
-    }
-    store::mark_certificate(&mut *tx, &serial).await?;
-    // Its sessions end now; a server's cached copy goes within CACHE_MS.
-    let ended = crate::identity::sessions::end_for_serial(&mut tx, &serial).await?;
-    // The renewal that issued it (if any) records it too: its progress page shows it.
-    let subject = store::business_no(&mut *tx, &serial)
-        .await?
-        .unwrap_or_else(|| serial.clone());
-    audit::append(
-        &mut tx,
-        actor,
-        "certificate.revoked",
-        &subject,
-        json!({ "serial": serial, "reason": reason.as_str(), "reason_code": reason.code(), "sessions_ended": ended }),
-    )
-    .await?;
+    let (serial, ended, now) =
+        revoke_in(&mut tx, serial, reason, actor, issued_here, json!({})).await?;
     tx.commit().await?;
-    let crl_number = match crl::regenerate(db, ca).await {
-        Ok(row) => Some(row.number),
-        Err(e) => {
-            tracing::error!(error = %e, serial = %serial, "the crl could not be signed after a revocation; the worker retries");
-            None
-        }
-    };
+    let crl_number = publish(db, ca, &serial).await;
     Ok(Revoked {
         serial,
         reason: reason.as_str().to_string(),
@@ -77,4 +49,52 @@ pub async fn revoke(
         sessions_ended: ended,
         crl_number,
     })
+}
+
+/// The writes of [`revoke`] inside the caller's transaction (so a revocation commits
+/// with what caused it: a confirmed renewal, a resolved report); `context` is added to
+/// the audit row. Returns the normalised serial, the sessions ended and when. The caller
+/// commits, then calls [`publish`].
+pub async fn revoke_in(
+    tx: &mut Tx,
+    serial: &str,
+    reason: Reason,
+    actor: &str,
+    issued_here: bool,
+    context: serde_json::Value,
+) -> Result<(String, u64, i64), RevocationError> {
+    let serial = crate::identity::certificate::normalize_serial(serial)
+        .ok_or_else(|| RevocationError::InvalidSerial(serial.to_string()))?;
+    let now = clock::now_ms();
+    if issued_here && !store::issued_here(&mut **tx, &serial).await? {
+        return Err(RevocationError::UnknownSerial(serial));
+    }
+    if !store::insert(&mut **tx, &serial, now, reason.as_str()).await? {
+        return Err(RevocationError::AlreadyRevoked(serial));
+    }
+    store::mark_certificate(&mut **tx, &serial).await?;
+    // Its sessions end now; a server's cached copy goes within CACHE_MS.
+    let ended = crate::identity::sessions::end_for_serial(tx, &serial).await?;
+    // The renewal that issued it (if any) records it too: its progress page shows it.
+    let subject = store::business_no(&mut **tx, &serial)
+        .await?
+        .unwrap_or_else(|| serial.clone());
+    let mut data = json!({ "serial": serial, "reason": reason.as_str(), "reason_code": reason.code(), "sessions_ended": ended });
+    if let (Some(data), serde_json::Value::Object(extra)) = (data.as_object_mut(), context) {
+        data.extend(extra);
+    }
+    audit::append(tx, actor, "certificate.revoked", &subject, data).await?;
+    Ok((serial, ended, now))
+}
+
+/// Signs the CRL again after a revocation committed; its number, or `None` if signing
+/// failed (logged: the worker re-signs a CRL that misses a revocation).
+pub async fn publish(db: &Store, ca: &Ca, serial: &str) -> Option<i64> {
+    match crl::regenerate(db, ca).await {
+        Ok(row) => Some(row.number),
+        Err(e) => {
+            tracing::error!(error = %e, serial = %serial, "the crl could not be signed after a revocation; the worker retries");
+            None
+        }
+    }
 }
