@@ -87,6 +87,10 @@ enum CaCmd {
         /// The project whose profile to use (default: the first).
         #[arg(long)]
         project: Option<String>,
+        /// An encryption certificate (a dual pair's second; the key made on the token,
+        /// not escrowed): key usage for the key's algorithm, no extended key usage.
+        #[arg(long)]
+        encryption: bool,
     },
 }
 
@@ -100,8 +104,8 @@ enum AdminCmd {
         /// Password (at least 10 characters).
         #[arg(long)]
         password: String,
-        /// Role.
-        #[arg(long, value_enum)]
+        /// Role: reviewer, finance or admin.
+        #[arg(long, value_parser = role_parser())]
         role: Role,
     },
     /// Revoke a certificate by serial (hex).
@@ -120,6 +124,13 @@ enum AdminCmd {
 enum AuditCmd {
     /// Check the hash chain; exits 1 and names the first broken row if it is broken.
     Verify,
+}
+
+/// Accepts exactly protocol's role names (listed in `--help` and in the error).
+fn role_parser() -> impl clap::builder::TypedValueParser<Value = Role> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Role::ALL.iter().map(|r| r.as_str()))
+        .try_map(|name| Role::parse(&name).ok_or("unknown role"))
 }
 
 fn main() -> ExitCode {
@@ -227,6 +238,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             not_after,
             not_before,
             project,
+            encryption,
         }) => {
             let bytes =
                 std::fs::read(&csr).with_context(|| format!("reading {}", csr.display()))?;
@@ -249,7 +261,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             production::check_ca(&config)?;
             let ca = server::server::load_ca(&config)?;
-            let profile = project.profile.to_profile();
+            let profile = if encryption {
+                let csr = server::ca::verify_csr(&der)?;
+                server::ca::encryption_profile(&csr.spki_der, &project.profile.policy_oids)?
+            } else {
+                project.profile.to_profile()
+            };
             let not_before = match &not_before {
                 Some(t) => OffsetDateTime::parse(t, &Rfc3339)
                     .context("--not-before is RFC 3339, e.g. 2025-01-31T00:00:00Z")?,
@@ -271,7 +288,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = Store::connect(&config.database_url).await?;
             store.migrate().await?;
             let mut tx = store.begin_write().await?;
-            server::renewal::certificates::record_issued(
+            server::renewal::certificates::record_issued_as(
                 &mut tx,
                 &server::renewal::certificates::NewCertificate {
                     sha256: &issued.sha256_hex,
@@ -282,6 +299,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     not_before_s: issued.not_before.unix_timestamp(),
                     not_after_s: issued.not_after.unix_timestamp(),
                     issued_at: server::clock::now_ms(),
+                },
+                if encryption {
+                    server::renewal::certificates::Purpose::Encryption
+                } else {
+                    server::renewal::certificates::Purpose::Signing
                 },
             )
             .await?;

@@ -14,6 +14,9 @@ use sha2::{Digest, Sha256};
 use sqlx::AnyPool;
 use utoipa::ToSchema;
 
+/// The roles are protocol's: the console reads the same names.
+pub use protocol::staff::Role;
+
 use crate::admin::login_limit::Blocked;
 use crate::admin::store;
 use crate::api::extract::Body;
@@ -31,35 +34,6 @@ pub const COOKIE_NAME: &str = "certrenew_staff";
 /// The CSRF header.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 const LIFETIME_MS: i64 = 8 * 3600 * 1000;
-
-/// What a staff member may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Reviews applications.
-    Reviewer,
-    /// Reconciles transfers, refunds, invoices.
-    Finance,
-    /// Everything.
-    Admin,
-}
-
-impl Role {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Reviewer => "reviewer",
-            Self::Finance => "finance",
-            Self::Admin => "admin",
-        }
-    }
-
-    fn parse(value: &str) -> Option<Self> {
-        [Self::Reviewer, Self::Finance, Self::Admin]
-            .into_iter()
-            .find(|r| r.as_str() == value)
-    }
-}
 
 /// A signed-in staff member.
 #[derive(Debug, Clone, Serialize, ToSchema)]

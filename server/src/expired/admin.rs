@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use crate::admin::auth::{Role, require};
 use crate::clock;
 use crate::error::{AppError, AppResult};
-use crate::expired::state::AppStatus;
+use crate::expired::state::ApplicationStatus;
 use crate::expired::store::{self, AppView};
 use crate::expired::uploads::path_of;
 use crate::state::AppState;
@@ -159,7 +159,7 @@ pub struct ListRow {
     /// 业务单号.
     pub business_no: String,
     /// The application's status.
-    pub status: AppStatus,
+    pub status: ApplicationStatus,
     /// The mobile that signed in.
     pub mobile: String,
     /// The certificate's subject.
@@ -188,7 +188,7 @@ pub async fn list(
     )
     .await?;
     let status = match query.status.as_deref().filter(|s| !s.is_empty()) {
-        Some(s) => AppStatus::parse(s)
+        Some(s) => ApplicationStatus::parse(s)
             .ok_or_else(|| {
                 AppError::validation("status", "status.unknown", "no such application status")
             })?

@@ -20,7 +20,7 @@ use crate::audit;
 use crate::clock;
 use crate::error::{AppError, AppResult};
 use crate::expired::owner::{self, normalise_name};
-use crate::expired::state::{AppEvent, AppStatus};
+use crate::expired::state::{AppEvent, ApplicationStatus};
 use crate::expired::store::{self, AppView};
 use crate::expired::{hold, login};
 use crate::identity::certificate::{self, MAX_CERT_BYTES};
@@ -487,7 +487,7 @@ pub async fn details(
 }
 
 /// 409 for a submitted or cancelled application.
-pub fn closed(status: AppStatus) -> AppError {
+pub fn closed(status: ApplicationStatus) -> AppError {
     AppError::refused(
         ErrorCode::IllegalTransition,
         StatusCode::CONFLICT,

@@ -24,7 +24,7 @@ use crate::expired::hold;
 use crate::expired::limits::{AMOUNT_FEN, MAX_TRANSFERS, MAX_TRIES};
 use crate::expired::login::{self, same};
 use crate::expired::owner::normalise_name;
-use crate::expired::state::AppEvent;
+use crate::expired::state::{AppEvent, Steps};
 use crate::expired::store::transfers::NewTransfer;
 use crate::expired::store::{self, AppView};
 use crate::random;

@@ -14,7 +14,7 @@ use serde_json::json;
 
 use crate::db::Tx;
 use crate::error::{AppError, AppResult};
-use crate::expired::state::{AppEvent, AppStatus};
+use crate::expired::state::{AppEvent, ApplicationStatus};
 use crate::expired::store;
 
 /// A proven application untouched this long stops holding its certificate.
@@ -72,7 +72,7 @@ pub async fn claim(
     store::hold(tx, business_no, cert_sha256).await?;
     let others = store::others_for(tx, cert_sha256, business_no).await?;
     for (no, status) in others {
-        if AppStatus::parse(&status).is_some_and(AppStatus::is_open) {
+        if ApplicationStatus::parse(&status).is_some_and(ApplicationStatus::is_open) {
             store::step(
                 tx,
                 &no,

@@ -20,7 +20,7 @@ use crate::error::{AppError, AppResult};
 use crate::expired::apply::{closed, saved};
 use crate::expired::identity_provider::{Person, Verdict};
 use crate::expired::login;
-use crate::expired::state::AppEvent;
+use crate::expired::state::{AppEvent, Steps};
 use crate::expired::store::{self, AppView};
 use crate::expired::uploads::path_of;
 use crate::state::AppState;

@@ -18,7 +18,7 @@ use crate::api::extract::{Body, base64_field};
 use crate::api::renewals::{IssuedResponse, issue};
 use crate::error::{AppError, AppResult};
 use crate::expired::login;
-use crate::expired::state::AppStatus;
+use crate::expired::state::ApplicationStatus;
 use crate::expired::store;
 use crate::renewal::state::{Event, Status};
 use crate::renewal::store as renewals;
@@ -45,7 +45,7 @@ pub async fn csr(
     let app = store::owned(state.pool(), &business_no, &mobile).await?;
     let row = renewals::row(state.pool(), &business_no).await;
     let row = match (app.status, row) {
-        (AppStatus::Submitted, Ok(row)) => row,
+        (ApplicationStatus::Submitted, Ok(row)) => row,
         (status, _) => {
             return Err(AppError::refused(
                 ErrorCode::IllegalTransition,

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use crate::error::{AppError, AppResult};
 use crate::expired::apply::closed;
 use crate::expired::login;
-use crate::expired::state::AppStatus;
+use crate::expired::state::ApplicationStatus;
 use crate::expired::store;
 use crate::state::AppState;
 
@@ -40,7 +40,7 @@ pub async fn start(
     if !row.status.is_open() {
         return Err(closed(row.status));
     }
-    if row.status != AppStatus::FormUploaded {
+    if row.status != ApplicationStatus::FormUploaded {
         return Err(AppError::refused(
             ErrorCode::IllegalTransition,
             StatusCode::CONFLICT,

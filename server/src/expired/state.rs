@@ -10,29 +10,8 @@
 //! any open state ─cancel─▶ cancelled
 //! ```
 
-use serde::{Deserialize, Serialize};
-
-/// Where an application is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum AppStatus {
-    /// The certificate is accepted; the details are missing.
-    Started,
-    /// The details match the certificate; the bank account is next.
-    DetailsSaved,
-    /// A verification transfer went out; its code is awaited.
-    TransferSent,
-    /// The code came back: the company's basic account is verified.
-    BankVerified,
-    /// The signed and stamped form is uploaded.
-    FormUploaded,
-    /// The operator's identity check passed: ready to submit.
-    IdentityVerified,
-    /// Submitted: a renewal now carries it (pay, review, install).
-    Submitted,
-    /// Withdrawn or abandoned.
-    Cancelled,
-}
+/// Where an application is: protocol's type, the one the app reads.
+pub use protocol::expired::ApplicationStatus;
 
 /// A step of the application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,52 +37,21 @@ pub enum AppEvent {
 #[error("an application that is {} cannot take the step {}", from.as_str(), event.as_str())]
 pub struct IllegalStep {
     /// The state.
-    pub from: AppStatus,
+    pub from: ApplicationStatus,
     /// The step refused.
     pub event: AppEvent,
 }
 
-impl AppStatus {
-    /// Every state.
-    pub const ALL: [AppStatus; 8] = [
-        Self::Started,
-        Self::DetailsSaved,
-        Self::TransferSent,
-        Self::BankVerified,
-        Self::FormUploaded,
-        Self::IdentityVerified,
-        Self::Submitted,
-        Self::Cancelled,
-    ];
-
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Started => "started",
-            Self::DetailsSaved => "details_saved",
-            Self::TransferSent => "transfer_sent",
-            Self::BankVerified => "bank_verified",
-            Self::FormUploaded => "form_uploaded",
-            Self::IdentityVerified => "identity_verified",
-            Self::Submitted => "submitted",
-            Self::Cancelled => "cancelled",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == value)
-    }
-
-    /// Whether the application still holds its certificate's slot and can change.
-    pub fn is_open(self) -> bool {
-        !matches!(self, Self::Submitted | Self::Cancelled)
-    }
-
+/// The table: where a step moves an application's state.
+pub trait Steps {
     /// Where `event` moves this state, or why it cannot.
-    pub fn next(self, event: AppEvent) -> Result<AppStatus, IllegalStep> {
+    fn next(self, event: AppEvent) -> Result<ApplicationStatus, IllegalStep>;
+}
+
+impl Steps for ApplicationStatus {
+    fn next(self, event: AppEvent) -> Result<ApplicationStatus, IllegalStep> {
         use AppEvent as E;
-        use AppStatus as S;
+        use ApplicationStatus as S;
         let to = match (self, event) {
             (from, E::SaveDetails) if from.is_open() => S::DetailsSaved,
             (S::DetailsSaved | S::TransferSent, E::SendTransfer) => S::TransferSent,
@@ -139,7 +87,7 @@ impl AppEvent {
 mod tests {
     use super::*;
     use AppEvent as E;
-    use AppStatus as S;
+    use ApplicationStatus as S;
 
     const EVENTS: [AppEvent; 7] = [
         E::SaveDetails,
@@ -154,7 +102,7 @@ mod tests {
     #[test]
     fn the_whole_table() {
         let open = |s: S| s.is_open();
-        for from in AppStatus::ALL {
+        for &from in ApplicationStatus::ALL {
             for event in EVENTS {
                 let expected = match (from, event) {
                     (f, E::SaveDetails) if open(f) => Some(S::DetailsSaved),
@@ -181,8 +129,9 @@ mod tests {
             S::Submitted.next(E::Cancel).unwrap_err().to_string(),
             "an application that is submitted cannot take the step cancelled"
         );
-        for s in AppStatus::ALL {
-            assert_eq!(AppStatus::parse(s.as_str()), Some(s));
+        assert_eq!(ApplicationStatus::ALL.len(), 8);
+        for &s in ApplicationStatus::ALL {
+            assert_eq!(ApplicationStatus::parse(s.as_str()), Some(s));
         }
     }
 }

@@ -17,7 +17,7 @@ use crate::clock;
 use crate::error::{AppError, AppResult};
 use crate::expired::apply::{Details, closed, saved};
 use crate::expired::login;
-use crate::expired::state::{AppEvent, AppStatus};
+use crate::expired::state::{AppEvent, ApplicationStatus};
 use crate::expired::store::{self, AppRow, AppView};
 use crate::identity::sessions;
 use crate::notify::outbox::{self, Template};
@@ -255,7 +255,7 @@ pub async fn renewal_session(
 ) -> AppResult<(StatusCode, HeaderMap)> {
     let mobile = login::require(&state, &headers).await?;
     let row = store::owned(state.pool(), &business_no, &mobile).await?;
-    if row.status != AppStatus::Submitted {
+    if row.status != ApplicationStatus::Submitted {
         return Err(AppError::refused(
             ErrorCode::IllegalTransition,
             StatusCode::CONFLICT,

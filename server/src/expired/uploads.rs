@@ -20,7 +20,7 @@ use crate::clock;
 use crate::error::{AppError, AppResult};
 use crate::expired::apply::closed;
 use crate::expired::login;
-use crate::expired::state::{AppEvent, AppStatus};
+use crate::expired::state::{AppEvent, ApplicationStatus, Steps};
 use crate::expired::store::uploads::NewUpload;
 use crate::expired::store::{self, UploadView};
 use crate::state::AppState;
@@ -217,7 +217,7 @@ pub async fn upload(
             )
             .with_details(json!({ "status": row.status.as_str() }))
         })?;
-    } else if row.status == AppStatus::Started {
+    } else if row.status == ApplicationStatus::Started {
         return Err(AppError::refused(
             ErrorCode::IllegalTransition,
             StatusCode::CONFLICT,

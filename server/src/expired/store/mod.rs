@@ -9,6 +9,7 @@ pub mod login;
 pub mod transfers;
 pub mod uploads;
 
+use protocol::expired::NextStep;
 use serde::Serialize;
 use serde_json::{Value, json};
 use sqlx::{AnyPool, Row};
@@ -19,7 +20,7 @@ use crate::clock;
 use crate::db::Tx;
 use crate::error::{AppError, AppResult};
 use crate::expired::limits::MAX_TRIES;
-use crate::expired::state::{AppEvent, AppStatus};
+use crate::expired::state::{AppEvent, ApplicationStatus, Steps};
 
 /// The stored facts of an application.
 #[derive(Debug, Clone)]
@@ -41,7 +42,7 @@ pub struct AppRow {
     /// Its notAfter, unix seconds.
     pub not_after_s: i64,
     /// State.
-    pub status: AppStatus,
+    pub status: ApplicationStatus,
     /// The saved details (JSON), if any.
     pub details: Option<Value>,
     /// Created, unix ms.
@@ -64,7 +65,7 @@ fn to_row(r: &sqlx::any::AnyRow) -> AppResult<AppRow> {
         cert_serial: r.try_get("cert_serial")?,
         subject: r.try_get("subject")?,
         not_after_s: r.try_get("not_after_s")?,
-        status: AppStatus::parse(&status)
+        status: ApplicationStatus::parse(&status)
             .ok_or_else(|| AppError::Internal(format!("unknown application status {status:?}")))?,
         details: details.and_then(|d| serde_json::from_str(&d).ok()),
         created_at: r.try_get("created_at")?,
@@ -124,14 +125,14 @@ pub async fn step(
     event: AppEvent,
     actor: &str,
     data: Value,
-) -> AppResult<AppStatus> {
+) -> AppResult<ApplicationStatus> {
     let stored: String =
         sqlx::query_scalar("SELECT status FROM expired_applications WHERE business_no = $1")
             .bind(business_no)
             .fetch_optional(&mut **tx)
             .await?
             .ok_or_else(|| AppError::not_found(format!("no application {business_no}")))?;
-    let from = AppStatus::parse(&stored)
+    let from = ApplicationStatus::parse(&stored)
         .ok_or_else(|| AppError::Internal(format!("unknown application status {stored:?}")))?;
     let to = from
         .next(event)
@@ -283,7 +284,7 @@ pub struct Listed {
     /// 业务单号.
     pub business_no: String,
     /// State.
-    pub status: AppStatus,
+    pub status: ApplicationStatus,
     /// The mobile.
     pub mobile: String,
     /// The certificate's subject.
@@ -315,7 +316,7 @@ pub async fn staff_list(
             let status: String = r.try_get("status")?;
             Ok(Listed {
                 business_no: r.try_get("business_no")?,
-                status: AppStatus::parse(&status).ok_or_else(|| {
+                status: ApplicationStatus::parse(&status).ok_or_else(|| {
                     AppError::Internal(format!("unknown application status {status:?}"))
                 })?,
                 mobile: r.try_get("mobile")?,
@@ -394,10 +395,10 @@ pub struct AppView {
     /// Project id.
     pub project: String,
     /// State.
-    pub status: AppStatus,
+    pub status: ApplicationStatus,
     /// What the applicant does next: `details`, `bank_account`, `bank_code`, `form`,
     /// `identity`, `submit`, `pay` (the renewal), or `none`.
-    pub next_step: String,
+    pub next_step: NextStep,
     /// The certificate: `{serial, subject, not_after, sha256}`.
     #[schema(value_type = Object)]
     pub certificate: Value,
@@ -418,16 +419,16 @@ pub struct AppView {
     pub updated_at: String,
 }
 
-fn next_step(status: AppStatus) -> &'static str {
+fn next_step(status: ApplicationStatus) -> NextStep {
     match status {
-        AppStatus::Started => "details",
-        AppStatus::DetailsSaved => "bank_account",
-        AppStatus::TransferSent => "bank_code",
-        AppStatus::BankVerified => "form",
-        AppStatus::FormUploaded => "identity",
-        AppStatus::IdentityVerified => "submit",
-        AppStatus::Submitted => "pay",
-        AppStatus::Cancelled => "none",
+        ApplicationStatus::Started => NextStep::Details,
+        ApplicationStatus::DetailsSaved => NextStep::BankAccount,
+        ApplicationStatus::TransferSent => NextStep::BankCode,
+        ApplicationStatus::BankVerified => NextStep::Form,
+        ApplicationStatus::FormUploaded => NextStep::Identity,
+        ApplicationStatus::IdentityVerified => NextStep::Submit,
+        ApplicationStatus::Submitted => NextStep::Pay,
+        ApplicationStatus::Cancelled => NextStep::None,
     }
 }
 
@@ -464,7 +465,7 @@ pub async fn view(pool: &AnyPool, row: &AppRow) -> AppResult<AppView> {
         business_no: no.clone(),
         project: row.project.clone(),
         status: row.status,
-        next_step: next_step(row.status).to_owned(),
+        next_step: next_step(row.status),
         certificate: json!({
             "serial": row.cert_serial,
             "subject": row.subject,
