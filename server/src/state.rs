@@ -66,14 +66,19 @@ impl AppState {
             config.hash_workers,
             Duration::from_millis(config.hash_wait_ms),
         );
+        // Shared by every instance on a PostgreSQL database (crate::ratelimit).
+        let minute = Duration::from_secs(60);
+        let eligibility_limit = RateLimiter::for_store("eligibility", 120, minute, &store);
+        let challenge_limit =
+            RateLimiter::for_store("challenge", CHALLENGES_PER_MINUTE, minute, &store);
         Self(Arc::new(Inner {
             store,
             config,
             ca,
             providers,
             sandbox,
-            eligibility_limit: RateLimiter::new(120, Duration::from_secs(60)),
-            challenge_limit: RateLimiter::new(CHALLENGES_PER_MINUTE, Duration::from_secs(60)),
+            eligibility_limit,
+            challenge_limit,
             staff_login: LoginLimit::default(),
             hash_pool,
             sessions: SessionCache::default(),

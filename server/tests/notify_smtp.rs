@@ -21,7 +21,20 @@ use serde_json::{Value, json};
 use server::config::{NotifyConfig, SmtpConfig};
 use server::notify::sender::{SendError, Sender};
 use server::notify::templates::{self, Message};
-use server::notify::{NotifyError, send_with};
+use server::notify::NotifyError;
+
+/// Sends through a sender built from `config` (the server builds its own once).
+async fn send_with(
+    config: &NotifyConfig,
+    channel: &str,
+    recipient: &str,
+    template: &str,
+    lang: &str,
+    params: &Value,
+) -> Result<(), NotifyError> {
+    let sender = Sender::from_config(config)?;
+    sender.send(channel, recipient, template, lang, params).await
+}
 
 const NO: &str = "01202501020000003";
 const URL: &str = "https://ca.example.com/renewals/01202501020000003";

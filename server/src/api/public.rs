@@ -62,7 +62,7 @@ pub async fn eligibility(
     client: ClientAddr,
     Body(req): Body<EligibilityRequest>,
 ) -> AppResult<Json<Eligibility>> {
-    state.eligibility_limit.check(&client.key())?;
+    state.eligibility_limit.check(&client.key()).await?;
     let project = state
         .project(&req.project)
         .ok_or_else(|| AppError::validation("project", "project.unknown", "no such project"))?;
@@ -105,7 +105,7 @@ pub async fn challenge(
     State(state): State<AppState>,
     client: ClientAddr,
 ) -> AppResult<Json<ChallengeResponse>> {
-    state.challenge_limit.check(&client.key())?;
+    state.challenge_limit.check(&client.key()).await?;
     let (challenge, expires_at) = challenges::issue(state.pool()).await?;
     Ok(Json(ChallengeResponse {
         challenge: challenge.to_string(),

@@ -13,16 +13,13 @@ pub mod sender;
 pub mod templates;
 pub mod worker;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
-
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
-use crate::config::NotifyConfig;
-use crate::state::AppState;
-use sender::Sender;
+use sender::{Email, Sms};
 use templates::TemplateError;
+
+#[cfg(doc)]
+use sender::Sender;
 
 /// Why a notification was not sent.
 #[derive(Debug, thiserror::Error)]
@@ -54,108 +51,34 @@ impl NotifyError {
     }
 }
 
-/// Sends one message on `channel` (`email` or `sms`) through the server's e-mail and
-/// SMS providers (built once at start-up, `crate::providers`). An error (a
-/// [`NotifyError`] inside) leaves the message to be retried.
-pub async fn send(
-    state: &AppState,
-    channel: &str,
-    recipient: &str,
-    template: &str,
-    lang: &str,
-    params: &Value,
-) -> Result<(), NotifyError> {
-    match channel {
-        "email" => {
-            let msg = templates::render(template, lang, params)?;
-            state.providers.email.send_email(recipient, &msg).await?;
-        }
-        "sms" => {
-            let text = templates::render_sms(template, lang, params)?;
-            state.providers.sms.send_sms(recipient, &text).await?;
-        }
-        other => return Err(NotifyError::UnknownChannel(other.to_owned())),
-    }
-    Ok(())
-}
-
-/// Writes `template` in `lang` with `params` and sends it to `recipient` on `channel`
-/// through the [`Sender`] for `config`: `email` gets subject and body
-/// ([`templates::render`]), `sms` the short text ([`templates::render_sms`]). Unset
-/// channels go to the log.
-pub async fn send_with(
-    config: &NotifyConfig,
-    channel: &str,
-    recipient: &str,
-    template: &str,
-    lang: &str,
-    params: &Value,
-) -> Result<(), NotifyError> {
-    match channel {
-        "email" => {
-            let msg = templates::render(template, lang, params)?;
-            sender_for(config)?.send_email(recipient, &msg).await?;
-        }
-        "sms" => {
-            let text = templates::render_sms(template, lang, params)?;
-            sender_for(config)?.send_sms(recipient, &text).await?;
-        }
-        other => return Err(NotifyError::UnknownChannel(other.to_owned())),
-    }
-    Ok(())
-}
-
-/// The most senders kept; beyond it the cache starts afresh (only tests get near it).
-const MAX_CACHED_SENDERS: usize = 32;
-
-/// The [`Sender`] for `config`, built on first use and then shared.
+/// Writes `template` in `lang` with `params` and sends it to `recipient` on `channel`:
+/// `email` gets subject and body ([`templates::render`]) through `email`, `sms` the
+/// short text ([`templates::render_sms`]) through `sms`.
 ///
-/// For [`send_with`], which has a configuration but no server (the server itself sends
-/// through `AppState::providers`). The sender must be built once, not per message: the
-/// SMTP transport keeps a pool of open connections and the webhook client its
-/// keep-alive connections. Not in a single `OnceLock<Sender>` though: the
-/// tests run several servers in one process, each with its own notification
-/// configuration (their own local SMTP sink and webhook), so the cache is keyed by
-/// the configuration. The key also names the Tokio runtime: pooled connections and
-/// the pool's clean-up task belong to the runtime that made them, and each
-/// `#[tokio::test]` has its own runtime that is gone when the test ends. In the
-/// server there is one configuration and one runtime, hence one sender.
-fn sender_for(config: &NotifyConfig) -> Result<Arc<Sender>, sender::ConfigError> {
-    static SENDERS: OnceLock<Mutex<HashMap<String, Arc<Sender>>>> = OnceLock::new();
-    let key = cache_key(config);
-    // A panic while the lock was held cannot leave the map half-changed.
-    let mut senders = SENDERS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(sender) = senders.get(&key) {
-        return Ok(Arc::clone(sender));
+/// The one way a notification goes out: the outbox worker passes the server's
+/// providers (built once at start-up, `crate::providers`), and [`Sender::send`] its
+/// own channels. An error (a [`NotifyError`] inside) leaves the message to be retried.
+pub async fn send(
+    email: &dyn Email,
+    sms: &dyn Sms,
+    channel: &str,
+    recipient: &str,
+    template: &str,
+    lang: &str,
+    params: &Value,
+) -> Result<(), NotifyError> {
+    match channel {
+        "email" => {
+            let msg = templates::render(template, lang, params)?;
+            email.send_email(recipient, &msg).await?;
+        }
+        "sms" => {
+            let text = templates::render_sms(template, lang, params)?;
+            sms.send_sms(recipient, &text).await?;
+        }
+        other => return Err(NotifyError::UnknownChannel(other.to_owned())),
     }
-    let sender = Arc::new(Sender::from_config(config)?);
-    if senders.len() >= MAX_CACHED_SENDERS {
-        senders.clear();
-    }
-    senders.insert(key, Arc::clone(&sender));
-    Ok(sender)
-}
-
-/// What identifies a sender: the runtime, and every setting of the configuration (the
-/// password only as a hash, so it is not copied around in clear).
-fn cache_key(config: &NotifyConfig) -> String {
-    let runtime = tokio::runtime::Handle::try_current()
-        .map(|h| h.id().to_string())
-        .unwrap_or_default();
-    let smtp = config.smtp.as_ref().map(|s| {
-        let password = s
-            .password
-            .as_deref()
-            .map(|p| hex::encode(Sha256::digest(p.as_bytes())));
-        format!(
-            "{}:{}:{}:{}:{:?}:{:?}",
-            s.host, s.port, s.tls, s.from, s.username, password
-        )
-    });
-    format!("{runtime}|{smtp:?}|{:?}", config.sms_webhook)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -163,7 +86,8 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::config::SmtpConfig;
+    use crate::config::{NotifyConfig, SmtpConfig};
+    use crate::notify::sender::Sender;
 
     fn smtp(port: u16) -> NotifyConfig {
         NotifyConfig {
@@ -179,17 +103,19 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn one_sender_per_configuration() {
-        let a = sender_for(&smtp(2525)).unwrap();
-        assert!(Arc::ptr_eq(&a, &sender_for(&smtp(2525)).unwrap()));
-        let b = sender_for(&smtp(2526)).unwrap();
-        assert!(!Arc::ptr_eq(&a, &b));
-        let log = sender_for(&NotifyConfig::default()).unwrap();
-        assert!(!log.has_smtp() && !log.has_sms_webhook());
-        let mut starttls = smtp(2525);
-        starttls.smtp.as_mut().unwrap().tls = "starttls".into();
-        assert!(!Arc::ptr_eq(&a, &sender_for(&starttls).unwrap()));
+    /// Sends through a sender built from `config`.
+    async fn send_with(
+        config: &NotifyConfig,
+        channel: &str,
+        recipient: &str,
+        template: &str,
+        lang: &str,
+        params: &Value,
+    ) -> Result<(), NotifyError> {
+        let sender = Sender::from_config(config)?;
+        sender
+            .send(channel, recipient, template, lang, params)
+            .await
     }
 
     #[tokio::test]
