@@ -61,6 +61,11 @@ pub enum HostError {
         /// The certificate that was to be retired.
         retire: String,
     },
+    /// The encryption half of a dual install or a key recovery is not acceptable: the
+    /// encryption certificate does not belong with the signing certificate, or the
+    /// envelope is not for this signing key.
+    #[error("the encryption certificate or its envelope is refused: {0}; nothing was changed")]
+    EncryptionRefused(String),
     /// Wrong PIN.
     #[error("the PIN is incorrect")]
     PinIncorrect {
@@ -120,7 +125,9 @@ impl HostError {
             // The page's answer to both is the same: make a new key.
             Self::KeyNotFound(_) | Self::UnboundPendingKey(_) => ErrorCode::KeyNotFound,
             Self::KeyInUse(_) | Self::NotRenewalKey(_) => ErrorCode::KeyInUse,
-            Self::RetireRefused { .. } | Self::SubjectMismatch { .. } => ErrorCode::BadRequest,
+            Self::RetireRefused { .. }
+            | Self::SubjectMismatch { .. }
+            | Self::EncryptionRefused(_) => ErrorCode::BadRequest,
             Self::PinIncorrect { .. } => ErrorCode::PinIncorrect,
             Self::PinLocked => ErrorCode::PinLocked,
             Self::PinInvalid => ErrorCode::PinInvalid,

@@ -10,11 +10,30 @@ use std::sync::OnceLock;
 /// The exit status of an injected fault.
 pub const FAULT_EXIT_CODE: i32 = 70;
 
-/// The steps of `install_certificate`, in order.
+/// The steps of `install_certificate`, in order. A dual install (with `encryption`)
+/// runs [`DUAL_INSTALL_STEPS`] instead.
 pub const INSTALL_STEPS: [&str; 7] = [
     "write",
     "verify",
     "label",
+    "retire_private",
+    "retire_public",
+    "retire_cert",
+    "unbind",
+];
+
+/// The steps of a dual `install_certificate`, in order: the signing certificate, the
+/// encryption key pair and certificate (crate::dual), the old encryption certificate
+/// kept as history, then the old signing pair retired.
+pub const DUAL_INSTALL_STEPS: [&str; 12] = [
+    "write",
+    "verify",
+    "label",
+    "enc_key",
+    "enc_public",
+    "enc_write",
+    "enc_verify",
+    "keep",
     "retire_private",
     "retire_public",
     "retire_cert",

@@ -1,5 +1,8 @@
 //! Generating a new key pair on the token for a renewal. The private key is a token
-//! object, private, sensitive and never extractable, and may only sign; both halves
+//! object, private, sensitive and never extractable, and may only sign, except that
+//! for a dual renewal it may also open the KMC's envelope (docs/protocol.md §15):
+//! `CKA_UNWRAP` for RSA (the OAEP-wrapped content key), `CKA_DERIVE` for EC (the
+//! ECDH with the KMC's ephemeral key), as SKF tokens use the signing key. Both halves
 //! carry a new random `CKA_ID` and a label that marks them pending until the new
 //! certificate is installed.
 
@@ -22,12 +25,14 @@ pub fn new_key_id() -> Result<[u8; 16], HostError> {
     Ok(id)
 }
 
-/// Generates the pair: (public, private).
+/// Generates the pair: (public, private). `dual`: the private key can also open an
+/// envelope.
 pub fn generate(
     session: &Session,
     algorithm: KeyAlgorithm,
     id: &[u8],
     subject_der: &[u8],
+    dual: bool,
 ) -> Result<(ObjectHandle, ObjectHandle), HostError> {
     let label = PENDING_LABEL.as_bytes().to_vec();
     let mut public = vec![
@@ -39,6 +44,7 @@ pub fn generate(
         Attribute::Encrypt(false),
         Attribute::Wrap(false),
     ];
+    let rsa = algorithm == KeyAlgorithm::Rsa2048;
     let private = vec![
         Attribute::Token(true),
         Attribute::Private(true),
@@ -49,8 +55,8 @@ pub fn generate(
         Attribute::Subject(subject_der.to_vec()),
         Attribute::Sign(true),
         Attribute::Decrypt(false),
-        Attribute::Unwrap(false),
-        Attribute::Derive(false),
+        Attribute::Unwrap(dual && rsa),
+        Attribute::Derive(dual && !rsa),
     ];
     let mechanism = match algorithm {
         KeyAlgorithm::EcP256 => {

@@ -16,6 +16,8 @@
 //! - [`token`], [`objects`]: finding tokens by serial, objects by stable names.
 //! - [`signer`], [`keygen`], [`csr`], [`pubkey`]: the cryptography on the token (the
 //!   DER shapes built around it come from `certinfo::der`).
+//! - [`dual`]: the encryption half of a dual renewal (the KMC's envelope opened on
+//!   the token).
 //! - [`binding`]: the on-token record of which certificate a new key renews.
 //! - [`cert_info`]: certificate fields as the page shows them; [`pairing`]: which
 //!   of them are signing and encryption pairs; [`history`]: the mark of a kept former
@@ -27,11 +29,13 @@
 
 pub mod binding;
 pub mod cert_info;
+pub mod cert_write;
 pub mod cmd;
 pub mod config;
 pub mod context;
 pub mod csr;
 pub mod diagnose;
+pub mod dual;
 pub mod error;
 pub mod extension_policy;
 pub mod fault;

@@ -33,7 +33,8 @@ pub fn run(
     // The binding first: a crash between the two leaves a record without a key, which
     // binds nothing, rather than a pending key without its record.
     let bound = binding::create(session, &id, &old.sha256)?;
-    let (public, private) = match keygen::generate(session, args.algorithm, &id, subject) {
+    let (public, private) = match keygen::generate(session, args.algorithm, &id, subject, args.dual)
+    {
         Ok(pair) => pair,
         Err(err) => {
             let _ = session.destroy_object(bound);

@@ -15,11 +15,12 @@
 //! certificate's `CKA_ID` is how its keys are found on a re-run. The binding goes
 //! last: until then a re-run may still retire the old certificate.
 
-use cryptoki::object::{Attribute, CertificateType, ObjectClass, ObjectHandle};
+use cryptoki::object::{Attribute, ObjectClass, ObjectHandle};
 use cryptoki::session::Session;
 use protocol::host::{Base64Bytes, InstallCertificateArgs, InstallCertificateResult};
-use protocol::ids::{Pin, WebOrigin};
+use protocol::ids::{PayloadSha256, Pin, WebOrigin};
 use protocol::tbs::{Purpose, Tbs};
+use sha2::{Digest, Sha256};
 use x509_parser::certificate::X509Certificate;
 
 use crate::context::Context;
@@ -28,8 +29,7 @@ use crate::fault;
 use crate::keygen::PENDING_LABEL;
 use crate::objects::{self, CertObject};
 use crate::pubkey::PublicKey;
-use crate::{binding, cert_info, signer};
-use certinfo::der;
+use crate::{binding, cert_info, cert_write, dual, signer};
 
 /// Answers `install_certificate`.
 pub fn run(
@@ -50,10 +50,42 @@ pub fn run(
     }
     let old = admit(session, args, &id, new_key, &cert)?;
     let label = pick_label(old.as_ref(), &cert);
+    // The encryption half is checked in full before anything is written.
+    let encryption = match &args.encryption {
+        Some(enc) => {
+            let checked = dual::check::check(der, enc)?;
+            let kept = match &enc.keep {
+                Some(sha) => Some(dual::keep::admit(
+                    session,
+                    sha,
+                    &checked,
+                    args.retire.as_ref(),
+                )?),
+                None => None,
+            };
+            dual::ready(session, new_key, &checked)?;
+            Some((checked, kept))
+        }
+        None => None,
+    };
 
-    let written_now = write_certificate(session, der, &cert, &id, &label)?;
+    let written_now = cert_write::write(session, der, &cert, &id, &label, ["write", "verify"])?;
     relabel_pending_keys(session, &id, &label)?;
     fault::after("label");
+    let mut encryption_certificate = None;
+    let mut kept = Vec::new();
+    if let Some((checked, old_encryption)) = &encryption {
+        let enc_label = dual::label(
+            &label,
+            old_encryption.as_ref().map(dual::keep::original_label),
+        );
+        encryption_certificate = Some(dual::install(session, new_key, checked, &enc_label)?);
+        if let Some(old_encryption) = old_encryption {
+            dual::keep::mark(session, old_encryption)?;
+            fault::after("keep");
+            kept.push(old_encryption.sha256.clone());
+        }
+    }
     if let Some(old) = &old {
         retire(session, old)?;
     }
@@ -72,11 +104,16 @@ pub fn run(
         None => false,
     };
 
+    // A dual install confirms the encryption certificate too: its SHA-256 is the
+    // payload, signed only now that it is on the token and checked.
+    let payload = encryption
+        .as_ref()
+        .map(|(checked, _)| PayloadSha256::from_digest(&Sha256::digest(checked.der).into()));
     let tbs = Tbs {
         purpose: Purpose::Installed,
         origin,
         challenge: &args.challenge,
-        payload_sha256: None,
+        payload_sha256: payload.as_ref(),
     };
     let (algorithm, signature) = signer::sign(session, new_key, &tbs.to_bytes())?;
     let stored_label = objects::certificates(session)?
@@ -89,8 +126,8 @@ pub fn run(
         retired,
         confirmation_signature: Base64Bytes(signature),
         algorithm,
-        encryption_certificate: None,
-        kept: Vec::new(),
+        encryption_certificate,
+        kept,
     })
 }
 
@@ -105,7 +142,7 @@ fn admit(
 ) -> Result<Option<CertObject>, HostError> {
     let key = args.key_id.to_string();
     let bound = binding::find(session, id)?;
-    let installed = installed_certificate(session, &args.certificate.0, id)?.is_some();
+    let installed = cert_write::installed(session, &args.certificate.0, id)?.is_some();
     let pending = objects::label(session, new_key)?.trim() == PENDING_LABEL;
     // A bound key stops being pending once the certificate is written (a run that
     // stopped after relabelling); an unbound one is accepted only as an exact re-run.
@@ -173,67 +210,6 @@ fn pick_label(old: Option<&CertObject>, cert: &X509Certificate<'_>) -> String {
         .and_then(|cn| cn.as_str().ok())
         .map(str::to_owned)
         .unwrap_or_else(|| "certrenew".to_owned())
-}
-
-/// Writes the certificate unless it is already there, then reads it back. Returns
-/// whether it was written now.
-fn write_certificate(
-    session: &Session,
-    der: &[u8],
-    cert: &X509Certificate<'_>,
-    id: &[u8],
-    label: &str,
-) -> Result<bool, HostError> {
-    if installed_certificate(session, der, id)?.is_some() {
-        return Ok(false);
-    }
-    let template = [
-        Attribute::Class(ObjectClass::CERTIFICATE),
-        Attribute::CertificateType(CertificateType::X_509),
-        Attribute::Token(true),
-        Attribute::Private(false),
-        Attribute::Id(id.to_vec()),
-        Attribute::Label(label.as_bytes().to_vec()),
-        Attribute::Subject(cert.subject().as_raw().to_vec()),
-        Attribute::Issuer(cert.issuer().as_raw().to_vec()),
-        Attribute::SerialNumber(der::unsigned_integer(cert.raw_serial())),
-        Attribute::Value(der.to_vec()),
-    ];
-    let handle = session.create_object(&template)?;
-    fault::after("write");
-    if read_value(session, handle)? != der {
-        let _ = session.destroy_object(handle);
-        return Err(HostError::Internal(
-            "the token did not store the certificate faithfully; nothing was changed".into(),
-        ));
-    }
-    fault::after("verify");
-    Ok(true)
-}
-
-/// The certificate object with this DER beside the key `id`, if there is one.
-fn installed_certificate(
-    session: &Session,
-    der: &[u8],
-    id: &[u8],
-) -> Result<Option<ObjectHandle>, HostError> {
-    for handle in objects::by_id(session, ObjectClass::CERTIFICATE, id)? {
-        if read_value(session, handle)? == der {
-            return Ok(Some(handle));
-        }
-    }
-    Ok(None)
-}
-
-fn read_value(session: &Session, handle: ObjectHandle) -> Result<Vec<u8>, HostError> {
-    let attrs = session.get_attributes(handle, &[cryptoki::object::AttributeType::Value])?;
-    Ok(attrs
-        .into_iter()
-        .find_map(|a| match a {
-            Attribute::Value(v) => Some(v),
-            _ => None,
-        })
-        .unwrap_or_default())
 }
 
 /// Gives the new key pair the certificate's label, if it still has the pending one.

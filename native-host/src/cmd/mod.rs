@@ -5,6 +5,7 @@
 mod discard_key;
 mod generate_csr;
 mod hello;
+mod import_encryption_key;
 mod install_certificate;
 mod list_certificates;
 mod sign;
@@ -34,6 +35,9 @@ pub fn handle(ctx: &mut Context, request: Request) -> Response {
             install_certificate::run(ctx, &origin, args, pin).and_then(to_value)
         }
         Command::DiscardKey(args) => discard_key::run(ctx, args, pin).and_then(to_value),
+        Command::ImportEncryptionKey(args) => {
+            import_encryption_key::run(ctx, &origin, args, pin).and_then(to_value)
+        }
         _ => Err(HostError::Internal(format!(
             "{} is not implemented",
             command.name()
@@ -56,6 +60,7 @@ fn token_of(command: &Command) -> Option<&protocol::ids::TokenSerial> {
         Command::GenerateCsr(a) => Some(&a.token),
         Command::InstallCertificate(a) => Some(&a.token),
         Command::DiscardKey(a) => Some(&a.token),
+        Command::ImportEncryptionKey(a) => Some(&a.token),
         _ => None,
     }
 }

@@ -3,6 +3,9 @@
 //! driven through stdin/stdout exactly as Chrome drives it.
 #![allow(dead_code)]
 
+pub mod dual;
+pub mod envelope;
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Output, Stdio};
@@ -175,6 +178,82 @@ impl TestToken {
         der
     }
 
+    /// A copy of this token as it is now, in a directory of its own (SoftHSM's file
+    /// store copied): one prepared state, many runs.
+    pub fn duplicate(&self) -> TestToken {
+        let dir = tempfile::tempdir().unwrap();
+        let tokens = dir.path().join("tokens");
+        run(Command::new("cp")
+            .arg("-a")
+            .arg(self.dir.path().join("tokens"))
+            .arg(&tokens));
+        let conf = dir.path().join("softhsm2.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+                tokens.display()
+            ),
+        )
+        .unwrap();
+        TestToken {
+            dir,
+            conf,
+            label: self.label.clone(),
+        }
+    }
+
+    /// An encryption key pair made on the token by pkcs11-tool (decrypt for RSA,
+    /// derive for EC) with an encryption certificate from `ca`, as a CA's tool
+    /// would have left a dual token. Returns the certificate's DER.
+    pub fn add_encryption_certificate(
+        &self,
+        ca: &TestCa,
+        id: &str,
+        label: &str,
+        subject: &str,
+        key_type: &str,
+        days: i64,
+    ) -> Vec<u8> {
+        let usage = if key_type.starts_with("rsa") {
+            "--usage-decrypt"
+        } else {
+            "--usage-derive"
+        };
+        self.pkcs11_tool(&[
+            "--login",
+            "--pin",
+            PIN,
+            "--keypairgen",
+            "--key-type",
+            key_type,
+            "--id",
+            id,
+            "--label",
+            label,
+            usage,
+        ]);
+        let pub_der = self.public_key_file(id);
+        let der =
+            ca.issue_for_public_key_ext(&pub_der, subject, days, id, encryption_ext(key_type));
+        let cert_file = self.path(&format!("cert-{id}.der"));
+        std::fs::write(&cert_file, &der).unwrap();
+        self.pkcs11_tool(&[
+            "--login",
+            "--pin",
+            PIN,
+            "--write-object",
+            cert_file.to_str().unwrap(),
+            "--type",
+            "cert",
+            "--id",
+            id,
+            "--label",
+            label,
+        ]);
+        der
+    }
+
     /// Starts the host as Chrome would, for the development extension.
     pub fn host(&self) -> Host {
         Host::spawn(self, &caller(), &[])
@@ -207,7 +286,26 @@ keyUsage = critical, digitalSignature, nonRepudiation
 extendedKeyUsage = clientAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
+[enc_rsa_ext]
+basicConstraints = critical, CA:false
+keyUsage = critical, keyEncipherment, dataEncipherment
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[enc_ec_ext]
+basicConstraints = critical, CA:false
+keyUsage = critical, keyAgreement
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
 "#;
+
+/// The openssl extension section of an encryption certificate for `key_type`.
+pub fn encryption_ext(key_type: &str) -> &'static str {
+    if key_type.starts_with("rsa") {
+        "enc_rsa_ext"
+    } else {
+        "enc_ec_ext"
+    }
+}
 
 impl TestCa {
     pub fn new() -> Self {
@@ -261,6 +359,19 @@ impl TestCa {
         days: i64,
         tag: &str,
     ) -> Vec<u8> {
+        self.issue_for_public_key_ext(pub_der, subject, days, tag, "ee_ext")
+    }
+
+    /// As [`Self::issue_for_public_key`], with the extension section `ext` of the
+    /// openssl configuration (`ee_ext`, `enc_rsa_ext`, `enc_ec_ext`).
+    pub fn issue_for_public_key_ext(
+        &self,
+        pub_der: &Path,
+        subject: &str,
+        days: i64,
+        tag: &str,
+        ext: &str,
+    ) -> Vec<u8> {
         let d = self.dir.path();
         let pub_pem = d.join(format!("pub-{tag}.pem"));
         run(Command::new("openssl")
@@ -289,7 +400,7 @@ impl TestCa {
             .arg("-out")
             .arg(&csr));
         let out = d.join(format!("cert-{tag}.der"));
-        self.sign_request(&csr, false, Some(&pub_pem), days, &out)
+        self.sign_request(&csr, false, Some(&pub_pem), days, &out, ext)
     }
 
     /// Issues a certificate for a CSR (DER), keeping the CSR's subject.
@@ -298,7 +409,7 @@ impl TestCa {
         let csr = d.join(format!("in-{tag}.csr"));
         std::fs::write(&csr, csr_der).unwrap();
         let out = d.join(format!("issued-{tag}.der"));
-        self.sign_request(&csr, true, None, days, &out)
+        self.sign_request(&csr, true, None, days, &out, "ee_ext")
     }
 
     /// `openssl x509 -req` with this CA: the request's subject, `force_pubkey`'s key if
@@ -310,6 +421,7 @@ impl TestCa {
         force_pubkey: Option<&Path>,
         days: i64,
         out: &Path,
+        ext: &str,
     ) -> Vec<u8> {
         let mut cmd = Command::new("openssl");
         cmd.args([
@@ -319,7 +431,7 @@ impl TestCa {
             "-days",
             &days.to_string(),
             "-extensions",
-            "ee_ext",
+            ext,
             "-outform",
             "DER",
         ]);
@@ -517,4 +629,38 @@ pub fn openssl_verify(dir: &Path, cert_der: &[u8], data: &[u8], signature: &[u8]
 /// The TBS text, built here independently of the protocol crate.
 pub fn tbs(purpose: &str, origin: &str, challenge: &str, payload: &str) -> Vec<u8> {
     format!("certrenew-v1\n{purpose}\n{origin}\n{challenge}\n{payload}\n").into_bytes()
+}
+
+/// A key pair made by openssl as the KMC would (`key_type`: `rsa:2048` or
+/// `EC:prime256v1`): (PKCS#8 DER of the private key, path of the DER SPKI).
+pub fn kmc_key(dir: &Path, key_type: &str, tag: &str) -> (Vec<u8>, PathBuf) {
+    let pem = dir.join(format!("kmc-{tag}.pem"));
+    let mut keygen = Command::new("openssl");
+    keygen.arg("genpkey");
+    if key_type.starts_with("rsa") {
+        keygen.args(["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"]);
+    } else {
+        keygen.args(["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"]);
+    }
+    run(keygen.arg("-out").arg(&pem));
+    let der = dir.join(format!("kmc-{tag}.p8"));
+    run(Command::new("openssl")
+        .args(["pkcs8", "-topk8", "-nocrypt", "-outform", "DER", "-in"])
+        .arg(&pem)
+        .arg("-out")
+        .arg(&der));
+    let spki = dir.join(format!("kmc-{tag}.spki"));
+    run(Command::new("openssl")
+        .args(["pkey", "-pubout", "-outform", "DER", "-in"])
+        .arg(&pem)
+        .arg("-out")
+        .arg(&spki));
+    (std::fs::read(der).unwrap(), spki)
+}
+
+/// The `CKA_ID` (hex) of an encryption key pair: the first 16 bytes of SHA-256 of
+/// its certificate's SubjectPublicKeyInfo (the contract's rule, computed here).
+pub fn encryption_key_id(cert_der: &[u8]) -> String {
+    let (_, cert) = x509_parser::parse_x509_certificate(cert_der).unwrap();
+    hex_of(&Sha256::digest(cert.public_key().raw)[..16])
 }

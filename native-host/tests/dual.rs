@@ -1,0 +1,295 @@
+//! A dual renewal against SoftHSM, witnessed by OpenSC's `pkcs11-tool` and openssl:
+//! after `install_certificate` with the encryption half, the token holds the new
+//! signing pair, the new encryption pair (its private key sensitive and not
+//! extractable, for decryption or key agreement only) and the old encryption pair
+//! kept as history; data encrypted to the new encryption certificate and to the old
+//! one (before the renewal) decrypts on the token. Then `import_encryption_key`.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use common::dual::*;
+use common::*;
+use serde_json::json;
+
+/// The object blocks pkcs11-tool prints, each as its text.
+fn objects(token: &TestToken) -> Vec<String> {
+    let mut blocks: Vec<String> = Vec::new();
+    for line in token.list_objects().lines() {
+        if !line.starts_with(' ') && !line.starts_with('\t') {
+            blocks.push(String::new());
+        }
+        if let Some(b) = blocks.last_mut() {
+            b.push_str(line);
+            b.push('\n');
+        }
+    }
+    blocks
+}
+
+fn field<'a>(block: &'a str, name: &str) -> &'a str {
+    block
+        .lines()
+        .find_map(|l| l.trim().strip_prefix(name).map(str::trim))
+        .unwrap_or("")
+}
+
+/// The objects (kind, label) with this `CKA_ID`.
+fn with_id(blocks: &[String], id: &str) -> Vec<(String, String)> {
+    blocks
+        .iter()
+        .filter(|b| field(b, "ID:") == id)
+        .map(|b| {
+            let kind = b
+                .lines()
+                .next()
+                .unwrap_or("")
+                .split(';')
+                .next()
+                .unwrap_or("");
+            (kind.trim().to_owned(), field(b, "label:").to_owned())
+        })
+        .collect()
+}
+
+fn public_key_pem(dir: &std::path::Path, cert: &[u8], tag: &str) -> PathBuf {
+    let der = dir.join(format!("{tag}.crt"));
+    std::fs::write(&der, cert).unwrap();
+    let pem = dir.join(format!("{tag}.pub.pem"));
+    run(Command::new("openssl")
+        .args(["x509", "-inform", "DER", "-noout", "-pubkey", "-in"])
+        .arg(&der)
+        .arg("-out")
+        .arg(&pem));
+    pem
+}
+
+/// A message sealed to `cert` by openssl: for RSA the ciphertext of a random message
+/// (PKCS#1 v1.5), for EC an openssl-made peer key's public half; with what the token
+/// must give back (the message, or the ECDH secret openssl computed).
+struct Sealed {
+    input: PathBuf,
+    expected: Vec<u8>,
+    rsa: bool,
+}
+
+fn seal(token: &TestToken, cert: &[u8], tag: &str) -> Sealed {
+    let dir = token.dir.path();
+    let pub_pem = public_key_pem(dir, cert, tag);
+    let rsa = String::from_utf8_lossy(
+        &run(Command::new("openssl")
+            .args(["pkey", "-pubin", "-noout", "-text", "-in"])
+            .arg(&pub_pem))
+        .stdout,
+    )
+    .contains("Modulus");
+    if rsa {
+        let msg = dir.join(format!("{tag}.msg"));
+        let text = format!("投标文件 {tag} {}", sha256_hex(tag.as_bytes()));
+        std::fs::write(&msg, &text).unwrap();
+        let ct = dir.join(format!("{tag}.ct"));
+        run(Command::new("openssl")
+            .args(["pkeyutl", "-encrypt", "-pubin", "-inkey"])
+            .arg(&pub_pem)
+            .arg("-in")
+            .arg(&msg)
+            .arg("-out")
+            .arg(&ct));
+        return Sealed {
+            input: ct,
+            expected: text.into_bytes(),
+            rsa,
+        };
+    }
+    let peer = dir.join(format!("{tag}.peer.pem"));
+    run(Command::new("openssl")
+        .args([
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-out",
+        ])
+        .arg(&peer));
+    let peer_der = dir.join(format!("{tag}.peer.der"));
+    run(Command::new("openssl")
+        .args(["pkey", "-pubout", "-outform", "DER", "-in"])
+        .arg(&peer)
+        .arg("-out")
+        .arg(&peer_der));
+    let z = dir.join(format!("{tag}.z"));
+    run(Command::new("openssl")
+        .args(["pkeyutl", "-derive", "-inkey"])
+        .arg(&peer)
+        .arg("-peerkey")
+        .arg(&pub_pem)
+        .arg("-out")
+        .arg(&z));
+    Sealed {
+        input: peer_der,
+        expected: std::fs::read(z).unwrap(),
+        rsa,
+    }
+}
+
+/// What the token gives back for `sealed` with the private key `id`, by pkcs11-tool.
+fn open_on_token(token: &TestToken, sealed: &Sealed, id: &str) -> Vec<u8> {
+    let out = token.path(&format!(
+        "opened-{id}-{}",
+        sha256_hex(sealed.input.to_str().unwrap().as_bytes())
+    ));
+    let (op, mech) = if sealed.rsa {
+        ("--decrypt", "RSA-PKCS")
+    } else {
+        ("--derive", "ECDH1-DERIVE")
+    };
+    token.pkcs11_tool(&[
+        "--login",
+        "--pin",
+        PIN,
+        op,
+        "-m",
+        mech,
+        "--id",
+        id,
+        "--input-file",
+        sealed.input.to_str().unwrap(),
+        "--output-file",
+        out.to_str().unwrap(),
+    ]);
+    std::fs::read(out).unwrap()
+}
+
+fn dual_install_is_witnessed(key_type: &str) {
+    let d = DualToken::prepare(key_type);
+    let rsa = key_type.starts_with("rsa");
+    let before = objects(&d.token);
+    // generate_csr with dual: the new signing key can open the envelope.
+    let new_private = before
+        .iter()
+        .find(|b| field(b, "ID:") == d.key_id && b.starts_with("Private Key"))
+        .expect("the new signing key");
+    let usage = field(new_private, "Usage:");
+    assert!(usage.contains("sign"), "{new_private}");
+    assert!(
+        usage.contains(if rsa { "unwrap" } else { "derive" }),
+        "{new_private}"
+    );
+    // A message encrypted to the OLD encryption certificate before the renewal.
+    let old_message = seal(&d.token, &d.old_enc, "old");
+    assert_eq!(
+        open_on_token(&d.token, &old_message, "02"),
+        old_message.expected
+    );
+
+    let mut host = d.token.host();
+    let result = host.ok("install_certificate", d.install_args());
+    assert_eq!(result["retired"], json!(true));
+    assert_eq!(result["kept"], json!([sha256_hex(&d.old_enc)]));
+    let enc = &result["encryption_certificate"];
+    assert_eq!(enc["sha256"], json!(sha256_hex(&d.new_enc)));
+    assert_eq!(enc["key_id"], json!(d.enc_id()));
+    assert_eq!(enc["usage"], json!("encrypt"));
+    assert_eq!(enc["history"], json!(false));
+    // The confirmation: the new signing key over the installed TBS whose payload is
+    // the new encryption certificate's SHA-256 (openssl verifies).
+    assert!(openssl_verify(
+        d.token.dir.path(),
+        &d.new_sign,
+        &tbs("installed", ORIGIN, CHALLENGE, &sha256_hex(&d.new_enc)),
+        &unb64(&result["confirmation_signature"])
+    ));
+
+    // pkcs11-tool: new signing pair, new encryption pair, old encryption pair kept
+    // as history, old signing pair gone.
+    let after = objects(&d.token);
+    let kinds = |id: &str| {
+        let mut k: Vec<String> = with_id(&after, id).into_iter().map(|(k, _)| k).collect();
+        k.sort();
+        k
+    };
+    let full = vec![
+        "Certificate Object".to_owned(),
+        "Private Key Object".to_owned(),
+        "Public Key Object".to_owned(),
+    ];
+    assert_eq!(kinds(&d.key_id), full, "new signing pair");
+    assert_eq!(kinds(&d.enc_id()), full, "new encryption pair");
+    assert_eq!(kinds("02"), full, "old encryption pair kept");
+    assert!(kinds("01").is_empty(), "old signing pair retired");
+    for (kind, label) in with_id(&after, "02") {
+        assert_eq!(label, "certrenew history: 张三 加密", "{kind}");
+    }
+    for (kind, label) in with_id(&after, &d.enc_id()) {
+        assert_eq!(
+            label, "张三 加密",
+            "{kind}: the new pair carries the old label on"
+        );
+    }
+    let enc_private = after
+        .iter()
+        .find(|b| field(b, "ID:") == d.enc_id() && b.starts_with("Private Key"))
+        .unwrap();
+    let access = field(enc_private, "Access:");
+    assert!(access.contains("sensitive"), "{enc_private}");
+    assert!(
+        !access.split(", ").any(|a| a == "extractable"),
+        "not extractable: {enc_private}"
+    );
+    let usage = field(enc_private, "Usage:");
+    assert!(!usage.contains("sign"), "never signs: {enc_private}");
+    if rsa {
+        assert!(
+            usage.contains("decrypt") && usage.contains("unwrap"),
+            "{enc_private}"
+        );
+    } else {
+        assert!(usage.contains("derive"), "{enc_private}");
+    }
+
+    // openssl encrypts to the new encryption certificate; the token opens it.
+    let new_message = seal(&d.token, &d.new_enc, "new");
+    assert_eq!(
+        open_on_token(&d.token, &new_message, &d.enc_id()),
+        new_message.expected
+    );
+    // The message sealed to the old certificate before the renewal still opens.
+    assert_eq!(
+        open_on_token(&d.token, &old_message, "02"),
+        old_message.expected
+    );
+
+    // list_certificates: one pair, the kept one marked history and unpaired.
+    let list = host.ok("list_certificates", json!({}));
+    let tok = &list["tokens"][0];
+    assert_eq!(
+        tok["pairs"],
+        json!([{"signing": sha256_hex(&d.new_sign), "encryption": sha256_hex(&d.new_enc)}])
+    );
+    let kept = tok["certificates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["sha256"] == json!(sha256_hex(&d.old_enc)))
+        .expect("the old encryption certificate is listed");
+    assert_eq!(kept["history"], json!(true));
+
+    // Running it again changes nothing.
+    let objects_before = d.token.list_objects();
+    let again = host.ok("install_certificate", d.install_args());
+    assert_eq!(again["encryption_certificate"]["sha256"], enc["sha256"]);
+    assert_eq!(d.token.list_objects(), objects_before);
+}
+
+#[test]
+fn dual_install_rsa_is_witnessed_by_pkcs11_tool_and_openssl() {
+    dual_install_is_witnessed("rsa:2048");
+}
+
+#[test]
+fn dual_install_ec_is_witnessed_by_pkcs11_tool_and_openssl() {
+    dual_install_is_witnessed("EC:prime256v1");
+}
