@@ -60,6 +60,7 @@ impl Module {
             loaded: self.context.is_ok(),
             description: self.description.clone(),
             error: self.context.as_ref().err().cloned(),
+            vendor: catalogue::vendor_of(&self.path, catalogue::Os::CURRENT),
         }
     }
 }

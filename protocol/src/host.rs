@@ -512,6 +512,11 @@ pub struct ModuleStatus {
     pub description: Option<String>,
     /// Why it failed to load, when it did.
     pub error: Option<String>,
+    /// The token vendor whose driver this is, from the host's built-in driver list
+    /// (`飞天诚信 Feitian`); absent for a file that list does not name, and from
+    /// hosts older than this field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor: Option<String>,
 }
 
 /// `hello`'s result.

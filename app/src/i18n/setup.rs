@@ -131,6 +131,11 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "Install the USB key maker's driver (ask the key maker or the CA's support), then check again. These drivers could not be loaded:",
     ),
     (
+        "setup.no_module.vendor",
+        "{vendor} 的 USB Key 驱动未能加载，请重新安装该厂商的驱动：",
+        "The USB key driver from {vendor} could not be loaded; reinstall that maker's driver:",
+    ),
+    (
         "setup.no_token.title",
         "未检测到 USB Key",
         "No USB key was found",

@@ -284,7 +284,16 @@ fn Guidance(check: Check) -> impl IntoView {
                         .into_iter()
                         .map(|m| {
                             let why = m.error.unwrap_or_default();
-                            view! { <li><code>{m.path}</code> " — " {why}</li> }
+                            // The maker's name, when the helper's driver list knows the file.
+                            let vendor = m.vendor.map(|vendor| {
+                                view! {
+                                    <strong class="vendor">
+                                        {move || i18n.tf("setup.no_module.vendor", &[("vendor", &vendor)])}
+                                    </strong>
+                                    " "
+                                }
+                            });
+                            view! { <li>{vendor}<code>{m.path}</code> " — " {why}</li> }
                         })
                         .collect_view()}
                 </ul>
@@ -414,6 +423,7 @@ mod tests {
             loaded: false,
             description: None,
             error: Some("no".into()),
+            vendor: Some("握奇 Watchdata".into()),
         };
         let no_module = Facts {
             modules: vec![failed],
@@ -428,6 +438,7 @@ mod tests {
             loaded: true,
             description: None,
             error: None,
+            vendor: None,
         };
         let zero = Facts {
             modules: vec![loaded.clone()],

@@ -141,6 +141,36 @@ pub fn found_paths() -> Vec<PathBuf> {
     out
 }
 
+/// The vendor of the built-in list whose driver file `path` is (matched by file name,
+/// case-insensitively on Windows), so `hello` can name it when the file fails to load.
+pub fn vendor_of(path: &Path, os: Os) -> Option<String> {
+    vendor_in(catalogue(), path, os)
+}
+
+fn vendor_in(entries: &[Entry], path: &Path, os: Os) -> Option<String> {
+    let fold = |n: &str| {
+        if os == Os::Windows {
+            n.to_ascii_lowercase()
+        } else {
+            n.to_owned()
+        }
+    };
+    // The last component, whichever separator the listed path uses.
+    let last = |p: &str| fold(p.rsplit(['/', '\\']).next().unwrap_or(p));
+    let name = last(&path.to_string_lossy());
+    entries
+        .iter()
+        .find(|e| {
+            let paths: &[String] = match os {
+                Os::Windows => &e.windows,
+                Os::Linux => &e.linux,
+                Os::Mac => &e.macos,
+            };
+            paths.iter().chain(&e.names).any(|p| last(p) == name)
+        })
+        .map(|e| e.vendor.clone())
+}
+
 /// Probes `entries` for `os`, with paths moved under `root` when given and `%VAR%`
 /// read through `env`.
 pub fn probe(
@@ -242,6 +272,24 @@ fn rebase(path: &Path, root: Option<&Path>) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_module_file_is_named_by_its_vendor() {
+        let win = Path::new(r"C:\Windows\System32\WDPKCS.DLL");
+        assert_eq!(
+            vendor_of(win, Os::Windows).as_deref(),
+            Some("握奇 Watchdata")
+        );
+        let moved = Path::new("/tmp/root/usr/lib/libwdpkcs.so");
+        assert_eq!(
+            vendor_of(moved, Os::Linux).as_deref(),
+            Some("握奇 Watchdata")
+        );
+        assert_eq!(
+            vendor_of(Path::new("/usr/lib/softhsm/libsofthsm2.so"), Os::Linux),
+            None
+        );
+    }
 
     #[test]
     fn the_data_file_parses_and_every_entry_names_a_source() {
