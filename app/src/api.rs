@@ -8,6 +8,7 @@
 //! - [`projects`]: the projects and a certificate's standing
 //! - [`renewals`]: one renewal: apply, read, pay, cancel, CSR, installed
 //! - [`expired`]: the expired-certificate path
+//! - [`revocation`]: the old certificate's rule, key-compromise reports (customer, staff)
 //! - [`admin`]: the staff console
 //! - this file: the transport (JSON in and out, the error shape)
 
@@ -16,6 +17,7 @@ pub mod downloads;
 pub mod expired;
 pub mod projects;
 pub mod renewals;
+pub mod revocation;
 pub mod session;
 
 use gloo_net::http::{Request, RequestBuilder, Response};

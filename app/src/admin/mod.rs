@@ -24,6 +24,7 @@
 pub mod actions;
 pub mod audit;
 pub mod audit_words;
+pub mod compromise_reports;
 pub mod detail;
 pub mod expired;
 pub mod expired_detail;

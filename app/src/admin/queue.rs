@@ -156,6 +156,7 @@ pub fn Queue() -> impl IntoView {
                 Some(Err(e)) => view! { <Refusal error=e /> }.into_any(),
                 Some(Ok(list)) => view! { <QueueTable rows=list /> }.into_any(),
             }}
+            <crate::admin::compromise_reports::CompromiseReports />
         </section>
     }
 }

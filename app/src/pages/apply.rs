@@ -9,6 +9,7 @@
 
 pub(crate) mod fields;
 mod form;
+mod revocation_notice;
 mod signin;
 mod state;
 mod submit;
@@ -78,6 +79,7 @@ pub fn ApplyPage() -> impl IntoView {
         <div id="apply">
             <h1>{move || i18n.t("apply.title")}</h1>
             {move || project_name().map(|n| view! { <p class="muted" id="apply-project">{n}</p> })}
+            {move || app.project().and_then(Result::ok).map(|p| view! { <revocation_notice::RevocationNotice project=p.id /> })}
             <ol class="stepper" aria-label=move || i18n.t("apply.steps")>
                 <li data-stage="apply" data-state="current" aria-current="step">{move || i18n.t("apply.step.apply")}</li>
                 <li data-stage="pay" data-state="todo">{move || i18n.t("apply.step.pay")}</li>

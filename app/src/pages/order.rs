@@ -2,6 +2,7 @@
 //! itself; the panel below follows the state: 缴费 pay, 审核中 under review, 安装证书
 //! install, done, or closed.
 
+mod compromise;
 mod outcome;
 mod poll;
 mod signin;
@@ -342,6 +343,7 @@ where
             <Payments renewal=renewal />
         </Show>
         <Timeline renewal=renewal />
+        <compromise::CompromiseReport />
         <div class="actions">
             <button id="sign-out" type="button" class="link" on:click=sign_out>
                 {move || i18n.t("order.sign_out")}
