@@ -507,6 +507,9 @@ pub async fn installed(
         json!({ "sha256": sha256 }),
     )
     .await?;
+    // The project's rule for the old certificate (revoked as superseded, or kept).
+    let old = crate::revocation::policy::on_confirmed(&state, &mut tx, &row).await?;
     tx.commit().await?;
+    old.publish(&state).await;
     Ok(Json(store::view(state.pool(), &business_no).await?))
 }
