@@ -11,7 +11,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::error::AppError;
-use crate::models::{GeneratedCsr, Hello, Installed, Listing, Signed};
+use crate::models::{
+    EncryptionInstall, GeneratedCsr, Hello, ImportedKey, Installed, Listing, Signed,
+};
 
 #[wasm_bindgen(raw_module = "/certrenew-page.js")]
 extern "C" {
@@ -79,31 +81,53 @@ pub async fn sign(
 }
 
 /// `generate_csr`: a new key pair on the token, its CSR, and the old key's binding.
+/// `dual`: the new signing key can also open the KMC's envelope (a pair's renewal).
 pub async fn generate_csr(
     token: &str,
     cert_sha256: &str,
     algorithm: &str,
     challenge: &str,
+    dual: bool,
 ) -> Result<GeneratedCsr, AppError> {
     call(
         "generate_csr",
-        json!({"token": token, "cert_sha256": cert_sha256, "algorithm": algorithm, "challenge": challenge}),
+        json!({"token": token, "cert_sha256": cert_sha256, "algorithm": algorithm, "challenge": challenge, "dual": dual}),
     )
     .await
 }
 
-/// `install_certificate`: writes the certificate beside its key, retires the old one
-/// last, and signs `installed` with the new key. Idempotent.
+/// `install_certificate`: writes the certificate beside its key (and, for a pair, the
+/// encryption key from its envelope and the encryption certificate), retires the old
+/// one last, and signs `installed` with the new key. Idempotent.
 pub async fn install_certificate(
     token: &str,
     key_id: &str,
     certificate: &str,
     retire: &str,
     challenge: &str,
+    encryption: Option<&EncryptionInstall>,
 ) -> Result<Installed, AppError> {
+    let mut args = json!({"token": token, "key_id": key_id, "certificate": certificate, "retire": retire, "challenge": challenge});
+    if let Some(e) = encryption {
+        args["encryption"] = serde_json::to_value(e)
+            .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+    }
+    call("install_certificate", args).await
+}
+
+/// `import_encryption_key`: key recovery, an escrowed encryption key enveloped to the
+/// signing key of `cert_sha256`, written to the token.
+pub async fn import_encryption_key(
+    token: &str,
+    cert_sha256: &str,
+    encryption: &EncryptionInstall,
+    challenge: &str,
+) -> Result<ImportedKey, AppError> {
+    let encryption = serde_json::to_value(encryption)
+        .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
     call(
-        "install_certificate",
-        json!({"token": token, "key_id": key_id, "certificate": certificate, "retire": retire, "challenge": challenge}),
+        "import_encryption_key",
+        json!({"token": token, "cert_sha256": cert_sha256, "encryption": encryption, "challenge": challenge}),
     )
     .await
 }

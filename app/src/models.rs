@@ -3,7 +3,7 @@
 //! ignored, so a newer server does not break an older page. The host's answers are
 //! `protocol::host`'s own types.
 
-use protocol::certificate::CertificateStatus;
+use protocol::certificate::{CertificateKind, CertificateStatus};
 use protocol::eligibility::EligibilityStatus;
 use protocol::payment::{InvoiceKind, InvoiceStatus, PaymentMethod, PaymentStatus, RefundStatus};
 use protocol::renewal::RenewalStatus;
@@ -120,6 +120,21 @@ pub struct Project {
     /// Allowed return URL prefixes.
     #[serde(default)]
     pub return_urls: Vec<String>,
+}
+
+/// What a project issues (`GET /projects/{id}`'s `kind`), read apart from [`Project`].
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ProjectKind {
+    /// `single` or `dual` (a signing and an encryption certificate); absent: single.
+    #[serde(default)]
+    pub kind: Coded<CertificateKind>,
+}
+
+impl ProjectKind {
+    /// Whether the project renews signing and encryption certificates as a pair.
+    pub fn is_dual(&self) -> bool {
+        self.kind == CertificateKind::Dual
+    }
 }
 
 /// Where a certificate stands for renewal.
@@ -302,6 +317,40 @@ pub struct Renewal {
     /// The renewed certificate.
     #[serde(default)]
     pub certificate: Option<IssuedCertificate>,
+    /// `single` or `dual`; absent: single.
+    #[serde(default)]
+    pub kind: Coded<CertificateKind>,
+    /// The encryption half of a dual renewal.
+    #[serde(default)]
+    pub encryption: Option<RenewalEncryption>,
+}
+
+impl Renewal {
+    /// Whether the renewal renews a signing and an encryption certificate together.
+    pub fn is_dual(&self) -> bool {
+        self.kind == CertificateKind::Dual
+    }
+}
+
+/// The encryption certificates of a dual renewal: the old one (kept on the token) and,
+/// once issued, the new one from the CA's key management centre.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct RenewalEncryption {
+    /// The old encryption certificate's SHA-256 (none for a first pair).
+    #[serde(default)]
+    pub old_sha256: Option<String>,
+    /// Its notAfter.
+    #[serde(default)]
+    pub old_not_after: Option<String>,
+    /// The new one, base64 DER, once issued.
+    #[serde(default)]
+    pub certificate: Option<String>,
+    /// Its SHA-256.
+    #[serde(default)]
+    pub sha256: Option<String>,
+    /// Its notAfter.
+    #[serde(default)]
+    pub not_after: Option<String>,
 }
 
 /// `POST /renewals/{no}/payments`.
@@ -322,13 +371,18 @@ pub struct CsrAnswer {
     pub certificate: String,
     /// New notAfter.
     pub not_after: String,
+    /// A dual renewal's encryption certificate and its key's envelope (to the new
+    /// signing key), passed on to `install_certificate` as they are.
+    #[serde(default)]
+    pub encryption: Option<EncryptionInstall>,
 }
 
 // The host's answers are protocol's own types: one definition for the host that
 // writes them and the page that reads them (names kept as the app's screens use them).
 pub use protocol::host::{
-    CertificateSummary as HostCertificate, GenerateCsrResult as GeneratedCsr, HelloResult as Hello,
-    InstallCertificateResult as Installed, ListCertificatesResult as Listing,
-    ModuleStatus as Module, SignResult as Signed, TokenCertificates as TokenListing,
-    TokenSummary as Token,
+    CertificatePair, CertificateSummary as HostCertificate, EncryptionInstall,
+    GenerateCsrResult as GeneratedCsr, HelloResult as Hello,
+    ImportEncryptionKeyResult as ImportedKey, InstallCertificateResult as Installed,
+    ListCertificatesResult as Listing, ModuleStatus as Module, SignResult as Signed,
+    TokenCertificates as TokenListing, TokenSummary as Token,
 };

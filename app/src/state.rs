@@ -22,8 +22,12 @@ const KEY_SIGNED_IN: &str = "certrenew.signed_in";
 pub struct Chosen {
     /// The token (serial, label, PIN flags).
     pub token: Token,
-    /// The certificate.
+    /// The certificate (the signing one of a pair).
     pub certificate: HostCertificate,
+    /// The encryption certificate paired with it on the token, renewed with it when the
+    /// project issues pairs.
+    #[serde(default)]
+    pub encryption: Option<HostCertificate>,
 }
 
 /// The customer side's shared state.

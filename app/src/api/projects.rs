@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::{get, post, segment};
 use crate::error::AppError;
-use crate::models::{Eligibility, Project};
+use crate::models::{Eligibility, Project, ProjectKind};
 
 /// `GET /projects`: every project.
 pub async fn list() -> Result<Vec<Project>, AppError> {
@@ -14,6 +14,12 @@ pub async fn list() -> Result<Vec<Project>, AppError> {
 
 /// `GET /projects/{id}`: one project.
 pub async fn one(id: &str) -> Result<Project, AppError> {
+    get(&format!("/projects/{}", segment(id))).await
+}
+
+/// `GET /projects/{id}`, read for its `kind` only: whether it renews signing and
+/// encryption certificates as a pair.
+pub async fn kind(id: &str) -> Result<ProjectKind, AppError> {
     get(&format!("/projects/{}", segment(id))).await
 }
 

@@ -81,6 +81,11 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("apply.cert.subject", "证书主题", "Certificate subject"),
     ("apply.cert.not_after", "有效期至", "Valid until"),
     ("apply.cert.token", "USB Key", "USB key"),
+    (
+        "apply.cert.encryption_not_after",
+        "加密证书有效期至",
+        "Encryption certificate valid until",
+    ),
     // The agreement.
     (
         "apply.agreement.title",

@@ -137,6 +137,46 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "This certificate has a renewal under way (business number {no}).",
     ),
     ("certs.open.go", "查询进度", "Check progress"),
+    // A signing and encryption pair, and the history kept
+    (
+        "certs.pair.badge",
+        "签名证书 + 加密证书",
+        "Signing + encryption certificates",
+    ),
+    ("certs.pair.signing", "签名证书", "Signing certificate"),
+    (
+        "certs.pair.encryption",
+        "加密证书",
+        "Encryption certificate",
+    ),
+    (
+        "certs.pair.signing_validity",
+        "签名证书有效期",
+        "Signing certificate valid",
+    ),
+    (
+        "certs.pair.encryption_validity",
+        "加密证书有效期",
+        "Encryption certificate valid",
+    ),
+    ("certs.pair.details", "查看详情", "details"),
+    ("certs.pair.sha256", "SHA-256 指纹", "SHA-256 fingerprint"),
+    ("certs.history.title", "历史证书", "Kept history"),
+    (
+        "certs.history.text",
+        "续期后保留的原加密证书及其私钥：用它加密的旧文件（如投标文件）仍可解密。",
+        "Former encryption certificates kept with their keys after a renewal, so files encrypted to them (such as bid documents) can still be opened.",
+    ),
+    (
+        "certs.history.badge",
+        "历史加密证书",
+        "Former encryption certificate",
+    ),
+    (
+        "certs.history.not_renewable",
+        "历史证书仅用于解密旧数据，不能续期。",
+        "A history certificate only opens old data; it is not renewed.",
+    ),
     // A platform's entry (/renew)
     ("entry.title", "证书续期", "Certificate renewal"),
     ("entry.notice", "须知", "Notice"),

@@ -13,6 +13,7 @@ mod admin_expired;
 mod apply;
 mod certificates;
 mod common;
+mod dual;
 mod expired;
 mod order;
 mod pay;
@@ -45,7 +46,7 @@ impl Lang {
 
 type Row = (&'static str, &'static str, &'static str);
 
-fn tables() -> [&'static [Row]; 10] {
+fn tables() -> [&'static [Row]; 11] {
     [
         common::STRINGS,
         setup::STRINGS,
@@ -57,6 +58,7 @@ fn tables() -> [&'static [Row]; 10] {
         expired::STRINGS,
         admin_expired::STRINGS,
         revoke::STRINGS,
+        dual::STRINGS,
     ]
 }
 

@@ -1,9 +1,12 @@
 //! 我的证书 (`/`): runs the environment check (sending the user to `/setup` when the
 //! extension, the helper or the driver is missing), then lists every USB key and its
 //! certificates, each with where it stands for renewal (`POST /eligibility`) and what
-//! the user can do: 申请续期, 查询进度 of a renewal under way, or why not.
+//! the user can do: 申请续期, 查询进度 of a renewal under way, or why not. A signing and
+//! an encryption certificate issued together (签名证书 and 加密证书) are one card; a
+//! former encryption certificate kept for old data is shown apart as history.
 
 mod card;
+mod pair;
 
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
@@ -167,6 +170,21 @@ fn TokenGroup(listing: TokenListing) -> impl IntoView {
         .collect::<Vec<_>>()
         .join(" · ");
     let empty = listing.certificates.is_empty();
+    let grouped = pair::group(&listing);
+    let history = (!grouped.history.is_empty()).then(|| {
+        let cards = grouped
+            .history
+            .into_iter()
+            .map(|c| view! { <card::HistoryCard certificate=c /> })
+            .collect_view();
+        view! {
+            <section class="history-list" aria-label=move || i18n.t("certs.history.title")>
+                <h3>{move || i18n.t("certs.history.title")}</h3>
+                <p class="muted small">{move || i18n.t("certs.history.text")}</p>
+                {cards}
+            </section>
+        }
+    });
     view! {
         <div class="token-group" data-token=token.serial.to_string()>
             <h2>
@@ -175,11 +193,20 @@ fn TokenGroup(listing: TokenListing) -> impl IntoView {
             </h2>
             <PinWarning token=token.clone() />
             {empty.then(|| view! { <p class="muted">{move || i18n.t("certs.token_empty")}</p> })}
-            {listing
-                .certificates
+            {grouped
+                .entries
                 .into_iter()
-                .map(|c| view! { <card::CertCard token=token.clone() certificate=c /> })
+                .map(|e| {
+                    view! {
+                        <card::CertCard
+                            token=token.clone()
+                            certificate=e.certificate
+                            encryption=e.encryption
+                        />
+                    }
+                })
                 .collect_view()}
+            {history}
         </div>
     }
 }

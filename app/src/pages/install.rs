@@ -129,6 +129,17 @@ pub fn InstallPanel(renewal: Renewal, #[prop(into)] on_update: Callback<Renewal>
     };
     let failure = move || {
         error.get().map(|e| match e.code.known() {
+            // A pair's renewal on a helper that cannot install pairs: update it first.
+            Some(ErrorCode::VersionMismatch) if e.detail("rule") == Some(flow::DUAL_HOST_RULE) => {
+                let version = e.detail("host_version").unwrap_or_default().to_owned();
+                view! {
+                    <div class="notice error" role="alert" id="dual-host-needed" data-code=ErrorCode::VersionMismatch.as_str()>
+                        <p>{move || i18n.tf("install.dual.host_outdated", &[("version", &version)])}</p>
+                        <a class="btn" href="/setup">{move || i18n.t("install.dual.to_setup")}</a>
+                    </div>
+                }
+                .into_any()
+            }
             Some(ErrorCode::UserCancelled) => view! {
                 <div class="notice" role="status" data-code=ErrorCode::UserCancelled.as_str()>
                     <p>{move || i18n.t("install.cancelled")}</p>

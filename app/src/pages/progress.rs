@@ -1,5 +1,6 @@
 //! 查询进度: where a renewal stands. The stepper 申请 → 缴费 → 审核 → 安装 → 完成 (the
-//! CA client's five steps), the timeline in words and the payment attempts.
+//! CA client's five steps), the timeline in words and the payment attempts; for a
+//! signing and encryption pair, what the install adds, removes and keeps on the token.
 
 use leptos::prelude::*;
 use protocol::payment::{PaymentMethod, PaymentStatus};
@@ -134,6 +135,84 @@ pub fn Stepper(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
         <ol class="stepper" aria-label=move || i18n.t("order.progress")>
             {steps}
         </ol>
+        <PairSummary renewal />
+    }
+}
+
+/// `#pair-summary[data-state=planned|done]`: a pair's renewal, what the install adds
+/// (`ul.pair-added`), removes (`ul.pair-removed`) and keeps (`ul.pair-kept`), each
+/// `li[data-cert]`; nothing for a single certificate's renewal.
+#[component]
+pub fn PairSummary(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
+    let i18n = use_i18n();
+    move || {
+        let r = renewal.get();
+        if !r.is_dual() {
+            return None;
+        }
+        let done = r.status == Some(RenewalStatus::Completed);
+        let (intro, add, remove, keep) = if done {
+            ("pair.intro_done", "pair.added", "pair.removed", "pair.kept")
+        } else {
+            (
+                "pair.intro",
+                "pair.will_add",
+                "pair.will_remove",
+                "pair.will_keep",
+            )
+        };
+        let new_signing = r.certificate.as_ref().map(|c| {
+            i18n.tf(
+                "pair.new_not_after",
+                &[("date", &format::date(&c.not_after))],
+            )
+        });
+        let enc = r.encryption.clone();
+        let new_encryption = enc
+            .as_ref()
+            .and_then(|e| e.not_after.as_deref())
+            .map(|t| i18n.tf("pair.new_not_after", &[("date", &format::date(t))]));
+        let old_signing = i18n.tf(
+            "pair.old_not_after",
+            &[("date", &format::date(&r.old_not_after))],
+        );
+        let old_encryption = enc
+            .as_ref()
+            .and_then(|e| e.old_not_after.as_deref())
+            .map(|t| i18n.tf("pair.old_not_after", &[("date", &format::date(t))]));
+        let old_enc_sha = enc.as_ref().and_then(|e| e.old_sha256.clone());
+        let new_enc_sha = enc
+            .as_ref()
+            .and_then(|e| e.sha256.clone())
+            .unwrap_or_default();
+        let new_sign_sha = r
+            .certificate
+            .as_ref()
+            .map(|c| c.sha256.clone())
+            .unwrap_or_default();
+        let note =
+            |text: Option<String>| text.map(|t| view! { " · " <span class="muted">{t}</span> });
+        Some(view! {
+            <section id="pair-summary" class="card" data-state=if done { "done" } else { "planned" } aria-labelledby="pair-title">
+                <h2 id="pair-title">{i18n.t("pair.title")}</h2>
+                <p>{i18n.t(intro)}</p>
+                <h3>{i18n.t(add)}</h3>
+                <ul class="pair-added">
+                    <li data-cert="signing" data-sha256=new_sign_sha>{i18n.t("pair.add_signing")} {note(new_signing)}</li>
+                    <li data-cert="encryption" data-sha256=new_enc_sha>{i18n.t("pair.add_encryption")} {note(new_encryption)}</li>
+                </ul>
+                <h3>{i18n.t(remove)}</h3>
+                <ul class="pair-removed">
+                    <li data-cert="signing" data-sha256=r.cert_sha256.clone()>{i18n.t("pair.remove_signing")} {note(Some(old_signing))}</li>
+                </ul>
+                {old_enc_sha.map(|sha| view! {
+                    <h3>{i18n.t(keep)}</h3>
+                    <ul class="pair-kept">
+                        <li data-cert="encryption" data-sha256=sha>{i18n.t("pair.keep_encryption")} {note(old_encryption)}</li>
+                    </ul>
+                })}
+            </section>
+        })
     }
 }
 

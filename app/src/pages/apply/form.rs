@@ -180,6 +180,10 @@ pub fn ApplicationForm(chosen: Chosen, project: Project, form: Form) -> impl Int
     } else {
         chosen.token.label.clone()
     };
+    let encryption_not_after = chosen
+        .encryption
+        .as_ref()
+        .map(|e| format::date_time(&e.not_after));
     let agreement = project.agreement.clone();
     let agreement_version = agreement.version.clone();
     let fee_line = (project.fee_line_zh.clone(), project.fee_line_en.clone());
@@ -198,6 +202,10 @@ pub fn ApplicationForm(chosen: Chosen, project: Project, form: Form) -> impl Int
                     <dd id="cert-subject">{subject.clone()}</dd>
                     <dt>{move || i18n.t("apply.cert.not_after")}</dt>
                     <dd id="cert-not-after">{not_after.clone()}</dd>
+                    {encryption_not_after.map(|t| view! {
+                        <dt>{move || i18n.t("apply.cert.encryption_not_after")}</dt>
+                        <dd id="cert-encryption-not-after">{t}</dd>
+                    })}
                     <dt>{move || i18n.t("apply.cert.token")}</dt>
                     <dd>{token}</dd>
                 </dl>

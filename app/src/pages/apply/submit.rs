@@ -39,6 +39,12 @@ pub async fn submit(
     phase: RwSignal<Phase>,
 ) -> Result<Renewal, AppError> {
     let (bytes, sha) = signed_bytes(application)?;
+    // A pair is renewed as a pair when the project issues pairs: the old encryption
+    // certificate goes with the application (the server checks it matches).
+    let encryption_certificate = match &s.chosen.encryption {
+        Some(e) if api::projects::kind(s.project).await?.is_dual() => Some(e.der.clone()),
+        _ => None,
+    };
     phase.set(Phase::Signing);
     let challenge = auth::challenge().await?;
     let signed = bridge::sign(
@@ -50,7 +56,7 @@ pub async fn submit(
     )
     .await?;
     phase.set(Phase::Sending);
-    api::renewals::apply(&json!({
+    let mut body = json!({
         "project": s.project,
         "application": STANDARD.encode(&bytes),
         "challenge": challenge,
@@ -58,8 +64,11 @@ pub async fn submit(
         "certificate": signed.certificate,
         "return_url": s.return_url,
         "lang": s.lang,
-    }))
-    .await
+    });
+    if let Some(der) = encryption_certificate {
+        body["encryption_certificate"] = json!(der);
+    }
+    api::renewals::apply(&body).await
 }
 
 #[cfg(test)]

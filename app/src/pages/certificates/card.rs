@@ -1,5 +1,6 @@
-//! One certificate on "my certificates": its facts, where it stands for renewal, and
-//! the one thing to do next.
+//! One certificate on "my certificates" (or a signing and encryption pair, one card):
+//! its facts, where it stands for renewal, and the one thing to do next; and a kept
+//! history certificate, shown but never offered for renewal.
 
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
@@ -16,9 +17,14 @@ use crate::i18n::{I18n, use_i18n};
 use crate::models::{Eligibility, HostCertificate, Token};
 use crate::state::{self, Chosen, use_app_state};
 
-/// `.cert-card[data-sha256][data-status]`.
+/// `.cert-card[data-sha256][data-status]` (`[data-pair][data-encryption-sha256]` for a
+/// pair; eligibility is the signing certificate's).
 #[component]
-pub fn CertCard(token: Token, certificate: HostCertificate) -> impl IntoView {
+pub fn CertCard(
+    token: Token,
+    certificate: HostCertificate,
+    encryption: Option<HostCertificate>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let state = use_app_state();
     let navigate = use_navigate();
@@ -50,6 +56,7 @@ pub fn CertCard(token: Token, certificate: HostCertificate) -> impl IntoView {
     let chosen = Chosen {
         token: token.clone(),
         certificate: certificate.clone(),
+        encryption: encryption.clone(),
     };
     let choose = {
         let chosen = chosen.clone();
@@ -64,6 +71,8 @@ pub fn CertCard(token: Token, certificate: HostCertificate) -> impl IntoView {
     };
 
     let c = certificate.clone();
+    let pair = encryption.is_some();
+    let encryption_sha = encryption.as_ref().map(|e| e.sha256.to_string());
     let title = title(&c.subject);
     let validity = i18n_validity(&c);
     let usage = c.usage;
@@ -118,14 +127,8 @@ pub fn CertCard(token: Token, certificate: HostCertificate) -> impl IntoView {
         left.map(|d| days_text(i18n, d))
     };
 
-    view! {
-        <article
-            class="card cert-card"
-            data-sha256=certificate.sha256.to_string()
-            data-status=status
-            data-has-key=has_key.to_string()
-        >
-            <h3>{title}</h3>
+    let facts = match encryption {
+        None => view! {
             <dl class="facts">
                 <dt>{move || i18n.t("certs.subject")}</dt>
                 <dd>{c.subject.clone()}</dd>
@@ -142,7 +145,120 @@ pub fn CertCard(token: Token, certificate: HostCertificate) -> impl IntoView {
                 <dt>{move || i18n.t("certs.on_token")}</dt>
                 <dd>{token_name.clone()}</dd>
             </dl>
+        }
+        .into_any(),
+        Some(e) => {
+            let enc_validity = i18n_validity(&e);
+            view! {
+                <p class="pair-badge"><span class="badge info">{move || i18n.t("certs.pair.badge")}</span></p>
+                <dl class="facts">
+                    <dt>{move || i18n.t("certs.subject")}</dt>
+                    <dd>{c.subject.clone()}</dd>
+                    <dt>{move || i18n.t("certs.issuer")}</dt>
+                    <dd>{c.issuer.clone()}</dd>
+                    <dt>{move || i18n.t("certs.pair.signing_validity")}</dt>
+                    <dd class="signing-validity">{move || i18n.tf("certs.validity_value", &[("from", &validity.0), ("to", &validity.1)])}</dd>
+                    <dt>{move || i18n.t("certs.pair.encryption_validity")}</dt>
+                    <dd class="encryption-validity">{move || i18n.tf("certs.validity_value", &[("from", &enc_validity.0), ("to", &enc_validity.1)])}</dd>
+                    <dt>{move || i18n.t("certs.days_left")}</dt>
+                    <dd>{days}</dd>
+                    <dt>{move || i18n.t("certs.on_token")}</dt>
+                    <dd>{token_name.clone()}</dd>
+                </dl>
+                <Details certificate=c.clone() role=Role::Signing />
+                <Details certificate=e role=Role::Encryption />
+            }
+            .into_any()
+        }
+    };
+
+    view! {
+        <article
+            class="card cert-card"
+            data-sha256=certificate.sha256.to_string()
+            data-status=status
+            data-has-key=has_key.to_string()
+            data-pair=pair.to_string()
+            data-encryption-sha256=encryption_sha
+        >
+            <h3>{title}</h3>
+            {facts}
             <div class="cert-action">{action}</div>
+        </article>
+    }
+}
+
+/// Which certificate of a pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// 签名证书.
+    Signing,
+    /// 加密证书.
+    Encryption,
+}
+
+impl Role {
+    fn code(self) -> &'static str {
+        match self {
+            Role::Signing => "signing",
+            Role::Encryption => "encryption",
+        }
+    }
+
+    fn label(self, i18n: I18n) -> &'static str {
+        match self {
+            Role::Signing => i18n.t("certs.pair.signing"),
+            Role::Encryption => i18n.t("certs.pair.encryption"),
+        }
+    }
+}
+
+/// `details.cert-details[data-role]`: one certificate of a pair, opened on demand.
+#[component]
+fn Details(certificate: HostCertificate, role: Role) -> impl IntoView {
+    let i18n = use_i18n();
+    let validity = i18n_validity(&certificate);
+    let usage = certificate.usage;
+    view! {
+        <details class="cert-details" data-role=role.code() data-sha256=certificate.sha256.to_string()>
+            <summary>{move || role.label(i18n)} " · " {move || i18n.t("certs.pair.details")}</summary>
+            <dl class="facts">
+                <dt>{move || i18n.t("certs.serial")}</dt>
+                <dd><code>{certificate.serial.clone()}</code></dd>
+                <dt>{move || i18n.t("certs.validity")}</dt>
+                <dd>{move || i18n.tf("certs.validity_value", &[("from", &validity.0), ("to", &validity.1)])}</dd>
+                <dt>{move || i18n.t("certs.usage")}</dt>
+                <dd>{move || usage_text(i18n, usage)}</dd>
+                <dt>{move || i18n.t("certs.pair.sha256")}</dt>
+                <dd><code class="sha256">{certificate.sha256.to_string()}</code></dd>
+            </dl>
+        </details>
+    }
+}
+
+/// `.cert-card.history[data-sha256][data-history]`: a former encryption certificate kept
+/// on the token so that data encrypted to it stays readable; not renewable.
+#[component]
+pub fn HistoryCard(certificate: HostCertificate) -> impl IntoView {
+    let i18n = use_i18n();
+    let validity = i18n_validity(&certificate);
+    let usage = certificate.usage;
+    view! {
+        <article class="card cert-card history" data-sha256=certificate.sha256.to_string() data-history="true">
+            <h4>
+                <span class="badge">{move || i18n.t("certs.history.badge")}</span>
+                " "
+                {title(&certificate.subject)}
+            </h4>
+            <dl class="facts">
+                <dt>{move || i18n.t("certs.serial")}</dt>
+                <dd><code>{certificate.serial.clone()}</code></dd>
+                <dt>{move || i18n.t("certs.validity")}</dt>
+                <dd>{move || i18n.tf("certs.validity_value", &[("from", &validity.0), ("to", &validity.1)])}</dd>
+                <dt>{move || i18n.t("certs.usage")}</dt>
+                <dd>{move || usage_text(i18n, usage)}</dd>
+            </dl>
+            <p class="muted small">{move || i18n.t("certs.history.not_renewable")}</p>
         </article>
     }
 }

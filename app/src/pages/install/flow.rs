@@ -13,7 +13,9 @@ use crate::api;
 use crate::auth;
 use crate::bridge;
 use crate::error::{AppError, Code};
-use crate::models::{CsrAnswer, HostCertificate, Installed, Listing, Renewal, Token};
+use crate::models::{
+    CsrAnswer, EncryptionInstall, HostCertificate, Installed, Listing, Renewal, Token,
+};
 use crate::state::Chosen;
 
 /// The four steps shown by `progress#install-progress`.
@@ -66,6 +68,10 @@ fn find_token(
 pub async fn run(no: &str, step: impl Fn(Step)) -> Result<Finished, AppError> {
     step(Step::FindToken);
     let renewal: Renewal = api::renewals::get_one(no).await?;
+    let dual = renewal.is_dual();
+    if dual {
+        require_dual_host().await?;
+    }
     let listing = bridge::list_certificates().await?;
     let new_sha = renewal.certificate.as_ref().map(|c| c.sha256.as_str());
     let Some((token, on_token)) = find_token(&listing, &renewal.cert_sha256, new_sha) else {
@@ -78,10 +84,15 @@ pub async fn run(no: &str, step: impl Fn(Step)) -> Result<Finished, AppError> {
     // Confirmed already (the answer of an earlier run was lost): nothing left to do.
     if renewal.status == Some(RenewalStatus::Completed) {
         resume::forget(no);
+        let encryption = encryption_on_token(&listing, &renewal);
         return match on_token {
             Some(certificate) => Ok(Finished {
                 renewal,
-                chosen: Chosen { token, certificate },
+                chosen: Chosen {
+                    token,
+                    certificate,
+                    encryption,
+                },
             }),
             None => Err(AppError::new(
                 ErrorCode::CertNotFound,
@@ -96,11 +107,12 @@ pub async fn run(no: &str, step: impl Fn(Step)) -> Result<Finished, AppError> {
         .and_then(|c| c.key_id.as_ref())
         .map(KeyId::as_str);
     // `known`: the key is certainly the certificate's; `generated`: made in this run.
-    let (mut key_id, mut certificate, known, mut generated) = match resume::plan(
+    let (mut key_id, mut certificate, mut encryption, known, mut generated) = match resume::plan(
         renewal.status,
         renewal.certificate.as_ref(),
         stored.as_ref(),
         key_on_token,
+        dual,
     ) {
         Plan::NotReady => {
             return Err(AppError::new(
@@ -117,17 +129,19 @@ pub async fn run(no: &str, step: impl Fn(Step)) -> Result<Finished, AppError> {
             key_id,
             certificate,
             known,
-        } => (key_id, certificate, known, false),
+            encryption,
+        } => (key_id, certificate, encryption, known, false),
         Plan::Generate => {
             step(Step::Generate);
-            let (k, c) = generate(
+            let (k, c, e) = generate(
                 no,
                 token.serial.as_str(),
                 &renewal.cert_sha256,
                 expired_path(&renewal),
+                dual,
             )
             .await?;
-            (k, c, true, true)
+            (k, c, e, true, true)
         }
     };
 
@@ -140,6 +154,7 @@ pub async fn run(no: &str, step: impl Fn(Step)) -> Result<Finished, AppError> {
             &certificate,
             &renewal.cert_sha256,
             &challenge,
+            encryption.as_deref(),
         )
         .await
         {
@@ -149,11 +164,12 @@ pub async fn run(no: &str, step: impl Fn(Step)) -> Result<Finished, AppError> {
             Err(e) if !generated && key_lost(&e.code, known) => {
                 resume::forget(no);
                 step(Step::Generate);
-                (key_id, certificate) = generate(
+                (key_id, certificate, encryption) = generate(
                     no,
                     token.serial.as_str(),
                     &renewal.cert_sha256,
                     expired_path(&renewal),
+                    dual,
                 )
                 .await?;
                 generated = true;
@@ -165,6 +181,7 @@ pub async fn run(no: &str, step: impl Fn(Step)) -> Result<Finished, AppError> {
         Installed {
             certificate: new_cert,
             confirmation_signature,
+            encryption_certificate,
             ..
         },
         challenge,
@@ -182,8 +199,48 @@ pub async fn run(no: &str, step: impl Fn(Step)) -> Result<Finished, AppError> {
         chosen: Chosen {
             token,
             certificate: new_cert,
+            encryption: encryption_certificate,
         },
     })
+}
+
+/// A pair's renewal needs a host that installs pairs (`hello`'s `dual-certificates`);
+/// an older one would write the signing certificate alone.
+async fn require_dual_host() -> Result<(), AppError> {
+    let hello = bridge::hello().await?;
+    if has_dual(&hello.capabilities) {
+        return Ok(());
+    }
+    let mut e = AppError::new(
+        ErrorCode::VersionMismatch,
+        format!(
+            "certrenew-host {} cannot install a signing and encryption pair; update it",
+            hello.host_version
+        ),
+    );
+    e.details = json!({"rule": DUAL_HOST_RULE, "host_version": hello.host_version});
+    Err(e)
+}
+
+/// The `rule` of the error [`require_dual_host`] gives (the panel says to update).
+pub const DUAL_HOST_RULE: &str = "host.dual_certificates";
+
+fn has_dual(capabilities: &[String]) -> bool {
+    capabilities
+        .iter()
+        .any(|c| c == protocol::host::Command::DUAL_CAPABILITY)
+}
+
+/// The renewed encryption certificate when the token holds it (a finished run whose
+/// answer was lost).
+fn encryption_on_token(listing: &Listing, renewal: &Renewal) -> Option<HostCertificate> {
+    let sha = renewal.encryption.as_ref()?.sha256.as_deref()?;
+    listing
+        .tokens
+        .iter()
+        .flat_map(|t| t.certificates.iter())
+        .find(|c| c.sha256.as_str() == sha)
+        .cloned()
 }
 
 fn key_lost(code: &Code, known: bool) -> bool {
@@ -205,14 +262,16 @@ async fn generate(
     token: &str,
     old_sha256: &str,
     expired: bool,
-) -> Result<(String, String), AppError> {
+    dual: bool,
+) -> Result<(String, String, Option<Box<EncryptionInstall>>), AppError> {
     let challenge = auth::challenge().await?;
-    let csr = bridge::generate_csr(token, old_sha256, "ec-p256", &challenge).await?;
+    let csr = bridge::generate_csr(token, old_sha256, "ec-p256", &challenge, dual).await?;
     let mut record = StoredInstall {
         business_no: no.to_owned(),
         token: Some(token.to_owned()),
         key_id: csr.key_id.to_string(),
         certificate: None,
+        encryption: None,
     };
     resume::save(&record);
     let answer: CsrAnswer = if expired {
@@ -220,9 +279,20 @@ async fn generate(
     } else {
         api::renewals::csr(no, &csr.csr, &csr.binding_signature, &challenge).await?
     };
+    if dual && answer.encryption.is_none() {
+        return Err(AppError::new(
+            ErrorCode::Internal,
+            "the CA issued no encryption certificate for this pair's renewal",
+        ));
+    }
     record.certificate = Some(answer.certificate.clone());
+    record.encryption = answer.encryption.clone();
     resume::save(&record);
-    Ok((csr.key_id.into(), answer.certificate))
+    Ok((
+        csr.key_id.into(),
+        answer.certificate,
+        answer.encryption.map(Box::new),
+    ))
 }
 
 #[cfg(test)]
@@ -277,6 +347,14 @@ mod tests {
         assert!(!key_lost(&ErrorCode::CertKeyMismatch.into(), true));
         assert!(!key_lost(&ErrorCode::UserCancelled.into(), false));
         assert!(!key_lost(&ErrorCode::TokenRemoved.into(), false));
+    }
+
+    #[test]
+    fn a_pair_needs_the_hosts_dual_capability() {
+        let caps = |names: &[&str]| names.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert!(has_dual(&caps(&["hello", "dual-certificates"])));
+        assert!(!has_dual(&caps(&["hello", "install_certificate"])));
+        assert!(!has_dual(&[]));
     }
 
     #[test]

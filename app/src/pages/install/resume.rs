@@ -9,7 +9,7 @@ use protocol::renewal::RenewalStatus;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::models::IssuedCertificate;
+use crate::models::{EncryptionInstall, IssuedCertificate};
 use crate::storage;
 
 const KEY_PREFIX: &str = "certrenew.install.";
@@ -27,6 +27,10 @@ pub struct StoredInstall {
     /// The certificate the CA issued for it (base64 DER), once received.
     #[serde(default)]
     pub certificate: Option<String>,
+    /// A pair's encryption certificate and its key's envelope, from the same answer:
+    /// only that answer carries the envelope, so it is kept until the install is done.
+    #[serde(default)]
+    pub encryption: Option<EncryptionInstall>,
 }
 
 fn key(business_no: &str) -> String {
@@ -67,6 +71,8 @@ pub enum Plan {
         certificate: String,
         /// The certificate is known to be this key's.
         known: bool,
+        /// A pair's encryption half (certificate and envelope).
+        encryption: Option<Box<EncryptionInstall>>,
     },
     /// Make a new key and have the CA issue for it (`issue`, or `reissue` when the key
     /// of an issued certificate was lost).
@@ -76,8 +82,40 @@ pub enum Plan {
 }
 
 /// Decides from the renewal's `status`, its issued certificate, the stored record and
-/// the key id of the issued certificate when the token already holds it.
+/// the key id of the issued certificate when the token already holds it. A `dual`
+/// renewal needs the envelope of the CSR answer: without it stored, the key is made
+/// again (the CA issues both certificates again, with a new envelope).
 pub fn plan(
+    status: Option<RenewalStatus>,
+    issued: Option<&IssuedCertificate>,
+    stored: Option<&StoredInstall>,
+    on_token: Option<&str>,
+    dual: bool,
+) -> Plan {
+    let plan = plan_single(status, issued, stored, on_token);
+    if !dual {
+        return plan;
+    }
+    match plan {
+        Plan::Install {
+            key_id,
+            certificate,
+            known,
+            ..
+        } => match stored.and_then(|s| s.encryption.clone()) {
+            Some(encryption) if stored.is_some_and(|s| s.key_id == key_id) => Plan::Install {
+                key_id,
+                certificate,
+                known,
+                encryption: Some(Box::new(encryption)),
+            },
+            _ => Plan::Generate,
+        },
+        other => other,
+    }
+}
+
+fn plan_single(
     status: Option<RenewalStatus>,
     issued: Option<&IssuedCertificate>,
     stored: Option<&StoredInstall>,
@@ -91,6 +129,7 @@ pub fn plan(
                     key_id: key_id.to_owned(),
                     certificate: cert.der.clone(),
                     known: true,
+                    encryption: None,
                 };
             }
             match stored {
@@ -100,6 +139,7 @@ pub fn plan(
                             key_id: s.key_id.clone(),
                             certificate: cert.der.clone(),
                             known: true,
+                            encryption: None,
                         }
                     }
                     // Reissued since (another browser): this key's certificate is superseded.
@@ -110,6 +150,7 @@ pub fn plan(
                         key_id: s.key_id.clone(),
                         certificate: cert.der.clone(),
                         known: false,
+                        encryption: None,
                     },
                 },
                 None => Plan::Generate,
@@ -126,6 +167,103 @@ mod tests {
     use super::*;
 
     const DER: &str = "MAMCAQE="; // 30 03 02 01 01
+
+    // A single certificate's renewal (the dual cases have their own test).
+    fn plan(
+        status: Option<RenewalStatus>,
+        issued: Option<&IssuedCertificate>,
+        stored: Option<&StoredInstall>,
+        on_token: Option<&str>,
+    ) -> Plan {
+        super::plan(status, issued, stored, on_token, false)
+    }
+
+    fn envelope() -> EncryptionInstall {
+        serde_json::from_value(serde_json::json!({
+            "certificate": "MAMCAQI=",
+            "envelope": {
+                "version": 1, "transport": "rsa-oaep-sha1",
+                "recipient_spki_sha256": "00", "wrapped_content_key": "AA==",
+                "wrapped_private_key": "AA=="
+            },
+            "keep": "c".repeat(64)
+        }))
+        .expect("encryption install")
+    }
+
+    #[test]
+    fn a_pair_installs_only_with_the_envelope_it_was_issued_with() {
+        let cert = issued(DER);
+        let with = StoredInstall {
+            encryption: Some(envelope()),
+            ..stored(Some(DER))
+        };
+        assert_eq!(
+            super::plan(
+                Some(RenewalStatus::Issued),
+                Some(&cert),
+                Some(&with),
+                None,
+                true
+            ),
+            Plan::Install {
+                key_id: "aa".to_owned(),
+                certificate: DER.to_owned(),
+                known: true,
+                encryption: Some(Box::new(envelope())),
+            }
+        );
+        // The signing certificate is on the token under the stored key: resumes.
+        assert!(matches!(
+            super::plan(
+                Some(RenewalStatus::Issued),
+                Some(&cert),
+                Some(&with),
+                Some("aa"),
+                true
+            ),
+            Plan::Install {
+                encryption: Some(_),
+                ..
+            }
+        ));
+        // No envelope kept (another browser, or storage cleared): issue again.
+        assert_eq!(
+            super::plan(
+                Some(RenewalStatus::Issued),
+                Some(&cert),
+                Some(&stored(Some(DER))),
+                None,
+                true
+            ),
+            Plan::Generate
+        );
+        assert_eq!(
+            super::plan(
+                Some(RenewalStatus::Issued),
+                Some(&cert),
+                None,
+                Some("bb"),
+                true
+            ),
+            Plan::Generate
+        );
+        // The envelope kept is for another key than the one on the token.
+        assert_eq!(
+            super::plan(
+                Some(RenewalStatus::Issued),
+                Some(&cert),
+                Some(&with),
+                Some("bb"),
+                true
+            ),
+            Plan::Generate
+        );
+        assert_eq!(
+            super::plan(Some(RenewalStatus::Approved), None, Some(&with), None, true),
+            Plan::Generate
+        );
+    }
 
     fn issued(der: &str) -> IssuedCertificate {
         IssuedCertificate {
@@ -144,6 +282,7 @@ mod tests {
             token: Some("7c1c".to_owned()),
             key_id: "aa".to_owned(),
             certificate: certificate.map(str::to_owned),
+            encryption: None,
         }
     }
 
@@ -187,7 +326,8 @@ mod tests {
             Plan::Install {
                 key_id: "aa".to_owned(),
                 certificate: DER.to_owned(),
-                known: true
+                known: true,
+                encryption: None
             }
         );
     }
@@ -205,7 +345,8 @@ mod tests {
             Plan::Install {
                 key_id: "aa".to_owned(),
                 certificate: DER.to_owned(),
-                known: false
+                known: false,
+                encryption: None
             }
         );
     }
@@ -218,7 +359,8 @@ mod tests {
             Plan::Install {
                 key_id: "bb".to_owned(),
                 certificate: DER.to_owned(),
-                known: true
+                known: true,
+                encryption: None
             }
         );
         assert_eq!(
@@ -231,7 +373,8 @@ mod tests {
             Plan::Install {
                 key_id: "bb".to_owned(),
                 certificate: DER.to_owned(),
-                known: true
+                known: true,
+                encryption: None
             }
         );
     }
