@@ -1,10 +1,13 @@
 //! Crash-safety of `install_certificate`: the host is stopped right after each step
 //! (`CERTRENEW_FAULT_AFTER`), the token is inspected with `pkcs11-tool`, and the
 //! command is run again. At every stop the token must hold a usable certificate with
-//! its private key, and the re-run must finish the job exactly.
+//! its private key, and the re-run must finish the job exactly. The dual install
+//! (with the encryption half) is stopped after each of its steps too, RSA and EC; at
+//! every stop the old encryption pair is still there.
 
 mod common;
 
+use common::dual::DualToken;
 use common::*;
 use serde_json::json;
 
@@ -127,4 +130,119 @@ fn a_stop_after_any_step_is_finished_by_running_again() {
         again.ok("install_certificate", install);
         assert_eq!(token.list_objects(), before, "step {step}: idempotent");
     }
+}
+
+/// Stops a dual install after every step (on a copy of one prepared token each time),
+/// then runs it again to completion.
+fn dual_stop_after_any_step(key_type: &str) {
+    const DUAL_STEPS: [&str; 12] = [
+        "write",
+        "verify",
+        "label",
+        "enc_key",
+        "enc_public",
+        "enc_write",
+        "enc_verify",
+        "keep",
+        "retire_private",
+        "retire_public",
+        "retire_cert",
+        "unbind",
+    ];
+    let prepared = DualToken::prepare(key_type);
+    let install = prepared.install_args();
+    let enc_id = prepared.enc_id();
+    let payload = sha256_hex(&prepared.new_enc);
+    for step in DUAL_STEPS {
+        let token = prepared.token.duplicate();
+        let mut crashing = Host::spawn(&token, &caller(), &[("CERTRENEW_FAULT_AFTER", step)]);
+        crashing.send_frame(
+            &serde_json::to_vec(
+                &json!({"v":1,"id":"c","origin":ORIGIN,"cmd":"install_certificate","args":install}),
+            )
+            .unwrap(),
+        );
+        assert!(
+            crashing.read_answer().is_none(),
+            "{key_type} step {step}: the host stopped without answering"
+        );
+        assert_eq!(crashing.wait().code(), Some(70), "{key_type} step {step}");
+
+        let pairs = usable_pairs(&token);
+        assert!(
+            pairs.contains(&"01".to_owned()) || pairs.contains(&prepared.key_id),
+            "{key_type} step {step}: a usable signing pair: {pairs:?}"
+        );
+        assert!(
+            pairs.contains(&"02".to_owned()),
+            "{key_type} step {step}: the old encryption pair is never touched but to relabel: {pairs:?}"
+        );
+
+        let mut again = token.host();
+        let result = again.ok("install_certificate", install.clone());
+        assert_eq!(result["retired"], json!(true), "{key_type} step {step}");
+        assert_eq!(
+            result["kept"],
+            json!([sha256_hex(&prepared.old_enc)]),
+            "{key_type} step {step}"
+        );
+        assert!(
+            openssl_verify(
+                token.dir.path(),
+                &prepared.new_sign,
+                &tbs("installed", ORIGIN, CHALLENGE, &payload),
+                &unb64(&result["confirmation_signature"])
+            ),
+            "{key_type} step {step}"
+        );
+
+        let mut pairs = usable_pairs(&token);
+        pairs.sort();
+        let mut expected = vec!["02".to_owned(), prepared.key_id.clone(), enc_id.clone()];
+        expected.sort();
+        assert_eq!(pairs, expected, "{key_type} step {step}");
+        let all = token.list_objects();
+        for kind in [
+            "Certificate Object",
+            "Private Key Object",
+            "Public Key Object",
+        ] {
+            assert_eq!(
+                all.matches(kind).count(),
+                3,
+                "{key_type} step {step}: {kind}: {all}"
+            );
+        }
+        assert_eq!(
+            all.matches("certrenew history: ").count(),
+            3,
+            "{key_type} step {step}: the old encryption pair is history: {all}"
+        );
+        assert!(
+            !all.contains("certrenew pending"),
+            "{key_type} step {step}: {all}"
+        );
+        assert!(
+            !all.contains("certrenew renewal"),
+            "{key_type} step {step}: {all}"
+        );
+
+        let before = token.list_objects();
+        again.ok("install_certificate", install.clone());
+        assert_eq!(
+            token.list_objects(),
+            before,
+            "{key_type} step {step}: idempotent"
+        );
+    }
+}
+
+#[test]
+fn a_dual_install_stopped_after_any_step_is_finished_by_running_again_rsa() {
+    dual_stop_after_any_step("rsa:2048");
+}
+
+#[test]
+fn a_dual_install_stopped_after_any_step_is_finished_by_running_again_ec() {
+    dual_stop_after_any_step("EC:prime256v1");
 }

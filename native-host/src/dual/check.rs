@@ -117,7 +117,7 @@ pub fn check_envelope(
     }
     let wrapped = envelope.wrapped_private_key.0.len();
     // AES-KWP output: at least two 64-bit blocks, whole blocks.
-    if !(16..=MAX_WRAPPED_PRIVATE_KEY).contains(&wrapped) || wrapped % 8 != 0 {
+    if !(16..=MAX_WRAPPED_PRIVATE_KEY).contains(&wrapped) || !wrapped.is_multiple_of(8) {
         return Err(refuse(format!(
             "the wrapped private key is {wrapped} bytes; AES key wrap with padding gives a multiple of 8 from 16 to {MAX_WRAPPED_PRIVATE_KEY}"
         )));
