@@ -62,7 +62,9 @@ pub enum KeyKind {
         /// The modulus length in bits.
         bits: usize,
     },
-    /// Anything else: a short description such as `EC P-384`, `EC SM2`, `Ed25519`, or
+    /// An SM2 key (id-ecPublicKey on the curve 1.2.156.10197.1.301).
+    Sm2,
+    /// Anything else: a short description such as `EC P-384`, `Ed25519`, or
     /// the algorithm's dotted OID.
     Other(String),
 }
@@ -202,6 +204,7 @@ pub(crate) fn key_kind(spki: &SubjectPublicKeyInfo<'_>) -> KeyKind {
     match algorithm.as_str() {
         crate::oids::EC_PUBLIC_KEY => match ec_curve(spki).as_deref() {
             Some(crate::oids::P256) => KeyKind::EcP256,
+            Some(crate::oids::SM2) => KeyKind::Sm2,
             Some(curve) => KeyKind::Other(format!("EC {}", curve_name(curve))),
             None => KeyKind::Other("EC without a named curve".into()),
         },
@@ -230,7 +233,7 @@ pub(crate) fn curve_name(oid: &str) -> &str {
         "1.3.132.0.34" => "P-384",
         "1.3.132.0.35" => "P-521",
         "1.3.132.0.10" => "secp256k1",
-        "1.2.156.10197.1.301" => "SM2",
+        crate::oids::SM2 => "SM2",
         other => other,
     }
 }

@@ -5,8 +5,8 @@
 //!   subject and issuer as RFC 4514 strings and as DER, validity, public key, usage,
 //!   CA flag and key identifiers.
 //! - [`verify_signature`] checks an origin-bound signature (docs/protocol.md §8: ECDSA P-256
-//!   with SHA-256, DER-encoded; RSA PKCS#1 v1.5 with SHA-256) against a
-//!   SubjectPublicKeyInfo.
+//!   with SHA-256, DER-encoded; RSA PKCS#1 v1.5 with SHA-256; SM2 with SM3 and a
+//!   distinguishing ID, DER-encoded) against a SubjectPublicKeyInfo.
 //! - [`verify_issued_by`] finds, among CA certificates, the one that issued and signed
 //!   a certificate.
 //!
@@ -16,7 +16,7 @@
 //! - `name`: [`rfc4514`], a distinguished name as an RFC 4514 string.
 //! - `facts`: [`facts()`], [`parse`], [`CertFacts`], [`KeyKind`], [`Usage`], [`CertError`].
 //! - `verify`: [`verify_signature`], [`verify_issued_by`], [`SignatureAlgorithm`],
-//!   [`VerifyError`].
+//!   [`VerifyError`]; `verify::sm2` the SM2-with-SM3 check.
 //! - `oids` (private): the algorithm OIDs the modules match on.
 //! - `testutil` (tests only): test certificates and keys from rcgen and openssl.
 #![forbid(unsafe_code)]
@@ -32,7 +32,10 @@ pub mod verify;
 
 pub use facts::{CertError, CertFacts, KeyKind, MAX_CERT_LEN, Usage, facts, parse};
 pub use name::rfc4514;
-pub use verify::{SignatureAlgorithm, VerifyError, verify_issued_by, verify_signature};
+pub use verify::{
+    SignatureAlgorithm, VerifyError, verify_issued_by, verify_signature,
+    verify_signature_with_distid,
+};
 /// The x509-parser this crate's signatures use ([`parse`] returns its certificate,
 /// [`rfc4514`] takes its name), so callers need not match its version by hand.
 pub use x509_parser;

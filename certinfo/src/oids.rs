@@ -12,3 +12,7 @@ pub(crate) const SHA1_WITH_RSA: &str = "1.2.840.113549.1.1.5";
 pub(crate) const SHA1_WITH_RSA_OIW: &str = "1.3.14.3.2.29";
 /// ecdsa-with-SHA1.
 pub(crate) const ECDSA_WITH_SHA1: &str = "1.2.840.10045.4.1";
+/// The SM2 curve (GM/T 0006), as the named curve of an id-ecPublicKey.
+pub(crate) const SM2: &str = "1.2.156.10197.1.301";
+/// SM2-with-SM3 signatures (GM/T 0006).
+pub(crate) const SM3_WITH_SM2: &str = "1.2.156.10197.1.501";

@@ -23,6 +23,9 @@ pub enum SignatureAlgorithm {
     EcdsaP256Sha256,
     /// RSASSA-PKCS1-v1_5 over SHA-256 of the message.
     RsaPkcs1Sha256,
+    /// SM2 with SM3 of Z ‖ message (GM/T 0003), Z from the distinguishing ID; the
+    /// signature DER-encoded (SEQUENCE of r, s).
+    Sm2Sm3,
 }
 
 impl SignatureAlgorithm {
@@ -31,6 +34,7 @@ impl SignatureAlgorithm {
         match self {
             SignatureAlgorithm::EcdsaP256Sha256 => "ecdsa-p256-sha256",
             SignatureAlgorithm::RsaPkcs1Sha256 => "rsa-pkcs1-sha256",
+            SignatureAlgorithm::Sm2Sm3 => "sm2-sm3",
         }
     }
 }
@@ -42,9 +46,9 @@ pub enum VerifyError {
     /// The SubjectPublicKeyInfo does not parse.
     #[error("the public key does not parse: {0}")]
     Spki(String),
-    /// The public key is of a kind this crate does not verify with (only EC P-256 and
-    /// RSA are); the text says which kind it is.
-    #[error("the public key is not supported: {0} (EC P-256 and RSA are)")]
+    /// The public key is of a kind this crate does not verify with (only EC P-256,
+    /// SM2 and RSA are); the text says which kind it is.
+    #[error("the public key is not supported: {0} (EC P-256, SM2 and RSA are)")]
     UnsupportedKey(String),
     /// An RSA key outside 2048–8192 bits.
     #[error("the RSA key has {bits} bits, outside the 2048 to 8192 supported")]
@@ -86,13 +90,26 @@ pub enum VerifyError {
 
 /// Verifies `signature` over `message` with the public key in `spki_der` (a DER
 /// SubjectPublicKeyInfo), choosing the algorithm by the key's algorithm: an EC P-256
-/// key verifies ECDSA with SHA-256 and a DER signature, an RSA key of 2048–8192 bits
-/// verifies PKCS#1 v1.5 with SHA-256. The message is the to-be-signed bytes themselves
-/// (the algorithm hashes them). Returns the algorithm used.
+/// key verifies ECDSA with SHA-256 and a DER signature, an SM2 key verifies SM2 with
+/// SM3 and the default distinguishing ID ([`sm2::DEFAULT_DISTID`]) and a DER
+/// signature, an RSA key of 2048–8192 bits verifies PKCS#1 v1.5 with SHA-256. The
+/// message is the to-be-signed bytes themselves (the algorithm hashes them). Returns
+/// the algorithm used.
 pub fn verify_signature(
     spki_der: &[u8],
     message: &[u8],
     signature: &[u8],
+) -> Result<SignatureAlgorithm, VerifyError> {
+    verify_signature_with_distid(spki_der, message, signature, sm2::DEFAULT_DISTID)
+}
+
+/// [`verify_signature`] with the SM2 distinguishing ID `distid` (other algorithms
+/// ignore it).
+pub fn verify_signature_with_distid(
+    spki_der: &[u8],
+    message: &[u8],
+    signature: &[u8],
+    distid: &str,
 ) -> Result<SignatureAlgorithm, VerifyError> {
     let spki = match SubjectPublicKeyInfo::from_der(spki_der) {
         Ok(([], spki)) => spki,
@@ -113,6 +130,10 @@ pub fn verify_signature(
         match spki.algorithm.algorithm.to_id_string().as_str() {
             oids::EC_PUBLIC_KEY => match ec_curve(&spki).as_deref() {
                 Some(oids::P256) => (SignatureAlgorithm::EcdsaP256Sha256, &ECDSA_P256_SHA256_ASN1),
+                Some(oids::SM2) => {
+                    sm2::verify(&spki.subject_public_key.data, distid, message, signature)?;
+                    return Ok(SignatureAlgorithm::Sm2Sm3);
+                }
                 Some(curve) => {
                     return Err(VerifyError::UnsupportedKey(format!(
                         "EC {}",
@@ -190,7 +211,12 @@ pub fn verify_issued_by(cert_der: &[u8], issuers: &[Vec<u8>]) -> Result<usize, V
         if issuer.subject().as_raw() != cert.issuer().as_raw() {
             continue;
         }
-        let miss = match cert.verify_signature(Some(issuer.public_key())) {
+        let checked = if signed_with == oids::SM3_WITH_SM2 {
+            sm2_issued_by(&cert, issuer)
+        } else {
+            cert.verify_signature(Some(issuer.public_key()))
+        };
+        let miss = match checked {
             Ok(()) => {
                 let ca = is_ca(issuer)
                     .and_then(|ca| Ok(ca && crate::facts::may_sign_certificates(issuer)?))
@@ -212,6 +238,25 @@ pub fn verify_issued_by(cert_der: &[u8], issuers: &[Vec<u8>]) -> Result<usize, V
     Err(best)
 }
 
+/// x509-parser reads SM2-with-SM3 certificates but does not verify them: the issuer's
+/// SM2 key checks the TBS with the default distinguishing ID (GM/T 0015).
+fn sm2_issued_by(
+    cert: &x509_parser::certificate::X509Certificate<'_>,
+    issuer: &x509_parser::certificate::X509Certificate<'_>,
+) -> Result<(), X509Error> {
+    let key = issuer.public_key();
+    if key_kind(key) != KeyKind::Sm2 {
+        return Err(X509Error::SignatureVerificationError);
+    }
+    sm2::verify(
+        &key.subject_public_key.data,
+        sm2::DEFAULT_DISTID,
+        cert.tbs_certificate.as_ref(),
+        &cert.signature_value.data,
+    )
+    .map_err(|_| X509Error::SignatureVerificationError)
+}
+
 /// How near a miss is, for [`verify_issued_by`]'s error.
 fn rank(miss: &VerifyError) -> u8 {
     match miss {
@@ -222,5 +267,6 @@ fn rank(miss: &VerifyError) -> u8 {
     }
 }
 
+pub mod sm2;
 #[cfg(test)]
 mod tests;
