@@ -146,13 +146,11 @@ impl Module {
         crate::pin::check_length(so_pin)?;
         let tries = self.config.so_pin_tries;
         let t = &mut self.tokens[i];
-        if t.data.initialized {
-            if let Some(stored) = t.data.so_pin.as_mut() {
-                let checked = stored.check(so_pin, tries);
-                if checked.is_err() {
-                    store::save(&t.file, &t.data)?;
-                    return checked;
-                }
+        if let (true, Some(stored)) = (t.data.initialized, t.data.so_pin.as_mut()) {
+            let checked = stored.check(so_pin, tries);
+            if checked.is_err() {
+                store::save(&t.file, &t.data)?;
+                return checked;
             }
         }
         t.data.initialized = true;

@@ -29,7 +29,7 @@ fn iv(param: &[u8]) -> CkResult<&[u8; 16]> {
 
 /// SM4 encryption of whole blocks, ECB (`iv` None) or CBC.
 pub fn sm4_encrypt(key: &[u8], iv_param: Option<&[u8]>, data: &[u8]) -> CkResult<Vec<u8>> {
-    if data.len() % SM4_BLOCK != 0 {
+    if !data.len().is_multiple_of(SM4_BLOCK) {
         return Err(Rv(CKR_DATA_LEN_RANGE));
     }
     let mut buf = data.to_vec();
@@ -51,7 +51,7 @@ pub fn sm4_decrypt(
     iv_param: Option<&[u8]>,
     data: &[u8],
 ) -> CkResult<Zeroizing<Vec<u8>>> {
-    if data.is_empty() || data.len() % SM4_BLOCK != 0 {
+    if data.is_empty() || !data.len().is_multiple_of(SM4_BLOCK) {
         return Err(Rv(CKR_ENCRYPTED_DATA_LEN_RANGE));
     }
     let mut buf = Zeroizing::new(data.to_vec());
@@ -69,7 +69,7 @@ pub fn sm4_decrypt(
 
 /// RFC 5649 unwrap (`CKM_AES_KEY_WRAP_PAD`) with a 16-, 24- or 32-byte AES key.
 pub fn aes_kwp_unwrap(kek: &[u8], wrapped: &[u8]) -> CkResult<Zeroizing<Vec<u8>>> {
-    if wrapped.len() < 16 || wrapped.len() % 8 != 0 {
+    if wrapped.len() < 16 || !wrapped.len().is_multiple_of(8) {
         return Err(Rv(CKR_WRAPPED_KEY_INVALID));
     }
     let mut buf = Zeroizing::new(vec![0u8; wrapped.len()]);
