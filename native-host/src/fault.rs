@@ -22,17 +22,17 @@ pub const INSTALL_STEPS: [&str; 7] = [
     "unbind",
 ];
 
-/// The steps of a dual `install_certificate`, in order: the signing certificate, the
-/// encryption key pair and certificate (crate::dual), the old encryption certificate
+/// The steps of a dual `install_certificate`, in order: the encryption key pair and
+/// certificate (crate::dual), the signing certificate, the old encryption certificate
 /// kept as history, then the old signing pair retired.
 pub const DUAL_INSTALL_STEPS: [&str; 12] = [
-    "write",
-    "verify",
-    "label",
     "enc_key",
     "enc_public",
     "enc_write",
     "enc_verify",
+    "write",
+    "verify",
+    "label",
     "keep",
     "retire_private",
     "retire_public",

@@ -293,3 +293,156 @@ fn dual_install_rsa_is_witnessed_by_pkcs11_tool_and_openssl() {
 fn dual_install_ec_is_witnessed_by_pkcs11_tool_and_openssl() {
     dual_install_is_witnessed("EC:prime256v1");
 }
+
+/// Install arguments with one change to the encryption half.
+fn with_encryption(
+    d: &DualToken,
+    change: impl FnOnce(&mut serde_json::Value),
+) -> serde_json::Value {
+    let mut args = d.install_args();
+    change(&mut args["encryption"]);
+    args
+}
+
+#[test]
+fn a_wrong_encryption_half_is_refused_before_anything_changes() {
+    let d = DualToken::prepare("EC:prime256v1");
+    let before = d.token.list_objects();
+    let mut host = d.token.host();
+    // An envelope made to another key (the old signing certificate's).
+    let other = common::envelope::envelope(&d.old_sign, &d.pkcs8);
+    // An encryption certificate of another subject.
+    let (_, spki) = kmc_key(d.ca.dir.path(), "EC:prime256v1", "stranger");
+    let stranger = d.ca.issue_for_public_key_ext(
+        &spki,
+        "/C=CN/O=测试医药有限公司/CN=李四",
+        365,
+        "stranger",
+        "enc_ec_ext",
+    );
+    // A signing-usage certificate offered as the encryption certificate.
+    let signing_usage = d.ca.issue_for_public_key(&spki, SUBJECT, 365, "sign-usage");
+    let cases: Vec<(&str, serde_json::Value)> = vec![
+        (
+            "envelope to another key",
+            with_encryption(&d, |e| e["envelope"] = other.clone()),
+        ),
+        (
+            "another subject",
+            with_encryption(&d, |e| e["certificate"] = json!(b64(&stranger))),
+        ),
+        (
+            "signing usage",
+            with_encryption(&d, |e| e["certificate"] = json!(b64(&signing_usage))),
+        ),
+        (
+            "keep names the signing certificate",
+            with_encryption(&d, |e| e["keep"] = json!(sha256_hex(&d.old_sign))),
+        ),
+        (
+            "keep names nothing on the token",
+            with_encryption(&d, |e| e["keep"] = json!("ab".repeat(32))),
+        ),
+        (
+            "damaged envelope",
+            with_encryption(&d, |e| {
+                let mut wrapped = unb64(&e["envelope"]["wrapped_private_key"]);
+                wrapped[0] ^= 1;
+                e["envelope"]["wrapped_private_key"] = json!(b64(&wrapped));
+            }),
+        ),
+        (
+            "another transport",
+            with_encryption(&d, |e| e["envelope"]["transport"] = json!("rsa-oaep-sha1")),
+        ),
+    ];
+    for (what, args) in cases {
+        let code = host.err("install_certificate", args);
+        assert!(
+            code == "BAD_REQUEST" || code == "CERT_NOT_FOUND",
+            "{what}: {code}"
+        );
+        assert_eq!(d.token.list_objects(), before, "{what}: nothing changed");
+    }
+    // A key made without dual: true cannot open an envelope.
+    let csr = host.ok(
+        "generate_csr",
+        json!({"token": d.serial, "cert_sha256": sha256_hex(&d.old_sign), "pin": PIN,
+               "algorithm": "ec-p256", "challenge": CHALLENGE}),
+    );
+    let single_key = csr["key_id"].as_str().unwrap().to_owned();
+    let cert = d.ca.issue_for_csr(&unb64(&csr["csr"]), 365, "single");
+    let mut args = d.install_args();
+    args["key_id"] = json!(single_key);
+    args["certificate"] = json!(b64(&cert));
+    args["encryption"]["envelope"] = common::envelope::envelope(&cert, &d.pkcs8);
+    let before = d.token.list_objects();
+    assert_eq!(host.err("install_certificate", args), "BAD_REQUEST");
+    assert_eq!(
+        d.token.list_objects(),
+        before,
+        "a single key: nothing changed"
+    );
+}
+
+fn key_recovery(key_type: &str) {
+    let d = DualToken::prepare(key_type);
+    let mut host = d.token.host();
+    host.ok("install_certificate", d.install_args());
+    let sealed = seal(&d.token, &d.new_enc, "recovered");
+    // The encryption key and certificate are lost (a wiped or replaced token's state).
+    let enc_id = d.enc_id();
+    for kind in ["privkey", "pubkey", "cert"] {
+        d.token.pkcs11_tool(&[
+            "--login",
+            "--pin",
+            PIN,
+            "--delete-object",
+            "--type",
+            kind,
+            "--id",
+            &enc_id,
+        ]);
+    }
+    assert!(with_id(&objects(&d.token), &enc_id).is_empty());
+    // The KMC re-delivers the escrowed key, enveloped to the signing key on the token.
+    let args = json!({
+        "token": d.serial,
+        "cert_sha256": sha256_hex(&d.new_sign),
+        "pin": PIN,
+        "challenge": CHALLENGE,
+        "encryption": {
+            "certificate": b64(&d.new_enc),
+            "envelope": common::envelope::envelope(&d.new_sign, &d.pkcs8),
+        },
+    });
+    let result = host.ok("import_encryption_key", args.clone());
+    assert_eq!(
+        result["certificate"]["sha256"],
+        json!(sha256_hex(&d.new_enc))
+    );
+    assert_eq!(result["certificate"]["key_id"], json!(enc_id));
+    assert!(openssl_verify(
+        d.token.dir.path(),
+        &d.new_sign,
+        &tbs("installed", ORIGIN, CHALLENGE, &sha256_hex(&d.new_enc)),
+        &unb64(&result["confirmation_signature"])
+    ));
+    assert_eq!(with_id(&objects(&d.token), &enc_id).len(), 3);
+    // Data encrypted to the certificate before the loss opens again.
+    assert_eq!(open_on_token(&d.token, &sealed, &enc_id), sealed.expected);
+    // An identical key already there: nothing to do.
+    let before = d.token.list_objects();
+    host.ok("import_encryption_key", args);
+    assert_eq!(d.token.list_objects(), before);
+}
+
+#[test]
+fn key_recovery_rsa_restores_the_encryption_key() {
+    key_recovery("rsa:2048");
+}
+
+#[test]
+fn key_recovery_ec_restores_the_encryption_key() {
+    key_recovery("EC:prime256v1");
+}

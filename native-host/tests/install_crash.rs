@@ -136,13 +136,13 @@ fn a_stop_after_any_step_is_finished_by_running_again() {
 /// then runs it again to completion.
 fn dual_stop_after_any_step(key_type: &str) {
     const DUAL_STEPS: [&str; 12] = [
-        "write",
-        "verify",
-        "label",
         "enc_key",
         "enc_public",
         "enc_write",
         "enc_verify",
+        "write",
+        "verify",
+        "label",
         "keep",
         "retire_private",
         "retire_public",

@@ -69,22 +69,24 @@ pub fn run(
         None => None,
     };
 
-    let written_now = cert_write::write(session, der, &cert, &id, &label, ["write", "verify"])?;
-    relabel_pending_keys(session, &id, &label)?;
-    fault::after("label");
+    // The encryption pair first: the envelope is opened before the signing
+    // certificate is written, so one that does not open leaves the token as it was.
     let mut encryption_certificate = None;
-    let mut kept = Vec::new();
     if let Some((checked, old_encryption)) = &encryption {
         let enc_label = dual::label(
             &label,
             old_encryption.as_ref().map(dual::keep::original_label),
         );
         encryption_certificate = Some(dual::install(session, new_key, checked, &enc_label)?);
-        if let Some(old_encryption) = old_encryption {
-            dual::keep::mark(session, old_encryption)?;
-            fault::after("keep");
-            kept.push(old_encryption.sha256.clone());
-        }
+    }
+    let written_now = cert_write::write(session, der, &cert, &id, &label, ["write", "verify"])?;
+    relabel_pending_keys(session, &id, &label)?;
+    fault::after("label");
+    let mut kept = Vec::new();
+    if let Some((_, Some(old_encryption))) = &encryption {
+        dual::keep::mark(session, old_encryption)?;
+        fault::after("keep");
+        kept.push(old_encryption.sha256.clone());
     }
     if let Some(old) = &old {
         retire(session, old)?;

@@ -19,6 +19,8 @@ pub struct DualToken {
     pub key_id: String,
     pub new_sign: Vec<u8>,
     pub new_enc: Vec<u8>,
+    /// The new encryption private key's PKCS#8 DER, as the KMC escrows it.
+    pub pkcs8: Vec<u8>,
     pub envelope: Value,
 }
 
@@ -63,6 +65,7 @@ impl DualToken {
             key_id,
             new_sign,
             new_enc,
+            pkcs8,
             envelope,
         }
     }
