@@ -41,9 +41,13 @@ export const CONFIG = Object.freeze({
     generate_csr: "opGenerateCsr",
     install_certificate: "opInstallCertificate",
     discard_key: "opDiscardKey",
+    import_encryption_key: "opImportEncryptionKey",
   }),
-  /** PIN window size (taller when it lists a certificate and key that will be removed). */
-  PIN_WINDOW: Object.freeze({ width: 440, height: 470, retireHeight: 720 }),
+  /**
+   * PIN window size (taller when it lists a certificate and key that will be removed, and
+   * taller still for a dual install: what is added, removed and kept).
+   */
+  PIN_WINDOW: Object.freeze({ width: 440, height: 470, retireHeight: 720, dualHeight: 900 }),
   /**
    * Keyjacking guard: the PIN / confirm window ignores keys, clicks and typing until it
    * has been shown (and focused, and visible) this long with no input meanwhile; each

@@ -123,6 +123,7 @@ port.onMessage.addListener((msg) => {
     w.hidden = false;
   }
   if (d.retire) showRetire(d.retire);
+  if (d.added) showDual(d);
   el("pinpad").hidden = mode !== "pinpad";
   el("confirm").hidden = mode !== "confirm";
   el("pin-row").hidden = mode !== "pin";
@@ -146,6 +147,34 @@ function showRetire(r) {
   el("retire-issuer").textContent = r.issuer ?? unknown;
   el("retire-key").textContent = r.key_id === null ? t("retireKeyNone") : t(r.key_kept ? "retireKeyKept" : "retireKeyDeleted", [r.key_id]);
   el("retire").hidden = false;
+}
+
+/**
+ * Says what a dual install or a key recovery writes (the new signing and encryption
+ * certificates), what it removes (the old signing certificate: the retire section, titled
+ * for it) and what it keeps (the old encryption certificate and its key, as history).
+ * @param {import("./background/pin-window.js").PinDisplay} d
+ */
+function showDual(d) {
+  const added = /** @type {import("./background/certificate.js").AddedDisplay} */ (d.added);
+  const short = (/** @type {string} */ sha) => sha.slice(0, 16);
+  if (added.signing) {
+    el("added-signing").textContent = t("addedSigning", [short(added.signing)]);
+    el("added-signing").hidden = false;
+  }
+  el("added-encryption").textContent = t("addedEncryption", [short(added.encryption)]);
+  el("added").hidden = false;
+  if (d.retire) el("retire-title").textContent = t("retireTitleDual");
+  else el("removed-none").hidden = false;
+  if (d.kept) {
+    const k = d.kept;
+    const unknown = t("unknown");
+    el("kept-cn").textContent = k.cn ?? k.subject ?? unknown;
+    el("kept-serial").textContent = k.serial ?? unknown;
+    el("kept-validity").textContent = t("retireValidity", [formatTime(k.not_before) ?? unknown, formatTime(k.not_after) ?? unknown]);
+    el("kept-key").textContent = k.key_id === null ? t("retireKeyNone") : t("keptKey", [k.key_id]);
+    el("kept").hidden = false;
+  }
 }
 
 port.onDisconnect.addListener(() => window.close());

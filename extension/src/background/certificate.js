@@ -95,6 +95,29 @@ export function describeRetire(certificates, retire) {
 }
 
 /**
+ * What a dual install or a key recovery adds to the token, named by SHA-256 (computed
+ * here from the request's own base64 DER, the names the host and the CA use).
+ * @typedef {{signing: string | null, encryption: string}} AddedDisplay
+ */
+
+/**
+ * Lowercase hex SHA-256 of base64 bytes; null when the text is not base64.
+ * @param {unknown} b64
+ * @returns {Promise<string | null>}
+ */
+export async function sha256OfBase64(b64) {
+  if (typeof b64 !== "string" || b64.length === 0) return null;
+  let bytes;
+  try {
+    bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  } catch {
+    return null;
+  }
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
  * "2026-11-22T18:10:21Z" → "2026-11-22 18:10:21 UTC" (what the host writes is UTC).
  * @param {string | null} t
  */

@@ -1,6 +1,6 @@
 // @ts-check
 import { CONFIG } from "../config.js";
-import { describeRetire } from "./certificate.js";
+import { describeRetire, sha256OfBase64 } from "./certificate.js";
 import { CertrenewError } from "./errors.js";
 import { HostConnection } from "./native.js";
 import { askPin } from "./pin-window.js";
@@ -12,7 +12,7 @@ import { ErrorCode } from "./error-codes.js";
 const busyTabs = new Set();
 
 /**
- * sign / generate_csr / install_certificate / discard_key.
+ * sign / generate_csr / install_certificate / discard_key / import_encryption_key.
  * @param {string} origin the sender's origin, from the browser
  * @param {string} tabKey
  * @param {keyof typeof CONFIG.PIN_COMMANDS} cmd
@@ -55,6 +55,8 @@ export async function pinOperation(origin, tabKey, cmd, pageArgs) {
       pin_final_try: found.token.pin_final_try === true,
       confirm_only: loggedIn,
       retire: found.retire,
+      added: found.added,
+      kept: found.kept,
     };
     let answer;
     if (loggedIn) {
@@ -111,7 +113,10 @@ export async function pinOperation(origin, tabKey, cmd, pageArgs) {
  * @param {string} token
  * @param {keyof typeof CONFIG.PIN_COMMANDS} cmd
  * @param {Record<string, unknown>} args
- * @returns {Promise<{token: any, subject: string | null, retire: import("./certificate.js").RetireDisplay | null}>}
+ * For a dual install (`encryption`) or a key recovery, also what is added (the new
+ * certificates) and, for a dual install, the old encryption certificate that is kept.
+ * @returns {Promise<{token: any, subject: string | null, retire: import("./certificate.js").RetireDisplay | null,
+ *   added: import("./certificate.js").AddedDisplay | null, kept: import("./certificate.js").RetireDisplay | null}>}
  */
 async function lookup(conn, origin, token, cmd, args) {
   const listing = await conn.call(origin, "list_certificates", {}, CONFIG.HOST_TIMEOUT_MS);
@@ -135,8 +140,41 @@ async function lookup(conn, origin, token, cmd, args) {
       throw new CertrenewError(ErrorCode.CERT_NOT_FOUND, "the certificate to be removed (retire) is not on this token", { retire: args.retire, token, key_has_certificate: installed });
     }
   }
+  const { added, kept } = await encryptionHalf(certs, cmd, args);
   const wanted = [args.cert_sha256, args.retire].filter((x) => typeof x === "string");
   let cert = certs.find((/** @type {any} */ c) => wanted.includes(c.sha256));
   if (!cert && typeof args.key_id === "string") cert = certs.find((/** @type {any} */ c) => c.key_id === args.key_id);
-  return { token: entry.token, subject: cert && typeof cert.subject === "string" ? cert.subject : null, retire };
+  return { token: entry.token, subject: cert && typeof cert.subject === "string" ? cert.subject : null, retire, added, kept };
+}
+
+/**
+ * What a dual install or a key recovery adds and keeps, from the request's arguments;
+ * refused (nothing reaches the host) when the window could not say it.
+ * @param {any[]} certs
+ * @param {keyof typeof CONFIG.PIN_COMMANDS} cmd
+ * @param {Record<string, unknown>} args
+ */
+async function encryptionHalf(certs, cmd, args) {
+  /** @type {import("./certificate.js").AddedDisplay | null} */
+  let added = null;
+  /** @type {import("./certificate.js").RetireDisplay | null} */
+  let kept = null;
+  const enc = /** @type {any} */ (args.encryption);
+  if (cmd === "import_encryption_key" && (enc === undefined || enc === null)) {
+    throw new CertrenewError(ErrorCode.BAD_REQUEST, "import_encryption_key: encryption missing");
+  }
+  if ((cmd !== "install_certificate" && cmd !== "import_encryption_key") || enc === undefined || enc === null) return { added, kept };
+  const encryption = typeof enc === "object" ? await sha256OfBase64(enc.certificate) : null;
+  if (encryption === null) throw new CertrenewError(ErrorCode.BAD_REQUEST, `${cmd}: encryption.certificate must be base64 DER`);
+  const signing = cmd === "install_certificate" ? await sha256OfBase64(args.certificate) : null;
+  if (cmd === "install_certificate" && signing === null) throw new CertrenewError(ErrorCode.BAD_REQUEST, "install_certificate: certificate must be base64 DER");
+  added = { signing, encryption };
+  if (cmd === "install_certificate" && enc.keep !== undefined && enc.keep !== null) {
+    if (typeof enc.keep !== "string") throw new CertrenewError(ErrorCode.BAD_REQUEST, "install_certificate: encryption.keep must be a certificate's sha256");
+    kept = describeRetire(certs, enc.keep);
+    // The host never deletes it, and it stays listed (as history) after a finished
+    // install: not on the token means the page named the wrong certificate.
+    if (kept === null) throw new CertrenewError(ErrorCode.CERT_NOT_FOUND, "the encryption certificate to be kept is not on this token", { keep: enc.keep });
+  }
+  return { added, kept };
 }

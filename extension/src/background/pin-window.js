@@ -7,8 +7,12 @@ import { ErrorCode } from "./error-codes.js";
  * What the PIN window shows. No secret is in here.
  * @typedef {{origin: string, operation: string, subject: string | null, token_label: string | null,
  *   pin_pad: boolean, pin_count_low: boolean, pin_final_try: boolean, confirm_only: boolean,
- *   retire?: import("./certificate.js").RetireDisplay | null}} PinDisplay
+ *   retire?: import("./certificate.js").RetireDisplay | null,
+ *   added?: import("./certificate.js").AddedDisplay | null,
+ *   kept?: import("./certificate.js").RetireDisplay | null}} PinDisplay
  * `retire`: install_certificate's certificate (and key) that will be deleted.
+ * `added`: the certificates a dual install or a key recovery writes.
+ * `kept`: the old encryption certificate a dual install keeps (as history).
  */
 
 /** @type {Map<string, {display: PinDisplay, settle: (pin: string | null, err?: CertrenewError) => void}>} */
@@ -74,7 +78,7 @@ async function open(req, display) {
       url: chrome.runtime.getURL(`pin.html?req=${req}`),
       type: "popup",
       width: CONFIG.PIN_WINDOW.width,
-      height: display.retire ? CONFIG.PIN_WINDOW.retireHeight : CONFIG.PIN_WINDOW.height,
+      height: display.added ? CONFIG.PIN_WINDOW.dualHeight : display.retire ? CONFIG.PIN_WINDOW.retireHeight : CONFIG.PIN_WINDOW.height,
       focused: true,
     });
     windowId = win.id;
