@@ -8,6 +8,7 @@
 //! - [`projects`]: the projects and a certificate's standing
 //! - [`renewals`]: one renewal: apply, read, pay, cancel, CSR, installed
 //! - [`expired`]: the expired-certificate path
+//! - [`recoveries`]: key recovery of an escrowed encryption key (staff and customer)
 //! - [`revocation`]: the old certificate's rule, key-compromise reports (customer, staff)
 //! - [`admin`]: the staff console
 //! - this file: the transport (JSON in and out, the error shape)
@@ -16,6 +17,7 @@ pub mod admin;
 pub mod downloads;
 pub mod expired;
 pub mod projects;
+pub mod recoveries;
 pub mod renewals;
 pub mod revocation;
 pub mod session;

@@ -334,7 +334,7 @@ impl Renewal {
 
 /// The encryption certificates of a dual renewal: the old one (kept on the token) and,
 /// once issued, the new one from the CA's key management centre.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 pub struct RenewalEncryption {
     /// The old encryption certificate's SHA-256 (none for a first pair).
     #[serde(default)]

@@ -149,6 +149,7 @@ fn DetailBody(
             <ApplicationSection r=r.clone() />
             <CertificateSection old=v.certificate.clone() new=r.certificate.clone() />
         </div>
+        <crate::admin::pair::PairSection renewal=r.clone() />
         <crate::admin::expired_detail::ExpiredSection renewal=r.clone() />
         <PaymentsSection v=v.clone() acts=acts />
         <div class="grid two">

@@ -12,6 +12,7 @@
 //! - `audit`: the audit chain's check and the recent rows
 //! - `detail`: one renewal; `review` and `finance` its action panels, `actions` the calls
 //! - `revoke`: revoking its certificate with an RFC 5280 reason
+//! - `pair`: a dual renewal's encryption certificates and key recovery (密钥恢复)
 //! - `expired`: the expired-certificate path's applications (`/admin/expired`);
 //!   `expired_detail` what that path adds to a renewal's page
 //! - `model`: the admin answers
@@ -33,6 +34,7 @@ pub mod finance;
 pub mod labels;
 pub mod login;
 pub mod model;
+pub mod pair;
 pub mod query;
 pub mod queue;
 pub mod review;
