@@ -3,16 +3,18 @@
 # generated on the token and a certificate for it issued by a development CA.
 # Re-running replaces the token, the CA and the certificate.
 #
-#   scripts/dev-token.sh [--days N] [DIR]
+#   scripts/dev-token.sh [--days N] [--dual] [DIR]
 #
 # DIR defaults to .dev/token in the repository (a DIR given on the command line is
 # relative to the current directory). --days N: the certificate expires N days
-# from now (default 30).
+# from now (default 30). --dual: a dual token, with also an RSA-2048 encryption key
+# pair made on the token (id 02) and its encryption certificate, same subject.
 #
 # DIR/softhsm2.conf   point SOFTHSM2_CONF here
 # DIR/tokens/         the token (label "certrenew dev", user PIN 123456, SO PIN 12345678)
 # DIR/ca/             the development CA: ca.key, ca.pem
-# DIR/cert/           the end-entity certificate (cert.pem, cert.der) and its public key
+# DIR/cert/           the end-entity certificate (cert.pem, cert.der) and its public key;
+#                     with --dual also enc-cert.pem, enc-cert.der, enc-pub.pem
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -41,15 +43,17 @@ quiet() {
 # usage STATUS: prints the header above (to stderr unless STATUS is 0) and exits.
 usage() {
     if [ "$1" -eq 0 ]; then
-        sed -n '2,15s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+        sed -n '2,18s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
     else
-        sed -n '2,15s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+        sed -n '2,18s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
     fi
     exit "$1"
 }
 
 DAYS=30
 DIR=
+DUAL=
+ENC_KEY_ID=02
 while [ $# -gt 0 ]; do
     case "$1" in
         --days)
@@ -59,6 +63,10 @@ while [ $# -gt 0 ]; do
             ;;
         --days=*)
             DAYS=${1#--days=}
+            shift
+            ;;
+        --dual)
+            DUAL=1
             shift
             ;;
         -h | --help) usage 0 ;;
@@ -126,6 +134,11 @@ keyUsage = critical, digitalSignature, nonRepudiation
 extendedKeyUsage = clientAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
+[ enc_ext ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, keyEncipherment, dataEncipherment
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
 EOF
 echo "CA: $CA_SUBJECT in $DIR/ca"
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$DIR/ca/ca.key"
@@ -148,6 +161,25 @@ quiet openssl x509 -req -in "$WORK/req.csr" -force_pubkey "$DIR/cert/pub.pem" \
 openssl x509 -in "$DIR/cert/cert.pem" -outform DER -out "$DIR/cert/cert.der"
 quiet p11 --login --pin "$PIN" --write-object "$DIR/cert/cert.der" --type cert \
     --id "$KEY_ID" --label "$HOLDER"
+
+# --- the encryption half of a dual token -----------------------------------------
+# Same subject and validity period as the signing certificate, encryption key usage:
+# the host pairs the two (签名证书 + 加密证书).
+if [ -n "$DUAL" ]; then
+    echo "token: RSA-2048 encryption key pair, id $ENC_KEY_ID"
+    quiet p11 --login --pin "$PIN" --keypairgen --key-type rsa:2048 \
+        --id "$ENC_KEY_ID" --label "$HOLDER 加密"
+    quiet p11 --read-object --type pubkey --id "$ENC_KEY_ID" --output-file "$WORK/enc-pub.der"
+    openssl pkey -pubin -inform DER -in "$WORK/enc-pub.der" -out "$DIR/cert/enc-pub.pem"
+    echo "certificate: encryption, $SUBJECT, in $DIR/cert"
+    quiet openssl x509 -req -in "$WORK/req.csr" -force_pubkey "$DIR/cert/enc-pub.pem" \
+        -CA "$DIR/ca/ca.pem" -CAkey "$DIR/ca/ca.key" -set_serial "0x$(openssl rand -hex 16)" \
+        -days "$DAYS" \
+        -sha256 -extfile "$WORK/openssl.cnf" -extensions enc_ext -out "$DIR/cert/enc-cert.pem"
+    openssl x509 -in "$DIR/cert/enc-cert.pem" -outform DER -out "$DIR/cert/enc-cert.der"
+    quiet p11 --login --pin "$PIN" --write-object "$DIR/cert/enc-cert.der" --type cert \
+        --id "$ENC_KEY_ID" --label "$HOLDER 加密"
+fi
 
 # --- report ----------------------------------------------------------------------
 echo

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Brings up the whole system on this machine for a person to try:
 #
-#   scripts/run-dev.sh [--fresh] [--expired] [--port N] [--no-browser]
+#   scripts/run-dev.sh [--fresh] [--expired | --dual] [--port N] [--no-browser]
 #   scripts/run-dev.sh --diagnose [ARGS...]
 #
 # Builds certrenew-host, certrenew-server (debug) and the web app (scripts/build-app.sh),
@@ -19,6 +19,9 @@
 # Ctrl-C stops everything it started. --fresh starts over (new data, CA, token, profile).
 # --expired makes a new token whose certificate expired 5 days ago, for the expired-
 # certificate path (/expired).
+# --dual makes a new dual token: the signing certificate and an encryption certificate
+# (RSA-2048 key made on the token) under one subject, for the platform gd-med-dual,
+# whose renewals renew the pair (the encryption key from the server's KMC).
 # --diagnose runs `certrenew-host diagnose` against the token and exits (ARGS such as
 # --json go to diagnose).
 set -euo pipefail
@@ -42,6 +45,8 @@ SERVER=$REPO/target/debug/certrenew-server
 port=8080
 fresh=
 expired=
+dual=
+DUAL_PROJECT=gd-med-dual
 browser=1
 diagnose=
 diagnose_args=()
@@ -54,6 +59,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --fresh) fresh=1; shift ;;
         --expired) expired=1; shift ;;
+        --dual) dual=1; shift ;;
         --no-browser) browser=; shift ;;
         --port)
             if [ $# -lt 2 ] || ! [[ "$2" =~ ^[0-9]+$ ]]; then
@@ -64,11 +70,15 @@ while [ $# -gt 0 ]; do
             shift 2
             ;;
         --diagnose) diagnose=1; shift ;;
-        -h | --help) sed -n '2,22s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        -h | --help) sed -n '2,25s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
         *) echo "run-dev.sh: unknown argument $1 (--help)" >&2; exit 2 ;;
     esac
 done
 ORIGIN=http://127.0.0.1:$port
+if [ -n "$expired" ] && [ -n "$dual" ]; then
+    echo "run-dev.sh: --expired and --dual make different tokens; choose one" >&2
+    exit 2
+fi
 
 if [ -n "$diagnose" ]; then
     [ -f "$TOKEN_DIR/softhsm2.conf" ] || { echo "run-dev.sh: no token yet: run scripts/run-dev.sh first" >&2; exit 1; }
@@ -148,6 +158,9 @@ done
 # expired certificate fails `openssl verify`, so --expired always makes one).
 if [ -n "$expired" ]; then
     node tests/e2e/token.js "$TOKEN_DIR" "$SERVER" -5
+elif [ -n "$dual" ]; then
+    node tests/e2e/token.js "$TOKEN_DIR" "$SERVER" 30
+    node tests/e2e/dual-token.js "$TOKEN_DIR" "$SERVER" "$DUAL_PROJECT"
 elif [ ! -f "$TOKEN_DIR/cert.pem" ] ||
     ! openssl verify -CAfile "$DATA/ca/ca.pem" "$TOKEN_DIR/cert.pem" >/dev/null 2>&1; then
     node tests/e2e/token.js "$TOKEN_DIR" "$SERVER" 30
@@ -178,6 +191,9 @@ certrenew is running:
   expired path   $ORIGIN/expired (a token for it: --expired); SMS codes are written to
                  .dev/run/server.log, the 0.01-yuan transfers to $ORIGIN/sandbox/bank/transfers,
                  and the sandbox liveness page has 检测通过 / 检测不通过
+  dual token     --dual: a signing and an encryption certificate on the token; renew the pair
+                 on the platform $DUAL_PROJECT: $ORIGIN/renew?project=$DUAL_PROJECT
+                 (or choose it on 我的证书); key recovery is on the renewal's staff page
 For Chrome or Edge instead (README "Trying it in Chrome or Edge"):
   $HOST register --browser chrome --host-path $WRAPPER
   then load the unpacked extension from $REPO/extension/dist and open $ORIGIN/

@@ -149,3 +149,6 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   });
   console.log(`token "${token.label}" in ${token.dir}: ${SUBJECT}, expires ${token.notAfter.toISOString()}, PIN ${PIN}`);
 }
+
+// The DER pieces above, for tokens with more than one key pair (dual-token.js).
+export { SEQ, oid, subjectName, tlv };
