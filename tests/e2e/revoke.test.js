@@ -1,10 +1,13 @@
 // @ts-check
 /**
- * 吊销证书 in the staff console (issue 15, app/src/admin/revoke.rs): a certificate renewed
- * through the app is good for `openssl ocsp` (asking the OCSP URL in its own authority
- * information access, verifying against the CA certificate fetched from its caIssuers
- * URL); a reviewer revokes it on the renewal's page (reason keyCompromise, confirmed);
- * then `openssl ocsp` says revoked with that reason.
+ * Revoking through the screens (issue 15). The apply page says the project keeps the
+ * old certificate valid (its `old_certificate` rule). After the renewal, the customer
+ * reports the key of the certificate they are signed in with (the old one) compromised
+ * on the order page; a reviewer revokes it from the review queue's list of reports.
+ * Then 吊销证书 in the console (app/src/admin/revoke.rs): the renewed certificate, good for
+ * `openssl ocsp` (the OCSP URL in its own authority information access, verified against
+ * the CA certificate fetched from its caIssuers URL), is revoked by the reviewer on the
+ * renewal's page (reason keyCompromise, confirmed); `openssl ocsp` says revoked.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -12,7 +15,7 @@ import { X509Certificate } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { applyFromCertificates, approveAndInstall, payOnline } from "./flows.js";
+import { approveAndInstall, certificateCard, fillApplication, payOnline, signInIfAsked, submitApplication } from "./flows.js";
 import { e2e } from "./harness.js";
 
 /**
@@ -40,9 +43,25 @@ async function ocsp(dir, der, name) {
 
 e2e("revoke: a reviewer revokes a renewed certificate in the console; openssl ocsp says revoked", { timeout: 300_000 }, async (sys) => {
   const page = await sys.open("/");
-  const no = await applyFromCertificates(sys, page);
+  await (await certificateCard(sys, page)).locator(".renew").click();
+  await page.waitForURL(/\/apply/, { timeout: 15_000 });
+  await page.locator('#revocation-notice[data-rule="keep_valid"]').waitFor({ timeout: 15_000 });
+  await signInIfAsked(sys, page);
+  await fillApplication(sys, page);
+  const no = await submitApplication(sys, page);
   await payOnline(sys, page);
   await approveAndInstall(sys, page, no);
+  const old = sys.token.certDer;
+  assert.match(await ocsp(sys.dir, old, "old-kept"), /: good/, "kept valid, as the apply page said");
+
+  // The customer reports the key of the certificate they signed in with.
+  await page.fill("#compromise-note", "USB Key 丢失");
+  await page.click("#compromise-submit");
+  await page.locator("#compromise [role=alert]").waitFor();
+  await page.click("#compromise-submit");
+  await page.locator("#compromise-sent").waitFor({ timeout: 15_000 });
+  await sys.shot(page, "compromise-reported");
+  assert.match(await ocsp(sys.dir, old, "old-reported"), /: good/, "a report alone revokes nothing");
   const id = sys.tokenObjects().find((o) => o.kind === "Certificate")?.id;
   assert.ok(id, "the renewed certificate is on the token");
   const der = sys.tokenCertificate(String(id));
@@ -50,6 +69,17 @@ e2e("revoke: a reviewer revokes a renewed certificate in the console; openssl oc
 
   // The reviewer who approved it is still signed in to the console (same profile).
   const admin = await sys.context.newPage();
+  await admin.goto(`${sys.origin}/admin`);
+  const serial = new X509Certificate(old).serialNumber.toLowerCase().replace(/^(00)+/, "");
+  const report = admin.locator(`#compromise-reports tr[data-serial="${serial}"]`);
+  await report.waitFor({ timeout: 30_000 });
+  await sys.shot(admin, "compromise-queue");
+  await report.locator(".revoke-report").click();
+  await report.waitFor({ state: "detached", timeout: 15_000 });
+  const reported = await ocsp(sys.dir, old, "old-revoked");
+  assert.match(reported, /: revoked/, reported);
+  assert.match(reported, /Reason: keyCompromise/, reported);
+
   await admin.goto(`${sys.origin}/admin/renewals/${no}`);
   await admin.locator("#revoke #revoke-reason").waitFor({ timeout: 30_000 });
   await admin.selectOption("#revoke-reason", "keyCompromise");
