@@ -9,4 +9,5 @@ pub mod console;
 pub mod guard;
 pub mod hash_pool;
 pub mod login_limit;
+pub mod recovery;
 pub mod store;

@@ -5,12 +5,14 @@
 //! - [`public`]: projects, the CA chain, eligibility, challenges.
 //! - [`sessions`]: signing in with the certificate.
 //! - [`renewals`]: apply, progress, cancel, rekey, confirm.
+//! - [`recoveries`]: key recovery, the customer's half (envelope, delivery).
 //! - [`renewal_info`]: when to renew a certificate (ACME Renewal Information).
 
 pub mod downloads;
 pub mod extension;
 pub mod extract;
 pub mod public;
+pub mod recoveries;
 pub mod renewal_info;
 pub mod renewals;
 pub mod sessions;
@@ -60,6 +62,12 @@ use crate::state::AppState;
         console::invoice_issued,
         console::audit_log,
         console::audit_verify,
+        crate::admin::recovery::request,
+        crate::admin::recovery::approve,
+        crate::admin::recovery::list,
+        recoveries::list,
+        recoveries::envelope,
+        recoveries::delivered,
         crate::expired::login::send_code,
         crate::expired::login::login,
         crate::expired::login::logout,
@@ -154,6 +162,23 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/admin/audit", get(console::audit_log))
         .route("/api/v1/admin/audit/verify", get(console::audit_verify))
+        .route(
+            "/api/v1/admin/recoveries",
+            get(crate::admin::recovery::list).post(crate::admin::recovery::request),
+        )
+        .route(
+            "/api/v1/admin/recoveries/{id}/approve",
+            post(crate::admin::recovery::approve),
+        )
+        .route("/api/v1/recoveries", get(recoveries::list))
+        .route(
+            "/api/v1/recoveries/{id}/envelope",
+            post(recoveries::envelope),
+        )
+        .route(
+            "/api/v1/recoveries/{id}/delivered",
+            post(recoveries::delivered),
+        )
         .merge(extension::routes())
         .merge(crate::expired::routes())
         // Any other /api path is a JSON 404, never the web app's index page.

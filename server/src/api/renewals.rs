@@ -8,6 +8,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use protocol::ErrorCode;
 use protocol::application::Application;
+use protocol::certificate::CertificateKind;
+use protocol::envelope::Envelope;
 use protocol::ids::PayloadSha256;
 use protocol::tbs::Purpose;
 use serde::{Deserialize, Serialize};
@@ -28,9 +30,12 @@ use crate::identity::{challenges, signature};
 use crate::notify::outbox::{self, Template};
 use crate::payments::service::settle_open_attempts;
 use crate::payments::store as payments;
-use crate::renewal::certificates::{self, NewCertificate};
+use crate::renewal::certificates::{self, NewCertificate, Purpose as CertPurpose};
+use crate::renewal::dual;
 use crate::renewal::state::Event;
-use crate::renewal::store::{self, FeeLine, Inserted, NewRenewal, RenewalRow, RenewalView};
+use crate::renewal::store::{
+    self, FeeLine, Inserted, NewRenewal, OldEncryption, RenewalRow, RenewalView,
+};
 use crate::renewal::{numbers, transition};
 use crate::state::AppState;
 
@@ -51,6 +56,10 @@ pub struct ApplyRequest {
     pub return_url: Option<String>,
     /// `zh` (default) or `en`, for notifications.
     pub lang: Option<String>,
+    /// A dual project's token holding a pair: the OLD encryption certificate, base64
+    /// DER (same subject and issuer as the signing certificate). Refused on a single
+    /// project.
+    pub encryption_certificate: Option<String>,
 }
 
 /// Applies for a renewal. A valid `apply` signature also opens the session.
@@ -158,6 +167,21 @@ pub async fn apply(
         &sig,
     )?;
 
+    let old_encryption = match (project.kind, &req.encryption_certificate) {
+        (_, None) => None,
+        (CertificateKind::Dual, Some(c)) => Some(dual::check_old(
+            base64_field("encryption_certificate", c, 2 * MAX_CERT_BYTES)?,
+            &der,
+        )?),
+        (CertificateKind::Single, Some(_)) => {
+            return Err(AppError::validation(
+                "encryption_certificate",
+                "encryption_certificate.not_dual",
+                "this project issues one certificate: send no encryption certificate",
+            ));
+        }
+    };
+
     let fen = project
         .price(application.months)
         .ok_or_else(|| AppError::Internal("price vanished".into()))?;
@@ -202,13 +226,25 @@ pub async fn apply(
         )
         .with_details(json!({ "business_no": open })));
     }
+    if project.kind == CertificateKind::Dual {
+        store::set_dual(
+            &mut tx,
+            &business_no,
+            old_encryption.as_ref().map(|o| OldEncryption {
+                der: &o.der,
+                sha256: &o.sha256,
+                not_after_s: o.not_after_s,
+            }),
+        )
+        .await?;
+    }
     let actor = format!("user:{}", facts.sha256);
     audit::append(
         &mut tx,
         &actor,
         "renewal.submitted",
         &business_no,
-        json!({ "to": "awaiting_payment", "months": application.months, "total_fen": fen }),
+        json!({ "to": "awaiting_payment", "months": application.months, "total_fen": fen, "kind": project.kind.as_str() }),
     )
     .await?;
     let params = json!({ "business_no": business_no, "total_fen": fen, "subject": facts.subject });
@@ -327,6 +363,23 @@ pub struct IssuedResponse {
     pub chain: Vec<String>,
     /// notAfter, RFC 3339.
     pub not_after: String,
+    /// A dual renewal's encryption certificate and its key's envelope; absent when
+    /// single.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<EncryptionIssued>,
+}
+
+/// The encryption half of a dual renewal's issue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EncryptionIssued {
+    /// The new encryption certificate, base64 DER.
+    pub certificate: String,
+    /// Its private key, enveloped to the new signing key (docs/protocol.md §15).
+    #[schema(value_type = Object)]
+    pub envelope: Envelope,
+    /// The old encryption certificate's SHA-256, kept on the token; null for a first
+    /// pair.
+    pub keep: Option<String>,
 }
 
 /// Issues the renewed certificate for a key made on the token. Asked again with a new
@@ -417,6 +470,12 @@ pub async fn issue(
             profile: &profile,
         })
         .map_err(|e| AppError::validation("csr", "csr.refused", e.to_string()))?;
+    let encryption = match row.kind {
+        CertificateKind::Single => None,
+        CertificateKind::Dual => {
+            Some(dual::prepare(state, row, &issued, &project.profile.policy_oids).await?)
+        }
+    };
 
     let mut tx = state.store.begin_write().await?;
     let superseded = certificates::supersede_issued(&mut tx, business_no).await?;
@@ -434,7 +493,16 @@ pub async fn issue(
         },
     )
     .await?;
+    if let Some(prepared) = &encryption {
+        dual::record(&mut tx, row, prepared, clock::to_ms(now)).await?;
+    }
     let mut detail = json!({ "serial": issued.serial_hex, "sha256": issued.sha256_hex, "not_after": clock::rfc3339(clock::to_ms(issued.not_after)), "superseded": superseded });
+    if let (Some(map), Some(prepared)) = (detail.as_object_mut(), &encryption) {
+        map.insert(
+            "encryption".into(),
+            json!({ "serial": prepared.issued.serial_hex, "sha256": prepared.issued.sha256_hex }),
+        );
+    }
     if let (Some(map), serde_json::Value::Object(extra)) = (detail.as_object_mut(), extra) {
         map.extend(extra);
     }
@@ -449,6 +517,11 @@ pub async fn issue(
             .map(|c| STANDARD.encode(c))
             .collect(),
         not_after: clock::rfc3339(clock::to_ms(issued.not_after)),
+        encryption: encryption.map(|prepared| EncryptionIssued {
+            certificate: STANDARD.encode(&prepared.issued.der),
+            envelope: prepared.envelope,
+            keep: prepared.keep,
+        }),
     })
 }
 
@@ -487,24 +560,42 @@ pub async fn installed(
         .await?
         .ok_or_else(|| AppError::Internal("an issued renewal has no certificate".into()))?;
     let new = certificate::parse(&der)?;
+    // A dual renewal's signature covers the new encryption certificate: the token
+    // proves it holds the pair.
+    let encryption = match row.kind {
+        CertificateKind::Single => None,
+        CertificateKind::Dual => Some(
+            certificates::latest_issued_as(state.pool(), &business_no, CertPurpose::Encryption)
+                .await?
+                .ok_or_else(|| {
+                    AppError::Internal("a dual renewal has no encryption certificate".into())
+                })?,
+        ),
+    };
+    let payload = encryption
+        .as_ref()
+        .map(|(_, der)| dual::installed_payload(der));
     challenges::consume(state.pool(), &challenge).await?;
     signature::verify(
         &new.spki_der,
         Purpose::Installed,
         &state.config.public_origin,
         &challenge,
-        None,
+        payload.as_ref(),
         &sig,
     )?;
     let mut tx = state.store.begin_write().await?;
     certificates::confirm(&mut tx, &sha256).await?;
+    if let Some((encryption_sha256, _)) = &encryption {
+        certificates::confirm(&mut tx, encryption_sha256).await?;
+    }
     transition::apply(
         &state,
         &mut tx,
         &business_no,
         Event::Confirm,
         &format!("user:{}", session.cert_sha256),
-        json!({ "sha256": sha256 }),
+        json!({ "sha256": sha256, "encryption_sha256": encryption.as_ref().map(|(s, _)| s) }),
     )
     .await?;
     // The project's rule for the old certificate (revoked as superseded, or kept).

@@ -148,6 +148,58 @@ mod tests {
         }
     }
 
+    /// docs/protocol.md §15's worked example: `cargo nextest run -p server --lib
+    /// worked_example --no-capture` prints one envelope of a P-256 encryption key to a
+    /// P-256 signing key with every intermediate value, and checks each step.
+    #[test]
+    fn worked_example() {
+        use p256::elliptic_curve::sec1::ToEncodedPoint as _;
+        use p256::pkcs8::DecodePrivateKey as _;
+        let encryption = keygen::generate(KeyAlgorithm::EcP256).unwrap();
+        let signing = keygen::generate(KeyAlgorithm::EcP256).unwrap();
+        let envelope = seal(&encryption.pkcs8, &signing.spki_der).unwrap();
+        // The token's side, step by step.
+        let key = p256::SecretKey::from_pkcs8_der(&signing.pkcs8).unwrap();
+        let point = &envelope.ephemeral_public_key.as_ref().unwrap().0;
+        let ephemeral = p256::PublicKey::from_sec1_bytes(point).unwrap();
+        let z = p256::ecdh::diffie_hellman(key.to_nonzero_scalar(), ephemeral.as_affine());
+        let kek = x963_kdf(z.raw_secret_bytes().as_slice());
+        let k = KekAes256::from(*kek)
+            .unwrap_vec(&envelope.wrapped_content_key.0)
+            .unwrap();
+        let pkcs8 = open(&envelope, &signing.pkcs8).unwrap();
+        assert_eq!(pkcs8.as_slice(), encryption.pkcs8.as_slice());
+        let h = hex::encode;
+        println!("signing public key (SPKI DER): {}", h(&signing.spki_der));
+        println!(
+            "signing public point: {}",
+            h(key.public_key().to_encoded_point(false).as_bytes())
+        );
+        println!("recipient_spki_sha256: {}", envelope.recipient_spki_sha256);
+        println!("ephemeral_public_key: {}", h(point));
+        println!("Z (ECDH x-coordinate): {}", h(z.raw_secret_bytes()));
+        println!(
+            "KEK = SHA-256(Z || 00000001 || \"certrenew-envelope-v1\"): {}",
+            h(kek.as_slice())
+        );
+        println!(
+            "wrapped_content_key = AES-KW(KEK, K): {}",
+            h(&envelope.wrapped_content_key.0)
+        );
+        println!("K: {}", h(&k));
+        println!(
+            "encryption private key (PKCS#8 DER, {} bytes): {}",
+            pkcs8.len(),
+            h(&pkcs8)
+        );
+        println!(
+            "wrapped_private_key = AES-KWP(K, PKCS#8) ({} bytes): {}",
+            envelope.wrapped_private_key.0.len(),
+            h(&envelope.wrapped_private_key.0)
+        );
+        println!("{}", serde_json::to_string_pretty(&envelope).unwrap());
+    }
+
     #[test]
     fn the_kdf_is_x963_with_the_shared_info() {
         // SHA-256(Z || 00000001 || "certrenew-envelope-v1") with Z = 32 zero bytes,

@@ -84,6 +84,18 @@ pub async fn by_certificate<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
         .transpose()
 }
 
+/// The key `key_id`.
+pub async fn by_key_id(pool: &AnyPool, key_id: &str) -> Result<Option<Escrowed>, sqlx::Error> {
+    let query = format!("{SELECT} WHERE k.key_id = $1");
+    sqlx::query(&query)
+        .bind(key_id)
+        .fetch_optional(pool)
+        .await?
+        .as_ref()
+        .map(to_escrowed)
+        .transpose()
+}
+
 /// The escrowed key of a renewal's current encryption certificate (the newest not
 /// superseded one).
 pub async fn for_renewal(

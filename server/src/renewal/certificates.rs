@@ -54,7 +54,7 @@ pub async fn confirmed_for(
     business_no: &str,
 ) -> Result<Option<(String, i64)>, sqlx::Error> {
     sqlx::query(
-        "SELECT serial, not_after FROM certificates WHERE business_no = $1 AND status = 'confirmed' ORDER BY issued_at DESC LIMIT 1",
+        "SELECT serial, not_after FROM certificates WHERE business_no = $1 AND status = 'confirmed' AND purpose = 'signing' ORDER BY issued_at DESC LIMIT 1",
     )
     .bind(business_no)
     .fetch_optional(&mut **tx)
@@ -86,8 +86,8 @@ pub struct Expiring {
     pub lang: Option<String>,
 }
 
-/// The current certificates (`issued` or `confirmed`, not revoked, not renewed by a
-/// completed renewal) whose notAfter is in `(after_s, until_s]`, soonest first.
+/// The current signing certificates (`issued` or `confirmed`, not revoked, not renewed
+/// by a completed renewal; a pair is reminded of once, by its signing certificate) whose notAfter is in `(after_s, until_s]`, soonest first.
 pub async fn expiring(
     pool: &AnyPool,
     after_s: i64,
@@ -97,7 +97,7 @@ pub async fn expiring(
         "SELECT c.sha256 AS sha256, c.serial AS serial, c.not_after AS not_after, c.business_no AS business_no, \
          r.operator_email AS operator_email, r.operator_mobile AS operator_mobile, r.lang AS lang, c.subject AS subject \
          FROM certificates c LEFT JOIN renewals r ON r.business_no = c.business_no \
-         WHERE c.status IN ('issued', 'confirmed') AND c.not_after > $1 AND c.not_after <= $2 \
+         WHERE c.status IN ('issued', 'confirmed') AND c.purpose = 'signing' AND c.not_after > $1 AND c.not_after <= $2 \
          AND NOT EXISTS (SELECT 1 FROM revocations v WHERE v.serial = c.serial) \
          AND NOT EXISTS (SELECT 1 FROM renewals n WHERE n.cert_sha256 = c.sha256 AND n.status = 'completed') \
          ORDER BY c.not_after, c.sha256",
@@ -129,9 +129,37 @@ pub struct NewCertificate<'a> {
     pub issued_at: i64,
 }
 
-/// Records a newly issued certificate (`issued`).
+/// What an issued certificate is for (`certificates.purpose`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Its key was made on the token: it signs (the only kind of a single renewal).
+    Signing,
+    /// Its key was made and escrowed by the KMC: it encrypts (a dual pair's second).
+    Encryption,
+}
+
+impl Purpose {
+    /// As stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Signing => "signing",
+            Self::Encryption => "encryption",
+        }
+    }
+}
+
+/// Records a newly issued signing certificate (`issued`).
 pub async fn record_issued(tx: &mut Tx, cert: &NewCertificate<'_>) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO certificates (sha256, serial, business_no, der, subject, not_before, not_after, status, issued_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'issued', $8)")
+    record_issued_as(tx, cert, Purpose::Signing).await
+}
+
+/// Records a newly issued certificate of `purpose` (`issued`).
+pub async fn record_issued_as(
+    tx: &mut Tx,
+    cert: &NewCertificate<'_>,
+    purpose: Purpose,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO certificates (sha256, serial, business_no, der, subject, not_before, not_after, status, issued_at, purpose) VALUES ($1, $2, $3, $4, $5, $6, $7, 'issued', $8, $9)")
         .bind(cert.sha256)
         .bind(cert.serial)
         .bind(cert.business_no)
@@ -140,6 +168,7 @@ pub async fn record_issued(tx: &mut Tx, cert: &NewCertificate<'_>) -> Result<(),
         .bind(cert.not_before_s)
         .bind(cert.not_after_s)
         .bind(cert.issued_at)
+        .bind(purpose.as_str())
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -157,15 +186,25 @@ pub async fn supersede_issued(tx: &mut Tx, business_no: &str) -> Result<u64, sql
     .rows_affected())
 }
 
-/// The renewal's latest `issued` certificate: its SHA-256 and DER.
+/// The renewal's latest `issued` signing certificate: its SHA-256 and DER.
 pub async fn latest_issued(
     pool: &AnyPool,
     business_no: &str,
 ) -> Result<Option<(String, Vec<u8>)>, sqlx::Error> {
+    latest_issued_as(pool, business_no, Purpose::Signing).await
+}
+
+/// The renewal's latest `issued` certificate of `purpose`: its SHA-256 and DER.
+pub async fn latest_issued_as(
+    pool: &AnyPool,
+    business_no: &str,
+    purpose: Purpose,
+) -> Result<Option<(String, Vec<u8>)>, sqlx::Error> {
     sqlx::query(
-        "SELECT sha256, der FROM certificates WHERE business_no = $1 AND status = 'issued' ORDER BY issued_at DESC LIMIT 1",
+        "SELECT sha256, der FROM certificates WHERE business_no = $1 AND status = 'issued' AND purpose = $2 ORDER BY issued_at DESC LIMIT 1",
     )
     .bind(business_no)
+    .bind(purpose.as_str())
     .fetch_optional(pool)
     .await?
     .map(|row| Ok((row.try_get("sha256")?, row.try_get("der")?)))
@@ -204,5 +243,32 @@ pub async fn der_by_serial(pool: &AnyPool, serial: &str) -> Result<Option<Vec<u8
         .fetch_optional(pool)
         .await?
         .map(|row| row.try_get("der"))
+        .transpose()
+}
+
+/// A certificate of the inventory by its SHA-256.
+#[derive(Debug, Clone)]
+pub struct InInventory {
+    /// DER.
+    pub der: Vec<u8>,
+    /// `signing` or `encryption`.
+    pub purpose: String,
+    /// `issued`, `confirmed`, `superseded` or `revoked`.
+    pub status: String,
+}
+
+/// The certificate we issued with SHA-256 `sha256`, if any.
+pub async fn by_sha256(pool: &AnyPool, sha256: &str) -> Result<Option<InInventory>, sqlx::Error> {
+    sqlx::query("SELECT der, purpose, status FROM certificates WHERE sha256 = $1")
+        .bind(sha256)
+        .fetch_optional(pool)
+        .await?
+        .map(|row| {
+            Ok(InInventory {
+                der: row.try_get("der")?,
+                purpose: row.try_get("purpose")?,
+                status: row.try_get("status")?,
+            })
+        })
         .transpose()
 }

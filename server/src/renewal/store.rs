@@ -1,9 +1,11 @@
 //! The renewals aggregate's SQL: renewal rows, the review queue and approvals; and the
 //! one view of a renewal that the customer's progress page and the staff
-//! console both show. Columns are read by name.
+//! console both show (its payments, invoice and refund through `payments::store`, which
+//! owns that SQL). Columns are read by name.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use protocol::certificate::CertificateKind;
 use protocol::money::Fen;
 use protocol::stage::Stage;
 use serde::{Deserialize, Serialize};
@@ -15,6 +17,7 @@ use crate::audit;
 use crate::clock;
 use crate::db::Tx;
 use crate::error::AppError;
+use crate::payments::store as payments_store;
 use crate::renewal::state::Status;
 
 /// One line of the fee (费用详细信息).
@@ -152,8 +155,33 @@ pub struct RenewalView {
     pub invoice: Option<InvoiceView>,
     /// The refund, if any.
     pub refund: Option<RefundView>,
-    /// The new certificate, once issued.
+    /// The new certificate, once issued (the signing one of a dual renewal).
     pub certificate: Option<IssuedView>,
+    /// `single` or `dual`.
+    #[schema(value_type = String)]
+    pub kind: CertificateKind,
+    /// A dual renewal's encryption certificates, old and new; null when single.
+    pub encryption: Option<EncryptionView>,
+}
+
+/// A dual renewal's encryption certificates.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EncryptionView {
+    /// The old encryption certificate's SHA-256 (kept on the token), if the token
+    /// held a pair.
+    pub old_sha256: Option<String>,
+    /// Its notAfter, RFC 3339.
+    pub old_not_after: Option<String>,
+    /// The new encryption certificate, DER base64, once issued.
+    pub certificate: Option<String>,
+    /// Its SHA-256.
+    pub sha256: Option<String>,
+    /// Its serial, hex.
+    pub serial: Option<String>,
+    /// Its notAfter, RFC 3339.
+    pub not_after: Option<String>,
+    /// `issued`, `confirmed`, `superseded`.
+    pub status: Option<String>,
 }
 
 /// Views already built, by business number, each with the audit version it reflects.
@@ -225,9 +253,18 @@ pub struct RenewalRow {
     pub operator_mobile: String,
     /// Language of notifications.
     pub lang: String,
+    /// `single`, or `dual` (a signing and an encryption certificate).
+    pub kind: CertificateKind,
+    /// A dual renewal's old encryption certificate, DER, when the token holds a pair.
+    pub enc_cert_der: Option<Vec<u8>>,
 }
 
-const ROW_COLUMNS: &str = "business_no, project, cert_sha256, cert_der, old_not_after_s, months, total_fen, status, subject, operator_email, operator_mobile, lang";
+const ROW_COLUMNS: &str = "business_no, project, cert_sha256, cert_der, old_not_after_s, months, total_fen, status, subject, operator_email, operator_mobile, lang, kind, enc_cert_der";
+
+fn parse_kind(kind: &str) -> Result<CertificateKind, AppError> {
+    CertificateKind::parse(kind)
+        .ok_or_else(|| AppError::Internal(format!("unknown renewal kind {kind:?}")))
+}
 
 fn to_row(row: &sqlx::any::AnyRow) -> Result<RenewalRow, AppError> {
     let status: String = row.try_get("status")?;
@@ -245,6 +282,8 @@ fn to_row(row: &sqlx::any::AnyRow) -> Result<RenewalRow, AppError> {
         operator_email: row.try_get("operator_email")?,
         operator_mobile: row.try_get("operator_mobile")?,
         lang: row.try_get("lang")?,
+        kind: parse_kind(&row.try_get::<String, _>("kind")?)?,
+        enc_cert_der: row.try_get("enc_cert_der")?,
     })
 }
 
@@ -379,6 +418,34 @@ pub async fn insert(tx: &mut Tx, new: &NewRenewal<'_>) -> Result<Inserted, sqlx:
     }
 }
 
+/// The old encryption certificate of a dual renewal.
+#[derive(Debug, Clone, Copy)]
+pub struct OldEncryption<'a> {
+    /// DER.
+    pub der: &'a [u8],
+    /// SHA-256, hex.
+    pub sha256: &'a str,
+    /// notAfter, unix seconds.
+    pub not_after_s: i64,
+}
+
+/// Marks a just-inserted renewal dual, with the token's old encryption certificate
+/// when it holds a pair.
+pub async fn set_dual(
+    tx: &mut Tx,
+    business_no: &str,
+    old: Option<OldEncryption<'_>>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE renewals SET kind = 'dual', enc_cert_der = $1, enc_cert_sha256 = $2, enc_old_not_after_s = $3 WHERE business_no = $4")
+        .bind(old.map(|o| o.der))
+        .bind(old.map(|o| o.sha256))
+        .bind(old.map(|o| o.not_after_s))
+        .bind(business_no)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// The polling hot path: the renewal's certificate (its owner) and the version of its
 /// view (the latest audit row about it), or `None` when there is no such renewal.
 pub async fn owner_and_version(
@@ -400,7 +467,7 @@ fn actor_kind(actor: &str) -> String {
 /// The full view of a renewal.
 pub async fn view(pool: &AnyPool, business_no: &str) -> Result<RenewalView, AppError> {
     let r = sqlx::query(
-        "SELECT business_no, project, cert_sha256, subject, old_not_after_s, months, total_fen, fee_lines, application, status, rejection_reason, return_url, created_at, updated_at FROM renewals WHERE business_no = $1",
+        "SELECT business_no, project, cert_sha256, subject, old_not_after_s, months, total_fen, fee_lines, application, status, rejection_reason, return_url, created_at, updated_at, kind, enc_cert_sha256, enc_old_not_after_s FROM renewals WHERE business_no = $1",
     )
     .bind(business_no)
     .fetch_optional(pool)
@@ -424,53 +491,45 @@ pub async fn view(pool: &AnyPool, business_no: &str) -> Result<RenewalView, AppE
         })
         .collect();
 
-    let payments = sqlx::query("SELECT out_trade_no, method, status, amount_fen, created_at, paid_at, pay_url, bank_transfer FROM payments WHERE business_no = $1 ORDER BY created_at, out_trade_no")
-        .bind(business_no)
-        .fetch_all(pool)
+    let payments = payments_store::attempts_for(pool, business_no)
         .await?
-        .iter()
-        .map(|p| -> Result<PaymentView, AppError> {
-            let bank: Option<String> = p.try_get("bank_transfer")?;
-            Ok(PaymentView {
-                out_trade_no: p.try_get("out_trade_no")?,
-                method: p.try_get("method")?,
-                status: p.try_get("status")?,
-                amount_fen: p.try_get("amount_fen")?,
-                created_at: clock::rfc3339(p.try_get("created_at")?),
-                paid_at: p.try_get::<Option<i64>, _>("paid_at")?.map(clock::rfc3339),
-                pay_url: p.try_get("pay_url")?,
-                bank_transfer: bank.and_then(|b| serde_json::from_str(&b).ok()),
-            })
+        .into_iter()
+        .map(|p| PaymentView {
+            out_trade_no: p.out_trade_no,
+            method: p.method,
+            status: p.status,
+            amount_fen: p.amount_fen,
+            created_at: clock::rfc3339(p.created_at),
+            paid_at: p.paid_at.map(clock::rfc3339),
+            pay_url: p.pay_url,
+            bank_transfer: p.bank_transfer.and_then(|b| serde_json::from_str(&b).ok()),
         })
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect();
 
-    let invoice =
-        sqlx::query("SELECT kind, title, taxpayer_id, status FROM invoices WHERE business_no = $1")
+    let invoice = payments_store::invoice_for(pool, business_no)
+        .await?
+        .map(|i| InvoiceView {
+            kind: i.kind,
+            title: i.title,
+            taxpayer_id: i.taxpayer_id,
+            status: i.status,
+        });
+
+    let refund = payments_store::latest_refund_for(pool, business_no)
+        .await?
+        .map(|f| RefundView {
+            refund_no: f.refund_no,
+            status: f.status,
+            amount_fen: f.amount_fen,
+        });
+
+    let current = |purpose: &'static str| {
+        sqlx::query("SELECT der, sha256, serial, not_before, not_after, status FROM certificates WHERE business_no = $1 AND status <> 'superseded' AND purpose = $2 ORDER BY issued_at DESC LIMIT 1")
             .bind(business_no)
+            .bind(purpose)
             .fetch_optional(pool)
-            .await?
-            .map(|i| -> Result<InvoiceView, AppError> {
-                Ok(InvoiceView {
-                    kind: i.try_get("kind")?,
-                    title: i.try_get("title")?,
-                    taxpayer_id: i.try_get("taxpayer_id")?,
-                    status: i.try_get("status")?,
-                })
-            })
-            .transpose()?;
-
-    let refund = sqlx::query("SELECT refund_no, status, amount_fen FROM refunds WHERE business_no = $1 ORDER BY created_at DESC LIMIT 1")
-        .bind(business_no)
-        .fetch_optional(pool)
-        .await?
-        .map(|f| -> Result<RefundView, AppError> {
-            Ok(RefundView { refund_no: f.try_get("refund_no")?, status: f.try_get("status")?, amount_fen: f.try_get("amount_fen")? })
-        })
-        .transpose()?;
-
-    let certificate = sqlx::query("SELECT der, sha256, serial, not_before, not_after, status FROM certificates WHERE business_no = $1 AND status <> 'superseded' ORDER BY issued_at DESC LIMIT 1")
-        .bind(business_no)
-        .fetch_optional(pool)
+    };
+    let certificate = current("signing")
         .await?
         .map(|c| -> Result<IssuedView, AppError> {
             let der: Vec<u8> = c.try_get("der")?;
@@ -484,6 +543,38 @@ pub async fn view(pool: &AnyPool, business_no: &str) -> Result<RenewalView, AppE
             })
         })
         .transpose()?;
+
+    let kind = parse_kind(&r.try_get::<String, _>("kind")?)?;
+    let encryption = match kind {
+        CertificateKind::Single => None,
+        CertificateKind::Dual => {
+            let new = current("encryption")
+                .await?
+                .map(|c| -> Result<IssuedView, AppError> {
+                    let der: Vec<u8> = c.try_get("der")?;
+                    Ok(IssuedView {
+                        der: STANDARD.encode(der),
+                        sha256: c.try_get("sha256")?,
+                        serial: c.try_get("serial")?,
+                        not_before: clock::rfc3339_s(c.try_get("not_before")?),
+                        not_after: clock::rfc3339_s(c.try_get("not_after")?),
+                        status: c.try_get("status")?,
+                    })
+                })
+                .transpose()?;
+            Some(EncryptionView {
+                old_sha256: r.try_get("enc_cert_sha256")?,
+                old_not_after: r
+                    .try_get::<Option<i64>, _>("enc_old_not_after_s")?
+                    .map(clock::rfc3339_s),
+                certificate: new.as_ref().map(|n| n.der.clone()),
+                sha256: new.as_ref().map(|n| n.sha256.clone()),
+                serial: new.as_ref().map(|n| n.serial.clone()),
+                not_after: new.as_ref().map(|n| n.not_after.clone()),
+                status: new.map(|n| n.status),
+            })
+        }
+    };
 
     let approvals = approval_count(pool, business_no).await?;
 
@@ -510,6 +601,8 @@ pub async fn view(pool: &AnyPool, business_no: &str) -> Result<RenewalView, AppE
         invoice,
         refund,
         certificate,
+        kind,
+        encryption,
     })
 }
 
