@@ -2,11 +2,17 @@
 //! ([`gateways`]), gateway signatures in Alipay's manner ([`signing`]), the endpoints
 //! ([`http`]), the rows ([`store`]) and the money rules ([`service`]): no double
 //! charge, verified and idempotent notices, bank transfers waiting for finance, refunds
-//! with idempotent numbers. The development gateway is `crate::sandbox::gateway`.
+//! with idempotent numbers. The providers written to a gateway's own protocol:
+//! [`wechat`] (WeChat Pay API v3 Native, its signed JSON notices taken by [`notice`]);
+//! which one takes each method is [`setup`]. The development gateways are
+//! `crate::sandbox::gateway` (generic) and `crate::sandbox::gateways` (emulators).
 
 pub mod gateways;
 pub mod http;
+pub mod notice;
 pub mod provider;
 pub mod service;
+pub mod setup;
 pub mod signing;
 pub mod store;
+pub mod wechat;

@@ -63,6 +63,29 @@ pub struct Notice {
     pub paid: bool,
 }
 
+/// A refund's outcome, from the gateway's refund notice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundNotice {
+    /// The attempt refunded.
+    pub out_trade_no: String,
+    /// Our refund number (the one sent with the refund).
+    pub refund_no: String,
+    /// The money went back.
+    pub succeeded: bool,
+    /// The gateway's word for it (`SUCCESS`, `ABNORMAL`, `CLOSED`).
+    pub status: String,
+}
+
+/// A verified notice of a gateway whose notices are signed messages rather than a
+/// form of parameters (WeChat Pay API v3: JSON with `Wechatpay-*` headers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignedNotice {
+    /// A payment.
+    Payment(Notice),
+    /// A refund's outcome.
+    Refund(RefundNotice),
+}
+
 /// A payment gateway.
 #[async_trait]
 pub trait Provider: Send + Sync {
@@ -76,6 +99,18 @@ pub trait Provider: Send + Sync {
     async fn close(&self, out_trade_no: &str) -> Result<(), PaymentError>;
     /// Checks a notice's signature and reads it.
     fn verify_notice(&self, params: &BTreeMap<String, String>) -> Result<Notice, PaymentError>;
+    /// Checks and reads a notice sent as a signed message (`headers` and raw `body`);
+    /// a gateway whose notices are forms refuses it.
+    fn read_signed_notice(
+        &self,
+        _headers: &axum::http::HeaderMap,
+        _body: &[u8],
+    ) -> Result<SignedNotice, PaymentError> {
+        Err(PaymentError::BadNotice(format!(
+            "{} sends its notices as forms",
+            self.name()
+        )))
+    }
     /// The body the gateway expects when a notice was taken.
     fn ack(&self) -> &'static str {
         "success"

@@ -46,6 +46,16 @@ pub struct KeyError {
     message: String,
 }
 
+impl KeyError {
+    /// The key file at `path` could not be had, for `message`.
+    pub(crate) fn new(path: &Path, message: String) -> Self {
+        Self {
+            path: path.display().to_string(),
+            message,
+        }
+    }
+}
+
 impl Gateway {
     /// The gateway, with its signing key read from `dir/gateway-key.pem` or made there.
     pub fn new(pool: AnyPool, dir: &Path, origin: &str) -> Result<Self, KeyError> {

@@ -13,6 +13,7 @@
 
 pub mod bank;
 pub mod gateway;
+pub mod gateways;
 pub mod identity;
 
 use std::path::Path;
@@ -31,6 +32,7 @@ pub use gateway::KeyError;
 #[derive(Clone)]
 pub struct Sandbox {
     gateway: Arc<gateway::Gateway>,
+    wechatpay: Arc<gateways::wechat::Emulator>,
     bank: bank::Bank,
 }
 
@@ -40,6 +42,7 @@ impl Sandbox {
     pub fn new(pool: AnyPool, dir: &Path, origin: &str) -> Result<Self, KeyError> {
         Ok(Self {
             gateway: Arc::new(gateway::Gateway::new(pool.clone(), dir, origin)?),
+            wechatpay: Arc::new(gateways::wechat::Emulator::new(dir, origin)?),
             bank: bank::Bank::new(pool),
         })
     }
@@ -47,6 +50,11 @@ impl Sandbox {
     /// The payment gateway (behind every online method).
     pub fn gateway(&self) -> Arc<dyn Provider> {
         self.gateway.clone()
+    }
+
+    /// What the WeChat Pay provider needs to talk to the WeChat Pay emulator.
+    pub fn wechatpay(&self) -> crate::payments::wechat::Credentials {
+        self.wechatpay.credentials()
     }
 
     /// The bank of the verification transfers.
@@ -63,6 +71,7 @@ impl Sandbox {
     pub fn routes<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
         Router::new()
             .merge(gateway::routes(self.gateway.clone()))
+            .merge(gateways::wechat::routes(self.wechatpay.clone()))
             .merge(bank::routes(self.bank.clone()))
             .merge(identity::routes())
     }
