@@ -80,8 +80,11 @@ pub async fn build(config: Config) -> anyhow::Result<AppState> {
     } else {
         None
     };
-    let providers = Providers::from_config(&config, sandbox.as_ref())
+    let mut providers = Providers::from_config(&config, sandbox.as_ref())
         .context("setting up the notification senders")?;
+    providers.payments =
+        crate::payments::setup::gateways(&config, sandbox.as_ref(), providers.payments)
+            .context("setting up the payment gateways")?;
     tracing::debug!(providers = %providers.describe(), "outside parties");
     Ok(AppState::new(store, config, ca, providers, sandbox))
 }

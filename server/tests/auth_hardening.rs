@@ -197,8 +197,9 @@ fn serve_exits(s: &TestServer) -> (Option<i32>, String) {
 }
 
 /// On a public origin the server refuses to start with the sandbox on, without a CA
-/// key (it never makes a development CA there), or without SMS and e-mail senders;
-/// each refusal names the setting. With all of them set it starts.
+/// key (it never makes a development CA there), without SMS and e-mail senders, or
+/// offering an online payment method no gateway takes; each refusal names the setting.
+/// With all of them set it starts.
 #[tokio::test]
 async fn a_public_origin_refuses_unsafe_settings_at_start() {
     let config_dir = tempfile::tempdir().unwrap();
@@ -247,8 +248,26 @@ async fn a_public_origin_refuses_unsafe_settings_at_start() {
             && !err.contains("ca init"),
         "{err}"
     );
-    // Everything set: it serves.
+    // Everything set, but the projects offer online methods no gateway takes: refused,
+    // naming them (a public server takes money only through a configured gateway).
     std::fs::write(&config, senders).unwrap();
+    let (code, err) = serve_exits(&s);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("CERTRENEW_PAYMENTS_CONFIG") && err.contains("alipay (gd-med"),
+        "{err}"
+    );
+    // Everything set, the projects taking bank transfers only: it serves.
+    #[derive(serde::Serialize)]
+    struct Settings {
+        projects: Vec<server::projects::Project>,
+    }
+    let mut projects = server::projects::samples();
+    for p in &mut projects {
+        p.payment_methods.retain(|m| m == "bank_transfer");
+    }
+    let projects = toml::to_string(&Settings { projects }).unwrap();
+    std::fs::write(&config, format!("{senders}{projects}")).unwrap();
     s.spawn().await;
     let (status, _) = s.get_as(&s.client, "/api/v1/projects").await;
     assert_eq!(status, StatusCode::OK);

@@ -134,6 +134,11 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/payments/notify/{provider}",
             post(payments::http::notify),
         )
+        // WeChat Pay's notices are signed JSON, not forms.
+        .route(
+            "/api/v1/payments/notify/wechatpay",
+            post(payments::notice::wechatpay),
+        )
         .route("/api/v1/admin/login", post(auth::login))
         .route("/api/v1/admin/logout", post(auth::logout))
         .route("/api/v1/admin/me", get(auth::me))
