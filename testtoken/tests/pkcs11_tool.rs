@@ -318,3 +318,9 @@ fn sm2_keygen_refuses_a_p256_template() {
         text(&out)
     );
 }
+
+#[test]
+fn sm2_token_hashes_under_the_plus_4_numbering() {
+    // One vendor number for SM2 signing; configured to hash, it takes the message.
+    sm2_sign_round("westone-bgi", true, 0x8000_0003, 0x8000_0001, "0x80000004");
+}
