@@ -709,3 +709,148 @@ async fn key_recovery_needs_two_other_approvers_and_delivers_to_a_certified_key(
         );
     }
 }
+
+const SOFTHSM: &str = "/usr/lib/softhsm/libsofthsm2.so";
+
+#[tokio::test]
+async fn the_master_key_on_an_hsm_never_leaves_it() {
+    let hsm = tempfile::tempdir().unwrap();
+    std::fs::create_dir(hsm.path().join("tokens")).unwrap();
+    let conf = hsm.path().join("softhsm2.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+            hsm.path().join("tokens").display()
+        ),
+    )
+    .unwrap();
+    run(Command::new("softhsm2-util")
+        .env("SOFTHSM2_CONF", &conf)
+        .args([
+            "--init-token",
+            "--free",
+            "--label",
+            "kmc",
+            "--pin",
+            "246810",
+            "--so-pin",
+            "13579113",
+        ]));
+    let config = hsm.path().join("server.toml");
+    std::fs::write(
+        &config,
+        format!("[kmc]\nkind = \"pkcs11\"\nmodule = \"{SOFTHSM}\"\ntoken = \"kmc\"\nkey_label = \"certrenew kmc master\"\n"),
+    )
+    .unwrap();
+    let conf_s = conf.to_str().unwrap().to_owned();
+    let config_s = config.to_str().unwrap().to_owned();
+    let server = TestServer::start_with(&[
+        ("SOFTHSM2_CONF", &conf_s),
+        ("CERTRENEW_CONFIG", &config_s),
+        ("CERTRENEW_KMC_PIN", "246810"),
+    ])
+    .await;
+
+    let renewed = renew_pair(&server, "HSM 用户", Alg::Ec, Alg::Rsa).await;
+    let enc_sha = sha256_hex(&renewed.encryption_der);
+    assert_eq!(
+        server.sql(&format!(
+            "SELECT master_key FROM kmc_keys WHERE cert_sha256 = '{enc_sha}'"
+        )),
+        "pkcs11:kmc/certrenew kmc master"
+    );
+    assert!(!server.dir.path().join("data/kmc/master.pem").exists());
+
+    // Restarted, the server finds the same key (no second one) and still opens what it
+    // sealed: a recovery's envelope of the same key.
+    server.kill9();
+    server.spawn().await;
+    let witness = |args: &[&str]| {
+        run(Command::new("pkcs11-tool")
+            .env("SOFTHSM2_CONF", &conf)
+            .args([
+                "--module",
+                SOFTHSM,
+                "--token-label",
+                "kmc",
+                "--login",
+                "--pin",
+                "246810",
+            ])
+            .args(args))
+    };
+    let listed = witness(&["--list-objects", "--type", "secrkey"]);
+    assert_eq!(listed.matches("Secret Key Object").count(), 1, "{listed}");
+    assert!(listed.contains("certrenew kmc master"), "{listed}");
+    let access = listed.to_lowercase();
+    assert!(
+        access.contains("sensitive") && access.contains("never extractable"),
+        "{listed}"
+    );
+    // Reading its value is refused by the token.
+    let out = Command::new("pkcs11-tool")
+        .env("SOFTHSM2_CONF", &conf)
+        .args([
+            "--module",
+            SOFTHSM,
+            "--token-label",
+            "kmc",
+            "--login",
+            "--pin",
+            "246810",
+        ])
+        .args([
+            "--read-object",
+            "--type",
+            "secrkey",
+            "--label",
+            "certrenew kmc master",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success() || out.stdout.is_empty(),
+        "the master key was read out"
+    );
+
+    let a = server.staff("hsm-a", "reviewer").await;
+    let b = server.staff("hsm-b", "reviewer").await;
+    let c = server.staff("hsm-c", "admin").await;
+    let (status, recovery) = server
+        .staff_post(
+            &a,
+            "/api/v1/admin/recoveries",
+            json!({"business_no": renewed.no, "reason": "token replaced"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{recovery}");
+    let id = recovery["id"].as_str().unwrap();
+    for staff in [&b, &c] {
+        let (status, body) = server
+            .staff_post(
+                staff,
+                &format!("/api/v1/admin/recoveries/{id}/approve"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let client = server.login(&renewed.signing).await;
+    let (status, recovered) = server
+        .post_as(
+            &client,
+            &format!("/api/v1/recoveries/{id}/envelope"),
+            json!({"signing_certificate": b64(&renewed.signing.der)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{recovered}");
+    let env: protocol::envelope::Envelope =
+        serde_json::from_value(recovered["envelope"].clone()).unwrap();
+    assert_eq!(
+        envelope::open(&env, &renewed.signing_pkcs8)
+            .unwrap()
+            .as_slice(),
+        renewed.pkcs8.as_slice()
+    );
+}

@@ -169,7 +169,7 @@ mod tests {
             .unwrap();
         let pkcs8 = open(&envelope, &signing.pkcs8).unwrap();
         assert_eq!(pkcs8.as_slice(), encryption.pkcs8.as_slice());
-        let h = hex::encode;
+        let h = |bytes: &[u8]| hex::encode(bytes);
         println!("signing public key (SPKI DER): {}", h(&signing.spki_der));
         println!(
             "signing public point: {}",
@@ -177,7 +177,10 @@ mod tests {
         );
         println!("recipient_spki_sha256: {}", envelope.recipient_spki_sha256);
         println!("ephemeral_public_key: {}", h(point));
-        println!("Z (ECDH x-coordinate): {}", h(z.raw_secret_bytes()));
+        println!(
+            "Z (ECDH x-coordinate): {}",
+            h(z.raw_secret_bytes().as_slice())
+        );
         println!(
             "KEK = SHA-256(Z || 00000001 || \"certrenew-envelope-v1\"): {}",
             h(kek.as_slice())

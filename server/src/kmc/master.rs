@@ -34,8 +34,8 @@ const TAG_LEN: usize = 16;
 pub enum MasterKey {
     /// In software, from a file.
     File {
-        /// The key.
-        key: LessSafeKey,
+        /// The key (boxed: it is much larger than the HSM variant).
+        key: Box<LessSafeKey>,
         /// `file:` and the first 8 bytes of the key's SHA-256, hex.
         id: String,
     },
@@ -68,7 +68,7 @@ impl MasterKey {
             .map_err(|_| KmcError::Setup("a master key is 32 bytes".into()))?;
         let fingerprint = Sha256::digest(raw);
         Ok(Self::File {
-            key: LessSafeKey::new(key),
+            key: Box::new(LessSafeKey::new(key)),
             id: format!("file:{}", hex::encode(&fingerprint[..8])),
         })
     }
