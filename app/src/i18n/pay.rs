@@ -150,6 +150,27 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "返回支付页面继续支付",
         "Back to the payment page",
     ),
+    // WeChat Pay's code to scan (扫码支付).
+    (
+        "pay.wechat.scan",
+        "请使用微信“扫一扫”扫描下方二维码完成支付",
+        "Scan the code below with WeChat (Scan) to pay",
+    ),
+    (
+        "pay.wechat.qr_label",
+        "微信支付二维码",
+        "WeChat Pay QR code",
+    ),
+    (
+        "pay.wechat.waiting",
+        "等待支付…支付完成后本页会自动更新。",
+        "Waiting for payment… this page updates itself once you have paid.",
+    ),
+    (
+        "pay.wechat.other_device",
+        "在其他设备上完成支付也可以，本页会自动确认。",
+        "Paying on another device works too: this page confirms it by itself.",
+    ),
     (
         "pay.failed.online",
         "上次支付未成功（订单已关闭），请重新支付。",

@@ -5,13 +5,15 @@
 //!
 //! Layout: `logic` (pure: draft, checks, body, field paths), `state` (signals and the
 //! kept draft), `form` (method, invoice, transfer, pay button), `status` (latest
-//! attempt, declared transfer, attempts), `cancel` (撤销申请).
+//! attempt, declared transfer, attempts), `cancel` (撤销申请), `wechat_qr` (WeChat Pay's
+//! code to scan: paying by WeChat stays on this page, no redirect).
 
 mod cancel;
 mod form;
 mod logic;
 mod state;
 mod status;
+mod wechat_qr;
 
 use leptos::prelude::*;
 use protocol::renewal::RenewalStatus;

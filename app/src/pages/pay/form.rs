@@ -131,6 +131,11 @@ pub fn PaymentForm(
                         on_update.run(a.renewal);
                     }
                     Ok(a) => match a.payment.and_then(|p| p.pay_url) {
+                        // WeChat Pay: the code is scanned on this page (no redirect).
+                        Some(url) if super::wechat_qr::is_wechat_code(&url) => {
+                            form.busy.set(Busy::Idle);
+                            on_update.run(a.renewal);
+                        }
                         Some(url) => {
                             form.busy.set(Busy::Redirecting);
                             if window().location().set_href(&url).is_err() {

@@ -6,6 +6,7 @@ use protocol::payment::{PaymentMethod, PaymentStatus};
 use serde_json::Value;
 
 use super::logic::{METHODS, latest};
+use super::wechat_qr::{WechatQr, is_wechat_code};
 use crate::coded::Coded;
 use crate::format;
 use crate::i18n::{I18n, use_i18n};
@@ -41,6 +42,20 @@ pub fn LatestAttempt(renewal: Renewal) -> impl IntoView {
     };
     let transfer = p.method == PaymentMethod::BankTransfer;
     match p.status.known() {
+        Some(PaymentStatus::Pending)
+            if !transfer && p.pay_url.as_deref().is_some_and(is_wechat_code) =>
+        {
+            view! {
+                <div id="payment-pending" data-out-trade-no=p.out_trade_no.clone()>
+                    <WechatQr
+                        code_url=p.pay_url.clone().unwrap_or_default()
+                        amount=renewal.total_display.clone()
+                    />
+                    <p class="small">{move || i18n.t("pay.pending.again")}</p>
+                </div>
+            }
+            .into_any()
+        }
         Some(PaymentStatus::Pending) if !transfer => {
             let continue_link = p.pay_url.clone().map(|url| {
                 view! {
