@@ -11,6 +11,7 @@ use crate::pages::expired::model::{
     Application, CodeSent, LivenessStart, PrintForm, Submitted, Upload,
 };
 use protocol::expired::UploadKind;
+use protocol::expired_request::{Details, SignInRequest, SmsCodeRequest, StartRequest};
 use protocol::host::Base64Bytes;
 
 fn app_path(no: &str) -> String {
@@ -29,13 +30,13 @@ pub async fn current_session() -> Result<CurrentSession, AppError> {
     get("/expired/sessions/current").await
 }
 
-/// `POST /expired/sms-codes`: sends a sign-in code (`body`: the mobile and its check).
-pub async fn send_code(body: &Value) -> Result<CodeSent, AppError> {
+/// `POST /expired/sms-codes`: sends a sign-in code (the mobile and the SMS's language).
+pub async fn send_code(body: &SmsCodeRequest) -> Result<CodeSent, AppError> {
     post("/expired/sms-codes", body).await
 }
 
 /// `POST /expired/sessions`: signs in with the code.
-pub async fn sign_in(body: &Value) -> Result<Value, AppError> {
+pub async fn sign_in(body: &SignInRequest) -> Result<Value, AppError> {
     post("/expired/sessions", body).await
 }
 
@@ -50,7 +51,7 @@ pub async fn list<T: DeserializeOwned>() -> Result<T, AppError> {
 }
 
 /// `POST /expired/applications`: starts one for a certificate.
-pub async fn start(body: &Value) -> Result<Application, AppError> {
+pub async fn start(body: &StartRequest) -> Result<Application, AppError> {
     post("/expired/applications", body).await
 }
 
@@ -59,8 +60,13 @@ pub async fn application(no: &str) -> Result<Application, AppError> {
     get(&app_path(no)).await
 }
 
-/// `POST …/{step}` of application `no` (`details`, `bank-account`,
-/// `bank-account/verify`, `identity`, `cancel`): the application as it now stands.
+/// `POST …/details`: saves the details; the application as it now stands.
+pub async fn details(no: &str, body: &Details) -> Result<Application, AppError> {
+    post(&format!("{}/details", app_path(no)), body).await
+}
+
+/// `POST …/{step}` of application `no` (`bank-account`, `bank-account/verify`,
+/// `identity`, `cancel`): the application as it now stands.
 pub async fn step(no: &str, step: Step, body: &Value) -> Result<Application, AppError> {
     post(&format!("{}/{}", app_path(no), step.path()), body).await
 }
@@ -68,8 +74,6 @@ pub async fn step(no: &str, step: Step, body: &Value) -> Result<Application, App
 /// A step of the application that answers the application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
-    /// Saves the details.
-    Details,
     /// Sends a verification transfer to the account.
     Transfer,
     /// Checks the transfer's code.
@@ -83,7 +87,6 @@ pub enum Step {
 impl Step {
     fn path(self) -> &'static str {
         match self {
-            Step::Details => "details",
             Step::Transfer => "bank-account",
             Step::BankCode => "bank-account/verify",
             Step::Identity => "identity",

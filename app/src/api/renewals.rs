@@ -2,8 +2,9 @@
 //! new key's CSR and the installed certificate.
 
 use protocol::host::Base64Bytes;
+use protocol::pay_request::PaymentRequest;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{get, post, segment};
 use crate::error::AppError;
@@ -20,7 +21,7 @@ pub async fn get_one(no: &str) -> Result<Renewal, AppError> {
 }
 
 /// `POST /renewals/{no}/payments`: starts a payment (`body` as the pay form makes it).
-pub async fn pay(no: &str, body: &Value) -> Result<PaymentAnswer, AppError> {
+pub async fn pay(no: &str, body: &PaymentRequest) -> Result<PaymentAnswer, AppError> {
     post(&format!("/renewals/{}/payments", segment(no)), body).await
 }
 

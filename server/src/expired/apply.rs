@@ -6,14 +6,13 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use protocol::ErrorCode;
-use protocol::application::{Application, FieldError, Operator, Recipient};
+use protocol::application::{Application, FieldError};
 use protocol::contact::{Mobile, PersonName};
 use protocol::credit_code::CreditCode;
+use protocol::expired_request::{Details, StartRequest};
 use protocol::id_number::ResidentId;
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
-use utoipa::ToSchema;
 
 use crate::api::extract::{Body, base64_field};
 use crate::audit;
@@ -31,17 +30,6 @@ use crate::state::AppState;
 /// A certificate this close to its notAfter may take this path too: it would likely
 /// expire before an on-time renewal could be reviewed.
 pub const NEAR_EXPIRY_DAYS: i64 = 3;
-
-/// Starting an application.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct StartRequest {
-    /// Project id (default: the first configured).
-    pub project: Option<String>,
-    /// The certificate's serial (hex; colons, `0x` allowed), looked up in the inventory.
-    pub serial: Option<String>,
-    /// Or the certificate read from the token, base64 DER.
-    pub certificate: Option<String>,
-}
 
 /// The certificate to renew: `der` from the inventory or the token, checked to be ours,
 /// not revoked and expired (or within [`NEAR_EXPIRY_DAYS`]).
@@ -215,61 +203,6 @@ pub async fn cancel(
     tx.commit().await?;
     let row = store::owned(state.pool(), &business_no, &mobile).await?;
     Ok(Json(store::view(state.pool(), &row).await?))
-}
-
-/// The organisation (申请单位).
-#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
-pub struct Organisation {
-    /// 企业名称: must equal the certificate's O.
-    pub name: String,
-    /// 统一社会信用代码 (GB 32100): must equal the certificate's, when it carries one.
-    pub credit_code: String,
-}
-
-/// The legal representative (法人).
-#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
-pub struct LegalRepresentative {
-    /// 法人姓名.
-    pub name: String,
-    /// 身份证号码 (GB 11643).
-    pub id_number: String,
-    /// 移动电话.
-    pub mobile: String,
-}
-
-/// The invoice wanted (发票领取方式).
-#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
-pub struct InvoiceChoice {
-    /// One of the project's `invoice_kinds` (every payment records an invoice request).
-    pub kind: String,
-    /// The title (抬头), 1 to 100 characters.
-    pub title: Option<String>,
-    /// The taxpayer id; required for `electronic`.
-    pub taxpayer_id: Option<String>,
-}
-
-/// The application's details.
-#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
-pub struct Details {
-    /// Months paid for (on offer in the project).
-    pub months: u32,
-    /// The agreement version accepted (the project's current one).
-    pub agreement_version: String,
-    /// The organisation.
-    pub organisation: Organisation,
-    /// The legal representative.
-    pub legal_representative: LegalRepresentative,
-    /// The operator (经办人), as in the on-time application.
-    #[schema(value_type = Object)]
-    pub operator: Operator,
-    /// Where a paper invoice goes.
-    #[schema(value_type = Object)]
-    pub recipient: Recipient,
-    /// The invoice.
-    pub invoice: InvoiceChoice,
-    /// `zh` (default) or `en`: notifications.
-    #[serde(default)]
-    pub lang: Option<String>,
 }
 
 fn push(errors: &mut Vec<FieldError>, field: &str, rule: &str, message: impl Into<String>) {

@@ -9,7 +9,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use protocol::ErrorCode;
 use protocol::contact::Mobile;
-use serde::{Deserialize, Serialize};
+use protocol::expired_request::{SignInRequest, SmsCodeRequest};
+use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -72,15 +73,6 @@ pub fn same(a: &str, b: &str) -> bool {
             == 0
 }
 
-/// Asking for a code.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct CodeRequest {
-    /// A mainland mobile number.
-    pub mobile: String,
-    /// `zh` (default) or `en`: the SMS's language.
-    pub lang: Option<String>,
-}
-
 /// A code was sent.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CodeSent {
@@ -102,12 +94,12 @@ fn sms_text(code: &str, lang: &str) -> String {
 }
 
 /// Sends a sign-in code (`POST /api/v1/expired/sms-codes`).
-#[utoipa::path(post, path = "/api/v1/expired/sms-codes", request_body = CodeRequest,
+#[utoipa::path(post, path = "/api/v1/expired/sms-codes", request_body = SmsCodeRequest,
     responses((status = 200, body = CodeSent), (status = 422), (status = 429)))]
 pub async fn send_code(
     State(state): State<AppState>,
     client: ClientAddr,
-    Body(req): Body<CodeRequest>,
+    Body(req): Body<SmsCodeRequest>,
 ) -> AppResult<Json<CodeSent>> {
     let mobile = mobile_field("mobile", &req.mobile)?;
     let lang = match req.lang.as_deref() {
@@ -185,15 +177,6 @@ pub async fn send_code(
     }))
 }
 
-/// Signing in with the code.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct LoginRequest {
-    /// The number the code went to.
-    pub mobile: String,
-    /// The 6 digits.
-    pub code: String,
-}
-
 /// A signed-in session.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LoginResponse {
@@ -208,11 +191,11 @@ fn code_error(rule: &str, message: &str) -> AppError {
 }
 
 /// Checks the code and opens the session (`POST /api/v1/expired/sessions`).
-#[utoipa::path(post, path = "/api/v1/expired/sessions", request_body = LoginRequest,
+#[utoipa::path(post, path = "/api/v1/expired/sessions", request_body = SignInRequest,
     responses((status = 200, body = LoginResponse), (status = 422), (status = 429)))]
 pub async fn login(
     State(state): State<AppState>,
-    Body(req): Body<LoginRequest>,
+    Body(req): Body<SignInRequest>,
 ) -> AppResult<(HeaderMap, Json<LoginResponse>)> {
     let mobile = mobile_field("mobile", &req.mobile)?;
     let code = req.code.trim();

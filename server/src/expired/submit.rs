@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use crate::audit;
 use crate::clock;
 use crate::error::{AppError, AppResult};
-use crate::expired::apply::{Details, closed, saved};
+use crate::expired::apply::{closed, saved};
 use crate::expired::login;
 use crate::expired::state::{AppEvent, ApplicationStatus};
 use crate::expired::store::{self, AppRow, AppView};
@@ -24,6 +24,7 @@ use crate::notify::outbox::{self, Template};
 use crate::projects::Project;
 use crate::renewal::store::{self as renewals, FeeLine, Inserted, NewRenewal, RenewalView};
 use crate::state::AppState;
+use protocol::expired_request::Details;
 
 /// The fee of `months` in `project`.
 fn fee(project: &Project, months: u32) -> AppResult<(Vec<FeeLine>, i64)> {

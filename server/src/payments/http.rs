@@ -8,11 +8,12 @@ use axum::Json;
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use protocol::pay_request::PaymentRequest;
 
 use crate::api::extract::Body;
 use crate::api::renewals::owned;
 use crate::error::AppResult;
-use crate::payments::service::{self, Ended, PaymentRequest, PaymentResponse, Started};
+use crate::payments::service::{self, Ended, PaymentResponse, Started};
 use crate::state::AppState;
 
 /// Pays for a renewal (立即支付 / 重新支付), or declares a bank transfer.

@@ -12,7 +12,8 @@ use axum::http::StatusCode;
 use protocol::ErrorCode;
 use protocol::credit_code::CreditCode;
 use protocol::money::Fen;
-use serde::{Deserialize, Serialize};
+pub use protocol::pay_request::{BankTransferRequest, InvoiceRequest, PaymentRequest};
+use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
@@ -27,44 +28,6 @@ use crate::renewal::state::{Event, Status};
 use crate::renewal::store::{self, PaymentView, RenewalView};
 use crate::renewal::transition;
 use crate::state::AppState;
-
-/// The invoice asked for with a payment.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct InvoiceRequest {
-    /// `electronic` or `paper`.
-    pub kind: String,
-    /// The title (发票抬头).
-    pub title: String,
-    /// The taxpayer id (统一社会信用代码); required for an electronic invoice.
-    pub taxpayer_id: Option<String>,
-}
-
-/// A declared bank transfer (对公转账).
-#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
-pub struct BankTransferRequest {
-    /// The paying account number.
-    pub payer_account: String,
-    /// The paying account's name.
-    pub payer_name: String,
-    /// The amount sent, fen.
-    pub amount_fen: i64,
-    /// The day it was sent, `YYYY-MM-DD`.
-    pub paid_on: String,
-    /// A note.
-    #[serde(default)]
-    pub note: String,
-}
-
-/// Paying.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct PaymentRequest {
-    /// `alipay`, `unionpay`, `wechat` or `bank_transfer`.
-    pub method: String,
-    /// The invoice.
-    pub invoice: InvoiceRequest,
-    /// The transfer, for `bank_transfer`.
-    pub bank_transfer: Option<BankTransferRequest>,
-}
 
 /// The answer to paying.
 #[derive(Debug, Serialize, ToSchema)]

@@ -6,20 +6,20 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use protocol::application::FieldError;
+use protocol::application::{FieldError, Operator, Recipient};
+use protocol::expired_request::{Details, InvoiceChoice, LegalRepresentative, Organisation};
 use protocol::payment::InvoiceKind;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::model::Application;
 use super::ui::{Failure, RuleNotice, failure_of, rule_text};
 use crate::api;
-use crate::api::expired::Step;
 use crate::components::Loading;
 use crate::error::AppError;
 use crate::format;
 use crate::i18n::{Lang, use_i18n};
 use crate::models::Project;
-use crate::pages::apply::fields::{ID_TYPES, input_id as apply_input_id};
+use crate::pages::apply::fields::{ID_TYPES, id_type, input_id as apply_input_id};
 use crate::pages::apply::ui::{FieldErrors, TextField, clear_field, focus, invalid};
 use crate::state::use_app_state;
 
@@ -109,19 +109,40 @@ impl Fields {
     }
 
     /// The `Details` body (docs/api.md §13.2).
-    fn body(&self, agreement_version: &str, lang: Lang) -> Value {
+    fn body(&self, agreement_version: &str, lang: Lang) -> Details {
         let g = |s: RwSignal<String>| s.get_untracked().trim().to_owned();
         let taxpayer = g(self.taxpayer_id);
-        json!({
-            "months": self.months.get_untracked(),
-            "agreement_version": agreement_version,
-            "organisation": {"name": g(self.org_name), "credit_code": g(self.org_credit)},
-            "legal_representative": {"name": g(self.legal_name), "id_number": g(self.legal_id), "mobile": g(self.legal_mobile)},
-            "operator": {"id_type": g(self.id_type), "id_number": g(self.id_number), "name": g(self.op_name), "mobile": g(self.op_mobile), "email": g(self.op_email)},
-            "recipient": {"name": g(self.rcpt_name), "mobile": g(self.rcpt_mobile), "address": g(self.rcpt_address)},
-            "invoice": {"kind": g(self.invoice_kind), "title": g(self.invoice_title), "taxpayer_id": (!taxpayer.is_empty()).then_some(taxpayer)},
-            "lang": lang.code(),
-        })
+        Details {
+            months: self.months.get_untracked(),
+            agreement_version: agreement_version.to_owned(),
+            organisation: Organisation {
+                name: g(self.org_name),
+                credit_code: g(self.org_credit),
+            },
+            legal_representative: LegalRepresentative {
+                name: g(self.legal_name),
+                id_number: g(self.legal_id),
+                mobile: g(self.legal_mobile),
+            },
+            operator: Operator {
+                id_type: id_type(&g(self.id_type)),
+                id_number: g(self.id_number),
+                name: g(self.op_name),
+                mobile: g(self.op_mobile),
+                email: g(self.op_email),
+            },
+            recipient: Recipient {
+                name: g(self.rcpt_name),
+                mobile: g(self.rcpt_mobile),
+                address: g(self.rcpt_address),
+            },
+            invoice: InvoiceChoice {
+                kind: g(self.invoice_kind),
+                title: Some(g(self.invoice_title)),
+                taxpayer_id: (!taxpayer.is_empty()).then_some(taxpayer),
+            },
+            lang: Some(lang.code().to_owned()),
+        }
     }
 }
 
@@ -176,7 +197,7 @@ fn DetailsForm(
         let body = f.body(&version, i18n.lang());
         let no = no.clone();
         spawn_local(async move {
-            let answer = api::expired::step(&no, Step::Details, &body).await;
+            let answer = api::expired::details(&no, &body).await;
             busy.set(false);
             match answer {
                 Ok(app) => on_update.run(app),

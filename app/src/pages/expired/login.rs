@@ -5,7 +5,7 @@ use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use protocol::application::FieldError;
-use serde_json::json;
+use protocol::expired_request::{SignInRequest, SmsCodeRequest};
 
 use super::ui::{Failure, RuleNotice, failure_of};
 use crate::api;
@@ -40,7 +40,10 @@ pub fn SmsLogin(#[prop(into)] on_done: Callback<()>) -> impl IntoView {
         busy.set(true);
         error.set(None);
         spawn_local(async move {
-            let body = json!({"mobile": mobile.get_untracked().trim(), "lang": i18n.lang().code()});
+            let body = SmsCodeRequest {
+                mobile: mobile.get_untracked().trim().to_owned(),
+                lang: Some(i18n.lang().code().to_owned()),
+            };
             let answer = api::expired::send_code(&body).await;
             busy.set(false);
             match answer {
@@ -69,7 +72,10 @@ pub fn SmsLogin(#[prop(into)] on_done: Callback<()>) -> impl IntoView {
         busy.set(true);
         error.set(None);
         spawn_local(async move {
-            let body = json!({"mobile": mobile.get_untracked().trim(), "code": code.get_untracked().trim()});
+            let body = SignInRequest {
+                mobile: mobile.get_untracked().trim().to_owned(),
+                code: code.get_untracked().trim().to_owned(),
+            };
             let answer = api::expired::sign_in(&body).await;
             busy.set(false);
             match answer {

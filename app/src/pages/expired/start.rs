@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 use protocol::application::FieldError;
 use protocol::expired::ApplicationStatus;
-use serde_json::json;
+use protocol::expired_request::StartRequest;
 
 use super::model::Application;
 use super::ui::{Failure, RuleNotice, failure_of, rule_text};
@@ -19,15 +19,6 @@ use crate::format;
 use crate::i18n::use_i18n;
 use crate::models::HostCertificate;
 use crate::pages::apply::ui::{TextField, focus};
-
-/// The page's project (a platform's entry may have chosen one).
-fn project_body(project: Option<String>, key: &str, value: String) -> serde_json::Value {
-    let mut body = json!({ key: value });
-    if let Some(p) = project {
-        body["project"] = json!(p);
-    }
-    body
-}
 
 /// Starting an application.
 #[component]
@@ -46,7 +37,7 @@ pub fn StartApplication(
 
     let begin = {
         let navigate = navigate.clone();
-        move |body: serde_json::Value| {
+        move |body: StartRequest| {
             let navigate = navigate.clone();
             busy.set(true);
             error.set(None);
@@ -74,11 +65,11 @@ pub fn StartApplication(
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
             if !busy.get_untracked() {
-                begin(project_body(
-                    state.project_id.get_untracked(),
-                    "serial",
-                    serial.get_untracked().trim().to_owned(),
-                ));
+                begin(StartRequest {
+                    project: state.project_id.get_untracked(),
+                    serial: Some(serial.get_untracked().trim().to_owned()),
+                    certificate: None,
+                });
             }
         }
     };
@@ -127,7 +118,7 @@ pub fn StartApplication(
                                     class="expired-token-cert"
                                     data-sha256=c.sha256.to_string()
                                     disabled=move || busy.get()
-                                    on:click=move |_| begin(project_body(state.project_id.get_untracked(), "certificate", der.clone()))
+                                    on:click=move |_| begin(StartRequest { project: state.project_id.get_untracked(), serial: None, certificate: Some(der.clone()) })
                                 >
                                     <strong>{c.subject.clone()}</strong>
                                     <span class="muted small">

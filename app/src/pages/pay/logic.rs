@@ -5,9 +5,10 @@
 
 use protocol::application::FieldError;
 use protocol::credit_code::CreditCode;
+use protocol::pay_request::{BankTransferRequest, InvoiceRequest, PaymentRequest};
 use protocol::payment::{InvoiceKind, PaymentMethod};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::i18n::{Lang, lookup};
 use crate::models::{Payment, Project, Renewal};
@@ -238,26 +239,23 @@ pub fn check(d: &PayDraft, project: &Project) -> Vec<FieldError> {
 }
 
 /// The body of `POST /renewals/{no}/payments`.
-pub fn body(d: &PayDraft, total_fen: i64) -> Value {
+pub fn body(d: &PayDraft, total_fen: i64) -> PaymentRequest {
     let taxpayer = d.taxpayer_id.trim();
-    let mut body = json!({
-        "method": d.method,
-        "invoice": {
-            "kind": d.kind,
-            "title": d.title.trim(),
-            "taxpayer_id": if taxpayer.is_empty() { Value::Null } else { json!(taxpayer.to_ascii_uppercase()) },
+    PaymentRequest {
+        method: d.method.clone(),
+        invoice: InvoiceRequest {
+            kind: d.kind.clone(),
+            title: d.title.trim().to_owned(),
+            taxpayer_id: (!taxpayer.is_empty()).then(|| taxpayer.to_ascii_uppercase()),
         },
-    });
-    if is_transfer(&d.method) {
-        body["bank_transfer"] = json!({
-            "payer_account": d.bt_account.trim(),
-            "payer_name": d.bt_name.trim(),
-            "amount_fen": total_fen,
-            "paid_on": d.bt_date.trim(),
-            "note": d.bt_note.trim(),
-        });
+        bank_transfer: is_transfer(&d.method).then(|| BankTransferRequest {
+            payer_account: d.bt_account.trim().to_owned(),
+            payer_name: d.bt_name.trim().to_owned(),
+            amount_fen: total_fen,
+            paid_on: d.bt_date.trim().to_owned(),
+            note: d.bt_note.trim().to_owned(),
+        }),
     }
-    body
 }
 
 /// The id of the control that shows (and gets the focus for) a field path's error;
@@ -309,6 +307,7 @@ pub fn server_error(details: &Value, message: &str) -> Option<FieldError> {
 mod tests {
     use super::*;
     use crate::models::{Agreement, Invoice, Price};
+    use serde_json::json;
 
     fn project() -> Project {
         Project {
@@ -436,16 +435,16 @@ mod tests {
     #[test]
     fn the_body_carries_the_exact_total_for_a_transfer() {
         let mut d = good();
-        assert!(body(&d, 10_000).get("bank_transfer").is_none());
+        assert!(body(&d, 10_000).bank_transfer.is_none());
         d.method = "bank_transfer".into();
         d.bt_account = " 6222 0212 3456 7890 ".into();
         d.bt_name = "测试医药有限公司".into();
         d.bt_date = "2026-03-01".into();
-        let b = body(&d, 10_000);
-        assert_eq!(b["bank_transfer"]["amount_fen"], 10_000);
-        assert_eq!(b["bank_transfer"]["payer_account"], "6222 0212 3456 7890");
+        let b = body(&d, 10_000).bank_transfer.expect("a transfer");
+        assert_eq!(b.amount_fen, 10_000);
+        assert_eq!(b.payer_account, "6222 0212 3456 7890");
         d.taxpayer_id = String::new();
-        assert!(body(&d, 1)["invoice"]["taxpayer_id"].is_null());
+        assert!(body(&d, 1).invoice.taxpayer_id.is_none());
     }
 
     #[test]
