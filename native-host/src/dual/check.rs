@@ -4,7 +4,7 @@
 //! A refusal here changes nothing on the token.
 
 use protocol::envelope::{ENVELOPE_VERSION, Envelope, KeyTransport, MAX_WRAPPED_PRIVATE_KEY};
-use protocol::host::{EncryptionInstall, KeyAlgorithm};
+use protocol::host::EncryptionInstall;
 use protocol::ids::{CertSha256, to_hex};
 use sha2::{Digest, Sha256};
 
@@ -77,15 +77,7 @@ pub fn check<'a>(
             "the encryption certificate has the signing certificate's key",
         ));
     }
-    let algorithm = match signing_public {
-        PublicKey::Rsa { .. } => KeyAlgorithm::Rsa2048,
-        PublicKey::EcP256 { .. } => KeyAlgorithm::EcP256,
-    };
     check_envelope(&encryption.envelope, &signing_public, &signing.spki_der)?;
-    debug_assert_eq!(
-        encryption.envelope.transport,
-        KeyTransport::for_signing_key(algorithm)
-    );
     Ok(Checked {
         der,
         sha256: CertSha256::from_digest(&Sha256::digest(der).into()),

@@ -22,7 +22,7 @@ use cryptoki::object::{Attribute, AttributeType, KeyType, ObjectClass, ObjectHan
 use cryptoki::session::Session;
 use protocol::envelope::{Envelope, KDF_SHARED_INFO, KeyTransport};
 use sha2::{Digest, Sha256};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::HostError;
 
@@ -138,7 +138,14 @@ fn key_encryption_key(
     let kek = x963_kdf_sha256(&z, KDF_SHARED_INFO);
     let mut template = aes_unwrap_template(false);
     template.push(Attribute::Value(kek.to_vec()));
-    Ok(session.create_object(&template)?)
+    let created = session.create_object(&template);
+    // The copy of the KEK handed to the token is wiped as well.
+    for attr in &mut template {
+        if let Attribute::Value(v) = attr {
+            v.zeroize();
+        }
+    }
+    Ok(created?)
 }
 
 /// The ECDH shared secret `Z` (the x-coordinate) of `private` and the peer `point`,
