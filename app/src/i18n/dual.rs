@@ -63,6 +63,37 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "新有效期至 {date}",
         "now valid until {date}",
     ),
+    // The order's timeline
+    (
+        "pair.tl.kmc_generated",
+        "密钥管理中心生成加密密钥",
+        "Encryption key made by the key management centre",
+    ),
+    (
+        "pair.tl.kmc_escrowed",
+        "加密密钥已托管",
+        "Encryption key escrowed",
+    ),
+    (
+        "pair.tl.kmc_delivered",
+        "加密密钥已封装下发",
+        "Encryption key sent in its digital envelope",
+    ),
+    (
+        "pair.tl.recovery_requested",
+        "申请密钥恢复",
+        "Key recovery requested",
+    ),
+    (
+        "pair.tl.recovery_approved",
+        "密钥恢复已批准",
+        "Key recovery approved",
+    ),
+    (
+        "pair.tl.recovery_delivered",
+        "恢复的加密密钥已导入 USB Key",
+        "Recovered encryption key written to the USB key",
+    ),
     // Staff console: the pair of a renewal
     ("admin.pair.title", "加密证书", "Encryption certificate"),
     ("admin.pair.old", "原加密证书", "Old encryption certificate"),

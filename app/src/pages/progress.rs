@@ -246,6 +246,12 @@ pub fn action_text(i18n: I18n, action: &str) -> Option<&'static str> {
         "refund.opened" => i18n.t("order.tl.refund_opened"),
         "refund.done" => i18n.t("order.tl.refund_done"),
         "invoice.issued" => i18n.t("order.tl.invoice_issued"),
+        "kmc.generated" => i18n.t("pair.tl.kmc_generated"),
+        "kmc.escrowed" => i18n.t("pair.tl.kmc_escrowed"),
+        "kmc.delivered" => i18n.t("pair.tl.kmc_delivered"),
+        "recovery.requested" => i18n.t("pair.tl.recovery_requested"),
+        "recovery.approved" => i18n.t("pair.tl.recovery_approved"),
+        "recovery.delivered" => i18n.t("pair.tl.recovery_delivered"),
         _ => return None,
     })
 }
