@@ -320,6 +320,9 @@ fn a_wrong_encryption_half_is_refused_before_anything_changes() {
         "stranger",
         "enc_ec_ext",
     );
+    // The same subject from another CA (another issuer).
+    let other_ca = TestCa::new();
+    let foreign = other_ca.issue_for_public_key_ext(&spki, SUBJECT, 365, "foreign", "enc_ec_ext");
     // A signing-usage certificate offered as the encryption certificate.
     let signing_usage = d.ca.issue_for_public_key(&spki, SUBJECT, 365, "sign-usage");
     let cases: Vec<(&str, serde_json::Value)> = vec![
@@ -330,6 +333,10 @@ fn a_wrong_encryption_half_is_refused_before_anything_changes() {
         (
             "another subject",
             with_encryption(&d, |e| e["certificate"] = json!(b64(&stranger))),
+        ),
+        (
+            "another issuer",
+            with_encryption(&d, |e| e["certificate"] = json!(b64(&foreign))),
         ),
         (
             "signing usage",
