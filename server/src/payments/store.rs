@@ -331,3 +331,112 @@ pub async fn issue_invoice<'e, E: Executor<'e, Database = Any>>(
         .await?;
     Ok(updated.rows_affected() == 1)
 }
+
+/// A renewal's payment attempt as its owner and the console see it.
+#[derive(Debug, Clone)]
+pub struct AttemptRow {
+    /// The attempt's number.
+    pub out_trade_no: String,
+    /// The method.
+    pub method: String,
+    /// The attempt's state.
+    pub status: String,
+    /// Fen.
+    pub amount_fen: i64,
+    /// Unix ms.
+    pub created_at: i64,
+    /// Unix ms, once paid.
+    pub paid_at: Option<i64>,
+    /// Where the user pays (online methods).
+    pub pay_url: Option<String>,
+    /// The declared transfer, JSON (bank transfers).
+    pub bank_transfer: Option<String>,
+}
+
+/// A renewal's payment attempts, oldest first.
+pub async fn attempts_for<'e, E: Executor<'e, Database = Any>>(
+    executor: E,
+    business_no: &str,
+) -> StoreResult<Vec<AttemptRow>> {
+    sqlx::query("SELECT out_trade_no, method, status, amount_fen, created_at, paid_at, pay_url, bank_transfer FROM payments WHERE business_no = $1 ORDER BY created_at, out_trade_no")
+        .bind(business_no)
+        .fetch_all(executor)
+        .await?
+        .iter()
+        .map(|p| {
+            Ok(AttemptRow {
+                out_trade_no: p.try_get("out_trade_no")?,
+                method: p.try_get("method")?,
+                status: p.try_get("status")?,
+                amount_fen: p.try_get("amount_fen")?,
+                created_at: p.try_get("created_at")?,
+                paid_at: p.try_get("paid_at")?,
+                pay_url: p.try_get("pay_url")?,
+                bank_transfer: p.try_get("bank_transfer")?,
+            })
+        })
+        .collect()
+}
+
+/// A renewal's invoice request.
+#[derive(Debug, Clone)]
+pub struct InvoiceRow {
+    /// `electronic` or `paper`.
+    pub kind: String,
+    /// The title.
+    pub title: String,
+    /// The taxpayer id.
+    pub taxpayer_id: Option<String>,
+    /// The invoice's state.
+    pub status: String,
+}
+
+/// The invoice asked for with a renewal, if any.
+pub async fn invoice_for<'e, E: Executor<'e, Database = Any>>(
+    executor: E,
+    business_no: &str,
+) -> StoreResult<Option<InvoiceRow>> {
+    sqlx::query("SELECT kind, title, taxpayer_id, status FROM invoices WHERE business_no = $1")
+        .bind(business_no)
+        .fetch_optional(executor)
+        .await?
+        .map(|i| {
+            Ok(InvoiceRow {
+                kind: i.try_get("kind")?,
+                title: i.try_get("title")?,
+                taxpayer_id: i.try_get("taxpayer_id")?,
+                status: i.try_get("status")?,
+            })
+        })
+        .transpose()
+}
+
+/// A renewal's latest refund: number, state, fen.
+#[derive(Debug, Clone)]
+pub struct RefundRow {
+    /// Its number.
+    pub refund_no: String,
+    /// `pending` or `done`.
+    pub status: String,
+    /// Fen.
+    pub amount_fen: i64,
+}
+
+/// The latest refund of a renewal, if any.
+pub async fn latest_refund_for<'e, E: Executor<'e, Database = Any>>(
+    executor: E,
+    business_no: &str,
+) -> StoreResult<Option<RefundRow>> {
+    sqlx::query("SELECT refund_no, status, amount_fen FROM refunds WHERE business_no = $1 ORDER BY created_at DESC LIMIT 1")
+        .bind(business_no)
+        .fetch_optional(executor)
+        .await?
+        .map(|f| {
+            Ok(RefundRow {
+                refund_no: f.try_get("refund_no")?,
+                status: f.try_get("status")?,
+                amount_fen: f.try_get("amount_fen")?,
+            })
+        })
+        .transpose()
+}
