@@ -23,6 +23,7 @@ pub(crate) mod pkcs11;
 mod profile;
 mod publication;
 mod signer;
+pub mod sm2;
 mod subject;
 #[cfg(test)]
 mod tests;
