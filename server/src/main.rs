@@ -71,6 +71,10 @@ enum CaCmd {
         /// The CA key's label on the HSM.
         #[arg(long, default_value = "certrenew CA")]
         key_label: String,
+        /// The CA key's algorithm: "ec" (P-256) or "sm2" (国密, SM3withSM2
+        /// certificates, GM/T 0015 profile; in a PEM file only).
+        #[arg(long, default_value = "ec", value_parser = ["ec", "sm2"])]
+        algorithm: String,
     },
     /// Issue a certificate for a CSR (for setting up tokens in development and tests).
     Issue {
@@ -206,7 +210,24 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             pkcs11_token,
             pin,
             key_label,
+            algorithm,
         }) => {
+            if algorithm == "sm2" {
+                anyhow::ensure!(
+                    pkcs11_module.is_none(),
+                    "an sm2 ca key is kept in a pem file: drop --pkcs11-module"
+                );
+                let (key, _) = config
+                    .ca_pem_paths()
+                    .context("the configuration names an HSM CA; an sm2 ca needs a pem key")?;
+                let dir = key
+                    .parent()
+                    .map(std::path::Path::to_owned)
+                    .unwrap_or_default();
+                let ca = server::ca::sm2::Sm2Ca::init_pem(&dir, &name)?;
+                print!("{}", ca.chain_pem());
+                return Ok(ExitCode::SUCCESS);
+            }
             let ca = match pkcs11_module {
                 Some(module) => {
                     let token =
