@@ -214,7 +214,7 @@ mod tests {
         let a = RateLimiter::shared("challenge", 3, window, pool.clone());
         let b = RateLimiter::shared("challenge", 3, window, pool.clone());
         let other = RateLimiter::shared("eligibility", 3, window, pool.clone());
-        let t0 = 1_800_000_000_000 - 1_800_000_000_000 % 60_000;
+        let t0 = 1_800_000_000_000; // a whole minute
         assert!(hit(&a, "1.2.3.4", t0).await);
         assert!(hit(&b, "1.2.3.4", t0 + 1).await);
         assert!(hit(&a, "1.2.3.4", t0 + 2).await);

@@ -162,9 +162,10 @@ fn placeholders(first: usize, n: usize) -> String {
         .join(", ")
 }
 
-/// Marks the messages `ids`, claimed by `worker`, sent at `at_ms`, in one write.
-/// Returns how many were marked: a row whose claim another worker took over (after
-/// this one's lease ran out) is left to that worker.
+/// Marks the messages `ids`, claimed by `worker`, sent at `at_ms`, in one write;
+/// `claimed_by` stays, naming the instance that sent it. Returns how many were
+/// marked: a row whose claim another worker took over (after this one's lease ran
+/// out) is left to that worker.
 pub async fn mark_sent(
     pool: &AnyPool,
     worker: &str,
@@ -175,7 +176,7 @@ pub async fn mark_sent(
         return Ok(0);
     }
     let sql = format!(
-        "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, claimed_by = NULL, lease_until = NULL WHERE claimed_by = $2 AND status = 'pending' AND id IN ({})",
+        "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, lease_until = NULL WHERE claimed_by = $2 AND status = 'pending' AND id IN ({})",
         placeholders(3, ids.len())
     );
     let mut query = sqlx::query(&sql).bind(at_ms).bind(worker);
