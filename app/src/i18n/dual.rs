@@ -141,6 +141,28 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "Approved, to deliver",
     ),
     ("recovery.status.delivered", "已下发", "Delivered"),
+    // The customer's side of a key recovery (我的证书)
+    (
+        "recovery.customer.title",
+        "恢复加密密钥",
+        "Recover the encryption key",
+    ),
+    (
+        "recovery.customer.intro",
+        "加密密钥遗失或更换 USB Key 后，经 CA 批准的密钥恢复可在此导入本 USB Key（需用签名证书登录，并输入 PIN 码）。",
+        "After the encryption key was lost or the USB key replaced, a key recovery the CA approved is written to this USB key here (you sign in with the signing certificate and enter the PIN).",
+    ),
+    ("recovery.customer.check", "登录并查看", "Sign in and look"),
+    (
+        "recovery.customer.none",
+        "没有已批准的密钥恢复。",
+        "No approved key recovery.",
+    ),
+    (
+        "recovery.customer.deliver",
+        "导入 USB Key",
+        "Write to the USB key",
+    ),
     (
         "recovery.reason_required",
         "请填写恢复原因。",

@@ -7,6 +7,7 @@
 
 mod card;
 mod pair;
+mod recovery;
 
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;

@@ -70,6 +70,24 @@ pub fn CertCard(
         }
     };
 
+    // Key recovery is offered on the signing certificates of a platform issuing pairs.
+    let dual_project = LocalResource::new(move || {
+        let project = project_id();
+        async move {
+            let project = project?;
+            let kind = api::projects::kind(&project).await.ok()?;
+            kind.is_dual().then_some(project)
+        }
+    });
+    let recovery = {
+        let chosen = chosen.clone();
+        let signs = certificate.usage != Usage::Encrypt;
+        move || {
+            let project = dual_project.get().flatten().filter(|_| signs)?;
+            let chosen = chosen.clone();
+            Some(view! { <super::recovery::RecoveryAction chosen project /> })
+        }
+    };
     let c = certificate.clone();
     let pair = encryption.is_some();
     let encryption_sha = encryption.as_ref().map(|e| e.sha256.to_string());
@@ -184,6 +202,7 @@ pub fn CertCard(
             <h3>{title}</h3>
             {facts}
             <div class="cert-action">{action}</div>
+            {recovery}
         </article>
     }
 }
