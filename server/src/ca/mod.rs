@@ -12,7 +12,8 @@
 //! RDNs, and only UTF8String, PrintableString, IA5String, BMPString, TeletexString
 //! (ASCII) and UniversalString values; a subject outside that is refused with
 //! [`CaError::UnsupportedSubject`], never altered. A CA key on a token must be EC
-//! P-256. SM2 keys are not supported.
+//! P-256. An SM2 CA (SM3withSM2, GM/T 0015) is the separate [`sm2::Sm2Ca`]; the renewal
+//! flow does not use it yet.
 
 mod crl;
 mod csr;
