@@ -103,12 +103,12 @@ pub async fn envelope(
 }
 
 /// `POST /recoveries/{id}/delivered`: the token holds the key again (the host's
-/// `installed` signature over `challenge`).
+/// `installed` signature over `challenge`); the answer is not read further.
 pub async fn delivered(
     id: &str,
     challenge: &str,
     signature: &Base64Bytes,
-) -> Result<Recovery, AppError> {
+) -> Result<Value, AppError> {
     post(
         &format!("/recoveries/{}/delivered", segment(id)),
         &json!({"challenge": challenge, "signature": signature}),

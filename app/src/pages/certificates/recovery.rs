@@ -18,7 +18,7 @@ use crate::state::Chosen;
 
 /// Fetches recovery `id` enveloped to the chosen signing certificate's key, has the
 /// host write it to the token, and confirms the delivery.
-async fn deliver(chosen: &Chosen, id: &str) -> Result<Recovery, AppError> {
+async fn deliver(chosen: &Chosen, id: &str) -> Result<(), AppError> {
     let encryption = api::recoveries::envelope(id, &chosen.certificate.der).await?;
     let challenge = auth::challenge().await?;
     let imported = bridge::import_encryption_key(
@@ -28,7 +28,9 @@ async fn deliver(chosen: &Chosen, id: &str) -> Result<Recovery, AppError> {
         &challenge,
     )
     .await?;
-    api::recoveries::delivered(id, &challenge, &imported.confirmation_signature).await
+    api::recoveries::delivered(id, &challenge, &imported.confirmation_signature)
+        .await
+        .map(|_| ())
 }
 
 /// `details.recovery-action`: `#recovery-check` signs in and lists the approved
@@ -68,11 +70,10 @@ pub fn RecoveryAction(chosen: Chosen, project: String) -> impl IntoView {
             let result = deliver(&chosen, &id).await;
             busy.set(false);
             match result {
-                Ok(done) => rows.update(|r| {
-                    if let Some(list) = r {
-                        for row in list.iter_mut().filter(|row| row.id == done.id) {
-                            row.status = done.status.clone();
-                        }
+                // The row delivered, whatever else the answer says of it.
+                Ok(_) => rows.update(|r| {
+                    for row in r.iter_mut().flatten().filter(|row| row.id == id) {
+                        row.status = "delivered".to_owned();
                     }
                 }),
                 Err(e) => failure.set(Some(e)),
