@@ -20,6 +20,7 @@ use cryptoki::mechanism::rsa::{PkcsMgfType, PkcsOaepParams, PkcsOaepSource};
 use cryptoki::mechanism::{Mechanism, MechanismType};
 use cryptoki::object::{Attribute, AttributeType, KeyType, ObjectClass, ObjectHandle};
 use cryptoki::session::Session;
+use cryptoki::types::Ulong;
 use protocol::envelope::{Envelope, KDF_SHARED_INFO, KeyTransport};
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, Zeroizing};
@@ -27,7 +28,12 @@ use zeroize::{Zeroize, Zeroizing};
 use crate::error::HostError;
 
 /// The content key's length (AES-256).
-const KEY_LEN: u64 = 32;
+const KEY_LEN: usize = 32;
+
+/// `CKA_VALUE_LEN` of the content key; `CK_ULONG` is 32 bits on Windows, 64 elsewhere.
+fn key_len() -> Ulong {
+    Ulong::try_from(KEY_LEN).expect("32 fits every CK_ULONG")
+}
 
 /// A session AES key that may only unwrap.
 fn aes_unwrap_template(value_len: bool) -> Vec<Attribute> {
@@ -43,7 +49,7 @@ fn aes_unwrap_template(value_len: bool) -> Vec<Attribute> {
         Attribute::Decrypt(false),
     ];
     if value_len {
-        t.push(Attribute::ValueLen(KEY_LEN.into()));
+        t.push(Attribute::ValueLen(key_len()));
     }
     t
 }
@@ -109,12 +115,12 @@ fn opening_failed(err: HostError) -> HostError {
     }
 }
 
-fn value_len(session: &Session, key: ObjectHandle) -> Result<u64, HostError> {
+fn value_len(session: &Session, key: ObjectHandle) -> Result<usize, HostError> {
     Ok(session
         .get_attributes(key, &[AttributeType::ValueLen])?
         .into_iter()
         .find_map(|a| match a {
-            Attribute::ValueLen(n) => Some(u64::from(n)),
+            Attribute::ValueLen(n) => Some(usize::from(n)),
             _ => None,
         })
         .unwrap_or(0))
@@ -162,7 +168,7 @@ pub fn shared_secret(
         Attribute::Token(false),
         Attribute::Sensitive(false),
         Attribute::Extractable(true),
-        Attribute::ValueLen(KEY_LEN.into()),
+        Attribute::ValueLen(key_len()),
     ];
     let secret = session
         .derive_key(&mechanism, private, &template)
@@ -176,7 +182,7 @@ pub fn shared_secret(
             _ => None,
         })
         .unwrap_or_default();
-    if z.len() != KEY_LEN as usize {
+    if z.len() != KEY_LEN {
         return Err(HostError::Internal(format!(
             "the token's ECDH gave a {}-byte secret",
             z.len()
