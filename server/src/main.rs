@@ -281,25 +281,45 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .context("no project is configured")?,
             };
             production::check_ca(&config)?;
-            let ca = server::server::load_ca(&config)?;
-            let profile = if encryption {
-                let csr = server::ca::verify_csr(&der)?;
-                server::ca::encryption_profile(&csr.spki_der, &project.profile.policy_oids)?
-            } else {
-                project.profile.to_profile()
-            };
             let not_before = match &not_before {
                 Some(t) => OffsetDateTime::parse(t, &Rfc3339)
                     .context("--not-before is RFC 3339, e.g. 2025-01-31T00:00:00Z")?,
                 None => OffsetDateTime::now_utc(),
             };
-            let issued = ca.issue(&IssueRequest {
-                csr_der: &der,
-                subject: SubjectSource::FromCsr,
-                not_before,
-                not_after,
-                profile: &profile,
-            })?;
+            // An SM2 CA key (made by `ca init --algorithm sm2`) issues through ca::sm2.
+            let sm2_paths = config
+                .ca_pem_paths()
+                .filter(|(key, _)| server::ca::sm2::is_sm2_key_file(key));
+            let issued = if let Some((key, cert)) = sm2_paths {
+                let ca = server::ca::sm2::Sm2Ca::load_pem(&key, &cert)?;
+                let profile = if encryption {
+                    server::ca::sm2::encryption_profile(&project.profile.policy_oids)
+                } else {
+                    project.profile.to_profile()
+                };
+                ca.issue(&IssueRequest {
+                    csr_der: &der,
+                    subject: SubjectSource::FromCsr,
+                    not_before,
+                    not_after,
+                    profile: &profile,
+                })?
+            } else {
+                let ca = server::server::load_ca(&config)?;
+                let profile = if encryption {
+                    let csr = server::ca::verify_csr(&der)?;
+                    server::ca::encryption_profile(&csr.spki_der, &project.profile.policy_oids)?
+                } else {
+                    project.profile.to_profile()
+                };
+                ca.issue(&IssueRequest {
+                    csr_der: &der,
+                    subject: SubjectSource::FromCsr,
+                    not_before,
+                    not_after,
+                    profile: &profile,
+                })?
+            };
             // Every certificate the CA issues is in the inventory (reminders, renewal
             // information, the expired path's lookup by serial), this one too: with no
             // renewal behind it.

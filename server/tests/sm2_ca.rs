@@ -263,6 +263,30 @@ fn sm2_ca_init_and_issue() {
         .unwrap_err();
     assert!(matches!(err, CaError::Unsupported(_)), "{err}");
 
+    // `ca issue` on the command line issues through the SM2 CA too.
+    let (ok, out, err) = s.cli(&[
+        "ca",
+        "issue",
+        "--csr",
+        work.join("leaf.csr").to_str().unwrap(),
+        "--not-after",
+        "2030-01-01T00:00:00Z",
+    ]);
+    assert!(ok, "{err}");
+    std::fs::write(work.join("cli.pem"), out).unwrap();
+    let (ok, out) = openssl(
+        &[
+            "verify",
+            "-vfyopt",
+            DISTID,
+            "-CAfile",
+            ca_pem.to_str().unwrap(),
+            "cli.pem",
+        ],
+        work,
+    );
+    assert!(ok && out.contains("cli.pem: OK"), "{out}");
+
     // pkilint parses SM2 certificates (it reports e.g. a CA without key usage in one
     // made by OpenSSL): the CA and signing certificates have no finding at ERROR or
     // worse. The encryption certificate has exactly one, where GM/T 0015 and RFC 5480

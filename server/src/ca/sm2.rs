@@ -396,6 +396,22 @@ impl Sm2Ca {
     }
 }
 
+/// The profile of an SM2 encryption certificate (GM/T 0015): keyEncipherment,
+/// dataEncipherment and keyAgreement (SM2 encrypts with the key itself, although
+/// RFC 5480 forbids the first two for id-ecPublicKey keys), no extended key usage,
+/// the project's policies.
+pub fn encryption_profile(policy_oids: &[String]) -> Profile {
+    Profile {
+        key_usage: vec![
+            KeyUsage::KeyEncipherment,
+            KeyUsage::DataEncipherment,
+            KeyUsage::KeyAgreement,
+        ],
+        extended_key_usage: Vec::new(),
+        policy_oids: policy_oids.to_vec(),
+    }
+}
+
 /// Checks an SM2 certificate signing request: size, structure, signed SM3withSM2 by an
 /// SM2 key (verified by certinfo with the default distinguishing ID). Returns the
 /// request's SubjectPublicKeyInfo, DER.
