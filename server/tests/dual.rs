@@ -61,16 +61,8 @@ fn subject_params(cn: &str) -> CertificateParams {
 /// [`subject_params`].
 fn signing_user(server: &TestServer, cn: &str, days: i64) -> User {
     let key = new_key(Alg::Ec);
-    let der = ca_issue(
-        server,
-        &subject_params(cn)
-            .serialize_request(&key)
-            .unwrap()
-            .der()
-            .to_vec(),
-        days,
-        &[],
-    );
+    let csr = subject_params(cn).serialize_request(&key).unwrap();
+    let der = ca_issue(server, csr.der(), days, &[]);
     User { key, der }
 }
 
