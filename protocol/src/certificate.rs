@@ -26,6 +26,19 @@ wire_enum! {
     }
 }
 
+wire_enum! {
+    /// A project's rule for the certificate being renewed once the new one is
+    /// confirmed (docs/revocation.md). A project that says nothing keeps it valid.
+    #[derive(Default)]
+    pub enum OldCertificate {
+        /// It stays valid until its notAfter (the default).
+        #[default]
+        KeepValid = "keep_valid",
+        /// It is revoked with reason `superseded` when the renewal is confirmed.
+        RevokeSuperseded = "revoke_superseded",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,5 +62,14 @@ mod tests {
                 (CertificateKind::Dual, "dual"),
             ]
         );
+        // server/src/projects.rs reads these names from a project's settings.
+        assert_wire_names!(
+            OldCertificate,
+            [
+                (OldCertificate::KeepValid, "keep_valid"),
+                (OldCertificate::RevokeSuperseded, "revoke_superseded"),
+            ]
+        );
+        assert_eq!(OldCertificate::default(), OldCertificate::KeepValid);
     }
 }

@@ -155,7 +155,7 @@ pub struct Project {
     /// The certificate being renewed once the new one is confirmed: `keep_valid` (the
     /// default, valid to its notAfter) or `revoke_superseded` (docs/revocation.md).
     #[serde(default)]
-    pub old_certificate: crate::revocation::policy::OldCertificate,
+    pub old_certificate: protocol::certificate::OldCertificate,
     /// Where the platform wants the signed callback when one of its renewals closes
     /// (completed, rejected, cancelled, expired); none: no callbacks. Never served.
     #[serde(default, skip_serializing)]

@@ -33,7 +33,16 @@ async fn send_with(
     params: &Value,
 ) -> Result<(), NotifyError> {
     let sender = Sender::from_config(config)?;
-    sender.send(channel, recipient, template, lang, params).await
+    server::notify::send(
+        &*sender.email(),
+        &*sender.sms(),
+        channel,
+        recipient,
+        template,
+        lang,
+        params,
+    )
+    .await
 }
 
 const NO: &str = "01202501020000003";

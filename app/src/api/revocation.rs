@@ -6,41 +6,25 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{get, post, post_staff, segment};
+use crate::coded::Coded;
 use crate::error::AppError;
 
-/// What becomes of the certificate being renewed once the new one is confirmed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OldCertificate {
-    /// Valid until its notAfter (the default, and what an older server means).
-    #[default]
-    KeepValid,
-    /// Revoked with reason superseded.
-    RevokeSuperseded,
-    /// A rule this page does not know: nothing is promised.
-    #[serde(other)]
-    Other,
-}
-
-impl OldCertificate {
-    /// `data-rule` on the notice.
-    pub fn code(self) -> &'static str {
-        match self {
-            OldCertificate::KeepValid => "keep_valid",
-            OldCertificate::RevokeSuperseded => "revoke_superseded",
-            OldCertificate::Other => "other",
-        }
-    }
-}
+pub use protocol::certificate::OldCertificate;
 
 #[derive(Deserialize)]
 struct ProjectRule {
-    #[serde(default)]
-    old_certificate: OldCertificate,
+    // An older server sends no rule: it keeps the old certificate valid.
+    #[serde(default = "keep_valid")]
+    old_certificate: Coded<OldCertificate>,
 }
 
-/// `GET /projects/{id}`, read for its `old_certificate` rule only.
-pub async fn old_certificate(project: &str) -> Result<OldCertificate, AppError> {
+fn keep_valid() -> Coded<OldCertificate> {
+    Coded::parse(OldCertificate::KeepValid.as_str())
+}
+
+/// `GET /projects/{id}`, read for its `old_certificate` rule only; a rule this page
+/// does not know is kept as sent.
+pub async fn old_certificate(project: &str) -> Result<Coded<OldCertificate>, AppError> {
     get::<ProjectRule>(&format!("/projects/{}", segment(project)))
         .await
         .map(|p| p.old_certificate)

@@ -56,8 +56,8 @@ impl NotifyError {
 /// short text ([`templates::render_sms`]) through `sms`.
 ///
 /// The one way a notification goes out: the outbox worker passes the server's
-/// providers (built once at start-up, `crate::providers`), and [`Sender::send`] its
-/// own channels. An error (a [`NotifyError`] inside) leaves the message to be retried.
+/// providers (built once at start-up, `crate::providers`); a [`Sender`] lends its
+/// channels ([`Sender::email`], [`Sender::sms`]). An error (a [`NotifyError`] inside) leaves the message to be retried.
 pub async fn send(
     email: &dyn Email,
     sms: &dyn Sms,
@@ -113,9 +113,16 @@ mod tests {
         params: &Value,
     ) -> Result<(), NotifyError> {
         let sender = Sender::from_config(config)?;
-        sender
-            .send(channel, recipient, template, lang, params)
-            .await
+        send(
+            &*sender.email(),
+            &*sender.sms(),
+            channel,
+            recipient,
+            template,
+            lang,
+            params,
+        )
+        .await
     }
 
     #[tokio::test]

@@ -219,28 +219,6 @@ impl Sender {
         self.sms.send_sms(to, text).await
     }
 
-    /// Writes `template` in `lang` with `params` and sends it to `recipient` on
-    /// `channel` (`email` or `sms`), as the outbox worker does ([`crate::notify::send`]).
-    pub async fn send(
-        &self,
-        channel: &str,
-        recipient: &str,
-        template: &str,
-        lang: &str,
-        params: &serde_json::Value,
-    ) -> Result<(), crate::notify::NotifyError> {
-        crate::notify::send(
-            &*self.email,
-            &*self.sms,
-            channel,
-            recipient,
-            template,
-            lang,
-            params,
-        )
-        .await
-    }
-
     /// Whether e-mail goes to an SMTP server (rather than the log).
     pub fn has_smtp(&self) -> bool {
         self.email.server().is_some()

@@ -4,9 +4,7 @@
 //! the transaction that confirms the new one. The apply page shows the rule before the
 //! customer applies (`GET /api/v1/projects/<id>` serves it as `old_certificate`).
 
-use serde::{Deserialize, Serialize};
 use serde_json::json;
-use utoipa::ToSchema;
 
 use super::RevocationError;
 use super::revoke::{publish, revoke_in};
@@ -16,16 +14,7 @@ use crate::error::AppError;
 use crate::renewal::store::RenewalRow;
 use crate::state::AppState;
 
-/// What becomes of the certificate being renewed once the new one is confirmed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum OldCertificate {
-    /// It stays valid until its notAfter.
-    #[default]
-    KeepValid,
-    /// It is revoked with reason `superseded` when the renewal is confirmed.
-    RevokeSuperseded,
-}
+pub use protocol::certificate::OldCertificate;
 
 /// What [`on_confirmed`] revoked; [`Self::publish`] signs the CRL once committed.
 #[must_use = "publish after the transaction commits, so the CRL lists the revocation"]
@@ -92,6 +81,8 @@ pub async fn on_confirmed(
 
 #[cfg(test)]
 mod tests {
+    use serde::Deserialize;
+
     use super::*;
 
     #[test]

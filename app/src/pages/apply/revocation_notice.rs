@@ -18,13 +18,14 @@ pub fn RevocationNotice(project: String) -> impl IntoView {
     });
     move || {
         rule.get().and_then(Result::ok).and_then(|rule| {
+            // A rule this page does not know promises nothing.
+            let rule = rule.known()?;
             let key = match rule {
                 OldCertificate::KeepValid => "apply.old_certificate.keep_valid",
                 OldCertificate::RevokeSuperseded => "apply.old_certificate.revoke_superseded",
-                OldCertificate::Other => return None,
             };
             Some(view! {
-                <p class="notice small" id="revocation-notice" data-rule=rule.code()>
+                <p class="notice small" id="revocation-notice" data-rule=rule.as_str()>
                     {move || i18n.t(key)}
                 </p>
             })
