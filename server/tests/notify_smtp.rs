@@ -19,9 +19,9 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 use server::config::{NotifyConfig, SmtpConfig};
+use server::notify::NotifyError;
 use server::notify::sender::{SendError, Sender};
 use server::notify::templates::{self, Message};
-use server::notify::NotifyError;
 
 /// Sends through a sender built from `config` (the server builds its own once).
 async fn send_with(
