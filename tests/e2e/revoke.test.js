@@ -41,7 +41,11 @@ async function ocsp(dir, der, name) {
   return out.stdout;
 }
 
-e2e("revoke: a reviewer revokes a renewed certificate in the console; openssl ocsp says revoked", { timeout: 300_000 }, async (sys) => {
+// Revoking the certificate the customer signed in with ends that session
+// (docs/revocation.md): the order page still open refreshes and is refused once.
+const SESSION_ENDED = [/status of 401 \(Unauthorized\) \(http:\/\/127\.0\.0\.1:\d+\/api\/v1\/renewals\/\d{17}\)$/];
+
+e2e("revoke: a reviewer revokes a renewed certificate in the console; openssl ocsp says revoked", { timeout: 300_000, allowConsole: SESSION_ENDED }, async (sys) => {
   const page = await sys.open("/");
   await (await certificateCard(sys, page)).locator(".renew").click();
   await page.waitForURL(/\/apply/, { timeout: 15_000 });
