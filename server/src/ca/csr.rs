@@ -32,8 +32,9 @@ const REFUSED_ALGORITHMS: &[(&str, &str)] = &[
     ("1.2.840.10045.4.1", "ecdsa-with-SHA1"),
 ];
 
-/// Parses `csr_der`, checks its signature and key, and returns the parsed request.
-pub(crate) fn parse_verified(csr_der: &[u8]) -> Result<X509CertificationRequest<'_>, CaError> {
+/// Parses `csr_der` as exactly one DER PKCS#10 request within [`MAX_CSR_LEN`]; the
+/// signature is not checked yet.
+pub(crate) fn parse_der(csr_der: &[u8]) -> Result<X509CertificationRequest<'_>, CaError> {
     if csr_der.len() > MAX_CSR_LEN {
         return Err(CaError::CsrTooLarge {
             size: csr_der.len(),
@@ -48,6 +49,12 @@ pub(crate) fn parse_verified(csr_der: &[u8]) -> Result<X509CertificationRequest<
             rest.len()
         )));
     }
+    Ok(csr)
+}
+
+/// Parses `csr_der`, checks its signature and key, and returns the parsed request.
+pub(crate) fn parse_verified(csr_der: &[u8]) -> Result<X509CertificationRequest<'_>, CaError> {
+    let csr = parse_der(csr_der)?;
     if csr.certification_request_info.version != X509Version(0) {
         return Err(CaError::InvalidCsr(format!(
             "version {} (only version 1, encoded 0, exists)",

@@ -153,21 +153,8 @@ impl Ca {
     pub fn init_pem(dir: &Path, common_name: &str) -> Result<Ca, CaError> {
         let key_path = dir.join(KEY_FILE);
         let cert_path = dir.join(CERT_FILE);
-        match (exists(&key_path)?, exists(&cert_path)?) {
-            (true, true) => return Self::load_pem(&key_path, &cert_path),
-            (true, false) => {
-                return Err(CaError::IncompleteFiles {
-                    present: key_path,
-                    missing: cert_path,
-                });
-            }
-            (false, true) => {
-                return Err(CaError::IncompleteFiles {
-                    present: cert_path,
-                    missing: key_path,
-                });
-            }
-            (false, false) => {}
+        if both_exist(&key_path, &cert_path)? {
+            return Self::load_pem(&key_path, &cert_path);
         }
         let params = ca_params(common_name)?;
         let key = KeyPair::generate().map_err(|e| CaError::Build(e.to_string()))?;
@@ -514,6 +501,23 @@ fn ec_point_of(der: &[u8]) -> Option<Vec<u8>> {
 
 fn exists(path: &Path) -> Result<bool, CaError> {
     path.try_exists().map_err(|e| CaError::io("check", path, e))
+}
+
+/// Whether a CA's key and certificate files are both there (load them) or neither
+/// (create them); only one is [`CaError::IncompleteFiles`].
+pub(crate) fn both_exist(key_path: &Path, cert_path: &Path) -> Result<bool, CaError> {
+    match (exists(key_path)?, exists(cert_path)?) {
+        (true, true) => Ok(true),
+        (false, false) => Ok(false),
+        (true, false) => Err(CaError::IncompleteFiles {
+            present: key_path.to_path_buf(),
+            missing: cert_path.to_path_buf(),
+        }),
+        (false, true) => Err(CaError::IncompleteFiles {
+            present: cert_path.to_path_buf(),
+            missing: key_path.to_path_buf(),
+        }),
+    }
 }
 
 /// The parameters of a new self-signed CA certificate.

@@ -36,8 +36,8 @@ use x509_parser::prelude::FromDer;
 
 use super::profile::{ExtKeyUsage, KeyUsage};
 use super::{
-    CA_VALIDITY, CERT_FILE, CaError, IssueRequest, Issued, KEY_FILE, MAX_COMMON_NAME, MAX_CSR_LEN,
-    Profile, Publication, SubjectSource, exists, random_serial, read_certificates, to_pem,
+    CA_VALIDITY, CERT_FILE, CaError, IssueRequest, Issued, KEY_FILE, MAX_COMMON_NAME, Profile,
+    Publication, SubjectSource, both_exist, random_serial, read_certificates, to_pem,
     whole_seconds, write_new,
 };
 
@@ -93,21 +93,8 @@ impl Sm2Ca {
     pub fn init_pem(dir: &Path, common_name: &str) -> Result<Sm2Ca, CaError> {
         let key_path = dir.join(KEY_FILE);
         let cert_path = dir.join(CERT_FILE);
-        match (exists(&key_path)?, exists(&cert_path)?) {
-            (true, true) => return Self::load_pem(&key_path, &cert_path),
-            (true, false) => {
-                return Err(CaError::IncompleteFiles {
-                    present: key_path,
-                    missing: cert_path,
-                });
-            }
-            (false, true) => {
-                return Err(CaError::IncompleteFiles {
-                    present: cert_path,
-                    missing: key_path,
-                });
-            }
-            (false, false) => {}
+        if both_exist(&key_path, &cert_path)? {
+            return Self::load_pem(&key_path, &cert_path);
         }
         let name = common_name.trim();
         if name.is_empty() || name.chars().count() > MAX_COMMON_NAME {
@@ -416,20 +403,7 @@ pub fn encryption_profile(policy_oids: &[String]) -> Profile {
 /// SM2 key (verified by certinfo with the default distinguishing ID). Returns the
 /// request's SubjectPublicKeyInfo, DER.
 pub fn verify_sm2_csr(csr_der: &[u8]) -> Result<Vec<u8>, CaError> {
-    if csr_der.len() > MAX_CSR_LEN {
-        return Err(CaError::CsrTooLarge {
-            size: csr_der.len(),
-            limit: MAX_CSR_LEN,
-        });
-    }
-    let (rest, csr) = X509CertificationRequest::from_der(csr_der)
-        .map_err(|e| CaError::InvalidCsr(format!("not a DER PKCS#10 request ({e})")))?;
-    if !rest.is_empty() {
-        return Err(CaError::InvalidCsr(format!(
-            "{} unexpected bytes follow the request",
-            rest.len()
-        )));
-    }
+    let csr = super::csr::parse_der(csr_der)?;
     let algorithm = csr.signature_algorithm.algorithm.to_id_string();
     if algorithm != SM3_WITH_SM2.to_string() {
         return Err(CaError::Unsupported(format!(

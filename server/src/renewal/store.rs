@@ -266,6 +266,19 @@ fn parse_kind(kind: &str) -> Result<CertificateKind, AppError> {
         .ok_or_else(|| AppError::Internal(format!("unknown renewal kind {kind:?}")))
 }
 
+/// An issued certificate of the renewal view, from its `certificates` row.
+fn issued_view(c: &sqlx::any::AnyRow) -> Result<IssuedView, AppError> {
+    let der: Vec<u8> = c.try_get("der")?;
+    Ok(IssuedView {
+        der: STANDARD.encode(der),
+        sha256: c.try_get("sha256")?,
+        serial: c.try_get("serial")?,
+        not_before: clock::rfc3339_s(c.try_get("not_before")?),
+        not_after: clock::rfc3339_s(c.try_get("not_after")?),
+        status: c.try_get("status")?,
+    })
+}
+
 fn to_row(row: &sqlx::any::AnyRow) -> Result<RenewalRow, AppError> {
     let status: String = row.try_get("status")?;
     Ok(RenewalRow {
@@ -531,17 +544,7 @@ pub async fn view(pool: &AnyPool, business_no: &str) -> Result<RenewalView, AppE
     };
     let certificate = current("signing")
         .await?
-        .map(|c| -> Result<IssuedView, AppError> {
-            let der: Vec<u8> = c.try_get("der")?;
-            Ok(IssuedView {
-                der: STANDARD.encode(der),
-                sha256: c.try_get("sha256")?,
-                serial: c.try_get("serial")?,
-                not_before: clock::rfc3339_s(c.try_get("not_before")?),
-                not_after: clock::rfc3339_s(c.try_get("not_after")?),
-                status: c.try_get("status")?,
-            })
-        })
+        .map(|c| issued_view(&c))
         .transpose()?;
 
     let kind = parse_kind(&r.try_get::<String, _>("kind")?)?;
@@ -550,17 +553,7 @@ pub async fn view(pool: &AnyPool, business_no: &str) -> Result<RenewalView, AppE
         CertificateKind::Dual => {
             let new = current("encryption")
                 .await?
-                .map(|c| -> Result<IssuedView, AppError> {
-                    let der: Vec<u8> = c.try_get("der")?;
-                    Ok(IssuedView {
-                        der: STANDARD.encode(der),
-                        sha256: c.try_get("sha256")?,
-                        serial: c.try_get("serial")?,
-                        not_before: clock::rfc3339_s(c.try_get("not_before")?),
-                        not_after: clock::rfc3339_s(c.try_get("not_after")?),
-                        status: c.try_get("status")?,
-                    })
-                })
+                .map(|c| issued_view(&c))
                 .transpose()?;
             Some(EncryptionView {
                 old_sha256: r.try_get("enc_cert_sha256")?,
