@@ -68,6 +68,12 @@ pub fn generate(
             public.push(Attribute::PublicExponent(vec![0x01, 0x00, 0x01]));
             Mechanism::RsaPkcsKeyPairGen
         }
+        // SM2 keys use the vendor numbers of the module's profile (issue 12).
+        KeyAlgorithm::Sm2 => {
+            return Err(HostError::MechanismUnsupported(
+                "SM2 key generation needs a module with an SM2 profile".into(),
+            ));
+        }
     };
     Ok(session.generate_key_pair(&mechanism, &public, &private)?)
 }

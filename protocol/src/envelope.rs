@@ -34,6 +34,14 @@ pub enum KeyTransport {
     /// Ephemeral-static ECDH on P-256, X9.63 KDF SHA-256, then AES key wrap.
     #[serde(rename = "ecdh-p256-x963-sha256")]
     EcdhP256X963Sha256,
+    /// The SM2 digital envelope of GB/T 35276-2017 §7.4 / GM/T 0016 (`SM2EnvelopedKey`):
+    /// a fresh SM4 key `K` encrypted to the SM2 signing key (`SM2Cipher`, GM/T 0009),
+    /// the 32-byte SM2 private scalar encrypted under `K` with SM4-ECB. Here
+    /// `wrapped_private_key` holds the whole DER `SM2EnvelopedKey` and
+    /// `wrapped_content_key` is empty; the token opens it with its vendor SM2 and SM4
+    /// unwrap mechanisms (`certinfo::sm2_envelope` reads and writes the DER).
+    #[serde(rename = "sm2-enveloped-key")]
+    Sm2EnvelopedKey,
 }
 
 impl KeyTransport {
@@ -42,6 +50,7 @@ impl KeyTransport {
         match algorithm {
             KeyAlgorithm::Rsa2048 => Self::RsaOaepSha1,
             KeyAlgorithm::EcP256 => Self::EcdhP256X963Sha256,
+            KeyAlgorithm::Sm2 => Self::Sm2EnvelopedKey,
         }
     }
 }

@@ -56,6 +56,11 @@ pub enum KeyAlgorithm {
     /// RSA with a 2048-bit modulus.
     #[serde(rename = "rsa-2048")]
     Rsa2048,
+    /// SM2 (GB/T 32918, curve OID 1.2.156.10197.1.301), signing SM3withSM2 with the
+    /// distinguishing ID `1234567812345678` (GM/T 0009). On a token it uses the
+    /// vendor mechanisms of the module's profile (docs/protocol.md, SM2).
+    #[serde(rename = "sm2", alias = "sm2-sm3")]
+    Sm2,
 }
 
 /// A signature algorithm as named on the wire.
@@ -67,6 +72,10 @@ pub enum SignatureAlgorithm {
     /// RSA PKCS#1 v1.5 with SHA-256.
     #[serde(rename = "rsa-pkcs1-sha256")]
     RsaPkcs1Sha256,
+    /// SM2 over `e = SM3(Z ‖ M)`, Z with the distinguishing ID `1234567812345678`,
+    /// DER-encoded `SEQUENCE { r, s }` (GM/T 0009; OID 1.2.156.10197.1.501).
+    #[serde(rename = "sm2-sm3")]
+    Sm2Sm3,
 }
 
 /// What a certificate's key usage allows, in the customer's terms.

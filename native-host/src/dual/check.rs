@@ -220,7 +220,9 @@ mod tests {
             ("transport", |e| {
                 e.transport = match e.transport {
                     KeyTransport::RsaOaepSha1 => KeyTransport::EcdhP256X963Sha256,
-                    KeyTransport::EcdhP256X963Sha256 => KeyTransport::RsaOaepSha1,
+                    KeyTransport::EcdhP256X963Sha256 | KeyTransport::Sm2EnvelopedKey => {
+                        KeyTransport::RsaOaepSha1
+                    }
                 }
             }),
             ("ephemeral key", |e| {

@@ -93,6 +93,12 @@ pub fn open(
             let _ = session.destroy_object(kek);
             opened.map_err(|e| opening_failed(e.into()))?
         }
+        // The SM2 envelope opens with the module's vendor mechanisms (issue 12).
+        KeyTransport::Sm2EnvelopedKey => {
+            return Err(HostError::MechanismUnsupported(
+                "an SM2 envelope needs a module with an SM2 profile".into(),
+            ));
+        }
     };
     // SoftHSM leaves CKA_VALUE_LEN unset on an unwrapped key: 0 means "not told".
     let len = value_len(session, key)?;

@@ -51,7 +51,8 @@ pub fn ready(
         return Ok(());
     }
     let wanted = match checked.envelope.transport {
-        protocol::envelope::KeyTransport::RsaOaepSha1 => AttributeType::Unwrap,
+        protocol::envelope::KeyTransport::RsaOaepSha1
+        | protocol::envelope::KeyTransport::Sm2EnvelopedKey => AttributeType::Unwrap,
         protocol::envelope::KeyTransport::EcdhP256X963Sha256 => AttributeType::Derive,
     };
     let allowed = session

@@ -56,6 +56,11 @@ pub fn seal(pkcs8: &[u8], recipient_spki_der: &[u8]) -> Result<Envelope, KmcErro
                 wrapped,
             )
         }
+        KeyAlgorithm::Sm2 => {
+            return Err(KmcError::Recipient(
+                "the SM2 envelope (GB/T 35276) is not built yet".into(),
+            ));
+        }
     };
     Ok(Envelope {
         version: ENVELOPE_VERSION,
@@ -111,6 +116,9 @@ pub fn open(envelope: &Envelope, recipient_pkcs8: &[u8]) -> Result<Zeroizing<Vec
                     .unwrap_vec(&envelope.wrapped_content_key.0)
                     .map_err(|e| bad(&e))?,
             )
+        }
+        KeyTransport::Sm2EnvelopedKey => {
+            return Err(OpenError("SM2 envelopes are opened by the SM2 path".into()));
         }
     };
     let content_key: [u8; 32] = content_key

@@ -33,6 +33,8 @@ pub fn generate(algorithm: KeyAlgorithm) -> Result<KeyPair, KmcError> {
     };
     let mut rng = rand::rngs::OsRng;
     match algorithm {
+        // SM2 key pairs for SM2 dual certificates (issue 12).
+        KeyAlgorithm::Sm2 => Err(failed("the KMC does not make SM2 keys yet".into())),
         KeyAlgorithm::Rsa2048 => {
             let key = rsa::RsaPrivateKey::new(&mut rng, 2048).map_err(|e| failed(e.to_string()))?;
             let pkcs8 = key.to_pkcs8_der().map_err(|e| failed(e.to_string()))?;

@@ -135,6 +135,7 @@ pub fn algorithm_name(algorithm: KeyAlgorithm) -> &'static str {
     match algorithm {
         KeyAlgorithm::Rsa2048 => "rsa-2048",
         KeyAlgorithm::EcP256 => "ec-p256",
+        KeyAlgorithm::Sm2 => "sm2",
     }
 }
 
@@ -143,6 +144,7 @@ pub fn parse_algorithm(name: &str) -> Option<KeyAlgorithm> {
     match name {
         "rsa-2048" => Some(KeyAlgorithm::Rsa2048),
         "ec-p256" => Some(KeyAlgorithm::EcP256),
+        "sm2" => Some(KeyAlgorithm::Sm2),
         _ => None,
     }
 }
