@@ -138,6 +138,8 @@ scripts/build-deb.sh
 install -m 0644 "$target/debian/certrenew-host_$("$target/release/certrenew-host" --version | awk '{print $2}')-1_amd64.deb" \
     "$DIST/downloads/certrenew-host-linux-amd64.deb"
 echo "build-app: downloads/certrenew-host-linux-amd64.deb (scripts/build-deb.sh)"
+# The same package in a signed apt repository (scripts/sign-deb.sh, docs/install.md).
+scripts/sign-deb.sh --repo "$DIST/downloads/apt" "$DIST/downloads/certrenew-host-linux-amd64.deb"
 
 for wasm in $(find "$DIST" -maxdepth 2 -name '*.wasm' | LC_ALL=C sort); do
     echo "build-app: ${wasm#"$DIST"/}: $(stat -c %s "$wasm") bytes, $(gzip -9 -c "$wasm" | wc -c) gzipped"

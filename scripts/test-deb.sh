@@ -5,13 +5,19 @@
 #     Chromium, Edge) name it and the extension; `certrenew-host diagnose` finds the
 #     registrations with no problem; the packaged host answers a framed `hello`;
 #   - `dpkg --purge`: the binary and every manifest are gone;
+#   - signed (scripts/sign-deb.sh): a flat apt repository whose Release is signed; apt
+#     accepts it with signed-by the signing key and downloads the package with the
+#     signed SHA-256, refuses it with another key, and refuses a package with one byte
+#     changed;
 #   - with CERTRENEW_DEB_ALL_ARCH=1 only: the arm64 package builds (cross, lintian
 #     without error) with an AArch64 binary. The CI/test lane builds and lints amd64
 #     only (the cross build costs about 4 minutes of CI); releases build arm64 with
 #     `scripts/build-deb.sh --arch arm64`.
-# The browser journey against the host this package ships (its manifest, hello,
-# list_certificates through the page) is tests/e2e/deb-install.test.js, in the browser
-# lane, with the package scripts/build-app.sh puts in dist/downloads/.
+# The browser journey against the host this package installs is
+# tests/e2e/deb-install.test.js, in the browser lane (after this script has purged the
+# package): it downloads the package from the setup page (dist/downloads/, from
+# scripts/build-app.sh), installs it with `dpkg -i`, finds the host through
+# /etc/chromium/native-messaging-hosts/ only (its profile registers none), and purges it.
 # The package is installed only for the seconds the checks take: a machine-wide
 # manifest would be seen by every Chromium on the machine.
 #
@@ -45,6 +51,29 @@ check() {
 purge() { dpkg --purge certrenew-host >/dev/null 2>&1 || true; }
 trap purge EXIT
 purge
+
+echo "== deb: signed apt repository (scripts/sign-deb.sh)"
+repo=$target/debian/apt
+scripts/sign-deb.sh --repo "$repo" "$deb" >/dev/null
+check "apt verifies the signed Release and the package's SHA-256" scripts/sign-deb.sh --verify "$repo"
+other=$(mktemp -d)
+chmod 700 "$other"
+GNUPGHOME=$other gpg --batch --quiet --passphrase '' --quick-gen-key "another key <other@certrenew.invalid>" ed25519 sign 1d
+GNUPGHOME=$other gpg --batch --quiet -o "$other/other.gpg" --export
+check "apt refuses the repository with another key (NO_PUBKEY)" \
+    bash -c '! out=$(scripts/sign-deb.sh --verify "$1" "$2" 2>&1) && grep -q NO_PUBKEY <<<"$out"' _ "$repo" "$other/other.gpg"
+changed=$(mktemp -d)
+cp -r "$repo/." "$changed/"
+pkg=$(find "$changed" -name '*.deb' | head -n 1)
+python3 - "$pkg" <<'PY'
+import sys
+data = bytearray(open(sys.argv[1], "rb").read())
+data[-1] ^= 1
+open(sys.argv[1], "wb").write(bytes(data))
+PY
+check "apt refuses a package with one byte changed (Hash Sum mismatch)" \
+    bash -c '! out=$(scripts/sign-deb.sh --verify "$1" 2>&1) && grep -q "Hash Sum mismatch" <<<"$out"' _ "$changed"
+rm -rf "$other" "$changed"
 
 echo "== deb: dpkg -i $deb"
 dpkg -i "$deb" >/dev/null
