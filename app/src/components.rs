@@ -1,4 +1,5 @@
-//! Small pieces every screen uses: the error notice, the loading line.
+//! Small pieces every screen uses: the error notice, the loading line, and the frame
+//! that shows what a page loads.
 
 use leptos::prelude::*;
 
@@ -18,6 +19,30 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
             <p class="muted small">{code}</p>
         </div>
     }
+}
+
+/// What a page loads with a `LocalResource`, shown the same way on every page:
+/// "Loading…" before the first answer, the last answer while a reload runs
+/// (`Transition`), a failed load as [`ErrorNotice`] (`ErrorBoundary`). The children
+/// read the resource and give `Option<Result<_, AppError>>`.
+#[component]
+pub fn Loaded(children: Children) -> impl IntoView {
+    view! {
+        <Transition fallback=|| view! { <Loading /> }>
+            <ErrorBoundary fallback=|errors| {
+                move || first_error(&errors.get()).map(|error| view! { <ErrorNotice error /> })
+            }>{children()}</ErrorBoundary>
+        </Transition>
+    }
+}
+
+/// The first error an `ErrorBoundary` caught, as the app's error.
+pub fn first_error(errors: &Errors) -> Option<AppError> {
+    errors.iter().next().map(|(_, e)| {
+        e.downcast_ref::<AppError>()
+            .cloned()
+            .unwrap_or_else(|| AppError::new(protocol::ErrorCode::Internal, e.to_string()))
+    })
 }
 
 /// "Loading…".

@@ -7,13 +7,13 @@ use leptos_router::components::A;
 
 use crate::admin::model::{AuditRow, Verification};
 use crate::admin::staff::use_staff;
-use crate::admin::ui::{Loader, Refusal, label};
+use crate::admin::ui::{Loader, label};
 use protocol::business_no::BusinessNo;
 
 use crate::admin::audit_words::{action_key, actor_parts, data_line, short_hash};
 use crate::admin::query::AUDIT_PAGE;
 use crate::api;
-use crate::components::Loading;
+use crate::components::Loaded;
 use crate::format;
 use crate::i18n::use_i18n;
 
@@ -22,26 +22,18 @@ use crate::i18n::use_i18n;
 pub fn AuditStatus() -> impl IntoView {
     let i18n = use_i18n();
     let staff = use_staff();
-    let check = Loader::<Verification>::new();
-    Effect::new(move || {
-        staff.epoch.track();
-        check.load(api::admin::audit_verify(), staff);
-    });
+    let check = Loader::new(api::admin::audit_verify, staff);
     view! {
         <section class="admin-audit-status" aria-labelledby="audit-status-title">
             <h2 id="audit-status-title">{move || i18n.t("admin.audit.chain")}</h2>
-            {move || match check.value.get() {
-                None => view! { <Loading /> }.into_any(),
-                Some(Err(e)) => view! { <Refusal error=e /> }.into_any(),
-                Some(Ok(v)) => view! { <ChainVerdict v=v /> }.into_any(),
-            }}
+            <Loaded>{move || check.value.get().map(|r| r.map(|v| view! { <ChainVerdict v=v /> }))}</Loaded>
             <div class="actions">
                 <button
                     id="audit-verify"
                     type="button"
                     disabled=move || check.busy.get()
                     aria-busy=move || check.busy.get().to_string()
-                    on:click=move |_| check.load(api::admin::audit_verify(), staff)
+                    on:click=move |_| check.reload()
                 >
                     {move || {
                         if check.busy.get() { i18n.t("admin.audit.verifying") } else { i18n.t("admin.audit.verify") }
@@ -89,14 +81,12 @@ fn ChainVerdict(v: Verification) -> impl IntoView {
 pub fn AuditLog() -> impl IntoView {
     let i18n = use_i18n();
     let staff = use_staff();
-    let page = Loader::<Vec<AuditRow>>::new();
     // The `before` of each page shown so far; the last is the current one.
     let pages = RwSignal::new(vec![None::<i64>]);
-    Effect::new(move || {
-        let before = pages.with(|p| p.last().copied().flatten());
-        staff.epoch.track();
-        page.load(api::admin::audit(before), staff);
-    });
+    let page = Loader::new(
+        move || api::admin::audit(pages.with(|p| p.last().copied().flatten())),
+        staff,
+    );
     let older = move |_| {
         let last = page.value.with_untracked(|v| match v {
             Some(Ok(rows)) => rows.last().map(|r| r.id),
@@ -121,11 +111,9 @@ pub fn AuditLog() -> impl IntoView {
     view! {
         <section class="admin-audit-log" aria-labelledby="audit-log-title" aria-busy=move || page.busy.get().to_string()>
             <h2 id="audit-log-title">{move || i18n.t("admin.audit.recent")}</h2>
-            {move || match page.value.get() {
-                None => view! { <Loading /> }.into_any(),
-                Some(Err(e)) => view! { <Refusal error=e /> }.into_any(),
-                Some(Ok(rows)) => view! { <AuditTable rows=rows table_id="audit-log" /> }.into_any(),
-            }}
+            <Loaded>
+                {move || page.value.get().map(|r| r.map(|rows| view! { <AuditTable rows=rows table_id="audit-log" /> }))}
+            </Loaded>
             <div class="actions">
                 <button id="audit-newest" type="button" disabled=move || !has_newer() || page.busy.get() on:click=newest>
                     {move || i18n.t("admin.audit.newest")}

@@ -18,10 +18,10 @@ use crate::admin::model::{ApplicationForm, CertSummary, ReviewView};
 use crate::admin::queue::{project_name, projects_now};
 use crate::admin::review::ReviewPanel;
 use crate::admin::session::StaffGate;
-use crate::admin::staff::{StaffCtx, use_staff};
-use crate::admin::ui::{Loader, Refusal, label};
+use crate::admin::staff::use_staff;
+use crate::admin::ui::{Loader, label};
 use crate::api;
-use crate::components::Loading;
+use crate::components::Loaded;
 use crate::format;
 use crate::i18n::use_i18n;
 use crate::models::{IssuedCertificate, Renewal, TimelineEntry};
@@ -42,15 +42,8 @@ pub fn AdminDetailPage() -> impl IntoView {
 fn Detail(no: Memo<String>) -> impl IntoView {
     let i18n = use_i18n();
     let staff = use_staff();
-    let loader = Loader::<ReviewView>::new();
-    let reload =
-        Callback::new(move |_: ()| loader.load(api::admin::renewal(no.get_untracked()), staff));
-    let acts = Actions::new(reload);
-    Effect::new(move || {
-        let n = no.get();
-        staff.epoch.track();
-        loader.load(api::admin::renewal(n.clone()), staff);
-    });
+    let loader = Loader::new(move || api::admin::renewal(no.get()), staff);
+    let acts = Actions::new(Callback::new(move |()| loader.reload()));
     // Another renewal (a link in the audit rows): its own, empty action state.
     Effect::new(move |previous: Option<String>| {
         let n = no.get();
@@ -67,37 +60,32 @@ fn Detail(no: Memo<String>) -> impl IntoView {
         <p class="small back">
             <A href="/admin">{move || i18n.t("admin.detail.back")}</A>
         </p>
-        {move || match loader.value.get() {
-            None => view! { <Loading /> }.into_any(),
-            Some(Err(e)) if e.code == ErrorCode::NotFound => {
-                view! {
-                    <section id="renewal-missing">
-                        <h1>{move || i18n.t("admin.detail.not_found")}</h1>
-                        <p>{move || i18n.tf("admin.detail.not_found_hint", &[("no", &no.get())])}</p>
-                    </section>
-                }
-                    .into_any()
-            }
-            Some(Err(e)) => view! { <section><Refusal error=e /></section> }.into_any(),
-            Some(Ok(v)) => view! { <DetailBody v=v acts=acts loader=loader staff=staff /> }.into_any(),
-        }}
+        <Loaded>
+            {move || {
+                loader.value.get().map(|answer| match answer {
+                    Err(e) if e.code == ErrorCode::NotFound => Ok(view! {
+                        <section id="renewal-missing">
+                            <h1>{move || i18n.t("admin.detail.not_found")}</h1>
+                            <p>{move || i18n.tf("admin.detail.not_found_hint", &[("no", &no.get())])}</p>
+                        </section>
+                    }
+                    .into_any()),
+                    Err(e) => Err(e),
+                    Ok(v) => Ok(view! { <DetailBody v=v acts=acts loader=loader /> }.into_any()),
+                })
+            }}
+        </Loaded>
     }
 }
 
 #[component]
-fn DetailBody(
-    v: ReviewView,
-    acts: Actions,
-    loader: Loader<ReviewView>,
-    staff: StaffCtx,
-) -> impl IntoView {
+fn DetailBody(v: ReviewView, acts: Actions, loader: Loader<ReviewView>) -> impl IntoView {
     let i18n = use_i18n();
     let r = v.renewal.clone();
     let no = r.business_no.clone();
     let known_status = r.status;
     let status = r.status.map(RenewalStatus::as_str).unwrap_or_default();
     let project = r.project.clone();
-    let refresh_no = no.clone();
     let flash = move || {
         acts.flash.get().map(|f| {
             let args: Vec<(&str, &str)> = f.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -136,7 +124,7 @@ fn DetailBody(
                     type="button"
                     disabled=move || loader.busy.get()
                     aria-busy=move || loader.busy.get().to_string()
-                    on:click=move |_| loader.load(api::admin::renewal(refresh_no.clone()), staff)
+                    on:click=move |_| loader.reload()
                 >
                     {move || {
                         if loader.busy.get() { i18n.t("admin.queue.refreshing") } else { i18n.t("common.refresh") }

@@ -13,9 +13,9 @@ use crate::admin::model::ExpiredRow;
 use crate::admin::query::{EXPIRED_LIMIT, ExpiredFilters, encode};
 use crate::admin::session::StaffGate;
 use crate::admin::staff::use_staff;
-use crate::admin::ui::{Loader, RefreshButton, Refusal, StatusOptions, apply_filters, named};
+use crate::admin::ui::{Loader, RefreshButton, StatusOptions, apply_filters, named};
 use crate::api;
-use crate::components::Loading;
+use crate::components::Loaded;
 use crate::format;
 use crate::i18n::use_i18n;
 use crate::storage;
@@ -41,22 +41,14 @@ fn ExpiredList() -> impl IntoView {
     let status = RwSignal::new(saved.status.clone());
     let q = RwSignal::new(saved.q.clone());
     let applied = RwSignal::new(saved);
-    let rows = Loader::<Vec<ExpiredRow>>::new();
-
-    Effect::new(move || {
-        let f = applied.get();
-        staff.epoch.track();
-        storage::save(KEY_FILTERS, &f);
-        rows.load(api::admin::expired(f.clone()), staff);
-    });
+    let rows = Loader::new(move || api::admin::expired(applied.get()), staff);
+    Effect::new(move || applied.with(|f| storage::save(KEY_FILTERS, f)));
     let apply = move || {
         let f = ExpiredFilters {
             status: status.get_untracked(),
             q: q.get_untracked(),
         };
-        apply_filters(applied, f, |f| {
-            rows.load(api::admin::expired(f.clone()), staff)
-        });
+        apply_filters(applied, f, rows);
     };
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -67,8 +59,6 @@ fn ExpiredList() -> impl IntoView {
         q.set(String::new());
         apply();
     };
-    let refresh =
-        Callback::new(move |_| rows.load(api::admin::expired(applied.get_untracked()), staff));
 
     view! {
         <section
@@ -117,14 +107,10 @@ fn ExpiredList() -> impl IntoView {
                     <button type="button" on:click=reset>
                         {move || i18n.t("admin.queue.reset")}
                     </button>
-                    <RefreshButton loader=rows on_click=refresh />
+                    <RefreshButton loader=rows />
                 </div>
             </form>
-            {move || match rows.value.get() {
-                None => view! { <Loading /> }.into_any(),
-                Some(Err(e)) => view! { <Refusal error=e /> }.into_any(),
-                Some(Ok(list)) => view! { <ExpiredTable rows=list /> }.into_any(),
-            }}
+            <Loaded>{move || rows.value.get().map(|r| r.map(|list| view! { <ExpiredTable rows=list /> }))}</Loaded>
         </section>
     }
 }

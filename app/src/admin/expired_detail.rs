@@ -13,9 +13,9 @@ use crate::admin::labels::{id_type_key, invoice_kind_key};
 use crate::admin::model::came_expired_way;
 use crate::admin::model::{ExpiredDetails, ExpiredView, IdentityCheck, StaffTransfer, Upload};
 use crate::admin::staff::use_staff;
-use crate::admin::ui::{Loader, Refusal, label, named};
+use crate::admin::ui::{Loader, label, named};
 use crate::api;
-use crate::components::Loading;
+use crate::components::Loaded;
 use crate::format;
 use crate::format::file_size;
 use crate::i18n::use_i18n;
@@ -33,17 +33,29 @@ pub fn ExpiredSection(renewal: Renewal) -> impl IntoView {
         return ().into_any();
     }
     let staff = use_staff();
-    let loader = Loader::<ExpiredView>::new();
     let no = renewal.business_no.clone();
-    Effect::new(move || {
-        staff.epoch.track();
-        loader.load(api::admin::expired_one(no.clone()), staff);
+    let loader = Loader::new(move || api::admin::expired_one(no.clone()), staff);
+    // No application behind the renewal: no section at all.
+    let missing = Memo::new(move |_| {
+        loader
+            .value
+            .with(|v| matches!(v, Some(Err(e)) if e.code == ErrorCode::NotFound))
     });
-    (move || match loader.value.get() {
-        None => view! { <ExpiredFrame><Loading /></ExpiredFrame> }.into_any(),
-        Some(Err(e)) if e.code == ErrorCode::NotFound => ().into_any(),
-        Some(Err(e)) => view! { <ExpiredFrame><Refusal error=e /></ExpiredFrame> }.into_any(),
-        Some(Ok(v)) => view! { <ExpiredFrame><ExpiredBody v=v /></ExpiredFrame> }.into_any(),
+    (move || {
+        (!missing.get()).then(|| {
+            view! {
+                <ExpiredFrame>
+                    <Loaded>
+                        {move || {
+                            loader
+                                .value
+                                .get()
+                                .map(|r| r.map(|v| view! { <ExpiredBody v=v /> }))
+                        }}
+                    </Loaded>
+                </ExpiredFrame>
+            }
+        })
     })
     .into_any()
 }

@@ -9,9 +9,9 @@ use crate::admin::labels::{STATUSES, status_badge, status_key};
 use crate::admin::model::QueueRow;
 use crate::admin::query::{Filters, QUEUE_LIMIT};
 use crate::admin::staff::use_staff;
-use crate::admin::ui::{Loader, RefreshButton, Refusal, StatusOptions, apply_filters, named};
+use crate::admin::ui::{Loader, RefreshButton, StatusOptions, apply_filters, named};
 use crate::api;
-use crate::components::Loading;
+use crate::components::Loaded;
 use crate::format;
 use crate::i18n::{I18n, Lang, use_i18n};
 use crate::models::Project;
@@ -48,23 +48,15 @@ pub fn Queue() -> impl IntoView {
     let project = RwSignal::new(saved.project.clone());
     let q = RwSignal::new(saved.q.clone());
     let applied = RwSignal::new(saved);
-    let rows = Loader::<Vec<QueueRow>>::new();
-
-    Effect::new(move || {
-        let f = applied.get();
-        staff.epoch.track();
-        storage::save(KEY_FILTERS, &f);
-        rows.load(api::admin::queue(f.clone()), staff);
-    });
+    let rows = Loader::new(move || api::admin::queue(applied.get()), staff);
+    Effect::new(move || applied.with(|f| storage::save(KEY_FILTERS, f)));
     let apply = move || {
         let f = Filters {
             status: status.get_untracked(),
             project: project.get_untracked(),
             q: q.get_untracked(),
         };
-        apply_filters(applied, f, |f| {
-            rows.load(api::admin::queue(f.clone()), staff)
-        });
+        apply_filters(applied, f, rows);
     };
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -144,18 +136,10 @@ pub fn Queue() -> impl IntoView {
                     <button id="filter-reset" type="button" on:click=reset>
                         {move || i18n.t("admin.queue.reset")}
                     </button>
-                    <RefreshButton
-                        loader=rows
-                        id="queue-refresh"
-                        on_click=Callback::new(move |_| rows.load(api::admin::queue(applied.get_untracked()), staff))
-                    />
+                    <RefreshButton loader=rows id="queue-refresh" />
                 </div>
             </form>
-            {move || match rows.value.get() {
-                None => view! { <Loading /> }.into_any(),
-                Some(Err(e)) => view! { <Refusal error=e /> }.into_any(),
-                Some(Ok(list)) => view! { <QueueTable rows=list /> }.into_any(),
-            }}
+            <Loaded>{move || rows.value.get().map(|r| r.map(|list| view! { <QueueTable rows=list /> }))}</Loaded>
             <crate::admin::compromise_reports::CompromiseReports />
         </section>
     }

@@ -3,8 +3,6 @@
 //! explanation, and labels for the server's codes.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use serde::de::DeserializeOwned;
 
 use crate::admin::staff::StaffCtx;
 use crate::coded::Coded;
@@ -12,74 +10,67 @@ use crate::components::ErrorNotice;
 use crate::error::AppError;
 use crate::i18n::{I18n, use_i18n};
 
-/// A `GET` whose answer is shown: the last answer stays on screen while `busy`.
-pub struct Loader<T: Send + Sync + 'static> {
-    /// The last answer (`None` before the first).
-    pub value: RwSignal<Option<Result<T, AppError>>>,
+/// A `GET` whose answer is shown: a `LocalResource` that reruns when the signals its
+/// fetch reads change, when the staff member signs in again (`epoch`), or on `reload`.
+/// It keeps the last answer while the next is fetched, and drops an answer to an
+/// earlier run that arrives after a later one started.
+pub struct Loader<T: 'static> {
+    /// The last answer (`None` before the first); read it inside [`Loaded`].
+    pub value: LocalResource<Result<T, AppError>>,
     /// A request is under way.
-    pub busy: RwSignal<bool>,
-    generation: StoredValue<u64>,
+    pub busy: Memo<bool>,
 }
 
-impl<T: Send + Sync + 'static> Clone for Loader<T> {
+impl<T: 'static> Clone for Loader<T> {
     fn clone(&self) -> Self {
         *self
     }
 }
 
-impl<T: Send + Sync + 'static> Copy for Loader<T> {}
+impl<T: 'static> Copy for Loader<T> {}
 
-impl<T: DeserializeOwned + Send + Sync + 'static> Default for Loader<T> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl<T: DeserializeOwned + Send + Sync + 'static> Loader<T> {
-    /// Nothing loaded yet.
-    pub fn new() -> Self {
-        Loader {
-            value: RwSignal::new(None),
-            busy: RwSignal::new(false),
-            generation: StoredValue::new(0),
-        }
-    }
-
-    /// Runs `fetch` (one of `api::admin`'s); an answer to an earlier call that arrives
-    /// after a later call was made is dropped. A lost staff session sends the console to
-    /// sign-in.
-    pub fn load(
-        self,
-        fetch: impl std::future::Future<Output = Result<T, AppError>> + 'static,
-        staff: StaffCtx,
-    ) {
-        self.generation.update_value(|g| *g += 1);
-        let mine = self.generation.get_value();
-        self.busy.set(true);
-        spawn_local(async move {
-            let answer = fetch.await;
-            // The page may have been left while waiting: its signals are gone then.
-            if self.generation.try_get_value() != Some(mine) {
-                return;
+impl<T: 'static> Loader<T> {
+    /// Loads with `fetch` (one of `api::admin`'s) now and whenever what it reads
+    /// changes. A lost staff session sends the console to sign-in.
+    pub fn new<Fut>(fetch: impl Fn() -> Fut + 'static, staff: StaffCtx) -> Self
+    where
+        Fut: std::future::Future<Output = Result<T, AppError>> + 'static,
+    {
+        let running = RwSignal::new(0u32);
+        let value = LocalResource::new(move || {
+            staff.epoch.track();
+            let call = fetch();
+            async move {
+                running.update(|n| *n += 1);
+                let answer = call.await;
+                // The page may have been left while waiting: its signals are gone then.
+                if running.try_update(|n| *n -= 1).is_some()
+                    && let Err(e) = &answer
+                {
+                    staff.handle(e);
+                }
+                answer
             }
-            if let Err(e) = &answer {
-                staff.handle(e);
-            }
-            self.busy.set(false);
-            self.value.set(Some(answer));
         });
+        let busy = Memo::new(move |_| running.get() > 0);
+        Loader { value, busy }
+    }
+
+    /// Loads again with what the fetch reads now.
+    pub fn reload(self) {
+        self.value.refetch();
     }
 }
 
 /// Makes `wanted` the applied filters; when they already are, loads again (查询 twice
 /// refreshes, as people expect).
-pub fn apply_filters<F: PartialEq + Send + Sync + 'static>(
+pub fn apply_filters<F: PartialEq + Send + Sync + 'static, T>(
     applied: RwSignal<F>,
     wanted: F,
-    reload: impl FnOnce(&F),
+    loader: Loader<T>,
 ) {
     if applied.with_untracked(|a| *a == wanted) {
-        reload(&wanted);
+        loader.reload();
     } else {
         applied.set(wanted);
     }
@@ -87,9 +78,17 @@ pub fn apply_filters<F: PartialEq + Send + Sync + 'static>(
 
 /// A list's refresh button: disabled, and says so, while the loader is busy.
 #[component]
-pub fn RefreshButton<T: Send + Sync + 'static>(
+pub fn RefreshButton<T: 'static>(
     loader: Loader<T>,
     #[prop(optional)] id: Option<&'static str>,
+) -> impl IntoView {
+    refresh_button(loader.busy, id, Callback::new(move |()| loader.reload()))
+}
+
+/// [`RefreshButton`]'s view, the same for every loader.
+fn refresh_button(
+    busy: Memo<bool>,
+    id: Option<&'static str>,
     on_click: Callback<()>,
 ) -> impl IntoView {
     let i18n = use_i18n();
@@ -97,12 +96,12 @@ pub fn RefreshButton<T: Send + Sync + 'static>(
         <button
             id=id
             type="button"
-            disabled=move || loader.busy.get()
-            aria-busy=move || loader.busy.get().to_string()
+            disabled=move || busy.get()
+            aria-busy=move || busy.get().to_string()
             on:click=move |_| on_click.run(())
         >
             {move || {
-                if loader.busy.get() { i18n.t("admin.queue.refreshing") } else { i18n.t("common.refresh") }
+                if busy.get() { i18n.t("admin.queue.refreshing") } else { i18n.t("common.refresh") }
             }}
         </button>
     }

@@ -28,34 +28,30 @@ use leptos_router::hooks::use_query_map;
 use protocol::ErrorCode;
 
 use crate::api;
-use crate::components::{ErrorNotice, Loading};
+use crate::components::Loaded as Shown;
 use crate::error::AppError;
 use crate::i18n::use_i18n;
 use crate::pages::setup::SupportContacts;
 use login::SmsLogin;
-use model::Application;
 use start::{ApplicationList, StartApplication};
 pub use wizard::ExpiredApplicationPage;
 
-/// What a page of the path has loaded.
+/// What a page of the path has loaded (a failed load is the resource's `Err`).
 #[derive(Clone)]
 pub(crate) enum Loaded<T> {
-    Loading,
     /// No SMS session: sign in first.
     SignIn,
     Ready(T),
-    Failed(AppError),
 }
 
 /// Runs `fetch` when an SMS session is open (asked first, so the page shows the sign-in
 /// without a failed request in the browser's console); `SignIn` otherwise.
 pub(crate) async fn load_signed_in<T>(
     fetch: impl std::future::Future<Output = Result<T, AppError>>,
-) -> Loaded<T> {
-    match api::expired::current_session().await {
-        Ok(api::expired::CurrentSession { mobile: None }) => Loaded::SignIn,
-        Ok(_) => Loaded::of(fetch.await),
-        Err(e) => Loaded::Failed(e),
+) -> Result<Loaded<T>, AppError> {
+    match api::expired::current_session().await? {
+        api::expired::CurrentSession { mobile: None } => Ok(Loaded::SignIn),
+        _ => Loaded::of(fetch.await),
     }
 }
 
@@ -84,12 +80,12 @@ pub(crate) async fn then_order<T>(
 }
 
 impl<T> Loaded<T> {
-    /// From an answer of the server.
-    pub(crate) fn of(answer: Result<T, AppError>) -> Self {
+    /// From an answer of the server: a session that ran out means signing in again.
+    pub(crate) fn of(answer: Result<T, AppError>) -> Result<Self, AppError> {
         match answer {
-            Ok(v) => Loaded::Ready(v),
-            Err(e) if e.code == ErrorCode::Unauthenticated => Loaded::SignIn,
-            Err(e) => Loaded::Failed(e),
+            Ok(v) => Ok(Loaded::Ready(v)),
+            Err(e) if e.code == ErrorCode::Unauthenticated => Ok(Loaded::SignIn),
+            Err(e) => Err(e),
         }
     }
 }
@@ -100,34 +96,33 @@ pub fn ExpiredPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
     let preferred = query.with_untracked(|q| q.get("cert"));
-    let loaded = RwSignal::new(Loaded::<Vec<Application>>::Loading);
-    let reload = move || {
-        spawn_local(async move {
-            let _ = loaded.try_set(load_signed_in(api::expired::list()).await);
-        });
-    };
-    reload();
+    let loaded = LocalResource::new(|| load_signed_in(api::expired::list()));
+    // Signing out is a click; what it leaves is read again (a failure leaves the
+    // session as it was, and the list says so).
     let logout = move |_| {
         spawn_local(async move {
-            // A failure leaves the session as it was; the list below says so.
             let _ = api::expired::end_session().await;
-            loaded.set(Loaded::SignIn);
+            loaded.refetch();
         });
     };
-    let body = move || match loaded.get() {
-        Loaded::Loading => view! { <Loading /> }.into_any(),
-        Loaded::SignIn => view! { <SmsLogin on_done=move |()| reload() /> }.into_any(),
-        Loaded::Failed(e) => view! { <ErrorNotice error=e /> }.into_any(),
-        Loaded::Ready(list) => view! {
-            <StartApplication preferred=preferred.clone() />
-            <ApplicationList applications=list />
-            <div class="actions">
-                <button id="sms-logout" type="button" class="link" on:click=logout>
-                    {move || i18n.t("expired.login.logout")}
-                </button>
-            </div>
-        }
-        .into_any(),
+    let body = move || {
+        loaded.get().map(|answer| {
+            answer.map(|l| match l {
+                Loaded::SignIn => {
+                    view! { <SmsLogin on_done=move |()| loaded.refetch() /> }.into_any()
+                }
+                Loaded::Ready(list) => view! {
+                    <StartApplication preferred=preferred.clone() />
+                    <ApplicationList applications=list />
+                    <div class="actions">
+                        <button id="sms-logout" type="button" class="link" on:click=logout>
+                            {move || i18n.t("expired.login.logout")}
+                        </button>
+                    </div>
+                }
+                .into_any(),
+            })
+        })
     };
     view! {
         <section id="expired">
@@ -145,7 +140,7 @@ pub fn ExpiredPage() -> impl IntoView {
                 <li>{move || i18n.t("expired.how.pay")}</li>
             </ol>
         </section>
-        {body}
+        <Shown>{body}</Shown>
         <SupportContacts />
     }
 }

@@ -21,7 +21,7 @@ use super::ui::RuleNotice;
 use super::{Loaded, load_signed_in, then_order};
 use crate::api;
 use crate::api::expired::Step;
-use crate::components::{ErrorNotice, Loading};
+use crate::components::Loaded as Shown;
 use crate::error::AppError;
 use crate::format;
 use crate::i18n::use_i18n;
@@ -42,68 +42,63 @@ fn Wizard(no: String) -> impl IntoView {
     let state = use_app_state();
     let query = use_query_map();
     let navigate = use_navigate();
-    let loaded = RwSignal::new(Loaded::<Application>::Loading);
     // A liveness token handed back by the provider's page, until it is sent.
     let liveness = RwSignal::new(query.with_untracked(|q| q.get("liveness_token")));
     let liveness_error = RwSignal::new(None::<AppError>);
 
-    let reload = {
+    let loaded = LocalResource::new(move || {
         let no = no.clone();
         let navigate = navigate.clone();
-        move || {
-            let no = no.clone();
-            let navigate = navigate.clone();
-            spawn_local(async move {
-                let mut current = load_signed_in(api::expired::application(&no)).await;
-                if let (Loaded::Ready(_), Some(token)) = (&current, liveness.get_untracked()) {
-                    let answer = api::expired::step(
-                        &no,
-                        Step::Identity,
-                        &json!({ "liveness_token": token }),
-                    )
-                    .await;
-                    match answer {
-                        Ok(app) => current = Loaded::Ready(app),
-                        Err(e) => liveness_error.set(Some(e)),
-                    }
-                    liveness.set(None);
-                    // The token is used once: keep it out of the address and history.
-                    navigate(
-                        &format!("/expired/{no}"),
-                        NavigateOptions {
-                            replace: true,
-                            ..Default::default()
-                        },
-                    );
+        async move {
+            let mut current = load_signed_in(api::expired::application(&no)).await;
+            if let (Ok(Loaded::Ready(_)), Some(token)) = (&current, liveness.get_untracked()) {
+                let answer =
+                    api::expired::step(&no, Step::Identity, &json!({ "liveness_token": token }))
+                        .await;
+                match answer {
+                    Ok(app) => current = Ok(Loaded::Ready(app)),
+                    Err(e) => liveness_error.set(Some(e)),
                 }
-                if let Loaded::Ready(app) = &current {
-                    state.project_id.set(Some(app.project.clone()));
-                }
-                let _ = loaded.try_set(current);
-            });
+                liveness.set(None);
+                // The token is used once: keep it out of the address and history.
+                navigate(
+                    &format!("/expired/{no}"),
+                    NavigateOptions {
+                        replace: true,
+                        ..Default::default()
+                    },
+                );
+            }
+            if let Ok(Loaded::Ready(app)) = &current {
+                state.project_id.set(Some(app.project.clone()));
+            }
+            current
         }
-    };
-    reload();
-    let on_update = Callback::new(move |app: Application| loaded.set(Loaded::Ready(app)));
+    });
+    // A step's answer is the application as it now stands.
+    let on_update = Callback::new(move |app: Application| loaded.set(Some(Ok(Loaded::Ready(app)))));
 
-    let body = move || match loaded.get() {
-        Loaded::Loading => view! { <Loading /> }.into_any(),
-        Loaded::SignIn => {
-            let reload = reload.clone();
-            view! { <SmsLogin on_done=move |()| reload() /> }.into_any()
-        }
-        Loaded::Failed(e) => view! {
-            <ErrorNotice error=e />
-            <p><a href="/expired">{move || i18n.t("expired.back_to_list")}</a></p>
-        }
-        .into_any(),
-        Loaded::Ready(app) => view! { <Steps app=app on_update=on_update /> }.into_any(),
+    let body = move || {
+        loaded.get().map(|answer| match answer {
+            Ok(Loaded::SignIn) => {
+                Ok(view! { <SmsLogin on_done=move |()| loaded.refetch() /> }.into_any())
+            }
+            Ok(Loaded::Ready(app)) => {
+                Ok(view! { <Steps app=app on_update=on_update /> }.into_any())
+            }
+            Err(e) => Err(e),
+        })
     };
     view! {
         <section id="expired-application">
             <h1>{move || i18n.t("expired.application.title")}</h1>
             {move || liveness_error.get().map(|e| view! { <RuleNotice error=e /> })}
-            {body}
+            <Shown>{body}</Shown>
+            {move || {
+                loaded
+                    .with(|a| matches!(a, Some(Err(_))))
+                    .then(|| view! { <p><a href="/expired">{move || i18n.t("expired.back_to_list")}</a></p> })
+            }}
         </section>
     }
 }
