@@ -17,6 +17,7 @@
 //! - `facts`: [`facts()`], [`parse`], [`CertFacts`], [`KeyKind`], [`Usage`], [`CertError`].
 //! - `verify`: [`verify_signature`], [`verify_issued_by`], [`SignatureAlgorithm`],
 //!   [`VerifyError`]; `verify::sm2` the SM2-with-SM3 check.
+//! - `sm2_envelope`: the DER `SM2EnvelopedKey` / `SM2Cipher` of GM/T 0009 §7.
 //! - `oids` (private): the algorithm OIDs the modules match on.
 //! - `testutil` (tests only): test certificates and keys from rcgen and openssl.
 #![forbid(unsafe_code)]
@@ -26,6 +27,7 @@ pub mod der;
 pub mod facts;
 pub mod name;
 mod oids;
+pub mod sm2_envelope;
 #[cfg(test)]
 mod testutil;
 pub mod verify;
