@@ -79,6 +79,8 @@ pub struct Facts {
     pub protocol: Option<u32>,
     /// The PKCS#11 modules the host tried.
     pub modules: Vec<Module>,
+    /// Vendors whose USB key the host sees plugged in without their driver.
+    pub missing_drivers: Vec<protocol::host::MissingDriver>,
     /// How many USB keys were listed.
     pub tokens: Option<usize>,
     /// The project's minimums (`None` when the projects could not be read).
@@ -261,6 +263,7 @@ async fn gather(minimums: Option<Minimums>) -> Check {
     facts.host_version = Some(hello.host_version.clone());
     facts.protocol = Some(hello.protocol);
     facts.modules = hello.modules.clone();
+    facts.missing_drivers = hello.missing_drivers.clone();
     if old_extension {
         return done(Problem::OldExtension, facts);
     }

@@ -539,6 +539,20 @@ pub struct HelloResult {
     pub capabilities: Vec<String>,
     /// Every configured PKCS#11 module and whether it loaded.
     pub modules: Vec<ModuleStatus>,
+    /// Token vendors whose USB key is plugged in (by its USB vendor id) while none of
+    /// their drivers from the host's built-in list is installed; empty from hosts
+    /// older than this field.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_drivers: Vec<MissingDriver>,
+}
+
+/// A token vendor whose key is present but whose driver is not (`hello`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MissingDriver {
+    /// The vendor, Chinese and English (`飞天诚信 Feitian`).
+    pub vendor: String,
+    /// The USB vendor id seen, four lowercase hex digits (`096e`).
+    pub usb_vendor_id: String,
 }
 
 /// A token as `list_certificates` reports it.

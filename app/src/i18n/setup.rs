@@ -131,6 +131,11 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "Install the USB key maker's driver (ask the key maker or the CA's support), then check again. These drivers could not be loaded:",
     ),
     (
+        "setup.no_module.missing",
+        "未找到 {vendor} 的 USB Key 驱动：电脑上插着 {vendor} 的 USB Key，但没有安装它的驱动。请从 {vendor} 官网或 CA 客服处下载并安装该厂商的驱动，然后重新检测。",
+        "The driver from {vendor} was not found: a {vendor} USB key is plugged in, but its driver is not installed. Download and install that maker's USB key driver from the {vendor} website or the CA's support, then check again.",
+    ),
+    (
         "setup.no_module.vendor",
         "{vendor} 的 USB Key 驱动未能加载，请重新安装该厂商的驱动：",
         "The USB key driver from {vendor} could not be loaded; reinstall that maker's driver:",

@@ -202,6 +202,7 @@ fn Guidance(check: Check) -> impl IntoView {
     let found_ext = f.extension_version.clone().unwrap_or_else(|| "?".into());
     let found_host = f.host_version.clone().unwrap_or_else(|| "?".into());
     let failed_modules: Vec<_> = f.modules.iter().filter(|m| !m.loaded).cloned().collect();
+    let missing_drivers = f.missing_drivers.clone();
     let error = f.error.clone();
     let body = match check.problem {
         Problem::Ok => view! {
@@ -278,6 +279,21 @@ fn Guidance(check: Check) -> impl IntoView {
         Problem::NoModule => view! {
             <div class="notice error" id="guidance" role="alert">
                 <p><strong>{move || i18n.t("setup.no_module.title")}</strong></p>
+                // The maker of a key plugged in without its driver (the helper knows it by
+                // the key's USB vendor id): named first, with what to install.
+                {missing_drivers
+                    .into_iter()
+                    .map(|m| {
+                        let vendor = m.vendor;
+                        view! {
+                            <p class="missing-driver" data-usb-vendor=m.usb_vendor_id>
+                                <strong class="vendor">
+                                    {move || i18n.tf("setup.no_module.missing", &[("vendor", &vendor)])}
+                                </strong>
+                            </p>
+                        }
+                    })
+                    .collect_view()}
                 <p>{move || i18n.t("setup.no_module.text")}</p>
                 <ul class="small">
                     {failed_modules

@@ -1,5 +1,6 @@
 //! `hello`: the protocol and host versions, what this host can do, and every
-//! configured module with whether it loaded. No token is touched.
+//! configured module with whether it loaded, and the vendors whose key is plugged in
+//! without their driver. No token is touched.
 
 use protocol::PROTOCOL_VERSION;
 use protocol::host::{Command, HelloResult};
@@ -21,5 +22,6 @@ pub fn run(ctx: &mut Context) -> HelloResult {
         host_version: env!("CARGO_PKG_VERSION").to_owned(),
         capabilities: capabilities(),
         modules: ctx.modules().iter().map(|m| m.status()).collect(),
+        missing_drivers: crate::modules::catalogue::missing_here(),
     }
 }

@@ -13,6 +13,7 @@ use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
 use std::sync::LazyLock;
 
+use protocol::host::MissingDriver;
 use serde::{Deserialize, Serialize};
 
 /// Tests only: a directory under which every catalogue path is looked for
@@ -46,6 +47,9 @@ pub struct Entry {
     /// directories only.
     #[serde(default)]
     pub names: Vec<String>,
+    /// The vendor's USB vendor ids, four lowercase hex digits (`096e`).
+    #[serde(default)]
+    pub usb_vendor_ids: Vec<String>,
     /// What is known and what is not.
     #[serde(default)]
     pub note: String,
@@ -169,6 +173,111 @@ fn vendor_in(entries: &[Entry], path: &Path, os: Os) -> Option<String> {
             paths.iter().chain(&e.names).any(|p| last(p) == name)
         })
         .map(|e| e.vendor.clone())
+}
+
+/// The vendors whose USB key is plugged in while none of their files was found: for
+/// each vendor (entries grouped by `vendor`) with a USB id in `present` and no `found`
+/// among its probes, once, in catalogue order.
+pub fn missing_drivers(
+    entries: &[Entry],
+    probes: &[Probe],
+    present: &[String],
+) -> Vec<MissingDriver> {
+    let mut out: Vec<MissingDriver> = Vec::new();
+    for entry in entries {
+        let Some(id) = entry
+            .usb_vendor_ids
+            .iter()
+            .find(|id| present.iter().any(|p| p.eq_ignore_ascii_case(id)))
+        else {
+            continue;
+        };
+        let installed = entries
+            .iter()
+            .filter(|e| e.vendor == entry.vendor)
+            .any(|e| probes.iter().any(|p| p.id == e.id && p.found.is_some()));
+        if !installed && !out.iter().any(|m| m.vendor == entry.vendor) {
+            out.push(MissingDriver {
+                vendor: entry.vendor.clone(),
+                usb_vendor_id: id.to_ascii_lowercase(),
+            });
+        }
+    }
+    out
+}
+
+/// `hello`'s list: the vendors whose key is plugged in on this machine and whose
+/// driver is not installed (honouring [`SEARCH_ROOT_ENV`]).
+pub fn missing_here() -> Vec<MissingDriver> {
+    let root = std::env::var_os(SEARCH_ROOT_ENV)
+        .filter(|r| !r.is_empty())
+        .map(PathBuf::from);
+    missing_drivers(catalogue(), &probe_all(), &usb_vendor_ids(root.as_deref()))
+}
+
+/// The USB vendor ids of the devices on this machine, lowercase. Linux: each device's
+/// `idVendor` in sysfs (`/sys/bus/usb/devices/*/idVendor`, the kernel's ABI:
+/// Documentation/ABI/stable/sysfs-bus-usb), under `root` when given. Windows: the
+/// `VID_xxxx` of the device keys under HKLM\SYSTEM\CurrentControlSet\Enum\USB (every
+/// device ever plugged in, not only the present ones). Elsewhere: none.
+pub fn usb_vendor_ids(root: Option<&Path>) -> Vec<String> {
+    if cfg!(windows) {
+        return windows_usb_vendor_ids();
+    }
+    let dir = rebase(Path::new("/sys/bus/usb/devices"), root);
+    let Ok(devices) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for device in devices.flatten() {
+        let Ok(text) = std::fs::read_to_string(device.path().join("idVendor")) else {
+            continue;
+        };
+        let id = text.trim().to_ascii_lowercase();
+        if is_usb_id(&id) && !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The vendor id of a Windows USB device key name (`VID_096E&PID_0006`).
+pub fn vendor_id_of_key(name: &str) -> Option<String> {
+    if !name.get(..4)?.eq_ignore_ascii_case("VID_") {
+        return None;
+    }
+    let id = name.get(4..8)?.to_ascii_lowercase();
+    is_usb_id(&id).then_some(id)
+}
+
+fn is_usb_id(id: &str) -> bool {
+    id.len() == 4 && id.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+#[cfg(windows)]
+fn windows_usb_vendor_ids() -> Vec<String> {
+    use winreg::RegKey;
+    use winreg::enums::{HKEY_LOCAL_MACHINE, KEY_READ};
+    let Ok(usb) = RegKey::predef(HKEY_LOCAL_MACHINE)
+        .open_subkey_with_flags(r"SYSTEM\CurrentControlSet\Enum\USB", KEY_READ)
+    else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for name in usb.enum_keys().flatten() {
+        if let Some(id) = vendor_id_of_key(&name)
+            && !out.contains(&id)
+        {
+            out.push(id);
+        }
+    }
+    out
+}
+
+#[cfg(not(windows))]
+fn windows_usb_vendor_ids() -> Vec<String> {
+    Vec::new()
 }
 
 /// Probes `entries` for `os`, with paths moved under `root` when given and `%VAR%`
@@ -339,6 +448,71 @@ mod tests {
         assert_eq!(candidates(opensc, Os::Windows, &env).len(), 1);
         assert_eq!(expand("%A%x%B%", &|_| None), None);
         assert_eq!(expand("no vars", &|_| None).as_deref(), Some("no vars"));
+    }
+
+    #[test]
+    fn a_plugged_in_key_without_its_driver_names_the_vendor() {
+        let root = tempfile::tempdir().unwrap();
+        // A Feitian key and a hub from another maker, as sysfs shows them.
+        for (dev, id) in [("1-1", "096e\n"), ("usb1", "1d6b\n"), ("1-2", "BAD!")] {
+            let d = root.path().join("sys/bus/usb/devices").join(dev);
+            std::fs::create_dir_all(&d).unwrap();
+            std::fs::write(d.join("idVendor"), id).unwrap();
+        }
+        let present = usb_vendor_ids(Some(root.path()));
+        assert_eq!(present, ["096e", "1d6b"]);
+        let probes = probe(catalogue(), Os::Linux, Some(root.path()), &|_| None);
+        let missing = missing_drivers(catalogue(), &probes, &present);
+        assert_eq!(
+            missing,
+            [MissingDriver {
+                vendor: "飞天诚信 Feitian".into(),
+                usb_vendor_id: "096e".into()
+            }]
+        );
+        // One of the vendor's files installed (ePassNG's): nothing is missing.
+        let lib = root.path().join("usr/lib/libepsng_p11.so");
+        std::fs::create_dir_all(lib.parent().unwrap()).unwrap();
+        std::fs::write(&lib, b"a module").unwrap();
+        let probes = probe(catalogue(), Os::Linux, Some(root.path()), &|_| None);
+        assert_eq!(missing_drivers(catalogue(), &probes, &present), []);
+        // A vendor with no documented file (Huada) is still named by its key.
+        let huada = ["1677".to_owned()];
+        let named: Vec<String> = missing_drivers(catalogue(), &probes, &huada)
+            .into_iter()
+            .map(|m| m.vendor)
+            .collect();
+        assert_eq!(named, ["华大电子 Huada"]);
+        // No USB devices at all (no sysfs): nothing to name.
+        assert!(usb_vendor_ids(Some(&root.path().join("none"))).is_empty());
+    }
+
+    #[test]
+    fn windows_device_keys_give_their_vendor_id() {
+        assert_eq!(
+            vendor_id_of_key("VID_096E&PID_0006").as_deref(),
+            Some("096e")
+        );
+        assert_eq!(
+            vendor_id_of_key("vid_1677&pid_0001").as_deref(),
+            Some("1677")
+        );
+        assert_eq!(vendor_id_of_key("ROOT_HUB30"), None);
+        assert_eq!(vendor_id_of_key("VID_XYZW&PID_0001"), None);
+        assert_eq!(vendor_id_of_key("VID_"), None);
+    }
+
+    #[test]
+    fn every_usb_vendor_id_is_four_hex_digits() {
+        for e in catalogue() {
+            for id in &e.usb_vendor_ids {
+                assert!(
+                    is_usb_id(id) && *id == id.to_ascii_lowercase(),
+                    "{}: {id}",
+                    e.id
+                );
+            }
+        }
     }
 
     #[test]
