@@ -77,6 +77,7 @@ deps_nextest() {
 # pip installs into the system.
 PKILINT_VERSION=0.13.3
 deps_pkilint() {
+    deps_gmssl
     if command -v lint_crl >/dev/null; then
         echo "pkilint: present"
         return 0
@@ -87,6 +88,21 @@ deps_pkilint() {
     /opt/pkilint/bin/pip install --quiet "pkilint==$PKILINT_VERSION"
     ln -sf /opt/pkilint/bin/lint_crl /opt/pkilint/bin/lint_ocsp_response \
         /opt/pkilint/bin/lint_pkix_cert /usr/local/bin/
+}
+
+# deps_gmssl: the pure-Python `gmssl` (pinned), the SM2 tests' second witness beside
+# OpenSSL (server/tests/sm2_ca.rs), in its own virtual environment; its interpreter is
+# /opt/gmssl/bin/python. Installed with pkilint, so whatever sets up one has both.
+GMSSL_VERSION=3.2.2
+deps_gmssl() {
+    if /opt/gmssl/bin/python -c 'import gmssl' 2>/dev/null; then
+        echo "gmssl: present"
+        return 0
+    fi
+    echo "gmssl: installing $GMSSL_VERSION"
+    deps_apt python3-venv
+    python3 -m venv /opt/gmssl
+    /opt/gmssl/bin/pip install --quiet "gmssl==$GMSSL_VERSION"
 }
 
 # What the development token (scripts/dev-token.sh) needs: SoftHSM2, OpenSC's

@@ -2,7 +2,8 @@
 //! subject of the signing certificate, byte for byte, for exactly its validity, with a
 //! key usage that fits the key (RSA: keyEncipherment + dataEncipherment; EC:
 //! keyAgreement), no extended key usage, the project's policies and the same
-//! revocation extensions as every other certificate.
+//! revocation extensions as every other certificate. An SM2 key goes to the SM2 CA
+//! (GM/T 0015 profile, [`super::sm2::encryption_profile`]).
 
 use x509_parser::prelude::FromDer as _;
 use x509_parser::x509::SubjectPublicKeyInfo;
@@ -27,6 +28,9 @@ pub struct EncryptionRequest<'a> {
 
 /// The profile of an encryption certificate for `spki_der`'s key.
 pub fn encryption_profile(spki_der: &[u8], policy_oids: &[String]) -> Result<Profile, CaError> {
+    if super::sm2::is_sm2_spki(spki_der) {
+        return Ok(super::sm2::encryption_profile(policy_oids));
+    }
     let (_, spki) = SubjectPublicKeyInfo::from_der(spki_der)
         .map_err(|e| CaError::Unsupported(format!("the encryption key: {e}")))?;
     let key_usage = match spki.algorithm.algorithm.to_id_string().as_str() {
@@ -48,6 +52,9 @@ pub fn encryption_profile(spki_der: &[u8], policy_oids: &[String]) -> Result<Pro
 impl Ca {
     /// Issues the encryption certificate of a pair (see the module's description).
     pub fn issue_encryption(&self, req: &EncryptionRequest<'_>) -> Result<Issued, CaError> {
+        if super::sm2::is_sm2_spki(req.spki_der) {
+            return self.require_sm2()?.issue_encryption(req);
+        }
         let extensions = encryption_profile(req.spki_der, req.policy_oids)?.extensions()?;
         let signing = parse_certificate(req.signing_certificate)
             .map_err(|e| CaError::InvalidCertificate(e.to_string()))?;

@@ -12,8 +12,9 @@
 //! RDNs, and only UTF8String, PrintableString, IA5String, BMPString, TeletexString
 //! (ASCII) and UniversalString values; a subject outside that is refused with
 //! [`CaError::UnsupportedSubject`], never altered. A CA key on a token must be EC
-//! P-256. An SM2 CA (SM3withSM2, GM/T 0015) is the separate [`sm2::Sm2Ca`]; the renewal
-//! flow does not use it yet.
+//! P-256. An SM2 CA (SM3withSM2, GM/T 0015, [`sm2::Sm2Ca`]) may stand beside this one
+//! ([`Ca::attach_sm2`]): requests for SM2 keys, and SM2 encryption keys, are issued by
+//! it; everything else, CRLs and OCSP included, stays with this CA.
 
 mod crl;
 mod csr;
@@ -121,6 +122,8 @@ pub struct Ca {
     not_after: OffsetDateTime,
     /// The revocation URLs written into issued certificates, once set.
     publication: Option<Publication>,
+    /// The SM2 CA beside this one, if any: it issues for SM2 keys.
+    sm2: Option<sm2::Sm2Ca>,
 }
 
 const _: fn() = || {
@@ -135,6 +138,7 @@ impl fmt::Debug for Ca {
             .field("subject_der", &hex::encode(&self.subject_der))
             .field("certificates", &self.certificates.len())
             .field("not_after", &self.not_after)
+            .field("sm2", &self.sm2)
             .finish()
     }
 }
@@ -251,9 +255,61 @@ impl Ca {
         }
     }
 
+    /// Puts the SM2 CA beside this one: SM2 requests and SM2 encryption keys are issued
+    /// by it from now on, and its certificate joins [`Ca::certificates`] (after the
+    /// signing one) so that what it issued is recognised as ours.
+    pub fn attach_sm2(&mut self, sm2: sm2::Sm2Ca) {
+        self.add_issuer_certificate(sm2.certificate().to_vec());
+        self.sm2 = Some(sm2);
+    }
+
+    /// The SM2 CA beside this one, if any.
+    pub fn sm2(&self) -> Option<&sm2::Sm2Ca> {
+        self.sm2.as_ref()
+    }
+
+    fn require_sm2(&self) -> Result<&sm2::Sm2Ca, CaError> {
+        self.sm2.as_ref().ok_or_else(|| {
+            CaError::Unsupported(
+                "this is an sm2 key and no sm2 ca is set up (certrenew-server ca init \
+                 --algorithm sm2)"
+                    .into(),
+            )
+        })
+    }
+
+    /// The issuing certificates of `issued_der` as a chain to send with it: the SM2 CA's
+    /// for what it issued, else this CA's.
+    pub fn chain_for(&self, issued_der: &[u8]) -> Vec<Vec<u8>> {
+        match &self.sm2 {
+            Some(sm2)
+                if certinfo::verify_issued_by(
+                    issued_der,
+                    std::slice::from_ref(&sm2.certificate().to_vec()),
+                )
+                .is_ok() =>
+            {
+                vec![sm2.certificate().to_vec()]
+            }
+            Some(sm2) => self
+                .certificates
+                .iter()
+                .filter(|c| c.as_slice() != sm2.certificate())
+                .cloned()
+                .collect(),
+            None => self.certificates.clone(),
+        }
+    }
+
     /// Every issuing certificate, DER; the first is the one that signs.
     pub fn certificates(&self) -> &[Vec<u8>] {
         &self.certificates
+    }
+
+    /// Signs a statement of the server's own (an audit checkpoint, `crate::audit`) with
+    /// the CA key, in the key's signature algorithm.
+    pub fn sign_statement(&self, message: &[u8]) -> Result<Vec<u8>, CaError> {
+        self.signer.sign(message)
     }
 
     /// Every issuing certificate as concatenated PEM blocks (LF line endings), the
@@ -270,7 +326,11 @@ impl Ca {
     /// the CRL distribution point and authority information access (OCSP, caIssuers;
     /// docs/revocation.md). The result is parsed back and checked
     /// (subject bytes, public key, issuer, signature) before it is returned.
+    /// A request for an SM2 key goes to the SM2 CA ([`sm2::Sm2Ca::issue`]).
     pub fn issue(&self, req: &IssueRequest<'_>) -> Result<Issued, CaError> {
+        if sm2::is_sm2_request(req.csr_der) {
+            return self.require_sm2()?.issue(req);
+        }
         let extensions = req.profile.extensions()?;
         let csr = csr::parse_verified(req.csr_der)?;
         let info = &csr.certification_request_info;
@@ -472,6 +532,7 @@ impl Ca {
             spki_der,
             not_after,
             publication: None,
+            sm2: None,
         };
         for der in certificates {
             ca.add_issuer_certificate(der);
@@ -682,4 +743,26 @@ fn sync_parent(path: &Path) -> Result<(), CaError> {
     #[cfg(not(unix))]
     let _ = path;
     Ok(())
+}
+
+/// Whether `signature` over `message` verifies under the key of `certificate_der` (a CA
+/// certificate), in any algorithm [`Ca::sign_statement`] can produce.
+pub fn verify_statement(certificate_der: &[u8], message: &[u8], signature: &[u8]) -> bool {
+    let Ok(cert) = parse_certificate(certificate_der) else {
+        return false;
+    };
+    let key = &cert.public_key().subject_public_key.data;
+    [
+        &rcgen::PKCS_ECDSA_P256_SHA256,
+        &rcgen::PKCS_ECDSA_P384_SHA384,
+        &rcgen::PKCS_RSA_SHA256,
+        &rcgen::PKCS_ED25519,
+    ]
+    .into_iter()
+    .filter_map(signer::verification_algorithm)
+    .any(|algorithm| {
+        ring::signature::UnparsedPublicKey::new(algorithm, key)
+            .verify(message, signature)
+            .is_ok()
+    })
 }

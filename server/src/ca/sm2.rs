@@ -36,9 +36,9 @@ use x509_parser::prelude::FromDer;
 
 use super::profile::{ExtKeyUsage, KeyUsage};
 use super::{
-    CA_VALIDITY, CERT_FILE, CaError, IssueRequest, Issued, KEY_FILE, MAX_COMMON_NAME, Profile,
-    Publication, SubjectSource, both_exist, random_serial, read_certificates, to_pem,
-    whole_seconds, write_new,
+    CA_VALIDITY, CERT_FILE, CaError, EncryptionRequest, IssueRequest, Issued, KEY_FILE,
+    MAX_COMMON_NAME, Profile, Publication, SubjectSource, both_exist, random_serial,
+    read_certificates, to_pem, whole_seconds, write_new,
 };
 
 /// SM3withSM2, 1.2.156.10197.1.501 (GM/T 0006).
@@ -75,6 +75,31 @@ impl std::fmt::Debug for Sm2Ca {
             .field("not_after", &self.not_after)
             .finish_non_exhaustive()
     }
+}
+
+/// The SM2 CA's folder inside the CA's folder: it lives beside the RSA/EC CA
+/// (`<ca>/sm2/ca.key`, `<ca>/sm2/ca.pem`), made by `ca init --algorithm sm2`.
+pub const DIR: &str = "sm2";
+
+/// Whether `spki_der` (a DER SubjectPublicKeyInfo) is an SM2 public key:
+/// id-ecPublicKey on the curve 1.2.156.10197.1.301.
+pub fn is_sm2_spki(spki_der: &[u8]) -> bool {
+    SubjectPublicKeyInfoOwned::from_der(spki_der).is_ok_and(|spki| {
+        spki.algorithm.oid.to_string() == EC_PUBLIC_KEY
+            && spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.decode_as::<ObjectIdentifier>().ok())
+                == Some(SM2_CURVE)
+    })
+}
+
+/// Whether the DER certificate signing request `csr_der` asks for an SM2 key (its
+/// signature is not checked here).
+pub fn is_sm2_request(csr_der: &[u8]) -> bool {
+    super::csr::parse_der(csr_der)
+        .is_ok_and(|csr| is_sm2_spki(csr.certification_request_info.subject_pki.raw))
 }
 
 /// Whether the PKCS#8 PEM key file at `path` holds an SM2 key (so the SM2 CA should
@@ -235,13 +260,48 @@ impl Sm2Ca {
                 .as_raw()
                 .to_vec(),
         };
+        self.certify(
+            &subject,
+            &spki_der,
+            (req.not_before, req.not_after),
+            req.profile,
+        )
+    }
+
+    /// Issues the encryption certificate of an SM2 pair: the KMC's SM2 key
+    /// (`req.spki_der`) under the signing certificate's subject, byte for byte, for
+    /// exactly its validity, with [`encryption_profile`] (GM/T 0015).
+    pub fn issue_encryption(&self, req: &EncryptionRequest<'_>) -> Result<Issued, CaError> {
+        if !is_sm2_spki(req.spki_der) {
+            return Err(CaError::Unsupported(
+                "the sm2 ca certifies sm2 encryption keys only".into(),
+            ));
+        }
+        let signing = certinfo::facts(req.signing_certificate)
+            .map_err(|e| CaError::InvalidCertificate(e.to_string()))?;
+        self.certify(
+            &signing.subject_der,
+            req.spki_der,
+            (signing.not_before, signing.not_after),
+            &encryption_profile(req.policy_oids),
+        )
+    }
+
+    /// Certifies `spki_der` under `subject_der` (copied byte for byte) for `validity`.
+    fn certify(
+        &self,
+        subject_der: &[u8],
+        spki_der: &[u8],
+        validity_range: (OffsetDateTime, OffsetDateTime),
+        profile: &Profile,
+    ) -> Result<Issued, CaError> {
         let subject =
-            Name::from_der(&subject).map_err(|e| CaError::UnsupportedSubject(e.to_string()))?;
+            Name::from_der(subject_der).map_err(|e| CaError::UnsupportedSubject(e.to_string()))?;
         if subject.0.is_empty() {
             return Err(CaError::UnsupportedSubject("the subject is empty".into()));
         }
-        let not_before = whole_seconds(req.not_before, "notBefore")?;
-        let not_after = whole_seconds(req.not_after, "notAfter")?;
+        let not_before = whole_seconds(validity_range.0, "notBefore")?;
+        let not_after = whole_seconds(validity_range.1, "notAfter")?;
         if not_after <= not_before {
             return Err(CaError::InvalidValidity(
                 "notAfter must be after notBefore".into(),
@@ -253,9 +313,9 @@ impl Sm2Ca {
                 self.not_after
             )));
         }
-        let spki = SubjectPublicKeyInfoOwned::from_der(&spki_der)
+        let spki = SubjectPublicKeyInfoOwned::from_der(spki_der)
             .map_err(|e| CaError::InvalidCsr(e.to_string()))?;
-        let extensions = self.leaf_extensions(&subject, &spki, req.profile)?;
+        let extensions = self.leaf_extensions(&subject, &spki, profile)?;
         let serial = random_serial()?;
         let tbs = TbsCertificate {
             version: Version::V3,
@@ -270,6 +330,13 @@ impl Sm2Ca {
             extensions: Some(extensions),
         };
         let der = sign(&self.key, tbs)?;
+        let issued = certinfo::facts(&der)
+            .map_err(|e| CaError::SelfCheck(format!("the certificate does not read back: {e}")))?;
+        if issued.subject_der != subject_der || issued.spki_der != spki_der {
+            return Err(CaError::SelfCheck(
+                "the subject or the public key differs from what was meant".into(),
+            ));
+        }
         certinfo::verify_issued_by(&der, std::slice::from_ref(&self.cert_der))
             .map_err(|e| CaError::SelfCheck(format!("the sm2 signature does not verify: {e}")))?;
         Ok(Issued {

@@ -107,6 +107,8 @@ mod tests {
                         .as_bytes()
                         .to_vec()
                 }
+                // The SM2 envelope is tested in kmc::sm2.
+                KeyAlgorithm::Sm2 => unreachable!("not in this loop"),
             };
             assert_eq!(again, generated.spki_der);
         }

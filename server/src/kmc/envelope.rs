@@ -2,8 +2,8 @@
 //! AES-256 content key `K` wraps the PKCS#8 private key (AES-KWP, RFC 5649), and `K`
 //! is wrapped to the token's signing key: RSA-OAEP (SHA-1, MGF1-SHA-1, no label), or
 //! ephemeral-static ECDH on P-256, the X9.63 KDF (SHA-256, [`KDF_SHARED_INFO`]) and
-//! AES-KW (RFC 3394). [`open`] is what the token does, in software: for the tests and
-//! the worked example.
+//! AES-KW (RFC 3394). An SM2 signing key gets the SM2 envelope instead ([`super::sm2`]).
+//! [`open`] is what the token does, in software: for the tests and the worked example.
 
 use aes_kw::KekAes256;
 use p256::elliptic_curve::sec1::ToEncodedPoint as _;
@@ -20,8 +20,11 @@ use super::{KmcError, key_id, keygen};
 /// `recipient_spki_der`.
 pub fn seal(pkcs8: &[u8], recipient_spki_der: &[u8]) -> Result<Envelope, KmcError> {
     let algorithm = keygen::algorithm_of(recipient_spki_der).ok_or_else(|| {
-        KmcError::Recipient("it is neither an RSA nor an EC P-256 public key".into())
+        KmcError::Recipient("it is neither an RSA, an EC P-256 nor an SM2 public key".into())
     })?;
+    if algorithm == KeyAlgorithm::Sm2 {
+        return super::sm2::seal(pkcs8, recipient_spki_der);
+    }
     let mut content_key = Zeroizing::new([0u8; 32]);
     getrandom::fill(content_key.as_mut()).map_err(|e| KmcError::Random(e.to_string()))?;
     let wrapped_private_key = KekAes256::from(*content_key)
@@ -56,11 +59,8 @@ pub fn seal(pkcs8: &[u8], recipient_spki_der: &[u8]) -> Result<Envelope, KmcErro
                 wrapped,
             )
         }
-        KeyAlgorithm::Sm2 => {
-            return Err(KmcError::Recipient(
-                "the SM2 envelope (GB/T 35276) is not built yet".into(),
-            ));
-        }
+        // Sealed by kmc::sm2 above.
+        KeyAlgorithm::Sm2 => return super::sm2::seal(pkcs8, recipient_spki_der),
     };
     Ok(Envelope {
         version: ENVELOPE_VERSION,
@@ -86,6 +86,12 @@ pub fn x963_kdf(z: &[u8]) -> Zeroizing<[u8; 32]> {
 #[derive(Debug, thiserror::Error)]
 #[error("the envelope does not open: {0}")]
 pub struct OpenError(String);
+
+impl OpenError {
+    pub(super) fn new(reason: String) -> Self {
+        Self(reason)
+    }
+}
 
 /// Opens `envelope` with the signing private key `recipient_pkcs8` (PKCS#8 DER): the
 /// encryption key's PKCS#8 DER. What the token does, in software.
@@ -117,9 +123,7 @@ pub fn open(envelope: &Envelope, recipient_pkcs8: &[u8]) -> Result<Zeroizing<Vec
                     .map_err(|e| bad(&e))?,
             )
         }
-        KeyTransport::Sm2EnvelopedKey => {
-            return Err(OpenError("SM2 envelopes are opened by the SM2 path".into()));
-        }
+        KeyTransport::Sm2EnvelopedKey => return super::sm2::open(envelope, recipient_pkcs8),
     };
     let content_key: [u8; 32] = content_key
         .as_slice()

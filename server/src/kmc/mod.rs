@@ -6,10 +6,11 @@
 //! [`Kmc`] is the outside party's trait: the built-in one ([`builtin::Builtin`], with
 //! its master key in a file or on the PKCS#11 HSM, [`master`]) is the default; a CA
 //! with its own KMC implements the trait and selects it in `crate::providers`.
-//! - [`keygen`]: the new key pair, RSA-2048 or EC P-256;
+//! - [`keygen`]: the new key pair, RSA-2048, EC P-256 or SM2;
 //! - [`envelope`]: the envelope of protocol/src/envelope.rs, made (and opened, for tests
 //!   and the worked example);
 //! - [`master`]: sealing under the master key (AES-256-GCM, in software or on the HSM);
+//! - [`sm2`]: the SM2 envelope (GB/T 35276 `SM2EnvelopedKey`) for SM2 signing keys;
 //! - [`store`]: the escrow rows; [`recovery`]: the key recovery's rows.
 
 pub mod builtin;
@@ -17,6 +18,7 @@ pub mod envelope;
 pub mod keygen;
 pub mod master;
 pub mod recovery;
+pub mod sm2;
 pub mod store;
 
 use async_trait::async_trait;
@@ -30,7 +32,7 @@ pub enum KmcError {
     /// Making the key pair failed.
     #[error("the kmc could not generate the {algorithm} key pair: {reason}")]
     Generate {
-        /// `rsa-2048` or `ec-p256`.
+        /// `rsa-2048`, `ec-p256` or `sm2`.
         algorithm: &'static str,
         /// Why.
         reason: String,
@@ -130,7 +132,7 @@ pub trait Kmc: Send + Sync {
     ) -> Result<Envelope, KmcError>;
 }
 
-/// The wire name of a key algorithm (`rsa-2048`, `ec-p256`), as stored.
+/// The wire name of a key algorithm (`rsa-2048`, `ec-p256`, `sm2`), as stored.
 pub fn algorithm_name(algorithm: KeyAlgorithm) -> &'static str {
     match algorithm {
         KeyAlgorithm::Rsa2048 => "rsa-2048",
