@@ -64,6 +64,8 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ),
     ("certs.subject", "证书主题", "Subject"),
     ("certs.issuer", "颁发者", "Issuer"),
+    ("certs.algorithm", "算法", "Algorithm"),
+    ("certs.algorithm.sm2", "国密SM2", "SM2 (Chinese national)"),
     ("certs.serial", "序列号", "Serial number"),
     ("certs.validity", "有效期", "Valid"),
     ("certs.validity_value", "{from} 至 {to}", "{from} to {to}"),

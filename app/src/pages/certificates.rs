@@ -6,6 +6,7 @@
 //! former encryption certificate kept for old data is shown apart as history.
 
 mod card;
+pub(crate) use card::is_sm2;
 mod pair;
 mod recovery;
 

@@ -100,6 +100,33 @@ export function describeRetire(certificates, retire) {
  * @typedef {{signing: string | null, encryption: string}} AddedDisplay
  */
 
+/** The SubjectPublicKeyInfo algorithm of an SM2 key, DER: id-ecPublicKey with the
+ * curve 1.2.156.10197.1.301 (GM/T 0006); in a certificate only its key's SPKI has it. */
+const SM2_SPKI_ALGORITHM = [0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
+  0x06, 0x08, 0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x82, 0x2d];
+
+/**
+ * Whether a listed certificate (base64 DER) certifies an SM2 key (国密SM2).
+ * @param {unknown} b64
+ * @returns {boolean}
+ */
+export function isSm2(b64) {
+  if (typeof b64 !== "string" || b64.length === 0) return false;
+  let bytes;
+  try {
+    bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  } catch {
+    return false;
+  }
+  outer: for (let i = 0; i + SM2_SPKI_ALGORITHM.length <= bytes.length; i++) {
+    for (let j = 0; j < SM2_SPKI_ALGORITHM.length; j++) {
+      if (bytes[i + j] !== SM2_SPKI_ALGORITHM[j]) continue outer;
+    }
+    return true;
+  }
+  return false;
+}
+
 /**
  * Lowercase hex SHA-256 of base64 bytes; null when the text is not base64.
  * @param {unknown} b64

@@ -145,11 +145,19 @@ pub fn CertCard(
         left.map(|d| days_text(i18n, d))
     };
 
+    // 国密SM2 is said; RSA and EC cards stay as they were.
+    let algorithm = is_sm2(&c.der.0).then(|| {
+        view! {
+            <dt>{move || i18n.t("certs.algorithm")}</dt>
+            <dd class="algorithm" data-algorithm="sm2">{move || i18n.t("certs.algorithm.sm2")}</dd>
+        }
+    });
     let facts = match encryption {
         None => view! {
             <dl class="facts">
                 <dt>{move || i18n.t("certs.subject")}</dt>
                 <dd>{c.subject.clone()}</dd>
+                {algorithm}
                 <dt>{move || i18n.t("certs.issuer")}</dt>
                 <dd>{c.issuer.clone()}</dd>
                 <dt>{move || i18n.t("certs.serial")}</dt>
@@ -172,6 +180,7 @@ pub fn CertCard(
                 <dl class="facts">
                     <dt>{move || i18n.t("certs.subject")}</dt>
                     <dd>{c.subject.clone()}</dd>
+                    {algorithm}
                     <dt>{move || i18n.t("certs.issuer")}</dt>
                     <dd>{c.issuer.clone()}</dd>
                     <dt>{move || i18n.t("certs.pair.signing_validity")}</dt>
@@ -205,6 +214,19 @@ pub fn CertCard(
             {recovery}
         </article>
     }
+}
+
+/// The SubjectPublicKeyInfo algorithm of an SM2 key, DER: id-ecPublicKey with the curve
+/// 1.2.156.10197.1.301 (GM/T 0006); in a certificate only its key's SPKI holds it.
+const SM2_SPKI_ALGORITHM: [u8; 21] = [
+    0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x81, 0x1c,
+    0xcf, 0x55, 0x01, 0x82, 0x2d,
+];
+
+/// Whether the certificate `der` certifies an SM2 key (国密SM2).
+pub(crate) fn is_sm2(der: &[u8]) -> bool {
+    der.windows(SM2_SPKI_ALGORITHM.len())
+        .any(|w| w == SM2_SPKI_ALGORITHM)
 }
 
 /// Which certificate of a pair.
