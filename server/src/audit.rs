@@ -1,13 +1,29 @@
-//! The audit trail: an append-only table in which every row holds the SHA-256 of the
-//! row before it, so that changing or deleting any row is detectable
-//! (`certrenew-server audit verify`). Every state change writes its row in the same
-//! transaction as the change.
+//! The audit trail: an append-only table of every state change, written in the same
+//! transaction as the change, in which no row can be changed, inserted or deleted
+//! unnoticed (`certrenew-server audit verify`).
 //!
-//! The chain alone does not stop someone with write access to the database: they can
-//! rewrite rows and recompute every hash. With `CERTRENEW_AUDIT_KEY` set, the head also
-//! carries an HMAC of `(last_id, last_hash)` under that key, which lives outside the
-//! database ([`set_anchor_key`]); `audit verify` checks it, so a rewritten chain shows
-//! unless the key was taken too.
+//! There is no global head row, so writers of different renewals never wait for each
+//! other (issue 16; the design and its proof are in docs/architecture.md, "The audit
+//! trail"):
+//! - every row belongs to the chain of its subject and holds the SHA-256 of the
+//!   previous row *of that chain*, its position `chain_seq` and the previous row's id;
+//!   `audit_chains` holds each chain's head, and appending locks only that row;
+//! - every few seconds [`checkpoint`] signs, with the CA key, the heads that moved
+//!   since the previous checkpoint, and the checkpoints form a chain of their own, so
+//!   deleting a chain's tail or a whole chain is seen too.
+//!
+//! With `CERTRENEW_AUDIT_KEY` set, each checkpoint also carries an HMAC under that key
+//! ([`set_anchor_key`]), checked by [`verify`].
+//!
+//! # Layout
+//! - `checkpoint`: signing the heads ([`checkpoint()`]).
+//! - `verify`: checking rows, heads and checkpoints ([`verify_signed`]).
+
+mod checkpoint;
+mod verify;
+
+pub use checkpoint::{CheckpointError, checkpoint, run as checkpoint_loop};
+pub use verify::{Verification, verify_signed};
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -18,13 +34,17 @@ use std::sync::OnceLock;
 use crate::clock;
 use crate::db::Tx;
 
-/// The hash the first row points back to.
+/// The hash the first row of a chain, and the first checkpoint, point back to.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// The head's anchoring key, set once per process at start.
+/// The chain of the rows written before chains per subject (migration 0018): they
+/// keep their one-chain hashes, checked as before.
+pub const LEGACY_CHAIN: &str = "(legacy)";
+
+/// The checkpoints' anchoring key, set once per process at start.
 static ANCHOR_KEY: OnceLock<ring::hmac::Key> = OnceLock::new();
 
-/// Anchors every head this process writes, and checks the head in [`verify`], with
+/// Anchors every checkpoint this process writes, and checks them in [`verify`], with
 /// `secret` (from `CERTRENEW_AUDIT_KEY`). Later calls are ignored.
 pub fn set_anchor_key(secret: &str) {
     let _ = ANCHOR_KEY.set(ring::hmac::Key::new(
@@ -33,20 +53,34 @@ pub fn set_anchor_key(secret: &str) {
     ));
 }
 
-/// The head's anchor, when a key is set.
-fn anchor(last_id: i64, last_hash: &str) -> Option<String> {
+/// The HMAC of a checkpoint's signed statement, when a key is set.
+fn anchor(statement: &str) -> Option<String> {
     let key = ANCHOR_KEY.get()?;
-    let tag = ring::hmac::sign(
-        key,
-        format!("certrenew audit head\n{last_id}\n{last_hash}").as_bytes(),
-    );
-    Some(protocol::ids::to_hex(tag.as_ref()))
+    Some(protocol::ids::to_hex(
+        ring::hmac::sign(key, statement.as_bytes()).as_ref(),
+    ))
+}
+
+/// The CA certificate [`verify`] checks checkpoints against, set once per process.
+static TRUSTED_CA: OnceLock<Vec<u8>> = OnceLock::new();
+
+/// Makes [`verify`] check checkpoint signatures against `certificate_der` (the CA
+/// certificate from the configuration). Later calls are ignored.
+pub fn trust_ca_certificate(certificate_der: Vec<u8>) {
+    let _ = TRUSTED_CA.set(certificate_der);
+}
+
+/// [`verify_signed`] against the certificate [`trust_ca_certificate`] set; without
+/// one, any checkpoint fails its signature check.
+pub async fn verify(pool: &AnyPool) -> Result<Verification, sqlx::Error> {
+    let certificate = TRUSTED_CA.get().map_or(&[][..], Vec::as_slice);
+    verify_signed(pool, certificate).await
 }
 
 /// One audit row.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditRow {
-    /// Position in the chain, from 1.
+    /// Position in the whole trail (order of writing), from 1.
     pub id: i64,
     /// When, RFC 3339.
     pub at: String,
@@ -59,28 +93,67 @@ pub struct AuditRow {
     /// Details.
     #[schema(value_type = Object)]
     pub data: Value,
-    /// The previous row's hash.
+    /// The previous row's hash (of this row's chain).
     pub prev_hash: String,
     /// This row's hash.
     pub hash: String,
 }
 
-fn row_hash(
-    prev_hash: &str,
-    id: i64,
-    at: i64,
-    actor: &str,
-    action: &str,
-    subject: &str,
-    data: &str,
-) -> String {
-    // A JSON array is an unambiguous encoding of the fields (no field can run into the next).
-    let canonical = json!([prev_hash, id, at, actor, action, subject, data]).to_string();
-    protocol::ids::to_hex(&Sha256::digest(canonical.as_bytes()))
+/// The chain a subject's rows go to: the subject itself (one chain per renewal, per
+/// certificate, per staff member), never the legacy chain.
+fn chain_of(subject: &str) -> String {
+    if subject == LEGACY_CHAIN {
+        format!("subject:{subject}")
+    } else {
+        subject.to_owned()
+    }
 }
 
-/// Appends a row inside `tx` (which [`crate::db::Store::begin_write`] opened, holding
-/// the head row's lock). Returns the row's id.
+/// The fields a row's hash covers.
+struct Fields<'a> {
+    chain: &'a str,
+    chain_seq: i64,
+    prev_id: i64,
+    prev_hash: &'a str,
+    id: i64,
+    at: i64,
+    actor: &'a str,
+    action: &'a str,
+    subject: &'a str,
+    data: &'a str,
+}
+
+/// A row's hash. A JSON array is an unambiguous encoding of the fields (no field can
+/// run into the next). Legacy rows hash as they were written (one chain, by `id`).
+fn row_hash(f: &Fields<'_>) -> String {
+    let canonical = if f.chain == LEGACY_CHAIN {
+        json!([
+            f.prev_hash,
+            f.id,
+            f.at,
+            f.actor,
+            f.action,
+            f.subject,
+            f.data
+        ])
+    } else {
+        json!([
+            f.prev_hash,
+            f.chain,
+            f.chain_seq,
+            f.prev_id,
+            f.at,
+            f.actor,
+            f.action,
+            f.subject,
+            f.data
+        ])
+    };
+    protocol::ids::to_hex(&Sha256::digest(canonical.to_string().as_bytes()))
+}
+
+/// Appends a row to its subject's chain inside `tx`, locking only that chain's head.
+/// Returns the row's id.
 pub async fn append(
     tx: &mut Tx,
     actor: &str,
@@ -88,19 +161,48 @@ pub async fn append(
     subject: &str,
     data: Value,
 ) -> Result<i64, sqlx::Error> {
-    let head = sqlx::query("SELECT last_id, last_hash FROM audit_head WHERE one = 1")
-        .fetch_one(&mut **tx)
-        .await?;
-    let last_id: i64 = head.try_get("last_id")?;
+    let chain = chain_of(subject);
+    // Creates the head on first use and locks it (the no-op update takes the row lock
+    // on PostgreSQL), so appends to one chain are ordered and others run alongside.
+    let head = sqlx::query(
+        "INSERT INTO audit_chains (chain, last_seq, last_id, last_hash) VALUES ($1, 0, 0, $2) \
+         ON CONFLICT (chain) DO UPDATE SET last_seq = audit_chains.last_seq \
+         RETURNING last_seq, last_id, last_hash",
+    )
+    .bind(&chain)
+    .bind(GENESIS)
+    .fetch_one(&mut **tx)
+    .await?;
+    let prev_seq: i64 = head.try_get("last_seq")?;
+    let prev_id: i64 = head.try_get("last_id")?;
     let prev_hash: String = head.try_get("last_hash")?;
-    let id = last_id + 1;
+    let chain_seq = prev_seq + 1;
     let at = clock::now_ms();
     let data = data.to_string();
-    let hash = row_hash(&prev_hash, id, at, actor, action, subject, &data);
-    sqlx::query(
-        "INSERT INTO audit (id, at, actor, action, subject, data, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(id)
+    let hash = row_hash(&Fields {
+        chain: &chain,
+        chain_seq,
+        prev_id,
+        prev_hash: &prev_hash,
+        id: 0,
+        at,
+        actor,
+        action,
+        subject,
+        data: &data,
+    });
+    // The id only orders the rows for reading; the hashes do not cover it. SQLite has
+    // one writer at a time (Store::begin_write), so the next id is the largest plus
+    // one; PostgreSQL writers run concurrently and take it from a sequence.
+    let next_id = if tx.backend_name() == "PostgreSQL" {
+        "nextval('audit_ids')"
+    } else {
+        "(SELECT COALESCE(MAX(id), 0) + 1 FROM audit)"
+    };
+    let id: i64 = sqlx::query(&format!(
+        "INSERT INTO audit (id, at, actor, action, subject, data, prev_hash, hash, chain, chain_seq, prev_id) \
+         VALUES ({next_id}, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id"
+    ))
     .bind(at)
     .bind(actor)
     .bind(action)
@@ -108,14 +210,21 @@ pub async fn append(
     .bind(&data)
     .bind(&prev_hash)
     .bind(&hash)
+    .bind(&chain)
+    .bind(chain_seq)
+    .bind(prev_id)
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get("id")?;
+    sqlx::query(
+        "UPDATE audit_chains SET last_seq = $1, last_id = $2, last_hash = $3, signed_in = NULL WHERE chain = $4",
+    )
+    .bind(chain_seq)
+    .bind(id)
+    .bind(&hash)
+    .bind(&chain)
     .execute(&mut **tx)
     .await?;
-    sqlx::query("UPDATE audit_head SET last_id = $1, last_hash = $2, anchor = $3 WHERE one = 1")
-        .bind(id)
-        .bind(&hash)
-        .bind(anchor(id, &hash))
-        .execute(&mut **tx)
-        .await?;
     Ok(id)
 }
 
@@ -154,105 +263,4 @@ pub async fn recent(
         .fetch_all(pool)
         .await?;
     rows.iter().map(from_row).collect()
-}
-
-/// The outcome of checking the chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct Verification {
-    /// Rows checked.
-    pub rows: i64,
-    /// Whether the chain is intact.
-    pub ok: bool,
-    /// The first row found broken (or the id where a row is missing).
-    pub first_broken: Option<i64>,
-    /// What is wrong there.
-    pub problem: Option<String>,
-}
-
-/// Checks every row: consecutive ids, each row's hash, each link to the previous row,
-/// and the head (which catches deleted rows at the end).
-pub async fn verify(pool: &AnyPool) -> Result<Verification, sqlx::Error> {
-    const BATCH: i64 = 5_000;
-    let mut expected_id = 1;
-    let mut prev_hash = GENESIS.to_owned();
-    let mut checked = 0;
-    let broken = |id: i64, rows: i64, problem: String| Verification {
-        rows,
-        ok: false,
-        first_broken: Some(id),
-        problem: Some(problem),
-    };
-    loop {
-        let rows = sqlx::query("SELECT id, at, actor, action, subject, data, prev_hash, hash FROM audit WHERE id >= $1 ORDER BY id LIMIT $2")
-            .bind(expected_id)
-            .bind(BATCH)
-            .fetch_all(pool)
-            .await?;
-        if rows.is_empty() {
-            break;
-        }
-        for row in &rows {
-            let id: i64 = row.try_get("id")?;
-            let at: i64 = row.try_get("at")?;
-            let actor: String = row.try_get("actor")?;
-            let action: String = row.try_get("action")?;
-            let subject: String = row.try_get("subject")?;
-            let data: String = row.try_get("data")?;
-            let stored_prev: String = row.try_get("prev_hash")?;
-            let hash: String = row.try_get("hash")?;
-            if id != expected_id {
-                return Ok(broken(
-                    expected_id,
-                    checked,
-                    format!("row {expected_id} is missing (next row is {id})"),
-                ));
-            }
-            if stored_prev != prev_hash {
-                return Ok(broken(
-                    id,
-                    checked,
-                    format!("row {id} does not point at row {}", id - 1),
-                ));
-            }
-            if row_hash(&prev_hash, id, at, &actor, &action, &subject, &data) != hash {
-                return Ok(broken(
-                    id,
-                    checked,
-                    format!("row {id} was changed after it was written"),
-                ));
-            }
-            checked += 1;
-            expected_id += 1;
-            prev_hash = hash;
-        }
-    }
-    let head = sqlx::query("SELECT last_id, last_hash, anchor FROM audit_head WHERE one = 1")
-        .fetch_one(pool)
-        .await?;
-    let last_id: i64 = head.try_get("last_id")?;
-    let last_hash: String = head.try_get("last_hash")?;
-    let stored_anchor: Option<String> = head.try_get("anchor")?;
-    if last_id != expected_id - 1 || last_hash != prev_hash {
-        return Ok(broken(
-            expected_id,
-            checked,
-            format!("rows {expected_id} to {last_id} are missing from the end"),
-        ));
-    }
-    if let Some(expected) = anchor(last_id, &last_hash)
-        && last_id > 0
-        && stored_anchor.as_deref() != Some(expected.as_str())
-    {
-        return Ok(broken(
-            last_id,
-            checked,
-            "the head does not carry the CERTRENEW_AUDIT_KEY anchor: the trail was rewritten, or written by a process without the key".into(),
-        ));
-    }
-    Ok(Verification {
-        rows: checked,
-        ok: true,
-        first_broken: None,
-        problem: None,
-    })
 }

@@ -10,8 +10,10 @@
 //!
 //! Queries are written once, in the SQL both accept (`$1` placeholders, BIGINT times,
 //! no vendor functions). Every writing transaction starts with [`Store::begin_write`],
-//! which first touches the audit chain's head row: that takes the write lock at once
-//! (no SQLite lock-upgrade failures under concurrency) and orders audit rows.
+//! which on SQLite first touches a one-row table (`audit_head`): that takes the write
+//! lock at once (no SQLite lock-upgrade failures under concurrency). On PostgreSQL
+//! writers take only the rows they write; a count-then-insert limit uses
+//! [`Store::begin_exclusive`].
 
 use std::path::Path;
 use std::str::FromStr;
@@ -100,8 +102,23 @@ impl Store {
         self.backend
     }
 
-    /// Begins a writing transaction holding the write lock.
+    /// Begins a writing transaction. On SQLite it takes the (whole-database) write lock
+    /// at once; on PostgreSQL it locks nothing global: writers of different rows,
+    /// renewals and audit chains run side by side (issue 16).
     pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Sqlite {
+            sqlx::query("UPDATE audit_head SET one = one WHERE one = 1")
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
+    }
+
+    /// Begins a writing transaction that excludes every other exclusive one, across
+    /// instances: for a count-then-insert whose limit no unique key can express (SMS
+    /// codes, check transfers, identity checks), so racing requests cannot both pass.
+    pub async fn begin_exclusive(&self) -> Result<Tx, sqlx::Error> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE audit_head SET one = one WHERE one = 1")
             .execute(&mut *tx)

@@ -417,5 +417,6 @@ pub async fn audit_verify(
     headers: HeaderMap,
 ) -> AppResult<Json<Verification>> {
     require_reader(&state, &headers).await?;
-    Ok(Json(audit::verify(state.pool()).await?))
+    let certificate = state.ca.certificates().first().cloned().unwrap_or_default();
+    Ok(Json(audit::verify_signed(state.pool(), &certificate).await?))
 }

@@ -124,7 +124,7 @@ pub async fn send(
     let provider = &state.providers.bank;
     // The transfer is reserved (counted) under the write lock before the bank is
     // called, so racing requests cannot send more than MAX_TRANSFERS.
-    let mut tx = state.store.begin_write().await?;
+    let mut tx = state.store.begin_exclusive().await?;
     let sent = store::transfers::count_sent(&mut tx, &business_no).await?;
     super::within_limit(
         sent,

@@ -84,7 +84,7 @@ pub async fn check(
     let verifier = &state.providers.identity;
     // The check is reserved (counted) under the write lock before the provider is
     // asked, so racing requests cannot run more than MAX_CHECKS.
-    let mut tx = state.store.begin_write().await?;
+    let mut tx = state.store.begin_exclusive().await?;
     let done = store::checks::count_counted(&mut tx, &business_no).await?;
     super::within_limit(
         done,

@@ -119,7 +119,7 @@ pub async fn send_code(
     let salt = random::hex(8);
     let now = clock::now_ms();
     // Counting and inserting under the write lock: racing requests cannot both pass.
-    let mut tx = state.store.begin_write().await?;
+    let mut tx = state.store.begin_exclusive().await?;
     let since = now - HOUR_MS;
     let by_mobile = store::codes_to_mobile(&mut tx, mobile.as_str(), since).await?;
     within_limit(
@@ -203,7 +203,7 @@ pub async fn login(
         return Err(code_error("sms_code.format", "the code is 6 digits"));
     }
     let now = clock::now_ms();
-    let mut tx = state.store.begin_write().await?;
+    let mut tx = state.store.begin_exclusive().await?;
     let row = store::latest_code(&mut tx, mobile.as_str())
         .await?
         .ok_or_else(|| code_error("sms_code.missing", "ask for a code first"))?;
