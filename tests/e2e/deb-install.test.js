@@ -1,14 +1,21 @@
 // @ts-check
 /**
- * The Linux setup journey, against the host the .deb ships (issue 13): no helper is
- * registered; the setup page says so and offers the .deb; the test clicks the download
- * button, unpacks the downloaded package with `dpkg-deb -x` into a folder of its own
- * (standing in for 软件/Software's "install": the package is not installed machine-wide,
- * which every Chromium on the machine would see) and puts the Chromium manifest the
- * package ships where Chromium reads a user's hosts (<profile>/NativeMessagingHosts),
- * its `path` moved into that folder. The page notices the helper by itself (no reload,
- * no click), `hello` and `list_certificates` run through the page: the setup page says
- * all is ready and 我的证书 lists the token's certificate.
+ * The Linux setup journey, against the host the .deb installs (issue 13): no helper is
+ * registered anywhere; the setup page says so and offers the .deb; the test clicks the
+ * download button and installs the downloaded package with `dpkg -i` (what 软件/Software
+ * does with it after its 安装 button), so /usr/bin/certrenew-host and its machine-wide
+ * manifests are on the system. The test's Chromium profile holds no manifest
+ * (<profile>/NativeMessagingHosts stays empty): Chromium can only find the host through
+ * /etc/chromium/native-messaging-hosts/, the file the package wrote. The page notices
+ * the helper by itself (no reload, no click), `hello` and `list_certificates` run through
+ * the page: the setup page says all is ready and 我的证书 lists the token's certificate.
+ * The package is purged when the test ends, passed or failed (`dpkg --purge`), and the
+ * manifest is checked gone.
+ *
+ * Needs root (dpkg), as scripts/test-deb.sh does: CI runs as root; elsewhere the test is
+ * skipped with the reason. A machine-wide manifest is seen by every Chromium on the
+ * machine, so it is there only for this test's seconds, and the browser lane runs one
+ * test file at a time (--test-concurrency=1).
  *
  * The clicks made on the page are counted and, with the clicks outside it (the
  * extension store's 2 and the software centre's 2), must equal the Linux row of
@@ -19,8 +26,9 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { test } from "node:test";
 
 import { EXTENSION_ID, REPO } from "../browser/harness.js";
 import { certificateCard } from "./flows.js";
@@ -34,7 +42,17 @@ process.env.CERTRENEW_ALLOW_DEVELOPMENT_EXTENSION = "1";
 const STORE_CLICKS = 2;
 /** The software centre opening the download: 打开 (with 软件) and 安装, then a password. */
 const PACKAGE_MANAGER_CLICKS = 2;
-const NAME = "deb install: the Linux setup journey with the host the .deb ships";
+const NAME = "deb install: the Linux setup journey with the host the .deb installs";
+/** Where Chromium reads machine-wide hosts on Linux, and the package writes one. */
+const SYSTEM_MANIFEST = "/etc/chromium/native-messaging-hosts/org.certrenew.host.json";
+const PACKAGED_HOST = "/usr/bin/certrenew-host";
+const AS_ROOT = process.getuid?.() === 0;
+
+/** @param {string[]} args */
+function dpkg(args) {
+  const r = spawnSync("dpkg", args, { encoding: "utf8" });
+  assert.equal(r.status, 0, `dpkg ${args.join(" ")}: ${r.stderr}`);
+}
 
 /** The Linux total docs/install.md §4 promises ("**N and a password**"). */
 function promisedLinuxClicks() {
@@ -45,7 +63,28 @@ function promisedLinuxClicks() {
   return Number(m[1]);
 }
 
-e2e(NAME, { host: "none", viewport: { width: 1000, height: 720 } }, async (sys) => {
+/** The manifests of the test's own profile: none may name the host. @param {string} dir */
+function profileManifests(dir) {
+  const hosts = join(dir, "profile", "NativeMessagingHosts");
+  return existsSync(hosts) ? readdirSync(hosts) : [];
+}
+
+if (!AS_ROOT) test(NAME, { skip: "needs root to install the package with dpkg -i (CI runs as root)" }, () => {});
+else e2e(NAME, { host: "none", viewport: { width: 1000, height: 720 } }, async (sys) => {
+  // A package left installed would be found at once: the journey starts with none.
+  assert.equal(spawnSync("dpkg", ["-s", "certrenew-host"]).status !== 0, true, "certrenew-host is not installed before the test (dpkg --purge certrenew-host)");
+  assert.equal(existsSync(SYSTEM_MANIFEST), false, `${SYSTEM_MANIFEST} is absent before the test`);
+  try {
+    await journey(sys);
+  } finally {
+    spawnSync("dpkg", ["--purge", "certrenew-host"], { encoding: "utf8" });
+  }
+  assert.equal(existsSync(SYSTEM_MANIFEST), false, `dpkg --purge removed ${SYSTEM_MANIFEST}`);
+  assert.equal(existsSync(PACKAGED_HOST), false, `dpkg --purge removed ${PACKAGED_HOST}`);
+});
+
+/** @param {Awaited<ReturnType<typeof import("./harness.js").startSystem>>} sys */
+async function journey(sys) {
   const docsShots = process.env.CERTRENEW_DOCS_SHOTS === "1";
   const shotsDir = docsShots ? join(REPO, "docs", "install") : join(ARTIFACTS, slug(NAME));
   mkdirSync(shotsDir, { recursive: true });
@@ -82,18 +121,14 @@ e2e(NAME, { host: "none", viewport: { width: 1000, height: 720 } }, async (sys) 
   const arch = spawnSync("dpkg-deb", ["-f", deb, "Architecture"], { encoding: "utf8" });
   assert.equal(arch.stdout.trim(), "amd64", arch.stderr);
 
-  // 3. The package's files, and the manifest it ships for Chromium.
-  const root = join(sys.dir, "deb-root");
-  const x = spawnSync("dpkg-deb", ["-x", deb, root], { encoding: "utf8" });
-  assert.equal(x.status, 0, x.stderr);
-  const shipped = JSON.parse(readFileSync(join(root, "etc", "chromium", "native-messaging-hosts", "org.certrenew.host.json"), "utf8"));
+  // 3. The software centre installs the download: dpkg -i, as root. The only manifest
+  // naming the host is then the package's machine-wide one.
+  dpkg(["-i", deb]);
+  const shipped = JSON.parse(readFileSync(SYSTEM_MANIFEST, "utf8"));
   assert.equal(shipped.name, "org.certrenew.host");
-  assert.equal(shipped.path, "/usr/bin/certrenew-host", "the package's manifest names the packaged binary");
+  assert.equal(shipped.path, PACKAGED_HOST, "the package's manifest names the packaged binary");
   assert.ok(shipped.allowed_origins.includes(`chrome-extension://${EXTENSION_ID}/`), JSON.stringify(shipped));
-  const hosts = join(sys.dir, "profile", "NativeMessagingHosts");
-  mkdirSync(hosts, { recursive: true });
-  writeFileSync(join(hosts, "org.certrenew.host.json"), JSON.stringify({ ...shipped, path: join(root, "usr", "bin", "certrenew-host") }));
-  copyFileSync(join(root, "etc", "chromium", "native-messaging-hosts", "org.certrenew.host.json"), join(sys.dir, "shipped-manifest.json"));
+  assert.deepEqual(profileManifests(sys.dir), [], "the test's profile registers no host: only the system manifest can be found");
 
   // 4. The page notices the helper by itself: hello, the driver, the token (no reload).
   await page.locator('#setup[data-problem="ok"]').waitFor({ timeout: 30_000 });
@@ -101,7 +136,7 @@ e2e(NAME, { host: "none", viewport: { width: 1000, height: 720 } }, async (sys) 
   await page.evaluate(() => window.scrollTo(0, 0));
   await stepShot(page, "helper-found");
   const version = ((await page.locator("#diagnostics").textContent()) ?? "").trim();
-  const packaged = spawnSync(join(root, "usr", "bin", "certrenew-host"), ["--version"], { encoding: "utf8" }).stdout.trim().split(" ")[1];
+  const packaged = spawnSync(PACKAGED_HOST, ["--version"], { encoding: "utf8" }).stdout.trim().split(" ")[1];
   assert.ok(version.includes(packaged), `the diagnostics name the packaged host ${packaged}: ${version.slice(0, 300)}`);
 
   // 5. 我的证书 (click 2) lists the token's certificate: list_certificates through the page.
@@ -112,4 +147,4 @@ e2e(NAME, { host: "none", viewport: { width: 1000, height: 720 } }, async (sys) 
   const total = STORE_CLICKS + clicks + PACKAGE_MANAGER_CLICKS;
   assert.equal(clicks, 2, "on the page: the download button and the link to 我的证书");
   assert.equal(total, promisedLinuxClicks(), "docs/install.md's Linux click count is what the journey takes");
-});
+}

@@ -5,7 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 
+import { HOST_BIN, run } from "../browser/harness.js";
 import { e2e, fakeResults } from "./harness.js";
 
 /**
@@ -51,6 +54,29 @@ e2e("setup: the host is not registered, with downloads for every OS", { host: "n
     assert.ok(!offered.includes(String(os)), `${os} is shown as not offered only when the server has no file for it`);
   }
   await sys.shot(page, "setup-downloads");
+});
+
+e2e("setup: a Feitian key plugged in without its driver: the page names the vendor", { host: "none" }, async (sys) => {
+  // The real host, with no module configured and the system's places stood in by a
+  // folder (CERTRENEW_MODULE_SEARCH_ROOT): no driver file anywhere, and sysfs showing
+  // a USB device with Feitian's vendor id (096e).
+  const root = join(sys.dir, "machine");
+  const device = join(root, "sys", "bus", "usb", "devices", "1-1");
+  mkdirSync(device, { recursive: true });
+  writeFileSync(join(device, "idVendor"), "096e\n");
+  const config = join(sys.dir, "no-modules.toml");
+  writeFileSync(config, "");
+  const wrapper = join(sys.dir, "host-no-driver.sh");
+  writeFileSync(wrapper, `#!/bin/sh\nCERTRENEW_PKCS11_MODULES= CERTRENEW_HOST_CONFIG='${config}' CERTRENEW_MODULE_SEARCH_ROOT='${root}' exec '${HOST_BIN}' "$@"\n`);
+  chmodSync(wrapper, 0o755);
+  run(HOST_BIN, ["register", "--browser", "chromium", "--user-data-dir", join(sys.dir, "profile"), "--host-path", wrapper]);
+  // The setup page asks again by itself while the helper is missing.
+  const page = await expectProblem(sys, "no_module");
+  const missing = page.locator('#guidance .missing-driver[data-usb-vendor="096e"]');
+  await missing.waitFor({ timeout: 10_000 });
+  const text = (await missing.textContent()) ?? "";
+  assert.match(text, /^未找到 飞天诚信 Feitian 的 USB Key 驱动/, text);
+  assert.match(text, /请从 飞天诚信 Feitian 官网或 CA 客服处下载并安装该厂商的驱动/, text);
 });
 
 e2e("setup: an old host", { host: { fake: { results: fakeResults({ version: "0.0.9" }) } } }, async (sys) => {
