@@ -5,8 +5,7 @@
 //! an encryption certificate issued together (签名证书 and 加密证书) are one card; a
 //! former encryption certificate kept for old data is shown apart as history.
 
-mod card;
-pub(crate) use card::is_sm2;
+pub(crate) mod card;
 mod pair;
 mod recovery;
 
