@@ -155,6 +155,24 @@ pub struct EncryptionInstall {
     /// history, so data encrypted to it stays readable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keep: Option<CertSha256>,
+    /// Former encryption certificates (history) to delete with their keys, under the
+    /// project's policy (docs/protocol.md §9 `install_certificate`, `remove`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remove: Option<HistoryRemoval>,
+}
+
+/// The most history certificates one install may remove.
+pub const MAX_HISTORY_REMOVALS: usize = 16;
+
+/// History certificates a dual install deletes: only those marked history, of the new
+/// pair's subject and issuer, whose notAfter is at least `after_days` days past.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryRemoval {
+    /// The project's `remove_old_encryption_after_days`.
+    pub after_days: u32,
+    /// The history certificates to delete (at most [`MAX_HISTORY_REMOVALS`]).
+    #[serde(default)]
+    pub certificates: Vec<CertSha256>,
 }
 
 /// `install_certificate`: write the new certificate, then retire the old one.
