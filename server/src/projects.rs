@@ -95,6 +95,35 @@ fn default_approvals() -> u32 {
     1
 }
 
+/// Which keys a project's certificates certify, and so which CA issues them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub enum Algorithm {
+    /// RSA or EC P-256 keys, issued by the configured CA (the default).
+    #[default]
+    #[serde(rename = "rsa-ec")]
+    RsaEc,
+    /// SM2 keys (国密), issued SM3withSM2 by the SM2 CA beside it (GM/T 0015;
+    /// `certrenew-server ca init --algorithm sm2`).
+    #[serde(rename = "sm2")]
+    Sm2,
+}
+
+impl Algorithm {
+    /// Whether a request for a key that is (`sm2`) or is not SM2 fits; the reason
+    /// when it does not.
+    pub fn check_request(self, sm2: bool) -> Result<(), &'static str> {
+        match (self, sm2) {
+            (Algorithm::Sm2, false) => {
+                Err("this platform issues SM2 (国密) certificates: the new key must be an SM2 key")
+            }
+            (Algorithm::RsaEc, true) => {
+                Err("this platform issues RSA and EC certificates: the new key must not be SM2")
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 fn single_kind() -> CertificateKind {
     CertificateKind::Single
 }
@@ -152,6 +181,14 @@ pub struct Project {
     #[serde(default = "single_kind")]
     #[schema(value_type = String)]
     pub kind: CertificateKind,
+    /// A dual project's policy for old encryption certificates kept on the token as
+    /// history: a renewal may remove one this many days after its notAfter; absent:
+    /// kept forever (docs/kmc.md, docs/protocol.md §9 `remove`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remove_old_encryption_after_days: Option<u32>,
+    /// The keys certified: `rsa-ec` (the default) or `sm2` (needs the SM2 CA).
+    #[serde(default)]
+    pub algorithm: Algorithm,
     /// The certificate being renewed once the new one is confirmed: `keep_valid` (the
     /// default, valid to its notAfter) or `revoke_superseded` (docs/revocation.md).
     #[serde(default)]
@@ -382,6 +419,8 @@ fn sample(
         approvals_required,
         profile: profile(),
         kind: CertificateKind::Single,
+        algorithm: Algorithm::RsaEc,
+        remove_old_encryption_after_days: None,
         old_certificate: Default::default(),
         webhook_url: None,
         webhook_secret: None,
@@ -419,9 +458,11 @@ pub fn samples() -> Vec<Project> {
             2,
         ),
         pingan,
-        // The Guangdong platform's USB keys hold a signing and an encryption certificate.
+        // The Guangdong platform's USB keys hold a signing and an encryption certificate;
+        // an old encryption certificate stays a year after it expired.
         Project {
             kind: CertificateKind::Dual,
+            remove_old_encryption_after_days: Some(365),
             ..sample(
                 "gd-med-dual",
                 "广东省医用耗材交易系统（双证书）",

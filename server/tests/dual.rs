@@ -253,6 +253,11 @@ async fn renew_pair(server: &TestServer, cn: &str, signing: Alg, old_enc: Alg) -
     let encryption = &issued["encryption"];
     let encryption_der = unb64(&encryption["certificate"]);
     assert_eq!(encryption["keep"], sha256_hex(&old_der));
+    // The project's history policy; the page names the certificates due on the token.
+    assert_eq!(
+        encryption["remove"],
+        json!({"after_days": 365, "certificates": []})
+    );
 
     // The envelope names the key just certified and opens with it (software token).
     let sign_cert = parse(&signing_der);

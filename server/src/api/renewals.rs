@@ -380,6 +380,11 @@ pub struct EncryptionIssued {
     /// The old encryption certificate's SHA-256, kept on the token; null for a first
     /// pair.
     pub keep: Option<String>,
+    /// The project's policy for history certificates (`after_days`); the page adds the
+    /// ones due (docs/protocol.md §9 `remove`). Absent: kept forever.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub remove: Option<protocol::host::HistoryRemoval>,
 }
 
 /// Issues the renewed certificate for a key made on the token. Asked again with a new
@@ -459,6 +464,10 @@ pub async fn issue(
                 format!("no validity is left to issue: {e}"),
             )
         })?;
+    project
+        .algorithm
+        .check_request(crate::ca::sm2::is_sm2_request(csr))
+        .map_err(|reason| AppError::validation("csr", "csr.algorithm", reason))?;
     let profile = project.profile.to_profile();
     let issued = state
         .ca
@@ -512,7 +521,7 @@ pub async fn issue(
         certificate: STANDARD.encode(&issued.der),
         chain: state
             .ca
-            .certificates()
+            .chain_for(&issued.der)
             .iter()
             .map(|c| STANDARD.encode(c))
             .collect(),
@@ -521,6 +530,7 @@ pub async fn issue(
             certificate: STANDARD.encode(&prepared.issued.der),
             envelope: prepared.envelope,
             keep: prepared.keep,
+            remove: prepared.remove,
         }),
     })
 }

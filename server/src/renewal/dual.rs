@@ -6,7 +6,7 @@
 //! records both certificates, the escrow and their audit rows ([`record`]).
 
 use protocol::envelope::Envelope;
-use protocol::host::KeyAlgorithm;
+use protocol::host::{HistoryRemoval, KeyAlgorithm};
 use protocol::ids::PayloadSha256;
 use serde_json::json;
 use sha2::{Digest as _, Sha256};
@@ -37,7 +37,7 @@ pub struct OldEncryption {
 
 /// Reads `encryption_certificate` (DER) and checks that it pairs with the signing
 /// certificate `signing_der`: the same subject and issuer, byte for byte, and a key the
-/// KMC can replace (RSA or EC P-256).
+/// KMC can replace (RSA, EC P-256 or SM2).
 pub fn check_old(der: Vec<u8>, signing_der: &[u8]) -> Result<OldEncryption, AppError> {
     const FIELD: &str = "encryption_certificate";
     if der.len() > MAX_CERT_BYTES {
@@ -73,7 +73,7 @@ pub fn check_old(der: Vec<u8>, signing_der: &[u8]) -> Result<OldEncryption, AppE
         return Err(AppError::validation(
             FIELD,
             "encryption_certificate.invalid",
-            "the encryption certificate's key is neither RSA nor EC P-256",
+            "the encryption certificate's key is neither RSA, EC P-256 nor SM2",
         ));
     }
     Ok(OldEncryption {
@@ -93,6 +93,9 @@ pub struct Prepared {
     pub envelope: Envelope,
     /// The old encryption certificate's SHA-256 (kept on the token), if any.
     pub keep: Option<String>,
+    /// The project's `remove_old_encryption_after_days`: the page names the history
+    /// certificates it makes due (docs/protocol.md §9 `remove`).
+    pub remove: Option<HistoryRemoval>,
 }
 
 fn kmc_failed(e: kmc::KmcError) -> AppError {
@@ -153,6 +156,13 @@ pub async fn prepare(
         escrow: generated.escrow,
         envelope,
         keep: old.map(|o| o.sha256),
+        remove: state
+            .project(&row.project)
+            .and_then(|p| p.remove_old_encryption_after_days)
+            .map(|after_days| HistoryRemoval {
+                after_days,
+                certificates: Vec::new(),
+            }),
     })
 }
 
