@@ -3,6 +3,7 @@
 //! is told. A reload or a failure in the middle resumes where it stopped.
 
 mod flow;
+mod history;
 mod resume;
 
 use protocol::ErrorCode;
