@@ -57,4 +57,6 @@ export const CONFIG = Object.freeze({
   INPUT_DELAY_MS: 1_000,
   /** Request ids: 1–64 characters. */
   MAX_ID_LENGTH: 64,
+  /** History certificates one dual install may remove (protocol MAX_HISTORY_REMOVALS). */
+  MAX_HISTORY_REMOVALS: 16,
 });

@@ -112,6 +112,10 @@ port.onMessage.addListener((msg) => {
   el("origin").textContent = d.origin;
   el("operation").textContent = t(d.operation);
   el("subject").textContent = d.subject ?? t("unknown");
+  if (d.algorithm === "sm2") {
+    el("algorithm").textContent = t("algorithmSm2");
+    el("algorithm").hidden = el("algorithm-label").hidden = false;
+  }
   el("token").textContent = d.token_label ?? t("unknown");
   if (d.confirm_only) mode = "confirm";
   else if (d.pin_pad) mode = "pinpad";
@@ -165,7 +169,18 @@ function showDual(d) {
   el("added-encryption").textContent = t("addedEncryption", [short(added.encryption)]);
   el("added").hidden = false;
   if (d.retire) el("retire-title").textContent = t("retireTitleDual");
-  else el("removed-none").hidden = false;
+  const removed = d.removed ?? [];
+  if (removed.length > 0) {
+    const list = el("removed-history-list");
+    for (const r of removed) {
+      const li = document.createElement("li");
+      li.dataset.sha256 = r.sha256;
+      li.textContent = t("removedHistoryItem", [r.cn ?? r.subject ?? t("unknown"), r.serial ?? t("unknown"), formatTime(r.not_after) ?? t("unknown")]);
+      list.append(li);
+    }
+    el("removed-history").hidden = false;
+  }
+  if (!d.retire && removed.length === 0) el("removed-none").hidden = false;
   if (d.kept) {
     const k = d.kept;
     const unknown = t("unknown");
@@ -173,6 +188,7 @@ function showDual(d) {
     el("kept-serial").textContent = k.serial ?? unknown;
     el("kept-validity").textContent = t("retireValidity", [formatTime(k.not_before) ?? unknown, formatTime(k.not_after) ?? unknown]);
     el("kept-key").textContent = k.key_id === null ? t("retireKeyNone") : t("keptKey", [k.key_id]);
+    el("kept-until").textContent = d.kept_until ? t("keptUntil", [formatTime(d.kept_until) ?? d.kept_until]) : t("keptForever");
     el("kept").hidden = false;
   }
 }

@@ -26,10 +26,10 @@ const hex = (/** @type {string} */ b64) => createHash("sha256").update(Buffer.fr
  * A fake browser: the host answers by command; the PIN window, once opened, is sent its
  * display through a fake port and answers with a PIN.
  */
-function fakeChrome() {
+function fakeChrome(listing = LISTING) {
   const log = { sent: /** @type {any[]} */ ([]), windows: /** @type {any[]} */ ([]), displays: /** @type {any[]} */ ([]) };
   /** @type {Record<string, any>} */
-  const answers = { hello: { ok: true, result: { protocol: 1, host_version: "0.1.0" } }, list_certificates: LISTING };
+  const answers = { hello: { ok: true, result: { protocol: 1, host_version: "0.1.0" } }, list_certificates: listing };
   /** @type {any} */ (globalThis).chrome = {
     runtime: {
       id: "test",
@@ -144,4 +144,31 @@ test("an encryption half the window cannot describe reaches no host", async () =
     assert.ok(!log.sent.some((m) => m.cmd === cmd), "nothing but the lookup reached the host");
     assert.equal(log.windows.length, 0);
   }
+});
+
+test("removing history under the project's policy: the window lists it, says until when the kept one stays, and the PIN is typed", async () => {
+  const hist = { ...ENC_OLD, sha256: "dd".repeat(32), key_id: "04", serial: "04", not_after: "2024-01-01T00:00:00Z", label: "certrenew history: 张三", history: true };
+  const notHistory = { ...ENC_OLD, sha256: "ee".repeat(32), key_id: "05", serial: "05" };
+  const certificates = [SIGN_OLD, ENC_OLD, hist, notHistory];
+  const listing = { ok: true, result: { tokens: [{ token: TOKEN, certificates, pairs: [] }] } };
+  const install = (/** @type {string[]} */ names) => ({
+    token: "S1", key_id: "03", certificate: NEW_SIGN, retire: SIGN_OLD.sha256, challenge: "c",
+    encryption: { certificate: NEW_ENC, envelope: {}, keep: ENC_OLD.sha256, remove: { after_days: 30, certificates: names } },
+  });
+  // ORIGIN + S1 has the first test's logged-in connection: removal still asks the PIN.
+  const log = fakeChrome(listing);
+  const answer = await pinOperation(ORIGIN, "tab-remove", "install_certificate", install([hist.sha256, "ff".repeat(32)]));
+  assert.equal(answer.ok, true);
+  const shown = log.displays[0];
+  assert.deepEqual(shown.removed.map((/** @type {any} */ r) => r.sha256), [hist.sha256], "on the token: listed; gone: skipped");
+  assert.equal(shown.removed[0].cn, "张三");
+  assert.equal(shown.kept_until, "2026-01-31T00:00:00Z", "the kept one: its notAfter + 30 days");
+  assert.equal(shown.confirm_only, false);
+  const sent = log.sent.find((m) => m.cmd === "install_certificate");
+  assert.equal(sent.args.pin, "123456", "the PIN typed in the window");
+  // A certificate not marked history never reaches the host to be removed.
+  const refused = fakeChrome(listing);
+  await assert.rejects(pinOperation(ORIGIN, "tab-remove-bad", "install_certificate", install([notHistory.sha256])), (e) => /** @type {any} */ (e).code === "BAD_REQUEST");
+  assert.ok(!refused.sent.some((m) => m.cmd === "install_certificate"));
+  assert.equal(refused.windows.length, 0);
 });

@@ -1,6 +1,6 @@
 // @ts-check
 import { CONFIG } from "../config.js";
-import { describeRetire, sha256OfBase64 } from "./certificate.js";
+import { describeRetire, isSm2, sha256OfBase64 } from "./certificate.js";
 import { CertrenewError } from "./errors.js";
 import { HostConnection } from "./native.js";
 import { askPin } from "./pin-window.js";
@@ -49,6 +49,7 @@ export async function pinOperation(origin, tabKey, cmd, pageArgs) {
       origin,
       operation: CONFIG.PIN_COMMANDS[cmd],
       subject: found.subject,
+      algorithm: found.algorithm,
       token_label: found.token.label ?? null,
       pin_pad: found.token.pin_pad === true,
       pin_count_low: found.token.pin_count_low === true,
@@ -57,7 +58,12 @@ export async function pinOperation(origin, tabKey, cmd, pageArgs) {
       retire: found.retire,
       added: found.added,
       kept: found.kept,
+      kept_until: found.kept_until,
+      removed: found.removed,
     };
+    // Removing history certificates needs the PIN typed now, not a kept login (the
+    // host refuses it without one: docs/security.md §3.11).
+    if (found.removed.length > 0) loggedIn = false;
     let answer;
     if (loggedIn) {
       // Confirmation, no PIN field; a host that dies meanwhile closes the window at once.
@@ -115,7 +121,8 @@ export async function pinOperation(origin, tabKey, cmd, pageArgs) {
  * @param {Record<string, unknown>} args
  * For a dual install (`encryption`) or a key recovery, also what is added (the new
  * certificates) and, for a dual install, the old encryption certificate that is kept.
- * @returns {Promise<{token: any, subject: string | null, retire: import("./certificate.js").RetireDisplay | null,
+ * `algorithm`: "sm2" when that certificate's key is SM2 (the window says 国密SM2).
+ * @returns {Promise<{token: any, subject: string | null, algorithm: string | null, retire: import("./certificate.js").RetireDisplay | null,
  *   added: import("./certificate.js").AddedDisplay | null, kept: import("./certificate.js").RetireDisplay | null}>}
  */
 async function lookup(conn, origin, token, cmd, args) {
@@ -140,11 +147,12 @@ async function lookup(conn, origin, token, cmd, args) {
       throw new CertrenewError(ErrorCode.CERT_NOT_FOUND, "the certificate to be removed (retire) is not on this token", { retire: args.retire, token, key_has_certificate: installed });
     }
   }
-  const { added, kept } = await encryptionHalf(certs, cmd, args);
+  const { added, kept, kept_until, removed } = await encryptionHalf(certs, cmd, args);
   const wanted = [args.cert_sha256, args.retire].filter((x) => typeof x === "string");
   let cert = certs.find((/** @type {any} */ c) => wanted.includes(c.sha256));
   if (!cert && typeof args.key_id === "string") cert = certs.find((/** @type {any} */ c) => c.key_id === args.key_id);
-  return { token: entry.token, subject: cert && typeof cert.subject === "string" ? cert.subject : null, retire, added, kept };
+  const algorithm = cert && isSm2(cert.der) ? "sm2" : null;
+  return { token: entry.token, subject: cert && typeof cert.subject === "string" ? cert.subject : null, algorithm, retire, added, kept, kept_until, removed };
 }
 
 /**
@@ -159,11 +167,15 @@ async function encryptionHalf(certs, cmd, args) {
   let added = null;
   /** @type {import("./certificate.js").RetireDisplay | null} */
   let kept = null;
+  /** @type {string | null} */
+  let kept_until = null;
+  /** @type {import("./certificate.js").RetireDisplay[]} */
+  const removed = [];
   const enc = /** @type {any} */ (args.encryption);
   if (cmd === "import_encryption_key" && (enc === undefined || enc === null)) {
     throw new CertrenewError(ErrorCode.BAD_REQUEST, "import_encryption_key: encryption missing");
   }
-  if ((cmd !== "install_certificate" && cmd !== "import_encryption_key") || enc === undefined || enc === null) return { added, kept };
+  if ((cmd !== "install_certificate" && cmd !== "import_encryption_key") || enc === undefined || enc === null) return { added, kept, kept_until, removed };
   const encryption = typeof enc === "object" ? await sha256OfBase64(enc.certificate) : null;
   if (encryption === null) throw new CertrenewError(ErrorCode.BAD_REQUEST, `${cmd}: encryption.certificate must be base64 DER`);
   const signing = cmd === "install_certificate" ? await sha256OfBase64(args.certificate) : null;
@@ -176,5 +188,38 @@ async function encryptionHalf(certs, cmd, args) {
     // install: not on the token means the page named the wrong certificate.
     if (kept === null) throw new CertrenewError(ErrorCode.CERT_NOT_FOUND, "the encryption certificate to be kept is not on this token", { keep: enc.keep });
   }
-  return { added, kept };
+  const remove = enc.remove;
+  if (remove !== undefined && remove !== null) {
+    if (cmd !== "install_certificate") throw new CertrenewError(ErrorCode.BAD_REQUEST, `${cmd}: encryption.remove is for install_certificate only`);
+    const days = remove.after_days;
+    const named = remove.certificates ?? [];
+    if (!Number.isInteger(days) || days < 0 || !Array.isArray(named) || named.length > CONFIG.MAX_HISTORY_REMOVALS || named.some((s) => typeof s !== "string")) {
+      throw new CertrenewError(ErrorCode.BAD_REQUEST, "install_certificate: encryption.remove must be {after_days, certificates: [sha256, …]}");
+    }
+    for (const sha of named) {
+      const shown = describeRetire(certs, sha);
+      // Gone already (a re-run): the host skips it, nothing to say.
+      if (shown === null || removed.some((r) => r.sha256 === sha)) continue;
+      const listed = certs.find((/** @type {any} */ c) => c && c.sha256 === sha);
+      // Only history is ever removed; anything else is refused before the host sees it.
+      if (!listed || listed.history !== true) {
+        throw new CertrenewError(ErrorCode.BAD_REQUEST, "install_certificate: encryption.remove names a certificate that is not a kept history certificate", { remove: sha });
+      }
+      removed.push(shown);
+    }
+    if (kept !== null && kept.not_after !== null) kept_until = keptUntil(kept.not_after, days);
+  }
+  return { added, kept, kept_until, removed };
+}
+
+/**
+ * The day a kept encryption certificate valid to `notAfter` may be removed under the
+ * project's policy (`after_days` after its notAfter), RFC 3339; null when unreadable.
+ * @param {string} notAfter
+ * @param {number} days
+ * @returns {string | null}
+ */
+export function keptUntil(notAfter, days) {
+  const t = Date.parse(notAfter);
+  return Number.isNaN(t) ? null : new Date(t + days * 86_400_000).toISOString().replace(/\.\d{3}Z$/, "Z");
 }

@@ -5,14 +5,18 @@ import { ErrorCode } from "./error-codes.js";
 
 /**
  * What the PIN window shows. No secret is in here.
- * @typedef {{origin: string, operation: string, subject: string | null, token_label: string | null,
+ * @typedef {{origin: string, operation: string, subject: string | null, algorithm?: string | null, token_label: string | null,
  *   pin_pad: boolean, pin_count_low: boolean, pin_final_try: boolean, confirm_only: boolean,
  *   retire?: import("./certificate.js").RetireDisplay | null,
  *   added?: import("./certificate.js").AddedDisplay | null,
- *   kept?: import("./certificate.js").RetireDisplay | null}} PinDisplay
+ *   kept?: import("./certificate.js").RetireDisplay | null,
+ *   kept_until?: string | null, removed?: import("./certificate.js").RetireDisplay[]}} PinDisplay
+ * `algorithm`: "sm2" for an SM2 certificate (shown as 国密SM2), else absent or null.
  * `retire`: install_certificate's certificate (and key) that will be deleted.
  * `added`: the certificates a dual install or a key recovery writes.
  * `kept`: the old encryption certificate a dual install keeps (as history).
+ * `kept_until`: when the project's policy lets a later renewal remove it (null: kept).
+ * `removed`: history certificates this install removes with their history keys.
  */
 
 /** @type {Map<string, {display: PinDisplay, settle: (pin: string | null, err?: CertrenewError) => void}>} */
