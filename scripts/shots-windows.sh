@@ -9,7 +9,8 @@
 #
 # Needs: wine64, MinGW (Wine 8's missing bcryptprimitives.dll, as in
 # scripts/test-windows.sh), xvfb, xdotool, imagemagick, a CJK font
-# (fonts-wqy-microhei). Installs what is missing.
+# (fonts-wqy-microhei), the zh_CN.UTF-8 and en_US.UTF-8 locales. Installs the packages
+# that are missing.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -19,6 +20,13 @@ source scripts/lib/deps.sh
 deps_apt wine64 wine gcc-mingw-w64-x86-64 xvfb xdotool imagemagick fonts-wqy-microhei >/dev/null
 deps_rust_targets x86_64-pc-windows-gnu
 
+# Wine takes the display language from the locale it starts in: both must exist.
+for l in zh_CN.utf8 en_US.utf8; do
+    locale -a | grep -qx "$l" || {
+        echo "shots-windows: locale $l missing (add it to /etc/locale.gen, run locale-gen)" >&2
+        exit 1
+    }
+done
 out=$(realpath -m "${1:-docs/install}")
 mkdir -p "$out"
 target=${CARGO_TARGET_DIR:-target}
