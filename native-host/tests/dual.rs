@@ -453,3 +453,236 @@ fn key_recovery_rsa_restores_the_encryption_key() {
 fn key_recovery_ec_restores_the_encryption_key() {
     key_recovery("EC:prime256v1");
 }
+
+// ---- History removal under the project's policy (encryption.remove) ----
+
+const DAY: i64 = 86_400;
+const HISTORY: &str = "certrenew history: 张三 加密";
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// A host whose policy clock reads `days` days from now (debug builds only).
+fn host_at(token: &TestToken, days: i64) -> Host {
+    let now = (unix_now() + days * DAY).to_string();
+    Host::spawn(token, &caller(), &[("CERTRENEW_TEST_NOW", now.as_str())])
+}
+
+/// An encryption certificate on the token whose key objects are labelled `key_label`
+/// and the certificate `cert_label`.
+fn add_encryption(
+    d: &DualToken,
+    id: &str,
+    key_label: &str,
+    cert_label: &str,
+    subject: &str,
+    days: i64,
+) -> Vec<u8> {
+    d.token.pkcs11_tool(&[
+        "--login",
+        "--pin",
+        PIN,
+        "--keypairgen",
+        "--key-type",
+        &d.key_type,
+        "--id",
+        id,
+        "--label",
+        key_label,
+        "--usage-derive",
+    ]);
+    let spki = d.token.public_key_file(id);
+    let der =
+        d.ca.issue_for_public_key_ext(&spki, subject, days, id, encryption_ext(&d.key_type));
+    let file = d.token.path(&format!("hist-{id}.der"));
+    std::fs::write(&file, &der).unwrap();
+    d.token.pkcs11_tool(&[
+        "--login",
+        "--pin",
+        PIN,
+        "--write-object",
+        file.to_str().unwrap(),
+        "--type",
+        "cert",
+        "--id",
+        id,
+        "--label",
+        cert_label,
+    ]);
+    der
+}
+
+/// A dual token with, beside the pair being renewed, former encryption certificates:
+/// 03 history valid 30 days, 04 history valid 200 days, 05 history of another holder,
+/// 06 an encryption certificate not marked history, 07 a history certificate whose
+/// keys are not marked history.
+struct WithHistory {
+    d: DualToken,
+    h03: Vec<u8>,
+    h04: Vec<u8>,
+    h05: Vec<u8>,
+    c06: Vec<u8>,
+    h07: Vec<u8>,
+}
+
+fn with_history() -> WithHistory {
+    let d = DualToken::prepare("EC:prime256v1");
+    let h03 = add_encryption(&d, "03", HISTORY, HISTORY, SUBJECT, 30);
+    let h04 = add_encryption(&d, "04", HISTORY, HISTORY, SUBJECT, 200);
+    let other = "/C=CN/O=测试医药有限公司/CN=李四";
+    let h05 = add_encryption(&d, "05", HISTORY, HISTORY, other, 30);
+    let c06 = add_encryption(&d, "06", "张三 旧加密", "张三 旧加密", SUBJECT, 30);
+    let h07 = add_encryption(&d, "07", "张三 其他", HISTORY, SUBJECT, 30);
+    WithHistory {
+        d,
+        h03,
+        h04,
+        h05,
+        c06,
+        h07,
+    }
+}
+
+fn remove_args(d: &DualToken, after_days: u32, certs: &[&[u8]]) -> serde_json::Value {
+    with_encryption(d, |e| {
+        e["remove"] = json!({
+            "after_days": after_days,
+            "certificates": certs.iter().map(|c| sha256_hex(c)).collect::<Vec<_>>(),
+        })
+    })
+}
+
+fn kinds_with_id(token: &TestToken, id: &str) -> Vec<String> {
+    let mut k: Vec<String> = with_id(&objects(token), id)
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    k.sort();
+    k
+}
+
+fn full_pair() -> Vec<String> {
+    [
+        "Certificate Object",
+        "Private Key Object",
+        "Public Key Object",
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
+#[test]
+fn history_is_removed_only_when_due_of_this_pair_and_with_the_pin() {
+    let w = with_history();
+    let d = &w.d;
+    // The policy clock 40 days on: with 5 days, 03 and 07 (notAfter +30) are due,
+    // 04 (notAfter +200) is not.
+    let mut host = host_at(&d.token, 40);
+    let before = d.token.list_objects();
+    let refused: Vec<(&str, serde_json::Value)> = vec![
+        ("not due yet", remove_args(d, 5, &[&w.h04])),
+        (
+            "not due under a longer policy",
+            remove_args(d, 20, &[&w.h03]),
+        ),
+        ("not marked history", remove_args(d, 5, &[&w.c06])),
+        ("another holder's history", remove_args(d, 5, &[&w.h05])),
+        ("the certificate kept now", remove_args(d, 5, &[&d.old_enc])),
+        ("the certificate retired", remove_args(d, 5, &[&d.old_sign])),
+        (
+            "one bad name among good ones",
+            remove_args(d, 5, &[&w.h03, &w.c06]),
+        ),
+    ];
+    for (what, args) in refused {
+        assert_eq!(
+            host.err("install_certificate", args),
+            "BAD_REQUEST",
+            "{what}"
+        );
+        assert_eq!(d.token.list_objects(), before, "{what}: nothing changed");
+    }
+    // A login kept from earlier is not enough: removal needs the PIN in the request.
+    host.ok(
+        "sign",
+        json!({"token": d.serial, "cert_sha256": sha256_hex(&d.old_sign), "pin": PIN,
+               "purpose": "login", "challenge": CHALLENGE}),
+    );
+    let mut no_pin = remove_args(d, 5, &[&w.h03]);
+    no_pin.as_object_mut().unwrap().remove("pin");
+    assert_eq!(host.err("install_certificate", no_pin), "PIN_REQUIRED");
+    // Key recovery never removes.
+    let recovery = json!({
+        "token": d.serial, "cert_sha256": sha256_hex(&d.old_sign), "pin": PIN,
+        "challenge": CHALLENGE,
+        "encryption": {"certificate": b64(&d.new_enc), "envelope": d.envelope,
+                       "remove": {"after_days": 5, "certificates": [sha256_hex(&w.h03)]}},
+    });
+    assert_eq!(host.err("import_encryption_key", recovery), "BAD_REQUEST");
+    assert_eq!(d.token.list_objects(), before, "nothing changed");
+
+    // The renewal removes the due history of this pair.
+    let args = remove_args(d, 5, &[&w.h03, &w.h07]);
+    let result = host.ok("install_certificate", args.clone());
+    assert_eq!(result["kept"], json!([sha256_hex(&d.old_enc)]));
+    assert!(kinds_with_id(&d.token, "03").is_empty(), "03 removed");
+    assert_eq!(
+        kinds_with_id(&d.token, "07"),
+        ["Private Key Object", "Public Key Object"].map(str::to_owned),
+        "07: the certificate went, its keys not marked history stay"
+    );
+    for id in ["02", "04", "05", "06"] {
+        assert_eq!(kinds_with_id(&d.token, id), full_pair(), "{id} untouched");
+    }
+    assert_eq!(kinds_with_id(&d.token, &d.enc_id()), full_pair());
+    assert_eq!(kinds_with_id(&d.token, &d.key_id), full_pair());
+    // A re-run changes nothing and reports the same.
+    let after = d.token.list_objects();
+    host.ok("install_certificate", args);
+    assert_eq!(d.token.list_objects(), after);
+    // Once installed, no request removes anything more, even due history (04 at +400).
+    drop(host);
+    let mut later = host_at(&d.token, 400);
+    assert_eq!(
+        later.err("install_certificate", remove_args(d, 5, &[&w.h04])),
+        "BAD_REQUEST"
+    );
+    assert_eq!(d.token.list_objects(), after);
+}
+
+#[test]
+fn a_removal_stopped_after_any_step_is_finished_by_running_again() {
+    let w = with_history();
+    let args = remove_args(&w.d, 5, &[&w.h03]);
+    let now = (unix_now() + 40 * DAY).to_string();
+    for step in ["remove_private", "remove_public", "remove_cert"] {
+        let token = w.d.token.duplicate();
+        let mut crashing = Host::spawn(
+            &token,
+            &caller(),
+            &[
+                ("CERTRENEW_FAULT_AFTER", step),
+                ("CERTRENEW_TEST_NOW", &now),
+            ],
+        );
+        crashing.send_frame(
+            &serde_json::to_vec(
+                &json!({"v":1,"id":"c","origin":ORIGIN,"cmd":"install_certificate","args":args}),
+            )
+            .unwrap(),
+        );
+        assert!(crashing.read_answer().is_none(), "{step}: stopped");
+        assert_eq!(crashing.wait().code(), Some(70), "{step}");
+        assert_eq!(kinds_with_id(&token, "02"), full_pair(), "{step}: kept");
+        let mut host = host_at(&token, 40);
+        host.ok("install_certificate", args.clone());
+        assert!(kinds_with_id(&token, "03").is_empty(), "{step}: removed");
+        for id in ["02", "04", "05", "06"] {
+            assert_eq!(kinds_with_id(&token, id), full_pair(), "{step}: {id}");
+        }
+    }
+}
