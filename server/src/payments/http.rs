@@ -13,6 +13,7 @@ use protocol::pay_request::PaymentRequest;
 use crate::api::extract::Body;
 use crate::api::renewals::owned;
 use crate::error::AppResult;
+use crate::payments::provider::SignedNotice;
 use crate::payments::service::{self, Ended, PaymentResponse, Started};
 use crate::state::AppState;
 
@@ -26,8 +27,13 @@ pub async fn start(
     Body(req): Body<PaymentRequest>,
 ) -> AppResult<(StatusCode, Json<PaymentResponse>)> {
     let (session, _) = owned(&state, &headers, &business_no).await?;
+    // A phone gets the gateway's cashier for phones (Alipay's wap.pay).
+    let mobile = headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ua| ua.contains("Mobile") || ua.contains("Android"));
     Ok(
-        match service::pay(&state, &session.cert_sha256, &business_no, &req).await? {
+        match service::pay(&state, &session.cert_sha256, &business_no, &req, mobile).await? {
             Started::Opened(r) => (StatusCode::CREATED, Json(r)),
             Started::AlreadyPaid(r) => (StatusCode::OK, Json(r)),
         },
@@ -45,7 +51,7 @@ pub async fn notify(
     if provider != gateway.name() {
         return (StatusCode::NOT_FOUND, "fail").into_response();
     }
-    let notice = match gateway.verify_notice(&params) {
+    let notice = match gateway.read_form_notice(&params) {
         Ok(notice) => notice,
         Err(e) => {
             tracing::warn!(error = %e, "payment notice refused");
@@ -53,6 +59,18 @@ pub async fn notify(
         }
     };
     let actor = format!("gateway:{provider}");
+    let notice = match notice {
+        SignedNotice::Payment(n) => n,
+        SignedNotice::Refund(r) => {
+            return match crate::payments::notice::refunded(&state, &r, &actor).await {
+                Ok(()) => (StatusCode::OK, gateway.ack()).into_response(),
+                Err(e) => {
+                    tracing::warn!(error = %e, refund_no = r.refund_no, "refund notice not applied");
+                    (e.code_status().1, "fail").into_response()
+                }
+            };
+        }
+    };
     let outcome = if notice.paid {
         service::apply_paid(
             &state,

@@ -3,10 +3,12 @@
 //! ([`http`]), the rows ([`store`]) and the money rules ([`service`]): no double
 //! charge, verified and idempotent notices, bank transfers waiting for finance, refunds
 //! with idempotent numbers. The providers written to a gateway's own protocol:
-//! [`wechat`] (WeChat Pay API v3 Native, its signed JSON notices taken by [`notice`]);
+//! [`wechat`] (WeChat Pay API v3 Native, its signed JSON notices taken by [`notice`]),
+//! [`alipay`] (电脑网站支付 / 手机网站支付, RSA2, form notices taken by [`http`]);
 //! which one takes each method is [`setup`]. The development gateways are
 //! `crate::sandbox::gateway` (generic) and `crate::sandbox::gateways` (emulators).
 
+pub mod alipay;
 pub mod gateways;
 pub mod http;
 pub mod notice;

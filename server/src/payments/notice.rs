@@ -58,7 +58,7 @@ pub async fn wechatpay(State(state): State<AppState>, headers: HeaderMap, body: 
 
 /// A refund's outcome: done is recorded once (the ledger's refund entry); a refund the
 /// gateway could not make is audited for finance, who refund by other means.
-async fn refunded(state: &AppState, r: &RefundNotice, actor: &str) -> AppResult<()> {
+pub(crate) async fn refunded(state: &AppState, r: &RefundNotice, actor: &str) -> AppResult<()> {
     let Some(refund) = store::refund(state.pool(), &r.refund_no).await? else {
         // Not one of ours (made at the merchant platform): nothing to record.
         tracing::warn!(

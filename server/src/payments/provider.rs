@@ -28,8 +28,10 @@ pub struct Order {
     pub amount_fen: i64,
     /// What is bought, shown by the gateway.
     pub subject: String,
-    /// Where the gateway sends the user back.
+    /// Where the gateway sends the user back (a path of this server).
     pub return_url: String,
+    /// Paid on a phone (Alipay's cashier for phones, `alipay.trade.wap.pay`).
+    pub mobile: bool,
 }
 
 /// What the gateway says about an order.
@@ -99,6 +101,14 @@ pub trait Provider: Send + Sync {
     async fn close(&self, out_trade_no: &str) -> Result<(), PaymentError>;
     /// Checks a notice's signature and reads it.
     fn verify_notice(&self, params: &BTreeMap<String, String>) -> Result<Notice, PaymentError>;
+    /// Checks and reads a notice sent as a form: a payment's, or (for a gateway that
+    /// notifies refunds that way, Alipay) a refund's.
+    fn read_form_notice(
+        &self,
+        params: &BTreeMap<String, String>,
+    ) -> Result<SignedNotice, PaymentError> {
+        self.verify_notice(params).map(SignedNotice::Payment)
+    }
     /// Checks and reads a notice sent as a signed message (`headers` and raw `body`);
     /// a gateway whose notices are forms refuses it.
     fn read_signed_notice(

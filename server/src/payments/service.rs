@@ -128,12 +128,14 @@ pub enum Started {
 
 /// Pays for renewal `business_no` (立即支付 / 重新支付), or declares a bank transfer,
 /// for its owner `cert_sha256` (the caller checked the session). Every earlier open
-/// attempt is settled at its gateway first.
+/// attempt is settled at its gateway first. `mobile`: the customer is on a phone (the
+/// gateway's cashier for phones).
 pub async fn pay(
     state: &AppState,
     cert_sha256: &str,
     business_no: &str,
     req: &PaymentRequest,
+    mobile: bool,
 ) -> AppResult<Started> {
     let row = store::row(state.pool(), business_no).await?;
     let project = state
@@ -186,6 +188,7 @@ pub async fn pay(
             amount_fen: row.total_fen,
             subject: format!("{} {}", project.fee_line_zh, business_no),
             return_url: format!("/renewals/{business_no}?from=gateway"),
+            mobile,
         };
         let url = gateway.create(&order).await.map_err(gateway_error)?;
         (Some(url), None)
@@ -469,7 +472,10 @@ pub async fn apply_paid(
     amount_fen: i64,
     actor: &str,
 ) -> AppResult<Paid> {
-    let mut tx = state.store.begin_write().await?;
+    // Exclusive: copies of a notice arrive in parallel, and on PostgreSQL two plain
+    // transactions would both see the attempt pending (one then fails on the ledger's
+    // unique charge, and the gateway is told to retry).
+    let mut tx = state.store.begin_exclusive().await?;
     let outcome = record_paid(state, &mut tx, out_trade_no, trade_no, amount_fen, actor).await?;
     tx.commit().await?;
     if let Paid::Refunding(refund_no) = &outcome {
@@ -499,7 +505,7 @@ pub async fn execute_refund(state: &AppState, refund_no: &str) -> AppResult<()> 
 
 /// Records a refund as done: the ledger's refund entry, the attempt refunded.
 pub async fn mark_refund_done(state: &AppState, refund_no: &str, actor: &str) -> AppResult<()> {
-    let mut tx = state.store.begin_write().await?;
+    let mut tx = state.store.begin_exclusive().await?;
     let refund = payments::refund(&mut *tx, refund_no)
         .await?
         .ok_or_else(|| AppError::not_found(format!("no refund {refund_no}")))?;

@@ -5,8 +5,13 @@
 //! - `[wechat]` configured → WeChat Pay (`payments::wechat`) takes `wechat`;
 //! - else, with the sandbox on → the same WeChat Pay code, pointed at the sandbox's
 //!   WeChat Pay emulator (`crate::sandbox::gateways::wechat`);
-//! - `alipay` and `unionpay` keep the sandbox's generic gateway (or none) until their
-//!   providers are written.
+//! - `[alipay]` configured → Alipay (`payments::alipay`) takes `alipay`; else, with the
+//!   sandbox on and `alipay` listed in `CERTRENEW_SANDBOX_EMULATE`, the same Alipay
+//!   code pointed at the sandbox's Alipay emulator (`crate::sandbox::gateways::alipay`);
+//!   otherwise the sandbox's generic gateway (which the older tests and browser flows
+//!   drive through `/sandbox/gateway/…`);
+//! - `unionpay` keeps the sandbox's generic gateway (or none) until its provider is
+//!   written.
 //!
 //! On a public origin a project that offers an online method with no gateway for it is
 //! refused at start ([`unconfigured`]).
@@ -28,6 +33,9 @@ use crate::sandbox::Sandbox;
 
 /// The environment variable naming the payments configuration file.
 pub const CONFIG_ENV: &str = "CERTRENEW_PAYMENTS_CONFIG";
+/// The environment variable listing the methods (`alipay`) that the sandbox serves with
+/// its protocol emulator rather than its generic gateway (WeChat always is).
+pub const EMULATE_ENV: &str = "CERTRENEW_SANDBOX_EMULATE";
 /// The environment variable that may hold the APIv3 key instead of a file.
 pub const APIV3_KEY_ENV: &str = "CERTRENEW_WECHATPAY_APIV3_KEY";
 
@@ -69,6 +77,26 @@ pub enum SetupError {
 pub struct PaymentsFile {
     /// WeChat Pay (微信支付), for the `wechat` method.
     pub wechat: Option<WechatSettings>,
+    /// Alipay (支付宝), for the `alipay` method.
+    pub alipay: Option<AlipaySettings>,
+}
+
+/// Alipay settings (key mode, RSA2), with the open platform's names.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlipaySettings {
+    /// APPID of the web/mobile application (网页/移动应用).
+    pub app_id: String,
+    /// 商户PID (`2088…`): notices must name it as `seller_id` (optional).
+    #[serde(default)]
+    pub seller_id: Option<String>,
+    /// 应用私钥 (RSA2, PKCS#8 or PKCS#1 PEM), from the 密钥工具.
+    pub app_private_key_file: PathBuf,
+    /// 支付宝公钥 (PEM `PUBLIC KEY`, or the bare base64 shown by the open platform).
+    pub alipay_public_key_file: PathBuf,
+    /// 支付宝网关地址 (default `https://openapi.alipay.com/gateway.do`).
+    #[serde(default)]
+    pub gateway_url: Option<String>,
 }
 
 /// WeChat Pay settings, with the merchant platform's names.
@@ -96,8 +124,16 @@ pub struct WechatSettings {
 }
 
 fn setting(field: &'static str, message: impl std::fmt::Display) -> SetupError {
+    in_section("wechat", field, message)
+}
+
+fn in_section(
+    section: &'static str,
+    field: &'static str,
+    message: impl std::fmt::Display,
+) -> SetupError {
     SetupError::Setting {
-        section: "wechat",
+        section,
         field,
         message: message.to_string(),
     }
@@ -191,6 +227,69 @@ pub fn wechat_credentials(
     })
 }
 
+/// Alipay's credentials from its settings; notices and the customer come back to
+/// `origin`.
+pub fn alipay_credentials(
+    s: &AlipaySettings,
+    origin: &str,
+) -> Result<crate::payments::alipay::Credentials, SetupError> {
+    let section = "alipay";
+    let read = |field: &'static str, path: &Path| {
+        std::fs::read_to_string(path)
+            .map_err(|e| in_section(section, field, format!("{}: {e}", path.display())))
+    };
+    let pem = read("app_private_key_file", &s.app_private_key_file)?;
+    let app_private_key = RsaPrivateKey::from_pkcs8_pem(&pem)
+        .or_else(|_| RsaPrivateKey::from_pkcs1_pem(&pem))
+        .or_else(|_| {
+            // The 密钥工具 also gives the bare base64 of the PKCS#8 key.
+            let der = base64_body(&pem);
+            RsaPrivateKey::from_pkcs8_der(&der).or_else(|_| RsaPrivateKey::from_pkcs1_der(&der))
+        })
+        .map_err(|e| {
+            in_section(
+                section,
+                "app_private_key_file",
+                format!("not an RSA private key: {e}"),
+            )
+        })?;
+    let pem = read("alipay_public_key_file", &s.alipay_public_key_file)?;
+    let alipay_public_key = RsaPublicKey::from_public_key_pem(&pem)
+        .or_else(|_| RsaPublicKey::from_public_key_der(&base64_body(&pem)))
+        .map_err(|e| {
+            in_section(
+                section,
+                "alipay_public_key_file",
+                format!("not an RSA public key: {e}"),
+            )
+        })?;
+    let origin = origin.trim_end_matches('/');
+    Ok(crate::payments::alipay::Credentials {
+        gateway_url: s
+            .gateway_url
+            .clone()
+            .unwrap_or_else(|| crate::payments::alipay::PRODUCTION_GATEWAY.to_owned()),
+        app_id: s.app_id.clone(),
+        seller_id: s.seller_id.clone(),
+        app_private_key,
+        alipay_public_key,
+        notify_url: format!(
+            "{origin}/api/v1/payments/notify/{}",
+            crate::payments::alipay::NAME
+        ),
+        return_origin: origin.to_owned(),
+    })
+}
+
+/// The bytes of a bare base64 key (whitespace ignored); empty when not base64.
+fn base64_body(text: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    let compact: String = text.split_whitespace().collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(compact)
+        .unwrap_or_default()
+}
+
 /// The gateways: `base` (the sandbox's generic gateway, or none) with the configured
 /// providers put in front.
 pub fn gateways(
@@ -206,7 +305,20 @@ pub fn gateways(
         (None, Some(sandbox)) => Some(sandbox.wechatpay()),
         (None, None) => None,
     };
+    let emulate = env(EMULATE_ENV).unwrap_or_default();
+    let alipay = match (&file.alipay, sandbox) {
+        (Some(s), _) => Some(alipay_credentials(s, origin)?),
+        (None, Some(sandbox)) if emulate.split(',').any(|m| m.trim() == "alipay") => {
+            Some(sandbox.alipay())
+        }
+        _ => None,
+    };
     let mut gateways = base;
+    if let Some(c) = alipay {
+        let provider = crate::payments::alipay::Alipay::new(c)
+            .map_err(|e| in_section("alipay", "gateway_url", e))?;
+        gateways = gateways.with("alipay", Arc::new(provider));
+    }
     if let Some(c) = wechat {
         let provider = WechatPay::new(c).map_err(|e| setting("base_url", e))?;
         gateways = gateways.with("wechat", Arc::new(provider));

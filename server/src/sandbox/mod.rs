@@ -33,6 +33,7 @@ pub use gateway::KeyError;
 pub struct Sandbox {
     gateway: Arc<gateway::Gateway>,
     wechatpay: Arc<gateways::wechat::Emulator>,
+    alipay: Arc<gateways::alipay::Emulator>,
     bank: bank::Bank,
 }
 
@@ -43,6 +44,7 @@ impl Sandbox {
         Ok(Self {
             gateway: Arc::new(gateway::Gateway::new(pool.clone(), dir, origin)?),
             wechatpay: Arc::new(gateways::wechat::Emulator::new(dir, origin)?),
+            alipay: Arc::new(gateways::alipay::Emulator::new(dir, origin)?),
             bank: bank::Bank::new(pool),
         })
     }
@@ -55,6 +57,11 @@ impl Sandbox {
     /// What the WeChat Pay provider needs to talk to the WeChat Pay emulator.
     pub fn wechatpay(&self) -> crate::payments::wechat::Credentials {
         self.wechatpay.credentials()
+    }
+
+    /// What the Alipay provider needs to talk to the Alipay emulator.
+    pub fn alipay(&self) -> crate::payments::alipay::Credentials {
+        self.alipay.credentials()
     }
 
     /// The bank of the verification transfers.
@@ -72,6 +79,7 @@ impl Sandbox {
         Router::new()
             .merge(gateway::routes(self.gateway.clone()))
             .merge(gateways::wechat::routes(self.wechatpay.clone()))
+            .merge(gateways::alipay::routes(self.alipay.clone()))
             .merge(bank::routes(self.bank.clone()))
             .merge(identity::routes())
     }

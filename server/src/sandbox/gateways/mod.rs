@@ -1,8 +1,10 @@
 //! Emulated payment gateways that speak the real gateways' wire protocols, so the
 //! production providers (`crate::payments::wechat`, …) run against them unchanged in
-//! development and in every test: [`wechat`] (WeChat Pay API v3). Their keys are made
+//! development and in every test: [`wechat`] (WeChat Pay API v3), [`alipay`] (Alipay's
+//! open-platform gateway). Their keys are made
 //! at the first start and kept beside the sandbox's other files.
 
+pub mod alipay;
 pub mod wechat;
 
 use std::path::Path;
