@@ -12,9 +12,10 @@
 //! RDNs, and only UTF8String, PrintableString, IA5String, BMPString, TeletexString
 //! (ASCII) and UniversalString values; a subject outside that is refused with
 //! [`CaError::UnsupportedSubject`], never altered. A CA key on a token must be EC
-//! P-256. An SM2 CA (SM3withSM2, GM/T 0015, [`sm2::Sm2Ca`]) may stand beside this one
-//! ([`Ca::attach_sm2`]): requests for SM2 keys, and SM2 encryption keys, are issued by
-//! it; everything else, CRLs and OCSP included, stays with this CA.
+//! P-256. An SM2 CA (SM3withSM2, GM/T 0015, [`sm2::Sm2Ca`]) may stand beside this one,
+//! in the `sm2` folder beside its files, loaded with it ([`Ca::attach_sm2`]): requests for
+//! SM2 keys, and SM2 encryption keys, are issued by it; everything else, CRLs and OCSP
+//! included, stays with this CA.
 
 mod crl;
 mod csr;
@@ -168,7 +169,7 @@ impl Ca {
         fs::create_dir_all(dir).map_err(|e| CaError::io("create", dir, e))?;
         write_new(&key_path, key_pem.as_bytes(), 0o600)?;
         write_new(&cert_path, to_pem(&cert).as_bytes(), 0o644)?;
-        Self::from_parts(signer, vec![cert])
+        Self::from_parts(signer, vec![cert])?.with_sm2_beside(&cert_path)
     }
 
     /// Loads a CA from a PKCS#8 PEM key file (EC P-256/P-384, RSA or Ed25519) and a
@@ -183,7 +184,7 @@ impl Ca {
             reason: e.to_string(),
         })?;
         let certificates = read_certificates(cert)?;
-        Self::from_parts(Signer::File(key_pair), certificates)
+        Self::from_parts(Signer::File(key_pair), certificates)?.with_sm2_beside(key)
     }
 
     /// Creates a CA whose key is on a PKCS#11 token, or loads it.
@@ -242,7 +243,7 @@ impl Ca {
         };
         let point = certificates.first().and_then(|der| ec_point_of(der));
         let signer = Signer::Hsm(opened.into_key(key, key_label, point)?);
-        Self::from_parts(signer, certificates)
+        Self::from_parts(signer, certificates)?.with_sm2_beside(cert)
     }
 
     /// Adds an issuing certificate that is still valid for verification (a previous CA
@@ -253,6 +254,16 @@ impl Ca {
         if !self.certificates.contains(&der) {
             self.certificates.push(der);
         }
+    }
+
+    /// Attaches the SM2 CA made by `ca init --algorithm sm2` in the `sm2` folder beside
+    /// `file` (the CA's key or certificate file), when it is there.
+    fn with_sm2_beside(mut self, file: &Path) -> Result<Ca, CaError> {
+        let dir = file.parent().unwrap_or(Path::new("."));
+        if let Some(sm2) = sm2::Sm2Ca::load_beside(dir)? {
+            self.attach_sm2(sm2);
+        }
+        Ok(self)
     }
 
     /// Puts the SM2 CA beside this one: SM2 requests and SM2 encryption keys are issued

@@ -112,10 +112,12 @@ pub fn is_sm2_key_file(path: &Path) -> bool {
 }
 
 impl Sm2Ca {
-    /// Creates an SM2 CA in `dir` ([`KEY_FILE`], mode 0600, and [`CERT_FILE`]) with a
-    /// self-signed certificate for `common_name`, valid [`CA_VALIDITY`]; if both files
-    /// exist, loads them instead.
-    pub fn init_pem(dir: &Path, common_name: &str) -> Result<Sm2Ca, CaError> {
+    /// Creates the SM2 CA beside the CA whose files are in `ca_dir`: in `ca_dir/sm2`
+    /// ([`DIR`]; [`KEY_FILE`], mode 0600, and [`CERT_FILE`]) with a self-signed
+    /// certificate for `common_name`, valid [`CA_VALIDITY`]; if both files exist, loads
+    /// them instead.
+    pub fn init_pem(ca_dir: &Path, common_name: &str) -> Result<Sm2Ca, CaError> {
+        let dir = &ca_dir.join(DIR);
         let key_path = dir.join(KEY_FILE);
         let cert_path = dir.join(CERT_FILE);
         if both_exist(&key_path, &cert_path)? {
@@ -177,6 +179,18 @@ impl Sm2Ca {
             not_after,
             publication: None,
         })
+    }
+
+    /// The SM2 CA beside the CA whose files are in `ca_dir` (`ca_dir/sm2`), if it is
+    /// there; only one of its two files is [`CaError::IncompleteFiles`].
+    pub fn load_beside(ca_dir: &Path) -> Result<Option<Sm2Ca>, CaError> {
+        let dir = ca_dir.join(DIR);
+        let (key, cert) = (dir.join(KEY_FILE), dir.join(CERT_FILE));
+        if both_exist(&key, &cert)? {
+            Self::load_pem(&key, &cert).map(Some)
+        } else {
+            Ok(None)
+        }
     }
 
     /// Loads an SM2 CA from a PKCS#8 PEM key file and its certificate (PEM or DER; the

@@ -6,7 +6,7 @@ fn init_and_reload() {
     let ca = Sm2Ca::init_pem(dir.path(), "certrenew SM2 test CA").unwrap();
     let again = Sm2Ca::init_pem(dir.path(), "ignored").unwrap();
     assert_eq!(ca.certificate(), again.certificate());
-    assert!(is_sm2_key_file(&dir.path().join(KEY_FILE)));
+    assert!(is_sm2_key_file(&dir.path().join(DIR).join(KEY_FILE)));
     assert_eq!(
         certinfo::verify_issued_by(ca.certificate(), &[ca.certificate().to_vec()]).unwrap(),
         0
