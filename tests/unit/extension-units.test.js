@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { matchPattern } from "../../extension/build.mjs";
-import { describeRetire, dnValues, formatTime } from "../../extension/src/background/certificate.js";
+import { describeRetire, dnValues, formatTime, isSm2 } from "../../extension/src/background/certificate.js";
 import { isCaOrigin } from "../../extension/src/background/origin.js";
 import { pinOperation } from "../../extension/src/background/pin-operation.js";
 import { HostConnection } from "../../extension/src/background/native.js";
@@ -196,4 +196,14 @@ test("pinOperation: install_certificate whose retire is not on the token is refu
   assert.ok(!log.sent.some((m) => m.cmd === "install_certificate"));
   assert.equal(log.windows, 0);
   assert.equal(hasSession(), false);
+});
+
+test("isSm2: the install window says 国密SM2 only for a certificate of an SM2 key", () => {
+  // Self-signed by openssl 3: `req -x509 -newkey sm2 -sm3` and `-newkey ec` (P-256).
+  const sm2 = "MIIBcjCCARegAwIBAgIUWhODU+6qkLQ9ss/JMJS8Xcf+4qkwCgYIKoEcz1UBg3UwDjEMMAoGA1UEAwwDc20yMB4XDTI2MTIwMjIwNTQxN1oXDTI2MTIwMzIwNTQxN1owDjEMMAoGA1UEAwwDc20yMFkwEwYHKoZIzj0CAQYIKoEcz1UBgi0DQgAEjutiGqB3lwkVCwxHS1SUD26K82Tjgn16aifNsEac5vPbQu0rberqjokcsxIBM531+Zt+ukdkClpsgTHXkbpYR6NTMFEwHQYDVR0OBBYEFCyiPFJ5NjKMEY4tK+B8p0kjXKnGMB8GA1UdIwQYMBaAFCyiPFJ5NjKMEY4tK+B8p0kjXKnGMA8GA1UdEwEB/wQFMAMBAf8wCgYIKoEcz1UBg3UDSQAwRgIhALCCehI/3M8z4WPQVLZKgzP3sx2UHQNEd9tedZOB6mEBAiEAnDT0P9AW+NAuSJRe3v1iEJc/k8A29YsUChK6d8l3Kxc=";
+  const p256 = "MIIBbzCCARWgAwIBAgIUWzpjECv2Q96UVuPyZxMoywV4RDowCgYIKoZIzj0EAwIwDTELMAkGA1UEAwwCZWMwHhcNMjYxMjAyMjA1NDE3WhcNMjYxMjAzMjA1NDE3WjANMQswCQYDVQQDDAJlYzBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABJlXkaQN9fvAmYj+PpDQ4f2VXkl3KKktxcX3DyckNTja7Z7JBsMfJRd8Nd9PGP6GTyW9gwuy7CivqSfWw9yCOIOjUzBRMB0GA1UdDgQWBBSnIlWgGl9hoRw8JjZA/Ur/ExMFDTAfBgNVHSMEGDAWgBSnIlWgGl9hoRw8JjZA/Ur/ExMFDTAPBgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0gAMEUCIQDJ0M+OIZrgXML0r4Vz2MLKgSeBrNXzPkcxOildyZbtsAIgXWUeTAoiz/7MRGFn0bDmaHVoA0TnxJTsFzKl9qQIYqA=";
+  assert.equal(isSm2(sm2), true);
+  assert.equal(isSm2(p256), false);
+  assert.equal(isSm2("not base64!"), false);
+  assert.equal(isSm2(null), false);
 });
