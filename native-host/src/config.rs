@@ -17,9 +17,13 @@
 //!    default modules, its `allowed_extensions` replace the default id, and
 //!    `allow_development_extension = true` adds the development extension (a
 //!    development switch);
+//!    A module may be written as a table, `{ path = "…", profile = "westone",
+//!    token_hashes = false }`, to choose its SM2 mechanism profile
+//!    (crate::mechanisms; docs/sm2.md);
 //! 3. `CERTRENEW_PKCS11_MODULES`: a path list (`:`-separated, `;` on Windows) added
 //!    in front of the modules.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use protocol::ids::ExtensionId;
@@ -28,6 +32,7 @@ use serde::Deserialize;
 use crate::extension_policy::{
     self, ALLOW_DEVELOPMENT_ENV, BuildKind, DEVELOPMENT_EXTENSION_ID, PolicyError,
 };
+use crate::mechanisms::ModuleSetting;
 
 /// The extension id the host allows when nothing else is configured: the production
 /// id given at build time, else the development one.
@@ -72,11 +77,29 @@ pub enum ConfigError {
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
     #[serde(default)]
-    modules: Option<Vec<PathBuf>>,
+    modules: Option<Vec<ModuleEntry>>,
     #[serde(default)]
     allowed_extensions: Option<Vec<String>>,
     #[serde(default)]
     allow_development_extension: Option<bool>,
+}
+
+/// One entry of `modules`: a path, or a table with the module's SM2 profile.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum ModuleEntry {
+    Path(PathBuf),
+    Table(ModuleTable),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ModuleTable {
+    path: PathBuf,
+    #[serde(default)]
+    profile: Option<String>,
+    #[serde(default)]
+    token_hashes: Option<bool>,
 }
 
 /// The effective configuration.
@@ -91,6 +114,8 @@ pub struct Config {
     pub allow_development_extension: bool,
     /// The file the configuration came from, if any.
     pub file: Option<PathBuf>,
+    /// Per-module SM2 settings from the file, by module path.
+    pub module_settings: HashMap<PathBuf, ModuleSetting>,
 }
 
 impl Config {
@@ -123,8 +148,21 @@ impl Config {
             })
             .unwrap_or_default();
         let env_given = !modules.is_empty();
+        let mut module_settings = HashMap::new();
         match parsed.modules {
-            Some(list) => modules.extend(list),
+            Some(list) => modules.extend(list.into_iter().map(|entry| match entry {
+                ModuleEntry::Path(path) => path,
+                ModuleEntry::Table(t) => {
+                    module_settings.insert(
+                        t.path.clone(),
+                        ModuleSetting {
+                            profile: t.profile,
+                            token_hashes: t.token_hashes,
+                        },
+                    );
+                    t.path
+                }
+            })),
             None if !env_given => modules.extend(default_modules()),
             None => {}
         }
@@ -150,6 +188,7 @@ impl Config {
             allowed_extensions,
             allow_development_extension: parsed.allow_development_extension.unwrap_or(false),
             file,
+            module_settings,
         })
     }
 
@@ -260,6 +299,23 @@ mod tests {
         assert_eq!(
             config.modules,
             [PathBuf::from("/a.so"), "/c.so".into(), "/b.so".into()]
+        );
+    }
+
+    #[test]
+    fn a_module_table_sets_its_sm2_profile() {
+        let parsed: ConfigFile = toml::from_str(
+            "modules = [\"/a.so\", { path = \"/t.so\", profile = \"sansec\", token_hashes = true }]",
+        )
+        .unwrap();
+        let config = Config::assemble(parsed, None, None).unwrap();
+        assert_eq!(config.modules, [PathBuf::from("/a.so"), "/t.so".into()]);
+        let setting = &config.module_settings[&PathBuf::from("/t.so")];
+        assert_eq!(setting.profile.as_deref(), Some("sansec"));
+        assert_eq!(setting.token_hashes, Some(true));
+        assert!(
+            toml::from_str::<ConfigFile>("modules = [{ path = \"/t.so\", profil = \"x\" }]")
+                .is_err()
         );
     }
 

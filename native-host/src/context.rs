@@ -41,8 +41,9 @@ impl Context {
 
     /// The modules, loading them on first use.
     pub fn modules(&mut self) -> &[Module] {
-        let paths = &self.config.modules;
-        self.modules.get_or_insert_with(|| modules::load_all(paths))
+        let (paths, settings) = (&self.config.modules, &self.config.module_settings);
+        self.modules
+            .get_or_insert_with(|| modules::load_all(paths, settings))
     }
 
     /// The present token with this serial.

@@ -12,6 +12,7 @@ use certinfo::der::{self, tag};
 /// signed by `key`.
 pub fn build(
     session: &Session,
+    sm2: Option<&crate::mechanisms::Profile>,
     key: ObjectHandle,
     kind: KeyKind,
     subject_der: &[u8],
@@ -20,7 +21,7 @@ pub fn build(
     let version = der::tlv(tag::INTEGER, &[0]);
     let attributes = der::tlv(tag::CONTEXT_0, &[]);
     let info = der::sequence(&[&version, subject_der, spki_der, &attributes]);
-    let (_, signature) = signer::sign(session, key, &info)?;
+    let (_, signature) = signer::sign_with(session, sm2, key, &info)?;
     Ok(der::sequence(&[
         &info,
         &kind.algorithm_identifier(),

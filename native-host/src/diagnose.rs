@@ -35,6 +35,8 @@ pub struct Report {
     pub extensions_error: Option<String>,
     /// Every configured module.
     pub modules: Vec<ModuleStatus>,
+    /// Each module's SM2 mechanism profile and why (same order as `modules`).
+    pub sm2_profiles: Vec<Sm2ProfileReport>,
     /// The built-in vendor list, probed on this machine: what was found where, and
     /// where each missing driver was looked for.
     pub drivers: Vec<Probe>,
@@ -44,6 +46,19 @@ pub struct Report {
     pub tokens_error: Option<String>,
     /// The browser registrations.
     pub registrations: Vec<Registration>,
+}
+
+/// A module's SM2 profile in the report (crate::mechanisms).
+#[derive(Debug, Serialize)]
+pub struct Sm2ProfileReport {
+    /// The module's path.
+    pub module: String,
+    /// The profile's name, if it got one.
+    pub profile: Option<String>,
+    /// Whether the token computes Z and SM3 itself.
+    pub token_hashes: bool,
+    /// Why: "by configuration", "by manufacturer id …", "none: …".
+    pub reason: String,
 }
 
 /// A token in the report.
@@ -80,6 +95,16 @@ pub struct CertificateReport {
 pub fn report(config: Config, user_data_dir: Option<&Path>) -> Report {
     let mut ctx = Context::new(config.clone());
     let modules = ctx.modules().iter().map(|m| m.status()).collect();
+    let sm2_profiles = ctx
+        .modules()
+        .iter()
+        .map(|m| Sm2ProfileReport {
+            module: m.path.display().to_string(),
+            profile: m.sm2.profile.map(|p| p.name.to_owned()),
+            token_hashes: m.sm2.profile.is_some_and(|p| p.token_hashes),
+            reason: m.sm2.reason.clone(),
+        })
+        .collect();
     let (tokens, tokens_error) = match cmd::list(&mut ctx) {
         Ok(list) => (
             list.tokens
@@ -117,6 +142,7 @@ pub fn report(config: Config, user_data_dir: Option<&Path>) -> Report {
         allowed_extensions: served.iter().map(|e| e.to_string()).collect(),
         extensions_error,
         modules,
+        sm2_profiles,
         drivers: catalogue::probe_all(),
         tokens,
         tokens_error,
@@ -178,6 +204,17 @@ impl Report {
                     );
                 }
             }
+        }
+        if !self.sm2_profiles.is_empty() {
+            let _ = writeln!(out, "\nSM2 mechanism profiles (国密):");
+        }
+        for p in &self.sm2_profiles {
+            let name = match &p.profile {
+                Some(name) if p.token_hashes => format!("{name}, token hashes"),
+                Some(name) => format!("{name}, host hashes"),
+                None => "none".to_owned(),
+            };
+            let _ = writeln!(out, "  {}: {name} ({})", p.module, p.reason);
         }
         let _ = writeln!(out, "\nToken drivers (built-in list):");
         for d in &self.drivers {

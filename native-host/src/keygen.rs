@@ -1,7 +1,8 @@
 //! Generating a new key pair on the token for a renewal. The private key is a token
 //! object, private, sensitive and never extractable, and may only sign, except that
 //! for a dual renewal it may also open the KMC's envelope (docs/protocol.md §15):
-//! `CKA_UNWRAP` for RSA (the OAEP-wrapped content key), `CKA_DERIVE` for EC (the
+//! `CKA_UNWRAP` for RSA (the OAEP-wrapped content key) and SM2 (the GM/T 0016
+//! envelope's SM2Cipher), `CKA_DERIVE` for EC (the
 //! ECDH with the KMC's ephemeral key), as SKF tokens use the signing key. Both halves
 //! carry a new random `CKA_ID` and a label that marks them pending until the new
 //! certificate is installed.
@@ -12,6 +13,7 @@ use cryptoki::session::Session;
 use protocol::host::KeyAlgorithm;
 
 use crate::error::HostError;
+use crate::mechanisms::Profile;
 use crate::pubkey::P256_PARAMS;
 
 /// The label of a key pair made by `generate_csr` and not yet installed.
@@ -26,10 +28,11 @@ pub fn new_key_id() -> Result<[u8; 16], HostError> {
 }
 
 /// Generates the pair: (public, private). `dual`: the private key can also open an
-/// envelope.
+/// envelope. SM2 uses the module's profile `sm2`.
 pub fn generate(
     session: &Session,
     algorithm: KeyAlgorithm,
+    sm2: Option<&Profile>,
     id: &[u8],
     subject_der: &[u8],
     dual: bool,
@@ -44,8 +47,9 @@ pub fn generate(
         Attribute::Encrypt(false),
         Attribute::Wrap(false),
     ];
-    let rsa = algorithm == KeyAlgorithm::Rsa2048;
-    let private = vec![
+    // RSA and SM2 open the envelope by unwrapping, EC by key agreement.
+    let unwraps = matches!(algorithm, KeyAlgorithm::Rsa2048 | KeyAlgorithm::Sm2);
+    let mut private = vec![
         Attribute::Token(true),
         Attribute::Private(true),
         Attribute::Sensitive(true),
@@ -55,8 +59,8 @@ pub fn generate(
         Attribute::Subject(subject_der.to_vec()),
         Attribute::Sign(true),
         Attribute::Decrypt(false),
-        Attribute::Unwrap(dual && rsa),
-        Attribute::Derive(dual && !rsa),
+        Attribute::Unwrap(dual && unwraps),
+        Attribute::Derive(dual && !unwraps),
     ];
     let mechanism = match algorithm {
         KeyAlgorithm::EcP256 => {
@@ -70,9 +74,13 @@ pub fn generate(
         }
         // SM2 keys use the vendor numbers of the module's profile (issue 12).
         KeyAlgorithm::Sm2 => {
-            return Err(HostError::MechanismUnsupported(
-                "SM2 key generation needs a module with an SM2 profile".into(),
-            ));
+            let profile = sm2.ok_or_else(|| {
+                HostError::MechanismUnsupported(
+                    "SM2 key generation needs a module with an SM2 profile (host.toml: profile)"
+                        .into(),
+                )
+            })?;
+            crate::mechanisms::sm2::keygen_templates(profile, &mut public, &mut private)?
         }
     };
     Ok(session.generate_key_pair(&mechanism, &public, &private)?)

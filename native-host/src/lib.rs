@@ -16,6 +16,8 @@
 //! - [`token`], [`objects`]: finding tokens by serial, objects by stable names.
 //! - [`signer`], [`keygen`], [`csr`], [`pubkey`]: the cryptography on the token (the
 //!   DER shapes built around it come from `certinfo::der`).
+//! - [`mechanisms`]: per-module vendor SM2/SM3/SM4 numbers (profiles) and the SM2
+//!   operations on the token.
 //! - [`dual`]: the encryption half of a dual renewal (the KMC's envelope opened on
 //!   the token).
 //! - [`binding`]: the on-token record of which certificate a new key renews.
@@ -43,6 +45,7 @@ pub mod framing;
 pub mod history;
 pub mod install;
 pub mod keygen;
+pub mod mechanisms;
 pub mod modules;
 pub mod objects;
 pub mod pairing;

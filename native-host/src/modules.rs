@@ -4,11 +4,14 @@
 //! [`catalogue`]: the built-in list of token vendors' modules, probed when nothing is
 //! configured.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
 use cryptoki::error::{Error as Pkcs11Error, RvError};
 use protocol::host::ModuleStatus;
+
+use crate::mechanisms::{self, ModuleSetting, Selection};
 
 pub mod catalogue;
 
@@ -20,6 +23,8 @@ pub struct Module {
     pub context: Result<Pkcs11, String>,
     /// The library's description, when loaded.
     pub description: Option<String>,
+    /// Its SM2 mechanism profile and why (crate::mechanisms).
+    pub sm2: Selection,
 }
 
 impl Module {
@@ -46,10 +51,12 @@ impl Module {
                     info.library_description().trim()
                 )
             });
+        let sm2 = mechanisms::select(None, &manufacturers(&context));
         Self {
             path,
             context,
             description,
+            sm2,
         }
     }
 
@@ -65,7 +72,36 @@ impl Module {
     }
 }
 
-/// Loads every module, in order.
-pub fn load_all(paths: &[PathBuf]) -> Vec<Module> {
-    paths.iter().cloned().map(Module::load).collect()
+/// The library's manufacturer id, then its tokens'.
+fn manufacturers(context: &Result<Pkcs11, String>) -> Vec<String> {
+    let Ok(ctx) = context else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = ctx
+        .get_library_info()
+        .map(|i| i.manufacturer_id().to_owned())
+        .into_iter()
+        .collect();
+    for slot in ctx.get_slots_with_token().unwrap_or_default() {
+        if let Ok(info) = ctx.get_token_info(slot) {
+            out.push(info.manufacturer_id().to_owned());
+        }
+    }
+    out
+}
+
+/// Loads every module, in order, with its configured SM2 setting.
+pub fn load_all(paths: &[PathBuf], settings: &HashMap<PathBuf, ModuleSetting>) -> Vec<Module> {
+    paths
+        .iter()
+        .cloned()
+        .map(|path| {
+            let setting = settings.get(&path);
+            let mut module = Module::load(path);
+            if setting.is_some() {
+                module.sm2 = mechanisms::select(setting, &manufacturers(&module.context));
+            }
+            module
+        })
+        .collect()
 }

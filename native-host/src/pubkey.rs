@@ -19,6 +19,11 @@ pub enum PublicKey {
         /// The point.
         point: Vec<u8>,
     },
+    /// An SM2 key (curve 1.2.156.10197.1.301): the uncompressed point.
+    Sm2 {
+        /// The point.
+        point: Vec<u8>,
+    },
     /// An RSA key: modulus and exponent without leading zeros.
     Rsa {
         /// The modulus.
@@ -30,6 +35,8 @@ pub enum PublicKey {
 
 /// The DER encoding of the named curve P-256, as `CKA_EC_PARAMS` holds it.
 pub const P256_PARAMS: &[u8] = &[0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+/// The DER of the SM2 curve OID 1.2.156.10197.1.301 (GM/T 0006), in `CKA_EC_PARAMS`.
+pub const SM2_PARAMS: &[u8] = &[0x06, 0x08, 0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x82, 0x2d];
 
 fn strip_zeros(bytes: &[u8]) -> Vec<u8> {
     let first = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
@@ -57,14 +64,14 @@ impl PublicKey {
                     .parameters
                     .as_ref()
                     .and_then(|p| p.as_oid().ok());
-                if params.map(|o| o.to_id_string()).as_deref() != Some("1.2.840.10045.3.1.7") {
-                    return Err(HostError::MechanismUnsupported(
-                        "only P-256 elliptic-curve certificates are supported".into(),
-                    ));
+                let point = point.data().to_vec();
+                match params.map(|o| o.to_id_string()).as_deref() {
+                    Some("1.2.840.10045.3.1.7") => Ok(Self::EcP256 { point }),
+                    Some("1.2.156.10197.1.301") => Ok(Self::Sm2 { point }),
+                    _ => Err(HostError::MechanismUnsupported(
+                        "only P-256 and SM2 elliptic-curve certificates are supported".into(),
+                    )),
                 }
-                Ok(Self::EcP256 {
-                    point: point.data().to_vec(),
-                })
             }
             _ => Err(HostError::MechanismUnsupported(
                 "the certificate's key is neither RSA nor EC P-256".into(),
@@ -110,6 +117,17 @@ impl PublicKey {
                 _ => {}
             }
         }
+        // SM2 keys carry a vendor key type (or CKK_EC) and the SM2 curve.
+        if params.as_deref() == Some(SM2_PARAMS) {
+            return match point {
+                Some(p) => Ok(Self::Sm2 {
+                    point: unwrap_point(&p),
+                }),
+                None => Err(HostError::Internal(
+                    "the token does not reveal this SM2 key's public point".into(),
+                )),
+            };
+        }
         match key_type {
             Some(t) if t == KeyType::RSA => match (modulus, exponent) {
                 (Some(m), Some(e)) => Ok(Self::Rsa {
@@ -149,6 +167,10 @@ impl PublicKey {
                     &der::tlv(tag::OID, oid::EC_PUBLIC_KEY),
                     &der::tlv(tag::OID, oid::PRIME256V1),
                 ]);
+                der::sequence(&[&alg, &der::bit_string(point)])
+            }
+            Self::Sm2 { point } => {
+                let alg = der::sequence(&[&der::tlv(tag::OID, oid::EC_PUBLIC_KEY), SM2_PARAMS]);
                 der::sequence(&[&alg, &der::bit_string(point)])
             }
             Self::Rsa { modulus, exponent } => {

@@ -10,7 +10,8 @@ use protocol::host::SignatureAlgorithm;
 use sha2::{Digest, Sha256};
 
 use crate::error::HostError;
-use crate::pubkey::P256_PARAMS;
+use crate::mechanisms::{self, Profile};
+use crate::pubkey::{P256_PARAMS, SM2_PARAMS};
 use certinfo::der;
 
 /// The kind of a private key, as far as signing cares.
@@ -20,7 +21,12 @@ pub enum KeyKind {
     EcP256,
     /// RSA of any size.
     Rsa,
+    /// SM2 (vendor mechanisms of the module's profile).
+    Sm2,
 }
+
+/// sm2-with-SM3 (1.2.156.10197.1.501), content bytes.
+const SM3_WITH_SM2: &[u8] = &[0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x83, 0x75];
 
 impl KeyKind {
     /// The signature algorithm this key produces.
@@ -28,6 +34,7 @@ impl KeyKind {
         match self {
             Self::EcP256 => SignatureAlgorithm::EcdsaP256Sha256,
             Self::Rsa => SignatureAlgorithm::RsaPkcs1Sha256,
+            Self::Sm2 => SignatureAlgorithm::Sm2Sm3,
         }
     }
 
@@ -36,6 +43,8 @@ impl KeyKind {
         match self {
             Self::EcP256 => der::algorithm(der::oid::ECDSA_WITH_SHA256, false),
             Self::Rsa => der::algorithm(der::oid::SHA256_WITH_RSA, true),
+            // GM/T 0015: no parameters.
+            Self::Sm2 => der::algorithm(SM3_WITH_SM2, false),
         }
     }
 }
@@ -51,6 +60,9 @@ pub fn key_kind(session: &Session, key: ObjectHandle) -> Result<KeyKind, HostErr
             Attribute::EcParams(p) => params = Some(p),
             _ => {}
         }
+    }
+    if params.as_deref() == Some(SM2_PARAMS) {
+        return Ok(KeyKind::Sm2);
     }
     match kind {
         Some(t) if t == KeyType::RSA => Ok(KeyKind::Rsa),
@@ -68,9 +80,20 @@ pub fn key_kind(session: &Session, key: ObjectHandle) -> Result<KeyKind, HostErr
     }
 }
 
-/// Signs `data` (SHA-256 is computed here) with `key`.
+/// Signs `data` (SHA-256 is computed here) with `key`, an RSA or P-256 key.
 pub fn sign(
     session: &Session,
+    key: ObjectHandle,
+    data: &[u8],
+) -> Result<(SignatureAlgorithm, Vec<u8>), HostError> {
+    sign_with(session, None, key, data)
+}
+
+/// Signs `data` with `key`; an SM2 key signs SM3withSM2 with the module's profile
+/// `sm2` (crate::mechanisms::sm2).
+pub fn sign_with(
+    session: &Session,
+    sm2: Option<&Profile>,
     key: ObjectHandle,
     data: &[u8],
 ) -> Result<(SignatureAlgorithm, Vec<u8>), HostError> {
@@ -88,6 +111,14 @@ pub fn sign(
         }
         KeyKind::Rsa => {
             session.sign(&Mechanism::RsaPkcs, key, &der::sha256_digest_info(&digest))?
+        }
+        KeyKind::Sm2 => {
+            let profile = sm2.ok_or_else(|| {
+                HostError::MechanismUnsupported(
+                    "this token's module has no SM2 profile (set profile in host.toml)".into(),
+                )
+            })?;
+            mechanisms::sm2::sign(session, profile, key, data)?
         }
     };
     Ok((kind.algorithm(), signature))

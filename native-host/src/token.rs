@@ -21,6 +21,8 @@ pub struct Token {
     pub info: TokenInfo,
     /// Its serial.
     pub serial: TokenSerial,
+    /// The SM2 mechanism profile of its module, if any (crate::mechanisms).
+    pub sm2: Option<crate::mechanisms::Profile>,
 }
 
 impl Token {
@@ -88,6 +90,7 @@ pub fn present_tokens(modules: &[Module]) -> Vec<Token> {
                 module: module.path.display().to_string(),
                 info,
                 serial,
+                sm2: module.sm2.profile,
             });
         }
     }

@@ -33,8 +33,9 @@ pub fn run(
     // The binding first: a crash between the two leaves a record without a key, which
     // binds nothing, rather than a pending key without its record.
     let bound = binding::create(session, &id, &old.sha256)?;
-    let (public, private) = match keygen::generate(session, args.algorithm, &id, subject, args.dual)
-    {
+    let sm2 = token.sm2.as_ref();
+    let generated = keygen::generate(session, args.algorithm, sm2, &id, subject, args.dual);
+    let (public, private) = match generated {
         Ok(pair) => pair,
         Err(err) => {
             let _ = session.destroy_object(bound);
@@ -44,7 +45,7 @@ pub fn run(
     let made = (|| {
         let spki = PublicKey::from_object(session, public)?.spki_der();
         let kind = signer::key_kind(session, private)?;
-        let csr = csr::build(session, private, kind, subject, &spki)?;
+        let csr = csr::build(session, sm2, private, kind, subject, &spki)?;
         let payload = PayloadSha256::from_digest(&Sha256::digest(&csr).into());
         let tbs = Tbs {
             purpose: Purpose::Rekey,
@@ -52,7 +53,7 @@ pub fn run(
             challenge: &args.challenge,
             payload_sha256: Some(&payload),
         };
-        let (algorithm, binding) = signer::sign(session, old_key, &tbs.to_bytes())?;
+        let (algorithm, binding) = signer::sign_with(session, sm2, old_key, &tbs.to_bytes())?;
         Ok::<_, HostError>((csr, binding, algorithm))
     })();
     match made {

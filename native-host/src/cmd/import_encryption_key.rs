@@ -21,6 +21,11 @@ pub fn run(
     args: &ImportEncryptionKeyArgs,
     pin: Option<&Pin>,
 ) -> Result<ImportEncryptionKeyResult, HostError> {
+    if dual::remove::asked(args.encryption.remove.as_ref()) {
+        return Err(HostError::BadRequest(
+            "import_encryption_key removes nothing: history certificates are removed only by a renewal's install_certificate".into(),
+        ));
+    }
     let token = ctx.token(&args.token)?;
     let session = ctx.login(&token, pin)?;
     let signing = objects::find_certificate(session, &args.cert_sha256)?;
@@ -35,7 +40,8 @@ pub fn run(
     dual::ready(session, signing_key, &checked)?;
 
     let label = dual::label(&signing.label, None);
-    let certificate = dual::install(session, signing_key, &checked, &label)?;
+    let sm2 = token.sm2.as_ref();
+    let certificate = dual::install(session, sm2, signing_key, &checked, &label)?;
 
     let payload = PayloadSha256::from_digest(&Sha256::digest(checked.der).into());
     let tbs = Tbs {
@@ -44,7 +50,7 @@ pub fn run(
         challenge: &args.challenge,
         payload_sha256: Some(&payload),
     };
-    let (algorithm, signature) = signer::sign(session, signing_key, &tbs.to_bytes())?;
+    let (algorithm, signature) = signer::sign_with(session, sm2, signing_key, &tbs.to_bytes())?;
     Ok(ImportEncryptionKeyResult {
         certificate,
         confirmation_signature: Base64Bytes(signature),

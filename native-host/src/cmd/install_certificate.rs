@@ -41,6 +41,14 @@ pub fn run(
     let der = &args.certificate.0;
     let cert = cert_info::parse(der)?;
     let token = ctx.token(&args.token)?;
+    let removal = args.encryption.as_ref().and_then(|e| e.remove.as_ref());
+    if dual::remove::asked(removal) && pin.is_none() {
+        // Removal only with the PIN typed for this request (or on the PIN pad now).
+        if !token.info.protected_authentication_path() {
+            return Err(HostError::PinRequired);
+        }
+        ctx.forget(&args.token);
+    }
     let session = ctx.login(&token, pin)?;
     let id = args.key_id.to_bytes();
 
@@ -64,7 +72,19 @@ pub fn run(
                 None => None,
             };
             dual::ready(session, new_key, &checked)?;
-            Some((checked, kept))
+            let removed = match &enc.remove {
+                Some(r) => dual::remove::admit(
+                    session,
+                    r,
+                    &checked,
+                    enc.keep.as_ref(),
+                    args.retire.as_ref(),
+                    binding::find(session, &id)?.is_some(),
+                    dual::remove::now(),
+                )?,
+                None => Vec::new(),
+            };
+            Some((checked, kept, removed))
         }
         None => None,
     };
@@ -72,21 +92,30 @@ pub fn run(
     // The encryption pair first: the envelope is opened before the signing
     // certificate is written, so one that does not open leaves the token as it was.
     let mut encryption_certificate = None;
-    if let Some((checked, old_encryption)) = &encryption {
+    if let Some((checked, old_encryption, _)) = &encryption {
         let enc_label = dual::label(
             &label,
             old_encryption.as_ref().map(dual::keep::original_label),
         );
-        encryption_certificate = Some(dual::install(session, new_key, checked, &enc_label)?);
+        encryption_certificate = Some(dual::install(
+            session,
+            token.sm2.as_ref(),
+            new_key,
+            checked,
+            &enc_label,
+        )?);
     }
     let written_now = cert_write::write(session, der, &cert, &id, &label, ["write", "verify"])?;
     relabel_pending_keys(session, &id, &label)?;
     fault::after("label");
     let mut kept = Vec::new();
-    if let Some((_, Some(old_encryption))) = &encryption {
+    if let Some((_, Some(old_encryption), _)) = &encryption {
         dual::keep::mark(session, old_encryption)?;
         fault::after("keep");
         kept.push(old_encryption.sha256.clone());
+    }
+    if let Some((_, _, history)) = &encryption {
+        dual::remove::remove(session, history)?;
     }
     if let Some(old) = &old {
         retire(session, old)?;
@@ -110,14 +139,15 @@ pub fn run(
     // payload, signed only now that it is on the token and checked.
     let payload = encryption
         .as_ref()
-        .map(|(checked, _)| PayloadSha256::from_digest(&Sha256::digest(checked.der).into()));
+        .map(|(checked, _, _)| PayloadSha256::from_digest(&Sha256::digest(checked.der).into()));
     let tbs = Tbs {
         purpose: Purpose::Installed,
         origin,
         challenge: &args.challenge,
         payload_sha256: payload.as_ref(),
     };
-    let (algorithm, signature) = signer::sign(session, new_key, &tbs.to_bytes())?;
+    let (algorithm, signature) =
+        signer::sign_with(session, token.sm2.as_ref(), new_key, &tbs.to_bytes())?;
     let stored_label = objects::certificates(session)?
         .into_iter()
         .find(|c| c.der == *der)

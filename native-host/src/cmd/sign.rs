@@ -27,7 +27,8 @@ pub fn run(
         challenge: &args.challenge,
         payload_sha256: args.payload_sha256.as_ref(),
     };
-    let (algorithm, signature) = signer::sign(session, key, &tbs.to_bytes())?;
+    let (algorithm, signature) =
+        signer::sign_with(session, token.sm2.as_ref(), key, &tbs.to_bytes())?;
     Ok(SignResult {
         algorithm,
         signature: Base64Bytes(signature),

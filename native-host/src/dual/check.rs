@@ -78,6 +78,7 @@ pub fn check<'a>(
         ));
     }
     check_envelope(&encryption.envelope, &signing_public, &signing.spki_der)?;
+    crate::mechanisms::sm2::check_envelope_key(&encryption.envelope, &public)?;
     Ok(Checked {
         der,
         sha256: CertSha256::from_digest(&Sha256::digest(der).into()),
@@ -108,8 +109,9 @@ pub fn check_envelope(
         )));
     }
     let wrapped = envelope.wrapped_private_key.0.len();
-    // AES-KWP output: at least two 64-bit blocks, whole blocks.
-    if !(16..=MAX_WRAPPED_PRIVATE_KEY).contains(&wrapped) || !wrapped.is_multiple_of(8) {
+    // AES-KWP output: at least two 64-bit blocks, whole blocks (SM2: a DER envelope).
+    let sm2 = envelope.transport == KeyTransport::Sm2EnvelopedKey;
+    if !sm2 && (!(16..=MAX_WRAPPED_PRIVATE_KEY).contains(&wrapped) || !wrapped.is_multiple_of(8)) {
         return Err(refuse(format!(
             "the wrapped private key is {wrapped} bytes; AES key wrap with padding gives a multiple of 8 from 16 to {MAX_WRAPPED_PRIVATE_KEY}"
         )));
@@ -141,6 +143,9 @@ pub fn check_envelope(
                     ));
                 }
             }
+        }
+        (PublicKey::Sm2 { .. }, KeyTransport::Sm2EnvelopedKey) => {
+            crate::mechanisms::sm2::check_envelope_form(envelope)?;
         }
         (_, transport) => {
             return Err(refuse(format!(
@@ -179,6 +184,7 @@ mod tests {
                 vec![1u8; 40],
                 Some(Base64Bytes(point.clone())),
             ),
+            PublicKey::Sm2 { .. } => (KeyTransport::Sm2EnvelopedKey, Vec::new(), None),
         };
         Envelope {
             version: ENVELOPE_VERSION,

@@ -93,12 +93,9 @@ pub fn open(
             let _ = session.destroy_object(kek);
             opened.map_err(|e| opening_failed(e.into()))?
         }
-        // The SM2 envelope opens with the module's vendor mechanisms (issue 12).
-        KeyTransport::Sm2EnvelopedKey => {
-            return Err(HostError::MechanismUnsupported(
-                "an SM2 envelope needs a module with an SM2 profile".into(),
-            ));
-        }
+        // No separate content key: the SM2 envelope opens in one piece with the
+        // module's vendor mechanisms (crate::mechanisms::sm2::unwrap_private_key).
+        KeyTransport::Sm2EnvelopedKey => return Err(crate::dual::no_sm2_profile()),
     };
     // SoftHSM leaves CKA_VALUE_LEN unset on an unwrapped key: 0 means "not told".
     let len = value_len(session, key)?;

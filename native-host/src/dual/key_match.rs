@@ -13,15 +13,22 @@ use cryptoki::session::Session;
 
 use crate::dual::content_key::shared_secret;
 use crate::error::HostError;
+use crate::mechanisms::Profile;
 use crate::pubkey::{P256_PARAMS, PublicKey};
 
 /// Whether the private key `private` is the certificate key `public`'s.
 pub fn matches(
     session: &Session,
+    sm2: Option<&Profile>,
     private: ObjectHandle,
     public: &PublicKey,
 ) -> Result<bool, HostError> {
     match public {
+        // SM2: a decryption test (crate::mechanisms::sm2::matches).
+        PublicKey::Sm2 { point } => {
+            let profile = sm2.ok_or_else(crate::dual::no_sm2_profile)?;
+            crate::mechanisms::sm2::matches(session, profile, private, point)
+        }
         PublicKey::Rsa { .. } => Ok(PublicKey::from_object(session, private)? == *public),
         PublicKey::EcP256 { point } => {
             let (e_public, e_private) = session.generate_key_pair(

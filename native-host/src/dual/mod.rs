@@ -8,6 +8,7 @@
 //! - [`store`]: the private key unwrapped onto the token, its public key object.
 //! - [`key_match`]: the unwrapped key is the certificate's.
 //! - [`keep`]: the old encryption certificate kept as history.
+//! - [`remove`]: history certificates removed under the project's policy.
 //!
 //! Every step checks what is already there, so a re-run after a crash completes the
 //! install and writes nothing twice; each step has a fault name (crate::fault).
@@ -16,6 +17,7 @@ pub mod check;
 pub mod content_key;
 pub mod keep;
 pub mod key_match;
+pub mod remove;
 pub mod store;
 
 use cryptoki::object::{Attribute, AttributeType, ObjectClass, ObjectHandle};
@@ -24,8 +26,10 @@ use protocol::host::CertificateSummary;
 use protocol::ids::to_hex;
 
 use crate::error::HostError;
+use crate::mechanisms::{self, Profile};
 use crate::{cert_info, cert_write, fault, objects};
 use check::Checked;
+use protocol::envelope::KeyTransport;
 
 /// The fault names of the encryption steps, in order.
 pub const STEPS: [&str; 4] = ["enc_key", "enc_public", "enc_write", "enc_verify"];
@@ -69,11 +73,20 @@ pub fn ready(
     }
 }
 
+/// The SM2 envelope needs the module's vendor numbers.
+pub fn no_sm2_profile() -> HostError {
+    HostError::MechanismUnsupported(
+        "an SM2 envelope needs a module with an SM2 profile (host.toml: profile)".into(),
+    )
+}
+
 /// Installs the encryption key pair and certificate under `checked.id`, opening the
 /// envelope with `signing_key`. Returns the certificate as `list_certificates` shows
 /// it.
+/// An SM2 envelope opens with the module's profile `sm2` (crate::mechanisms::sm2).
 pub fn install(
     session: &Session,
+    sm2: Option<&Profile>,
     signing_key: ObjectHandle,
     checked: &Checked<'_>,
     label: &str,
@@ -86,24 +99,38 @@ pub fn install(
         .next();
     match existing {
         Some(private) => {
-            if !key_match::matches(session, private, &checked.public)? {
+            if !key_match::matches(session, sm2, private, &checked.public)? {
                 return Err(HostError::CertKeyMismatch(to_hex(id)));
             }
         }
         None => {
-            let k = content_key::open(session, signing_key, checked.envelope)?;
-            let made = store::unwrap_private_key(
-                session,
-                k,
-                &checked.envelope.wrapped_private_key.0,
-                &checked.public,
-                id,
-                label,
-                subject,
-            );
-            let _ = session.destroy_object(k);
-            let private = made?;
-            if !key_match::matches(session, private, &checked.public)? {
+            let private = if checked.envelope.transport == KeyTransport::Sm2EnvelopedKey {
+                let profile = sm2.ok_or_else(no_sm2_profile)?;
+                let wrapped = &checked.envelope.wrapped_private_key.0;
+                mechanisms::sm2::unwrap_private_key(
+                    session,
+                    profile,
+                    signing_key,
+                    wrapped,
+                    id,
+                    label,
+                    subject,
+                )?
+            } else {
+                let k = content_key::open(session, signing_key, checked.envelope)?;
+                let made = store::unwrap_private_key(
+                    session,
+                    k,
+                    &checked.envelope.wrapped_private_key.0,
+                    &checked.public,
+                    id,
+                    label,
+                    subject,
+                );
+                let _ = session.destroy_object(k);
+                made?
+            };
+            if !key_match::matches(session, sm2, private, &checked.public)? {
                 let _ = session.destroy_object(private);
                 return Err(HostError::EncryptionRefused(
                     "the enveloped private key is not the encryption certificate's key".into(),
@@ -112,7 +139,7 @@ pub fn install(
             fault::after(STEPS[0]);
         }
     }
-    if store::write_public_key(session, &checked.public, id, label, subject)? {
+    if store::write_public_key(session, sm2, &checked.public, id, label, subject)? {
         fault::after(STEPS[1]);
     }
     cert_write::write(

@@ -8,6 +8,7 @@ use cryptoki::object::{Attribute, KeyType, ObjectClass, ObjectHandle};
 use cryptoki::session::Session;
 
 use crate::error::HostError;
+use crate::mechanisms::Profile;
 use crate::objects;
 use crate::pubkey::{P256_PARAMS, PublicKey};
 use certinfo::der::{self, tag};
@@ -55,6 +56,7 @@ pub fn unwrap_private_key(
 /// Returns whether it was written now.
 pub fn write_public_key(
     session: &Session,
+    sm2: Option<&Profile>,
     public: &PublicKey,
     id: &[u8],
     label: &str,
@@ -92,6 +94,10 @@ pub fn write_public_key(
             // CKA_EC_POINT is the DER OCTET STRING of the point (PKCS#11 §2.3.3).
             Attribute::EcPoint(der::tlv(tag::OCTET_STRING, point)),
         ]),
+        PublicKey::Sm2 { point } => {
+            let profile = sm2.ok_or_else(crate::dual::no_sm2_profile)?;
+            template.extend(crate::mechanisms::sm2::public_key_template(profile, point)?);
+        }
     }
     session.create_object(&template)?;
     Ok(true)
