@@ -8,6 +8,7 @@ use protocol::ids::KeyId;
 use protocol::renewal::RenewalStatus;
 use serde_json::json;
 
+use super::history;
 use super::resume::{self, Plan, StoredInstall};
 use crate::api;
 use crate::auth;
@@ -101,6 +102,8 @@ pub async fn run(no: &str, step: impl Fn(Step)) -> Result<Finished, AppError> {
         };
     }
 
+    // The new key is of the old certificate's kind: SM2 stays SM2 (国密), else EC P-256.
+    let algorithm = new_key_algorithm(&listing, &renewal.cert_sha256);
     let stored = resume::load(no);
     let key_on_token = on_token
         .as_ref()
@@ -137,6 +140,7 @@ pub async fn run(no: &str, step: impl Fn(Step)) -> Result<Finished, AppError> {
                 no,
                 token.serial.as_str(),
                 &renewal.cert_sha256,
+                algorithm,
                 expired_path(&renewal),
                 dual,
             )
@@ -148,13 +152,16 @@ pub async fn run(no: &str, step: impl Fn(Step)) -> Result<Finished, AppError> {
     let installed = loop {
         step(Step::Install);
         let challenge = auth::challenge().await?;
+        let encryption_now = encryption
+            .as_deref()
+            .map(|e| with_due_history(e, &listing, &token, &renewal.cert_sha256));
         match bridge::install_certificate(
             token.serial.as_str(),
             &key_id,
             &certificate,
             &renewal.cert_sha256,
             &challenge,
-            encryption.as_deref(),
+            encryption_now.as_ref(),
         )
         .await
         {
@@ -168,6 +175,7 @@ pub async fn run(no: &str, step: impl Fn(Step)) -> Result<Finished, AppError> {
                     no,
                     token.serial.as_str(),
                     &renewal.cert_sha256,
+                    algorithm,
                     expired_path(&renewal),
                     dual,
                 )
@@ -243,6 +251,49 @@ fn encryption_on_token(listing: &Listing, renewal: &Renewal) -> Option<HostCerti
         .cloned()
 }
 
+/// `generate_csr`'s algorithm for renewing `old_sha256`: `sm2` when it is an SM2
+/// certificate, else `ec-p256`.
+fn new_key_algorithm(listing: &Listing, old_sha256: &str) -> &'static str {
+    let sm2 = listing
+        .tokens
+        .iter()
+        .flat_map(|t| t.certificates.iter())
+        .any(|c| {
+            c.sha256.as_str() == old_sha256 && crate::pages::certificates::card::is_sm2(&c.der.0)
+        });
+    if sm2 { "sm2" } else { "ec-p256" }
+}
+
+/// The encryption half with the history certificates the project's policy makes due
+/// on this token named (the pair's subject and issuer from the certificate renewed, or
+/// the one kept); unchanged without a policy.
+fn with_due_history(
+    enc: &EncryptionInstall,
+    listing: &Listing,
+    token: &Token,
+    renewed: &str,
+) -> EncryptionInstall {
+    let mut enc = enc.clone();
+    let Some(removal) = enc.remove.as_mut() else {
+        return enc;
+    };
+    let certs = listing
+        .tokens
+        .iter()
+        .find(|t| t.token.serial == token.serial)
+        .map(|t| t.certificates.as_slice())
+        .unwrap_or_default();
+    let keep = enc.keep.as_ref().map(|k| k.as_str());
+    if let Some(pair) = certs
+        .iter()
+        .find(|c| c.sha256.as_str() == renewed || Some(c.sha256.as_str()) == keep)
+    {
+        let now = (js_sys::Date::now() / 1000.0) as i64;
+        history::name_due(removal, certs, &pair.subject, &pair.issuer, now);
+    }
+    enc
+}
+
 fn key_lost(code: &Code, known: bool) -> bool {
     *code == ErrorCode::KeyNotFound || (!known && *code == ErrorCode::CertKeyMismatch)
 }
@@ -261,11 +312,12 @@ async fn generate(
     no: &str,
     token: &str,
     old_sha256: &str,
+    algorithm: &str,
     expired: bool,
     dual: bool,
 ) -> Result<(String, String, Option<Box<EncryptionInstall>>), AppError> {
     let challenge = auth::challenge().await?;
-    let csr = bridge::generate_csr(token, old_sha256, "ec-p256", &challenge, dual).await?;
+    let csr = bridge::generate_csr(token, old_sha256, algorithm, &challenge, dual).await?;
     let mut record = StoredInstall {
         business_no: no.to_owned(),
         token: Some(token.to_owned()),
