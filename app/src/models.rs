@@ -128,12 +128,20 @@ pub struct ProjectKind {
     /// `single` or `dual` (a signing and an encryption certificate); absent: single.
     #[serde(default)]
     pub kind: Coded<CertificateKind>,
+    /// The keys it certifies: `sm2` (国密) or `rsa-ec`; absent: `rsa-ec`.
+    #[serde(default)]
+    pub algorithm: Option<String>,
 }
 
 impl ProjectKind {
     /// Whether the project renews signing and encryption certificates as a pair.
     pub fn is_dual(&self) -> bool {
         self.kind == CertificateKind::Dual
+    }
+
+    /// Whether the project certifies SM2 keys (its new keys are SM2).
+    pub fn is_sm2(&self) -> bool {
+        self.algorithm.as_deref() == Some("sm2")
     }
 }
 

@@ -102,8 +102,13 @@ pub async fn run(no: &str, step: impl Fn(Step)) -> Result<Finished, AppError> {
         };
     }
 
-    // The new key is of the old certificate's kind: SM2 stays SM2 (国密), else EC P-256.
-    let algorithm = new_key_algorithm(&listing, &renewal.cert_sha256);
+    // The new key is of the project's algorithm (the server checks it): SM2 (国密) on an
+    // `sm2` platform, an EC token included, else EC P-256.
+    let algorithm = if api::projects::kind(&renewal.project).await?.is_sm2() {
+        "sm2"
+    } else {
+        "ec-p256"
+    };
     let stored = resume::load(no);
     let key_on_token = on_token
         .as_ref()
@@ -249,19 +254,6 @@ fn encryption_on_token(listing: &Listing, renewal: &Renewal) -> Option<HostCerti
         .flat_map(|t| t.certificates.iter())
         .find(|c| c.sha256.as_str() == sha)
         .cloned()
-}
-
-/// `generate_csr`'s algorithm for renewing `old_sha256`: `sm2` when it is an SM2
-/// certificate, else `ec-p256`.
-fn new_key_algorithm(listing: &Listing, old_sha256: &str) -> &'static str {
-    let sm2 = listing
-        .tokens
-        .iter()
-        .flat_map(|t| t.certificates.iter())
-        .any(|c| {
-            c.sha256.as_str() == old_sha256 && crate::pages::certificates::card::is_sm2(&c.der.0)
-        });
-    if sm2 { "sm2" } else { "ec-p256" }
 }
 
 /// The encryption half with the history certificates the project's policy makes due
