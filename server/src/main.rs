@@ -126,8 +126,11 @@ enum AdminCmd {
 
 #[derive(Subcommand)]
 enum AuditCmd {
-    /// Check the hash chain; exits 1 and names the first broken row if it is broken.
+    /// Check the hash chains and the signed checkpoints; exits 1 and names the first
+    /// broken row if the trail is broken.
     Verify,
+    /// Sign a checkpoint over the chains' heads now (the server does every 10 s).
+    Checkpoint,
 }
 
 /// Accepts exactly protocol's role names (listed in `--help` and in the error).
@@ -395,16 +398,30 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Cmd::Audit(AuditCmd::Verify) => {
             let store = Store::connect(&config.database_url).await?;
-            let result = server::audit::verify(store.pool()).await?;
-            if result.ok {
-                println!("audit chain intact: {} rows", result.rows);
-            } else {
-                println!(
-                    "audit chain BROKEN at row {}: {}",
-                    result.first_broken.unwrap_or_default(),
-                    result.problem.as_deref().unwrap_or("")
-                );
-                return Ok(ExitCode::FAILURE);
+            // Checkpoints are checked against the CA certificate, never one the database holds.
+            let ca = server::server::load_ca(&config)?;
+            let certificate = ca.certificates().first().cloned().unwrap_or_default();
+            let result = server::audit::verify_signed(store.pool(), &certificate).await?;
+            let problem = result.problem.as_deref().unwrap_or("");
+            match (result.ok, result.first_broken) {
+                (true, _) => println!("audit chain intact: {} rows", result.rows),
+                (false, Some(row)) => {
+                    println!("audit chain BROKEN at row {row}: {problem}");
+                    return Ok(ExitCode::FAILURE);
+                }
+                (false, None) => {
+                    println!("audit chain BROKEN: {problem}");
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+        }
+        Cmd::Audit(AuditCmd::Checkpoint) => {
+            let store = Store::connect(&config.database_url).await?;
+            store.migrate().await?;
+            let ca = server::server::load_ca(&config)?;
+            match server::audit::checkpoint(&store, &ca).await? {
+                Some(id) => println!("audit checkpoint {id} signed"),
+                None => println!("no audit chain moved since the last checkpoint"),
             }
         }
     }

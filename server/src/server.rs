@@ -99,6 +99,10 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
     let callbacks = tokio::spawn(crate::webhooks::worker::run(state.clone()));
     let reminders = tokio::spawn(reminder_loop(state.clone()));
     let revocation = tokio::spawn(crate::revocation::worker::run(state.clone()));
+    let checkpoints = tokio::spawn(crate::audit::checkpoint_loop(
+        state.clone(),
+        std::time::Duration::from_secs(10),
+    ));
     tracing::info!(addr = %state.config.listen, origin = %state.config.public_origin, "certrenew-server listening");
     let service =
         crate::app::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
@@ -111,6 +115,7 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
     callbacks.abort();
     reminders.abort();
     revocation.abort();
+    checkpoints.abort();
     Ok(())
 }
 
