@@ -418,5 +418,7 @@ pub async fn audit_verify(
 ) -> AppResult<Json<Verification>> {
     require_reader(&state, &headers).await?;
     let certificate = state.ca.certificates().first().cloned().unwrap_or_default();
-    Ok(Json(audit::verify_signed(state.pool(), &certificate).await?))
+    Ok(Json(
+        audit::verify_signed(state.pool(), &certificate).await?,
+    ))
 }
