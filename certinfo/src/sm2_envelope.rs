@@ -24,6 +24,7 @@
 //! A pure codec with strict DER (minimal lengths, minimal positive integers, no
 //! trailing bytes) and fixed size limits; it decrypts nothing.
 
+use crate::der::{tag, tlv};
 use thiserror::Error;
 
 /// SM4-ECB (1.2.156.10197.1.104.1), content bytes.
@@ -73,15 +74,6 @@ pub struct Sm2EnvelopedKey {
     pub public_key: [u8; 65],
     /// The private scalar under SM4-ECB: 16..=[`MAX_ENCRYPTED_PRIVATE_KEY`] bytes, whole blocks.
     pub encrypted_private_key: Vec<u8>,
-}
-
-mod tag {
-    pub const INTEGER: u8 = 0x02;
-    pub const BIT_STRING: u8 = 0x03;
-    pub const OCTET_STRING: u8 = 0x04;
-    pub const NULL: u8 = 0x05;
-    pub const OID: u8 = 0x06;
-    pub const SEQUENCE: u8 = 0x30;
 }
 
 type Result<T> = std::result::Result<T, Sm2EnvelopeError>;
@@ -145,10 +137,6 @@ fn read_bits<'a>(input: &'a [u8], what: &'static str) -> Result<(&'a [u8], &'a [
         Some((0, bits)) => Ok((bits, rest)),
         _ => malformed(what),
     }
-}
-
-fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    crate::der::tlv(tag, content)
 }
 
 impl Sm2Cipher {

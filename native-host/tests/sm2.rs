@@ -191,35 +191,19 @@ fn openssl_accepts_csr(dir: &Path, csr: &[u8]) -> bool {
 
 /// openssl verifies an SM3withSM2 signature with the distinguishing ID.
 fn openssl_sm2_verify(dir: &Path, cert_der: &[u8], data: &[u8], signature: &[u8]) -> bool {
-    let tag = hex_of(&Sha256::digest(signature)[..6]);
-    let (cert, public, data_file, sig) = (
-        dir.join(format!("v-{tag}.der")),
-        dir.join(format!("v-{tag}.pem")),
-        dir.join(format!("v-{tag}.data")),
-        dir.join(format!("v-{tag}.sig")),
-    );
-    std::fs::write(&cert, cert_der).unwrap();
-    std::fs::write(&data_file, data).unwrap();
-    std::fs::write(&sig, signature).unwrap();
-    run(Command::new("openssl")
-        .args(["x509", "-inform", "DER", "-noout", "-pubkey", "-in"])
-        .arg(&cert)
-        .arg("-out")
-        .arg(&public));
-    Command::new("openssl")
-        .args([
+    openssl_verifies(dir, cert_der, data, signature, |public, data, sig| {
+        let mut c = Command::new("openssl");
+        c.args([
             "pkeyutl", "-verify", "-rawin", "-digest", "sm3", "-pkeyopt", DISTID,
         ])
         .args(["-pubin", "-inkey"])
-        .arg(&public)
+        .arg(public)
         .arg("-in")
-        .arg(&data_file)
+        .arg(data)
         .arg("-sigfile")
-        .arg(&sig)
-        .output()
-        .unwrap()
-        .status
-        .success()
+        .arg(sig);
+        c
+    })
 }
 
 /// The SubjectPublicKeyInfo inside a CSR or certificate's DER.

@@ -62,33 +62,8 @@ fn subject_params(cn: &str) -> CertificateParams {
 fn signing_user(server: &TestServer, cn: &str, days: i64) -> User {
     let key = new_key(Alg::Ec);
     let csr = subject_params(cn).serialize_request(&key).unwrap();
-    let der = ca_issue(server, csr.der(), days, &[]);
+    let der = server.ca_issue(csr.der(), days, &[]);
     User { key, der }
-}
-
-fn ca_issue(server: &TestServer, csr: &[u8], days: i64, extra: &[&str]) -> Vec<u8> {
-    let path = server
-        .dir
-        .path()
-        .join(format!("{}.csr", hex(&rand_bytes(4))));
-    std::fs::write(&path, csr).unwrap();
-    let not_after = (time::OffsetDateTime::now_utc() + time::Duration::days(days))
-        .replace_nanosecond(0)
-        .unwrap()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap();
-    let mut args = vec![
-        "ca",
-        "issue",
-        "--csr",
-        path.to_str().unwrap(),
-        "--not-after",
-        &not_after,
-    ];
-    args.extend_from_slice(extra);
-    let (ok, pem_text, err) = server.cli(&args);
-    assert!(ok, "ca issue {extra:?}: {err}");
-    pem::parse(pem_text.as_bytes()).unwrap().contents().to_vec()
 }
 
 /// The token's OLD encryption certificate: its key made "on the token" (software
@@ -100,7 +75,7 @@ fn old_encryption(server: &TestServer, cn: &str, alg: Alg, project: &str) -> (Ke
         .unwrap()
         .der()
         .to_vec();
-    let der = ca_issue(server, &csr, 30, &["--project", project, "--encryption"]);
+    let der = server.ca_issue(&csr, 30, &["--project", project, "--encryption"]);
     (key, der)
 }
 

@@ -75,23 +75,6 @@ async fn buyer(server: &TestServer, out_trade_no: &str, extra: Value) -> (Status
     server.post("/sandbox/alipay/buyer/pay", body).await
 }
 
-async fn trade(server: &TestServer, out_trade_no: &str) -> Value {
-    let (status, body) = server
-        .get_as(
-            &server.client,
-            &format!("/sandbox/alipay/orders/{out_trade_no}"),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body
-}
-
-fn ledger(server: &TestServer, kind: &str) -> i64 {
-    server.count(&format!(
-        "SELECT COUNT(*) FROM ledger WHERE kind = '{kind}'"
-    ))
-}
-
 async fn post_notice(
     server: &TestServer,
     params: &BTreeMap<String, String>,
@@ -161,7 +144,7 @@ async fn alipay_cashier_payment_and_parallel_repeated_notices_are_recorded_once(
         all_success(&body["answers"]),
         "every copy answered success: {body}"
     );
-    assert_eq!(ledger(&server, "charge"), 1, "one ledger row");
+    assert_eq!(server.ledger_rows("charge"), 1, "one ledger row");
     assert_eq!(
         server.count(&format!(
             "SELECT COUNT(*) FROM audit WHERE subject = '{no}' AND action = 'renewal.paid'"
@@ -176,7 +159,7 @@ async fn alipay_cashier_payment_and_parallel_repeated_notices_are_recorded_once(
         body["trade_no"].as_str().unwrap()
     );
     assert_eq!(
-        trade(&server, &out_trade_no).await["trade_status"],
+        server.emulator_order("alipay", &out_trade_no).await["trade_status"],
         "TRADE_SUCCESS"
     );
     let (ok, out, _) = server.cli(&["audit", "verify"]);
@@ -207,7 +190,7 @@ async fn alipay_the_cashier_sends_the_customer_back_and_a_phone_gets_wap_pay() {
     );
     assert!(back.contains("method=alipay.trade.page.pay.return") && back.contains("sign="));
     assert_eq!(server.renewal(&client, &no).await["status"], "in_review");
-    assert_eq!(ledger(&server, "charge"), 1);
+    assert_eq!(server.ledger_rows("charge"), 1);
 
     // On a phone the cashier is 手机网站支付.
     let (phone_client, other) = applied(&server, "支三").await;
@@ -282,7 +265,7 @@ async fn alipay_forged_altered_and_re_signed_notices_are_refused() {
     let mut unsigned = genuine.clone();
     unsigned.remove("sign");
     refused(post_notice(&server, &unsigned).await);
-    assert_eq!(ledger(&server, "charge"), 0, "nothing was recorded");
+    assert_eq!(server.ledger_rows("charge"), 0, "nothing was recorded");
     assert_eq!(
         server.renewal(&client, &no).await["status"],
         "awaiting_payment"
@@ -298,7 +281,7 @@ async fn alipay_forged_altered_and_re_signed_notices_are_refused() {
         )
         .await;
     assert!(all_success(&sent["answers"]), "{sent}");
-    assert_eq!(ledger(&server, "charge"), 1);
+    assert_eq!(server.ledger_rows("charge"), 1);
     assert_eq!(server.renewal(&client, &no).await["status"], "in_review");
 }
 
@@ -310,7 +293,7 @@ async fn alipay_a_notice_with_another_amount_is_refused() {
     let (status, body) = buyer(&server, &out_trade_no, json!({"total_fen": PRICE - 1})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["answers"][0]["body"], "fail", "{body}");
-    assert_eq!(ledger(&server, "charge"), 0);
+    assert_eq!(server.ledger_rows("charge"), 0);
     assert_eq!(
         server.renewal(&client, &no).await["status"],
         "awaiting_payment"
@@ -333,7 +316,10 @@ async fn alipay_a_payment_after_close_is_refunded_with_its_refund_notice() {
     let (first, _, _) = pay_alipay(&server, &client, &no).await;
     let (second, _, _) = pay_alipay(&server, &client, &no).await;
     assert_ne!(first, second);
-    assert_eq!(trade(&server, &first).await["trade_status"], "TRADE_CLOSED");
+    assert_eq!(
+        server.emulator_order("alipay", &first).await["trade_status"],
+        "TRADE_CLOSED"
+    );
     let (status, _) = buyer(&server, &first, json!({})).await;
     assert_eq!(
         status,
@@ -355,7 +341,11 @@ async fn alipay_a_payment_after_close_is_refunded_with_its_refund_notice() {
         assert!(all_success(&sent["answers"]), "{sent}");
     }
     assert_eq!(server.renewal(&client, &no).await["status"], "in_review");
-    assert_eq!(ledger(&server, "charge"), 2, "both payments are recorded");
+    assert_eq!(
+        server.ledger_rows("charge"),
+        2,
+        "both payments are recorded"
+    );
     assert_eq!(
         server.count(&format!(
             "SELECT COUNT(*) FROM ledger WHERE kind = 'refund' AND amount_fen = -{PRICE}"
@@ -369,7 +359,7 @@ async fn alipay_a_payment_after_close_is_refunded_with_its_refund_notice() {
         second,
         "the second's notice came last, so it is refunded"
     );
-    let t = trade(&server, &second).await;
+    let t = server.emulator_order("alipay", &second).await;
     assert_eq!(t["refunded"], PRICE);
     assert_eq!(t["trade_status"], "TRADE_CLOSED", "fully refunded");
     // The refund's notice comes back signed and is taken once.
@@ -392,7 +382,11 @@ async fn alipay_a_payment_after_close_is_refunded_with_its_refund_notice() {
         .post(&format!("{path}/send"), json!({"copies": 3}))
         .await;
     assert!(all_success(&again["answers"]), "{again}");
-    assert_eq!(ledger(&server, "refund"), 1, "one refund row however often");
+    assert_eq!(
+        server.ledger_rows("refund"),
+        1,
+        "one refund row however often"
+    );
     let (ok, out, _) = server.cli(&["audit", "verify"]);
     assert!(ok, "{out}");
 }

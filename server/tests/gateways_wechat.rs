@@ -56,23 +56,6 @@ async fn phone(server: &TestServer, code_url: &str, extra: Value) -> (StatusCode
     server.post("/sandbox/wechatpay/phone/pay", body).await
 }
 
-async fn emulator_order(server: &TestServer, out_trade_no: &str) -> Value {
-    let (status, body) = server
-        .get_as(
-            &server.client,
-            &format!("/sandbox/wechatpay/orders/{out_trade_no}"),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body
-}
-
-fn ledger(server: &TestServer, kind: &str) -> i64 {
-    server.count(&format!(
-        "SELECT COUNT(*) FROM ledger WHERE kind = '{kind}'"
-    ))
-}
-
 /// Posts a notice as WeChat Pay would: JSON body and `Wechatpay-*` headers.
 async fn post_notice(server: &TestServer, headers: &Value, body: &str) -> (StatusCode, String) {
     let mut req = server
@@ -109,7 +92,7 @@ async fn a_qr_payment_with_parallel_repeated_notices_is_recorded_once() {
         "wechatpay"
     );
     // The gateway has the order with the amount and our notify URL.
-    let order = emulator_order(&server, &out_trade_no).await;
+    let order = server.emulator_order("wechatpay", &out_trade_no).await;
     assert_eq!(order["transaction"]["trade_state"], "NOTPAY");
     assert_eq!(order["transaction"]["amount"]["total"], PRICE);
 
@@ -123,7 +106,7 @@ async fn a_qr_payment_with_parallel_repeated_notices_is_recorded_once() {
             .all(|a| a["status"] == 204 && a["body"] == ""),
         "every copy is acknowledged with 204 and no body: {answers:?}"
     );
-    assert_eq!(ledger(&server, "charge"), 1, "one ledger row");
+    assert_eq!(server.ledger_rows("charge"), 1, "one ledger row");
     assert_eq!(
         server.count(&format!(
             "SELECT COUNT(*) FROM audit WHERE subject = '{no}' AND action = 'renewal.paid'"
@@ -198,7 +181,7 @@ async fn forged_altered_and_re_signed_notices_are_refused() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(ledger(&server, "charge"), 0, "nothing was recorded");
+    assert_eq!(server.ledger_rows("charge"), 0, "nothing was recorded");
     assert_eq!(
         server.renewal(&client, &no).await["status"],
         "awaiting_payment"
@@ -221,7 +204,7 @@ async fn forged_altered_and_re_signed_notices_are_refused() {
             .all(|a| a["status"] == 204),
         "{sent}"
     );
-    assert_eq!(ledger(&server, "charge"), 1);
+    assert_eq!(server.ledger_rows("charge"), 1);
     assert_eq!(server.renewal(&client, &no).await["status"], "in_review");
 }
 
@@ -235,7 +218,7 @@ async fn a_notice_with_another_amount_is_refused() {
     let answer = &body["answers"][0];
     assert_eq!(answer["status"], 400, "{body}");
     assert!(answer["body"].as_str().unwrap().contains("FAIL"), "{body}");
-    assert_eq!(ledger(&server, "charge"), 0);
+    assert_eq!(server.ledger_rows("charge"), 0);
     assert_eq!(
         server.renewal(&client, &no).await["status"],
         "awaiting_payment"
@@ -266,7 +249,7 @@ async fn repaying_settles_first_and_a_late_notice_changes_nothing() {
         .post(&format!("/sandbox/wechatpay/notices/{id}/send"), json!({}))
         .await;
     assert_eq!(sent["answers"][0]["status"], 204, "{sent}");
-    assert_eq!(ledger(&server, "charge"), 1);
+    assert_eq!(server.ledger_rows("charge"), 1);
     assert_eq!(server.count("SELECT COUNT(*) FROM payments"), 1);
 }
 
@@ -280,7 +263,7 @@ async fn a_payment_after_close_is_refunded_with_its_refund_notice_and_out_of_ord
     assert_ne!(first, second);
     // The first was closed at WeChat Pay before the second was opened.
     assert_eq!(
-        emulator_order(&server, &first).await["transaction"]["trade_state"],
+        server.emulator_order("wechatpay", &first).await["transaction"]["trade_state"],
         "CLOSED"
     );
     let (status, _) = phone(&server, &first_code, json!({})).await;
@@ -317,9 +300,13 @@ async fn a_payment_after_close_is_refunded_with_its_refund_notice_and_out_of_ord
     }
     let renewal = server.renewal(&client, &no).await;
     assert_eq!(renewal["status"], "in_review");
-    assert_eq!(ledger(&server, "charge"), 2, "both payments are recorded");
+    assert_eq!(
+        server.ledger_rows("charge"),
+        2,
+        "both payments are recorded"
+    );
     // The one whose notice came second is refunded at WeChat Pay.
-    assert_eq!(ledger(&server, "refund"), 1);
+    assert_eq!(server.ledger_rows("refund"), 1);
     assert_eq!(
         server.count(&format!(
             "SELECT COUNT(*) FROM ledger WHERE kind = 'refund' AND amount_fen = -{PRICE}"
@@ -333,7 +320,7 @@ async fn a_payment_after_close_is_refunded_with_its_refund_notice_and_out_of_ord
         refunded, second,
         "the second's notice came last, so it is refunded"
     );
-    let order = emulator_order(&server, &refunded).await;
+    let order = server.emulator_order("wechatpay", &refunded).await;
     assert_eq!(order["transaction"]["trade_state"], "REFUND");
     assert_eq!(order["refunded"], PRICE);
     // The refund notice comes back signed and encrypted, and is taken once.
@@ -369,7 +356,11 @@ async fn a_payment_after_close_is_refunded_with_its_refund_notice_and_out_of_ord
             .all(|a| a["status"] == 204),
         "{again}"
     );
-    assert_eq!(ledger(&server, "refund"), 1, "one refund row however often");
+    assert_eq!(
+        server.ledger_rows("refund"),
+        1,
+        "one refund row however often"
+    );
     let (ok, out, _) = server.cli(&["audit", "verify"]);
     assert!(ok, "{out}");
 }

@@ -395,29 +395,6 @@ fn sm2_key_and_csr(dir: &Path, name: &str, subject: &str) -> (sm2::SecretKey, Ve
     (secret, std::fs::read(dir.join(csr)).unwrap())
 }
 
-/// `ca issue` of `csr` (the token's first certificates come from the same CAs).
-fn cli_issue(s: &TestServer, csr: &[u8], extra: &[&str]) -> Vec<u8> {
-    let path = s.dir.path().join(format!("{}.csr", hex(&rand_bytes(4))));
-    std::fs::write(&path, csr).unwrap();
-    let not_after = (OffsetDateTime::now_utc() + Duration::days(30))
-        .replace_nanosecond(0)
-        .unwrap()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap();
-    let mut args = vec![
-        "ca",
-        "issue",
-        "--csr",
-        path.to_str().unwrap(),
-        "--not-after",
-        &not_after,
-    ];
-    args.extend_from_slice(extra);
-    let (ok, out, err) = s.cli(&args);
-    assert!(ok, "{err}");
-    ::pem::parse(out.as_bytes()).unwrap().contents().to_vec()
-}
-
 /// The SM2 projects' configuration: the samples and `gd-sm2`, an SM2 dual platform.
 fn sm2_config(dir: &Path) -> std::path::PathBuf {
     let mut projects = server::projects::samples();
@@ -463,10 +440,10 @@ async fn an_sm2_dual_token_is_renewed_over_http() {
     let (old_secret, csr) = sm2_key_and_csr(&work, "old", subject);
     let old = Sm2Token {
         secret: old_secret,
-        der: cli_issue(&s, &csr, &[]),
+        der: s.ca_issue(&csr, 30, &[]),
     };
     let (_, enc_csr) = sm2_key_and_csr(&work, "old-enc", subject);
-    let old_enc = cli_issue(&s, &enc_csr, &["--project", "gd-sm2", "--encryption"]);
+    let old_enc = s.ca_issue(&enc_csr, 30, &["--project", "gd-sm2", "--encryption"]);
     s.spawn().await;
 
     // Sign in and apply with SM2 signatures.

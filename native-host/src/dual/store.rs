@@ -13,6 +13,34 @@ use crate::objects;
 use crate::pubkey::{P256_PARAMS, PublicKey};
 use certinfo::der::{self, tag};
 
+/// The template of an unwrapped encryption private key: a token object, private,
+/// sensitive, never extractable, for decryption and unwrapping (`decrypts`: RSA, SM2)
+/// or else key agreement (EC), never for signing.
+pub fn private_key_template(
+    key_type: KeyType,
+    decrypts: bool,
+    id: &[u8],
+    label: &str,
+    subject_der: &[u8],
+) -> Vec<Attribute> {
+    vec![
+        Attribute::Class(ObjectClass::PRIVATE_KEY),
+        Attribute::KeyType(key_type),
+        Attribute::Token(true),
+        Attribute::Private(true),
+        Attribute::Sensitive(true),
+        Attribute::Extractable(false),
+        Attribute::Id(id.to_vec()),
+        Attribute::Label(label.as_bytes().to_vec()),
+        Attribute::Subject(subject_der.to_vec()),
+        Attribute::Decrypt(decrypts),
+        Attribute::Unwrap(decrypts),
+        Attribute::Derive(!decrypts),
+        Attribute::Sign(false),
+        Attribute::SignRecover(false),
+    ]
+}
+
 /// Unwraps the encryption private key with the content key `k`: a token object,
 /// private, sensitive, never extractable, for decryption and unwrapping (RSA) or key
 /// agreement (EC), never for signing.
@@ -26,22 +54,8 @@ pub fn unwrap_private_key(
     subject_der: &[u8],
 ) -> Result<ObjectHandle, HostError> {
     let rsa = matches!(public, PublicKey::Rsa { .. });
-    let template = [
-        Attribute::Class(ObjectClass::PRIVATE_KEY),
-        Attribute::KeyType(if rsa { KeyType::RSA } else { KeyType::EC }),
-        Attribute::Token(true),
-        Attribute::Private(true),
-        Attribute::Sensitive(true),
-        Attribute::Extractable(false),
-        Attribute::Id(id.to_vec()),
-        Attribute::Label(label.as_bytes().to_vec()),
-        Attribute::Subject(subject_der.to_vec()),
-        Attribute::Decrypt(rsa),
-        Attribute::Unwrap(rsa),
-        Attribute::Derive(!rsa),
-        Attribute::Sign(false),
-        Attribute::SignRecover(false),
-    ];
+    let key_type = if rsa { KeyType::RSA } else { KeyType::EC };
+    let template = private_key_template(key_type, rsa, id, label, subject_der);
     session
         .unwrap_key(&Mechanism::AesKeyWrapPad, k, wrapped, &template)
         .map_err(|e| match HostError::from(e) {

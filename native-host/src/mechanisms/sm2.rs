@@ -172,23 +172,14 @@ pub fn unwrap_private_key(
             &sm4_template,
         )
         .map_err(|e| refused("the signing key could not open the SM4 key", e.into()))?;
-    let template = [
-        Attribute::Class(ObjectClass::PRIVATE_KEY),
-        Attribute::KeyType(key_type(profile.ckk_sm2)?),
-        Attribute::EcParams(SM2_PARAMS.to_vec()),
-        Attribute::Token(true),
-        Attribute::Private(true),
-        Attribute::Sensitive(true),
-        Attribute::Extractable(false),
-        Attribute::Id(id.to_vec()),
-        Attribute::Label(label.as_bytes().to_vec()),
-        Attribute::Subject(subject_der.to_vec()),
-        Attribute::Decrypt(true),
-        Attribute::Unwrap(true),
-        Attribute::Derive(false),
-        Attribute::Sign(false),
-        Attribute::SignRecover(false),
-    ];
+    let mut template = crate::dual::store::private_key_template(
+        key_type(profile.ckk_sm2)?,
+        true,
+        id,
+        label,
+        subject_der,
+    );
+    template.push(Attribute::EcParams(SM2_PARAMS.to_vec()));
     let made = session
         .unwrap_key(
             &mechanism(profile.sm4_ecb)?,

@@ -601,6 +601,26 @@ impl Drop for Host {
 /// Verifies `signature` over `data` with the public key of the certificate `cert_der`,
 /// using openssl as the independent verifier.
 pub fn openssl_verify(dir: &Path, cert_der: &[u8], data: &[u8], signature: &[u8]) -> bool {
+    openssl_verifies(dir, cert_der, data, signature, |public, data, sig| {
+        let mut c = Command::new("openssl");
+        c.args(["dgst", "-sha256", "-verify"])
+            .arg(public)
+            .arg("-signature")
+            .arg(sig)
+            .arg(data);
+        c
+    })
+}
+
+/// Writes `cert_der`'s public key (PEM), `data` and `signature` to files in `dir` and
+/// runs the openssl verification `command` makes of (public key, data, signature).
+pub fn openssl_verifies(
+    dir: &Path,
+    cert_der: &[u8],
+    data: &[u8],
+    signature: &[u8],
+    command: impl FnOnce(&Path, &Path, &Path) -> Command,
+) -> bool {
     let tag = hex_of(&rand16());
     let cert = dir.join(format!("v-{tag}.der"));
     let pubkey = dir.join(format!("v-{tag}.pub"));
@@ -614,12 +634,7 @@ pub fn openssl_verify(dir: &Path, cert_der: &[u8], data: &[u8], signature: &[u8]
         .arg(&cert)
         .arg("-out")
         .arg(&pubkey));
-    Command::new("openssl")
-        .args(["dgst", "-sha256", "-verify"])
-        .arg(&pubkey)
-        .arg("-signature")
-        .arg(&sig)
-        .arg(&data_file)
+    command(&pubkey, &data_file, &sig)
         .output()
         .unwrap()
         .status

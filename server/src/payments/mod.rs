@@ -1,5 +1,5 @@
 //! Payments: the gateway trait ([`provider`]) and the gateway of each method
-//! ([`gateways`]), gateway signatures in Alipay's manner ([`signing`]), the endpoints
+//! ([`gateways`]), the endpoints
 //! ([`http`]), the rows ([`store`]) and the money rules ([`service`]): no double
 //! charge, verified and idempotent notices, bank transfers waiting for finance, refunds
 //! with idempotent numbers. The providers written to a gateway's own protocol:
@@ -15,6 +15,16 @@ pub mod notice;
 pub mod provider;
 pub mod service;
 pub mod setup;
-pub mod signing;
 pub mod store;
 pub mod wechat;
+
+/// Percent-encodes everything but RFC 3986's unreserved characters, for the query
+/// strings and URL paths gateways sign or route on.
+pub fn percent_encode(value: &str) -> String {
+    const RESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(value, RESERVED).to_string()
+}

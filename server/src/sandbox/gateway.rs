@@ -26,8 +26,8 @@ use sqlx::{AnyPool, Row};
 use crate::api::extract::Body;
 use crate::clock;
 use crate::error::{AppError, AppResult};
+use crate::payments::alipay::sign as signing;
 use crate::payments::provider::{GatewayState, Notice, Order, PaymentError, Provider};
-use crate::payments::signing;
 use crate::random;
 
 /// The sandbox gateway.
@@ -117,9 +117,7 @@ impl Gateway {
             }
             .to_owned(),
         );
-        let sign = signing::sign(&self.key, &p);
-        p.insert("sign".to_owned(), sign);
-        p.insert("sign_type".to_owned(), "RSA2".to_owned());
+        signing::sign_notice(&self.key, &mut p);
         p
     }
 
@@ -219,7 +217,7 @@ impl Provider for Gateway {
             .execute(&self.pool)
             .await
             .map_err(|e| PaymentError::Gateway(e.to_string()))?;
-        let return_url = urlencode(&order.return_url);
+        let return_url = crate::payments::percent_encode(&order.return_url);
         Ok(format!(
             "{}/sandbox/gateway/pay/{}?return_url={return_url}",
             self.origin, order.out_trade_no
@@ -264,7 +262,7 @@ impl Provider for Gateway {
     }
 
     fn verify_notice(&self, params: &BTreeMap<String, String>) -> Result<Notice, PaymentError> {
-        signing::verify(&self.key.to_public_key(), params)
+        signing::verify_notice(&self.key.to_public_key(), params)
             .map_err(|e| PaymentError::BadNotice(e.to_string()))?;
         let field = |name: &str| {
             params
@@ -311,18 +309,6 @@ impl Provider for Gateway {
             )))
         }
     }
-}
-
-fn urlencode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// The control request tests use.

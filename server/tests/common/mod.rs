@@ -240,6 +240,21 @@ impl TestServer {
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 
+    /// How many ledger rows of `kind` (payment, refund, …) there are.
+    pub fn ledger_rows(&self, kind: &str) -> i64 {
+        self.count(&format!(
+            "SELECT COUNT(*) FROM ledger WHERE kind = '{kind}'"
+        ))
+    }
+
+    /// An emulated gateway's own record of an order (`/sandbox/<gateway>/orders/<no>`).
+    pub async fn emulator_order(&self, gateway: &str, out_trade_no: &str) -> Value {
+        let path = format!("/sandbox/{gateway}/orders/{out_trade_no}");
+        let (status, body) = self.get_as(&self.client, &path).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+
     pub fn count(&self, sql: &str) -> i64 {
         self.sql(sql)
             .parse()
@@ -256,25 +271,32 @@ impl TestServer {
         dn.push(DnType::CommonName, cn);
         params.distinguished_name = dn;
         let csr = params.serialize_request(&key).unwrap();
-        let csr_path = self.dir.path().join(format!("{}.csr", hex(&rand_bytes(4))));
-        std::fs::write(&csr_path, csr.der().as_ref()).unwrap();
-        let not_after = time::OffsetDateTime::now_utc() + time::Duration::days(days);
-        let not_after = not_after
+        let der = self.ca_issue(csr.der(), days, &[]);
+        User { key, der }
+    }
+
+    /// The certificate (DER) `certrenew-server ca issue` makes of `csr`, valid `days`
+    /// days, with the `extra` arguments (`--project`, `--encryption`, …).
+    pub fn ca_issue(&self, csr: &[u8], days: i64, extra: &[&str]) -> Vec<u8> {
+        let path = self.dir.path().join(format!("{}.csr", hex(&rand_bytes(4))));
+        std::fs::write(&path, csr).unwrap();
+        let not_after = (time::OffsetDateTime::now_utc() + time::Duration::days(days))
             .replace_nanosecond(0)
             .unwrap()
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap();
-        let (ok, pem_text, err) = self.cli(&[
+        let mut args = vec![
             "ca",
             "issue",
             "--csr",
-            csr_path.to_str().unwrap(),
+            path.to_str().unwrap(),
             "--not-after",
             &not_after,
-        ]);
-        assert!(ok, "ca issue: {err}");
-        let der = pem::parse(pem_text.as_bytes()).unwrap().contents().to_vec();
-        User { key, der }
+        ];
+        args.extend_from_slice(extra);
+        let (ok, pem_text, err) = self.cli(&args);
+        assert!(ok, "ca issue {extra:?}: {err}");
+        pem::parse(pem_text.as_bytes()).unwrap().contents().to_vec()
     }
 
     pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {

@@ -245,7 +245,7 @@ impl Provider for Alipay {
         params.insert("notify_url".into(), self.c.notify_url.clone());
         params.insert("return_url".into(), return_url);
         sign::sign_request(&self.c.app_private_key, &mut params);
-        let query = serde_urlencoded_pairs(&params);
+        let query = query_string(&params);
         Ok(format!("{}?{query}", self.c.gateway_url))
     }
 
@@ -394,26 +394,13 @@ impl Provider for Alipay {
     }
 }
 
-/// `k=v&…`, URL-encoded (form encoding), for the redirect.
-fn serde_urlencoded_pairs(params: &BTreeMap<String, String>) -> String {
+/// `k=v&…`, percent-encoded, for a redirect's query.
+pub fn query_string(params: &BTreeMap<String, String>) -> String {
     params
         .iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .map(|(k, v)| format!("{}={}", super::percent_encode(k), super::percent_encode(v)))
         .collect::<Vec<_>>()
         .join("&")
-}
-
-/// Percent-encodes everything but the unreserved characters.
-pub fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[cfg(test)]

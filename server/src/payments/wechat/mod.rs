@@ -199,7 +199,7 @@ impl WechatPay {
     fn order_path(&self, out_trade_no: &str) -> String {
         format!(
             "/v3/pay/transactions/out-trade-no/{}",
-            urlencode(out_trade_no)
+            crate::payments::percent_encode(out_trade_no)
         )
     }
 
@@ -207,7 +207,7 @@ impl WechatPay {
         let path = format!(
             "{}?mchid={}",
             self.order_path(out_trade_no),
-            urlencode(&self.c.mchid)
+            crate::payments::percent_encode(&self.c.mchid)
         );
         let answer = self.call(Method::GET, &path, None::<&()>).await?;
         if answer.status == StatusCode::NOT_FOUND || answer.error().code == "ORDER_NOT_EXIST" {
@@ -405,19 +405,6 @@ impl Provider for WechatPay {
             other => Err(gateway(format!("refund {refund_no} is {other}"))),
         }
     }
-}
-
-/// Percent-encodes a path or query part (the order numbers are alphanumeric already).
-fn urlencode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// The acknowledgement of a taken notice: HTTP 204 without a body (200 or 204 says

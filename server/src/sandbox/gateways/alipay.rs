@@ -388,7 +388,7 @@ fn cashier(e: &Emulator, params: &BTreeMap<String, String>) -> Response {
             "等待付款",
             format!(
                 r#"<form method="post" action="{PREFIX}/cashier/{no}"><button id="pay">确认付款 Pay</button></form>"#,
-                no = alipay::encode(&no)
+                no = crate::payments::percent_encode(&no)
             ),
         ),
         "TRADE_CLOSED" => ("交易已关闭", String::new()),
@@ -578,12 +578,8 @@ async fn cashier_pay(State(e): Emu, UrlPath(no): UrlPath<String>) -> Response {
         p.insert(k.to_owned(), v);
     }
     sign::sign_notice(&e.alipay_key, &mut p);
-    let query: Vec<String> = p
-        .iter()
-        .map(|(k, v)| format!("{}={}", alipay::encode(k), alipay::encode(v)))
-        .collect();
     let sep = if back.contains('?') { '&' } else { '?' };
-    Redirect::to(&format!("{back}{sep}{}", query.join("&"))).into_response()
+    Redirect::to(&format!("{back}{sep}{}", alipay::query_string(&p))).into_response()
 }
 
 /// Paid on another device.
