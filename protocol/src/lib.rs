@@ -46,6 +46,7 @@ pub mod ids;
 pub mod money;
 pub mod pay_request;
 pub mod payment;
+pub mod recovery;
 pub mod renewal;
 pub mod staff;
 pub mod stage;

@@ -13,6 +13,7 @@ use crate::error::AppError;
 use crate::format;
 use crate::i18n::{I18n, use_i18n};
 use crate::models::Renewal;
+use protocol::recovery::RecoveryStatus;
 
 /// `section#pair-certificates`: nothing for a single certificate's renewal.
 #[component]
@@ -64,13 +65,12 @@ pub fn PairSection(renewal: Renewal) -> impl IntoView {
     })
 }
 
-fn status_text(i18n: I18n, status: &str) -> String {
-    match status {
-        "requested" => i18n.t("recovery.status.requested").to_owned(),
-        "approved" => i18n.t("recovery.status.approved").to_owned(),
-        "delivered" => i18n.t("recovery.status.delivered").to_owned(),
-        other => other.to_owned(),
-    }
+fn status_text(i18n: I18n, status: RecoveryStatus) -> &'static str {
+    i18n.t(match status {
+        RecoveryStatus::Requested => "recovery.status.requested",
+        RecoveryStatus::Approved => "recovery.status.approved",
+        RecoveryStatus::Delivered => "recovery.status.delivered",
+    })
 }
 
 /// `#recovery-panel`: this renewal's recoveries (`table#recoveries tr[data-id][data-status]`),
@@ -151,12 +151,12 @@ fn RecoveryPanel(business_no: String) -> impl IntoView {
                     .into_iter()
                     .map(|r| {
                         let id = r.id.clone();
-                        let waiting = r.status == "requested";
+                        let waiting = r.status == RecoveryStatus::Requested;
                         let count = r.approval_count().to_string();
                         view! {
-                            <tr data-id=r.id.clone() data-status=r.status.clone()>
+                            <tr data-id=r.id.clone() data-status=r.status.as_str()>
                                 <td><code>{r.id.clone()}</code></td>
-                                <td>{status_text(i18n, &r.status)}</td>
+                                <td>{status_text(i18n, r.status)}</td>
                                 <td>{r.reason.clone()}</td>
                                 <td>{count}</td>
                                 <td>

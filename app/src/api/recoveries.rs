@@ -4,6 +4,7 @@
 //! token and confirms the delivery with the `installed` signature the host made.
 
 use protocol::host::{Base64Bytes, EncryptionInstall};
+use protocol::recovery::RecoveryStatus;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 
@@ -27,9 +28,8 @@ pub struct Recovery {
     /// The renewal whose encryption key is recovered.
     #[serde(default)]
     pub business_no: String,
-    /// `requested`, `approved`, `delivered`.
-    #[serde(default)]
-    pub status: String,
+    /// Where it is.
+    pub status: RecoveryStatus,
     /// Why (the staff member's words).
     #[serde(default)]
     pub reason: String,

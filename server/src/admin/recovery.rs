@@ -149,7 +149,7 @@ pub async fn approve(
         &staff.actor(),
         "recovery.approved",
         &row.business_no,
-        json!({ "recovery": id, "approvals": approvers.len(), "status": if approved { "approved" } else { "requested" } }),
+        json!({ "recovery": id, "approvals": approvers.len(), "status": if approved { RecoveryStatus::Approved } else { RecoveryStatus::Requested } }),
     )
     .await?;
     tx.commit().await?;

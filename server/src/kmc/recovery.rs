@@ -12,36 +12,7 @@ use crate::db::Tx;
 /// Distinct approvals a recovery needs (none by its requester).
 pub const APPROVALS_REQUIRED: usize = 2;
 
-/// A recovery's state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RecoveryStatus {
-    /// Staff asked; approvals pending.
-    Requested,
-    /// Two distinct approvals: the customer may take delivery.
-    Approved,
-    /// The customer's token confirmed it holds the key.
-    Delivered,
-}
-
-impl RecoveryStatus {
-    /// As stored and sent.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Requested => "requested",
-            Self::Approved => "approved",
-            Self::Delivered => "delivered",
-        }
-    }
-
-    fn parse(text: &str) -> Option<Self> {
-        match text {
-            "requested" => Some(Self::Requested),
-            "approved" => Some(Self::Approved),
-            "delivered" => Some(Self::Delivered),
-            _ => None,
-        }
-    }
-}
+pub use protocol::recovery::RecoveryStatus;
 
 /// A recovery as staff and the customer see it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -54,8 +25,8 @@ pub struct RecoveryView {
     pub subject: String,
     /// Why (staff's words).
     pub reason: String,
-    /// `requested`, `approved` or `delivered`.
-    pub status: String,
+    /// Where it is.
+    pub status: RecoveryStatus,
     /// Who asked.
     pub requested_by: String,
     /// Who approved, in order.
@@ -130,23 +101,26 @@ pub async fn row<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
         .fetch_optional(executor)
         .await?
         .map(|r| {
-            let status: String = r.try_get("status")?;
             Ok(RecoveryRow {
                 id: r.try_get("id")?,
                 key_id: r.try_get("key_id")?,
                 business_no: r.try_get("business_no")?,
                 subject: r.try_get("subject")?,
-                status: RecoveryStatus::parse(&status).ok_or_else(|| {
-                    sqlx::Error::ColumnDecode {
-                        index: "status".into(),
-                        source: format!("unknown recovery status {status:?}").into(),
-                    }
-                })?,
+                status: status_of(&r)?,
                 requested_by: r.try_get("requested_by")?,
                 signing_sha256: r.try_get("signing_sha256")?,
             })
         })
         .transpose()
+}
+
+/// The `status` column of a recoveries row.
+fn status_of(r: &sqlx::any::AnyRow) -> Result<RecoveryStatus, sqlx::Error> {
+    let status: String = r.try_get("status")?;
+    RecoveryStatus::parse(&status).ok_or_else(|| sqlx::Error::ColumnDecode {
+        index: "status".into(),
+        source: format!("unknown recovery status {status:?}").into(),
+    })
 }
 
 /// Adds `username`'s approval (once); returns the distinct approvers so far.
@@ -226,7 +200,7 @@ pub async fn list(pool: &AnyPool, subject: Option<&str>) -> Result<Vec<RecoveryV
             business_no: r.try_get("business_no")?,
             subject: r.try_get("subject")?,
             reason: r.try_get("reason")?,
-            status: r.try_get("status")?,
+            status: status_of(&r)?,
             requested_by: r.try_get("requested_by")?,
             encryption_sha256: r.try_get("cert_sha256")?,
             created_at: clock::rfc3339(r.try_get("created_at")?),

@@ -15,6 +15,7 @@ use crate::components::ErrorNotice;
 use crate::error::AppError;
 use crate::i18n::use_i18n;
 use crate::state::Chosen;
+use protocol::recovery::RecoveryStatus;
 
 /// Fetches recovery `id` enveloped to the chosen signing certificate's key, has the
 /// host write it to the token, and confirms the delivery.
@@ -73,7 +74,7 @@ pub fn RecoveryAction(chosen: Chosen, project: String) -> impl IntoView {
                 // The row delivered, whatever else the answer says of it.
                 Ok(_) => rows.update(|r| {
                     for row in r.iter_mut().flatten().filter(|row| row.id == id) {
-                        row.status = "delivered".to_owned();
+                        row.status = RecoveryStatus::Delivered;
                     }
                 }),
                 Err(e) => failure.set(Some(e)),
@@ -94,10 +95,10 @@ pub fn RecoveryAction(chosen: Chosen, project: String) -> impl IntoView {
                         .map(|r| {
                             let id = r.id.clone();
                             let run = run.clone();
-                            let ready = r.status == "approved";
-                            let status = r.status.clone();
+                            let ready = r.status == RecoveryStatus::Approved;
+                            let status = r.status.as_str();
                             view! {
-                                <li class="recovery" data-id=r.id.clone() data-status=r.status.clone()>
+                                <li class="recovery" data-id=r.id.clone() data-status=r.status.as_str()>
                                     <code class="small">{r.encryption_sha256.clone().unwrap_or_default()}</code>
                                     " "
                                     {if ready {
