@@ -25,16 +25,21 @@ use sm2::elliptic_curve::sec1::ToSec1Point;
 const SUBJECT: &str = "/C=CN/O=测试医药有限公司/CN=张三";
 const DISTID: &str = "distid:1234567812345678";
 
-/// The test token's module, built next to the host binary.
+/// The test token's module, built beside the host binary (`cargo build`) or in its
+/// `deps/` folder (a workspace test build, which builds testtoken for its own tests).
 fn module() -> PathBuf {
     let exe = PathBuf::from(env!("CARGO_BIN_EXE_certrenew-host"));
-    let lib = exe.with_file_name("libtesttoken.so");
-    assert!(
-        lib.exists(),
-        "{} is missing: run `cargo build -p testtoken` first",
-        lib.display()
-    );
-    lib
+    let beside = exe.with_file_name("libtesttoken.so");
+    let in_deps = exe.with_file_name("deps").join("libtesttoken.so");
+    [beside.clone(), in_deps]
+        .into_iter()
+        .find(|lib| lib.exists())
+        .unwrap_or_else(|| {
+            panic!(
+                "{} is missing: run `cargo build -p testtoken` first",
+                beside.display()
+            )
+        })
 }
 
 /// A test token (one preset slot) in a folder of its own, with the host's

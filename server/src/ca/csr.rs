@@ -106,16 +106,8 @@ pub(crate) fn parse_verified(csr_der: &[u8]) -> Result<X509CertificationRequest<
 /// RSA PKCS#1 with SHA-256/384/512 and 2048 bits or more, RSA-PSS, Ed25519), and a key
 /// type the CA can certify. Extensions requested in it are ignored: the project's
 /// [`Profile`](super::Profile) decides.
-/// An SM2 request is checked by [`super::sm2::verify_sm2_csr`] (SM3withSM2).
+/// SM2 requests are the SM2 CA's (`ca::verify_csr` sends them there).
 pub fn verify_csr(csr_der: &[u8]) -> Result<CsrInfo, CaError> {
-    if super::sm2::is_sm2_request(csr_der) {
-        let spki_der = super::sm2::verify_sm2_csr(csr_der)?;
-        let csr = parse_der(csr_der)?;
-        return Ok(CsrInfo {
-            spki_der,
-            subject_der: csr.certification_request_info.subject.as_raw().to_vec(),
-        });
-    }
     let csr = parse_verified(csr_der)?;
     let info = &csr.certification_request_info;
     Ok(CsrInfo {

@@ -48,7 +48,21 @@ use x509_parser::prelude::FromDer;
 use x509_parser::x509::SubjectPublicKeyInfo;
 
 pub use crl::{Reason, RevokedEntry};
-pub use csr::{CsrInfo, MAX_CSR_LEN, verify_csr};
+pub use csr::{CsrInfo, MAX_CSR_LEN};
+
+/// Checks a DER certificate signing request: an SM2 one as SM3withSM2
+/// ([`sm2::verify_sm2_csr`]), any other by [`csr::verify_csr`].
+pub fn verify_csr(csr_der: &[u8]) -> Result<CsrInfo, CaError> {
+    if !sm2::is_sm2_request(csr_der) {
+        return csr::verify_csr(csr_der);
+    }
+    let spki_der = sm2::verify_sm2_csr(csr_der)?;
+    let csr = csr::parse_der(csr_der)?;
+    Ok(CsrInfo {
+        spki_der,
+        subject_der: csr.certification_request_info.subject.as_raw().to_vec(),
+    })
+}
 pub use encryption::{EncryptionRequest, encryption_profile};
 pub use error::CaError;
 pub use profile::{ExtKeyUsage, KeyUsage, Profile};

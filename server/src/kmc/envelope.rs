@@ -14,7 +14,7 @@ use rsa::pkcs8::DecodePrivateKey as _;
 use sha2::{Digest as _, Sha256};
 use zeroize::Zeroizing;
 
-use super::{KmcError, key_id, keygen};
+use super::{KmcError, OpenError, key_id, keygen};
 
 /// Envelopes `pkcs8` (the encryption private key) to the signing key
 /// `recipient_spki_der`.
@@ -82,17 +82,6 @@ pub fn x963_kdf(z: &[u8]) -> Zeroizing<[u8; 32]> {
     Zeroizing::new(hash.finalize().into())
 }
 
-/// Why an envelope did not open.
-#[derive(Debug, thiserror::Error)]
-#[error("the envelope does not open: {0}")]
-pub struct OpenError(String);
-
-impl OpenError {
-    pub(super) fn new(reason: String) -> Self {
-        Self(reason)
-    }
-}
-
 /// Opens `envelope` with the signing private key `recipient_pkcs8` (PKCS#8 DER): the
 /// encryption key's PKCS#8 DER. What the token does, in software.
 pub fn open(envelope: &Envelope, recipient_pkcs8: &[u8]) -> Result<Zeroizing<Vec<u8>>, OpenError> {
@@ -158,6 +147,16 @@ mod tests {
             assert_eq!(opened.as_slice(), secret.pkcs8.as_slice());
             assert!(open(&envelope, &other.pkcs8).is_err());
         }
+    }
+
+    #[test]
+    fn an_sm2_signing_key_gets_the_sm2_envelope() {
+        let secret = keygen::generate(KeyAlgorithm::Sm2).unwrap();
+        let signing = keygen::generate(KeyAlgorithm::Sm2).unwrap();
+        let envelope = seal(&secret.pkcs8, &signing.spki_der).unwrap();
+        assert_eq!(envelope.transport, KeyTransport::Sm2EnvelopedKey);
+        let opened = open(&envelope, &signing.pkcs8).unwrap();
+        assert_eq!(opened.as_slice(), secret.pkcs8.as_slice());
     }
 
     /// docs/protocol.md §15's worked example: `cargo nextest run -p server --lib

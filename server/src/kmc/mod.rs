@@ -132,6 +132,18 @@ pub trait Kmc: Send + Sync {
     ) -> Result<Envelope, KmcError>;
 }
 
+/// Why an envelope did not open (the token's side, done in software for tests and
+/// recovery checks: [`envelope::open`], [`sm2::open`]).
+#[derive(Debug, thiserror::Error)]
+#[error("the envelope does not open: {0}")]
+pub struct OpenError(String);
+
+impl OpenError {
+    fn new(reason: String) -> Self {
+        Self(reason)
+    }
+}
+
 /// The wire name of a key algorithm (`rsa-2048`, `ec-p256`, `sm2`), as stored.
 pub fn algorithm_name(algorithm: KeyAlgorithm) -> &'static str {
     match algorithm {

@@ -19,8 +19,7 @@ use sm2::pke::{DecryptingKey, EncryptingKey, Mode};
 use sm4::Sm4;
 use zeroize::Zeroizing;
 
-use super::envelope::OpenError;
-use super::{KmcError, key_id};
+use super::{KmcError, OpenError, key_id};
 
 /// The SM4 key's length, bytes.
 const SM4_KEY_LEN: usize = 16;
@@ -109,7 +108,7 @@ mod tests {
         let encryption = keygen::generate(KeyAlgorithm::Sm2).unwrap();
         let signing = keygen::generate(KeyAlgorithm::Sm2).unwrap();
         let other = keygen::generate(KeyAlgorithm::Sm2).unwrap();
-        let envelope = crate::kmc::envelope::seal(&encryption.pkcs8, &signing.spki_der).unwrap();
+        let envelope = seal(&encryption.pkcs8, &signing.spki_der).unwrap();
         assert_eq!(envelope.transport, KeyTransport::Sm2EnvelopedKey);
         assert!(envelope.wrapped_content_key.0.is_empty());
         assert!(envelope.ephemeral_public_key.is_none());
@@ -118,9 +117,9 @@ mod tests {
         // C2 is the 16-byte SM4 key; the scalar is two SM4 blocks.
         assert_eq!(parsed.sym_encrypted_key.cipher_text.len(), 16);
         assert_eq!(parsed.encrypted_private_key.len(), 32);
-        let opened = crate::kmc::envelope::open(&envelope, &signing.pkcs8).unwrap();
+        let opened = open(&envelope, &signing.pkcs8).unwrap();
         assert_eq!(opened.as_slice(), encryption.pkcs8.as_slice());
-        assert!(crate::kmc::envelope::open(&envelope, &other.pkcs8).is_err());
+        assert!(open(&envelope, &other.pkcs8).is_err());
         // An EC signing key cannot receive it, nor an EC key be enveloped this way.
         let ec = keygen::generate(KeyAlgorithm::EcP256).unwrap();
         assert!(seal(&encryption.pkcs8, &ec.spki_der).is_err());
