@@ -26,12 +26,14 @@ pub mod pages;
 pub mod state;
 pub mod storage;
 
-/// Starts a bundle: the panic hook, then its root component.
-pub fn start<F, N>(root: F)
+/// Starts a bundle: the panic hook, its texts (only its screens' areas, so the others'
+/// are not linked into it), then its root component.
+pub fn start<F, N>(root: F, texts: i18n::Texts)
 where
     F: FnOnce() -> N + 'static,
     N: leptos::prelude::IntoView + 'static,
 {
     console_error_panic_hook::set_once();
+    i18n::install(texts);
     leptos::mount::mount_to_body(root);
 }

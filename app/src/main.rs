@@ -4,5 +4,5 @@
 #![forbid(unsafe_code)]
 
 fn main() {
-    app::start(app::app::CertificatesApp);
+    app::start(app::app::CertificatesApp, app::i18n::CERTIFICATES);
 }

@@ -3,5 +3,5 @@
 #![forbid(unsafe_code)]
 
 fn main() {
-    app::start(app::app::AdminApp);
+    app::start(app::app::AdminApp, app::i18n::ADMIN);
 }

@@ -3,5 +3,5 @@
 #![forbid(unsafe_code)]
 
 fn main() {
-    app::start(app::app::ApplyApp);
+    app::start(app::app::ApplyApp, app::i18n::APPLY);
 }

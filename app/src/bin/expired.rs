@@ -3,5 +3,5 @@
 #![forbid(unsafe_code)]
 
 fn main() {
-    app::start(app::app::ExpiredApp);
+    app::start(app::app::ExpiredApp, app::i18n::EXPIRED);
 }

@@ -3,5 +3,5 @@
 #![forbid(unsafe_code)]
 
 fn main() {
-    app::start(app::app::RenewalsApp);
+    app::start(app::app::RenewalsApp, app::i18n::RENEWALS);
 }

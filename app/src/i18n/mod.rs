@@ -1,7 +1,11 @@
-//! The one string catalogue: every text the app shows, in Chinese (the default) and
+//! The string catalogue: every text the app shows, in Chinese (the default) and
 //! English. Each screen keeps its entries in its own file (`(key, zh, en)` rows), so a
 //! missing translation is impossible by construction; `tests::every_key_used_exists`
 //! proves that every `t("…")` in the sources names a row.
+//!
+//! Each bundle links only the areas its screens use ([`CERTIFICATES`], [`APPLY`], …,
+//! given to [`crate::start`]), so a page does not download every other page's texts;
+//! `tests::every_bundle_has_its_screens_texts` proves each bundle's list complete.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -19,6 +23,7 @@ mod order;
 mod pay;
 mod revoke;
 mod setup;
+mod support;
 
 /// A displayed language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,22 +49,79 @@ impl Lang {
     }
 }
 
-type Row = (&'static str, &'static str, &'static str);
+/// One text: `(key, 中文, English)`.
+pub type Row = (&'static str, &'static str, &'static str);
 
-fn tables() -> [&'static [Row]; 11] {
-    [
-        common::STRINGS,
-        setup::STRINGS,
-        certificates::STRINGS,
-        apply::STRINGS,
-        pay::STRINGS,
-        order::STRINGS,
-        admin::STRINGS,
-        expired::STRINGS,
-        admin_expired::STRINGS,
-        revoke::STRINGS,
-        dual::STRINGS,
-    ]
+/// The texts a bundle links: some of the areas below.
+pub type Texts = &'static [&'static [Row]];
+
+/// `/`: my certificates, setup, a platform's entry.
+pub const CERTIFICATES: Texts = &[
+    common::STRINGS,
+    setup::STRINGS,
+    support::STRINGS,
+    certificates::STRINGS,
+    dual::STRINGS,
+];
+/// `/apply`.
+pub const APPLY: Texts = &[common::STRINGS, apply::STRINGS, revoke::STRINGS];
+/// `/renewals/{no}`: the order, pay, progress, install.
+pub const RENEWALS: Texts = &[
+    common::STRINGS,
+    order::STRINGS,
+    pay::STRINGS,
+    revoke::STRINGS,
+    dual::STRINGS,
+];
+/// `/admin`: the staff console.
+pub const ADMIN: Texts = &[
+    common::STRINGS,
+    admin::STRINGS,
+    admin_expired::STRINGS,
+    revoke::STRINGS,
+    dual::STRINGS,
+];
+/// `/expired`: the expired-certificate path.
+pub const EXPIRED: Texts = &[
+    common::STRINGS,
+    expired::STRINGS,
+    apply::STRINGS,
+    pay::STRINGS,
+    support::STRINGS,
+];
+
+/// Every area (the tests').
+#[cfg(test)]
+const ALL: Texts = &[
+    common::STRINGS,
+    setup::STRINGS,
+    support::STRINGS,
+    certificates::STRINGS,
+    apply::STRINGS,
+    pay::STRINGS,
+    order::STRINGS,
+    admin::STRINGS,
+    expired::STRINGS,
+    admin_expired::STRINGS,
+    revoke::STRINGS,
+    dual::STRINGS,
+];
+
+static INSTALLED: OnceLock<Texts> = OnceLock::new();
+
+/// Makes `texts` the catalogue; the first call wins (a bundle calls it once, at start).
+pub fn install(texts: Texts) {
+    let _ = INSTALLED.set(texts);
+}
+
+#[cfg(not(test))]
+fn tables() -> Texts {
+    INSTALLED.get().copied().unwrap_or(&[])
+}
+
+#[cfg(test)]
+fn tables() -> Texts {
+    ALL
 }
 
 fn catalogue() -> &'static HashMap<&'static str, (&'static str, &'static str)> {
@@ -145,7 +207,8 @@ pub(crate) mod tests {
         }
     }
 
-    fn sources(dir: &Path, out: &mut Vec<String>) {
+    /// The app's sources but the catalogue's: (path under `src/`, text).
+    fn sources(dir: &Path, out: &mut Vec<(String, String)>) {
         for entry in std::fs::read_dir(dir).expect("read src") {
             let path = entry.expect("entry").path();
             if path.is_dir() {
@@ -153,7 +216,10 @@ pub(crate) mod tests {
                     sources(&path, out);
                 }
             } else if path.extension().is_some_and(|e| e == "rs") {
-                out.push(std::fs::read_to_string(&path).expect("read source"));
+                let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+                let name = path.strip_prefix(&src).expect("under src");
+                let text = std::fs::read_to_string(&path).expect("read source");
+                out.push((name.to_string_lossy().replace('\\', "/"), text));
             }
         }
     }
@@ -167,7 +233,7 @@ pub(crate) mod tests {
             &mut files,
         );
         let mut missing = Vec::new();
-        for file in &files {
+        for (_, file) in &files {
             for pattern in [".t(\"", ".tf(\"", "text(lang, \""] {
                 for (i, _) in file.match_indices(pattern) {
                     let rest = &file[i + pattern.len()..];
@@ -181,6 +247,93 @@ pub(crate) mod tests {
         assert!(
             missing.is_empty(),
             "keys used but not in the catalogue: {missing:?}"
+        );
+    }
+
+    /// Which sources each bundle's screens are made of (prefixes under `src/`), besides
+    /// the shared ones (everything outside `pages/` and `admin/`).
+    const BUNDLES: [(&str, Texts, &[&str]); 5] = [
+        (
+            "/",
+            CERTIFICATES,
+            &[
+                "pages/certificates",
+                "pages/setup",
+                "pages/support.rs",
+                "pages/renew_entry.rs",
+            ],
+        ),
+        ("/apply", APPLY, &["pages/apply"]),
+        (
+            "/renewals",
+            RENEWALS,
+            &[
+                "pages/order",
+                "pages/pay",
+                "pages/install",
+                "pages/progress.rs",
+                "pages/apply/ui.rs",
+            ],
+        ),
+        ("/admin", ADMIN, &["admin/"]),
+        (
+            "/expired",
+            EXPIRED,
+            &[
+                "pages/expired/",
+                "pages/apply/fields.rs",
+                "pages/apply/ui.rs",
+                "pages/support.rs",
+            ],
+        ),
+    ];
+
+    /// Keys looked up by a prefix made at run time, and the texts they need; an
+    /// `err.` code raised only by one bundle's own screens is that bundle's.
+    const PREFIXES: [&str; 4] = ["err.", "apply.rule.", "pay.rule.", "expired.rule."];
+    const OWN_ERRORS: [(&str, &str); 1] = [("err.NO_FILE", "/expired")];
+
+    /// Each bundle's catalogue has every text its sources name (any string literal that
+    /// is a key), and every text of a run-time prefix they look up.
+    #[test]
+    fn every_bundle_has_its_screens_texts() {
+        let mut files = Vec::new();
+        sources(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut files,
+        );
+        let all: HashSet<&str> = ALL.iter().flat_map(|t| t.iter()).map(|r| r.0).collect();
+        let mut missing = Vec::new();
+        for (bundle, texts, own) in BUNDLES {
+            let has: HashSet<&str> = texts.iter().flat_map(|t| t.iter()).map(|r| r.0).collect();
+            let shared = |p: &str| !p.starts_with("pages/") && !p.starts_with("admin/");
+            for (path, file) in &files {
+                if !shared(path) && !own.iter().any(|o| path.starts_with(o)) {
+                    continue;
+                }
+                for literal in file.split('"').skip(1).step_by(2) {
+                    if all.contains(literal) && !has.contains(literal) {
+                        missing.push(format!("{bundle}: {literal} ({path})"));
+                    }
+                }
+                for prefix in PREFIXES {
+                    if !file.contains(&format!("\"{prefix}{{")) {
+                        continue;
+                    }
+                    for key in all.iter().filter(|k| k.starts_with(prefix)) {
+                        let elsewhere = OWN_ERRORS.iter().any(|(k, b)| k == key && *b != bundle);
+                        if !has.contains(key) && !elsewhere {
+                            missing.push(format!("{bundle}: {key} ({path}, {prefix}…)"));
+                        }
+                    }
+                }
+            }
+        }
+        missing.sort();
+        missing.dedup();
+        assert!(
+            missing.is_empty(),
+            "texts missing from a bundle: {missing:#?}"
         );
     }
 }

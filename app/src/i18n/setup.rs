@@ -352,18 +352,4 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "Could not copy automatically; open the report below and copy it by hand.",
     ),
     ("setup.diag.show_report", "查看报告全文", "Show the report"),
-    ("setup.support.title", "客服", "Support"),
-    ("setup.support.phone", "客服电话", "Phone"),
-    ("setup.support.email", "电子邮箱", "E-mail"),
-    ("setup.support.hours", "服务时间", "Hours"),
-    (
-        "setup.support.none",
-        "暂时无法读取客服信息，请稍后刷新。",
-        "The support contacts cannot be read right now; reload later.",
-    ),
-    (
-        "setup.support.tip",
-        "联系客服时请提供上方的诊断报告。",
-        "Give support the diagnostics report above.",
-    ),
 ];

@@ -9,3 +9,4 @@ pub mod pay;
 pub mod progress;
 pub mod renew_entry;
 pub mod setup;
+pub mod support;

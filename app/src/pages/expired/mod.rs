@@ -31,7 +31,7 @@ use crate::api;
 use crate::components::Loaded as Shown;
 use crate::error::AppError;
 use crate::i18n::use_i18n;
-use crate::pages::setup::SupportContacts;
+use crate::pages::support::SupportContacts;
 use login::SmsLogin;
 use start::{ApplicationList, StartApplication};
 pub use wizard::ExpiredApplicationPage;
