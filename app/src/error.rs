@@ -105,20 +105,61 @@ impl AppError {
     }
 
     /// Words for the user in the current language: the catalogue's `err.<CODE>` when
-    /// there is one, else the message the failing party gave.
+    /// there is one (for a wrong PIN, `err.PIN_INCORRECT.final_try` or `.count_low` as
+    /// the host's details say), else the message the failing party gave.
     pub fn user_text(&self, i18n: I18n) -> String {
         let key = format!("err.{}", self.code);
-        match lookup(i18n.lang(), &key) {
+        let detailed = self.pin_tries_flag().map(|flag| format!("{key}.{flag}"));
+        match detailed
+            .and_then(|k| lookup(i18n.lang(), &k))
+            .or_else(|| lookup(i18n.lang(), &key))
+        {
             Some(text) => text.to_owned(),
             None if !self.message.is_empty() => self.message.clone(),
             None => i18n.t("error.unexpected").to_owned(),
         }
+    }
+
+    /// How close a wrong PIN brought the token to locking: the host's `final_try` or
+    /// `count_low` detail (the token's flags; PKCS#11 tells no count), the worse first.
+    fn pin_tries_flag(&self) -> Option<&'static str> {
+        if self.code != ErrorCode::PinIncorrect {
+            return None;
+        }
+        ["final_try", "count_low"]
+            .into_iter()
+            .find(|flag| self.details.get(flag).and_then(Value::as_bool) == Some(true))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_wrong_pin_says_how_close_the_lock_is() {
+        let wrong = |details: Value| AppError {
+            code: ErrorCode::PinIncorrect.into(),
+            message: String::new(),
+            details,
+        };
+        let flag = |details: Value| wrong(details).pin_tries_flag();
+        assert_eq!(flag(Value::Null), None);
+        let low = serde_json::json!({"count_low": true, "final_try": false});
+        assert_eq!(flag(low), Some("count_low"));
+        let last = serde_json::json!({"count_low": true, "final_try": true});
+        assert_eq!(flag(last), Some("final_try"));
+        for flag in ["count_low", "final_try"] {
+            crate::i18n::tests::exists(&format!("err.PIN_INCORRECT.{flag}"));
+        }
+        // Only a wrong PIN: a locked one has its own words.
+        let locked = AppError {
+            code: ErrorCode::PinLocked.into(),
+            message: String::new(),
+            details: serde_json::json!({"final_try": true}),
+        };
+        assert_eq!(locked.pin_tries_flag(), None);
+    }
 
     #[test]
     fn codes_read_as_sent() {

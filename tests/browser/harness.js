@@ -92,13 +92,14 @@ export function makeToken(dir, options = {}) {
 /**
  * The token's objects as `pkcs11-tool --list-objects` shows them (with `login`, the
  * private keys too): [{kind: "Certificate" | "Public Key" | "Private Key" | …, id, label}].
- * @param {Token} token
+ * A token of another module names it (`module`, `env`: the test token of sm2-token.js).
+ * @param {{label: string, conf: string, module?: string, env?: Record<string, string>}} token
  * @param {{login?: boolean}} [options]
  */
 export function listObjects(token, options = {}) {
-  const args = ["--module", MODULE, "--token-label", token.label, "--list-objects"];
+  const args = ["--module", token.module ?? MODULE, "--token-label", token.label, "--list-objects"];
   if (options.login) args.push("--login", "--pin", PIN);
-  const out = run("pkcs11-tool", args, { SOFTHSM2_CONF: token.conf });
+  const out = run("pkcs11-tool", args, token.env ?? { SOFTHSM2_CONF: token.conf });
   /** @type {{kind: string, id: string | null, label: string | null}[]} */
   const objects = [];
   for (const line of out.split("\n")) {

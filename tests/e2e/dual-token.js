@@ -35,12 +35,13 @@ function run(cmd, args, env = {}) {
 }
 
 /**
- * pkcs11-tool on `token`, logged in.
- * @param {{conf: string, label: string}} token
+ * pkcs11-tool on `token`, logged in (a token of another module names it: `module`,
+ * `env`, as sm2-token.js's).
+ * @param {{conf: string, label: string, module?: string, env?: Record<string, string>}} token
  * @param {string[]} args
  */
 export function tokenTool(token, args) {
-  return run("pkcs11-tool", ["--module", MODULE, "--token-label", token.label, "--login", "--pin", PIN, ...args], { SOFTHSM2_CONF: token.conf });
+  return run("pkcs11-tool", ["--module", token.module ?? MODULE, "--token-label", token.label, "--login", "--pin", PIN, ...args], token.env ?? { SOFTHSM2_CONF: token.conf });
 }
 
 /**
@@ -109,12 +110,24 @@ export function decryptOnToken(token, id, ciphertext) {
 
 /**
  * What pkcs11-tool says of the private key with `id`: its `Access:` line.
- * @param {{conf: string, label: string}} token
+ * @param {{conf: string, label: string, module?: string, env?: Record<string, string>}} token
  * @param {string} id
  */
 export function privateKeyAccess(token, id) {
-  const out = tokenTool(token, ["--list-objects", "--type", "privkey", "--id", id]).toString();
-  return /^\s+Access:\s*(.*)$/m.exec(out)?.[1] ?? "";
+  return privateKeyLine(token, id, "Access");
+}
+
+/**
+ * The `field` line (`Access`, `Usage`) pkcs11-tool shows for the private key with `id`
+ * (pkcs11-tool 0.23 lists every private key whatever `--id` says: the key's own block).
+ * @param {{conf: string, label: string, module?: string, env?: Record<string, string>}} token
+ * @param {string} id
+ * @param {string} field
+ */
+export function privateKeyLine(token, id, field) {
+  const out = tokenTool(token, ["--list-objects", "--type", "privkey"]).toString();
+  const block = out.split(/^(?=Private Key Object)/m).find((b) => new RegExp(`^\\s+ID:\\s*${id}\\s*$`, "im").test(b)) ?? "";
+  return new RegExp(`^\\s+${field}:\\s*(.*)$`, "m").exec(block)?.[1] ?? "";
 }
 
 // `node tests/e2e/dual-token.js DIR SERVER_BIN PROJECT`: the encryption half of the token

@@ -121,6 +121,9 @@ const AXE_SETTLE_MS = 1500;
  *   sms?: boolean,
  *   viewport?: {width: number, height: number},
  *   allowConsole?: RegExp[],
+ *   config?: string | (() => Promise<string>),
+ *   beforeServe?: (cli: (args: string[]) => string) => void,
+ *   makeToken?: (dir: string, options: {cli: (args: string[]) => string, days: number}) => import("./token.js").Token & {module: string, env: Record<string, string>},
  * }} SystemOptions
  *  - `extension` (default true): load the unpacked extension;
  *  - `host`: `real` (default) registers the debug host, `none` registers nothing,
@@ -130,7 +133,13 @@ const AXE_SETTLE_MS = 1500;
  *    certificate that expired that many days ago (valid for a year before that);
  *  - `sms`: the server's SMS go to a webhook of the test (`sys.smsCode`, `sys.smsCount`;
  *    without it they are only logged);
- *  - `allowConsole`: console errors matching one of these do not fail the test.
+ *  - `allowConsole`: console errors matching one of these do not fail the test;
+ *  - `config`: the server's configuration file (TOML, or a function giving it), e.g.
+ *    platforms of its own;
+ *  - `beforeServe(cli)`: server CLI commands on the fresh data folder before `serve`
+ *    (e.g. `ca init --algorithm sm2`);
+ *  - `makeToken(dir, {cli, days})`: a token of another PKCS#11 module instead of the
+ *    SoftHSM one (`module`, and `env` for the host and pkcs11-tool), e.g. sm2-token.js.
  */
 
 /**
@@ -184,13 +193,24 @@ async function assemble(name, options, dir, artifacts, cleanups, closeAll) {
   delete serverEnv.DATABASE_URL;
   /** @type {{to: string, text: string}[]} */
   const smsSent = [];
+  let configText = typeof options.config === "function" ? await options.config() : (options.config ?? "");
   if (options.sms) {
     const sink = await smsSink(smsSent);
     cleanups.push(sink.close);
+    configText += `\n[notify]\nsms_webhook = "${sink.url}"\n`;
+  }
+  if (configText !== "") {
     const config = join(dir, "certrenew.toml");
-    writeFileSync(config, `[notify]\nsms_webhook = "${sink.url}"\n`);
+    writeFileSync(config, configText);
     serverEnv.CERTRENEW_CONFIG = config;
   }
+  /** Runs a server CLI command with the server's configuration. @param {string[]} args */
+  const cli = (args) => {
+    const out = spawnSync(SERVER_BIN, args, { env: serverEnv, encoding: "utf8" });
+    if (out.status !== 0) throw new Error(`certrenew-server ${args.join(" ")}: ${out.stderr}`);
+    return out.stdout;
+  };
+  options.beforeServe?.(cli);
   // A deployment publishes the extension it supports (updates.xml and the signed
   // package, docs/extension-updates.md): the setup page reads the manifest.
   const version = JSON.parse(readFileSync(join(EXTENSION_SRC, "manifest.json"), "utf8")).version;
@@ -226,18 +246,12 @@ async function assemble(name, options, dir, artifacts, cleanups, closeAll) {
     60_000,
     "certrenew-server to answer",
   );
-  /** Runs a server CLI command with the server's configuration. @param {string[]} args */
-  const cli = (args) => {
-    const out = spawnSync(SERVER_BIN, args, { env: serverEnv, encoding: "utf8" });
-    if (out.status !== 0) throw new Error(`certrenew-server ${args.join(" ")}: ${out.stderr}`);
-    return out.stdout;
-  };
   for (const [role, user] of Object.entries(STAFF)) {
     cli(["admin", "add", "--user", user, "--password", STAFF_PASSWORD, "--role", role]);
   }
 
   // --- the token ----------------------------------------------------------------------
-  const token = makeToken(join(dir, "token"), {
+  const token = options.makeToken?.(join(dir, "token"), { cli, days: options.days ?? 30 }) ?? makeToken(join(dir, "token"), {
     days: options.days ?? 30,
     issue: (csrPath, notAfter) => cli(["ca", "issue", "--csr", csrPath, "--not-after", notAfter, ...validFrom(notAfter)]),
   });
@@ -279,7 +293,10 @@ exit "$status"
   const withExtension = options.extension !== false;
   const ext = join(dir, "extension");
   if (withExtension) run("node", [join(EXTENSION_SRC, "build.mjs"), ext, "--origin", origin]); // exact origin, port included
-  const hostEnvironment = { SOFTHSM2_CONF: token.conf, CERTRENEW_PKCS11_MODULES: MODULE, CERTRENEW_HOST_CONFIG: hostConfig };
+  // A token of another module (makeToken) brings its own module and environment.
+  const tokenModule = "module" in token ? token.module : MODULE;
+  const tokenEnv = "env" in token ? token.env : { SOFTHSM2_CONF: token.conf };
+  const hostEnvironment = { ...tokenEnv, CERTRENEW_PKCS11_MODULES: tokenModule, CERTRENEW_HOST_CONFIG: hostConfig };
   const context = await chromium.launchPersistentContext(profile, {
     headless: true,
     executablePath: CHROMIUM,
@@ -523,7 +540,7 @@ exit "$status"
    */
   function tokenCertificate(id) {
     const out = join(dir, `read-${id}-${Date.now()}.der`);
-    run("pkcs11-tool", ["--module", MODULE, "--token-label", token.label, "--read-object", "--type", "cert", "--id", id, "--output-file", out], { SOFTHSM2_CONF: token.conf });
+    run("pkcs11-tool", ["--module", tokenModule, "--token-label", token.label, "--read-object", "--type", "cert", "--id", id, "--output-file", out], tokenEnv);
     return readFileSync(out);
   }
 

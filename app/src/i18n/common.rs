@@ -72,6 +72,16 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "Wrong PIN. Try again; too many wrong PINs lock the USB key.",
     ),
     (
+        "err.PIN_INCORRECT.count_low",
+        "PIN 码错误，剩余尝试次数不多，输错过多将锁定 USB Key。请确认 PIN 码后再试。",
+        "Wrong PIN. Few tries are left before the USB key locks: make sure of the PIN before trying again.",
+    ),
+    (
+        "err.PIN_INCORRECT.final_try",
+        "PIN 码错误，只剩最后一次机会：再输错一次，USB Key 将被锁定。",
+        "Wrong PIN. One try is left: one more wrong PIN locks the USB key.",
+    ),
+    (
         "err.PIN_LOCKED",
         "USB Key 的 PIN 码已锁定，请联系 CA 解锁。",
         "The USB key's PIN is locked. Contact the CA to unlock it.",
