@@ -134,6 +134,15 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/payments/notify/{provider}",
             post(payments::http::notify),
         )
+        // UnionPay: the page posting the signed form, and the browser's front notice.
+        .route(
+            payments::unionpay::PAY_PATH,
+            get(payments::unionpay::front::pay),
+        )
+        .route(
+            payments::unionpay::RETURN_PATH,
+            post(payments::unionpay::front::returned),
+        )
         // WeChat Pay's notices are signed JSON, not forms.
         .route(
             "/api/v1/payments/notify/wechatpay",

@@ -4,7 +4,8 @@
 //! charge, verified and idempotent notices, bank transfers waiting for finance, refunds
 //! with idempotent numbers. The providers written to a gateway's own protocol:
 //! [`wechat`] (WeChat Pay API v3 Native, its signed JSON notices taken by [`notice`]),
-//! [`alipay`] (电脑网站支付 / 手机网站支付, RSA2, form notices taken by [`http`]);
+//! [`alipay`] (电脑网站支付 / 手机网站支付, RSA2, form notices taken by [`http`]),
+//! [`unionpay`] (全渠道 ACP 5.1.0: a form posted to its gateway, form notices);
 //! which one takes each method is [`setup`]. The development gateways are
 //! `crate::sandbox::gateway` (generic) and `crate::sandbox::gateways` (emulators).
 
@@ -16,6 +17,7 @@ pub mod provider;
 pub mod service;
 pub mod setup;
 pub mod store;
+pub mod unionpay;
 pub mod wechat;
 
 /// Percent-encodes everything but RFC 3986's unreserved characters, for the query

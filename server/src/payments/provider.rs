@@ -88,6 +88,16 @@ pub enum SignedNotice {
     Refund(RefundNotice),
 }
 
+/// A form the customer's browser posts to the gateway (UnionPay's consumption form to
+/// `frontTransReq.do`), rendered by this server's pay page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormPost {
+    /// Where the form goes.
+    pub action: String,
+    /// Its fields, signed.
+    pub fields: BTreeMap<String, String>,
+}
+
 /// A payment gateway.
 #[async_trait]
 pub trait Provider: Send + Sync {
@@ -95,6 +105,15 @@ pub trait Provider: Send + Sync {
     fn name(&self) -> &'static str;
     /// Opens an order; returns where the user pays.
     async fn create(&self, order: &Order) -> Result<String, PaymentError>;
+    /// The form the pay URL `create` gave stands for (its `query`), for a gateway the
+    /// browser reaches by a form post rather than a redirect (UnionPay); the others
+    /// refuse.
+    fn form_post(&self, _query: &BTreeMap<String, String>) -> Result<FormPost, PaymentError> {
+        Err(PaymentError::Gateway(format!(
+            "{} is reached by a redirect, not a form",
+            self.name()
+        )))
+    }
     /// Asks about an order.
     async fn query(&self, out_trade_no: &str) -> Result<GatewayState, PaymentError>;
     /// Closes an unpaid order so it can no longer be paid.

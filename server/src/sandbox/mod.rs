@@ -34,6 +34,7 @@ pub struct Sandbox {
     gateway: Arc<gateway::Gateway>,
     wechatpay: Arc<gateways::wechat::Emulator>,
     alipay: Arc<gateways::alipay::Emulator>,
+    unionpay: Arc<gateways::unionpay::Emulator>,
     bank: bank::Bank,
 }
 
@@ -45,6 +46,7 @@ impl Sandbox {
             gateway: Arc::new(gateway::Gateway::new(pool.clone(), dir, origin)?),
             wechatpay: Arc::new(gateways::wechat::Emulator::new(dir, origin)?),
             alipay: Arc::new(gateways::alipay::Emulator::new(dir, origin)?),
+            unionpay: Arc::new(gateways::unionpay::Emulator::new(dir, origin)?),
             bank: bank::Bank::new(pool),
         })
     }
@@ -64,6 +66,12 @@ impl Sandbox {
         self.alipay.credentials()
     }
 
+    /// What the UnionPay provider needs to talk to the UnionPay emulator (its keys and
+    /// certificates are made now, at the first use).
+    pub fn unionpay(&self) -> Result<crate::payments::unionpay::Credentials, KeyError> {
+        self.unionpay.credentials()
+    }
+
     /// The bank of the verification transfers.
     pub fn bank(&self) -> Arc<dyn Transfers> {
         Arc::new(self.bank.clone())
@@ -80,6 +88,7 @@ impl Sandbox {
             .merge(gateway::routes(self.gateway.clone()))
             .merge(gateways::wechat::routes(self.wechatpay.clone()))
             .merge(gateways::alipay::routes(self.alipay.clone()))
+            .merge(gateways::unionpay::routes(self.unionpay.clone()))
             .merge(bank::routes(self.bank.clone()))
             .merge(identity::routes())
     }

@@ -1,10 +1,12 @@
 //! Emulated payment gateways that speak the real gateways' wire protocols, so the
 //! production providers (`crate::payments::wechat`, …) run against them unchanged in
 //! development and in every test: [`wechat`] (WeChat Pay API v3), [`alipay`] (Alipay's
-//! open-platform gateway). Their keys are made
-//! at the first start and kept beside the sandbox's other files.
+//! open-platform gateway), [`unionpay`] (UnionPay's 全渠道 gateway, ACP 5.1.0). Their
+//! keys are made at the first start (UnionPay's at the first use) and kept beside the
+//! sandbox's other files.
 
 pub mod alipay;
+pub mod unionpay;
 pub mod wechat;
 
 use std::path::Path;
