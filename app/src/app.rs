@@ -40,24 +40,65 @@ fn Shell(children: Children) -> impl IntoView {
 }
 
 // Every bundle knows every route: its own render here, the others' are loaded from the
-// server (`Elsewhere`), so links and `navigate` work across bundles unchanged.
+// server (`Elsewhere`, through the fallback), so links and `navigate` work across
+// bundles unchanged.
+
+/// Every bundle's routes (`:no` is one segment). Another bundle's are told apart in the
+/// fallback rather than by a `Route` each: every `Route` is its own generic instance of
+/// the router, about 1 KB of wasm each (issue 16).
+const ROUTES: [&str; 10] = [
+    "/",
+    "/setup",
+    "/renew",
+    "/apply",
+    "/expired",
+    "/expired/:no",
+    "/renewals/:no",
+    "/admin",
+    "/admin/expired",
+    "/admin/renewals/:no",
+];
+
+/// Whether `path` is one of [`ROUTES`] (a trailing slash dropped, as the router does).
+fn is_route(path: &str) -> bool {
+    let path = match path.strip_suffix('/') {
+        Some(p) if !p.is_empty() => p,
+        _ => path,
+    };
+    ROUTES.iter().any(|route| {
+        let (mut want, mut got) = (route.split('/'), path.split('/'));
+        loop {
+            match (want.next(), got.next()) {
+                (None, None) => return true,
+                (Some(w), Some(g)) if w == g || (w.starts_with(':') && !g.is_empty()) => {}
+                _ => return false,
+            }
+        }
+    })
+}
+
+/// A route this bundle does not render: another bundle's ([`Elsewhere`]), or none's.
+#[component]
+fn Fallback() -> impl IntoView {
+    let path = leptos_router::hooks::use_location()
+        .pathname
+        .get_untracked();
+    if is_route(&path) {
+        view! { <Elsewhere /> }.into_any()
+    } else {
+        view! { <NotFound /> }.into_any()
+    }
+}
 
 /// The certificates bundle: `/`, `/setup`, `/renew`.
 #[component]
 pub fn CertificatesApp() -> impl IntoView {
     view! {
         <Shell>
-            <Routes fallback=NotFound>
+            <Routes fallback=Fallback>
                 <Route path=path!("/") view=pages::certificates::CertificatesPage />
                 <Route path=path!("/setup") view=pages::setup::SetupPage />
                 <Route path=path!("/renew") view=pages::renew_entry::RenewEntryPage />
-                <Route path=path!("/expired") view=Elsewhere />
-                <Route path=path!("/expired/:no") view=Elsewhere />
-                <Route path=path!("/apply") view=Elsewhere />
-                <Route path=path!("/renewals/:no") view=Elsewhere />
-                <Route path=path!("/admin") view=Elsewhere />
-                <Route path=path!("/admin/expired") view=Elsewhere />
-                <Route path=path!("/admin/renewals/:no") view=Elsewhere />
             </Routes>
         </Shell>
     }
@@ -68,17 +109,8 @@ pub fn CertificatesApp() -> impl IntoView {
 pub fn ApplyApp() -> impl IntoView {
     view! {
         <Shell>
-            <Routes fallback=NotFound>
+            <Routes fallback=Fallback>
                 <Route path=path!("/apply") view=pages::apply::ApplyPage />
-                <Route path=path!("/") view=Elsewhere />
-                <Route path=path!("/setup") view=Elsewhere />
-                <Route path=path!("/renew") view=Elsewhere />
-                <Route path=path!("/expired") view=Elsewhere />
-                <Route path=path!("/expired/:no") view=Elsewhere />
-                <Route path=path!("/renewals/:no") view=Elsewhere />
-                <Route path=path!("/admin") view=Elsewhere />
-                <Route path=path!("/admin/expired") view=Elsewhere />
-                <Route path=path!("/admin/renewals/:no") view=Elsewhere />
             </Routes>
         </Shell>
     }
@@ -89,17 +121,8 @@ pub fn ApplyApp() -> impl IntoView {
 pub fn RenewalsApp() -> impl IntoView {
     view! {
         <Shell>
-            <Routes fallback=NotFound>
+            <Routes fallback=Fallback>
                 <Route path=path!("/renewals/:no") view=pages::order::OrderPage />
-                <Route path=path!("/") view=Elsewhere />
-                <Route path=path!("/setup") view=Elsewhere />
-                <Route path=path!("/renew") view=Elsewhere />
-                <Route path=path!("/expired") view=Elsewhere />
-                <Route path=path!("/expired/:no") view=Elsewhere />
-                <Route path=path!("/apply") view=Elsewhere />
-                <Route path=path!("/admin") view=Elsewhere />
-                <Route path=path!("/admin/expired") view=Elsewhere />
-                <Route path=path!("/admin/renewals/:no") view=Elsewhere />
             </Routes>
         </Shell>
     }
@@ -110,17 +133,10 @@ pub fn RenewalsApp() -> impl IntoView {
 pub fn AdminApp() -> impl IntoView {
     view! {
         <Shell>
-            <Routes fallback=NotFound>
+            <Routes fallback=Fallback>
                 <Route path=path!("/admin") view=admin::AdminPage />
                 <Route path=path!("/admin/renewals/:no") view=admin::detail::AdminDetailPage />
                 <Route path=path!("/admin/expired") view=admin::expired::AdminExpiredPage />
-                <Route path=path!("/") view=Elsewhere />
-                <Route path=path!("/setup") view=Elsewhere />
-                <Route path=path!("/renew") view=Elsewhere />
-                <Route path=path!("/expired") view=Elsewhere />
-                <Route path=path!("/expired/:no") view=Elsewhere />
-                <Route path=path!("/apply") view=Elsewhere />
-                <Route path=path!("/renewals/:no") view=Elsewhere />
             </Routes>
         </Shell>
     }
@@ -132,17 +148,9 @@ pub fn AdminApp() -> impl IntoView {
 pub fn ExpiredApp() -> impl IntoView {
     view! {
         <Shell>
-            <Routes fallback=NotFound>
+            <Routes fallback=Fallback>
                 <Route path=path!("/expired") view=pages::expired::ExpiredPage />
                 <Route path=path!("/expired/:no") view=pages::expired::ExpiredApplicationPage />
-                <Route path=path!("/") view=Elsewhere />
-                <Route path=path!("/setup") view=Elsewhere />
-                <Route path=path!("/renew") view=Elsewhere />
-                <Route path=path!("/apply") view=Elsewhere />
-                <Route path=path!("/renewals/:no") view=Elsewhere />
-                <Route path=path!("/admin") view=Elsewhere />
-                <Route path=path!("/admin/expired") view=Elsewhere />
-                <Route path=path!("/admin/renewals/:no") view=Elsewhere />
             </Routes>
         </Shell>
     }
@@ -233,5 +241,38 @@ fn NotFound() -> impl IntoView {
             <p>{move || i18n.t("common.not_found_hint")}</p>
             <a href="/">{move || i18n.t("nav.certificates")}</a>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_route;
+
+    #[test]
+    fn the_fallback_knows_every_bundles_routes() {
+        for path in [
+            "/",
+            "/setup",
+            "/renew",
+            "/apply",
+            "/apply/",
+            "/expired",
+            "/expired/E2026",
+            "/renewals/R1",
+            "/admin",
+            "/admin/expired",
+            "/admin/renewals/R1",
+        ] {
+            assert!(is_route(path), "{path}");
+        }
+        for path in [
+            "/nope",
+            "/renewals",
+            "/renewals/",
+            "/admin/x/y",
+            "/setup/more",
+        ] {
+            assert!(!is_route(path), "{path}");
+        }
     }
 }
