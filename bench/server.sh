@@ -26,9 +26,18 @@
 # `openssl speed`. Writes bench/results/<date>-server[-N].json (every run and the
 # medians) and bench/results/<date>-server[-N].txt (the table printed at the end).
 #
+# Then bench/instances.sh: 1, 2 and 4 instances on one PostgreSQL behind haproxy
+# (BENCH_NO_INSTANCES=1 skips it).
+#
+# Each simulated user sends its requests from its own address (`X-Forwarded-For`,
+# with 127.0.0.1 a trusted proxy), as real users do, so the per-address limits
+# (60 challenges a minute) stay on without the load generator hitting them.
+#
 # Environment: BENCH_RUNS (default 3); SERVER_BENCH_ARGS (extra options for the load
 # generator, e.g. "--read-secs 5 --full 1000"; see `server-bench --help`);
 # BENCH_KEEP=1 keeps the temporary directory (data, server logs, raw JSON).
+# BENCH_SERVER_BIN=/path/to/certrenew-server uses that binary instead of building one
+# (to compare two builds in one sitting).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -55,11 +64,15 @@ fi
 command -v cargo >/dev/null || die "cargo not found"
 
 # ---------------------------------------------------------------- build
-say "cargo build --release -p server"
-(cd "$REPO" && cargo build --release --quiet -p server)
-TARGET_DIR=$(cd "$REPO" && cargo metadata --format-version 1 --no-deps |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-SERVER=$TARGET_DIR/release/certrenew-server
+if [ -n "${BENCH_SERVER_BIN:-}" ]; then
+    SERVER=$BENCH_SERVER_BIN
+else
+    say "cargo build --release -p server"
+    (cd "$REPO" && cargo build --release --quiet -p server)
+    TARGET_DIR=$(cd "$REPO" && cargo metadata --format-version 1 --no-deps |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+    SERVER=$TARGET_DIR/release/certrenew-server
+fi
 [ -x "$SERVER" ] || die "no binary at $SERVER"
 say "cargo build --release (bench/server, the load generator)"
 (cd "$BENCH/server" && cargo build --release --quiet --locked)
@@ -97,6 +110,7 @@ server_env() {
         CERTRENEW_DATA_DIR="$DATA" \
         CERTRENEW_PUBLIC_ORIGIN="http://127.0.0.1:$PORT" \
         CERTRENEW_SANDBOX=1 \
+        CERTRENEW_TRUSTED_PROXIES=127.0.0.1 \
         RUST_LOG=warn \
         "$@"
 }
@@ -349,3 +363,7 @@ else:
     print("stored data checked: audit chain verifies, counts match, the last issued "
           "certificate passes openssl verify")
 EOF
+
+if [ -z "${BENCH_NO_INSTANCES:-}" ]; then
+    bash "$BENCH/instances.sh"
+fi

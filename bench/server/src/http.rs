@@ -47,9 +47,17 @@ pub struct Conn {
     pub requests: u64,
     /// TCP connections opened.
     pub connects: u64,
+    /// Sent as `X-Forwarded-For` (the server trusts 127.0.0.1 as a proxy): the user
+    /// the requests are made for.
+    pub client: Option<HeaderValue>,
 }
 
 impl Conn {
+    /// Requests from now on are made for `user`'s address.
+    pub fn act_for(&mut self, user: &crate::pki::User) {
+        self.client = HeaderValue::from_str(&user.client).ok();
+    }
+
     /// A connection to `addr` (opened on first use).
     pub fn new(addr: SocketAddr) -> Self {
         Self {
@@ -58,6 +66,7 @@ impl Conn {
             tx: None,
             requests: 0,
             connects: 0,
+            client: None,
         }
     }
 
@@ -101,6 +110,9 @@ impl Conn {
                 .method(method.clone())
                 .uri(path)
                 .header(HOST, self.host.clone());
+            if let Some(c) = &self.client {
+                req = req.header("x-forwarded-for", c.clone());
+            }
             if let Some(c) = cookie {
                 req = req.header(COOKIE, c);
             }

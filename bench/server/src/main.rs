@@ -70,6 +70,9 @@ const USAGE: &str = "usage: server-bench --addr 127.0.0.1:PORT --data-dir DIR --
   [--origin http://127.0.0.1:PORT] [--server-pid PID] [--threads 2]
   [--profile 200] [--read-conns 64] [--read-secs 10] [--floor-secs 3]
   [--full 2000] [--full-workers 32] [--full-secs 20] [--issue 2000] [--issue-workers 32] [--issue-secs 90]
+  [--watch 'LABEL=PID[,PID...][;LABEL=...]']
+--read-secs 0 skips the status reads, --issue 0 the issuance phase. --watch reports the
+CPU of each group of processes (with their children) beside the server's in every phase.
 Every request times out after 30 s (an error). --full-secs bounds the full phase,
 --issue-secs the preparation of the issuance phase.";
 
@@ -128,6 +131,21 @@ fn parse_opts() -> anyhow::Result<Opts> {
         issue_workers: num(take("issue-workers"), 32, "issue-workers")?,
         issue_secs: num(take("issue-secs"), 90.0, "issue-secs")?,
     };
+    if let Some(w) = take("watch") {
+        let mut groups = Vec::new();
+        for g in w.split(';').filter(|g| !g.is_empty()) {
+            let (label, pids) = g
+                .split_once('=')
+                .with_context(|| format!("--watch: {g:?} is not LABEL=PID[,PID…]"))?;
+            let pids = pids
+                .split(',')
+                .map(|p| p.trim().parse::<u32>())
+                .collect::<Result<Vec<_>, _>>()
+                .with_context(|| format!("--watch: {g:?}: not a pid list"))?;
+            groups.push((label.to_owned(), pids));
+        }
+        let _ = stats::WATCH.set(groups);
+    }
     if let Some(k) = map.keys().next() {
         bail!("unknown option --{k}\n{USAGE}");
     }
@@ -249,9 +267,17 @@ async fn run(opts: Opts) -> anyhow::Result<()> {
             expect: format!("\"business_no\":\"{no}\"").into_bytes(),
         })
         .collect();
-    let reads = reads_phase(&opts, readable, opts.read_secs, Step::Status).await?;
+    let reads = if opts.read_secs > 0.0 {
+        reads_phase(&opts, readable, opts.read_secs, Step::Status).await?
+    } else {
+        Value::Null
+    };
     let full = full_phase(&opts, &shared, full_users).await?;
-    let issuance = issuance_phase(&opts, &shared, issue_users).await?;
+    let issuance = if opts.issue > 0 {
+        issuance_phase(&opts, &shared, issue_users).await?
+    } else {
+        Value::Null
+    };
 
     let out = json!({
         "tool": "bench/server (server-bench)",
@@ -328,6 +354,7 @@ async fn profile_phase(
             }
             let s = s.as_ref();
             let c = &mut conn;
+            c.act_for(&r.user);
             let done = match batch {
                 Batch::Challenges => flow::challenge(&mut rec, c)
                     .await
@@ -581,6 +608,7 @@ async fn full_phase(opts: &Opts, s: &Arc<Shared>, users: Vec<Arc<User>>) -> anyh
                     break;
                 }
                 let mut r = Renewal::new(users[i].clone());
+                conn.act_for(&r.user);
                 let t0 = Instant::now();
                 match flow::whole(&mut rec, &mut conn, &s, &mut r).await {
                     Ok(()) => {
@@ -667,6 +695,7 @@ async fn issuance_phase(
                     break;
                 }
                 let mut r = Renewal::new(users[i].clone());
+                conn.act_for(&r.user);
                 if flow::until_approved(&mut rec, &mut conn, &s, &mut r)
                     .await
                     .is_err()
@@ -710,6 +739,7 @@ async fn issuance_phase(
                 let item = queue.lock().expect("the queue").pop();
                 let Some((r, body)) = item else { break };
                 let no = r.no.clone().unwrap_or_default();
+                conn.act_for(&r.user);
                 if flow::csr_body(&mut rec, &mut conn, &r, &no, body)
                     .await
                     .is_ok()

@@ -69,6 +69,12 @@ impl Ca {
             cert_b64: STANDARD.encode(&der),
             csr_b64: STANDARD.encode(&csr),
             csr_sha256: hex(&Sha256::digest(&csr)),
+            client: format!(
+                "10.{}.{}.{}",
+                (n >> 16) & 255,
+                (n >> 8) & 255,
+                (n & 255).max(1)
+            ),
             key,
             new_key,
         })
@@ -87,6 +93,9 @@ pub struct User {
     pub csr_b64: String,
     /// SHA-256 of the CSR DER, hex (the `rekey` payload).
     pub csr_sha256: String,
+    /// The address this user's requests come from (`X-Forwarded-For`): each user its
+    /// own, as in real use, so the server's per-address limits stay on and are not hit.
+    pub client: String,
 }
 
 /// The certrenew-v1 TBS signed with `key`, base64.

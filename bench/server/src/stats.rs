@@ -85,12 +85,67 @@ fn clock_ticks() -> f64 {
         .unwrap_or(100.0)
 }
 
-/// CPU of the server (if its pid is known) and of this load generator, between two
-/// moments.
-#[derive(Debug, Clone, Copy)]
+/// Groups of processes whose CPU is reported beside the server's (`--watch`): a
+/// label and the root pids; each root counts with all its descendants, live and
+/// exited (PostgreSQL's backends are the postmaster's children).
+pub static WATCH: std::sync::OnceLock<Vec<(String, Vec<u32>)>> = std::sync::OnceLock::new();
+
+/// CPU seconds (utime + stime + cutime + cstime, clock ticks) of each watched group now.
+fn watched_now() -> Vec<f64> {
+    let Some(groups) = WATCH.get().filter(|g| !g.is_empty()) else {
+        return Vec::new();
+    };
+    // pid -> (ppid, own + reaped children's ticks), for every process.
+    let mut procs: std::collections::HashMap<u32, (u32, u64)> = Default::default();
+    if let Ok(dir) = std::fs::read_dir("/proc") {
+        for e in dir.flatten() {
+            let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                continue;
+            };
+            let Some(at) = stat.rfind(')') else { continue };
+            let f: Vec<&str> = stat[at + 2..].split_whitespace().collect();
+            let n = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+            // After the command: state(0) ppid(1) … utime(11) stime(12) cutime(13) cstime(14).
+            procs.insert(pid, (n(1) as u32, n(11) + n(12) + n(13) + n(14)));
+        }
+    }
+    let hz = clock_ticks();
+    groups
+        .iter()
+        .map(|(_, roots)| {
+            let ticks: u64 = procs
+                .iter()
+                .filter(|(pid, _)| {
+                    // Is a root, or has one among its ancestors.
+                    let mut p = **pid;
+                    for _ in 0..64 {
+                        if roots.contains(&p) {
+                            return true;
+                        }
+                        match procs.get(&p) {
+                            Some((pp, _)) if *pp > 1 => p = *pp,
+                            _ => return false,
+                        }
+                    }
+                    false
+                })
+                .map(|(_, (_, t))| *t)
+                .sum();
+            ticks as f64 / hz
+        })
+        .collect()
+}
+
+/// CPU of the server (if its pid is known), of this load generator and of the
+/// watched groups, between two moments.
+#[derive(Debug, Clone)]
 pub struct CpuMark {
     server: Option<Cpu>,
     me: Option<Cpu>,
+    watched: Vec<f64>,
 }
 
 impl CpuMark {
@@ -99,12 +154,13 @@ impl CpuMark {
         Self {
             server: server_pid.and_then(Cpu::of),
             me: Cpu::of(std::process::id()),
+            watched: watched_now(),
         }
     }
 
     /// CPU used since `self` as JSON, with cores busy over `wall_s` and, if `requests`
     /// is given, microseconds per request.
-    pub fn report(self, server_pid: Option<u32>, wall_s: f64, requests: Option<u64>) -> Value {
+    pub fn report(&self, server_pid: Option<u32>, wall_s: f64, requests: Option<u64>) -> Value {
         let later = Self::now(server_pid);
         let one = |a: Option<Cpu>, b: Option<Cpu>| match (a, b) {
             (Some(a), Some(b)) => {
@@ -121,9 +177,19 @@ impl CpuMark {
             }
             _ => Value::Null,
         };
+        let mut watched = serde_json::Map::new();
+        if let Some(groups) = WATCH.get() {
+            for (((label, _), a), b) in groups.iter().zip(&self.watched).zip(&later.watched) {
+                watched.insert(
+                    label.clone(),
+                    json!({ "cpu_s": round3(b - a), "cores": round3((b - a) / wall_s) }),
+                );
+            }
+        }
         json!({
             "server": one(self.server, later.server),
             "loadgen": one(self.me, later.me),
+            "watched": watched,
         })
     }
 }
