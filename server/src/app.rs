@@ -21,6 +21,7 @@ pub fn app(state: AppState) -> Router {
     let mut router = crate::api::routes();
     router = router.merge(crate::revocation::http::routes());
     router = router.merge(crate::revocation::reports_http::routes());
+    router = router.merge(crate::reconcile::http::routes());
     router = match &state.sandbox {
         Some(sandbox) => router.merge(sandbox.routes()),
         // Not built: its paths are a plain 404, never the web app's page.

@@ -22,6 +22,7 @@
 //!   (the forwarding headers of trusted proxies only).
 //! - [`webhooks`]: signed callbacks to the relying platforms when a renewal closes.
 //! - [`reminders`]: expiry reminders from the issued-certificate inventory.
+//! - [`reconcile`]: the gateways' daily statements against the ledger (对账).
 //! - [`revocation`]: revoking, the CRL and the OCSP responder relying parties check.
 //! - [`server`]: start-up, shared by `serve` and the tests.
 //! - [`security_headers`]: CSP, framing, sniffing, referrer and HSTS on every response.
@@ -47,6 +48,7 @@ pub mod projects;
 pub mod providers;
 pub mod random;
 pub mod ratelimit;
+pub mod reconcile;
 pub mod reminders;
 pub mod renewal;
 pub mod revocation;

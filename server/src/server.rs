@@ -99,6 +99,7 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
     let callbacks = tokio::spawn(crate::webhooks::worker::run(state.clone()));
     let reminders = tokio::spawn(reminder_loop(state.clone()));
     let revocation = tokio::spawn(crate::revocation::worker::run(state.clone()));
+    let reconcile = tokio::spawn(crate::reconcile::job::run(state.clone()));
     let checkpoints = tokio::spawn(crate::audit::checkpoint_loop(
         state.clone(),
         std::time::Duration::from_secs(10),
@@ -115,6 +116,7 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
     callbacks.abort();
     reminders.abort();
     revocation.abort();
+    reconcile.abort();
     checkpoints.abort();
     Ok(())
 }

@@ -19,7 +19,11 @@
 //!   amount; `after_close` pays a trade closed a moment before;
 //! - `GET /sandbox/alipay/notices/{id}` (the form as sent, to replay or alter) and
 //!   `POST /sandbox/alipay/notices/{id}/send {"copies"?}` (late, out of order);
-//! - `GET /sandbox/alipay/orders/{out_trade_no}`: the trade as Alipay has it.
+//! - `GET /sandbox/alipay/orders/{out_trade_no}`: the trade as Alipay has it;
+//! - `alipay.data.dataservice.bill.downloadurl.query` (`bill_type` `trade`) answers a
+//!   `bill_download_url` (`/sandbox/alipay/bill/download?token=…`): the day's trade bill
+//!   (a zip of GBK CSV) of what the emulator really took, changed by `POST
+//!   /sandbox/alipay/bill/edit` (`crate::reconcile::emulated`).
 //!
 //! State is in memory: a restart forgets trades, as a fresh sandbox account would.
 
@@ -41,6 +45,7 @@ use serde_json::{Value, json};
 use crate::clock;
 use crate::payments::alipay::{self, Credentials, sign, timestamp};
 use crate::random;
+use crate::reconcile::emulated::{BillEdit, Bills, PaidRow};
 use crate::sandbox::KeyError;
 use crate::sandbox::gateways::load_or_make_key;
 
@@ -93,6 +98,7 @@ pub struct Emulator {
     trades: Mutex<HashMap<String, Trade>>,
     refunds: Mutex<HashMap<String, RefundDone>>,
     notices: Mutex<HashMap<String, Outgoing>>,
+    bills: Bills,
     http: reqwest::Client,
 }
 
@@ -140,6 +146,7 @@ impl Emulator {
             trades: Mutex::default(),
             refunds: Mutex::default(),
             notices: Mutex::default(),
+            bills: Bills::default(),
             http,
         })
     }
@@ -467,6 +474,9 @@ async fn gateway_post(State(e): Emu, Form(params): Form<BTreeMap<String, String>
                 Some(_) => e.business_error(&method, "ACQ.TRADE_STATUS_ERROR", "交易状态不合法"),
             }
         }
+        "alipay.data.dataservice.bill.downloadurl.query" => {
+            bill_url(&e, &method, &s("bill_type"), &s("bill_date"))
+        }
         "alipay.trade.refund" => refund(&e, &method, &no, &s("refund_amount"), &s("out_request_no")),
         "alipay.trade.fastpay.refund.query" => {
             let done = lock(&e.refunds).get(&s("out_request_no")).cloned();
@@ -686,5 +696,86 @@ pub fn routes<S: Clone + Send + Sync + 'static>(e: Arc<Emulator>) -> Router<S> {
         .route(&format!("{PREFIX}/notices/{{id}}"), get(notice_get))
         .route(&format!("{PREFIX}/notices/{{id}}/send"), post(notice_send))
         .route(&format!("{PREFIX}/orders/{{no}}"), get(order_get))
+        .route(&format!("{PREFIX}/bill/download"), get(bill_download))
+        .route(&format!("{PREFIX}/bill/edit"), post(bill_edit))
         .with_state(e)
+}
+
+/// 查询对账单下载地址: the day's trade bill, zipped, behind a download URL.
+fn bill_url(e: &Emulator, method: &str, bill_type: &str, day: &str) -> Response {
+    use crate::reconcile::alipay::{detail_text, gbk, row, zip_bill};
+    if bill_type != "trade" {
+        return e.business_error(method, "isv.invalid-bill-type", "账单类型不合法");
+    }
+    if crate::reconcile::parse_date(day).is_none() {
+        return e.business_error(method, "isv.invalid-bill-date", "账单时间不合法");
+    }
+    let (paid, refunds) = {
+        let trades = lock(&e.trades);
+        let paid: Vec<PaidRow> = trades
+            .values()
+            .filter_map(|t| {
+                let at = t.gmt_payment.clone()?;
+                at.starts_with(day).then(|| PaidRow {
+                    out_trade_no: t.out_trade_no.clone(),
+                    trade_no: t.trade_no.clone(),
+                    total_fen: t.total_fen,
+                    paid_at: at,
+                })
+            })
+            .collect();
+        let refunds: Vec<(RefundDone, String)> = lock(&e.refunds)
+            .values()
+            .filter(|r| r.gmt.starts_with(day))
+            .filter_map(|r| Some((r.clone(), trades.get(&r.out_trade_no)?.trade_no.clone())))
+            .collect();
+        (paid, refunds)
+    };
+    let compact: String = day.chars().filter(char::is_ascii_digit).collect();
+    let paid = e
+        .bills
+        .apply(day, paid, || format!("{compact}22001{}", digits(15)));
+    if paid.is_empty() && refunds.is_empty() {
+        return e.business_error(method, "isp.bill_not_exist", "账单不存在");
+    }
+    let mut rows: Vec<Vec<String>> = paid
+        .iter()
+        .map(|p| row(&p.trade_no, &p.out_trade_no, "交易", &yuan(p.total_fen)))
+        .collect();
+    rows.extend(
+        refunds
+            .iter()
+            .map(|(r, trade_no)| row(trade_no, &r.out_trade_no, "退款", &yuan(-r.amount))),
+    );
+    let account = format!("{SELLER_ID}0156");
+    let detail = gbk(&detail_text(&account, day, &rows, paid.len()));
+    let Ok(zip) = zip_bill(&format!("{account}_{compact}"), &detail) else {
+        return e.business_error(method, "isp.unknow-error", "系统繁忙");
+    };
+    let token = e.bills.keep(zip);
+    e.answer(
+        method,
+        &json!({
+            "code": "10000", "msg": "Success",
+            "bill_download_url": format!("{}{PREFIX}/bill/download?token={token}", e.origin),
+        }),
+    )
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+}
+
+/// The bill zip (a time-limited URL at Alipay; not signed).
+async fn bill_download(State(e): Emu, Query(q): Query<TokenQuery>) -> Response {
+    match q.token.and_then(|t| e.bills.file(&t)) {
+        Some(zip) => ([("Content-Type", "application/oct-stream")], zip).into_response(),
+        None => (StatusCode::NOT_FOUND, "下载超时，请重新下载").into_response(),
+    }
+}
+
+async fn bill_edit(State(e): Emu, axum::Json(edit): axum::Json<BillEdit>) -> Response {
+    e.bills.edit(edit);
+    StatusCode::NO_CONTENT.into_response()
 }

@@ -15,7 +15,11 @@
 //! - `GET /sandbox/wechatpay/notices/{id}`: a notice as it would be sent (headers and
 //!   body), to replay, alter or re-sign; `POST /sandbox/wechatpay/notices/{id}/send
 //!   {"copies"?}` sends a held notice (in any order: late and out-of-order delivery);
-//! - `GET /sandbox/wechatpay/orders/{out_trade_no}`: the order as the gateway has it.
+//! - `GET /sandbox/wechatpay/orders/{out_trade_no}`: the order as the gateway has it;
+//! - `GET /sandbox/wechatpay/v3/bill/tradebill?bill_date=…` (signed, as the merchant
+//!   API) and the file at its `download_url` (`/v3/billdownload/file?token=…`): the day's
+//!   trade bill of what the emulator really took, changed by `POST
+//!   /sandbox/wechatpay/bill/edit` (`crate::reconcile::emulated`).
 //!
 //! State is in memory: a restart forgets orders, as a fresh sandbox account would.
 
@@ -45,6 +49,7 @@ use crate::payments::wechat::wire::{
 };
 use crate::payments::wechat::{self, Credentials};
 use crate::random;
+use crate::reconcile::emulated::{BillEdit, Bills, PaidRow};
 use crate::sandbox::KeyError;
 use crate::sandbox::gateways::{load_or_make_key, load_or_make_secret};
 
@@ -95,6 +100,7 @@ pub struct Emulator {
     orders: Mutex<HashMap<String, Order>>,
     refunds: Mutex<HashMap<String, Refund>>,
     notices: Mutex<HashMap<String, Outgoing>>,
+    bills: Bills,
     http: reqwest::Client,
 }
 
@@ -138,6 +144,7 @@ impl Emulator {
             orders: Mutex::default(),
             refunds: Mutex::default(),
             notices: Mutex::default(),
+            bills: Bills::default(),
             http,
         })
     }
@@ -711,5 +718,196 @@ pub fn routes<S: Clone + Send + Sync + 'static>(e: Arc<Emulator>) -> Router<S> {
         .route(&format!("{PREFIX}/notices/{{id}}"), get(notice_get))
         .route(&format!("{PREFIX}/notices/{{id}}/send"), post(notice_send))
         .route(&format!("{PREFIX}/orders/{{no}}"), get(order_get))
+        .route(&format!("{PREFIX}/v3/bill/tradebill"), get(tradebill))
+        .route(&format!("{PREFIX}/v3/billdownload/file"), get(bill_file))
+        .route(&format!("{PREFIX}/bill/edit"), post(bill_edit))
         .with_state(e)
+}
+
+/// `yyyy-MM-dd HH:mm:ss` (China Standard Time) of an RFC 3339 time.
+fn cst(rfc3339: &str) -> Option<String> {
+    let t = time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
+        .ok()?;
+    Some(crate::payments::alipay::timestamp(clock::to_ms(t)))
+}
+
+#[derive(Deserialize)]
+struct BillQuery {
+    bill_date: Option<String>,
+    bill_type: Option<String>,
+}
+
+/// 申请交易账单: the day's bill (ALL: payments and refunds) of what was really paid.
+async fn tradebill(
+    State(e): Emu,
+    Query(q): Query<BillQuery>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    use crate::reconcile::wechat::{HEADER, SUMMARY_HEADER, detail_line};
+    if let Err(r) = e.authenticate(&method, &uri, &headers, "") {
+        return *r;
+    }
+    let Some(day) = q
+        .bill_date
+        .filter(|d| crate::reconcile::parse_date(d).is_some())
+    else {
+        return e.error(StatusCode::BAD_REQUEST, "PARAM_ERROR", "账单日期格式错误");
+    };
+    if q.bill_type.as_deref().is_some_and(|t| t != "ALL") {
+        return e.error(StatusCode::BAD_REQUEST, "PARAM_ERROR", "仅支持ALL");
+    }
+    let (paid, refunds) = {
+        let orders = lock(&e.orders);
+        let paid: Vec<PaidRow> = orders
+            .values()
+            .filter_map(|o| {
+                let paid_at = cst(o.success_time.as_deref()?)?;
+                paid_at.starts_with(&day).then(|| PaidRow {
+                    out_trade_no: o.request.out_trade_no.clone(),
+                    trade_no: o.transaction_id.clone().unwrap_or_default(),
+                    total_fen: o.request.amount.total,
+                    paid_at,
+                })
+            })
+            .collect();
+        let refunds: Vec<(Refund, String)> = lock(&e.refunds)
+            .values()
+            .filter_map(|r| {
+                let p = paid
+                    .iter()
+                    .find(|p| p.out_trade_no == r.request.out_trade_no)?;
+                Some((r.clone(), p.trade_no.clone()))
+            })
+            .collect();
+        (paid, refunds)
+    };
+    let paid = e.bills.apply(&day, paid, || format!("4200{}", digits(24)));
+    if paid.is_empty() && refunds.is_empty() {
+        return e.error(
+            StatusCode::BAD_REQUEST,
+            "NO_STATEMENT_EXIST",
+            "账单文件不存在",
+        );
+    }
+    let yuan = |fen: i64| protocol::money::Fen(fen).yuan_string();
+    let row = |values: &[(&str, String)]| {
+        let fields: Vec<String> = HEADER
+            .iter()
+            .map(|h| {
+                values
+                    .iter()
+                    .find(|(k, _)| k == h)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default()
+            })
+            .collect();
+        detail_line(&fields)
+    };
+    let mut lines = vec![HEADER.join(",")];
+    let (mut paid_total, mut refund_total) = (0i64, 0i64);
+    for p in &paid {
+        paid_total += p.total_fen;
+        lines.push(row(&[
+            ("交易时间", p.paid_at.clone()),
+            ("公众账号ID", APPID.into()),
+            ("商户号", MCHID.into()),
+            ("微信订单号", p.trade_no.clone()),
+            ("商户订单号", p.out_trade_no.clone()),
+            ("交易类型", "NATIVE".into()),
+            ("交易状态", "SUCCESS".into()),
+            ("付款银行", "OTHERS".into()),
+            ("货币种类", "CNY".into()),
+            ("应结订单金额", yuan(p.total_fen)),
+            ("代金券金额", "0.00".into()),
+            ("退款金额", "0.00".into()),
+            ("商品名称", "证书续期".into()),
+            ("手续费", "0.00".into()),
+            ("费率", "0.60%".into()),
+            ("订单金额", yuan(p.total_fen)),
+            ("申请退款金额", "0.00".into()),
+        ]));
+    }
+    for (r, trade_no) in &refunds {
+        refund_total += r.request.amount.refund;
+        lines.push(row(&[
+            (
+                "交易时间",
+                cst(&clock::rfc3339(clock::now_ms())).unwrap_or_default(),
+            ),
+            ("公众账号ID", APPID.into()),
+            ("商户号", MCHID.into()),
+            ("微信订单号", trade_no.clone()),
+            ("商户订单号", r.request.out_trade_no.clone()),
+            ("交易类型", "NATIVE".into()),
+            ("交易状态", "REFUND".into()),
+            ("货币种类", "CNY".into()),
+            ("微信退款单号", r.answer.refund_id.clone()),
+            ("商户退款单号", r.request.out_refund_no.clone()),
+            ("退款金额", yuan(r.request.amount.refund)),
+            ("退款类型", "ORIGINAL".into()),
+            ("退款状态", "SUCCESS".into()),
+            ("订单金额", "0.00".into()),
+            ("申请退款金额", yuan(r.request.amount.refund)),
+        ]));
+    }
+    lines.push(SUMMARY_HEADER.join(","));
+    lines.push(
+        [
+            (paid.len() + refunds.len()).to_string(),
+            yuan(paid_total),
+            yuan(refund_total),
+            "0.00".into(),
+            "0.00".into(),
+            yuan(paid_total),
+            yuan(refund_total),
+        ]
+        .iter()
+        .map(|v| format!("`{v}"))
+        .collect::<Vec<_>>()
+        .join(","),
+    );
+    let file = (lines.join("\r\n") + "\r\n").into_bytes();
+    let hash_value = protocol::ids::to_hex(&<sha1::Sha1 as sha1::Digest>::digest(&file));
+    let token = e.bills.keep(file);
+    e.json(
+        StatusCode::OK,
+        &crate::reconcile::wechat::BillAnswer {
+            hash_type: "SHA1".into(),
+            hash_value,
+            download_url: format!("{}{PREFIX}/v3/billdownload/file?token={token}", e.origin),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct FileQuery {
+    token: Option<String>,
+}
+
+/// 下载账单: the file, unsigned (its SHA1 was in the signed answer).
+async fn bill_file(
+    State(e): Emu,
+    Query(q): Query<FileQuery>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = e.authenticate(&method, &uri, &headers, "") {
+        return *r;
+    }
+    match q.token.and_then(|t| e.bills.file(&t)) {
+        Some(file) => ([("Content-Type", "application/octet-stream")], file).into_response(),
+        None => e.error(
+            StatusCode::NOT_FOUND,
+            "RESOURCE_NOT_EXISTS",
+            "账单不存在或已过期",
+        ),
+    }
+}
+
+async fn bill_edit(State(e): Emu, axum::Json(edit): axum::Json<BillEdit>) -> Response {
+    e.bills.edit(edit);
+    StatusCode::NO_CONTENT.into_response()
 }
