@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Brings up the whole system on this machine for a person to try:
 #
-#   scripts/run-dev.sh [--fresh] [--expired | --dual] [--port N] [--no-browser]
-#   scripts/run-dev.sh --diagnose [ARGS...]
+#   scripts/run-dev.sh [--fresh] [--expired | --dual | --sm2] [--port N] [--no-browser]
+#   scripts/run-dev.sh [--sm2] --diagnose [ARGS...]
 #
 # Builds certrenew-host, certrenew-server (debug) and the web app (scripts/build-app.sh),
 # the extension (extension/dist), then starts:
@@ -22,6 +22,10 @@
 # --dual makes a new dual token: the signing certificate and an encryption certificate
 # (RSA-2048 key made on the token) under one subject, for the platform gd-med-dual,
 # whose renewals renew the pair (the encryption key from the server's KMC).
+# --sm2 adds the server's SM2 CA (.dev/data/ca/sm2) and the SM2 dual platform gd-sm2, and
+# puts an SM2 dual token on the repository's test token (testtoken/, .dev/run/sm2-token):
+# SM2 signing and encryption certificates from the SM2 CA, and a second token whose PIN
+# may be locked (three wrong PINs); the host is pointed at that module instead of SoftHSM.
 # --diagnose runs `certrenew-host diagnose` against the token and exits (ARGS such as
 # --json go to diagnose).
 set -euo pipefail
@@ -47,6 +51,10 @@ fresh=
 expired=
 dual=
 DUAL_PROJECT=gd-med-dual
+sm2=
+SM2_PROJECT=gd-sm2
+SM2_MODULE=$REPO/target/debug/libtesttoken.so
+SM2_TOKEN_DIR=$RUN/sm2-token
 browser=1
 diagnose=
 diagnose_args=()
@@ -60,6 +68,7 @@ while [ $# -gt 0 ]; do
         --fresh) fresh=1; shift ;;
         --expired) expired=1; shift ;;
         --dual) dual=1; shift ;;
+        --sm2) sm2=1; shift ;;
         --no-browser) browser=; shift ;;
         --port)
             if [ $# -lt 2 ] || ! [[ "$2" =~ ^[0-9]+$ ]]; then
@@ -70,16 +79,23 @@ while [ $# -gt 0 ]; do
             shift 2
             ;;
         --diagnose) diagnose=1; shift ;;
-        -h | --help) sed -n '2,25s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        -h | --help) sed -n '2,30s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
         *) echo "run-dev.sh: unknown argument $1 (--help)" >&2; exit 2 ;;
     esac
 done
 ORIGIN=http://127.0.0.1:$port
-if [ -n "$expired" ] && [ -n "$dual" ]; then
-    echo "run-dev.sh: --expired and --dual make different tokens; choose one" >&2
+if [ "$(( ${expired:-0} + ${dual:-0} + ${sm2:-0} ))" -gt 1 ]; then
+    echo "run-dev.sh: --expired, --dual and --sm2 make different tokens; choose one" >&2
     exit 2
 fi
 
+if [ -n "$diagnose" ] && [ -n "$sm2" ]; then
+    [ -f "$SM2_TOKEN_DIR/testtoken.toml" ] || { echo "run-dev.sh: no SM2 token yet: run scripts/run-dev.sh --sm2 first" >&2; exit 1; }
+    cargo build -p native-host -p testtoken
+    echo "CERTRENEW_TESTTOKEN_CONF=$SM2_TOKEN_DIR/testtoken.toml CERTRENEW_PKCS11_MODULES=$SM2_MODULE $HOST diagnose --user-data-dir $PROFILE ${diagnose_args[*]}"
+    CERTRENEW_TESTTOKEN_CONF=$SM2_TOKEN_DIR/testtoken.toml CERTRENEW_PKCS11_MODULES=$SM2_MODULE \
+        exec "$HOST" diagnose --user-data-dir "$PROFILE" "${diagnose_args[@]}"
+fi
 if [ -n "$diagnose" ]; then
     [ -f "$TOKEN_DIR/softhsm2.conf" ] || { echo "run-dev.sh: no token yet: run scripts/run-dev.sh first" >&2; exit 1; }
     cargo build -p native-host
@@ -97,6 +113,7 @@ fi
 deps_dev_token
 deps_apt chromium fonts-wqy-microhei
 cargo build -p server -p native-host --locked
+if [ -n "$sm2" ]; then cargo build -p testtoken --locked; fi
 scripts/build-app.sh
 node extension/build.mjs --origin "$ORIGIN" >/dev/null
 echo "extension: built into extension/dist"
@@ -114,6 +131,14 @@ export CERTRENEW_PUBLIC_ORIGIN=$ORIGIN
 export CERTRENEW_DIST_DIR=$REPO/dist
 export CERTRENEW_SANDBOX=1
 unset CERTRENEW_CONFIG DATABASE_URL
+if [ -n "$sm2" ]; then
+    # The SM2 CA beside the development CA (kept between runs), and the sample platforms
+    # plus gd-sm2 (gd-med-dual with algorithm "sm2") as the server's configuration.
+    node tests/e2e/sm2-token.js --config "$DATA/sm2.toml" "$SERVER"
+    export CERTRENEW_CONFIG=$DATA/sm2.toml
+    "$SERVER" ca init --algorithm sm2 --name "certrenew SM2 Development CA" >/dev/null
+    echo "SM2 CA: .dev/data/ca/sm2/ca.pem"
+fi
 
 # The extension this deployment supports, published as a signed package with its update
 # manifest (docs/extension-updates.md); the setup page reads the manifest.
@@ -156,7 +181,9 @@ done
 # --- the token -----------------------------------------------------------------------
 # A new one when there is none, or its certificate is not from this server's CA (an
 # expired certificate fails `openssl verify`, so --expired always makes one).
-if [ -n "$expired" ]; then
+if [ -n "$sm2" ]; then
+    node tests/e2e/sm2-token.js "$SM2_TOKEN_DIR" "$SERVER" 30
+elif [ -n "$expired" ]; then
     node tests/e2e/token.js "$TOKEN_DIR" "$SERVER" -5
 elif [ -n "$dual" ]; then
     node tests/e2e/token.js "$TOKEN_DIR" "$SERVER" 30
@@ -169,13 +196,23 @@ else
 fi
 
 # --- the host, registered for Chromium in the dedicated profile ------------------------
-cat >"$WRAPPER" <<EOF
+if [ -n "$sm2" ]; then
+    cat >"$WRAPPER" <<EOF
+#!/bin/sh
+# certrenew-host for the development SM2 token on the test token (scripts/run-dev.sh --sm2).
+export CERTRENEW_TESTTOKEN_CONF='$SM2_TOKEN_DIR/testtoken.toml'
+export CERTRENEW_PKCS11_MODULES='$SM2_MODULE'
+exec '$HOST' "\$@"
+EOF
+else
+    cat >"$WRAPPER" <<EOF
 #!/bin/sh
 # certrenew-host for the development token (written by scripts/run-dev.sh).
 export SOFTHSM2_CONF='$TOKEN_DIR/softhsm2.conf'
 export CERTRENEW_PKCS11_MODULES='$MODULE'
 exec '$HOST' "\$@"
 EOF
+fi
 chmod 0755 "$WRAPPER"
 mkdir -p "$PROFILE"
 "$HOST" register --browser chromium --user-data-dir "$PROFILE" --host-path "$WRAPPER" >/dev/null
@@ -194,10 +231,18 @@ certrenew is running:
   dual token     --dual: a signing and an encryption certificate on the token; renew the pair
                  on the platform $DUAL_PROJECT: $ORIGIN/renew?project=$DUAL_PROJECT
                  (or choose it on 我的证书); key recovery is on the renewal's staff page
+  SM2 token      --sm2: "certrenew SM2 dev" (test token, PIN $PIN) holds an SM2 signing and
+                 encryption pair from the SM2 CA; renew it on $ORIGIN/renew?project=$SM2_PROJECT;
+                 "certrenew SM2 dev 2" has an EC certificate: three wrong PINs lock it
 For Chrome or Edge instead (README "Trying it in Chrome or Edge"):
   $HOST register --browser chrome --host-path $WRAPPER
   then load the unpacked extension from $REPO/extension/dist and open $ORIGIN/
 EOF
+if [ -n "$sm2" ]; then
+    echo
+    echo "This run (--sm2): the host sees the test token only, not the SoftHSM one. Renew the SM2"
+    echo "pair at $ORIGIN/renew?project=$SM2_PROJECT (PIN $PIN); the SM2 CA is .dev/data/ca/sm2/ca.pem."
+fi
 
 if [ -n "$browser" ] && { [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; }; then
     chromium --user-data-dir="$PROFILE" --no-first-run --no-default-browser-check \
