@@ -46,7 +46,7 @@ fn Shell(children: Children) -> impl IntoView {
 /// Every bundle's routes (`:no` is one segment). Another bundle's are told apart in the
 /// fallback rather than by a `Route` each: every `Route` is its own generic instance of
 /// the router, about 1 KB of wasm each (issue 16).
-const ROUTES: [&str; 10] = [
+const ROUTES: [&str; 11] = [
     "/",
     "/setup",
     "/renew",
@@ -56,6 +56,7 @@ const ROUTES: [&str; 10] = [
     "/renewals/:no",
     "/admin",
     "/admin/expired",
+    "/admin/reconciliation",
     "/admin/renewals/:no",
 ];
 
@@ -137,6 +138,7 @@ pub fn AdminApp() -> impl IntoView {
                 <Route path=path!("/admin") view=admin::AdminPage />
                 <Route path=path!("/admin/renewals/:no") view=admin::detail::AdminDetailPage />
                 <Route path=path!("/admin/expired") view=admin::expired::AdminExpiredPage />
+                <Route path=path!("/admin/reconciliation") view=admin::reconcile::AdminReconcilePage />
             </Routes>
         </Shell>
     }
@@ -261,6 +263,7 @@ mod tests {
             "/renewals/R1",
             "/admin",
             "/admin/expired",
+            "/admin/reconciliation",
             "/admin/renewals/R1",
         ] {
             assert!(is_route(path), "{path}");

@@ -20,6 +20,7 @@
 //!   keys, badges)
 //! - `rules`: who may do what, what to say after, the rejection reason's rule
 //! - `query`: the lists' filters and query paths
+//! - `reconcile`: finance's reconciliation differences (`/admin/reconciliation`)
 //! - `ui`: the loader, the refusal notice and the lists' small shared controls
 
 pub mod actions;
@@ -37,6 +38,7 @@ pub mod model;
 pub mod pair;
 pub mod query;
 pub mod queue;
+pub mod reconcile;
 pub mod review;
 pub mod revoke;
 pub mod rules;

@@ -119,6 +119,7 @@ fn StaffBar(on_signed_out: Callback<()>) -> impl IntoView {
             </span>
             <A href="/admin">{move || i18n.t("admin.queue.title")}</A>
             <A href="/admin/expired">{move || i18n.t("admin.expired.nav")}</A>
+            <A href="/admin/reconciliation">{move || i18n.t("admin.reconcile.nav")}</A>
             <button
                 id="admin-logout"
                 type="button"

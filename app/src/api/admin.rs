@@ -102,6 +102,28 @@ pub async fn reconcile(
     .await
 }
 
+/// `GET /admin/reconciliation/differences?status=…` (`open`, `resolved`, `all`).
+pub async fn differences(
+    status: String,
+) -> Result<Vec<crate::admin::reconcile::Difference>, AppError> {
+    get(&format!(
+        "/admin/reconciliation/differences?status={}",
+        segment(&status)
+    ))
+    .await
+}
+
+/// `POST /admin/reconciliation/differences/{id}/resolve` with finance's note.
+pub async fn resolve_difference(id: &str, note: &str, csrf: &str) -> Result<(), AppError> {
+    let _: serde_json::Value = post_staff(
+        &format!("/admin/reconciliation/differences/{}/resolve", segment(id)),
+        csrf,
+        &json!({ "note": note.trim() }),
+    )
+    .await?;
+    Ok(())
+}
+
 /// `POST /admin/refunds/{refund_no}/done`.
 pub async fn refund_done(refund_no: &str, csrf: &str) -> Result<(), AppError> {
     post_staff_empty(&refund_done_path(refund_no), csrf).await

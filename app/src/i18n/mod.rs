@@ -14,6 +14,7 @@ use leptos::prelude::*;
 
 mod admin;
 mod admin_expired;
+mod admin_reconcile;
 mod apply;
 mod certificates;
 mod common;
@@ -78,6 +79,7 @@ pub const ADMIN: Texts = &[
     common::STRINGS,
     admin::STRINGS,
     admin_expired::STRINGS,
+    admin_reconcile::STRINGS,
     revoke::STRINGS,
     dual::STRINGS,
 ];
@@ -103,6 +105,7 @@ const ALL: Texts = &[
     admin::STRINGS,
     expired::STRINGS,
     admin_expired::STRINGS,
+    admin_reconcile::STRINGS,
     revoke::STRINGS,
     dual::STRINGS,
 ];
