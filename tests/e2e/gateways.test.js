@@ -12,14 +12,21 @@
  * (a signed `alipay.trade.page.pay`), the customer presses 确认付款 there, the signed
  * `trade_status_sync` notice reaches the production Alipay code, and the cashier sends
  * the browser back to the order page, now in review.
+ *
+ * A renewal paid by UnionPay: the order page goes to this server's pay page, which
+ * posts the signed ACP 5.1.0 consumption form to the UnionPay emulator's
+ * `frontTransReq.do`; the customer presses 确认付款 at its cashier (the signed back
+ * notice reaches the production UnionPay code), then 返回商户, whose signed front
+ * notice brings the browser back to the order page, now in review.
  */
 import assert from "node:assert/strict";
 
 import { INVOICE, applyFromCertificates, approveAndInstall, staffView, waitStatus } from "./flows.js";
 import { e2e } from "./harness.js";
 
-// Alipay through its emulator rather than the sandbox's generic gateway (docs/payments.md).
-process.env.CERTRENEW_SANDBOX_EMULATE = "alipay";
+// Alipay and UnionPay through their emulators rather than the sandbox's generic gateway
+// (docs/payments.md).
+process.env.CERTRENEW_SANDBOX_EMULATE = "alipay,unionpay";
 
 e2e("gateways: a renewal paid by WeChat QR, the phone paying at the emulator", { timeout: 300_000 }, async (sys) => {
   const page = await sys.open("/");
@@ -85,5 +92,30 @@ e2e("gateways: a renewal paid by Alipay at the emulator's cashier", { timeout: 3
   const trade = await (await fetch(`${sys.origin}/sandbox/alipay/orders/${sys.sql(`SELECT out_trade_no FROM payments WHERE business_no = '${no}' AND status = 'paid'`)[0][0]}`)).json();
   assert.equal(trade.trade_status, "TRADE_SUCCESS");
   assert.equal(trade.trade_no, tradeNo);
+  assert.deepEqual(sys.sql(`SELECT ledger.kind, ledger.amount_fen FROM ledger JOIN payments USING (out_trade_no) WHERE business_no = '${no}'`), [["charge", String(view.renewal.total_fen)]]);
+});
+
+e2e("gateways: a renewal paid by UnionPay at the emulator's cashier", { timeout: 300_000 }, async (sys) => {
+  const page = await sys.open("/");
+  const no = await applyFromCertificates(sys, page);
+  await waitStatus(page, "awaiting_payment");
+  await page.locator("input[name=method][value=unionpay]").check({ timeout: 30_000 });
+  await page.locator("input[name=invoice-kind][value=electronic]").check();
+  await page.fill("#invoice-title", INVOICE.title);
+  await page.fill("#taxpayer-id", INVOICE.taxpayerId);
+  // The pay page posts the signed form by itself: the browser lands at the cashier.
+  await Promise.all([page.waitForURL(/\/sandbox\/unionpay\/gateway\/api\/frontTransReq\.do$/, { timeout: 30_000 }), page.click("#pay")]);
+  const view = await staffView(sys, no);
+  assert.equal(await page.locator("#amount").textContent(), (view.renewal.total_fen / 100).toFixed(2));
+  await sys.shot(page, "unionpay-cashier");
+  await Promise.all([page.waitForURL(/\/sandbox\/unionpay\/cashier\//, { timeout: 15_000 }), page.click("#pay")]);
+  await Promise.all([page.waitForURL(/\/renewals\/\d{17}/, { timeout: 15_000 }), page.click("#return")]);
+  await waitStatus(page, "in_review");
+  await sys.shot(page, "unionpay-paid");
+  const [[provider, orderId, queryId]] = sys.sql(`SELECT provider, out_trade_no, gateway_trade_no FROM payments WHERE business_no = '${no}' AND status = 'paid'`);
+  assert.equal(provider, "unionpay");
+  const order = await (await fetch(`${sys.origin}/sandbox/unionpay/orders/${orderId}`)).json();
+  assert.equal(order.state, "paid");
+  assert.equal(order.query_id, queryId);
   assert.deepEqual(sys.sql(`SELECT ledger.kind, ledger.amount_fen FROM ledger JOIN payments USING (out_trade_no) WHERE business_no = '${no}'`), [["charge", String(view.renewal.total_fen)]]);
 });

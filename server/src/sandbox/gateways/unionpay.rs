@@ -490,7 +490,8 @@ async fn front_trans(State(e): Emu, Form(req): Form<BTreeMap<String, String>>) -
             back_url: f("backUrl"),
             front_url: f("frontUrl"),
             state: "unpaid".into(),
-            query_id: format!("{}{}", &now()[2..], digits(8)),
+            // 21 digits, like the SDK sample's 201602141008032671528.
+            query_id: format!("{}{}", &now()[2..], digits(9)),
             refunded: 0,
             notices: Vec::new(),
         });
@@ -636,7 +637,7 @@ async fn back_trans(State(e): Emu, Form(req): Form<BTreeMap<String, String>>) ->
             return refuse("30", "退货金额超限");
         }
         o.refunded += amount;
-        (o.clone(), format!("{}{}", &now()[2..], digits(8)))
+        (o.clone(), format!("{}{}", &now()[2..], digits(9)))
     };
     lock(&e.refunds).insert(
         refund_id.clone(),
