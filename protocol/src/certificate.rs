@@ -12,6 +12,8 @@ wire_enum! {
         Confirmed = "confirmed",
         /// Replaced by a later issue for a new key.
         Superseded = "superseded",
+        /// Revoked by the CA (a customer's report, staff).
+        Revoked = "revoked",
     }
 }
 
@@ -53,6 +55,7 @@ mod tests {
                 (CertificateStatus::Issued, "issued"),
                 (CertificateStatus::Confirmed, "confirmed"),
                 (CertificateStatus::Superseded, "superseded"),
+                (CertificateStatus::Revoked, "revoked"),
             ]
         );
         assert_wire_names!(

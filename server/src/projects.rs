@@ -4,6 +4,7 @@
 //! the CA manuals are the built-in samples.
 
 use protocol::certificate::CertificateKind;
+use protocol::payment::PaymentMethod;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -238,6 +239,11 @@ impl Project {
             .map(|p| p.fen)
     }
 
+    /// Whether the project offers paying by `method` (names checked at load).
+    pub fn offers(&self, method: PaymentMethod) -> bool {
+        self.payment_methods.iter().any(|m| m == method.as_str())
+    }
+
     /// Whether `url` is one the platform allowed as a return address: it starts with an
     /// allowed prefix at a boundary (`/`, `?`, `#`, or `:` before a port), and has no
     /// user-info part that could name another host.
@@ -288,11 +294,11 @@ pub fn check(projects: &[Project]) -> Result<(), String> {
             ));
         }
         for m in &p.payment_methods {
-            if !["alipay", "unionpay", "wechat", "bank_transfer"].contains(&m.as_str()) {
+            if PaymentMethod::parse(m).is_none() {
                 return Err(format!("project {}: unknown payment method {m:?}", p.id));
             }
         }
-        if p.payment_methods.iter().any(|m| m == "bank_transfer") && p.payee.is_none() {
+        if p.offers(PaymentMethod::BankTransfer) && p.payee.is_none() {
             return Err(format!(
                 "project {}: bank_transfer is offered, so [projects.payee] must name the account it is paid into",
                 p.id

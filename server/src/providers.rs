@@ -19,6 +19,8 @@
 
 use std::sync::Arc;
 
+use protocol::payment::PaymentMethod;
+
 use crate::config::Config;
 use crate::expired::bank_provider::{self, Transfers};
 use crate::expired::identity_provider::{self, Verifier};
@@ -28,7 +30,11 @@ use crate::payments::gateways::Gateways;
 use crate::sandbox::Sandbox;
 
 /// The online payment methods (`bank_transfer` needs no gateway).
-pub const ONLINE_METHODS: [&str; 3] = ["alipay", "unionpay", "wechat"];
+pub const ONLINE_METHODS: [PaymentMethod; 3] = [
+    PaymentMethod::Alipay,
+    PaymentMethod::Unionpay,
+    PaymentMethod::Wechat,
+];
 
 /// The outside parties.
 #[derive(Clone)]

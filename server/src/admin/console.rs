@@ -6,6 +6,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use protocol::ErrorCode;
+use protocol::payment::{PaymentMethod, PaymentStatus};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
@@ -237,7 +238,8 @@ pub async fn reject(
     )
     .await?;
     store::set_rejection_reason(&mut tx, &business_no, reason).await?;
-    let paid = payments::store::attempts_with_status(&mut *tx, &business_no, "paid").await?;
+    let paid =
+        payments::store::attempts_with_status(&mut *tx, &business_no, PaymentStatus::Paid).await?;
     let mut refunds = Vec::new();
     for p in &paid {
         refunds.push(
@@ -286,7 +288,7 @@ pub async fn reconcile(
         .ok_or_else(|| AppError::not_found(format!("no payment {out_trade_no}")))?;
     let business_no = payment.business_no;
     let amount = payment.amount_fen;
-    if payment.method != "bank_transfer" || payment.status != "pending" {
+    if payment.method != PaymentMethod::BankTransfer || payment.status != PaymentStatus::Pending {
         return Err(AppError::refused(
             ErrorCode::IllegalTransition,
             StatusCode::CONFLICT,
@@ -305,7 +307,7 @@ pub async fn reconcile(
         )
         .await?
     } else {
-        payments::store::set_status(&mut *tx, &out_trade_no, "failed").await?;
+        payments::store::set_status(&mut *tx, &out_trade_no, PaymentStatus::Failed).await?;
         transition::apply(
             &state,
             &mut tx,

@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use protocol::ErrorCode;
+use protocol::certificate::CertificateStatus;
 use protocol::envelope::Envelope;
 use protocol::tbs::Purpose;
 use serde::{Deserialize, Serialize};
@@ -120,10 +121,13 @@ pub async fn envelope(
     if certinfo::verify_issued_by(&der, state.ca.certificates()).is_err() {
         return Err(not_ours("this CA did not issue it"));
     }
-    if known.purpose != "signing" {
+    if known.purpose != certificates::Purpose::Signing {
         return Err(not_ours("it is not a signing certificate"));
     }
-    if matches!(known.status.as_str(), "superseded" | "revoked") {
+    if matches!(
+        known.status,
+        CertificateStatus::Superseded | CertificateStatus::Revoked
+    ) {
         return Err(not_ours(&format!("it is {}", known.status)));
     }
     if facts.not_after <= OffsetDateTime::now_utc() {

@@ -6,6 +6,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use protocol::expired::TransferStatus;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -28,8 +29,8 @@ pub struct StaffTransfer {
     pub account_no: String,
     /// The bank's reference.
     pub reference: String,
-    /// `sending`, `pending`, `verified`, `superseded`, `locked`, `failed`.
-    pub status: String,
+    /// Where the transfer is.
+    pub status: TransferStatus,
     /// Wrong codes typed.
     pub tries: i64,
     /// Sent, RFC 3339.

@@ -116,11 +116,7 @@ pub async fn row<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
 
 /// The `status` column of a recoveries row.
 fn status_of(r: &sqlx::any::AnyRow) -> Result<RecoveryStatus, sqlx::Error> {
-    let status: String = r.try_get("status")?;
-    RecoveryStatus::parse(&status).ok_or_else(|| sqlx::Error::ColumnDecode {
-        index: "status".into(),
-        source: format!("unknown recovery status {status:?}").into(),
-    })
+    crate::db::wire_column(r, "status", RecoveryStatus::parse)
 }
 
 /// Adds `username`'s approval (once); returns the distinct approvers so far.

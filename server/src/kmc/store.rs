@@ -48,11 +48,7 @@ pub struct Escrowed {
 const SELECT: &str = "SELECT k.key_id AS key_id, k.algorithm AS algorithm, k.kmc AS kmc, k.master_key AS master_key, k.sealed AS sealed, k.cert_sha256 AS cert_sha256, k.business_no AS business_no, c.der AS der, c.status AS status, c.subject AS subject FROM kmc_keys k JOIN certificates c ON c.sha256 = k.cert_sha256";
 
 fn to_escrowed(row: &sqlx::any::AnyRow) -> Result<Escrowed, sqlx::Error> {
-    let algorithm: String = row.try_get("algorithm")?;
-    let algorithm = parse_algorithm(&algorithm).ok_or_else(|| sqlx::Error::ColumnDecode {
-        index: "algorithm".into(),
-        source: format!("unknown key algorithm {algorithm:?}").into(),
-    })?;
+    let algorithm = crate::db::wire_column(row, "algorithm", parse_algorithm)?;
     Ok(Escrowed {
         escrow: Escrow {
             key_id: row.try_get("key_id")?,

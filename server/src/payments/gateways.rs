@@ -7,12 +7,14 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use protocol::payment::PaymentMethod;
+
 use crate::payments::provider::{Provider, Unconfigured};
 
 /// The gateways by method.
 #[derive(Clone)]
 pub struct Gateways {
-    by_method: BTreeMap<String, Arc<dyn Provider>>,
+    by_method: BTreeMap<&'static str, Arc<dyn Provider>>,
     none: Arc<dyn Provider>,
 }
 
@@ -33,14 +35,14 @@ impl Gateways {
 
     /// `gateway` behind `method`.
     #[must_use]
-    pub fn with(mut self, method: &str, gateway: Arc<dyn Provider>) -> Self {
-        self.by_method.insert(method.to_owned(), gateway);
+    pub fn with(mut self, method: PaymentMethod, gateway: Arc<dyn Provider>) -> Self {
+        self.by_method.insert(method.as_str(), gateway);
         self
     }
 
     /// The gateway that takes `method` ([`Unconfigured`] when none does).
-    pub fn for_method(&self, method: &str) -> &Arc<dyn Provider> {
-        self.by_method.get(method).unwrap_or(&self.none)
+    pub fn for_method(&self, method: PaymentMethod) -> &Arc<dyn Provider> {
+        self.by_method.get(method.as_str()).unwrap_or(&self.none)
     }
 
     /// The gateway called `name` (the notify URL's and a stored attempt's name);
@@ -61,7 +63,7 @@ impl Gateways {
     pub fn describe(&self) -> Vec<(String, &'static str)> {
         self.by_method
             .iter()
-            .map(|(m, g)| (m.clone(), g.name()))
+            .map(|(m, g)| ((*m).to_owned(), g.name()))
             .collect()
     }
 }
@@ -72,8 +74,8 @@ mod tests {
 
     #[test]
     fn a_method_without_a_gateway_is_unconfigured() {
-        let g = Gateways::new().with("alipay", Arc::new(Unconfigured));
-        assert_eq!(g.for_method("wechat").name(), "none");
+        let g = Gateways::new().with(PaymentMethod::Alipay, Arc::new(Unconfigured));
+        assert_eq!(g.for_method(PaymentMethod::Wechat).name(), "none");
         assert!(g.has("none") && !g.has("sandbox"));
         assert_eq!(g.named("sandbox").name(), "none");
         assert_eq!(g.describe(), vec![("alipay".to_owned(), "none")]);

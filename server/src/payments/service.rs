@@ -13,6 +13,7 @@ use protocol::ErrorCode;
 use protocol::credit_code::CreditCode;
 use protocol::money::Fen;
 pub use protocol::pay_request::{BankTransferRequest, InvoiceRequest, PaymentRequest};
+use protocol::payment::{PaymentMethod, PaymentStatus, RefundStatus};
 use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -141,13 +142,15 @@ pub async fn pay(
     let project = state
         .project(&row.project)
         .ok_or_else(|| AppError::Internal(format!("project {} is gone", row.project)))?;
-    if !project.payment_methods.contains(&req.method) {
-        return Err(AppError::validation(
-            "method",
-            "payment.method",
-            format!("{} is not offered for this project", req.method),
-        ));
-    }
+    let method = PaymentMethod::parse(&req.method)
+        .filter(|m| project.offers(*m))
+        .ok_or_else(|| {
+            AppError::validation(
+                "method",
+                "payment.method",
+                format!("{} is not offered for this project", req.method),
+            )
+        })?;
     let taxpayer_id = check_invoice(&project.invoice_kinds, &req.invoice)?;
     if settle_open_attempts(state, business_no).await? {
         let renewal = store::view(state.pool(), business_no).await?;
@@ -171,8 +174,8 @@ pub async fn pay(
     let actor = format!("user:{cert_sha256}");
     let out_trade_no = numbers::out_trade_no(business_no);
     let now = clock::now_ms();
-    let gateway = state.providers.payments.for_method(&req.method);
-    let (pay_url, transfer) = if req.method == "bank_transfer" {
+    let gateway = state.providers.payments.for_method(method);
+    let (pay_url, transfer) = if method == PaymentMethod::BankTransfer {
         let t = req.bank_transfer.as_ref().ok_or_else(|| {
             AppError::validation(
                 "bank_transfer",
@@ -204,7 +207,7 @@ pub async fn pay(
             } else {
                 gateway.name()
             },
-            method: &req.method,
+            method,
             amount_fen: row.total_fen,
             pay_url: pay_url.as_deref(),
             bank_transfer: transfer.as_deref(),
@@ -227,7 +230,7 @@ pub async fn pay(
         &actor,
         "payment.started",
         business_no,
-        json!({ "out_trade_no": out_trade_no, "method": req.method, "amount_fen": row.total_fen }),
+        json!({ "out_trade_no": out_trade_no, "method": method, "amount_fen": row.total_fen }),
     )
     .await?;
     if transfer.is_some() {
@@ -267,8 +270,12 @@ fn gateway_error(e: PaymentError) -> AppError {
 /// Asks the gateway about every pending online attempt of a renewal: a paid one is
 /// recorded as paid, a failed one as failed. Returns whether the renewal is now paid.
 pub async fn settle_open_attempts(state: &AppState, business_no: &str) -> AppResult<bool> {
-    let pending = payments::attempts_with_status(state.pool(), business_no, "pending").await?;
-    for attempt in pending.iter().filter(|a| a.method != "bank_transfer") {
+    let pending =
+        payments::attempts_with_status(state.pool(), business_no, PaymentStatus::Pending).await?;
+    for attempt in pending
+        .iter()
+        .filter(|a| a.method != PaymentMethod::BankTransfer)
+    {
         let out_trade_no = attempt.out_trade_no.as_str();
         // The gateway that opened it, whatever serves the method today.
         let gateway = state.providers.payments.named(&attempt.provider);
@@ -326,13 +333,13 @@ pub async fn mark_ended(
     actor: &str,
 ) -> AppResult<()> {
     let (status, action) = match how {
-        Ended::Closed => ("closed", "payment.closed"),
-        Ended::Failed => ("failed", "payment.failed"),
+        Ended::Closed => (PaymentStatus::Closed, "payment.closed"),
+        Ended::Failed => (PaymentStatus::Failed, "payment.failed"),
     };
     let mut tx = state.store.begin_write().await?;
     let attempt = payments::attempt_by_number(&mut *tx, out_trade_no)
         .await?
-        .filter(|a| a.status == "pending");
+        .filter(|a| a.status == PaymentStatus::Pending);
     if let Some(attempt) = attempt {
         payments::set_status(&mut *tx, out_trade_no, status).await?;
         audit::append(
@@ -385,7 +392,7 @@ pub async fn record_paid(
             ),
         ));
     }
-    if status == "paid" || status == "refunded" {
+    if matches!(status, PaymentStatus::Paid | PaymentStatus::Refunded) {
         return Ok(Paid::AlreadyKnown);
     }
     let now = clock::now_ms();
@@ -490,7 +497,7 @@ pub async fn execute_refund(state: &AppState, refund_no: &str) -> AppResult<()> 
     let refund = payments::refund(state.pool(), refund_no)
         .await?
         .ok_or_else(|| AppError::not_found(format!("no refund {refund_no}")))?;
-    if refund.status == "done" || refund.method == "bank_transfer" {
+    if refund.status == RefundStatus::Done || refund.method == PaymentMethod::BankTransfer {
         return Ok(());
     }
     state
@@ -509,10 +516,10 @@ pub async fn mark_refund_done(state: &AppState, refund_no: &str, actor: &str) ->
     let refund = payments::refund(&mut *tx, refund_no)
         .await?
         .ok_or_else(|| AppError::not_found(format!("no refund {refund_no}")))?;
-    if refund.status != "done" {
+    if refund.status != RefundStatus::Done {
         let now = clock::now_ms();
         payments::mark_refund_done(&mut *tx, refund_no, now).await?;
-        payments::set_status(&mut *tx, &refund.out_trade_no, "refunded").await?;
+        payments::set_status(&mut *tx, &refund.out_trade_no, PaymentStatus::Refunded).await?;
         payments::ledger(
             &mut *tx,
             &refund.out_trade_no,

@@ -10,8 +10,10 @@
 //!   code pointed at the sandbox's Alipay emulator (`crate::sandbox::gateways::alipay`);
 //!   otherwise the sandbox's generic gateway (which the older tests and browser flows
 //!   drive through `/sandbox/gateway/…`);
-//! - `unionpay` keeps the sandbox's generic gateway (or none) until its provider is
-//!   written.
+//! - `[unionpay]` configured → UnionPay (`payments::unionpay`) takes `unionpay`; else,
+//!   with the sandbox on and `unionpay` listed in `CERTRENEW_SANDBOX_EMULATE`, the same
+//!   UnionPay code pointed at the sandbox's UnionPay emulator
+//!   (`crate::sandbox::gateways::unionpay`); otherwise the sandbox's generic gateway.
 //!
 //! On a public origin a project that offers an online method with no gateway for it is
 //! refused at start ([`unconfigured`]).
@@ -19,6 +21,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use protocol::payment::PaymentMethod;
 use rsa::pkcs1::DecodeRsaPrivateKey;
 use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
 use rsa::{RsaPrivateKey, RsaPublicKey};
@@ -79,6 +82,8 @@ pub struct PaymentsFile {
     pub wechat: Option<WechatSettings>,
     /// Alipay (支付宝), for the `alipay` method.
     pub alipay: Option<AlipaySettings>,
+    /// UnionPay (银联全渠道), for the `unionpay` method.
+    pub unionpay: Option<crate::payments::unionpay::settings::UnionpaySettings>,
 }
 
 /// Alipay settings (key mode, RSA2), with the open platform's names.
@@ -313,15 +318,39 @@ pub fn gateways(
         }
         _ => None,
     };
+    let unionpay = match (&file.unionpay, sandbox) {
+        (Some(s), _) => Some(
+            crate::payments::unionpay::settings::credentials(s, origin, env)
+                .map_err(|(field, m)| in_section("unionpay", field, m))?,
+        ),
+        (None, Some(sandbox)) if emulate.split(',').any(|m| m.trim() == "unionpay") => Some(
+            sandbox
+                .unionpay()
+                .map_err(|e| in_section("unionpay", "sandbox", e))?,
+        ),
+        _ => None,
+    };
     let mut gateways = base;
+    if let Some(c) = unionpay {
+        // A query needs the order's txnTime, kept in the attempt's pay URL: read with a
+        // one-connection pool of its own, opened at the first such query.
+        let pool = sqlx::any::AnyPoolOptions::new()
+            .max_connections(1)
+            .connect_lazy(&config.database_url)
+            .map_err(|e| in_section("unionpay", "database_url", e))?;
+        let sent = Arc::new(crate::payments::unionpay::StoredOrders(pool));
+        let provider = crate::payments::unionpay::Unionpay::new(c, Some(sent))
+            .map_err(|e| in_section("unionpay", "gateway_url", e))?;
+        gateways = gateways.with(PaymentMethod::Unionpay, Arc::new(provider));
+    }
     if let Some(c) = alipay {
         let provider = crate::payments::alipay::Alipay::new(c)
             .map_err(|e| in_section("alipay", "gateway_url", e))?;
-        gateways = gateways.with("alipay", Arc::new(provider));
+        gateways = gateways.with(PaymentMethod::Alipay, Arc::new(provider));
     }
     if let Some(c) = wechat {
         let provider = WechatPay::new(c).map_err(|e| setting("base_url", e))?;
-        gateways = gateways.with("wechat", Arc::new(provider));
+        gateways = gateways.with(PaymentMethod::Wechat, Arc::new(provider));
     }
     if !config.public_origin.is_development()
         && let Some(methods) = unconfigured(config, &gateways)
@@ -335,13 +364,13 @@ pub fn gateways(
 /// (`alipay (gd-med, sz-med)`); none when every one has its gateway.
 pub fn unconfigured(config: &Config, gateways: &Gateways) -> Option<String> {
     let missing: Vec<String> = ONLINE_METHODS
-        .iter()
-        .filter(|m| gateways.for_method(m).name() == "none")
+        .into_iter()
+        .filter(|m| gateways.for_method(*m).name() == "none")
         .filter_map(|m| {
             let projects: Vec<&str> = config
                 .projects
                 .iter()
-                .filter(|p| p.payment_methods.iter().any(|pm| pm == m))
+                .filter(|p| p.offers(m))
                 .map(|p| p.id.as_str())
                 .collect();
             (!projects.is_empty()).then(|| format!("{m} ({})", projects.join(", ")))

@@ -3,9 +3,11 @@
 //! handlers call these functions with the pool or their transaction, so one
 //! transaction can span several. Columns are read by name.
 
+use protocol::payment::{InvoiceKind, InvoiceStatus, PaymentMethod, PaymentStatus, RefundStatus};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, Row};
 
+use crate::db::wire_column;
 use crate::error::AppError;
 
 /// A result of the store.
@@ -20,8 +22,8 @@ pub struct NewAttempt<'a> {
     pub business_no: &'a str,
     /// The gateway's name (`bank` for a transfer).
     pub provider: &'a str,
-    /// `alipay`, `unionpay`, `wechat` or `bank_transfer`.
-    pub method: &'a str,
+    /// How the customer pays.
+    pub method: PaymentMethod,
     /// Fen.
     pub amount_fen: i64,
     /// Where the user pays (online methods).
@@ -42,9 +44,9 @@ pub struct Attempt {
     /// The gateway's name.
     pub provider: String,
     /// The method.
-    pub method: String,
-    /// `pending`, `paid`, `failed`, `closed` or `refunded`.
-    pub status: String,
+    pub method: PaymentMethod,
+    /// Where it is.
+    pub status: PaymentStatus,
     /// Fen.
     pub amount_fen: i64,
 }
@@ -56,8 +58,8 @@ fn attempt(r: &AnyRow) -> StoreResult<Attempt> {
         out_trade_no: r.try_get("out_trade_no")?,
         business_no: r.try_get("business_no")?,
         provider: r.try_get("provider")?,
-        method: r.try_get("method")?,
-        status: r.try_get("status")?,
+        method: wire_column(r, "method", PaymentMethod::parse)?,
+        status: wire_column(r, "status", PaymentStatus::parse)?,
         amount_fen: r.try_get("amount_fen")?,
     })
 }
@@ -71,7 +73,7 @@ pub async fn insert_attempt<'e, E: Executor<'e, Database = Any>>(
         .bind(a.out_trade_no)
         .bind(a.business_no)
         .bind(a.provider)
-        .bind(a.method)
+        .bind(a.method.as_str())
         .bind(a.amount_fen)
         .bind(a.pay_url)
         .bind(a.bank_transfer)
@@ -99,14 +101,14 @@ pub async fn attempt_by_number<'e, E: Executor<'e, Database = Any>>(
 pub async fn attempts_with_status<'e, E: Executor<'e, Database = Any>>(
     executor: E,
     business_no: &str,
-    status: &str,
+    status: PaymentStatus,
 ) -> StoreResult<Vec<Attempt>> {
     let query = format!(
         "SELECT {ATTEMPT} FROM payments WHERE business_no = $1 AND status = $2 ORDER BY created_at, out_trade_no"
     );
     sqlx::query(&query)
         .bind(business_no)
-        .bind(status)
+        .bind(status.as_str())
         .fetch_all(executor)
         .await?
         .iter()
@@ -118,10 +120,10 @@ pub async fn attempts_with_status<'e, E: Executor<'e, Database = Any>>(
 pub async fn set_status<'e, E: Executor<'e, Database = Any>>(
     executor: E,
     out_trade_no: &str,
-    status: &str,
+    status: PaymentStatus,
 ) -> StoreResult<()> {
     sqlx::query("UPDATE payments SET status = $1 WHERE out_trade_no = $2")
-        .bind(status)
+        .bind(status.as_str())
         .bind(out_trade_no)
         .execute(executor)
         .await?;
@@ -202,10 +204,10 @@ pub struct Refund {
     pub business_no: String,
     /// Fen.
     pub amount_fen: i64,
-    /// `pending` or `done`.
-    pub status: String,
+    /// Where it is.
+    pub status: RefundStatus,
     /// The attempt's method.
-    pub method: String,
+    pub method: PaymentMethod,
     /// The attempt's gateway.
     pub provider: String,
 }
@@ -225,8 +227,8 @@ pub async fn refund<'e, E: Executor<'e, Database = Any>>(
                 out_trade_no: r.try_get("out_trade_no")?,
                 business_no: r.try_get("business_no")?,
                 amount_fen: r.try_get("amount_fen")?,
-                status: r.try_get("status")?,
-                method: r.try_get("method")?,
+                status: wire_column(&r, "status", RefundStatus::parse)?,
+                method: wire_column(&r, "method", PaymentMethod::parse)?,
                 provider: r.try_get("provider")?,
             })
         })
@@ -338,9 +340,9 @@ pub struct AttemptRow {
     /// The attempt's number.
     pub out_trade_no: String,
     /// The method.
-    pub method: String,
+    pub method: PaymentMethod,
     /// The attempt's state.
-    pub status: String,
+    pub status: PaymentStatus,
     /// Fen.
     pub amount_fen: i64,
     /// Unix ms.
@@ -366,8 +368,8 @@ pub async fn attempts_for<'e, E: Executor<'e, Database = Any>>(
         .map(|p| {
             Ok(AttemptRow {
                 out_trade_no: p.try_get("out_trade_no")?,
-                method: p.try_get("method")?,
-                status: p.try_get("status")?,
+                method: wire_column(p, "method", PaymentMethod::parse)?,
+                status: wire_column(p, "status", PaymentStatus::parse)?,
                 amount_fen: p.try_get("amount_fen")?,
                 created_at: p.try_get("created_at")?,
                 paid_at: p.try_get("paid_at")?,
@@ -381,14 +383,14 @@ pub async fn attempts_for<'e, E: Executor<'e, Database = Any>>(
 /// A renewal's invoice request.
 #[derive(Debug, Clone)]
 pub struct InvoiceRow {
-    /// `electronic` or `paper`.
-    pub kind: String,
+    /// Electronic or paper.
+    pub kind: InvoiceKind,
     /// The title.
     pub title: String,
     /// The taxpayer id.
     pub taxpayer_id: Option<String>,
     /// The invoice's state.
-    pub status: String,
+    pub status: InvoiceStatus,
 }
 
 /// The invoice asked for with a renewal, if any.
@@ -402,10 +404,10 @@ pub async fn invoice_for<'e, E: Executor<'e, Database = Any>>(
         .await?
         .map(|i| {
             Ok(InvoiceRow {
-                kind: i.try_get("kind")?,
+                kind: wire_column(&i, "kind", InvoiceKind::parse)?,
                 title: i.try_get("title")?,
                 taxpayer_id: i.try_get("taxpayer_id")?,
-                status: i.try_get("status")?,
+                status: wire_column(&i, "status", InvoiceStatus::parse)?,
             })
         })
         .transpose()
@@ -416,8 +418,8 @@ pub async fn invoice_for<'e, E: Executor<'e, Database = Any>>(
 pub struct RefundRow {
     /// Its number.
     pub refund_no: String,
-    /// `pending` or `done`.
-    pub status: String,
+    /// Where it is.
+    pub status: RefundStatus,
     /// Fen.
     pub amount_fen: i64,
 }
@@ -434,7 +436,7 @@ pub async fn latest_refund_for<'e, E: Executor<'e, Database = Any>>(
         .map(|f| {
             Ok(RefundRow {
                 refund_no: f.try_get("refund_no")?,
-                status: f.try_get("status")?,
+                status: wire_column(&f, "status", RefundStatus::parse)?,
                 amount_fen: f.try_get("amount_fen")?,
             })
         })

@@ -2,9 +2,10 @@
 //! and confirms, and the reads for ownership, the expired path's lookup by serial,
 //! renewal information, reminders and callbacks. Columns are read by name.
 
+use protocol::certificate::CertificateStatus;
 use sqlx::{AnyPool, Row};
 
-use crate::db::Tx;
+use crate::db::{Tx, wire_column};
 
 /// A certificate known by its serial: its DER and the project whose rules apply.
 #[derive(Debug, Clone)]
@@ -25,11 +26,11 @@ pub async fn by_serial(pool: &AnyPool, serial: &str) -> Result<Option<Known>, sq
         .fetch_optional(pool)
         .await?;
     if let Some(row) = issued {
-        let status: String = row.try_get("status")?;
+        let status = wire_column(&row, "status", CertificateStatus::parse)?;
         return Ok(Some(Known {
             der: row.try_get("der")?,
             project: row.try_get("project")?,
-            revoked: status == "revoked",
+            revoked: status == CertificateStatus::Revoked,
         }));
     }
     let applied = sqlx::query("SELECT cert_der, project FROM renewals WHERE cert_serial = $1 ORDER BY created_at DESC LIMIT 1")
@@ -146,6 +147,13 @@ impl Purpose {
             Self::Encryption => "encryption",
         }
     }
+
+    /// The stored name's purpose.
+    pub fn parse(name: &str) -> Option<Self> {
+        [Self::Signing, Self::Encryption]
+            .into_iter()
+            .find(|p| p.as_str() == name)
+    }
 }
 
 /// Records a newly issued signing certificate (`issued`).
@@ -251,10 +259,10 @@ pub async fn der_by_serial(pool: &AnyPool, serial: &str) -> Result<Option<Vec<u8
 pub struct InInventory {
     /// DER.
     pub der: Vec<u8>,
-    /// `signing` or `encryption`.
-    pub purpose: String,
-    /// `issued`, `confirmed`, `superseded` or `revoked`.
-    pub status: String,
+    /// What it is for.
+    pub purpose: Purpose,
+    /// Where it is.
+    pub status: CertificateStatus,
 }
 
 /// The certificate we issued with SHA-256 `sha256`, if any.
@@ -266,8 +274,8 @@ pub async fn by_sha256(pool: &AnyPool, sha256: &str) -> Result<Option<InInventor
         .map(|row| {
             Ok(InInventory {
                 der: row.try_get("der")?,
-                purpose: row.try_get("purpose")?,
-                status: row.try_get("status")?,
+                purpose: wire_column(&row, "purpose", Purpose::parse)?,
+                status: wire_column(&row, "status", CertificateStatus::parse)?,
             })
         })
         .transpose()

@@ -7,6 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use protocol::certificate::CertificateKind;
 use protocol::money::Fen;
+use protocol::payment::{InvoiceKind, InvoiceStatus, PaymentMethod, PaymentStatus, RefundStatus};
 use protocol::stage::Stage;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -50,10 +51,10 @@ pub struct TimelineEvent {
 pub struct PaymentView {
     /// The attempt's number.
     pub out_trade_no: String,
-    /// `alipay`, `unionpay`, `wechat`, `bank_transfer`.
-    pub method: String,
-    /// `pending`, `paid`, `failed`, `closed`, `refunded`.
-    pub status: String,
+    /// How the customer pays.
+    pub method: PaymentMethod,
+    /// Where the attempt is.
+    pub status: PaymentStatus,
     /// Amount in fen.
     pub amount_fen: i64,
     /// When it was opened.
@@ -70,14 +71,14 @@ pub struct PaymentView {
 /// The invoice asked for.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct InvoiceView {
-    /// `electronic` or `paper`.
-    pub kind: String,
+    /// Electronic or paper.
+    pub kind: InvoiceKind,
     /// The title (抬头).
     pub title: String,
     /// The taxpayer id (统一社会信用代码), if any.
     pub taxpayer_id: Option<String>,
-    /// `requested` or `issued`.
-    pub status: String,
+    /// Requested or issued.
+    pub status: InvoiceStatus,
 }
 
 /// The renewed certificate.
@@ -102,8 +103,8 @@ pub struct IssuedView {
 pub struct RefundView {
     /// The refund's number.
     pub refund_no: String,
-    /// `pending` or `done`.
-    pub status: String,
+    /// Where it is.
+    pub status: RefundStatus,
     /// Amount in fen.
     pub amount_fen: i64,
 }

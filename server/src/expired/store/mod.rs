@@ -9,7 +9,7 @@ pub mod login;
 pub mod transfers;
 pub mod uploads;
 
-use protocol::expired::NextStep;
+use protocol::expired::{NextStep, TransferStatus};
 use serde::Serialize;
 use serde_json::{Value, json};
 use sqlx::{AnyPool, Row};
@@ -345,9 +345,9 @@ pub struct TransferView {
     pub account_no: String,
     /// Amount sent, fen (1).
     pub amount_fen: i64,
-    /// `sending`, `pending`, `verified`, `superseded`, `locked` (too many wrong codes) or
-    /// `failed` (the bank did not send it).
-    pub status: String,
+    /// Where the transfer is (locked: too many wrong codes; failed: the bank did not
+    /// send it).
+    pub status: TransferStatus,
     /// Wrong codes typed.
     pub tries: i64,
     /// Tries left on this transfer.
@@ -446,7 +446,7 @@ pub async fn view(pool: &AnyPool, row: &AppRow) -> AppResult<AppView> {
         bank: t.bank,
         account_no: mask_account(&t.account_no),
         amount_fen: t.amount_fen,
-        tries_left: if t.status == "pending" {
+        tries_left: if t.status == TransferStatus::Pending {
             (MAX_TRIES - t.tries).max(0)
         } else {
             0

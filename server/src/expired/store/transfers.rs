@@ -1,6 +1,7 @@
 //! `expired_transfers`: the verification transfers of an application, each with its
 //! salted code hash and wrong tries.
 
+use protocol::expired::TransferStatus;
 use sqlx::{Any, Executor, Row};
 
 use crate::db::Tx;
@@ -122,7 +123,14 @@ pub async fn pending(tx: &mut Tx, business_no: &str) -> AppResult<Option<Pending
 pub async fn record_wrong(tx: &mut Tx, id: i64, tries: i64, locked: bool) -> AppResult<()> {
     sqlx::query("UPDATE expired_transfers SET tries = $1, status = $2 WHERE id = $3")
         .bind(tries)
-        .bind(if locked { "locked" } else { "pending" })
+        .bind(
+            if locked {
+                TransferStatus::Locked
+            } else {
+                TransferStatus::Pending
+            }
+            .as_str(),
+        )
         .bind(id)
         .execute(&mut **tx)
         .await?;
@@ -153,7 +161,7 @@ pub struct Record {
     /// The bank's reference.
     pub reference: String,
     /// Its state.
-    pub status: String,
+    pub status: TransferStatus,
     /// Wrong codes.
     pub tries: i64,
     /// Sent, unix ms.
@@ -172,7 +180,7 @@ fn record(t: &sqlx::any::AnyRow) -> AppResult<Record> {
         account_no: t.try_get("account_no")?,
         amount_fen: t.try_get("amount_fen")?,
         reference: t.try_get("reference")?,
-        status: t.try_get("status")?,
+        status: crate::db::wire_column(t, "status", TransferStatus::parse)?,
         tries: t.try_get("tries")?,
         created_at: t.try_get("created_at")?,
         verified_at: t.try_get("verified_at")?,
