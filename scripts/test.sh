@@ -47,8 +47,8 @@ scripts/test-deb.sh || status=$?
 echo "== browser tests"
 deps_apt chromium fonts-wqy-microhei
 lane="test"
-if ! { cargo build -p server -p native-host --locked && scripts/build-app.sh; }; then
-    echo "test.sh: building the server, the host or the web app failed: e2e tests not run" >&2
+if ! { cargo build -p server -p native-host -p testtoken --locked && scripts/build-app.sh; }; then
+    echo "test.sh: building the server, the host, the test token or the web app failed: e2e tests not run" >&2
     status=1
     lane="test:extension"
 fi
