@@ -70,8 +70,8 @@ pub fn yesterday(now: OffsetDateTime) -> Date {
 }
 
 /// The statement sources of the gateways that serve some method now, as
-/// `payments::setup::gateways` decides them (configured, else the emulator in
-/// development).
+/// `payments::setup::gateways` decides them (configured, else the sandbox's emulator
+/// whenever the sandbox is on).
 pub fn sources(state: &AppState) -> Result<Vec<Arc<dyn StatementSource>>, StatementError> {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let config = |e: setup::SetupError| StatementError::Setup(e.to_string());
@@ -87,13 +87,10 @@ pub fn sources(state: &AppState) -> Result<Vec<Arc<dyn StatementSource>>, Statem
     if let Some(c) = wechat {
         out.push(Arc::new(wechat::TradeBill::new(c)?));
     }
-    let emulate = env(setup::EMULATE_ENV).unwrap_or_default();
     let alipay = match (&file.alipay, sandbox) {
         (Some(s), _) => Some(setup::alipay_credentials(s, origin).map_err(config)?),
-        (None, Some(sandbox)) if emulate.split(',').any(|m| m.trim() == "alipay") => {
-            Some(sandbox.alipay())
-        }
-        _ => None,
+        (None, Some(sandbox)) => Some(sandbox.alipay()),
+        (None, None) => None,
     };
     if let Some(c) = alipay {
         out.push(Arc::new(alipay::TradeBill::new(c)?));
