@@ -1,4 +1,4 @@
-//! The whole HTTP application: the API, the sandbox gateway (when on), and the built
+//! The whole HTTP application: the API, the sandbox (when on), and the built
 //! web app with a fallback to `index.html` for its routes.
 
 use std::path::{Path, PathBuf};

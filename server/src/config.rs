@@ -1,7 +1,7 @@
 //! The server's configuration: a TOML file (`CERTRENEW_CONFIG`) overlaid by the
 //! environment variables operators and tests rely on. With nothing set, the server
 //! runs for development: SQLite under `./data`, a development CA created on first
-//! start, the sandbox payment gateway, notifications written to the log.
+//! start, the sandbox's emulated payment gateways, notifications written to the log.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

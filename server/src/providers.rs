@@ -4,8 +4,11 @@
 //! Handlers use what is here and never ask which kind it is.
 //!
 //! What selects each (docs/operations.md, "Outside parties"):
-//! - payment gateways: `sandbox` on → the sandbox gateway behind `alipay`, `unionpay`
-//!   and `wechat`; off → none (online payment is refused, bank transfers work);
+//! - payment gateways: `crate::payments::setup` (`CERTRENEW_PAYMENTS_CONFIG`): each
+//!   configured gateway takes its method; with `sandbox` on, an unconfigured one is the
+//!   same production provider pointed at the sandbox's emulator of that gateway; with
+//!   it off, none (online payment by that method is refused, a public origin refuses
+//!   to start with it offered);
 //! - e-mail: `[notify.smtp]` → SMTP, else the log;
 //! - SMS: `notify.sms_webhook` → the webhook, else the log;
 //! - bank verification and identity verification: `sandbox` on → the sandbox's, off
@@ -93,14 +96,11 @@ impl Providers {
     /// runtime when SMTP is configured (its pool starts a task).
     pub fn from_config(config: &Config, sandbox: Option<&Sandbox>) -> Result<Self, ProvidersError> {
         let sender = Sender::from_config(&config.notify)?;
-        let mut payments = Gateways::new();
+        // The payment gateways come from `crate::payments::setup` (the configured ones,
+        // or with the sandbox on its emulators).
+        let payments = Gateways::new();
         let (bank, identity): (Arc<dyn Transfers>, Arc<dyn Verifier>) = match sandbox {
-            Some(sandbox) => {
-                for method in ONLINE_METHODS {
-                    payments = payments.with(method, sandbox.gateway());
-                }
-                (sandbox.bank(), sandbox.identity())
-            }
+            Some(sandbox) => (sandbox.bank(), sandbox.identity()),
             None => (
                 Arc::new(bank_provider::Unconfigured),
                 Arc::new(identity_provider::Unconfigured),

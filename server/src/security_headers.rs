@@ -14,13 +14,14 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 /// The policy for everything the server sends. Forms post only to the origin (the pay
-/// page goes to a gateway by navigation, not by a form; the sandbox gateway's form
-/// posts to itself and redirects back to the origin).
+/// page goes to a gateway by navigation; UnionPay's pay page, whose form posts to the
+/// gateway, sets its own policy).
 pub const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
 style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
 object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
-/// The development-only sandbox pages (`/sandbox/…`: gateway, bank, liveness) carry
+/// The development-only sandbox pages (`/sandbox/…`: the emulated gateways' cashiers,
+/// bank, liveness) carry
 /// their few style rules inline; they run no script either.
 pub const SANDBOX_CSP: &str = "default-src 'self'; script-src 'none'; \
 style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; \
@@ -109,7 +110,7 @@ mod tests {
         assert_eq!(h[header::X_FRAME_OPTIONS], "DENY");
         assert_eq!(h[header::CONTENT_SECURITY_POLICY], CSP);
         let mut h = HeaderMap::new();
-        SecurityHeaders::new(true).apply("/sandbox/gateway/pay/x", &mut h);
+        SecurityHeaders::new(true).apply("/sandbox/alipay/gateway.do", &mut h);
         assert_eq!(h[header::STRICT_TRANSPORT_SECURITY], HSTS);
         assert_eq!(h[header::CONTENT_SECURITY_POLICY], SANDBOX_CSP);
         assert!(SANDBOX_CSP.contains("script-src 'none'"));

@@ -38,11 +38,16 @@ async fn nothing_accepted_is_lost_to_a_kill_9() {
             };
             let Ok(body) = r.json::<serde_json::Value>().await else { return };
             let Some(out_trade_no) = body["payment"]["out_trade_no"].as_str() else { return };
-            let Ok(r) = server.client.post(server.url(&format!("/sandbox/gateway/{out_trade_no}/complete"))).json(&serde_json::json!({"outcome": "paid"})).send().await else {
+            // The customer's browser at the Alipay emulator's cashier, then paid there.
+            let Some(pay_url) = body["payment"]["pay_url"].as_str() else { return };
+            if server.client.get(pay_url).send().await.is_err() {
+                return;
+            }
+            let Ok(r) = server.client.post(server.url("/sandbox/alipay/buyer/pay")).json(&serde_json::json!({"out_trade_no": out_trade_no})).send().await else {
                 return;
             };
             let Ok(answer) = r.json::<serde_json::Value>().await else { return };
-            if answer["answers"] == serde_json::json!(["success"]) {
+            if answer["answers"] == serde_json::json!([{"status": 200, "body": "success"}]) {
                 let mut list = accepted.lock().unwrap();
                 if let Some(entry) = list.iter_mut().find(|(n, _)| *n == no) {
                     entry.1 = true;

@@ -1,6 +1,5 @@
 //! UnionPay (全渠道 ACP 5.1.0) end to end over real HTTP: the production UnionPay
-//! provider talks to the sandbox's UnionPay emulator (`CERTRENEW_SANDBOX_EMULATE=unionpay`),
-//! which checks the merchant's signatures (`certId`, signMethod 01), signs its answers
+//! provider talks to the sandbox's UnionPay emulator, which checks the merchant's signatures (`certId`, signMethod 01), signs its answers
 //! and notices with a signing certificate chained to its own root and middle
 //! certificates, and sends back notices; the test plays the customer's browser (the
 //! pay page's form, the cashier, the front notice) and the phone. Every money rule
@@ -20,11 +19,10 @@ use server::payments::unionpay::sign;
 use server::sandbox::gateways::unionpay::Chain;
 
 const PRICE: i64 = 10_000;
-const EMULATE: (&str, &str) = ("CERTRENEW_SANDBOX_EMULATE", "unionpay");
 const FRONT: &str = "/sandbox/unionpay/gateway/api/frontTransReq.do";
 
 async fn unionpay_server() -> TestServer {
-    TestServer::start_with(&[EMULATE]).await
+    TestServer::start().await
 }
 
 /// A renewal applied for, signed in: (client, business_no).
@@ -440,7 +438,7 @@ async fn unionpay_a_late_payment_after_close_is_refunded_with_its_refund_notice(
 }
 
 #[tokio::test]
-async fn unionpay_the_emulator_refuses_unsigned_requests_and_is_absent_without_the_sandbox() {
+async fn unionpay_the_emulator_refuses_unsigned_requests() {
     let server = unionpay_server().await;
     let r = server
         .client
@@ -457,32 +455,4 @@ async fn unionpay_the_emulator_refuses_unsigned_requests_and_is_absent_without_t
         .unwrap();
     let answer = sign::parse_answer(&r.text().await.unwrap());
     assert_eq!(answer["respCode"], "11", "{answer:?}");
-    drop(server);
-
-    let off = TestServer::start_with(&[("CERTRENEW_SANDBOX", "0"), EMULATE]).await;
-    for path in [FRONT, "/sandbox/unionpay/buyer/pay"] {
-        let r = off
-            .client
-            .post(off.url(path))
-            .json(&json!({}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
-    }
-    let r = off
-        .client
-        .post(off.url("/api/v1/payments/notify/unionpay"))
-        .form(&[("orderId", "x"), ("respCode", "00")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    let r = off
-        .client
-        .get(off.url("/api/v1/payments/unionpay/pay?orderId=x"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }

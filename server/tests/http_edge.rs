@@ -188,7 +188,7 @@ async fn every_kind_of_answer_carries_the_security_headers() {
             "sandbox page",
         ),
         (
-            "/sandbox/gateway/pay/none",
+            "/sandbox/alipay/orders/none",
             StatusCode::NOT_FOUND,
             "sandbox error",
         ),

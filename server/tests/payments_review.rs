@@ -1,6 +1,8 @@
 //! Money and review over real HTTP: notices verified, amount-checked and applied once;
 //! no double charge on re-pay; refunds on rejection; bank transfers reconciled by
 //! finance; CSRF and distinct approvers; re-issue; the audit chain's tamper check.
+//! Online payments go through the production Alipay provider to the sandbox's Alipay
+//! emulator (`common::TestServer::gateway`).
 
 mod common;
 
@@ -63,7 +65,7 @@ async fn notices_with_a_wrong_amount_or_a_bad_signature_are_refused() {
     ) -> (StatusCode, String) {
         let r = server
             .client
-            .post(server.url("/api/v1/payments/notify/sandbox"))
+            .post(server.url("/api/v1/payments/notify/alipay"))
             .form(&params)
             .send()
             .await
@@ -85,12 +87,15 @@ async fn notices_with_a_wrong_amount_or_a_bad_signature_are_refused() {
     let (status, text) = notify(&server, forged).await;
     assert_eq!((status, text.as_str()), (StatusCode::BAD_REQUEST, "fail"));
 
-    // A correctly signed notice for the wrong amount: the sandbox order is made to lie.
-    server.sql(&format!(
-        "UPDATE sandbox_orders SET amount_fen = 1 WHERE out_trade_no = '{out_trade_no}'"
-    ));
-    let body = server.gateway(&out_trade_no, "paid", 1, 0).await;
-    assert_eq!(body["answers"], json!(["fail"]));
+    // A correctly signed notice for the wrong amount: the gateway is made to lie.
+    let (status, body) = server
+        .post(
+            "/sandbox/alipay/buyer/pay",
+            json!({"out_trade_no": out_trade_no, "total_fen": 1}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["answers"][0]["body"], "fail", "{body}");
     let renewal = server.renewal(&client, &no).await;
     assert_eq!(renewal["status"], "awaiting_payment");
     assert_eq!(renewal["payments"][0]["status"], "pending");
@@ -102,7 +107,9 @@ async fn a_failed_payment_then_re_pay_charges_exactly_once() {
     let server = TestServer::start().await;
     let (client, no, _) = applied(&server, "丙", "gd-med").await;
     let first = server.pay(&client, &no).await;
-    server.gateway(&first, "failed", 1, 0).await;
+    // The customer leaves the cashier; the trade times out closed and Alipay says so.
+    let body = server.gateway(&first, "failed", 1, 0).await;
+    assert_eq!(body["answers"], json!(["success"]));
     let renewal = server.renewal(&client, &no).await;
     assert_eq!(renewal["payments"][0]["status"], "failed");
     assert_eq!(renewal["status"], "awaiting_payment");
@@ -141,13 +148,14 @@ async fn an_open_attempt_is_closed_before_a_new_one_opens() {
     assert_eq!(renewal["payments"][0]["status"], "closed");
     assert_eq!(renewal["payments"][1]["status"], "pending");
     // The closed order can no longer be paid at the gateway.
-    let (status, _) = server
-        .post(
-            &format!("/sandbox/gateway/{first}/complete"),
-            json!({"outcome": "paid"}),
-        )
+    let (status, body) = server
+        .post("/sandbox/alipay/buyer/pay", json!({"out_trade_no": first}))
         .await;
-    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(
+        server.emulator_order("alipay", &first).await["trade_status"],
+        "TRADE_CLOSED"
+    );
     server.gateway(&second, "paid", 1, 0).await;
     assert_eq!(server.renewal(&client, &no).await["status"], "in_review");
 }

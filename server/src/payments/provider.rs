@@ -1,7 +1,7 @@
-//! What the server needs from a payment gateway. The sandbox gateway
-//! (`crate::sandbox::gateway`) implements it for development; a real gateway (Alipay,
-//! UnionPay, WeChat Pay) implements the same calls and is chosen per method in
-//! `crate::providers`.
+//! What the server needs from a payment gateway. WeChat Pay, Alipay and UnionPay
+//! (`crate::payments::{wechat, alipay, unionpay}`) implement it and are chosen per
+//! method in `crate::payments::setup`; in development they talk to the sandbox's
+//! emulators of the same gateways (`crate::sandbox::gateways`).
 
 use std::collections::BTreeMap;
 

@@ -3,17 +3,12 @@
 //! it names or from the environment, never from the file itself and never logged.
 //!
 //! - `[wechat]` configured → WeChat Pay (`payments::wechat`) takes `wechat`;
-//! - else, with the sandbox on → the same WeChat Pay code, pointed at the sandbox's
-//!   WeChat Pay emulator (`crate::sandbox::gateways::wechat`);
-//! - `[alipay]` configured → Alipay (`payments::alipay`) takes `alipay`; else, with the
-//!   sandbox on and `alipay` listed in `CERTRENEW_SANDBOX_EMULATE`, the same Alipay
-//!   code pointed at the sandbox's Alipay emulator (`crate::sandbox::gateways::alipay`);
-//!   otherwise the sandbox's generic gateway (which the older tests and browser flows
-//!   drive through `/sandbox/gateway/…`);
-//! - `[unionpay]` configured → UnionPay (`payments::unionpay`) takes `unionpay`; else,
-//!   with the sandbox on and `unionpay` listed in `CERTRENEW_SANDBOX_EMULATE`, the same
-//!   UnionPay code pointed at the sandbox's UnionPay emulator
-//!   (`crate::sandbox::gateways::unionpay`); otherwise the sandbox's generic gateway.
+//! - `[alipay]` configured → Alipay (`payments::alipay`) takes `alipay`;
+//! - `[unionpay]` configured → UnionPay (`payments::unionpay`) takes `unionpay`;
+//! - a method without its section, with the sandbox on → the same production code,
+//!   pointed at the sandbox's emulator of that gateway (`crate::sandbox::gateways`), so
+//!   development and every test run the code that talks to the real gateways;
+//! - without its section and without the sandbox → no gateway for it.
 //!
 //! On a public origin a project that offers an online method with no gateway for it is
 //! refused at start ([`unconfigured`]).
@@ -36,9 +31,6 @@ use crate::sandbox::Sandbox;
 
 /// The environment variable naming the payments configuration file.
 pub const CONFIG_ENV: &str = "CERTRENEW_PAYMENTS_CONFIG";
-/// The environment variable listing the methods (`alipay`) that the sandbox serves with
-/// its protocol emulator rather than its generic gateway (WeChat always is).
-pub const EMULATE_ENV: &str = "CERTRENEW_SANDBOX_EMULATE";
 /// The environment variable that may hold the APIv3 key instead of a file.
 pub const APIV3_KEY_ENV: &str = "CERTRENEW_WECHATPAY_APIV3_KEY";
 
@@ -295,8 +287,8 @@ fn base64_body(text: &str) -> Vec<u8> {
         .unwrap_or_default()
 }
 
-/// The gateways: `base` (the sandbox's generic gateway, or none) with the configured
-/// providers put in front.
+/// The gateways: `base` (none) with each configured provider, or with the sandbox on
+/// each emulated one, put in front.
 pub fn gateways(
     config: &Config,
     sandbox: Option<&Sandbox>,
@@ -310,25 +302,22 @@ pub fn gateways(
         (None, Some(sandbox)) => Some(sandbox.wechatpay()),
         (None, None) => None,
     };
-    let emulate = env(EMULATE_ENV).unwrap_or_default();
     let alipay = match (&file.alipay, sandbox) {
         (Some(s), _) => Some(alipay_credentials(s, origin)?),
-        (None, Some(sandbox)) if emulate.split(',').any(|m| m.trim() == "alipay") => {
-            Some(sandbox.alipay())
-        }
-        _ => None,
+        (None, Some(sandbox)) => Some(sandbox.alipay()),
+        (None, None) => None,
     };
     let unionpay = match (&file.unionpay, sandbox) {
         (Some(s), _) => Some(
             crate::payments::unionpay::settings::credentials(s, origin, env)
                 .map_err(|(field, m)| in_section("unionpay", field, m))?,
         ),
-        (None, Some(sandbox)) if emulate.split(',').any(|m| m.trim() == "unionpay") => Some(
+        (None, Some(sandbox)) => Some(
             sandbox
                 .unionpay()
                 .map_err(|e| in_section("unionpay", "sandbox", e))?,
         ),
-        _ => None,
+        (None, None) => None,
     };
     let mut gateways = base;
     if let Some(c) = unionpay {

@@ -1,18 +1,18 @@
 //! Everything that stands in for an outside party in development, in one place: the
-//! payment gateway ([`gateway`]: pay page, signed notices, queries, refunds), the bank
-//! of the expired path's verification transfers ([`bank`]) and its identity provider
+//! payment gateways ([`gateways`]: WeChat Pay, Alipay and UnionPay emulated on their
+//! own wire protocols, which the production providers are pointed at), the bank of the
+//! expired path's verification transfers ([`bank`]) and its identity provider
 //! ([`identity`]: the verdict and the liveness page).
 //!
 //! It is built only when the configuration turns the sandbox on (`sandbox = true`,
 //! `CERTRENEW_SANDBOX=1`, the default on a development origin), and a public origin
 //! refuses to start with it (`crate::config::production`). Its routes (`/sandbox/…`) are
-//! mounted only when it is built; its parts are handed to `crate::providers`, which
-//! puts them in `AppState` like any real provider. Nothing else asks whether the
-//! sandbox is on. Its handlers have their own state (the part they serve), never the
-//! server's, so no server module is imported back.
+//! mounted only when it is built; its parts are handed to `crate::providers` and
+//! `crate::payments::setup`, which put them in `AppState` like any real provider.
+//! Nothing else asks whether the sandbox is on. Its handlers have their own state (the
+//! part they serve), never the server's, so no server module is imported back.
 
 pub mod bank;
-pub mod gateway;
 pub mod gateways;
 pub mod identity;
 
@@ -24,14 +24,33 @@ use sqlx::AnyPool;
 
 use crate::expired::bank_provider::Transfers;
 use crate::expired::identity_provider::Verifier;
-use crate::payments::provider::Provider;
 
-pub use gateway::KeyError;
+/// The environment variable naming the directory of the emulated gateways' keys
+/// (default `<data dir>/sandbox`): servers started one after another, or at once, may
+/// share it and so make the keys only once (the tests do).
+pub const KEY_DIR_ENV: &str = "CERTRENEW_SANDBOX_KEY_DIR";
+
+/// Why an emulated gateway's key or certificate could not be had.
+#[derive(Debug, thiserror::Error)]
+#[error("the sandbox key {path}: {message}")]
+pub struct KeyError {
+    path: String,
+    message: String,
+}
+
+impl KeyError {
+    /// The key file at `path` could not be had, for `message`.
+    pub(crate) fn new(path: &Path, message: String) -> Self {
+        Self {
+            path: path.display().to_string(),
+            message,
+        }
+    }
+}
 
 /// The development stand-ins, built once.
 #[derive(Clone)]
 pub struct Sandbox {
-    gateway: Arc<gateway::Gateway>,
     wechatpay: Arc<gateways::wechat::Emulator>,
     alipay: Arc<gateways::alipay::Emulator>,
     unionpay: Arc<gateways::unionpay::Emulator>,
@@ -39,21 +58,20 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
-    /// The stand-ins, recording in `pool`; the gateway's signing key is kept in `dir`
-    /// and its pages link back to `origin`.
+    /// The stand-ins, recording in `pool`; the gateways' keys are kept in `dir` (or in
+    /// the directory `CERTRENEW_SANDBOX_KEY_DIR` names) and their pages link back to
+    /// `origin`.
     pub fn new(pool: AnyPool, dir: &Path, origin: &str) -> Result<Self, KeyError> {
+        let shared = std::env::var_os(KEY_DIR_ENV)
+            .filter(|d| !d.is_empty())
+            .map(std::path::PathBuf::from);
+        let dir = shared.as_deref().unwrap_or(dir);
         Ok(Self {
-            gateway: Arc::new(gateway::Gateway::new(pool.clone(), dir, origin)?),
             wechatpay: Arc::new(gateways::wechat::Emulator::new(dir, origin)?),
             alipay: Arc::new(gateways::alipay::Emulator::new(dir, origin)?),
             unionpay: Arc::new(gateways::unionpay::Emulator::new(dir, origin)?),
             bank: bank::Bank::new(pool),
         })
-    }
-
-    /// The payment gateway (behind every online method).
-    pub fn gateway(&self) -> Arc<dyn Provider> {
-        self.gateway.clone()
     }
 
     /// What the WeChat Pay provider needs to talk to the WeChat Pay emulator.
@@ -85,7 +103,6 @@ impl Sandbox {
     /// Every `/sandbox/…` route.
     pub fn routes<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
         Router::new()
-            .merge(gateway::routes(self.gateway.clone()))
             .merge(gateways::wechat::routes(self.wechatpay.clone()))
             .merge(gateways::alipay::routes(self.alipay.clone()))
             .merge(gateways::unionpay::routes(self.unionpay.clone()))

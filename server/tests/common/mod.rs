@@ -19,6 +19,10 @@ use tempfile::TempDir;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_certrenew-server");
 
+/// Where every test server keeps the sandbox's emulated gateway keys: eight RSA keys
+/// made once for the whole suite rather than at each start (in the target directory).
+pub const SANDBOX_KEYS: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/sandbox-keys");
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -144,6 +148,8 @@ impl TestServer {
             .env("CERTRENEW_DATA_DIR", self.dir.path().join("data"))
             .env("CERTRENEW_PUBLIC_ORIGIN", &self.origin)
             .env("DATABASE_URL", self.db.url())
+            // The emulated gateways' keys, made by the first server and read by the rest.
+            .env("CERTRENEW_SANDBOX_KEY_DIR", SANDBOX_KEYS)
             .env_remove("CERTRENEW_CONFIG")
             .env("RUST_LOG", "warn");
         for (k, v) in &self.extra_env {
@@ -375,31 +381,66 @@ impl TestServer {
         .await
     }
 
-    /// Starts an online payment; returns the out_trade_no.
+    /// Starts an online payment by Alipay (the production provider, talking to the
+    /// sandbox's Alipay emulator) and opens the cashier as the customer's browser
+    /// would (a trade exists at Alipay only from then on); returns the out_trade_no.
     pub async fn pay(&self, client: &reqwest::Client, no: &str) -> String {
         let (status, body) = self
             .post_as(client, &format!("/api/v1/renewals/{no}/payments"), json!({"method": "alipay", "invoice": {"kind": "electronic", "title": "测试医药有限公司", "taxpayer_id": "91350100M000100Y43"}}))
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
+        self.open_cashier(body["payment"]["pay_url"].as_str().unwrap())
+            .await;
         body["payment"]["out_trade_no"].as_str().unwrap().to_owned()
     }
 
-    /// The sandbox gateway settles an order and notifies.
+    /// The customer's browser follows an Alipay attempt's pay URL to the emulator's
+    /// cashier.
+    pub async fn open_cashier(&self, pay_url: &str) {
+        assert!(
+            pay_url.starts_with(&self.url("/sandbox/alipay/gateway.do?")),
+            "{pay_url}"
+        );
+        let page = self.client.get(pay_url).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK, "the Alipay cashier opens");
+    }
+
+    /// The customer at the Alipay emulator settles attempt `out_trade_no` (opened at the
+    /// cashier first, as the browser does): `paid` pays it (`POST
+    /// /sandbox/alipay/buyer/pay`), `failed` leaves it to time out closed (`POST
+    /// /sandbox/alipay/buyer/timeout`, notified `TRADE_CLOSED`). `copies` notices go out
+    /// at once, or after `delay_ms` in the background. Returns `{"answers": [<the
+    /// merchant's answer bodies>]}` (empty when delayed).
     pub async fn gateway(
         &self,
         out_trade_no: &str,
         outcome: &str,
-        duplicates: u32,
+        copies: u32,
         delay_ms: u64,
     ) -> Value {
+        let pay_url = self.sql(&format!(
+            "SELECT pay_url FROM payments WHERE out_trade_no = '{out_trade_no}'"
+        ));
+        self.open_cashier(&pay_url).await;
+        let path = match outcome {
+            "paid" => "/sandbox/alipay/buyer/pay",
+            "failed" => "/sandbox/alipay/buyer/timeout",
+            other => panic!("no outcome {other}"),
+        };
         let (status, body) = self
             .post(
-                &format!("/sandbox/gateway/{out_trade_no}/complete"),
-                json!({"outcome": outcome, "duplicates": duplicates, "delay_ms": delay_ms}),
+                path,
+                json!({"out_trade_no": out_trade_no, "copies": copies, "delay_ms": delay_ms}),
             )
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
-        body
+        let answers: Vec<Value> = body["answers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|a| a["body"].clone())
+            .collect();
+        json!({ "out_trade_no": out_trade_no, "answers": answers })
     }
 
     /// A staff member signed in; returns the client and its CSRF token.

@@ -13,6 +13,13 @@
 //! The buyer and the tests drive it:
 //! - the cashier's `#pay` button (`POST /sandbox/alipay/cashier/{out_trade_no}`): paid,
 //!   notified, and sent back to the `return_url` with the signed return parameters;
+//! - the cashier's `#fail` button (`POST /sandbox/alipay/cashier/{out_trade_no}/timeout`)
+//!   and `POST /sandbox/alipay/buyer/timeout {"out_trade_no", "copies"?}`: the buyer
+//!   leaves and the trade times out unpaid (未付款交易超时关闭): `TRADE_CLOSED`, notified
+//!   as Alipay notifies that state (opendocs.alipay.com/open/270/105902, 通知触发条件;
+//!   the state: opendocs.alipay.com/support/01raw9); the button then goes back to the
+//!   merchant's `return_url` as the buyer would by hand (Alipay itself returns only
+//!   after a payment). This is how a payment fails at Alipay;
 //! - `POST /sandbox/alipay/buyer/pay {"out_trade_no", "copies"?, "delay_ms"?, "hold"?,
 //!   "total_amount"?, "after_close"?}`: paid on another device (the phone); notices go
 //!   out in parallel, late, or held; `total_amount` makes the notice claim another
@@ -278,6 +285,30 @@ impl Emulator {
         answers
     }
 
+    /// Sends notice `id` (if any) `copies` times: now, answering with the merchant's
+    /// answers, or after `delay_ms` (at most 60 s) in the background, or not (`hold`).
+    async fn dispatch(
+        self: &Arc<Self>,
+        id: Option<&str>,
+        copies: u32,
+        delay_ms: Option<u64>,
+        hold: bool,
+    ) -> Vec<Value> {
+        let delay = Duration::from_millis(delay_ms.unwrap_or(0).min(60_000));
+        match id {
+            Some(id) if !hold && delay.is_zero() => self.send(id, copies).await,
+            Some(id) if !hold => {
+                let (me, id) = (Arc::clone(self), id.to_owned());
+                tokio::spawn(async move {
+                    tokio::time::sleep(delay).await;
+                    me.send(&id, copies).await;
+                });
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// Pays trade `no` (open, or closed a moment ago when `after_close`); its notice's id.
     fn pay(
         &self,
@@ -313,6 +344,39 @@ impl Emulator {
             t.notices.push(id.clone());
         }
         Ok((paid, id))
+    }
+}
+
+impl Emulator {
+    /// The buyer never pays trade `no`: it times out closed; its notice's id.
+    fn time_out(&self, no: &str) -> Result<Option<String>, (StatusCode, String)> {
+        let closed = {
+            let mut trades = lock(&self.trades);
+            let t = trades.get_mut(no).ok_or((
+                StatusCode::NOT_FOUND,
+                "the buyer has not opened this trade at the cashier".to_owned(),
+            ))?;
+            if t.trade_status != "WAIT_BUYER_PAY" {
+                return Err((
+                    StatusCode::CONFLICT,
+                    format!("the trade is {}", t.trade_status),
+                ));
+            }
+            t.trade_status = "TRADE_CLOSED".into();
+            t.clone()
+        };
+        let id = closed.notify_url.as_ref().map(|url| {
+            let mut params = self.payment_params(&closed, closed.total_fen);
+            params.remove("gmt_payment");
+            params.insert("gmt_close".into(), now());
+            self.notice(url, params)
+        });
+        if let Some(id) = &id
+            && let Some(t) = lock(&self.trades).get_mut(no)
+        {
+            t.notices.push(id.clone());
+        }
+        Ok(id)
     }
 }
 
@@ -394,7 +458,8 @@ fn cashier(e: &Emulator, params: &BTreeMap<String, String>) -> Response {
         "WAIT_BUYER_PAY" => (
             "等待付款",
             format!(
-                r#"<form method="post" action="{PREFIX}/cashier/{no}"><button id="pay">确认付款 Pay</button></form>"#,
+                r#"<form method="post" action="{PREFIX}/cashier/{no}"><button id="pay">确认付款 Pay</button></form>
+<form method="post" action="{PREFIX}/cashier/{no}/timeout"><button id="fail" class="leave">不付款，交易超时关闭 Leave unpaid (the trade times out)</button></form>"#,
                 no = crate::payments::percent_encode(&no)
             ),
         ),
@@ -404,7 +469,7 @@ fn cashier(e: &Emulator, params: &BTreeMap<String, String>) -> Response {
     Html(format!(
         r#"<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>支付宝 - 网上支付 安全快速！</title>
-<style>body{{font-family:sans-serif;max-width:30rem;margin:2rem auto;padding:0 1rem}}.amount{{font-size:2rem;color:#b4470c}}button{{font-size:1.1rem;padding:.6rem 1.4rem;background:#0958d9;color:#fff;border:0}}</style></head>
+<style>body{{font-family:sans-serif;max-width:30rem;margin:2rem auto;padding:0 1rem}}.amount{{font-size:2rem;color:#b4470c}}button{{font-size:1.1rem;padding:.6rem 1.4rem;background:#0958d9;color:#fff;border:0;margin:.3rem 0}}button.leave{{background:#666;font-size:.9rem}}</style></head>
 <body data-method="{method}"><h1>支付宝收银台（模拟）<small>Alipay cashier, emulated</small></h1>
 <p>开发环境专用，不会真实扣款。Development only: no money moves.</p>
 <p>商户订单号 <code id="order">{no}</code></p><p>订单标题 <span id="subject">{subject}</span></p>
@@ -592,6 +657,52 @@ async fn cashier_pay(State(e): Emu, UrlPath(no): UrlPath<String>) -> Response {
     Redirect::to(&format!("{back}{sep}{}", alipay::query_string(&p))).into_response()
 }
 
+/// The cashier's `#fail`: the buyer leaves, the trade times out closed (notified), and
+/// the buyer goes back to the merchant's page by hand.
+async fn cashier_timeout(State(e): Emu, UrlPath(no): UrlPath<String>) -> Response {
+    let id = match e.time_out(&no) {
+        Ok(id) => id,
+        Err((status, message)) => return (status, message).into_response(),
+    };
+    if let Some(id) = id {
+        e.send(&id, 1).await;
+    }
+    let back = lock(&e.trades).get(&no).and_then(|t| t.return_url.clone());
+    match back {
+        Some(back) => Redirect::to(&back).into_response(),
+        None => Html("<p id=\"closed\">交易已关闭</p>").into_response(),
+    }
+}
+
+/// The buyer leaves: the trade times out.
+#[derive(Debug, Deserialize)]
+pub struct BuyerTimeout {
+    /// The merchant's order number.
+    pub out_trade_no: String,
+    /// Copies of the notice, sent at once (default 1).
+    #[serde(default)]
+    pub copies: Option<u32>,
+    /// Wait before sending (default 0: sent before answering).
+    #[serde(default)]
+    pub delay_ms: Option<u64>,
+}
+
+async fn buyer_timeout(State(e): Emu, axum::Json(req): axum::Json<BuyerTimeout>) -> Response {
+    let id = match e.time_out(&req.out_trade_no) {
+        Ok(id) => id,
+        Err((status, message)) => return (status, message).into_response(),
+    };
+    let answers = e
+        .dispatch(id.as_deref(), req.copies.unwrap_or(1), req.delay_ms, false)
+        .await;
+    axum::Json(json!({
+        "out_trade_no": req.out_trade_no,
+        "notice": id,
+        "answers": answers,
+    }))
+    .into_response()
+}
+
 /// Paid on another device.
 #[derive(Debug, Deserialize)]
 pub struct BuyerPay {
@@ -619,20 +730,14 @@ async fn buyer_pay(State(e): Emu, axum::Json(req): axum::Json<BuyerPay>) -> Resp
         Ok(x) => x,
         Err((status, message)) => return (status, message).into_response(),
     };
-    let copies = req.copies.unwrap_or(1);
-    let delay = Duration::from_millis(req.delay_ms.unwrap_or(0).min(60_000));
-    let answers = match &id {
-        Some(id) if !req.hold && delay.is_zero() => e.send(id, copies).await,
-        Some(id) if !req.hold => {
-            let (me, id) = (Arc::clone(&e), id.clone());
-            tokio::spawn(async move {
-                tokio::time::sleep(delay).await;
-                me.send(&id, copies).await;
-            });
-            Vec::new()
-        }
-        _ => Vec::new(),
-    };
+    let answers = e
+        .dispatch(
+            id.as_deref(),
+            req.copies.unwrap_or(1),
+            req.delay_ms,
+            req.hold,
+        )
+        .await;
     axum::Json(json!({
         "out_trade_no": t.out_trade_no,
         "trade_no": t.trade_no,
@@ -692,7 +797,12 @@ pub fn routes<S: Clone + Send + Sync + 'static>(e: Arc<Emulator>) -> Router<S> {
             get(gateway_get).post(gateway_post),
         )
         .route(&format!("{PREFIX}/cashier/{{no}}"), post(cashier_pay))
+        .route(
+            &format!("{PREFIX}/cashier/{{no}}/timeout"),
+            post(cashier_timeout),
+        )
         .route(&format!("{PREFIX}/buyer/pay"), post(buyer_pay))
+        .route(&format!("{PREFIX}/buyer/timeout"), post(buyer_timeout))
         .route(&format!("{PREFIX}/notices/{{id}}"), get(notice_get))
         .route(&format!("{PREFIX}/notices/{{id}}/send"), post(notice_send))
         .route(&format!("{PREFIX}/orders/{{no}}"), get(order_get))
