@@ -12,7 +12,10 @@
 # alike): a fresh database and data directory, the instances (same CA, same
 # CERTRENEW_AUDIT_KEY, CERTRENEW_TRUSTED_PROXIES=127.0.0.1), haproxy in front of them
 # (`balance roundrobin`, HTTP mode: each request goes to the next instance, so a
-# challenge fetched from one is used on another), a reviewer, then the load
+# challenge fetched from one is used on another; `/sandbox/…`, the Alipay emulator
+# the instances' Alipay providers and the customer talk to, goes to the first one
+# only, as a real gateway is one party whose trades live in its memory; the keys are
+# in the shared data directory), a reviewer, then the load
 # generator's full renewals only, through haproxy. The CPU of the instances, of
 # PostgreSQL (the postmaster with all its backends), of haproxy and of the load
 # generator is read from /proc around the timed phase. Afterwards the stored data is
@@ -182,6 +185,7 @@ for round in $(seq 1 "$ROUNDS"); do
             # The first makes the schema and the CA; the others start on them.
             wait_up "http://127.0.0.1:$port" "$!" "$RUN/server$i.log"
             backends+="    server s$i 127.0.0.1:$port"$'\n'
+            [ "$i" -gt 1 ] || first_port=$port
         done
         cat >"$RUN/haproxy.cfg" <<EOF
 global
@@ -194,10 +198,14 @@ defaults
     timeout server 60s
 frontend bench
     bind 127.0.0.1:$PROXY_PORT
+    acl sandbox path_beg /sandbox/
+    use_backend sandbox if sandbox
     default_backend instances
 backend instances
     balance roundrobin
 $backends
+backend sandbox
+    server s1 127.0.0.1:$first_port
 EOF
         haproxy -f "$RUN/haproxy.cfg" -db >"$RUN/haproxy.log" 2>&1 &
         HAPROXY_PID=$!

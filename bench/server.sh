@@ -20,7 +20,8 @@
 #
 # Builds the release server (`cargo build --release -p server`) and the load generator
 # (bench/server, its own crate), then for each run: a fresh data directory, the server
-# on a free 127.0.0.1 port (SQLite, sandbox gateway on, RUST_LOG=warn), a reviewer made
+# on a free 127.0.0.1 port (SQLite, sandbox on: the production Alipay provider talks to
+# the Alipay emulator; RUST_LOG=warn), a reviewer made
 # with `certrenew-server admin add`, the load generator, the server stopped, the data
 # checked (`audit verify`, row counts, `openssl verify` of an issued certificate), then
 # `openssl speed`. Writes bench/results/<date>-server[-N].json (every run and the
@@ -110,6 +111,7 @@ server_env() {
         CERTRENEW_DATA_DIR="$DATA" \
         CERTRENEW_PUBLIC_ORIGIN="http://127.0.0.1:$PORT" \
         CERTRENEW_SANDBOX=1 \
+        CERTRENEW_SANDBOX_KEY_DIR="$WORK/sandbox-keys" \
         CERTRENEW_TRUSTED_PROXIES=127.0.0.1 \
         RUST_LOG=warn \
         "$@"
@@ -274,7 +276,8 @@ paths = {
     "profile_server_cpu_us_per_renewal": "profile.server_cpu_us_per_renewal",
 }
 medians = {k: med(p) for k, p in paths.items()}
-order = ["floor_get_ca", "challenge", "session", "apply", "pay", "gateway_complete", "approve",
+order = ["floor_get_ca", "challenge", "session", "apply", "pay", "cashier", "gateway_buyer_pay",
+         "gateway_complete", "approve",
          "csr", "installed", "status"]
 have = results[0]["profile"]["steps"]
 steps = [s for s in order if s in have] + [s for s in have if s not in order]

@@ -1,6 +1,7 @@
 //! The renewal as a browser + token drive it over HTTP, one request at a time:
-//! challenge → session → challenge → apply → pay → the sandbox gateway settles and
-//! notifies → staff approve → challenge → CSR (binding signature) → challenge →
+//! challenge → session → challenge → apply → pay (the production Alipay provider signs
+//! the cashier redirect) → the browser at the sandbox's Alipay emulator's cashier → the
+//! buyer pays there and the emulator notifies → staff approve → challenge → CSR (binding signature) → challenge →
 //! installed. Every answer is checked; a wrong one is an error.
 
 use std::collections::BTreeMap;
@@ -25,8 +26,11 @@ pub enum Step {
     Apply,
     /// `POST /api/v1/renewals/{no}/payments`.
     Pay,
-    /// `POST /sandbox/gateway/{out_trade_no}/complete {"outcome":"paid"}`; the gateway
-    /// then posts its signed notice to `/api/v1/payments/notify/sandbox` and waits.
+    /// `GET /sandbox/alipay/gateway.do?method=alipay.trade.page.pay&…` (the attempt's
+    /// pay URL): the Alipay emulator checks the RSA2 signature and opens the trade.
+    Cashier,
+    /// `POST /sandbox/alipay/buyer/pay {"out_trade_no"}`: the Alipay emulator pays, then
+    /// posts its RSA2-signed notice to `/api/v1/payments/notify/alipay` and waits.
     Gateway,
     /// `POST /api/v1/admin/renewals/{no}/approve` (staff cookie + CSRF header).
     Approve,
@@ -48,7 +52,8 @@ impl Step {
             Self::Session => "session",
             Self::Apply => "apply",
             Self::Pay => "pay",
-            Self::Gateway => "gateway_complete",
+            Self::Cashier => "cashier",
+            Self::Gateway => "gateway_buyer_pay",
             Self::Approve => "approve",
             Self::Csr => "csr",
             Self::Installed => "installed",
@@ -108,6 +113,8 @@ pub struct Renewal {
     pub no: Option<String>,
     /// The payment attempt.
     pub out_trade_no: Option<String>,
+    /// Its pay URL's path and query (the emulator's cashier, on the same server).
+    pub pay_path: Option<String>,
     /// A challenge fetched ahead (for the issuance-only phase).
     pub challenge: Option<String>,
 }
@@ -120,6 +127,7 @@ impl Renewal {
             cookie: None,
             no: None,
             out_trade_no: None,
+            pay_path: None,
             challenge: None,
         }
     }
@@ -333,16 +341,43 @@ pub async fn pay(rec: &mut Recorder, conn: &mut Conn, r: &mut Renewal) -> Result
             201,
         )
         .await?;
-    match field(&resp.json(), "/payment/out_trade_no") {
-        Some(t) => {
+    let json = resp.json();
+    let pay_path = field(&json, "/payment/pay_url")
+        .and_then(|u| u.find("/sandbox/").map(|i| u[i..].to_owned()));
+    match (field(&json, "/payment/out_trade_no"), pay_path) {
+        (Some(t), Some(path)) => {
             r.out_trade_no = Some(t);
+            r.pay_path = Some(path);
             Ok(())
         }
-        None => Err(rec.wrong(Step::Pay, resp.snippet())),
+        _ => Err(rec.wrong(Step::Pay, resp.snippet())),
     }
 }
 
-/// The sandbox gateway settles the order as paid and delivers one signed notice.
+/// The customer's browser follows the pay URL to the Alipay emulator's cashier (at
+/// Alipay a trade exists only from then on).
+pub async fn cashier(
+    rec: &mut Recorder,
+    conn: &mut Conn,
+    r: &mut Renewal,
+) -> Result<(), StepError> {
+    let path = r.pay_path.clone().unwrap_or_default();
+    rec.call(
+        conn,
+        Step::Cashier,
+        Method::GET,
+        &path,
+        None,
+        None,
+        None,
+        200,
+    )
+    .await
+    .map(|_| ())
+}
+
+/// The buyer pays at the Alipay emulator: it delivers one signed notice and answers
+/// with the server's reply.
 pub async fn gateway(
     rec: &mut Recorder,
     conn: &mut Conn,
@@ -354,14 +389,15 @@ pub async fn gateway(
             conn,
             Step::Gateway,
             Method::POST,
-            &format!("/sandbox/gateway/{t}/complete"),
+            "/sandbox/alipay/buyer/pay",
             None,
             None,
-            Some(json!({"outcome": "paid"})),
+            Some(json!({"out_trade_no": t})),
             200,
         )
         .await?;
-    if resp.json().pointer("/answers") == Some(&json!(["success"])) {
+    let answers = resp.json().pointer("/answers").cloned();
+    if answers == Some(json!([{"status": 200, "body": "success"}])) {
         Ok(())
     } else {
         Err(rec.wrong(Step::Gateway, resp.snippet()))
@@ -498,6 +534,7 @@ pub async fn whole(
     session(rec, conn, s, r).await?;
     apply(rec, conn, s, r).await?;
     pay(rec, conn, r).await?;
+    cashier(rec, conn, r).await?;
     gateway(rec, conn, r).await?;
     approve(rec, conn, s, r).await?;
     csr(rec, conn, s, r).await?;
@@ -514,6 +551,7 @@ pub async fn until_approved(
     session(rec, conn, s, r).await?;
     apply(rec, conn, s, r).await?;
     pay(rec, conn, r).await?;
+    cashier(rec, conn, r).await?;
     gateway(rec, conn, r).await?;
     approve(rec, conn, s, r).await
 }

@@ -321,6 +321,7 @@ async fn profile_phase(
         Session,
         Apply,
         Pay,
+        Cashier,
         Gateway,
         Approve,
         Csr,
@@ -335,6 +336,7 @@ async fn profile_phase(
         Batch::Challenges,
         Batch::Apply,
         Batch::Pay,
+        Batch::Cashier,
         Batch::Gateway,
         Batch::Approve,
         Batch::Challenges,
@@ -368,6 +370,7 @@ async fn profile_phase(
                     flow::apply_with(&mut rec, c, s, r, &ch).await
                 }
                 Batch::Pay => flow::pay(&mut rec, c, r).await,
+                Batch::Cashier => flow::cashier(&mut rec, c, r).await,
                 Batch::Gateway => flow::gateway(&mut rec, c, r).await,
                 Batch::Approve => flow::approve(&mut rec, c, s, r).await,
                 Batch::Csr => {
