@@ -29,7 +29,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Serve the API, the sandbox gateway (development) and the web app.
+    /// Serve the API, the sandbox (development) and the web app.
     Serve,
     /// Apply missing database migrations.
     Migrate,
