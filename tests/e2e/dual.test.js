@@ -2,7 +2,7 @@
 /**
  * The whole renewal of a dual token (签名证书 + 加密证书, issue 11) through the app, in a
  * real Chromium with the real extension, host, SoftHSM token and certrenew-server: 我的证书
- * shows the pair as one card → 申请 on the dual platform → 缴费 at the sandbox gateway →
+ * shows the pair as one card → 申请 on the dual platform → 缴费 at the Alipay emulator's cashier →
  * a reviewer approves → 安装证书 with the PIN in the extension's window. The witnesses:
  * pkcs11-tool lists the new signing pair, the new encryption pair (its key sensitive,
  * not extractable) and the kept old encryption pair; openssl verifies both new

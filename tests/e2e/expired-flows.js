@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 
-import { APPLICANT, INVOICE, fillOperator, payOnline, setControl } from "./flows.js";
+import { APPLICANT, INVOICE, alipayCashier, fillOperator, payOnline, setControl } from "./flows.js";
 import { ORGANIZATION } from "./token.js";
 
 /** @typedef {import("./harness.js").System} System */
@@ -241,9 +241,9 @@ export async function liveness(sys, page, no, outcome) {
 }
 
 /**
- * The order page's payment for an expired-path renewal: an online method and, when the
- * page still asks (the details already chose it), an electronic invoice; the sandbox
- * gateway's #pay; back on /renewals/{no}.
+ * The order page's payment for an expired-path renewal: Alipay and, when the page still
+ * asks (the details already chose it), an electronic invoice; paid at the Alipay
+ * emulator's cashier; back on /renewals/{no}.
  * @param {System} sys
  * @param {Page} page
  */
@@ -255,9 +255,7 @@ export async function payExpired(sys, page) {
   }
   await page.locator("input[name=method][value=alipay]").check();
   await sys.shot(page, "pay-alipay");
-  await Promise.all([page.waitForURL(/\/sandbox\/gateway\/pay\//, { timeout: 30_000 }), page.click("#pay")]);
-  await sys.gateway(page, "pay");
-  await page.waitForURL(/\/renewals\/\d{17}/, { timeout: 15_000 });
+  await alipayCashier(sys, page, "pay");
 }
 
 /**

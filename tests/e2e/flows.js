@@ -188,22 +188,47 @@ export async function applyFromCertificates(sys, page, opts = {}) {
 }
 
 /**
- * On the order page: chooses an online method and an electronic invoice, #pay, and at
- * the sandbox gateway #pay or #fail; back on the order page afterwards.
+ * On the order page: Alipay and an electronic invoice, then `alipayCashier`. Returns what
+ * it does.
  * @param {System} sys
  * @param {Page} page
- * @param {{outcome?: "pay" | "fail", method?: string}} [opts]
+ * @param {{outcome?: "pay" | "leave"}} [opts]
  */
 export async function payOnline(sys, page, opts = {}) {
-  const method = opts.method ?? "alipay";
-  await page.locator(`input[name=method][value=${method}]`).check({ timeout: 30_000 });
+  await page.locator("input[name=method][value=alipay]").check({ timeout: 30_000 });
   await page.locator("input[name=invoice-kind][value=electronic]").check();
   await page.fill("#invoice-title", INVOICE.title);
   await page.fill("#taxpayer-id", INVOICE.taxpayerId);
-  await sys.shot(page, `pay-${method}`);
-  await Promise.all([page.waitForURL(/\/sandbox\/gateway\/pay\//, { timeout: 30_000 }), page.click("#pay")]);
-  await sys.gateway(page, opts.outcome ?? "pay");
-  await page.waitForURL(/\/renewals\/\d{17}/, { timeout: 15_000 });
+  await sys.shot(page, "pay-alipay");
+  return alipayCashier(sys, page, opts.outcome ?? "pay");
+}
+
+/**
+ * The order page's #pay (Alipay chosen) to the Alipay emulator's cashier, a signed
+ * `alipay.trade.page.pay` asking for the total the order page shows; there `pay` presses
+ * 确认付款 (#pay), whose signed return brings the browser back to the order page, and
+ * `leave` goes back to the order page unpaid with the browser's back button, as a
+ * customer who changes their mind does. Returns the cashier's URL and order number.
+ * @param {System} sys
+ * @param {Page} page
+ * @param {"pay" | "leave"} outcome
+ */
+export async function alipayCashier(sys, page, outcome) {
+  const total = ((await page.textContent("#pay-total")) ?? "").replace(/[¥,\s]/g, "");
+  await Promise.all([page.waitForURL(/\/sandbox\/alipay\/gateway\.do\?/, { timeout: 30_000 }), page.click("#pay")]);
+  const url = page.url();
+  const params = new URL(url).searchParams;
+  assert.equal(params.get("method"), "alipay.trade.page.pay");
+  assert.equal(params.get("sign_type"), "RSA2");
+  const outTradeNo = String(JSON.parse(params.get("biz_content") ?? "{}").out_trade_no);
+  await page.locator("#pay").waitFor({ timeout: 15_000 });
+  assert.equal(await page.textContent("#amount"), total, "the cashier asks for the order's total");
+  await sys.shot(page, `alipay-cashier-${outcome}`);
+  const back = /\/renewals\/\d{17}/;
+  if (outcome === "pay") await Promise.all([page.waitForURL(back, { timeout: 15_000 }), page.click("#pay")]);
+  else await page.goBack({ timeout: 15_000 });
+  await page.waitForURL(back, { timeout: 15_000 });
+  return { url, outTradeNo };
 }
 
 /**

@@ -8,10 +8,8 @@
  * the emulator's signed, encrypted notice reaches the server through the production
  * WeChat Pay code, and the page moves on by itself (paid on another device).
  *
- * A renewal paid by Alipay: the order page redirects to the Alipay emulator's cashier
- * (a signed `alipay.trade.page.pay`), the customer presses 确认付款 there, the signed
- * `trade_status_sync` notice reaches the production Alipay code, and the cashier sends
- * the browser back to the order page, now in review.
+ * The whole renewal paid by Alipay, at the emulator's cashier, is renewal.test.js's
+ * journey (flows.js payOnline; every journey that pays uses it).
  *
  * A renewal paid by UnionPay: the order page goes to this server's pay page, which
  * posts the signed ACP 5.1.0 consumption form to the UnionPay emulator's
@@ -23,10 +21,6 @@ import assert from "node:assert/strict";
 
 import { INVOICE, applyFromCertificates, approveAndInstall, staffView, waitStatus } from "./flows.js";
 import { e2e } from "./harness.js";
-
-// Alipay and UnionPay through their emulators rather than the sandbox's generic gateway
-// (docs/payments.md).
-process.env.CERTRENEW_SANDBOX_EMULATE = "alipay,unionpay";
 
 e2e("gateways: a renewal paid by WeChat QR, the phone paying at the emulator", { timeout: 300_000 }, async (sys) => {
   const page = await sys.open("/");
@@ -67,32 +61,6 @@ e2e("gateways: a renewal paid by WeChat QR, the phone paying at the emulator", {
   assert.equal(view.renewal.status, "completed");
   assert.deepEqual(sys.sql(`SELECT ledger.kind, ledger.amount_fen FROM ledger JOIN payments USING (out_trade_no) WHERE business_no = '${no}'`), [["charge", String(view.renewal.total_fen)]]);
   assert.deepEqual(sys.sql(`SELECT provider, gateway_trade_no FROM payments WHERE business_no = '${no}'`), [["wechatpay", paid.transaction_id]]);
-});
-
-e2e("gateways: a renewal paid by Alipay at the emulator's cashier", { timeout: 300_000 }, async (sys) => {
-  const page = await sys.open("/");
-  const no = await applyFromCertificates(sys, page);
-  await waitStatus(page, "awaiting_payment");
-  await page.locator("input[name=method][value=alipay]").check({ timeout: 30_000 });
-  await page.locator("input[name=invoice-kind][value=electronic]").check();
-  await page.fill("#invoice-title", INVOICE.title);
-  await page.fill("#taxpayer-id", INVOICE.taxpayerId);
-  await Promise.all([page.waitForURL(/\/sandbox\/alipay\/gateway\.do\?/, { timeout: 30_000 }), page.click("#pay")]);
-  const url = new URL(page.url());
-  assert.equal(url.searchParams.get("method"), "alipay.trade.page.pay");
-  assert.equal(url.searchParams.get("sign_type"), "RSA2");
-  const view = await staffView(sys, no);
-  assert.equal(await page.locator("#amount").textContent(), (view.renewal.total_fen / 100).toFixed(2));
-  await sys.shot(page, "alipay-cashier");
-  await Promise.all([page.waitForURL(/\/renewals\/\d{17}/, { timeout: 15_000 }), page.click("#pay")]);
-  await waitStatus(page, "in_review");
-  await sys.shot(page, "alipay-paid");
-  const [[provider, tradeNo]] = sys.sql(`SELECT provider, gateway_trade_no FROM payments WHERE business_no = '${no}' AND status = 'paid'`);
-  assert.equal(provider, "alipay");
-  const trade = await (await fetch(`${sys.origin}/sandbox/alipay/orders/${sys.sql(`SELECT out_trade_no FROM payments WHERE business_no = '${no}' AND status = 'paid'`)[0][0]}`)).json();
-  assert.equal(trade.trade_status, "TRADE_SUCCESS");
-  assert.equal(trade.trade_no, tradeNo);
-  assert.deepEqual(sys.sql(`SELECT ledger.kind, ledger.amount_fen FROM ledger JOIN payments USING (out_trade_no) WHERE business_no = '${no}'`), [["charge", String(view.renewal.total_fen)]]);
 });
 
 e2e("gateways: a renewal paid by UnionPay at the emulator's cashier", { timeout: 300_000 }, async (sys) => {

@@ -3,8 +3,9 @@
  * End-to-end harness: one whole system per test, real parts only, removed afterwards.
  *
  *  - certrenew-server (debug build) on a free 127.0.0.1 port, a fresh data dir (SQLite,
- *    its development CA, the sandbox gateway on), serving the built web app (`dist/`,
- *    or CERTRENEW_E2E_DIST);
+ *    its development CA, the sandbox on: the WeChat Pay, Alipay and UnionPay emulators,
+ *    their keys made once in SANDBOX_KEYS), serving the built web app
+ *    (`dist/`, or CERTRENEW_E2E_DIST);
  *  - staff accounts made with `certrenew-server admin add` (reviewer, finance, admin);
  *  - a SoftHSM token with an EC P-256 key made on it and a certificate from the server's
  *    CA (`ca issue`, notAfter now + 30 days by default; an expired one, `days` <= 0,
@@ -47,6 +48,10 @@ export { PIN, SUBJECT, fakeResults, poll };
 export const SERVER_BIN = join(REPO, "target", "debug", "certrenew-server");
 export const DIST = process.env.CERTRENEW_E2E_DIST ?? join(REPO, "dist");
 export const ARTIFACTS = join(REPO, "tests", "artifacts", "e2e");
+/** The gateway emulators' keys (8 RSA keys and WeChat Pay's APIv3 key), made once and
+ * shared by every server the tests start; the server's Rust tests use the same directory
+ * (server/tests/common), so after them no start makes a key. */
+export const SANDBOX_KEYS = join(REPO, "target", "tmp", "sandbox-keys");
 export const STAFF_PASSWORD = "correct horse battery staple";
 /** The staff accounts every system has, by role. */
 export const STAFF = { reviewer: "reviewer1", finance: "finance1", admin: "admin1" };
@@ -187,6 +192,7 @@ async function assemble(name, options, dir, artifacts, cleanups, closeAll) {
     CERTRENEW_PUBLIC_ORIGIN: origin,
     CERTRENEW_DIST_DIR: DIST,
     CERTRENEW_SANDBOX: "1",
+    CERTRENEW_SANDBOX_KEY_DIR: SANDBOX_KEYS,
     RUST_LOG: process.env.RUST_LOG ?? "warn",
   };
   delete serverEnv.CERTRENEW_CONFIG;
@@ -519,18 +525,6 @@ exit "$status"
     }, path);
   }
 
-  /**
-   * On the sandbox gateway's pay page: #pay or #fail, then back to the app.
-   * @param {import("playwright-core").Page} page
-   * @param {"pay" | "fail"} button
-   */
-  async function gateway(page, button) {
-    await page.waitForURL(/\/sandbox\/gateway\/pay\//, { timeout: 15_000 });
-    await page.waitForSelector(`#${button}`);
-    await shot(page, `gateway-before-${button}`);
-    await Promise.all([page.waitForURL((u) => !u.pathname.startsWith("/sandbox/"), { timeout: 15_000 }), page.click(`#${button}`)]);
-  }
-
   /** The token's objects per pkcs11-tool (private keys included). */
   const tokenObjects = () => listObjects(token, { login: true });
 
@@ -654,7 +648,6 @@ exit "$status"
     staffLogin,
     staffApi,
     userApi,
-    gateway,
     tokenObjects,
     tokenCertificate,
     opensslVerify,

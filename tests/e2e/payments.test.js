@@ -1,7 +1,8 @@
 // @ts-check
 /**
- * Paying and not paying, through the app and the sandbox gateway: cancelling before
- * paying; a failed payment, the re-pay warning, a successful re-pay charged once; a
+ * Paying and not paying, through the app and the Alipay emulator's cashier (the
+ * production Alipay code): cancelling before paying; leaving the cashier unpaid, the
+ * re-pay warning, a re-pay that closes the abandoned trade first and is charged once; a
  * rejection with its reason shown to the user and the payment refunded; a bank transfer
  * to the project's published account, confirmed by finance in the console.
  */
@@ -29,25 +30,34 @@ e2e("payments: cancelling before paying frees the certificate", { timeout: 240_0
   await sys.shot(page, "certificates-after-cancel");
 });
 
-e2e("payments: a failed payment, the re-pay warning, a re-pay charged exactly once", { timeout: 240_000 }, async (sys) => {
+e2e("payments: leaving the cashier unpaid, the re-pay warning, a re-pay charged exactly once", { timeout: 240_000 }, async (sys) => {
   const page = await sys.open("/");
   const no = await applyFromCertificates(sys, page);
   await waitStatus(page, "awaiting_payment");
-  await payOnline(sys, page, { outcome: "fail" });
+  // At Alipay's cashier the customer changes their mind and goes back to the order page.
+  const left = await payOnline(sys, page, { outcome: "leave" });
   await waitStatus(page, "awaiting_payment");
+  await page.locator(`#payment-pending[data-out-trade-no="${left.outTradeNo}"]`).waitFor({ timeout: 15_000 });
   await page.locator("#repay-warning").waitFor({ timeout: 15_000 });
   await sys.shot(page, "repay-warning");
   let view = await staffView(sys, no);
-  assert.deepEqual(view.renewal.payments.map((/** @type {any} */ p) => p.status), ["failed"]);
+  assert.deepEqual(view.renewal.payments.map((/** @type {any} */ p) => p.status), ["pending"]);
 
-  await payOnline(sys, page);
+  const paid = await payOnline(sys, page);
+  assert.notEqual(paid.outTradeNo, left.outTradeNo, "a new attempt");
   await waitStatus(page, "in_review");
   await sys.shot(page, "paid");
   view = await staffView(sys, no);
   const statuses = view.renewal.payments.map((/** @type {any} */ p) => p.status);
-  assert.deepEqual(statuses, ["failed", "paid"]);
+  assert.deepEqual(statuses, ["closed", "paid"]);
   assert.deepEqual(sys.sql(`SELECT ledger.kind, ledger.amount_fen FROM ledger JOIN payments USING (out_trade_no) WHERE business_no = '${no}'`), [["charge", String(view.renewal.total_fen)]], "one charge in the ledger");
   assert.equal(view.audit.filter((/** @type {any} */ a) => a.action === "payment.paid").length, 1);
+  // The abandoned trade was closed at Alipay before the new one: its cashier takes no money.
+  await page.goto(left.url);
+  await page.locator("#status").waitFor({ timeout: 15_000 });
+  assert.equal(await page.locator("#pay").count(), 0, "no 确认付款 on the closed trade");
+  assert.equal((await (await fetch(`${sys.origin}/sandbox/alipay/orders/${left.outTradeNo}`)).json()).trade_status, "TRADE_CLOSED");
+  await sys.shot(page, "abandoned-trade-closed");
 });
 
 e2e("payments: a rejection with a reason, shown to the user, the payment refunded", { timeout: 240_000 }, async (sys) => {
@@ -66,7 +76,7 @@ e2e("payments: a rejection with a reason, shown to the user, the payment refunde
   const shown = await page.getAttribute("#refund-status", "data-status");
   assert.ok(shown === "pending" || shown === "done", `#refund-status data-status=${shown}`);
 
-  // The sandbox refunds at once: done, and the ledger has the charge and its refund.
+  // Alipay refunds at once (fund_change Y): done, and the ledger has the charge and its refund.
   const view = await poll(() => staffView(sys, no), (v) => v.renewal.refund?.status === "done", 15_000, "the refund done");
   assert.equal(view.renewal.refund.amount_fen, view.renewal.total_fen);
   assert.equal(view.renewal.rejection_reason, reason);

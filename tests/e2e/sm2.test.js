@@ -4,7 +4,7 @@
  * one of dual.test.js (issue 12): the server's SM2 CA (`ca init --algorithm sm2`), the
  * SM2 platform gd-sm2, the repository's test token (testtoken/, westone numbering) with
  * an SM2 signing and encryption pair from that CA (sm2-token.js). 我的证书 shows the pair
- * as one card saying 国密SM2 → sign in and apply → pay at the sandbox gateway → a
+ * as one card saying 国密SM2 → sign in and apply → pay at the Alipay emulator's cashier → a
  * reviewer approves → install with the PIN in the extension's window. The witnesses:
  * pkcs11-tool lists the new SM2 signing pair, the new SM2 encryption key (sensitive, not
  * extractable, decrypts and never signs) and the kept old encryption pair; `openssl
