@@ -7,7 +7,8 @@
 # Builds certrenew-host, certrenew-server (debug) and the web app (scripts/build-app.sh),
 # the extension (extension/dist), then starts:
 #   - certrenew-server on 127.0.0.1:8080 (--port N) with its development CA, the sandbox
-#     payment gateway and the web app; data in .dev/data;
+#     (WeChat Pay, Alipay and UnionPay emulated, the production payment code pointed at
+#     them) and the web app; data in .dev/data;
 #   - a SoftHSM token in .dev/run/token (label "certrenew dev", PIN 123456) with a key
 #     made on it and a certificate from that CA expiring in 30 days (made the first time,
 #     and again when the CA changed or with --fresh);
@@ -224,7 +225,12 @@ certrenew is running:
   app            $ORIGIN/
   staff console  $ORIGIN/admin   users admin, reviewer, finance; password: $STAFF_PASSWORD
   token          "certrenew dev", PIN $PIN (SOFTHSM2_CONF=$TOKEN_DIR/softhsm2.conf)
-  payments       the sandbox gateway: its page has 支付成功 / 支付失败 buttons
+  payments       the emulated gateways, which the production payment code talks to:
+                 Alipay: its cashier page, 确认付款, or 不付款 (the trade times out, closed);
+                 UnionPay: its cashier page, 确认付款, then 返回商户;
+                 WeChat Pay: the order page shows the QR code; play the phone that scans it:
+                 curl -X POST $ORIGIN/sandbox/wechatpay/phone/pay -H 'content-type: application/json' \\
+                   -d '{"code_url": "<the text in the QR code: weixin://wxpay/bizpayurl?pr=…>"}'
   expired path   $ORIGIN/expired (a token for it: --expired); SMS codes are written to
                  .dev/run/server.log, the 0.01-yuan transfers to $ORIGIN/sandbox/bank/transfers,
                  and the sandbox liveness page has 检测通过 / 检测不通过
