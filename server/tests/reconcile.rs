@@ -1,5 +1,5 @@
-//! Reconciliation (对账) end to end over real HTTP: customers pay through the WeChat Pay
-//! and Alipay emulators, the gateways' statements are made to differ from the ledger
+//! Reconciliation (对账) end to end over real HTTP: customers pay through the WeChat Pay,
+//! Alipay and UnionPay emulators, the gateways' statements are made to differ from the ledger
 //! (a payment the ledger never heard of, another amount, a recorded payment missing),
 //! finance runs the day from the console's API, sees every difference, and resolves one
 //! with a note; runs, findings and the resolution are in the audit trail. SQLite, and
@@ -11,9 +11,9 @@ use common::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-/// Both gateways through their protocol emulators.
+/// Every gateway through its protocol emulator (the sandbox's gateways).
 async fn server() -> TestServer {
-    TestServer::start_with(&[("CERTRENEW_SANDBOX_EMULATE", "alipay")]).await
+    TestServer::start().await
 }
 
 /// Today, China Standard Time (the gateways' day).
@@ -82,6 +82,34 @@ async fn paid_alipay(server: &TestServer, cn: &str) -> String {
         .post(
             "/sandbox/alipay/buyer/pay",
             json!({ "out_trade_no": out_trade_no }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    out_trade_no
+}
+
+/// A customer pays by UnionPay: this server's pay page posts the signed form (carried
+/// by the pay URL) to the emulator's `frontTransReq.do`, then the customer pays.
+async fn paid_unionpay(server: &TestServer, cn: &str) -> String {
+    let (client, no) = applied(server, cn).await;
+    let (out_trade_no, pay_url) = open(server, &client, &no, "unionpay").await;
+    let form: Vec<(String, String)> = reqwest::Url::parse(&pay_url)
+        .unwrap()
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let cashier = server
+        .client
+        .post(server.url("/sandbox/unionpay/gateway/api/frontTransReq.do"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cashier.status(), StatusCode::OK);
+    let (status, body) = server
+        .post(
+            "/sandbox/unionpay/buyer/pay",
+            json!({ "orderId": out_trade_no }),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -308,7 +336,7 @@ async fn statements_with_each_kind_of_difference_are_found_resolved_and_audited(
     );
     assert_eq!(
         server.count("SELECT COUNT(*) FROM audit WHERE action = 'reconcile.run'"),
-        4
+        6
     );
 
     // Finance resolves the payment nobody recorded, with a note.
@@ -366,7 +394,7 @@ async fn statements_with_each_kind_of_difference_are_found_resolved_and_audited(
         .get_as(&finance.0, "/api/v1/admin/reconciliation/runs")
         .await;
     assert_eq!(status, StatusCode::OK, "{listed}");
-    assert_eq!(listed.as_array().unwrap().len(), 2, "{listed}");
+    assert_eq!(listed.as_array().unwrap().len(), 3, "{listed}");
     assert_eq!(listed[0]["actor"], "staff:fin");
 }
 
@@ -382,7 +410,7 @@ async fn a_day_without_trades_has_empty_statements_and_no_difference() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{runs}");
-    for gateway in ["wechatpay", "alipay"] {
+    for gateway in ["wechatpay", "alipay", "unionpay"] {
         let o = outcome(&runs, gateway);
         assert_eq!(
             (&o["status"], &o["statement_rows"], &o["differences"]),
@@ -391,4 +419,114 @@ async fn a_day_without_trades_has_empty_statements_and_no_difference() {
         );
     }
     assert!(differences(&server, &finance, "all").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_unionpay_file_with_each_kind_of_difference_is_found_and_resolved() {
+    let server = server().await;
+    let day = today();
+    // One payment as recorded, one the file shows for less, one the file lacks, and
+    // one in the file only.
+    let agreed = paid_unionpay(&server, "银联一").await;
+    let less = paid_unionpay(&server, "银联二").await;
+    let missing = paid_unionpay(&server, "银联三").await;
+    let price = charged(&server, &agreed);
+    assert!(price > 0);
+    edit(
+        &server,
+        "unionpay",
+        json!({"out_trade_no": less, "total_fen": price - 1}),
+    )
+    .await;
+    edit(
+        &server,
+        "unionpay",
+        json!({"out_trade_no": missing, "omit": true, "bill_date": day}),
+    )
+    .await;
+    edit(
+        &server,
+        "unionpay",
+        json!({"out_trade_no": "GHOSTU000001", "total_fen": 8800}),
+    )
+    .await;
+    // Another day's edit changes nothing today.
+    edit(
+        &server,
+        "unionpay",
+        json!({"out_trade_no": agreed, "omit": true, "bill_date": "2026-01-05"}),
+    )
+    .await;
+
+    let finance = server.staff("fin", "finance").await;
+    let (status, runs) = server
+        .staff_post(
+            &finance,
+            "/api/v1/admin/reconciliation/runs",
+            json!({"bill_date": day}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{runs}");
+    let u = outcome(&runs, "unionpay");
+    assert_eq!(
+        (
+            &u["status"],
+            &u["statement_rows"],
+            &u["ledger_rows"],
+            &u["differences"]
+        ),
+        (&json!("done"), &json!(3), &json!(3), &json!(3)),
+        "{runs}"
+    );
+    let open = differences(&server, &finance, "open").await;
+    let seen: Vec<(&str, &str, Value, Value)> = open
+        .iter()
+        .map(|d| {
+            (
+                d["out_trade_no"].as_str().unwrap(),
+                d["kind"].as_str().unwrap(),
+                d["gateway_fen"].clone(),
+                d["ledger_fen"].clone(),
+            )
+        })
+        .collect();
+    let mut expected = vec![
+        (
+            less.as_str(),
+            "amount_mismatch",
+            json!(price - 1),
+            json!(price),
+        ),
+        (missing.as_str(), "ledger_only", Value::Null, json!(price)),
+        ("GHOSTU000001", "gateway_only", json!(8800), Value::Null),
+    ];
+    expected.sort_by_key(|e| e.0);
+    assert_eq!(seen, expected, "{open:?}");
+    assert!(open.iter().all(|d| d["gateway"] == "unionpay"));
+    let less_row = open.iter().find(|d| d["out_trade_no"] == less).unwrap();
+    assert_eq!(less_row["gateway_trade_no"].as_str().unwrap().len(), 21);
+
+    // Each is resolved with a note, audited.
+    for d in &open {
+        let id = d["id"].as_str().unwrap();
+        let (status, resolved) = server
+            .staff_post(
+                &finance,
+                &format!("/api/v1/admin/reconciliation/differences/{id}/resolve"),
+                json!({"note": "已与银联商户服务平台核对"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{resolved}");
+        assert_eq!(
+            server.sql(&format!(
+                "SELECT actor || ' ' || action FROM audit WHERE subject = '{id}' ORDER BY id"
+            )),
+            "staff:fin reconcile.difference_found\nstaff:fin reconcile.difference_resolved"
+        );
+    }
+    assert!(differences(&server, &finance, "open").await.is_empty());
+    let (status, body) = server
+        .get_as(&finance.0, "/api/v1/admin/audit/verify")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
 }

@@ -3,7 +3,7 @@
 //! differ by (a payment the merchant never heard of, another amount, a missing
 //! payment), and the files made for download, kept under single-use-looking tokens.
 //!
-//! `POST /sandbox/{wechatpay,alipay}/bill/edit {"out_trade_no", "bill_date"?,
+//! `POST /sandbox/{wechatpay,alipay,unionpay}/bill/edit {"out_trade_no", "bill_date"?,
 //! "total_fen"?, "omit"?}`: in the statement of `bill_date` (any day when absent),
 //! `omit` drops the order's payment row; `total_fen` gives it that amount, or adds a
 //! payment row when the gateway has no such paid order.

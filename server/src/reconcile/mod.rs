@@ -9,14 +9,13 @@
 //! - [`wechat`]: WeChat Pay's `GET /v3/bill/tradebill` and its bill file.
 //! - [`alipay`]: Alipay's `alipay.data.dataservice.bill.downloadurl.query` and its zip
 //!   of GBK CSV files.
+//! - [`unionpay`]: UnionPay's file transfer (`txnType=76`) and the fixed-width
+//!   `INN…ZM_<merId>` file in its zlib-compressed zip.
 //! - [`compare`]: the rule (pure): gateway only, ledger only, amount differs.
 //! - [`ledger`]: the ledger's charges of a gateway and a day (read only).
 //! - [`store`]: runs and differences, their SQL.
 //! - [`emulated`]: the emulators' side (test edits, files kept for download).
 //! - [`http`]: finance's API in the console; [`job`]: the daily run.
-//!
-//! UnionPay's file is not read yet (its provider is being built): a UnionPay source
-//! plugs in as one more [`StatementSource`](statement::StatementSource).
 
 pub mod alipay;
 pub mod compare;
@@ -26,6 +25,7 @@ pub mod job;
 pub mod ledger;
 pub mod statement;
 pub mod store;
+pub mod unionpay;
 pub mod wechat;
 
 use std::sync::Arc;
@@ -95,13 +95,28 @@ pub fn sources(state: &AppState) -> Result<Vec<Arc<dyn StatementSource>>, Statem
     if let Some(c) = alipay {
         out.push(Arc::new(alipay::TradeBill::new(c)?));
     }
+    let unionpay = match (&file.unionpay, sandbox) {
+        (Some(s), _) => Some(
+            crate::payments::unionpay::settings::credentials(s, origin, env)
+                .map_err(|(field, m)| StatementError::Setup(format!("[unionpay] {field}: {m}")))?,
+        ),
+        (None, Some(sandbox)) => Some(
+            sandbox
+                .unionpay()
+                .map_err(|e| StatementError::Setup(e.to_string()))?,
+        ),
+        (None, None) => None,
+    };
+    if let Some(c) = unionpay {
+        out.push(Arc::new(unionpay::FileTransfer::new(c)?));
+    }
     Ok(out)
 }
 
 /// What one gateway's run found.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct RunOutcome {
-    /// The gateway (`wechatpay`, `alipay`).
+    /// The gateway (`wechatpay`, `alipay`, `unionpay`).
     pub gateway: String,
     /// `YYYY-MM-DD`.
     pub bill_date: String,

@@ -80,10 +80,10 @@ impl StatementError {
     }
 }
 
-/// A gateway's statements (WeChat Pay, Alipay; UnionPay to come).
+/// A gateway's statements (WeChat Pay, Alipay, UnionPay).
 #[async_trait]
 pub trait StatementSource: Send + Sync {
-    /// The gateway's name, as attempts record it (`wechatpay`, `alipay`).
+    /// The gateway's name, as attempts record it (`wechatpay`, `alipay`, `unionpay`).
     fn gateway(&self) -> &'static str;
     /// The statement of `date` (China Standard Time).
     async fn fetch(&self, date: Date) -> Result<Statement, StatementError>;

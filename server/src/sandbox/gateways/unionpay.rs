@@ -20,7 +20,10 @@
 //!   "txnAmt"?}`: paid on another device; `txnAmt` makes the notice claim another amount;
 //! - `GET /sandbox/unionpay/notices/{id}` (the form as sent, to replay or alter) and
 //!   `POST /sandbox/unionpay/notices/{id}/send {"copies"?}` (late, out of order);
-//! - `GET /sandbox/unionpay/orders/{orderId}`: the order as UnionPay has it.
+//! - `GET /sandbox/unionpay/orders/{orderId}`: the order as UnionPay has it;
+//! - `POST /sandbox/unionpay/filedownload/` (`acpsdk.fileTransUrl`, `txnType=76`): the
+//!   day's 对账文件 of what it took (`crate::reconcile::unionpay`), which
+//!   `POST /sandbox/unionpay/bill/edit` makes differ (`crate::reconcile::emulated`).
 //!
 //! State is in memory: a restart forgets the orders.
 
@@ -195,6 +198,7 @@ pub struct Emulator {
     refunds: Mutex<HashMap<String, RefundDone>>,
     notices: Mutex<HashMap<String, Outgoing>>,
     http: reqwest::Client,
+    statements: Statements,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -235,6 +239,7 @@ impl Emulator {
             refunds: Mutex::default(),
             notices: Mutex::default(),
             http,
+            statements: Statements::default(),
         })
     }
 
@@ -435,6 +440,8 @@ impl Emulator {
                 ));
             }
             o.state = "paid".into();
+            self.statements
+                .took(&o.order_id, &o.query_id, o.txn_amt, "01");
             o.clone()
         };
         let params = self.payment_params(&paid, claimed.unwrap_or(paid.txn_amt));
@@ -646,6 +653,7 @@ async fn back_trans(State(e): Emu, Form(req): Form<BTreeMap<String, String>>) ->
             amount,
         },
     );
+    e.statements.took(&order.order_id, &rid, amount, "04");
     // The refund's back notice, a moment later.
     let mut n = Emulator::common(&req);
     for (key, v) in [
@@ -791,5 +799,176 @@ pub fn routes<S: Clone + Send + Sync + 'static>(e: Arc<Emulator>) -> Router<S> {
         .route(&format!("{PREFIX}/notices/{{id}}"), get(notice_get))
         .route(&format!("{PREFIX}/notices/{{id}}/send"), post(notice_send))
         .route(&format!("{PREFIX}/orders/{{id}}"), get(order_get))
+        .route(&format!("{PREFIX}/filedownload/"), post(file_transfer))
+        .route(&format!("{PREFIX}/bill/edit"), post(bill_edit))
         .with_state(e)
+}
+
+/// What the emulator took (payments `01`, refunds `04`), for its daily files.
+#[derive(Debug, Default)]
+struct Statements {
+    bills: crate::reconcile::emulated::Bills,
+    taken: Mutex<Vec<Taken>>,
+}
+
+#[derive(Debug, Clone)]
+struct Taken {
+    /// `YYYYMMDDhhmmss`, Beijing time.
+    at: String,
+    order_id: String,
+    query_id: String,
+    amount: i64,
+    txn_type: &'static str,
+}
+
+/// `YYYY-MM-DD hh:mm:ss` of a `YYYYMMDDhhmmss`.
+fn dashed(t: &str) -> String {
+    format!(
+        "{}-{}-{} {}:{}:{}",
+        &t[0..4],
+        &t[4..6],
+        &t[6..8],
+        &t[8..10],
+        &t[10..12],
+        &t[12..14]
+    )
+}
+
+impl Statements {
+    fn took(&self, order_id: &str, query_id: &str, amount: i64, txn_type: &'static str) {
+        lock(&self.taken).push(Taken {
+            at: now(),
+            order_id: order_id.to_owned(),
+            query_id: query_id.to_owned(),
+            amount,
+            txn_type,
+        });
+    }
+
+    /// The ZM lines of `day` (`YYYY-MM-DD`), after the tests' edits.
+    fn lines(&self, day: &str) -> Vec<String> {
+        use crate::reconcile::emulated::PaidRow;
+        use crate::reconcile::unionpay::{ZmRow, zm_line};
+        let taken: Vec<Taken> = lock(&self.taken)
+            .iter()
+            .filter(|t| dashed(&t.at).starts_with(day))
+            .cloned()
+            .collect();
+        let paid = taken
+            .iter()
+            .filter(|t| t.txn_type == "01")
+            .map(|t| PaidRow {
+                out_trade_no: t.order_id.clone(),
+                trade_no: t.query_id.clone(),
+                total_fen: t.amount,
+                paid_at: dashed(&t.at),
+            })
+            .collect();
+        let paid = self
+            .bills
+            .apply(day, paid, || format!("{}{}", &now()[2..], digits(9)));
+        let mut rows: Vec<(String, &str, &str, i64, &str)> = paid
+            .iter()
+            .map(|p| {
+                let t: String = p.paid_at.chars().filter(char::is_ascii_digit).collect();
+                (
+                    t,
+                    p.trade_no.as_str(),
+                    p.out_trade_no.as_str(),
+                    p.total_fen,
+                    "01",
+                )
+            })
+            .collect();
+        rows.extend(taken.iter().filter(|t| t.txn_type != "01").map(|t| {
+            (
+                t.at.clone(),
+                t.query_id.as_str(),
+                t.order_id.as_str(),
+                t.amount,
+                t.txn_type,
+            )
+        }));
+        rows.sort();
+        rows.iter()
+            .map(|(at, query_id, order_id, amount, txn_type)| {
+                zm_line(&ZmRow {
+                    txn_time: at.get(4..14).unwrap_or_default(),
+                    txn_amt: *amount,
+                    query_id,
+                    order_id,
+                    txn_type,
+                    mer_id: MER_ID,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The latest day (Beijing time) that is `MMDD`, today or before.
+fn settle_day(mmdd: &str) -> Option<time::Date> {
+    if mmdd.len() != 4 || !mmdd.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let month = time::Month::try_from(mmdd[..2].parse::<u8>().ok()?).ok()?;
+    let day = mmdd[2..].parse::<u8>().ok()?;
+    let today = crate::clock::from_ms(clock::now_ms())
+        .to_offset(crate::reconcile::CST)
+        .date();
+    [today.year(), today.year() - 1]
+        .into_iter()
+        .filter_map(|y| time::Date::from_calendar_date(y, month, day).ok())
+        .find(|d| *d <= today)
+}
+
+/// 文件传输类交易 (`txnType=76`, `fileType=00`): the zip of `settleDate`'s files as
+/// `fileContent`, or `respCode=98` 文件不存在 when nothing was taken that day.
+async fn file_transfer(State(e): Emu, Form(req): Form<BTreeMap<String, String>>) -> Response {
+    let k = match e.authenticate(&req) {
+        Ok(k) => k,
+        Err((code, msg)) => return unsigned_refusal(code, msg),
+    };
+    let mut p = Emulator::common(&req);
+    let f = |k: &str| req.get(k).map(String::as_str).unwrap_or_default();
+    for key in ["settleDate", "fileType"] {
+        p.insert(key.to_owned(), f(key).to_owned());
+    }
+    let mut refuse = |code: &str, msg: &str| {
+        p.insert("respCode".into(), code.into());
+        p.insert("respMsg".into(), msg.into());
+        e.answer(&k, p.clone())
+    };
+    if f("txnType") != "76" || f("bizType") != "000000" || f("fileType") != "00" {
+        return refuse("10", "报文格式错误");
+    }
+    let Some(day) = settle_day(f("settleDate")) else {
+        return refuse("10", "报文格式错误[settleDate]");
+    };
+    let lines = e.statements.lines(&crate::reconcile::date_string(day));
+    if lines.is_empty() {
+        return refuse("98", "文件不存在");
+    }
+    let compact = format!(
+        "{:04}{:02}{:02}",
+        day.year(),
+        u8::from(day.month()),
+        day.day()
+    );
+    let Ok(content) = crate::reconcile::unionpay::file_content(&compact[2..], MER_ID, &lines)
+    else {
+        return refuse("01", "交易失败");
+    };
+    p.insert("fileContent".into(), content);
+    p.insert("fileName".into(), format!("{MER_ID}_{compact}.zip"));
+    p.insert("respCode".into(), "00".into());
+    p.insert("respMsg".into(), "成功[0000000]".into());
+    e.answer(&k, p)
+}
+
+async fn bill_edit(
+    State(e): Emu,
+    axum::Json(edit): axum::Json<crate::reconcile::emulated::BillEdit>,
+) -> Response {
+    e.statements.bills.edit(edit);
+    StatusCode::NO_CONTENT.into_response()
 }
