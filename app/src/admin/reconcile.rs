@@ -22,7 +22,7 @@ const NOTE_MAX: usize = 500;
 pub struct Difference {
     /// `RD…`.
     pub id: String,
-    /// `wechatpay`, `alipay`.
+    /// `wechatpay`, `alipay`, `unionpay`.
     pub gateway: String,
     /// `YYYY-MM-DD`.
     pub bill_date: String,
@@ -57,6 +57,7 @@ pub fn gateway_key(gateway: &str) -> &'static str {
     match gateway {
         "wechatpay" => "admin.reconcile.gateway.wechatpay",
         "alipay" => "admin.reconcile.gateway.alipay",
+        "unionpay" => "admin.reconcile.gateway.unionpay",
         _ => "admin.reconcile.gateway.other",
     }
 }

@@ -63,5 +63,6 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "WeChat Pay",
     ),
     ("admin.reconcile.gateway.alipay", "支付宝", "Alipay"),
+    ("admin.reconcile.gateway.unionpay", "银联", "UnionPay"),
     ("admin.reconcile.gateway.other", "其他渠道", "Other gateway"),
 ];
