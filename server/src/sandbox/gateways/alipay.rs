@@ -21,8 +21,8 @@
 //!   merchant's `return_url` as the buyer would by hand (Alipay itself returns only
 //!   after a payment). This is how a payment fails at Alipay;
 //! - `POST /sandbox/alipay/buyer/pay {"out_trade_no", "copies"?, "delay_ms"?, "hold"?,
-//!   "total_amount"?, "after_close"?}`: paid on another device (the phone); notices go
-//!   out in parallel, late, or held; `total_amount` makes the notice claim another
+//!   "total_fen"?, "after_close"?}`: paid on another device (the phone); notices go
+//!   out in parallel, late, or held; `total_fen` makes the notice claim another
 //!   amount; `after_close` pays a trade closed a moment before;
 //! - `GET /sandbox/alipay/notices/{id}` (the form as sent, to replay or alter) and
 //!   `POST /sandbox/alipay/notices/{id}/send {"copies"?}` (late, out of order);
@@ -345,9 +345,7 @@ impl Emulator {
         }
         Ok((paid, id))
     }
-}
 
-impl Emulator {
     /// The buyer never pays trade `no`: it times out closed; its notice's id.
     fn time_out(&self, no: &str) -> Result<Option<String>, (StatusCode, String)> {
         let closed = {
