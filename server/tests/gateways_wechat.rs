@@ -209,7 +209,7 @@ async fn forged_altered_and_re_signed_notices_are_refused() {
 }
 
 #[tokio::test]
-async fn a_notice_with_another_amount_is_refused() {
+async fn a_notice_with_another_amount_is_refused_and_the_phone_page_pays() {
     let server = TestServer::start().await;
     let (client, no) = applied(&server, "微三").await;
     let (_, code_url) = pay_wechat(&server, &client, &no).await;
@@ -222,6 +222,43 @@ async fn a_notice_with_another_amount_is_refused() {
     assert_eq!(
         server.renewal(&client, &no).await["status"],
         "awaiting_payment"
+    );
+
+    // A person in development pays on the emulated phone page instead of scanning.
+    let (client, no) = applied(&server, "微三乙").await;
+    let (out_trade_no, code_url) = pay_wechat(&server, &client, &no).await;
+    let page = server
+        .client
+        .get(server.url("/sandbox/wechatpay/phone"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains(&format!("data-order=\"{out_trade_no}\"")) && page.contains("¥100.00"),
+        "{page}"
+    );
+    let r = server
+        .client
+        .post(server.url("/sandbox/wechatpay/phone"))
+        .form(&[("code_url", code_url.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("id=\"paid\""));
+    assert_eq!(server.ledger_rows("charge"), 1);
+    assert_eq!(server.renewal(&client, &no).await["status"], "in_review");
+    let page = server
+        .client
+        .get(server.url("/sandbox/wechatpay/phone"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !page.text().await.unwrap().contains(&out_trade_no),
+        "paid: off the list"
     );
 }
 

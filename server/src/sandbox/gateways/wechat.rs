@@ -7,6 +7,10 @@
 //! them to the production provider, pointed here.
 //!
 //! The phone and the tests drive it:
+//! - `GET /sandbox/wechatpay/phone`: the emulated phone for a person in development (a
+//!   `weixin://` QR code cannot be scanned by a real phone here): the orders waiting
+//!   for payment, each with its amount and a `确认支付` button (a form `POST
+//!   /sandbox/wechatpay/phone` with its `code_url`), paid and notified as below;
 //! - `POST /sandbox/wechatpay/phone/pay {"code_url", "copies"?, "delay_ms"?, "hold"?,
 //!   "total"?, "after_close"?}`: the customer scanned and paid; notices go out
 //!   (copies in parallel, after a delay, or held); `total` makes the notice claim
@@ -30,9 +34,9 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path as UrlPath, Query, State};
+use axum::extract::{Form, Path as UrlPath, Query, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use rsa::pkcs8::EncodePublicKey;
 use rsa::{RsaPrivateKey, RsaPublicKey};
@@ -655,6 +659,74 @@ async fn phone_pay(State(e): Emu, axum::Json(req): axum::Json<PhonePay>) -> Resp
     .into_response()
 }
 
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The emulated phone: the orders waiting for payment, each payable with one button.
+async fn phone_page(State(e): Emu) -> Response {
+    let mut waiting: Vec<Order> = lock(&e.orders)
+        .values()
+        .filter(|o| o.trade_state == "NOTPAY")
+        .cloned()
+        .collect();
+    waiting.sort_by(|a, b| a.request.out_trade_no.cmp(&b.request.out_trade_no));
+    let items: String = waiting
+        .iter()
+        .map(|o| {
+            format!(
+                r#"<li><form method="post" action="{PREFIX}/phone"><input type="hidden" name="code_url" value="{code}"><p>{desc}<br><code>{no}</code></p><button class="pay" data-order="{no}">确认支付 Pay ¥{amount}</button></form></li>"#,
+                code = esc(&o.code_url),
+                desc = esc(&o.request.description),
+                no = esc(&o.request.out_trade_no),
+                amount = protocol::money::Fen(o.request.amount.total).yuan_string(),
+            )
+        })
+        .collect();
+    let list = if items.is_empty() {
+        r#"<p id="none">没有待支付的订单。No order is waiting for payment.</p>"#.to_owned()
+    } else {
+        format!(r#"<ul id="orders">{items}</ul>"#)
+    };
+    Html(format!(
+        r#"<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>微信支付（模拟手机）</title>
+<style>body{{font-family:sans-serif;max-width:26rem;margin:1rem auto;padding:0 1rem}}ul{{list-style:none;padding:0}}li{{border-bottom:1px solid #ddd;padding:.5rem 0}}button{{font-size:1.1rem;padding:.6rem 1.4rem;background:#07c160;color:#fff;border:0}}</style></head>
+<body><h1>微信支付（模拟手机）<small>WeChat Pay, the emulated phone</small></h1>
+<p>开发环境专用，不会真实扣款：代替扫码。Development only, in place of scanning the QR code: no money moves.</p>
+{list}</body></html>"#
+    ))
+    .into_response()
+}
+
+#[derive(Debug, Deserialize)]
+struct PhoneForm {
+    code_url: String,
+}
+
+/// The emulated phone's `确认支付`: paid and notified as `phone/pay`, then the list.
+async fn phone_form(State(e): Emu, Form(f): Form<PhoneForm>) -> Response {
+    let req = PhonePay {
+        code_url: f.code_url,
+        copies: None,
+        delay_ms: None,
+        hold: false,
+        total: None,
+        after_close: false,
+    };
+    let paid = phone_pay(State(e), axum::Json(req)).await;
+    if !paid.status().is_success() {
+        return paid;
+    }
+    Html(format!(
+        r#"<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>支付成功</title><p id="paid">支付成功 Paid.</p><p><a href="{PREFIX}/phone">返回 Back</a></p></html>"#
+    ))
+    .into_response()
+}
+
 async fn notice_get(State(e): Emu, UrlPath(id): UrlPath<String>) -> Response {
     match lock(&e.notices).get(&id) {
         Some(n) => axum::Json(n.clone()).into_response(),
@@ -714,6 +786,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(e: Arc<Emulator>) -> Router<S> {
             &format!("{PREFIX}/v3/refund/domestic/refunds"),
             post(refund),
         )
+        .route(&format!("{PREFIX}/phone"), get(phone_page).post(phone_form))
         .route(&format!("{PREFIX}/phone/pay"), post(phone_pay))
         .route(&format!("{PREFIX}/notices/{{id}}"), get(notice_get))
         .route(&format!("{PREFIX}/notices/{{id}}/send"), post(notice_send))
