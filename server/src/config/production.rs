@@ -14,9 +14,9 @@ use crate::config::{CaKeyConfig, Config};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Refusal {
-    /// The sandbox gateway is on.
+    /// The sandbox (emulated gateways, bank and identity) is on.
     #[error(
-        "the sandbox payment gateway is on for the public origin {origin}: it marks any order paid, shows bank codes and passes identity checks. Set CERTRENEW_SANDBOX=0 (or `sandbox = false` in the configuration file)"
+        "the sandbox is on for the public origin {origin}: its emulated payment gateways let anyone mark an order paid, shows bank codes and passes identity checks. Set CERTRENEW_SANDBOX=0 (or `sandbox = false` in the configuration file)"
     )]
     Sandbox {
         /// The origin.
