@@ -92,7 +92,8 @@ fn check_limits(s: &Statement) {
 }
 
 // A CSV reader's refusal quotes at most a field (bounded) and some words. The zip
-// reader's may quote an entry name (up to 64 KiB in a zip), so it is not bounded here.
+// readers name an entry by its index, but carry the zip crate's own messages, which
+// this target does not bound.
 fn check_error(reader: Reader, e: &StatementError) {
     if matches!(
         reader,

@@ -201,7 +201,7 @@ pub fn detail_file(zip: &[u8]) -> Result<Vec<u8>, StatementError> {
         let limit = u64::try_from(MAX_FILE_BYTES).unwrap_or(u64::MAX) + 1;
         file.take(limit)
             .read_to_end(&mut out)
-            .map_err(|e| bad(format!("{name}: {e}")))?;
+            .map_err(|e| bad(format!("zip entry {i}: {e}")))?;
         if out.len() > MAX_FILE_BYTES {
             return Err(StatementError::TooLarge {
                 limit: MAX_FILE_BYTES,

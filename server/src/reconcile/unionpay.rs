@@ -276,7 +276,7 @@ pub fn zm_file(zip: &[u8], mer_id: Option<&str>) -> Result<Vec<u8>, StatementErr
         let limit = u64::try_from(MAX_FILE_BYTES).unwrap_or(u64::MAX) + 1;
         file.take(limit)
             .read_to_end(&mut out)
-            .map_err(|e| bad(format!("{name}: {e}")))?;
+            .map_err(|e| bad(format!("zip entry {i}: {e}")))?;
         if out.len() > MAX_FILE_BYTES {
             return Err(StatementError::TooLarge {
                 limit: MAX_FILE_BYTES,
