@@ -418,10 +418,21 @@ impl TestServer {
         copies: u32,
         delay_ms: u64,
     ) -> Value {
-        let pay_url = self.sql(&format!(
-            "SELECT pay_url FROM payments WHERE out_trade_no = '{out_trade_no}'"
-        ));
-        self.open_cashier(&pay_url).await;
+        // `pay` opened the cashier already; an attempt opened otherwise is opened here.
+        // (A second instance on a shared database has its own, unused, `db`: ask the
+        // emulator first.)
+        let trade = self
+            .client
+            .get(self.url(&format!("/sandbox/alipay/orders/{out_trade_no}")))
+            .send()
+            .await
+            .unwrap();
+        if trade.status() == StatusCode::NOT_FOUND {
+            let pay_url = self.sql(&format!(
+                "SELECT pay_url FROM payments WHERE out_trade_no = '{out_trade_no}'"
+            ));
+            self.open_cashier(&pay_url).await;
+        }
         let path = match outcome {
             "paid" => "/sandbox/alipay/buyer/pay",
             "failed" => "/sandbox/alipay/buyer/timeout",
