@@ -11,7 +11,6 @@
 
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
-use std::time::Duration;
 
 use async_trait::async_trait;
 use serde_json::{Value, json};
@@ -79,11 +78,8 @@ fn gateway(e: impl std::fmt::Display) -> StatementError {
 impl TradeBill {
     /// The reader; talks to nothing yet.
     pub fn new(c: Credentials) -> Result<Self, StatementError> {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .user_agent(concat!("certrenew/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(gateway)?;
+        let http =
+            super::statement::client(reqwest::redirect::Policy::default()).map_err(gateway)?;
         Ok(Self { c, http })
     }
 

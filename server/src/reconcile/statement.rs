@@ -89,6 +89,16 @@ pub trait StatementSource: Send + Sync {
     async fn fetch(&self, date: Date) -> Result<Statement, StatementError>;
 }
 
+/// The HTTP client a statement reader talks to its gateway with: a minute per
+/// request, certrenew's user agent, and `redirects` as the gateway needs.
+pub fn client(redirects: reqwest::redirect::Policy) -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
+        .user_agent(concat!("certrenew/", env!("CARGO_PKG_VERSION")))
+        .redirect(redirects)
+        .build()
+}
+
 /// The body of `response`, refused once it passes `limit` bytes (checked against the
 /// announced length first, then while reading).
 pub async fn bounded_body(

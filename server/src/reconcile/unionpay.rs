@@ -26,7 +26,6 @@
 
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
-use std::time::Duration;
 
 use async_trait::async_trait;
 use base64::Engine as _;
@@ -115,12 +114,7 @@ fn gateway(e: impl std::fmt::Display) -> StatementError {
 impl FileTransfer {
     /// The reader; talks to nothing yet.
     pub fn new(c: Credentials) -> Result<Self, StatementError> {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .user_agent(concat!("certrenew/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(gateway)?;
+        let http = super::statement::client(reqwest::redirect::Policy::none()).map_err(gateway)?;
         Ok(Self {
             url: file_transfer_url(&c.gateway_url),
             c,

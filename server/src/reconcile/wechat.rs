@@ -9,8 +9,6 @@
 //! summary's header (`总交易单数,…`) and its row; amounts in yuan. Columns are found by
 //! their names (their order "is not fixed", says the format's description).
 
-use std::time::Duration;
-
 use async_trait::async_trait;
 use axum::http::Method;
 use sha1::{Digest, Sha1};
@@ -103,12 +101,7 @@ fn gateway(e: impl std::fmt::Display) -> StatementError {
 impl TradeBill {
     /// The reader; talks to nothing yet.
     pub fn new(c: Credentials) -> Result<Self, StatementError> {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .user_agent(concat!("certrenew/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(gateway)?;
+        let http = super::statement::client(reqwest::redirect::Policy::none()).map_err(gateway)?;
         Ok(Self { c, http })
     }
 
