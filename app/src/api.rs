@@ -36,15 +36,12 @@ struct ErrorBody {
     error: AppError,
 }
 
-async fn read<T: DeserializeOwned>(response: Response) -> Result<T, AppError> {
+/// The body of a 2xx answer, or the server's error. Not generic, so the transport is
+/// one copy in the wasm whatever the answer's type (issue 16); [`parse`] reads the type.
+async fn read(response: Response) -> Result<String, AppError> {
     let status = response.status();
     if (200..300).contains(&status) {
-        return response.json::<T>().await.map_err(|e| {
-            AppError::new(
-                ErrorCode::Internal,
-                format!("unreadable answer from the server: {e}"),
-            )
-        });
+        return response.text().await.map_err(|e| unreadable(&e));
     }
     match response.json::<ErrorBody>().await {
         Ok(body) => Err(body.error),
@@ -53,6 +50,18 @@ async fn read<T: DeserializeOwned>(response: Response) -> Result<T, AppError> {
             format!("the server answered HTTP {status}"),
         )),
     }
+}
+
+fn unreadable(e: &dyn std::fmt::Display) -> AppError {
+    AppError::new(
+        ErrorCode::Internal,
+        format!("unreadable answer from the server: {e}"),
+    )
+}
+
+/// A 2xx answer's body as `T`.
+fn parse<T: DeserializeOwned>(body: &str) -> Result<T, AppError> {
+    serde_json::from_str(body).map_err(|e| unreadable(&e))
 }
 
 /// A path segment (a business or payment number) percent-encoded.
@@ -68,6 +77,10 @@ async fn send<T: DeserializeOwned>(
     builder: RequestBuilder,
     body: Option<String>,
 ) -> Result<T, AppError> {
+    parse(&send_text(builder, body).await?)
+}
+
+async fn send_text(builder: RequestBuilder, body: Option<String>) -> Result<String, AppError> {
     let request = match body {
         Some(json) => builder
             .header("Content-Type", "application/json")
@@ -126,7 +139,7 @@ async fn empty(builder: RequestBuilder) -> Result<(), AppError> {
     if (200..300).contains(&response.status()) {
         Ok(())
     } else {
-        read::<serde_json::Value>(response).await.map(|_| ())
+        read(response).await.map(|_| ())
     }
 }
 
@@ -145,5 +158,5 @@ pub async fn post_file<T: DeserializeOwned>(
         .header("Content-Type", &content_type)
         .body(wasm_bindgen::JsValue::from(file.clone()))
         .map_err(network)?;
-    read(request.send().await.map_err(network)?).await
+    parse(&read(request.send().await.map_err(network)?).await?)
 }

@@ -4,7 +4,6 @@
 //! extension asks for it in its own window.
 
 use protocol::ErrorCode;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
@@ -23,26 +22,39 @@ extern "C" {
     fn js_wait_for_ready(timeout_ms: f64) -> js_sys::Promise;
 }
 
+/// A JSON value of the page library as JSON text: the app reads the extension's answers
+/// with `serde_json`, as the server's, so no type has a second deserialiser in the wasm
+/// (issue 16). What crosses from the extension is JSON already (runtime messages).
+fn json_text(value: &JsValue) -> Option<String> {
+    js_sys::JSON::stringify(value).ok()?.as_string()
+}
+
 fn to_error(value: JsValue) -> AppError {
-    serde_wasm_bindgen::from_value::<AppError>(value).unwrap_or_else(|_| {
-        AppError::new(ErrorCode::Internal, "malformed error from the extension")
-    })
+    json_text(&value)
+        .and_then(|text| serde_json::from_str::<AppError>(&text).ok())
+        .unwrap_or_else(|| AppError::new(ErrorCode::Internal, "malformed error from the extension"))
 }
 
 async fn call<T: DeserializeOwned>(cmd: &str, args: Value) -> Result<T, AppError> {
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    let args = args
-        .serialize(&serializer)
-        .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+    let result = call_text(cmd, args).await?;
+    serde_json::from_str(&result).map_err(|e| unreadable(cmd, &e))
+}
+
+fn unreadable(cmd: &str, e: &dyn std::fmt::Display) -> AppError {
+    AppError::new(
+        ErrorCode::Internal,
+        format!("unreadable answer to {cmd}: {e}"),
+    )
+}
+
+/// The request, not generic (one copy in the wasm): the answer as JSON text.
+async fn call_text(cmd: &str, args: Value) -> Result<String, AppError> {
+    let args = js_sys::JSON::parse(&args.to_string())
+        .map_err(|_| AppError::new(ErrorCode::Internal, "unencodable request"))?;
     let result = JsFuture::from(js_request(cmd, args, JsValue::UNDEFINED))
         .await
         .map_err(to_error)?;
-    serde_wasm_bindgen::from_value(result).map_err(|e| {
-        AppError::new(
-            ErrorCode::Internal,
-            format!("unreadable answer to {cmd}: {e}"),
-        )
-    })
+    json_text(&result).ok_or_else(|| unreadable(cmd, &"not JSON"))
 }
 
 /// The extension's version once its content script announced itself (waits up to
