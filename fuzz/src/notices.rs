@@ -21,6 +21,7 @@ use rsa::pkcs8::DecodePrivateKey;
 use serde_json::Value;
 use server::payments::alipay::{self, Alipay};
 use server::payments::provider::{Provider, SignedNotice};
+use server::payments::rsa_sign::RsaSigner;
 use server::payments::unionpay::{self, Unionpay};
 use server::payments::wechat::aead::ApiV3Key;
 use server::payments::wechat::signature::{self, Signed};
@@ -112,9 +113,9 @@ pub const ALIPAY_METHODS: [&str; 5] = [
 /// The fixed keys and the three providers configured with them.
 pub struct Gateways {
     /// WeChat Pay's platform key (signs notices and answers).
-    pub wechat_platform: RsaPrivateKey,
+    pub wechat_platform: RsaSigner,
     /// The Alipay key (signs notices and answers).
-    pub alipay_key: RsaPrivateKey,
+    pub alipay_key: RsaSigner,
     /// UnionPay's chain: root, middle, signing certificate and its key.
     pub chain: Chain,
     /// The providers.
@@ -132,9 +133,13 @@ fn key(pem: &str) -> RsaPrivateKey {
     RsaPrivateKey::from_pkcs8_pem(pem).expect("a test key of fuzz/keys")
 }
 
+fn signer(pem: &str) -> RsaSigner {
+    RsaSigner::new(&key(pem)).expect("ring takes the test key")
+}
+
 fn build() -> Gateways {
-    let wechat_platform = key(include_str!("../keys/wechat-platform-key.pem"));
-    let alipay_key = key(include_str!("../keys/alipay-key.pem"));
+    let wechat_platform = signer(include_str!("../keys/wechat-platform-key.pem"));
+    let alipay_key = signer(include_str!("../keys/alipay-key.pem"));
     let (root, middle, signer) = (
         key(include_str!("../keys/unionpay-root-key.pem")),
         key(include_str!("../keys/unionpay-middle-key.pem")),
@@ -171,7 +176,7 @@ fn build() -> Gateways {
         unionpay::Credentials {
             gateway_url: "http://127.0.0.1:9/gateway/api".into(),
             mer_id: MER_ID.into(),
-            sign_key: signer.clone(),
+            sign_key: chain.sign_key.clone(),
             cert_id: "1".into(),
             trust: trust.clone(),
             back_url: "http://127.0.0.1:9/api/v1/payments/notify/unionpay".into(),

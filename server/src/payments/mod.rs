@@ -14,6 +14,7 @@ pub mod gateways;
 pub mod http;
 pub mod notice;
 pub mod provider;
+pub mod rsa_sign;
 pub mod service;
 pub mod setup;
 pub mod store;

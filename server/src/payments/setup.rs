@@ -24,6 +24,7 @@ use serde::Deserialize;
 
 use crate::config::Config;
 use crate::payments::gateways::Gateways;
+use crate::payments::rsa_sign::RsaSigner;
 use crate::payments::wechat::aead::ApiV3Key;
 use crate::payments::wechat::{self, Credentials, WechatPay};
 use crate::providers::ONLINE_METHODS;
@@ -155,15 +156,23 @@ pub fn load(env: impl Fn(&str) -> Option<String>) -> Result<PaymentsFile, SetupE
     })
 }
 
-fn private_key(pem: &str) -> Result<RsaPrivateKey, SetupError> {
-    RsaPrivateKey::from_pkcs8_pem(pem)
+/// The signer of a key read from `path` (a key the `rsa` crate reads may still be one
+/// ring cannot sign with: refused here, at start, naming the file).
+pub(crate) fn signer(key: &RsaPrivateKey, path: &Path) -> Result<RsaSigner, String> {
+    RsaSigner::new(key).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn private_key(pem: &str, path: &Path) -> Result<RsaSigner, SetupError> {
+    let field = "merchant_private_key_file";
+    let key = RsaPrivateKey::from_pkcs8_pem(pem)
         .or_else(|_| RsaPrivateKey::from_pkcs1_pem(pem))
         .map_err(|e| {
             setting(
-                "merchant_private_key_file",
-                format!("not an RSA private key: {e}"),
+                field,
+                format!("{}: not an RSA private key: {e}", path.display()),
             )
-        })
+        })?;
+    signer(&key, path).map_err(|m| setting(field, m))
 }
 
 /// The public key of a `PUBLIC KEY` PEM or of a `CERTIFICATE`.
@@ -206,10 +215,10 @@ pub fn wechat_credentials(
         mchid: s.mchid.clone(),
         appid: s.appid.clone(),
         merchant_serial_no: s.merchant_serial_no.clone(),
-        merchant_key: private_key(&read(
-            "merchant_private_key_file",
+        merchant_key: private_key(
+            &read("merchant_private_key_file", &s.merchant_private_key_file)?,
             &s.merchant_private_key_file,
-        )?)?,
+        )?,
         platform_key: public_key(&read(
             "platform_public_key_file",
             &s.platform_public_key_file,
@@ -247,9 +256,14 @@ pub fn alipay_credentials(
             in_section(
                 section,
                 "app_private_key_file",
-                format!("not an RSA private key: {e}"),
+                format!(
+                    "{}: not an RSA private key: {e}",
+                    s.app_private_key_file.display()
+                ),
             )
         })?;
+    let app_private_key = signer(&app_private_key, &s.app_private_key_file)
+        .map_err(|m| in_section(section, "app_private_key_file", m))?;
     let pem = read("alipay_public_key_file", &s.alipay_public_key_file)?;
     let alipay_public_key = RsaPublicKey::from_public_key_pem(&pem)
         .or_else(|_| RsaPublicKey::from_public_key_der(&base64_body(&pem)))
@@ -366,4 +380,79 @@ pub fn unconfigured(config: &Config, gateways: &Gateways) -> Option<String> {
         })
         .collect();
     (!missing.is_empty()).then(|| missing.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn testdata(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("src/payments/testdata")
+            .join(name)
+    }
+
+    /// A merchant key the `rsa` crate reads (here 1024 bits, PKCS#1) but ring cannot
+    /// sign with stops the start with the section, the field, the file and what to do,
+    /// for each gateway; not a panic at the first payment.
+    #[test]
+    fn a_key_ring_refuses_is_named_at_start() {
+        let key = testdata("rsa1024-test-key.pem");
+        let file = key.display().to_string();
+        let origin = "https://ca.example.cn";
+        let check = |e: String, field: &str| {
+            assert!(e.contains(field), "{e}");
+            assert!(e.contains(&file), "{e}");
+            assert!(e.contains("1024 bits"), "{e}");
+            assert!(e.contains("shorter than 2048 bits"), "{e}");
+            assert!(e.contains("openssl genpkey"), "{e}");
+        };
+
+        let alipay = AlipaySettings {
+            app_id: "2021000000000000".into(),
+            seller_id: None,
+            app_private_key_file: key.clone(),
+            alipay_public_key_file: testdata("absent.pem"),
+            gateway_url: None,
+        };
+        let e = alipay_credentials(&alipay, origin).unwrap_err();
+        check(e.to_string(), "[alipay] app_private_key_file");
+
+        let wechat = WechatSettings {
+            mchid: "1900009191".into(),
+            appid: "wxd678efh567hg6787".into(),
+            merchant_serial_no: "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C".into(),
+            merchant_private_key_file: key.clone(),
+            platform_public_key_file: testdata("absent.pem"),
+            platform_public_key_id: "PUB_KEY_ID_0000000000000000000000000000".into(),
+            apiv3_key_file: None,
+            base_url: None,
+        };
+        let apiv3 = |_: &str| Some("0123456789abcdef0123456789abcdef".to_owned());
+        let e = wechat_credentials(&wechat, origin, apiv3).unwrap_err();
+        check(e.to_string(), "[wechat] merchant_private_key_file");
+
+        let unionpay = crate::payments::unionpay::settings::UnionpaySettings {
+            mer_id: "777290058110097".into(),
+            sign_cert_file: testdata("absent.pem"),
+            sign_key_file: Some(key.clone()),
+            root_cert_file: testdata("absent.pem"),
+            middle_cert_file: testdata("absent.pem"),
+            gateway_url: None,
+            validate_cn_name: None,
+        };
+        let (field, e) =
+            crate::payments::unionpay::settings::credentials(&unionpay, origin, |_| None)
+                .unwrap_err();
+        assert_eq!(field, "sign_key_file");
+        check(format!("{field}: {e}"), "sign_key_file");
+        // From the environment: named by the variable.
+        let pem = std::fs::read_to_string(&key).unwrap();
+        let (_, e) = crate::payments::unionpay::settings::credentials(&unionpay, origin, |_| {
+            Some(pem.clone())
+        })
+        .unwrap_err();
+        assert!(e.starts_with("$CERTRENEW_UNIONPAY_SIGN_KEY: "), "{e}");
+        assert!(e.contains("shorter than 2048 bits"), "{e}");
+    }
 }

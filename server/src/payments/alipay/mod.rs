@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use protocol::money::Fen;
-use rsa::{RsaPrivateKey, RsaPublicKey};
+use rsa::RsaPublicKey;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -31,6 +31,7 @@ use crate::clock;
 use crate::payments::provider::{
     GatewayState, Notice, Order, PaymentError, Provider, RefundNotice, SignedNotice,
 };
+use crate::payments::rsa_sign::RsaSigner;
 
 /// The gateway's name (notify URL `/api/v1/payments/notify/alipay`, stored attempts).
 pub const NAME: &str = "alipay";
@@ -48,7 +49,7 @@ pub struct Credentials {
     /// 商户PID (`2088…`), the `seller_id` notices must name; none: not checked.
     pub seller_id: Option<String>,
     /// 应用私钥 (RSA2).
-    pub app_private_key: RsaPrivateKey,
+    pub app_private_key: RsaSigner,
     /// 支付宝公钥.
     pub alipay_public_key: RsaPublicKey,
     /// Where notices go (`…/api/v1/payments/notify/alipay`).

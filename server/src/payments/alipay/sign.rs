@@ -14,10 +14,12 @@ use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
-use rsa::signature::{SignatureEncoding, Signer, Verifier};
-use rsa::{RsaPrivateKey, RsaPublicKey};
+use rsa::RsaPublicKey;
+use rsa::pkcs1v15::{Signature, VerifyingKey};
+use rsa::signature::Verifier;
 use sha2::Sha256;
+
+use crate::payments::rsa_sign::RsaSigner;
 
 /// Why a signature is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -57,12 +59,8 @@ pub fn notice_content(params: &BTreeMap<String, String>) -> String {
 }
 
 /// SHA256withRSA over `content`, base64.
-pub fn sign(key: &RsaPrivateKey, content: &str) -> String {
-    STANDARD.encode(
-        SigningKey::<Sha256>::new(key.clone())
-            .sign(content.as_bytes())
-            .to_bytes(),
-    )
+pub fn sign(key: &RsaSigner, content: &str) -> String {
+    STANDARD.encode(key.sign(content.as_bytes()))
 }
 
 /// Checks a base64 SHA256withRSA signature over `content`.
@@ -77,7 +75,7 @@ pub fn verify(key: &RsaPublicKey, content: &str, signature: &str) -> Result<(), 
 }
 
 /// Signs a request's parameters in place (`sign_type` set to RSA2 first, as it is signed).
-pub fn sign_request(key: &RsaPrivateKey, params: &mut BTreeMap<String, String>) {
+pub fn sign_request(key: &RsaSigner, params: &mut BTreeMap<String, String>) {
     params.insert("sign_type".into(), "RSA2".into());
     let s = sign(key, &request_content(params));
     params.insert("sign".into(), s);
@@ -94,7 +92,7 @@ pub fn verify_request(
 }
 
 /// Signs a notice's parameters in place (the emulator's side).
-pub fn sign_notice(key: &RsaPrivateKey, params: &mut BTreeMap<String, String>) {
+pub fn sign_notice(key: &RsaSigner, params: &mut BTreeMap<String, String>) {
     params.insert("sign_type".into(), "RSA2".into());
     let s = sign(key, &notice_content(params));
     params.insert("sign".into(), s);
@@ -193,8 +191,8 @@ mod tests {
 
     #[test]
     fn notices_verify_only_untouched_with_the_right_key() {
-        let key = RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).unwrap();
-        let other = RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).unwrap();
+        let new = || rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).unwrap();
+        let (key, other) = (RsaSigner::new(&new()).unwrap(), new());
         let mut p = params(&[
             ("out_trade_no", "01P1"),
             ("total_amount", "100.00"),

@@ -29,12 +29,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use rsa::RsaPrivateKey;
 
 use crate::clock;
 use crate::payments::provider::{
     FormPost, GatewayState, Notice, Order, PaymentError, Provider, RefundNotice, SignedNotice,
 };
+use crate::payments::rsa_sign::RsaSigner;
 
 /// The gateway's name (notify URL `/api/v1/payments/notify/unionpay`, stored attempts).
 pub const NAME: &str = "unionpay";
@@ -59,7 +59,7 @@ pub struct Credentials {
     /// 商户代码 (`merId`).
     pub mer_id: String,
     /// The private key of the 签名证书 (`acpsdk.signCert.path`).
-    pub sign_key: RsaPrivateKey,
+    pub sign_key: RsaSigner,
     /// The 签名证书's serial number, decimal (`certId`).
     pub cert_id: String,
     /// UnionPay's root and middle certificates.

@@ -10,6 +10,7 @@ use rsa::pkcs1::DecodeRsaPrivateKey;
 use rsa::pkcs8::DecodePrivateKey;
 use serde::Deserialize;
 
+use crate::payments::setup::signer;
 use crate::payments::unionpay::{Credentials, NAME, PRODUCTION_GATEWAY, sign};
 
 /// The environment variable that may hold the signing key (PEM) instead of a file.
@@ -55,10 +56,18 @@ pub fn credentials(
     origin: &str,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<Credentials, SettingError> {
-    let pem = match (env(SIGN_KEY_ENV), &s.sign_key_file) {
-        (Some(pem), _) => pem,
-        (None, Some(path)) => String::from_utf8(read("sign_key_file", path)?)
-            .map_err(|_| ("sign_key_file", "not a PEM file".to_owned()))?,
+    // Where the key came from, for the messages.
+    let (pem, from) = match (env(SIGN_KEY_ENV), &s.sign_key_file) {
+        (Some(pem), _) => (pem, PathBuf::from(format!("${SIGN_KEY_ENV}"))),
+        (None, Some(path)) => (
+            String::from_utf8(read("sign_key_file", path)?).map_err(|_| {
+                (
+                    "sign_key_file",
+                    format!("{}: not a PEM file", path.display()),
+                )
+            })?,
+            path.clone(),
+        ),
         (None, None) => {
             return Err((
                 "sign_key_file",
@@ -68,11 +77,17 @@ pub fn credentials(
     };
     let sign_key = RsaPrivateKey::from_pkcs8_pem(&pem)
         .or_else(|_| RsaPrivateKey::from_pkcs1_pem(&pem))
-        .map_err(|e| ("sign_key_file", format!("not an RSA private key: {e}")))?;
+        .map_err(|e| {
+            (
+                "sign_key_file",
+                format!("{}: not an RSA private key: {e}", from.display()),
+            )
+        })?;
+    let sign_key = signer(&sign_key, &from).map_err(|m| ("sign_key_file", m))?;
     let cert = sign::der(&read("sign_cert_file", &s.sign_cert_file)?)
         .map_err(|e| ("sign_cert_file", e.to_string()))?;
-    if sign::cert_key(&cert).map_err(|e| ("sign_cert_file", e.to_string()))?
-        != sign_key.to_public_key()
+    if &sign::cert_key(&cert).map_err(|e| ("sign_cert_file", e.to_string()))?
+        != sign_key.public_key()
     {
         return Err((
             "sign_key_file",

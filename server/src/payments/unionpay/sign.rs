@@ -15,13 +15,15 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
+use rsa::RsaPublicKey;
+use rsa::pkcs1v15::{Signature, VerifyingKey};
 use rsa::pkcs8::DecodePublicKey;
-use rsa::signature::{SignatureEncoding, Signer, Verifier};
-use rsa::{RsaPrivateKey, RsaPublicKey};
+use rsa::signature::Verifier;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use x509_parser::prelude::{ASN1Time, FromDer, X509Certificate};
+
+use crate::payments::rsa_sign::RsaSigner;
 
 /// The CN part of UnionPay's production signing certificate.
 pub const UNIONPAY_CN: &str = "中国银联股份有限公司";
@@ -59,24 +61,26 @@ pub fn digest_hex(content: &str) -> String {
 }
 
 /// Signs `params` in place: `signMethod=01`, `certId`, then `signature`.
-pub fn sign(key: &RsaPrivateKey, cert_id: &str, params: &mut BTreeMap<String, String>) {
+pub fn sign(key: &RsaSigner, cert_id: &str, params: &mut BTreeMap<String, String>) {
     params.insert("signMethod".into(), "01".into());
     params.insert("certId".into(), cert_id.to_owned());
+    sign_in_place(key, params);
+}
+
+/// `signature` over the other fields.
+fn sign_in_place(key: &RsaSigner, params: &mut BTreeMap<String, String>) {
     params.remove("signature");
     let digest = digest_hex(&content(params));
-    let s = SigningKey::<Sha256>::new(key.clone()).sign(digest.as_bytes());
-    params.insert("signature".into(), STANDARD.encode(s.to_bytes()));
+    let s = key.sign(digest.as_bytes());
+    params.insert("signature".into(), STANDARD.encode(s));
 }
 
 /// Signs an answer or notice in place (the gateway's side): `signPubKeyCert` carries
 /// the signing certificate, no `certId`.
-pub fn sign_with_cert(key: &RsaPrivateKey, cert_pem: &str, params: &mut BTreeMap<String, String>) {
+pub fn sign_with_cert(key: &RsaSigner, cert_pem: &str, params: &mut BTreeMap<String, String>) {
     params.insert("signMethod".into(), "01".into());
     params.insert("signPubKeyCert".into(), cert_pem.to_owned());
-    params.remove("signature");
-    let digest = digest_hex(&content(params));
-    let s = SigningKey::<Sha256>::new(key.clone()).sign(digest.as_bytes());
-    params.insert("signature".into(), STANDARD.encode(s.to_bytes()));
+    sign_in_place(key, params);
 }
 
 /// Checks `signature` over `params` with `key`.
@@ -307,8 +311,8 @@ mod tests {
 
     #[test]
     fn requests_verify_only_untouched_with_the_right_key() {
-        let key = RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).unwrap();
-        let other = RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).unwrap();
+        let new = || rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).unwrap();
+        let (key, other) = (RsaSigner::new(&new()).unwrap(), new());
         let mut p = params(&[
             ("version", "5.1.0"),
             ("txnAmt", "100"),
@@ -331,7 +335,8 @@ mod tests {
     fn openssl_verifies_the_signature_over_the_hex_digest() {
         use rsa::pkcs8::{EncodePublicKey, LineEnding};
         let dir = tempfile::tempdir().unwrap();
-        let key = RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).unwrap();
+        let key = RsaSigner::new(&rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).unwrap())
+            .unwrap();
         let mut p = params(&[
             ("version", "5.1.0"),
             ("merId", "777290058110097"),

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use axum::http::{HeaderMap, Method, StatusCode};
-use rsa::{RsaPrivateKey, RsaPublicKey};
+use rsa::RsaPublicKey;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -32,6 +32,7 @@ use crate::clock;
 use crate::payments::provider::{
     GatewayState, Notice, Order, PaymentError, Provider, RefundNotice, SignedNotice,
 };
+use crate::payments::rsa_sign::RsaSigner;
 use crate::random;
 
 /// The gateway's name (notify URL `/api/v1/payments/notify/wechatpay`, stored attempts).
@@ -52,7 +53,7 @@ pub struct Credentials {
     /// 商户API证书序列号 (serial_no).
     pub merchant_serial_no: String,
     /// 商户API私钥 (apiclient_key.pem).
-    pub merchant_key: RsaPrivateKey,
+    pub merchant_key: RsaSigner,
     /// 微信支付公钥 (pub_key.pem) or the platform certificate's key.
     pub platform_key: RsaPublicKey,
     /// 微信支付公钥ID (`PUB_KEY_ID_…`) or the platform certificate's serial: what

@@ -13,10 +13,12 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
-use rsa::signature::{SignatureEncoding, Signer, Verifier};
-use rsa::{RsaPrivateKey, RsaPublicKey};
+use rsa::RsaPublicKey;
+use rsa::pkcs1v15::{Signature, VerifyingKey};
+use rsa::signature::Verifier;
 use sha2::Sha256;
+
+use crate::payments::rsa_sign::RsaSigner;
 
 /// The authentication scheme of every v3 request.
 pub const SCHEME: &str = "WECHATPAY2-SHA256-RSA2048";
@@ -72,9 +74,8 @@ pub fn response_message(timestamp: &str, nonce: &str, body: &[u8]) -> Vec<u8> {
 }
 
 /// SHA256-with-RSA over `message`, base64.
-pub fn sign(key: &RsaPrivateKey, message: &[u8]) -> String {
-    let signer = SigningKey::<Sha256>::new(key.clone());
-    STANDARD.encode(signer.sign(message).to_bytes())
+pub fn sign(key: &RsaSigner, message: &[u8]) -> String {
+    STANDARD.encode(key.sign(message))
 }
 
 /// Checks a base64 SHA256-with-RSA signature.
@@ -117,7 +118,7 @@ pub struct Authorization {
 impl Authorization {
     /// Signs `request` with the merchant key (`serial_no` names its certificate).
     pub fn sign(
-        key: &RsaPrivateKey,
+        key: &RsaSigner,
         mchid: &str,
         serial_no: &str,
         request: &Request<'_>,
@@ -217,13 +218,7 @@ pub struct Signed {
 
 impl Signed {
     /// Signs `body` with the platform key.
-    pub fn sign(
-        key: &RsaPrivateKey,
-        serial: &str,
-        timestamp: i64,
-        nonce: &str,
-        body: &[u8],
-    ) -> Self {
+    pub fn sign(key: &RsaSigner, serial: &str, timestamp: i64, nonce: &str, body: &[u8]) -> Self {
         let timestamp = timestamp.to_string();
         let signature = sign(key, &response_message(&timestamp, nonce, body));
         Self {
@@ -326,8 +321,10 @@ mod tests {
 
     #[test]
     fn answers_verify_only_with_the_right_key_serial_time_and_body() {
-        let key = RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).unwrap();
-        let other = RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).unwrap();
+        let new = || {
+            RsaSigner::new(&rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).unwrap()).unwrap()
+        };
+        let (key, other) = (new(), new());
         let body = br#"{"code_url":"weixin://wxpay/bizpayurl?pr=p4lpSuKzz"}"#;
         let s = Signed::sign(&key, "PUB_KEY_ID_1", 1_700_000_000, "n1", body);
         let public = key.to_public_key();

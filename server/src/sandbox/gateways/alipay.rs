@@ -45,16 +45,17 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use protocol::money::Fen;
-use rsa::{RsaPrivateKey, RsaPublicKey};
+use rsa::RsaPublicKey;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::clock;
 use crate::payments::alipay::{self, Credentials, sign, timestamp};
+use crate::payments::rsa_sign::RsaSigner;
 use crate::random;
 use crate::reconcile::emulated::{BillEdit, Bills, PaidRow};
 use crate::sandbox::KeyError;
-use crate::sandbox::gateways::load_or_make_key;
+use crate::sandbox::gateways::load_or_make_signer;
 
 /// Where the emulator is mounted.
 pub const PREFIX: &str = "/sandbox/alipay";
@@ -98,8 +99,8 @@ struct Outgoing {
 
 /// The emulator.
 pub struct Emulator {
-    alipay_key: RsaPrivateKey,
-    app_key: RsaPrivateKey,
+    alipay_key: RsaSigner,
+    app_key: RsaSigner,
     app_public: RsaPublicKey,
     origin: String,
     trades: Mutex<HashMap<String, Trade>>,
@@ -139,8 +140,8 @@ fn esc(s: &str) -> String {
 impl Emulator {
     /// The emulator, its keys kept in `dir`; the provider points at `origin`.
     pub fn new(dir: &Path, origin: &str) -> Result<Self, KeyError> {
-        let alipay_key = load_or_make_key(&dir.join("alipay-public-platform-key.pem"))?;
-        let app_key = load_or_make_key(&dir.join("alipay-app-key.pem"))?;
+        let alipay_key = load_or_make_signer(&dir.join("alipay-public-platform-key.pem"))?;
+        let app_key = load_or_make_signer(&dir.join("alipay-app-key.pem"))?;
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .build()

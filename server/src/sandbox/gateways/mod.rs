@@ -15,6 +15,7 @@ use std::path::Path;
 use rsa::RsaPrivateKey;
 use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
 
+use crate::payments::rsa_sign::RsaSigner;
 use crate::sandbox::KeyError;
 
 /// Writes `bytes` to `path` whole or not at all: a temporary file beside it, renamed
@@ -53,6 +54,17 @@ pub(crate) fn load_or_make_key(path: &Path) -> Result<RsaPrivateKey, KeyError> {
     // Another process may have renamed its key over ours meanwhile: use what the file
     // holds, so every server sharing the directory signs with the same key.
     read()
+}
+
+/// The signer of the RSA key at `path`, made there when missing (a key put there by
+/// hand that ring cannot sign with is refused, naming the file).
+pub(crate) fn load_or_make_signer(path: &Path) -> Result<RsaSigner, KeyError> {
+    signer_of(&load_or_make_key(path)?, path)
+}
+
+/// The signer of `key`, read from `path`.
+pub(crate) fn signer_of(key: &RsaPrivateKey, path: &Path) -> Result<RsaSigner, KeyError> {
+    RsaSigner::new(key).map_err(|e| KeyError::new(path, e.to_string()))
 }
 
 /// The text secret at `path` (`chars` random hex digits), made when missing.

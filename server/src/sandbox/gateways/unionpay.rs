@@ -48,10 +48,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::clock;
+use crate::payments::rsa_sign::RsaSigner;
 use crate::payments::unionpay::{self, Credentials, sign, txn_time};
 use crate::random;
 use crate::sandbox::KeyError;
-use crate::sandbox::gateways::load_or_make_key;
+use crate::sandbox::gateways::{load_or_make_key, signer_of};
 
 /// Where the emulator is mounted.
 pub const PREFIX: &str = "/sandbox/unionpay";
@@ -68,7 +69,7 @@ pub struct Chain {
     /// The signing certificate (PEM), CN `041@Z12@<name>@00000001`.
     pub sign_pem: String,
     /// Its key.
-    pub sign_key: RsaPrivateKey,
+    pub sign_key: RsaSigner,
     /// Middle's issuer, to issue more certificates (the merchant's).
     middle_params: CertificateParams,
     middle_key: RsaPrivateKey,
@@ -134,7 +135,7 @@ impl Chain {
             root_pem: root_cert.pem(),
             middle_pem: middle_cert.pem(),
             sign_pem: sign_cert.pem(),
-            sign_key: signer.clone(),
+            sign_key: RsaSigner::new(signer).map_err(|e| e.to_string())?,
             middle_params,
             middle_key: middle.clone(),
         })
@@ -153,7 +154,7 @@ impl Chain {
 /// The keys and certificates, made at the first use.
 struct Keys {
     chain: Chain,
-    merchant_key: RsaPrivateKey,
+    merchant_key: RsaSigner,
     merchant_public: RsaPublicKey,
     cert_id: String,
 }
@@ -264,7 +265,7 @@ impl Emulator {
         let keys = Arc::new(Keys {
             cert_id: sign::cert_id(&der).map_err(|e| err(e.to_string()))?,
             merchant_public: merchant.to_public_key(),
-            merchant_key: merchant,
+            merchant_key: signer_of(&merchant, &self.dir.join("unionpay-merchant-key.pem"))?,
             chain,
         });
         *slot = Some(Arc::clone(&keys));

@@ -38,13 +38,14 @@ use axum::extract::{Form, Path as UrlPath, Query, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
+use rsa::RsaPublicKey;
 use rsa::pkcs8::EncodePublicKey;
-use rsa::{RsaPrivateKey, RsaPublicKey};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::clock;
+use crate::payments::rsa_sign::RsaSigner;
 use crate::payments::wechat::aead::ApiV3Key;
 use crate::payments::wechat::signature::{Authorization, MAX_SKEW_SECONDS, Request, Signed};
 use crate::payments::wechat::wire::{
@@ -55,7 +56,7 @@ use crate::payments::wechat::{self, Credentials};
 use crate::random;
 use crate::reconcile::emulated::{BillEdit, Bills, PaidRow};
 use crate::sandbox::KeyError;
-use crate::sandbox::gateways::{load_or_make_key, load_or_make_secret};
+use crate::sandbox::gateways::{load_or_make_secret, load_or_make_signer};
 
 /// Where the emulator is mounted.
 pub const PREFIX: &str = "/sandbox/wechatpay";
@@ -94,9 +95,9 @@ struct Outgoing {
 
 /// The emulator.
 pub struct Emulator {
-    platform_key: RsaPrivateKey,
+    platform_key: RsaSigner,
     platform_serial: String,
-    merchant_key: RsaPrivateKey,
+    merchant_key: RsaSigner,
     merchant_public: RsaPublicKey,
     merchant_serial: String,
     apiv3: ApiV3Key,
@@ -115,13 +116,13 @@ fn digest_hex(data: &[u8]) -> String {
 impl Emulator {
     /// The emulator, its keys kept in `dir`; notices and the provider point at `origin`.
     pub fn new(dir: &Path, origin: &str) -> Result<Self, KeyError> {
-        let platform_key = load_or_make_key(&dir.join("wechatpay-platform-key.pem"))?;
-        let merchant_key = load_or_make_key(&dir.join("wechatpay-merchant-key.pem"))?;
+        let platform_key = load_or_make_signer(&dir.join("wechatpay-platform-key.pem"))?;
+        let merchant_key = load_or_make_signer(&dir.join("wechatpay-merchant-key.pem"))?;
         let apiv3_path = dir.join("wechatpay-apiv3.key");
         let apiv3 = ApiV3Key::new(&load_or_make_secret(&apiv3_path, 32)?)
             .map_err(|e| KeyError::new(&apiv3_path, e.to_string()))?;
-        let der = |k: &RsaPrivateKey| {
-            k.to_public_key()
+        let der = |k: &RsaSigner| {
+            k.public_key()
                 .to_public_key_der()
                 .map(|d| d.as_bytes().to_vec())
                 .unwrap_or_default()
