@@ -161,6 +161,26 @@ pub async fn append(
     subject: &str,
     data: Value,
 ) -> Result<i64, sqlx::Error> {
+    Ok(append_row(tx, actor, action, subject, data).await?.id)
+}
+
+/// What [`append_row`] wrote: enough for a caller to show the row without reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Appended {
+    /// The row's id.
+    pub id: i64,
+    /// Its time, ms since the epoch.
+    pub at: i64,
+}
+
+/// [`append`], returning the row's id and time.
+pub async fn append_row(
+    tx: &mut Tx,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    data: Value,
+) -> Result<Appended, sqlx::Error> {
     let chain = chain_of(subject);
     // Creates the head on first use and locks it (the no-op update takes the row lock
     // on PostgreSQL), so appends to one chain are ordered and others run alongside.
@@ -191,41 +211,39 @@ pub async fn append(
         subject,
         data: &data,
     });
-    // The id only orders the rows for reading; the hashes do not cover it. SQLite has
-    // one writer at a time (Store::begin_write), so the next id is the largest plus
-    // one; PostgreSQL writers run concurrently and take it from a sequence.
-    let next_id = if tx.backend_name() == "PostgreSQL" {
-        "nextval('audit_ids')"
+    // The row and the chain's new head in one round trip. The id only orders the rows
+    // for reading; the hashes do not cover it. PostgreSQL writers run concurrently and
+    // take it from a sequence, and one statement writes both tables (a data-modifying
+    // CTE, https://www.postgresql.org/docs/15/queries-with.html#QUERIES-WITH-MODIFYING).
+    // SQLite has one writer at a time (Store::begin_write), so the next id is the
+    // largest plus one; it runs the two statements of one query string in order
+    // (sqlx binds `$N` to the same arguments in each).
+    let sql = if tx.backend_name() == "PostgreSQL" {
+        "WITH appended AS (INSERT INTO audit (id, at, actor, action, subject, data, prev_hash, hash, chain, chain_seq, prev_id) \
+         VALUES (nextval('audit_ids'), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id) \
+         UPDATE audit_chains SET last_seq = $9, last_id = appended.id, last_hash = $7, signed_in = NULL \
+         FROM appended WHERE audit_chains.chain = $8 RETURNING audit_chains.last_id AS id"
     } else {
-        "(SELECT COALESCE(MAX(id), 0) + 1 FROM audit)"
+        "UPDATE audit_chains SET last_seq = $9, last_id = (SELECT COALESCE(MAX(id), 0) + 1 FROM audit), last_hash = $7, signed_in = NULL WHERE chain = $8; \
+         INSERT INTO audit (id, at, actor, action, subject, data, prev_hash, hash, chain, chain_seq, prev_id) \
+         VALUES ((SELECT last_id FROM audit_chains WHERE chain = $8), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id"
     };
-    let id: i64 = sqlx::query(&format!(
-        "INSERT INTO audit (id, at, actor, action, subject, data, prev_hash, hash, chain, chain_seq, prev_id) \
-         VALUES ({next_id}, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id"
-    ))
-    .bind(at)
-    .bind(actor)
-    .bind(action)
-    .bind(subject)
-    .bind(&data)
-    .bind(&prev_hash)
-    .bind(&hash)
-    .bind(&chain)
-    .bind(chain_seq)
-    .bind(prev_id)
-    .fetch_one(&mut **tx)
-    .await?
-    .try_get("id")?;
-    sqlx::query(
-        "UPDATE audit_chains SET last_seq = $1, last_id = $2, last_hash = $3, signed_in = NULL WHERE chain = $4",
-    )
-    .bind(chain_seq)
-    .bind(id)
-    .bind(&hash)
-    .bind(&chain)
-    .execute(&mut **tx)
-    .await?;
-    Ok(id)
+    // fetch_all: every statement of the string runs (a first-row fetch could stop early).
+    let rows = sqlx::query(sql)
+        .bind(at)
+        .bind(actor)
+        .bind(action)
+        .bind(subject)
+        .bind(&data)
+        .bind(&prev_hash)
+        .bind(&hash)
+        .bind(&chain)
+        .bind(chain_seq)
+        .bind(prev_id)
+        .fetch_all(&mut **tx)
+        .await?;
+    let id: i64 = rows.last().ok_or(sqlx::Error::RowNotFound)?.try_get("id")?;
+    Ok(Appended { id, at })
 }
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<AuditRow, sqlx::Error> {

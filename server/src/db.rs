@@ -10,9 +10,9 @@
 //!
 //! Queries are written once, in the SQL both accept (`$1` placeholders, BIGINT times,
 //! no vendor functions). Every writing transaction starts with [`Store::begin_write`],
-//! which on SQLite first touches a one-row table (`audit_head`): that takes the write
-//! lock at once (no SQLite lock-upgrade failures under concurrency). On PostgreSQL
-//! writers take only the rows they write; a count-then-insert limit uses
+//! which on SQLite is `BEGIN IMMEDIATE`: that takes the write lock at once (no SQLite
+//! lock-upgrade failures under concurrency), without a statement of its own. On
+//! PostgreSQL writers take only the rows they write; a count-then-insert limit uses
 //! [`Store::begin_exclusive`].
 
 use std::path::Path;
@@ -120,19 +120,23 @@ impl Store {
     /// at once; on PostgreSQL it locks nothing global: writers of different rows,
     /// renewals and audit chains run side by side (issue 16).
     pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
-        if self.backend == Backend::Sqlite {
-            sqlx::query("UPDATE audit_head SET one = one WHERE one = 1")
-                .execute(&mut *tx)
-                .await?;
+        match self.backend {
+            // The write lock at BEGIN, waiting up to busy_timeout as any write would
+            // (https://www.sqlite.org/lang_transaction.html): the same guarantee as a
+            // first statement that writes, one worker hand-off fewer.
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
         }
-        Ok(tx)
     }
 
     /// Begins a writing transaction that excludes every other exclusive one, across
     /// instances: for a count-then-insert whose limit no unique key can express (SMS
     /// codes, check transfers, identity checks), so racing requests cannot both pass.
     pub async fn begin_exclusive(&self) -> Result<Tx, sqlx::Error> {
+        if self.backend == Backend::Sqlite {
+            // SQLite has one writer at a time: every write transaction excludes the others.
+            return self.begin_write().await;
+        }
         let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE audit_head SET one = one WHERE one = 1")
             .execute(&mut *tx)

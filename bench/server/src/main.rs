@@ -64,17 +64,20 @@ struct Opts {
     issue: usize,
     issue_workers: usize,
     issue_secs: f64,
+    marks: Option<PathBuf>,
 }
 
 const USAGE: &str = "usage: server-bench --addr 127.0.0.1:PORT --data-dir DIR --reviewer USER --password P --out FILE.json
   [--origin http://127.0.0.1:PORT] [--server-pid PID] [--threads 2]
   [--profile 200] [--read-conns 64] [--read-secs 10] [--floor-secs 3]
   [--full 2000] [--full-workers 32] [--full-secs 20] [--issue 2000] [--issue-workers 32] [--issue-secs 90]
-  [--watch 'LABEL=PID[,PID...][;LABEL=...]']
+  [--watch 'LABEL=PID[,PID...][;LABEL=...]'] [--marks FILE]
 --read-secs 0 skips the status reads, --issue 0 the issuance phase. --watch reports the
 CPU of each group of processes (with their children) beside the server's in every phase.
 Every request times out after 30 s (an error). --full-secs bounds the full phase,
---issue-secs the preparation of the issuance phase.";
+--issue-secs the preparation of the issuance phase. --marks appends a line \"<unix ns>
+<batch>\" to FILE when each batch of the profile phase starts (and \"<unix ns> end\"), so
+a server log can be split by request kind (bench/profile/statements.sh).";
 
 fn parse_opts() -> anyhow::Result<Opts> {
     let mut args = std::env::args().skip(1);
@@ -130,6 +133,7 @@ fn parse_opts() -> anyhow::Result<Opts> {
         issue: num(take("issue"), 2000, "issue")?,
         issue_workers: num(take("issue-workers"), 32, "issue-workers")?,
         issue_secs: num(take("issue-secs"), 90.0, "issue-secs")?,
+        marks: take("marks").map(PathBuf::from),
     };
     if let Some(w) = take("watch") {
         let mut groups = Vec::new();
@@ -315,7 +319,7 @@ async fn profile_phase(
     let mut cpu_by_step: std::collections::BTreeMap<Step, (f64, f64, f64, u64)> =
         Default::default();
 
-    #[derive(Clone, Copy)]
+    #[derive(Clone, Copy, Debug)]
     enum Batch {
         Challenges,
         Session,
@@ -346,7 +350,25 @@ async fn profile_phase(
         Batch::Status,
     ];
     let mut failed = vec![false; renewals.len()];
+    let mark_batch = |name: &str| -> anyhow::Result<()> {
+        let Some(path) = &opts.marks else {
+            return Ok(());
+        };
+        use std::io::Write as _;
+        let ns = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos();
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .with_context(|| format!("--marks {}", path.display()))?;
+        writeln!(f, "{ns} {name}").context("--marks")?;
+        Ok(())
+    };
     for batch in plan {
+        mark_batch(&format!("{batch:?}"))?;
         let mut rec = Recorder::default();
         let mark = CpuMark::now(opts.server_pid);
         let t = Instant::now();
@@ -440,6 +462,7 @@ async fn profile_phase(
         v["wall_us_per_request"] = json!(per(wall));
         costs.push((*step, v));
     }
+    mark_batch("end")?;
     let completed = failed.iter().filter(|f| !**f).count();
     let readable: Vec<(String, String, String)> = renewals
         .iter()

@@ -34,7 +34,8 @@ use crate::renewal::certificates::{self, NewCertificate, Purpose as CertPurpose}
 use crate::renewal::dual;
 use crate::renewal::state::Event;
 use crate::renewal::store::{
-    self, FeeLine, Inserted, NewRenewal, OldEncryption, RenewalRow, RenewalView,
+    self, EncryptionView, FeeLine, Inserted, NewRenewal, OldEncryption, RenewalRow, RenewalView,
+    TimelineEvent,
 };
 use crate::renewal::{numbers, transition};
 use crate::state::AppState;
@@ -239,12 +240,13 @@ pub async fn apply(
         .await?;
     }
     let actor = format!("user:{}", facts.sha256);
-    audit::append(
+    let submitted = json!({ "to": "awaiting_payment", "months": application.months, "total_fen": fen, "kind": project.kind.as_str() });
+    let appended = audit::append_row(
         &mut tx,
         &actor,
         "renewal.submitted",
         &business_no,
-        json!({ "to": "awaiting_payment", "months": application.months, "total_fen": fen, "kind": project.kind.as_str() }),
+        submitted.clone(),
     )
     .await?;
     let params = json!({ "business_no": business_no, "total_fen": fen, "subject": facts.subject });
@@ -264,11 +266,58 @@ pub async fn apply(
         Some(_) => HeaderMap::new(),
     };
     tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        out_headers,
-        Json(store::view(state.pool(), &business_no).await?),
-    ))
+    // The view of what was just written, as `store::view` would read it back (a new
+    // renewal has one timeline event and nothing paid, approved or issued), kept for
+    // the progress page's first poll.
+    let status = crate::renewal::state::Status::AwaitingPayment;
+    let view = RenewalView {
+        business_no: business_no.clone(),
+        project: project.id.clone(),
+        stage: status.stage(),
+        status,
+        subject: facts.subject.clone(),
+        cert_sha256: facts.sha256.clone(),
+        old_not_after: clock::rfc3339_s(facts.not_after.unix_timestamp()),
+        months: i64::from(application.months),
+        fee_lines,
+        total_fen: fen,
+        total_display: protocol::money::Fen(fen).to_string(),
+        application: serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+        rejection_reason: None,
+        return_url,
+        approvals: 0,
+        created_at: clock::rfc3339(at),
+        updated_at: clock::rfc3339(at),
+        timeline: vec![TimelineEvent {
+            at: clock::rfc3339(appended.at),
+            action: "renewal.submitted".into(),
+            by: "user".into(),
+            detail: submitted,
+        }],
+        payments: Vec::new(),
+        invoice: None,
+        refund: None,
+        certificate: None,
+        kind: project.kind,
+        encryption: match project.kind {
+            CertificateKind::Single => None,
+            CertificateKind::Dual => Some(EncryptionView {
+                old_sha256: old_encryption.as_ref().map(|o| o.sha256.clone()),
+                old_not_after: old_encryption
+                    .as_ref()
+                    .map(|o| clock::rfc3339_s(o.not_after_s)),
+                certificate: None,
+                sha256: None,
+                serial: None,
+                not_after: None,
+                status: None,
+            }),
+        },
+    };
+    state
+        .views
+        .put(&business_no, appended.id, std::sync::Arc::new(view.clone()));
+    Ok((StatusCode::CREATED, out_headers, Json(view)))
 }
 
 /// The renewal if this session's certificate is the one being renewed or its result;
@@ -329,7 +378,7 @@ pub async fn cancel(
     // A payment the gateway took but has not told us about yet must not be lost.
     settle_open_attempts(&state, &business_no).await?;
     let mut tx = state.store.begin_write().await?;
-    transition::apply(
+    let moved = transition::apply(
         &state,
         &mut tx,
         &business_no,
@@ -340,7 +389,12 @@ pub async fn cancel(
     .await?;
     payments::close_pending(&mut *tx, &business_no).await?;
     tx.commit().await?;
-    Ok(Json(store::view(state.pool(), &business_no).await?))
+    // Built once, and kept for the progress page's next poll.
+    let view = state
+        .views
+        .view(state.pool(), &business_no, moved.audit_id)
+        .await?;
+    Ok(Json(RenewalView::clone(&view)))
 }
 
 /// A rekey request made on the token.
@@ -599,7 +653,7 @@ pub async fn installed(
     if let Some((encryption_sha256, _)) = &encryption {
         certificates::confirm(&mut tx, encryption_sha256).await?;
     }
-    transition::apply(
+    let moved = transition::apply(
         &state,
         &mut tx,
         &business_no,
@@ -612,5 +666,9 @@ pub async fn installed(
     let old = crate::revocation::policy::on_confirmed(&state, &mut tx, &row).await?;
     tx.commit().await?;
     old.publish(&state).await;
-    Ok(Json(store::view(state.pool(), &business_no).await?))
+    let view = state
+        .views
+        .view(state.pool(), &business_no, moved.audit_id)
+        .await?;
+    Ok(Json(RenewalView::clone(&view)))
 }

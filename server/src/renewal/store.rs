@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 
 use crate::audit;
 use crate::clock;
-use crate::db::Tx;
+use crate::db::{Tx, wire_column};
 use crate::error::AppError;
 use crate::payments::store as payments_store;
 use crate::renewal::state::Status;
@@ -215,6 +215,13 @@ impl ViewCache {
             }
         }
         let built = std::sync::Arc::new(view(pool, business_no).await?);
+        self.put(business_no, version, built.clone());
+        Ok(built)
+    }
+
+    /// Keeps `view` as the view of `business_no` at `version`: for a handler that
+    /// made the view from what it just wrote (`version`: the audit row it appended).
+    pub fn put(&self, business_no: &str, version: i64, view: std::sync::Arc<RenewalView>) {
         let mut map = self
             .map
             .lock()
@@ -222,8 +229,7 @@ impl ViewCache {
         if map.len() >= 50_000 {
             map.clear();
         }
-        map.insert(business_no.to_owned(), (version, built.clone()));
-        Ok(built)
+        map.insert(business_no.to_owned(), (version, view));
     }
 }
 
@@ -267,17 +273,22 @@ fn parse_kind(kind: &str) -> Result<CertificateKind, AppError> {
         .ok_or_else(|| AppError::Internal(format!("unknown renewal kind {kind:?}")))
 }
 
-/// An issued certificate of the renewal view, from its `certificates` row.
-fn issued_view(c: &sqlx::any::AnyRow) -> Result<IssuedView, AppError> {
-    let der: Vec<u8> = c.try_get("der")?;
-    Ok(IssuedView {
+/// An issued certificate of the renewal view, from the `certificates` columns that
+/// [`view`]'s query names with `prefix`; `None` when the join found none.
+fn issued_view(c: &sqlx::any::AnyRow, prefix: &str) -> Result<Option<IssuedView>, AppError> {
+    let col = |name: &str| format!("{prefix}{name}");
+    let Some(sha256) = c.try_get::<Option<String>, _>(col("sha256").as_str())? else {
+        return Ok(None);
+    };
+    let der: Vec<u8> = c.try_get(col("der").as_str())?;
+    Ok(Some(IssuedView {
         der: STANDARD.encode(der),
-        sha256: c.try_get("sha256")?,
-        serial: c.try_get("serial")?,
-        not_before: clock::rfc3339_s(c.try_get("not_before")?),
-        not_after: clock::rfc3339_s(c.try_get("not_after")?),
-        status: c.try_get("status")?,
-    })
+        sha256,
+        serial: c.try_get(col("serial").as_str())?,
+        not_before: clock::rfc3339_s(c.try_get(col("not_before").as_str())?),
+        not_after: clock::rfc3339_s(c.try_get(col("not_after").as_str())?),
+        status: c.try_get(col("status").as_str())?,
+    }))
 }
 
 fn to_row(row: &sqlx::any::AnyRow) -> Result<RenewalRow, AppError> {
@@ -478,15 +489,34 @@ fn actor_kind(actor: &str) -> String {
     actor.split(':').next().unwrap_or("system").to_owned()
 }
 
-/// The full view of a renewal.
+/// The renewal's row with its approvals, invoice, latest refund and current
+/// certificates, in one statement (the view's other reads are its lists: timeline and
+/// payments). Each joined certificate or refund is the one the subquery picks.
+const VIEW_QUERY: &str = "SELECT r.business_no AS business_no, r.project AS project, r.cert_sha256 AS cert_sha256, \
+     r.subject AS subject, r.old_not_after_s AS old_not_after_s, r.months AS months, r.total_fen AS total_fen, \
+     r.fee_lines AS fee_lines, r.application AS application, r.status AS status, r.rejection_reason AS rejection_reason, \
+     r.return_url AS return_url, r.created_at AS created_at, r.updated_at AS updated_at, r.kind AS kind, \
+     r.enc_cert_sha256 AS enc_cert_sha256, r.enc_old_not_after_s AS enc_old_not_after_s, \
+     (SELECT COUNT(*) FROM approvals a WHERE a.business_no = r.business_no) AS approvals, \
+     i.kind AS invoice_kind, i.title AS invoice_title, i.taxpayer_id AS invoice_taxpayer_id, i.status AS invoice_status, \
+     f.refund_no AS refund_no, f.status AS refund_status, f.amount_fen AS refund_amount_fen, \
+     s.der AS s_der, s.sha256 AS s_sha256, s.serial AS s_serial, s.not_before AS s_not_before, s.not_after AS s_not_after, s.status AS s_status, \
+     e.der AS e_der, e.sha256 AS e_sha256, e.serial AS e_serial, e.not_before AS e_not_before, e.not_after AS e_not_after, e.status AS e_status \
+     FROM renewals r \
+     LEFT JOIN invoices i ON i.business_no = r.business_no \
+     LEFT JOIN refunds f ON f.refund_no = (SELECT refund_no FROM refunds WHERE business_no = r.business_no ORDER BY created_at DESC LIMIT 1) \
+     LEFT JOIN certificates s ON s.sha256 = (SELECT sha256 FROM certificates WHERE business_no = r.business_no AND status <> 'superseded' AND purpose = 'signing' ORDER BY issued_at DESC LIMIT 1) \
+     LEFT JOIN certificates e ON e.sha256 = (SELECT sha256 FROM certificates WHERE business_no = r.business_no AND status <> 'superseded' AND purpose = 'encryption' ORDER BY issued_at DESC LIMIT 1) \
+     WHERE r.business_no = $1";
+
+/// The full view of a renewal: three statements (the renewal with what has one value
+/// per renewal, the timeline, the payment attempts).
 pub async fn view(pool: &AnyPool, business_no: &str) -> Result<RenewalView, AppError> {
-    let r = sqlx::query(
-        "SELECT business_no, project, cert_sha256, subject, old_not_after_s, months, total_fen, fee_lines, application, status, rejection_reason, return_url, created_at, updated_at, kind, enc_cert_sha256, enc_old_not_after_s FROM renewals WHERE business_no = $1",
-    )
-    .bind(business_no)
-    .fetch_optional(pool)
-    .await?
-    .ok_or_else(|| AppError::not_found(format!("no renewal {business_no}")))?;
+    let r = sqlx::query(VIEW_QUERY)
+        .bind(business_no)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("no renewal {business_no}")))?;
     let status_text: String = r.try_get("status")?;
     let status = Status::parse(&status_text)
         .ok_or_else(|| AppError::Internal(format!("unknown status {status_text:?}")))?;
@@ -520,42 +550,32 @@ pub async fn view(pool: &AnyPool, business_no: &str) -> Result<RenewalView, AppE
         })
         .collect();
 
-    let invoice = payments_store::invoice_for(pool, business_no)
-        .await?
-        .map(|i| InvoiceView {
-            kind: i.kind,
-            title: i.title,
-            taxpayer_id: i.taxpayer_id,
-            status: i.status,
-        });
-
-    let refund = payments_store::latest_refund_for(pool, business_no)
-        .await?
-        .map(|f| RefundView {
-            refund_no: f.refund_no,
-            status: f.status,
-            amount_fen: f.amount_fen,
-        });
-
-    let current = |purpose: &'static str| {
-        sqlx::query("SELECT der, sha256, serial, not_before, not_after, status FROM certificates WHERE business_no = $1 AND status <> 'superseded' AND purpose = $2 ORDER BY issued_at DESC LIMIT 1")
-            .bind(business_no)
-            .bind(purpose)
-            .fetch_optional(pool)
+    let invoice = match r.try_get::<Option<String>, _>("invoice_kind")? {
+        None => None,
+        Some(_) => Some(InvoiceView {
+            kind: wire_column(&r, "invoice_kind", InvoiceKind::parse)?,
+            title: r.try_get("invoice_title")?,
+            taxpayer_id: r.try_get("invoice_taxpayer_id")?,
+            status: wire_column(&r, "invoice_status", InvoiceStatus::parse)?,
+        }),
     };
-    let certificate = current("signing")
-        .await?
-        .map(|c| issued_view(&c))
-        .transpose()?;
+
+    let refund = match r.try_get::<Option<String>, _>("refund_no")? {
+        None => None,
+        Some(refund_no) => Some(RefundView {
+            refund_no,
+            status: wire_column(&r, "refund_status", RefundStatus::parse)?,
+            amount_fen: r.try_get("refund_amount_fen")?,
+        }),
+    };
+
+    let certificate = issued_view(&r, "s_")?;
 
     let kind = parse_kind(&r.try_get::<String, _>("kind")?)?;
     let encryption = match kind {
         CertificateKind::Single => None,
         CertificateKind::Dual => {
-            let new = current("encryption")
-                .await?
-                .map(|c| issued_view(&c))
-                .transpose()?;
+            let new = issued_view(&r, "e_")?;
             Some(EncryptionView {
                 old_sha256: r.try_get("enc_cert_sha256")?,
                 old_not_after: r
@@ -570,7 +590,7 @@ pub async fn view(pool: &AnyPool, business_no: &str) -> Result<RenewalView, AppE
         }
     };
 
-    let approvals = approval_count(pool, business_no).await?;
+    let approvals: i64 = r.try_get("approvals")?;
 
     Ok(RenewalView {
         business_no: r.try_get("business_no")?,

@@ -21,6 +21,8 @@ pub struct Moved {
     pub from: Status,
     /// The state after.
     pub to: Status,
+    /// The audit row written: the renewal's new version (`store::ViewCache`).
+    pub audit_id: i64,
 }
 
 /// Moves renewal `business_no` by `event`, recording who did it and why. `state` tells
@@ -44,7 +46,7 @@ pub async fn apply(
     if let (Value::Object(extra), Some(map)) = (data, record.as_object_mut()) {
         map.extend(extra);
     }
-    audit::append(tx, actor, event.action(), business_no, record.clone()).await?;
+    let audit_id = audit::append(tx, actor, event.action(), business_no, record.clone()).await?;
     if !to.is_open() {
         webhooks::enqueue_closed(state, tx, business_no, &row.project, event, to, now).await?;
     }
@@ -69,5 +71,5 @@ pub async fn apply(
         )
         .await?;
     }
-    Ok(Moved { from, to })
+    Ok(Moved { from, to, audit_id })
 }
