@@ -13,6 +13,8 @@
  *  - `list`: one page → extension → host `list_certificates` round trip by the page
  *    library (the part of the work that is not the app's own).
  * Usage: node bench/app/bench.mjs [runs=30]   (after scripts/build-app.sh)
+ * Writes bench/results/<date>-app<BENCH_APP_TAG>.json (BENCH_APP_TAG: a suffix, so a
+ * second run on one day keeps the first).
  */
 import { gzipSync } from "node:zlib";
 import { readdirSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
@@ -86,7 +88,7 @@ try {
     samples_ms: t,
   };
   mkdirSync(join(import.meta.dirname, "..", "results"), { recursive: true });
-  const file = join(import.meta.dirname, "..", "results", `${result.date.slice(0, 10)}-app.json`);
+  const file = join(import.meta.dirname, "..", "results", `${result.date.slice(0, 10)}-app${process.env.BENCH_APP_TAG ?? ""}.json`);
   writeFileSync(file, JSON.stringify(result, null, 2));
   const wasm = Object.entries(result.sizes).find(([f]) => f.endsWith(".wasm"));
   console.log(`wasm: ${wasm ? `${wasm[0]} ${wasm[1].raw} B raw, ${wasm[1].gzip} B gzip -9, served ${wasm[1].served_gzip} B` : "not found"}`);
