@@ -88,7 +88,7 @@ pub async fn enqueue(
     Ok(())
 }
 
-/// Queues the message by e-mail and by SMS.
+/// Queues the message by e-mail and by SMS (in that order), in one statement.
 pub async fn enqueue_both(
     tx: &mut Tx,
     email: &str,
@@ -97,8 +97,22 @@ pub async fn enqueue_both(
     lang: &str,
     params: &Value,
 ) -> Result<(), sqlx::Error> {
-    enqueue(tx, Channel::Email, email, template, lang, params).await?;
-    enqueue(tx, Channel::Sms, mobile, template, lang, params).await
+    let now = clock::now_ms();
+    sqlx::query(
+        "INSERT INTO outbox (channel, recipient, template, lang, params, status, attempts, next_at, created_at) \
+         VALUES ($1, $2, $5, $6, $7, 'pending', 0, $8, $8), ($3, $4, $5, $6, $7, 'pending', 0, $8, $8)",
+    )
+    .bind(Channel::Email.as_str())
+    .bind(email)
+    .bind(Channel::Sms.as_str())
+    .bind(mobile)
+    .bind(template.as_str())
+    .bind(lang)
+    .bind(params.to_string())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// A queued message, as the delivery worker takes it (columns read by name).
