@@ -15,11 +15,8 @@ use std::collections::BTreeMap;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use rsa::RsaPublicKey;
-use rsa::pkcs1v15::{Signature, VerifyingKey};
-use rsa::signature::Verifier;
-use sha2::Sha256;
 
-use crate::payments::rsa_sign::RsaSigner;
+use crate::payments::rsa_sign::{self, RsaSigner};
 
 /// Why a signature is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -68,10 +65,11 @@ pub fn verify(key: &RsaPublicKey, content: &str, signature: &str) -> Result<(), 
     let bytes = STANDARD
         .decode(signature.trim().as_bytes())
         .map_err(|_| SignError::Bad)?;
-    let signature = Signature::try_from(bytes.as_slice()).map_err(|_| SignError::Bad)?;
-    VerifyingKey::<Sha256>::new(key.clone())
-        .verify(content.as_bytes(), &signature)
-        .map_err(|_| SignError::Bad)
+    if rsa_sign::verify(key, content.as_bytes(), &bytes) {
+        Ok(())
+    } else {
+        Err(SignError::Bad)
+    }
 }
 
 /// Signs a request's parameters in place (`sign_type` set to RSA2 first, as it is signed).

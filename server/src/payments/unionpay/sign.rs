@@ -16,14 +16,12 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use rsa::RsaPublicKey;
-use rsa::pkcs1v15::{Signature, VerifyingKey};
 use rsa::pkcs8::DecodePublicKey;
-use rsa::signature::Verifier;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use x509_parser::prelude::{ASN1Time, FromDer, X509Certificate};
 
-use crate::payments::rsa_sign::RsaSigner;
+use crate::payments::rsa_sign::{self, RsaSigner};
 
 /// The CN part of UnionPay's production signing certificate.
 pub const UNIONPAY_CN: &str = "中国银联股份有限公司";
@@ -94,10 +92,11 @@ pub fn verify(key: &RsaPublicKey, params: &BTreeMap<String, String>) -> Result<(
     let bytes = STANDARD
         .decode(sig.trim().as_bytes())
         .map_err(|_| SignError::Bad)?;
-    let sig = Signature::try_from(bytes.as_slice()).map_err(|_| SignError::Bad)?;
-    VerifyingKey::<Sha256>::new(key.clone())
-        .verify(digest_hex(&content(params)).as_bytes(), &sig)
-        .map_err(|_| SignError::Bad)
+    if rsa_sign::verify(key, digest_hex(&content(params)).as_bytes(), &bytes) {
+        Ok(())
+    } else {
+        Err(SignError::Bad)
+    }
 }
 
 /// The DER of a certificate given as PEM or DER.

@@ -14,11 +14,8 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use rsa::RsaPublicKey;
-use rsa::pkcs1v15::{Signature, VerifyingKey};
-use rsa::signature::Verifier;
-use sha2::Sha256;
 
-use crate::payments::rsa_sign::RsaSigner;
+use crate::payments::rsa_sign::{self, RsaSigner};
 
 /// The authentication scheme of every v3 request.
 pub const SCHEME: &str = "WECHATPAY2-SHA256-RSA2048";
@@ -83,10 +80,11 @@ pub fn verify(key: &RsaPublicKey, message: &[u8], signature: &str) -> Result<(),
     let bytes = STANDARD
         .decode(signature.trim().as_bytes())
         .map_err(|_| SignatureError::Bad)?;
-    let signature = Signature::try_from(bytes.as_slice()).map_err(|_| SignatureError::Bad)?;
-    VerifyingKey::<Sha256>::new(key.clone())
-        .verify(message, &signature)
-        .map_err(|_| SignatureError::Bad)
+    if rsa_sign::verify(key, message, &bytes) {
+        Ok(())
+    } else {
+        Err(SignatureError::Bad)
+    }
 }
 
 /// What a request's signature covers besides its time and nonce.
