@@ -66,11 +66,13 @@ impl AppState {
             config.hash_workers,
             Duration::from_millis(config.hash_wait_ms),
         );
-        // Shared by every instance on a PostgreSQL database (crate::ratelimit).
+        // Shared by every instance on a PostgreSQL database (crate::ratelimit,
+        // admin::login_limit).
         let minute = Duration::from_secs(60);
         let eligibility_limit = RateLimiter::for_store("eligibility", 120, minute, &store);
         let challenge_limit =
             RateLimiter::for_store("challenge", CHALLENGES_PER_MINUTE, minute, &store);
+        let staff_login = LoginLimit::for_store(&store);
         Self(Arc::new(Inner {
             store,
             config,
@@ -79,7 +81,7 @@ impl AppState {
             sandbox,
             eligibility_limit,
             challenge_limit,
-            staff_login: LoginLimit::default(),
+            staff_login,
             hash_pool,
             sessions: SessionCache::default(),
             views: ViewCache::default(),

@@ -291,6 +291,39 @@ async fn two_instances_send_every_message_once_and_share_rate_limits() {
         60
     );
 
+    // One staff sign-in back-off for both: a name that failed its free tries, spread
+    // over the two instances, is held at either one (3 failures each would pass).
+    let mut statuses = Vec::new();
+    for i in 0..6 {
+        let server = if i % 2 == 0 { &a } else { &b };
+        let (status, _) = server
+            .post(
+                "/api/v1/admin/login",
+                json!({ "username": "guessed", "password": "wrong password!" }),
+            )
+            .await;
+        statuses.push(status);
+    }
+    assert_eq!(
+        statuses,
+        vec![StatusCode::UNAUTHORIZED; 6],
+        "five free tries, the sixth starts the back-off"
+    );
+    for server in [&a, &b] {
+        let (status, body) = server
+            .post(
+                "/api/v1/admin/login",
+                json!({ "username": "guessed", "password": "wrong password!" }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+        // The name's back-off (1 s) or the guessing address's (2 s): both are shared.
+        let rule = body["error"]["details"]["rule"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(rule.starts_with("login.backoff."), "{body}");
+    }
+
     sms_task.abort();
     eprintln!("two instances: {rows} messages in {:?}", started.elapsed());
 }

@@ -162,10 +162,9 @@ pub async fn login(
     // Behind a trusted proxy, the address it forwarded (never a header a client sent
     // directly).
     let client = client.key();
-    state
-        .staff_login
-        .check(&req.username, &client)
-        .map_err(|b| backing_off(&b))?;
+    if let Some(blocked) = state.staff_login.check(&req.username, &client).await? {
+        return Err(backing_off(&blocked));
+    }
     let row = store::credentials(state.pool(), &req.username).await?;
     // The hash is checked even for an unknown user, so timing does not tell which names exist.
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
@@ -193,7 +192,7 @@ pub async fn login(
         })?;
     let role = Role::parse(&role);
     let (true, Some(role)) = (ok && row.is_some(), role) else {
-        let started = state.staff_login.failed(&req.username, &client);
+        let started = state.staff_login.failed(&req.username, &client).await?;
         if !started.is_empty() {
             let mut tx = state.store.begin_write().await?;
             for s in &started {
@@ -210,8 +209,7 @@ pub async fn login(
         }
         return Err(refused());
     };
-    let failures_before = state.staff_login.name_failures(&req.username);
-    state.staff_login.succeeded(&req.username);
+    let failures_before = state.staff_login.succeeded(&req.username).await?;
     let token = random::token(32);
     let csrf = random::token(24);
     let mut tx = state.store.begin_write().await?;
