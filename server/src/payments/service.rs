@@ -23,7 +23,9 @@ use crate::clock;
 use crate::db::Tx;
 use crate::error::{AppError, AppResult};
 use crate::payments::provider::{GatewayState, Order, PaymentError};
-use crate::payments::store::{self as payments, Entry, InvoiceAsked, NewAttempt, NewRefund};
+use crate::payments::store::{
+    self as payments, Entry, InvoiceAsked, LockBy, NewAttempt, NewRefund,
+};
 use crate::renewal::numbers;
 use crate::renewal::state::{Event, Status};
 use crate::renewal::store::{self, PaymentView, RenewalView};
@@ -366,7 +368,9 @@ pub enum Paid {
     Refunding(String),
 }
 
-/// Records that `out_trade_no` was paid, in `tx`. Amount-checked and idempotent.
+/// Records that `out_trade_no` was paid, in `tx`. Amount-checked and idempotent: it
+/// holds the renewal's row first ([`payments::lock_renewal`]), so parallel copies of a
+/// notice, or two attempts paid at once, are recorded one after the other.
 pub async fn record_paid(
     state: &AppState,
     tx: &mut Tx,
@@ -375,6 +379,7 @@ pub async fn record_paid(
     amount_fen: i64,
     actor: &str,
 ) -> AppResult<Paid> {
+    payments::lock_renewal(tx, state.store.backend(), LockBy::Attempt(out_trade_no)).await?;
     let attempt = payments::attempt_by_number(&mut **tx, out_trade_no)
         .await?
         .ok_or_else(|| AppError::not_found(format!("no payment {out_trade_no}")))?;
@@ -479,10 +484,10 @@ pub async fn apply_paid(
     amount_fen: i64,
     actor: &str,
 ) -> AppResult<Paid> {
-    // Exclusive: copies of a notice arrive in parallel, and on PostgreSQL two plain
-    // transactions would both see the attempt pending (one then fails on the ledger's
-    // unique charge, and the gateway is told to retry).
-    let mut tx = state.store.begin_exclusive().await?;
+    // Copies of a notice arrive in parallel: `record_paid` holds the renewal's row
+    // first, so the second copy sees the attempt paid (no global lock: notices of
+    // other renewals go on meanwhile).
+    let mut tx = state.store.begin_write().await?;
     let outcome = record_paid(state, &mut tx, out_trade_no, trade_no, amount_fen, actor).await?;
     tx.commit().await?;
     if let Paid::Refunding(refund_no) = &outcome {
@@ -512,7 +517,8 @@ pub async fn execute_refund(state: &AppState, refund_no: &str) -> AppResult<()> 
 
 /// Records a refund as done: the ledger's refund entry, the attempt refunded.
 pub async fn mark_refund_done(state: &AppState, refund_no: &str, actor: &str) -> AppResult<()> {
-    let mut tx = state.store.begin_exclusive().await?;
+    let mut tx = state.store.begin_write().await?;
+    payments::lock_renewal(&mut tx, state.store.backend(), LockBy::Refund(refund_no)).await?;
     let refund = payments::refund(&mut *tx, refund_no)
         .await?
         .ok_or_else(|| AppError::not_found(format!("no refund {refund_no}")))?;

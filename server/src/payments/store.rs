@@ -7,11 +7,44 @@ use protocol::payment::{InvoiceKind, InvoiceStatus, PaymentMethod, PaymentStatus
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, Row};
 
-use crate::db::wire_column;
+use crate::db::{Backend, Tx, wire_column};
 use crate::error::AppError;
 
 /// A result of the store.
 pub type StoreResult<T> = Result<T, AppError>;
+
+/// Which attempt's renewal [`lock_renewal`] takes.
+#[derive(Debug, Clone, Copy)]
+pub enum LockBy<'a> {
+    /// A payment attempt's number.
+    Attempt(&'a str),
+    /// A refund's number.
+    Refund(&'a str),
+}
+
+/// Holds the renewal row of an attempt (or of a refund's attempt) until `tx` ends, so
+/// the money events of one renewal take turns across instances (copies of a notice
+/// in parallel, two attempts paid at once, a refund confirmed twice) while other
+/// renewals go on. The renewal row first, as every transition takes it, so no two
+/// writers wait for each other in opposite order. On SQLite the writing transaction
+/// holds the whole database already.
+pub async fn lock_renewal(tx: &mut Tx, backend: Backend, by: LockBy<'_>) -> StoreResult<()> {
+    if backend == Backend::Sqlite {
+        return Ok(());
+    }
+    let (sql, key) = match by {
+        LockBy::Attempt(no) => (
+            "SELECT r.business_no FROM renewals r JOIN payments p ON p.business_no = r.business_no WHERE p.out_trade_no = $1 FOR UPDATE OF r",
+            no,
+        ),
+        LockBy::Refund(no) => (
+            "SELECT r.business_no FROM renewals r JOIN refunds f ON f.business_no = r.business_no WHERE f.refund_no = $1 FOR UPDATE OF r",
+            no,
+        ),
+    };
+    sqlx::query(sql).bind(key).fetch_optional(&mut **tx).await?;
+    Ok(())
+}
 
 /// A new payment attempt.
 #[derive(Debug, Clone)]
