@@ -82,6 +82,11 @@ impl std::fmt::Debug for RsaSigner {
 }
 
 impl RsaSigner {
+    /// The signer of a key read from `path` (a key the `rsa` crate reads may still be
+    /// one ring cannot sign with: refused at start, naming the file).
+    pub fn of_file(key: &RsaPrivateKey, path: &std::path::Path) -> Result<Self, String> {
+        Self::new(key).map_err(|e| format!("{}: {e}", path.display()))
+    }
     /// The key, checked and prepared for ring (once: keep the signer, not the key).
     pub fn new(key: &RsaPrivateKey) -> Result<Self, RsaKeyError> {
         let pkcs8 = key

@@ -156,12 +156,6 @@ pub fn load(env: impl Fn(&str) -> Option<String>) -> Result<PaymentsFile, SetupE
     })
 }
 
-/// The signer of a key read from `path` (a key the `rsa` crate reads may still be one
-/// ring cannot sign with: refused here, at start, naming the file).
-pub(crate) fn signer(key: &RsaPrivateKey, path: &Path) -> Result<RsaSigner, String> {
-    RsaSigner::new(key).map_err(|e| format!("{}: {e}", path.display()))
-}
-
 fn private_key(pem: &str, path: &Path) -> Result<RsaSigner, SetupError> {
     let field = "merchant_private_key_file";
     let key = RsaPrivateKey::from_pkcs8_pem(pem)
@@ -172,7 +166,7 @@ fn private_key(pem: &str, path: &Path) -> Result<RsaSigner, SetupError> {
                 format!("{}: not an RSA private key: {e}", path.display()),
             )
         })?;
-    signer(&key, path).map_err(|m| setting(field, m))
+    RsaSigner::of_file(&key, path).map_err(|m| setting(field, m))
 }
 
 /// The public key of a `PUBLIC KEY` PEM or of a `CERTIFICATE`.
@@ -262,7 +256,7 @@ pub fn alipay_credentials(
                 ),
             )
         })?;
-    let app_private_key = signer(&app_private_key, &s.app_private_key_file)
+    let app_private_key = RsaSigner::of_file(&app_private_key, &s.app_private_key_file)
         .map_err(|m| in_section(section, "app_private_key_file", m))?;
     let pem = read("alipay_public_key_file", &s.alipay_public_key_file)?;
     let alipay_public_key = RsaPublicKey::from_public_key_pem(&pem)

@@ -326,16 +326,17 @@ pub async fn row<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     to_row(&row)
 }
 
-/// Moves the renewal from `from` to `to` (a no-op if it is no longer `from`); a closed
-/// renewal lets go of its certificate (`open_cert`).
+/// Moves the renewal from `from` to `to`; a closed renewal lets go of its certificate
+/// (`open_cert`). False when it is no longer `from` (another instance moved it since
+/// it was read).
 pub async fn set_status(
     tx: &mut Tx,
     business_no: &str,
     from: Status,
     to: Status,
     at_ms: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
         "UPDATE renewals SET status = $1, open_cert = CASE WHEN $2 = 1 THEN open_cert ELSE NULL END, updated_at = $3 WHERE business_no = $4 AND status = $5",
     )
     .bind(to.as_str())
@@ -345,7 +346,7 @@ pub async fn set_status(
     .bind(from.as_str())
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// The open renewal of a certificate, if any.

@@ -41,7 +41,14 @@ pub async fn apply(
         .next(event)
         .map_err(|e| AppError::illegal_transition(from.as_str(), e))?;
     let now = clock::now_ms();
-    store::set_status(tx, business_no, from, to, now).await?;
+    // On PostgreSQL a request of another instance may have moved it since the read:
+    // refuse rather than record a move that did not happen.
+    if !store::set_status(tx, business_no, from, to, now).await? {
+        return Err(AppError::illegal_transition(
+            from.as_str(),
+            "the renewal changed meanwhile; reload it and try again",
+        ));
+    }
     let mut record = json!({ "from": from.as_str(), "to": to.as_str() });
     if let (Value::Object(extra), Some(map)) = (data, record.as_object_mut()) {
         map.extend(extra);

@@ -10,7 +10,7 @@ use rsa::pkcs1::DecodeRsaPrivateKey;
 use rsa::pkcs8::DecodePrivateKey;
 use serde::Deserialize;
 
-use crate::payments::setup::signer;
+use crate::payments::rsa_sign::RsaSigner;
 use crate::payments::unionpay::{Credentials, NAME, PRODUCTION_GATEWAY, sign};
 
 /// The environment variable that may hold the signing key (PEM) instead of a file.
@@ -83,7 +83,7 @@ pub fn credentials(
                 format!("{}: not an RSA private key: {e}", from.display()),
             )
         })?;
-    let sign_key = signer(&sign_key, &from).map_err(|m| ("sign_key_file", m))?;
+    let sign_key = RsaSigner::of_file(&sign_key, &from).map_err(|m| ("sign_key_file", m))?;
     let cert = sign::der(&read("sign_cert_file", &s.sign_cert_file)?)
         .map_err(|e| ("sign_cert_file", e.to_string()))?;
     if &sign::cert_key(&cert).map_err(|e| ("sign_cert_file", e.to_string()))?
