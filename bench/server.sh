@@ -65,20 +65,9 @@ fi
 command -v cargo >/dev/null || die "cargo not found"
 
 # ---------------------------------------------------------------- build
-if [ -n "${BENCH_SERVER_BIN:-}" ]; then
-    SERVER=$BENCH_SERVER_BIN
-else
-    say "cargo build --release -p server"
-    (cd "$REPO" && cargo build --release --quiet -p server)
-    TARGET_DIR=$(cd "$REPO" && cargo metadata --format-version 1 --no-deps |
-        python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-    SERVER=$TARGET_DIR/release/certrenew-server
-fi
-[ -x "$SERVER" ] || die "no binary at $SERVER"
-say "cargo build --release (bench/server, the load generator)"
-(cd "$BENCH/server" && cargo build --release --quiet --locked)
-GEN=$BENCH/server/target/release/server-bench
-[ -x "$GEN" ] || die "no binary at $GEN"
+# shellcheck source=lib/build.sh
+source "$BENCH/lib/build.sh"
+bench_build
 # What was built (other work may be committed while the runs go on).
 COMMIT=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
 DIRTY=$(if git -C "$REPO" status --porcelain 2>/dev/null | grep -q .; then echo true; else echo false; fi)

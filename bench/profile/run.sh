@@ -20,16 +20,9 @@ say() { printf '== %s\n' "$*" >&2; }
 die() { printf 'bench/profile/run.sh: %s\n' "$*" >&2; exit 1; }
 
 command -v perf >/dev/null || die "perf not found (apt-get install linux-perf)"
-if [ -n "${BENCH_SERVER_BIN:-}" ]; then
-    SERVER=$BENCH_SERVER_BIN
-else
-    (cd "$REPO" && cargo build --release --quiet -p server)
-    SERVER=$(cd "$REPO" && cargo metadata --format-version 1 --no-deps |
-        python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/certrenew-server
-fi
-[ -x "$SERVER" ] || die "no binary at $SERVER"
-(cd "$BENCH/server" && cargo build --release --quiet --locked)
-GEN=$BENCH/server/target/release/server-bench
+# shellcheck source=../lib/build.sh
+source "$BENCH/lib/build.sh"
+bench_build
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/certrenew-profile.XXXXXX")
 SERVER_PID=
