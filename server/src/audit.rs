@@ -161,26 +161,6 @@ pub async fn append(
     subject: &str,
     data: Value,
 ) -> Result<i64, sqlx::Error> {
-    Ok(append_row(tx, actor, action, subject, data).await?.id)
-}
-
-/// What [`append_row`] wrote: enough for a caller to show the row without reading it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Appended {
-    /// The row's id.
-    pub id: i64,
-    /// Its time, ms since the epoch.
-    pub at: i64,
-}
-
-/// [`append`], returning the row's id and time.
-pub async fn append_row(
-    tx: &mut Tx,
-    actor: &str,
-    action: &str,
-    subject: &str,
-    data: Value,
-) -> Result<Appended, sqlx::Error> {
     let chain = chain_of(subject);
     // Creates the head on first use and locks it (the no-op update takes the row lock
     // on PostgreSQL), so appends to one chain are ordered and others run alongside.
@@ -242,8 +222,7 @@ pub async fn append_row(
         .bind(prev_id)
         .fetch_all(&mut **tx)
         .await?;
-    let id: i64 = rows.last().ok_or(sqlx::Error::RowNotFound)?.try_get("id")?;
-    Ok(Appended { id, at })
+    rows.last().ok_or(sqlx::Error::RowNotFound)?.try_get("id")
 }
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<AuditRow, sqlx::Error> {

@@ -34,8 +34,7 @@ use crate::renewal::certificates::{self, NewCertificate, Purpose as CertPurpose}
 use crate::renewal::dual;
 use crate::renewal::state::Event;
 use crate::renewal::store::{
-    self, EncryptionView, FeeLine, Inserted, NewRenewal, OldEncryption, RenewalRow, RenewalView,
-    TimelineEvent,
+    self, FeeLine, Inserted, NewRenewal, OldEncryption, RenewalRow, RenewalView,
 };
 use crate::renewal::{numbers, transition};
 use crate::state::AppState;
@@ -240,13 +239,12 @@ pub async fn apply(
         .await?;
     }
     let actor = format!("user:{}", facts.sha256);
-    let submitted = json!({ "to": "awaiting_payment", "months": application.months, "total_fen": fen, "kind": project.kind.as_str() });
-    let appended = audit::append_row(
+    let audit_id = audit::append(
         &mut tx,
         &actor,
         "renewal.submitted",
         &business_no,
-        submitted.clone(),
+        json!({ "to": "awaiting_payment", "months": application.months, "total_fen": fen, "kind": project.kind.as_str() }),
     )
     .await?;
     let params = json!({ "business_no": business_no, "total_fen": fen, "subject": facts.subject });
@@ -266,58 +264,16 @@ pub async fn apply(
         Some(_) => HeaderMap::new(),
     };
     tx.commit().await?;
-    // The view of what was just written, as `store::view` would read it back (a new
-    // renewal has one timeline event and nothing paid, approved or issued), kept for
-    // the progress page's first poll.
-    let status = crate::renewal::state::Status::AwaitingPayment;
-    let view = RenewalView {
-        business_no: business_no.clone(),
-        project: project.id.clone(),
-        stage: status.stage(),
-        status,
-        subject: facts.subject.clone(),
-        cert_sha256: facts.sha256.clone(),
-        old_not_after: clock::rfc3339_s(facts.not_after.unix_timestamp()),
-        months: i64::from(application.months),
-        fee_lines,
-        total_fen: fen,
-        total_display: protocol::money::Fen(fen).to_string(),
-        application: serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
-        rejection_reason: None,
-        return_url,
-        approvals: 0,
-        created_at: clock::rfc3339(at),
-        updated_at: clock::rfc3339(at),
-        timeline: vec![TimelineEvent {
-            at: clock::rfc3339(appended.at),
-            action: "renewal.submitted".into(),
-            by: "user".into(),
-            detail: submitted,
-        }],
-        payments: Vec::new(),
-        invoice: None,
-        refund: None,
-        certificate: None,
-        kind: project.kind,
-        encryption: match project.kind {
-            CertificateKind::Single => None,
-            CertificateKind::Dual => Some(EncryptionView {
-                old_sha256: old_encryption.as_ref().map(|o| o.sha256.clone()),
-                old_not_after: old_encryption
-                    .as_ref()
-                    .map(|o| clock::rfc3339_s(o.not_after_s)),
-                certificate: None,
-                sha256: None,
-                serial: None,
-                not_after: None,
-                status: None,
-            }),
-        },
-    };
-    state
+    // Built once by the one view builder, and kept for the progress page's first poll.
+    let view = state
         .views
-        .put(&business_no, appended.id, std::sync::Arc::new(view.clone()));
-    Ok((StatusCode::CREATED, out_headers, Json(view)))
+        .view(state.pool(), &business_no, audit_id)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        out_headers,
+        Json(RenewalView::clone(&view)),
+    ))
 }
 
 /// The renewal if this session's certificate is the one being renewed or its result;

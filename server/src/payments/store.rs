@@ -3,7 +3,7 @@
 //! handlers call these functions with the pool or their transaction, so one
 //! transaction can span several. Columns are read by name.
 
-use protocol::payment::{InvoiceKind, InvoiceStatus, PaymentMethod, PaymentStatus, RefundStatus};
+use protocol::payment::{PaymentMethod, PaymentStatus, RefundStatus};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, Row};
 
@@ -411,67 +411,4 @@ pub async fn attempts_for<'e, E: Executor<'e, Database = Any>>(
             })
         })
         .collect()
-}
-
-/// A renewal's invoice request.
-#[derive(Debug, Clone)]
-pub struct InvoiceRow {
-    /// Electronic or paper.
-    pub kind: InvoiceKind,
-    /// The title.
-    pub title: String,
-    /// The taxpayer id.
-    pub taxpayer_id: Option<String>,
-    /// The invoice's state.
-    pub status: InvoiceStatus,
-}
-
-/// The invoice asked for with a renewal, if any.
-pub async fn invoice_for<'e, E: Executor<'e, Database = Any>>(
-    executor: E,
-    business_no: &str,
-) -> StoreResult<Option<InvoiceRow>> {
-    sqlx::query("SELECT kind, title, taxpayer_id, status FROM invoices WHERE business_no = $1")
-        .bind(business_no)
-        .fetch_optional(executor)
-        .await?
-        .map(|i| {
-            Ok(InvoiceRow {
-                kind: wire_column(&i, "kind", InvoiceKind::parse)?,
-                title: i.try_get("title")?,
-                taxpayer_id: i.try_get("taxpayer_id")?,
-                status: wire_column(&i, "status", InvoiceStatus::parse)?,
-            })
-        })
-        .transpose()
-}
-
-/// A renewal's latest refund: number, state, fen.
-#[derive(Debug, Clone)]
-pub struct RefundRow {
-    /// Its number.
-    pub refund_no: String,
-    /// Where it is.
-    pub status: RefundStatus,
-    /// Fen.
-    pub amount_fen: i64,
-}
-
-/// The latest refund of a renewal, if any.
-pub async fn latest_refund_for<'e, E: Executor<'e, Database = Any>>(
-    executor: E,
-    business_no: &str,
-) -> StoreResult<Option<RefundRow>> {
-    sqlx::query("SELECT refund_no, status, amount_fen FROM refunds WHERE business_no = $1 ORDER BY created_at DESC LIMIT 1")
-        .bind(business_no)
-        .fetch_optional(executor)
-        .await?
-        .map(|f| {
-            Ok(RefundRow {
-                refund_no: f.try_get("refund_no")?,
-                status: wire_column(&f, "status", RefundStatus::parse)?,
-                amount_fen: f.try_get("amount_fen")?,
-            })
-        })
-        .transpose()
 }
