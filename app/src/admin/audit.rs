@@ -2,8 +2,8 @@
 //! the recent rows (`GET /admin/audit`, newest first, paged by id), and the table the
 //! renewal detail reuses for its own rows.
 
+use crate::router::A;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::admin::model::{AuditRow, Verification};
 use crate::admin::staff::use_staff;

@@ -2,9 +2,9 @@
 //! application, the certificate, the money, the timeline and the audit rows, with the
 //! actions the staff member's role allows.
 
+use crate::router::A;
+use crate::router::use_params_map;
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 use protocol::ErrorCode;
 use protocol::certificate::CertificateStatus;
 use protocol::renewal::RenewalStatus;

@@ -2,9 +2,9 @@
 //! /admin/expired`, docs/api.md §13.2), unsubmitted ones included, so support can see
 //! where an applicant is stuck. Filters as the queue's, kept for the tab.
 
+use crate::router::A;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos_router::components::A;
 use protocol::expired::ApplicationStatus;
 
 use crate::admin::expired_labels::{expired_status_badge, expired_status_key, stuck_key};

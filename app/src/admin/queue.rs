@@ -1,9 +1,9 @@
 //! The review queue (`GET /admin/renewals`): filters by state, project and search,
 //! kept for the tab so coming back from a renewal shows the same list.
 
+use crate::router::A;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::admin::labels::{STATUSES, status_badge, status_key};
 use crate::admin::model::QueueRow;

@@ -2,9 +2,9 @@
 //! the bar with the name, role and sign-out. The CSRF token lives only in memory (the
 //! cookie is HttpOnly; `GET /admin/session` hands the token back after a reload).
 
+use crate::router::A;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::A;
 use protocol::ErrorCode;
 
 use crate::admin::labels::role_key;

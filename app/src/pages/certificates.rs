@@ -9,9 +9,9 @@ pub(crate) mod card;
 mod pair;
 mod recovery;
 
+use crate::router::NavigateOptions;
+use crate::router::use_navigate;
 use leptos::prelude::*;
-use leptos_router::NavigateOptions;
-use leptos_router::hooks::use_navigate;
 
 use crate::components::{ErrorNotice, Loading};
 use crate::detect::{Check, Checker, Problem};

@@ -14,10 +14,10 @@ use protocol::renewal::RenewalStatus;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::router::{use_params_map, use_query_map};
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api;
 use crate::coded::Coded;

@@ -3,9 +3,9 @@
 //! checked against the project's allow-list, the platform's notice shown first when it
 //! has one, then the user goes on to "my certificates".
 
+use crate::router::NavigateOptions;
+use crate::router::{use_navigate, use_query_map};
 use leptos::prelude::*;
-use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate, use_query_map};
 use protocol::ErrorCode;
 
 use crate::components::{ErrorNotice, Loading};

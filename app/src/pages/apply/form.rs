@@ -2,11 +2,11 @@
 //! period and fee, the operator (经办人) and the recipient (收件人), then the
 //! confirmation dialog that signs and sends it.
 
+use crate::router::use_navigate;
 use leptos::ev::SubmitEvent;
 use leptos::html::Dialog;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_navigate;
 use protocol::ErrorCode;
 use protocol::application::FieldError;
 

@@ -1,9 +1,9 @@
 //! "使用证书登录": the `login` signature before the form, so the server knows the
 //! certificate, tells where it stands and whether a renewal is already open.
 
+use crate::router::use_navigate;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_navigate;
 use protocol::ErrorCode;
 use protocol::eligibility::EligibilityStatus;
 

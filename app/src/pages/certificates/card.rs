@@ -2,9 +2,9 @@
 //! its facts, where it stands for renewal, and the one thing to do next; and a kept
 //! history certificate, shown but never offered for renewal.
 
+use crate::router::NavigateOptions;
+use crate::router::use_navigate;
 use leptos::prelude::*;
-use leptos_router::NavigateOptions;
-use leptos_router::hooks::use_navigate;
 use protocol::ErrorCode;
 use protocol::eligibility::EligibilityStatus;
 use protocol::host::Usage;

@@ -22,9 +22,9 @@ mod submit;
 pub(crate) mod ui;
 mod wizard;
 
+use crate::router::use_query_map;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_query_map;
 use protocol::ErrorCode;
 
 use crate::api;

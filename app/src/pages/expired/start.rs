@@ -1,11 +1,11 @@
 //! Once signed in: this number's applications, and a new one for a certificate, typed
 //! by its serial number (from the CA's inventory) or read from the USB key.
 
+use crate::router::use_navigate;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_navigate;
 use protocol::application::FieldError;
 use protocol::expired::ApplicationStatus;
 use protocol::expired_request::StartRequest;

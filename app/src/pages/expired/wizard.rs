@@ -2,11 +2,11 @@
 //! (`next_step`), with a stepper of where it stands and a way to cancel. Coming back
 //! from the identity provider's page (`?liveness_token=…`) hands its token on at once.
 
+use crate::router::NavigateOptions;
+use crate::router::{use_navigate, use_params_map, use_query_map};
 use leptos::html::Dialog;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use protocol::expired::NextStep;
 use serde_json::json;
 
