@@ -87,6 +87,9 @@ fn kmc(config: &Config) -> Result<Arc<dyn Kmc>, KmcError> {
             MasterKey::hsm(module, token, pin, key_label)?
         }
     };
+    // Challenges are authenticated under a key every instance derives alike from the
+    // master key they share (identity::challenges, docs/security.md "Challenges").
+    crate::identity::challenges::set_key(crate::identity::challenges::Key::derive(&master)?);
     Ok(Arc::new(Builtin::new(master)))
 }
 

@@ -196,10 +196,25 @@ async fn challenges_are_single_use_and_expire() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(replay["error"]["code"], "CHALLENGE_INVALID");
 
-    let old = server.challenge().await;
-    server.sql(&format!(
-        "UPDATE challenges SET expires_at = 0 WHERE challenge = '{old}'"
-    ));
+    // An expired challenge made with the server's own key (derived, as the server
+    // does, from the KMC master key in its data directory): the expiry refuses it.
+    let master = server::kmc::master::MasterKey::file(
+        &server
+            .dir
+            .path()
+            .join("data")
+            .join("kmc")
+            .join("master.pem"),
+    )
+    .unwrap();
+    let key = server::identity::challenges::Key::derive(&master).unwrap();
+    let now = server::clock::now_ms();
+    let issued = protocol::ids::Challenge::parse(&server.challenge().await).unwrap();
+    assert!(
+        key.expiry(&issued).is_some(),
+        "the test's key is the server's"
+    );
+    let old = key.mint(now - 1).to_string();
     let sig = user.sign("login", &server.origin, &old, "");
     let (status, expired) = server
         .post(

@@ -106,7 +106,7 @@ pub async fn challenge(
     client: ClientAddr,
 ) -> AppResult<Json<ChallengeResponse>> {
     state.challenge_limit.check(&client.key()).await?;
-    let (challenge, expires_at) = challenges::issue(state.pool()).await?;
+    let (challenge, expires_at) = challenges::issue()?;
     Ok(Json(ChallengeResponse {
         challenge: challenge.to_string(),
         expires_at: clock::rfc3339(expires_at),

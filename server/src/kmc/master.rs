@@ -141,6 +141,39 @@ impl MasterKey {
         }
     }
 
+    /// A 32-byte secret for another use, named by `label` (e.g. the challenges' MAC
+    /// key): the same on every start and every instance holding this master key, and
+    /// telling nothing about it. It is the AES-GCM sealing of 32 zero bytes under a
+    /// nonce fixed by `label`, with `label` as additional data (the same input always
+    /// gives the same output, so reusing the nonce leaks nothing; a random seal draws
+    /// that nonce with probability 2^-96), then HKDF-SHA-256 (RFC 5869) with `label`
+    /// as salt. Works the same with the key on the HSM, where it cannot be read.
+    pub fn derive(&self, label: &str) -> Result<Zeroizing<[u8; 32]>, KmcError> {
+        let digest = Sha256::digest([b"certrenew derived nonce\0", label.as_bytes()].concat());
+        let mut nonce = [0u8; NONCE_LEN];
+        nonce.copy_from_slice(&digest[..NONCE_LEN]);
+        let zeros = [0u8; 32];
+        let sealed = match self {
+            Self::File { key, .. } => {
+                let mut buffer = Zeroizing::new(zeros.to_vec());
+                key.seal_in_place_append_tag(
+                    Nonce::assume_unique_for_key(nonce),
+                    Aad::from(label.as_bytes()),
+                    &mut *buffer,
+                )
+                .map_err(|_| self.failed("derive", "aes-256-gcm refused".into()))?;
+                buffer
+            }
+            Self::Hsm(hsm) => Zeroizing::new(hsm.encrypt(&nonce, &zeros, label.as_bytes())?),
+        };
+        let prk = ring::hkdf::Salt::new(ring::hkdf::HKDF_SHA256, label.as_bytes()).extract(&sealed);
+        let mut out = Zeroizing::new([0u8; 32]);
+        prk.expand(&[b"certrenew derived key"], ring::hkdf::HKDF_SHA256)
+            .and_then(|okm| okm.fill(out.as_mut()))
+            .map_err(|_| self.failed("derive", "hkdf refused".into()))?;
+        Ok(out)
+    }
+
     fn failed(&self, action: &'static str, reason: String) -> KmcError {
         KmcError::Master {
             key: self.id().to_owned(),
