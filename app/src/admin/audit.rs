@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use crate::admin::model::{AuditRow, Verification};
 use crate::admin::staff::use_staff;
-use crate::admin::ui::{Loader, label};
+use crate::admin::ui::{Live, Loader, label};
 use protocol::business_no::BusinessNo;
 
 use crate::admin::audit_words::{action_key, actor_parts, data_line, short_hash};
@@ -25,7 +25,7 @@ pub fn AuditStatus() -> impl IntoView {
     let check = Loader::new(api::admin::audit_verify, staff);
     view! {
         <section class="admin-audit-status" aria-labelledby="audit-status-title">
-            <h2 id="audit-status-title">{move || i18n.t("admin.audit.chain")}</h2>
+            <h2 id="audit-status-title">{Live(i18n).t("admin.audit.chain")}</h2>
             <Loaded>{move || check.value.get().map(|r| r.map(|v| view! { <ChainVerdict v=v /> }))}</Loaded>
             <div class="actions">
                 <button
@@ -66,11 +66,11 @@ fn ChainVerdict(v: Verification) -> impl IntoView {
     view! {
         <div id="audit-status" class="notice error" data-ok="false" data-first-broken=first_attr role="alert">
             <p>
-                <strong>{move || i18n.t("admin.audit.broken")}</strong>
+                <strong>{Live(i18n).t("admin.audit.broken")}</strong>
             </p>
             <p>{move || i18n.tf("admin.audit.broken_at", &[("id", &first), ("rows", &rows)])}</p>
-            <p class="small">{move || i18n.t("admin.audit.problem")} " " <code>{problem}</code></p>
-            <p class="small">{move || i18n.t("admin.audit.broken_hint")}</p>
+            <p class="small">{Live(i18n).t("admin.audit.problem")} " " <code>{problem}</code></p>
+            <p class="small">{Live(i18n).t("admin.audit.broken_hint")}</p>
         </div>
     }
     .into_any()
@@ -110,19 +110,19 @@ pub fn AuditLog() -> impl IntoView {
     let has_newer = move || pages.with(|p| p.len() > 1);
     view! {
         <section class="admin-audit-log" aria-labelledby="audit-log-title" aria-busy=move || page.busy.get().to_string()>
-            <h2 id="audit-log-title">{move || i18n.t("admin.audit.recent")}</h2>
+            <h2 id="audit-log-title">{Live(i18n).t("admin.audit.recent")}</h2>
             <Loaded>
                 {move || page.value.get().map(|r| r.map(|rows| view! { <AuditTable rows=rows table_id="audit-log" /> }))}
             </Loaded>
             <div class="actions">
                 <button id="audit-newest" type="button" disabled=move || !has_newer() || page.busy.get() on:click=newest>
-                    {move || i18n.t("admin.audit.newest")}
+                    {Live(i18n).t("admin.audit.newest")}
                 </button>
                 <button id="audit-newer" type="button" disabled=move || !has_newer() || page.busy.get() on:click=newer>
-                    {move || i18n.t("admin.audit.newer")}
+                    {Live(i18n).t("admin.audit.newer")}
                 </button>
                 <button id="audit-older" type="button" disabled=move || !has_older() || page.busy.get() on:click=older>
-                    {move || i18n.t("admin.audit.older")}
+                    {Live(i18n).t("admin.audit.older")}
                 </button>
             </div>
         </section>
@@ -135,7 +135,7 @@ pub fn AuditLog() -> impl IntoView {
 pub fn AuditTable(rows: Vec<AuditRow>, table_id: &'static str) -> impl IntoView {
     let i18n = use_i18n();
     if rows.is_empty() {
-        return view! { <p class="muted" id=table_id>{move || i18n.t("admin.audit.none")}</p> }
+        return view! { <p class="muted" id=table_id>{Live(i18n).t("admin.audit.none")}</p> }
             .into_any();
     }
     view! {
@@ -144,12 +144,12 @@ pub fn AuditTable(rows: Vec<AuditRow>, table_id: &'static str) -> impl IntoView 
                 <thead>
                     <tr>
                         <th scope="col">"#"</th>
-                        <th scope="col">{move || i18n.t("admin.audit.at")}</th>
-                        <th scope="col">{move || i18n.t("admin.audit.actor")}</th>
-                        <th scope="col">{move || i18n.t("admin.audit.action")}</th>
-                        <th scope="col">{move || i18n.t("admin.audit.subject")}</th>
-                        <th scope="col">{move || i18n.t("admin.audit.data")}</th>
-                        <th scope="col">{move || i18n.t("admin.audit.hash")}</th>
+                        <th scope="col">{Live(i18n).t("admin.audit.at")}</th>
+                        <th scope="col">{Live(i18n).t("admin.audit.actor")}</th>
+                        <th scope="col">{Live(i18n).t("admin.audit.action")}</th>
+                        <th scope="col">{Live(i18n).t("admin.audit.subject")}</th>
+                        <th scope="col">{Live(i18n).t("admin.audit.data")}</th>
+                        <th scope="col">{Live(i18n).t("admin.audit.hash")}</th>
                     </tr>
                 </thead>
                 <tbody>

@@ -13,7 +13,7 @@ use crate::admin::model::ExpiredRow;
 use crate::admin::query::{EXPIRED_LIMIT, ExpiredFilters, encode};
 use crate::admin::session::StaffGate;
 use crate::admin::staff::use_staff;
-use crate::admin::ui::{Loader, RefreshButton, StatusOptions, apply_filters, named};
+use crate::admin::ui::{Live, Loader, RefreshButton, StatusOptions, apply_filters, named};
 use crate::api;
 use crate::components::Loaded;
 use crate::format;
@@ -67,11 +67,11 @@ fn ExpiredList() -> impl IntoView {
             aria-labelledby="expired-title"
             aria-busy=move || rows.busy.get().to_string()
         >
-            <h1 id="expired-title">{move || i18n.t("admin.expired.title")}</h1>
-            <p class="muted small">{move || i18n.t("admin.expired.intro")}</p>
+            <h1 id="expired-title">{Live(i18n).t("admin.expired.title")}</h1>
+            <p class="muted small">{Live(i18n).t("admin.expired.intro")}</p>
             <form class="filters" on:submit=on_submit>
                 <div class="field">
-                    <label for="expired-filter-status">{move || i18n.t("admin.expired.status")}</label>
+                    <label for="expired-filter-status">{Live(i18n).t("admin.expired.status")}</label>
                     <select
                         id="expired-filter-status"
                         on:change=move |ev| {
@@ -90,22 +90,22 @@ fn ExpiredList() -> impl IntoView {
                     </select>
                 </div>
                 <div class="field">
-                    <label for="expired-filter-q">{move || i18n.t("admin.expired.search")}</label>
+                    <label for="expired-filter-q">{Live(i18n).t("admin.expired.search")}</label>
                     <input
                         id="expired-filter-q"
                         type="search"
                         maxlength="100"
-                        placeholder=move || i18n.t("admin.expired.search_hint")
+                        placeholder=Live(i18n).t("admin.expired.search_hint")
                         prop:value=move || q.get()
                         on:input=move |ev| q.set(event_target_value(&ev))
                     />
                 </div>
                 <div class="actions">
                     <button type="submit" class="primary" disabled=move || rows.busy.get()>
-                        {move || i18n.t("admin.queue.apply")}
+                        {Live(i18n).t("admin.queue.apply")}
                     </button>
                     <button type="button" on:click=reset>
-                        {move || i18n.t("admin.queue.reset")}
+                        {Live(i18n).t("admin.queue.reset")}
                     </button>
                     <RefreshButton loader=rows />
                 </div>
@@ -121,7 +121,7 @@ fn ExpiredTable(rows: Vec<ExpiredRow>) -> impl IntoView {
     let i18n = use_i18n();
     let n = rows.len();
     if rows.is_empty() {
-        return view! { <p class="muted" role="status">{move || i18n.t("admin.expired.empty")}</p> }
+        return view! { <p class="muted" role="status">{Live(i18n).t("admin.expired.empty")}</p> }
             .into_any();
     }
     let count = n.to_string();
@@ -142,14 +142,14 @@ fn ExpiredTable(rows: Vec<ExpiredRow>) -> impl IntoView {
             <table id="expired-list">
                 <thead>
                     <tr>
-                        <th scope="col">{move || i18n.t("admin.field.business_no")}</th>
-                        <th scope="col">{move || i18n.t("admin.expired.status")}</th>
-                        <th scope="col">{move || i18n.t("admin.expired.stuck")}</th>
-                        <th scope="col">{move || i18n.t("admin.expired.mobile")}</th>
-                        <th scope="col">{move || i18n.t("admin.field.subject")}</th>
-                        <th scope="col">{move || i18n.t("admin.expired.renewal_status")}</th>
-                        <th scope="col">{move || i18n.t("admin.expired.started_at")}</th>
-                        <th scope="col">{move || i18n.t("admin.field.updated_at")}</th>
+                        <th scope="col">{Live(i18n).t("admin.field.business_no")}</th>
+                        <th scope="col">{Live(i18n).t("admin.expired.status")}</th>
+                        <th scope="col">{Live(i18n).t("admin.expired.stuck")}</th>
+                        <th scope="col">{Live(i18n).t("admin.expired.mobile")}</th>
+                        <th scope="col">{Live(i18n).t("admin.field.subject")}</th>
+                        <th scope="col">{Live(i18n).t("admin.expired.renewal_status")}</th>
+                        <th scope="col">{Live(i18n).t("admin.expired.started_at")}</th>
+                        <th scope="col">{Live(i18n).t("admin.field.updated_at")}</th>
                     </tr>
                 </thead>
                 <tbody>{rows.into_iter().map(|r| view! { <ExpiredListRow r=r /> }).collect_view()}</tbody>

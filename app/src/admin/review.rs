@@ -11,7 +11,7 @@ use crate::admin::labels::role_key;
 use crate::admin::model::ReviewView;
 use crate::admin::rules::{Act, REASON_MAX, reason_len};
 use crate::admin::staff::use_staff;
-use crate::admin::ui::{Refusal, named};
+use crate::admin::ui::{Live, Refusal, named};
 use crate::i18n::use_i18n;
 
 /// Approvals and the review actions.
@@ -45,7 +45,7 @@ pub fn ReviewPanel(v: ReviewView, acts: Actions) -> impl IntoView {
     let rejection_view = rejection.map(|reason| {
         view! {
             <div class="notice error" id="admin-rejection-reason">
-                <p><strong>{move || i18n.t("admin.review.rejection_reason")}</strong></p>
+                <p><strong>{Live(i18n).t("admin.review.rejection_reason")}</strong></p>
                 <p class="prewrap">{reason}</p>
             </div>
         }
@@ -53,10 +53,10 @@ pub fn ReviewPanel(v: ReviewView, acts: Actions) -> impl IntoView {
     if !in_review {
         return view! {
             <section id="review-panel" aria-labelledby="review-title">
-                <h2 id="review-title">{move || i18n.t("admin.review.title")}</h2>
+                <h2 id="review-title">{Live(i18n).t("admin.review.title")}</h2>
                 {summary}
                 {rejection_view}
-                <p class="muted">{move || i18n.t("admin.review.not_in_review")}</p>
+                <p class="muted">{Live(i18n).t("admin.review.not_in_review")}</p>
             </section>
         }
         .into_any();
@@ -119,7 +119,7 @@ pub fn ReviewPanel(v: ReviewView, acts: Actions) -> impl IntoView {
 
     view! {
         <section id="review-panel" aria-labelledby="review-title">
-            <h2 id="review-title">{move || i18n.t("admin.review.title")}</h2>
+            <h2 id="review-title">{Live(i18n).t("admin.review.title")}</h2>
             {summary}
             <Show when=move || !may()>
                 <div class="notice warn" id="review-role-note">
@@ -133,10 +133,10 @@ pub fn ReviewPanel(v: ReviewView, acts: Actions) -> impl IntoView {
             </Show>
             <Show when=mine_already.clone()>
                 <div class="notice warn" id="already-approved">
-                    <p>{move || i18n.t("admin.explain.already_approved")}</p>
+                    <p>{Live(i18n).t("admin.explain.already_approved")}</p>
                 </div>
             </Show>
-            <h3>{move || i18n.t("admin.review.approve_title")}</h3>
+            <h3>{Live(i18n).t("admin.review.approve_title")}</h3>
             <div class="actions">
                 <button
                     id="approve"
@@ -146,18 +146,18 @@ pub fn ReviewPanel(v: ReviewView, acts: Actions) -> impl IntoView {
                     aria-haspopup="dialog"
                     on:click=open_confirm
                 >
-                    {move || i18n.t("admin.review.approve")}
+                    {Live(i18n).t("admin.review.approve")}
                 </button>
             </div>
             <dialog id="approve-dialog" node_ref=dialog aria-labelledby="approve-dialog-title" on:cancel=on_cancel on:close=on_close>
-                <h2 id="approve-dialog-title">{move || i18n.t("admin.review.approve_title")}</h2>
+                <h2 id="approve-dialog-title">{Live(i18n).t("admin.review.approve_title")}</h2>
                 <p>
                     {
                         let no = no_confirm.clone();
                         move || i18n.tf("admin.review.confirm", &[("no", &no)])
                     }
                 </p>
-                <p class="small muted">{move || i18n.t("admin.review.confirm_hint")}</p>
+                <p class="small muted">{Live(i18n).t("admin.review.confirm_hint")}</p>
                 <div class="actions">
                     <button
                         id="confirm-approve"
@@ -177,7 +177,7 @@ pub fn ReviewPanel(v: ReviewView, acts: Actions) -> impl IntoView {
                         disabled=move || acts.any_busy()
                         on:click=move |_| acts.confirming.set(false)
                     >
-                        {move || i18n.t("common.cancel")}
+                        {Live(i18n).t("common.cancel")}
                     </button>
                 </div>
             </dialog>
@@ -185,10 +185,10 @@ pub fn ReviewPanel(v: ReviewView, acts: Actions) -> impl IntoView {
                 acts.failure_of(&[Act::Approve], &no_fail)
                     .map(|f| view! { <Refusal error=f.error explain=f.explain /> })
             }}
-            <h3>{move || i18n.t("admin.review.reject_title")}</h3>
+            <h3>{Live(i18n).t("admin.review.reject_title")}</h3>
             <form on:submit=reject novalidate>
                 <div class="field">
-                    <label for="reject-reason">{move || i18n.t("admin.review.reason")}</label>
+                    <label for="reject-reason">{Live(i18n).t("admin.review.reason")}</label>
                     <textarea
                         id="reject-reason"
                         rows="4"
@@ -203,7 +203,7 @@ pub fn ReviewPanel(v: ReviewView, acts: Actions) -> impl IntoView {
                         aria-describedby="reject-reason-hint reject-reason-count reject-reason-error"
                     ></textarea>
                     <span class="muted small" id="reject-reason-hint">
-                        {move || i18n.t("admin.review.reason_hint")}
+                        {Live(i18n).t("admin.review.reason_hint")}
                     </span>
                     <span
                         id="reject-reason-count"

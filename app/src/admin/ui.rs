@@ -10,6 +10,20 @@ use crate::components::ErrorNotice;
 use crate::error::AppError;
 use crate::i18n::{I18n, use_i18n};
 
+/// The console's static texts in a view, following the language switch. Each
+/// `move || i18n.t("…")` is its own closure type, and so its own copy of the reactive
+/// text's view code; `Live(i18n).t("…")` is one type for all of them.
+#[derive(Clone, Copy)]
+pub struct Live(pub I18n);
+
+impl Live {
+    /// `key`'s text, read again when the language changes.
+    pub fn t(self, key: &'static str) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+        let i18n = self.0;
+        move || i18n.t(key)
+    }
+}
+
 /// A `GET` whose answer is shown: a `LocalResource` that reruns when the signals its
 /// fetch reads change, when the staff member signs in again (`epoch`), or on `reload`.
 /// It keeps the last answer while the next is fetched, and drops an answer to an
