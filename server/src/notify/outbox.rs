@@ -64,27 +64,38 @@ impl Channel {
     }
 }
 
-/// Queues one message.
+/// Queues the message once for each `(channel, recipient)`, in that order, in one
+/// statement (one round trip whatever the count).
 pub async fn enqueue(
     tx: &mut Tx,
-    channel: Channel,
-    recipient: &str,
+    to: &[(Channel, &str)],
     template: Template,
     lang: &str,
     params: &Value,
 ) -> Result<(), sqlx::Error> {
-    let now = clock::now_ms();
-    sqlx::query(
-        "INSERT INTO outbox (channel, recipient, template, lang, params, status, attempts, next_at, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6)",
-    )
-    .bind(channel.as_str())
-    .bind(recipient)
-    .bind(template.as_str())
-    .bind(lang)
-    .bind(params.to_string())
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
+    if to.is_empty() {
+        return Ok(());
+    }
+    // $1..$4 are shared by every row; each row adds its channel and recipient.
+    let rows: Vec<String> = (0..to.len())
+        .map(|i| {
+            let (c, r) = (5 + 2 * i, 6 + 2 * i);
+            format!("(${c}, ${r}, $1, $2, $3, 'pending', 0, $4, $4)")
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO outbox (channel, recipient, template, lang, params, status, attempts, next_at, created_at) VALUES {}",
+        rows.join(", ")
+    );
+    let mut query = sqlx::query(&sql)
+        .bind(template.as_str())
+        .bind(lang)
+        .bind(params.to_string())
+        .bind(clock::now_ms());
+    for (channel, recipient) in to {
+        query = query.bind(channel.as_str()).bind(*recipient);
+    }
+    query.execute(&mut **tx).await?;
     Ok(())
 }
 
@@ -97,22 +108,14 @@ pub async fn enqueue_both(
     lang: &str,
     params: &Value,
 ) -> Result<(), sqlx::Error> {
-    let now = clock::now_ms();
-    sqlx::query(
-        "INSERT INTO outbox (channel, recipient, template, lang, params, status, attempts, next_at, created_at) \
-         VALUES ($1, $2, $5, $6, $7, 'pending', 0, $8, $8), ($3, $4, $5, $6, $7, 'pending', 0, $8, $8)",
+    enqueue(
+        tx,
+        &[(Channel::Email, email), (Channel::Sms, mobile)],
+        template,
+        lang,
+        params,
     )
-    .bind(Channel::Email.as_str())
-    .bind(email)
-    .bind(Channel::Sms.as_str())
-    .bind(mobile)
-    .bind(template.as_str())
-    .bind(lang)
-    .bind(params.to_string())
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    .await
 }
 
 /// A queued message, as the delivery worker takes it (columns read by name).
@@ -318,8 +321,7 @@ mod tests {
                 let to = format!("user{i}@example.com");
                 enqueue(
                     &mut tx,
-                    Channel::Email,
-                    &to,
+                    &[(Channel::Email, &to)],
                     Template::Paid,
                     "zh",
                     &json!({}),
