@@ -7,6 +7,7 @@
 use protocol::ErrorCode;
 use std::cmp::Ordering;
 
+use crate::resource::Resource;
 use leptos::prelude::*;
 
 use crate::bridge;
@@ -145,7 +146,7 @@ pub fn hello_problem(err: &AppError) -> Problem {
 /// again on [`Checker::rerun`].
 #[derive(Clone, Copy)]
 pub struct Checker {
-    result: LocalResource<Option<Check>>,
+    result: Resource<Option<Check>>,
     busy: RwSignal<bool>,
 }
 
@@ -155,7 +156,7 @@ impl Checker {
     pub fn new() -> Self {
         let state = use_app_state();
         let busy = RwSignal::new(true);
-        let result = LocalResource::new(move || {
+        let result = Resource::new(move || {
             let project = state.project();
             async move {
                 let minimums = match project? {

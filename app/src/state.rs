@@ -3,6 +3,7 @@
 //! the certificate chosen on "my certificates". Kept in session storage so a reload
 //! (or the payment gateway's redirect back) resumes where the user was.
 
+use crate::resource::Resource;
 use leptos::prelude::*;
 use protocol::ErrorCode;
 use serde::{Deserialize, Serialize};
@@ -34,7 +35,7 @@ pub struct Chosen {
 #[derive(Clone, Copy)]
 pub struct AppState {
     /// Every project, once loaded.
-    pub projects: LocalResource<Result<Vec<Project>, AppError>>,
+    pub projects: Resource<Result<Vec<Project>, AppError>>,
     /// The chosen project's id (`None`: the first configured).
     pub project_id: RwSignal<Option<String>>,
     /// The relying platform's return URL (already checked against the project's list).
@@ -58,7 +59,7 @@ impl AppState {
         Effect::new(move || persist(KEY_CHOSEN, chosen.get()));
         Effect::new(move || persist(KEY_SIGNED_IN, signed_in.get()));
         AppState {
-            projects: LocalResource::new(api::projects::list),
+            projects: Resource::new(api::projects::list),
             project_id,
             return_url,
             chosen,

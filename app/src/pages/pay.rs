@@ -15,6 +15,7 @@ mod state;
 mod status;
 mod wechat_qr;
 
+use crate::resource::Resource;
 use leptos::prelude::*;
 use protocol::renewal::RenewalStatus;
 
@@ -74,7 +75,7 @@ pub fn PayPanel(renewal: Renewal, #[prop(into)] on_update: Callback<Renewal>) ->
                 .and_then(|list| list.into_iter().find(|p| p.id == id))
         }
     };
-    let fetched = LocalResource::new(move || {
+    let fetched = Resource::new(move || {
         let id = id.clone();
         async move { api::projects::one(&id).await }
     });

@@ -2,6 +2,7 @@
 //! certificate being renewed once the new one is installed (the project's
 //! `old_certificate` rule, docs/revocation.md).
 
+use crate::resource::Resource;
 use leptos::prelude::*;
 
 use crate::api::revocation::{self, OldCertificate};
@@ -12,7 +13,7 @@ use crate::i18n::use_i18n;
 #[component]
 pub fn RevocationNotice(project: String) -> impl IntoView {
     let i18n = use_i18n();
-    let rule = LocalResource::new(move || {
+    let rule = Resource::new(move || {
         let project = project.clone();
         async move { revocation::old_certificate(&project).await }
     });

@@ -2,6 +2,7 @@
 //! its facts, where it stands for renewal, and the one thing to do next; and a kept
 //! history certificate, shown but never offered for renewal.
 
+use crate::resource::Resource;
 use crate::router::NavigateOptions;
 use crate::router::use_navigate;
 use leptos::prelude::*;
@@ -30,7 +31,7 @@ pub fn CertCard(
     let navigate = use_navigate();
     let project_id = move || state.project().and_then(Result::ok).map(|p| p.id);
     let der = certificate.der.clone();
-    let eligibility = LocalResource::new(move || {
+    let eligibility = Resource::new(move || {
         let project = project_id();
         let der = der.clone();
         async move {
@@ -71,7 +72,7 @@ pub fn CertCard(
     };
 
     // Key recovery is offered on the signing certificates of a platform issuing pairs.
-    let dual_project = LocalResource::new(move || {
+    let dual_project = Resource::new(move || {
         let project = project_id();
         async move {
             let project = project?;

@@ -2,6 +2,7 @@
 //! form), signed by the operator, stamped with the company seal, scanned and uploaded
 //! (PDF, JPEG or PNG; the server types it by its bytes and refuses anything else).
 
+use crate::resource::Resource;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use protocol::expired::UploadKind;
@@ -81,7 +82,7 @@ pub fn UploadList(uploads: Vec<Upload>) -> impl IntoView {
 pub fn FormStep(app: Application, on_update: Callback<Application>) -> impl IntoView {
     let i18n = use_i18n();
     let no = app.business_no.clone();
-    let form = LocalResource::new({
+    let form = Resource::new({
         let no = no.clone();
         move || {
             let no = no.clone();

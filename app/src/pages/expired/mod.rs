@@ -22,6 +22,7 @@ mod submit;
 pub(crate) mod ui;
 mod wizard;
 
+use crate::resource::Resource;
 use crate::router::use_query_map;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -96,7 +97,7 @@ pub fn ExpiredPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
     let preferred = query.with_untracked(|q| q.get("cert"));
-    let loaded = LocalResource::new(|| load_signed_in(api::expired::list()));
+    let loaded = Resource::new(|| load_signed_in(api::expired::list()));
     // Signing out is a click; what it leaves is read again (a failure leaves the
     // session as it was, and the list says so).
     let logout = move |_| {

@@ -2,6 +2,7 @@
 //! (`next_step`), with a stepper of where it stands and a way to cancel. Coming back
 //! from the identity provider's page (`?liveness_token=…`) hands its token on at once.
 
+use crate::resource::Resource;
 use crate::router::NavigateOptions;
 use crate::router::{use_navigate, use_params_map, use_query_map};
 use leptos::html::Dialog;
@@ -46,7 +47,7 @@ fn Wizard(no: String) -> impl IntoView {
     let liveness = RwSignal::new(query.with_untracked(|q| q.get("liveness_token")));
     let liveness_error = RwSignal::new(None::<AppError>);
 
-    let loaded = LocalResource::new(move || {
+    let loaded = Resource::new(move || {
         let no = no.clone();
         let navigate = navigate.clone();
         async move {
@@ -76,7 +77,7 @@ fn Wizard(no: String) -> impl IntoView {
         }
     });
     // A step's answer is the application as it now stands.
-    let on_update = Callback::new(move |app: Application| loaded.set(Some(Ok(Loaded::Ready(app)))));
+    let on_update = Callback::new(move |app: Application| loaded.set(Ok(Loaded::Ready(app))));
 
     let body = move || {
         loaded.get().map(|answer| match answer {

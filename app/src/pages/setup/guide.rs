@@ -3,6 +3,7 @@
 //! that installs itself when double-clicked, on Linux a .deb for the package manager),
 //! the USB key maker's driver, the key itself.
 
+use crate::resource::Resource;
 use leptos::prelude::*;
 
 use super::diagnostics::CommandBlock;
@@ -224,7 +225,7 @@ fn download_entry(
 #[component]
 pub fn InstallGuide(os: RwSignal<Os>) -> impl IntoView {
     let i18n = use_i18n();
-    let offered = LocalResource::new(api::downloads::list);
+    let offered = Resource::new(api::downloads::list);
     let entry = move |o: Os| {
         let list = offered.get().and_then(Result::ok);
         // The file the button links to (the server also lists the others, e.g. the MSI
