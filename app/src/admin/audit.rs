@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use crate::admin::model::{AuditRow, Verification};
 use crate::admin::staff::use_staff;
-use crate::admin::ui::{Live, Loader, label};
+use crate::admin::ui::{Live, Loader};
 use protocol::business_no::BusinessNo;
 
 use crate::admin::audit_words::{action_key, actor_parts, data_line, short_hash};
@@ -52,7 +52,7 @@ fn ChainVerdict(v: Verification) -> impl IntoView {
     if v.ok {
         return view! {
             <div id="audit-status" class="notice ok" data-ok="true" data-rows=rows_attr role="status">
-                <p>{move || i18n.tf("admin.audit.ok", &[("rows", &rows)])}</p>
+                <p>{Live(i18n).tf("admin.audit.ok", "rows", rows)}</p>
             </div>
         }
         .into_any();
@@ -181,7 +181,7 @@ fn AuditTr(r: AuditRow) -> impl IntoView {
                 {move || actor_key.map(|k| i18n.t(k)).unwrap_or_default()} " " {actor_rest}
             </td>
             <td>
-                {move || label(i18n, action_key(&action), &action)}
+                {Live(i18n).label(action_key(&action), action)}
                 <br />
                 <code class="muted">{action_raw}</code>
             </td>

@@ -165,14 +165,14 @@ fn ApplicationSection(r: Renewal) -> impl IntoView {
             <h2 id="application-title">{Live(i18n).t("admin.app.title")}</h2>
             <dl class="facts">
                 <dt>{Live(i18n).t("admin.field.months")}</dt>
-                <dd>{move || i18n.tf("admin.pay.months", &[("n", &months)])}</dd>
+                <dd>{Live(i18n).tf("admin.pay.months", "n", months)}</dd>
                 <dt>{Live(i18n).t("admin.app.agreement")}</dt>
                 <dd>{agreement}</dd>
             </dl>
             <h3>{Live(i18n).t("admin.app.operator")}</h3>
             <dl class="facts" id="operator">
                 <dt>{Live(i18n).t("admin.app.id_type")}</dt>
-                <dd>{move || label(i18n, id_type_key(&id_type), &id_type)}</dd>
+                <dd>{Live(i18n).label(id_type_key(&id_type), id_type)}</dd>
                 <dt>{Live(i18n).t("admin.app.id_number")}</dt>
                 <dd>{a.operator.id_number}</dd>
                 <dt>{Live(i18n).t("admin.app.name")}</dt>
@@ -267,8 +267,8 @@ fn TimelineSection(rows: Vec<TimelineEntry>) -> impl IntoView {
                                 view! {
                                     <tr data-action=t.action.clone()>
                                         <td class="nowrap">{format::date_time(&t.at)}</td>
-                                        <td>{move || label(i18n, action_key(&action), &action)}</td>
-                                        <td class="nowrap">{move || label(i18n, by_key(&by), &by)}</td>
+                                        <td>{Live(i18n).label(action_key(&action), action)}</td>
+                                        <td class="nowrap">{Live(i18n).label(by_key(&by), by)}</td>
                                         <td class="data">{data_line(&t.detail)}</td>
                                     </tr>
                                 }

@@ -13,7 +13,7 @@ use crate::admin::model::ExpiredRow;
 use crate::admin::query::{EXPIRED_LIMIT, ExpiredFilters, encode};
 use crate::admin::session::StaffGate;
 use crate::admin::staff::use_staff;
-use crate::admin::ui::{Live, Loader, RefreshButton, StatusOptions, apply_filters, named};
+use crate::admin::ui::{Live, Loader, RefreshButton, StatusOptions, apply_filters};
 use crate::api;
 use crate::components::Loaded;
 use crate::format;
@@ -127,13 +127,13 @@ fn ExpiredTable(rows: Vec<ExpiredRow>) -> impl IntoView {
     let count = n.to_string();
     view! {
         <p role="status">
-            {move || i18n.tf("admin.expired.count", &[("n", &count)])}
+            {Live(i18n).tf("admin.expired.count", "n", count)}
             {(n >= EXPIRED_LIMIT)
                 .then(|| {
                     view! {
                         " "
                         <span class="muted">
-                            {move || i18n.tf("admin.queue.capped", &[("n", &EXPIRED_LIMIT.to_string())])}
+                            {Live(i18n).tf("admin.queue.capped", "n", EXPIRED_LIMIT.to_string())}
                         </span>
                     }
                 })}
@@ -176,7 +176,7 @@ fn ExpiredListRow(r: ExpiredRow) -> impl IntoView {
     let renewal = match r.renewal_status.clone() {
         Some(s) => {
             let badge = status_badge(s.known());
-            view! { <span class=badge>{move || named(i18n, &s, status_key)}</span> }.into_any()
+            view! { <span class=badge>{Live(i18n).named(&s, status_key)}</span> }.into_any()
         }
         None => view! { <span class="muted">"—"</span> }.into_any(),
     };
@@ -185,10 +185,10 @@ fn ExpiredListRow(r: ExpiredRow) -> impl IntoView {
             <td class="nowrap">{number}</td>
             <td>
                 <span class=expired_status_badge(status)>
-                    {move || named(i18n, &status_text, expired_status_key)}
+                    {Live(i18n).named(&status_text, expired_status_key)}
                 </span>
             </td>
-            <td>{move || named(i18n, &stuck, stuck_key)}</td>
+            <td>{Live(i18n).named(&stuck, stuck_key)}</td>
             <td class="nowrap">{r.mobile}</td>
             <td class="subject">{r.subject}</td>
             <td>{renewal}</td>

@@ -13,7 +13,7 @@ use crate::admin::labels::{id_type_key, invoice_kind_key};
 use crate::admin::model::came_expired_way;
 use crate::admin::model::{ExpiredDetails, ExpiredView, IdentityCheck, StaffTransfer, Upload};
 use crate::admin::staff::use_staff;
-use crate::admin::ui::{Live, Loader, label, named};
+use crate::admin::ui::{Live, Loader};
 use crate::api;
 use crate::components::Loaded;
 use crate::format;
@@ -88,7 +88,7 @@ fn ExpiredBody(v: ExpiredView) -> impl IntoView {
             <dt>{Live(i18n).t("admin.expired.status")}</dt>
             <dd>
                 <span class=expired_status_badge(status) data-status=a.status.to_string()>
-                    {move || named(i18n, &status_text, expired_status_key)}
+                    {Live(i18n).named(&status_text, expired_status_key)}
                 </span>
             </dd>
             <dt>{Live(i18n).t("admin.expired.started_at")}</dt>
@@ -144,12 +144,12 @@ fn OrgFacts(d: ExpiredDetails) -> impl IntoView {
             <dt>{Live(i18n).t("admin.expired.legal_mobile")}</dt>
             <dd>{d.legal_representative.mobile}</dd>
             <dt>{Live(i18n).t("admin.field.months")}</dt>
-            <dd>{move || i18n.tf("admin.pay.months", &[("n", &months)])}</dd>
+            <dd>{Live(i18n).tf("admin.pay.months", "n", months)}</dd>
             <dt>{Live(i18n).t("admin.app.agreement")}</dt>
             <dd>{d.agreement_version}</dd>
             <dt>{Live(i18n).t("admin.expired.invoice")}</dt>
             <dd>
-                {move || named(i18n, &kind, invoice_kind_key)}
+                {Live(i18n).named(&kind, invoice_kind_key)}
                 {d.invoice.title.map(|t| format!(" · {t}"))}
                 {d.invoice.taxpayer_id.map(|t| format!(" · {t}"))}
             </dd>
@@ -170,7 +170,7 @@ fn PeopleFacts(d: ExpiredDetails) -> impl IntoView {
             <dd>{op.name} " · " {op.mobile} " · " {op.email}</dd>
             <dt>{Live(i18n).t("admin.app.id_number")}</dt>
             <dd>
-                {move || label(i18n, id_type_key(&id_type), &id_type)} " " <code>{op.id_number}</code>
+                {Live(i18n).label(id_type_key(&id_type), id_type)} " " <code>{op.id_number}</code>
             </dd>
             <dt>{Live(i18n).t("admin.app.recipient")}</dt>
             <dd>{rc.name} " · " {rc.mobile}</dd>
@@ -235,7 +235,7 @@ fn TransferRow(t: StaffTransfer, fallback_fen: i64) -> impl IntoView {
             <td class="nowrap"><code>{t.account_no}</code></td>
             <td class="nowrap num">{format::money(t.amount_fen.unwrap_or(fallback_fen))}</td>
             <td>
-                <span class=badge>{move || label(i18n, key, status.as_str())}</span>
+                <span class=badge>{Live(i18n).label(key, status.as_str().to_owned())}</span>
                 {verified.map(|at| view! { " " <span class="muted small">{at}</span> })}
             </td>
             <td class="num">{t.tries}</td>
@@ -269,7 +269,7 @@ fn IdentityList(checks: Vec<IdentityCheck>) -> impl IntoView {
                     let outcome = c.outcome.clone();
                     view! {
                         <li data-outcome=c.outcome.to_string()>
-                            <span class=badge>{move || label(i18n, key, outcome.as_str())}</span> " "
+                            <span class=badge>{Live(i18n).label(key, outcome.as_str().to_owned())}</span> " "
                             <span class="muted small">{format::date_time(&c.checked_at)}</span>
                             {c.reason.map(|r| view! { " " <span class="reason">{r}</span> })}
                         </li>
@@ -320,7 +320,7 @@ fn UploadItem(u: Upload, href: String) -> impl IntoView {
     view! {
         <li>
             <a class="upload" data-kind=u.kind.to_string() href=href target="_blank" rel="noopener">
-                {move || named(i18n, &kind, upload_kind_key)}
+                {Live(i18n).named(&kind, upload_kind_key)}
             </a>
             " " {u.name} " "
             <span class="muted small">

@@ -13,7 +13,7 @@ use crate::admin::labels::{
 use crate::admin::model::{BankTransfer, ReviewView};
 use crate::admin::rules::{Act, is_paid_state};
 use crate::admin::staff::use_staff;
-use crate::admin::ui::{Live, Refusal, label, named};
+use crate::admin::ui::{Live, Refusal};
 use crate::format;
 use crate::i18n::{Lang, use_i18n};
 use crate::models::{Invoice, Payment, Refund};
@@ -53,7 +53,7 @@ pub fn PaymentsSection(v: ReviewView, acts: Actions) -> impl IntoView {
             <h2 id="payments-title">{Live(i18n).t("admin.pay.title")}</h2>
             <dl class="facts">
                 <dt>{Live(i18n).t("admin.field.months")}</dt>
-                <dd>{move || i18n.tf("admin.pay.months", &[("n", &months)])}</dd>
+                <dd>{Live(i18n).tf("admin.pay.months", "n", months)}</dd>
                 {fee_lines
                     .into_iter()
                     .map(|line| {
@@ -112,9 +112,9 @@ fn PaymentsTable(payments: Vec<Payment>) -> impl IntoView {
                             view! {
                                 <tr data-out-trade-no=p.out_trade_no.clone() data-status=p.status.to_string()>
                                     <td class="nowrap"><code>{p.out_trade_no.clone()}</code></td>
-                                    <td>{move || named(i18n, &method, method_key)}</td>
+                                    <td>{Live(i18n).named(&method, method_key)}</td>
                                     <td>
-                                        <span class=badge>{move || label(i18n, status_key, status.as_str())}</span>
+                                        <span class=badge>{Live(i18n).label(status_key, status.as_str().to_owned())}</span>
                                     </td>
                                     <td class="nowrap num">{format::money(p.amount_fen)}</td>
                                     <td class="nowrap">{format::date_time(&p.created_at)}</td>
@@ -286,7 +286,7 @@ pub fn InvoiceSection(
             <h2 id="invoice-title">{Live(i18n).t("admin.invoice.title")}</h2>
             <dl class="facts">
                 <dt>{Live(i18n).t("admin.invoice.kind")}</dt>
-                <dd>{move || named(i18n, &kind, invoice_kind_key)}</dd>
+                <dd>{Live(i18n).named(&kind, invoice_kind_key)}</dd>
                 <dt>{Live(i18n).t("admin.invoice.invoice_title")}</dt>
                 <dd>{inv.title.clone()}</dd>
                 <dt>{Live(i18n).t("admin.invoice.taxpayer_id")}</dt>
@@ -298,7 +298,7 @@ pub fn InvoiceSection(
                         data-status=inv.status.to_string()
                         class=if requested { "badge warn" } else { "badge ok" }
                     >
-                        {move || named(i18n, &inv_status, invoice_status_key)}
+                        {Live(i18n).named(&inv_status, invoice_status_key)}
                     </span>
                 </dd>
             </dl>
@@ -371,7 +371,7 @@ pub fn RefundSection(refund: Option<Refund>, acts: Actions) -> impl IntoView {
                         data-status=refund.status.to_string()
                         class=if pending { "badge warn" } else { "badge ok" }
                     >
-                        {move || named(i18n, &status, refund_status_key)}
+                        {Live(i18n).named(&status, refund_status_key)}
                     </span>
                 </dd>
             </dl>

@@ -9,7 +9,7 @@ use crate::admin::labels::{STATUSES, status_badge, status_key};
 use crate::admin::model::QueueRow;
 use crate::admin::query::{Filters, QUEUE_LIMIT};
 use crate::admin::staff::use_staff;
-use crate::admin::ui::{Live, Loader, RefreshButton, StatusOptions, apply_filters, named};
+use crate::admin::ui::{Live, Loader, RefreshButton, StatusOptions, apply_filters};
 use crate::api;
 use crate::components::Loaded;
 use crate::format;
@@ -160,13 +160,13 @@ fn QueueTable(rows: Vec<QueueRow>) -> impl IntoView {
     }
     view! {
         <p id="queue-count" data-count=count_attr role="status">
-            {move || i18n.tf("admin.queue.count", &[("n", &count)])}
+            {Live(i18n).tf("admin.queue.count", "n", count)}
             {(n >= QUEUE_LIMIT)
                 .then(|| {
                     view! {
                         " "
                         <span class="muted">
-                            {move || i18n.tf("admin.queue.capped", &[("n", &QUEUE_LIMIT.to_string())])}
+                            {Live(i18n).tf("admin.queue.capped", "n", QUEUE_LIMIT.to_string())}
                         </span>
                     }
                 })}
@@ -202,7 +202,7 @@ fn QueueTable(rows: Vec<QueueRow>) -> impl IntoView {
                                     <td class="subject">{r.subject.clone()}</td>
                                     <td>
                                         <span class=status_badge(status)>
-                                            {move || named(i18n, &status_text, status_key)}
+                                            {Live(i18n).named(&status_text, status_key)}
                                         </span>
                                     </td>
                                     <td class="nowrap num">{format::money(r.total_fen)}</td>

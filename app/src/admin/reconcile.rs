@@ -111,7 +111,7 @@ fn Table(
     }
     let count = rows.len().to_string();
     view! {
-        <p role="status">{move || i18n.tf("admin.reconcile.count", &[("n", &count)])}</p>
+        <p role="status">{Live(i18n).tf("admin.reconcile.count", "n", count)}</p>
         <div class="table-wrap">
             <table id="reconcile-list">
                 <thead>

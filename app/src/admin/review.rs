@@ -38,7 +38,7 @@ pub fn ReviewPanel(v: ReviewView, acts: Actions) -> impl IntoView {
         view! {
             <p id="approvals" data-approvals=approvals_attr data-required=required_attr>
                 {move || i18n.tf("admin.review.approvals", &[("n", &approvals), ("required", &required_text)])}
-                {by_text.map(|names| view! { " " <span class="muted">{move || i18n.tf("admin.review.approved_by", &[("names", &names)])}</span> })}
+                {by_text.map(|names| view! { " " <span class="muted">{Live(i18n).tf("admin.review.approved_by", "names", names)}</span> })}
             </p>
         }
     };
@@ -152,10 +152,7 @@ pub fn ReviewPanel(v: ReviewView, acts: Actions) -> impl IntoView {
             <dialog id="approve-dialog" node_ref=dialog aria-labelledby="approve-dialog-title" on:cancel=on_cancel on:close=on_close>
                 <h2 id="approve-dialog-title">{Live(i18n).t("admin.review.approve_title")}</h2>
                 <p>
-                    {
-                        let no = no_confirm.clone();
-                        move || i18n.tf("admin.review.confirm", &[("no", &no)])
-                    }
+                    {Live(i18n).tf("admin.review.confirm", "no", no_confirm)}
                 </p>
                 <p class="small muted">{Live(i18n).t("admin.review.confirm_hint")}</p>
                 <div class="actions">

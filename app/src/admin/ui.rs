@@ -22,6 +22,36 @@ impl Live {
         let i18n = self.0;
         move || i18n.t(key)
     }
+
+    /// `key`'s text with its one `{name}` placeholder replaced by `value`.
+    pub fn tf(
+        self,
+        key: &'static str,
+        name: &'static str,
+        value: String,
+    ) -> impl Fn() -> String + Clone + Send + Sync + 'static {
+        let i18n = self.0;
+        move || i18n.tf(key, &[(name, &value)])
+    }
+
+    /// [`label`], following the language.
+    pub fn label(
+        self,
+        key: Option<&'static str>,
+        raw: String,
+    ) -> impl Fn() -> String + Clone + Send + Sync + 'static {
+        let i18n = self.0;
+        move || label(i18n, key, &raw)
+    }
+
+    /// [`named`], following the language (the same closure type as [`Live::label`]).
+    pub fn named<T: Copy>(
+        self,
+        value: &Coded<T>,
+        key: fn(T) -> &'static str,
+    ) -> impl Fn() -> String + Clone + Send + Sync + 'static {
+        self.label(value.known().map(key), value.as_str().to_owned())
+    }
 }
 
 /// A `GET` whose answer is shown: a `LocalResource` that reruns when the signals its
