@@ -249,6 +249,23 @@ pub async fn login(
     ))
 }
 
+tokio::task_local! {
+    /// The staff session the guard (`admin::guard`) read for this request, with the
+    /// hash of the token it was found by: [`require`] in the handler checks roles and
+    /// CSRF against it instead of reading the session a second time.
+    static GUARDED: (String, Staff);
+}
+
+/// Runs `handler` with the session [`authorize`] found (`token_hash`, `staff`) known
+/// to [`require`].
+pub async fn with_session<F: std::future::Future>(
+    token_hash: String,
+    staff: Staff,
+    handler: F,
+) -> F::Output {
+    GUARDED.scope((token_hash, staff), handler).await
+}
+
 /// The signed-in staff member, allowed one of `roles`; for a state-changing call the
 /// CSRF header must match the session's token.
 pub async fn require(
@@ -257,18 +274,43 @@ pub async fn require(
     roles: &[Role],
     mutating: bool,
 ) -> AppResult<Staff> {
+    authorize(pool, headers, roles, mutating)
+        .await
+        .map(|(_, staff)| staff)
+}
+
+/// [`require`], also returning the hash of the session's token.
+pub async fn authorize(
+    pool: &AnyPool,
+    headers: &HeaderMap,
+    roles: &[Role],
+    mutating: bool,
+) -> AppResult<(String, Staff)> {
     let token = cookie_value(headers, COOKIE_NAME)
         .filter(|t| t.len() <= 100)
         .ok_or_else(|| AppError::unauthenticated("staff sign-in needed"))?;
-    let row = store::session(pool, &hash_token(token), clock::now_ms())
-        .await?
-        .ok_or_else(|| {
-            AppError::unauthenticated("the staff session is missing or expired; sign in again")
-        })?;
-    let staff = Staff {
-        username: row.username,
-        csrf: row.csrf,
-        role: Role::parse(&row.role).ok_or_else(|| AppError::Internal("unknown role".into()))?,
+    let token_hash = hash_token(token);
+    let guarded = GUARDED
+        .try_with(|(hash, staff)| (*hash == token_hash).then(|| staff.clone()))
+        .ok()
+        .flatten();
+    let staff = match guarded {
+        Some(staff) => staff,
+        None => {
+            let row = store::session(pool, &token_hash, clock::now_ms())
+                .await?
+                .ok_or_else(|| {
+                    AppError::unauthenticated(
+                        "the staff session is missing or expired; sign in again",
+                    )
+                })?;
+            Staff {
+                username: row.username,
+                csrf: row.csrf,
+                role: Role::parse(&row.role)
+                    .ok_or_else(|| AppError::Internal("unknown role".into()))?,
+            }
+        }
     };
     if mutating {
         let sent = headers
@@ -289,7 +331,7 @@ pub async fn require(
             staff.role.as_str()
         )));
     }
-    Ok(staff)
+    Ok((token_hash, staff))
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -31,8 +31,9 @@ pub fn guarded(path: &str) -> bool {
 pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if guarded(req.uri().path()) {
         let mutating = !matches!(*req.method(), Method::GET | Method::HEAD);
-        // Any role passes here; what each role may do is the handler's check.
-        if let Err(e) = auth::require(
+        // Any role passes here; what each role may do is the handler's check, made on
+        // the session read here (`auth::with_session`), not read again.
+        return match auth::authorize(
             state.pool(),
             req.headers(),
             &[Role::Reviewer, Role::Finance],
@@ -40,8 +41,9 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         )
         .await
         {
-            return e.into_response();
-        }
+            Ok((token_hash, staff)) => auth::with_session(token_hash, staff, next.run(req)).await,
+            Err(e) => e.into_response(),
+        };
     }
     next.run(req).await
 }

@@ -26,14 +26,14 @@ pub async fn start(
     Path(business_no): Path<String>,
     Body(req): Body<PaymentRequest>,
 ) -> AppResult<(StatusCode, Json<PaymentResponse>)> {
-    let (session, _) = owned(&state, &headers, &business_no).await?;
+    let (session, row) = owned(&state, &headers, &business_no).await?;
     // A phone gets the gateway's cashier for phones (Alipay's wap.pay).
     let mobile = headers
         .get(axum::http::header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ua| ua.contains("Mobile") || ua.contains("Android"));
     Ok(
-        match service::pay(&state, &session.cert_sha256, &business_no, &req, mobile).await? {
+        match service::pay(&state, &session.cert_sha256, &row, &req, mobile).await? {
             Started::Opened(r) => (StatusCode::CREATED, Json(r)),
             Started::AlreadyPaid(r) => (StatusCode::OK, Json(r)),
         },

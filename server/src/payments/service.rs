@@ -28,7 +28,7 @@ use crate::payments::store::{
 };
 use crate::renewal::numbers;
 use crate::renewal::state::{Event, Status};
-use crate::renewal::store::{self, PaymentView, RenewalView};
+use crate::renewal::store::{self, PaymentView, RenewalRow, RenewalView};
 use crate::renewal::transition;
 use crate::state::AppState;
 
@@ -136,11 +136,11 @@ pub enum Started {
 pub async fn pay(
     state: &AppState,
     cert_sha256: &str,
-    business_no: &str,
+    row: &RenewalRow,
     req: &PaymentRequest,
     mobile: bool,
 ) -> AppResult<Started> {
-    let row = store::row(state.pool(), business_no).await?;
+    let business_no = row.business_no.as_str();
     let project = state
         .project(&row.project)
         .ok_or_else(|| AppError::Internal(format!("project {} is gone", row.project)))?;
@@ -154,7 +154,13 @@ pub async fn pay(
             )
         })?;
     let taxpayer_id = check_invoice(&project.invoice_kinds, &req.invoice)?;
-    if settle_open_attempts(state, business_no).await? {
+    // `row` was read by the caller as this request began; it is read again only when
+    // settling changed something. A move by another request in between is caught as
+    // it was with a fresh read here (that too was before the write): a bank transfer's
+    // transition checks the state it moves from, and money that arrives for a renewal
+    // no longer waiting for it is refunded (`record_paid`).
+    let status = settle(state, business_no, row.status).await?;
+    if is_paid(status) {
         let renewal = store::view(state.pool(), business_no).await?;
         return Ok(Started::AlreadyPaid(PaymentResponse {
             renewal,
@@ -162,14 +168,13 @@ pub async fn pay(
             already_paid: true,
         }));
     }
-    let row = store::row(state.pool(), business_no).await?;
-    if row.status != Status::AwaitingPayment {
+    if status != Status::AwaitingPayment {
         return Err(AppError::refused(
             ErrorCode::IllegalTransition,
             StatusCode::CONFLICT,
             format!(
                 "a renewal that is {} is not waiting for payment",
-                row.status.as_str()
+                status.as_str()
             ),
         ));
     }
@@ -227,7 +232,7 @@ pub async fn pay(
         },
     )
     .await?;
-    audit::append(
+    let mut version = audit::append(
         &mut tx,
         &actor,
         "payment.started",
@@ -236,7 +241,7 @@ pub async fn pay(
     )
     .await?;
     if transfer.is_some() {
-        transition::apply(
+        version = transition::apply(
             state,
             &mut tx,
             business_no,
@@ -244,10 +249,14 @@ pub async fn pay(
             &actor,
             json!({ "out_trade_no": out_trade_no }),
         )
-        .await?;
+        .await?
+        .audit_id;
     }
     tx.commit().await?;
-    let renewal = store::view(state.pool(), business_no).await?;
+    // Through the cache at this request's version: the progress page's next poll
+    // costs one statement.
+    let view = state.views.view(state.pool(), business_no, version).await?;
+    let renewal = RenewalView::clone(&view);
     let payment = renewal
         .payments
         .iter()
@@ -272,12 +281,30 @@ fn gateway_error(e: PaymentError) -> AppError {
 /// Asks the gateway about every pending online attempt of a renewal: a paid one is
 /// recorded as paid, a failed one as failed. Returns whether the renewal is now paid.
 pub async fn settle_open_attempts(state: &AppState, business_no: &str) -> AppResult<bool> {
+    let status = store::row(state.pool(), business_no).await?.status;
+    Ok(is_paid(settle(state, business_no, status).await?))
+}
+
+/// Paid means the money arrived: a renewal that moved past payment. A closed one
+/// (cancelled, expired, rejected) is not paid, whatever it once was.
+fn is_paid(status: Status) -> bool {
+    matches!(
+        status,
+        Status::InReview | Status::Approved | Status::Issued | Status::Completed
+    )
+}
+
+/// [`settle_open_attempts`] for a renewal read as `status`: its status afterwards,
+/// read again only when an attempt was settled.
+async fn settle(state: &AppState, business_no: &str, status: Status) -> AppResult<Status> {
     let pending =
         payments::attempts_with_status(state.pool(), business_no, PaymentStatus::Pending).await?;
+    let mut settled = false;
     for attempt in pending
         .iter()
         .filter(|a| a.method != PaymentMethod::BankTransfer)
     {
+        settled = true;
         let out_trade_no = attempt.out_trade_no.as_str();
         // The gateway that opened it, whatever serves the method today.
         let gateway = state.providers.payments.named(&attempt.provider);
@@ -308,13 +335,11 @@ pub async fn settle_open_attempts(state: &AppState, business_no: &str) -> AppRes
             }
         }
     }
-    // Paid means the money arrived: a renewal that moved past payment. A closed one
-    // (cancelled, expired, rejected) is not paid, whatever it once was.
-    let status = store::row(state.pool(), business_no).await?.status;
-    Ok(matches!(
-        status,
-        Status::InReview | Status::Approved | Status::Issued | Status::Completed
-    ))
+    if settled {
+        Ok(store::row(state.pool(), business_no).await?.status)
+    } else {
+        Ok(status)
+    }
 }
 
 /// How an unpaid attempt ended.
@@ -424,10 +449,10 @@ pub async fn record_paid(
         renewal.status,
         Status::AwaitingPayment | Status::AwaitingReconciliation
     ) {
-        transition::apply(
+        transition::apply_to(
             state,
             tx,
-            &business_no,
+            &renewal,
             Event::Paid,
             actor,
             json!({ "out_trade_no": out_trade_no }),

@@ -36,6 +36,22 @@ pub async fn apply(
     data: Value,
 ) -> Result<Moved, AppError> {
     let row = store::row(&mut **tx, business_no).await?;
+    apply_to(state, tx, &row, event, actor, data).await
+}
+
+/// [`apply`] to `row`, read by the caller in this transaction (one read fewer). The
+/// move is still made only if the renewal is in `row`'s state when written
+/// (`store::set_status`), so a row another instance moved since is refused as in
+/// [`apply`].
+pub async fn apply_to(
+    state: &AppState,
+    tx: &mut Tx,
+    row: &store::RenewalRow,
+    event: Event,
+    actor: &str,
+    data: Value,
+) -> Result<Moved, AppError> {
+    let business_no = row.business_no.as_str();
     let from = row.status;
     let to = from
         .next(event)
