@@ -49,5 +49,5 @@ pub fn first_error(errors: &Errors) -> Option<AppError> {
 #[component]
 pub fn Loading() -> impl IntoView {
     let i18n = use_i18n();
-    view! { <p class="loading" aria-busy="true">{move || i18n.t("common.loading")}</p> }
+    view! { <p class="loading" aria-busy="true">{i18n.text("common.loading")}</p> }
 }

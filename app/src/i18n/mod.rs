@@ -165,6 +165,16 @@ impl I18n {
         text(self.lang.get(), key)
     }
 
+    /// `t(key)` as a view's text or attribute, following the language. Every key shares
+    /// this one closure type (the key is its data), so a view's texts do not each link a
+    /// closure and its call shims into the wasm (issue 16).
+    pub fn text(
+        self,
+        key: &'static str,
+    ) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+        move || self.t(key)
+    }
+
     /// `t(key)` with `{name}` placeholders replaced, in order of `args`.
     pub fn tf(self, key: &'static str, args: &[(&str, &str)]) -> String {
         let mut s = self.t(key).to_owned();

@@ -39,9 +39,9 @@ pub fn ApplyPage() -> impl IntoView {
         let Some(chosen) = app.chosen.get() else {
             return view! {
                 <div class="notice warn" id="no-certificate">
-                    <p>{move || i18n.t("apply.no_certificate")}</p>
+                    <p>{i18n.text("apply.no_certificate")}</p>
                     <p>
-                        <a href="/">{move || i18n.t("apply.back_to_certificates")}</a>
+                        <a href="/">{i18n.text("apply.back_to_certificates")}</a>
                     </p>
                 </div>
             }
@@ -77,15 +77,15 @@ pub fn ApplyPage() -> impl IntoView {
 
     view! {
         <div id="apply">
-            <h1>{move || i18n.t("apply.title")}</h1>
+            <h1>{i18n.text("apply.title")}</h1>
             {move || project_name().map(|n| view! { <p class="muted" id="apply-project">{n}</p> })}
             {move || app.project().and_then(Result::ok).map(|p| view! { <revocation_notice::RevocationNotice project=p.id /> })}
-            <ol class="stepper" aria-label=move || i18n.t("apply.steps")>
-                <li data-stage="apply" data-state="current" aria-current="step">{move || i18n.t("apply.step.apply")}</li>
-                <li data-stage="pay" data-state="todo">{move || i18n.t("apply.step.pay")}</li>
-                <li data-stage="review" data-state="todo">{move || i18n.t("apply.step.review")}</li>
-                <li data-stage="install" data-state="todo">{move || i18n.t("apply.step.install")}</li>
-                <li data-stage="done" data-state="todo">{move || i18n.t("apply.step.done")}</li>
+            <ol class="stepper" aria-label=i18n.text("apply.steps")>
+                <li data-stage="apply" data-state="current" aria-current="step">{i18n.text("apply.step.apply")}</li>
+                <li data-stage="pay" data-state="todo">{i18n.text("apply.step.pay")}</li>
+                <li data-stage="review" data-state="todo">{i18n.text("apply.step.review")}</li>
+                <li data-stage="install" data-state="todo">{i18n.text("apply.step.install")}</li>
+                <li data-stage="done" data-state="todo">{i18n.text("apply.step.done")}</li>
             </ol>
             {body}
         </div>

@@ -42,7 +42,7 @@ pub fn CertificatesPage() -> impl IntoView {
 
     view! {
         <section id="certificates" aria-busy=move || checker.busy().to_string()>
-            <h1>{move || i18n.t("certs.title")}</h1>
+            <h1>{i18n.text("certs.title")}</h1>
             <ProjectLine />
             <div class="actions">
                 <button
@@ -53,7 +53,7 @@ pub fn CertificatesPage() -> impl IntoView {
                 >
                     {move || if checker.busy() { i18n.t("certs.refreshing") } else { i18n.t("certs.refresh") }}
                 </button>
-                <a class="btn" href="/setup">{move || i18n.t("nav.setup")}</a>
+                <a class="btn" href="/setup">{i18n.text("nav.setup")}</a>
             </div>
             {move || match checker.get() {
                 None => view! { <Loading /> }.into_any(),
@@ -128,13 +128,13 @@ fn ProjectLine() -> impl IntoView {
 fn Listing(check: Check) -> impl IntoView {
     let i18n = use_i18n();
     if check.problem.needs_setup() {
-        return view! { <p class="loading">{move || i18n.t("certs.to_setup")}</p> }.into_any();
+        return view! { <p class="loading">{i18n.text("certs.to_setup")}</p> }.into_any();
     }
     if check.problem == Problem::NoToken {
         return view! {
             <div class="notice warn" id="no-token" role="status">
-                <p><strong>{move || i18n.t("certs.no_token.title")}</strong></p>
-                <p>{move || i18n.t("certs.no_token.text")}</p>
+                <p><strong>{i18n.text("certs.no_token.title")}</strong></p>
+                <p>{i18n.text("certs.no_token.text")}</p>
             </div>
         }
         .into_any();
@@ -147,7 +147,7 @@ fn Listing(check: Check) -> impl IntoView {
         });
         return view! {
             <ErrorNotice error />
-            <p class="muted">{move || i18n.t("certs.read_failed")}</p>
+            <p class="muted">{i18n.text("certs.read_failed")}</p>
         }
         .into_any();
     };
@@ -179,9 +179,9 @@ fn TokenGroup(listing: TokenListing) -> impl IntoView {
             .map(|c| view! { <card::HistoryCard certificate=c /> })
             .collect_view();
         view! {
-            <section class="history-list" aria-label=move || i18n.t("certs.history.title")>
-                <h3>{move || i18n.t("certs.history.title")}</h3>
-                <p class="muted small">{move || i18n.t("certs.history.text")}</p>
+            <section class="history-list" aria-label=i18n.text("certs.history.title")>
+                <h3>{i18n.text("certs.history.title")}</h3>
+                <p class="muted small">{i18n.text("certs.history.text")}</p>
                 {cards}
             </section>
         }
@@ -189,11 +189,11 @@ fn TokenGroup(listing: TokenListing) -> impl IntoView {
     view! {
         <div class="token-group" data-token=token.serial.to_string()>
             <h2>
-                {move || i18n.t("certs.token")} " " {title}
+                {i18n.text("certs.token")} " " {title}
                 <span class="muted small">" " {maker}</span>
             </h2>
             <PinWarning token=token.clone() />
-            {empty.then(|| view! { <p class="muted">{move || i18n.t("certs.token_empty")}</p> })}
+            {empty.then(|| view! { <p class="muted">{i18n.text("certs.token_empty")}</p> })}
             {grouped
                 .entries
                 .into_iter()

@@ -136,25 +136,25 @@ pub fn InstallPanel(renewal: Renewal, #[prop(into)] on_update: Callback<Renewal>
                 view! {
                     <div class="notice error" role="alert" id="dual-host-needed" data-code=ErrorCode::VersionMismatch.as_str()>
                         <p>{move || i18n.tf("install.dual.host_outdated", &[("version", &version)])}</p>
-                        <a class="btn" href="/setup">{move || i18n.t("install.dual.to_setup")}</a>
+                        <a class="btn" href="/setup">{i18n.text("install.dual.to_setup")}</a>
                     </div>
                 }
                 .into_any()
             }
             Some(ErrorCode::UserCancelled) => view! {
                 <div class="notice" role="status" data-code=ErrorCode::UserCancelled.as_str()>
-                    <p>{move || i18n.t("install.cancelled")}</p>
+                    <p>{i18n.text("install.cancelled")}</p>
                 </div>
             }
             .into_any(),
             Some(ErrorCode::TokenRemoved | ErrorCode::TokenNotFound) => view! {
                 <ErrorNotice error=e />
-                <p class="notice warn">{move || i18n.t("install.insert_key")}</p>
+                <p class="notice warn">{i18n.text("install.insert_key")}</p>
             }
             .into_any(),
             _ => view! {
                 <ErrorNotice error=e />
-                <p class="muted">{move || i18n.t("install.retry_hint")}</p>
+                <p class="muted">{i18n.text("install.retry_hint")}</p>
             }
             .into_any(),
         })
@@ -162,7 +162,7 @@ pub fn InstallPanel(renewal: Renewal, #[prop(into)] on_update: Callback<Renewal>
 
     view! {
         <section id="install-panel" aria-labelledby="install-title">
-            <h2 id="install-title">{move || i18n.t("install.title")}</h2>
+            <h2 id="install-title">{i18n.text("install.title")}</h2>
             <p>
                 {move || {
                     if resuming.get() {
@@ -173,11 +173,11 @@ pub fn InstallPanel(renewal: Renewal, #[prop(into)] on_update: Callback<Renewal>
                 }}
             </p>
             <div class="notice warn">
-                <p>{move || i18n.t("install.keep_inserted")}</p>
-                <p>{move || i18n.t("install.pin_prompt")}</p>
+                <p>{i18n.text("install.keep_inserted")}</p>
+                <p>{i18n.text("install.pin_prompt")}</p>
             </div>
             <div class="install-progress" aria-live="polite">
-                <label for="install-progress">{move || i18n.t("install.progress")}</label>
+                <label for="install-progress">{i18n.text("install.progress")}</label>
                 <progress id="install-progress" max="4" value=progress_value aria-busy=move || running.get().to_string()>
                     {move || format!("{}/4", progress_value())}
                 </progress>

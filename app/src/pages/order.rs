@@ -212,8 +212,8 @@ fn Order(no: String, from_gateway: bool) -> impl IntoView {
                 view! {
                     <section id="order-not-found">
                         <p>{move || i18n.tf("order.not_found", &[("no", &no)])}</p>
-                        <p class="muted">{move || i18n.t("order.not_found_hint")}</p>
-                        <a class="btn" href="/">{move || i18n.t("order.my_certificates")}</a>
+                        <p class="muted">{i18n.text("order.not_found_hint")}</p>
+                        <a class="btn" href="/">{i18n.text("order.my_certificates")}</a>
                     </section>
                 }
                 .into_any()
@@ -223,7 +223,7 @@ fn Order(no: String, from_gateway: bool) -> impl IntoView {
                 view! {
                     <ErrorNotice error=e />
                     <div class="actions">
-                        <button type="button" on:click=move |_| reload()>{move || i18n.t("common.retry")}</button>
+                        <button type="button" on:click=move |_| reload()>{i18n.text("common.retry")}</button>
                     </div>
                 }
                 .into_any()
@@ -245,7 +245,7 @@ fn Order(no: String, from_gateway: bool) -> impl IntoView {
 
     view! {
         <div id="order" class="order">
-            <h1>{move || i18n.t("order.title")}</h1>
+            <h1>{i18n.text("order.title")}</h1>
             {content}
         </div>
     }
@@ -282,7 +282,7 @@ where
             Panel::Done => view! { <DoneView renewal=renewal /> }.into_any(),
             Panel::Closed => view! { <ClosedView renewal=renewal /> }.into_any(),
             Panel::Unknown => {
-                view! { <p class="notice">{move || i18n.t("order.status_unknown")}</p> }.into_any()
+                view! { <p class="notice">{i18n.text("order.status_unknown")}</p> }.into_any()
             }
         }
     };
@@ -294,7 +294,7 @@ where
             } else {
                 view! {
                     <div class="refresh-error">
-                        <p class="muted small">{move || i18n.t("order.refresh_failed")}</p>
+                        <p class="muted small">{i18n.text("order.refresh_failed")}</p>
                         <ErrorNotice error=e />
                     </div>
                 }
@@ -317,18 +317,18 @@ where
     };
     view! {
         <section aria-labelledby="summary-title">
-            <h2 id="summary-title" class="visually-hidden">{move || i18n.t("order.summary")}</h2>
+            <h2 id="summary-title" class="visually-hidden">{i18n.text("order.summary")}</h2>
             <Stepper renewal=renewal />
             <Summary renewal=renewal />
             <Problems renewal=renewal />
             <Show when=move || !closed()>
                 <p class="muted small">
-                    {move || i18n.t("order.auto_refresh")}
+                    {i18n.text("order.auto_refresh")}
                     " "
                     <button type="button" class="link" id="refresh" on:click={
                         let reload = reload.clone();
                         move |_| reload()
-                    }>{move || i18n.t("order.refresh")}</button>
+                    }>{i18n.text("order.refresh")}</button>
                 </p>
             </Show>
         </section>
@@ -346,10 +346,10 @@ where
         <compromise::CompromiseReport />
         <div class="actions">
             <button id="sign-out" type="button" class="link" on:click=sign_out>
-                {move || i18n.t("order.sign_out")}
+                {i18n.text("order.sign_out")}
             </button>
             <Show when=move || sign_out_failed.get()>
-                <p class="error small" role="alert">{move || i18n.t("order.sign_out_failed")}</p>
+                <p class="error small" role="alert">{i18n.text("order.sign_out_failed")}</p>
             </Show>
         </div>
     }

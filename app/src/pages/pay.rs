@@ -52,7 +52,7 @@ pub fn payment_flash(business_no: &str) -> impl IntoView + use<> {
     show.then(|| {
         view! {
             <div class="notice ok" id="already-paid" role="status">
-                <p>{move || i18n.t("pay.already_paid")}</p>
+                <p>{i18n.text("pay.already_paid")}</p>
             </div>
         }
     })
@@ -118,7 +118,7 @@ pub fn PayPanel(renewal: Renewal, #[prop(into)] on_update: Callback<Renewal>) ->
             _ => view! {
                 <Show when=move || already_paid.get()>
                     <div class="notice ok" id="already-paid" role="status">
-                        <p>{move || i18n.t("pay.already_paid")}</p>
+                        <p>{i18n.text("pay.already_paid")}</p>
                     </div>
                 </Show>
             }
@@ -128,7 +128,7 @@ pub fn PayPanel(renewal: Renewal, #[prop(into)] on_update: Callback<Renewal>) ->
 
     view! {
         <section id="pay-panel" aria-labelledby="pay-panel-title" data-status=status>
-            <h2 id="pay-panel-title">{move || i18n.t("pay.title")}</h2>
+            <h2 id="pay-panel-title">{i18n.text("pay.title")}</h2>
             {body}
         </section>
     }

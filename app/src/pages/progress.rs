@@ -132,7 +132,7 @@ pub fn Stepper(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
             .collect_view()
     };
     view! {
-        <ol class="stepper" aria-label=move || i18n.t("order.progress")>
+        <ol class="stepper" aria-label=i18n.text("order.progress")>
             {steps}
         </ol>
         <PairSummary renewal />
@@ -296,7 +296,7 @@ pub fn Timeline(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
     };
     view! {
         <section aria-labelledby="timeline-title">
-            <h2 id="timeline-title">{move || i18n.t("order.timeline")}</h2>
+            <h2 id="timeline-title">{i18n.text("order.timeline")}</h2>
             <ol class="timeline">{rows}</ol>
         </section>
     }
@@ -359,17 +359,17 @@ pub fn Payments(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
             .collect_view();
         Some(view! {
             <section aria-labelledby="payments-title">
-                <h2 id="payments-title">{move || i18n.t("order.payments")}</h2>
+                <h2 id="payments-title">{i18n.text("order.payments")}</h2>
                 <div class="table-wrap">
                     <table class="attempts">
                         <thead>
                             <tr>
-                                <th scope="col">{move || i18n.t("order.payment.no")}</th>
-                                <th scope="col">{move || i18n.t("order.payment.method")}</th>
-                                <th scope="col">{move || i18n.t("order.payment.amount")}</th>
-                                <th scope="col">{move || i18n.t("order.payment.status")}</th>
-                                <th scope="col">{move || i18n.t("order.payment.created")}</th>
-                                <th scope="col">{move || i18n.t("order.payment.paid_at")}</th>
+                                <th scope="col">{i18n.text("order.payment.no")}</th>
+                                <th scope="col">{i18n.text("order.payment.method")}</th>
+                                <th scope="col">{i18n.text("order.payment.amount")}</th>
+                                <th scope="col">{i18n.text("order.payment.status")}</th>
+                                <th scope="col">{i18n.text("order.payment.created")}</th>
+                                <th scope="col">{i18n.text("order.payment.paid_at")}</th>
                             </tr>
                         </thead>
                         <tbody>{rows}</tbody>

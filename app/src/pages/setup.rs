@@ -51,8 +51,8 @@ pub fn SetupPage() -> impl IntoView {
 
     view! {
         <section id="setup" data-problem=problem aria-busy=move || checker.busy().to_string()>
-            <h1>{move || i18n.t("setup.title")}</h1>
-            <p class="muted">{move || i18n.t("setup.intro")}</p>
+            <h1>{i18n.text("setup.title")}</h1>
+            <p class="muted">{i18n.text("setup.intro")}</p>
             {move || match checker.get() {
                 None => view! { <p class="loading">{i18n.t("setup.checking")}</p> }.into_any(),
                 Some(check) => view! { <Checklist check=check.clone() /> <Guidance check /> }.into_any(),
@@ -67,7 +67,7 @@ pub fn SetupPage() -> impl IntoView {
                 >
                     {move || if checker.busy() { i18n.t("setup.checking") } else { i18n.t("setup.recheck") }}
                 </button>
-                <a class="btn" href="/">{move || i18n.t("nav.certificates")}</a>
+                <a class="btn" href="/">{i18n.text("nav.certificates")}</a>
             </div>
         </section>
         <guide::InstallGuide os />
@@ -146,10 +146,10 @@ fn Checklist(check: Check) -> impl IntoView {
     };
     view! {
         <ul class="checklist">
-            <CheckLine mark=extension name="extension" label=Signal::derive(move || i18n.t("setup.line.extension")) detail=Signal::derive(ext_detail) />
-            <CheckLine mark=host name="host" label=Signal::derive(move || i18n.t("setup.line.host")) detail=Signal::derive(host_detail) />
-            <CheckLine mark=module name="module" label=Signal::derive(move || i18n.t("setup.line.module")) detail=Signal::derive(module_detail) />
-            <CheckLine mark=token name="token" label=Signal::derive(move || i18n.t("setup.line.token")) detail=Signal::derive(token_detail) />
+            <CheckLine mark=extension name="extension" label=Signal::derive(i18n.text("setup.line.extension")) detail=Signal::derive(ext_detail) />
+            <CheckLine mark=host name="host" label=Signal::derive(i18n.text("setup.line.host")) detail=Signal::derive(host_detail) />
+            <CheckLine mark=module name="module" label=Signal::derive(i18n.text("setup.line.module")) detail=Signal::derive(module_detail) />
+            <CheckLine mark=token name="token" label=Signal::derive(i18n.text("setup.line.token")) detail=Signal::derive(token_detail) />
         </ul>
     }
 }
@@ -207,17 +207,17 @@ fn Guidance(check: Check) -> impl IntoView {
     let body = match check.problem {
         Problem::Ok => view! {
             <div class="notice ok" id="guidance" role="status">
-                <p><strong>{move || i18n.t("setup.ok.title")}</strong></p>
-                <p>{move || i18n.t("setup.ok.text")}</p>
-                <p><a href="/">{move || i18n.t("setup.ok.go")}</a></p>
+                <p><strong>{i18n.text("setup.ok.title")}</strong></p>
+                <p>{i18n.text("setup.ok.text")}</p>
+                <p><a href="/">{i18n.text("setup.ok.go")}</a></p>
             </div>
         }
         .into_any(),
         Problem::NoExtension => view! {
             <div class="notice error" id="guidance" role="alert">
-                <p><strong>{move || i18n.t("setup.no_extension.title")}</strong></p>
-                <p>{move || i18n.t("setup.no_extension.text")}</p>
-                <p><a href="#guide-extension">{move || i18n.t("setup.see_steps")}</a></p>
+                <p><strong>{i18n.text("setup.no_extension.title")}</strong></p>
+                <p>{i18n.text("setup.no_extension.text")}</p>
+                <p><a href="#guide-extension">{i18n.text("setup.see_steps")}</a></p>
             </div>
         }
         .into_any(),
@@ -244,18 +244,18 @@ fn Guidance(check: Check) -> impl IntoView {
             };
             view! {
                 <div class="notice warn" id="guidance" role="alert">
-                    <p><strong>{move || i18n.t("setup.old_extension.title")}</strong></p>
+                    <p><strong>{i18n.text("setup.old_extension.title")}</strong></p>
                     <p>{text}</p>
-                    <p>{move || i18n.t("setup.old_extension.how")}</p>
+                    <p>{i18n.text("setup.old_extension.how")}</p>
                 </div>
             }
             .into_any()
         }
         Problem::NoHost => view! {
             <div class="notice error" id="guidance" role="alert">
-                <p><strong>{move || i18n.t("setup.no_host.title")}</strong></p>
-                <p>{move || i18n.t("setup.no_host.text")}</p>
-                <p><a href="#guide-host">{move || i18n.t("setup.see_steps")}</a></p>
+                <p><strong>{i18n.text("setup.no_host.title")}</strong></p>
+                <p>{i18n.text("setup.no_host.text")}</p>
+                <p><a href="#guide-host">{i18n.text("setup.see_steps")}</a></p>
             </div>
         }
         .into_any(),
@@ -268,17 +268,17 @@ fn Guidance(check: Check) -> impl IntoView {
             };
             view! {
                 <div class="notice warn" id="guidance" role="alert">
-                    <p><strong>{move || i18n.t("setup.old_host.title")}</strong></p>
+                    <p><strong>{i18n.text("setup.old_host.title")}</strong></p>
                     <p>{text}</p>
-                    <p>{move || i18n.t("setup.old_host.how")}</p>
-                    <p><a href="#guide-host">{move || i18n.t("setup.see_steps")}</a></p>
+                    <p>{i18n.text("setup.old_host.how")}</p>
+                    <p><a href="#guide-host">{i18n.text("setup.see_steps")}</a></p>
                 </div>
             }
             .into_any()
         }
         Problem::NoModule => view! {
             <div class="notice error" id="guidance" role="alert">
-                <p><strong>{move || i18n.t("setup.no_module.title")}</strong></p>
+                <p><strong>{i18n.text("setup.no_module.title")}</strong></p>
                 // The maker of a key plugged in without its driver (the helper knows it by
                 // the key's USB vendor id): named first, with what to install.
                 {missing_drivers
@@ -294,7 +294,7 @@ fn Guidance(check: Check) -> impl IntoView {
                         }
                     })
                     .collect_view()}
-                <p>{move || i18n.t("setup.no_module.text")}</p>
+                <p>{i18n.text("setup.no_module.text")}</p>
                 <ul class="small">
                     {failed_modules
                         .into_iter()
@@ -313,14 +313,14 @@ fn Guidance(check: Check) -> impl IntoView {
                         })
                         .collect_view()}
                 </ul>
-                <p><a href="#guide-driver">{move || i18n.t("setup.see_steps")}</a></p>
+                <p><a href="#guide-driver">{i18n.text("setup.see_steps")}</a></p>
             </div>
         }
         .into_any(),
         Problem::NoToken => view! {
             <div class="notice warn" id="guidance" role="alert">
-                <p><strong>{move || i18n.t("setup.no_token.title")}</strong></p>
-                <p>{move || i18n.t("setup.no_token.text")}</p>
+                <p><strong>{i18n.text("setup.no_token.title")}</strong></p>
+                <p>{i18n.text("setup.no_token.text")}</p>
             </div>
         }
         .into_any(),

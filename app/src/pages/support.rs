@@ -15,7 +15,7 @@ pub fn SupportContacts(#[prop(optional)] report_tip: bool) -> impl IntoView {
     let support = move || state.project().and_then(Result::ok).map(|p| p.support);
     view! {
         <section id="support" aria-labelledby="support-title">
-            <h2 id="support-title">{move || i18n.t("setup.support.title")}</h2>
+            <h2 id="support-title">{i18n.text("setup.support.title")}</h2>
             {move || match support() {
                 None => view! { <p class="muted">{i18n.t("setup.support.none")}</p> }.into_any(),
                 Some(s) => {

@@ -196,23 +196,23 @@ pub fn ApplicationForm(chosen: Chosen, project: Project, form: Form) -> impl Int
     view! {
         <form id="application-form" on:submit=on_submit novalidate>
             <section aria-labelledby="cert-title">
-                <h2 id="cert-title">{move || i18n.t("apply.cert.title")}</h2>
+                <h2 id="cert-title">{i18n.text("apply.cert.title")}</h2>
                 <dl class="facts">
-                    <dt>{move || i18n.t("apply.cert.subject")}</dt>
+                    <dt>{i18n.text("apply.cert.subject")}</dt>
                     <dd id="cert-subject">{subject.clone()}</dd>
-                    <dt>{move || i18n.t("apply.cert.not_after")}</dt>
+                    <dt>{i18n.text("apply.cert.not_after")}</dt>
                     <dd id="cert-not-after">{not_after.clone()}</dd>
                     {encryption_not_after.map(|t| view! {
-                        <dt>{move || i18n.t("apply.cert.encryption_not_after")}</dt>
+                        <dt>{i18n.text("apply.cert.encryption_not_after")}</dt>
                         <dd id="cert-encryption-not-after">{t}</dd>
                     })}
-                    <dt>{move || i18n.t("apply.cert.token")}</dt>
+                    <dt>{i18n.text("apply.cert.token")}</dt>
                     <dd>{token}</dd>
                 </dl>
             </section>
 
             <section aria-labelledby="agreement-title">
-                <h2 id="agreement-title">{move || i18n.t("apply.agreement.title")}</h2>
+                <h2 id="agreement-title">{i18n.text("apply.agreement.title")}</h2>
                 <div class="agreement" tabindex="0" role="document" aria-labelledby="agreement-title">
                     {move || {
                         if i18n.lang() == Lang::Zh {
@@ -242,7 +242,7 @@ pub fn ApplicationForm(chosen: Chosen, project: Project, form: Form) -> impl Int
                                     .then(|| error_id("agreement-accept"))
                             }
                         />
-                        {move || i18n.t("apply.agreement.accept")}
+                        {i18n.text("apply.agreement.accept")}
                     </label>
                     <FieldErrors errors=form.errors field=AGREEMENT control="agreement-accept" text=apply_rule_text />
                     <FieldErrors
@@ -255,9 +255,9 @@ pub fn ApplicationForm(chosen: Chosen, project: Project, form: Form) -> impl Int
             </section>
 
             <section aria-labelledby="period-title">
-                <h2 id="period-title">{move || i18n.t("apply.period.title")}</h2>
+                <h2 id="period-title">{i18n.text("apply.period.title")}</h2>
                 <div class="field">
-                    <label for="months">{move || i18n.t("apply.period.label")}</label>
+                    <label for="months">{i18n.text("apply.period.label")}</label>
                     <select
                         id="months"
                         name="months"
@@ -281,16 +281,16 @@ pub fn ApplicationForm(chosen: Chosen, project: Project, form: Form) -> impl Int
                             })
                             .collect_view()}
                     </select>
-                    <p class="muted small" id="months-hint">{move || i18n.t("apply.period.hint")}</p>
+                    <p class="muted small" id="months-hint">{i18n.text("apply.period.hint")}</p>
                     <FieldErrors errors=form.errors field="months" control="months" text=apply_rule_text />
                 </div>
                 <div class="table-wrap">
                     <table id="fee-detail">
                         <thead>
                             <tr>
-                                <th scope="col">{move || i18n.t("apply.fee.name")}</th>
-                                <th scope="col">{move || i18n.t("apply.fee.period")}</th>
-                                <th scope="col">{move || i18n.t("apply.fee.amount")}</th>
+                                <th scope="col">{i18n.text("apply.fee.name")}</th>
+                                <th scope="col">{i18n.text("apply.fee.period")}</th>
+                                <th scope="col">{i18n.text("apply.fee.amount")}</th>
                             </tr>
                         </thead>
                         <tbody>
@@ -306,7 +306,7 @@ pub fn ApplicationForm(chosen: Chosen, project: Project, form: Form) -> impl Int
                         </tbody>
                         <tfoot>
                             <tr>
-                                <th scope="row" colspan="2">{move || i18n.t("apply.fee.total")}</th>
+                                <th scope="row" colspan="2">{i18n.text("apply.fee.total")}</th>
                                 <td>
                                     <strong id="fee-total">{fee_text}</strong>
                                 </td>
@@ -317,10 +317,10 @@ pub fn ApplicationForm(chosen: Chosen, project: Project, form: Form) -> impl Int
             </section>
 
             <section aria-labelledby="operator-title">
-                <h2 id="operator-title">{move || i18n.t("apply.operator.title")}</h2>
-                <p class="muted small">{move || i18n.t("apply.operator.hint")}</p>
+                <h2 id="operator-title">{i18n.text("apply.operator.title")}</h2>
+                <p class="muted small">{i18n.text("apply.operator.hint")}</p>
                 <div class="field">
-                    <label for="id-type">{move || i18n.t("apply.id_type.label")}</label>
+                    <label for="id-type">{i18n.text("apply.id_type.label")}</label>
                     <select
                         id="id-type"
                         name="id-type"
@@ -336,7 +336,7 @@ pub fn ApplicationForm(chosen: Chosen, project: Project, form: Form) -> impl Int
                                 let key = *key;
                                 view! {
                                     <option value=value prop:selected=move || form.id_type.get() == value>
-                                        {move || i18n.t(key)}
+                                        {i18n.text(key)}
                                     </option>
                                 }
                             })
@@ -396,11 +396,11 @@ pub fn ApplicationForm(chosen: Chosen, project: Project, form: Form) -> impl Int
             </section>
 
             <section aria-labelledby="recipient-title">
-                <h2 id="recipient-title">{move || i18n.t("apply.recipient.title")}</h2>
-                <p class="muted small">{move || i18n.t("apply.recipient.hint")}</p>
+                <h2 id="recipient-title">{i18n.text("apply.recipient.title")}</h2>
+                <p class="muted small">{i18n.text("apply.recipient.hint")}</p>
                 <p>
                     <button id="copy-operator" type="button" class="link" on:click=copy_operator>
-                        {move || i18n.t("apply.recipient.copy")}
+                        {i18n.text("apply.recipient.copy")}
                     </button>
                 </p>
                 <TextField
@@ -426,7 +426,7 @@ pub fn ApplicationForm(chosen: Chosen, project: Project, form: Form) -> impl Int
                     maxlength=20
                 />
                 <div class="field">
-                    <label for="rcpt-address">{move || i18n.t("apply.rcpt_address.label")}</label>
+                    <label for="rcpt-address">{i18n.text("apply.rcpt_address.label")}</label>
                     <textarea
                         id="rcpt-address"
                         name="rcpt-address"
@@ -442,7 +442,7 @@ pub fn ApplicationForm(chosen: Chosen, project: Project, form: Form) -> impl Int
                         aria-invalid=invalid(form.errors, "recipient.address")
                         aria-describedby="rcpt-address-hint"
                     ></textarea>
-                    <p class="muted small" id="rcpt-address-hint">{move || i18n.t("apply.rcpt_address.hint")}</p>
+                    <p class="muted small" id="rcpt-address-hint">{i18n.text("apply.rcpt_address.hint")}</p>
                     <FieldErrors
                         errors=form.errors
                         field="recipient.address"
@@ -455,7 +455,7 @@ pub fn ApplicationForm(chosen: Chosen, project: Project, form: Form) -> impl Int
             <OtherErrors form />
             <Show when=move || form.cancelled.get()>
                 <div class="notice" role="status" id="sign-cancelled">
-                    <p>{move || i18n.t("apply.submit.cancelled")}</p>
+                    <p>{i18n.text("apply.submit.cancelled")}</p>
                 </div>
             </Show>
             {move || {
@@ -465,7 +465,7 @@ pub fn ApplicationForm(chosen: Chosen, project: Project, form: Form) -> impl Int
                         let href = format!("/renewals/{no}");
                         view! {
                             <div class="notice warn" role="alert" id="renewal-open">
-                                <p>{move || i18n.t("apply.submit.open")}</p>
+                                <p>{i18n.text("apply.submit.open")}</p>
                                 <p>
                                     <a href=href.clone()>{move || i18n.tf("apply.submit.open_link", &[("no", &no)])}</a>
                                 </p>
@@ -476,18 +476,18 @@ pub fn ApplicationForm(chosen: Chosen, project: Project, form: Form) -> impl Int
             {move || form.failure.get().map(|error| view! { <ErrorNotice error /> })}
             <div class="actions">
                 <button id="submit-application" type="submit" class="primary" disabled=busy>
-                    {move || i18n.t("apply.submit.button")}
+                    {i18n.text("apply.submit.button")}
                 </button>
-                <a class="btn" href="/">{move || i18n.t("apply.back_to_certificates")}</a>
+                <a class="btn" href="/">{i18n.text("apply.back_to_certificates")}</a>
             </div>
         </form>
 
         <dialog id="confirm-dialog" node_ref=dialog aria-labelledby="confirm-title" on:keydown=on_dialog_key>
-            <h2 id="confirm-title">{move || i18n.t("apply.confirm.title")}</h2>
+            <h2 id="confirm-title">{i18n.text("apply.confirm.title")}</h2>
             {move || {
                 form.pending.get().map(|a| view! { <Summary application=a subject=subject.clone() fee=fee.get() /> })
             }}
-            <p class="muted small">{move || i18n.t("apply.confirm.sign_hint")}</p>
+            <p class="muted small">{i18n.text("apply.confirm.sign_hint")}</p>
             <Show when=busy>
                 <div class="notice" role="status" aria-live="polite" id="submit-progress">
                     <p>
@@ -496,7 +496,7 @@ pub fn ApplicationForm(chosen: Chosen, project: Project, form: Form) -> impl Int
                             _ => i18n.t("apply.pin_prompt"),
                         }}
                     </p>
-                    <progress aria-label=move || i18n.t("apply.confirm.progress")></progress>
+                    <progress aria-label=i18n.text("apply.confirm.progress")></progress>
                 </div>
             </Show>
             <div class="actions">
@@ -515,7 +515,7 @@ pub fn ApplicationForm(chosen: Chosen, project: Project, form: Form) -> impl Int
                     }}
                 </button>
                 <button id="confirm-back" type="button" disabled=busy on:click=move |_| close_modal(dialog)>
-                    {move || i18n.t("apply.confirm.back")}
+                    {i18n.text("apply.confirm.back")}
                 </button>
             </div>
         </dialog>
@@ -558,25 +558,25 @@ fn Summary(
     let id_number = op.id_number.clone();
     view! {
         <dl class="facts" id="confirm-summary">
-            <dt>{move || i18n.t("apply.cert.subject")}</dt>
+            <dt>{i18n.text("apply.cert.subject")}</dt>
             <dd>{subject}</dd>
-            <dt>{move || i18n.t("apply.period.label")}</dt>
+            <dt>{i18n.text("apply.period.label")}</dt>
             <dd>{move || months_text(i18n, months)}</dd>
-            <dt>{move || i18n.t("apply.fee.total")}</dt>
+            <dt>{i18n.text("apply.fee.total")}</dt>
             <dd>
                 <strong>{fee.map(format::money).unwrap_or_default()}</strong>
             </dd>
-            <dt>{move || i18n.t("apply.operator.title")}</dt>
+            <dt>{i18n.text("apply.operator.title")}</dt>
             <dd>{op.name}</dd>
-            <dt>{move || i18n.t(id_key)}</dt>
+            <dt>{i18n.text(id_key)}</dt>
             <dd>{id_number}</dd>
-            <dt>{move || i18n.t("apply.op_mobile.label")}</dt>
+            <dt>{i18n.text("apply.op_mobile.label")}</dt>
             <dd>{op.mobile}</dd>
-            <dt>{move || i18n.t("apply.op_email.label")}</dt>
+            <dt>{i18n.text("apply.op_email.label")}</dt>
             <dd>{op.email}</dd>
-            <dt>{move || i18n.t("apply.recipient.title")}</dt>
+            <dt>{i18n.text("apply.recipient.title")}</dt>
             <dd>{format!("{} {}", rc.name, rc.mobile)}</dd>
-            <dt>{move || i18n.t("apply.rcpt_address.label")}</dt>
+            <dt>{i18n.text("apply.rcpt_address.label")}</dt>
             <dd>{rc.address}</dd>
         </dl>
     }

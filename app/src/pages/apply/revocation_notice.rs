@@ -27,7 +27,7 @@ pub fn RevocationNotice(project: String) -> impl IntoView {
             };
             Some(view! {
                 <p class="notice small" id="revocation-notice" data-rule=rule.as_str()>
-                    {move || i18n.t(key)}
+                    {i18n.text(key)}
                 </p>
             })
         })

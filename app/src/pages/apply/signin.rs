@@ -63,18 +63,18 @@ pub fn SignIn(
     let not_after = format::date_time(&chosen.certificate.not_after);
     view! {
         <section aria-labelledby="sign-in-title">
-            <h2 id="sign-in-title">{move || i18n.t("apply.sign_in.title")}</h2>
+            <h2 id="sign-in-title">{i18n.text("apply.sign_in.title")}</h2>
             <dl class="facts">
-                <dt>{move || i18n.t("apply.cert.subject")}</dt>
+                <dt>{i18n.text("apply.cert.subject")}</dt>
                 <dd>{subject}</dd>
-                <dt>{move || i18n.t("apply.cert.not_after")}</dt>
+                <dt>{i18n.text("apply.cert.not_after")}</dt>
                 <dd>{not_after}</dd>
             </dl>
-            <p>{move || i18n.t("apply.sign_in.why")}</p>
-            <p class="muted small">{move || i18n.t("apply.sign_in.pin")}</p>
+            <p>{i18n.text("apply.sign_in.why")}</p>
+            <p class="muted small">{i18n.text("apply.sign_in.pin")}</p>
             <Show when=move || cancelled.get()>
                 <div class="notice" role="status">
-                    <p>{move || i18n.t("apply.sign_in.cancelled")}</p>
+                    <p>{i18n.text("apply.sign_in.cancelled")}</p>
                 </div>
             </Show>
             {move || failure.get().map(|error| view! { <ErrorNotice error /> })}
@@ -93,7 +93,7 @@ pub fn SignIn(
                 </button>
             </div>
             <Show when=move || busy.get()>
-                <p class="muted" role="status">{move || i18n.t("apply.pin_prompt")}</p>
+                <p class="muted" role="status">{i18n.text("apply.pin_prompt")}</p>
             </Show>
         </section>
     }
@@ -132,9 +132,9 @@ pub fn NotEligible(standing: Eligibility) -> impl IntoView {
         </div>
         <div class="actions">
             <Show when=move || expired>
-                <a class="btn primary" href="/expired">{move || i18n.t("apply.standing.expired_link")}</a>
+                <a class="btn primary" href="/expired">{i18n.text("apply.standing.expired_link")}</a>
             </Show>
-            <a class="btn" href="/">{move || i18n.t("apply.back_to_certificates")}</a>
+            <a class="btn" href="/">{i18n.text("apply.back_to_certificates")}</a>
         </div>
     }
 }

@@ -78,7 +78,7 @@ pub fn TextField(
     };
     view! {
         <div class="field">
-            <label for=id>{move || i18n.t(label)}</label>
+            <label for=id>{i18n.text(label)}</label>
             <input
                 id=id
                 name=id
@@ -96,7 +96,7 @@ pub fn TextField(
                 aria-invalid=invalid(errors, field)
                 aria-describedby=described
             />
-            {hint.map(|h| view! { <p class="muted small" id=hint_id>{move || i18n.t(h)}</p> })}
+            {hint.map(|h| view! { <p class="muted small" id=hint_id>{i18n.text(h)}</p> })}
             <FieldErrors errors field control=id text />
         </div>
     }

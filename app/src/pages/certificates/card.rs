@@ -149,27 +149,27 @@ pub fn CertCard(
     // 国密SM2 is said; RSA and EC cards stay as they were.
     let algorithm = is_sm2(&c.der.0).then(|| {
         view! {
-            <dt>{move || i18n.t("certs.algorithm")}</dt>
-            <dd class="algorithm" data-algorithm="sm2">{move || i18n.t("certs.algorithm.sm2")}</dd>
+            <dt>{i18n.text("certs.algorithm")}</dt>
+            <dd class="algorithm" data-algorithm="sm2">{i18n.text("certs.algorithm.sm2")}</dd>
         }
     });
     let facts = match encryption {
         None => view! {
             <dl class="facts">
-                <dt>{move || i18n.t("certs.subject")}</dt>
+                <dt>{i18n.text("certs.subject")}</dt>
                 <dd>{c.subject.clone()}</dd>
                 {algorithm}
-                <dt>{move || i18n.t("certs.issuer")}</dt>
+                <dt>{i18n.text("certs.issuer")}</dt>
                 <dd>{c.issuer.clone()}</dd>
-                <dt>{move || i18n.t("certs.serial")}</dt>
+                <dt>{i18n.text("certs.serial")}</dt>
                 <dd><code>{c.serial.clone()}</code></dd>
-                <dt>{move || i18n.t("certs.validity")}</dt>
+                <dt>{i18n.text("certs.validity")}</dt>
                 <dd>{move || i18n.tf("certs.validity_value", &[("from", &validity.0), ("to", &validity.1)])}</dd>
-                <dt>{move || i18n.t("certs.days_left")}</dt>
+                <dt>{i18n.text("certs.days_left")}</dt>
                 <dd>{days}</dd>
-                <dt>{move || i18n.t("certs.usage")}</dt>
+                <dt>{i18n.text("certs.usage")}</dt>
                 <dd>{move || usage_text(i18n, usage)}</dd>
-                <dt>{move || i18n.t("certs.on_token")}</dt>
+                <dt>{i18n.text("certs.on_token")}</dt>
                 <dd>{token_name.clone()}</dd>
             </dl>
         }
@@ -177,20 +177,20 @@ pub fn CertCard(
         Some(e) => {
             let enc_validity = i18n_validity(&e);
             view! {
-                <p class="pair-badge"><span class="badge info">{move || i18n.t("certs.pair.badge")}</span></p>
+                <p class="pair-badge"><span class="badge info">{i18n.text("certs.pair.badge")}</span></p>
                 <dl class="facts">
-                    <dt>{move || i18n.t("certs.subject")}</dt>
+                    <dt>{i18n.text("certs.subject")}</dt>
                     <dd>{c.subject.clone()}</dd>
                     {algorithm}
-                    <dt>{move || i18n.t("certs.issuer")}</dt>
+                    <dt>{i18n.text("certs.issuer")}</dt>
                     <dd>{c.issuer.clone()}</dd>
-                    <dt>{move || i18n.t("certs.pair.signing_validity")}</dt>
+                    <dt>{i18n.text("certs.pair.signing_validity")}</dt>
                     <dd class="signing-validity">{move || i18n.tf("certs.validity_value", &[("from", &validity.0), ("to", &validity.1)])}</dd>
-                    <dt>{move || i18n.t("certs.pair.encryption_validity")}</dt>
+                    <dt>{i18n.text("certs.pair.encryption_validity")}</dt>
                     <dd class="encryption-validity">{move || i18n.tf("certs.validity_value", &[("from", &enc_validity.0), ("to", &enc_validity.1)])}</dd>
-                    <dt>{move || i18n.t("certs.days_left")}</dt>
+                    <dt>{i18n.text("certs.days_left")}</dt>
                     <dd>{days}</dd>
-                    <dt>{move || i18n.t("certs.on_token")}</dt>
+                    <dt>{i18n.text("certs.on_token")}</dt>
                     <dd>{token_name.clone()}</dd>
                 </dl>
                 <Details certificate=c.clone() role=Role::Signing />
@@ -263,15 +263,15 @@ fn Details(certificate: HostCertificate, role: Role) -> impl IntoView {
     let usage = certificate.usage;
     view! {
         <details class="cert-details" data-role=role.code() data-sha256=certificate.sha256.to_string()>
-            <summary>{move || role.label(i18n)} " · " {move || i18n.t("certs.pair.details")}</summary>
+            <summary>{move || role.label(i18n)} " · " {i18n.text("certs.pair.details")}</summary>
             <dl class="facts">
-                <dt>{move || i18n.t("certs.serial")}</dt>
+                <dt>{i18n.text("certs.serial")}</dt>
                 <dd><code>{certificate.serial.clone()}</code></dd>
-                <dt>{move || i18n.t("certs.validity")}</dt>
+                <dt>{i18n.text("certs.validity")}</dt>
                 <dd>{move || i18n.tf("certs.validity_value", &[("from", &validity.0), ("to", &validity.1)])}</dd>
-                <dt>{move || i18n.t("certs.usage")}</dt>
+                <dt>{i18n.text("certs.usage")}</dt>
                 <dd>{move || usage_text(i18n, usage)}</dd>
-                <dt>{move || i18n.t("certs.pair.sha256")}</dt>
+                <dt>{i18n.text("certs.pair.sha256")}</dt>
                 <dd><code class="sha256">{certificate.sha256.to_string()}</code></dd>
             </dl>
         </details>
@@ -288,19 +288,19 @@ pub fn HistoryCard(certificate: HostCertificate) -> impl IntoView {
     view! {
         <article class="card cert-card history" data-sha256=certificate.sha256.to_string() data-history="true">
             <h4>
-                <span class="badge">{move || i18n.t("certs.history.badge")}</span>
+                <span class="badge">{i18n.text("certs.history.badge")}</span>
                 " "
                 {title(&certificate.subject)}
             </h4>
             <dl class="facts">
-                <dt>{move || i18n.t("certs.serial")}</dt>
+                <dt>{i18n.text("certs.serial")}</dt>
                 <dd><code>{certificate.serial.clone()}</code></dd>
-                <dt>{move || i18n.t("certs.validity")}</dt>
+                <dt>{i18n.text("certs.validity")}</dt>
                 <dd>{move || i18n.tf("certs.validity_value", &[("from", &validity.0), ("to", &validity.1)])}</dd>
-                <dt>{move || i18n.t("certs.usage")}</dt>
+                <dt>{i18n.text("certs.usage")}</dt>
                 <dd>{move || usage_text(i18n, usage)}</dd>
             </dl>
-            <p class="muted small">{move || i18n.t("certs.history.not_renewable")}</p>
+            <p class="muted small">{i18n.text("certs.history.not_renewable")}</p>
         </article>
     }
 }

@@ -129,10 +129,10 @@ pub fn RecoveryAction(chosen: Chosen, project: String) -> impl IntoView {
     };
     view! {
         <details class="recovery-action">
-            <summary>{move || i18n.t("recovery.customer.title")}</summary>
-            <p class="muted small">{move || i18n.t("recovery.customer.intro")}</p>
+            <summary>{i18n.text("recovery.customer.title")}</summary>
+            <p class="muted small">{i18n.text("recovery.customer.intro")}</p>
             <button type="button" class="recovery-check" disabled=move || busy.get() on:click=check>
-                {move || i18n.t("recovery.customer.check")}
+                {i18n.text("recovery.customer.check")}
             </button>
             {list}
             {move || failure.get().map(|error| view! { <ErrorNotice error /> })}

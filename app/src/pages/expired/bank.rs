@@ -154,7 +154,7 @@ pub fn BankStep(app: Application, on_update: Callback<Application>) -> impl Into
         view! {
             <div id="bank-transfer" class="notice" role="status" data-status=status>
                 <p>{move || i18n.tf("expired.bank.sent", &[("amount", &amount), ("account", &t.account_no), ("bank", &t.bank), ("time", &sent)])}</p>
-                <p>{move || i18n.t(status_key)}</p>
+                <p>{i18n.text(status_key)}</p>
                 {(t.status == TransferStatus::Pending).then(|| view! {
                     <p class="muted small" id="bank-tries-left">{move || i18n.tf("expired.tries_left", &[("n", &left().to_string())])}</p>
                 })}
@@ -164,18 +164,18 @@ pub fn BankStep(app: Application, on_update: Callback<Application>) -> impl Into
 
     view! {
         <section id="expired-bank" aria-labelledby="expired-bank-title">
-            <h2 id="expired-bank-title">{move || i18n.t("expired.bank.title")}</h2>
-            <p>{move || i18n.t("expired.bank.intro")}</p>
+            <h2 id="expired-bank-title">{i18n.text("expired.bank.title")}</h2>
+            <p>{i18n.text("expired.bank.intro")}</p>
             {transfer}
             {waiting.then(|| view! {
                 <form id="bank-code-form" on:submit=verify novalidate>
                     <TextField id="bank-code" field="code" label="expired.bank.code" hint="expired.bank.code_hint" value=code errors text=rule_text maxlength=6 required=true />
                     <div class="actions">
                         <button id="bank-verify" type="submit" class="primary" disabled=move || busy.get()>
-                            {move || i18n.t("expired.bank.verify")}
+                            {i18n.text("expired.bank.verify")}
                         </button>
                         <button id="bank-correct" type="button" class="link" on:click=move |_| { show_account.set(true); focus("bank-account-name"); }>
-                            {move || i18n.t("expired.bank.correct")}
+                            {i18n.text("expired.bank.correct")}
                         </button>
                     </div>
                 </form>

@@ -235,11 +235,11 @@ fn DetailsForm(
 
     view! {
         <form id="expired-details" on:submit=save novalidate>
-            <h2>{move || i18n.t("expired.details.title")}</h2>
-            <p class="muted">{move || i18n.t("expired.details.intro")}</p>
+            <h2>{i18n.text("expired.details.title")}</h2>
+            <p class="muted">{i18n.text("expired.details.intro")}</p>
 
             <section aria-labelledby="agreement-title">
-                <h3 id="agreement-title">{move || i18n.t("apply.agreement.title")}</h3>
+                <h3 id="agreement-title">{i18n.text("apply.agreement.title")}</h3>
                 <div class="agreement" tabindex="0" role="document" aria-labelledby="agreement-title">
                     {move || if i18n.lang() == Lang::Zh { agreement.text_zh.clone() } else { agreement.text_en.clone() }}
                 </div>
@@ -249,12 +249,12 @@ fn DetailsForm(
                             prop:checked=move || f.accepted.get()
                             on:change=move |ev| { f.accepted.set(event_target_checked(&ev)); clear_field(errors, "agreement_version"); }
                             aria-invalid=invalid(errors, "agreement_version") />
-                        {move || i18n.t("apply.agreement.accept")}
+                        {i18n.text("apply.agreement.accept")}
                     </label>
                     <FieldErrors errors field="agreement_version" control="agreement-accept" text=rule_text />
                 </div>
                 <div class="field">
-                    <label for="months">{move || i18n.t("apply.period.label")}</label>
+                    <label for="months">{i18n.text("apply.period.label")}</label>
                     <select id="months" name="months"
                         on:change=move |ev| { f.months.set(event_target_value(&ev).parse().unwrap_or(0)); clear_field(errors, "months"); }
                         aria-invalid=invalid(errors, "months")>
@@ -272,28 +272,28 @@ fn DetailsForm(
             </section>
 
             <section aria-labelledby="org-title">
-                <h3 id="org-title">{move || i18n.t("expired.details.organisation")}</h3>
-                <p class="muted small">{move || i18n.t("expired.details.organisation_hint")}</p>
+                <h3 id="org-title">{i18n.text("expired.details.organisation")}</h3>
+                <p class="muted small">{i18n.text("expired.details.organisation_hint")}</p>
                 <TextField id="org-name" field="organisation.name" label="expired.details.org_name" value=f.org_name errors text=rule_text maxlength=100 required=true />
                 <TextField id="org-credit" field="organisation.credit_code" label="expired.details.org_credit" hint="expired.details.org_credit_hint" value=f.org_credit errors text=rule_text maxlength=18 required=true />
             </section>
 
             <section aria-labelledby="legal-title">
-                <h3 id="legal-title">{move || i18n.t("expired.details.legal")}</h3>
+                <h3 id="legal-title">{i18n.text("expired.details.legal")}</h3>
                 <TextField id="legal-name" field="legal_representative.name" label="expired.details.legal_name" value=f.legal_name errors text=rule_text maxlength=50 required=true />
                 <TextField id="legal-id" field="legal_representative.id_number" label="expired.details.legal_id" hint="apply.id_number.hint" value=f.legal_id errors text=rule_text maxlength=18 required=true />
                 <TextField id="legal-mobile" field="legal_representative.mobile" label="expired.details.legal_mobile" value=f.legal_mobile errors text=rule_text kind="tel" inputmode="numeric" maxlength=20 required=true />
             </section>
 
             <section aria-labelledby="operator-title">
-                <h3 id="operator-title">{move || i18n.t("apply.operator.title")}</h3>
+                <h3 id="operator-title">{i18n.text("apply.operator.title")}</h3>
                 <div class="field">
-                    <label for="id-type">{move || i18n.t("apply.id_type.label")}</label>
+                    <label for="id-type">{i18n.text("apply.id_type.label")}</label>
                     <select id="id-type" name="id-type"
                         on:change=move |ev| { f.id_type.set(event_target_value(&ev)); clear_field(errors, "operator.id_number"); }>
                         {ID_TYPES.iter().map(|(value, key)| {
                             let (value, key) = (*value, *key);
-                            view! { <option value=value prop:selected=move || f.id_type.get() == value>{move || i18n.t(key)}</option> }
+                            view! { <option value=value prop:selected=move || f.id_type.get() == value>{i18n.text(key)}</option> }
                         }).collect_view()}
                     </select>
                 </div>
@@ -304,9 +304,9 @@ fn DetailsForm(
             </section>
 
             <section aria-labelledby="recipient-title">
-                <h3 id="recipient-title">{move || i18n.t("apply.recipient.title")}</h3>
+                <h3 id="recipient-title">{i18n.text("apply.recipient.title")}</h3>
                 <div class="actions">
-                    <button id="copy-operator" type="button" class="link" on:click=copy>{move || i18n.t("apply.recipient.copy")}</button>
+                    <button id="copy-operator" type="button" class="link" on:click=copy>{i18n.text("apply.recipient.copy")}</button>
                 </div>
                 <TextField id="rcpt-name" field="recipient.name" label="apply.rcpt_name.label" value=f.rcpt_name errors text=rule_text maxlength=50 required=true />
                 <TextField id="rcpt-mobile" field="recipient.mobile" label="apply.rcpt_mobile.label" value=f.rcpt_mobile errors text=rule_text kind="tel" inputmode="numeric" maxlength=20 required=true />
@@ -314,8 +314,8 @@ fn DetailsForm(
             </section>
 
             <fieldset aria-describedby="invoice-hint">
-                <legend>{move || i18n.t("pay.invoice.title")}</legend>
-                <p class="muted small" id="invoice-hint">{move || i18n.t("expired.details.invoice_hint")}</p>
+                <legend>{i18n.text("pay.invoice.title")}</legend>
+                <p class="muted small" id="invoice-hint">{i18n.text("expired.details.invoice_hint")}</p>
                 {kinds.into_iter().filter_map(|k| InvoiceKind::parse(&k).map(|kind| (k, kind))).map(|(k, kind)| {
                     let paper = kind == InvoiceKind::Paper;
                     let id = if paper { "invoice-paper" } else { "invoice-electronic" };
@@ -326,7 +326,7 @@ fn DetailsForm(
                             <input id=id type="radio" name="invoice-kind" value=k.clone()
                                 prop:checked=move || f.invoice_kind.get() == value
                                 on:change=move |_| { f.invoice_kind.set(k.clone()); clear_field(errors, "invoice.kind"); } />
-                            {move || i18n.t(key)}
+                            {i18n.text(key)}
                         </label>
                     }
                 }).collect_view()}
@@ -346,7 +346,7 @@ fn DetailsForm(
             {move || error.get().map(|e| view! { <RuleNotice error=e /> })}
             <div class="actions">
                 <button id="details-save" type="submit" class="primary" disabled=move || busy.get() aria-busy=move || busy.get().to_string()>
-                    {move || i18n.t("expired.details.save")}
+                    {i18n.text("expired.details.save")}
                 </button>
             </div>
         </form>

@@ -66,7 +66,7 @@ pub fn UploadList(uploads: Vec<Upload>) -> impl IntoView {
                     let size = format!("{:.1} KB", u.size as f64 / 1024.0);
                     view! {
                         <li data-kind=u.kind.clone()>
-                            <strong>{move || i18n.t(key)}</strong>
+                            <strong>{i18n.text(key)}</strong>
                             " · "{u.name.clone()}" · "{u.media_type.clone()}" · "{size}
                             " · "<span class="muted small">{format::date_time(&u.uploaded_at)}</span>
                         </li>
@@ -118,14 +118,14 @@ pub fn FormStep(app: Application, on_update: Callback<Application>) -> impl Into
     };
     view! {
         <section id="expired-form" aria-labelledby="expired-form-title">
-            <h2 id="expired-form-title" class="no-print">{move || i18n.t("expired.form.title")}</h2>
+            <h2 id="expired-form-title" class="no-print">{i18n.text("expired.form.title")}</h2>
             <ol class="no-print">
-                <li>{move || i18n.t("expired.form.step_print")}</li>
-                <li>{move || i18n.t("expired.form.step_sign")}</li>
-                <li>{move || i18n.t("expired.form.step_upload")}</li>
+                <li>{i18n.text("expired.form.step_print")}</li>
+                <li>{i18n.text("expired.form.step_sign")}</li>
+                <li>{i18n.text("expired.form.step_upload")}</li>
             </ol>
             <div class="actions no-print">
-                <button id="form-print" type="button" on:click=print>{move || i18n.t("expired.form.print")}</button>
+                <button id="form-print" type="button" on:click=print>{i18n.text("expired.form.print")}</button>
             </div>
             {move || match form.get() {
                 None => view! { <Loading /> }.into_any(),
@@ -133,9 +133,9 @@ pub fn FormStep(app: Application, on_update: Callback<Application>) -> impl Into
                 Some(Ok(f)) => view! { <Printable form=f /> }.into_any(),
             }}
             <div class="field no-print">
-                <label for="form-file">{move || i18n.t("expired.form.file")}</label>
+                <label for="form-file">{i18n.text("expired.form.file")}</label>
                 <input id="form-file" name="form-file" type="file" accept="application/pdf,image/jpeg,image/png" aria-describedby="form-file-hint" />
-                <p class="muted small" id="form-file-hint">{move || i18n.t("expired.upload.hint")}</p>
+                <p class="muted small" id="form-file-hint">{i18n.text("expired.upload.hint")}</p>
             </div>
             {move || error.get().map(|e| view! { <div class="no-print"><RuleNotice error=e /></div> })}
             <div class="actions no-print">
@@ -204,25 +204,25 @@ fn Printable(form: PrintForm) -> impl IntoView {
     let declaration = (form.declaration_zh.clone(), form.declaration_en.clone());
     let project = form.project.clone();
     view! {
-        <article id="printable-form" class="printable" aria-label=move || i18n.t("expired.form.title")>
+        <article id="printable-form" class="printable" aria-label=i18n.text("expired.form.title")>
             <header class="printable-head">
                 <div>
                     <h2>{move || if i18n.lang() == Lang::Zh { title.0.clone() } else { title.1.clone() }}</h2>
                     <p>{move || at(&project, if i18n.lang() == Lang::Zh { "/name_zh" } else { "/name_en" })}</p>
-                    <p>{move || i18n.t("expired.business_no")}": "<strong id="form-business-no">{form.business_no.clone()}</strong></p>
+                    <p>{i18n.text("expired.business_no")}": "<strong id="form-business-no">{form.business_no.clone()}</strong></p>
                 </div>
                 <div id="form-qr" class="qr" inner_html=qr></div>
             </header>
             <table class="form-table">
                 <tbody>
-                    <tr><th scope="row">{move || i18n.t("expired.certificate")}</th><td>{at(&cert, "/subject")}</td></tr>
-                    <tr><th scope="row">{move || i18n.t("expired.serial")}</th><td>{at(&cert, "/serial")}</td></tr>
-                    <tr><th scope="row">{move || i18n.t("expired.not_after")}</th><td>{format::date(&at(&cert, "/not_after"))}</td></tr>
+                    <tr><th scope="row">{i18n.text("expired.certificate")}</th><td>{at(&cert, "/subject")}</td></tr>
+                    <tr><th scope="row">{i18n.text("expired.serial")}</th><td>{at(&cert, "/serial")}</td></tr>
+                    <tr><th scope="row">{i18n.text("expired.not_after")}</th><td>{format::date(&at(&cert, "/not_after"))}</td></tr>
                     {rows.into_iter().map(|(key, value)| view! {
-                        <tr><th scope="row">{move || i18n.t(key)}</th><td>{value}</td></tr>
+                        <tr><th scope="row">{i18n.text(key)}</th><td>{value}</td></tr>
                     }).collect_view()}
-                    {bank.map(|b| view! { <tr><th scope="row">{move || i18n.t("expired.bank.title")}</th><td>{b}</td></tr> })}
-                    <tr><th scope="row">{move || i18n.t("apply.fee.total")}</th><td>{form.total_display.clone()}</td></tr>
+                    {bank.map(|b| view! { <tr><th scope="row">{i18n.text("expired.bank.title")}</th><td>{b}</td></tr> })}
+                    <tr><th scope="row">{i18n.text("apply.fee.total")}</th><td>{form.total_display.clone()}</td></tr>
                 </tbody>
             </table>
             <p class="declaration">{move || if i18n.lang() == Lang::Zh { declaration.0.clone() } else { declaration.1.clone() }}</p>
@@ -231,7 +231,7 @@ fn Printable(form: PrintForm) -> impl IntoView {
                     <div class="sign-box"><span>{move || if i18n.lang() == Lang::Zh { s.zh.clone() } else { s.en.clone() }}</span></div>
                 }).collect_view()}
             </div>
-            <p class="muted small">{move || i18n.t("expired.form.generated")}" "{format::date_time(&form.generated_at)}</p>
+            <p class="muted small">{i18n.text("expired.form.generated")}" "{format::date_time(&form.generated_at)}</p>
         </article>
     }
 }

@@ -44,7 +44,7 @@ pub fn IdentityStep(app: Application, on_update: Callback<Application>) -> impl 
         };
         view! {
             <div class="field">
-                <label for=id>{move || i18n.t(label)}</label>
+                <label for=id>{i18n.text(label)}</label>
                 <input id=id name=id type="file" accept="image/jpeg,image/png" disabled=move || busy.get() on:change=on_change />
                 {have.map(|name| view! {
                     <p class="muted small" id=format!("{id}-status") data-uploaded="true">{move || i18n.tf("expired.identity.uploaded", &[("name", &name)])}</p>
@@ -90,11 +90,11 @@ pub fn IdentityStep(app: Application, on_update: Callback<Application>) -> impl 
     let checks = app.identity_checks.clone();
     view! {
         <section id="expired-identity" aria-labelledby="expired-identity-title">
-            <h2 id="expired-identity-title">{move || i18n.t("expired.identity.title")}</h2>
-            <p>{move || i18n.t("expired.identity.intro")}</p>
+            <h2 id="expired-identity-title">{i18n.text("expired.identity.title")}</h2>
+            <p>{i18n.text("expired.identity.intro")}</p>
             {front}
             {back}
-            <p class="muted small">{move || i18n.t("expired.upload.hint")}</p>
+            <p class="muted small">{i18n.text("expired.upload.hint")}</p>
             {(!checks.is_empty()).then(|| view! {
                 <ul id="identity-checks">
                     {checks.into_iter().map(|c| {
@@ -102,7 +102,7 @@ pub fn IdentityStep(app: Application, on_update: Callback<Application>) -> impl 
                         let reason = c.reason.clone().unwrap_or_default();
                         view! {
                             <li data-outcome=c.outcome.clone()>
-                                <strong>{move || i18n.t(key)}</strong>" "{reason}
+                                <strong>{i18n.text(key)}</strong>" "{reason}
                                 " · "<span class="muted small">{format::date_time(&c.checked_at)}</span>
                             </li>
                         }
@@ -110,10 +110,10 @@ pub fn IdentityStep(app: Application, on_update: Callback<Application>) -> impl 
                 </ul>
             })}
             {move || error.get().map(|e| view! { <RuleNotice error=e /> })}
-            {(!photos_ready).then(|| view! { <p class="notice warn" id="identity-photos-missing">{move || i18n.t("expired.identity.photos_first")}</p> })}
+            {(!photos_ready).then(|| view! { <p class="notice warn" id="identity-photos-missing">{i18n.text("expired.identity.photos_first")}</p> })}
             <div class="actions">
                 <button id="liveness-start" type="button" class="primary" disabled=move || busy.get() || !photos_ready on:click=start>
-                    {move || i18n.t("expired.identity.start")}
+                    {i18n.text("expired.identity.start")}
                 </button>
             </div>
         </section>

@@ -106,8 +106,8 @@ pub fn SmsLogin(#[prop(into)] on_done: Callback<()>) -> impl IntoView {
 
     view! {
         <section id="expired-login" aria-labelledby="expired-login-title">
-            <h2 id="expired-login-title">{move || i18n.t("expired.login.title")}</h2>
-            <p>{move || i18n.t("expired.login.intro")}</p>
+            <h2 id="expired-login-title">{i18n.text("expired.login.title")}</h2>
+            <p>{i18n.text("expired.login.intro")}</p>
             <form on:submit=login novalidate>
                 <TextField id="sms-mobile" field="mobile" label="expired.login.mobile" value=mobile errors text=rule_text kind="tel" autocomplete="tel" inputmode="numeric" maxlength=20 required=true />
                 <div class="actions">
@@ -125,7 +125,7 @@ pub fn SmsLogin(#[prop(into)] on_done: Callback<()>) -> impl IntoView {
                 {move || error.get().map(|e| view! { <RuleNotice error=e /> })}
                 <div class="actions">
                     <button id="sms-login" type="submit" class="primary" disabled=move || busy.get()>
-                        {move || i18n.t("expired.login.submit")}
+                        {i18n.text("expired.login.submit")}
                     </button>
                 </div>
             </form>

@@ -117,7 +117,7 @@ pub fn ExpiredPage() -> impl IntoView {
                     <ApplicationList applications=list />
                     <div class="actions">
                         <button id="sms-logout" type="button" class="link" on:click=logout>
-                            {move || i18n.t("expired.login.logout")}
+                            {i18n.text("expired.login.logout")}
                         </button>
                     </div>
                 }
@@ -127,18 +127,18 @@ pub fn ExpiredPage() -> impl IntoView {
     };
     view! {
         <section id="expired">
-            <h1>{move || i18n.t("expired.title")}</h1>
+            <h1>{i18n.text("expired.title")}</h1>
             <div class="notice warn" role="status">
-                <p>{move || i18n.t("expired.why")}</p>
+                <p>{i18n.text("expired.why")}</p>
             </div>
-            <h2>{move || i18n.t("expired.how")}</h2>
+            <h2>{i18n.text("expired.how")}</h2>
             <ol class="expired-overview">
-                <li>{move || i18n.t("expired.how.login")}</li>
-                <li>{move || i18n.t("expired.how.details")}</li>
-                <li>{move || i18n.t("expired.how.bank")}</li>
-                <li>{move || i18n.t("expired.how.form")}</li>
-                <li>{move || i18n.t("expired.how.identity")}</li>
-                <li>{move || i18n.t("expired.how.pay")}</li>
+                <li>{i18n.text("expired.how.login")}</li>
+                <li>{i18n.text("expired.how.details")}</li>
+                <li>{i18n.text("expired.how.bank")}</li>
+                <li>{i18n.text("expired.how.form")}</li>
+                <li>{i18n.text("expired.how.identity")}</li>
+                <li>{i18n.text("expired.how.pay")}</li>
             </ol>
         </section>
         <Shown>{body}</Shown>

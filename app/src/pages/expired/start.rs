@@ -98,7 +98,7 @@ pub fn StartApplication(
     let cert_list = move || {
         token_certs.get().map(|certs| {
             if certs.is_empty() {
-                return view! { <p class="muted">{move || i18n.t("expired.start.no_certs")}</p> }.into_any();
+                return view! { <p class="muted">{i18n.text("expired.start.no_certs")}</p> }.into_any();
             }
             let begin = begin.clone();
             let preferred = preferred.clone();
@@ -136,11 +136,11 @@ pub fn StartApplication(
 
     view! {
         <section id="expired-start" aria-labelledby="expired-start-title">
-            <h2 id="expired-start-title">{move || i18n.t("expired.start.title")}</h2>
-            <p>{move || i18n.t("expired.start.intro")}</p>
+            <h2 id="expired-start-title">{i18n.text("expired.start.title")}</h2>
+            <p>{i18n.text("expired.start.intro")}</p>
             <div class="actions">
                 <button id="expired-read-token" type="button" class="primary" disabled=move || busy.get() on:click=read_token>
-                    {move || i18n.t("expired.start.read_token")}
+                    {i18n.text("expired.start.read_token")}
                 </button>
             </div>
             {cert_list}
@@ -148,7 +148,7 @@ pub fn StartApplication(
                 <TextField id="expired-serial" field="serial" label="expired.start.serial" hint="expired.start.serial_hint" value=serial errors text=rule_text maxlength=100 />
                 <div class="actions">
                     <button id="expired-start-serial" type="submit" disabled=move || busy.get()>
-                        {move || i18n.t("expired.start.by_serial")}
+                        {i18n.text("expired.start.by_serial")}
                     </button>
                 </div>
             </form>
@@ -166,7 +166,7 @@ pub fn ApplicationList(applications: Vec<Application>) -> impl IntoView {
     }
     view! {
         <section aria-labelledby="expired-applications-title">
-            <h2 id="expired-applications-title">{move || i18n.t("expired.list.title")}</h2>
+            <h2 id="expired-applications-title">{i18n.text("expired.list.title")}</h2>
             <ul id="expired-applications">
                 {applications.into_iter().map(|a| {
                     let href = if a.status == ApplicationStatus::Submitted {
@@ -180,7 +180,7 @@ pub fn ApplicationList(applications: Vec<Application>) -> impl IntoView {
                         <li data-business-no=a.business_no.clone() data-status=status>
                             <a href=href>{a.business_no.clone()}</a>
                             " · "{a.certificate.subject.clone()}" · "
-                            <span>{move || i18n.t(key)}</span>
+                            <span>{i18n.text(key)}</span>
                             " · "<span class="muted small">{format::date_time(&a.updated_at)}</span>
                         </li>
                     }

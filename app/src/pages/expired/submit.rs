@@ -47,21 +47,21 @@ pub fn SubmitStep(app: Application) -> impl IntoView {
         .map(|t| format!("{} · {} · {}", t.account_name, t.bank, t.account_no));
     view! {
         <section id="expired-summary" aria-labelledby="expired-summary-title">
-            <h2 id="expired-summary-title">{move || i18n.t("expired.submit.title")}</h2>
-            <p>{move || i18n.t("expired.submit.intro")}</p>
+            <h2 id="expired-summary-title">{i18n.text("expired.submit.title")}</h2>
+            <p>{i18n.text("expired.submit.intro")}</p>
             <dl class="facts">
-                <dt>{move || i18n.t("expired.details.org_name")}</dt><dd>{get("/organisation/name")}</dd>
-                <dt>{move || i18n.t("expired.details.org_credit")}</dt><dd>{get("/organisation/credit_code")}</dd>
-                <dt>{move || i18n.t("expired.details.legal_name")}</dt><dd>{get("/legal_representative/name")}</dd>
-                <dt>{move || i18n.t("apply.op_name.label")}</dt><dd>{get("/operator/name")}</dd>
-                <dt>{move || i18n.t("expired.bank.title")}</dt><dd>{transfer}" ✓"</dd>
-                <dt>{move || i18n.t("expired.identity.title")}</dt><dd>{move || i18n.t("expired.identity.passed")}</dd>
+                <dt>{i18n.text("expired.details.org_name")}</dt><dd>{get("/organisation/name")}</dd>
+                <dt>{i18n.text("expired.details.org_credit")}</dt><dd>{get("/organisation/credit_code")}</dd>
+                <dt>{i18n.text("expired.details.legal_name")}</dt><dd>{get("/legal_representative/name")}</dd>
+                <dt>{i18n.text("apply.op_name.label")}</dt><dd>{get("/operator/name")}</dd>
+                <dt>{i18n.text("expired.bank.title")}</dt><dd>{transfer}" ✓"</dd>
+                <dt>{i18n.text("expired.identity.title")}</dt><dd>{i18n.text("expired.identity.passed")}</dd>
             </dl>
             <UploadList uploads=app.uploads.clone() />
             {move || error.get().map(|e| view! { <RuleNotice error=e /> })}
             <div class="actions">
                 <button id="expired-submit" type="button" class="primary" disabled=move || busy.get() aria-busy=move || busy.get().to_string() on:click=submit>
-                    {move || i18n.t("expired.submit.button")}
+                    {i18n.text("expired.submit.button")}
                 </button>
             </div>
         </section>

@@ -92,13 +92,13 @@ fn Wizard(no: String) -> impl IntoView {
     };
     view! {
         <section id="expired-application">
-            <h1>{move || i18n.t("expired.application.title")}</h1>
+            <h1>{i18n.text("expired.application.title")}</h1>
             {move || liveness_error.get().map(|e| view! { <RuleNotice error=e /> })}
             <Shown>{body}</Shown>
             {move || {
                 loaded
                     .with(|a| matches!(a, Some(Err(_))))
-                    .then(|| view! { <p><a href="/expired">{move || i18n.t("expired.back_to_list")}</a></p> })
+                    .then(|| view! { <p><a href="/expired">{i18n.text("expired.back_to_list")}</a></p> })
             }}
         </section>
     }
@@ -120,7 +120,7 @@ fn Steps(app: Application, on_update: Callback<Application>) -> impl IntoView {
                 _ => "todo",
             };
             let aria = (state == "current").then_some("step");
-            view! { <li data-step=*step data-state=state aria-current=aria>{move || i18n.t(key)}</li> }
+            view! { <li data-step=*step data-state=state aria-current=aria>{i18n.text(key)}</li> }
         })
         .collect_view();
     let cert = app.certificate.clone();
@@ -135,8 +135,8 @@ fn Steps(app: Application, on_update: Callback<Application>) -> impl IntoView {
         Some(NextStep::Submit) => view! { <SubmitStep app=app.clone() /> }.into_any(),
         Some(NextStep::Pay) => view! { <ToOrder no=app.business_no.clone() /> }.into_any(),
         _ => view! {
-            <div class="notice" role="status"><p>{move || i18n.t("expired.cancelled")}</p></div>
-            <p><a href="/expired">{move || i18n.t("expired.back_to_list")}</a></p>
+            <div class="notice" role="status"><p>{i18n.text("expired.cancelled")}</p></div>
+            <p><a href="/expired">{i18n.text("expired.back_to_list")}</a></p>
         }
         .into_any(),
     };
@@ -144,13 +144,13 @@ fn Steps(app: Application, on_update: Callback<Application>) -> impl IntoView {
     view! {
         <div id="expired-wizard" data-step=next.clone() data-status=app.status.clone()>
             <dl class="facts">
-                <dt>{move || i18n.t("expired.business_no")}</dt>
+                <dt>{i18n.text("expired.business_no")}</dt>
                 <dd id="business-no">{app.business_no.clone()}</dd>
-                <dt>{move || i18n.t("expired.certificate")}</dt>
+                <dt>{i18n.text("expired.certificate")}</dt>
                 <dd>{cert.subject.clone()}</dd>
-                <dt>{move || i18n.t("expired.serial")}</dt>
+                <dt>{i18n.text("expired.serial")}</dt>
                 <dd><code>{cert.serial.clone()}</code></dd>
-                <dt>{move || i18n.t("expired.not_after")}</dt>
+                <dt>{i18n.text("expired.not_after")}</dt>
                 <dd>{not_after}</dd>
             </dl>
             <ol id="expired-steps" class="stepper">{stepper}</ol>
@@ -183,19 +183,19 @@ fn CancelApplication(no: String, on_update: Callback<Application>) -> impl IntoV
     view! {
         <div class="actions">
             <button id="expired-cancel" type="button" class="link danger" on:click=move |_| open_modal(dialog)>
-                {move || i18n.t("expired.cancel")}
+                {i18n.text("expired.cancel")}
             </button>
         </div>
         <dialog id="expired-cancel-dialog" node_ref=dialog aria-labelledby="expired-cancel-title">
-            <h2 id="expired-cancel-title">{move || i18n.t("expired.cancel.title")}</h2>
-            <p>{move || i18n.t("expired.cancel.body")}</p>
+            <h2 id="expired-cancel-title">{i18n.text("expired.cancel.title")}</h2>
+            <p>{i18n.text("expired.cancel.body")}</p>
             {move || error.get().map(|e| view! { <RuleNotice error=e /> })}
             <div class="actions">
                 <button type="button" on:click=move |_| { if let Some(d) = dialog.get_untracked() { d.close(); } }>
-                    {move || i18n.t("expired.cancel.keep")}
+                    {i18n.text("expired.cancel.keep")}
                 </button>
                 <button id="confirm-expired-cancel" type="button" class="danger" on:click=confirm>
-                    {move || i18n.t("expired.cancel.confirm")}
+                    {i18n.text("expired.cancel.confirm")}
                 </button>
             </div>
         </dialog>
@@ -226,9 +226,9 @@ fn ToOrder(no: String) -> impl IntoView {
     };
     view! {
         <div class="notice" role="status">
-            <p>{move || i18n.t("expired.submitted")}</p>
+            <p>{i18n.text("expired.submitted")}</p>
             <button id="expired-to-order" type="button" class="primary" disabled=move || busy.get() on:click=open>
-                {move || i18n.t("expired.to_order")}
+                {i18n.text("expired.to_order")}
             </button>
         </div>
         {move || error.get().map(|e| view! { <RuleNotice error=e /> })}

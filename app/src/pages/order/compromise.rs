@@ -45,8 +45,8 @@ pub fn CompromiseReport() -> impl IntoView {
     };
     view! {
         <section id="compromise" class="small" aria-labelledby="compromise-title">
-            <h2 id="compromise-title">{move || i18n.t("compromise.title")}</h2>
-            <p class="muted">{move || i18n.t("compromise.intro")}</p>
+            <h2 id="compromise-title">{i18n.text("compromise.title")}</h2>
+            <p class="muted">{i18n.text("compromise.intro")}</p>
             {move || match step.get() {
                 Step::Sent(report) => {
                     let serial = report.serial.clone();
@@ -61,7 +61,7 @@ pub fn CompromiseReport() -> impl IntoView {
                     let confirming = other == Step::Confirming;
                     view! {
                         <form on:submit=on_submit>
-                            <label for="compromise-note">{move || i18n.t("compromise.note")}</label>
+                            <label for="compromise-note">{i18n.text("compromise.note")}</label>
                             <textarea
                                 id="compromise-note"
                                 maxlength="1000"
@@ -70,7 +70,7 @@ pub fn CompromiseReport() -> impl IntoView {
                                 on:input=move |ev| note.set(event_target_value(&ev))
                             ></textarea>
                             {confirming
-                                .then(|| view! { <p role="alert">{move || i18n.t("compromise.warning")}</p> })}
+                                .then(|| view! { <p role="alert">{i18n.text("compromise.warning")}</p> })}
                             <button type="submit" id="compromise-submit" class="danger" disabled=other == Step::Busy>
                                 {move || {
                                     if confirming { i18n.t("compromise.confirm") } else { i18n.t("compromise.submit") }

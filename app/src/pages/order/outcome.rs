@@ -20,7 +20,7 @@ pub fn ReturnLink(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
             .map(|url| {
                 view! {
                     <a id="return-to-platform" class="btn primary" href=url>
-                        {move || i18n.t("order.return_to_platform")}
+                        {i18n.text("order.return_to_platform")}
                     </a>
                 }
             })
@@ -38,8 +38,8 @@ pub fn ReviewView(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
     };
     view! {
         <section id="review-panel" aria-labelledby="review-title">
-            <h2 id="review-title">{move || i18n.t("order.review.title")}</h2>
-            <p>{move || i18n.t("order.review.text")}</p>
+            <h2 id="review-title">{i18n.text("order.review.title")}</h2>
+            <p>{i18n.text("order.review.text")}</p>
             {move || approvals().map(|a| view! { <p id="approvals">{a}</p> })}
         </section>
     }
@@ -73,20 +73,20 @@ pub fn DoneView(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
     };
     view! {
         <section id="install-done" aria-labelledby="done-title">
-            <h2 id="done-title">{move || i18n.t("order.done.title")}</h2>
+            <h2 id="done-title">{i18n.text("order.done.title")}</h2>
             <div class="notice ok" role="status">
-                <p>{move || i18n.t("order.done.text")}</p>
+                <p>{i18n.text("order.done.text")}</p>
                 <p>
-                    {move || i18n.t("order.done.new_not_after")}
+                    {i18n.text("order.done.new_not_after")}
                     " "
                     <strong id="new-not-after">{not_after}</strong>
                 </p>
             </div>
-            <p>{move || i18n.t("order.done.pin_unchanged")}</p>
+            <p>{i18n.text("order.done.pin_unchanged")}</p>
             {invoice}
             <div class="actions">
                 <ReturnLink renewal=renewal />
-                <a class="btn" href="/">{move || i18n.t("order.my_certificates")}</a>
+                <a class="btn" href="/">{i18n.text("order.my_certificates")}</a>
             </div>
         </section>
     }
@@ -103,11 +103,11 @@ pub fn ClosedView(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
     };
     view! {
         <section id="closed-panel" aria-labelledby="closed-title">
-            <h2 id="closed-title">{move || i18n.t("order.closed.title")}</h2>
+            <h2 id="closed-title">{i18n.text("order.closed.title")}</h2>
             <p>{text}</p>
             <div class="actions">
                 <ReturnLink renewal=renewal />
-                <a class="btn" href="/">{move || i18n.t("order.my_certificates")}</a>
+                <a class="btn" href="/">{i18n.text("order.my_certificates")}</a>
             </div>
         </section>
     }

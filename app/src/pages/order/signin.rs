@@ -73,7 +73,7 @@ pub fn SignInPrompt(#[prop(into)] on_signed_in: Callback<()>) -> impl IntoView {
     let body = move || {
         match state.chosen.get() {
         Some(chosen) => view! {
-            <p>{move || i18n.t("order.signin.text")}</p>
+            <p>{i18n.text("order.signin.text")}</p>
             <p class="muted small">{chosen.certificate.subject.clone()}</p>
             {move || {
                 error
@@ -81,7 +81,7 @@ pub fn SignInPrompt(#[prop(into)] on_signed_in: Callback<()>) -> impl IntoView {
                     .map(|e| {
                         if e.code == ErrorCode::UserCancelled {
                             view! {
-                                <p class="notice" role="status">{move || i18n.t("order.signin.cancelled")}</p>
+                                <p class="notice" role="status">{i18n.text("order.signin.cancelled")}</p>
                             }
                                 .into_any()
                         } else {
@@ -100,15 +100,15 @@ pub fn SignInPrompt(#[prop(into)] on_signed_in: Callback<()>) -> impl IntoView {
                 >
                     {move || if running.get() { i18n.t("order.signin.running") } else { i18n.t("order.signin.button") }}
                 </button>
-                <a class="btn" href="/">{move || i18n.t("order.signin.other")}</a>
+                <a class="btn" href="/">{i18n.text("order.signin.other")}</a>
             </div>
         }
         .into_any(),
         None => view! {
-            <p>{move || i18n.t("order.signin.choose_first")}</p>
+            <p>{i18n.text("order.signin.choose_first")}</p>
             <div class="actions">
                 <a id="choose-certificate" class="btn primary" href="/">
-                    {move || i18n.t("order.my_certificates")}
+                    {i18n.text("order.my_certificates")}
                 </a>
             </div>
         }
@@ -125,12 +125,12 @@ pub fn SignInPrompt(#[prop(into)] on_signed_in: Callback<()>) -> impl IntoView {
         });
     view! {
         <section id="order-sign-in" aria-labelledby="signin-title">
-            <h2 id="signin-title">{move || i18n.t("order.signin.title")}</h2>
+            <h2 id="signin-title">{i18n.text("order.signin.title")}</h2>
             {body}
             {expired_href.map(|href| view! {
                 <p class="muted small">
-                    {move || i18n.t("order.signin.expired_path")}" "
-                    <a id="sign-in-expired" href=href>{move || i18n.t("order.signin.expired_link")}</a>
+                    {i18n.text("order.signin.expired_path")}" "
+                    <a id="sign-in-expired" href=href>{i18n.text("order.signin.expired_link")}</a>
                 </p>
             })}
         </section>

@@ -73,9 +73,9 @@ pub fn Summary(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
     };
     view! {
         <dl class="facts">
-            <dt>{move || i18n.t("order.business_no")}</dt>
+            <dt>{i18n.text("order.business_no")}</dt>
             <dd id="business-no">{move || r().business_no}</dd>
-            <dt>{move || i18n.t("order.status")}</dt>
+            <dt>{i18n.text("order.status")}</dt>
             <dd>
                 <span
                     id="renewal-status"
@@ -85,19 +85,19 @@ pub fn Summary(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
                     {move || status_text(i18n, r().status)}
                 </span>
             </dd>
-            <dt>{move || i18n.t("order.subject")}</dt>
+            <dt>{i18n.text("order.subject")}</dt>
             <dd>{move || r().subject}</dd>
-            <dt>{move || i18n.t("order.old_not_after")}</dt>
+            <dt>{i18n.text("order.old_not_after")}</dt>
             <dd>{move || format::date(&r().old_not_after)}</dd>
-            <dt>{move || i18n.t("order.applied_at")}</dt>
+            <dt>{i18n.text("order.applied_at")}</dt>
             <dd>{move || format::date_time(&r().created_at)}</dd>
-            <dt>{move || i18n.t("order.months")}</dt>
+            <dt>{i18n.text("order.months")}</dt>
             <dd>{move || i18n.tf("order.months_value", &[("months", &r().months.to_string())])}</dd>
             {move || {
                 operator_name(&r())
                     .map(|name| {
                         view! {
-                            <dt>{move || i18n.t("order.operator")}</dt>
+                            <dt>{i18n.text("order.operator")}</dt>
                             <dd>{name}</dd>
                         }
                     })
@@ -105,17 +105,17 @@ pub fn Summary(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
         </dl>
         <div class="table-wrap">
             <table class="fees">
-                <caption class="visually-hidden">{move || i18n.t("order.fees")}</caption>
+                <caption class="visually-hidden">{i18n.text("order.fees")}</caption>
                 <thead>
                     <tr>
-                        <th scope="col">{move || i18n.t("order.fee_item")}</th>
-                        <th scope="col" class="num">{move || i18n.t("order.fee_amount")}</th>
+                        <th scope="col">{i18n.text("order.fee_item")}</th>
+                        <th scope="col" class="num">{i18n.text("order.fee_amount")}</th>
                     </tr>
                 </thead>
                 <tbody>{fee_rows}</tbody>
                 <tfoot>
                     <tr>
-                        <th scope="row">{move || i18n.t("order.total")}</th>
+                        <th scope="row">{i18n.text("order.total")}</th>
                         <td class="num" id="order-total">
                             <strong>{move || r().total_display}</strong>
                         </td>
@@ -156,20 +156,20 @@ pub fn InvoiceFacts(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
             let st = inv.clone();
             view! {
                 <section aria-labelledby="invoice-title" id="invoice" data-status=inv.status.clone()>
-                    <h2 id="invoice-title">{move || i18n.t("order.invoice")}</h2>
+                    <h2 id="invoice-title">{i18n.text("order.invoice")}</h2>
                     <dl class="facts">
-                        <dt>{move || i18n.t("order.invoice.kind")}</dt>
+                        <dt>{i18n.text("order.invoice.kind")}</dt>
                         <dd>{move || invoice_kind(i18n, &kind)}</dd>
-                        <dt>{move || i18n.t("order.invoice.title")}</dt>
+                        <dt>{i18n.text("order.invoice.title")}</dt>
                         <dd>{inv.title.clone()}</dd>
                         {taxpayer
                             .map(|t| {
                                 view! {
-                                    <dt>{move || i18n.t("order.invoice.taxpayer_id")}</dt>
+                                    <dt>{i18n.text("order.invoice.taxpayer_id")}</dt>
                                     <dd>{t}</dd>
                                 }
                             })}
-                        <dt>{move || i18n.t("order.invoice.status")}</dt>
+                        <dt>{i18n.text("order.invoice.status")}</dt>
                         <dd>
                             {move || {
                                 let (class, text) = invoice_status(i18n, &st);
@@ -194,7 +194,7 @@ pub fn Problems(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
             view! {
                 <div class="notice error" role="status">
                     <p>
-                        <strong>{move || i18n.t("order.rejection_reason")}</strong>
+                        <strong>{i18n.text("order.rejection_reason")}</strong>
                         " "
                         <span id="rejection-reason">{reason}</span>
                     </p>

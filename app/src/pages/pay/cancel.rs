@@ -70,11 +70,11 @@ pub fn CancelRenewal(
     };
     view! {
         <button id="cancel-renewal" type="button" class="danger" on:click=open disabled=move || disabled.get()>
-            {move || i18n.t("pay.cancel.button")}
+            {i18n.text("pay.cancel.button")}
         </button>
         <dialog id="cancel-dialog" node_ref=dialog aria-labelledby="cancel-title" on:keydown=on_key>
-            <h2 id="cancel-title">{move || i18n.t("pay.cancel.title")}</h2>
-            <p>{move || i18n.t("pay.cancel.text")}</p>
+            <h2 id="cancel-title">{i18n.text("pay.cancel.title")}</h2>
+            <p>{i18n.text("pay.cancel.text")}</p>
             {move || failure.get().map(|error| view! { <ErrorNotice error /> })}
             <div class="actions">
                 <button
@@ -88,7 +88,7 @@ pub fn CancelRenewal(
                     {move || if busy.get() { i18n.t("pay.cancel.busy") } else { i18n.t("pay.cancel.confirm") }}
                 </button>
                 <button type="button" id="cancel-keep" disabled=move || busy.get() on:click=move |_| close_modal(dialog)>
-                    {move || i18n.t("pay.cancel.keep")}
+                    {i18n.text("pay.cancel.keep")}
                 </button>
             </div>
         </dialog>

@@ -39,7 +39,7 @@ fn Radios(
         .unwrap_or_default();
     view! {
         <fieldset class="field">
-            <legend>{move || i18n.t(legend)}</legend>
+            <legend>{i18n.text(legend)}</legend>
             {options
                 .into_iter()
                 .map(|(v, key)| {
@@ -59,7 +59,7 @@ fn Radios(
                                     form.clear(field);
                                 }
                             />
-                            {move || i18n.t(key)}
+                            {i18n.text(key)}
                         </label>
                     }
                 })
@@ -202,7 +202,7 @@ pub fn PaymentForm(
 
             <Show when=is_transfer>
                 <section class="card" id="bank-transfer" aria-labelledby="bt-title">
-                    <h3 id="bt-title">{move || i18n.t("pay.bt.title")}</h3>
+                    <h3 id="bt-title">{i18n.text("pay.bt.title")}</h3>
                     {
                         let payee = payee.clone();
                         move || match payee.clone() {
@@ -248,9 +248,9 @@ pub fn PaymentForm(
                         maxlength=100
                     />
                     <div class="field">
-                        <label for="bt-amount">{move || i18n.t("pay.bt.amount")}</label>
+                        <label for="bt-amount">{i18n.text("pay.bt.amount")}</label>
                         <input id="bt-amount" type="text" readonly prop:value=total_for_bt.clone() aria-describedby="bt-amount-hint" />
-                        <p class="muted small" id="bt-amount-hint">{move || i18n.t("pay.bt.amount_hint")}</p>
+                        <p class="muted small" id="bt-amount-hint">{i18n.text("pay.bt.amount_hint")}</p>
                         <FieldErrors errors=form.errors field="bank_transfer.amount_fen" control="bt-amount" text=pay_rule_text />
                     </div>
                     <TextField
@@ -263,7 +263,7 @@ pub fn PaymentForm(
                         max=today.clone()
                     />
                     <div class="field">
-                        <label for="bt-note">{move || i18n.t("pay.bt.note")}</label>
+                        <label for="bt-note">{i18n.text("pay.bt.note")}</label>
                         <textarea
                             id="bt-note"
                             rows="2"
@@ -281,7 +281,7 @@ pub fn PaymentForm(
             </Show>
 
             <section class="card" id="invoice" aria-labelledby="invoice-title-h">
-                <h3 id="invoice-title-h">{move || i18n.t("pay.invoice.title")}</h3>
+                <h3 id="invoice-title-h">{i18n.text("pay.invoice.title")}</h3>
                 <Radios name="invoice-kind" field="invoice.kind" legend="pay.invoice.kind" options=kinds value=form.kind form />
                 <Show when=move || logic::is_kind(&form.kind.get(), InvoiceKind::Paper)>
                     <p class="muted small" id="paper-recipient">
@@ -302,7 +302,7 @@ pub fn PaymentForm(
                 />
                 <div class="field">
                     <label for="taxpayer-id">
-                        {move || i18n.t("pay.invoice.taxpayer")}
+                        {i18n.text("pay.invoice.taxpayer")}
                         {move || logic::is_kind(&form.kind.get(), InvoiceKind::Electronic).then(|| i18n.t("pay.invoice.required"))}
                     </label>
                     <input
@@ -321,25 +321,25 @@ pub fn PaymentForm(
                         aria-invalid=invalid(form.errors, "invoice.taxpayer_id")
                         aria-describedby="taxpayer-id-hint"
                     />
-                    <p class="muted small" id="taxpayer-id-hint">{move || i18n.t("pay.invoice.taxpayer_hint")}</p>
+                    <p class="muted small" id="taxpayer-id-hint">{i18n.text("pay.invoice.taxpayer_hint")}</p>
                     <FieldErrors errors=form.errors field="invoice.taxpayer_id" control="taxpayer-id" text=pay_rule_text />
                 </div>
             </section>
 
             {repay.then(|| view! {
                 <div class="notice" id="repay-warning" role="note">
-                    <p>{move || i18n.t("pay.repay.warning")}</p>
+                    <p>{i18n.text("pay.repay.warning")}</p>
                 </div>
             })}
             <OtherErrors form project=project.clone() />
             {move || form.failure.get().map(|error| view! { <ErrorNotice error /> })}
             <Show when=move || already_paid.get()>
                 <div class="notice ok" id="already-paid" role="status">
-                    <p>{move || i18n.t("pay.already_paid")}</p>
+                    <p>{i18n.text("pay.already_paid")}</p>
                 </div>
             </Show>
             <p class="total">
-                {move || i18n.t("pay.total")}
+                {i18n.text("pay.total")}
                 " "
                 <strong id="pay-total">{total_display.clone()}</strong>
             </p>
@@ -363,7 +363,7 @@ pub fn PaymentForm(
                 </p>
             </Show>
             <Show when=move || !is_transfer()>
-                <p class="muted small">{move || i18n.t("pay.safe")}</p>
+                <p class="muted small">{i18n.text("pay.safe")}</p>
             </Show>
         </form>
     }

@@ -51,7 +51,7 @@ pub fn LatestAttempt(renewal: Renewal) -> impl IntoView {
                         code_url=p.pay_url.clone().unwrap_or_default()
                         amount=renewal.total_display.clone()
                     />
-                    <p class="small">{move || i18n.t("pay.pending.again")}</p>
+                    <p class="small">{i18n.text("pay.pending.again")}</p>
                 </div>
             }
             .into_any()
@@ -60,17 +60,17 @@ pub fn LatestAttempt(renewal: Renewal) -> impl IntoView {
             let continue_link = p.pay_url.clone().map(|url| {
                 view! {
                     <p>
-                        <a class="continue-payment" href=url>{move || i18n.t("pay.pending.continue")}</a>
+                        <a class="continue-payment" href=url>{i18n.text("pay.pending.continue")}</a>
                     </p>
                 }
             });
             view! {
                 <div class="notice warn" id="payment-pending" role="status" aria-live="polite" data-out-trade-no=p.out_trade_no.clone()>
                     <p>
-                        <strong>{move || i18n.t("pay.pending.title")}</strong>
+                        <strong>{i18n.text("pay.pending.title")}</strong>
                     </p>
-                    <p>{move || i18n.t("pay.pending.text")}</p>
-                    <p class="small">{move || i18n.t("pay.pending.again")}</p>
+                    <p>{i18n.text("pay.pending.text")}</p>
+                    <p class="small">{i18n.text("pay.pending.again")}</p>
                     {continue_link}
                 </div>
             }
@@ -78,13 +78,13 @@ pub fn LatestAttempt(renewal: Renewal) -> impl IntoView {
         }
         Some(PaymentStatus::Failed) if transfer => view! {
             <div class="notice error" id="payment-failed" role="alert" data-out-trade-no=p.out_trade_no.clone()>
-                <p>{move || i18n.t("pay.failed.transfer")}</p>
+                <p>{i18n.text("pay.failed.transfer")}</p>
             </div>
         }
         .into_any(),
         Some(PaymentStatus::Failed | PaymentStatus::Closed) => view! {
             <div class="notice error" id="payment-failed" role="alert" data-out-trade-no=p.out_trade_no.clone()>
-                <p>{move || i18n.t("pay.failed.online")}</p>
+                <p>{i18n.text("pay.failed.online")}</p>
             </div>
         }
         .into_any(),
@@ -126,20 +126,20 @@ pub fn AwaitingReconciliation(renewal: Renewal) -> impl IntoView {
         <div id="awaiting-reconciliation">
             <div class="notice" role="status">
                 <p>
-                    <strong>{move || i18n.t("pay.reconcile.title")}</strong>
+                    <strong>{i18n.text("pay.reconcile.title")}</strong>
                 </p>
-                <p>{move || i18n.t("pay.reconcile.text")}</p>
+                <p>{i18n.text("pay.reconcile.text")}</p>
             </div>
             <dl class="facts" id="declared-transfer">
-                <dt>{move || i18n.t("pay.bt.account")}</dt>
+                <dt>{i18n.text("pay.bt.account")}</dt>
                 <dd>{account}</dd>
-                <dt>{move || i18n.t("pay.bt.name")}</dt>
+                <dt>{i18n.text("pay.bt.name")}</dt>
                 <dd>{name}</dd>
-                <dt>{move || i18n.t("pay.bt.amount")}</dt>
+                <dt>{i18n.text("pay.bt.amount")}</dt>
                 <dd>{amount}</dd>
-                <dt>{move || i18n.t("pay.bt.date")}</dt>
+                <dt>{i18n.text("pay.bt.date")}</dt>
                 <dd>{date}</dd>
-                <dt>{move || i18n.t("pay.bt.note")}</dt>
+                <dt>{i18n.text("pay.bt.note")}</dt>
                 <dd>{note}</dd>
             </dl>
         </div>
@@ -163,11 +163,11 @@ pub fn Attempts(renewal: Renewal) -> impl IntoView {
                 <table>
                     <thead>
                         <tr>
-                            <th scope="col">{move || i18n.t("pay.attempts.no")}</th>
-                            <th scope="col">{move || i18n.t("pay.attempts.method")}</th>
-                            <th scope="col">{move || i18n.t("pay.attempts.amount")}</th>
-                            <th scope="col">{move || i18n.t("pay.attempts.status")}</th>
-                            <th scope="col">{move || i18n.t("pay.attempts.created")}</th>
+                            <th scope="col">{i18n.text("pay.attempts.no")}</th>
+                            <th scope="col">{i18n.text("pay.attempts.method")}</th>
+                            <th scope="col">{i18n.text("pay.attempts.amount")}</th>
+                            <th scope="col">{i18n.text("pay.attempts.status")}</th>
+                            <th scope="col">{i18n.text("pay.attempts.created")}</th>
                         </tr>
                     </thead>
                     <tbody>

@@ -36,23 +36,23 @@ pub fn WechatQr(code_url: String, amount: String) -> impl IntoView {
     view! {
         <div class="notice" id="wechat-qr" data-code-url=code_url.clone()>
             <p>
-                <strong>{move || i18n.t("pay.wechat.scan")}</strong>
+                <strong>{i18n.text("pay.wechat.scan")}</strong>
             </p>
             <div
                 class="qr"
                 role="img"
-                aria-label=move || i18n.t("pay.wechat.qr_label")
+                aria-label=i18n.text("pay.wechat.qr_label")
                 inner_html=svg.unwrap_or_default()
             ></div>
             {fallback}
             <p class="amount">
-                {move || i18n.t("pay.total")}
+                {i18n.text("pay.total")}
                 <strong id="wechat-amount">{amount}</strong>
             </p>
             <p id="wechat-waiting" role="status" aria-live="polite">
-                {move || i18n.t("pay.wechat.waiting")}
+                {i18n.text("pay.wechat.waiting")}
             </p>
-            <p class="small">{move || i18n.t("pay.wechat.other_device")}</p>
+            <p class="small">{i18n.text("pay.wechat.other_device")}</p>
         </div>
     }
 }

@@ -63,7 +63,7 @@ pub fn CommandBlock(text: Signal<String>) -> impl IntoView {
         <div class="command">
             <pre class="report"><code>{move || text.get()}</code></pre>
             <button type="button" class="link copy" on:click=copy>
-                {move || i18n.t("setup.copy")}
+                {i18n.text("setup.copy")}
             </button>
             <span class="small" role="status">
                 {move || match copied.get() {
@@ -189,8 +189,8 @@ pub fn Diagnostics(checker: Checker) -> impl IntoView {
     };
     view! {
         <section id="diagnostics" aria-labelledby="diag-title">
-            <h2 id="diag-title">{move || i18n.t("setup.diag.title")}</h2>
-            <p class="muted small">{move || i18n.t("setup.diag.intro")}</p>
+            <h2 id="diag-title">{i18n.text("setup.diag.title")}</h2>
+            <p class="muted small">{i18n.text("setup.diag.intro")}</p>
             {move || match facts() {
                 None => view! { <p class="loading">{i18n.t("setup.checking")}</p> }.into_any(),
                 Some(l) => view! {
@@ -210,7 +210,7 @@ pub fn Diagnostics(checker: Checker) -> impl IntoView {
                     on:click=copy
                     disabled=move || checker.get().is_none()
                 >
-                    {move || i18n.t("setup.diag.copy")}
+                    {i18n.text("setup.diag.copy")}
                 </button>
                 <span role="status" class="copy-status">
                     {move || match copied.get() {
@@ -221,7 +221,7 @@ pub fn Diagnostics(checker: Checker) -> impl IntoView {
                 </span>
             </div>
             <details open=move || copied.get() == Copied::Failed>
-                <summary>{move || i18n.t("setup.diag.show_report")}</summary>
+                <summary>{i18n.text("setup.diag.show_report")}</summary>
                 <pre class="report" id="report-text">{report}</pre>
             </details>
         </section>

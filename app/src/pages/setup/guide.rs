@@ -189,7 +189,7 @@ fn download_entry(
     let link = move || {
         view! {
             <a data-os=o.code() href=o.download() download="" class=class>
-                {move || i18n.t("setup.host.download")}
+                {i18n.text("setup.host.download")}
                 " · "
                 {move || os_name(i18n, o)}
             </a>
@@ -214,7 +214,7 @@ fn download_entry(
                     {move || os_name(i18n, o)}
                 </span>
                 " "
-                <span class="muted small">{move || i18n.t("setup.host.not_offered")}</span>
+                <span class="muted small">{i18n.text("setup.host.not_offered")}</span>
             </li>
         }
         .into_any(),
@@ -267,9 +267,9 @@ pub fn InstallGuide(os: RwSignal<Os>) -> impl IntoView {
 
     view! {
         <section id="install-guide" aria-labelledby="guide-title">
-            <h2 id="guide-title">{move || i18n.t("setup.guide.title")}</h2>
+            <h2 id="guide-title">{i18n.text("setup.guide.title")}</h2>
             <fieldset class="os-switch">
-                <legend>{move || i18n.t("setup.os.legend")}</legend>
+                <legend>{i18n.text("setup.os.legend")}</legend>
                 {Os::ALL
                     .into_iter()
                     .map(|o| {
@@ -292,21 +292,21 @@ pub fn InstallGuide(os: RwSignal<Os>) -> impl IntoView {
                     .collect_view()}
             </fieldset>
 
-            <h3 id="guide-extension">{move || i18n.t("setup.guide.extension")}</h3>
-            <p>{move || i18n.t("setup.ext.what")}</p>
+            <h3 id="guide-extension">{i18n.text("setup.guide.extension")}</h3>
+            <p>{i18n.text("setup.ext.what")}</p>
             <ul>
-                <li>{move || i18n.t("setup.ext.check_chrome")} " " <code>"chrome://extensions"</code></li>
-                <li>{move || i18n.t("setup.ext.check_edge")} " " <code>"edge://extensions"</code></li>
-                <li>{move || i18n.t("setup.ext.managed")}</li>
-                <li>{move || i18n.t("setup.ext.personal")}</li>
-                <li>{move || i18n.t("setup.ext.update")}</li>
+                <li>{i18n.text("setup.ext.check_chrome")} " " <code>"chrome://extensions"</code></li>
+                <li>{i18n.text("setup.ext.check_edge")} " " <code>"edge://extensions"</code></li>
+                <li>{i18n.text("setup.ext.managed")}</li>
+                <li>{i18n.text("setup.ext.personal")}</li>
+                <li>{i18n.text("setup.ext.update")}</li>
             </ul>
             <details class="for-it" on:toggle=on_toggle>
-                <summary>{move || i18n.t("setup.ext.it_title")}</summary>
+                <summary>{i18n.text("setup.ext.it_title")}</summary>
                 <dl class="facts">
-                    <dt>{move || i18n.t("setup.ext.update_url")}</dt>
+                    <dt>{i18n.text("setup.ext.update_url")}</dt>
                     <dd><code>{update_url.clone()}</code></dd>
-                    <dt>{move || i18n.t("setup.ext.packages")}</dt>
+                    <dt>{i18n.text("setup.ext.packages")}</dt>
                     <dd><code>{packages}</code></dd>
                 </dl>
                 <p class="small">{latest}</p>
@@ -320,8 +320,8 @@ pub fn InstallGuide(os: RwSignal<Os>) -> impl IntoView {
                 <CommandBlock text=Signal::derive(policy_text) />
             </details>
 
-            <h3 id="guide-host">{move || i18n.t("setup.guide.host")}</h3>
-            <p>{move || i18n.t("setup.host.what")}</p>
+            <h3 id="guide-host">{i18n.text("setup.guide.host")}</h3>
+            <p>{i18n.text("setup.host.what")}</p>
             <ul id="host-downloads" class="downloads">
                 {move || Os::ALL.into_iter().map(entry).collect_view()}
             </ul>
@@ -338,19 +338,19 @@ pub fn InstallGuide(os: RwSignal<Os>) -> impl IntoView {
                         <p class="muted small">{i18n.t("setup.host.downloads_folder")}</p>
                     })}
                 </li>
-                <li>{move || i18n.t("setup.host.step_recheck")}</li>
+                <li>{i18n.text("setup.host.step_recheck")}</li>
             </ol>
-            <p class="muted small">{move || i18n.t("setup.host.update")}</p>
+            <p class="muted small">{i18n.text("setup.host.update")}</p>
 
-            <h3 id="guide-driver">{move || i18n.t("setup.guide.driver")}</h3>
-            <p>{move || i18n.t("setup.driver.what")}</p>
-            <p class="small">{move || i18n.t("setup.driver.config")}</p>
+            <h3 id="guide-driver">{i18n.text("setup.guide.driver")}</h3>
+            <p>{i18n.text("setup.driver.what")}</p>
+            <p class="small">{i18n.text("setup.driver.config")}</p>
             <CommandBlock text=Signal::derive(move || os.get().module_config().to_owned()) />
-            <p class="small">{move || i18n.t("setup.driver.diagnose")}</p>
+            <p class="small">{i18n.text("setup.driver.diagnose")}</p>
             <CommandBlock text=Signal::derive(move || os.get().diagnose_command().to_owned()) />
 
-            <h3 id="guide-token">{move || i18n.t("setup.guide.token")}</h3>
-            <p>{move || i18n.t("setup.token.what")}</p>
+            <h3 id="guide-token">{i18n.text("setup.guide.token")}</h3>
+            <p>{i18n.text("setup.token.what")}</p>
         </section>
     }
 }
