@@ -1,26 +1,32 @@
 //! The application shell: language switch, header, routes.
 
 use leptos::prelude::*;
-use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::path;
 
 use crate::admin;
 use crate::components::Loading;
 use crate::i18n::{I18n, Lang, use_i18n};
 use crate::pages;
+use crate::router::{self, A};
 use crate::state::AppState;
 use crate::storage;
 
 const KEY_LANG: &str = "certrenew.lang";
 
-/// Language, shared state and the header around a bundle's routes.
+/// One route of a bundle: its pattern (`:name` is one segment) and its page.
+struct Route {
+    path: &'static str,
+    view: fn() -> AnyView,
+}
+
+/// Language, shared state, the router and the header around a bundle's routes.
 #[component]
-fn Shell(children: Children) -> impl IntoView {
+fn Shell(routes: &'static [Route]) -> impl IntoView {
     let lang = RwSignal::new(Lang::from_code(
         &storage::load_local::<String>(KEY_LANG).unwrap_or_default(),
     ));
     provide_context(I18n { lang });
     provide_context(AppState::new());
+    router::provide_router(routes.iter().map(|r| r.path).collect());
     Effect::new(move || {
         let l = lang.get();
         storage::save_local(KEY_LANG, &l.code());
@@ -32,10 +38,35 @@ fn Shell(children: Children) -> impl IntoView {
         }
     });
     view! {
-        <Router>
-            <Header />
-            <main id="main">{children()}</main>
-        </Router>
+        <Header />
+        <main id="main">
+            <Routes routes />
+        </main>
+    }
+}
+
+/// The page of the route that matches the location, or [`Fallback`]. It is rendered
+/// anew only when the route or its parameters change (not for a new query or hash), as
+/// leptos_router's `Routes` did.
+#[component]
+fn Routes(routes: &'static [Route]) -> impl IntoView {
+    let pathname = router::use_location().pathname;
+    // Ok: the route's index and parameters; Err: the path no route matches.
+    let matched = Memo::new(move |_| {
+        pathname.with(|path| {
+            routes
+                .iter()
+                .enumerate()
+                .find_map(|(i, r)| router::match_path(r.path, path).map(|p| (i, p)))
+                .ok_or_else(|| path.clone())
+        })
+    });
+    move || match matched.get() {
+        Ok((i, params)) => {
+            router::provide_params(params);
+            (routes[i].view)()
+        }
+        Err(_) => view! { <Fallback /> }.into_any(),
     }
 }
 
@@ -60,30 +91,17 @@ const ROUTES: [&str; 11] = [
     "/admin/renewals/:no",
 ];
 
-/// Whether `path` is one of [`ROUTES`] (a trailing slash dropped, as the router does).
+/// Whether `path` is one of [`ROUTES`] (a trailing slash dropped).
 fn is_route(path: &str) -> bool {
-    let path = match path.strip_suffix('/') {
-        Some(p) if !p.is_empty() => p,
-        _ => path,
-    };
-    ROUTES.iter().any(|route| {
-        let (mut want, mut got) = (route.split('/'), path.split('/'));
-        loop {
-            match (want.next(), got.next()) {
-                (None, None) => return true,
-                (Some(w), Some(g)) if w == g || (w.starts_with(':') && !g.is_empty()) => {}
-                _ => return false,
-            }
-        }
-    })
+    ROUTES
+        .iter()
+        .any(|route| router::match_path(route, path).is_some())
 }
 
 /// A route this bundle does not render: another bundle's ([`Elsewhere`]), or none's.
 #[component]
 fn Fallback() -> impl IntoView {
-    let path = leptos_router::hooks::use_location()
-        .pathname
-        .get_untracked();
+    let path = router::use_location().pathname.get_untracked();
     if is_route(&path) {
         view! { <Elsewhere /> }.into_any()
     } else {
@@ -94,81 +112,94 @@ fn Fallback() -> impl IntoView {
 /// The certificates bundle: `/`, `/setup`, `/renew`.
 #[component]
 pub fn CertificatesApp() -> impl IntoView {
-    view! {
-        <Shell>
-            <Routes fallback=Fallback>
-                <Route path=path!("/") view=pages::certificates::CertificatesPage />
-                <Route path=path!("/setup") view=pages::setup::SetupPage />
-                <Route path=path!("/renew") view=pages::renew_entry::RenewEntryPage />
-            </Routes>
-        </Shell>
-    }
+    const PAGES: &[Route] = &[
+        Route {
+            path: "/",
+            view: || view! { <pages::certificates::CertificatesPage /> }.into_any(),
+        },
+        Route {
+            path: "/setup",
+            view: || view! { <pages::setup::SetupPage /> }.into_any(),
+        },
+        Route {
+            path: "/renew",
+            view: || view! { <pages::renew_entry::RenewEntryPage /> }.into_any(),
+        },
+    ];
+    view! { <Shell routes=PAGES /> }
 }
 
 /// The application bundle: `/apply`.
 #[component]
 pub fn ApplyApp() -> impl IntoView {
-    view! {
-        <Shell>
-            <Routes fallback=Fallback>
-                <Route path=path!("/apply") view=pages::apply::ApplyPage />
-            </Routes>
-        </Shell>
-    }
+    const PAGES: &[Route] = &[Route {
+        path: "/apply",
+        view: || view! { <pages::apply::ApplyPage /> }.into_any(),
+    }];
+    view! { <Shell routes=PAGES /> }
 }
 
 /// The order bundle: `/renewals/{no}`.
 #[component]
 pub fn RenewalsApp() -> impl IntoView {
-    view! {
-        <Shell>
-            <Routes fallback=Fallback>
-                <Route path=path!("/renewals/:no") view=pages::order::OrderPage />
-            </Routes>
-        </Shell>
-    }
+    const PAGES: &[Route] = &[Route {
+        path: "/renewals/:no",
+        view: || view! { <pages::order::OrderPage /> }.into_any(),
+    }];
+    view! { <Shell routes=PAGES /> }
 }
 
-/// The staff console bundle: `/admin`, `/admin/renewals/{no}`, `/admin/expired`.
+/// The staff console bundle: `/admin`, `/admin/renewals/{no}`, `/admin/expired`,
+/// `/admin/reconciliation`.
 #[component]
 pub fn AdminApp() -> impl IntoView {
-    view! {
-        <Shell>
-            <Routes fallback=Fallback>
-                <Route path=path!("/admin") view=admin::AdminPage />
-                <Route path=path!("/admin/renewals/:no") view=admin::detail::AdminDetailPage />
-                <Route path=path!("/admin/expired") view=admin::expired::AdminExpiredPage />
-                <Route path=path!("/admin/reconciliation") view=admin::reconcile::AdminReconcilePage />
-            </Routes>
-        </Shell>
-    }
+    const PAGES: &[Route] = &[
+        Route {
+            path: "/admin",
+            view: || view! { <admin::AdminPage /> }.into_any(),
+        },
+        Route {
+            path: "/admin/renewals/:no",
+            view: || view! { <admin::detail::AdminDetailPage /> }.into_any(),
+        },
+        Route {
+            path: "/admin/expired",
+            view: || view! { <admin::expired::AdminExpiredPage /> }.into_any(),
+        },
+        Route {
+            path: "/admin/reconciliation",
+            view: || view! { <admin::reconcile::AdminReconcilePage /> }.into_any(),
+        },
+    ];
+    view! { <Shell routes=PAGES /> }
 }
 
 /// The expired-certificate path: `/expired` (SMS sign-in, the certificate) and
 /// `/expired/{no}` (the application's steps until it is submitted).
 #[component]
 pub fn ExpiredApp() -> impl IntoView {
-    view! {
-        <Shell>
-            <Routes fallback=Fallback>
-                <Route path=path!("/expired") view=pages::expired::ExpiredPage />
-                <Route path=path!("/expired/:no") view=pages::expired::ExpiredApplicationPage />
-            </Routes>
-        </Shell>
-    }
+    const PAGES: &[Route] = &[
+        Route {
+            path: "/expired",
+            view: || view! { <pages::expired::ExpiredPage /> }.into_any(),
+        },
+        Route {
+            path: "/expired/:no",
+            view: || view! { <pages::expired::ExpiredApplicationPage /> }.into_any(),
+        },
+    ];
+    view! { <Shell routes=PAGES /> }
 }
 
-const KEY_ELSEWHERE: &str = "certrenew.elsewhere";
-
 /// A route of another bundle: the page of that URL is asked of the server, which
-/// answers with that bundle. The router may render this before it has put the URL in
-/// the address bar (a plain link), so the URL comes from the router's location: the
-/// browser goes there (`assign`, a history entry like any link), or reloads it in place
-/// (`replace`) when the address already shows it. A second try of the same URL within
-/// a few seconds means no bundle serves it here: "not found" instead of a loop.
+/// answers with that bundle. Shown when such a URL is loaded here, or navigated to just
+/// after a try (the router loads other bundles' URLs itself): the browser reloads it
+/// in place (`replace`; `assign` if the address bar does not show it yet). A second try
+/// of the same URL within a few seconds means no bundle serves it here: "not found"
+/// instead of a loop.
 #[component]
 fn Elsewhere() -> impl IntoView {
-    let location = leptos_router::hooks::use_location();
+    let location = router::use_location();
     // The router's search has no '?'; its hash keeps its '#'.
     let search = location.search.get_untracked();
     let target = format!(
@@ -178,28 +209,20 @@ fn Elsewhere() -> impl IntoView {
         search,
         location.hash.get_untracked()
     );
-    let now = js_sys::Date::now();
-    let recent = storage::load::<(String, f64)>(KEY_ELSEWHERE)
-        .is_some_and(|(url, at)| url == target && now - at < 5000.0);
-    if recent {
-        storage::forget(KEY_ELSEWHERE);
+    if router::tried_recently(&target) {
+        router::forget_try();
         return view! { <NotFound /> }.into_any();
     }
-    storage::save(KEY_ELSEWHERE, &(target.clone(), now));
-    if let Some(w) = web_sys::window() {
+    let shown = web_sys::window().map(|w| {
         let here = w.location();
-        let shown = format!(
+        format!(
             "{}{}{}",
             here.pathname().unwrap_or_default(),
             here.search().unwrap_or_default(),
             here.hash().unwrap_or_default()
-        );
-        let _ = if shown == target {
-            here.replace(&target)
-        } else {
-            here.assign(&target)
-        };
-    }
+        )
+    });
+    router::leave(&target, shown.as_deref() == Some(target.as_str()));
     view! { <Loading /> }.into_any()
 }
 
