@@ -88,9 +88,11 @@ pub fn AuditLog() -> impl IntoView {
         staff,
     );
     let older = move |_| {
-        let last = page.value.with_untracked(|v| match v {
-            Some(Ok(rows)) => rows.last().map(|r| r.id),
-            _ => None,
+        let last = untrack(|| {
+            page.value.with(|v| match v {
+                Some(Ok(rows)) => rows.last().map(|r| r.id),
+                _ => None,
+            })
         });
         if let Some(id) = last {
             pages.update(|p| p.push(Some(id)));

@@ -11,6 +11,7 @@ use crate::admin::ui::{Live, Refusal};
 use crate::api::revocation::{self, Report};
 use crate::error::AppError;
 use crate::i18n::use_i18n;
+use crate::resource::Resource;
 
 /// The open reports, each with 吊销 and 驳回.
 #[component]
@@ -19,7 +20,7 @@ pub fn CompromiseReports() -> impl IntoView {
     let ctx = expect_context::<StaffCtx>();
     let version = RwSignal::new(0u32);
     let refused = RwSignal::new(None::<AppError>);
-    let list = LocalResource::new(move || {
+    let list = Resource::new(move || {
         version.track();
         ctx.epoch.track();
         revocation::reports()

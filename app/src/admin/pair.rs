@@ -14,6 +14,7 @@ use crate::error::AppError;
 use crate::format;
 use crate::i18n::{I18n, use_i18n};
 use crate::models::Renewal;
+use crate::resource::Resource;
 use protocol::recovery::RecoveryStatus;
 
 /// `section#pair-certificates`: nothing for a single certificate's renewal.
@@ -87,7 +88,7 @@ fn RecoveryPanel(business_no: String) -> impl IntoView {
     let reason = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let wanted = business_no.clone();
-    let list = LocalResource::new(move || {
+    let list = Resource::new(move || {
         version.track();
         let wanted = wanted.clone();
         async move {

@@ -9,6 +9,7 @@ use crate::coded::Coded;
 use crate::components::ErrorNotice;
 use crate::error::AppError;
 use crate::i18n::{I18n, use_i18n};
+use crate::resource::Resource;
 
 /// The console's static texts in a view, following the language switch. Each
 /// `move || i18n.t("…")` is its own closure type, and so its own copy of the reactive
@@ -49,18 +50,21 @@ impl Live {
         self,
         value: &Coded<T>,
         key: fn(T) -> &'static str,
-    ) -> impl Fn() -> String + Clone + Send + Sync + 'static {
+    ) -> impl Fn() -> String + Clone + Send + Sync + 'static + use<T> {
         self.label(value.known().map(key), value.as_str().to_owned())
     }
 }
 
-/// A `GET` whose answer is shown: a `LocalResource` that reruns when the signals its
-/// fetch reads change, when the staff member signs in again (`epoch`), or on `reload`.
-/// It keeps the last answer while the next is fetched, and drops an answer to an
-/// earlier run that arrives after a later one started.
+/// A `GET` whose answer is shown: a resource that reruns when the signals its fetch
+/// reads change, when the staff member signs in again (`epoch`), or on `reload`. It
+/// keeps the last answer while the next is fetched, and drops an answer to an earlier
+/// run that arrives after a later one started. Built on [`Resource`], so the console's
+/// loaders share one async machinery instead of one per answer type.
 pub struct Loader<T: 'static> {
     /// The last answer (`None` before the first); read it inside [`Loaded`].
-    pub value: LocalResource<Result<T, AppError>>,
+    ///
+    /// [`Loaded`]: crate::components::Loaded
+    pub value: Resource<Result<T, AppError>>,
     /// A request is under way.
     pub busy: Memo<bool>,
 }
@@ -81,18 +85,13 @@ impl<T: 'static> Loader<T> {
         Fut: std::future::Future<Output = Result<T, AppError>> + 'static,
     {
         let running = RwSignal::new(0u32);
-        let value = LocalResource::new(move || {
+        let value = Resource::new(move || {
             staff.epoch.track();
             let call = fetch();
             async move {
-                running.update(|n| *n += 1);
+                started(running);
                 let answer = call.await;
-                // The page may have been left while waiting: its signals are gone then.
-                if running.try_update(|n| *n -= 1).is_some()
-                    && let Err(e) = &answer
-                {
-                    staff.handle(e);
-                }
+                finished(running, staff, answer.as_ref().err());
                 answer
             }
         });
@@ -103,6 +102,21 @@ impl<T: 'static> Loader<T> {
     /// Loads again with what the fetch reads now.
     pub fn reload(self) {
         self.value.refetch();
+    }
+}
+
+/// A loader's request starts (not generic: the same for every answer type).
+fn started(running: RwSignal<u32>) {
+    running.update(|n| *n += 1);
+}
+
+/// A loader's request ended; a lost session sends the console to sign-in.
+fn finished(running: RwSignal<u32>, staff: StaffCtx, error: Option<&AppError>) {
+    // The page may have been left while waiting: its signals are gone then.
+    if running.try_update(|n| *n -= 1).is_some()
+        && let Some(e) = error
+    {
+        staff.handle(e);
     }
 }
 
