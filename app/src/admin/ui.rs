@@ -12,8 +12,8 @@ use crate::i18n::{I18n, use_i18n};
 use crate::resource::Resource;
 
 /// The console's static texts in a view, following the language switch. Each
-/// `move || i18n.t("…")` is its own closure type, and so its own copy of the reactive
-/// text's view code; `Live(i18n).t("…")` is one type for all of them.
+/// `move || i18n.t(key)` closure is its own type, and so its own copy of the reactive
+/// text's view code; `Live(i18n).t(key)` is one type for all of them.
 #[derive(Clone, Copy)]
 pub struct Live(pub I18n);
 
