@@ -25,7 +25,7 @@ pub fn AuditStatus() -> impl IntoView {
     let check = Loader::new(api::admin::audit_verify, staff);
     view! {
         <section class="admin-audit-status" aria-labelledby="audit-status-title">
-            <h2 id="audit-status-title">{Live(i18n).t("admin.audit.chain")}</h2>
+            <h2 id="audit-status-title">{i18n.text("admin.audit.chain")}</h2>
             <Loaded>{move || check.value.get().map(|r| r.map(|v| view! { <ChainVerdict v=v /> }))}</Loaded>
             <div class="actions">
                 <button
@@ -66,11 +66,11 @@ fn ChainVerdict(v: Verification) -> impl IntoView {
     view! {
         <div id="audit-status" class="notice error" data-ok="false" data-first-broken=first_attr role="alert">
             <p>
-                <strong>{Live(i18n).t("admin.audit.broken")}</strong>
+                <strong>{i18n.text("admin.audit.broken")}</strong>
             </p>
             <p>{move || i18n.tf("admin.audit.broken_at", &[("id", &first), ("rows", &rows)])}</p>
-            <p class="small">{Live(i18n).t("admin.audit.problem")} " " <code>{problem}</code></p>
-            <p class="small">{Live(i18n).t("admin.audit.broken_hint")}</p>
+            <p class="small">{i18n.text("admin.audit.problem")} " " <code>{problem}</code></p>
+            <p class="small">{i18n.text("admin.audit.broken_hint")}</p>
         </div>
     }
     .into_any()
@@ -112,19 +112,19 @@ pub fn AuditLog() -> impl IntoView {
     let has_newer = move || pages.with(|p| p.len() > 1);
     view! {
         <section class="admin-audit-log" aria-labelledby="audit-log-title" aria-busy=move || page.busy.get().to_string()>
-            <h2 id="audit-log-title">{Live(i18n).t("admin.audit.recent")}</h2>
+            <h2 id="audit-log-title">{i18n.text("admin.audit.recent")}</h2>
             <Loaded>
                 {move || page.value.get().map(|r| r.map(|rows| view! { <AuditTable rows=rows table_id="audit-log" /> }))}
             </Loaded>
             <div class="actions">
                 <button id="audit-newest" type="button" disabled=move || !has_newer() || page.busy.get() on:click=newest>
-                    {Live(i18n).t("admin.audit.newest")}
+                    {i18n.text("admin.audit.newest")}
                 </button>
                 <button id="audit-newer" type="button" disabled=move || !has_newer() || page.busy.get() on:click=newer>
-                    {Live(i18n).t("admin.audit.newer")}
+                    {i18n.text("admin.audit.newer")}
                 </button>
                 <button id="audit-older" type="button" disabled=move || !has_older() || page.busy.get() on:click=older>
-                    {Live(i18n).t("admin.audit.older")}
+                    {i18n.text("admin.audit.older")}
                 </button>
             </div>
         </section>
@@ -137,7 +137,7 @@ pub fn AuditLog() -> impl IntoView {
 pub fn AuditTable(rows: Vec<AuditRow>, table_id: &'static str) -> impl IntoView {
     let i18n = use_i18n();
     if rows.is_empty() {
-        return view! { <p class="muted" id=table_id>{Live(i18n).t("admin.audit.none")}</p> }
+        return view! { <p class="muted" id=table_id>{i18n.text("admin.audit.none")}</p> }
             .into_any();
     }
     view! {
@@ -146,12 +146,12 @@ pub fn AuditTable(rows: Vec<AuditRow>, table_id: &'static str) -> impl IntoView 
                 <thead>
                     <tr>
                         <th scope="col">"#"</th>
-                        <th scope="col">{Live(i18n).t("admin.audit.at")}</th>
-                        <th scope="col">{Live(i18n).t("admin.audit.actor")}</th>
-                        <th scope="col">{Live(i18n).t("admin.audit.action")}</th>
-                        <th scope="col">{Live(i18n).t("admin.audit.subject")}</th>
-                        <th scope="col">{Live(i18n).t("admin.audit.data")}</th>
-                        <th scope="col">{Live(i18n).t("admin.audit.hash")}</th>
+                        <th scope="col">{i18n.text("admin.audit.at")}</th>
+                        <th scope="col">{i18n.text("admin.audit.actor")}</th>
+                        <th scope="col">{i18n.text("admin.audit.action")}</th>
+                        <th scope="col">{i18n.text("admin.audit.subject")}</th>
+                        <th scope="col">{i18n.text("admin.audit.data")}</th>
+                        <th scope="col">{i18n.text("admin.audit.hash")}</th>
                     </tr>
                 </thead>
                 <tbody>

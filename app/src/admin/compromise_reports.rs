@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::admin::staff::StaffCtx;
-use crate::admin::ui::{Live, Refusal};
+use crate::admin::ui::Refusal;
 use crate::api::revocation::{self, Report};
 use crate::error::AppError;
 use crate::i18n::use_i18n;
@@ -43,17 +43,17 @@ pub fn CompromiseReports() -> impl IntoView {
         (!reports.is_empty()).then(|| {
             view! {
                 <section id="compromise-reports" aria-labelledby="compromise-reports-title">
-                    <h2 id="compromise-reports-title">{Live(i18n).t("admin.compromise.title")}</h2>
-                    <p class="muted small">{Live(i18n).t("admin.compromise.intro")}</p>
+                    <h2 id="compromise-reports-title">{i18n.text("admin.compromise.title")}</h2>
+                    <p class="muted small">{i18n.text("admin.compromise.intro")}</p>
                     <div class="table-wrap">
                         <table>
                             <thead>
                                 <tr>
-                                    <th scope="col">{Live(i18n).t("admin.field.subject")}</th>
-                                    <th scope="col">{Live(i18n).t("admin.compromise.serial")}</th>
-                                    <th scope="col">{Live(i18n).t("admin.compromise.note")}</th>
-                                    <th scope="col">{Live(i18n).t("admin.compromise.reported_at")}</th>
-                                    <th scope="col">{Live(i18n).t("admin.compromise.action")}</th>
+                                    <th scope="col">{i18n.text("admin.field.subject")}</th>
+                                    <th scope="col">{i18n.text("admin.compromise.serial")}</th>
+                                    <th scope="col">{i18n.text("admin.compromise.note")}</th>
+                                    <th scope="col">{i18n.text("admin.compromise.reported_at")}</th>
+                                    <th scope="col">{i18n.text("admin.compromise.action")}</th>
                                 </tr>
                             </thead>
                             <tbody>
@@ -70,11 +70,11 @@ pub fn CompromiseReports() -> impl IntoView {
                                                 <td>{r.reported_at}</td>
                                                 <td>
                                                     <button type="button" class="danger revoke-report" on:click=move |_| act(a.clone(), true)>
-                                                        {Live(i18n).t("admin.compromise.revoke")}
+                                                        {i18n.text("admin.compromise.revoke")}
                                                     </button>
                                                     " "
                                                     <button type="button" class="dismiss-report" on:click=move |_| act(b.clone(), false)>
-                                                        {Live(i18n).t("admin.compromise.dismiss")}
+                                                        {i18n.text("admin.compromise.dismiss")}
                                                     </button>
                                                 </td>
                                             </tr>

@@ -58,14 +58,14 @@ fn Detail(no: Memo<String>) -> impl IntoView {
     });
     view! {
         <p class="small back">
-            <A href="/admin">{Live(i18n).t("admin.detail.back")}</A>
+            <A href="/admin">{i18n.text("admin.detail.back")}</A>
         </p>
         <Loaded>
             {move || {
                 loader.value.get().map(|answer| match answer {
                     Err(e) if e.code == ErrorCode::NotFound => Ok(view! {
                         <section id="renewal-missing">
-                            <h1>{Live(i18n).t("admin.detail.not_found")}</h1>
+                            <h1>{i18n.text("admin.detail.not_found")}</h1>
                             <p>{move || i18n.tf("admin.detail.not_found_hint", &[("no", &no.get())])}</p>
                         </section>
                     }
@@ -99,7 +99,7 @@ fn DetailBody(v: ReviewView, acts: Actions, loader: Loader<ReviewView>) -> impl 
     view! {
         <section class="admin-detail-head" aria-busy=move || loader.busy.get().to_string()>
             <h1>
-                {Live(i18n).t("admin.field.business_no")} " "
+                {i18n.text("admin.field.business_no")} " "
                 <span id="admin-business-no">{no.clone()}</span>
             </h1>
             <p class="head-facts">
@@ -110,11 +110,11 @@ fn DetailBody(v: ReviewView, acts: Actions, loader: Loader<ReviewView>) -> impl 
                 <span>{move || project_name(i18n, &projects_now(), &project)}</span>
                 " · "
                 <span class="muted">
-                    {Live(i18n).t("admin.field.created_at")} " " {format::date_time(&r.created_at)}
+                    {i18n.text("admin.field.created_at")} " " {format::date_time(&r.created_at)}
                 </span>
                 " · "
                 <span class="muted">
-                    {Live(i18n).t("admin.field.updated_at")} " " {format::date_time(&r.updated_at)}
+                    {i18n.text("admin.field.updated_at")} " " {format::date_time(&r.updated_at)}
                 </span>
             </p>
             {flash}
@@ -146,7 +146,7 @@ fn DetailBody(v: ReviewView, acts: Actions, loader: Loader<ReviewView>) -> impl 
         </div>
         <TimelineSection rows=r.timeline.clone() />
         <section id="renewal-audit-section" aria-labelledby="renewal-audit-title">
-            <h2 id="renewal-audit-title">{Live(i18n).t("admin.detail.audit")}</h2>
+            <h2 id="renewal-audit-title">{i18n.text("admin.detail.audit")}</h2>
             <AuditTable rows=v.audit.clone() table_id="renewal-audit" />
         </section>
     }
@@ -162,33 +162,33 @@ fn ApplicationSection(r: Renewal) -> impl IntoView {
     let agreement = a.agreement_version.clone();
     view! {
         <section id="application" aria-labelledby="application-title">
-            <h2 id="application-title">{Live(i18n).t("admin.app.title")}</h2>
+            <h2 id="application-title">{i18n.text("admin.app.title")}</h2>
             <dl class="facts">
-                <dt>{Live(i18n).t("admin.field.months")}</dt>
+                <dt>{i18n.text("admin.field.months")}</dt>
                 <dd>{Live(i18n).tf("admin.pay.months", "n", months)}</dd>
-                <dt>{Live(i18n).t("admin.app.agreement")}</dt>
+                <dt>{i18n.text("admin.app.agreement")}</dt>
                 <dd>{agreement}</dd>
             </dl>
-            <h3>{Live(i18n).t("admin.app.operator")}</h3>
+            <h3>{i18n.text("admin.app.operator")}</h3>
             <dl class="facts" id="operator">
-                <dt>{Live(i18n).t("admin.app.id_type")}</dt>
+                <dt>{i18n.text("admin.app.id_type")}</dt>
                 <dd>{Live(i18n).label(id_type_key(&id_type), id_type)}</dd>
-                <dt>{Live(i18n).t("admin.app.id_number")}</dt>
+                <dt>{i18n.text("admin.app.id_number")}</dt>
                 <dd>{a.operator.id_number}</dd>
-                <dt>{Live(i18n).t("admin.app.name")}</dt>
+                <dt>{i18n.text("admin.app.name")}</dt>
                 <dd>{a.operator.name}</dd>
-                <dt>{Live(i18n).t("admin.app.mobile")}</dt>
+                <dt>{i18n.text("admin.app.mobile")}</dt>
                 <dd>{a.operator.mobile}</dd>
-                <dt>{Live(i18n).t("admin.app.email")}</dt>
+                <dt>{i18n.text("admin.app.email")}</dt>
                 <dd>{a.operator.email}</dd>
             </dl>
-            <h3>{Live(i18n).t("admin.app.recipient")}</h3>
+            <h3>{i18n.text("admin.app.recipient")}</h3>
             <dl class="facts" id="recipient">
-                <dt>{Live(i18n).t("admin.app.name")}</dt>
+                <dt>{i18n.text("admin.app.name")}</dt>
                 <dd>{a.recipient.name}</dd>
-                <dt>{Live(i18n).t("admin.app.mobile")}</dt>
+                <dt>{i18n.text("admin.app.mobile")}</dt>
                 <dd>{a.recipient.mobile}</dd>
-                <dt>{Live(i18n).t("admin.app.address")}</dt>
+                <dt>{i18n.text("admin.app.address")}</dt>
                 <dd>{a.recipient.address}</dd>
             </dl>
         </section>
@@ -205,15 +205,15 @@ fn CertificateSection(old: CertSummary, new: Option<IssuedCertificate>) -> impl 
         .map_or_else(|| old.serial.clone(), |c| c.serial.clone());
     view! {
         <section id="certificate" aria-labelledby="certificate-title">
-            <h2 id="certificate-title">{Live(i18n).t("admin.cert.title")}</h2>
+            <h2 id="certificate-title">{i18n.text("admin.cert.title")}</h2>
             <dl class="facts">
-                <dt>{Live(i18n).t("admin.field.subject")}</dt>
+                <dt>{i18n.text("admin.field.subject")}</dt>
                 <dd>{old.subject}</dd>
-                <dt>{Live(i18n).t("admin.cert.issuer")}</dt>
+                <dt>{i18n.text("admin.cert.issuer")}</dt>
                 <dd>{old.issuer}</dd>
-                <dt>{Live(i18n).t("admin.cert.serial")}</dt>
+                <dt>{i18n.text("admin.cert.serial")}</dt>
                 <dd><code>{old.serial}</code></dd>
-                <dt>{Live(i18n).t("admin.cert.validity")}</dt>
+                <dt>{i18n.text("admin.cert.validity")}</dt>
                 <dd>{format::date_time(&old.not_before)} " – " {format::date_time(&old.not_after)}</dd>
                 <dt>"SHA-256"</dt>
                 <dd><code class="small">{old.sha256}</code></dd>
@@ -221,13 +221,13 @@ fn CertificateSection(old: CertSummary, new: Option<IssuedCertificate>) -> impl 
             {new.map(|c| {
                 let status = c.status.clone();
                 view! {
-                    <h3>{Live(i18n).t("admin.cert.new")}</h3>
+                    <h3>{i18n.text("admin.cert.new")}</h3>
                     <dl class="facts" id="new-certificate" data-status=c.status.to_string()>
-                        <dt>{Live(i18n).t("admin.cert.serial")}</dt>
+                        <dt>{i18n.text("admin.cert.serial")}</dt>
                         <dd><code>{c.serial}</code></dd>
-                        <dt>{Live(i18n).t("admin.cert.validity")}</dt>
+                        <dt>{i18n.text("admin.cert.validity")}</dt>
                         <dd>{format::date_time(&c.not_before)} " – " {format::date_time(&c.not_after)}</dd>
-                        <dt>{Live(i18n).t("admin.field.status")}</dt>
+                        <dt>{i18n.text("admin.field.status")}</dt>
                         <dd>
                             {move || {
                                 if status == CertificateStatus::Confirmed { i18n.t("admin.cert.confirmed") } else { i18n.t("admin.cert.issued") }
@@ -247,15 +247,15 @@ fn TimelineSection(rows: Vec<TimelineEntry>) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <section id="timeline" aria-labelledby="timeline-title">
-            <h2 id="timeline-title">{Live(i18n).t("admin.detail.timeline")}</h2>
+            <h2 id="timeline-title">{i18n.text("admin.detail.timeline")}</h2>
             <div class="table-wrap">
                 <table class="small">
                     <thead>
                         <tr>
-                            <th scope="col">{Live(i18n).t("admin.audit.at")}</th>
-                            <th scope="col">{Live(i18n).t("admin.audit.action")}</th>
-                            <th scope="col">{Live(i18n).t("admin.audit.actor")}</th>
-                            <th scope="col">{Live(i18n).t("admin.audit.data")}</th>
+                            <th scope="col">{i18n.text("admin.audit.at")}</th>
+                            <th scope="col">{i18n.text("admin.audit.action")}</th>
+                            <th scope="col">{i18n.text("admin.audit.actor")}</th>
+                            <th scope="col">{i18n.text("admin.audit.data")}</th>
                         </tr>
                     </thead>
                     <tbody>

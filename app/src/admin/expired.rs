@@ -67,11 +67,11 @@ fn ExpiredList() -> impl IntoView {
             aria-labelledby="expired-title"
             aria-busy=move || rows.busy.get().to_string()
         >
-            <h1 id="expired-title">{Live(i18n).t("admin.expired.title")}</h1>
-            <p class="muted small">{Live(i18n).t("admin.expired.intro")}</p>
+            <h1 id="expired-title">{i18n.text("admin.expired.title")}</h1>
+            <p class="muted small">{i18n.text("admin.expired.intro")}</p>
             <form class="filters" on:submit=on_submit>
                 <div class="field">
-                    <label for="expired-filter-status">{Live(i18n).t("admin.expired.status")}</label>
+                    <label for="expired-filter-status">{i18n.text("admin.expired.status")}</label>
                     <select
                         id="expired-filter-status"
                         on:change=move |ev| {
@@ -90,22 +90,22 @@ fn ExpiredList() -> impl IntoView {
                     </select>
                 </div>
                 <div class="field">
-                    <label for="expired-filter-q">{Live(i18n).t("admin.expired.search")}</label>
+                    <label for="expired-filter-q">{i18n.text("admin.expired.search")}</label>
                     <input
                         id="expired-filter-q"
                         type="search"
                         maxlength="100"
-                        placeholder=Live(i18n).t("admin.expired.search_hint")
+                        placeholder=i18n.text("admin.expired.search_hint")
                         prop:value=move || q.get()
                         on:input=move |ev| q.set(event_target_value(&ev))
                     />
                 </div>
                 <div class="actions">
                     <button type="submit" class="primary" disabled=move || rows.busy.get()>
-                        {Live(i18n).t("admin.queue.apply")}
+                        {i18n.text("admin.queue.apply")}
                     </button>
                     <button type="button" on:click=reset>
-                        {Live(i18n).t("admin.queue.reset")}
+                        {i18n.text("admin.queue.reset")}
                     </button>
                     <RefreshButton loader=rows />
                 </div>
@@ -121,7 +121,7 @@ fn ExpiredTable(rows: Vec<ExpiredRow>) -> impl IntoView {
     let i18n = use_i18n();
     let n = rows.len();
     if rows.is_empty() {
-        return view! { <p class="muted" role="status">{Live(i18n).t("admin.expired.empty")}</p> }
+        return view! { <p class="muted" role="status">{i18n.text("admin.expired.empty")}</p> }
             .into_any();
     }
     let count = n.to_string();
@@ -142,14 +142,14 @@ fn ExpiredTable(rows: Vec<ExpiredRow>) -> impl IntoView {
             <table id="expired-list">
                 <thead>
                     <tr>
-                        <th scope="col">{Live(i18n).t("admin.field.business_no")}</th>
-                        <th scope="col">{Live(i18n).t("admin.expired.status")}</th>
-                        <th scope="col">{Live(i18n).t("admin.expired.stuck")}</th>
-                        <th scope="col">{Live(i18n).t("admin.expired.mobile")}</th>
-                        <th scope="col">{Live(i18n).t("admin.field.subject")}</th>
-                        <th scope="col">{Live(i18n).t("admin.expired.renewal_status")}</th>
-                        <th scope="col">{Live(i18n).t("admin.expired.started_at")}</th>
-                        <th scope="col">{Live(i18n).t("admin.field.updated_at")}</th>
+                        <th scope="col">{i18n.text("admin.field.business_no")}</th>
+                        <th scope="col">{i18n.text("admin.expired.status")}</th>
+                        <th scope="col">{i18n.text("admin.expired.stuck")}</th>
+                        <th scope="col">{i18n.text("admin.expired.mobile")}</th>
+                        <th scope="col">{i18n.text("admin.field.subject")}</th>
+                        <th scope="col">{i18n.text("admin.expired.renewal_status")}</th>
+                        <th scope="col">{i18n.text("admin.expired.started_at")}</th>
+                        <th scope="col">{i18n.text("admin.field.updated_at")}</th>
                     </tr>
                 </thead>
                 <tbody>{rows.into_iter().map(|r| view! { <ExpiredListRow r=r /> }).collect_view()}</tbody>

@@ -66,7 +66,7 @@ fn ExpiredFrame(children: Children) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <section id="expired-section" aria-labelledby="expired-section-title">
-            <h2 id="expired-section-title">{Live(i18n).t("admin.expired.section")}</h2>
+            <h2 id="expired-section-title">{i18n.text("admin.expired.section")}</h2>
             {children()}
         </section>
     }
@@ -83,17 +83,17 @@ fn ExpiredBody(v: ExpiredView) -> impl IntoView {
     let latest_fen = a.transfer.and_then(|t| t.amount_fen);
     view! {
         <dl class="facts">
-            <dt>{Live(i18n).t("admin.expired.mobile")}</dt>
+            <dt>{i18n.text("admin.expired.mobile")}</dt>
             <dd id="expired-mobile">{v.mobile}</dd>
-            <dt>{Live(i18n).t("admin.expired.status")}</dt>
+            <dt>{i18n.text("admin.expired.status")}</dt>
             <dd>
                 <span class=expired_status_badge(status) data-status=a.status.to_string()>
                     {Live(i18n).named(&status_text, expired_status_key)}
                 </span>
             </dd>
-            <dt>{Live(i18n).t("admin.expired.started_at")}</dt>
+            <dt>{i18n.text("admin.expired.started_at")}</dt>
             <dd>{format::date_time(&a.created_at)}</dd>
-            <dt>{Live(i18n).t("admin.field.updated_at")}</dt>
+            <dt>{i18n.text("admin.field.updated_at")}</dt>
             <dd>{format::date_time(&a.updated_at)}</dd>
         </dl>
         <DetailsFacts details=details />
@@ -107,11 +107,11 @@ fn ExpiredBody(v: ExpiredView) -> impl IntoView {
 #[component]
 fn DetailsFacts(details: Option<ExpiredDetails>) -> impl IntoView {
     let i18n = use_i18n();
-    let title = view! { <h3>{Live(i18n).t("admin.expired.details")}</h3> };
+    let title = view! { <h3>{i18n.text("admin.expired.details")}</h3> };
     let Some(d) = details else {
         return view! {
             {title}
-            <p id="expired-details" class="muted">{Live(i18n).t("admin.expired.no_details")}</p>
+            <p id="expired-details" class="muted">{i18n.text("admin.expired.no_details")}</p>
         }
         .into_any();
     };
@@ -133,21 +133,21 @@ fn OrgFacts(d: ExpiredDetails) -> impl IntoView {
     let kind = d.invoice.kind.clone();
     view! {
         <dl class="facts">
-            <dt>{Live(i18n).t("admin.expired.org_name")}</dt>
+            <dt>{i18n.text("admin.expired.org_name")}</dt>
             <dd>{d.organisation.name}</dd>
-            <dt>{Live(i18n).t("admin.expired.credit_code")}</dt>
+            <dt>{i18n.text("admin.expired.credit_code")}</dt>
             <dd><code>{d.organisation.credit_code}</code></dd>
-            <dt>{Live(i18n).t("admin.expired.legal_name")}</dt>
+            <dt>{i18n.text("admin.expired.legal_name")}</dt>
             <dd>{d.legal_representative.name}</dd>
-            <dt>{Live(i18n).t("admin.expired.legal_id")}</dt>
+            <dt>{i18n.text("admin.expired.legal_id")}</dt>
             <dd><code>{d.legal_representative.id_number}</code></dd>
-            <dt>{Live(i18n).t("admin.expired.legal_mobile")}</dt>
+            <dt>{i18n.text("admin.expired.legal_mobile")}</dt>
             <dd>{d.legal_representative.mobile}</dd>
-            <dt>{Live(i18n).t("admin.field.months")}</dt>
+            <dt>{i18n.text("admin.field.months")}</dt>
             <dd>{Live(i18n).tf("admin.pay.months", "n", months)}</dd>
-            <dt>{Live(i18n).t("admin.app.agreement")}</dt>
+            <dt>{i18n.text("admin.app.agreement")}</dt>
             <dd>{d.agreement_version}</dd>
-            <dt>{Live(i18n).t("admin.expired.invoice")}</dt>
+            <dt>{i18n.text("admin.expired.invoice")}</dt>
             <dd>
                 {Live(i18n).named(&kind, invoice_kind_key)}
                 {d.invoice.title.map(|t| format!(" · {t}"))}
@@ -166,15 +166,15 @@ fn PeopleFacts(d: ExpiredDetails) -> impl IntoView {
     let id_type = op.id_type.clone();
     view! {
         <dl class="facts">
-            <dt>{Live(i18n).t("admin.app.operator")}</dt>
+            <dt>{i18n.text("admin.app.operator")}</dt>
             <dd>{op.name} " · " {op.mobile} " · " {op.email}</dd>
-            <dt>{Live(i18n).t("admin.app.id_number")}</dt>
+            <dt>{i18n.text("admin.app.id_number")}</dt>
             <dd>
                 {Live(i18n).label(id_type_key(&id_type), id_type)} " " <code>{op.id_number}</code>
             </dd>
-            <dt>{Live(i18n).t("admin.app.recipient")}</dt>
+            <dt>{i18n.text("admin.app.recipient")}</dt>
             <dd>{rc.name} " · " {rc.mobile}</dd>
-            <dt>{Live(i18n).t("admin.app.address")}</dt>
+            <dt>{i18n.text("admin.app.address")}</dt>
             <dd>{rc.address}</dd>
         </dl>
     }
@@ -184,11 +184,11 @@ fn PeopleFacts(d: ExpiredDetails) -> impl IntoView {
 #[component]
 fn TransfersTable(rows: Vec<StaffTransfer>, latest_fen: Option<i64>) -> impl IntoView {
     let i18n = use_i18n();
-    let title = view! { <h3>{Live(i18n).t("admin.expired.transfers")}</h3> };
+    let title = view! { <h3>{i18n.text("admin.expired.transfers")}</h3> };
     if rows.is_empty() {
         return view! {
             {title}
-            <p id="expired-transfers" class="muted">{Live(i18n).t("admin.expired.no_transfers")}</p>
+            <p id="expired-transfers" class="muted">{i18n.text("admin.expired.no_transfers")}</p>
         }
         .into_any();
     }
@@ -198,13 +198,13 @@ fn TransfersTable(rows: Vec<StaffTransfer>, latest_fen: Option<i64>) -> impl Int
             <table id="expired-transfers" class="small">
                 <thead>
                     <tr>
-                        <th scope="col">{Live(i18n).t("admin.expired.account_name")}</th>
-                        <th scope="col">{Live(i18n).t("admin.expired.bank")}</th>
-                        <th scope="col">{Live(i18n).t("admin.expired.account_no")}</th>
-                        <th scope="col">{Live(i18n).t("admin.expired.amount")}</th>
-                        <th scope="col">{Live(i18n).t("admin.field.status")}</th>
-                        <th scope="col">{Live(i18n).t("admin.expired.tries")}</th>
-                        <th scope="col">{Live(i18n).t("admin.expired.sent_at")}</th>
+                        <th scope="col">{i18n.text("admin.expired.account_name")}</th>
+                        <th scope="col">{i18n.text("admin.expired.bank")}</th>
+                        <th scope="col">{i18n.text("admin.expired.account_no")}</th>
+                        <th scope="col">{i18n.text("admin.expired.amount")}</th>
+                        <th scope="col">{i18n.text("admin.field.status")}</th>
+                        <th scope="col">{i18n.text("admin.expired.tries")}</th>
+                        <th scope="col">{i18n.text("admin.expired.sent_at")}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -248,11 +248,11 @@ fn TransferRow(t: StaffTransfer, fallback_fen: i64) -> impl IntoView {
 #[component]
 fn IdentityList(checks: Vec<IdentityCheck>) -> impl IntoView {
     let i18n = use_i18n();
-    let title = view! { <h3>{Live(i18n).t("admin.expired.identity")}</h3> };
+    let title = view! { <h3>{i18n.text("admin.expired.identity")}</h3> };
     if checks.is_empty() {
         return view! {
             {title}
-            <p id="expired-identity" class="muted">{Live(i18n).t("admin.expired.no_identity")}</p>
+            <p id="expired-identity" class="muted">{i18n.text("admin.expired.no_identity")}</p>
         }
         .into_any();
     }
@@ -285,11 +285,11 @@ fn IdentityList(checks: Vec<IdentityCheck>) -> impl IntoView {
 #[component]
 fn UploadsList(uploads: Vec<Upload>, urls: Vec<String>, no: String) -> impl IntoView {
     let i18n = use_i18n();
-    let title = view! { <h3>{Live(i18n).t("admin.expired.uploads")}</h3> };
+    let title = view! { <h3>{i18n.text("admin.expired.uploads")}</h3> };
     if uploads.is_empty() {
         return view! {
             {title}
-            <p id="expired-uploads" class="muted">{Live(i18n).t("admin.expired.no_uploads")}</p>
+            <p id="expired-uploads" class="muted">{i18n.text("admin.expired.no_uploads")}</p>
         }
         .into_any();
     }

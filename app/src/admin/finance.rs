@@ -28,7 +28,7 @@ fn FinanceOnly() -> impl IntoView {
     let staff = use_staff();
     view! {
         <Show when=move || !staff.may_finance()>
-            <p class="muted small finance-only">{Live(i18n).t("admin.finance.role_note")}</p>
+            <p class="muted small finance-only">{i18n.text("admin.finance.role_note")}</p>
         </Show>
     }
 }
@@ -50,9 +50,9 @@ pub fn PaymentsSection(v: ReviewView, acts: Actions) -> impl IntoView {
     let payments = r.payments.clone();
     view! {
         <section id="payments" aria-labelledby="payments-title">
-            <h2 id="payments-title">{Live(i18n).t("admin.pay.title")}</h2>
+            <h2 id="payments-title">{i18n.text("admin.pay.title")}</h2>
             <dl class="facts">
-                <dt>{Live(i18n).t("admin.field.months")}</dt>
+                <dt>{i18n.text("admin.field.months")}</dt>
                 <dd>{Live(i18n).tf("admin.pay.months", "n", months)}</dd>
                 {fee_lines
                     .into_iter()
@@ -65,14 +65,14 @@ pub fn PaymentsSection(v: ReviewView, acts: Actions) -> impl IntoView {
                         }
                     })
                     .collect_view()}
-                <dt>{Live(i18n).t("admin.field.total")}</dt>
+                <dt>{i18n.text("admin.field.total")}</dt>
                 <dd id="admin-total" data-fen=total.to_string()>
                     <strong>{format::money(total)}</strong>
                 </dd>
             </dl>
-            <h3>{Live(i18n).t("admin.pay.attempts")}</h3>
+            <h3>{i18n.text("admin.pay.attempts")}</h3>
             {if payments.is_empty() {
-                view! { <p class="muted">{Live(i18n).t("admin.pay.none")}</p> }.into_any()
+                view! { <p class="muted">{i18n.text("admin.pay.none")}</p> }.into_any()
             } else {
                 view! { <PaymentsTable payments=payments /> }.into_any()
             }}
@@ -89,13 +89,13 @@ fn PaymentsTable(payments: Vec<Payment>) -> impl IntoView {
             <table id="payments-table">
                 <thead>
                     <tr>
-                        <th scope="col">{Live(i18n).t("admin.pay.out_trade_no")}</th>
-                        <th scope="col">{Live(i18n).t("admin.pay.method")}</th>
-                        <th scope="col">{Live(i18n).t("admin.field.status")}</th>
-                        <th scope="col">{Live(i18n).t("admin.pay.amount")}</th>
-                        <th scope="col">{Live(i18n).t("admin.pay.started")}</th>
-                        <th scope="col">{Live(i18n).t("admin.pay.paid_at")}</th>
-                        <th scope="col">{Live(i18n).t("admin.pay.declared")}</th>
+                        <th scope="col">{i18n.text("admin.pay.out_trade_no")}</th>
+                        <th scope="col">{i18n.text("admin.pay.method")}</th>
+                        <th scope="col">{i18n.text("admin.field.status")}</th>
+                        <th scope="col">{i18n.text("admin.pay.amount")}</th>
+                        <th scope="col">{i18n.text("admin.pay.started")}</th>
+                        <th scope="col">{i18n.text("admin.pay.paid_at")}</th>
+                        <th scope="col">{i18n.text("admin.pay.declared")}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -136,18 +136,18 @@ fn TransferFacts(bt: BankTransfer) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <dl class="facts">
-            <dt>{Live(i18n).t("admin.bt.payer_name")}</dt>
+            <dt>{i18n.text("admin.bt.payer_name")}</dt>
             <dd>{bt.payer_name}</dd>
-            <dt>{Live(i18n).t("admin.bt.payer_account")}</dt>
+            <dt>{i18n.text("admin.bt.payer_account")}</dt>
             <dd>{bt.payer_account}</dd>
-            <dt>{Live(i18n).t("admin.bt.amount")}</dt>
+            <dt>{i18n.text("admin.bt.amount")}</dt>
             <dd>{format::money(bt.amount_fen)}</dd>
-            <dt>{Live(i18n).t("admin.bt.paid_on")}</dt>
+            <dt>{i18n.text("admin.bt.paid_on")}</dt>
             <dd>{bt.paid_on}</dd>
             {(!bt.note.is_empty())
                 .then(|| {
                     view! {
-                        <dt>{Live(i18n).t("admin.bt.note")}</dt>
+                        <dt>{i18n.text("admin.bt.note")}</dt>
                         <dd>{bt.note}</dd>
                     }
                 })}
@@ -196,7 +196,7 @@ fn ReconcileCard(p: Payment, total: i64, acts: Actions) -> impl IntoView {
     let otn_fail = otn.clone();
     view! {
         <div class="card reconcile" data-out-trade-no=otn.clone()>
-            <h3>{Live(i18n).t("admin.bt.title")} " " <code>{otn.clone()}</code></h3>
+            <h3>{i18n.text("admin.bt.title")} " " <code>{otn.clone()}</code></h3>
             <TransferFacts bt=bt />
             {mismatch
                 .then(|| {
@@ -206,9 +206,9 @@ fn ReconcileCard(p: Payment, total: i64, acts: Actions) -> impl IntoView {
                         </div>
                     }
                 })}
-            <p class="muted small">{Live(i18n).t("admin.bt.hint")}</p>
+            <p class="muted small">{i18n.text("admin.bt.hint")}</p>
             <div class="field">
-                <label for=note_id.clone()>{Live(i18n).t("admin.bt.reconcile_note")}</label>
+                <label for=note_id.clone()>{i18n.text("admin.bt.reconcile_note")}</label>
                 <input
                     id=note_id
                     type="text"
@@ -268,8 +268,8 @@ pub fn InvoiceSection(
     let Some(inv) = invoice else {
         return view! {
             <section id="invoice" aria-labelledby="invoice-title">
-                <h2 id="invoice-title">{Live(i18n).t("admin.invoice.title")}</h2>
-                <p class="muted">{Live(i18n).t("admin.invoice.none")}</p>
+                <h2 id="invoice-title">{i18n.text("admin.invoice.title")}</h2>
+                <p class="muted">{i18n.text("admin.invoice.none")}</p>
             </section>
         }
         .into_any();
@@ -283,15 +283,15 @@ pub fn InvoiceSection(
     let issue = move |_| acts.run(Call::Invoice(no_a.clone()), staff, 0);
     view! {
         <section id="invoice" aria-labelledby="invoice-title">
-            <h2 id="invoice-title">{Live(i18n).t("admin.invoice.title")}</h2>
+            <h2 id="invoice-title">{i18n.text("admin.invoice.title")}</h2>
             <dl class="facts">
-                <dt>{Live(i18n).t("admin.invoice.kind")}</dt>
+                <dt>{i18n.text("admin.invoice.kind")}</dt>
                 <dd>{Live(i18n).named(&kind, invoice_kind_key)}</dd>
-                <dt>{Live(i18n).t("admin.invoice.invoice_title")}</dt>
+                <dt>{i18n.text("admin.invoice.invoice_title")}</dt>
                 <dd>{inv.title.clone()}</dd>
-                <dt>{Live(i18n).t("admin.invoice.taxpayer_id")}</dt>
+                <dt>{i18n.text("admin.invoice.taxpayer_id")}</dt>
                 <dd>{inv.taxpayer_id.clone().filter(|t| !t.is_empty()).unwrap_or_else(|| "—".to_owned())}</dd>
-                <dt>{Live(i18n).t("admin.field.status")}</dt>
+                <dt>{i18n.text("admin.field.status")}</dt>
                 <dd>
                     <span
                         id="invoice-state"
@@ -305,7 +305,7 @@ pub fn InvoiceSection(
             {requested
                 .then(|| {
                     view! {
-                        {(!paid).then(|| view! { <p class="muted small">{Live(i18n).t("admin.invoice.not_paid")}</p> })}
+                        {(!paid).then(|| view! { <p class="muted small">{i18n.text("admin.invoice.not_paid")}</p> })}
                         <div class="actions">
                             <button
                                 id="invoice-issued"
@@ -344,8 +344,8 @@ pub fn RefundSection(refund: Option<Refund>, acts: Actions) -> impl IntoView {
     let Some(refund) = refund else {
         return view! {
             <section id="refund" aria-labelledby="refund-title">
-                <h2 id="refund-title">{Live(i18n).t("admin.refund.title")}</h2>
-                <p class="muted">{Live(i18n).t("admin.refund.none")}</p>
+                <h2 id="refund-title">{i18n.text("admin.refund.title")}</h2>
+                <p class="muted">{i18n.text("admin.refund.none")}</p>
             </section>
         }
         .into_any();
@@ -358,13 +358,13 @@ pub fn RefundSection(refund: Option<Refund>, acts: Actions) -> impl IntoView {
     let done = move |_| acts.run(Call::RefundDone(no_a.clone()), staff, 0);
     view! {
         <section id="refund" aria-labelledby="refund-title">
-            <h2 id="refund-title">{Live(i18n).t("admin.refund.title")}</h2>
+            <h2 id="refund-title">{i18n.text("admin.refund.title")}</h2>
             <dl class="facts">
-                <dt>{Live(i18n).t("admin.refund.no")}</dt>
+                <dt>{i18n.text("admin.refund.no")}</dt>
                 <dd><code>{no.clone()}</code></dd>
-                <dt>{Live(i18n).t("admin.pay.amount")}</dt>
+                <dt>{i18n.text("admin.pay.amount")}</dt>
                 <dd>{format::money(refund.amount_fen)}</dd>
-                <dt>{Live(i18n).t("admin.field.status")}</dt>
+                <dt>{i18n.text("admin.field.status")}</dt>
                 <dd>
                     <span
                         id="admin-refund-state"
@@ -378,7 +378,7 @@ pub fn RefundSection(refund: Option<Refund>, acts: Actions) -> impl IntoView {
             {pending
                 .then(|| {
                     view! {
-                        <p class="muted small">{Live(i18n).t("admin.refund.hint")}</p>
+                        <p class="muted small">{i18n.text("admin.refund.hint")}</p>
                         <div class="actions">
                             <button
                                 type="button"

@@ -10,7 +10,7 @@ use protocol::ErrorCode;
 
 use crate::admin::model::Staff;
 use crate::admin::staff::use_staff;
-use crate::admin::ui::{Live, Refusal};
+use crate::admin::ui::Refusal;
 use crate::api;
 use crate::error::AppError;
 use crate::i18n::use_i18n;
@@ -86,16 +86,16 @@ pub fn LoginForm(on_signed_in: Callback<Staff>) -> impl IntoView {
 
     view! {
         <section class="admin-login" aria-labelledby="admin-login-title">
-            <h1 id="admin-login-title">{Live(i18n).t("admin.login.title")}</h1>
-            <p class="muted">{Live(i18n).t("admin.login.intro")}</p>
+            <h1 id="admin-login-title">{i18n.text("admin.login.title")}</h1>
+            <p class="muted">{i18n.text("admin.login.intro")}</p>
             <Show when=move || ctx.was_expired()>
                 <div class="notice warn" role="status">
-                    <p>{Live(i18n).t("admin.session.expired")}</p>
+                    <p>{i18n.text("admin.session.expired")}</p>
                 </div>
             </Show>
             <form on:submit=submit novalidate>
                 <div class="field">
-                    <label for="admin-username">{Live(i18n).t("admin.login.username")}</label>
+                    <label for="admin-username">{i18n.text("admin.login.username")}</label>
                     <input
                         id="admin-username"
                         name="username"
@@ -118,7 +118,7 @@ pub fn LoginForm(on_signed_in: Callback<Staff>) -> impl IntoView {
                     </span>
                 </div>
                 <div class="field">
-                    <label for="admin-password">{Live(i18n).t("admin.login.password")}</label>
+                    <label for="admin-password">{i18n.text("admin.login.password")}</label>
                     <input
                         id="admin-password"
                         name="password"

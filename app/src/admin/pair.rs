@@ -6,7 +6,6 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::admin::ui::Live;
 use crate::api;
 use crate::api::recoveries::Recovery;
 use crate::components::{ErrorNotice, Loading};
@@ -33,33 +32,33 @@ pub fn PairSection(renewal: Renewal) -> impl IntoView {
     let no = renewal.business_no.clone();
     Some(view! {
         <section id="pair-certificates" aria-labelledby="pair-certificates-title">
-            <h2 id="pair-certificates-title">{Live(i18n).t("admin.pair.title")}</h2>
+            <h2 id="pair-certificates-title">{i18n.text("admin.pair.title")}</h2>
             <dl class="facts">
-                <dt>{Live(i18n).t("admin.pair.kind")}</dt>
-                <dd>{Live(i18n).t("admin.pair.kind_dual")}</dd>
+                <dt>{i18n.text("admin.pair.kind")}</dt>
+                <dd>{i18n.text("admin.pair.kind_dual")}</dd>
             </dl>
-            <h3>{Live(i18n).t("admin.pair.old")}</h3>
+            <h3>{i18n.text("admin.pair.old")}</h3>
             <dl class="facts" id="old-encryption-certificate">
-                <dt>{Live(i18n).t("admin.pair.sha256")}</dt>
+                <dt>{i18n.text("admin.pair.sha256")}</dt>
                 <dd><code class="small">{old_sha}</code></dd>
-                <dt>{Live(i18n).t("admin.pair.not_after")}</dt>
+                <dt>{i18n.text("admin.pair.not_after")}</dt>
                 <dd>{old_not_after}</dd>
             </dl>
-            <h3>{Live(i18n).t("admin.pair.new")}</h3>
+            <h3>{i18n.text("admin.pair.new")}</h3>
             {match new_sha {
                 Some(sha) => {
                     let attr = sha.clone();
                     view! {
                     <dl class="facts" id="new-encryption-certificate" data-sha256=attr>
-                        <dt>{Live(i18n).t("admin.pair.sha256")}</dt>
+                        <dt>{i18n.text("admin.pair.sha256")}</dt>
                         <dd><code class="small">{sha}</code></dd>
-                        <dt>{Live(i18n).t("admin.pair.not_after")}</dt>
+                        <dt>{i18n.text("admin.pair.not_after")}</dt>
                         <dd>{new_not_after}</dd>
                     </dl>
                 }
                 .into_any()
                 }
-                None => view! { <p class="muted" id="new-encryption-certificate">{Live(i18n).t("admin.pair.not_issued")}</p> }
+                None => view! { <p class="muted" id="new-encryption-certificate">{i18n.text("admin.pair.not_issued")}</p> }
                     .into_any(),
             }}
             <RecoveryPanel business_no=no />
@@ -202,9 +201,9 @@ fn RecoveryPanel(business_no: String) -> impl IntoView {
     };
     view! {
         <section id="recovery-panel" aria-labelledby="recovery-title">
-            <h3 id="recovery-title">{Live(i18n).t("recovery.title")}</h3>
-            <p class="muted small">{Live(i18n).t("recovery.intro")}</p>
-            <h4>{Live(i18n).t("recovery.list")}</h4>
+            <h3 id="recovery-title">{i18n.text("recovery.title")}</h3>
+            <p class="muted small">{i18n.text("recovery.intro")}</p>
+            <h4>{i18n.text("recovery.list")}</h4>
             <Transition fallback=|| view! { <Loading /> }>
                 <ErrorBoundary fallback=|errors| {
                     view! {
@@ -227,7 +226,7 @@ fn RecoveryPanel(business_no: String) -> impl IntoView {
             {move || failure.get().map(|error| view! { <ErrorNotice error /> })}
             {move || flash.get().then(|| view! { <p class="notice ok" role="status" id="recovery-requested">{i18n.t("recovery.requested")}</p> })}
             <div class="field">
-                <label for="recovery-reason">{Live(i18n).t("recovery.reason")}</label>
+                <label for="recovery-reason">{i18n.text("recovery.reason")}</label>
                 <textarea
                     id="recovery-reason"
                     maxlength="500"
@@ -237,7 +236,7 @@ fn RecoveryPanel(business_no: String) -> impl IntoView {
             </div>
             <div class="actions">
                 <button id="recovery-request" type="button" disabled=move || busy.get() on:click=request>
-                    {Live(i18n).t("recovery.request")}
+                    {i18n.text("recovery.request")}
                 </button>
             </div>
         </section>

@@ -72,10 +72,10 @@ pub fn Queue() -> impl IntoView {
 
     view! {
         <section class="admin-queue" aria-labelledby="queue-title" aria-busy=move || rows.busy.get().to_string()>
-            <h1 id="queue-title">{Live(i18n).t("admin.queue.title")}</h1>
+            <h1 id="queue-title">{i18n.text("admin.queue.title")}</h1>
             <form class="filters" on:submit=on_submit>
                 <div class="field">
-                    <label for="filter-status">{Live(i18n).t("admin.queue.status")}</label>
+                    <label for="filter-status">{i18n.text("admin.queue.status")}</label>
                     <select
                         id="filter-status"
                         on:change=move |ev| {
@@ -91,7 +91,7 @@ pub fn Queue() -> impl IntoView {
                     </select>
                 </div>
                 <div class="field">
-                    <label for="filter-project">{Live(i18n).t("admin.queue.project")}</label>
+                    <label for="filter-project">{i18n.text("admin.queue.project")}</label>
                     <select
                         id="filter-project"
                         on:change=move |ev| {
@@ -100,7 +100,7 @@ pub fn Queue() -> impl IntoView {
                         }
                     >
                         <option value="" selected=move || project.get().is_empty()>
-                            {Live(i18n).t("admin.queue.all_projects")}
+                            {i18n.text("admin.queue.all_projects")}
                         </option>
                         {move || {
                             projects_now()
@@ -119,22 +119,22 @@ pub fn Queue() -> impl IntoView {
                     </select>
                 </div>
                 <div class="field">
-                    <label for="filter-q">{Live(i18n).t("admin.queue.search")}</label>
+                    <label for="filter-q">{i18n.text("admin.queue.search")}</label>
                     <input
                         id="filter-q"
                         type="search"
                         maxlength="200"
-                        placeholder=Live(i18n).t("admin.queue.search_hint")
+                        placeholder=i18n.text("admin.queue.search_hint")
                         prop:value=move || q.get()
                         on:input=move |ev| q.set(event_target_value(&ev))
                     />
                 </div>
                 <div class="actions">
                     <button id="filter-apply" type="submit" class="primary" disabled=move || rows.busy.get()>
-                        {Live(i18n).t("admin.queue.apply")}
+                        {i18n.text("admin.queue.apply")}
                     </button>
                     <button id="filter-reset" type="button" on:click=reset>
-                        {Live(i18n).t("admin.queue.reset")}
+                        {i18n.text("admin.queue.reset")}
                     </button>
                     <RefreshButton loader=rows id="queue-refresh" />
                 </div>
@@ -154,7 +154,7 @@ fn QueueTable(rows: Vec<QueueRow>) -> impl IntoView {
     let count_attr = count.clone();
     if rows.is_empty() {
         return view! {
-            <p id="queue-count" data-count="0" class="muted">{Live(i18n).t("admin.queue.empty")}</p>
+            <p id="queue-count" data-count="0" class="muted">{i18n.text("admin.queue.empty")}</p>
         }
         .into_any();
     }
@@ -175,13 +175,13 @@ fn QueueTable(rows: Vec<QueueRow>) -> impl IntoView {
             <table id="queue">
                 <thead>
                     <tr>
-                        <th scope="col">{Live(i18n).t("admin.field.business_no")}</th>
-                        <th scope="col">{Live(i18n).t("admin.field.project")}</th>
-                        <th scope="col">{Live(i18n).t("admin.field.subject")}</th>
-                        <th scope="col">{Live(i18n).t("admin.field.status")}</th>
-                        <th scope="col">{Live(i18n).t("admin.field.total")}</th>
-                        <th scope="col">{Live(i18n).t("admin.field.created_at")}</th>
-                        <th scope="col">{Live(i18n).t("admin.field.updated_at")}</th>
+                        <th scope="col">{i18n.text("admin.field.business_no")}</th>
+                        <th scope="col">{i18n.text("admin.field.project")}</th>
+                        <th scope="col">{i18n.text("admin.field.subject")}</th>
+                        <th scope="col">{i18n.text("admin.field.status")}</th>
+                        <th scope="col">{i18n.text("admin.field.total")}</th>
+                        <th scope="col">{i18n.text("admin.field.created_at")}</th>
+                        <th scope="col">{i18n.text("admin.field.updated_at")}</th>
                     </tr>
                 </thead>
                 <tbody>

@@ -80,15 +80,15 @@ fn Differences() -> impl IntoView {
     let rows = Loader::new(move || api::admin::differences(status.get()), staff);
     view! {
         <section id="admin-reconcile" class="admin-queue" aria-labelledby="reconcile-title" aria-busy=move || rows.busy.get().to_string()>
-            <h1 id="reconcile-title">{Live(i18n).t("admin.reconcile.title")}</h1>
-            <p class="muted small">{Live(i18n).t("admin.reconcile.intro")}</p>
+            <h1 id="reconcile-title">{i18n.text("admin.reconcile.title")}</h1>
+            <p class="muted small">{i18n.text("admin.reconcile.intro")}</p>
             <div class="filters">
                 <div class="field">
-                    <label for="reconcile-status">{Live(i18n).t("admin.reconcile.status")}</label>
+                    <label for="reconcile-status">{i18n.text("admin.reconcile.status")}</label>
                     <select id="reconcile-status" on:change=move |ev| status.set(event_target_value(&ev))>
-                        <option value="open" selected=true>{Live(i18n).t("admin.reconcile.open")}</option>
-                        <option value="resolved">{Live(i18n).t("admin.reconcile.resolved")}</option>
-                        <option value="all">{Live(i18n).t("admin.reconcile.all")}</option>
+                        <option value="open" selected=true>{i18n.text("admin.reconcile.open")}</option>
+                        <option value="resolved">{i18n.text("admin.reconcile.resolved")}</option>
+                        <option value="all">{i18n.text("admin.reconcile.all")}</option>
                     </select>
                 </div>
                 <div class="actions">
@@ -107,7 +107,8 @@ fn Table(
 ) -> impl IntoView {
     let i18n = use_i18n();
     if rows.is_empty() {
-        return view! { <p class="muted" role="status">{Live(i18n).t("admin.reconcile.empty")}</p> }.into_any();
+        return view! { <p class="muted" role="status">{i18n.text("admin.reconcile.empty")}</p> }
+            .into_any();
     }
     let count = rows.len().to_string();
     view! {
@@ -116,13 +117,13 @@ fn Table(
             <table id="reconcile-list">
                 <thead>
                     <tr>
-                        <th scope="col">{Live(i18n).t("admin.reconcile.bill_date")}</th>
-                        <th scope="col">{Live(i18n).t("admin.reconcile.gateway")}</th>
-                        <th scope="col">{Live(i18n).t("admin.reconcile.out_trade_no")}</th>
-                        <th scope="col">{Live(i18n).t("admin.reconcile.kind")}</th>
-                        <th scope="col">{Live(i18n).t("admin.reconcile.gateway_amount")}</th>
-                        <th scope="col">{Live(i18n).t("admin.reconcile.ledger_amount")}</th>
-                        <th scope="col">{Live(i18n).t("admin.reconcile.resolution")}</th>
+                        <th scope="col">{i18n.text("admin.reconcile.bill_date")}</th>
+                        <th scope="col">{i18n.text("admin.reconcile.gateway")}</th>
+                        <th scope="col">{i18n.text("admin.reconcile.out_trade_no")}</th>
+                        <th scope="col">{i18n.text("admin.reconcile.kind")}</th>
+                        <th scope="col">{i18n.text("admin.reconcile.gateway_amount")}</th>
+                        <th scope="col">{i18n.text("admin.reconcile.ledger_amount")}</th>
+                        <th scope="col">{i18n.text("admin.reconcile.resolution")}</th>
                     </tr>
                 </thead>
                 <tbody>{rows.into_iter().map(|d| view! { <Row d=d on_done=on_done /> }).collect_view()}</tbody>
@@ -164,19 +165,19 @@ fn Row(d: Difference, on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl
     let resolution = match (d.status.as_str(), d.resolution.clone()) {
         ("resolved", note_text) => {
             let by = d.resolved_by.clone().unwrap_or_default();
-            view! { <span class="badge ok">{Live(i18n).t("admin.reconcile.resolved")}</span> " " {note_text.unwrap_or_default()} " " <span class="muted small">{by}</span> }.into_any()
+            view! { <span class="badge ok">{i18n.text("admin.reconcile.resolved")}</span> " " {note_text.unwrap_or_default()} " " <span class="muted small">{by}</span> }.into_any()
         }
         _ if staff.may_finance() => view! {
             <form class="inline" on:submit=resolve>
-                <input id=format!("note-{}", d.id) aria-label=Live(i18n).t("admin.reconcile.note") type="text" maxlength=NOTE_MAX.to_string() required=true
-                    placeholder=Live(i18n).t("admin.reconcile.note_hint")
+                <input id=format!("note-{}", d.id) aria-label=i18n.text("admin.reconcile.note") type="text" maxlength=NOTE_MAX.to_string() required=true
+                    placeholder=i18n.text("admin.reconcile.note_hint")
                     prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev)) />
-                <button type="submit" disabled=move || busy.get()>{Live(i18n).t("admin.reconcile.resolve")}</button>
+                <button type="submit" disabled=move || busy.get()>{i18n.text("admin.reconcile.resolve")}</button>
                 {move || refused.get().map(|e| view! { <Refusal error=e /> })}
             </form>
         }
         .into_any(),
-        _ => view! { <span class="muted small">{Live(i18n).t("admin.finance.role_note")}</span> }.into_any(),
+        _ => view! { <span class="muted small">{i18n.text("admin.finance.role_note")}</span> }.into_any(),
     };
     view! {
         <tr data-id=d.id.clone() data-kind=d.kind.clone() data-status=d.status.clone()>

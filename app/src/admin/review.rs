@@ -45,7 +45,7 @@ pub fn ReviewPanel(v: ReviewView, acts: Actions) -> impl IntoView {
     let rejection_view = rejection.map(|reason| {
         view! {
             <div class="notice error" id="admin-rejection-reason">
-                <p><strong>{Live(i18n).t("admin.review.rejection_reason")}</strong></p>
+                <p><strong>{i18n.text("admin.review.rejection_reason")}</strong></p>
                 <p class="prewrap">{reason}</p>
             </div>
         }
@@ -53,10 +53,10 @@ pub fn ReviewPanel(v: ReviewView, acts: Actions) -> impl IntoView {
     if !in_review {
         return view! {
             <section id="review-panel" aria-labelledby="review-title">
-                <h2 id="review-title">{Live(i18n).t("admin.review.title")}</h2>
+                <h2 id="review-title">{i18n.text("admin.review.title")}</h2>
                 {summary}
                 {rejection_view}
-                <p class="muted">{Live(i18n).t("admin.review.not_in_review")}</p>
+                <p class="muted">{i18n.text("admin.review.not_in_review")}</p>
             </section>
         }
         .into_any();
@@ -119,7 +119,7 @@ pub fn ReviewPanel(v: ReviewView, acts: Actions) -> impl IntoView {
 
     view! {
         <section id="review-panel" aria-labelledby="review-title">
-            <h2 id="review-title">{Live(i18n).t("admin.review.title")}</h2>
+            <h2 id="review-title">{i18n.text("admin.review.title")}</h2>
             {summary}
             <Show when=move || !may()>
                 <div class="notice warn" id="review-role-note">
@@ -133,10 +133,10 @@ pub fn ReviewPanel(v: ReviewView, acts: Actions) -> impl IntoView {
             </Show>
             <Show when=mine_already.clone()>
                 <div class="notice warn" id="already-approved">
-                    <p>{Live(i18n).t("admin.explain.already_approved")}</p>
+                    <p>{i18n.text("admin.explain.already_approved")}</p>
                 </div>
             </Show>
-            <h3>{Live(i18n).t("admin.review.approve_title")}</h3>
+            <h3>{i18n.text("admin.review.approve_title")}</h3>
             <div class="actions">
                 <button
                     id="approve"
@@ -146,15 +146,15 @@ pub fn ReviewPanel(v: ReviewView, acts: Actions) -> impl IntoView {
                     aria-haspopup="dialog"
                     on:click=open_confirm
                 >
-                    {Live(i18n).t("admin.review.approve")}
+                    {i18n.text("admin.review.approve")}
                 </button>
             </div>
             <dialog id="approve-dialog" node_ref=dialog aria-labelledby="approve-dialog-title" on:cancel=on_cancel on:close=on_close>
-                <h2 id="approve-dialog-title">{Live(i18n).t("admin.review.approve_title")}</h2>
+                <h2 id="approve-dialog-title">{i18n.text("admin.review.approve_title")}</h2>
                 <p>
                     {Live(i18n).tf("admin.review.confirm", "no", no_confirm)}
                 </p>
-                <p class="small muted">{Live(i18n).t("admin.review.confirm_hint")}</p>
+                <p class="small muted">{i18n.text("admin.review.confirm_hint")}</p>
                 <div class="actions">
                     <button
                         id="confirm-approve"
@@ -174,7 +174,7 @@ pub fn ReviewPanel(v: ReviewView, acts: Actions) -> impl IntoView {
                         disabled=move || acts.any_busy()
                         on:click=move |_| acts.confirming.set(false)
                     >
-                        {Live(i18n).t("common.cancel")}
+                        {i18n.text("common.cancel")}
                     </button>
                 </div>
             </dialog>
@@ -182,10 +182,10 @@ pub fn ReviewPanel(v: ReviewView, acts: Actions) -> impl IntoView {
                 acts.failure_of(&[Act::Approve], &no_fail)
                     .map(|f| view! { <Refusal error=f.error explain=f.explain /> })
             }}
-            <h3>{Live(i18n).t("admin.review.reject_title")}</h3>
+            <h3>{i18n.text("admin.review.reject_title")}</h3>
             <form on:submit=reject novalidate>
                 <div class="field">
-                    <label for="reject-reason">{Live(i18n).t("admin.review.reason")}</label>
+                    <label for="reject-reason">{i18n.text("admin.review.reason")}</label>
                     <textarea
                         id="reject-reason"
                         rows="4"
@@ -200,7 +200,7 @@ pub fn ReviewPanel(v: ReviewView, acts: Actions) -> impl IntoView {
                         aria-describedby="reject-reason-hint reject-reason-count reject-reason-error"
                     ></textarea>
                     <span class="muted small" id="reject-reason-hint">
-                        {Live(i18n).t("admin.review.reason_hint")}
+                        {i18n.text("admin.review.reason_hint")}
                     </span>
                     <span
                         id="reject-reason-count"

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::admin::staff::StaffCtx;
-use crate::admin::ui::{Live, Refusal};
+use crate::admin::ui::Refusal;
 use crate::api;
 use crate::error::AppError;
 use crate::i18n::use_i18n;
@@ -70,10 +70,10 @@ pub fn RevokePanel(serial: String) -> impl IntoView {
 
     view! {
         <section id="revoke" aria-labelledby="revoke-title">
-            <h3 id="revoke-title">{Live(i18n).t("admin.revoke.title")}</h3>
-            <p class="muted small">{Live(i18n).t("admin.revoke.intro")}</p>
+            <h3 id="revoke-title">{i18n.text("admin.revoke.title")}</h3>
+            <p class="muted small">{i18n.text("admin.revoke.intro")}</p>
             <form on:submit=on_submit>
-                <label for="revoke-reason">{Live(i18n).t("admin.revoke.reason")}</label>
+                <label for="revoke-reason">{i18n.text("admin.revoke.reason")}</label>
                 <select
                     id="revoke-reason"
                     prop:value=move || reason.get()
@@ -104,10 +104,10 @@ pub fn RevokePanel(serial: String) -> impl IntoView {
             </form>
             {move || match step.get() {
                 Step::Confirming => {
-                    view! { <p role="alert">{Live(i18n).t("admin.revoke.warning")}</p> }.into_any()
+                    view! { <p role="alert">{i18n.text("admin.revoke.warning")}</p> }.into_any()
                 }
                 Step::Done => {
-                    view! { <p role="status" id="revoke-done">{Live(i18n).t("admin.revoke.done")}</p> }
+                    view! { <p role="status" id="revoke-done">{i18n.text("admin.revoke.done")}</p> }
                         .into_any()
                 }
                 Step::Refused(error) => view! { <Refusal error=error /> }.into_any(),

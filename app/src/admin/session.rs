@@ -11,7 +11,7 @@ use crate::admin::labels::role_key;
 use crate::admin::login::LoginForm;
 use crate::admin::model::Staff;
 use crate::admin::staff::{Phase, StaffCtx, use_staff};
-use crate::admin::ui::{Live, Refusal, named};
+use crate::admin::ui::{Refusal, named};
 use crate::api;
 use crate::components::Loading;
 use crate::error::AppError;
@@ -64,7 +64,7 @@ pub fn StaffGate(children: ChildrenFn) -> impl IntoView {
                     <section>
                         {move || check_error.get().map(|e| view! { <Refusal error=e /> })}
                         <button type="button" on:click=move |_| check()>
-                            {Live(i18n).t("common.retry")}
+                            {i18n.text("common.retry")}
                         </button>
                     </section>
                 }
@@ -111,15 +111,15 @@ fn StaffBar(on_signed_out: Callback<()>) -> impl IntoView {
     view! {
         <div class="staff-bar">
             <span>
-                {Live(i18n).t("admin.session.signed_in_as")} " "
+                {i18n.text("admin.session.signed_in_as")} " "
                 <strong id="admin-user">{move || ctx.username()}</strong> " "
                 <span class="badge info" id="admin-role" data-role=move || ctx.role().to_string()>
                     {move || named(i18n, &ctx.role(), role_key)}
                 </span>
             </span>
-            <A href="/admin">{Live(i18n).t("admin.queue.title")}</A>
-            <A href="/admin/expired">{Live(i18n).t("admin.expired.nav")}</A>
-            <A href="/admin/reconciliation">{Live(i18n).t("admin.reconcile.nav")}</A>
+            <A href="/admin">{i18n.text("admin.queue.title")}</A>
+            <A href="/admin/expired">{i18n.text("admin.expired.nav")}</A>
+            <A href="/admin/reconciliation">{i18n.text("admin.reconcile.nav")}</A>
             <button
                 id="admin-logout"
                 type="button"

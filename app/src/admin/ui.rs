@@ -11,19 +11,13 @@ use crate::error::AppError;
 use crate::i18n::{I18n, use_i18n};
 use crate::resource::Resource;
 
-/// The console's static texts in a view, following the language switch. Each
-/// `move || i18n.t(key)` closure is its own type, and so its own copy of the reactive
-/// text's view code; `Live(i18n).t(key)` is one type for all of them.
+/// The console's coded and filled-in texts in a view, following the language switch:
+/// one closure type for each kind (the key and value are its data), as
+/// [`I18n::text`] is for plain texts, instead of a closure type per call site.
 #[derive(Clone, Copy)]
 pub struct Live(pub I18n);
 
 impl Live {
-    /// `key`'s text, read again when the language changes.
-    pub fn t(self, key: &'static str) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
-        let i18n = self.0;
-        move || i18n.t(key)
-    }
-
     /// `key`'s text with its one `{name}` placeholder replaced by `value`.
     pub fn tf(
         self,
