@@ -237,7 +237,8 @@ pub(crate) mod tests {
         }
     }
 
-    /// Every `t("key")` / `tf("key"` / `text(lang, "key")` in the app names a row.
+    /// Every `t("key")` / `tf("key"` / `text("key")` / `text(lang, "key")` in the app
+    /// names a row.
     #[test]
     fn every_key_used_exists() {
         let mut files = Vec::new();
@@ -247,7 +248,7 @@ pub(crate) mod tests {
         );
         let mut missing = Vec::new();
         for (_, file) in &files {
-            for pattern in [".t(\"", ".tf(\"", "text(lang, \""] {
+            for pattern in [".t(\"", ".tf(\"", ".text(\"", "text(lang, \""] {
                 for (i, _) in file.match_indices(pattern) {
                     let rest = &file[i + pattern.len()..];
                     let key = &rest[..rest.find('"').unwrap_or(0)];
