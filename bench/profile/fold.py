@@ -2,6 +2,7 @@
 """`perf script` output -> folded stacks, a share per kind of work, and a flame graph.
 
     perf script -i perf.data | python3 bench/profile/fold.py OUT_STEM
+    zcat OUT_STEM.folded.gz | python3 bench/profile/fold.py --kinds   # shares again
 
 Writes OUT_STEM.folded (one `frame;frame;… count` line per stack, root first, as
 Brendan Gregg's stackcollapse-perf.pl does), OUT_STEM.svg (a plain flame graph: width
@@ -14,10 +15,14 @@ import re
 import sys
 
 KINDS = [
-    ("sandbox gateway: RSA signature of its notice (stands in for Alipay)",
-     ["SigningKey<D> as signature::signer::Signer"]),
-    ("RSA verification of the notice", ["rsa::pkcs1v15::verifying_key"]),
-    ("ECDSA/SM2 signatures and verifications", ["verify_signature", "ecdsa", "Ecdsa", "ecp_nistz256", "p256::", "sm2::"]),
+    # RSA-2048 on ring since session 7 (payments::rsa_sign): the Alipay provider signs
+    # the cashier redirect and the sandbox's emulator (standing in for Alipay) signs its
+    # notice; the frames of the older pure-Rust `rsa` crate are kept for old profiles.
+    ("RSA-2048 signatures (the Alipay provider's, and the sandbox emulator's notice)",
+     ["ring::rsa::keypair::KeyPair::sign", "SigningKey<D> as signature::signer::Signer"]),
+    ("RSA verifications", ["ring::rsa::verification", "ring::rsa::public_key", "rsa::pkcs1v15::verifying_key"]),
+    ("ECDSA/SM2 signatures and verifications",
+     ["verify_signature", "ecdsa", "Ecdsa", "ecp_nistz256", "p256::", "sm2::", "ring::ec::"]),
     ("SHA-256 / HMAC", ["sha256", "Sha256", "sha2::"]),
     ("SQLite: page reads (pread)", ["readDbPage", "unixRead"]),
     ("SQLite: WAL writes and syncs", ["walWriteToLog", "unixWrite", "unixSync", "walCheckpoint", "sqlite3WalFrames"]),
@@ -120,6 +125,17 @@ def svg(counts, path, width=1600, row=16):
 
 
 def main():
+    if sys.argv[1:] == ["--kinds"]:
+        # Shares of an existing .folded file (stdin), e.g. after KINDS changed.
+        counts = collections.Counter()
+        for line in sys.stdin:
+            stack, _, n = line.rstrip("\n").rpartition(" ")
+            counts[stack] += int(n)
+        rows, total = kinds(counts)
+        print(f"{total} samples")
+        for name, n, pct in rows:
+            print(f"{pct:5.1f}%  {name}")
+        return
     stem = sys.argv[1]
     counts = fold(sys.stdin)
     with open(stem + ".folded", "w") as f:
