@@ -21,6 +21,7 @@ use protocol::ErrorCode;
 use protocol::ids::Challenge;
 use ring::hmac;
 use sqlx::AnyPool;
+use subtle::ConstantTimeEq as _;
 
 use crate::clock;
 use crate::error::AppError;
@@ -84,19 +85,13 @@ impl Key {
         let raw = STANDARD.decode(challenge.as_str()).ok()?;
         let raw: [u8; LEN] = raw.try_into().ok()?;
         let tag = self.tag(&raw[..BODY]);
-        if !constant_time_eq(&tag.as_ref()[..LEN - BODY], &raw[BODY..]) {
+        if !bool::from(tag.as_ref()[..LEN - BODY].ct_eq(&raw[BODY..])) {
             return None;
         }
         let mut expiry = [0u8; 8];
         expiry.copy_from_slice(&raw[..8]);
         Some(i64::from_be_bytes(expiry))
     }
-}
-
-/// Equal bytes, in a time that does not depend on where they differ.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len()
-        && std::hint::black_box(a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y))) == 0
 }
 
 /// Sets this process's challenge key (at start, from the KMC master key). Later calls
