@@ -7,7 +7,6 @@
 //! given to [`crate::start`]), so a page does not download every other page's texts;
 //! `tests::every_bundle_has_its_screens_texts` proves each bundle's list complete.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use leptos::prelude::*;
@@ -65,12 +64,13 @@ pub const CERTIFICATES: Texts = &[
     dual::STRINGS,
 ];
 /// `/apply`.
-pub const APPLY: Texts = &[common::STRINGS, apply::STRINGS, revoke::STRINGS];
+pub const APPLY: Texts = &[common::STRINGS, apply::STRINGS, revoke::OLD_CERTIFICATE];
 /// `/renewals/{no}`: the order, pay, progress, install.
 pub const RENEWALS: Texts = &[
     common::STRINGS,
     order::STRINGS,
     pay::STRINGS,
+    pay::INVOICE,
     revoke::STRINGS,
     dual::STRINGS,
 ];
@@ -80,7 +80,7 @@ pub const ADMIN: Texts = &[
     admin::STRINGS,
     admin_expired::STRINGS,
     admin_reconcile::STRINGS,
-    revoke::STRINGS,
+    revoke::ADMIN,
     dual::STRINGS,
 ];
 /// `/expired`: the expired-certificate path.
@@ -88,7 +88,7 @@ pub const EXPIRED: Texts = &[
     common::STRINGS,
     expired::STRINGS,
     apply::STRINGS,
-    pay::STRINGS,
+    pay::INVOICE,
     support::STRINGS,
 ];
 
@@ -107,6 +107,9 @@ const ALL: Texts = &[
     admin_expired::STRINGS,
     admin_reconcile::STRINGS,
     revoke::STRINGS,
+    revoke::OLD_CERTIFICATE,
+    revoke::ADMIN,
+    pay::INVOICE,
     dual::STRINGS,
 ];
 
@@ -127,15 +130,11 @@ fn tables() -> Texts {
     ALL
 }
 
-fn catalogue() -> &'static HashMap<&'static str, (&'static str, &'static str)> {
-    static MAP: OnceLock<HashMap<&'static str, (&'static str, &'static str)>> = OnceLock::new();
-    MAP.get_or_init(|| {
-        tables()
-            .iter()
-            .flat_map(|t| t.iter())
-            .map(|(k, zh, en)| (*k, (*zh, *en)))
-            .collect()
-    })
+/// The row of `key`. A scan of the bundle's rows, not a hash map: a few hundred rows,
+/// and the map's hashing and table code cost more wasm than the scan costs time
+/// (issue 16).
+fn row(key: &str) -> Option<&'static Row> {
+    tables().iter().flat_map(|t| t.iter()).find(|r| r.0 == key)
 }
 
 /// The text of `key` in `lang`; the key itself when it is missing (a test keeps that
@@ -146,7 +145,7 @@ pub fn text(lang: Lang, key: &'static str) -> &'static str {
 
 /// The text of a key made at run time (an error code's `err.CODE`), if there is one.
 pub fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
-    catalogue().get(key).map(|(zh, en)| match lang {
+    row(key).map(|(_, zh, en)| match lang {
         Lang::Zh => *zh,
         Lang::En => *en,
     })
@@ -252,7 +251,7 @@ pub(crate) mod tests {
                 for (i, _) in file.match_indices(pattern) {
                     let rest = &file[i + pattern.len()..];
                     let key = &rest[..rest.find('"').unwrap_or(0)];
-                    if !catalogue().contains_key(key) {
+                    if row(key).is_none() {
                         missing.push(key.to_owned());
                     }
                 }

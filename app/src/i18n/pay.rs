@@ -59,40 +59,17 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ),
     ("pay.bt.date", "付款日期", "Date paid"),
     ("pay.bt.note", "备注说明", "Note"),
-    // Invoice.
-    ("pay.invoice.title", "发票信息", "Invoice"),
+    // Invoice (the rest in [`INVOICE`]).
     ("pay.invoice.kind", "发票类型", "Invoice kind"),
-    ("pay.invoice.electronic", "电子发票", "Electronic invoice"),
-    ("pay.invoice.paper", "纸质发票", "Paper invoice"),
     (
         "pay.invoice.paper_to",
         "纸质发票将邮寄给收件人：{recipient}",
         "The paper invoice is posted to: {recipient}",
     ),
     (
-        "pay.invoice.title_label",
-        "发票抬头",
-        "Invoice title (发票抬头)",
-    ),
-    (
-        "pay.invoice.title_hint",
-        "一般为单位全称，已按证书中的单位名称预先填写。",
-        "Usually the organisation's full name; filled in from the certificate.",
-    ),
-    (
-        "pay.invoice.taxpayer",
-        "纳税人识别号",
-        "Taxpayer ID (纳税人识别号)",
-    ),
-    (
         "pay.invoice.required",
         "（电子发票必填）",
         " (required for an electronic invoice)",
-    ),
-    (
-        "pay.invoice.taxpayer_hint",
-        "18 位统一社会信用代码，例如 91350100M000100Y43。",
-        "The 18-character unified social credit code, e.g. 91350100M000100Y43.",
     ),
     // Paying.
     ("pay.button.pay", "立即支付", "Pay now"),
@@ -280,5 +257,32 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "pay.rule.note.length",
         "备注说明不能超过 200 个字",
         "The note has at most 200 characters",
+    ),
+];
+
+/// The invoice request's texts, which the expired path's form shares.
+pub const INVOICE: &[(&str, &str, &str)] = &[
+    ("pay.invoice.title", "发票信息", "Invoice"),
+    ("pay.invoice.electronic", "电子发票", "Electronic invoice"),
+    ("pay.invoice.paper", "纸质发票", "Paper invoice"),
+    (
+        "pay.invoice.title_label",
+        "发票抬头",
+        "Invoice title (发票抬头)",
+    ),
+    (
+        "pay.invoice.title_hint",
+        "一般为单位全称，已按证书中的单位名称预先填写。",
+        "Usually the organisation's full name; filled in from the certificate.",
+    ),
+    (
+        "pay.invoice.taxpayer",
+        "纳税人识别号",
+        "Taxpayer ID (纳税人识别号)",
+    ),
+    (
+        "pay.invoice.taxpayer_hint",
+        "18 位统一社会信用代码，例如 91350100M000100Y43。",
+        "The 18-character unified social credit code, e.g. 91350100M000100Y43.",
     ),
 ];
