@@ -11,9 +11,17 @@ use sha2::{Digest, Sha256};
 
 use super::state::Phase;
 use crate::error::AppError;
-use crate::models::Renewal;
 use crate::state::Chosen;
 use crate::{api, auth, bridge};
+
+/// What this page reads of `POST /renewals`' answer (the new renewal): its number, for
+/// the order page that follows, which reads the whole renewal itself. Reading only this
+/// keeps the renewal's deserialiser out of `/apply/`'s wasm (issue 16).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct Applied {
+    /// 业务单号.
+    pub business_no: String,
+}
 
 /// The bytes signed and sent, and the payload line of the signature (lowercase hex
 /// SHA-256 of those bytes).
@@ -32,12 +40,12 @@ pub struct Submission<'a> {
     pub lang: &'static str,
 }
 
-/// Signs and sends; `phase` follows the steps. → the new renewal (201).
+/// Signs and sends; `phase` follows the steps. → the new renewal's number (201).
 pub async fn submit(
     s: Submission<'_>,
     application: &Application,
     phase: RwSignal<Phase>,
-) -> Result<Renewal, AppError> {
+) -> Result<Applied, AppError> {
     let (bytes, sha) = signed_bytes(application)?;
     // A pair is renewed as a pair when the project issues pairs: the old encryption
     // certificate goes with the application (the server checks it matches).
@@ -68,7 +76,8 @@ pub async fn submit(
     if let Some(der) = encryption_certificate {
         body["encryption_certificate"] = json!(der);
     }
-    api::renewals::apply(&body).await
+    // `POST /renewals` (api::renewals::apply reads the whole renewal).
+    api::post("/renewals", &body).await
 }
 
 #[cfg(test)]
