@@ -19,13 +19,16 @@ struct Route {
 }
 
 /// Language, shared state, the router and the header around a bundle's routes.
+/// `state` is [`AppState::new`] for a bundle whose screens choose the certificate,
+/// [`AppState::reading`] for one that only reads it, [`AppState::without_certificate`]
+/// for one that never does: a bundle links only the storage code it needs.
 #[component]
-fn Shell(routes: &'static [Route]) -> impl IntoView {
+fn Shell(routes: &'static [Route], state: fn() -> AppState) -> impl IntoView {
     let lang = RwSignal::new(Lang::from_code(
         &storage::load_local::<String>(KEY_LANG).unwrap_or_default(),
     ));
     provide_context(I18n { lang });
-    provide_context(AppState::new());
+    provide_context(state());
     router::provide_router(routes.iter().map(|r| r.path).collect());
     Effect::new(move || {
         let l = lang.get();
@@ -126,7 +129,7 @@ pub fn CertificatesApp() -> impl IntoView {
             view: || view! { <pages::renew_entry::RenewEntryPage /> }.into_any(),
         },
     ];
-    view! { <Shell routes=PAGES /> }
+    view! { <Shell routes=PAGES state=AppState::new /> }
 }
 
 /// The application bundle: `/apply`.
@@ -136,7 +139,7 @@ pub fn ApplyApp() -> impl IntoView {
         path: "/apply",
         view: || view! { <pages::apply::ApplyPage /> }.into_any(),
     }];
-    view! { <Shell routes=PAGES /> }
+    view! { <Shell routes=PAGES state=AppState::reading /> }
 }
 
 /// The order bundle: `/renewals/{no}`.
@@ -146,7 +149,7 @@ pub fn RenewalsApp() -> impl IntoView {
         path: "/renewals/:no",
         view: || view! { <pages::order::OrderPage /> }.into_any(),
     }];
-    view! { <Shell routes=PAGES /> }
+    view! { <Shell routes=PAGES state=AppState::new /> }
 }
 
 /// The staff console bundle: `/admin`, `/admin/renewals/{no}`, `/admin/expired`,
@@ -171,7 +174,7 @@ pub fn AdminApp() -> impl IntoView {
             view: || view! { <admin::reconcile::AdminReconcilePage /> }.into_any(),
         },
     ];
-    view! { <Shell routes=PAGES /> }
+    view! { <Shell routes=PAGES state=AppState::without_certificate /> }
 }
 
 /// The expired-certificate path: `/expired` (SMS sign-in, the certificate) and
@@ -188,7 +191,7 @@ pub fn ExpiredApp() -> impl IntoView {
             view: || view! { <pages::expired::ExpiredApplicationPage /> }.into_any(),
         },
     ];
-    view! { <Shell routes=PAGES /> }
+    view! { <Shell routes=PAGES state=AppState::without_certificate /> }
 }
 
 /// A route of another bundle: the page of that URL is asked of the server, which

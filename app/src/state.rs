@@ -48,15 +48,35 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Loads what was kept in session storage and starts loading the projects.
+    /// Loads what was kept in session storage and starts loading the projects; every
+    /// change is kept again. For a bundle whose screens choose the certificate.
     pub fn new() -> Self {
+        let state = Self::reading();
+        let chosen = state.chosen;
+        Effect::new(move || persist(KEY_CHOSEN, chosen.get()));
+        state
+    }
+
+    /// As [`AppState::new`], but a change of `chosen` is not kept: for a bundle whose
+    /// screens only read it (`/apply/`), which then links no writer of the certificate
+    /// and its token (1.5 KB gzipped, issue 16).
+    pub fn reading() -> Self {
+        Self::with_chosen(RwSignal::new(storage::load::<Chosen>(KEY_CHOSEN)))
+    }
+
+    /// Without the chosen certificate (`chosen` stays `None`): for a bundle whose
+    /// screens never read it (`/expired/`, `/admin/`), which then links no reader of it
+    /// either (issue 16).
+    pub fn without_certificate() -> Self {
+        Self::with_chosen(RwSignal::new(None))
+    }
+
+    fn with_chosen(chosen: RwSignal<Option<Chosen>>) -> Self {
         let project_id = RwSignal::new(storage::load::<String>(KEY_PROJECT));
         let return_url = RwSignal::new(storage::load::<String>(KEY_RETURN));
-        let chosen = RwSignal::new(storage::load::<Chosen>(KEY_CHOSEN));
         let signed_in = RwSignal::new(storage::load::<String>(KEY_SIGNED_IN));
         Effect::new(move || persist(KEY_PROJECT, project_id.get()));
         Effect::new(move || persist(KEY_RETURN, return_url.get()));
-        Effect::new(move || persist(KEY_CHOSEN, chosen.get()));
         Effect::new(move || persist(KEY_SIGNED_IN, signed_in.get()));
         AppState {
             projects: Resource::new(api::projects::list),
@@ -104,26 +124,29 @@ pub fn use_app_state() -> AppState {
 
 const KEY_KNOWN: &str = "certrenew.renewals";
 
+/// The renewals kept in local storage: `{"<cert sha256>": "<business no>", …}`. Read as
+/// JSON's own map (the one `serde_json::Value` links anyway), not a map type of its own
+/// (issue 16).
+type Known = serde_json::Map<String, serde_json::Value>;
+
 /// Renewals this browser applied for, by the SHA-256 of the certificate renewed (local
 /// storage): "my certificates" shows them as under way without asking the server (the
 /// eligibility check needs no sign-in and does not know about renewals).
 pub fn known_renewal(cert_sha256: &str) -> Option<String> {
-    let map: std::collections::BTreeMap<String, String> = storage::load_local(KEY_KNOWN)?;
-    map.get(cert_sha256).cloned()
+    let map: Known = storage::load_local(KEY_KNOWN)?;
+    map.get(cert_sha256)?.as_str().map(str::to_owned)
 }
 
 /// Remembers that `business_no` renews the certificate `cert_sha256`.
 pub fn remember_renewal(cert_sha256: &str, business_no: &str) {
-    let mut map: std::collections::BTreeMap<String, String> =
-        storage::load_local(KEY_KNOWN).unwrap_or_default();
-    map.insert(cert_sha256.to_owned(), business_no.to_owned());
+    let mut map: Known = storage::load_local(KEY_KNOWN).unwrap_or_default();
+    map.insert(cert_sha256.to_owned(), business_no.into());
     storage::save_local(KEY_KNOWN, &map);
 }
 
 /// Forgets the renewal of `cert_sha256` (it closed or completed).
 pub fn forget_renewal(cert_sha256: &str) {
-    let mut map: std::collections::BTreeMap<String, String> =
-        storage::load_local(KEY_KNOWN).unwrap_or_default();
+    let mut map: Known = storage::load_local(KEY_KNOWN).unwrap_or_default();
     if map.remove(cert_sha256).is_some() {
         storage::save_local(KEY_KNOWN, &map);
     }
