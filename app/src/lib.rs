@@ -23,6 +23,7 @@ pub mod format;
 pub mod i18n;
 pub mod models;
 pub mod pages;
+pub mod read;
 pub mod resource;
 pub mod router;
 pub mod state;

@@ -13,6 +13,8 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use crate::coded::Coded;
+use crate::read::{self, Fields, Res};
+use crate::via_value;
 
 /// Reads a value of a closed set (a state, a stage) as `None` when it is one this page
 /// does not know, so a newer server's new state does not make the whole answer
@@ -26,8 +28,13 @@ where
     Ok(serde_json::from_value(value).ok())
 }
 
+// The projects, the standing and the sign-in are read through `Value` by hand
+// (`crate::read`, issue 16): every customer bundle reads them. Each reader says which
+// fields may be missing (`*_or_empty`, `*_or_default`, `opt_*`), as the derive's
+// `#[serde(default)]` and `Option`s did.
+
 /// A period on offer and its price.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Price {
     /// Months.
     pub months: u32,
@@ -36,7 +43,7 @@ pub struct Price {
 }
 
 /// The agreement to accept.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Agreement {
     /// Version the application must name.
     pub version: String,
@@ -47,7 +54,7 @@ pub struct Agreement {
 }
 
 /// The CA's account for bank transfers (对公转账).
-#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Payee {
     /// 开户公司名称.
     pub name_zh: String,
@@ -62,24 +69,20 @@ pub struct Payee {
 }
 
 /// Support contacts.
-#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Support {
     /// Phone.
-    #[serde(default)]
     pub phone: String,
     /// E-mail.
-    #[serde(default)]
     pub email: String,
     /// Hours, Chinese.
-    #[serde(default)]
     pub hours_zh: String,
     /// Hours, English.
-    #[serde(default)]
     pub hours_en: String,
 }
 
 /// A relying platform (project) as configured at the CA.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Project {
     /// Short id.
     pub id: String,
@@ -102,36 +105,120 @@ pub struct Project {
     /// The agreement.
     pub agreement: Agreement,
     /// Notice (供应商须知), Chinese; may be empty.
-    #[serde(default)]
     pub notice_zh: String,
     /// Notice, English.
-    #[serde(default)]
     pub notice_en: String,
     /// `alipay`, `unionpay`, `wechat`, `bank_transfer`.
     pub payment_methods: Vec<String>,
     /// The CA's account bank transfers go to.
-    #[serde(default)]
     pub payee: Option<Payee>,
     /// `electronic`, `paper`.
     pub invoice_kinds: Vec<String>,
     /// Contacts.
-    #[serde(default)]
     pub support: Support,
     /// Allowed return URL prefixes.
-    #[serde(default)]
     pub return_urls: Vec<String>,
 }
 
+impl Price {
+    fn read(v: &Value) -> Res<Self> {
+        let f = Fields::of(v)?;
+        Ok(Price {
+            months: f.u32("months")?,
+            fen: f.i64("fen")?,
+        })
+    }
+}
+via_value!(Price, Price::read);
+
+impl Agreement {
+    fn read(v: &Value) -> Res<Self> {
+        let f = Fields::of(v)?;
+        Ok(Agreement {
+            version: f.string("version")?,
+            text_zh: f.string("text_zh")?,
+            text_en: f.string("text_en")?,
+        })
+    }
+}
+via_value!(Agreement, Agreement::read);
+
+impl Payee {
+    fn read(v: &Value) -> Res<Self> {
+        let f = Fields::of(v)?;
+        Ok(Payee {
+            name_zh: f.string("name_zh")?,
+            name_en: f.string("name_en")?,
+            account_no: f.string("account_no")?,
+            bank_zh: f.string("bank_zh")?,
+            bank_en: f.string("bank_en")?,
+        })
+    }
+}
+via_value!(Payee, Payee::read);
+
+impl Support {
+    fn read(v: &Value) -> Res<Self> {
+        let f = Fields::of(v)?;
+        Ok(Support {
+            phone: f.string_or_empty("phone")?,
+            email: f.string_or_empty("email")?,
+            hours_zh: f.string_or_empty("hours_zh")?,
+            hours_en: f.string_or_empty("hours_en")?,
+        })
+    }
+}
+via_value!(Support, Support::read);
+
+impl Project {
+    fn read(v: &Value) -> Res<Self> {
+        let f = Fields::of(v)?;
+        Ok(Project {
+            id: f.string("id")?,
+            name_zh: f.string("name_zh")?,
+            name_en: f.string("name_en")?,
+            min_host_version: f.string("min_host_version")?,
+            min_extension_version: f.string("min_extension_version")?,
+            renewal_window_days: f.i64("renewal_window_days")?,
+            prices: f.list("prices", Price::read)?,
+            fee_line_zh: f.string("fee_line_zh")?,
+            fee_line_en: f.string("fee_line_en")?,
+            agreement: f.object("agreement", Agreement::read)?,
+            notice_zh: f.string_or_empty("notice_zh")?,
+            notice_en: f.string_or_empty("notice_en")?,
+            payment_methods: f.list("payment_methods", read::string)?,
+            payee: f.opt_object("payee", Payee::read)?,
+            invoice_kinds: f.list("invoice_kinds", read::string)?,
+            support: f.object_or_default("support", Support::read)?,
+            return_urls: f.list_or_empty("return_urls", read::string)?,
+        })
+    }
+}
+via_value!(Project, Project::read);
+
 /// What a project issues (`GET /projects/{id}`'s `kind`), read apart from [`Project`].
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ProjectKind {
     /// `single` or `dual` (a signing and an encryption certificate); absent: single.
-    #[serde(default)]
     pub kind: Coded<CertificateKind>,
     /// The keys it certifies: `sm2` (国密) or `rsa-ec`; absent: `rsa-ec`.
-    #[serde(default)]
     pub algorithm: Option<String>,
 }
+
+impl ProjectKind {
+    fn read(v: &Value) -> Res<Self> {
+        let f = Fields::of(v)?;
+        Ok(ProjectKind {
+            kind: if f.has("kind") {
+                Coded::parse(f.string("kind")?)
+            } else {
+                Coded::default()
+            },
+            algorithm: f.opt_string("algorithm")?,
+        })
+    }
+}
+via_value!(ProjectKind, ProjectKind::read);
 
 impl ProjectKind {
     /// Whether the project renews signing and encryption certificates as a pair.
@@ -146,10 +233,9 @@ impl ProjectKind {
 }
 
 /// Where a certificate stands for renewal.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Eligibility {
     /// The standing; `None` when this page does not know it.
-    #[serde(deserialize_with = "lenient")]
     pub status: Option<EligibilityStatus>,
     /// When the renewal window opens.
     pub window_opens_at: String,
@@ -160,20 +246,53 @@ pub struct Eligibility {
 }
 
 /// `POST /challenges`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Challenge {
     /// base64 of 32 bytes.
     pub challenge: String,
 }
 
 /// `POST /sessions`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionAnswer {
     /// The certificate's standing.
     pub eligibility: Eligibility,
     /// The open renewal's business number.
     pub open_renewal: Option<String>,
 }
+
+impl Eligibility {
+    fn read(v: &Value) -> Res<Self> {
+        let f = Fields::of(v)?;
+        Ok(Eligibility {
+            status: read::lenient(f.required("status")?),
+            window_opens_at: f.string("window_opens_at")?,
+            days_left: f.i64("days_left")?,
+            not_after: f.string("not_after")?,
+        })
+    }
+}
+via_value!(Eligibility, Eligibility::read);
+
+impl Challenge {
+    fn read(v: &Value) -> Res<Self> {
+        Ok(Challenge {
+            challenge: Fields::of(v)?.string("challenge")?,
+        })
+    }
+}
+via_value!(Challenge, Challenge::read);
+
+impl SessionAnswer {
+    fn read(v: &Value) -> Res<Self> {
+        let f = Fields::of(v)?;
+        Ok(SessionAnswer {
+            eligibility: f.object("eligibility", Eligibility::read)?,
+            open_renewal: f.opt_string("open_renewal")?,
+        })
+    }
+}
+via_value!(SessionAnswer, SessionAnswer::read);
 
 /// One fee line.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
