@@ -59,8 +59,8 @@ fn unreadable(e: &dyn std::fmt::Display) -> AppError {
     )
 }
 
-/// A 2xx answer's body as `T`.
-fn parse<T: DeserializeOwned>(body: &str) -> Result<T, AppError> {
+/// A 2xx answer's body as `T` (with [`get_text`], the per-type part of a read).
+pub fn parse<T: DeserializeOwned>(body: &str) -> Result<T, AppError> {
     serde_json::from_str(body).map_err(|e| unreadable(&e))
 }
 
@@ -93,7 +93,13 @@ async fn send_text(builder: RequestBuilder, body: Option<String>) -> Result<Stri
 
 /// `GET /api/v1{path}`.
 pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, AppError> {
-    send(Request::get(&format!("{BASE}{path}")), None).await
+    parse(&get_text(path).await?)
+}
+
+/// `GET /api/v1{path}`, the 2xx body as text: not generic, so a caller that parses the
+/// text outside its future links the request once for every answer type (issue 16).
+pub async fn get_text(path: &str) -> Result<String, AppError> {
+    send_text(Request::get(&format!("{BASE}{path}")), None).await
 }
 
 /// `POST /api/v1{path}` with a JSON body.

@@ -13,8 +13,10 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 
-type Erased = Rc<dyn Any>;
-type Fetch = Pin<Box<dyn Future<Output = Erased>>>;
+/// An answer of any type.
+pub type Erased = Rc<dyn Any>;
+/// A fetch of an erased answer.
+pub type Fetch = Pin<Box<dyn Future<Output = Erased>>>;
 
 /// A `LocalResource<T>` whose async part is not generic.
 pub struct Resource<T> {
@@ -48,6 +50,16 @@ impl<T: 'static> Resource<T> {
         }));
         Resource {
             inner,
+            ty: PhantomData,
+        }
+    }
+
+    /// From a fetch that already gives the erased answer, which must hold a `T` (else
+    /// every read is `None`): the per-type part is then only what the caller's plain
+    /// functions do, not a future of its own (issue 16).
+    pub fn from_erased(fetch: impl Fn() -> Fetch + 'static) -> Self {
+        Resource {
+            inner: erased(Box::new(fetch)),
             ty: PhantomData,
         }
     }
