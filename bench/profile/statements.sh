@@ -9,7 +9,10 @@
 #
 # Environment: BENCH_SERVER_BIN (a built certrenew-server; default
 # target/release/certrenew-server, built if missing), STATEMENTS_OUT (a file to write
-# the report to as well).
+# the report to as well), STATEMENTS_FULL=M (after the profile phase, M whole renewals
+# by 32 workers, the load generator's full phase, reported apart: what the statements
+# cost on a fuller database and under load), STATEMENTS_KEEP=1 (keep the temporary
+# directory: the database, for EXPLAIN QUERY PLAN, and the logs).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -27,7 +30,7 @@ SERVER_PID=
 cleanup() {
     [ -z "$SERVER_PID" ] || kill -TERM "$SERVER_PID" 2>/dev/null || true
     wait 2>/dev/null || true
-    rm -rf "$WORK"
+    if [ -n "${STATEMENTS_KEEP:-}" ]; then say "kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -49,7 +52,7 @@ done
 say "$N renewals through the profile phase, statements logged"
 "$GEN" --addr "127.0.0.1:$PORT" --data-dir "$WORK/data" \
     --reviewer bench.reviewer --password 'bench reviewer password' \
-    --profile "$N" --floor-secs 0 --read-secs 0 --issue 0 --full 0 \
+    --profile "$N" --floor-secs 0 --read-secs 0 --issue 0 --full "${STATEMENTS_FULL:-0}" \
     --marks "$WORK/marks" --out "$WORK/bench.json" >"$WORK/gen.log" 2>&1 ||
     { cat "$WORK/gen.log" >&2; die "the load generator failed"; }
 # The outbox worker sends what the renewals queued; give it a moment to finish.
@@ -57,5 +60,6 @@ sleep 3
 kill -TERM "$SERVER_PID"
 wait "$SERVER_PID" 2>/dev/null || true
 SERVER_PID=
-python3 "$BENCH/profile/statements.py" "$WORK/server.log" "$WORK/marks" "$N" |
+FULL_DONE=$(python3 -c 'import json,sys; print((json.load(open(sys.argv[1])).get("full") or {}).get("completed", 0))' "$WORK/bench.json")
+python3 "$BENCH/profile/statements.py" "$WORK/server.log" "$WORK/marks" "$N" 15 "$FULL_DONE" |
     tee ${STATEMENTS_OUT:+"$STATEMENTS_OUT"}

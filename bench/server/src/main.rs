@@ -76,8 +76,9 @@ const USAGE: &str = "usage: server-bench --addr 127.0.0.1:PORT --data-dir DIR --
 CPU of each group of processes (with their children) beside the server's in every phase.
 Every request times out after 30 s (an error). --full-secs bounds the full phase,
 --issue-secs the preparation of the issuance phase. --marks appends a line \"<unix ns>
-<batch>\" to FILE when each batch of the profile phase starts (and \"<unix ns> end\"), so
-a server log can be split by request kind (bench/profile/statements.sh).";
+<batch>\" to FILE when each batch of the profile phase starts (and \"<unix ns> end\"), and
+\"Full\" ... \"end\" around the full phase, so a server log can be split by request kind
+(bench/profile/statements.sh).";
 
 fn parse_opts() -> anyhow::Result<Opts> {
     let mut args = std::env::args().skip(1);
@@ -350,23 +351,7 @@ async fn profile_phase(
         Batch::Status,
     ];
     let mut failed = vec![false; renewals.len()];
-    let mark_batch = |name: &str| -> anyhow::Result<()> {
-        let Some(path) = &opts.marks else {
-            return Ok(());
-        };
-        use std::io::Write as _;
-        let ns = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos();
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .with_context(|| format!("--marks {}", path.display()))?;
-        writeln!(f, "{ns} {name}").context("--marks")?;
-        Ok(())
-    };
+    let mark_batch = |name: &str| mark(opts, name);
     for batch in plan {
         mark_batch(&format!("{batch:?}"))?;
         let mut rec = Recorder::default();
@@ -604,6 +589,25 @@ async fn reads_phase(
     }))
 }
 
+/// Appends "<unix ns> NAME" to `--marks`, if given: when a batch or phase starts.
+fn mark(opts: &Opts, name: &str) -> anyhow::Result<()> {
+    let Some(path) = &opts.marks else {
+        return Ok(());
+    };
+    use std::io::Write as _;
+    let ns = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("--marks {}", path.display()))?;
+    writeln!(f, "{ns} {name}").context("--marks")?;
+    Ok(())
+}
+
 /// Phase 3: whole renewals, concurrently.
 async fn full_phase(opts: &Opts, s: &Arc<Shared>, users: Vec<Arc<User>>) -> anyhow::Result<Value> {
     say(&format!(
@@ -614,6 +618,7 @@ async fn full_phase(opts: &Opts, s: &Arc<Shared>, users: Vec<Arc<User>>) -> anyh
     ));
     let users = Arc::new(users);
     let next = Arc::new(AtomicUsize::new(0));
+    crate::mark(opts, "Full")?;
     let mark = CpuMark::now(opts.server_pid);
     let t = Instant::now();
     let stop_at = t + Duration::from_secs_f64(opts.full_secs);
@@ -660,6 +665,7 @@ async fn full_phase(opts: &Opts, s: &Arc<Shared>, users: Vec<Arc<User>>) -> anyh
     }
     let wall = t.elapsed().as_secs_f64();
     let cpu = mark.report(opts.server_pid, wall, Some(requests));
+    crate::mark(opts, "end")?;
     let per = |x: f64| {
         if done > 0 {
             round3(x / done as f64)
