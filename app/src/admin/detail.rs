@@ -19,7 +19,7 @@ use crate::admin::queue::{project_name, projects_now};
 use crate::admin::review::ReviewPanel;
 use crate::admin::session::StaffGate;
 use crate::admin::staff::use_staff;
-use crate::admin::ui::{Live, Loader, label};
+use crate::admin::ui::{Fact, Live, Loader, fact, facts, head, label, row};
 use crate::api;
 use crate::components::Loaded;
 use crate::format;
@@ -160,37 +160,44 @@ fn ApplicationSection(r: Renewal) -> impl IntoView {
     let months = r.months.to_string();
     let id_type = a.operator.id_type.clone();
     let agreement = a.agreement_version.clone();
+    let op = a.operator;
+    let rc = a.recipient;
     view! {
         <section id="application" aria-labelledby="application-title">
             <h2 id="application-title">{i18n.text("admin.app.title")}</h2>
-            <dl class="facts">
-                <dt>{i18n.text("admin.field.months")}</dt>
-                <dd>{Live(i18n).tf("admin.pay.months", "n", months)}</dd>
-                <dt>{i18n.text("admin.app.agreement")}</dt>
-                <dd>{agreement}</dd>
-            </dl>
+            {facts(
+                None,
+                None,
+                None,
+                vec![
+                    fact("admin.field.months", Live(i18n).tf_fact("admin.pay.months", "n", months)),
+                    fact("admin.app.agreement", Fact::Text(agreement)),
+                ],
+            )}
             <h3>{i18n.text("admin.app.operator")}</h3>
-            <dl class="facts" id="operator">
-                <dt>{i18n.text("admin.app.id_type")}</dt>
-                <dd>{Live(i18n).label(id_type_key(&id_type), id_type)}</dd>
-                <dt>{i18n.text("admin.app.id_number")}</dt>
-                <dd>{a.operator.id_number}</dd>
-                <dt>{i18n.text("admin.app.name")}</dt>
-                <dd>{a.operator.name}</dd>
-                <dt>{i18n.text("admin.app.mobile")}</dt>
-                <dd>{a.operator.mobile}</dd>
-                <dt>{i18n.text("admin.app.email")}</dt>
-                <dd>{a.operator.email}</dd>
-            </dl>
+            {facts(
+                Some("operator"),
+                None,
+                None,
+                vec![
+                    fact("admin.app.id_type", Live(i18n).label_fact(id_type_key(&id_type), id_type)),
+                    fact("admin.app.id_number", Fact::Text(op.id_number)),
+                    fact("admin.app.name", Fact::Text(op.name)),
+                    fact("admin.app.mobile", Fact::Text(op.mobile)),
+                    fact("admin.app.email", Fact::Text(op.email)),
+                ],
+            )}
             <h3>{i18n.text("admin.app.recipient")}</h3>
-            <dl class="facts" id="recipient">
-                <dt>{i18n.text("admin.app.name")}</dt>
-                <dd>{a.recipient.name}</dd>
-                <dt>{i18n.text("admin.app.mobile")}</dt>
-                <dd>{a.recipient.mobile}</dd>
-                <dt>{i18n.text("admin.app.address")}</dt>
-                <dd>{a.recipient.address}</dd>
-            </dl>
+            {facts(
+                Some("recipient"),
+                None,
+                None,
+                vec![
+                    fact("admin.app.name", Fact::Text(rc.name)),
+                    fact("admin.app.mobile", Fact::Text(rc.mobile)),
+                    fact("admin.app.address", Fact::Text(rc.address)),
+                ],
+            )}
         </section>
     }
 }
@@ -203,37 +210,48 @@ fn CertificateSection(old: CertSummary, new: Option<IssuedCertificate>) -> impl 
     let revocable = new
         .as_ref()
         .map_or_else(|| old.serial.clone(), |c| c.serial.clone());
+    let validity = |from: &str, to: &str| {
+        Fact::Text(format!(
+            "{} – {}",
+            format::date_time(from),
+            format::date_time(to)
+        ))
+    };
+    let old_facts = vec![
+        fact("admin.field.subject", Fact::Text(old.subject)),
+        fact("admin.cert.issuer", Fact::Text(old.issuer)),
+        fact("admin.cert.serial", Fact::Code(old.serial)),
+        fact(
+            "admin.cert.validity",
+            validity(&old.not_before, &old.not_after),
+        ),
+        row(
+            Fact::Text("SHA-256".to_owned()),
+            Fact::SmallCode(old.sha256),
+        ),
+    ];
     view! {
         <section id="certificate" aria-labelledby="certificate-title">
             <h2 id="certificate-title">{i18n.text("admin.cert.title")}</h2>
-            <dl class="facts">
-                <dt>{i18n.text("admin.field.subject")}</dt>
-                <dd>{old.subject}</dd>
-                <dt>{i18n.text("admin.cert.issuer")}</dt>
-                <dd>{old.issuer}</dd>
-                <dt>{i18n.text("admin.cert.serial")}</dt>
-                <dd><code>{old.serial}</code></dd>
-                <dt>{i18n.text("admin.cert.validity")}</dt>
-                <dd>{format::date_time(&old.not_before)} " – " {format::date_time(&old.not_after)}</dd>
-                <dt>"SHA-256"</dt>
-                <dd><code class="small">{old.sha256}</code></dd>
-            </dl>
+            {facts(None, None, None, old_facts)}
             {new.map(|c| {
-                let status = c.status.clone();
+                let status = if c.status == CertificateStatus::Confirmed {
+                    "admin.cert.confirmed"
+                } else {
+                    "admin.cert.issued"
+                };
                 view! {
                     <h3>{i18n.text("admin.cert.new")}</h3>
-                    <dl class="facts" id="new-certificate" data-status=c.status.to_string()>
-                        <dt>{i18n.text("admin.cert.serial")}</dt>
-                        <dd><code>{c.serial}</code></dd>
-                        <dt>{i18n.text("admin.cert.validity")}</dt>
-                        <dd>{format::date_time(&c.not_before)} " – " {format::date_time(&c.not_after)}</dd>
-                        <dt>{i18n.text("admin.field.status")}</dt>
-                        <dd>
-                            {move || {
-                                if status == CertificateStatus::Confirmed { i18n.t("admin.cert.confirmed") } else { i18n.t("admin.cert.issued") }
-                            }}
-                        </dd>
-                    </dl>
+                    {facts(
+                        Some("new-certificate"),
+                        Some(c.status.to_string()),
+                        None,
+                        vec![
+                            fact("admin.cert.serial", Fact::Code(c.serial)),
+                            fact("admin.cert.validity", validity(&c.not_before, &c.not_after)),
+                            fact("admin.field.status", Fact::Key(status)),
+                        ],
+                    )}
                 }
             })}
             <crate::admin::revoke::RevokePanel serial=revocable />
@@ -250,14 +268,7 @@ fn TimelineSection(rows: Vec<TimelineEntry>) -> impl IntoView {
             <h2 id="timeline-title">{i18n.text("admin.detail.timeline")}</h2>
             <div class="table-wrap">
                 <table class="small">
-                    <thead>
-                        <tr>
-                            <th scope="col">{i18n.text("admin.audit.at")}</th>
-                            <th scope="col">{i18n.text("admin.audit.action")}</th>
-                            <th scope="col">{i18n.text("admin.audit.actor")}</th>
-                            <th scope="col">{i18n.text("admin.audit.data")}</th>
-                        </tr>
-                    </thead>
+                    {head(&["admin.audit.at", "admin.audit.action", "admin.audit.actor", "admin.audit.data"])}
                     <tbody>
                         {rows
                             .into_iter()

@@ -13,7 +13,7 @@ use crate::admin::labels::{id_type_key, invoice_kind_key};
 use crate::admin::model::came_expired_way;
 use crate::admin::model::{ExpiredDetails, ExpiredView, IdentityCheck, StaffTransfer, Upload};
 use crate::admin::staff::use_staff;
-use crate::admin::ui::{Live, Loader};
+use crate::admin::ui::{Fact, Live, Loader, fact, facts, head};
 use crate::api;
 use crate::components::Loaded;
 use crate::format;
@@ -82,20 +82,25 @@ fn ExpiredBody(v: ExpiredView) -> impl IntoView {
     // The applicant's own view of the latest transfer carries the amount.
     let latest_fen = a.transfer.and_then(|t| t.amount_fen);
     view! {
-        <dl class="facts">
-            <dt>{i18n.text("admin.expired.mobile")}</dt>
-            <dd id="expired-mobile">{v.mobile}</dd>
-            <dt>{i18n.text("admin.expired.status")}</dt>
-            <dd>
-                <span class=expired_status_badge(status) data-status=a.status.to_string()>
-                    {Live(i18n).named(&status_text, expired_status_key)}
-                </span>
-            </dd>
-            <dt>{i18n.text("admin.expired.started_at")}</dt>
-            <dd>{format::date_time(&a.created_at)}</dd>
-            <dt>{i18n.text("admin.field.updated_at")}</dt>
-            <dd>{format::date_time(&a.updated_at)}</dd>
-        </dl>
+        {facts(
+            None,
+            None,
+            None,
+            vec![
+                fact("admin.expired.mobile", Fact::Text(v.mobile)).id("expired-mobile"),
+                fact(
+                    "admin.expired.status",
+                    Fact::Badge {
+                        class: expired_status_badge(status),
+                        id: None,
+                        status: Some(a.status.to_string()),
+                        text: Box::new(Live(i18n).named(&status_text, expired_status_key)),
+                    },
+                ),
+                fact("admin.expired.started_at", Fact::Text(format::date_time(&a.created_at))),
+                fact("admin.field.updated_at", Fact::Text(format::date_time(&a.updated_at))),
+            ],
+        )}
         <DetailsFacts details=details />
         <TransfersTable rows=v.transfers latest_fen=latest_fen />
         <IdentityList checks=a.identity_checks />
@@ -131,30 +136,39 @@ fn OrgFacts(d: ExpiredDetails) -> impl IntoView {
     let i18n = use_i18n();
     let months = d.months.to_string();
     let kind = d.invoice.kind.clone();
-    view! {
-        <dl class="facts">
-            <dt>{i18n.text("admin.expired.org_name")}</dt>
-            <dd>{d.organisation.name}</dd>
-            <dt>{i18n.text("admin.expired.credit_code")}</dt>
-            <dd><code>{d.organisation.credit_code}</code></dd>
-            <dt>{i18n.text("admin.expired.legal_name")}</dt>
-            <dd>{d.legal_representative.name}</dd>
-            <dt>{i18n.text("admin.expired.legal_id")}</dt>
-            <dd><code>{d.legal_representative.id_number}</code></dd>
-            <dt>{i18n.text("admin.expired.legal_mobile")}</dt>
-            <dd>{d.legal_representative.mobile}</dd>
-            <dt>{i18n.text("admin.field.months")}</dt>
-            <dd>{Live(i18n).tf("admin.pay.months", "n", months)}</dd>
-            <dt>{i18n.text("admin.app.agreement")}</dt>
-            <dd>{d.agreement_version}</dd>
-            <dt>{i18n.text("admin.expired.invoice")}</dt>
-            <dd>
-                {Live(i18n).named(&kind, invoice_kind_key)}
-                {d.invoice.title.map(|t| format!(" · {t}"))}
-                {d.invoice.taxpayer_id.map(|t| format!(" · {t}"))}
-            </dd>
-        </dl>
-    }
+    let mut invoice = vec![Live(i18n).named_fact(&kind, invoice_kind_key)];
+    invoice.extend(d.invoice.title.map(|t| Fact::Text(format!(" · {t}"))));
+    invoice.extend(d.invoice.taxpayer_id.map(|t| Fact::Text(format!(" · {t}"))));
+    facts(
+        None,
+        None,
+        None,
+        vec![
+            fact("admin.expired.org_name", Fact::Text(d.organisation.name)),
+            fact(
+                "admin.expired.credit_code",
+                Fact::Code(d.organisation.credit_code),
+            ),
+            fact(
+                "admin.expired.legal_name",
+                Fact::Text(d.legal_representative.name),
+            ),
+            fact(
+                "admin.expired.legal_id",
+                Fact::Code(d.legal_representative.id_number),
+            ),
+            fact(
+                "admin.expired.legal_mobile",
+                Fact::Text(d.legal_representative.mobile),
+            ),
+            fact(
+                "admin.field.months",
+                Live(i18n).tf_fact("admin.pay.months", "n", months),
+            ),
+            fact("admin.app.agreement", Fact::Text(d.agreement_version)),
+            fact("admin.expired.invoice", Fact::Seq(invoice)),
+        ],
+    )
 }
 
 /// The operator (经办人) and the recipient (收件人).
@@ -164,20 +178,30 @@ fn PeopleFacts(d: ExpiredDetails) -> impl IntoView {
     let op = d.operator;
     let rc = d.recipient;
     let id_type = op.id_type.clone();
-    view! {
-        <dl class="facts">
-            <dt>{i18n.text("admin.app.operator")}</dt>
-            <dd>{op.name} " · " {op.mobile} " · " {op.email}</dd>
-            <dt>{i18n.text("admin.app.id_number")}</dt>
-            <dd>
-                {Live(i18n).label(id_type_key(&id_type), id_type)} " " <code>{op.id_number}</code>
-            </dd>
-            <dt>{i18n.text("admin.app.recipient")}</dt>
-            <dd>{rc.name} " · " {rc.mobile}</dd>
-            <dt>{i18n.text("admin.app.address")}</dt>
-            <dd>{rc.address}</dd>
-        </dl>
-    }
+    facts(
+        None,
+        None,
+        None,
+        vec![
+            fact(
+                "admin.app.operator",
+                Fact::Text(format!("{} · {} · {}", op.name, op.mobile, op.email)),
+            ),
+            fact(
+                "admin.app.id_number",
+                Fact::Seq(vec![
+                    Live(i18n).label_fact(id_type_key(&id_type), id_type),
+                    Fact::Text(" ".to_owned()),
+                    Fact::Code(op.id_number),
+                ]),
+            ),
+            fact(
+                "admin.app.recipient",
+                Fact::Text(format!("{} · {}", rc.name, rc.mobile)),
+            ),
+            fact("admin.app.address", Fact::Text(rc.address)),
+        ],
+    )
 }
 
 /// Every verification transfer, oldest first, with the full account number.
@@ -196,17 +220,15 @@ fn TransfersTable(rows: Vec<StaffTransfer>, latest_fen: Option<i64>) -> impl Int
         {title}
         <div class="table-wrap">
             <table id="expired-transfers" class="small">
-                <thead>
-                    <tr>
-                        <th scope="col">{i18n.text("admin.expired.account_name")}</th>
-                        <th scope="col">{i18n.text("admin.expired.bank")}</th>
-                        <th scope="col">{i18n.text("admin.expired.account_no")}</th>
-                        <th scope="col">{i18n.text("admin.expired.amount")}</th>
-                        <th scope="col">{i18n.text("admin.field.status")}</th>
-                        <th scope="col">{i18n.text("admin.expired.tries")}</th>
-                        <th scope="col">{i18n.text("admin.expired.sent_at")}</th>
-                    </tr>
-                </thead>
+                {head(&[
+                    "admin.expired.account_name",
+                    "admin.expired.bank",
+                    "admin.expired.account_no",
+                    "admin.expired.amount",
+                    "admin.field.status",
+                    "admin.expired.tries",
+                    "admin.expired.sent_at",
+                ])}
                 <tbody>
                     {rows
                         .into_iter()

@@ -13,7 +13,7 @@ use crate::admin::labels::{
 use crate::admin::model::{BankTransfer, ReviewView};
 use crate::admin::rules::{Act, is_paid_state};
 use crate::admin::staff::use_staff;
-use crate::admin::ui::{Live, Refusal};
+use crate::admin::ui::{Fact, Live, LiveText, Refusal, fact, facts, head, row};
 use crate::format;
 use crate::i18n::{Lang, use_i18n};
 use crate::models::{Invoice, Payment, Refund};
@@ -48,28 +48,29 @@ pub fn PaymentsSection(v: ReviewView, acts: Actions) -> impl IntoView {
         .cloned()
         .collect();
     let payments = r.payments.clone();
+    let mut rows = vec![fact(
+        "admin.field.months",
+        Live(i18n).tf_fact("admin.pay.months", "n", months),
+    )];
+    rows.extend(fee_lines.into_iter().map(|line| {
+        let name: LiveText = Box::new(move || {
+            if i18n.lang() == Lang::En {
+                line.name_en.clone()
+            } else {
+                line.name_zh.clone()
+            }
+        });
+        row(Fact::Live(name), Fact::Text(format::money(line.fen)))
+    }));
+    rows.push(
+        fact("admin.field.total", Fact::Strong(format::money(total)))
+            .id("admin-total")
+            .fen(total),
+    );
     view! {
         <section id="payments" aria-labelledby="payments-title">
             <h2 id="payments-title">{i18n.text("admin.pay.title")}</h2>
-            <dl class="facts">
-                <dt>{i18n.text("admin.field.months")}</dt>
-                <dd>{Live(i18n).tf("admin.pay.months", "n", months)}</dd>
-                {fee_lines
-                    .into_iter()
-                    .map(|line| {
-                        view! {
-                            <dt>
-                                {move || if i18n.lang() == Lang::En { line.name_en.clone() } else { line.name_zh.clone() }}
-                            </dt>
-                            <dd>{format::money(line.fen)}</dd>
-                        }
-                    })
-                    .collect_view()}
-                <dt>{i18n.text("admin.field.total")}</dt>
-                <dd id="admin-total" data-fen=total.to_string()>
-                    <strong>{format::money(total)}</strong>
-                </dd>
-            </dl>
+            {facts(None, None, None, rows)}
             <h3>{i18n.text("admin.pay.attempts")}</h3>
             {if payments.is_empty() {
                 view! { <p class="muted">{i18n.text("admin.pay.none")}</p> }.into_any()
@@ -87,17 +88,15 @@ fn PaymentsTable(payments: Vec<Payment>) -> impl IntoView {
     view! {
         <div class="table-wrap">
             <table id="payments-table">
-                <thead>
-                    <tr>
-                        <th scope="col">{i18n.text("admin.pay.out_trade_no")}</th>
-                        <th scope="col">{i18n.text("admin.pay.method")}</th>
-                        <th scope="col">{i18n.text("admin.field.status")}</th>
-                        <th scope="col">{i18n.text("admin.pay.amount")}</th>
-                        <th scope="col">{i18n.text("admin.pay.started")}</th>
-                        <th scope="col">{i18n.text("admin.pay.paid_at")}</th>
-                        <th scope="col">{i18n.text("admin.pay.declared")}</th>
-                    </tr>
-                </thead>
+                {head(&[
+                    "admin.pay.out_trade_no",
+                    "admin.pay.method",
+                    "admin.field.status",
+                    "admin.pay.amount",
+                    "admin.pay.started",
+                    "admin.pay.paid_at",
+                    "admin.pay.declared",
+                ])}
                 <tbody>
                     {payments
                         .into_iter()
@@ -133,26 +132,16 @@ fn PaymentsTable(payments: Vec<Payment>) -> impl IntoView {
 /// What the customer declared for a bank transfer.
 #[component]
 fn TransferFacts(bt: BankTransfer) -> impl IntoView {
-    let i18n = use_i18n();
-    view! {
-        <dl class="facts">
-            <dt>{i18n.text("admin.bt.payer_name")}</dt>
-            <dd>{bt.payer_name}</dd>
-            <dt>{i18n.text("admin.bt.payer_account")}</dt>
-            <dd>{bt.payer_account}</dd>
-            <dt>{i18n.text("admin.bt.amount")}</dt>
-            <dd>{format::money(bt.amount_fen)}</dd>
-            <dt>{i18n.text("admin.bt.paid_on")}</dt>
-            <dd>{bt.paid_on}</dd>
-            {(!bt.note.is_empty())
-                .then(|| {
-                    view! {
-                        <dt>{i18n.text("admin.bt.note")}</dt>
-                        <dd>{bt.note}</dd>
-                    }
-                })}
-        </dl>
+    let mut rows = vec![
+        fact("admin.bt.payer_name", Fact::Text(bt.payer_name)),
+        fact("admin.bt.payer_account", Fact::Text(bt.payer_account)),
+        fact("admin.bt.amount", Fact::Text(format::money(bt.amount_fen))),
+        fact("admin.bt.paid_on", Fact::Text(bt.paid_on)),
+    ];
+    if !bt.note.is_empty() {
+        rows.push(fact("admin.bt.note", Fact::Text(bt.note)));
     }
+    facts(None, None, None, rows)
 }
 
 /// One pending bank transfer for finance: what was declared, a note, 已到账 / 未到账.
@@ -284,24 +273,28 @@ pub fn InvoiceSection(
     view! {
         <section id="invoice" aria-labelledby="invoice-title">
             <h2 id="invoice-title">{i18n.text("admin.invoice.title")}</h2>
-            <dl class="facts">
-                <dt>{i18n.text("admin.invoice.kind")}</dt>
-                <dd>{Live(i18n).named(&kind, invoice_kind_key)}</dd>
-                <dt>{i18n.text("admin.invoice.invoice_title")}</dt>
-                <dd>{inv.title.clone()}</dd>
-                <dt>{i18n.text("admin.invoice.taxpayer_id")}</dt>
-                <dd>{inv.taxpayer_id.clone().filter(|t| !t.is_empty()).unwrap_or_else(|| "—".to_owned())}</dd>
-                <dt>{i18n.text("admin.field.status")}</dt>
-                <dd>
-                    <span
-                        id="invoice-state"
-                        data-status=inv.status.to_string()
-                        class=if requested { "badge warn" } else { "badge ok" }
-                    >
-                        {Live(i18n).named(&inv_status, invoice_status_key)}
-                    </span>
-                </dd>
-            </dl>
+            {facts(
+                None,
+                None,
+                None,
+                vec![
+                    fact("admin.invoice.kind", Live(i18n).named_fact(&kind, invoice_kind_key)),
+                    fact("admin.invoice.invoice_title", Fact::Text(inv.title.clone())),
+                    fact(
+                        "admin.invoice.taxpayer_id",
+                        Fact::Text(inv.taxpayer_id.clone().filter(|t| !t.is_empty()).unwrap_or_else(|| "—".to_owned())),
+                    ),
+                    fact(
+                        "admin.field.status",
+                        Fact::Badge {
+                            class: if requested { "badge warn" } else { "badge ok" },
+                            id: Some("invoice-state"),
+                            status: Some(inv.status.to_string()),
+                            text: Box::new(Live(i18n).named(&inv_status, invoice_status_key)),
+                        },
+                    ),
+                ],
+            )}
             {requested
                 .then(|| {
                     view! {
@@ -359,22 +352,24 @@ pub fn RefundSection(refund: Option<Refund>, acts: Actions) -> impl IntoView {
     view! {
         <section id="refund" aria-labelledby="refund-title">
             <h2 id="refund-title">{i18n.text("admin.refund.title")}</h2>
-            <dl class="facts">
-                <dt>{i18n.text("admin.refund.no")}</dt>
-                <dd><code>{no.clone()}</code></dd>
-                <dt>{i18n.text("admin.pay.amount")}</dt>
-                <dd>{format::money(refund.amount_fen)}</dd>
-                <dt>{i18n.text("admin.field.status")}</dt>
-                <dd>
-                    <span
-                        id="admin-refund-state"
-                        data-status=refund.status.to_string()
-                        class=if pending { "badge warn" } else { "badge ok" }
-                    >
-                        {Live(i18n).named(&status, refund_status_key)}
-                    </span>
-                </dd>
-            </dl>
+            {facts(
+                None,
+                None,
+                None,
+                vec![
+                    fact("admin.refund.no", Fact::Code(no.clone())),
+                    fact("admin.pay.amount", Fact::Text(format::money(refund.amount_fen))),
+                    fact(
+                        "admin.field.status",
+                        Fact::Badge {
+                            class: if pending { "badge warn" } else { "badge ok" },
+                            id: Some("admin-refund-state"),
+                            status: Some(refund.status.to_string()),
+                            text: Box::new(Live(i18n).named(&status, refund_status_key)),
+                        },
+                    ),
+                ],
+            )}
             {pending
                 .then(|| {
                     view! {

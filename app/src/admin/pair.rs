@@ -6,6 +6,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::admin::ui::{Fact, fact, facts};
 use crate::api;
 use crate::api::recoveries::Recovery;
 use crate::components::{ErrorNotice, Loading};
@@ -33,31 +34,28 @@ pub fn PairSection(renewal: Renewal) -> impl IntoView {
     Some(view! {
         <section id="pair-certificates" aria-labelledby="pair-certificates-title">
             <h2 id="pair-certificates-title">{i18n.text("admin.pair.title")}</h2>
-            <dl class="facts">
-                <dt>{i18n.text("admin.pair.kind")}</dt>
-                <dd>{i18n.text("admin.pair.kind_dual")}</dd>
-            </dl>
+            {facts(None, None, None, vec![fact("admin.pair.kind", Fact::Key("admin.pair.kind_dual"))])}
             <h3>{i18n.text("admin.pair.old")}</h3>
-            <dl class="facts" id="old-encryption-certificate">
-                <dt>{i18n.text("admin.pair.sha256")}</dt>
-                <dd><code class="small">{old_sha}</code></dd>
-                <dt>{i18n.text("admin.pair.not_after")}</dt>
-                <dd>{old_not_after}</dd>
-            </dl>
+            {facts(
+                Some("old-encryption-certificate"),
+                None,
+                None,
+                vec![
+                    fact("admin.pair.sha256", Fact::SmallCode(old_sha)),
+                    fact("admin.pair.not_after", Fact::Text(old_not_after)),
+                ],
+            )}
             <h3>{i18n.text("admin.pair.new")}</h3>
             {match new_sha {
-                Some(sha) => {
-                    let attr = sha.clone();
-                    view! {
-                    <dl class="facts" id="new-encryption-certificate" data-sha256=attr>
-                        <dt>{i18n.text("admin.pair.sha256")}</dt>
-                        <dd><code class="small">{sha}</code></dd>
-                        <dt>{i18n.text("admin.pair.not_after")}</dt>
-                        <dd>{new_not_after}</dd>
-                    </dl>
-                }
-                .into_any()
-                }
+                Some(sha) => facts(
+                    Some("new-encryption-certificate"),
+                    None,
+                    Some(sha.clone()),
+                    vec![
+                        fact("admin.pair.sha256", Fact::SmallCode(sha)),
+                        fact("admin.pair.not_after", Fact::Text(new_not_after)),
+                    ],
+                ),
                 None => view! { <p class="muted" id="new-encryption-certificate">{i18n.text("admin.pair.not_issued")}</p> }
                     .into_any(),
             }}

@@ -226,3 +226,152 @@ pub fn Refusal(
         None => view! { <ErrorNotice error=error /> }.into_any(),
     }
 }
+
+/// A text that follows the language, boxed so every kind shares one view type.
+pub type LiveText = Box<dyn Fn() -> String + Send + Sync>;
+
+/// What a fact's `<dt>`, `<dd>` or a table cell shows. The console's facts and table
+/// headers are data rendered by [`facts`], [`fact_view`] and [`head`]: one copy of the
+/// element-building code instead of one per fact in every view (issue 16).
+pub enum Fact {
+    /// A catalogue text, following the language.
+    Key(&'static str),
+    /// Text as it is.
+    Text(String),
+    /// Text in `<code>`.
+    Code(String),
+    /// Text in `<code class="small">`.
+    SmallCode(String),
+    /// Text in `<strong>`.
+    Strong(String),
+    /// A text that follows the language ([`Live`]'s, boxed).
+    Live(LiveText),
+    /// A badge: `<span class id data-status>` around a text that follows the language.
+    Badge {
+        /// Its classes (`badge ok`, …).
+        class: &'static str,
+        /// Its element id, if any.
+        id: Option<&'static str>,
+        /// Its `data-status`, if any.
+        status: Option<String>,
+        /// Its words.
+        text: LiveText,
+    },
+    /// Several, one after the other.
+    Seq(Vec<Fact>),
+    /// Nothing.
+    Empty,
+}
+
+impl Live {
+    /// [`Live::label`] as a [`Fact`].
+    pub fn label_fact(self, key: Option<&'static str>, raw: String) -> Fact {
+        Fact::Live(Box::new(self.label(key, raw)))
+    }
+
+    /// [`Live::named`] as a [`Fact`].
+    pub fn named_fact<T: Copy>(self, value: &Coded<T>, key: fn(T) -> &'static str) -> Fact {
+        self.label_fact(value.known().map(key), value.as_str().to_owned())
+    }
+
+    /// [`Live::tf`] as a [`Fact`].
+    pub fn tf_fact(self, key: &'static str, name: &'static str, value: String) -> Fact {
+        Fact::Live(Box::new(self.tf(key, name, value)))
+    }
+}
+
+/// One row of [`facts`]: `<dt>` and `<dd>` (with an optional id and `data-fen`).
+pub struct Row {
+    dt: Fact,
+    dd: Fact,
+    id: Option<&'static str>,
+    fen: Option<String>,
+}
+
+impl Row {
+    /// The `<dd>`'s id.
+    pub fn id(mut self, id: &'static str) -> Self {
+        self.id = Some(id);
+        self
+    }
+
+    /// The `<dd>`'s `data-fen` (an amount in fen).
+    pub fn fen(mut self, fen: i64) -> Self {
+        self.fen = Some(fen.to_string());
+        self
+    }
+}
+
+/// A fact labelled by a catalogue key.
+pub fn fact(key: &'static str, dd: Fact) -> Row {
+    row(Fact::Key(key), dd)
+}
+
+/// A fact with any label.
+pub fn row(dt: Fact, dd: Fact) -> Row {
+    Row {
+        dt,
+        dd,
+        id: None,
+        fen: None,
+    }
+}
+
+/// `<dl class="facts" id data-status data-sha256>` of `rows`.
+pub fn facts(
+    id: Option<&'static str>,
+    status: Option<String>,
+    sha256: Option<String>,
+    rows: Vec<Row>,
+) -> AnyView {
+    view! {
+        <dl class="facts" id=id data-status=status data-sha256=sha256>
+            {rows
+                .into_iter()
+                .map(|r| {
+                    view! {
+                        <dt>{fact_view(r.dt)}</dt>
+                        <dd id=r.id data-fen=r.fen>{fact_view(r.dd)}</dd>
+                    }
+                })
+                .collect_view()}
+        </dl>
+    }
+    .into_any()
+}
+
+/// A [`Fact`]'s view.
+pub fn fact_view(f: Fact) -> AnyView {
+    match f {
+        Fact::Key(key) => use_i18n().text(key).into_any(),
+        Fact::Text(s) => s.into_any(),
+        Fact::Code(s) => view! { <code>{s}</code> }.into_any(),
+        Fact::SmallCode(s) => view! { <code class="small">{s}</code> }.into_any(),
+        Fact::Strong(s) => view! { <strong>{s}</strong> }.into_any(),
+        Fact::Live(text) => text.into_any(),
+        Fact::Badge {
+            class,
+            id,
+            status,
+            text,
+        } => view! { <span class=class id=id data-status=status>{text}</span> }.into_any(),
+        Fact::Seq(parts) => parts.into_iter().map(fact_view).collect_view().into_any(),
+        Fact::Empty => ().into_any(),
+    }
+}
+
+/// A table's `<thead>`: one `<th scope="col">` per catalogue key (`"#"` as it is).
+pub fn head(keys: &'static [&'static str]) -> AnyView {
+    let i18n = use_i18n();
+    view! {
+        <thead>
+            <tr>
+                {keys
+                    .iter()
+                    .map(|&k| view! { <th scope="col">{i18n.text(k)}</th> })
+                    .collect_view()}
+            </tr>
+        </thead>
+    }
+    .into_any()
+}
