@@ -9,10 +9,15 @@ use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use protocol::host::{Base64Bytes, SignatureAlgorithm};
+
 use crate::error::AppError;
 use crate::models::{
     EncryptionInstall, GeneratedCsr, Hello, ImportedKey, Installed, Listing, Signed,
 };
+use crate::read::{Fields, Res};
 
 #[wasm_bindgen(raw_module = "/certrenew-page.js")]
 extern "C" {
@@ -77,6 +82,30 @@ pub async fn list_certificates() -> Result<Listing, AppError> {
     call("list_certificates", json!({})).await
 }
 
+/// `sign`'s answer, read by hand through `Value` as `protocol::host`'s derive reads it
+/// (the algorithm's names, standard base64): every bundle that signs then links no
+/// derived reader of `SignResult`, `SignatureAlgorithm` or `Base64Bytes` (issue 16).
+fn read_signed(v: &Value) -> Res<Signed> {
+    let f = Fields::of(v)?;
+    let bytes = |name: &str| -> Res<Base64Bytes> {
+        STANDARD
+            .decode(f.string(name)?)
+            .map(Base64Bytes)
+            .map_err(|_| "not standard base64".to_owned())
+    };
+    let algorithm = match f.string("algorithm")?.as_str() {
+        "ecdsa-p256-sha256" => SignatureAlgorithm::EcdsaP256Sha256,
+        "rsa-pkcs1-sha256" => SignatureAlgorithm::RsaPkcs1Sha256,
+        "sm2-sm3" => SignatureAlgorithm::Sm2Sm3,
+        other => return Err(format!("unknown variant `{other}`")),
+    };
+    Ok(Signed {
+        algorithm,
+        signature: bytes("signature")?,
+        certificate: bytes("certificate")?,
+    })
+}
+
 /// `sign`: the `login` or `apply` signature (the PIN is asked in the extension).
 pub async fn sign(
     token: &str,
@@ -89,7 +118,11 @@ pub async fn sign(
     if let Some(p) = payload_sha256 {
         args["payload_sha256"] = json!(p);
     }
-    call("sign", args).await
+    let text = call_text("sign", args).await?;
+    serde_json::from_str::<Value>(&text)
+        .map_err(|e| e.to_string())
+        .and_then(|v| read_signed(&v))
+        .map_err(|e| unreadable("sign", &e))
 }
 
 /// `generate_csr`: a new key pair on the token, its CSR, and the old key's binding.
@@ -142,4 +175,24 @@ pub async fn import_encryption_key(
         json!({"token": token, "cert_sha256": cert_sha256, "encryption": encryption, "challenge": challenge}),
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The hand reader reads what protocol's derive reads, and refuses what it refuses.
+    #[test]
+    fn a_signature_reads_as_the_derive_reads_it() {
+        for algorithm in ["ecdsa-p256-sha256", "rsa-pkcs1-sha256", "sm2-sm3"] {
+            let v = json!({"algorithm": algorithm, "signature": "AQID", "certificate": "MIIB"});
+            let derived: Signed = serde_json::from_value(v.clone()).unwrap();
+            assert_eq!(read_signed(&v).unwrap(), derived);
+        }
+        let bad = json!({"algorithm": "md5", "signature": "AQID", "certificate": "MIIB"});
+        assert!(read_signed(&bad).is_err());
+        let bad = json!({"algorithm": "sm2-sm3", "signature": "A?", "certificate": "MIIB"});
+        assert!(read_signed(&bad).is_err());
+        assert!(read_signed(&json!({"algorithm": "sm2-sm3", "signature": "AQID"})).is_err());
+    }
 }

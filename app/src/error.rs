@@ -8,6 +8,8 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use crate::i18n::{I18n, lookup};
+use crate::read::{Fields, Res};
+use crate::via_value;
 
 /// What failed, as a screen branches on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,19 +77,30 @@ impl<'de> Deserialize<'de> for Code {
     }
 }
 
-/// A failure the user may be shown.
-#[derive(Debug, Clone, PartialEq, Deserialize, thiserror::Error)]
+/// A failure the user may be shown (read by hand through `Value`, [`AppError::read`]).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{code}: {message}")]
 pub struct AppError {
     /// A stable code (`protocol::ErrorCode`'s, plus the app's own).
     pub code: Code,
-    /// What went wrong, in English, from whoever failed.
-    #[serde(default)]
+    /// What went wrong, in English, from whoever failed (may be missing).
     pub message: String,
-    /// Details such as `field` and `rule`, or the eligibility.
-    #[serde(default)]
+    /// Details such as `field` and `rule`, or the eligibility (may be missing).
     pub details: Value,
 }
+
+impl AppError {
+    /// Reads `{code, message, details}` (issue 16: one `Value` path, no derive).
+    pub fn read(v: &Value) -> Res<Self> {
+        let f = Fields::of(v)?;
+        Ok(AppError {
+            code: Code::parse(f.string("code")?),
+            message: f.string_or_empty("message")?,
+            details: f.value("details"),
+        })
+    }
+}
+via_value!(AppError, AppError::read);
 
 impl AppError {
     /// A failure of the app itself or of the network.

@@ -4,31 +4,99 @@
 //! (or the payment gateway's redirect back) resumes where the user was.
 
 use crate::resource::Resource;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use leptos::prelude::*;
 use protocol::ErrorCode;
-use serde::{Deserialize, Serialize};
+use protocol::host::{Base64Bytes, Usage};
+use protocol::ids::{CertSha256, KeyId, TokenSerial};
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::api;
 use crate::error::AppError;
 use crate::models::{HostCertificate, Project, Token};
+use crate::read::{Fields, Res};
 use crate::storage;
+use crate::via_value;
 
 const KEY_PROJECT: &str = "certrenew.project";
 const KEY_RETURN: &str = "certrenew.return_url";
 const KEY_CHOSEN: &str = "certrenew.chosen";
 const KEY_SIGNED_IN: &str = "certrenew.signed_in";
 
-/// The certificate the user works on, and its token.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The certificate the user works on, and its token (read by hand through `Value`,
+/// [`Chosen::read`]: `/apply/` then links no derived reader of protocol's certificate
+/// and token, issue 16).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Chosen {
     /// The token (serial, label, PIN flags).
     pub token: Token,
     /// The certificate (the signing one of a pair).
     pub certificate: HostCertificate,
     /// The encryption certificate paired with it on the token, renewed with it when the
-    /// project issues pairs.
-    #[serde(default)]
+    /// project issues pairs (may be missing).
     pub encryption: Option<HostCertificate>,
+}
+
+impl Chosen {
+    /// As `protocol::host`'s derives read the token and the certificates (the same
+    /// checks of the serial, SHA-256, key id and base64).
+    fn read(v: &Value) -> Res<Self> {
+        let f = Fields::of(v)?;
+        Ok(Chosen {
+            token: f.object("token", read_token)?,
+            certificate: f.object("certificate", read_certificate)?,
+            encryption: f.opt_object("encryption", read_certificate)?,
+        })
+    }
+}
+via_value!(Chosen, Chosen::read);
+
+fn read_token(v: &Value) -> Res<Token> {
+    let f = Fields::of(v)?;
+    Ok(Token {
+        serial: TokenSerial::parse(&f.string("serial")?).map_err(|e| e.to_string())?,
+        label: f.string("label")?,
+        manufacturer: f.string("manufacturer")?,
+        model: f.string("model")?,
+        module: f.string("module")?,
+        pin_pad: f.bool("pin_pad")?,
+        pin_count_low: f.bool("pin_count_low")?,
+        pin_final_try: f.bool("pin_final_try")?,
+        pin_locked: f.bool("pin_locked")?,
+    })
+}
+
+fn read_certificate(v: &Value) -> Res<HostCertificate> {
+    let f = Fields::of(v)?;
+    let der = STANDARD
+        .decode(f.string("der")?)
+        .map_err(|_| "not standard base64".to_owned())?;
+    let key_id = match f.opt_string("key_id")? {
+        Some(id) => Some(KeyId::parse(&id).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    let usage = match f.string("usage")?.as_str() {
+        "sign" => Usage::Sign,
+        "encrypt" => Usage::Encrypt,
+        "both" => Usage::Both,
+        other => return Err(format!("unknown usage `{other}`")),
+    };
+    Ok(HostCertificate {
+        der: Base64Bytes(der),
+        sha256: CertSha256::parse(&f.string("sha256")?).map_err(|e| e.to_string())?,
+        key_id,
+        label: f.string("label")?,
+        subject: f.string("subject")?,
+        issuer: f.string("issuer")?,
+        serial: f.string("serial")?,
+        not_before: f.string("not_before")?,
+        not_after: f.string("not_after")?,
+        usage,
+        has_private_key: f.bool("has_private_key")?,
+        history: f.has("history") && f.bool("history")?,
+    })
 }
 
 /// The customer side's shared state.
@@ -149,5 +217,68 @@ pub fn forget_renewal(cert_sha256: &str) {
     let mut map: Known = storage::load_local(KEY_KNOWN).unwrap_or_default();
     if map.remove(cert_sha256).is_some() {
         storage::save_local(KEY_KNOWN, &map);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn certificate(history: bool, key_id: Option<&str>) -> HostCertificate {
+        HostCertificate {
+            der: Base64Bytes(vec![0x30, 0x82, 1, 2, 255]),
+            sha256: CertSha256::parse(&"ab".repeat(32)).unwrap(),
+            key_id: key_id.map(|k| KeyId::parse(k).unwrap()),
+            label: "签名证书".into(),
+            subject: "CN=张三".into(),
+            issuer: "CN=CA".into(),
+            serial: "0a1b".into(),
+            not_before: "2025-01-01T00:00:00Z".into(),
+            not_after: "2026-01-01T00:00:00Z".into(),
+            usage: Usage::Sign,
+            has_private_key: true,
+            history,
+        }
+    }
+
+    /// What `AppState::new` keeps reads back the same by hand, and what protocol's
+    /// derive reads, the hand reader reads the same.
+    #[test]
+    fn the_chosen_certificate_reads_back() {
+        let chosen = Chosen {
+            token: Token {
+                serial: TokenSerial::parse("0123ABC").unwrap(),
+                label: "key".into(),
+                manufacturer: "m".into(),
+                model: "x".into(),
+                module: "/lib/p11.so".into(),
+                pin_pad: false,
+                pin_count_low: true,
+                pin_final_try: false,
+                pin_locked: false,
+            },
+            certificate: certificate(false, Some("0a0b")),
+            encryption: Some(certificate(true, None)),
+        };
+        let text = serde_json::to_string(&chosen).unwrap();
+        assert_eq!(serde_json::from_str::<Chosen>(&text).unwrap(), chosen);
+        let mut v: Value = serde_json::from_str(&text).unwrap();
+        let derived: HostCertificate = serde_json::from_value(v["certificate"].clone()).unwrap();
+        assert_eq!(derived, chosen.certificate);
+        // Missing `encryption` and `history` are none; a bad base64 or usage is refused.
+        v.as_object_mut().unwrap().remove("encryption");
+        v["certificate"].as_object_mut().unwrap().remove("history");
+        let back: Chosen = serde_json::from_value(v.clone()).unwrap();
+        assert_eq!(back.encryption, None);
+        assert!(!back.certificate.history);
+        let mut bad = v.clone();
+        bad["certificate"]["der"] = "not base64!".into();
+        assert!(serde_json::from_value::<Chosen>(bad).is_err());
+        let mut bad = v.clone();
+        bad["certificate"]["usage"] = "all".into();
+        assert!(serde_json::from_value::<Chosen>(bad).is_err());
+        let mut bad = v;
+        bad["token"]["serial"] = "".into();
+        assert!(serde_json::from_value::<Chosen>(bad).is_err());
     }
 }

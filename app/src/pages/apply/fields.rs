@@ -5,17 +5,20 @@
 use protocol::application::{Application, FieldError, IdType, Operator, Recipient};
 use protocol::contact::{Email, Mobile, PersonName};
 use protocol::id_number::ResidentId;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::i18n::{Lang, lookup};
+use crate::read::{Fields, Res};
+use crate::via_value;
 
 /// Field path of the "agreement not ticked" error, which only the page raises (the
 /// server sees the version, `agreement_version`).
 pub const AGREEMENT: &str = "agreement";
 
 /// What the user typed, as typed (kept in session storage, so nothing is lost on a
-/// reload or an error).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// reload or an error; read back by hand through `Value`, [`Draft::read`], issue 16).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Draft {
     /// Period chosen (months; 0 until the project is known).
     pub months: u32,
@@ -39,6 +42,8 @@ pub struct Draft {
     pub rcpt_address: String,
 }
 
+via_value!(Draft, Draft::read);
+
 /// The document kinds in the order the select lists them, with their catalogue keys.
 pub const ID_TYPES: [(&str, &str); 5] = [
     ("resident_id", "apply.id_type.resident_id"),
@@ -61,6 +66,22 @@ pub fn id_type(value: &str) -> IdType {
 }
 
 impl Draft {
+    fn read(v: &Value) -> Res<Self> {
+        let f = Fields::of(v)?;
+        Ok(Draft {
+            months: f.u32("months")?,
+            accepted: f.bool("accepted")?,
+            id_type: f.string("id_type")?,
+            id_number: f.string("id_number")?,
+            op_name: f.string("op_name")?,
+            op_mobile: f.string("op_mobile")?,
+            op_email: f.string("op_email")?,
+            rcpt_name: f.string("rcpt_name")?,
+            rcpt_mobile: f.string("rcpt_mobile")?,
+            rcpt_address: f.string("rcpt_address")?,
+        })
+    }
+
     /// The application exactly as typed (what `validate` judges).
     pub fn application(&self, agreement_version: &str) -> Application {
         Application {
