@@ -242,10 +242,10 @@ fn Header() -> impl IntoView {
     let switch_name = move || format!("{} {}", i18n.t("lang.switch"), i18n.t("lang.switch_label"));
     view! {
         <header class="top">
-            <a class="brand" href="/">{move || i18n.t("app.title")}</a>
-            <nav aria-label=move || i18n.t("app.title")>
-                <A href="/">{move || i18n.t("nav.certificates")}</A>
-                <A href="/setup">{move || i18n.t("nav.setup")}</A>
+            <a class="brand" href="/">{i18n.text("app.title")}</a>
+            <nav aria-label=i18n.text("app.title")>
+                <A href="/">{i18n.text("nav.certificates")}</A>
+                <A href="/setup">{i18n.text("nav.setup")}</A>
             </nav>
             <button
                 id="lang-switch"
@@ -254,7 +254,7 @@ fn Header() -> impl IntoView {
                 aria-label=switch_name
                 on:click=switch
             >
-                {move || i18n.t("lang.switch")}
+                {i18n.text("lang.switch")}
             </button>
         </header>
     }
@@ -265,9 +265,9 @@ fn NotFound() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <section>
-            <h1>{move || i18n.t("common.not_found")}</h1>
-            <p>{move || i18n.t("common.not_found_hint")}</p>
-            <a href="/">{move || i18n.t("nav.certificates")}</a>
+            <h1>{i18n.text("common.not_found")}</h1>
+            <p>{i18n.text("common.not_found_hint")}</p>
+            <a href="/">{i18n.text("nav.certificates")}</a>
         </section>
     }
 }
