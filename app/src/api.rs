@@ -31,10 +31,19 @@ use crate::error::{AppError, Code};
 
 const BASE: &str = "/api/v1";
 
-#[derive(serde::Deserialize)]
+/// `{"error": {…}}`.
 struct ErrorBody {
     error: AppError,
 }
+
+impl ErrorBody {
+    fn read(v: &serde_json::Value) -> crate::read::Res<Self> {
+        Ok(ErrorBody {
+            error: crate::read::Fields::of(v)?.object("error", AppError::read)?,
+        })
+    }
+}
+crate::via_value!(ErrorBody, ErrorBody::read);
 
 /// The body of a 2xx answer, or the server's error. Not generic, so the transport is
 /// one copy in the wasm whatever the answer's type (issue 16); [`parse`] reads the type.
@@ -64,9 +73,22 @@ pub fn parse<T: DeserializeOwned>(body: &str) -> Result<T, AppError> {
     serde_json::from_str(body).map_err(|e| unreadable(&e))
 }
 
-/// A path segment (a business or payment number) percent-encoded.
+/// A path segment (a business or payment number) percent-encoded: every byte but RFC
+/// 3986's unreserved characters as `%XX`, as `admin::query::encode` does, without
+/// linking percent-encoding's table of all 256 escapes into every bundle (issue 16).
 fn segment(value: &str) -> String {
-    crate::admin::query::encode(value)
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        }
+    }
+    out
 }
 
 fn network(e: gloo_net::Error) -> AppError {
@@ -165,4 +187,28 @@ pub async fn post_file<T: DeserializeOwned>(
         .body(wasm_bindgen::JsValue::from(file.clone()))
         .map_err(network)?;
     parse(&read(request.send().await.map_err(network)?).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_segment_is_encoded_as_the_console_encodes_it() {
+        for value in [
+            "R2026-0001",
+            "a b/c?d#e",
+            "张三",
+            "~._-%!*'()",
+            "",
+            "\u{7f}\u{0}",
+        ] {
+            assert_eq!(
+                segment(value),
+                crate::admin::query::encode(value),
+                "{value}"
+            );
+        }
+        assert_eq!(segment("a/b"), "a%2Fb");
+    }
 }
