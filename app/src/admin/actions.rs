@@ -4,7 +4,6 @@
 //! explained next to the button that caused it.
 
 use protocol::ErrorCode;
-use std::collections::HashMap;
 
 use leptos::html;
 use leptos::prelude::*;
@@ -121,8 +120,9 @@ pub struct Actions {
     pub reason_error: RwSignal<Option<&'static str>>,
     /// The reason's field, focused on an error.
     pub reason_ref: NodeRef<html::Textarea>,
-    /// Reconciliation notes by attempt.
-    pub notes: RwSignal<HashMap<String, String>>,
+    /// Reconciliation notes by attempt (a page has a few: a list, not a hash map, whose
+    /// hashing code the console would link for it alone; issue 16).
+    pub notes: RwSignal<Vec<(String, String)>>,
     /// The approval's confirmation is open.
     pub confirming: RwSignal<bool>,
     reload: Callback<()>,
@@ -138,7 +138,7 @@ impl Actions {
             reason: RwSignal::new(String::new()),
             reason_error: RwSignal::new(None),
             reason_ref: NodeRef::new(),
-            notes: RwSignal::new(HashMap::new()),
+            notes: RwSignal::new(Vec::new()),
             confirming: RwSignal::new(false),
             reload,
         }
@@ -167,14 +167,21 @@ impl Actions {
     /// A reconciliation note (tracked).
     pub fn note(self, out_trade_no: &str) -> String {
         self.notes
-            .with(|n| n.get(out_trade_no).cloned().unwrap_or_default())
+            .with(|n| {
+                n.iter()
+                    .find(|(k, _)| k == out_trade_no)
+                    .map(|(_, v)| v.clone())
+            })
+            .unwrap_or_default()
     }
 
     /// Keeps a reconciliation note.
     pub fn set_note(self, out_trade_no: &str, value: String) {
-        self.notes.update(|n| {
-            n.insert(out_trade_no.to_owned(), value);
-        });
+        self.notes
+            .update(|n| match n.iter_mut().find(|(k, _)| k == out_trade_no) {
+                Some((_, v)) => *v = value,
+                None => n.push((out_trade_no.to_owned(), value)),
+            });
     }
 
     fn focus_reason(self) {
@@ -220,7 +227,7 @@ impl Actions {
                     match &call {
                         Call::Reject(..) => self.reason.set(String::new()),
                         Call::Reconcile { out_trade_no, .. } => self.notes.update(|n| {
-                            n.remove(out_trade_no);
+                            n.retain(|(k, _)| k != out_trade_no);
                         }),
                         _ => {}
                     }
