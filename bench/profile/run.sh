@@ -6,7 +6,9 @@
 #   bash bench/profile/run.sh
 #
 # Environment: BENCH_SERVER_BIN (a built certrenew-server; default: build it as
-# bench/server.sh does), PROFILE_FULL (renewals, default 1000), PROFILE_HZ (299).
+# bench/server.sh does), PROFILE_FULL (renewals, default 1000), PROFILE_HZ (299),
+# PROFILE_SEQUENTIAL=N (instead: the load generator's profile phase, N renewals one
+# request at a time, as bench/server.sh's per-request costs are measured).
 # Needs perf (Debian: linux-perf); kernel.perf_event_paranoid must allow
 # recording one's own processes (<= 2). Call stacks come from DWARF unwinding
 # (`--call-graph dwarf`): the release profile keeps its unwind tables and symbols.
@@ -51,12 +53,18 @@ done
 (run_server admin add --user bench.reviewer --password 'bench reviewer password' --role reviewer) \
     >/dev/null 2>"$WORK/admin.log" || { cat "$WORK/admin.log" >&2; die "admin add failed"; }
 
-say "perf record -F $HZ --call-graph dwarf on the server, $FULL whole renewals"
+if [ -n "${PROFILE_SEQUENTIAL:-}" ]; then
+    PHASE=(--profile "$PROFILE_SEQUENTIAL" --full 0)
+    say "perf record -F $HZ --call-graph dwarf on the server, $PROFILE_SEQUENTIAL renewals one request at a time"
+else
+    PHASE=(--profile 0 --full "$FULL" --full-secs 30)
+    say "perf record -F $HZ --call-graph dwarf on the server, $FULL whole renewals"
+fi
 perf record -F "$HZ" --call-graph dwarf,16384 -p "$SERVER_PID" -o "$WORK/perf.data" >"$WORK/perf.log" 2>&1 &
 PERF_PID=$!
 CLK_TCK=$(getconf CLK_TCK) "$GEN" --addr "127.0.0.1:$PORT" --data-dir "$WORK/data" \
     --server-pid "$SERVER_PID" --reviewer bench.reviewer --password 'bench reviewer password' \
-    --profile 0 --floor-secs 0 --read-secs 0 --issue 0 --full "$FULL" --full-secs 30 \
+    "${PHASE[@]}" --floor-secs 0 --read-secs 0 --issue 0 \
     --out "$WORK/bench.json"
 kill -INT "$PERF_PID"
 wait "$PERF_PID" || true
@@ -74,9 +82,15 @@ done
     echo "certrenew-server under bench/profile/run.sh, $(date -u '+%F %H:%M') UTC, $(git -C "$REPO" rev-parse --short HEAD)"
     python3 - "$WORK/bench.json" <<'PY'
 import json, sys
-f = json.load(open(sys.argv[1]))["full"]
-print(f"{f['completed']} renewals, {f['per_second']}/s under perf, {f['errors']['count']} errors, "
-      f"server CPU {f['server_cpu_ms_per_renewal']} ms per renewal (with perf running)")
+d = json.load(open(sys.argv[1]))
+f = d["full"]
+if f.get("completed"):
+    print(f"{f['completed']} renewals, {f['per_second']}/s under perf, {f['errors']['count']} errors, "
+          f"server CPU {f['server_cpu_ms_per_renewal']} ms per renewal (with perf running)")
+else:
+    p = d["profile"]
+    print(f"{p['completed']} renewals one request at a time, server CPU "
+          f"{p.get('server_cpu_us_per_renewal')} us per renewal summed (with perf running)")
 PY
     perf script -i "$WORK/perf.data" 2>/dev/null | python3 "$BENCH/profile/fold.py" "$OUT"
 } | tee "$OUT.txt"
