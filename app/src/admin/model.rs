@@ -122,8 +122,7 @@ pub struct ReviewView {
 }
 
 /// The operator (经办人) as the application names them.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Operator {
     /// `resident_id`, `passport` …
     pub id_type: String,
@@ -138,8 +137,7 @@ pub struct Operator {
 }
 
 /// The recipient (收件人) of a paper invoice.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Recipient {
     /// Name.
     pub name: String,
@@ -150,8 +148,7 @@ pub struct Recipient {
 }
 
 /// The signed application, read leniently (a missing part shows empty).
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ApplicationForm {
     /// Months.
     pub months: u32,
@@ -164,15 +161,19 @@ pub struct ApplicationForm {
 }
 
 impl ApplicationForm {
-    /// From the renewal's `application` value; empty when it cannot be read.
+    /// From the renewal's `application` value; a part that cannot be read is empty.
     pub fn from_value(v: &Value) -> Self {
-        serde_json::from_value(v.clone()).unwrap_or_default()
+        ApplicationForm {
+            months: months(v),
+            agreement_version: text(v, "agreement_version"),
+            operator: Operator::read(part(v, "operator")),
+            recipient: Recipient::read(part(v, "recipient")),
+        }
     }
 }
 
 /// A declared bank transfer (对公转账), read leniently.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct BankTransfer {
     /// Payer's account.
     pub payer_account: String,
@@ -189,7 +190,16 @@ pub struct BankTransfer {
 impl BankTransfer {
     /// From a payment's `bank_transfer` value.
     pub fn from_value(v: &Value) -> Self {
-        serde_json::from_value(v.clone()).unwrap_or_default()
+        BankTransfer {
+            payer_account: text(v, "payer_account"),
+            payer_name: text(v, "payer_name"),
+            amount_fen: v
+                .get("amount_fen")
+                .and_then(Value::as_i64)
+                .unwrap_or_default(),
+            paid_on: text(v, "paid_on"),
+            note: text(v, "note"),
+        }
     }
 }
 
@@ -325,8 +335,7 @@ pub struct IdentityCheck {
 }
 
 /// 申请单位.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Organisation {
     /// 企业名称.
     pub name: String,
@@ -335,8 +344,7 @@ pub struct Organisation {
 }
 
 /// 法人.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct LegalRepresentative {
     /// Name.
     pub name: String,
@@ -347,8 +355,7 @@ pub struct LegalRepresentative {
 }
 
 /// The invoice asked for (`title` and `taxpayer_id` may be `null`).
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvoiceChoice {
     /// Electronic or paper.
     pub kind: Coded<InvoiceKind>,
@@ -359,8 +366,7 @@ pub struct InvoiceChoice {
 }
 
 /// The expired path's details (docs/api.md §13.2 `Details`), read leniently.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExpiredDetails {
     /// Months.
     pub months: u32,
@@ -379,12 +385,87 @@ pub struct ExpiredDetails {
 }
 
 impl ExpiredDetails {
-    /// From the application's `details`; `None` before they are saved or when they
-    /// cannot be read.
+    /// From the application's `details`; `None` before they are saved (not an object);
+    /// a part that cannot be read is empty.
     pub fn from_value(v: Option<&Value>) -> Option<Self> {
-        v.filter(|v| v.is_object())
-            .and_then(|v| serde_json::from_value(v.clone()).ok())
+        let v = v.filter(|v| v.is_object())?;
+        let org = part(v, "organisation");
+        let legal = part(v, "legal_representative");
+        let invoice = part(v, "invoice");
+        Some(ExpiredDetails {
+            months: months(v),
+            agreement_version: text(v, "agreement_version"),
+            organisation: Organisation {
+                name: text(org, "name"),
+                credit_code: text(org, "credit_code"),
+            },
+            legal_representative: LegalRepresentative {
+                name: text(legal, "name"),
+                id_number: text(legal, "id_number"),
+                mobile: text(legal, "mobile"),
+            },
+            operator: Operator::read(part(v, "operator")),
+            recipient: Recipient::read(part(v, "recipient")),
+            invoice: InvoiceChoice {
+                kind: Coded::parse(text(invoice, "kind")),
+                title: invoice
+                    .get("title")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                taxpayer_id: invoice
+                    .get("taxpayer_id")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+            },
+        })
     }
+}
+
+// The application's parts are free-form JSON the console only shows, so they are read
+// field by field (a missing or odd field shows empty) rather than by a serde derive
+// each: that linked a deserializer per part for the console alone (issue 16).
+
+impl Operator {
+    fn read(v: &Value) -> Self {
+        Operator {
+            id_type: text(v, "id_type"),
+            id_number: text(v, "id_number"),
+            name: text(v, "name"),
+            mobile: text(v, "mobile"),
+            email: text(v, "email"),
+        }
+    }
+}
+
+impl Recipient {
+    fn read(v: &Value) -> Self {
+        Recipient {
+            name: text(v, "name"),
+            mobile: text(v, "mobile"),
+            address: text(v, "address"),
+        }
+    }
+}
+
+/// `v[key]` as text; empty when absent or not text.
+fn text(v: &Value, key: &str) -> String {
+    v.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// `v[key]` (`null` when absent).
+fn part<'a>(v: &'a Value, key: &str) -> &'a Value {
+    v.get(key).unwrap_or(&Value::Null)
+}
+
+/// `v["months"]`; 0 when absent or not a month count.
+fn months(v: &Value) -> u32 {
+    v.get("months")
+        .and_then(Value::as_u64)
+        .and_then(|m| u32::try_from(m).ok())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
