@@ -227,7 +227,10 @@ impl TestServer {
     /// Runs SQL on the server's database (for inspection and for breaking things).
     pub fn sql(&self, sql: &str) -> String {
         let out = match &self.db {
+            // Waits for the server's own writes (outbox worker, checkpoints) as the
+            // server does, instead of failing at once with "database is locked".
             Database::Sqlite(path) => Command::new("sqlite3")
+                .args(["-cmd", ".timeout 10000"])
                 .arg(path)
                 .arg(sql)
                 .output()
