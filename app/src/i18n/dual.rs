@@ -140,8 +140,17 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "已批准，待下发",
         "Approved, to deliver",
     ),
+    (
+        "recovery.reason_required",
+        "请填写恢复原因。",
+        "Give the reason for the recovery.",
+    ),
+];
+
+/// The customer's side of a key recovery (我的证书), and the state it shows: the only
+/// rows of this area `/` names, so `/` links these alone (issue 16).
+pub const CUSTOMER: &[(&str, &str, &str)] = &[
     ("recovery.status.delivered", "已下发", "Delivered"),
-    // The customer's side of a key recovery (我的证书)
     (
         "recovery.customer.title",
         "恢复加密密钥",
@@ -162,10 +171,5 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "recovery.customer.deliver",
         "导入 USB Key",
         "Write to the USB key",
-    ),
-    (
-        "recovery.reason_required",
-        "请填写恢复原因。",
-        "Give the reason for the recovery.",
     ),
 ];

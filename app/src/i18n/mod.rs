@@ -61,7 +61,7 @@ pub const CERTIFICATES: Texts = &[
     setup::STRINGS,
     support::STRINGS,
     certificates::STRINGS,
-    dual::STRINGS,
+    dual::CUSTOMER,
 ];
 /// `/apply`.
 pub const APPLY: Texts = &[common::STRINGS, apply::STRINGS, revoke::OLD_CERTIFICATE];
@@ -82,6 +82,7 @@ pub const ADMIN: Texts = &[
     admin_reconcile::STRINGS,
     revoke::ADMIN,
     dual::STRINGS,
+    dual::CUSTOMER,
 ];
 /// `/expired`: the expired-certificate path.
 pub const EXPIRED: Texts = &[
@@ -107,6 +108,7 @@ const ALL: Texts = &[
     admin_expired::STRINGS,
     admin_reconcile::STRINGS,
     revoke::STRINGS,
+    dual::CUSTOMER,
     revoke::OLD_CERTIFICATE,
     revoke::ADMIN,
     pay::INVOICE,
