@@ -57,15 +57,25 @@ pub fn days_until(rfc3339: &str, now: OffsetDateTime) -> Option<i64> {
 
 /// A file size for people: `512 B`, `34.5 KiB`, `1.2 MiB`.
 pub fn file_size(bytes: i64) -> String {
-    const KIB: f64 = 1024.0;
-    let b = bytes as f64;
-    if b < KIB {
-        format!("{bytes} B")
-    } else if b < KIB * KIB {
-        format!("{:.1} KiB", b / KIB)
-    } else {
-        format!("{:.1} MiB", b / (KIB * KIB))
+    match u64::try_from(bytes) {
+        Ok(b) if b >= 1 << 20 => format!("{} MiB", tenths(b, 20)),
+        Ok(b) if b >= 1 << 10 => format!("{} KiB", tenths(b, 10)),
+        _ => format!("{bytes} B"),
     }
+}
+
+/// `value / 2^shift` with one decimal, as `format!("{:.1}", value as f64 / 2^shift)`
+/// writes it (the quotient is exact below 2^53; a tie goes to the even tenth), without
+/// linking the float formatting code into the bundle (issue 16).
+pub fn tenths(value: u64, shift: u32) -> String {
+    let scaled = u128::from(value) * 10;
+    let mut q = scaled >> shift;
+    let rest = scaled & ((1 << shift) - 1);
+    let half = 1 << (shift - 1);
+    if rest > half || (rest == half && q % 2 == 1) {
+        q += 1;
+    }
+    format!("{}.{}", q / 10, q % 10)
 }
 
 /// Now, by the browser's clock.
@@ -84,6 +94,29 @@ mod tests {
         assert_eq!(file_size(512), "512 B");
         assert_eq!(file_size(35_328), "34.5 KiB");
         assert_eq!(file_size(5 * 1024 * 1024), "5.0 MiB");
+        assert_eq!(file_size(-3), "-3 B");
+    }
+
+    /// The same text as the float formatting it replaces: every KiB value up to 100 000
+    /// bytes, and each tie (`10 v / 2^shift` ending in exactly .5, at the odd multiples
+    /// of `2^(shift-2)`) with its neighbours.
+    #[test]
+    fn tenths_are_written_as_the_float_formatting_writes_them() {
+        let float = |v: u64, shift: u32| format!("{:.1}", v as f64 / f64::from(1u32 << shift));
+        for v in 0..100_000 {
+            assert_eq!(tenths(v, 10), float(v, 10), "{v}");
+        }
+        for shift in [10, 20] {
+            for j in 0..500u64 {
+                let tie = (2 * j + 1) << (shift - 2);
+                for v in [tie - 1, tie, tie + 1] {
+                    assert_eq!(tenths(v, shift), float(v, shift), "{v} >> {shift}");
+                }
+            }
+        }
+        for v in [1_048_575, 5_767_168, 123_456_789, 9_999_999_999] {
+            assert_eq!(tenths(v, 20), float(v, 20));
+        }
     }
 
     #[test]

@@ -198,7 +198,7 @@ fn download_entry(
     match offered {
         None => view! { <li>{link()}</li> }.into_any(),
         Some(Some(f)) => {
-            let size = format!("{:.1} MB", f.size as f64 / 1_048_576.0);
+            let size = format!("{} MB", crate::format::tenths(f.size, 20));
             view! {
                 <li>
                     {link()}
