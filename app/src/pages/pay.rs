@@ -6,11 +6,13 @@
 //! Layout: `logic` (pure: draft, checks, body, field paths), `state` (signals and the
 //! kept draft), `form` (method, invoice, transfer, pay button), `status` (latest
 //! attempt, declared transfer, attempts), `cancel` (撤销申请), `wechat_qr` (WeChat Pay's
-//! code to scan: paying by WeChat stays on this page, no redirect).
+//! code to scan: paying by WeChat stays on this page, no redirect), `qr` (a QR code as SVG,
+//! also the expired path's printed form's).
 
 mod cancel;
 mod form;
 mod logic;
+pub mod qr;
 mod state;
 mod status;
 mod wechat_qr;

@@ -6,8 +6,6 @@ use crate::resource::Resource;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use protocol::expired::UploadKind;
-use qrcode::QrCode;
-use qrcode::render::svg;
 use serde_json::Value;
 use wasm_bindgen::JsCast;
 
@@ -21,13 +19,7 @@ use crate::i18n::{Lang, use_i18n};
 
 /// The QR code of `text` as an SVG document (`None` if it does not fit one).
 pub fn qr_svg(text: &str) -> Option<String> {
-    let code = QrCode::new(text.as_bytes()).ok()?;
-    Some(
-        code.render::<svg::Color>()
-            .min_dimensions(140, 140)
-            .quiet_zone(true)
-            .build(),
-    )
+    crate::pages::pay::qr::svg(text, 140)
 }
 
 /// The file chosen in the `<input type=file>` with this id.

@@ -4,8 +4,6 @@
 //! wherever it was made, and the panel moves on by itself.
 
 use leptos::prelude::*;
-use qrcode::QrCode;
-use qrcode::render::svg;
 
 use crate::i18n::use_i18n;
 
@@ -16,13 +14,7 @@ pub fn is_wechat_code(url: &str) -> bool {
 
 /// The QR code of `text` as an SVG document (`None` if it does not fit one).
 fn qr_svg(text: &str) -> Option<String> {
-    let code = QrCode::new(text.as_bytes()).ok()?;
-    Some(
-        code.render::<svg::Color>()
-            .min_dimensions(200, 200)
-            .quiet_zone(true)
-            .build(),
-    )
+    super::qr::svg(text, 200)
 }
 
 /// The code to scan (`#wechat-qr`, its `data-code-url` the code itself).
