@@ -295,7 +295,7 @@ impl SessionAnswer {
 via_value!(SessionAnswer, SessionAnswer::read);
 
 /// One fee line.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FeeLine {
     /// Chinese.
     pub name_zh: String,
@@ -306,22 +306,20 @@ pub struct FeeLine {
 }
 
 /// One row of a renewal's timeline.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TimelineEntry {
     /// When.
     pub at: String,
     /// `renewal.paid` …
     pub action: String,
     /// `user`, `staff`, `gateway`, `system`.
-    #[serde(default)]
     pub by: String,
     /// Details.
-    #[serde(default)]
     pub detail: Value,
 }
 
 /// One payment attempt.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Payment {
     /// Attempt number.
     pub out_trade_no: String,
@@ -334,32 +332,28 @@ pub struct Payment {
     /// Started.
     pub created_at: String,
     /// Paid.
-    #[serde(default)]
     pub paid_at: Option<String>,
     /// The gateway's page.
-    #[serde(default)]
     pub pay_url: Option<String>,
     /// What was declared for a bank transfer.
-    #[serde(default)]
     pub bank_transfer: Option<Value>,
 }
 
 /// The invoice request.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Invoice {
     /// Electronic or paper.
     pub kind: Coded<InvoiceKind>,
     /// Title.
     pub title: String,
     /// GB 32100 code.
-    #[serde(default)]
     pub taxpayer_id: Option<String>,
     /// Its state.
     pub status: Coded<InvoiceStatus>,
 }
 
 /// The latest refund.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Refund {
     /// `<out_trade_no>R`.
     pub refund_no: String,
@@ -370,7 +364,7 @@ pub struct Refund {
 }
 
 /// The renewed certificate.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct IssuedCertificate {
     /// base64 DER.
     pub der: String,
@@ -387,17 +381,15 @@ pub struct IssuedCertificate {
 }
 
 /// A renewal (业务单) as its owner and the staff see it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Renewal {
     /// 业务单号.
     pub business_no: String,
     /// Project id.
     pub project: String,
     /// The stage the customer sees; `None` when this page does not know it.
-    #[serde(default, deserialize_with = "lenient")]
     pub stage: Option<Stage>,
     /// The state (docs/api.md §6); `None` when this page does not know it.
-    #[serde(deserialize_with = "lenient")]
     pub status: Option<RenewalStatus>,
     /// The certificate being renewed.
     pub subject: String,
@@ -414,41 +406,30 @@ pub struct Renewal {
     /// Total for people.
     pub total_display: String,
     /// The signed application.
-    #[serde(default)]
     pub application: Value,
     /// Why it was rejected.
-    #[serde(default)]
     pub rejection_reason: Option<String>,
     /// The relying platform's way back.
-    #[serde(default)]
     pub return_url: Option<String>,
     /// Approvals so far.
-    #[serde(default)]
     pub approvals: u32,
     /// Applied.
     pub created_at: String,
     /// Last change.
     pub updated_at: String,
     /// Audit rows about it.
-    #[serde(default)]
     pub timeline: Vec<TimelineEntry>,
     /// Payment attempts.
-    #[serde(default)]
     pub payments: Vec<Payment>,
     /// Invoice request.
-    #[serde(default)]
     pub invoice: Option<Invoice>,
     /// Latest refund.
-    #[serde(default)]
     pub refund: Option<Refund>,
     /// The renewed certificate.
-    #[serde(default)]
     pub certificate: Option<IssuedCertificate>,
     /// `single` or `dual`; absent: single.
-    #[serde(default)]
     pub kind: Coded<CertificateKind>,
     /// The encryption half of a dual renewal.
-    #[serde(default)]
     pub encryption: Option<RenewalEncryption>,
 }
 
@@ -461,27 +442,22 @@ impl Renewal {
 
 /// The encryption certificates of a dual renewal: the old one (kept on the token) and,
 /// once issued, the new one from the CA's key management centre.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RenewalEncryption {
     /// The old encryption certificate's SHA-256 (none for a first pair).
-    #[serde(default)]
     pub old_sha256: Option<String>,
     /// Its notAfter.
-    #[serde(default)]
     pub old_not_after: Option<String>,
     /// The new one, base64 DER, once issued.
-    #[serde(default)]
     pub certificate: Option<String>,
     /// Its SHA-256.
-    #[serde(default)]
     pub sha256: Option<String>,
     /// Its notAfter.
-    #[serde(default)]
     pub not_after: Option<String>,
 }
 
 /// `POST /renewals/{no}/payments`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PaymentAnswer {
     /// The renewal after the call.
     pub renewal: Renewal,
@@ -490,6 +466,165 @@ pub struct PaymentAnswer {
     /// An earlier attempt was found paid.
     pub already_paid: bool,
 }
+
+// A renewal and its parts are read through `Value` by hand (`crate::read`, issue 16):
+// the derives linked a visitor per type and an `Option<T>` / `Vec<T>` reader per field
+// type into `/renewals/` and `/admin/`. What may be missing is what the derives'
+// `#[serde(default)]` and `Option`s allowed.
+
+/// A closed set's name, which must be there.
+fn coded<T: Copy + for<'de> Deserialize<'de>>(f: Fields, name: &str) -> Res<Coded<T>> {
+    f.string(name).map(Coded::parse)
+}
+
+impl FeeLine {
+    fn read(v: &Value) -> Res<Self> {
+        let f = Fields::of(v)?;
+        Ok(FeeLine {
+            name_zh: f.string("name_zh")?,
+            name_en: f.string("name_en")?,
+            fen: f.i64("fen")?,
+        })
+    }
+}
+via_value!(FeeLine, FeeLine::read);
+
+impl TimelineEntry {
+    fn read(v: &Value) -> Res<Self> {
+        let f = Fields::of(v)?;
+        Ok(TimelineEntry {
+            at: f.string("at")?,
+            action: f.string("action")?,
+            by: f.string_or_empty("by")?,
+            detail: f.value("detail"),
+        })
+    }
+}
+via_value!(TimelineEntry, TimelineEntry::read);
+
+impl Payment {
+    fn read(v: &Value) -> Res<Self> {
+        let f = Fields::of(v)?;
+        Ok(Payment {
+            out_trade_no: f.string("out_trade_no")?,
+            method: coded(f, "method")?,
+            status: coded(f, "status")?,
+            amount_fen: f.i64("amount_fen")?,
+            created_at: f.string("created_at")?,
+            paid_at: f.opt_string("paid_at")?,
+            pay_url: f.opt_string("pay_url")?,
+            bank_transfer: f.optional("bank_transfer").cloned(),
+        })
+    }
+}
+via_value!(Payment, Payment::read);
+
+impl Invoice {
+    fn read(v: &Value) -> Res<Self> {
+        let f = Fields::of(v)?;
+        Ok(Invoice {
+            kind: coded(f, "kind")?,
+            title: f.string("title")?,
+            taxpayer_id: f.opt_string("taxpayer_id")?,
+            status: coded(f, "status")?,
+        })
+    }
+}
+via_value!(Invoice, Invoice::read);
+
+impl Refund {
+    fn read(v: &Value) -> Res<Self> {
+        let f = Fields::of(v)?;
+        Ok(Refund {
+            refund_no: f.string("refund_no")?,
+            status: coded(f, "status")?,
+            amount_fen: f.i64("amount_fen")?,
+        })
+    }
+}
+via_value!(Refund, Refund::read);
+
+impl IssuedCertificate {
+    fn read(v: &Value) -> Res<Self> {
+        let f = Fields::of(v)?;
+        Ok(IssuedCertificate {
+            der: f.string("der")?,
+            sha256: f.string("sha256")?,
+            serial: f.string("serial")?,
+            not_before: f.string("not_before")?,
+            not_after: f.string("not_after")?,
+            status: coded(f, "status")?,
+        })
+    }
+}
+via_value!(IssuedCertificate, IssuedCertificate::read);
+
+impl RenewalEncryption {
+    fn read(v: &Value) -> Res<Self> {
+        let f = Fields::of(v)?;
+        Ok(RenewalEncryption {
+            old_sha256: f.opt_string("old_sha256")?,
+            old_not_after: f.opt_string("old_not_after")?,
+            certificate: f.opt_string("certificate")?,
+            sha256: f.opt_string("sha256")?,
+            not_after: f.opt_string("not_after")?,
+        })
+    }
+}
+via_value!(RenewalEncryption, RenewalEncryption::read);
+
+impl Renewal {
+    fn read(v: &Value) -> Res<Self> {
+        let f = Fields::of(v)?;
+        Ok(Renewal {
+            business_no: f.string("business_no")?,
+            project: f.string("project")?,
+            stage: f.optional("stage").and_then(read::lenient),
+            status: read::lenient(f.required("status")?),
+            subject: f.string("subject")?,
+            cert_sha256: f.string("cert_sha256")?,
+            old_not_after: f.string("old_not_after")?,
+            months: f.u32("months")?,
+            fee_lines: f.list("fee_lines", FeeLine::read)?,
+            total_fen: f.i64("total_fen")?,
+            total_display: f.string("total_display")?,
+            application: f.value("application"),
+            rejection_reason: f.opt_string("rejection_reason")?,
+            return_url: f.opt_string("return_url")?,
+            approvals: if f.has("approvals") {
+                f.u32("approvals")?
+            } else {
+                0
+            },
+            created_at: f.string("created_at")?,
+            updated_at: f.string("updated_at")?,
+            timeline: f.list_or_empty("timeline", TimelineEntry::read)?,
+            payments: f.list_or_empty("payments", Payment::read)?,
+            invoice: f.opt_object("invoice", Invoice::read)?,
+            refund: f.opt_object("refund", Refund::read)?,
+            certificate: f.opt_object("certificate", IssuedCertificate::read)?,
+            kind: if f.has("kind") {
+                coded(f, "kind")?
+            } else {
+                Coded::default()
+            },
+            encryption: f.opt_object("encryption", RenewalEncryption::read)?,
+        })
+    }
+}
+via_value!(Renewal, Renewal::read);
+
+impl PaymentAnswer {
+    fn read(v: &Value) -> Res<Self> {
+        let f = Fields::of(v)?;
+        Ok(PaymentAnswer {
+            renewal: f.object("renewal", Renewal::read)?,
+            payment: f.opt_object("payment", Payment::read)?,
+            already_paid: f.bool("already_paid")?,
+        })
+    }
+}
+via_value!(PaymentAnswer, PaymentAnswer::read);
 
 /// `POST /renewals/{no}/csr`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
