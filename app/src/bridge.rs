@@ -9,9 +9,7 @@ use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
-use protocol::host::{Base64Bytes, SignatureAlgorithm};
+use protocol::host::SignatureAlgorithm;
 
 use crate::error::AppError;
 use crate::models::{
@@ -87,12 +85,6 @@ pub async fn list_certificates() -> Result<Listing, AppError> {
 /// derived reader of `SignResult`, `SignatureAlgorithm` or `Base64Bytes` (issue 16).
 fn read_signed(v: &Value) -> Res<Signed> {
     let f = Fields::of(v)?;
-    let bytes = |name: &str| -> Res<Base64Bytes> {
-        STANDARD
-            .decode(f.string(name)?)
-            .map(Base64Bytes)
-            .map_err(|_| "not standard base64".to_owned())
-    };
     let algorithm = match f.string("algorithm")?.as_str() {
         "ecdsa-p256-sha256" => SignatureAlgorithm::EcdsaP256Sha256,
         "rsa-pkcs1-sha256" => SignatureAlgorithm::RsaPkcs1Sha256,
@@ -101,8 +93,8 @@ fn read_signed(v: &Value) -> Res<Signed> {
     };
     Ok(Signed {
         algorithm,
-        signature: bytes("signature")?,
-        certificate: bytes("certificate")?,
+        signature: f.base64("signature")?,
+        certificate: f.base64("certificate")?,
     })
 }
 

@@ -9,6 +9,9 @@
 //! fields are ignored. A type reads itself with a `fn(&Value) -> Res<Self>` and gets
 //! its `Deserialize` from [`via_value!`](crate::via_value).
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use protocol::host::Base64Bytes;
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, Deserializer, Error as _};
 use serde_json::{Map, Value};
@@ -109,6 +112,14 @@ impl<'a> Fields<'a> {
         v.as_str()
             .map(str::to_owned)
             .ok_or_else(|| invalid(v, name, "a string"))
+    }
+
+    /// Bytes in standard base64, as `protocol::host::Base64Bytes`'s derive reads them.
+    pub fn base64(self, name: &str) -> Res<Base64Bytes> {
+        STANDARD
+            .decode(self.string(name)?)
+            .map(Base64Bytes)
+            .map_err(|_| "not standard base64".to_owned())
     }
 
     /// A string that may be missing (then empty: `#[serde(default)]`).

@@ -4,11 +4,9 @@
 //! (or the payment gateway's redirect back) resumes where the user was.
 
 use crate::resource::Resource;
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use leptos::prelude::*;
 use protocol::ErrorCode;
-use protocol::host::{Base64Bytes, Usage};
+use protocol::host::Usage;
 use protocol::ids::{CertSha256, KeyId, TokenSerial};
 use serde::Serialize;
 use serde_json::Value;
@@ -70,9 +68,6 @@ fn read_token(v: &Value) -> Res<Token> {
 
 fn read_certificate(v: &Value) -> Res<HostCertificate> {
     let f = Fields::of(v)?;
-    let der = STANDARD
-        .decode(f.string("der")?)
-        .map_err(|_| "not standard base64".to_owned())?;
     let key_id = match f.opt_string("key_id")? {
         Some(id) => Some(KeyId::parse(&id).map_err(|e| e.to_string())?),
         None => None,
@@ -84,7 +79,7 @@ fn read_certificate(v: &Value) -> Res<HostCertificate> {
         other => return Err(format!("unknown usage `{other}`")),
     };
     Ok(HostCertificate {
-        der: Base64Bytes(der),
+        der: f.base64("der")?,
         sha256: CertSha256::parse(&f.string("sha256")?).map_err(|e| e.to_string())?,
         key_id,
         label: f.string("label")?,
@@ -223,6 +218,7 @@ pub fn forget_renewal(cert_sha256: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use protocol::host::Base64Bytes;
 
     fn certificate(history: bool, key_id: Option<&str>) -> HostCertificate {
         HostCertificate {

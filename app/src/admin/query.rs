@@ -1,20 +1,12 @@
 //! The console's lists as the server is asked for them: the filters as the user set
 //! them and the query paths under `/api/v1` (values percent-encoded by
-//! `percent-encoding`, RFC 3986 unreserved characters kept).
+//! [`crate::api::segment`], RFC 3986 unreserved characters kept).
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use protocol::renewal::RenewalStatus;
 
-/// Everything but RFC 3986's unreserved characters is encoded.
-const NOT_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
-/// Percent-encodes a path segment or query value.
+/// Percent-encodes a path segment or query value (RFC 3986 unreserved characters kept).
 pub fn encode(value: &str) -> String {
-    utf8_percent_encode(value, NOT_UNRESERVED).to_string()
+    crate::api::segment(value)
 }
 
 /// Rows asked for per queue load (the server's maximum).
