@@ -74,40 +74,73 @@ async fn sandbox_off() -> AppError {
 }
 
 /// The `index.html` that serves an app route. The app is split into bundles (each
-/// screen group downloads only its own code): a bundle built into `dist/<name>/`
-/// serves `/<name>` and everything under it; every other route gets `dist/index.html`.
-/// A folder of plain files (`dist/downloads/`) is not a route: a file missing there
-/// is a 404 (`None`), never a page the browser would save as the download.
+/// route group downloads only its own code), each built into a folder of `dist/`,
+/// possibly nested. The path's segments are walked from `dist/`: at each level the
+/// folder named as the segment is taken (only a plain segment: lowercase ASCII, digits,
+/// `-`), else a folder named `_`, which stands for any one segment (a route parameter,
+/// `dist/expired/_/` for `/expired/{no}`: ASCII letters, digits, `-`, `_` only), and the
+/// walk stops where neither is there. The deepest folder of the walk holding
+/// `index.html` serves the path, `dist/index.html` when none does. A folder of plain
+/// files (`dist/downloads/`) is not a route: when the walk ends in a folder taken by
+/// its name without `index.html`, a file missing there is a 404 (`None`), never a page
+/// the browser would save as the download.
 fn index_for(dist: &Path, path: &str) -> Option<PathBuf> {
-    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
-    let plain = !first.is_empty()
-        && first
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if plain {
-        let folder = dist.join(first);
-        let bundle = folder.join("index.html");
-        if bundle.is_file() {
-            return Some(bundle);
-        }
-        if folder.is_dir() {
-            return None;
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    // No '.', '%' or '/': a parameter never names `..` or an encoded one.
+    let word = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    let mut folder = dist.to_path_buf();
+    let mut index = dist.join("index.html");
+    // Whether the walk's last folder was taken by its name and holds no `index.html`.
+    let mut files_only = false;
+    for segment in path.trim_start_matches('/').split('/') {
+        let named = folder.join(segment);
+        let any = folder.join("_");
+        let (next, by_name) = if plain(segment) && named.is_dir() {
+            (named, true)
+        } else if word(segment) && any.is_dir() {
+            (any, false)
+        } else {
+            break;
+        };
+        folder = next;
+        let page = folder.join("index.html");
+        files_only = by_name && !page.is_file();
+        if page.is_file() {
+            index = page;
         }
     }
-    Some(dist.join("index.html"))
+    (!files_only).then_some(index)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_bundle_folder_serves_its_routes_and_everything_else_gets_the_root_index() {
+    /// `dist/` with the given folders, each with an `index.html` naming it, or none.
+    fn dist(folders: &[(&str, bool)]) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("index.html"), "root").unwrap();
-        std::fs::create_dir(dir.path().join("admin")).unwrap();
-        std::fs::write(dir.path().join("admin").join("index.html"), "admin").unwrap();
-        std::fs::create_dir(dir.path().join("downloads")).unwrap();
+        for (folder, page) in folders {
+            let path = dir.path().join(folder);
+            std::fs::create_dir_all(&path).unwrap();
+            if *page {
+                std::fs::write(path.join("index.html"), folder).unwrap();
+            }
+        }
+        dir
+    }
+
+    #[test]
+    fn a_bundle_folder_serves_its_routes_and_everything_else_gets_the_root_index() {
+        let dir = dist(&[("admin", true), ("downloads", false)]);
         let root = dir.path().join("index.html");
         let admin = dir.path().join("admin").join("index.html");
         assert_eq!(index_for(dir.path(), "/admin"), Some(admin.clone()));
@@ -120,5 +153,57 @@ mod tests {
         );
         assert_eq!(index_for(dir.path(), "/../admin"), Some(root.clone()));
         assert_eq!(index_for(dir.path(), "/Admin"), Some(root));
+    }
+
+    #[test]
+    fn index_for_takes_the_deepest_bundle_of_nested_folders_and_underscore_for_a_parameter() {
+        let dir = dist(&[
+            ("admin", true),
+            ("admin/renewals", true),
+            ("expired", true),
+            ("expired/_", true),
+            ("setup", true),
+            ("downloads", false),
+            ("downloads/apt", false),
+        ]);
+        let page = |folder: &str| Some(dir.path().join(folder).join("index.html"));
+        let root = Some(dir.path().join("index.html"));
+        for (path, want) in [
+            ("/", root.clone()),
+            ("/renew", root.clone()),
+            ("/setup", page("setup")),
+            ("/setup/", page("setup")),
+            ("/admin", page("admin")),
+            ("/admin/", page("admin")),
+            ("/admin/expired", page("admin")),
+            ("/admin/reconciliation", page("admin")),
+            ("/admin/renewals", page("admin/renewals")),
+            ("/admin/renewals/0120", page("admin/renewals")),
+            ("/admin/renewals/0120/more", page("admin/renewals")),
+            ("/expired", page("expired")),
+            ("/expired/", page("expired")),
+            ("/expired/E2026", page("expired/_")),
+            ("/expired/e2026-1_a", page("expired/_")),
+            // Never a folder for `..`, `.`, an uppercase name or a percent-encoded one.
+            ("/expired/..", page("expired")),
+            ("/expired/.", page("expired")),
+            ("/expired/%2e%2e", page("expired")),
+            ("/expired/E2026%2F..", page("expired")),
+            ("/admin/renewals/..", page("admin/renewals")),
+            ("/admin/Renewals/0120", page("admin")),
+            ("/admin/renewal%73/0120", page("admin")),
+            ("/Admin/renewals/0120", root.clone()),
+            ("/%61dmin/renewals/0120", root.clone()),
+            ("/../admin/renewals/0120", root.clone()),
+            ("/admin/../expired/E2026", page("admin")),
+            ("/EXPIRED/E2026", root.clone()),
+            // A folder of files: a missing one is a 404 at any depth.
+            ("/downloads", None),
+            ("/downloads/certrenew-host-macos", None),
+            ("/downloads/apt/dists/missing", None),
+            ("/downloads/apt", None),
+        ] {
+            assert_eq!(index_for(dir.path(), path), want, "{path}");
+        }
     }
 }
