@@ -33,6 +33,22 @@ where
 // fields may be missing (`*_or_empty`, `*_or_default`, `opt_*`), as the derive's
 // `#[serde(default)]` and `Option`s did.
 
+/// A value of a closed set by its wire name, `None` for one this page does not know
+/// (or not a string): what `read::lenient` gives, without a derived reader per set.
+fn named<T: Copy>(v: &Value, all: &[T], name: fn(T) -> &'static str) -> Option<T> {
+    let wire = v.as_str()?;
+    all.iter().copied().find(|t| name(*t) == wire)
+}
+
+/// Every standing, for [`named`].
+const ELIGIBILITY: [EligibilityStatus; 5] = [
+    EligibilityStatus::Eligible,
+    EligibilityStatus::TooEarly,
+    EligibilityStatus::Expired,
+    EligibilityStatus::Revoked,
+    EligibilityStatus::UnknownIssuer,
+];
+
 /// A period on offer and its price.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Price {
@@ -265,7 +281,11 @@ impl Eligibility {
     fn read(v: &Value) -> Res<Self> {
         let f = Fields::of(v)?;
         Ok(Eligibility {
-            status: read::lenient(f.required("status")?),
+            status: named(
+                f.required("status")?,
+                &ELIGIBILITY,
+                EligibilityStatus::as_str,
+            ),
             window_opens_at: f.string("window_opens_at")?,
             days_left: f.i64("days_left")?,
             not_after: f.string("not_after")?,
@@ -574,14 +594,19 @@ impl RenewalEncryption {
 via_value!(RenewalEncryption, RenewalEncryption::read);
 
 impl Renewal {
-    /// Reads a renewal as the server sends it (also inside the console's answers).
-    pub(crate) fn read(v: &Value) -> Res<Self> {
+    fn read(v: &Value) -> Res<Self> {
         let f = Fields::of(v)?;
         Ok(Renewal {
             business_no: f.string("business_no")?,
             project: f.string("project")?,
-            stage: f.optional("stage").and_then(read::lenient),
-            status: read::lenient(f.required("status")?),
+            stage: f
+                .optional("stage")
+                .and_then(|v| named(v, &Stage::all(), Stage::as_str)),
+            status: named(
+                f.required("status")?,
+                &RenewalStatus::ALL,
+                RenewalStatus::as_str,
+            ),
             subject: f.string("subject")?,
             cert_sha256: f.string("cert_sha256")?,
             old_not_after: f.string("old_not_after")?,
@@ -628,7 +653,7 @@ impl PaymentAnswer {
 via_value!(PaymentAnswer, PaymentAnswer::read);
 
 /// `POST /renewals/{no}/csr`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CsrAnswer {
     /// base64 DER.
     pub certificate: String,
@@ -636,9 +661,20 @@ pub struct CsrAnswer {
     pub not_after: String,
     /// A dual renewal's encryption certificate and its key's envelope (to the new
     /// signing key), passed on to `install_certificate` as they are.
-    #[serde(default)]
     pub encryption: Option<EncryptionInstall>,
 }
+
+impl CsrAnswer {
+    fn read(v: &Value) -> Res<Self> {
+        let f = Fields::of(v)?;
+        Ok(CsrAnswer {
+            certificate: f.string("certificate")?,
+            not_after: f.string("not_after")?,
+            encryption: f.opt_object("encryption", crate::bridge::read_encryption)?,
+        })
+    }
+}
+via_value!(CsrAnswer, CsrAnswer::read);
 
 // The host's answers are protocol's own types: one definition for the host that
 // writes them and the page that reads them (names kept as the app's screens use them).
@@ -649,3 +685,49 @@ pub use protocol::host::{
     ListCertificatesResult as Listing, ModuleStatus as Module, SignResult as Signed,
     TokenCertificates as TokenListing, TokenSummary as Token,
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// `named` reads what the derives read leniently, and nothing else.
+    #[test]
+    fn a_closed_set_is_read_by_name_as_the_derive_reads_it() {
+        // A new standing must be added to `ELIGIBILITY` (this match stops compiling).
+        for e in ELIGIBILITY {
+            match e {
+                EligibilityStatus::Eligible
+                | EligibilityStatus::TooEarly
+                | EligibilityStatus::Expired
+                | EligibilityStatus::Revoked
+                | EligibilityStatus::UnknownIssuer => {}
+            }
+        }
+        let mut names: Vec<Value> = ["", "Approved", "approved ", "new_state", "pay"]
+            .iter()
+            .map(|n| json!(n))
+            .collect();
+        names.extend([json!(null), json!(3), json!(["approved"])]);
+        names.extend(RenewalStatus::ALL.map(|s| json!(s.as_str())));
+        names.extend(Stage::all().map(|s| json!(s.as_str())));
+        names.extend(ELIGIBILITY.map(|s| json!(s.as_str())));
+        for v in &names {
+            assert_eq!(
+                named(v, &RenewalStatus::ALL, RenewalStatus::as_str),
+                read::lenient::<RenewalStatus>(v),
+                "{v}"
+            );
+            assert_eq!(
+                named(v, &Stage::all(), Stage::as_str),
+                read::lenient::<Stage>(v),
+                "{v}"
+            );
+            assert_eq!(
+                named(v, &ELIGIBILITY, EligibilityStatus::as_str),
+                read::lenient::<EligibilityStatus>(v),
+                "{v}"
+            );
+        }
+    }
+}

@@ -6,32 +6,47 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use protocol::renewal::RenewalStatus;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::models::{EncryptionInstall, IssuedCertificate};
+use crate::read::{Fields, Res};
 use crate::storage;
 
 const KEY_PREFIX: &str = "certrenew.install.";
 
 /// What this browser knows of a renewal's install.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StoredInstall {
     /// 业务单号.
     pub business_no: String,
     /// The token the key was made on.
-    #[serde(default)]
     pub token: Option<String>,
     /// The new key's `CKA_ID` (hex).
     pub key_id: String,
     /// The certificate the CA issued for it (base64 DER), once received.
-    #[serde(default)]
     pub certificate: Option<String>,
     /// A pair's encryption certificate and its key's envelope, from the same answer:
     /// only that answer carries the envelope, so it is kept until the install is done.
-    #[serde(default)]
     pub encryption: Option<EncryptionInstall>,
 }
+
+impl StoredInstall {
+    /// Read by hand (`crate::read`, issue 16) as the derive did: all but the number
+    /// and the key id may be missing.
+    fn read(v: &Value) -> Res<Self> {
+        let f = Fields::of(v)?;
+        Ok(StoredInstall {
+            business_no: f.string("business_no")?,
+            token: f.opt_string("token")?,
+            key_id: f.string("key_id")?,
+            certificate: f.opt_string("certificate")?,
+            encryption: f.opt_object("encryption", crate::bridge::read_encryption)?,
+        })
+    }
+}
+crate::via_value!(StoredInstall, StoredInstall::read);
 
 fn key(business_no: &str) -> String {
     format!("{KEY_PREFIX}{business_no}")
@@ -189,6 +204,37 @@ mod tests {
             "keep": "c".repeat(64)
         }))
         .expect("encryption install")
+    }
+
+    /// The record reads back as it was written, and as the derive read older ones
+    /// (fields it defaulted may be missing or `null`).
+    #[test]
+    fn a_stored_record_reads_back() {
+        let full = StoredInstall {
+            encryption: Some(envelope()),
+            ..stored(Some(DER))
+        };
+        let text = serde_json::to_string(&full).expect("written");
+        assert_eq!(
+            serde_json::from_str::<StoredInstall>(&text).ok(),
+            Some(full)
+        );
+        let least = serde_json::json!({"business_no": "B1", "key_id": "aa"});
+        let read: StoredInstall = serde_json::from_value(least).expect("least");
+        assert_eq!(
+            (read.token, read.certificate, read.encryption),
+            (None, None, None)
+        );
+        let nulls = serde_json::json!({"business_no": "B1", "key_id": "aa", "token": null,
+            "certificate": null, "encryption": null});
+        assert!(serde_json::from_value::<StoredInstall>(nulls).is_ok());
+        for bad in [
+            serde_json::json!({"key_id": "aa"}),
+            serde_json::json!({"business_no": "B1"}),
+            serde_json::json!({"business_no": "B1", "key_id": "aa", "encryption": {}}),
+        ] {
+            assert!(serde_json::from_value::<StoredInstall>(bad).is_err());
+        }
     }
 
     #[test]
