@@ -594,7 +594,8 @@ impl RenewalEncryption {
 via_value!(RenewalEncryption, RenewalEncryption::read);
 
 impl Renewal {
-    fn read(v: &Value) -> Res<Self> {
+    /// Reads a renewal as the server sends it (also inside the console's answers).
+    pub(crate) fn read(v: &Value) -> Res<Self> {
         let f = Fields::of(v)?;
         Ok(Renewal {
             business_no: f.string("business_no")?,
