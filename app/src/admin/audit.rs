@@ -11,7 +11,7 @@ use crate::admin::ui::{Live, Loader};
 use protocol::business_no::BusinessNo;
 
 use crate::admin::audit_words::{action_key, actor_parts, data_line, short_hash};
-use crate::admin::query::AUDIT_PAGE;
+use crate::admin::query::{AUDIT_PAGE, audit_path};
 use crate::api;
 use crate::components::Loaded;
 use crate::format;
@@ -22,7 +22,11 @@ use crate::i18n::use_i18n;
 pub fn AuditStatus() -> impl IntoView {
     let i18n = use_i18n();
     let staff = use_staff();
-    let check = Loader::new(api::admin::audit_verify, staff);
+    let check = Loader::new(
+        || api::admin::AUDIT_VERIFY.to_owned(),
+        Verification::read,
+        staff,
+    );
     view! {
         <section class="admin-audit-status" aria-labelledby="audit-status-title">
             <h2 id="audit-status-title">{i18n.text("admin.audit.chain")}</h2>
@@ -84,7 +88,8 @@ pub fn AuditLog() -> impl IntoView {
     // The `before` of each page shown so far; the last is the current one.
     let pages = RwSignal::new(vec![None::<i64>]);
     let page = Loader::new(
-        move || api::admin::audit(pages.with(|p| p.last().copied().flatten())),
+        move || audit_path(pages.with(|p| p.last().copied().flatten())),
+        AuditRow::list,
         staff,
     );
     let older = move |_| {

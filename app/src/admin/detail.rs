@@ -42,7 +42,11 @@ pub fn AdminDetailPage() -> impl IntoView {
 fn Detail(no: Memo<String>) -> impl IntoView {
     let i18n = use_i18n();
     let staff = use_staff();
-    let loader = Loader::new(move || api::admin::renewal(no.get()), staff);
+    let loader = Loader::new(
+        move || api::admin::renewal_path(&no.get()),
+        ReviewView::read,
+        staff,
+    );
     let acts = Actions::new(Callback::new(move |()| loader.reload()));
     // Another renewal (a link in the audit rows): its own, empty action state.
     Effect::new(move |previous: Option<String>| {

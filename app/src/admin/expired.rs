@@ -10,11 +10,10 @@ use protocol::expired::ApplicationStatus;
 use crate::admin::expired_labels::{expired_status_badge, expired_status_key, stuck_key};
 use crate::admin::labels::{status_badge, status_key};
 use crate::admin::model::ExpiredRow;
-use crate::admin::query::{EXPIRED_LIMIT, ExpiredFilters, encode};
+use crate::admin::query::{EXPIRED_LIMIT, ExpiredFilters, encode, expired_path};
 use crate::admin::session::StaffGate;
 use crate::admin::staff::use_staff;
 use crate::admin::ui::{Live, Loader, RefreshButton, StatusOptions, apply_filters};
-use crate::api;
 use crate::components::Loaded;
 use crate::format;
 use crate::i18n::use_i18n;
@@ -41,7 +40,7 @@ fn ExpiredList() -> impl IntoView {
     let status = RwSignal::new(saved.status.clone());
     let q = RwSignal::new(saved.q.clone());
     let applied = RwSignal::new(saved);
-    let rows = Loader::new(move || api::admin::expired(applied.get()), staff);
+    let rows = Loader::new(move || applied.with(expired_path), ExpiredRow::list, staff);
     Effect::new(move || applied.with(|f| storage::save(KEY_FILTERS, f)));
     let apply = move || {
         let f = ExpiredFilters {

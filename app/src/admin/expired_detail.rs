@@ -12,6 +12,7 @@ use crate::admin::expired_labels::{
 use crate::admin::labels::{id_type_key, invoice_kind_key};
 use crate::admin::model::came_expired_way;
 use crate::admin::model::{ExpiredDetails, ExpiredView, IdentityCheck, StaffTransfer, Upload};
+use crate::admin::query::expired_detail_path;
 use crate::admin::staff::use_staff;
 use crate::admin::ui::{Fact, Live, Loader, fact, facts, head};
 use crate::api;
@@ -34,7 +35,7 @@ pub fn ExpiredSection(renewal: Renewal) -> impl IntoView {
     }
     let staff = use_staff();
     let no = renewal.business_no.clone();
-    let loader = Loader::new(move || api::admin::expired_one(no.clone()), staff);
+    let loader = Loader::new(move || expired_detail_path(&no), ExpiredView::read, staff);
     // No application behind the renewal: no section at all.
     let missing = Memo::new(move |_| {
         loader

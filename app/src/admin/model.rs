@@ -9,11 +9,14 @@ use protocol::staff::Role;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::read::{self, Fields, Res};
+
 use crate::coded::Coded;
 use crate::models::Renewal;
 
 /// A signed-in staff member (`login`, `me`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct Staff {
     /// User name.
     pub username: String,
@@ -30,7 +33,8 @@ pub fn came_expired_way(application: &Value) -> bool {
 }
 
 /// A row of the review queue.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct QueueRow {
     /// 业务单号.
     pub business_no: String,
@@ -49,7 +53,8 @@ pub struct QueueRow {
 }
 
 /// A row of the audit trail.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct AuditRow {
     /// Position in the chain.
     pub id: i64,
@@ -62,33 +67,35 @@ pub struct AuditRow {
     /// A business number, a user name …
     pub subject: String,
     /// Details.
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub data: Value,
     /// The previous row's hash.
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub prev_hash: String,
     /// This row's hash.
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub hash: String,
 }
 
 /// The audit chain's check.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct Verification {
     /// Rows checked.
     pub rows: i64,
     /// Whether the chain is intact.
     pub ok: bool,
     /// The first row found broken.
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub first_broken: Option<i64>,
     /// What is wrong there (the server's words, English).
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub problem: Option<String>,
 }
 
 /// The certificate being renewed, as the server read it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct CertSummary {
     /// SHA-256 of the DER.
     pub sha256: String,
@@ -105,15 +112,16 @@ pub struct CertSummary {
 }
 
 /// `GET /admin/renewals/{no}`: one renewal's whole story.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct ReviewView {
     /// The renewal.
     pub renewal: Renewal,
     /// Every audit row about it.
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub audit: Vec<AuditRow>,
     /// Who approved so far.
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub approved_by: Vec<String>,
     /// How many distinct approvals the project needs.
     pub approvals_required: u32,
@@ -204,83 +212,86 @@ impl BankTransfer {
 }
 
 /// A row of the expired-path list (`GET /admin/expired`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct ExpiredRow {
     /// 业务单号 (the renewal's once submitted).
     pub business_no: String,
     /// The application's status (docs/api.md §13.1).
     pub status: Coded<ApplicationStatus>,
     /// The mobile that signed in.
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub mobile: String,
     /// The certificate's subject.
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub subject: String,
     /// The renewal's status once submitted.
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub renewal_status: Option<Coded<RenewalStatus>>,
     /// Started.
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub created_at: String,
     /// Last change.
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub updated_at: String,
 }
 
 /// `GET /admin/expired/{no}`: the application behind an expired-path renewal.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct ExpiredView {
     /// The application.
     pub application: ExpiredApplication,
     /// The mobile that signed in.
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub mobile: String,
     /// Every verification transfer, oldest first (full account numbers).
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub transfers: Vec<StaffTransfer>,
     /// Where each upload is downloaded, in the order of `application.uploads`.
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub download_urls: Vec<String>,
 }
 
 /// The application as the console reads it (only what it shows).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct ExpiredApplication {
     /// 业务单号.
     pub business_no: String,
     /// Its status.
     pub status: Coded<ApplicationStatus>,
     /// The details as saved (`null` before); read with [`ExpiredDetails::from_value`].
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub details: Option<Value>,
     /// The latest transfer as the applicant sees it (for its amount).
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub transfer: Option<AppTransfer>,
     /// Uploads, oldest first.
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub uploads: Vec<Upload>,
     /// Identity checks, oldest first.
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub identity_checks: Vec<IdentityCheck>,
     /// Started.
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub created_at: String,
     /// Last change.
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub updated_at: String,
 }
 
 /// The applicant's view of the latest transfer: only its amount is used here.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(test, derive(Deserialize), serde(default))]
 pub struct AppTransfer {
     /// Amount sent, fen.
     pub amount_fen: Option<i64>,
 }
 
 /// A verification transfer, for staff.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(test, derive(Deserialize), serde(default))]
 pub struct StaffTransfer {
     /// Account name (基本户名称).
     pub account_name: String,
@@ -303,8 +314,8 @@ pub struct StaffTransfer {
 }
 
 /// An uploaded file.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(test, derive(Deserialize), serde(default))]
 pub struct Upload {
     /// Its id (the download URL ends with it).
     pub id: i64,
@@ -323,8 +334,8 @@ pub struct Upload {
 }
 
 /// An identity check.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(test, derive(Deserialize), serde(default))]
 pub struct IdentityCheck {
     /// Its outcome.
     pub outcome: Coded<IdentityOutcome>,
@@ -468,11 +479,382 @@ fn months(v: &Value) -> u32 {
         .unwrap_or_default()
 }
 
+// The console's answers are read through `Value` by hand (`crate::read`, issue 16):
+// a derive linked, per type, a visitor and an `Option<T>` / `Vec<T>` reader per field
+// type for the console alone. What may be missing is what the derives' `#[serde(default)]`
+// and `Option`s allowed (tests compare each reader with the derive it replaced).
+
+/// A closed set's name, which must be there.
+fn coded<T: Copy + for<'de> Deserialize<'de>>(f: Fields, name: &str) -> Res<Coded<T>> {
+    f.string(name).map(Coded::parse)
+}
+
+/// A closed set's name that may be missing (then empty: `#[serde(default)]`).
+fn coded_or_empty<T: Copy + for<'de> Deserialize<'de>>(f: Fields, name: &str) -> Res<Coded<T>> {
+    if f.has(name) {
+        coded(f, name)
+    } else {
+        Ok(Coded::default())
+    }
+}
+
+/// An `i64` that may be missing (then 0: `#[serde(default)]`).
+fn i64_or_zero(f: Fields, name: &str) -> Res<i64> {
+    if f.has(name) { f.i64(name) } else { Ok(0) }
+}
+
+/// An `Option<i64>`: missing or `null` is `None`.
+fn opt_i64(f: Fields, name: &str) -> Res<Option<i64>> {
+    f.optional(name).map(|_| f.i64(name)).transpose()
+}
+
+/// A JSON array, each item read by `item` (a list answer).
+pub fn rows<T>(v: &Value, item: fn(&Value) -> Res<T>) -> Res<Vec<T>> {
+    v.as_array()
+        .ok_or_else(|| "invalid type: expected an array".to_owned())?
+        .iter()
+        .map(item)
+        .collect()
+}
+
+impl Staff {
+    /// `login`'s and `me`'s member.
+    pub fn read(v: &Value) -> Res<Self> {
+        let f = Fields::of(v)?;
+        Ok(Staff {
+            username: f.string("username")?,
+            role: coded(f, "role")?,
+            csrf: f.string("csrf")?,
+        })
+    }
+}
+#[cfg(not(test))]
+crate::via_value!(Staff, Staff::read);
+
+impl QueueRow {
+    fn read(v: &Value) -> Res<Self> {
+        let f = Fields::of(v)?;
+        Ok(QueueRow {
+            business_no: f.string("business_no")?,
+            project: f.string("project")?,
+            subject: f.string("subject")?,
+            status: coded(f, "status")?,
+            total_fen: f.i64("total_fen")?,
+            created_at: f.string("created_at")?,
+            updated_at: f.string("updated_at")?,
+        })
+    }
+
+    /// `GET /admin/renewals?…`'s rows.
+    pub fn list(v: &Value) -> Res<Vec<Self>> {
+        rows(v, QueueRow::read)
+    }
+}
+
+impl AuditRow {
+    fn read(v: &Value) -> Res<Self> {
+        let f = Fields::of(v)?;
+        Ok(AuditRow {
+            id: f.i64("id")?,
+            at: f.string("at")?,
+            actor: f.string("actor")?,
+            action: f.string("action")?,
+            subject: f.string("subject")?,
+            data: f.value("data"),
+            prev_hash: f.string_or_empty("prev_hash")?,
+            hash: f.string_or_empty("hash")?,
+        })
+    }
+
+    /// `GET /admin/audit?…`'s rows.
+    pub fn list(v: &Value) -> Res<Vec<Self>> {
+        rows(v, AuditRow::read)
+    }
+}
+
+impl Verification {
+    /// `GET /admin/audit/verify`'s answer.
+    pub fn read(v: &Value) -> Res<Self> {
+        let f = Fields::of(v)?;
+        Ok(Verification {
+            rows: f.i64("rows")?,
+            ok: f.bool("ok")?,
+            first_broken: opt_i64(f, "first_broken")?,
+            problem: f.opt_string("problem")?,
+        })
+    }
+}
+
+impl CertSummary {
+    fn read(v: &Value) -> Res<Self> {
+        let f = Fields::of(v)?;
+        Ok(CertSummary {
+            sha256: f.string("sha256")?,
+            subject: f.string("subject")?,
+            issuer: f.string("issuer")?,
+            serial: f.string("serial")?,
+            not_before: f.string("not_before")?,
+            not_after: f.string("not_after")?,
+        })
+    }
+}
+
+impl ReviewView {
+    /// `GET /admin/renewals/{no}`'s answer.
+    pub fn read(v: &Value) -> Res<Self> {
+        let f = Fields::of(v)?;
+        Ok(ReviewView {
+            renewal: f.object("renewal", Renewal::read)?,
+            audit: f.list_or_empty("audit", AuditRow::read)?,
+            approved_by: f.list_or_empty("approved_by", read::string)?,
+            approvals_required: f.u32("approvals_required")?,
+            certificate: f.object("certificate", CertSummary::read)?,
+        })
+    }
+}
+
+impl ExpiredRow {
+    fn read(v: &Value) -> Res<Self> {
+        let f = Fields::of(v)?;
+        Ok(ExpiredRow {
+            business_no: f.string("business_no")?,
+            status: coded(f, "status")?,
+            mobile: f.string_or_empty("mobile")?,
+            subject: f.string_or_empty("subject")?,
+            renewal_status: f
+                .optional("renewal_status")
+                .map(|_| coded(f, "renewal_status"))
+                .transpose()?,
+            created_at: f.string_or_empty("created_at")?,
+            updated_at: f.string_or_empty("updated_at")?,
+        })
+    }
+
+    /// `GET /admin/expired?…`'s rows.
+    pub fn list(v: &Value) -> Res<Vec<Self>> {
+        rows(v, ExpiredRow::read)
+    }
+}
+
+impl ExpiredView {
+    /// `GET /admin/expired/{no}`'s answer.
+    pub fn read(v: &Value) -> Res<Self> {
+        let f = Fields::of(v)?;
+        Ok(ExpiredView {
+            application: f.object("application", ExpiredApplication::read)?,
+            mobile: f.string_or_empty("mobile")?,
+            transfers: f.list_or_empty("transfers", StaffTransfer::read)?,
+            download_urls: f.list_or_empty("download_urls", read::string)?,
+        })
+    }
+}
+
+impl ExpiredApplication {
+    fn read(v: &Value) -> Res<Self> {
+        let f = Fields::of(v)?;
+        Ok(ExpiredApplication {
+            business_no: f.string("business_no")?,
+            status: coded(f, "status")?,
+            details: f.optional("details").cloned(),
+            transfer: f.opt_object("transfer", AppTransfer::read)?,
+            uploads: f.list_or_empty("uploads", Upload::read)?,
+            identity_checks: f.list_or_empty("identity_checks", IdentityCheck::read)?,
+            created_at: f.string_or_empty("created_at")?,
+            updated_at: f.string_or_empty("updated_at")?,
+        })
+    }
+}
+
+impl AppTransfer {
+    fn read(v: &Value) -> Res<Self> {
+        Ok(AppTransfer {
+            amount_fen: opt_i64(Fields::of(v)?, "amount_fen")?,
+        })
+    }
+}
+
+impl StaffTransfer {
+    fn read(v: &Value) -> Res<Self> {
+        let f = Fields::of(v)?;
+        Ok(StaffTransfer {
+            account_name: f.string_or_empty("account_name")?,
+            bank: f.string_or_empty("bank")?,
+            account_no: f.string_or_empty("account_no")?,
+            amount_fen: opt_i64(f, "amount_fen")?,
+            reference: f.string_or_empty("reference")?,
+            status: coded_or_empty(f, "status")?,
+            tries: i64_or_zero(f, "tries")?,
+            sent_at: f.string_or_empty("sent_at")?,
+            verified_at: f.opt_string("verified_at")?,
+        })
+    }
+}
+
+impl Upload {
+    fn read(v: &Value) -> Res<Self> {
+        let f = Fields::of(v)?;
+        Ok(Upload {
+            id: i64_or_zero(f, "id")?,
+            kind: coded_or_empty(f, "kind")?,
+            sha256: f.opt_string("sha256")?,
+            media_type: f.string_or_empty("media_type")?,
+            size: i64_or_zero(f, "size")?,
+            name: f.string_or_empty("name")?,
+            uploaded_at: f.string_or_empty("uploaded_at")?,
+        })
+    }
+}
+
+impl IdentityCheck {
+    fn read(v: &Value) -> Res<Self> {
+        let f = Fields::of(v)?;
+        Ok(IdentityCheck {
+            outcome: coded_or_empty(f, "outcome")?,
+            reason: f.opt_string("reason")?,
+            checked_at: f.string_or_empty("checked_at")?,
+        })
+    }
+}
+
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
+    use serde::de::DeserializeOwned;
     use serde_json::json;
 
     use super::*;
+
+    /// `read` and the derive it replaced agree on `full` and on every variant with one
+    /// field missing, `null`, or of another type (both read it, or both refuse it).
+    pub(crate) fn reads_as_the_derive<T>(read: fn(&Value) -> Res<T>, full: Value)
+    where
+        T: DeserializeOwned + PartialEq + std::fmt::Debug,
+    {
+        let check = |v: Value| {
+            let derived = serde_json::from_value::<T>(v.clone()).ok();
+            let by_hand = read(&v).ok();
+            assert_eq!(by_hand, derived, "{v}");
+        };
+        assert!(read(&full).is_ok(), "{full}");
+        check(full.clone());
+        let keys: Vec<String> = full
+            .as_object()
+            .expect("an object")
+            .keys()
+            .cloned()
+            .collect();
+        for key in keys {
+            // The derive also read a struct from an array of its fields in order (an
+            // empty one for an all-default struct); no server sends that, the readers
+            // refuse it: `[]` is tried only where no object is expected.
+            let empty = if full[&key].is_object() {
+                json!(["x"])
+            } else {
+                json!([])
+            };
+            let others = [
+                json!(null),
+                json!(1.5),
+                json!(-2),
+                json!("x"),
+                json!(["x"]),
+                empty,
+                json!({}),
+                json!(true),
+            ];
+            let mut missing = full.clone();
+            missing.as_object_mut().expect("an object").remove(&key);
+            check(missing);
+            for other in others {
+                let mut changed = full.clone();
+                changed[&key] = other;
+                check(changed);
+            }
+        }
+        check(json!(null));
+        check(json!("x"));
+    }
+
+    #[test]
+    fn the_readers_read_as_the_derives() {
+        let t = "2026-03-01T00:00:00Z";
+        reads_as_the_derive(
+            Staff::read,
+            json!({"username": "alice", "role": "reviewer", "csrf": "c"}),
+        );
+        reads_as_the_derive(
+            Staff::read,
+            json!({"username": "alice", "role": "new_role", "csrf": "c"}),
+        );
+        reads_as_the_derive(
+            QueueRow::read,
+            json!({
+                "business_no": "01202603010000012", "project": "p", "subject": "CN=x", "status": "in_review",
+                "total_fen": 10000, "created_at": t, "updated_at": t, "extra": 1
+            }),
+        );
+        let audit = json!({"id": 1, "at": t, "actor": "system:cli", "action": "staff.saved",
+                           "subject": "alice", "data": {"a": [1]}, "prev_hash": "", "hash": "h"});
+        reads_as_the_derive(AuditRow::read, audit.clone());
+        reads_as_the_derive(
+            Verification::read,
+            json!({"rows": 7, "ok": false, "first_broken": 3, "problem": "hash"}),
+        );
+        reads_as_the_derive(Verification::read, json!({"rows": 7, "ok": true}));
+        let cert = json!({"sha256": "ab", "subject": "CN=x", "issuer": "CN=CA", "serial": "01",
+                          "not_before": t, "not_after": t});
+        reads_as_the_derive(CertSummary::read, cert.clone());
+        let renewal = json!({
+            "business_no": "01202603010000012", "project": "p", "stage": "review",
+            "status": "in_review", "subject": "CN=x", "cert_sha256": "ab", "old_not_after": t,
+            "months": 12, "fee_lines": [], "total_fen": 10000, "total_display": "¥100.00",
+            "created_at": t, "updated_at": t
+        });
+        reads_as_the_derive(
+            ReviewView::read,
+            json!({
+                "renewal": renewal, "audit": [audit], "approved_by": ["alice"], "approvals_required": 2,
+                "certificate": cert
+            }),
+        );
+        reads_as_the_derive(
+            ExpiredRow::read,
+            json!({
+                "business_no": "1", "status": "started", "mobile": "138", "subject": "CN=x",
+                "renewal_status": "paid", "created_at": t, "updated_at": t
+            }),
+        );
+        reads_as_the_derive(
+            ExpiredRow::read,
+            json!({"business_no": "1", "status": "odd", "renewal_status": "odd"}),
+        );
+        let transfer = json!({"account_name": "测试", "bank": "银行", "account_no": "6222020012347890",
+                              "amount_fen": 1, "reference": "r1", "status": "verified", "tries": 1,
+                              "sent_at": t, "verified_at": t});
+        reads_as_the_derive(StaffTransfer::read, transfer.clone());
+        reads_as_the_derive(StaffTransfer::read, json!({}));
+        let upload = json!({"id": 7, "kind": "form", "sha256": "cd", "media_type": "application/pdf",
+                            "size": 1234, "name": "form.pdf", "uploaded_at": t});
+        reads_as_the_derive(Upload::read, upload.clone());
+        let check = json!({"outcome": "failed", "reason": "no match", "checked_at": t});
+        reads_as_the_derive(IdentityCheck::read, check.clone());
+        reads_as_the_derive(AppTransfer::read, json!({"amount_fen": 1, "bank": "x"}));
+        let application = json!({
+            "business_no": "01202603010000012", "status": "submitted", "details": {"months": 12},
+            "transfer": {"amount_fen": 1}, "uploads": [upload], "identity_checks": [check],
+            "created_at": t, "updated_at": t
+        });
+        reads_as_the_derive(ExpiredApplication::read, application.clone());
+        reads_as_the_derive(
+            ExpiredView::read,
+            json!({
+                "application": application, "mobile": "138", "transfers": [transfer],
+                "download_urls": ["/u/7"]
+            }),
+        );
+        assert!(QueueRow::list(&json!(null)).is_err());
+        assert_eq!(AuditRow::list(&json!([])).unwrap(), vec![]);
+        assert!(ExpiredRow::list(&json!({})).is_err());
+    }
 
     #[test]
     fn only_the_expired_mark_sends_for_the_application() {
@@ -532,7 +914,7 @@ mod tests {
                            "sent_at": "2026-03-01T00:00:00Z", "verified_at": null}],
             "download_urls": ["/api/v1/admin/expired/01202603010000012/uploads/7"]
         });
-        let e: ExpiredView = serde_json::from_value(v).expect("reads");
+        let e = ExpiredView::read(&v).expect("reads");
         assert_eq!(e.transfers[0].account_no, "6222020012347890");
         assert_eq!(e.transfers[0].amount_fen, None);
         assert_eq!(e.application.transfer.and_then(|t| t.amount_fen), Some(1));
@@ -543,7 +925,7 @@ mod tests {
         assert_eq!(d.invoice.taxpayer_id, None);
         assert_eq!(ExpiredDetails::from_value(Some(&json!(null))), None);
         assert_eq!(ExpiredDetails::from_value(None), None);
-        let row: ExpiredRow = serde_json::from_value(json!({
+        let row = ExpiredRow::read(&json!({
             "business_no": "1", "status": "started", "mobile": "138", "subject": "CN=x",
             "renewal_status": null, "created_at": "t", "updated_at": "t"
         }))
@@ -566,7 +948,7 @@ mod tests {
             "certificate": {"sha256": "ab", "subject": "CN=x", "issuer": "CN=CA", "serial": "01",
                             "not_before": "2025-03-01T00:00:00Z", "not_after": "2026-03-01T00:00:00Z"}
         });
-        let r: ReviewView = serde_json::from_value(v).expect("reads");
+        let r = ReviewView::read(&v).expect("reads");
         assert_eq!(r.approvals_required, 2);
         assert_eq!(r.audit[0].actor, "system:cli");
         let bt = BankTransfer::from_value(&json!({"payer_name": "测试", "amount_fen": 100}));

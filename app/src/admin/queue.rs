@@ -7,10 +7,9 @@ use leptos::prelude::*;
 
 use crate::admin::labels::{STATUSES, status_badge, status_key};
 use crate::admin::model::QueueRow;
-use crate::admin::query::{Filters, QUEUE_LIMIT};
+use crate::admin::query::{Filters, QUEUE_LIMIT, queue_path};
 use crate::admin::staff::use_staff;
 use crate::admin::ui::{Live, Loader, RefreshButton, StatusOptions, apply_filters};
-use crate::api;
 use crate::components::Loaded;
 use crate::format;
 use crate::i18n::{I18n, Lang, use_i18n};
@@ -48,7 +47,7 @@ pub fn Queue() -> impl IntoView {
     let project = RwSignal::new(saved.project.clone());
     let q = RwSignal::new(saved.q.clone());
     let applied = RwSignal::new(saved);
-    let rows = Loader::new(move || api::admin::queue(applied.get()), staff);
+    let rows = Loader::new(move || applied.with(queue_path), QueueRow::list, staff);
     Effect::new(move || applied.with(|f| storage::save(KEY_FILTERS, f)));
     let apply = move || {
         let f = Filters {

@@ -2,14 +2,20 @@
 //! next is fetched (and drops stale ones), the refusal notice with the console's own
 //! explanation, and labels for the server's codes.
 
+use std::rc::Rc;
+
 use leptos::prelude::*;
+use protocol::ErrorCode;
+use serde_json::Value;
 
 use crate::admin::staff::StaffCtx;
+use crate::api;
 use crate::coded::Coded;
 use crate::components::ErrorNotice;
 use crate::error::AppError;
 use crate::i18n::{I18n, use_i18n};
-use crate::resource::Resource;
+use crate::read::Res;
+use crate::resource::{Erased, Fetch, Resource};
 
 /// The console's coded and filled-in texts in a view, following the language switch:
 /// one closure type for each kind (the key and value are its data), as
@@ -72,22 +78,21 @@ impl<T: 'static> Clone for Loader<T> {
 impl<T: 'static> Copy for Loader<T> {}
 
 impl<T: 'static> Loader<T> {
-    /// Loads with `fetch` (one of `api::admin`'s) now and whenever what it reads
-    /// changes. A lost staff session sends the console to sign-in.
-    pub fn new<Fut>(fetch: impl Fn() -> Fut + 'static, staff: StaffCtx) -> Self
-    where
-        Fut: std::future::Future<Output = Result<T, AppError>> + 'static,
-    {
+    /// Loads `GET path()` (one of `admin::query`'s or `api::admin`'s paths), read by
+    /// `read`, now and whenever what `path` reads changes. A lost staff session sends
+    /// the console to sign-in.
+    pub fn new(
+        path: impl Fn() -> String + 'static,
+        read: fn(&Value) -> Res<T>,
+        staff: StaffCtx,
+    ) -> Self {
         let running = RwSignal::new(0u32);
-        let value = Resource::new(move || {
+        // The only per-type code: the reader applied to the parsed answer.
+        let parse: Rc<dyn Fn(Result<Value, AppError>) -> Erased> =
+            Rc::new(move |answer| Rc::new(answer.and_then(|v| reading(&v, read))) as Erased);
+        let value = Resource::from_erased(move || {
             staff.epoch.track();
-            let call = fetch();
-            async move {
-                started(running);
-                let answer = call.await;
-                finished(running, staff, answer.as_ref().err());
-                answer
-            }
+            fetch(path(), running, staff, parse.clone())
         });
         let busy = Memo::new(move |_| running.get() > 0);
         Loader { value, busy }
@@ -97,6 +102,37 @@ impl<T: 'static> Loader<T> {
     pub fn reload(self) {
         self.value.refetch();
     }
+}
+
+/// `read`'s value, or why the answer cannot be read.
+fn reading<T>(v: &Value, read: fn(&Value) -> Res<T>) -> Result<T, AppError> {
+    read(v).map_err(unreadable)
+}
+
+fn unreadable(e: String) -> AppError {
+    AppError::new(
+        ErrorCode::Internal,
+        format!("unreadable answer from the server: {e}"),
+    )
+}
+
+/// A loader's request: the same future for every answer type (issue 16); `parse`
+/// turns the answer into the loader's value.
+fn fetch(
+    path: String,
+    running: RwSignal<u32>,
+    staff: StaffCtx,
+    parse: Rc<dyn Fn(Result<Value, AppError>) -> Erased>,
+) -> Fetch {
+    Box::pin(async move {
+        started(running);
+        let answer = match api::get_text(&path).await {
+            Ok(body) => api::parse::<Value>(&body),
+            Err(e) => Err(e),
+        };
+        finished(running, staff, answer.as_ref().err());
+        parse(answer)
+    })
 }
 
 /// A loader's request starts (not generic: the same for every answer type).

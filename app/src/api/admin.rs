@@ -1,22 +1,34 @@
 //! The staff console's endpoints (docs/api.md §9, §13.4). Calls that change state send
 //! the session's CSRF token.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::{get, post, post_staff, post_staff_empty, segment};
-use crate::admin::model::{
-    AuditRow, ExpiredRow, ExpiredView, QueueRow, ReviewView, Staff, Verification,
-};
-use crate::admin::query::{ExpiredFilters, Filters, audit_path, expired_path, queue_path};
+use crate::admin::model::Staff;
 use crate::error::AppError;
 use crate::models::Renewal;
+use crate::read::{Fields, Res};
+
+// The lists and the detail are read by `admin::ui::Loader` from their paths
+// (`admin::query`'s and [`renewal_path`], [`differences_path`]) with the answer's reader.
 
 /// `GET /admin/session`'s answer: the member signed in, if any.
-#[derive(serde::Deserialize)]
+#[cfg_attr(test, derive(Debug, PartialEq, serde::Deserialize))]
 pub struct SessionState {
     /// The member, when signed in.
     pub staff: Option<Staff>,
 }
+
+impl SessionState {
+    // By hand through `Value` (`crate::read`, issue 16), as the derive read it.
+    fn read(v: &Value) -> Res<Self> {
+        Ok(SessionState {
+            staff: Fields::of(v)?.opt_object("staff", Staff::read)?,
+        })
+    }
+}
+#[cfg(not(test))]
+crate::via_value!(SessionState, SessionState::read);
 
 /// `GET /admin/session`.
 pub async fn session() -> Result<SessionState, AppError> {
@@ -37,35 +49,13 @@ pub async fn logout(csrf: &str) -> Result<(), AppError> {
     post_staff_empty("/admin/logout", csrf).await
 }
 
-/// `GET /admin/renewals?…`: the review queue.
-pub async fn queue(filters: Filters) -> Result<Vec<QueueRow>, AppError> {
-    get(&queue_path(&filters)).await
-}
-
 /// `GET /admin/renewals/{no}`: one renewal with what the reviewer needs.
-pub async fn renewal(no: String) -> Result<ReviewView, AppError> {
-    get(&format!("/admin/renewals/{}", segment(&no))).await
-}
-
-/// `GET /admin/audit?…`: a page of the audit trail.
-pub async fn audit(before: Option<i64>) -> Result<Vec<AuditRow>, AppError> {
-    get(&audit_path(before)).await
+pub fn renewal_path(no: &str) -> String {
+    format!("/admin/renewals/{}", segment(no))
 }
 
 /// `GET /admin/audit/verify`: the audit chain's check.
-pub async fn audit_verify() -> Result<Verification, AppError> {
-    get("/admin/audit/verify").await
-}
-
-/// `GET /admin/expired?…`: the expired path's applications.
-pub async fn expired(filters: ExpiredFilters) -> Result<Vec<ExpiredRow>, AppError> {
-    get(&expired_path(&filters)).await
-}
-
-/// `GET /admin/expired/{no}`: the application behind a renewal.
-pub async fn expired_one(no: String) -> Result<ExpiredView, AppError> {
-    get(&crate::admin::query::expired_detail_path(&no)).await
-}
+pub const AUDIT_VERIFY: &str = "/admin/audit/verify";
 
 /// Where upload `id` of application `no` is downloaded (`GET`, an attachment), for a
 /// server that did not list the URLs.
@@ -103,14 +93,11 @@ pub async fn reconcile(
 }
 
 /// `GET /admin/reconciliation/differences?status=…` (`open`, `resolved`, `all`).
-pub async fn differences(
-    status: String,
-) -> Result<Vec<crate::admin::reconcile::Difference>, AppError> {
-    get(&format!(
+pub fn differences_path(status: &str) -> String {
+    format!(
         "/admin/reconciliation/differences?status={}",
-        segment(&status)
-    ))
-    .await
+        segment(status)
+    )
 }
 
 /// `POST /admin/reconciliation/differences/{id}/resolve` with finance's note.
@@ -188,5 +175,18 @@ mod tests {
             format!("/admin/refunds/{otn}R/done")
         );
         assert_eq!(approve_path("a/b"), "/admin/renewals/a%2Fb/approve");
+        assert_eq!(renewal_path("a/b"), "/admin/renewals/a%2Fb");
+        assert_eq!(
+            differences_path("open"),
+            "/admin/reconciliation/differences?status=open"
+        );
+    }
+
+    #[test]
+    fn the_session_reads_as_the_derive() {
+        use crate::admin::model::tests::reads_as_the_derive;
+        let staff = json!({"username": "alice", "role": "admin", "csrf": "c"});
+        reads_as_the_derive(SessionState::read, json!({ "staff": staff }));
+        reads_as_the_derive(SessionState::read, json!({ "staff": null }));
     }
 }
