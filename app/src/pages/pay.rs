@@ -43,13 +43,22 @@ fn flash_already_paid(business_no: &str) {
     storage::save(&flash_key(business_no), &true);
 }
 
+/// Whether the note is kept: the JSON `true` [`flash_already_paid`] wrote, compared as
+/// text (no JSON reader of a `bool` for this alone).
+fn flashed(key: &str) -> bool {
+    web_sys::window()
+        .and_then(|w| w.session_storage().ok().flatten())
+        .and_then(|s| s.get_item(key).ok().flatten())
+        .is_some_and(|v| v.trim() == "true")
+}
+
 /// "An earlier payment was found: you were not charged again" (`#already-paid`), once,
 /// after the pay panel found an earlier attempt paid: the panel itself is gone by then
 /// (the renewal left the pay stage), so the order page renders this where it was.
 pub fn payment_flash(business_no: &str) -> impl IntoView + use<> {
     let i18n = use_i18n();
     let key = flash_key(business_no);
-    let show = storage::load::<bool>(&key).unwrap_or(false);
+    let show = flashed(&key);
     storage::forget(&key);
     show.then(|| {
         view! {

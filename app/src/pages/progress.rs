@@ -225,45 +225,62 @@ fn state_text(i18n: I18n, state: StepState) -> &'static str {
     }
 }
 
+/// The timeline's actions and their texts (a table: one lookup, not a branch each).
+const ACTION_TEXTS: [(&str, &str); 24] = [
+    ("renewal.submitted", "order.tl.submitted"),
+    ("renewal.paid", "order.tl.paid"),
+    (
+        "renewal.bank_transfer_submitted",
+        "order.tl.bank_transfer_submitted",
+    ),
+    (
+        "renewal.bank_transfer_refused",
+        "order.tl.bank_transfer_refused",
+    ),
+    ("renewal.cancelled", "order.tl.cancelled"),
+    ("renewal.expired", "order.tl.expired"),
+    ("renewal.approval_recorded", "order.tl.approval_recorded"),
+    ("renewal.approved", "order.tl.approved"),
+    ("renewal.rejected", "order.tl.rejected"),
+    ("renewal.issued", "order.tl.issued"),
+    ("renewal.reissued", "order.tl.reissued"),
+    ("renewal.completed", "order.tl.completed"),
+    ("payment.started", "order.tl.payment_started"),
+    ("payment.paid", "order.tl.payment_paid"),
+    ("payment.failed", "order.tl.payment_failed"),
+    ("refund.opened", "order.tl.refund_opened"),
+    ("refund.done", "order.tl.refund_done"),
+    ("invoice.issued", "order.tl.invoice_issued"),
+    ("kmc.generated", "pair.tl.kmc_generated"),
+    ("kmc.escrowed", "pair.tl.kmc_escrowed"),
+    ("kmc.delivered", "pair.tl.kmc_delivered"),
+    ("recovery.requested", "pair.tl.recovery_requested"),
+    ("recovery.approved", "pair.tl.recovery_approved"),
+    ("recovery.delivered", "pair.tl.recovery_delivered"),
+];
+
+/// Who did it, and the text.
+const BY_TEXTS: [(&str, &str); 4] = [
+    ("user", "order.by.user"),
+    ("staff", "order.by.staff"),
+    ("gateway", "order.by.gateway"),
+    ("system", "order.by.system"),
+];
+
+fn text_of(i18n: I18n, table: &[(&str, &'static str)], name: &str) -> Option<&'static str> {
+    table
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|&(_, key)| i18n.t(key))
+}
+
 /// A timeline action in words; `None` for one this page does not know.
 pub fn action_text(i18n: I18n, action: &str) -> Option<&'static str> {
-    Some(match action {
-        "renewal.submitted" => i18n.t("order.tl.submitted"),
-        "renewal.paid" => i18n.t("order.tl.paid"),
-        "renewal.bank_transfer_submitted" => i18n.t("order.tl.bank_transfer_submitted"),
-        "renewal.bank_transfer_refused" => i18n.t("order.tl.bank_transfer_refused"),
-        "renewal.cancelled" => i18n.t("order.tl.cancelled"),
-        "renewal.expired" => i18n.t("order.tl.expired"),
-        "renewal.approval_recorded" => i18n.t("order.tl.approval_recorded"),
-        "renewal.approved" => i18n.t("order.tl.approved"),
-        "renewal.rejected" => i18n.t("order.tl.rejected"),
-        "renewal.issued" => i18n.t("order.tl.issued"),
-        "renewal.reissued" => i18n.t("order.tl.reissued"),
-        "renewal.completed" => i18n.t("order.tl.completed"),
-        "payment.started" => i18n.t("order.tl.payment_started"),
-        "payment.paid" => i18n.t("order.tl.payment_paid"),
-        "payment.failed" => i18n.t("order.tl.payment_failed"),
-        "refund.opened" => i18n.t("order.tl.refund_opened"),
-        "refund.done" => i18n.t("order.tl.refund_done"),
-        "invoice.issued" => i18n.t("order.tl.invoice_issued"),
-        "kmc.generated" => i18n.t("pair.tl.kmc_generated"),
-        "kmc.escrowed" => i18n.t("pair.tl.kmc_escrowed"),
-        "kmc.delivered" => i18n.t("pair.tl.kmc_delivered"),
-        "recovery.requested" => i18n.t("pair.tl.recovery_requested"),
-        "recovery.approved" => i18n.t("pair.tl.recovery_approved"),
-        "recovery.delivered" => i18n.t("pair.tl.recovery_delivered"),
-        _ => return None,
-    })
+    text_of(i18n, &ACTION_TEXTS, action)
 }
 
 fn by_text(i18n: I18n, by: &str) -> Option<&'static str> {
-    Some(match by {
-        "user" => i18n.t("order.by.user"),
-        "staff" => i18n.t("order.by.staff"),
-        "gateway" => i18n.t("order.by.gateway"),
-        "system" => i18n.t("order.by.system"),
-        _ => return None,
-    })
+    text_of(i18n, &BY_TEXTS, by)
 }
 
 /// The timeline: what happened, when, by whom (oldest first, as the server sends it).
