@@ -131,3 +131,59 @@ async fn the_wasm_is_sent_gzipped_to_browsers_that_accept_it_and_plain_to_others
     assert!(plain.headers().get(CONTENT_ENCODING).is_none());
     assert_eq!(plain.bytes().await.unwrap().as_ref(), WASM);
 }
+
+/// A bundle nested in another's folder (`dist/admin/renewals/`, `dist/expired/_/` for
+/// `/expired/{no}`): its routes get its `index.html`, its files are served from its
+/// folder (gzipped when asked for) under the same Content-Security-Policy.
+#[tokio::test]
+async fn a_nested_bundle_serves_its_routes_and_its_files() {
+    let (server, _, dist) = server_with_app().await;
+    let nested = [
+        ("admin/renewals", "/admin/renewals/01202611220000001"),
+        ("expired/_", "/expired/E20261122000001"),
+    ];
+    for (folder, _) in nested {
+        let dir = dist.path().join(folder);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("index.html"), folder).unwrap();
+        std::fs::write(dir.join("b-1a2b_bg.wasm"), WASM).unwrap();
+        std::fs::write(dir.join("b-1a2b_bg.wasm.gz"), gzip(WASM)).unwrap();
+        std::fs::write(dir.join("boot-1a2b.js"), "import '/certrenew-page.js';").unwrap();
+    }
+    std::fs::write(dist.path().join("expired").join("index.html"), "expired").unwrap();
+    for (path, page) in [
+        ("/admin/renewals/01202611220000001", "admin/renewals"),
+        ("/expired/E20261122000001", "expired/_"),
+        ("/expired", "expired"),
+        ("/admin/expired", ADMIN_INDEX),
+        ("/expired/E2026%2F1", "expired"),
+    ] {
+        let r = server.client.get(server.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        assert_eq!(r.text().await.unwrap(), page, "{path}");
+    }
+    for (folder, _) in nested {
+        let wasm = format!("/{folder}/b-1a2b_bg.wasm");
+        let r = server
+            .client
+            .get(server.url(&wasm))
+            .header(ACCEPT_ENCODING, "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{wasm}");
+        assert_eq!(r.headers()[CONTENT_ENCODING], "gzip", "{wasm}");
+        assert_eq!(r.headers()[CONTENT_TYPE], "application/wasm", "{wasm}");
+        let csp = r.headers()["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("script-src 'self' 'wasm-unsafe-eval'"),
+            "{csp}"
+        );
+        assert_eq!(r.bytes().await.unwrap().as_ref(), gzip(WASM).as_slice());
+        let boot = format!("/{folder}/boot-1a2b.js");
+        let r = server.client.get(server.url(&boot)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{boot}");
+        let kind = r.headers()[CONTENT_TYPE].to_str().unwrap().to_owned();
+        assert!(kind.starts_with("text/javascript"), "{boot}: {kind}");
+    }
+}
