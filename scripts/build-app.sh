@@ -61,6 +61,24 @@ inputs_digest() {
     } | sha256sum | cut -d' ' -f1
 }
 
+# Every bundle, parents before the bundles nested in them: app/<name>.html (its
+# data-bin names the binary) built into dist/<folder>/, which certrenew-server serves
+# for the routes under /<folder> (`_`: any one segment, server/src/app.rs index_for).
+BUNDLES=(
+    index:.
+    setup:setup
+    apply:apply
+    renewals:renewals
+    admin:admin
+    admin-renewal:admin/renewals
+    expired:expired
+    expired-application:expired/_
+)
+# A bundle's folder in $DIST.
+bundle_dir() {
+    if [ "${1#*:}" = . ]; then echo "$DIST"; else echo "$DIST/${1#*:}"; fi
+}
+
 stamp=$DIST/.build-inputs
 digest=$(inputs_digest)
 if [ -z "$force" ] && [ -f "$DIST/index.html" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$digest" ]; then
@@ -71,28 +89,38 @@ else
     # Trunk.toml: release, offline, the pinned tool versions; cargo runs --locked via
     # the fetched lock file (Trunk passes no --locked itself, so check it here first).
     cargo metadata --locked --format-version 1 >/dev/null
-    # Five bundles, so a page downloads only its own screens' code (app/src/lib.rs).
-    # One cargo run builds all five wasm binaries as Trunk would (same target, profile
-    # and flags): the library once, the five LTO links side by side. Trunk then finds
-    # them fresh and only runs wasm-bindgen and wasm-opt. This halves the build on two
-    # cores (bench/README.md, "Build time").
+    # The bundles (BUNDLES above), so a page downloads only its own route's code
+    # (app/src/lib.rs). One cargo run builds all their wasm binaries as Trunk would
+    # (same target, profile and flags): the library once, the LTO links side by side.
+    # Trunk then finds them fresh and only runs wasm-bindgen and wasm-opt. This halves
+    # the build on two cores (bench/README.md, "Build time").
     cargo build --target wasm32-unknown-unknown -p app --profile wasm-release --bins --locked
-    # The root first (Trunk replaces its whole dist folder), then each bundle into the
-    # folder named after its route, which certrenew-server serves for that route, two
-    # at a time (xargs fails if any does).
-    trunk build --release --dist "$DIST"
-    printf '%s\n' apply renewals admin expired |
-        xargs -P 2 -I '{}' trunk build 'app/{}.html' --release --dist "$DIST/{}" --public-url '/{}/'
-    # Trunk's loader is an inline module script: moved into a file so the server's CSP
-    # needs no 'unsafe-inline' (server/src/security_headers.rs).
-    node scripts/lib/externalize-loader.mjs "$DIST" /
-    for bundle in apply renewals admin expired; do
-        node scripts/lib/externalize-loader.mjs "$DIST/$bundle" "/$bundle/"
+    # Trunk replaces its whole --dist folder, so a folder is built before the bundles
+    # nested in it: the root first, then one depth after the other, two bundles at a
+    # time (xargs fails if any does).
+    trunk build app/index.html --release --dist "$DIST" --public-url /
+    for depth in 1 2 3; do
+        for bundle in "${BUNDLES[@]}"; do
+            folder=${bundle#*:}
+            slashes=${folder//[!\/]/}
+            if [ "$folder" != . ] && [ $((${#slashes} + 1)) -eq "$depth" ]; then
+                echo "$bundle"
+            fi
+        done | xargs -r -P 2 -I '{}' sh -c \
+            'trunk build "app/${1%%:*}.html" --release --dist "$2/${1#*:}" --public-url "/${1#*:}/"' \
+            sh '{}' "$DIST"
     done
-    # Compressed once here: certrenew-server sends a file's .gz sibling to browsers
-    # that accept gzip (the wasm shrinks to about a third).
-    find "$DIST" -maxdepth 2 -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.html' \) \
-        -exec gzip -9 -k -f -n {} +
+    # Trunk's loader is an inline module script: moved into a file so the server's CSP
+    # needs no 'unsafe-inline' (server/src/security_headers.rs). Then each bundle's
+    # text files get their .gz sibling, gzip -9, which certrenew-server sends to
+    # browsers that accept gzip (the wasm shrinks to about a third); compressed once
+    # here, never per request.
+    for bundle in "${BUNDLES[@]}"; do
+        dir=$(bundle_dir "$bundle")
+        node scripts/lib/externalize-loader.mjs "$dir" "${dir#"$DIST"}/"
+        find "$dir" -maxdepth 1 -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.html' \) \
+            -exec gzip -9 -k -f -n {} +
+    done
     echo "$digest" >"$stamp"
     echo "build-app: built in $(($(date +%s) - started)) s"
 fi
@@ -146,6 +174,8 @@ echo "build-app: downloads/certrenew-host-linux-amd64.deb (scripts/build-deb.sh)
 # The same package in a signed apt repository (scripts/sign-deb.sh, docs/install.md).
 scripts/sign-deb.sh --repo "$DIST/downloads/apt" "$DIST/downloads/certrenew-host-linux-amd64.deb"
 
-for wasm in $(find "$DIST" -maxdepth 2 -name '*.wasm' | LC_ALL=C sort); do
-    echo "build-app: ${wasm#"$DIST"/}: $(stat -c %s "$wasm") bytes, $(gzip -9 -c "$wasm" | wc -c) gzipped"
+for bundle in "${BUNDLES[@]}"; do
+    for wasm in "$(bundle_dir "$bundle")"/*.wasm; do
+        echo "build-app: ${wasm#"$DIST"/}: $(stat -c %s "$wasm") bytes, $(gzip -9 -c "$wasm" | wc -c) gzipped"
+    done
 done

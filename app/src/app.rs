@@ -112,7 +112,7 @@ fn Fallback() -> impl IntoView {
     }
 }
 
-/// The certificates bundle: `/`, `/setup`, `/renew`.
+/// The certificates bundle: `/`, `/renew`.
 #[component]
 pub fn CertificatesApp() -> impl IntoView {
     const PAGES: &[Route] = &[
@@ -121,15 +121,21 @@ pub fn CertificatesApp() -> impl IntoView {
             view: || view! { <pages::certificates::CertificatesPage /> }.into_any(),
         },
         Route {
-            path: "/setup",
-            view: || view! { <pages::setup::SetupPage /> }.into_any(),
-        },
-        Route {
             path: "/renew",
             view: || view! { <pages::renew_entry::RenewEntryPage /> }.into_any(),
         },
     ];
     view! { <Shell routes=PAGES state=AppState::new /> }
+}
+
+/// The setup bundle: `/setup` (the environment check and the host downloads).
+#[component]
+pub fn SetupApp() -> impl IntoView {
+    const PAGES: &[Route] = &[Route {
+        path: "/setup",
+        view: || view! { <pages::setup::SetupPage /> }.into_any(),
+    }];
+    view! { <Shell routes=PAGES state=AppState::without_certificate /> }
 }
 
 /// The application bundle: `/apply`.
@@ -152,18 +158,14 @@ pub fn RenewalsApp() -> impl IntoView {
     view! { <Shell routes=PAGES state=AppState::new /> }
 }
 
-/// The staff console bundle: `/admin`, `/admin/renewals/{no}`, `/admin/expired`,
-/// `/admin/reconciliation`.
+/// The staff console bundle: `/admin`, `/admin/expired`, `/admin/reconciliation`
+/// (one renewal, `/admin/renewals/{no}`, is [`AdminRenewalApp`]).
 #[component]
 pub fn AdminApp() -> impl IntoView {
     const PAGES: &[Route] = &[
         Route {
             path: "/admin",
             view: || view! { <admin::AdminPage /> }.into_any(),
-        },
-        Route {
-            path: "/admin/renewals/:no",
-            view: || view! { <admin::detail::AdminDetailPage /> }.into_any(),
         },
         Route {
             path: "/admin/expired",
@@ -177,20 +179,34 @@ pub fn AdminApp() -> impl IntoView {
     view! { <Shell routes=PAGES state=AppState::without_certificate /> }
 }
 
-/// The expired-certificate path: `/expired` (SMS sign-in, the certificate) and
-/// `/expired/{no}` (the application's steps until it is submitted).
+/// The console's renewal bundle: `/admin/renewals/{no}` (the review, payments, audit).
+#[component]
+pub fn AdminRenewalApp() -> impl IntoView {
+    const PAGES: &[Route] = &[Route {
+        path: "/admin/renewals/:no",
+        view: || view! { <admin::detail::AdminDetailPage /> }.into_any(),
+    }];
+    view! { <Shell routes=PAGES state=AppState::without_certificate /> }
+}
+
+/// The expired-certificate path's start: `/expired` (SMS sign-in, the certificate, the
+/// applications of this number).
 #[component]
 pub fn ExpiredApp() -> impl IntoView {
-    const PAGES: &[Route] = &[
-        Route {
-            path: "/expired",
-            view: || view! { <pages::expired::ExpiredPage /> }.into_any(),
-        },
-        Route {
-            path: "/expired/:no",
-            view: || view! { <pages::expired::ExpiredApplicationPage /> }.into_any(),
-        },
-    ];
+    const PAGES: &[Route] = &[Route {
+        path: "/expired",
+        view: || view! { <pages::expired::ExpiredPage /> }.into_any(),
+    }];
+    view! { <Shell routes=PAGES state=AppState::without_certificate /> }
+}
+
+/// One expired-path application: `/expired/{no}` (its steps until it is submitted).
+#[component]
+pub fn ExpiredApplicationApp() -> impl IntoView {
+    const PAGES: &[Route] = &[Route {
+        path: "/expired/:no",
+        view: || view! { <pages::expired::ExpiredApplicationPage /> }.into_any(),
+    }];
     view! { <Shell routes=PAGES state=AppState::without_certificate /> }
 }
 

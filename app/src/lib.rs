@@ -3,11 +3,15 @@
 //! by certrenew-server. It talks to the server over `/api/v1` and to the token through
 //! the certrenew extension; it never sees a PIN.
 //!
-//! The app is five bundles (binaries in `src/bin/`), so each page downloads only the
-//! code of its own screens: the certificates (with setup and a platform's entry), the
-//! application, the order (pay, progress, install), the expired-certificate path and
-//! the staff console. Trunk builds each into its own folder of `dist/`, and the server serves a
-//! folder's `index.html` for the routes under it (`server/src/app.rs`).
+//! The app is eight bundles (binaries in `src/bin/`, the route tables in `app.rs`), so
+//! each page downloads only the code of its own route: the certificates (with a
+//! platform's entry), setup, the application, the order (pay, progress, install), the
+//! expired path's start and one expired-path application, the staff console's lists
+//! and one renewal in the console. Trunk builds each into its own folder of `dist/`,
+//! nested for a route under another bundle's (`dist/admin/renewals/`, and
+//! `dist/expired/_/`, where `_` stands for the renewal number), and the server serves the
+//! deepest such folder's `index.html` for a route (`server/src/app.rs`, `index_for`;
+//! the list is `BUNDLES` in `scripts/build-app.sh`).
 #![forbid(unsafe_code)]
 
 pub mod admin;

@@ -1,5 +1,5 @@
-//! The customer's first bundle: my certificates, setup, a platform's entry, the expired
-//! path (served at `/` and every route no other bundle claims).
+//! The customer's first bundle: my certificates and a platform's entry (served at `/`,
+//! `/renew` and every route no other bundle claims).
 
 #![forbid(unsafe_code)]
 

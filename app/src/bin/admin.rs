@@ -1,4 +1,4 @@
-//! The staff console bundle (`/admin`).
+//! The staff console bundle (`/admin`, `/admin/expired`, `/admin/reconciliation`).
 
 #![forbid(unsafe_code)]
 

@@ -1,4 +1,4 @@
-//! The expired-certificate bundle (`/expired`, `/expired/{no}`).
+//! The expired-certificate bundle (`/expired`: SMS sign-in, the certificate).
 
 #![forbid(unsafe_code)]
 

@@ -55,14 +55,10 @@ pub type Row = (&'static str, &'static str, &'static str);
 /// The texts a bundle links: some of the areas below.
 pub type Texts = &'static [&'static [Row]];
 
-/// `/`: my certificates, setup, a platform's entry.
-pub const CERTIFICATES: Texts = &[
-    common::STRINGS,
-    setup::STRINGS,
-    support::STRINGS,
-    certificates::STRINGS,
-    dual::CUSTOMER,
-];
+/// `/`: my certificates, a platform's entry.
+pub const CERTIFICATES: Texts = &[common::STRINGS, certificates::STRINGS, dual::CUSTOMER];
+/// `/setup`: the environment check, the host downloads.
+pub const SETUP: Texts = &[common::STRINGS, setup::STRINGS, support::STRINGS];
 /// `/apply`.
 pub const APPLY: Texts = &[common::STRINGS, apply::STRINGS, revoke::OLD_CERTIFICATE];
 /// `/renewals/{no}`: the order, pay, progress, install.
@@ -74,7 +70,7 @@ pub const RENEWALS: Texts = &[
     revoke::STRINGS,
     dual::STRINGS,
 ];
-/// `/admin`: the staff console.
+/// `/admin`: the staff console (the queue, the expired path, reconciliation).
 pub const ADMIN: Texts = &[
     common::STRINGS,
     admin::STRINGS,
@@ -84,13 +80,29 @@ pub const ADMIN: Texts = &[
     dual::STRINGS,
     dual::CUSTOMER,
 ];
-/// `/expired`: the expired-certificate path.
+/// `/admin/renewals/{no}`: one renewal in the console.
+pub const ADMIN_RENEWAL: Texts = &[
+    common::STRINGS,
+    admin::STRINGS,
+    admin_expired::STRINGS,
+    admin_reconcile::STRINGS,
+    revoke::ADMIN,
+    dual::STRINGS,
+    dual::CUSTOMER,
+];
+/// `/expired`: the expired-certificate path's sign-in and certificate.
 pub const EXPIRED: Texts = &[
     common::STRINGS,
     expired::STRINGS,
     apply::STRINGS,
-    pay::INVOICE,
     support::STRINGS,
+];
+/// `/expired/{no}`: one expired-path application.
+pub const EXPIRED_APPLICATION: Texts = &[
+    common::STRINGS,
+    expired::STRINGS,
+    apply::STRINGS,
+    pay::INVOICE,
 ];
 
 /// Every area (the tests').
@@ -267,17 +279,13 @@ pub(crate) mod tests {
 
     /// Which sources each bundle's screens are made of (prefixes under `src/`), besides
     /// the shared ones (everything outside `pages/` and `admin/`).
-    const BUNDLES: [(&str, Texts, &[&str]); 5] = [
+    const BUNDLES: [(&str, Texts, &[&str]); 8] = [
         (
             "/",
             CERTIFICATES,
-            &[
-                "pages/certificates",
-                "pages/setup",
-                "pages/support.rs",
-                "pages/renew_entry.rs",
-            ],
+            &["pages/certificates", "pages/renew_entry.rs"],
         ),
+        ("/setup", SETUP, &["pages/setup", "pages/support.rs"]),
         ("/apply", APPLY, &["pages/apply"]),
         (
             "/renewals",
@@ -291,14 +299,28 @@ pub(crate) mod tests {
             ],
         ),
         ("/admin", ADMIN, &["admin/"]),
+        ("/admin/renewals", ADMIN_RENEWAL, &["admin/"]),
         (
             "/expired",
             EXPIRED,
             &[
-                "pages/expired/",
+                "pages/expired/mod.rs",
+                "pages/expired/login.rs",
+                "pages/expired/start.rs",
+                "pages/expired/model.rs",
+                "pages/expired/ui.rs",
                 "pages/apply/fields.rs",
                 "pages/apply/ui.rs",
                 "pages/support.rs",
+            ],
+        ),
+        (
+            "/expired/{no}",
+            EXPIRED_APPLICATION,
+            &[
+                "pages/expired/",
+                "pages/apply/fields.rs",
+                "pages/apply/ui.rs",
             ],
         ),
     ];
@@ -306,7 +328,7 @@ pub(crate) mod tests {
     /// Keys looked up by a prefix made at run time, and the texts they need; an
     /// `err.` code raised only by one bundle's own screens is that bundle's.
     const PREFIXES: [&str; 4] = ["err.", "apply.rule.", "pay.rule.", "expired.rule."];
-    const OWN_ERRORS: [(&str, &str); 1] = [("err.NO_FILE", "/expired")];
+    const OWN_ERRORS: [(&str, &str); 1] = [("err.NO_FILE", "/expired/{no}")];
 
     /// Each bundle's catalogue has every text its sources name (any string literal that
     /// is a key), and every text of a run-time prefix they look up.

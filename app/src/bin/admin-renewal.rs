@@ -1,0 +1,7 @@
+//! The console's renewal bundle (`/admin/renewals/{no}`): the review, payments, audit.
+
+#![forbid(unsafe_code)]
+
+fn main() {
+    app::start(app::app::AdminRenewalApp, app::i18n::ADMIN_RENEWAL);
+}
