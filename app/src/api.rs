@@ -28,6 +28,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{AppError, Code};
+use crate::read::Res;
+use crate::resource::{Erased, Fetch};
+use serde_json::Value;
 
 const BASE: &str = "/api/v1";
 
@@ -71,6 +74,20 @@ fn unreadable(e: &dyn std::fmt::Display) -> AppError {
 /// A 2xx answer's body as `T` (with [`get_text`], the per-type part of a read).
 pub fn parse<T: DeserializeOwned>(body: &str) -> Result<T, AppError> {
     serde_json::from_str(body).map_err(|e| unreadable(&e))
+}
+
+/// A 2xx answer's body read by hand by `read` (`crate::read`): the JSON is parsed
+/// into a `Value` by the one parser every bundle links, so the per-type part is only
+/// `read` (issue 16).
+pub fn parse_with<T>(body: &str, read: fn(&Value) -> Res<T>) -> Result<T, AppError> {
+    let value: Value = serde_json::from_str(body).map_err(|e| unreadable(&e))?;
+    read(&value).map_err(|e| unreadable(&e))
+}
+
+/// `GET /api/v1{path}`, the answer handed to `finish`: one future for every answer
+/// type, for [`Resource::load`](crate::resource::Resource::load) (issue 16).
+pub fn fetch(path: String, finish: Box<dyn FnOnce(Result<String, AppError>) -> Erased>) -> Fetch {
+    Box::pin(async move { finish(get_text(&path).await) })
 }
 
 /// A path segment or query value percent-encoded: every byte but RFC 3986's unreserved

@@ -31,7 +31,17 @@ where
     read(&value).map_err(D::Error::custom)
 }
 
-/// Implements `Deserialize` for a type through its reader.
+/// A type read by hand from a `Value` (what [`via_value!`] gives it besides its
+/// `Deserialize`): a caller that has the parsed `Value` reads it without serde's
+/// `Deserializer` (issue 16).
+///
+/// [`via_value!`]: crate::via_value
+pub trait ReadValue: Sized {
+    /// The value, or why the JSON is not one.
+    fn read_value(value: &Value) -> Res<Self>;
+}
+
+/// Implements `Deserialize` and [`ReadValue`] for a type through its reader.
 #[macro_export]
 macro_rules! via_value {
     ($type:ty, $read:path) => {
@@ -40,6 +50,12 @@ macro_rules! via_value {
                 deserializer: D,
             ) -> ::std::result::Result<Self, D::Error> {
                 $crate::read::deserialize(deserializer, $read)
+            }
+        }
+
+        impl $crate::read::ReadValue for $type {
+            fn read_value(value: &::serde_json::Value) -> $crate::read::Res<Self> {
+                $read(value)
             }
         }
     };
@@ -63,6 +79,16 @@ pub fn string(value: &Value) -> Res<String> {
         .as_str()
         .map(str::to_owned)
         .ok_or_else(|| invalid(value, "item", "a string"))
+}
+
+/// A list, each item read by `item`.
+pub fn list<T>(value: &Value, item: fn(&Value) -> Res<T>) -> Res<Vec<T>> {
+    value
+        .as_array()
+        .ok_or_else(|| invalid(value, "answer", "an array"))?
+        .iter()
+        .map(item)
+        .collect()
 }
 
 /// A value of a closed set read leniently: `None` when it is not one this page knows
@@ -161,11 +187,10 @@ impl<'a> Fields<'a> {
     /// A required list, each item read by `item`.
     pub fn list<T>(self, name: &str, item: fn(&Value) -> Res<T>) -> Res<Vec<T>> {
         let v = self.required(name)?;
-        v.as_array()
-            .ok_or_else(|| invalid(v, name, "an array"))?
-            .iter()
-            .map(item)
-            .collect()
+        match v {
+            Value::Array(_) => list(v, item),
+            _ => Err(invalid(v, name, "an array")),
+        }
     }
 
     /// A list that may be missing (then empty: `#[serde(default)]`).

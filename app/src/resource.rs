@@ -12,6 +12,10 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 use leptos::prelude::*;
+use serde_json::Value;
+
+use crate::error::AppError;
+use crate::read::Res;
 
 /// An answer of any type.
 pub type Erased = Rc<dyn Any>;
@@ -78,6 +82,22 @@ impl<T: 'static> Resource<T> {
     /// Replaces the answer (a step's answer is the new state).
     pub fn set(&self, value: T) {
         self.inner.set(Some(Rc::new(value)));
+    }
+}
+
+impl<T: 'static> Resource<Result<T, AppError>> {
+    /// `GET /api/v1{path()}` read by hand by `read` (`crate::read`), now and whenever
+    /// the signals `path` reads change: the request is one future for every answer
+    /// type, and the per-type part is `read` (issue 16).
+    pub fn load(path: impl Fn() -> String + 'static, read: fn(&Value) -> Res<T>) -> Self {
+        Self::from_erased(move || {
+            crate::api::fetch(
+                path(),
+                Box::new(move |text| {
+                    Rc::new(text.and_then(|body| crate::api::parse_with(&body, read))) as Erased
+                }),
+            )
+        })
     }
 }
 

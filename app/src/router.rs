@@ -318,8 +318,9 @@ const KEY_ELSEWHERE: &str = "certrenew.elsewhere";
 /// serves it here, so "not found" instead of a loop.
 pub fn tried_recently(target: &str) -> bool {
     let now = js_sys::Date::now();
-    storage::load::<(String, f64)>(KEY_ELSEWHERE)
-        .is_some_and(|(url, at)| url == target && now - at < 5000.0)
+    storage::load::<String>(KEY_ELSEWHERE).is_some_and(|kept| {
+        read_try(&kept).is_some_and(|(url, at)| url == target && now - at < 5000.0)
+    })
 }
 
 /// Forgets the last try of [`leave`], so a later one goes again.
@@ -330,7 +331,7 @@ pub fn forget_try() {
 /// Loads `target` (a path with its query and hash) from the server, which answers with
 /// the bundle that renders it, remembering the try for [`tried_recently`].
 pub fn leave(target: &str, replace: bool) {
-    storage::save(KEY_ELSEWHERE, &(target.to_owned(), js_sys::Date::now()));
+    storage::save(KEY_ELSEWHERE, &write_try(target, js_sys::Date::now()));
     if let Some(w) = web_sys::window() {
         let here = w.location();
         let _ = if replace {
@@ -342,6 +343,19 @@ pub fn leave(target: &str, replace: bool) {
 }
 
 // ---- The pure parts, tested natively ----
+
+/// A try of [`leave`] as kept: the time in whole milliseconds, a space, the target. One
+/// string, so the bundle links no JSON writer of floats or reader of tuples (issue 16).
+fn write_try(target: &str, at: f64) -> String {
+    // Date.now() is whole milliseconds since 1970: exact in an i64.
+    format!("{} {target}", at as i64)
+}
+
+/// The target and time [`write_try`] kept.
+fn read_try(kept: &str) -> Option<(&str, f64)> {
+    let (at, url) = kept.split_once(' ')?;
+    Some((url, at.parse::<i64>().ok()? as f64))
+}
 
 /// A click as the router sees it.
 struct Click<'a> {
@@ -485,6 +499,18 @@ fn is_active_for(href: &str, location: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_try_reads_back() {
+        let at = 1_764_850_000_123.0;
+        let kept = write_try("/renewals/R1?x=a b#top", at);
+        assert_eq!(kept, "1764850000123 /renewals/R1?x=a b#top");
+        assert_eq!(read_try(&kept), Some(("/renewals/R1?x=a b#top", at)));
+        // What an older page kept (a JSON pair), or nothing readable: no try.
+        assert_eq!(read_try(r#"["/a",1764850000123.0]"#), None);
+        assert_eq!(read_try("x /a"), None);
+        assert_eq!(read_try(""), None);
+    }
 
     fn map(pairs: &[(&str, &str)]) -> ParamsMap {
         ParamsMap(

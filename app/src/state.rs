@@ -11,10 +11,9 @@ use protocol::ids::{CertSha256, KeyId, TokenSerial};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::api;
 use crate::error::AppError;
 use crate::models::{HostCertificate, Project, Token};
-use crate::read::{Fields, Res};
+use crate::read::{Fields, ReadValue, Res};
 use crate::storage;
 use crate::via_value;
 
@@ -94,6 +93,11 @@ fn read_certificate(v: &Value) -> Res<HostCertificate> {
     })
 }
 
+/// `GET /projects`'s answer, read by hand (as `api::projects::list` reads it).
+fn read_projects(v: &Value) -> Res<Vec<Project>> {
+    crate::read::list(v, Project::read_value)
+}
+
 /// The customer side's shared state.
 #[derive(Clone, Copy)]
 pub struct AppState {
@@ -142,7 +146,7 @@ impl AppState {
         Effect::new(move || persist(KEY_RETURN, return_url.get()));
         Effect::new(move || persist(KEY_SIGNED_IN, signed_in.get()));
         AppState {
-            projects: Resource::new(api::projects::list),
+            projects: Resource::load(|| "/projects".to_owned(), read_projects),
             project_id,
             return_url,
             chosen,
@@ -218,6 +222,7 @@ pub fn forget_renewal(cert_sha256: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api;
     use protocol::host::Base64Bytes;
 
     fn certificate(history: bool, key_id: Option<&str>) -> HostCertificate {
@@ -234,6 +239,30 @@ mod tests {
             usage: Usage::Sign,
             has_private_key: true,
             history,
+        }
+    }
+
+    /// `GET /projects` read by hand as `api::projects::list` reads it (through each
+    /// project's `Deserialize` in serde's `Vec`), and refused where it refuses.
+    #[test]
+    fn the_projects_read_as_the_list_reads_them() {
+        let text = r#"[{"id":"p1","name_zh":"甲","name_en":"A","min_host_version":"1.0",
+            "min_extension_version":"1.0","renewal_window_days":30,
+            "prices":[{"months":12,"fen":10000}],"fee_line_zh":"费","fee_line_en":"fee",
+            "agreement":{"version":"1","text_zh":"协议","text_en":"terms"},
+            "payment_methods":["wechat"],"invoice_kinds":["electronic"],"extra":1},
+            {"id":"p2","name_zh":"乙","name_en":"B","min_host_version":"1.0",
+            "min_extension_version":"1.0","renewal_window_days":7,"prices":[],
+            "fee_line_zh":"","fee_line_en":"","agreement":{"version":"2","text_zh":"",
+            "text_en":""},"payment_methods":[],"invoice_kinds":[],"payee":null,
+            "support":{"phone":"1"},"return_urls":["https://a.example/"]}]"#;
+        let derived: Vec<Project> = serde_json::from_str(text).unwrap();
+        assert_eq!(api::parse_with(text, read_projects).unwrap(), derived);
+        assert_eq!(derived.len(), 2);
+        for bad in ["{}", "[1]", r#"[{"id":"p"}]"#, "not json"] {
+            assert!(serde_json::from_str::<Vec<Project>>(bad).is_err());
+            let e = api::parse_with(bad, read_projects).unwrap_err();
+            assert_eq!(e.code, ErrorCode::Internal, "{bad}");
         }
     }
 
