@@ -19,11 +19,19 @@ fn app_path(no: &str) -> String {
 }
 
 /// `GET /expired/sessions/current`'s answer: the mobile signed in, if any.
-#[derive(serde::Deserialize)]
 pub struct CurrentSession {
     /// The masked mobile, when a session is open.
     pub mobile: Option<String>,
 }
+
+impl CurrentSession {
+    fn read(v: &Value) -> crate::read::Res<Self> {
+        Ok(CurrentSession {
+            mobile: crate::read::Fields::of(v)?.opt_string("mobile")?,
+        })
+    }
+}
+crate::via_value!(CurrentSession, CurrentSession::read);
 
 /// `GET /expired/sessions/current`.
 pub async fn current_session() -> Result<CurrentSession, AppError> {
