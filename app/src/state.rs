@@ -6,11 +6,10 @@
 use crate::resource::Resource;
 use leptos::prelude::*;
 use protocol::ErrorCode;
-use protocol::host::Usage;
-use protocol::ids::{CertSha256, KeyId, TokenSerial};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::bridge::{read_certificate, read_token};
 use crate::error::AppError;
 use crate::models::{HostCertificate, Project, Token};
 use crate::read::{Fields, ReadValue, Res};
@@ -37,8 +36,8 @@ pub struct Chosen {
 }
 
 impl Chosen {
-    /// As `protocol::host`'s derives read the token and the certificates (the same
-    /// checks of the serial, SHA-256, key id and base64).
+    /// With the readers of the host's answers (the same checks of the serial, SHA-256,
+    /// key id and base64 as `protocol::host`'s derives).
     fn read(v: &Value) -> Res<Self> {
         let f = Fields::of(v)?;
         Ok(Chosen {
@@ -49,49 +48,6 @@ impl Chosen {
     }
 }
 via_value!(Chosen, Chosen::read);
-
-fn read_token(v: &Value) -> Res<Token> {
-    let f = Fields::of(v)?;
-    Ok(Token {
-        serial: TokenSerial::parse(&f.string("serial")?).map_err(|e| e.to_string())?,
-        label: f.string("label")?,
-        manufacturer: f.string("manufacturer")?,
-        model: f.string("model")?,
-        module: f.string("module")?,
-        pin_pad: f.bool("pin_pad")?,
-        pin_count_low: f.bool("pin_count_low")?,
-        pin_final_try: f.bool("pin_final_try")?,
-        pin_locked: f.bool("pin_locked")?,
-    })
-}
-
-fn read_certificate(v: &Value) -> Res<HostCertificate> {
-    let f = Fields::of(v)?;
-    let key_id = match f.opt_string("key_id")? {
-        Some(id) => Some(KeyId::parse(&id).map_err(|e| e.to_string())?),
-        None => None,
-    };
-    let usage = match f.string("usage")?.as_str() {
-        "sign" => Usage::Sign,
-        "encrypt" => Usage::Encrypt,
-        "both" => Usage::Both,
-        other => return Err(format!("unknown usage `{other}`")),
-    };
-    Ok(HostCertificate {
-        der: f.base64("der")?,
-        sha256: CertSha256::parse(&f.string("sha256")?).map_err(|e| e.to_string())?,
-        key_id,
-        label: f.string("label")?,
-        subject: f.string("subject")?,
-        issuer: f.string("issuer")?,
-        serial: f.string("serial")?,
-        not_before: f.string("not_before")?,
-        not_after: f.string("not_after")?,
-        usage,
-        has_private_key: f.bool("has_private_key")?,
-        history: f.has("history") && f.bool("history")?,
-    })
-}
 
 /// `GET /projects`'s answer, read by hand (as `api::projects::list` reads it).
 fn read_projects(v: &Value) -> Res<Vec<Project>> {
@@ -223,7 +179,8 @@ pub fn forget_renewal(cert_sha256: &str) {
 mod tests {
     use super::*;
     use crate::api;
-    use protocol::host::Base64Bytes;
+    use protocol::host::{Base64Bytes, Usage};
+    use protocol::ids::{CertSha256, KeyId, TokenSerial};
 
     fn certificate(history: bool, key_id: Option<&str>) -> HostCertificate {
         HostCertificate {
