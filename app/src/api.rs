@@ -64,7 +64,8 @@ async fn read(response: Response) -> Result<String, AppError> {
     }
 }
 
-fn unreadable(e: &dyn std::fmt::Display) -> AppError {
+/// An answer that is not what the page expects (its JSON or its reader refused it).
+pub(crate) fn unreadable(e: &dyn std::fmt::Display) -> AppError {
     AppError::new(
         ErrorCode::Internal,
         format!("unreadable answer from the server: {e}"),

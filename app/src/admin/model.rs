@@ -508,15 +508,6 @@ fn opt_i64(f: Fields, name: &str) -> Res<Option<i64>> {
     f.optional(name).map(|_| f.i64(name)).transpose()
 }
 
-/// A JSON array, each item read by `item` (a list answer).
-pub fn rows<T>(v: &Value, item: fn(&Value) -> Res<T>) -> Res<Vec<T>> {
-    v.as_array()
-        .ok_or_else(|| "invalid type: expected an array".to_owned())?
-        .iter()
-        .map(item)
-        .collect()
-}
-
 impl Staff {
     /// `login`'s and `me`'s member.
     pub fn read(v: &Value) -> Res<Self> {
@@ -547,7 +538,7 @@ impl QueueRow {
 
     /// `GET /admin/renewals?…`'s rows.
     pub fn list(v: &Value) -> Res<Vec<Self>> {
-        rows(v, QueueRow::read)
+        crate::read::list(v, QueueRow::read)
     }
 }
 
@@ -568,7 +559,7 @@ impl AuditRow {
 
     /// `GET /admin/audit?…`'s rows.
     pub fn list(v: &Value) -> Res<Vec<Self>> {
-        rows(v, AuditRow::read)
+        crate::read::list(v, AuditRow::read)
     }
 }
 
@@ -632,7 +623,7 @@ impl ExpiredRow {
 
     /// `GET /admin/expired?…`'s rows.
     pub fn list(v: &Value) -> Res<Vec<Self>> {
-        rows(v, ExpiredRow::read)
+        crate::read::list(v, ExpiredRow::read)
     }
 }
 

@@ -65,7 +65,7 @@ impl Difference {
 
     /// `GET /admin/reconciliation/differences?…`'s rows.
     pub fn list(v: &Value) -> Res<Vec<Self>> {
-        crate::admin::model::rows(v, Difference::read)
+        crate::read::list(v, Difference::read)
     }
 }
 

@@ -5,7 +5,6 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use protocol::ErrorCode;
 use serde_json::Value;
 
 use crate::admin::staff::StaffCtx;
@@ -106,14 +105,7 @@ impl<T: 'static> Loader<T> {
 
 /// `read`'s value, or why the answer cannot be read.
 fn reading<T>(v: &Value, read: fn(&Value) -> Res<T>) -> Result<T, AppError> {
-    read(v).map_err(unreadable)
-}
-
-fn unreadable(e: String) -> AppError {
-    AppError::new(
-        ErrorCode::Internal,
-        format!("unreadable answer from the server: {e}"),
-    )
+    read(v).map_err(|e| api::unreadable(&e))
 }
 
 /// A loader's request: the same future for every answer type (issue 16); `parse`
