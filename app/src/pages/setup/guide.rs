@@ -149,15 +149,9 @@ pub fn parse_update_manifest(xml: &str) -> Option<UpdateInfo> {
     valid.then_some(UpdateInfo { id, version })
 }
 
+/// The published manifest, or `None` when it cannot be fetched or the answer is not 2xx.
 async fn fetch_update_info() -> Option<UpdateInfo> {
-    let response = gloo_net::http::Request::get(UPDATE_PATH)
-        .send()
-        .await
-        .ok()?;
-    if !response.ok() {
-        return None;
-    }
-    parse_update_manifest(&response.text().await.ok()?)
+    parse_update_manifest(&crate::api::get_text_at(UPDATE_PATH).await.ok()?)
 }
 
 const UPDATE_PATH: &str = "/extension/updates.xml";
