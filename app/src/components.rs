@@ -51,3 +51,32 @@ pub fn Loading() -> impl IntoView {
     let i18n = use_i18n();
     view! { <p class="loading" aria-busy="true">{i18n.text("common.loading")}</p> }
 }
+
+/// A part of a view that follows signals, as one type for every such part: each closure
+/// type given to a view links its own copy of the reactive render code and of
+/// `AnyView`'s table (≈ 1 KB each before wasm-opt, issue 16); boxed, they share one.
+pub type Live<T> = Box<dyn Fn() -> T + Send + Sync>;
+
+/// A text that follows signals ([`Live`]).
+pub fn live_text(f: impl Fn() -> String + Send + Sync + 'static) -> Live<String> {
+    Box::new(f)
+}
+
+/// A view that follows signals ([`Live`]); its parts are erased to `AnyView`.
+pub fn live(f: impl Fn() -> AnyView + Send + Sync + 'static) -> Live<AnyView> {
+    Box::new(f)
+}
+
+/// `<Show when>` as one type for every use ([`Live`]): `view` while `when` holds (the
+/// same memo of the condition as `Show`'s, so a change that keeps it does not redraw).
+pub fn shown(
+    when: impl Fn() -> bool + Send + Sync + 'static,
+    view: impl Fn() -> AnyView + Send + Sync + 'static,
+) -> Live<AnyView> {
+    shown_boxed(Box::new(when), Box::new(view))
+}
+
+fn shown_boxed(when: Live<bool>, view: Live<AnyView>) -> Live<AnyView> {
+    let on = Memo::new(move |_| when());
+    Box::new(move || if on.get() { view() } else { ().into_any() })
+}

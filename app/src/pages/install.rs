@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::components::ErrorNotice;
+use crate::components::{ErrorNotice, live, live_text};
 use crate::error::AppError;
 use crate::i18n::{I18n, use_i18n};
 use crate::models::Renewal;
@@ -119,7 +119,7 @@ pub fn InstallPanel(renewal: Renewal, #[prop(into)] on_update: Callback<Renewal>
             step.get().map_or(0, |s| s as u8)
         }
     };
-    let button_text = move || {
+    let button_text = live_text(move || {
         if running.get() {
             i18n.t("install.running")
         } else if resuming.get() {
@@ -127,15 +127,16 @@ pub fn InstallPanel(renewal: Renewal, #[prop(into)] on_update: Callback<Renewal>
         } else {
             i18n.t("install.start")
         }
-    };
-    let failure = move || {
+        .to_owned()
+    });
+    let failure = live(move || {
         error.get().map(|e| match e.code.known() {
             // A pair's renewal on a helper that cannot install pairs: update it first.
             Some(ErrorCode::VersionMismatch) if e.detail("rule") == Some(flow::DUAL_HOST_RULE) => {
                 let version = e.detail("host_version").unwrap_or_default().to_owned();
                 view! {
                     <div class="notice error" role="alert" id="dual-host-needed" data-code=ErrorCode::VersionMismatch.as_str()>
-                        <p>{move || i18n.tf("install.dual.host_outdated", &[("version", &version)])}</p>
+                        <p>{live_text(move || i18n.tf("install.dual.host_outdated", &[("version", &version)]))}</p>
                         <a class="btn" href="/setup">{i18n.text("install.dual.to_setup")}</a>
                     </div>
                 }
@@ -158,19 +159,21 @@ pub fn InstallPanel(renewal: Renewal, #[prop(into)] on_update: Callback<Renewal>
             }
             .into_any(),
         })
-    };
+        .into_any()
+    });
 
     view! {
         <section id="install-panel" aria-labelledby="install-title">
             <h2 id="install-title">{i18n.text("install.title")}</h2>
             <p>
-                {move || {
+                {live_text(move || {
                     if resuming.get() {
                         i18n.t("install.intro_resume")
                     } else {
                         i18n.t("install.intro_approved")
                     }
-                }}
+                    .to_owned()
+                })}
             </p>
             <div class="notice warn">
                 <p>{i18n.text("install.keep_inserted")}</p>
@@ -179,13 +182,13 @@ pub fn InstallPanel(renewal: Renewal, #[prop(into)] on_update: Callback<Renewal>
             <div class="install-progress" aria-live="polite">
                 <label for="install-progress">{i18n.text("install.progress")}</label>
                 <progress id="install-progress" max="4" value=progress_value aria-busy=move || running.get().to_string()>
-                    {move || format!("{}/4", progress_value())}
+                    {live_text(move || format!("{}/4", progress_value()))}
                 </progress>
                 <p id="install-step" data-step=progress_value>
-                    {move || {
+                    {live_text(move || {
                         let stopped = !running.get() && error.with(Option::is_some);
                         step_text(i18n, step.get(), finished.get(), stopped)
-                    }}
+                    })}
                 </p>
             </div>
             {failure}

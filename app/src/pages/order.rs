@@ -21,7 +21,7 @@ use leptos::task::spawn_local;
 
 use crate::api;
 use crate::coded::Coded;
-use crate::components::{ErrorNotice, Loading};
+use crate::components::{ErrorNotice, Loading, live, live_text, shown};
 use crate::error::AppError;
 use crate::i18n::use_i18n;
 use crate::models::Renewal;
@@ -39,11 +39,11 @@ pub fn OrderPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let no = Memo::new(move |_| params.with(|p| p.get("no")).unwrap_or_default());
-    move || {
+    live(move || {
         let no = no.get();
         let from_gateway = query.with_untracked(|q| q.get_str("from") == Some("gateway"));
-        view! { <Order no=no from_gateway=from_gateway /> }
-    }
+        view! { <Order no=no from_gateway=from_gateway /> }.into_any()
+    })
 }
 
 /// Which panel the state calls for. The forms (pay, install) are made again only when
@@ -211,7 +211,7 @@ fn Order(no: String, from_gateway: bool) -> impl IntoView {
                 let no = no.clone();
                 view! {
                     <section id="order-not-found">
-                        <p>{move || i18n.tf("order.not_found", &[("no", &no)])}</p>
+                        <p>{live_text(move || i18n.tf("order.not_found", &[("no", &no)]))}</p>
                         <p class="muted">{i18n.text("order.not_found_hint")}</p>
                         <a class="btn" href="/">{i18n.text("order.my_certificates")}</a>
                     </section>
@@ -231,7 +231,7 @@ fn Order(no: String, from_gateway: bool) -> impl IntoView {
         }
     };
 
-    let content = move || {
+    let content = live(move || {
         if !loaded.get() {
             return not_loaded.clone()().into_any();
         }
@@ -241,7 +241,7 @@ fn Order(no: String, from_gateway: bool) -> impl IntoView {
         let renewal = Signal::derive(move || data.get().unwrap_or_else(|| first.clone()));
         view! { <OrderView renewal=renewal data=data error=error signed_in=signed_in reload=reload.clone() /> }
             .into_any()
-    };
+    });
 
     view! {
         <div id="order" class="order">
@@ -268,7 +268,7 @@ where
         error.set(None);
     });
     let panel = Memo::new(move |_| renewal.with(panel_of));
-    let panel_view = move || {
+    let panel_view = live(move || {
         let r = renewal.get_untracked();
         match panel.get() {
             Panel::Pay { .. } => view! { <PayPanel renewal=r on_update=on_update /> }.into_any(),
@@ -285,23 +285,26 @@ where
                 view! { <p class="notice">{i18n.text("order.status_unknown")}</p> }.into_any()
             }
         }
-    };
+    });
     // A failed refresh keeps the order shown; a lapsed session asks to sign in again.
-    let refresh_problem = move || {
-        error.get().map(|e| {
-            if e.code == ErrorCode::Unauthenticated {
-                view! { <SignInPrompt on_signed_in=signed_in /> }.into_any()
-            } else {
-                view! {
-                    <div class="refresh-error">
-                        <p class="muted small">{i18n.text("order.refresh_failed")}</p>
-                        <ErrorNotice error=e />
-                    </div>
+    let refresh_problem = live(move || {
+        error
+            .get()
+            .map(|e| {
+                if e.code == ErrorCode::Unauthenticated {
+                    view! { <SignInPrompt on_signed_in=signed_in /> }.into_any()
+                } else {
+                    view! {
+                        <div class="refresh-error">
+                            <p class="muted small">{i18n.text("order.refresh_failed")}</p>
+                            <ErrorNotice error=e />
+                        </div>
+                    }
+                    .into_any()
                 }
-                .into_any()
-            }
-        })
-    };
+            })
+            .into_any()
+    });
     let closed = move || renewal.with(|r| poll::is_closed(r.status));
     // Signing out ends the session on the server (a shared PC's next user cannot reuse
     // the cookie) and leaves the order for 我的证书, so nothing of it stays on screen.
@@ -321,36 +324,52 @@ where
             <Stepper renewal=renewal />
             <Summary renewal=renewal />
             <Problems renewal=renewal />
-            <Show when=move || !closed()>
-                <p class="muted small">
-                    {i18n.text("order.auto_refresh")}
-                    " "
-                    <button type="button" class="link" id="refresh" on:click={
-                        let reload = reload.clone();
-                        move |_| reload()
-                    }>{i18n.text("order.refresh")}</button>
-                </p>
-            </Show>
+            {shown(
+                move || !closed(),
+                move || view! {
+                    <p class="muted small">
+                        {i18n.text("order.auto_refresh")}
+                        " "
+                        <button type="button" class="link" id="refresh" on:click={
+                            let reload = reload.clone();
+                            move |_| reload()
+                        }>{i18n.text("order.refresh")}</button>
+                    </p>
+                }
+                .into_any(),
+            )}
         </section>
         {refresh_problem}
         {panel_view}
         // While paying, the pay form holds the invoice request.
-        <Show when=move || renewal.with(|r| r.status != Some(RenewalStatus::AwaitingPayment))>
-            <InvoiceFacts renewal=renewal />
-        </Show>
+        {shown(
+            move || renewal.with(|r| r.status != Some(RenewalStatus::AwaitingPayment)),
+            move || view! {
+                <InvoiceFacts renewal=renewal />
+            }
+            .into_any(),
+        )}
         // While paying, the pay panel lists the attempts itself.
-        <Show when=move || !matches!(panel.get(), Panel::Pay { .. })>
-            <Payments renewal=renewal />
-        </Show>
+        {shown(
+            move || !matches!(panel.get(), Panel::Pay { .. }),
+            move || view! {
+                <Payments renewal=renewal />
+            }
+            .into_any(),
+        )}
         <Timeline renewal=renewal />
         <compromise::CompromiseReport />
         <div class="actions">
             <button id="sign-out" type="button" class="link" on:click=sign_out>
                 {i18n.text("order.sign_out")}
             </button>
-            <Show when=move || sign_out_failed.get()>
-                <p class="error small" role="alert">{i18n.text("order.sign_out_failed")}</p>
-            </Show>
+            {shown(
+                move || sign_out_failed.get(),
+                move || view! {
+                    <p class="error small" role="alert">{i18n.text("order.sign_out_failed")}</p>
+                }
+                .into_any(),
+            )}
         </div>
     }
 }

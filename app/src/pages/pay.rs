@@ -26,7 +26,7 @@ use self::form::PaymentForm;
 use self::state::{Busy, PayForm};
 use self::status::{Attempts, AwaitingReconciliation, LatestAttempt};
 use crate::api;
-use crate::components::{ErrorNotice, Loading};
+use crate::components::{ErrorNotice, Loading, live, shown};
 use crate::error::AppError;
 use crate::i18n::use_i18n;
 use crate::models::{Project, Renewal};
@@ -95,7 +95,7 @@ pub fn PayPanel(renewal: Renewal, #[prop(into)] on_update: Callback<Renewal>) ->
     let already_paid = RwSignal::new(false);
     let status = renewal.status.map(RenewalStatus::as_str);
 
-    let body = move || {
+    let body = live(move || {
         let project = match project.get() {
             None => return view! { <Loading /> }.into_any(),
             Some(Err(error)) => return view! { <ErrorNotice error /> }.into_any(),
@@ -127,15 +127,19 @@ pub fn PayPanel(renewal: Renewal, #[prop(into)] on_update: Callback<Renewal>) ->
                 .into_any()
             }
             _ => view! {
-                <Show when=move || already_paid.get()>
-                    <div class="notice ok" id="already-paid" role="status">
-                        <p>{i18n.text("pay.already_paid")}</p>
-                    </div>
-                </Show>
+                {shown(
+                    move || already_paid.get(),
+                    move || view! {
+                        <div class="notice ok" id="already-paid" role="status">
+                            <p>{i18n.text("pay.already_paid")}</p>
+                        </div>
+                    }
+                    .into_any(),
+                )}
             }
             .into_any(),
         }
-    };
+    });
 
     view! {
         <section id="pay-panel" aria-labelledby="pay-panel-title" data-status=status>

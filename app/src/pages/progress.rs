@@ -8,6 +8,7 @@ use protocol::renewal::{Event, RenewalStatus};
 use protocol::stage::Stage;
 
 use crate::coded::Coded;
+use crate::components::{live, live_text};
 use crate::format;
 use crate::i18n::{I18n, use_i18n};
 use crate::models::{Payment, Renewal, TimelineEntry};
@@ -111,7 +112,7 @@ pub fn stage_time(stage: Stage, timeline: &[TimelineEntry]) -> Option<String> {
 #[component]
 pub fn Stepper(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
     let i18n = use_i18n();
-    let steps = move || {
+    let steps = live(move || {
         let r = renewal.get();
         let states = step_states(r.status);
         STAGES
@@ -123,14 +124,15 @@ pub fn Stepper(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
                 let current = (state == StepState::Current).then_some("step");
                 view! {
                     <li data-stage=stage.as_str() data-state=state.code() aria-current=current>
-                        <span class="step-name">{move || stage_label(stage, i18n)}</span>
-                        <span class="visually-hidden">{move || state_text(i18n, state)}</span>
+                        <span class="step-name">{live_text(move || stage_label(stage, i18n).to_owned())}</span>
+                        <span class="visually-hidden">{live_text(move || state_text(i18n, state).to_owned())}</span>
                         {time.map(|t| view! { <span class="step-time muted small">{t}</span> })}
                     </li>
                 }
             })
             .collect_view()
-    };
+            .into_any()
+    });
     view! {
         <ol class="stepper" aria-label=i18n.text("order.progress")>
             {steps}
@@ -145,10 +147,10 @@ pub fn Stepper(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
 #[component]
 pub fn PairSummary(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
     let i18n = use_i18n();
-    move || {
+    live(move || {
         let r = renewal.get();
         if !r.is_dual() {
-            return None;
+            return ().into_any();
         }
         let done = r.status == Some(RenewalStatus::Completed);
         let (intro, add, remove, keep) = if done {
@@ -192,7 +194,7 @@ pub fn PairSummary(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
             .unwrap_or_default();
         let note =
             |text: Option<String>| text.map(|t| view! { " · " <span class="muted">{t}</span> });
-        Some(view! {
+        view! {
             <section id="pair-summary" class="card" data-state=if done { "done" } else { "planned" } aria-labelledby="pair-title">
                 <h2 id="pair-title">{i18n.t("pair.title")}</h2>
                 <p>{i18n.t(intro)}</p>
@@ -212,8 +214,9 @@ pub fn PairSummary(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
                     </ul>
                 })}
             </section>
-        })
-    }
+        }
+        .into_any()
+    })
 }
 
 fn state_text(i18n: I18n, state: StepState) -> &'static str {
@@ -287,7 +290,7 @@ fn by_text(i18n: I18n, by: &str) -> Option<&'static str> {
 #[component]
 pub fn Timeline(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
     let i18n = use_i18n();
-    let rows = move || {
+    let rows = live(move || {
         renewal
             .get()
             .timeline
@@ -300,17 +303,18 @@ pub fn Timeline(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
                         <time datetime=e.at.clone() class="muted small">{format::date_time(&e.at)}</time>
                         " "
                         <span>
-                            {move || action_text(i18n, &action).map(str::to_owned).unwrap_or_else(|| action.clone())}
+                            {live_text(move || action_text(i18n, &action).map(str::to_owned).unwrap_or_else(|| action.clone()))}
                         </span>
                         " "
                         <span class="muted small">
-                            {move || by_text(i18n, &by).map(|b| i18n.tf("order.by", &[("who", b)])).unwrap_or_default()}
+                            {live_text(move || by_text(i18n, &by).map(|b| i18n.tf("order.by", &[("who", b)])).unwrap_or_default())}
                         </span>
                     </li>
                 }
             })
             .collect_view()
-    };
+            .into_any()
+    });
     view! {
         <section aria-labelledby="timeline-title">
             <h2 id="timeline-title">{i18n.text("order.timeline")}</h2>
@@ -347,10 +351,10 @@ fn payment_status(i18n: I18n, p: &Payment) -> (&'static str, String) {
 #[component]
 pub fn Payments(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
     let i18n = use_i18n();
-    let table = move || {
+    let table = live(move || {
         let payments = renewal.get().payments;
         if payments.is_empty() {
-            return None;
+            return ().into_any();
         }
         let rows = payments
             .into_iter()
@@ -360,13 +364,13 @@ pub fn Payments(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
                 view! {
                     <tr data-out-trade-no=p.out_trade_no.clone() data-status=p.status.clone()>
                         <td>{p.out_trade_no.clone()}</td>
-                        <td>{move || method_text(i18n, &method)}</td>
+                        <td>{live_text(move || method_text(i18n, &method))}</td>
                         <td>{format::money(p.amount_fen)}</td>
                         <td>
-                            {move || {
+                            {live(move || {
                                 let (class, text) = payment_status(i18n, &status_p);
-                                view! { <span class=format!("badge {class}")>{text}</span> }
-                            }}
+                                view! { <span class=format!("badge {class}")>{text}</span> }.into_any()
+                            })}
                         </td>
                         <td>{format::date_time(&p.created_at)}</td>
                         <td>{p.paid_at.as_deref().map(format::date_time).unwrap_or_default()}</td>
@@ -374,7 +378,7 @@ pub fn Payments(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
                 }
             })
             .collect_view();
-        Some(view! {
+        view! {
             <section aria-labelledby="payments-title">
                 <h2 id="payments-title">{i18n.text("order.payments")}</h2>
                 <div class="table-wrap">
@@ -393,8 +397,9 @@ pub fn Payments(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
                     </table>
                 </div>
             </section>
-        })
-    };
+        }
+        .into_any()
+    });
     view! { {table} }
 }
 

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::revocation::{self, Report};
-use crate::components::ErrorNotice;
+use crate::components::{ErrorNotice, live, live_text};
 use crate::error::AppError;
 use crate::i18n::use_i18n;
 
@@ -47,12 +47,12 @@ pub fn CompromiseReport() -> impl IntoView {
         <section id="compromise" class="small" aria-labelledby="compromise-title">
             <h2 id="compromise-title">{i18n.text("compromise.title")}</h2>
             <p class="muted">{i18n.text("compromise.intro")}</p>
-            {move || match step.get() {
+            {live(move || match step.get() {
                 Step::Sent(report) => {
                     let serial = report.serial.clone();
                     view! {
                         <p role="status" id="compromise-sent" data-report=report.id.clone()>
-                            {move || i18n.tf("compromise.sent", &[("serial", &serial)])}
+                            {live_text(move || i18n.tf("compromise.sent", &[("serial", &serial)]))}
                         </p>
                     }
                         .into_any()
@@ -72,9 +72,9 @@ pub fn CompromiseReport() -> impl IntoView {
                             {confirming
                                 .then(|| view! { <p role="alert">{i18n.text("compromise.warning")}</p> })}
                             <button type="submit" id="compromise-submit" class="danger" disabled=other == Step::Busy>
-                                {move || {
-                                    if confirming { i18n.t("compromise.confirm") } else { i18n.t("compromise.submit") }
-                                }}
+                                {live_text(move || {
+                                    if confirming { i18n.t("compromise.confirm") } else { i18n.t("compromise.submit") }.to_owned()
+                                })}
                             </button>
                             {match other {
                                 Step::Refused(error) => view! { <ErrorNotice error=error /> }.into_any(),
@@ -84,7 +84,7 @@ pub fn CompromiseReport() -> impl IntoView {
                     }
                         .into_any()
                 }
-            }}
+            })}
         </section>
     }
 }

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use protocol::payment::{InvoiceKind, InvoiceStatus};
 use protocol::renewal::RenewalStatus;
 
+use crate::components::{live, live_text};
 use crate::format;
 use crate::i18n::use_i18n;
 use crate::models::Renewal;
@@ -12,7 +13,7 @@ use crate::models::Renewal;
 #[component]
 pub fn ReturnLink(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
     let i18n = use_i18n();
-    move || {
+    live(move || {
         renewal
             .get()
             .return_url
@@ -24,7 +25,8 @@ pub fn ReturnLink(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
                     </a>
                 }
             })
-    }
+            .into_any()
+    })
 }
 
 /// 审核中: paid, the CA's reviewers at work.
@@ -40,7 +42,7 @@ pub fn ReviewView(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
         <section id="review-panel" aria-labelledby="review-title">
             <h2 id="review-title">{i18n.text("order.review.title")}</h2>
             <p>{i18n.text("order.review.text")}</p>
-            {move || approvals().map(|a| view! { <p id="approvals">{a}</p> })}
+            {live(move || approvals().map(|a| view! { <p id="approvals">{a}</p> }).into_any())}
         </section>
     }
 }
@@ -49,28 +51,31 @@ pub fn ReviewView(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
 #[component]
 pub fn DoneView(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
     let i18n = use_i18n();
-    let not_after = move || {
+    let not_after = live_text(move || {
         renewal
             .with(|r| r.certificate.as_ref().map(|c| c.not_after.clone()))
             .map(|t| format::date(&t))
             .unwrap_or_default()
-    };
-    let invoice = move || {
-        renewal.with(|r| r.invoice.clone()).map(|inv| {
-            let issued = inv.status == InvoiceStatus::Issued;
-            let paper = inv.kind == InvoiceKind::Paper;
-            view! {
-                <p class="muted">
-                    {move || match (issued, paper) {
-                        (true, true) => i18n.t("order.done.invoice_paper_issued"),
-                        (true, false) => i18n.t("order.done.invoice_electronic_issued"),
-                        (false, true) => i18n.t("order.done.invoice_paper_pending"),
-                        (false, false) => i18n.t("order.done.invoice_electronic_pending"),
-                    }}
-                </p>
-            }
-        })
-    };
+    });
+    let invoice = live(move || {
+        renewal
+            .with(|r| r.invoice.clone())
+            .map(|inv| {
+                let issued = inv.status == InvoiceStatus::Issued;
+                let paper = inv.kind == InvoiceKind::Paper;
+                view! {
+                    <p class="muted">
+                        {live_text(move || match (issued, paper) {
+                            (true, true) => i18n.t("order.done.invoice_paper_issued"),
+                            (true, false) => i18n.t("order.done.invoice_electronic_issued"),
+                            (false, true) => i18n.t("order.done.invoice_paper_pending"),
+                            (false, false) => i18n.t("order.done.invoice_electronic_pending"),
+                        }.to_owned())}
+                    </p>
+                }
+            })
+            .into_any()
+    });
     view! {
         <section id="install-done" aria-labelledby="done-title">
             <h2 id="done-title">{i18n.text("order.done.title")}</h2>
@@ -96,11 +101,11 @@ pub fn DoneView(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
 #[component]
 pub fn ClosedView(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
     let i18n = use_i18n();
-    let text = move || match renewal.with(|r| r.status) {
-        Some(RenewalStatus::Cancelled) => i18n.t("order.closed.cancelled"),
-        Some(RenewalStatus::Expired) => i18n.t("order.closed.expired"),
-        _ => i18n.t("order.closed.rejected"),
-    };
+    let text = live_text(move || match renewal.with(|r| r.status) {
+        Some(RenewalStatus::Cancelled) => i18n.t("order.closed.cancelled").to_owned(),
+        Some(RenewalStatus::Expired) => i18n.t("order.closed.expired").to_owned(),
+        _ => i18n.t("order.closed.rejected").to_owned(),
+    });
     view! {
         <section id="closed-panel" aria-labelledby="closed-title">
             <h2 id="closed-title">{i18n.text("order.closed.title")}</h2>

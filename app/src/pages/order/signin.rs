@@ -8,7 +8,7 @@ use protocol::ErrorCode;
 
 use crate::api;
 use crate::auth;
-use crate::components::ErrorNotice;
+use crate::components::{ErrorNotice, live, live_text};
 use crate::error::AppError;
 use crate::i18n::use_i18n;
 use crate::models::Project;
@@ -70,12 +70,12 @@ pub fn SignInPrompt(#[prop(into)] on_signed_in: Callback<()>) -> impl IntoView {
         });
     };
 
-    let body = move || {
+    let body = live(move || {
         match state.chosen.get() {
         Some(chosen) => view! {
             <p>{i18n.text("order.signin.text")}</p>
             <p class="muted small">{chosen.certificate.subject.clone()}</p>
-            {move || {
+            {live(move || {
                 error
                     .get()
                     .map(|e| {
@@ -88,7 +88,8 @@ pub fn SignInPrompt(#[prop(into)] on_signed_in: Callback<()>) -> impl IntoView {
                             view! { <ErrorNotice error=e /> }.into_any()
                         }
                     })
-            }}
+                    .into_any()
+            })}
             <div class="actions">
                 <button
                     id="sign-in"
@@ -98,7 +99,7 @@ pub fn SignInPrompt(#[prop(into)] on_signed_in: Callback<()>) -> impl IntoView {
                     aria-busy=move || running.get().to_string()
                     on:click=sign_in
                 >
-                    {move || if running.get() { i18n.t("order.signin.running") } else { i18n.t("order.signin.button") }}
+                    {live_text(move || if running.get() { i18n.t("order.signin.running") } else { i18n.t("order.signin.button") }.to_owned())}
                 </button>
                 <a class="btn" href="/">{i18n.text("order.signin.other")}</a>
             </div>
@@ -114,7 +115,7 @@ pub fn SignInPrompt(#[prop(into)] on_signed_in: Callback<()>) -> impl IntoView {
         }
         .into_any(),
     }
-    };
+    });
     // An order of the expired path is opened again with the SMS sign-in (its old
     // certificate cannot sign): its page there has the way back (`renewal-session`).
     let expired_href = web_sys::window()

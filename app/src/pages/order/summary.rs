@@ -6,6 +6,7 @@ use protocol::payment::{InvoiceKind, InvoiceStatus, RefundStatus};
 use protocol::renewal::RenewalStatus;
 
 use crate::coded::Coded;
+use crate::components::{live, live_text};
 use crate::format;
 use crate::i18n::{I18n, Lang, use_i18n};
 use crate::models::{Invoice, Renewal};
@@ -55,7 +56,7 @@ fn operator_name(r: &Renewal) -> Option<String> {
 pub fn Summary(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
     let i18n = use_i18n();
     let r = move || renewal.get();
-    let fee_rows = move || {
+    let fee_rows = live(move || {
         let r = r();
         let zh = i18n.lang() == Lang::Zh;
         r.fee_lines
@@ -70,11 +71,12 @@ pub fn Summary(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
                 }
             })
             .collect_view()
-    };
+            .into_any()
+    });
     view! {
         <dl class="facts">
             <dt>{i18n.text("order.business_no")}</dt>
-            <dd id="business-no">{move || r().business_no}</dd>
+            <dd id="business-no">{live_text(move || r().business_no)}</dd>
             <dt>{i18n.text("order.status")}</dt>
             <dd>
                 <span
@@ -82,18 +84,18 @@ pub fn Summary(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
                     data-status=move || r().status.map(RenewalStatus::as_str)
                     class=move || status_class(r().status)
                 >
-                    {move || status_text(i18n, r().status)}
+                    {live_text(move || status_text(i18n, r().status))}
                 </span>
             </dd>
             <dt>{i18n.text("order.subject")}</dt>
-            <dd>{move || r().subject}</dd>
+            <dd>{live_text(move || r().subject)}</dd>
             <dt>{i18n.text("order.old_not_after")}</dt>
-            <dd>{move || format::date(&r().old_not_after)}</dd>
+            <dd>{live_text(move || format::date(&r().old_not_after))}</dd>
             <dt>{i18n.text("order.applied_at")}</dt>
-            <dd>{move || format::date_time(&r().created_at)}</dd>
+            <dd>{live_text(move || format::date_time(&r().created_at))}</dd>
             <dt>{i18n.text("order.months")}</dt>
-            <dd>{move || i18n.tf("order.months_value", &[("months", &r().months.to_string())])}</dd>
-            {move || {
+            <dd>{live_text(move || i18n.tf("order.months_value", &[("months", &r().months.to_string())]))}</dd>
+            {live(move || {
                 operator_name(&r())
                     .map(|name| {
                         view! {
@@ -101,7 +103,8 @@ pub fn Summary(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
                             <dd>{name}</dd>
                         }
                     })
-            }}
+                    .into_any()
+            })}
         </dl>
         <div class="table-wrap">
             <table class="fees">
@@ -117,7 +120,7 @@ pub fn Summary(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
                     <tr>
                         <th scope="row">{i18n.text("order.total")}</th>
                         <td class="num" id="order-total">
-                            <strong>{move || r().total_display}</strong>
+                            <strong>{live_text(move || r().total_display)}</strong>
                         </td>
                     </tr>
                 </tfoot>
@@ -149,7 +152,7 @@ fn invoice_status(i18n: I18n, inv: &Invoice) -> (&'static str, &'static str) {
 #[component]
 pub fn InvoiceFacts(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
     let i18n = use_i18n();
-    move || {
+    live(move || {
         renewal.get().invoice.map(|inv| {
             let kind = inv.kind.clone();
             let taxpayer = inv.taxpayer_id.clone().filter(|t| !t.is_empty());
@@ -159,7 +162,7 @@ pub fn InvoiceFacts(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
                     <h2 id="invoice-title">{i18n.text("order.invoice")}</h2>
                     <dl class="facts">
                         <dt>{i18n.text("order.invoice.kind")}</dt>
-                        <dd>{move || invoice_kind(i18n, &kind)}</dd>
+                        <dd>{live_text(move || invoice_kind(i18n, &kind))}</dd>
                         <dt>{i18n.text("order.invoice.title")}</dt>
                         <dd>{inv.title.clone()}</dd>
                         {taxpayer
@@ -171,38 +174,41 @@ pub fn InvoiceFacts(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
                             })}
                         <dt>{i18n.text("order.invoice.status")}</dt>
                         <dd>
-                            {move || {
+                            {live(move || {
                                 let (class, text) = invoice_status(i18n, &st);
-                                view! { <span class=class>{text}</span> }
-                            }}
+                                view! { <span class=class>{text}</span> }.into_any()
+                            })}
                         </dd>
                     </dl>
                 </section>
             }
         })
-    }
+        .into_any()
+    })
 }
 
 /// `#rejection-reason` (驳回原因) and `#refund-status` when there are any.
 #[component]
 pub fn Problems(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
     let i18n = use_i18n();
-    let rejection = move || {
+    let rejection = live(move || {
         let r = renewal.get();
-        (r.status == Some(RenewalStatus::Rejected)).then(|| {
-            let reason = r.rejection_reason.unwrap_or_default();
-            view! {
-                <div class="notice error" role="status">
-                    <p>
-                        <strong>{i18n.text("order.rejection_reason")}</strong>
-                        " "
-                        <span id="rejection-reason">{reason}</span>
-                    </p>
-                </div>
-            }
-        })
-    };
-    let refund = move || {
+        (r.status == Some(RenewalStatus::Rejected))
+            .then(|| {
+                let reason = r.rejection_reason.unwrap_or_default();
+                view! {
+                    <div class="notice error" role="status">
+                        <p>
+                            <strong>{i18n.text("order.rejection_reason")}</strong>
+                            " "
+                            <span id="rejection-reason">{reason}</span>
+                        </p>
+                    </div>
+                }
+            })
+            .into_any()
+    });
+    let refund = live(move || {
         renewal.get().refund.map(|f| {
             let amount = format::money(f.amount_fen);
             let done = f.status == RefundStatus::Done;
@@ -210,18 +216,19 @@ pub fn Problems(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
                 <div class=if done { "notice ok" } else { "notice warn" } role="status">
                     <p id="refund-status" data-status=f.status.clone()>
                         <strong>
-                            {move || if done { i18n.t("order.refund.done") } else { i18n.t("order.refund.pending") }}
+                            {live_text(move || if done { i18n.t("order.refund.done") } else { i18n.t("order.refund.pending") }.to_owned())}
                         </strong>
                         " "
-                        {move || i18n.tf("order.refund.amount", &[("amount", &amount)])}
+                        {live_text(move || i18n.tf("order.refund.amount", &[("amount", &amount)]))}
                     </p>
                     <p class="muted small">
-                        {move || if done { i18n.t("order.refund.done_hint") } else { i18n.t("order.refund.pending_hint") }}
+                        {live_text(move || if done { i18n.t("order.refund.done_hint") } else { i18n.t("order.refund.pending_hint") }.to_owned())}
                     </p>
                 </div>
             }
         })
-    };
+        .into_any()
+    });
     view! {
         {rejection}
         {refund}

@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 use protocol::ErrorCode;
 
 use crate::api;
-use crate::components::ErrorNotice;
+use crate::components::{ErrorNotice, live, live_text};
 use crate::error::AppError;
 use crate::i18n::use_i18n;
 use crate::models::Renewal;
@@ -75,7 +75,7 @@ pub fn CancelRenewal(
         <dialog id="cancel-dialog" node_ref=dialog aria-labelledby="cancel-title" on:keydown=on_key>
             <h2 id="cancel-title">{i18n.text("pay.cancel.title")}</h2>
             <p>{i18n.text("pay.cancel.text")}</p>
-            {move || failure.get().map(|error| view! { <ErrorNotice error /> })}
+            {live(move || failure.get().map(|error| view! { <ErrorNotice error /> }).into_any())}
             <div class="actions">
                 <button
                     id="confirm-cancel"
@@ -85,7 +85,7 @@ pub fn CancelRenewal(
                     disabled=move || busy.get()
                     aria-busy=move || busy.get().then_some("true")
                 >
-                    {move || if busy.get() { i18n.t("pay.cancel.busy") } else { i18n.t("pay.cancel.confirm") }}
+                    {live_text(move || if busy.get() { i18n.t("pay.cancel.busy") } else { i18n.t("pay.cancel.confirm") }.to_owned())}
                 </button>
                 <button type="button" id="cancel-keep" disabled=move || busy.get() on:click=move |_| close_modal(dialog)>
                     {i18n.text("pay.cancel.keep")}

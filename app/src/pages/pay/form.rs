@@ -11,7 +11,7 @@ use super::flash_already_paid;
 use super::logic::{self, KINDS, METHODS, input_id, rule_text};
 use super::state::{Busy, PayForm};
 use crate::api;
-use crate::components::ErrorNotice;
+use crate::components::{ErrorNotice, live, live_text, shown};
 use crate::i18n::{Lang, use_i18n};
 use crate::models::{Project, Renewal};
 use crate::pages::apply::ui::{FieldErrors, TextField, focus, invalid};
@@ -197,100 +197,108 @@ pub fn PaymentForm(
         <form id="pay-form" on:submit=on_submit novalidate>
             <Radios name="method" field="method" legend="pay.method.legend" options=methods value=form.method form />
             <p class="muted small">
-                {move || if is_transfer() { i18n.t("pay.method.transfer_hint") } else { i18n.t("pay.method.online_hint") }}
+                {live_text(move || if is_transfer() { i18n.t("pay.method.transfer_hint") } else { i18n.t("pay.method.online_hint") }.to_owned())}
             </p>
 
-            <Show when=is_transfer>
-                <section class="card" id="bank-transfer" aria-labelledby="bt-title">
-                    <h3 id="bt-title">{i18n.text("pay.bt.title")}</h3>
-                    {
-                        let payee = payee.clone();
-                        move || match payee.clone() {
-                            Some(p) => {
-                                let zh = i18n.lang() == Lang::Zh;
-                                view! {
-                                    <dl class="facts" id="bt-payee">
-                                        <dt>{i18n.t("pay.bt.payee_name_label")}</dt>
-                                        <dd>{if zh { p.name_zh } else { p.name_en }}</dd>
-                                        <dt>{i18n.t("pay.bt.payee_account_label")}</dt>
-                                        <dd id="bt-payee-account">{p.account_no}</dd>
-                                        <dt>{i18n.t("pay.bt.payee_bank_label")}</dt>
-                                        <dd>{if zh { p.bank_zh } else { p.bank_en }}</dd>
-                                    </dl>
-                                }
-                                .into_any()
-                            }
-                            None => view! { <p class="notice warn">{i18n.t("pay.bt.payee_missing")}</p> }.into_any(),
-                        }
-                    }
-                    <p class="small">
+            {shown(
+                is_transfer,
+                move || view! {
+                    <section class="card" id="bank-transfer" aria-labelledby="bt-title">
+                        <h3 id="bt-title">{i18n.text("pay.bt.title")}</h3>
                         {
-                            let no = no_for_note.clone();
-                            move || i18n.tf("pay.bt.remark", &[("no", &no)])
+                            let payee = payee.clone();
+                            live(move || match payee.clone() {
+                                Some(p) => {
+                                    let zh = i18n.lang() == Lang::Zh;
+                                    view! {
+                                        <dl class="facts" id="bt-payee">
+                                            <dt>{i18n.t("pay.bt.payee_name_label")}</dt>
+                                            <dd>{if zh { p.name_zh } else { p.name_en }}</dd>
+                                            <dt>{i18n.t("pay.bt.payee_account_label")}</dt>
+                                            <dd id="bt-payee-account">{p.account_no}</dd>
+                                            <dt>{i18n.t("pay.bt.payee_bank_label")}</dt>
+                                            <dd>{if zh { p.bank_zh } else { p.bank_en }}</dd>
+                                        </dl>
+                                    }
+                                    .into_any()
+                                }
+                                None => view! { <p class="notice warn">{i18n.t("pay.bt.payee_missing")}</p> }.into_any(),
+                            })
                         }
-                    </p>
-                    <TextField
-                        id="bt-account"
-                        field="bank_transfer.payer_account"
-                        label="pay.bt.account"
-                        value=form.bt_account
-                        errors=form.errors text=pay_rule_text
-                        hint="pay.bt.account_hint"
-                        inputmode="numeric"
-                        maxlength=40
-                    />
-                    <TextField
-                        id="bt-name"
-                        field="bank_transfer.payer_name"
-                        label="pay.bt.name"
-                        value=form.bt_name
-                        errors=form.errors text=pay_rule_text
-                        maxlength=100
-                    />
-                    <div class="field">
-                        <label for="bt-amount">{i18n.text("pay.bt.amount")}</label>
-                        <input id="bt-amount" type="text" readonly prop:value=total_for_bt.clone() aria-describedby="bt-amount-hint" />
-                        <p class="muted small" id="bt-amount-hint">{i18n.text("pay.bt.amount_hint")}</p>
-                        <FieldErrors errors=form.errors field="bank_transfer.amount_fen" control="bt-amount" text=pay_rule_text />
-                    </div>
-                    <TextField
-                        id="bt-date"
-                        field="bank_transfer.paid_on"
-                        label="pay.bt.date"
-                        value=form.bt_date
-                        errors=form.errors text=pay_rule_text
-                        kind="date"
-                        max=today.clone()
-                    />
-                    <div class="field">
-                        <label for="bt-note">{i18n.text("pay.bt.note")}</label>
-                        <textarea
-                            id="bt-note"
-                            rows="2"
-                            maxlength="200"
-                            prop:value=move || form.bt_note.get()
-                            on:input=move |ev| {
-                                form.bt_note.set(event_target_value(&ev));
-                                form.clear("bank_transfer.note");
+                        <p class="small">
+                            {
+                                let no = no_for_note.clone();
+                                live_text(move || i18n.tf("pay.bt.remark", &[("no", &no)]))
                             }
-                            aria-invalid=invalid(form.errors, "bank_transfer.note")
-                        ></textarea>
-                        <FieldErrors errors=form.errors field="bank_transfer.note" control="bt-note" text=pay_rule_text />
-                    </div>
-                </section>
-            </Show>
+                        </p>
+                        <TextField
+                            id="bt-account"
+                            field="bank_transfer.payer_account"
+                            label="pay.bt.account"
+                            value=form.bt_account
+                            errors=form.errors text=pay_rule_text
+                            hint="pay.bt.account_hint"
+                            inputmode="numeric"
+                            maxlength=40
+                        />
+                        <TextField
+                            id="bt-name"
+                            field="bank_transfer.payer_name"
+                            label="pay.bt.name"
+                            value=form.bt_name
+                            errors=form.errors text=pay_rule_text
+                            maxlength=100
+                        />
+                        <div class="field">
+                            <label for="bt-amount">{i18n.text("pay.bt.amount")}</label>
+                            <input id="bt-amount" type="text" readonly prop:value=total_for_bt.clone() aria-describedby="bt-amount-hint" />
+                            <p class="muted small" id="bt-amount-hint">{i18n.text("pay.bt.amount_hint")}</p>
+                            <FieldErrors errors=form.errors field="bank_transfer.amount_fen" control="bt-amount" text=pay_rule_text />
+                        </div>
+                        <TextField
+                            id="bt-date"
+                            field="bank_transfer.paid_on"
+                            label="pay.bt.date"
+                            value=form.bt_date
+                            errors=form.errors text=pay_rule_text
+                            kind="date"
+                            max=today.clone()
+                        />
+                        <div class="field">
+                            <label for="bt-note">{i18n.text("pay.bt.note")}</label>
+                            <textarea
+                                id="bt-note"
+                                rows="2"
+                                maxlength="200"
+                                prop:value=move || form.bt_note.get()
+                                on:input=move |ev| {
+                                    form.bt_note.set(event_target_value(&ev));
+                                    form.clear("bank_transfer.note");
+                                }
+                                aria-invalid=invalid(form.errors, "bank_transfer.note")
+                            ></textarea>
+                            <FieldErrors errors=form.errors field="bank_transfer.note" control="bt-note" text=pay_rule_text />
+                        </div>
+                    </section>
+                }
+                .into_any(),
+            )}
 
             <section class="card" id="invoice" aria-labelledby="invoice-title-h">
                 <h3 id="invoice-title-h">{i18n.text("pay.invoice.title")}</h3>
                 <Radios name="invoice-kind" field="invoice.kind" legend="pay.invoice.kind" options=kinds value=form.kind form />
-                <Show when=move || logic::is_kind(&form.kind.get(), InvoiceKind::Paper)>
-                    <p class="muted small" id="paper-recipient">
-                        {
-                            let r = recipient.clone();
-                            move || i18n.tf("pay.invoice.paper_to", &[("recipient", &r)])
-                        }
-                    </p>
-                </Show>
+                {shown(
+                    move || logic::is_kind(&form.kind.get(), InvoiceKind::Paper),
+                    move || view! {
+                        <p class="muted small" id="paper-recipient">
+                            {
+                                let r = recipient.clone();
+                                live_text(move || i18n.tf("pay.invoice.paper_to", &[("recipient", &r)]))
+                            }
+                        </p>
+                    }
+                    .into_any(),
+                )}
                 <TextField
                     id="invoice-title"
                     field="invoice.title"
@@ -303,7 +311,7 @@ pub fn PaymentForm(
                 <div class="field">
                     <label for="taxpayer-id">
                         {i18n.text("pay.invoice.taxpayer")}
-                        {move || logic::is_kind(&form.kind.get(), InvoiceKind::Electronic).then(|| i18n.t("pay.invoice.required"))}
+                        {live_text(move || if logic::is_kind(&form.kind.get(), InvoiceKind::Electronic) { i18n.t("pay.invoice.required") } else { "" }.to_owned())}
                     </label>
                     <input
                         id="taxpayer-id"
@@ -332,12 +340,16 @@ pub fn PaymentForm(
                 </div>
             })}
             <OtherErrors form project=project.clone() />
-            {move || form.failure.get().map(|error| view! { <ErrorNotice error /> })}
-            <Show when=move || already_paid.get()>
-                <div class="notice ok" id="already-paid" role="status">
-                    <p>{i18n.text("pay.already_paid")}</p>
-                </div>
-            </Show>
+            {live(move || form.failure.get().map(|error| view! { <ErrorNotice error /> }).into_any())}
+            {shown(
+                move || already_paid.get(),
+                move || view! {
+                    <div class="notice ok" id="already-paid" role="status">
+                        <p>{i18n.text("pay.already_paid")}</p>
+                    </div>
+                }
+                .into_any(),
+            )}
             <p class="total">
                 {i18n.text("pay.total")}
                 " "
@@ -345,26 +357,34 @@ pub fn PaymentForm(
             </p>
             <div class="actions">
                 <button id="pay" type="submit" class="primary" disabled=busy aria-busy=move || busy().then_some("true")>
-                    {move || match form.busy.get() {
+                    {live_text(move || match form.busy.get() {
                         Busy::Paying if is_transfer() => i18n.t("pay.button.sending"),
                         Busy::Paying => i18n.t("pay.button.connecting"),
                         Busy::Redirecting => i18n.t("pay.button.redirecting"),
                         Busy::Idle if is_transfer() => i18n.t("pay.button.transfer"),
                         Busy::Idle if repay => i18n.t("pay.button.repay"),
                         Busy::Idle => i18n.t("pay.button.pay"),
-                    }}
+                    }.to_owned())}
                 </button>
             </div>
-            <Show when=busy>
-                <p class="muted small" role="status" aria-live="polite">
-                    {move || {
-                        if is_transfer() { i18n.t("pay.progress.transfer") } else { i18n.t("pay.progress.online") }
-                    }}
-                </p>
-            </Show>
-            <Show when=move || !is_transfer()>
-                <p class="muted small">{i18n.text("pay.safe")}</p>
-            </Show>
+            {shown(
+                busy,
+                move || view! {
+                    <p class="muted small" role="status" aria-live="polite">
+                        {live_text(move || {
+                            if is_transfer() { i18n.t("pay.progress.transfer") } else { i18n.t("pay.progress.online") }.to_owned()
+                        })}
+                    </p>
+                }
+                .into_any(),
+            )}
+            {shown(
+                move || !is_transfer(),
+                move || view! {
+                    <p class="muted small">{i18n.text("pay.safe")}</p>
+                }
+                .into_any(),
+            )}
         </form>
     }
 }
@@ -373,7 +393,7 @@ pub fn PaymentForm(
 #[component]
 fn OtherErrors(form: PayForm, project: Project) -> impl IntoView {
     let i18n = use_i18n();
-    move || {
+    live(move || {
         form.errors.with(|all| {
             all.iter()
                 .filter(|e| input_id(&e.field, &project).is_none())
@@ -382,6 +402,7 @@ fn OtherErrors(form: PayForm, project: Project) -> impl IntoView {
                     view! { <p class="field-error" data-field=e.field.clone() data-rule=e.rule.clone() role="alert">{text}</p> }
                 })
                 .collect_view()
+                .into_any()
         })
-    }
+    })
 }

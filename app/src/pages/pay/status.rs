@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::logic::{METHODS, latest};
 use super::wechat_qr::{WechatQr, is_wechat_code};
 use crate::coded::Coded;
+use crate::components::live_text;
 use crate::format;
 use crate::i18n::{I18n, use_i18n};
 use crate::models::{Payment, Renewal};
@@ -158,7 +159,7 @@ pub fn Attempts(renewal: Renewal) -> impl IntoView {
     let n = rows.len().to_string();
     view! {
         <details class="payments" id="payment-attempts">
-            <summary>{move || i18n.tf("pay.attempts.title", &[("n", &n)])}</summary>
+            <summary>{live_text(move || i18n.tf("pay.attempts.title", &[("n", &n)]))}</summary>
             <div class="table-wrap">
                 <table>
                     <thead>
@@ -179,9 +180,9 @@ pub fn Attempts(renewal: Renewal) -> impl IntoView {
                                 view! {
                                     <tr data-out-trade-no=p.out_trade_no.clone() data-status=p.status.clone()>
                                         <td class="small">{p.out_trade_no.clone()}</td>
-                                        <td>{move || method_text(i18n, &method)}</td>
+                                        <td>{live_text(move || method_text(i18n, &method))}</td>
                                         <td>{format::money(p.amount_fen)}</td>
-                                        <td>{move || status_text(i18n, &status)}</td>
+                                        <td>{live_text(move || status_text(i18n, &status))}</td>
                                         <td>{format::date_time(&p.created_at)}</td>
                                     </tr>
                                 }
