@@ -86,113 +86,40 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "加密证书有效期至",
         "Encryption certificate valid until",
     ),
-    // The agreement.
-    (
-        "apply.agreement.title",
-        "电子认证服务协议",
-        "Electronic certification service agreement",
-    ),
     (
         "apply.agreement.version",
         "协议版本：{version}",
         "Agreement version: {version}",
     ),
-    (
-        "apply.agreement.accept",
-        "我已阅读并接受电子认证服务协议内容",
-        "I have read and accept the electronic certification service agreement",
-    ),
     // Period and fee.
     ("apply.period.title", "续期时间及费用", "Period and fee"),
-    ("apply.period.label", "续期时间", "Renewal period"),
     (
         "apply.period.hint",
         "续期时间不同对应不同的收费。新证书有效期从原证书到期日起延长。",
         "Each period has its own fee. The new certificate's validity runs on from the old one's expiry.",
     ),
-    ("apply.months_n", "{n}个月", "{n} months"),
     ("apply.fee.name", "费用名称", "Fee"),
     ("apply.fee.period", "续期时间", "Period"),
     ("apply.fee.amount", "金额", "Amount"),
-    ("apply.fee.total", "总价", "Total"),
-    // The operator.
-    ("apply.operator.title", "经办人信息", "Operator (经办人)"),
     (
         "apply.operator.hint",
         "手机号码和邮箱必须无误，否则接收不到审核、安装等通知。",
         "The mobile and e-mail must be right, or the review and installation notices will not reach you.",
     ),
     (
-        "apply.id_type.label",
-        "经办人证件类型",
-        "Operator's ID document",
-    ),
-    (
-        "apply.id_type.resident_id",
-        "居民身份证",
-        "Resident identity card",
-    ),
-    ("apply.id_type.passport", "护照", "Passport"),
-    (
-        "apply.id_type.hk_macao_permit",
-        "港澳居民来往内地通行证",
-        "Mainland travel permit for Hong Kong and Macao residents",
-    ),
-    (
-        "apply.id_type.taiwan_permit",
-        "台湾居民来往大陆通行证",
-        "Mainland travel permit for Taiwan residents",
-    ),
-    (
-        "apply.id_type.foreign_permanent_id",
-        "外国人永久居留身份证",
-        "Foreign permanent resident ID card",
-    ),
-    (
-        "apply.id_number.label",
-        "经办人证件号码",
-        "Operator's ID number",
-    ),
-    (
-        "apply.id_number.hint",
-        "必须填写真实有效的证件号码；居民身份证为 18 位，最后一位可能是 X。",
-        "Give a real, valid number; a resident ID has 18 characters, the last may be X.",
-    ),
-    ("apply.op_name.label", "经办人姓名", "Operator's name"),
-    ("apply.op_mobile.label", "手机号码", "Mobile"),
-    (
         "apply.mobile.hint",
         "中国大陆手机号码，11 位。",
         "A mainland China mobile number, 11 digits.",
     ),
-    ("apply.op_email.label", "经办人邮箱", "Operator's e-mail"),
     (
         "apply.email.hint",
         "例如 zhangsan@example.com",
         "For example zhangsan@example.com",
     ),
-    // The recipient.
-    ("apply.recipient.title", "收件人信息", "Recipient (收件人)"),
     (
         "apply.recipient.hint",
         "用于收取纸质发票快递，请详细填写日常通信地址。",
         "Where a paper invoice is posted: give your everyday postal address in full.",
-    ),
-    (
-        "apply.recipient.copy",
-        "同经办人（从经办人处拷贝姓名和手机）",
-        "Same as the operator (copy name and mobile)",
-    ),
-    ("apply.rcpt_name.label", "收件人姓名", "Recipient's name"),
-    (
-        "apply.rcpt_mobile.label",
-        "收件人手机",
-        "Recipient's mobile",
-    ),
-    (
-        "apply.rcpt_address.label",
-        "收件人地址",
-        "Recipient's address",
     ),
     (
         "apply.rcpt_address.hint",
@@ -236,6 +163,84 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("apply.confirm.sending_button", "正在提交…", "Sending…"),
     ("apply.confirm.progress", "提交进度", "Progress"),
     ("apply.confirm.back", "返回修改", "Back to the form"),
+];
+
+/// The form's controls and rules that the expired path's details step shows too
+/// (`/expired/{no}` links these, not the rest of `/apply`'s texts; issue 16).
+pub const FORM: &[(&str, &str, &str)] = &[
+    // The agreement.
+    (
+        "apply.agreement.title",
+        "电子认证服务协议",
+        "Electronic certification service agreement",
+    ),
+    (
+        "apply.agreement.accept",
+        "我已阅读并接受电子认证服务协议内容",
+        "I have read and accept the electronic certification service agreement",
+    ),
+    ("apply.period.label", "续期时间", "Renewal period"),
+    ("apply.months_n", "{n}个月", "{n} months"),
+    ("apply.fee.total", "总价", "Total"),
+    // The operator.
+    ("apply.operator.title", "经办人信息", "Operator (经办人)"),
+    (
+        "apply.id_type.label",
+        "经办人证件类型",
+        "Operator's ID document",
+    ),
+    (
+        "apply.id_type.resident_id",
+        "居民身份证",
+        "Resident identity card",
+    ),
+    ("apply.id_type.passport", "护照", "Passport"),
+    (
+        "apply.id_type.hk_macao_permit",
+        "港澳居民来往内地通行证",
+        "Mainland travel permit for Hong Kong and Macao residents",
+    ),
+    (
+        "apply.id_type.taiwan_permit",
+        "台湾居民来往大陆通行证",
+        "Mainland travel permit for Taiwan residents",
+    ),
+    (
+        "apply.id_type.foreign_permanent_id",
+        "外国人永久居留身份证",
+        "Foreign permanent resident ID card",
+    ),
+    (
+        "apply.id_number.label",
+        "经办人证件号码",
+        "Operator's ID number",
+    ),
+    (
+        "apply.id_number.hint",
+        "必须填写真实有效的证件号码；居民身份证为 18 位，最后一位可能是 X。",
+        "Give a real, valid number; a resident ID has 18 characters, the last may be X.",
+    ),
+    ("apply.op_name.label", "经办人姓名", "Operator's name"),
+    ("apply.op_mobile.label", "手机号码", "Mobile"),
+    ("apply.op_email.label", "经办人邮箱", "Operator's e-mail"),
+    // The recipient.
+    ("apply.recipient.title", "收件人信息", "Recipient (收件人)"),
+    (
+        "apply.recipient.copy",
+        "同经办人（从经办人处拷贝姓名和手机）",
+        "Same as the operator (copy name and mobile)",
+    ),
+    ("apply.rcpt_name.label", "收件人姓名", "Recipient's name"),
+    (
+        "apply.rcpt_mobile.label",
+        "收件人手机",
+        "Recipient's mobile",
+    ),
+    (
+        "apply.rcpt_address.label",
+        "收件人地址",
+        "Recipient's address",
+    ),
     // Rules (`apply.rule.<rule>`), from protocol::application and its validators.
     (
         "apply.rule.agreement.not_accepted",

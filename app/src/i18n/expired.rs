@@ -3,47 +3,6 @@
 
 /// `(key, 中文, English)`.
 pub const STRINGS: &[(&str, &str, &str)] = &[
-    (
-        "expired.title",
-        "过期证书续期",
-        "Renewing an expired certificate",
-    ),
-    (
-        "expired.why",
-        "证书过期后不能再用它签名申请，因此过期证书续期需另行核验身份：短信验证码登录、单位信息与证书一致、对公账户打款验证、签字盖章的申请表、经办人实名认证。审核通过后在 USB Key 中生成新密钥并安装新证书，PIN 码不变。",
-        "An expired certificate can no longer sign an application, so its renewal proves who you are another way: a code sent by SMS, the organisation matching the certificate, a check transfer to the company's basic bank account, the signed and stamped application form, and the operator's identity check. After review a new key is made on the USB key and the new certificate installed; the PIN stays the same.",
-    ),
-    ("expired.how", "办理步骤", "The steps"),
-    (
-        "expired.how.login",
-        "用手机号和短信验证码登录。",
-        "Sign in with your mobile number and the code sent to it.",
-    ),
-    (
-        "expired.how.details",
-        "选择证书，填写单位、法定代表人、经办人和发票信息。",
-        "Choose the certificate; fill in the organisation, legal representative, operator and invoice.",
-    ),
-    (
-        "expired.how.bank",
-        "对公账户验证：填写单位基本户，输入 0.01 元打款附言中的验证码。",
-        "Bank check: give the company's basic account and type the code from the remark of the 0.01 yuan sent to it.",
-    ),
-    (
-        "expired.how.form",
-        "打印申请表，签字并加盖公章，扫描后上传。",
-        "Print the application form, sign and stamp it, scan and upload it.",
-    ),
-    (
-        "expired.how.identity",
-        "上传经办人身份证照片并完成活体检测。",
-        "Upload the operator's ID card photos and take the liveness check.",
-    ),
-    (
-        "expired.how.pay",
-        "提交后缴费；审核通过后在业务单页面把新证书安装到 USB Key。",
-        "Submit, pay, and once approved install the new certificate from the order page.",
-    ),
     // Sign-in
     (
         "expired.login.title",
@@ -70,87 +29,6 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "A code was sent to {mobile}.",
     ),
     ("expired.login.submit", "登录", "Sign in"),
-    ("expired.login.logout", "退出登录", "Sign out"),
-    // Start
-    (
-        "expired.start.title",
-        "选择要续期的证书",
-        "Choose the certificate to renew",
-    ),
-    (
-        "expired.start.intro",
-        "插入 USB Key 后读取其中的证书（无需 PIN 码），或输入证书序列号。",
-        "Insert the USB key and read its certificates (no PIN needed), or type the certificate's serial number.",
-    ),
-    (
-        "expired.start.read_token",
-        "读取 USB Key 中的证书",
-        "Read the certificates on the USB key",
-    ),
-    (
-        "expired.start.no_certs",
-        "USB Key 中没有证书。",
-        "The USB key holds no certificate.",
-    ),
-    (
-        "expired.start.cert_expired",
-        "已于 {date} 过期",
-        "expired on {date}",
-    ),
-    (
-        "expired.start.cert_valid",
-        "有效期至 {date}",
-        "valid until {date}",
-    ),
-    (
-        "expired.start.serial",
-        "证书序列号",
-        "Certificate serial number",
-    ),
-    (
-        "expired.start.serial_hint",
-        "十六进制，可带冒号，例如 1A:2B:3C。",
-        "Hexadecimal, colons allowed, e.g. 1A:2B:3C.",
-    ),
-    (
-        "expired.start.by_serial",
-        "按序列号办理",
-        "Continue with this serial number",
-    ),
-    (
-        "expired.list.title",
-        "我的过期证书申请",
-        "My expired-certificate applications",
-    ),
-    ("expired.status.started", "待填写信息", "Details to fill in"),
-    (
-        "expired.status.details_saved",
-        "待对公账户验证",
-        "Bank check to do",
-    ),
-    (
-        "expired.status.transfer_sent",
-        "待输入打款验证码",
-        "Waiting for the transfer's code",
-    ),
-    (
-        "expired.status.bank_verified",
-        "待上传申请表",
-        "Form to upload",
-    ),
-    (
-        "expired.status.form_uploaded",
-        "待实名认证",
-        "Identity check to do",
-    ),
-    (
-        "expired.status.identity_verified",
-        "待提交",
-        "Ready to submit",
-    ),
-    ("expired.status.submitted", "已提交", "Submitted"),
-    ("expired.status.cancelled", "已取消", "Cancelled"),
-    ("expired.status.unknown", "未知状态", "Unknown state"),
     // The application's page
     (
         "expired.application.title",
@@ -582,4 +460,131 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "As many identity checks as allowed were taken; contact support.",
     ),
     ("err.NO_FILE", "请先选择文件。", "Choose a file first."),
+];
+
+/// The `/expired` page's own texts (why this path, the certificate, the applications,
+/// signing out): not linked into `/expired/{no}`, which does not show them (issue 16).
+pub const LIST: &[(&str, &str, &str)] = &[
+    (
+        "expired.title",
+        "过期证书续期",
+        "Renewing an expired certificate",
+    ),
+    (
+        "expired.why",
+        "证书过期后不能再用它签名申请，因此过期证书续期需另行核验身份：短信验证码登录、单位信息与证书一致、对公账户打款验证、签字盖章的申请表、经办人实名认证。审核通过后在 USB Key 中生成新密钥并安装新证书，PIN 码不变。",
+        "An expired certificate can no longer sign an application, so its renewal proves who you are another way: a code sent by SMS, the organisation matching the certificate, a check transfer to the company's basic bank account, the signed and stamped application form, and the operator's identity check. After review a new key is made on the USB key and the new certificate installed; the PIN stays the same.",
+    ),
+    ("expired.how", "办理步骤", "The steps"),
+    (
+        "expired.how.login",
+        "用手机号和短信验证码登录。",
+        "Sign in with your mobile number and the code sent to it.",
+    ),
+    (
+        "expired.how.details",
+        "选择证书，填写单位、法定代表人、经办人和发票信息。",
+        "Choose the certificate; fill in the organisation, legal representative, operator and invoice.",
+    ),
+    (
+        "expired.how.bank",
+        "对公账户验证：填写单位基本户，输入 0.01 元打款附言中的验证码。",
+        "Bank check: give the company's basic account and type the code from the remark of the 0.01 yuan sent to it.",
+    ),
+    (
+        "expired.how.form",
+        "打印申请表，签字并加盖公章，扫描后上传。",
+        "Print the application form, sign and stamp it, scan and upload it.",
+    ),
+    (
+        "expired.how.identity",
+        "上传经办人身份证照片并完成活体检测。",
+        "Upload the operator's ID card photos and take the liveness check.",
+    ),
+    (
+        "expired.how.pay",
+        "提交后缴费；审核通过后在业务单页面把新证书安装到 USB Key。",
+        "Submit, pay, and once approved install the new certificate from the order page.",
+    ),
+    ("expired.login.logout", "退出登录", "Sign out"),
+    // Start
+    (
+        "expired.start.title",
+        "选择要续期的证书",
+        "Choose the certificate to renew",
+    ),
+    (
+        "expired.start.intro",
+        "插入 USB Key 后读取其中的证书（无需 PIN 码），或输入证书序列号。",
+        "Insert the USB key and read its certificates (no PIN needed), or type the certificate's serial number.",
+    ),
+    (
+        "expired.start.read_token",
+        "读取 USB Key 中的证书",
+        "Read the certificates on the USB key",
+    ),
+    (
+        "expired.start.no_certs",
+        "USB Key 中没有证书。",
+        "The USB key holds no certificate.",
+    ),
+    (
+        "expired.start.cert_expired",
+        "已于 {date} 过期",
+        "expired on {date}",
+    ),
+    (
+        "expired.start.cert_valid",
+        "有效期至 {date}",
+        "valid until {date}",
+    ),
+    (
+        "expired.start.serial",
+        "证书序列号",
+        "Certificate serial number",
+    ),
+    (
+        "expired.start.serial_hint",
+        "十六进制，可带冒号，例如 1A:2B:3C。",
+        "Hexadecimal, colons allowed, e.g. 1A:2B:3C.",
+    ),
+    (
+        "expired.start.by_serial",
+        "按序列号办理",
+        "Continue with this serial number",
+    ),
+    (
+        "expired.list.title",
+        "我的过期证书申请",
+        "My expired-certificate applications",
+    ),
+    ("expired.status.started", "待填写信息", "Details to fill in"),
+    (
+        "expired.status.details_saved",
+        "待对公账户验证",
+        "Bank check to do",
+    ),
+    (
+        "expired.status.transfer_sent",
+        "待输入打款验证码",
+        "Waiting for the transfer's code",
+    ),
+    (
+        "expired.status.bank_verified",
+        "待上传申请表",
+        "Form to upload",
+    ),
+    (
+        "expired.status.form_uploaded",
+        "待实名认证",
+        "Identity check to do",
+    ),
+    (
+        "expired.status.identity_verified",
+        "待提交",
+        "Ready to submit",
+    ),
+    ("expired.status.submitted", "已提交", "Submitted"),
+    ("expired.status.cancelled", "已取消", "Cancelled"),
+    ("expired.status.unknown", "未知状态", "Unknown state"),
 ];

@@ -60,7 +60,12 @@ pub const CERTIFICATES: Texts = &[common::STRINGS, certificates::STRINGS, dual::
 /// `/setup`: the environment check, the host downloads.
 pub const SETUP: Texts = &[common::STRINGS, setup::STRINGS, support::STRINGS];
 /// `/apply`.
-pub const APPLY: Texts = &[common::STRINGS, apply::STRINGS, revoke::OLD_CERTIFICATE];
+pub const APPLY: Texts = &[
+    common::STRINGS,
+    apply::STRINGS,
+    apply::FORM,
+    revoke::OLD_CERTIFICATE,
+];
 /// `/renewals/{no}`: the order, pay, progress, install.
 pub const RENEWALS: Texts = &[
     common::STRINGS,
@@ -94,16 +99,14 @@ pub const ADMIN_RENEWAL: Texts = &[
 pub const EXPIRED: Texts = &[
     common::STRINGS,
     expired::STRINGS,
+    expired::LIST,
     apply::STRINGS,
+    apply::FORM,
     support::STRINGS,
 ];
 /// `/expired/{no}`: one expired-path application.
-pub const EXPIRED_APPLICATION: Texts = &[
-    common::STRINGS,
-    expired::STRINGS,
-    apply::STRINGS,
-    pay::INVOICE,
-];
+pub const EXPIRED_APPLICATION: Texts =
+    &[common::STRINGS, expired::STRINGS, apply::FORM, pay::INVOICE];
 
 /// Every area (the tests').
 #[cfg(test)]
@@ -113,10 +116,12 @@ const ALL: Texts = &[
     support::STRINGS,
     certificates::STRINGS,
     apply::STRINGS,
+    apply::FORM,
     pay::STRINGS,
     order::STRINGS,
     admin::STRINGS,
     expired::STRINGS,
+    expired::LIST,
     admin_expired::STRINGS,
     admin_reconcile::STRINGS,
     revoke::STRINGS,
@@ -318,7 +323,16 @@ pub(crate) mod tests {
             "/expired/{no}",
             EXPIRED_APPLICATION,
             &[
-                "pages/expired/",
+                "pages/expired/mod.rs",
+                "pages/expired/wizard.rs",
+                "pages/expired/login.rs",
+                "pages/expired/details.rs",
+                "pages/expired/bank.rs",
+                "pages/expired/form.rs",
+                "pages/expired/identity.rs",
+                "pages/expired/submit.rs",
+                "pages/expired/model.rs",
+                "pages/expired/ui.rs",
                 "pages/apply/fields.rs",
                 "pages/apply/ui.rs",
             ],

@@ -6,7 +6,8 @@
 //! application is a renewal like any other: pay, review, install (`/renewals/{no}`).
 //!
 //! # Layout
-//! - `login`: the SMS sign-in; `start`: the certificate and this number's applications
+//! - `login`: the SMS sign-in; `start`: `/expired`, the certificate and this number's
+//!   applications (its texts are `i18n::expired::LIST`, not in `/expired/{no}`'s bundle)
 //! - `wizard`: `/expired/{no}`, the steps in the order the server gives (`next_step`)
 //! - `details`, `bank`, `form`, `identity`, `submit`: one step each
 //! - `model`: the server's answers; `ui`: how refusals are shown
@@ -22,19 +23,12 @@ mod submit;
 pub(crate) mod ui;
 mod wizard;
 
-use crate::resource::Resource;
-use crate::router::use_query_map;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use protocol::ErrorCode;
 
 use crate::api;
-use crate::components::Loaded as Shown;
 use crate::error::AppError;
-use crate::i18n::use_i18n;
-use crate::pages::support::SupportContacts;
-use login::SmsLogin;
-use start::{ApplicationList, StartApplication};
+pub use start::ExpiredPage;
 pub use wizard::ExpiredApplicationPage;
 
 /// What a page of the path has loaded (a failed load is the resource's `Err`).
@@ -88,60 +82,5 @@ impl<T> Loaded<T> {
             Err(e) if e.code == ErrorCode::Unauthenticated => Ok(Loaded::SignIn),
             Err(e) => Err(e),
         }
-    }
-}
-
-/// `/expired`: why this path, the sign-in, then the certificate and the applications.
-#[component]
-pub fn ExpiredPage() -> impl IntoView {
-    let i18n = use_i18n();
-    let query = use_query_map();
-    let preferred = query.with_untracked(|q| q.get("cert"));
-    let loaded = Resource::new(|| load_signed_in(api::expired::list()));
-    // Signing out is a click; what it leaves is read again (a failure leaves the
-    // session as it was, and the list says so).
-    let logout = move |_| {
-        spawn_local(async move {
-            let _ = api::expired::end_session().await;
-            loaded.refetch();
-        });
-    };
-    let body = move || {
-        loaded.get().map(|answer| {
-            answer.map(|l| match l {
-                Loaded::SignIn => {
-                    view! { <SmsLogin on_done=move |()| loaded.refetch() /> }.into_any()
-                }
-                Loaded::Ready(list) => view! {
-                    <StartApplication preferred=preferred.clone() />
-                    <ApplicationList applications=list />
-                    <div class="actions">
-                        <button id="sms-logout" type="button" class="link" on:click=logout>
-                            {i18n.text("expired.login.logout")}
-                        </button>
-                    </div>
-                }
-                .into_any(),
-            })
-        })
-    };
-    view! {
-        <section id="expired">
-            <h1>{i18n.text("expired.title")}</h1>
-            <div class="notice warn" role="status">
-                <p>{i18n.text("expired.why")}</p>
-            </div>
-            <h2>{i18n.text("expired.how")}</h2>
-            <ol class="expired-overview">
-                <li>{i18n.text("expired.how.login")}</li>
-                <li>{i18n.text("expired.how.details")}</li>
-                <li>{i18n.text("expired.how.bank")}</li>
-                <li>{i18n.text("expired.how.form")}</li>
-                <li>{i18n.text("expired.how.identity")}</li>
-                <li>{i18n.text("expired.how.pay")}</li>
-            </ol>
-        </section>
-        <Shown>{body}</Shown>
-        <SupportContacts />
     }
 }

@@ -10,15 +10,76 @@ use protocol::application::FieldError;
 use protocol::expired::ApplicationStatus;
 use protocol::expired_request::StartRequest;
 
+use super::login::SmsLogin;
 use super::model::Application;
 use super::ui::{Failure, RuleNotice, failure_of, rule_text};
+use super::{Loaded, load_signed_in};
 use crate::api;
 use crate::bridge;
+use crate::components::Loaded as Shown;
 use crate::error::AppError;
 use crate::format;
 use crate::i18n::use_i18n;
 use crate::models::HostCertificate;
 use crate::pages::apply::ui::{TextField, focus};
+use crate::pages::support::SupportContacts;
+use crate::resource::Resource;
+use crate::router::use_query_map;
+
+/// `/expired`: why this path, the sign-in, then the certificate and the applications.
+#[component]
+pub fn ExpiredPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let preferred = query.with_untracked(|q| q.get("cert"));
+    let loaded = Resource::new(|| load_signed_in(api::expired::list()));
+    // Signing out is a click; what it leaves is read again (a failure leaves the
+    // session as it was, and the list says so).
+    let logout = move |_| {
+        spawn_local(async move {
+            let _ = api::expired::end_session().await;
+            loaded.refetch();
+        });
+    };
+    let body = move || {
+        loaded.get().map(|answer| {
+            answer.map(|l| match l {
+                Loaded::SignIn => {
+                    view! { <SmsLogin on_done=move |()| loaded.refetch() /> }.into_any()
+                }
+                Loaded::Ready(list) => view! {
+                    <StartApplication preferred=preferred.clone() />
+                    <ApplicationList applications=list />
+                    <div class="actions">
+                        <button id="sms-logout" type="button" class="link" on:click=logout>
+                            {i18n.text("expired.login.logout")}
+                        </button>
+                    </div>
+                }
+                .into_any(),
+            })
+        })
+    };
+    view! {
+        <section id="expired">
+            <h1>{i18n.text("expired.title")}</h1>
+            <div class="notice warn" role="status">
+                <p>{i18n.text("expired.why")}</p>
+            </div>
+            <h2>{i18n.text("expired.how")}</h2>
+            <ol class="expired-overview">
+                <li>{i18n.text("expired.how.login")}</li>
+                <li>{i18n.text("expired.how.details")}</li>
+                <li>{i18n.text("expired.how.bank")}</li>
+                <li>{i18n.text("expired.how.form")}</li>
+                <li>{i18n.text("expired.how.identity")}</li>
+                <li>{i18n.text("expired.how.pay")}</li>
+            </ol>
+        </section>
+        <Shown>{body}</Shown>
+        <SupportContacts />
+    }
+}
 
 /// Starting an application.
 #[component]
