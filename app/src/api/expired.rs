@@ -4,18 +4,36 @@
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use super::{get, post, post_file, post_no_content, segment};
+use super::{get, get_text, parse_with, post, post_file, post_no_content, segment, unreadable};
 use crate::error::AppError;
 use crate::models::CsrAnswer;
 use crate::pages::expired::model::{
     Application, CodeSent, LivenessStart, PrintForm, Submitted, Upload,
 };
+use crate::read::ReadValue;
+use crate::resource::Resource;
 use protocol::expired::UploadKind;
-use protocol::expired_request::{Details, SignInRequest, SmsCodeRequest, StartRequest};
+use protocol::expired_request::StartRequest;
 use protocol::host::Base64Bytes;
 
 fn app_path(no: &str) -> String {
     format!("/expired/applications/{}", segment(no))
+}
+
+// The application's page reads every answer by hand from the one parsed `Value`
+// (`crate::read`), and sends `Value` bodies: one `get_text` and one
+// `post::<Value, Value>` future for all its calls instead of one per answer and body
+// type (issue 16).
+
+/// `GET /api/v1{path}` read by `T`'s reader.
+async fn get_read<T: ReadValue>(path: &str) -> Result<T, AppError> {
+    parse_with(&get_text(path).await?, T::read_value)
+}
+
+/// `POST /api/v1{path}` with `body`, read by `T`'s reader.
+async fn post_read<T: ReadValue>(path: &str, body: &Value) -> Result<T, AppError> {
+    let answer: Value = post(path, body).await?;
+    T::read_value(&answer).map_err(|e| unreadable(&e))
 }
 
 /// `GET /expired/sessions/current`'s answer: the mobile signed in, if any.
@@ -35,16 +53,17 @@ crate::via_value!(CurrentSession, CurrentSession::read);
 
 /// `GET /expired/sessions/current`.
 pub async fn current_session() -> Result<CurrentSession, AppError> {
-    get("/expired/sessions/current").await
+    get_read("/expired/sessions/current").await
 }
 
-/// `POST /expired/sms-codes`: sends a sign-in code (the mobile and the SMS's language).
-pub async fn send_code(body: &SmsCodeRequest) -> Result<CodeSent, AppError> {
-    post("/expired/sms-codes", body).await
+/// `POST /expired/sms-codes`: sends a sign-in code (`SmsCodeRequest`: the mobile and
+/// the SMS's language).
+pub async fn send_code(body: &Value) -> Result<CodeSent, AppError> {
+    post_read("/expired/sms-codes", body).await
 }
 
-/// `POST /expired/sessions`: signs in with the code.
-pub async fn sign_in(body: &SignInRequest) -> Result<Value, AppError> {
+/// `POST /expired/sessions`: signs in with the code (`SignInRequest`).
+pub async fn sign_in(body: &Value) -> Result<Value, AppError> {
     post("/expired/sessions", body).await
 }
 
@@ -65,18 +84,18 @@ pub async fn start(body: &StartRequest) -> Result<Application, AppError> {
 
 /// `GET /expired/applications/{no}`.
 pub async fn application(no: &str) -> Result<Application, AppError> {
-    get(&app_path(no)).await
+    get_read(&app_path(no)).await
 }
 
-/// `POST …/details`: saves the details; the application as it now stands.
-pub async fn details(no: &str, body: &Details) -> Result<Application, AppError> {
-    post(&format!("{}/details", app_path(no)), body).await
+/// `POST …/details`: saves the details (`Details`); the application as it now stands.
+pub async fn details(no: &str, body: &Value) -> Result<Application, AppError> {
+    post_read(&format!("{}/details", app_path(no)), body).await
 }
 
 /// `POST …/{step}` of application `no` (`bank-account`, `bank-account/verify`,
 /// `identity`, `cancel`): the application as it now stands.
 pub async fn step(no: &str, step: Step, body: &Value) -> Result<Application, AppError> {
-    post(&format!("{}/{}", app_path(no), step.path()), body).await
+    post_read(&format!("{}/{}", app_path(no), step.path()), body).await
 }
 
 /// A step of the application that answers the application.
@@ -105,18 +124,22 @@ impl Step {
 
 /// `POST …/liveness`: where the identity check's page is.
 pub async fn liveness(no: &str, body: &Value) -> Result<LivenessStart, AppError> {
-    post(&format!("{}/liveness", app_path(no)), body).await
+    post_read(&format!("{}/liveness", app_path(no)), body).await
 }
 
-/// `GET …/form`: the printable application form.
-pub async fn print_form(no: &str) -> Result<PrintForm, AppError> {
-    get(&format!("{}/form", app_path(no))).await
+/// `GET …/form`: the printable application form, as a resource (read by hand by
+/// `PrintForm`'s reader through the shell's one request future, issue 16).
+pub fn print_form(no: String) -> Resource<Result<PrintForm, AppError>> {
+    Resource::load(
+        move || format!("{}/form", app_path(&no)),
+        PrintForm::read_value,
+    )
 }
 
 /// `POST …/uploads?kind=…&name=…`: uploads a file the user chose.
 pub async fn upload(no: &str, kind: UploadKind, file: &web_sys::File) -> Result<Upload, AppError> {
     let name = String::from(js_sys::encode_uri_component(&file.name()));
-    post_file(
+    let answer: Value = post_file(
         &format!(
             "{}/uploads?kind={}&name={name}",
             app_path(no),
@@ -124,12 +147,13 @@ pub async fn upload(no: &str, kind: UploadKind, file: &web_sys::File) -> Result<
         ),
         file,
     )
-    .await
+    .await?;
+    Upload::read_value(&answer).map_err(|e| unreadable(&e))
 }
 
 /// `POST …/submit`: hands the application over as a renewal.
 pub async fn submit(no: &str) -> Result<Submitted, AppError> {
-    post(&format!("{}/submit", app_path(no)), &json!({})).await
+    post_read(&format!("{}/submit", app_path(no)), &json!({})).await
 }
 
 /// `POST …/renewal-session`: a renewal session for the order page.

@@ -10,7 +10,7 @@ use protocol::expired::{NextStep, TransferStatus};
 use serde_json::json;
 
 use super::model::Application;
-use super::ui::{Failure, RuleNotice, failure_of, rule_text};
+use super::ui::{Failure, at_path, error_notice, failure_of, rule_text};
 use crate::api;
 use crate::api::expired::Step;
 use crate::error::AppError;
@@ -82,7 +82,7 @@ pub fn BankStep(app: Application, on_update: Callback<Application>) -> impl Into
     let organisation = app
         .details
         .as_ref()
-        .and_then(|d| d.pointer("/organisation/name"))
+        .and_then(|d| at_path(d, "/organisation/name"))
         .and_then(|v| v.as_str())
         .unwrap_or_default()
         .to_owned();
@@ -107,6 +107,9 @@ pub fn BankStep(app: Application, on_update: Callback<Application>) -> impl Into
     let waiting = app.next_step == NextStep::BankCode;
     // While a code is awaited, the account form is folded away until asked for.
     let show_account = RwSignal::new(!waiting);
+    // Built again only when it changes (as `<Show>` would, without its generic
+    // children's code: issue 16).
+    let account_shown = Memo::new(move |_| show_account.get());
 
     let calls = Calls {
         busy,
@@ -171,7 +174,7 @@ pub fn BankStep(app: Application, on_update: Callback<Application>) -> impl Into
                 <form id="bank-code-form" on:submit=verify novalidate>
                     <TextField id="bank-code" field="code" label="expired.bank.code" hint="expired.bank.code_hint" value=code errors text=rule_text maxlength=6 required=true />
                     <div class="actions">
-                        <button id="bank-verify" type="submit" class="primary" disabled=move || busy.get()>
+                        <button id="bank-verify" type="submit" class="primary" disabled=busy>
                             {i18n.text("expired.bank.verify")}
                         </button>
                         <button id="bank-correct" type="button" class="link" on:click=move |_| { show_account.set(true); focus("bank-account-name"); }>
@@ -180,19 +183,19 @@ pub fn BankStep(app: Application, on_update: Callback<Application>) -> impl Into
                     </div>
                 </form>
             })}
-            <Show when=move || show_account.get()>
+            {move || account_shown.get().then(|| view! {
                 <form id="bank-account-form" on:submit=send.clone() novalidate>
                     <TextField id="bank-account-name" field="account_name" label="expired.bank.account_name" hint="expired.bank.account_name_hint" value=account_name errors text=rule_text maxlength=100 required=true />
                     <TextField id="bank-bank" field="bank" label="expired.bank.bank" value=bank errors text=rule_text maxlength=100 required=true />
                     <TextField id="bank-account-no" field="account_no" label="expired.bank.account_no" value=account_no errors text=rule_text inputmode="numeric" maxlength=40 required=true />
                     <div class="actions">
-                        <button id="bank-send" type="submit" class=if waiting { "" } else { "primary" } disabled=move || busy.get()>
+                        <button id="bank-send" type="submit" class=if waiting { "" } else { "primary" } disabled=busy>
                             {move || if waiting { i18n.t("expired.bank.send_again") } else { i18n.t("expired.bank.send") }}
                         </button>
                     </div>
                 </form>
-            </Show>
-            {move || error.get().map(|e| view! { <RuleNotice error=e /> })}
+            })}
+            {error_notice(error)}
         </section>
     }
 }

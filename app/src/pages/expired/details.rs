@@ -6,20 +6,19 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use protocol::application::{FieldError, Operator, Recipient};
-use protocol::expired_request::{Details, InvoiceChoice, LegalRepresentative, Organisation};
+use protocol::application::FieldError;
 use protocol::payment::InvoiceKind;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::model::Application;
-use super::ui::{Failure, RuleNotice, failure_of, rule_text};
+use super::ui::{Failure, RuleNotice, aria_busy, error_notice, failure_of, rule_text};
 use crate::api;
 use crate::components::Loading;
 use crate::error::AppError;
 use crate::format;
 use crate::i18n::{Lang, use_i18n};
 use crate::models::Project;
-use crate::pages::apply::fields::{ID_TYPES, id_type, input_id as apply_input_id};
+use crate::pages::apply::fields::{ID_TYPES, input_id as apply_input_id};
 use crate::pages::apply::ui::{FieldErrors, TextField, clear_field, focus, invalid};
 use crate::state::use_app_state;
 
@@ -108,41 +107,48 @@ impl Fields {
         }
     }
 
-    /// The `Details` body (docs/api.md §13.2).
-    fn body(&self, agreement_version: &str, lang: Lang) -> Details {
-        let g = |s: RwSignal<String>| s.get_untracked().trim().to_owned();
+    /// The `Details` body (docs/api.md §13.2), as its derive wrote it: a `Value` made
+    /// here, so no `Serialize` code of its parts is linked (issue 16).
+    fn body(&self, agreement_version: &str, lang: Lang) -> Value {
+        let g = |s: RwSignal<String>| Value::String(s.get_untracked().trim().to_owned());
         let taxpayer = g(self.taxpayer_id);
-        Details {
-            months: self.months.get_untracked(),
-            agreement_version: agreement_version.to_owned(),
-            organisation: Organisation {
-                name: g(self.org_name),
-                credit_code: g(self.org_credit),
+        // `IdType`'s name; anything else is a resident ID (as `fields::id_type` reads it).
+        let typed = self.id_type.get_untracked();
+        let id_type = ID_TYPES
+            .iter()
+            .find(|(value, _)| *value == typed.trim())
+            .map_or("resident_id", |(value, _)| value);
+        json!({
+            "months": self.months.get_untracked(),
+            "agreement_version": agreement_version,
+            "organisation": {
+                "name": g(self.org_name),
+                "credit_code": g(self.org_credit),
             },
-            legal_representative: LegalRepresentative {
-                name: g(self.legal_name),
-                id_number: g(self.legal_id),
-                mobile: g(self.legal_mobile),
+            "legal_representative": {
+                "name": g(self.legal_name),
+                "id_number": g(self.legal_id),
+                "mobile": g(self.legal_mobile),
             },
-            operator: Operator {
-                id_type: id_type(&g(self.id_type)),
-                id_number: g(self.id_number),
-                name: g(self.op_name),
-                mobile: g(self.op_mobile),
-                email: g(self.op_email),
+            "operator": {
+                "id_type": id_type,
+                "id_number": g(self.id_number),
+                "name": g(self.op_name),
+                "mobile": g(self.op_mobile),
+                "email": g(self.op_email),
             },
-            recipient: Recipient {
-                name: g(self.rcpt_name),
-                mobile: g(self.rcpt_mobile),
-                address: g(self.rcpt_address),
+            "recipient": {
+                "name": g(self.rcpt_name),
+                "mobile": g(self.rcpt_mobile),
+                "address": g(self.rcpt_address),
             },
-            invoice: InvoiceChoice {
-                kind: g(self.invoice_kind),
-                title: Some(g(self.invoice_title)),
-                taxpayer_id: (!taxpayer.is_empty()).then_some(taxpayer),
+            "invoice": {
+                "kind": g(self.invoice_kind),
+                "title": g(self.invoice_title),
+                "taxpayer_id": if taxpayer == "" { Value::Null } else { taxpayer },
             },
-            lang: Some(lang.code().to_owned()),
-        }
+            "lang": lang.code(),
+        })
     }
 }
 
@@ -343,12 +349,90 @@ fn DetailsForm(
                     </div>
                 })
             }}
-            {move || error.get().map(|e| view! { <RuleNotice error=e /> })}
+            {error_notice(error)}
             <div class="actions">
-                <button id="details-save" type="submit" class="primary" disabled=move || busy.get() aria-busy=move || busy.get().to_string()>
+                <button id="details-save" type="submit" class="primary" disabled=move || busy.get() aria-busy=aria_busy(busy)>
                     {i18n.text("expired.details.save")}
                 </button>
             </div>
         </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pages::apply::fields::id_type;
+    use protocol::application::{Operator, Recipient};
+    use protocol::expired_request::{Details, InvoiceChoice, LegalRepresentative, Organisation};
+
+    /// The body as it was made before (the protocol type, serialized by its derive).
+    fn derived(f: &Fields, agreement_version: &str, lang: Lang) -> Value {
+        let g = |s: RwSignal<String>| s.get_untracked().trim().to_owned();
+        let taxpayer = g(f.taxpayer_id);
+        let details = Details {
+            months: f.months.get_untracked(),
+            agreement_version: agreement_version.to_owned(),
+            organisation: Organisation {
+                name: g(f.org_name),
+                credit_code: g(f.org_credit),
+            },
+            legal_representative: LegalRepresentative {
+                name: g(f.legal_name),
+                id_number: g(f.legal_id),
+                mobile: g(f.legal_mobile),
+            },
+            operator: Operator {
+                id_type: id_type(&g(f.id_type)),
+                id_number: g(f.id_number),
+                name: g(f.op_name),
+                mobile: g(f.op_mobile),
+                email: g(f.op_email),
+            },
+            recipient: Recipient {
+                name: g(f.rcpt_name),
+                mobile: g(f.rcpt_mobile),
+                address: g(f.rcpt_address),
+            },
+            invoice: InvoiceChoice {
+                kind: g(f.invoice_kind),
+                title: Some(g(f.invoice_title)),
+                taxpayer_id: (!taxpayer.is_empty()).then_some(taxpayer),
+            },
+            lang: Some(lang.code().to_owned()),
+        };
+        serde_json::to_value(details).expect("serializes")
+    }
+
+    #[test]
+    fn the_body_is_what_the_details_derive_wrote() {
+        let cases = [
+            ("", "passport"),
+            (" 91440300MA5F00000X ", "hk_macao_permit"),
+            ("1", " taiwan_permit "),
+            ("", "something else"),
+            ("", ""),
+        ];
+        for (taxpayer, kind) in cases {
+            let saved = json!({
+                "months": 24,
+                "organisation": {"name": " 深圳某公司 ", "credit_code": "91440300MA5F00000X"},
+                "legal_representative": {"name": "张三", "id_number": "1101", "mobile": "138"},
+                "operator": {"id_type": kind, "id_number": "P1", "name": "李四",
+                             "mobile": "139", "email": "a@b.cn"},
+                "recipient": {"name": "王五", "mobile": "137", "address": "深圳"},
+                "invoice": {"kind": "paper", "title": " 抬头 ", "taxpayer_id": taxpayer},
+            });
+            let f = Fields::from(Some(&saved));
+            for lang in [Lang::Zh, Lang::En] {
+                assert_eq!(
+                    f.body("2026-01", lang),
+                    derived(&f, "2026-01", lang),
+                    "{taxpayer:?} {kind:?}"
+                );
+            }
+        }
+        let empty = Fields::from(None);
+        assert_eq!(empty.body("v", Lang::Zh), derived(&empty, "v", Lang::Zh));
     }
 }

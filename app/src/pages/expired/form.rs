@@ -2,7 +2,6 @@
 //! form), signed by the operator, stamped with the company seal, scanned and uploaded
 //! (PDF, JPEG or PNG; the server types it by its bytes and refuses anything else).
 
-use crate::resource::Resource;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use protocol::expired::UploadKind;
@@ -10,7 +9,7 @@ use serde_json::Value;
 use wasm_bindgen::JsCast;
 
 use super::model::{Application, PrintForm, Upload};
-use super::ui::RuleNotice;
+use super::ui::{RuleNotice, aria_busy, at_path};
 use crate::api;
 use crate::components::Loading;
 use crate::error::{AppError, Code};
@@ -42,6 +41,25 @@ pub async fn upload(
     api::expired::application(no).await
 }
 
+/// A size in KB with one decimal, as `{:.1}` of the `f64` quotient writes it, by
+/// integer arithmetic (no float formatting code in the bundle, issue 16).
+fn kilobytes(size: i64) -> String {
+    let sign = if size < 0 { "-" } else { "" };
+    let bytes = size.unsigned_abs();
+    // Whole KB, then the tenth of the rest rounded half to even (the parity of the
+    // tenths is that of the last digit), all in u64 (no u128 formatting either).
+    let (mut whole, rest) = (bytes >> 10, (bytes & 1023) * 10);
+    let (mut tenth, below) = (rest >> 10, rest & 1023);
+    if below > 512 || (below == 512 && tenth % 2 == 1) {
+        tenth += 1;
+    }
+    if tenth == 10 {
+        whole += 1;
+        tenth = 0;
+    }
+    format!("{sign}{whole}.{tenth} KB")
+}
+
 /// The uploads so far, with their types and sizes.
 #[component]
 pub fn UploadList(uploads: Vec<Upload>) -> impl IntoView {
@@ -55,7 +73,7 @@ pub fn UploadList(uploads: Vec<Upload>) -> impl IntoView {
                         Some(UploadKind::IdFront) => "expired.upload.kind.id_front",
                         _ => "expired.upload.kind.id_back",
                     };
-                    let size = format!("{:.1} KB", u.size as f64 / 1024.0);
+                    let size = kilobytes(u.size);
                     view! {
                         <li data-kind=u.kind.clone()>
                             <strong>{i18n.text(key)}</strong>
@@ -74,13 +92,7 @@ pub fn UploadList(uploads: Vec<Upload>) -> impl IntoView {
 pub fn FormStep(app: Application, on_update: Callback<Application>) -> impl IntoView {
     let i18n = use_i18n();
     let no = app.business_no.clone();
-    let form = Resource::new({
-        let no = no.clone();
-        move || {
-            let no = no.clone();
-            async move { api::expired::print_form(&no).await }
-        }
-    });
+    let form = api::expired::print_form(no.clone());
     let error = RwSignal::new(None::<AppError>);
     let busy = RwSignal::new(false);
     let send = move |_| {
@@ -131,7 +143,7 @@ pub fn FormStep(app: Application, on_update: Callback<Application>) -> impl Into
             </div>
             {move || error.get().map(|e| view! { <div class="no-print"><RuleNotice error=e /></div> })}
             <div class="actions no-print">
-                <button id="form-upload" type="button" class="primary" disabled=move || busy.get() aria-busy=move || busy.get().to_string() on:click=send>
+                <button id="form-upload" type="button" class="primary" disabled=busy aria-busy=aria_busy(busy) on:click=send>
                     {move || if busy.get() { i18n.t("expired.upload.sending") } else { i18n.t("expired.form.upload") }}
                 </button>
             </div>
@@ -142,11 +154,13 @@ pub fn FormStep(app: Application, on_update: Callback<Application>) -> impl Into
 
 /// A value of the form's details by its JSON pointer.
 fn at(details: &Value, pointer: &str) -> String {
-    details
-        .pointer(pointer)
+    at_path(details, pointer)
         .map(|v| match v {
             Value::String(s) => s.clone(),
-            other => other.to_string(),
+            // As `Value`'s `Display` writes them, through the serializer the request
+            // bodies use (no second copy of it for a `fmt::Write`, issue 16).
+            Value::Number(n) => n.to_string(),
+            other => serde_json::to_string(other).unwrap_or_default(),
         })
         .unwrap_or_default()
 }
@@ -231,6 +245,18 @@ fn Printable(form: PrintForm) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The same text as the float formatting it replaced.
+    #[test]
+    fn sizes_are_written_as_the_float_formatting_wrote_them() {
+        for size in (-5_000..200_000).chain([10_485_760, 10_485_761, 123_456_789]) {
+            assert_eq!(
+                kilobytes(size),
+                format!("{:.1} KB", size as f64 / 1024.0),
+                "{size}"
+            );
+        }
+    }
 
     #[test]
     fn the_order_number_becomes_an_svg_qr_code() {

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::form::{chosen_file, upload};
 use super::model::Application;
-use super::ui::RuleNotice;
+use super::ui::error_notice;
 use crate::api;
 use crate::error::AppError;
 use crate::format;
@@ -45,7 +45,7 @@ pub fn IdentityStep(app: Application, on_update: Callback<Application>) -> impl 
         view! {
             <div class="field">
                 <label for=id>{i18n.text(label)}</label>
-                <input id=id name=id type="file" accept="image/jpeg,image/png" disabled=move || busy.get() on:change=on_change />
+                <input id=id name=id type="file" accept="image/jpeg,image/png" disabled=busy on:change=on_change />
                 {have.map(|name| view! {
                     <p class="muted small" id=format!("{id}-status") data-uploaded="true">{move || i18n.tf("expired.identity.uploaded", &[("name", &name)])}</p>
                 })}
@@ -109,7 +109,7 @@ pub fn IdentityStep(app: Application, on_update: Callback<Application>) -> impl 
                     }).collect_view()}
                 </ul>
             })}
-            {move || error.get().map(|e| view! { <RuleNotice error=e /> })}
+            {error_notice(error)}
             {(!photos_ready).then(|| view! { <p class="notice warn" id="identity-photos-missing">{i18n.text("expired.identity.photos_first")}</p> })}
             <div class="actions">
                 <button id="liveness-start" type="button" class="primary" disabled=move || busy.get() || !photos_ready on:click=start>

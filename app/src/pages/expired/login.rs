@@ -5,9 +5,9 @@ use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use protocol::application::FieldError;
-use protocol::expired_request::{SignInRequest, SmsCodeRequest};
+use serde_json::json;
 
-use super::ui::{Failure, RuleNotice, failure_of};
+use super::ui::{Failure, error_notice, failure_of};
 use crate::api;
 use crate::i18n::{Lang, use_i18n};
 use crate::pages::apply::ui::{TextField, focus};
@@ -40,10 +40,11 @@ pub fn SmsLogin(#[prop(into)] on_done: Callback<()>) -> impl IntoView {
         busy.set(true);
         error.set(None);
         spawn_local(async move {
-            let body = SmsCodeRequest {
-                mobile: mobile.get_untracked().trim().to_owned(),
-                lang: Some(i18n.lang().code().to_owned()),
-            };
+            // `SmsCodeRequest`.
+            let body = json!({
+                "mobile": mobile.get_untracked().trim(),
+                "lang": i18n.lang().code(),
+            });
             let answer = api::expired::send_code(&body).await;
             busy.set(false);
             match answer {
@@ -72,10 +73,11 @@ pub fn SmsLogin(#[prop(into)] on_done: Callback<()>) -> impl IntoView {
         busy.set(true);
         error.set(None);
         spawn_local(async move {
-            let body = SignInRequest {
-                mobile: mobile.get_untracked().trim().to_owned(),
-                code: code.get_untracked().trim().to_owned(),
-            };
+            // `SignInRequest`.
+            let body = json!({
+                "mobile": mobile.get_untracked().trim(),
+                "code": code.get_untracked().trim(),
+            });
             let answer = api::expired::sign_in(&body).await;
             busy.set(false);
             match answer {
@@ -122,9 +124,9 @@ pub fn SmsLogin(#[prop(into)] on_done: Callback<()>) -> impl IntoView {
                 {move || tries_left.get().map(|n| view! {
                     <p class="muted small" id="sms-tries-left">{move || i18n.tf("expired.tries_left", &[("n", &n.to_string())])}</p>
                 })}
-                {move || error.get().map(|e| view! { <RuleNotice error=e /> })}
+                {error_notice(error)}
                 <div class="actions">
-                    <button id="sms-login" type="submit" class="primary" disabled=move || busy.get()>
+                    <button id="sms-login" type="submit" class="primary" disabled=busy>
                         {i18n.text("expired.login.submit")}
                     </button>
                 </div>

@@ -7,7 +7,7 @@ use leptos::task::spawn_local;
 use super::form::UploadList;
 use super::model::{Application, Submitted};
 use super::then_order;
-use super::ui::RuleNotice;
+use super::ui::{aria_busy, at_path, error_notice};
 use crate::api;
 use crate::error::AppError;
 use crate::i18n::use_i18n;
@@ -35,8 +35,7 @@ pub fn SubmitStep(app: Application) -> impl IntoView {
     };
     let details = app.details.clone().unwrap_or_default();
     let get = move |p: &str| {
-        details
-            .pointer(p)
+        at_path(&details, p)
             .and_then(|v| v.as_str())
             .unwrap_or_default()
             .to_owned()
@@ -58,9 +57,9 @@ pub fn SubmitStep(app: Application) -> impl IntoView {
                 <dt>{i18n.text("expired.identity.title")}</dt><dd>{i18n.text("expired.identity.passed")}</dd>
             </dl>
             <UploadList uploads=app.uploads.clone() />
-            {move || error.get().map(|e| view! { <RuleNotice error=e /> })}
+            {error_notice(error)}
             <div class="actions">
-                <button id="expired-submit" type="button" class="primary" disabled=move || busy.get() aria-busy=move || busy.get().to_string() on:click=submit>
+                <button id="expired-submit" type="button" class="primary" disabled=busy aria-busy=aria_busy(busy) on:click=submit>
                     {i18n.text("expired.submit.button")}
                 </button>
             </div>

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use protocol::ErrorCode;
 use protocol::application::FieldError;
+use serde_json::Value;
 
 use crate::error::AppError;
 use crate::i18n::{Lang, lookup, use_i18n};
@@ -65,5 +66,54 @@ pub fn RuleNotice(error: AppError) -> impl IntoView {
             <p>{words}</p>
             <p class="muted small">{code}</p>
         </div>
+    }
+}
+
+/// The refusal in `error`, when there is one, as a [`RuleNotice`]: one view type for
+/// every step's notice, so the wasm has one copy of its code (issue 16).
+pub fn error_notice(error: RwSignal<Option<AppError>>) -> impl IntoView {
+    move || error.get().map(|e| view! { <RuleNotice error=e /> })
+}
+
+/// `aria-busy` of a button that is busy while `busy` (`"true"`/`"false"`): one closure
+/// type for every step's button (issue 16).
+pub fn aria_busy(busy: RwSignal<bool>) -> impl Fn() -> String + Copy + Send + Sync + 'static {
+    move || busy.get().to_string()
+}
+
+/// The value at `path` (`/a/b`: object keys only, as the pages name them) of `value`:
+/// what `Value::pointer` finds there, without linking its parser of escapes and array
+/// indices (issue 16).
+pub fn at_path<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
+    path.split('/').skip(1).try_fold(value, |v, key| v.get(key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Finds what `Value::pointer` finds for the pages' paths.
+    #[test]
+    fn a_path_finds_what_a_pointer_finds() {
+        let v = json!({
+            "organisation": {"name": "某公司", "n": 3},
+            "months": 12,
+            "list": [1, 2],
+            "empty": {},
+        });
+        for path in [
+            "",
+            "/organisation/name",
+            "/organisation/n",
+            "/organisation/missing",
+            "/months",
+            "/months/x",
+            "/empty",
+            "/empty/name",
+            "/missing/name",
+        ] {
+            assert_eq!(at_path(&v, path), v.pointer(path), "{path}");
+        }
     }
 }

@@ -18,7 +18,7 @@ use super::identity::IdentityStep;
 use super::login::SmsLogin;
 use super::model::{Application, STEPS, step_index};
 use super::submit::SubmitStep;
-use super::ui::RuleNotice;
+use super::ui::error_notice;
 use super::{Loaded, load_signed_in, then_order};
 use crate::api;
 use crate::api::expired::Step;
@@ -93,7 +93,7 @@ fn Wizard(no: String) -> impl IntoView {
     view! {
         <section id="expired-application">
             <h1>{i18n.text("expired.application.title")}</h1>
-            {move || liveness_error.get().map(|e| view! { <RuleNotice error=e /> })}
+            {error_notice(liveness_error)}
             <Shown>{body}</Shown>
             {move || {
                 loaded
@@ -189,7 +189,7 @@ fn CancelApplication(no: String, on_update: Callback<Application>) -> impl IntoV
         <dialog id="expired-cancel-dialog" node_ref=dialog aria-labelledby="expired-cancel-title">
             <h2 id="expired-cancel-title">{i18n.text("expired.cancel.title")}</h2>
             <p>{i18n.text("expired.cancel.body")}</p>
-            {move || error.get().map(|e| view! { <RuleNotice error=e /> })}
+            {error_notice(error)}
             <div class="actions">
                 <button type="button" on:click=move |_| { if let Some(d) = dialog.get_untracked() { d.close(); } }>
                     {i18n.text("expired.cancel.keep")}
@@ -227,10 +227,10 @@ fn ToOrder(no: String) -> impl IntoView {
     view! {
         <div class="notice" role="status">
             <p>{i18n.text("expired.submitted")}</p>
-            <button id="expired-to-order" type="button" class="primary" disabled=move || busy.get() on:click=open>
+            <button id="expired-to-order" type="button" class="primary" disabled=busy on:click=open>
                 {i18n.text("expired.to_order")}
             </button>
         </div>
-        {move || error.get().map(|e| view! { <RuleNotice error=e /> })}
+        {error_notice(error)}
     }
 }
