@@ -13,6 +13,7 @@ use super::model::Application;
 use super::ui::{Failure, at_path, error_notice, failure_of, rule_text};
 use crate::api;
 use crate::api::expired::Step;
+use crate::components::{live_text, shown};
 use crate::error::AppError;
 use crate::format;
 use crate::i18n::use_i18n;
@@ -107,9 +108,6 @@ pub fn BankStep(app: Application, on_update: Callback<Application>) -> impl Into
     let waiting = app.next_step == NextStep::BankCode;
     // While a code is awaited, the account form is folded away until asked for.
     let show_account = RwSignal::new(!waiting);
-    // Built again only when it changes (as `<Show>` would, without its generic
-    // children's code: issue 16).
-    let account_shown = Memo::new(move |_| show_account.get());
 
     let calls = Calls {
         busy,
@@ -156,10 +154,10 @@ pub fn BankStep(app: Application, on_update: Callback<Application>) -> impl Into
         let left = move || tries_left.get().unwrap_or(t.tries_left);
         view! {
             <div id="bank-transfer" class="notice" role="status" data-status=status>
-                <p>{move || i18n.tf("expired.bank.sent", &[("amount", &amount), ("account", &t.account_no), ("bank", &t.bank), ("time", &sent)])}</p>
+                <p>{live_text(move || i18n.tf("expired.bank.sent", &[("amount", &amount), ("account", &t.account_no), ("bank", &t.bank), ("time", &sent)]))}</p>
                 <p>{i18n.text(status_key)}</p>
                 {(t.status == TransferStatus::Pending).then(|| view! {
-                    <p class="muted small" id="bank-tries-left">{move || i18n.tf("expired.tries_left", &[("n", &left().to_string())])}</p>
+                    <p class="muted small" id="bank-tries-left">{live_text(move || i18n.tf("expired.tries_left", &[("n", &left().to_string())]))}</p>
                 })}
             </div>
         }
@@ -183,18 +181,18 @@ pub fn BankStep(app: Application, on_update: Callback<Application>) -> impl Into
                     </div>
                 </form>
             })}
-            {move || account_shown.get().then(|| view! {
+            {shown(move || show_account.get(), move || view! {
                 <form id="bank-account-form" on:submit=send.clone() novalidate>
                     <TextField id="bank-account-name" field="account_name" label="expired.bank.account_name" hint="expired.bank.account_name_hint" value=account_name errors text=rule_text maxlength=100 required=true />
                     <TextField id="bank-bank" field="bank" label="expired.bank.bank" value=bank errors text=rule_text maxlength=100 required=true />
                     <TextField id="bank-account-no" field="account_no" label="expired.bank.account_no" value=account_no errors text=rule_text inputmode="numeric" maxlength=40 required=true />
                     <div class="actions">
                         <button id="bank-send" type="submit" class=if waiting { "" } else { "primary" } disabled=busy>
-                            {move || if waiting { i18n.t("expired.bank.send_again") } else { i18n.t("expired.bank.send") }}
+                            {live_text(move || if waiting { i18n.t("expired.bank.send_again") } else { i18n.t("expired.bank.send") }.to_owned())}
                         </button>
                     </div>
                 </form>
-            })}
+            }.into_any())}
             {error_notice(error)}
         </section>
     }

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::model::Application;
 use super::ui::{Failure, RuleNotice, aria_busy, error_notice, failure_of, rule_text};
 use crate::api;
-use crate::components::Loading;
+use crate::components::{Loading, live, live_text};
 use crate::error::AppError;
 use crate::format;
 use crate::i18n::{Lang, use_i18n};
@@ -247,7 +247,7 @@ fn DetailsForm(
             <section aria-labelledby="agreement-title">
                 <h3 id="agreement-title">{i18n.text("apply.agreement.title")}</h3>
                 <div class="agreement" tabindex="0" role="document" aria-labelledby="agreement-title">
-                    {move || if i18n.lang() == Lang::Zh { agreement.text_zh.clone() } else { agreement.text_en.clone() }}
+                    {live_text(move || if i18n.lang() == Lang::Zh { agreement.text_zh.clone() } else { agreement.text_en.clone() })}
                 </div>
                 <div class="field">
                     <label class="choice" for="agreement-accept">
@@ -268,7 +268,7 @@ fn DetailsForm(
                             let m = p.months;
                             view! {
                                 <option value=m.to_string() prop:selected=move || f.months.get() == m>
-                                    {move || format!("{} — {}", i18n.tf("apply.months_n", &[("n", &m.to_string())]), format::money(p.fen))}
+                                    {live_text(move || format!("{} — {}", i18n.tf("apply.months_n", &[("n", &m.to_string())]), format::money(p.fen)))}
                                 </option>
                             }
                         }).collect_view()}
@@ -341,14 +341,14 @@ fn DetailsForm(
                 <TextField id="taxpayer-id" field="invoice.taxpayer_id" label="pay.invoice.taxpayer" hint="pay.invoice.taxpayer_hint" value=f.taxpayer_id errors text=rule_text maxlength=18 />
             </fieldset>
 
-            {move || {
+            {live(move || {
                 let list = others();
                 (!list.is_empty()).then(|| view! {
                     <div class="notice error" role="alert" id="details-other-errors">
                         {list.into_iter().map(|t| view! { <p>{t}</p> }).collect_view()}
                     </div>
                 })
-            }}
+            }.into_any())}
             {error_notice(error)}
             <div class="actions">
                 <button id="details-save" type="submit" class="primary" disabled=move || busy.get() aria-busy=aria_busy(busy)>

@@ -11,7 +11,7 @@ use wasm_bindgen::JsCast;
 use super::model::{Application, PrintForm, Upload};
 use super::ui::{RuleNotice, aria_busy, at_path};
 use crate::api;
-use crate::components::Loading;
+use crate::components::{Loading, live, live_text};
 use crate::error::{AppError, Code};
 use crate::format;
 use crate::i18n::{Lang, use_i18n};
@@ -131,20 +131,20 @@ pub fn FormStep(app: Application, on_update: Callback<Application>) -> impl Into
             <div class="actions no-print">
                 <button id="form-print" type="button" on:click=print>{i18n.text("expired.form.print")}</button>
             </div>
-            {move || match form.get() {
+            {live(move || match form.get() {
                 None => view! { <Loading /> }.into_any(),
                 Some(Err(e)) => view! { <RuleNotice error=e /> }.into_any(),
                 Some(Ok(f)) => view! { <Printable form=f /> }.into_any(),
-            }}
+            })}
             <div class="field no-print">
                 <label for="form-file">{i18n.text("expired.form.file")}</label>
                 <input id="form-file" name="form-file" type="file" accept="application/pdf,image/jpeg,image/png" aria-describedby="form-file-hint" />
                 <p class="muted small" id="form-file-hint">{i18n.text("expired.upload.hint")}</p>
             </div>
-            {move || error.get().map(|e| view! { <div class="no-print"><RuleNotice error=e /></div> })}
+            {live(move || error.get().map(|e| view! { <div class="no-print"><RuleNotice error=e /></div> }).into_any())}
             <div class="actions no-print">
                 <button id="form-upload" type="button" class="primary" disabled=busy aria-busy=aria_busy(busy) on:click=send>
-                    {move || if busy.get() { i18n.t("expired.upload.sending") } else { i18n.t("expired.form.upload") }}
+                    {live_text(move || if busy.get() { i18n.t("expired.upload.sending") } else { i18n.t("expired.form.upload") }.to_owned())}
                 </button>
             </div>
             <div class="no-print"><UploadList uploads=app.uploads.clone() /></div>
@@ -213,8 +213,8 @@ fn Printable(form: PrintForm) -> impl IntoView {
         <article id="printable-form" class="printable" aria-label=i18n.text("expired.form.title")>
             <header class="printable-head">
                 <div>
-                    <h2>{move || if i18n.lang() == Lang::Zh { title.0.clone() } else { title.1.clone() }}</h2>
-                    <p>{move || at(&project, if i18n.lang() == Lang::Zh { "/name_zh" } else { "/name_en" })}</p>
+                    <h2>{live_text(move || if i18n.lang() == Lang::Zh { title.0.clone() } else { title.1.clone() })}</h2>
+                    <p>{live_text(move || at(&project, if i18n.lang() == Lang::Zh { "/name_zh" } else { "/name_en" }))}</p>
                     <p>{i18n.text("expired.business_no")}": "<strong id="form-business-no">{form.business_no.clone()}</strong></p>
                 </div>
                 <div id="form-qr" class="qr" inner_html=qr></div>
@@ -231,10 +231,10 @@ fn Printable(form: PrintForm) -> impl IntoView {
                     <tr><th scope="row">{i18n.text("apply.fee.total")}</th><td>{form.total_display.clone()}</td></tr>
                 </tbody>
             </table>
-            <p class="declaration">{move || if i18n.lang() == Lang::Zh { declaration.0.clone() } else { declaration.1.clone() }}</p>
+            <p class="declaration">{live_text(move || if i18n.lang() == Lang::Zh { declaration.0.clone() } else { declaration.1.clone() })}</p>
             <div class="sign-here">
                 {form.sign_here.into_iter().map(|s| view! {
-                    <div class="sign-box"><span>{move || if i18n.lang() == Lang::Zh { s.zh.clone() } else { s.en.clone() }}</span></div>
+                    <div class="sign-box"><span>{live_text(move || if i18n.lang() == Lang::Zh { s.zh.clone() } else { s.en.clone() })}</span></div>
                 }).collect_view()}
             </div>
             <p class="muted small">{i18n.text("expired.form.generated")}" "{format::date_time(&form.generated_at)}</p>

@@ -11,6 +11,7 @@ use super::form::{chosen_file, upload};
 use super::model::Application;
 use super::ui::error_notice;
 use crate::api;
+use crate::components::live_text;
 use crate::error::AppError;
 use crate::format;
 use crate::i18n::use_i18n;
@@ -47,7 +48,7 @@ pub fn IdentityStep(app: Application, on_update: Callback<Application>) -> impl 
                 <label for=id>{i18n.text(label)}</label>
                 <input id=id name=id type="file" accept="image/jpeg,image/png" disabled=busy on:change=on_change />
                 {have.map(|name| view! {
-                    <p class="muted small" id=format!("{id}-status") data-uploaded="true">{move || i18n.tf("expired.identity.uploaded", &[("name", &name)])}</p>
+                    <p class="muted small" id=format!("{id}-status") data-uploaded="true">{live_text(move || i18n.tf("expired.identity.uploaded", &[("name", &name)]))}</p>
                 })}
             </div>
         }

@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::ui::{Failure, error_notice, failure_of};
 use crate::api;
+use crate::components::{live, live_text};
 use crate::i18n::{Lang, use_i18n};
 use crate::pages::apply::ui::{TextField, focus};
 
@@ -114,16 +115,16 @@ pub fn SmsLogin(#[prop(into)] on_done: Callback<()>) -> impl IntoView {
                 <TextField id="sms-mobile" field="mobile" label="expired.login.mobile" value=mobile errors text=rule_text kind="tel" autocomplete="tel" inputmode="numeric" maxlength=20 required=true />
                 <div class="actions">
                     <button id="sms-send" type="button" disabled=move || { busy.get() || wait.get() > 0 } on:click=send>
-                        {send_text}
+                        {live_text(send_text)}
                     </button>
                 </div>
-                {move || sent_to.get().map(|m| view! {
+                {live(move || sent_to.get().map(|m| view! {
                     <p id="sms-sent" class="notice" role="status">{i18n.tf("expired.login.sent", &[("mobile", &m)])}</p>
-                })}
+                }).into_any())}
                 <TextField id="sms-code" field="code" label="expired.login.code" value=code errors text=rule_text autocomplete="one-time-code" inputmode="numeric" maxlength=6 required=true />
-                {move || tries_left.get().map(|n| view! {
-                    <p class="muted small" id="sms-tries-left">{move || i18n.tf("expired.tries_left", &[("n", &n.to_string())])}</p>
-                })}
+                {live(move || tries_left.get().map(|n| view! {
+                    <p class="muted small" id="sms-tries-left">{live_text(move || i18n.tf("expired.tries_left", &[("n", &n.to_string())]))}</p>
+                }).into_any())}
                 {error_notice(error)}
                 <div class="actions">
                     <button id="sms-login" type="submit" class="primary" disabled=busy>

@@ -6,6 +6,7 @@ use protocol::ErrorCode;
 use protocol::application::FieldError;
 use serde_json::Value;
 
+use crate::components::live;
 use crate::error::AppError;
 use crate::i18n::{Lang, lookup, use_i18n};
 use crate::pages::apply::fields::server_errors;
@@ -72,7 +73,12 @@ pub fn RuleNotice(error: AppError) -> impl IntoView {
 /// The refusal in `error`, when there is one, as a [`RuleNotice`]: one view type for
 /// every step's notice, so the wasm has one copy of its code (issue 16).
 pub fn error_notice(error: RwSignal<Option<AppError>>) -> impl IntoView {
-    move || error.get().map(|e| view! { <RuleNotice error=e /> })
+    live(move || {
+        error
+            .get()
+            .map(|e| view! { <RuleNotice error=e /> })
+            .into_any()
+    })
 }
 
 /// `aria-busy` of a button that is busy while `busy` (`"true"`/`"false"`): one closure

@@ -22,7 +22,7 @@ use super::ui::error_notice;
 use super::{Loaded, load_signed_in, then_order};
 use crate::api;
 use crate::api::expired::Step;
-use crate::components::Loaded as Shown;
+use crate::components::{Loaded as Shown, live};
 use crate::error::AppError;
 use crate::format;
 use crate::i18n::use_i18n;
@@ -95,11 +95,12 @@ fn Wizard(no: String) -> impl IntoView {
             <h1>{i18n.text("expired.application.title")}</h1>
             {error_notice(liveness_error)}
             <Shown>{body}</Shown>
-            {move || {
+            {live(move || {
                 loaded
                     .with(|a| matches!(a, Some(Err(_))))
                     .then(|| view! { <p><a href="/expired">{i18n.text("expired.back_to_list")}</a></p> })
-            }}
+                    .into_any()
+            })}
         </section>
     }
 }
