@@ -132,14 +132,17 @@ async fn the_wasm_is_sent_gzipped_to_browsers_that_accept_it_and_plain_to_others
     assert_eq!(plain.bytes().await.unwrap().as_ref(), WASM);
 }
 
-/// A bundle nested in another's folder (`dist/admin/renewals/`, `dist/expired/_/` for
-/// `/expired/{no}`): its routes get its `index.html`, its files are served from its
-/// folder (gzipped when asked for) under the same Content-Security-Policy.
+/// A bundle nested in another's folder (`dist/admin/renewals/`, `dist/admin/expired/`,
+/// `dist/admin/reconciliation/`, `dist/expired/_/` for `/expired/{no}`): its routes get
+/// its `index.html`, its files are served from its folder (gzipped when asked for)
+/// under the same Content-Security-Policy; the parent's route keeps the parent's.
 #[tokio::test]
 async fn a_nested_bundle_serves_its_routes_and_its_files() {
     let (server, _, dist) = server_with_app().await;
     let nested = [
         ("admin/renewals", "/admin/renewals/01202611220000001"),
+        ("admin/expired", "/admin/expired"),
+        ("admin/reconciliation", "/admin/reconciliation"),
         ("expired/_", "/expired/E20261122000001"),
     ];
     for (folder, _) in nested {
@@ -155,7 +158,12 @@ async fn a_nested_bundle_serves_its_routes_and_its_files() {
         ("/admin/renewals/01202611220000001", "admin/renewals"),
         ("/expired/E20261122000001", "expired/_"),
         ("/expired", "expired"),
-        ("/admin/expired", ADMIN_INDEX),
+        ("/admin/expired", "admin/expired"),
+        ("/admin/expired/", "admin/expired"),
+        ("/admin/expired?status=started&q=138", "admin/expired"),
+        ("/admin/reconciliation", "admin/reconciliation"),
+        ("/admin", ADMIN_INDEX),
+        ("/admin/", ADMIN_INDEX),
         ("/expired/E2026%2F1", "expired"),
     ] {
         let r = server.client.get(server.url(path)).send().await.unwrap();
