@@ -71,6 +71,8 @@ BUNDLES=(
     renewals:renewals
     admin:admin
     admin-renewal:admin/renewals
+    admin-expired:admin/expired
+    admin-reconciliation:admin/reconciliation
     expired:expired
     expired-application:expired/_
 )

@@ -158,24 +158,35 @@ pub fn RenewalsApp() -> impl IntoView {
     view! { <Shell routes=PAGES state=AppState::new /> }
 }
 
-/// The staff console bundle: `/admin`, `/admin/expired`, `/admin/reconciliation`
-/// (one renewal, `/admin/renewals/{no}`, is [`AdminRenewalApp`]).
+/// The staff console bundle: `/admin` (the review queue and the audit trail); the
+/// console's other pages are bundles of their own ([`AdminExpiredApp`],
+/// [`AdminReconcileApp`], [`AdminRenewalApp`]), reached by a full page load.
 #[component]
 pub fn AdminApp() -> impl IntoView {
-    const PAGES: &[Route] = &[
-        Route {
-            path: "/admin",
-            view: || view! { <admin::AdminPage /> }.into_any(),
-        },
-        Route {
-            path: "/admin/expired",
-            view: || view! { <admin::expired::AdminExpiredPage /> }.into_any(),
-        },
-        Route {
-            path: "/admin/reconciliation",
-            view: || view! { <admin::reconcile::AdminReconcilePage /> }.into_any(),
-        },
-    ];
+    const PAGES: &[Route] = &[Route {
+        path: "/admin",
+        view: || view! { <admin::AdminPage /> }.into_any(),
+    }];
+    view! { <Shell routes=PAGES state=AppState::without_certificate /> }
+}
+
+/// The console's expired-path bundle: `/admin/expired` (the expired path's applications).
+#[component]
+pub fn AdminExpiredApp() -> impl IntoView {
+    const PAGES: &[Route] = &[Route {
+        path: "/admin/expired",
+        view: || view! { <admin::expired::AdminExpiredPage /> }.into_any(),
+    }];
+    view! { <Shell routes=PAGES state=AppState::without_certificate /> }
+}
+
+/// The console's reconciliation bundle: `/admin/reconciliation` (finance's differences).
+#[component]
+pub fn AdminReconcileApp() -> impl IntoView {
+    const PAGES: &[Route] = &[Route {
+        path: "/admin/reconciliation",
+        view: || view! { <admin::reconcile::AdminReconcilePage /> }.into_any(),
+    }];
     view! { <Shell routes=PAGES state=AppState::without_certificate /> }
 }
 

@@ -5,14 +5,13 @@
 
 use leptos::prelude::*;
 use protocol::ErrorCode;
+use protocol::expired::{IdentityOutcome, TransferStatus, UploadKind};
 
-use crate::admin::expired_labels::{
-    expired_status_badge, expired_status_key, identity_outcome, transfer_status, upload_kind_key,
-};
-use crate::admin::labels::{id_type_key, invoice_kind_key};
+use crate::admin::expired_labels::{expired_status_badge, expired_status_key};
 use crate::admin::model::came_expired_way;
 use crate::admin::model::{ExpiredDetails, ExpiredView, IdentityCheck, StaffTransfer, Upload};
 use crate::admin::query::expired_detail_path;
+use crate::admin::renewal_labels::{id_type_key, invoice_kind_key};
 use crate::admin::staff::use_staff;
 use crate::admin::ui::{Fact, Live, Loader, fact, facts, head};
 use crate::api;
@@ -351,5 +350,57 @@ fn UploadItem(u: Upload, href: String) -> impl IntoView {
             </span>
             {u.sha256.filter(|h| !h.is_empty()).map(|h| view! { <br /> <code class="small">"SHA-256 " {h}</code> })}
         </li>
+    }
+}
+
+/// The catalogue key of a verification transfer's state, and its badge class.
+pub fn transfer_status(status: TransferStatus) -> (&'static str, &'static str) {
+    use TransferStatus as T;
+    match status {
+        T::Sending => ("admin.expired.transfer.sending", "badge info"),
+        T::Pending => ("admin.expired.transfer.pending", "badge warn"),
+        T::Verified => ("admin.expired.transfer.verified", "badge ok"),
+        T::Superseded => ("admin.expired.transfer.superseded", "badge"),
+        T::Locked => ("admin.expired.transfer.locked", "badge bad"),
+        T::Failed => ("admin.expired.transfer.failed", "badge bad"),
+    }
+}
+
+/// The catalogue key of an identity check's outcome, and its badge class.
+pub fn identity_outcome(outcome: IdentityOutcome) -> (&'static str, &'static str) {
+    use IdentityOutcome as O;
+    match outcome {
+        O::Passed => ("admin.expired.identity.passed", "badge ok"),
+        O::Failed => ("admin.expired.identity.failed", "badge bad"),
+        O::Checking => ("admin.expired.identity.checking", "badge info"),
+        O::Error => ("admin.expired.identity.error", "badge warn"),
+    }
+}
+
+/// The catalogue key of an upload's kind.
+pub fn upload_kind_key(kind: UploadKind) -> &'static str {
+    match kind {
+        UploadKind::Form => "admin.expired.upload.form",
+        UploadKind::IdFront => "admin.expired.upload.id_front",
+        UploadKind::IdBack => "admin.expired.upload.id_back",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::tests::exists;
+
+    #[test]
+    fn every_key_is_in_the_catalogue() {
+        for t in TransferStatus::ALL {
+            exists(transfer_status(*t).0);
+        }
+        for o in IdentityOutcome::ALL {
+            exists(identity_outcome(*o).0);
+        }
+        for k in UploadKind::ALL {
+            exists(upload_kind_key(*k));
+        }
     }
 }

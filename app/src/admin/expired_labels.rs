@@ -1,8 +1,9 @@
-//! The catalogue keys (and badge classes) naming the expired path's codes: an
-//! application's status and where it is stuck, a verification transfer's state, an
-//! identity check's outcome, an upload's kind.
+//! The catalogue keys (and badge classes) naming the expired path's codes the list
+//! shows: an application's status and where it is stuck (a renewal's page's own, a
+//! transfer's state, an identity check's outcome, an upload's kind, are in
+//! `expired_detail`).
 
-use protocol::expired::{ApplicationStatus, IdentityOutcome, TransferStatus, UploadKind};
+use protocol::expired::ApplicationStatus;
 
 /// The catalogue key naming an application status.
 pub fn expired_status_key(status: ApplicationStatus) -> &'static str {
@@ -45,39 +46,6 @@ pub fn stuck_key(status: ApplicationStatus) -> &'static str {
     }
 }
 
-/// The catalogue key of a verification transfer's state, and its badge class.
-pub fn transfer_status(status: TransferStatus) -> (&'static str, &'static str) {
-    use TransferStatus as T;
-    match status {
-        T::Sending => ("admin.expired.transfer.sending", "badge info"),
-        T::Pending => ("admin.expired.transfer.pending", "badge warn"),
-        T::Verified => ("admin.expired.transfer.verified", "badge ok"),
-        T::Superseded => ("admin.expired.transfer.superseded", "badge"),
-        T::Locked => ("admin.expired.transfer.locked", "badge bad"),
-        T::Failed => ("admin.expired.transfer.failed", "badge bad"),
-    }
-}
-
-/// The catalogue key of an identity check's outcome, and its badge class.
-pub fn identity_outcome(outcome: IdentityOutcome) -> (&'static str, &'static str) {
-    use IdentityOutcome as O;
-    match outcome {
-        O::Passed => ("admin.expired.identity.passed", "badge ok"),
-        O::Failed => ("admin.expired.identity.failed", "badge bad"),
-        O::Checking => ("admin.expired.identity.checking", "badge info"),
-        O::Error => ("admin.expired.identity.error", "badge warn"),
-    }
-}
-
-/// The catalogue key of an upload's kind.
-pub fn upload_kind_key(kind: UploadKind) -> &'static str {
-    match kind {
-        UploadKind::Form => "admin.expired.upload.form",
-        UploadKind::IdFront => "admin.expired.upload.id_front",
-        UploadKind::IdBack => "admin.expired.upload.id_back",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,15 +56,6 @@ mod tests {
         for s in ApplicationStatus::ALL {
             exists(expired_status_key(*s));
             exists(stuck_key(*s));
-        }
-        for t in TransferStatus::ALL {
-            exists(transfer_status(*t).0);
-        }
-        for o in IdentityOutcome::ALL {
-            exists(identity_outcome(*o).0);
-        }
-        for k in UploadKind::ALL {
-            exists(upload_kind_key(*k));
         }
         assert_eq!(expired_status_badge(None), "badge warn");
     }

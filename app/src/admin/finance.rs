@@ -7,10 +7,10 @@ use protocol::payment::{InvoiceStatus, PaymentMethod, PaymentStatus, RefundStatu
 use protocol::renewal::RenewalStatus;
 
 use crate::admin::actions::{Actions, Call};
-use crate::admin::labels::{
+use crate::admin::model::{BankTransfer, ReviewView};
+use crate::admin::renewal_labels::{
     invoice_kind_key, invoice_status_key, method_key, payment_status, refund_status_key,
 };
-use crate::admin::model::{BankTransfer, ReviewView};
 use crate::admin::rules::{Act, is_paid_state};
 use crate::admin::staff::use_staff;
 use crate::admin::ui::{Fact, Live, LiveText, Refusal, fact, facts, head, row};

@@ -1,8 +1,11 @@
-//! The CA staff's console (`/admin`, `/admin/renewals/:no`, `/admin/expired`; docs/api.md
-//! §9, §13): sign-in, the review queue, the audit chain's check and recent rows, one
-//! renewal's detail with the actions of the staff member's role (reviewer: 通过 / 驳回;
-//! finance: reconciliation, refunds, invoices; admin: all), and the expired path's
-//! applications.
+//! The CA staff's console (`/admin`, `/admin/renewals/:no`, `/admin/expired`,
+//! `/admin/reconciliation`; docs/api.md §9, §13): sign-in, the review queue, the audit
+//! chain's check and recent rows, one renewal's detail with the actions of the staff
+//! member's role (reviewer: 通过 / 驳回; finance: reconciliation, refunds, invoices;
+//! admin: all), the expired path's applications and finance's reconciliation
+//! differences. Each of the four pages is a bundle of its own (`crate::app`): a link
+//! between them is a full page load, and every page asks the server for the staff
+//! session (`session`).
 //!
 //! # Layout
 //! - `session`: the staff session (`me`, sign-out) and the gate around every screen
@@ -16,8 +19,8 @@
 //! - `expired`: the expired-certificate path's applications (`/admin/expired`);
 //!   `expired_detail` what that path adds to a renewal's page
 //! - `model`: the admin answers
-//! - `labels`, `expired_labels`, `audit_words`: the server's codes in words (catalogue
-//!   keys, badges)
+//! - `labels` (every page's), `renewal_labels` (a renewal's page's), `expired_labels`,
+//!   `audit_words`: the server's codes in words (catalogue keys, badges)
 //! - `rules`: who may do what, what to say after, the rejection reason's rule
 //! - `query`: the lists' filters and query paths
 //! - `reconcile`: finance's reconciliation differences (`/admin/reconciliation`)
@@ -39,6 +42,7 @@ pub mod pair;
 pub mod query;
 pub mod queue;
 pub mod reconcile;
+pub mod renewal_labels;
 pub mod review;
 pub mod revoke;
 pub mod rules;

@@ -1,4 +1,4 @@
-//! The staff console bundle (`/admin`, `/admin/expired`, `/admin/reconciliation`).
+//! The staff console bundle (`/admin`: the review queue and the audit trail).
 
 #![forbid(unsafe_code)]
 

@@ -1,6 +1,9 @@
-//! Texts of the admin screens: `(key, 中文, English)`.
+//! Texts of the admin screens: `(key, 中文, English)`, in three areas, so a console
+//! bundle links only those of its pages.
 
-pub const STRINGS: &[(&str, &str, &str)] = &[
+/// Every console page's: sign-in, the staff bar and its links, the lists' shared
+/// controls, field names, the renewal states, finance's role note.
+pub const CONSOLE: &[(&str, &str, &str)] = &[
     // Session and sign-in
     (
         "admin.login.title",
@@ -47,40 +50,28 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("admin.role.reviewer", "审核员", "Reviewer"),
     ("admin.role.finance", "财务", "Finance"),
     ("admin.role.admin", "管理员", "Administrator"),
-    ("admin.busy", "正在提交…", "Working…"),
-    // Queue
+    // The console's pages (the bar's links)
     ("admin.queue.title", "审核队列", "Review queue"),
-    ("admin.queue.status", "业务状态", "Status"),
-    ("admin.queue.all_statuses", "全部状态", "All statuses"),
-    ("admin.queue.project", "项目", "Project"),
-    ("admin.queue.all_projects", "全部项目", "All projects"),
     (
-        "admin.queue.search",
-        "业务单号或证书主题",
-        "Business number or subject",
+        "admin.expired.nav",
+        "过期证书申请",
+        "Expired-certificate applications",
     ),
+    ("admin.reconcile.nav", "对账差异", "Reconciliation"),
+    // Reconciliation's and a renewal's finance panels
     (
-        "admin.queue.search_hint",
-        "输入业务单号或证书主题的一部分",
-        "Part of a business number or subject",
+        "admin.finance.role_note",
+        "仅财务或管理员可以执行此操作。",
+        "Only finance or an administrator may do this.",
     ),
+    // The lists' shared controls
     ("admin.queue.apply", "查询", "Search"),
     ("admin.queue.reset", "重置筛选", "Reset filters"),
     ("admin.queue.refreshing", "正在刷新…", "Refreshing…"),
     (
-        "admin.queue.count",
-        "共 {n} 条业务（按申请时间从早到晚）",
-        "Renewals: {n} (oldest first)",
-    ),
-    (
         "admin.queue.capped",
         "仅显示最早的 {n} 条，请缩小筛选范围。",
         "Only the oldest {n} are shown; narrow the filters.",
-    ),
-    (
-        "admin.queue.empty",
-        "没有符合条件的业务。",
-        "No renewals match these filters.",
     ),
     // Common field names
     ("admin.field.business_no", "业务单号", "Business number"),
@@ -120,6 +111,35 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "admin.status.expired",
         "已过期（未缴费）",
         "Expired (unpaid)",
+    ),
+];
+
+/// `/admin`'s: the review queue and the audit trail (also a renewal's audit rows).
+pub const QUEUE: &[(&str, &str, &str)] = &[
+    // Queue
+    ("admin.queue.status", "业务状态", "Status"),
+    ("admin.queue.all_statuses", "全部状态", "All statuses"),
+    ("admin.queue.project", "项目", "Project"),
+    ("admin.queue.all_projects", "全部项目", "All projects"),
+    (
+        "admin.queue.search",
+        "业务单号或证书主题",
+        "Business number or subject",
+    ),
+    (
+        "admin.queue.search_hint",
+        "输入业务单号或证书主题的一部分",
+        "Part of a business number or subject",
+    ),
+    (
+        "admin.queue.count",
+        "共 {n} 条业务（按申请时间从早到晚）",
+        "Renewals: {n} (oldest first)",
+    ),
+    (
+        "admin.queue.empty",
+        "没有符合条件的业务。",
+        "No renewals match these filters.",
     ),
     // Audit
     ("admin.audit.chain", "审计链校验", "Audit chain check"),
@@ -255,6 +275,12 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "工作人员账号已保存",
         "Staff account saved",
     ),
+];
+
+/// One renewal's (`/admin/renewals/{no}`): the application, review, money and the
+/// refusals explained.
+pub const STRINGS: &[(&str, &str, &str)] = &[
+    ("admin.busy", "正在提交…", "Working…"),
     // Detail
     ("admin.detail.back", "← 返回审核队列", "← Back to the queue"),
     (
@@ -440,11 +466,6 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ),
     ("admin.bt.received", "已到账", "Received"),
     ("admin.bt.missing", "未到账", "Not received"),
-    (
-        "admin.finance.role_note",
-        "仅财务或管理员可以执行此操作。",
-        "Only finance or an administrator may do this.",
-    ),
     ("admin.invoice.title", "发票", "Invoice"),
     (
         "admin.invoice.none",

@@ -1,13 +1,8 @@
-//! Texts of the expired-certificate path's console screens.
+//! Texts of the expired-certificate path's console screens: the list (`LIST`,
+//! `/admin/expired`) and what the path adds to a renewal's page (`SECTION`).
 
-/// `(key, 中文, English)`.
-pub const STRINGS: &[(&str, &str, &str)] = &[
-    // The list (/admin/expired)
-    (
-        "admin.expired.nav",
-        "过期证书申请",
-        "Expired-certificate applications",
-    ),
+/// The list (`/admin/expired`): `(key, 中文, English)`.
+pub const LIST: &[(&str, &str, &str)] = &[
     (
         "admin.expired.title",
         "过期证书申请",
@@ -114,7 +109,10 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "无（已取消）",
         "Nothing (cancelled)",
     ),
-    // The section on a renewal's page
+];
+
+/// The section on a renewal's page (`/admin/renewals/{no}`).
+pub const SECTION: &[(&str, &str, &str)] = &[
     (
         "admin.expired.section",
         "过期证书续期资料",

@@ -2,7 +2,6 @@
 
 /// `(key, 中文, English)`.
 pub const STRINGS: &[(&str, &str, &str)] = &[
-    ("admin.reconcile.nav", "对账差异", "Reconciliation"),
     (
         "admin.reconcile.title",
         "对账差异",

@@ -48,7 +48,7 @@ pub const OLD_CERTIFICATE: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// The staff console's revoke panel and key-compromise queue.
+/// The staff console's revoke panel (a renewal's page).
 pub const ADMIN: &[(&str, &str, &str)] = &[
     ("admin.revoke.title", "吊销证书", "Revoke the certificate"),
     (
@@ -96,6 +96,10 @@ pub const ADMIN: &[(&str, &str, &str)] = &[
         "CA compromise",
     ),
     ("admin.revoke.reason.unspecified", "未说明", "Unspecified"),
+];
+
+/// The staff console's key-compromise queue (on `/admin`, under the review queue).
+pub const COMPROMISE: &[(&str, &str, &str)] = &[
     (
         "admin.compromise.title",
         "密钥泄露报告",
