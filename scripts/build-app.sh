@@ -75,6 +75,8 @@ BUNDLES=(
     admin-reconciliation:admin/reconciliation
     expired:expired
     expired-application:expired/_
+    expired-details:expired/_/details
+    expired-form:expired/_/form
 )
 # A bundle's folder in $DIST.
 bundle_dir() {

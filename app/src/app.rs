@@ -211,12 +211,35 @@ pub fn ExpiredApp() -> impl IntoView {
     view! { <Shell routes=PAGES state=AppState::without_certificate /> }
 }
 
-/// One expired-path application: `/expired/{no}` (its steps until it is submitted).
+/// One expired-path application: `/expired/{no}` (its steps until it is submitted, but
+/// for the details and the form: [`ExpiredDetailsApp`], [`ExpiredFormApp`]).
 #[component]
 pub fn ExpiredApplicationApp() -> impl IntoView {
     const PAGES: &[Route] = &[Route {
         path: "/expired/:no",
         view: || view! { <pages::expired::ExpiredApplicationPage /> }.into_any(),
+    }];
+    view! { <Shell routes=PAGES state=AppState::without_certificate /> }
+}
+
+/// An expired-path application's details step: `/expired/{no}/details` (a bundle of
+/// its own, so that neither it nor `/expired/{no}`'s passes 200 KB; issue 16).
+#[component]
+pub fn ExpiredDetailsApp() -> impl IntoView {
+    const PAGES: &[Route] = &[Route {
+        path: "/expired/:no/details",
+        view: || view! { <pages::expired::ExpiredDetailsPage /> }.into_any(),
+    }];
+    view! { <Shell routes=PAGES state=AppState::without_certificate /> }
+}
+
+/// An expired-path application's form step: `/expired/{no}/form` (the form to print,
+/// sign and upload; a bundle of its own, issue 16).
+#[component]
+pub fn ExpiredFormApp() -> impl IntoView {
+    const PAGES: &[Route] = &[Route {
+        path: "/expired/:no/form",
+        view: || view! { <pages::expired::ExpiredFormPage /> }.into_any(),
     }];
     view! { <Shell routes=PAGES state=AppState::without_certificate /> }
 }

@@ -133,7 +133,9 @@ async fn the_wasm_is_sent_gzipped_to_browsers_that_accept_it_and_plain_to_others
 }
 
 /// A bundle nested in another's folder (`dist/admin/renewals/`, `dist/admin/expired/`,
-/// `dist/admin/reconciliation/`, `dist/expired/_/` for `/expired/{no}`): its routes get
+/// `dist/admin/reconciliation/`, `dist/expired/_/` for `/expired/{no}` (and in it
+/// `dist/expired/_/details/`, `dist/expired/_/form/` for `/expired/{no}/details`, `/form`)):
+/// its routes get
 /// its `index.html`, its files are served from its folder (gzipped when asked for)
 /// under the same Content-Security-Policy; the parent's route keeps the parent's.
 #[tokio::test]
@@ -144,6 +146,8 @@ async fn a_nested_bundle_serves_its_routes_and_its_files() {
         ("admin/expired", "/admin/expired"),
         ("admin/reconciliation", "/admin/reconciliation"),
         ("expired/_", "/expired/E20261122000001"),
+        ("expired/_/details", "/expired/E20261122000001/details"),
+        ("expired/_/form", "/expired/E20261122000001/form"),
     ];
     for (folder, _) in nested {
         let dir = dist.path().join(folder);
@@ -157,6 +161,12 @@ async fn a_nested_bundle_serves_its_routes_and_its_files() {
     for (path, page) in [
         ("/admin/renewals/01202611220000001", "admin/renewals"),
         ("/expired/E20261122000001", "expired/_"),
+        ("/expired/E20261122000001/", "expired/_"),
+        ("/expired/E20261122000001/details", "expired/_/details"),
+        ("/expired/E20261122000001/details/", "expired/_/details"),
+        ("/expired/E20261122000001/form", "expired/_/form"),
+        ("/expired/E20261122000001/form?x=1", "expired/_/form"),
+        ("/expired/E20261122000001/other", "expired/_"),
         ("/expired", "expired"),
         ("/admin/expired", "admin/expired"),
         ("/admin/expired/", "admin/expired"),

@@ -38,7 +38,7 @@ export const EXECUTABLE = Buffer.concat([Buffer.from("MZ\x90\x00\x03\x00\x00\x00
  * certificate, a wrong transfer code, an executable as the form). No other error is.
  */
 export const DELIBERATE_REFUSALS = [
-  /^console\.error on \S+\/expired(\/\d{17})?\/?: Failed to load resource: the server responded with a status of 422 \([^)]*\) \(\S+\/api\/v1\/expired\/(sessions|applications\/\d{17}\/(details|bank-account\/verify|uploads\?\S*))\)$/,
+  /^console\.error on \S+\/expired(\/\d{17}(\/(details|form))?)?\/?: Failed to load resource: the server responded with a status of 422 \([^)]*\) \(\S+\/api\/v1\/expired\/(sessions|applications\/\d{17}\/(details|bank-account\/verify|uploads\?\S*))\)$/,
 ];
 
 /**
@@ -135,7 +135,8 @@ export async function smsSignIn(sys, page, opts = {}) {
 /**
  * #expired-start: #expired-read-token lists the token's certificates without asking for
  * the PIN; choosing the token's one starts (or reopens) the application. Returns the
- * business number, at /expired/{no} with the details step showing.
+ * business number, at /expired/{no}/details (the details step's own page, which
+ * /expired/{no} moves to by itself) with the details step showing.
  * @param {System} sys
  * @param {Page} page
  */
@@ -146,10 +147,10 @@ export async function startFromToken(sys, page) {
   assert.equal(pins, 0, "reading the certificates off the token asks for no PIN");
   await sys.shot(page, "expired-token-certificates");
   await page.click(choice);
-  await page.waitForURL(/\/expired\/\d{17}$/, { timeout: 30_000 }).catch(() => {
-    throw new Error(`choosing the certificate did not open /expired/{no} (at ${page.url()})`);
+  await page.waitForURL(/\/expired\/\d{17}\/details$/, { timeout: 30_000 }).catch(() => {
+    throw new Error(`choosing the certificate did not open /expired/{no}, then /expired/{no}/details (at ${page.url()})`);
   });
-  const no = /\/expired\/(\d{17})$/.exec(page.url())?.[1] ?? "";
+  const no = /\/expired\/(\d{17})\/details$/.exec(page.url())?.[1] ?? "";
   await atStep(page, "details", "a new application starts at the details");
   const shown = await see(page, "#business-no", "the business number (#business-no)");
   assert.ok(((await shown.textContent()) ?? "").includes(no), `#business-no shows ${no}`);
@@ -216,6 +217,20 @@ export async function typeBankCode(page, code) {
  */
 export async function pick(page, selector, file) {
   await page.locator(selector).setInputFiles(file);
+}
+
+/**
+ * Waits until the page is `path` (the steps are on three pages: /expired/{no}, and the
+ * details' and the form's own, /expired/{no}/details and /expired/{no}/form, each a
+ * bundle of its own that the wizard moves to and back from by itself).
+ * @param {Page} page
+ * @param {string} path
+ * @param {string} what
+ */
+export async function onPage(page, path, what) {
+  await page.waitForURL((url) => url.pathname === path, { timeout: 30_000 }).catch(() => {
+    throw new Error(`${what}: not on ${path} (at ${page.url()})`);
+  });
 }
 
 /**

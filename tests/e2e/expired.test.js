@@ -25,6 +25,7 @@ import {
   fillDetails,
   inspectInConsole,
   liveness,
+  onPage,
   payExpired,
   pick,
   see,
@@ -61,6 +62,7 @@ e2e("expired: SMS sign-in, transfer, form, identity, paid, reviewed, installed: 
   // Details.
   await fillDetails(sys, page, { months: 12 });
   await page.click("#details-save");
+  await onPage(page, `/expired/${no}`, "saved details lead back to /expired/{no}");
   await atStep(page, "bank_account", "saved details lead to the basic account");
 
   // The verification transfer: a wrong code first.
@@ -72,6 +74,7 @@ e2e("expired: SMS sign-in, transfer, form, identity, paid, reviewed, installed: 
   await sys.shot(page, "expired-bank-code-wrong");
   assert.equal(await stepNow(page), "bank_code", `a wrong transfer code keeps the step (shown: ${JSON.stringify(bankError)})`);
   await typeBankCode(page, code.toLowerCase());
+  await onPage(page, `/expired/${no}/form`, "the verified account leads to the form's own page");
   await atStep(page, "form", "the right transfer code (typed in lower case) verifies the account");
 
   // The form: printed with the business number and its QR code; an executable named
@@ -97,6 +100,7 @@ e2e("expired: SMS sign-in, transfer, form, identity, paid, reviewed, installed: 
   assert.equal(await stepNow(page), "form", "a refused form keeps the step");
   await pick(page, "#form-file", { name: "form.pdf", mimeType: "application/pdf", buffer: PDF });
   await page.click("#form-upload");
+  await onPage(page, `/expired/${no}`, "the signed form uploaded leads back to /expired/{no}");
   await atStep(page, "identity", "the signed form uploaded leads to the identity check");
 
   // Identity: the ID photos; the liveness check failed once (listed), then passed.
@@ -152,7 +156,7 @@ e2e("expired: SMS sign-in, transfer, form, identity, paid, reviewed, installed: 
 e2e("expired: at 360 px, a wrong SMS code and an organisation that is not the certificate's are refused where they were typed", { ...EXPIRED, viewport: { width: 360, height: 740 }, timeout: 240_000 }, async (sys) => {
   const page = await sys.open("/expired");
   await smsSignIn(sys, page, { wrongFirst: true });
-  await startFromToken(sys, page);
+  const no = await startFromToken(sys, page);
 
   await fillDetails(sys, page, { orgName: "另一家医药有限公司" });
   await page.click("#details-save");
@@ -166,6 +170,7 @@ e2e("expired: at 360 px, a wrong SMS code and an organisation that is not the ce
 
   await page.fill("#org-name", "测试医药有限公司");
   await page.click("#details-save");
+  await onPage(page, `/expired/${no}`, "corrected details lead back to /expired/{no}");
   await atStep(page, "bank_account", "corrected details are saved");
   await sys.shot(page, "expired-details-saved");
 });

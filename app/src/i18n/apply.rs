@@ -166,7 +166,7 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
 ];
 
 /// The form's controls and rules that the expired path's details step shows too
-/// (`/expired/{no}` links these, not the rest of `/apply`'s texts; issue 16).
+/// (`/expired/{no}/details` links these, not the rest of `/apply`'s texts; issue 16).
 pub const FORM: &[(&str, &str, &str)] = &[
     // The agreement.
     (
@@ -181,7 +181,6 @@ pub const FORM: &[(&str, &str, &str)] = &[
     ),
     ("apply.period.label", "续期时间", "Renewal period"),
     ("apply.months_n", "{n}个月", "{n} months"),
-    ("apply.fee.total", "总价", "Total"),
     // The operator.
     ("apply.operator.title", "经办人信息", "Operator (经办人)"),
     (
@@ -211,18 +210,10 @@ pub const FORM: &[(&str, &str, &str)] = &[
         "Foreign permanent resident ID card",
     ),
     (
-        "apply.id_number.label",
-        "经办人证件号码",
-        "Operator's ID number",
-    ),
-    (
         "apply.id_number.hint",
         "必须填写真实有效的证件号码；居民身份证为 18 位，最后一位可能是 X。",
         "Give a real, valid number; a resident ID has 18 characters, the last may be X.",
     ),
-    ("apply.op_name.label", "经办人姓名", "Operator's name"),
-    ("apply.op_mobile.label", "手机号码", "Mobile"),
-    ("apply.op_email.label", "经办人邮箱", "Operator's e-mail"),
     // The recipient.
     ("apply.recipient.title", "收件人信息", "Recipient (收件人)"),
     (
@@ -235,11 +226,6 @@ pub const FORM: &[(&str, &str, &str)] = &[
         "apply.rcpt_mobile.label",
         "收件人手机",
         "Recipient's mobile",
-    ),
-    (
-        "apply.rcpt_address.label",
-        "收件人地址",
-        "Recipient's address",
     ),
     // Rules (`apply.rule.<rule>`), from protocol::application and its validators.
     (
@@ -406,5 +392,24 @@ pub const FORM: &[(&str, &str, &str)] = &[
         "apply.rule.return_url.not_allowed",
         "来源平台的返回地址未被允许，请从平台重新进入续期",
         "The platform's return address is not allowed: start again from the platform",
+    ),
+];
+
+/// The operator's and recipient's labels and the total, which the expired path's
+/// printed form and summary show too (`/expired/{no}` links these, not [`FORM`]).
+pub const LABELS: &[(&str, &str, &str)] = &[
+    ("apply.fee.total", "总价", "Total"),
+    (
+        "apply.id_number.label",
+        "经办人证件号码",
+        "Operator's ID number",
+    ),
+    ("apply.op_name.label", "经办人姓名", "Operator's name"),
+    ("apply.op_mobile.label", "手机号码", "Mobile"),
+    ("apply.op_email.label", "经办人邮箱", "Operator's e-mail"),
+    (
+        "apply.rcpt_address.label",
+        "收件人地址",
+        "Recipient's address",
     ),
 ];

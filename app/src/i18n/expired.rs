@@ -79,38 +79,12 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "取消申请",
         "Cancel the application",
     ),
-    // Details
-    (
-        "expired.details.title",
-        "填写申请信息",
-        "Application details",
-    ),
-    (
-        "expired.details.intro",
-        "单位名称和统一社会信用代码须与证书一致。",
-        "The organisation's name and unified social credit code must match the certificate.",
-    ),
-    ("expired.details.organisation", "单位信息", "Organisation"),
-    (
-        "expired.details.organisation_hint",
-        "与营业执照一致，括号全角半角均可。",
-        "As on the business licence; full-width or half-width brackets alike.",
-    ),
+    // Details (the labels the printed form and summary show; the form's own are [`DETAILS`])
     ("expired.details.org_name", "单位名称", "Organisation name"),
     (
         "expired.details.org_credit",
         "统一社会信用代码",
         "Unified social credit code",
-    ),
-    (
-        "expired.details.org_credit_hint",
-        "18 位，营业执照上的代码。",
-        "18 characters, as on the business licence.",
-    ),
-    (
-        "expired.details.legal",
-        "法定代表人",
-        "Legal representative",
     ),
     (
         "expired.details.legal_name",
@@ -127,12 +101,6 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "法定代表人手机号",
         "Legal representative's mobile",
     ),
-    (
-        "expired.details.invoice_hint",
-        "发票随缴费开具。",
-        "The invoice is issued with the payment.",
-    ),
-    ("expired.details.save", "保存并继续", "Save and continue"),
     // Bank
     (
         "expired.bank.title",
@@ -205,36 +173,7 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "账户信息有误？更正并重新打款",
         "Wrong account? Correct it and send again",
     ),
-    // Form
-    (
-        "expired.form.title",
-        "数字证书续期申请表",
-        "Certificate renewal application form",
-    ),
-    (
-        "expired.form.step_print",
-        "打印下方申请表。",
-        "Print the form below.",
-    ),
-    (
-        "expired.form.step_sign",
-        "经办人签字，加盖单位公章。",
-        "The operator signs it; stamp it with the company seal.",
-    ),
-    (
-        "expired.form.step_upload",
-        "扫描或拍照后上传（PDF、JPG 或 PNG）。",
-        "Scan or photograph it and upload it (PDF, JPG or PNG).",
-    ),
-    ("expired.form.print", "打印申请表", "Print the form"),
-    (
-        "expired.form.file",
-        "签字盖章后的申请表",
-        "The signed and stamped form",
-    ),
-    ("expired.form.upload", "上传申请表", "Upload the form"),
-    ("expired.form.months", "续期月数", "Months"),
-    ("expired.form.generated", "生成时间", "Generated"),
+    // Uploads (the form step's own texts are [`FORM`])
     (
         "expired.upload.hint",
         "PDF、JPG 或 PNG，不超过 5 MB；按文件内容识别类型。",
@@ -338,6 +277,13 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "expired.rule.invoice.kind",
         "请选择发票类型。",
         "Choose the kind of invoice.",
+    ),
+    // `apply.rule.months.not_offered`'s words: the submit checks the period again, and
+    // `/expired/{no}` does not link the application form's rules.
+    (
+        "expired.rule.months.not_offered",
+        "请选择提供的续期时间",
+        "Choose one of the periods on offer",
     ),
     (
         "expired.rule.validity.nothing_left",
@@ -587,4 +533,80 @@ pub const LIST: &[(&str, &str, &str)] = &[
     ("expired.status.submitted", "已提交", "Submitted"),
     ("expired.status.cancelled", "已取消", "Cancelled"),
     ("expired.status.unknown", "未知状态", "Unknown state"),
+];
+
+/// The details form's own texts (`/expired/{no}/details`, a bundle of its own; issue 16).
+pub const DETAILS: &[(&str, &str, &str)] = &[
+    (
+        "expired.details.title",
+        "填写申请信息",
+        "Application details",
+    ),
+    (
+        "expired.details.intro",
+        "单位名称和统一社会信用代码须与证书一致。",
+        "The organisation's name and unified social credit code must match the certificate.",
+    ),
+    ("expired.details.organisation", "单位信息", "Organisation"),
+    (
+        "expired.details.organisation_hint",
+        "与营业执照一致，括号全角半角均可。",
+        "As on the business licence; full-width or half-width brackets alike.",
+    ),
+    (
+        "expired.details.org_credit_hint",
+        "18 位，营业执照上的代码。",
+        "18 characters, as on the business licence.",
+    ),
+    (
+        "expired.details.legal",
+        "法定代表人",
+        "Legal representative",
+    ),
+    (
+        "expired.details.invoice_hint",
+        "发票随缴费开具。",
+        "The invoice is issued with the payment.",
+    ),
+    ("expired.details.save", "保存并继续", "Save and continue"),
+];
+
+/// The form step's own texts (`/expired/{no}/form`, a bundle of its own; issue 16).
+pub const FORM: &[(&str, &str, &str)] = &[
+    ("expired.form.print", "打印申请表", "Print the form"),
+    ("expired.form.upload", "上传申请表", "Upload the form"),
+    ("expired.form.months", "续期月数", "Months"),
+    ("expired.form.generated", "生成时间", "Generated"),
+    (
+        "expired.form.title",
+        "数字证书续期申请表",
+        "Certificate renewal application form",
+    ),
+    (
+        "expired.form.step_print",
+        "打印下方申请表。",
+        "Print the form below.",
+    ),
+    (
+        "expired.form.step_sign",
+        "经办人签字，加盖单位公章。",
+        "The operator signs it; stamp it with the company seal.",
+    ),
+    (
+        "expired.form.step_upload",
+        "扫描或拍照后上传（PDF、JPG 或 PNG）。",
+        "Scan or photograph it and upload it (PDF, JPG or PNG).",
+    ),
+    (
+        "expired.form.file",
+        "签字盖章后的申请表",
+        "The signed and stamped form",
+    ),
+    // `pay.invoice.title_label`'s words: the printed form's own row, so that
+    // `/expired/{no}` does not link `pay::INVOICE`.
+    (
+        "expired.form.invoice_title",
+        "发票抬头",
+        "Invoice title (发票抬头)",
+    ),
 ];

@@ -64,6 +64,7 @@ pub const APPLY: Texts = &[
     common::STRINGS,
     apply::STRINGS,
     apply::FORM,
+    apply::LABELS,
     revoke::OLD_CERTIFICATE,
 ];
 /// `/renewals/{no}`: the order, pay, progress, install.
@@ -106,11 +107,27 @@ pub const EXPIRED: Texts = &[
     expired::LIST,
     apply::STRINGS,
     apply::FORM,
+    apply::LABELS,
     support::STRINGS,
 ];
-/// `/expired/{no}`: one expired-path application.
-pub const EXPIRED_APPLICATION: Texts =
-    &[common::STRINGS, expired::STRINGS, apply::FORM, pay::INVOICE];
+/// `/expired/{no}`: one expired-path application, but for its details and its form.
+pub const EXPIRED_APPLICATION: Texts = &[common::STRINGS, expired::STRINGS, apply::LABELS];
+/// `/expired/{no}/form`: an expired-path application's form to print, sign and upload.
+pub const EXPIRED_FORM: Texts = &[
+    common::STRINGS,
+    expired::STRINGS,
+    expired::FORM,
+    apply::LABELS,
+];
+/// `/expired/{no}/details`: an expired-path application's details.
+pub const EXPIRED_DETAILS: Texts = &[
+    common::STRINGS,
+    expired::STRINGS,
+    expired::DETAILS,
+    apply::FORM,
+    apply::LABELS,
+    pay::INVOICE,
+];
 
 /// Every area (the tests').
 #[cfg(test)]
@@ -121,6 +138,7 @@ const ALL: Texts = &[
     certificates::STRINGS,
     apply::STRINGS,
     apply::FORM,
+    apply::LABELS,
     pay::STRINGS,
     order::STRINGS,
     admin::CONSOLE,
@@ -128,6 +146,8 @@ const ALL: Texts = &[
     admin::STRINGS,
     expired::STRINGS,
     expired::LIST,
+    expired::DETAILS,
+    expired::FORM,
     admin_expired::LIST,
     admin_expired::SECTION,
     admin_reconcile::STRINGS,
@@ -292,7 +312,7 @@ pub(crate) mod tests {
 
     /// Which sources each bundle's screens are made of (prefixes under `src/`), besides
     /// the shared ones (everything outside `pages/` and `admin/`).
-    const BUNDLES: [(&str, Texts, &[&str]); 10] = [
+    const BUNDLES: [(&str, Texts, &[&str]); 12] = [
         (
             "/",
             CERTIFICATES,
@@ -378,11 +398,35 @@ pub(crate) mod tests {
                 "pages/expired/mod.rs",
                 "pages/expired/wizard.rs",
                 "pages/expired/login.rs",
-                "pages/expired/details.rs",
                 "pages/expired/bank.rs",
-                "pages/expired/form.rs",
                 "pages/expired/identity.rs",
                 "pages/expired/submit.rs",
+                "pages/expired/model.rs",
+                "pages/expired/ui.rs",
+                // Not pages/apply/fields.rs: of it, this bundle links only the reader of
+                // field errors (`server_errors`), not the form's words of its rules.
+                "pages/apply/ui.rs",
+            ],
+        ),
+        (
+            "/expired/{no}/form",
+            EXPIRED_FORM,
+            &[
+                "pages/expired/mod.rs",
+                "pages/expired/wizard.rs",
+                "pages/expired/form.rs",
+                "pages/expired/model.rs",
+                "pages/expired/ui.rs",
+                "pages/apply/ui.rs",
+            ],
+        ),
+        (
+            "/expired/{no}/details",
+            EXPIRED_DETAILS,
+            &[
+                "pages/expired/mod.rs",
+                "pages/expired/wizard.rs",
+                "pages/expired/details.rs",
                 "pages/expired/model.rs",
                 "pages/expired/ui.rs",
                 "pages/apply/fields.rs",

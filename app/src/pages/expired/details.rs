@@ -3,20 +3,26 @@
 //! server judges every rule at once (its answer lists them all, in form order), and
 //! the organisation must be the certificate's owner; each refusal is shown next to
 //! its control and the first one gets the focus.
+//!
+//! It is the page `/expired/{no}/details`, a bundle of its own (`dist/expired/_/details/`,
+//! bin `expired-details`; issue 16): the form and its texts (`apply::FORM`,
+//! `pay::INVOICE`, `expired::DETAILS`) are not in `/expired/{no}`'s bundle.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use protocol::application::FieldError;
+use protocol::expired::NextStep;
 use protocol::payment::InvoiceKind;
 use serde_json::{Value, json};
 
 use super::model::Application;
-use super::ui::{Failure, RuleNotice, aria_busy, error_notice, failure_of, rule_text};
+use super::ui::{Failure, RuleNotice, aria_busy, error_notice, failure_of, rule_words};
+use super::wizard::{Part, page, to_application};
 use crate::api;
 use crate::components::{Loading, live, live_text};
 use crate::error::AppError;
 use crate::format;
-use crate::i18n::{Lang, use_i18n};
+use crate::i18n::{Lang, lookup, use_i18n};
 use crate::models::Project;
 use crate::pages::apply::fields::{ID_TYPES, input_id as apply_input_id};
 use crate::pages::apply::ui::{FieldErrors, TextField, clear_field, focus, invalid};
@@ -37,6 +43,28 @@ pub fn input_id(field: &str) -> Option<&'static str> {
         "invoice.taxpayer_id" => "taxpayer-id",
         _ => return apply_input_id(field),
     })
+}
+
+/// The page `/expired/{no}/details`: the application's title, facts, stepper and
+/// cancel, as on `/expired/{no}`, around the details step. Any other step (the details
+/// saved, or no SMS session to sign in with) is `/expired/{no}`'s.
+#[component]
+pub fn ExpiredDetailsPage() -> impl IntoView {
+    page(Part {
+        sign_in: |no, _| to_application(no),
+        panel: |app, on_update| match app.next_step.known() {
+            Some(NextStep::Details) => view! { <DetailsStep app on_update /> }.into_any(),
+            _ => to_application(&app.business_no),
+        },
+    })
+}
+
+/// The words of a rule: [`rule_words`], else the application form's `apply.rule.<rule>`
+/// (the rules of the controls this form shares with `/apply`), else the server's message.
+fn rule_text(lang: Lang, e: &FieldError) -> String {
+    rule_words(lang, &e.rule)
+        .or_else(|| lookup(lang, &format!("apply.rule.{}", e.rule)))
+        .map_or_else(|| e.message.clone(), str::to_owned)
 }
 
 /// Every control's value, as typed.
@@ -154,7 +182,7 @@ impl Fields {
 
 /// The details step.
 #[component]
-pub fn DetailsStep(app: Application, on_update: Callback<Application>) -> impl IntoView {
+fn DetailsStep(app: Application, on_update: Callback<Application>) -> impl IntoView {
     let state = use_app_state();
     move || match state.project() {
         None => view! { <Loading /> }.into_any(),

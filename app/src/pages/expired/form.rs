@@ -4,12 +4,13 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use protocol::expired::UploadKind;
+use protocol::expired::{NextStep, UploadKind};
 use serde_json::Value;
 use wasm_bindgen::JsCast;
 
 use super::model::{Application, PrintForm, Upload};
 use super::ui::{RuleNotice, aria_busy, at_path};
+use super::wizard::{Part, page, to_application};
 use crate::api;
 use crate::components::{Loading, live, live_text};
 use crate::error::{AppError, Code};
@@ -87,9 +88,24 @@ pub fn UploadList(uploads: Vec<Upload>) -> impl IntoView {
     })
 }
 
+/// The page `/expired/{no}/form` (a bundle of its own, `dist/expired/_/form/`: the
+/// printable form, its QR code and its texts are not in `/expired/{no}`'s; issue 16):
+/// the application's title, facts, stepper and cancel, as on `/expired/{no}`, around
+/// the form step. Any other step, or no SMS session, is `/expired/{no}`'s.
+#[component]
+pub fn ExpiredFormPage() -> impl IntoView {
+    page(Part {
+        sign_in: |no, _| to_application(no),
+        panel: |app, on_update| match app.next_step.known() {
+            Some(NextStep::Form) => view! { <FormStep app on_update /> }.into_any(),
+            _ => to_application(&app.business_no),
+        },
+    })
+}
+
 /// The form step.
 #[component]
-pub fn FormStep(app: Application, on_update: Callback<Application>) -> impl IntoView {
+fn FormStep(app: Application, on_update: Callback<Application>) -> impl IntoView {
     let i18n = use_i18n();
     let no = app.business_no.clone();
     let form = api::expired::print_form(no.clone());
@@ -194,7 +210,7 @@ fn Printable(form: PrintForm) -> impl IntoView {
         ("apply.op_mobile.label", at(&d, "/operator/mobile")),
         ("apply.op_email.label", at(&d, "/operator/email")),
         ("apply.rcpt_address.label", at(&d, "/recipient/address")),
-        ("pay.invoice.title_label", at(&d, "/invoice/title")),
+        ("expired.form.invoice_title", at(&d, "/invoice/title")),
         ("expired.form.months", at(&d, "/months")),
     ];
     let bank = form.bank_account.clone().map(|b| {

@@ -9,7 +9,9 @@
 //! - `login`: the SMS sign-in; `start`: `/expired`, the certificate and this number's
 //!   applications (its texts are `i18n::expired::LIST`, not in `/expired/{no}`'s bundle)
 //! - `wizard`: `/expired/{no}`, the steps in the order the server gives (`next_step`)
-//! - `details`, `bank`, `form`, `identity`, `submit`: one step each
+//! - `details`, `bank`, `form`, `identity`, `submit`: one step each; the details and
+//!   the form are pages of their own, `/expired/{no}/details` and `/expired/{no}/form`
+//!   (bundles of their own, issue 16)
 //! - `model`: the server's answers; `ui`: how refusals are shown
 
 mod bank;
@@ -28,6 +30,8 @@ use protocol::ErrorCode;
 
 use crate::api;
 use crate::error::AppError;
+pub use details::ExpiredDetailsPage;
+pub use form::ExpiredFormPage;
 pub use start::ExpiredPage;
 pub use wizard::ExpiredApplicationPage;
 

@@ -30,11 +30,10 @@ pub fn failure_of(e: AppError) -> Failure {
     Failure::Other(e)
 }
 
-/// The words of a rule: `expired.rule.<rule>`, else the application form's
-/// `apply.rule.<rule>`, else the server's message.
+/// The words of a rule: `expired.rule.<rule>` (the details page adds the application
+/// form's `apply.rule.<rule>`: only its bundle links those texts, issue 16).
 pub fn rule_words(lang: Lang, rule: &str) -> Option<&'static str> {
     lookup(lang, &format!("expired.rule.{rule}"))
-        .or_else(|| lookup(lang, &format!("apply.rule.{rule}")))
 }
 
 /// [`rule_words`] of a field error, else its message.

@@ -1,9 +1,17 @@
 //! `/expired/{no}`: one application, one step at a time, in the order the server gives
 //! (`next_step`), with a stepper of where it stands and a way to cancel. Coming back
 //! from the identity provider's page (`?liveness_token=…`) hands its token on at once.
+//!
+//! The details and the form steps are pages of their own, `/expired/{no}/details` and
+//! `/expired/{no}/form` (bundles of their own, `dist/expired/_/details/` and
+//! `dist/expired/_/form/`, so that no bundle passes 200 KB; issue 16): each page shows
+//! the same title, facts, stepper and cancel around its steps ([`Wizard`] with that
+//! page's [`Part`]), and moves to the other by itself (`location.replace`) when the
+//! application's step is the other's.
 
+use crate::components::Loading;
 use crate::resource::Resource;
-use crate::router::NavigateOptions;
+use crate::router::{self, NavigateOptions};
 use crate::router::{use_navigate, use_params_map, use_query_map};
 use leptos::html::Dialog;
 use leptos::prelude::*;
@@ -12,8 +20,6 @@ use protocol::expired::NextStep;
 use serde_json::json;
 
 use super::bank::BankStep;
-use super::details::DetailsStep;
-use super::form::FormStep;
 use super::identity::IdentityStep;
 use super::login::SmsLogin;
 use super::model::{Application, STEPS, step_index};
@@ -29,16 +35,67 @@ use crate::i18n::use_i18n;
 use crate::pages::apply::ui::open_modal;
 use crate::state::use_app_state;
 
-/// The page; a new number in the address starts afresh.
+/// What one page of an application shows: plain functions, so a bundle links only its
+/// own page's steps.
+#[derive(Clone, Copy)]
+pub(crate) struct Part {
+    /// No SMS session (the number, then "signed in").
+    pub sign_in: fn(&str, Callback<()>) -> AnyView,
+    /// The current step's panel.
+    pub panel: fn(Application, Callback<Application>) -> AnyView,
+}
+
+/// The page `/expired/{no}`: every step but the details.
 #[component]
 pub fn ExpiredApplicationPage() -> impl IntoView {
+    page(Part {
+        sign_in: |_, done| view! { <SmsLogin on_done=move |()| done.run(()) /> }.into_any(),
+        panel: steps_panel,
+    })
+}
+
+/// A page of an application; a new number in the address starts afresh.
+pub(crate) fn page(part: Part) -> impl IntoView {
     let params = use_params_map();
     let no = Memo::new(move |_| params.with(|p| p.get("no")).unwrap_or_default());
-    move || view! { <Wizard no=no.get() /> }
+    move || view! { <Wizard no=no.get() part /> }
+}
+
+/// Loads the application's other page in place of this one (a page load: another
+/// bundle), showing "loading" meanwhile.
+pub(crate) fn move_to(path: &str) -> AnyView {
+    router::leave(path, true);
+    view! { <Loading /> }.into_any()
+}
+
+/// Back to `/expired/{no}`, from a step's own page whose step is not (or no longer) the
+/// current one, or to sign in.
+pub(crate) fn to_application(no: &str) -> AnyView {
+    move_to(&format!("/expired/{no}"))
+}
+
+/// `/expired/{no}`'s panel of the current step.
+fn steps_panel(app: Application, on_update: Callback<Application>) -> AnyView {
+    let i18n = use_i18n();
+    match app.next_step.known() {
+        Some(NextStep::Details) => move_to(&format!("/expired/{}/details", app.business_no)),
+        Some(NextStep::BankAccount | NextStep::BankCode) => {
+            view! { <BankStep app on_update /> }.into_any()
+        }
+        Some(NextStep::Form) => move_to(&format!("/expired/{}/form", app.business_no)),
+        Some(NextStep::Identity) => view! { <IdentityStep app on_update /> }.into_any(),
+        Some(NextStep::Submit) => view! { <SubmitStep app /> }.into_any(),
+        Some(NextStep::Pay) => view! { <ToOrder no=app.business_no /> }.into_any(),
+        _ => view! {
+            <div class="notice" role="status"><p>{i18n.text("expired.cancelled")}</p></div>
+            <p><a href="/expired">{i18n.text("expired.back_to_list")}</a></p>
+        }
+        .into_any(),
+    }
 }
 
 #[component]
-fn Wizard(no: String) -> impl IntoView {
+fn Wizard(no: String, part: Part) -> impl IntoView {
     let i18n = use_i18n();
     let state = use_app_state();
     let query = use_query_map();
@@ -47,6 +104,7 @@ fn Wizard(no: String) -> impl IntoView {
     let liveness = RwSignal::new(query.with_untracked(|q| q.get("liveness_token")));
     let liveness_error = RwSignal::new(None::<AppError>);
 
+    let no_shown = no.clone();
     let loaded = Resource::new(move || {
         let no = no.clone();
         let navigate = navigate.clone();
@@ -81,11 +139,12 @@ fn Wizard(no: String) -> impl IntoView {
 
     let body = move || {
         loaded.get().map(|answer| match answer {
-            Ok(Loaded::SignIn) => {
-                Ok(view! { <SmsLogin on_done=move |()| loaded.refetch() /> }.into_any())
-            }
+            Ok(Loaded::SignIn) => Ok((part.sign_in)(
+                &no_shown,
+                Callback::new(move |()| loaded.refetch()),
+            )),
             Ok(Loaded::Ready(app)) => {
-                Ok(view! { <Steps app=app on_update=on_update /> }.into_any())
+                Ok(view! { <Steps app=app on_update=on_update panel=part.panel /> }.into_any())
             }
             Err(e) => Err(e),
         })
@@ -107,7 +166,11 @@ fn Wizard(no: String) -> impl IntoView {
 
 /// The application as it stands: its facts, the stepper, the current step, cancel.
 #[component]
-fn Steps(app: Application, on_update: Callback<Application>) -> impl IntoView {
+fn Steps(
+    app: Application,
+    on_update: Callback<Application>,
+    panel: fn(Application, Callback<Application>) -> AnyView,
+) -> impl IntoView {
     let i18n = use_i18n();
     let next = app.next_step.clone();
     let current = step_index(next.known());
@@ -126,21 +189,7 @@ fn Steps(app: Application, on_update: Callback<Application>) -> impl IntoView {
         .collect_view();
     let cert = app.certificate.clone();
     let not_after = format::date(&cert.not_after);
-    let panel = match next.known() {
-        Some(NextStep::Details) => view! { <DetailsStep app=app.clone() on_update /> }.into_any(),
-        Some(NextStep::BankAccount | NextStep::BankCode) => {
-            view! { <BankStep app=app.clone() on_update /> }.into_any()
-        }
-        Some(NextStep::Form) => view! { <FormStep app=app.clone() on_update /> }.into_any(),
-        Some(NextStep::Identity) => view! { <IdentityStep app=app.clone() on_update /> }.into_any(),
-        Some(NextStep::Submit) => view! { <SubmitStep app=app.clone() /> }.into_any(),
-        Some(NextStep::Pay) => view! { <ToOrder no=app.business_no.clone() /> }.into_any(),
-        _ => view! {
-            <div class="notice" role="status"><p>{i18n.text("expired.cancelled")}</p></div>
-            <p><a href="/expired">{i18n.text("expired.back_to_list")}</a></p>
-        }
-        .into_any(),
-    };
+    let panel = panel(app.clone(), on_update);
     let open = app.is_open();
     view! {
         <div id="expired-wizard" data-step=next.clone() data-status=app.status.clone()>
