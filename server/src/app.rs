@@ -164,6 +164,9 @@ mod tests {
             ("expired/_", true),
             ("expired/_/details", true),
             ("expired/_/form", true),
+            ("renewals", true),
+            ("renewals/_/pay", true),
+            ("renewals/_/install", true),
             ("setup", true),
             ("downloads", false),
             ("downloads/apt", false),
@@ -194,6 +197,18 @@ mod tests {
             ("/expired/E2026/Details", page("expired/_")),
             ("/expired/E2026/../form", page("expired/_")),
             ("/expired/details", page("expired/_")),
+            // The order's panels: a folder under `_` (no page of its own) for the number.
+            ("/renewals/01202611220000001", page("renewals")),
+            ("/renewals/01202611220000001/", page("renewals")),
+            ("/renewals/01202611220000001/pay", page("renewals/_/pay")),
+            ("/renewals/01202611220000001/pay/", page("renewals/_/pay")),
+            (
+                "/renewals/01202611220000001/install",
+                page("renewals/_/install"),
+            ),
+            ("/renewals/01202611220000001/other", page("renewals")),
+            ("/renewals/01202611220000001/Pay", page("renewals")),
+            ("/renewals/../pay", page("renewals")),
             // Never a folder for `..`, `.`, an uppercase name or a percent-encoded one.
             ("/expired/..", page("expired")),
             ("/expired/.", page("expired")),

@@ -134,8 +134,8 @@ async fn the_wasm_is_sent_gzipped_to_browsers_that_accept_it_and_plain_to_others
 
 /// A bundle nested in another's folder (`dist/admin/renewals/`, `dist/admin/expired/`,
 /// `dist/admin/reconciliation/`, `dist/expired/_/` for `/expired/{no}` (and in it
-/// `dist/expired/_/details/`, `dist/expired/_/form/` for `/expired/{no}/details`, `/form`)):
-/// its routes get
+/// `dist/expired/_/details/`, `dist/expired/_/form/` for `/expired/{no}/details`, `/form`),
+/// `dist/renewals/_/pay/` for `/renewals/{no}/pay`): its routes get
 /// its `index.html`, its files are served from its folder (gzipped when asked for)
 /// under the same Content-Security-Policy; the parent's route keeps the parent's.
 #[tokio::test]
@@ -148,6 +148,8 @@ async fn a_nested_bundle_serves_its_routes_and_its_files() {
         ("expired/_", "/expired/E20261122000001"),
         ("expired/_/details", "/expired/E20261122000001/details"),
         ("expired/_/form", "/expired/E20261122000001/form"),
+        ("renewals/_/pay", "/renewals/01202611220000001/pay"),
+        ("renewals/_/install", "/renewals/01202611220000001/install"),
     ];
     for (folder, _) in nested {
         let dir = dist.path().join(folder);
@@ -158,6 +160,7 @@ async fn a_nested_bundle_serves_its_routes_and_its_files() {
         std::fs::write(dir.join("boot-1a2b.js"), "import '/certrenew-page.js';").unwrap();
     }
     std::fs::write(dist.path().join("expired").join("index.html"), "expired").unwrap();
+    std::fs::write(dist.path().join("renewals").join("index.html"), "renewals").unwrap();
     for (path, page) in [
         ("/admin/renewals/01202611220000001", "admin/renewals"),
         ("/expired/E20261122000001", "expired/_"),
@@ -175,6 +178,16 @@ async fn a_nested_bundle_serves_its_routes_and_its_files() {
         ("/admin", ADMIN_INDEX),
         ("/admin/", ADMIN_INDEX),
         ("/expired/E2026%2F1", "expired"),
+        // The order's overview keeps its own page; a gateway's return keeps its query.
+        ("/renewals/01202611220000001", "renewals"),
+        ("/renewals/01202611220000001?from=gateway", "renewals"),
+        ("/renewals/01202611220000001/pay", "renewals/_/pay"),
+        (
+            "/renewals/01202611220000001/pay?from=gateway",
+            "renewals/_/pay",
+        ),
+        ("/renewals/01202611220000001/install", "renewals/_/install"),
+        ("/renewals/01202611220000001/install/", "renewals/_/install"),
     ] {
         let r = server.client.get(server.url(path)).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::OK, "{path}");
