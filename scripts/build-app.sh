@@ -69,6 +69,8 @@ BUNDLES=(
     setup:setup
     apply:apply
     renewals:renewals
+    renewals-pay:renewals/_/pay
+    renewals-install:renewals/_/install
     admin:admin
     admin-renewal:admin/renewals
     admin-expired:admin/expired

@@ -80,7 +80,7 @@ fn Routes(routes: &'static [Route]) -> impl IntoView {
 /// Every bundle's routes (`:no` is one segment). Another bundle's are told apart in the
 /// fallback rather than by a `Route` each: every `Route` is its own generic instance of
 /// the router, about 1 KB of wasm each (issue 16).
-const ROUTES: [&str; 11] = [
+const ROUTES: [&str; 13] = [
     "/",
     "/setup",
     "/renew",
@@ -88,6 +88,8 @@ const ROUTES: [&str; 11] = [
     "/expired",
     "/expired/:no",
     "/renewals/:no",
+    "/renewals/:no/pay",
+    "/renewals/:no/install",
     "/admin",
     "/admin/expired",
     "/admin/reconciliation",
@@ -148,12 +150,35 @@ pub fn ApplyApp() -> impl IntoView {
     view! { <Shell routes=PAGES state=AppState::reading /> }
 }
 
-/// The order bundle: `/renewals/{no}`.
+/// The order bundle: `/renewals/{no}` (the order's overview and outcomes); its pay and
+/// install panels are bundles of their own ([`RenewalsPayApp`], [`RenewalsInstallApp`]),
+/// which the page moves to by itself when the state calls for them.
 #[component]
 pub fn RenewalsApp() -> impl IntoView {
     const PAGES: &[Route] = &[Route {
         path: "/renewals/:no",
-        view: || view! { <pages::order::OrderPage /> }.into_any(),
+        view: pages::order::overview,
+    }];
+    view! { <Shell routes=PAGES state=AppState::new /> }
+}
+
+/// The order's pay bundle: `/renewals/{no}/pay`.
+#[component]
+pub fn RenewalsPayApp() -> impl IntoView {
+    const PAGES: &[Route] = &[Route {
+        path: "/renewals/:no/pay",
+        view: pages::order::pay,
+    }];
+    view! { <Shell routes=PAGES state=AppState::without_certificate /> }
+}
+
+/// The order's install bundle: `/renewals/{no}/install` (the install keeps the new
+/// certificate as the one chosen).
+#[component]
+pub fn RenewalsInstallApp() -> impl IntoView {
+    const PAGES: &[Route] = &[Route {
+        path: "/renewals/:no/install",
+        view: pages::order::install,
     }];
     view! { <Shell routes=PAGES state=AppState::new /> }
 }
@@ -337,6 +362,8 @@ mod tests {
             "/expired",
             "/expired/E2026",
             "/renewals/R1",
+            "/renewals/R1/pay",
+            "/renewals/R1/install",
             "/admin",
             "/admin/expired",
             "/admin/reconciliation",
@@ -348,6 +375,7 @@ mod tests {
             "/nope",
             "/renewals",
             "/renewals/",
+            "/renewals/R1/other",
             "/admin/x/y",
             "/setup/more",
         ] {

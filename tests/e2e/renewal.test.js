@@ -18,6 +18,8 @@ e2e("renewal: on time, alipay, approved, installed: the token holds the renewed 
   const page = await sys.open("/");
   const no = await applyFromCertificates(sys, page);
   await waitStatus(page, "awaiting_payment");
+  // The pay panel is a page of its own: /renewals/{no} moved there by itself.
+  assert.equal(new URL(page.url()).pathname, `/renewals/${no}/pay`);
   let view = await staffView(sys, no);
   assert.equal(view.renewal.project, "gd-med", "the first configured project when none is named");
   assert.equal(view.renewal.cert_sha256, sys.token.sha256);
@@ -26,6 +28,7 @@ e2e("renewal: on time, alipay, approved, installed: the token holds the renewed 
   const paid = await payOnline(sys, page);
   await waitStatus(page, "in_review");
   await page.locator('.stepper li[data-stage="pay"][data-state="done"]').waitFor({ timeout: 10_000 });
+  assert.equal(new URL(page.url()).pathname, `/renewals/${no}`, "paid: back on the order's overview");
   await sys.shot(page, "in-review");
 
   await approveAndInstall(sys, page, no);

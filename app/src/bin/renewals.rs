@@ -1,4 +1,5 @@
-//! The order bundle (`/renewals/{no}`): pay, progress, install.
+//! The order bundle (`/renewals/{no}`): the order's overview, progress, outcomes; its
+//! pay and install panels are bundles of their own (`renewals-pay`, `renewals-install`).
 
 #![forbid(unsafe_code)]
 

@@ -67,13 +67,31 @@ pub const APPLY: Texts = &[
     apply::LABELS,
     revoke::OLD_CERTIFICATE,
 ];
-/// `/renewals/{no}`: the order, pay, progress, install.
+/// `/renewals/{no}`: the order's overview, progress, outcomes, sign-in.
 pub const RENEWALS: Texts = &[
     common::STRINGS,
     order::STRINGS,
-    pay::STRINGS,
+    order::SIGN_IN,
+    pay::PAID,
     pay::INVOICE,
     revoke::STRINGS,
+    dual::STRINGS,
+];
+/// `/renewals/{no}/pay`: the order's pay panel.
+pub const RENEWALS_PAY: Texts = &[
+    common::STRINGS,
+    order::STRINGS,
+    pay::STRINGS,
+    pay::PAID,
+    pay::INVOICE,
+    dual::STRINGS,
+];
+/// `/renewals/{no}/install`: the order's install panel.
+pub const RENEWALS_INSTALL: Texts = &[
+    common::STRINGS,
+    order::STRINGS,
+    order::INSTALL,
+    pay::INVOICE,
     dual::STRINGS,
 ];
 /// `/admin`: the staff console's queue and audit trail.
@@ -140,7 +158,10 @@ const ALL: Texts = &[
     apply::FORM,
     apply::LABELS,
     pay::STRINGS,
+    pay::PAID,
     order::STRINGS,
+    order::SIGN_IN,
+    order::INSTALL,
     admin::CONSOLE,
     admin::QUEUE,
     admin::STRINGS,
@@ -312,7 +333,7 @@ pub(crate) mod tests {
 
     /// Which sources each bundle's screens are made of (prefixes under `src/`), besides
     /// the shared ones (everything outside `pages/` and `admin/`).
-    const BUNDLES: [(&str, Texts, &[&str]); 12] = [
+    const BUNDLES: [(&str, Texts, &[&str]); 14] = [
         (
             "/",
             CERTIFICATES,
@@ -323,12 +344,28 @@ pub(crate) mod tests {
         (
             "/renewals",
             RENEWALS,
+            &["pages/order", "pages/progress.rs", "pages/apply/ui.rs"],
+        ),
+        (
+            "/renewals/{no}/pay",
+            RENEWALS_PAY,
             &[
-                "pages/order",
-                "pages/pay",
-                "pages/install",
+                "pages/order.rs",
+                "pages/order/summary.rs",
+                "pages/order/poll.rs",
                 "pages/progress.rs",
-                "pages/apply/ui.rs",
+                "pages/pay",
+            ],
+        ),
+        (
+            "/renewals/{no}/install",
+            RENEWALS_INSTALL,
+            &[
+                "pages/order.rs",
+                "pages/order/summary.rs",
+                "pages/order/poll.rs",
+                "pages/progress.rs",
+                "pages/install",
             ],
         ),
         (

@@ -1,8 +1,10 @@
 //! Texts of the order screens (查询进度, 安装证书): `(key, 中文, English)`.
 
+/// Every order page's: the page, states, steps, timeline, payments, outcomes.
 pub const STRINGS: &[(&str, &str, &str)] = &[
     // The page.
     ("order.title", "续期业务", "Renewal order"),
+    ("order.moving", "正在打开…", "Opening…"),
     ("order.summary", "业务信息", "Order details"),
     ("order.progress", "当前进度", "Progress"),
     ("order.business_no", "业务单号", "Business number"),
@@ -285,6 +287,10 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "您的续期申请未通过审核，已缴费用将原路退回。请根据驳回原因修改后，回到我的证书重新申请。",
         "Your application was not approved; the money paid is refunded. Correct what the reason names, then apply again from my certificates.",
     ),
+];
+
+/// Signing in to see the order (the overview, `/renewals/{no}`, only).
+pub const SIGN_IN: &[(&str, &str, &str)] = &[
     // Signing in.
     (
         "order.signin.title",
@@ -317,6 +323,20 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "请先插入 USB Key，在“我的证书”中选择该业务的证书，然后回到本页。",
         "Insert your USB key and choose this order's certificate in my certificates first, then come back.",
     ),
+    (
+        "order.signin.expired_path",
+        "过期证书续期的业务单？",
+        "An order of an expired certificate?",
+    ),
+    (
+        "order.signin.expired_link",
+        "用短信验证码登录",
+        "Sign in with an SMS code",
+    ),
+];
+
+/// 安装证书 (`/renewals/{no}/install` only).
+pub const INSTALL: &[(&str, &str, &str)] = &[
     // 安装证书.
     ("install.title", "安装证书", "Install the certificate"),
     (
@@ -388,15 +408,5 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "install.retry_hint",
         "点击“继续安装”将从中断处继续，不会重复生成密钥。",
         "“Continue installing” resumes where it stopped; no second key is made.",
-    ),
-    (
-        "order.signin.expired_path",
-        "过期证书续期的业务单？",
-        "An order of an expired certificate?",
-    ),
-    (
-        "order.signin.expired_link",
-        "用短信验证码登录",
-        "Sign in with an SMS code",
     ),
 ];

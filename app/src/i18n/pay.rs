@@ -101,11 +101,6 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "重新支付前，系统会先向支付渠道核实并关闭之前未完成的支付；如果之前的支付其实已经成功，将不会再次扣款。",
         "Before paying again, earlier unfinished payments are checked with the payment service and closed; if one was in fact paid, you are not charged again.",
     ),
-    (
-        "pay.already_paid",
-        "已查到您之前的支付已经成功，本次没有重复扣款。",
-        "An earlier payment was found to have gone through: you were not charged again.",
-    ),
     // The latest attempt.
     (
         "pay.pending.title",
@@ -286,3 +281,11 @@ pub const INVOICE: &[(&str, &str, &str)] = &[
         "The 18-character unified social credit code, e.g. 91350100M000100Y43.",
     ),
 ];
+
+/// An earlier payment found paid: said by the pay panel, and by the overview once the
+/// order has moved on (`/renewals/{no}` and `/renewals/{no}/pay`).
+pub const PAID: &[(&str, &str, &str)] = &[(
+    "pay.already_paid",
+    "已查到您之前的支付已经成功，本次没有重复扣款。",
+    "An earlier payment was found to have gone through: you were not charged again.",
+)];

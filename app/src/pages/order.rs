@@ -1,6 +1,14 @@
 //! `/renewals/{no}`: the order (业务单). 查询进度 shows where it stands and refreshes
 //! itself; the panel below follows the state: 缴费 pay, 审核中 under review, 安装证书
 //! install, done, or closed.
+//!
+//! The order is three bundles (issue 16: one was over 200 KB gzipped, and Trunk cannot
+//! split a page's wasm): `/renewals/{no}` ([`overview`]: the summary, timeline,
+//! payments, the outcomes, sign-in, the compromise report), `/renewals/{no}/pay`
+//! ([`pay`]: the pay panel) and `/renewals/{no}/install` ([`install`]: the install
+//! panel). Each shows the summary; when the state calls for a panel another one holds,
+//! the page moves there by itself (`location.replace`, the query kept: a gateway's
+//! `?from=gateway`), so every link to `/renewals/{no}` still lands where it should.
 
 mod compromise;
 mod outcome;
@@ -33,16 +41,170 @@ use outcome::{ClosedView, DoneView, ReviewView};
 use signin::SignInPrompt;
 use summary::{InvoiceFacts, Problems, Summary};
 
-/// The order page; a new business number in the address starts afresh.
+/// Which of the order's pages a bundle is; each holds the panels of its place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// `/renewals/{no}`: under review, done, closed; sign-in.
+    Overview,
+    /// `/renewals/{no}/pay`.
+    Pay,
+    /// `/renewals/{no}/install`.
+    Install,
+}
+
+impl Place {
+    /// What follows `/renewals/{no}` in this place's address.
+    fn suffix(self) -> &'static str {
+        match self {
+            Place::Overview => "",
+            Place::Pay => "/pay",
+            Place::Install => "/install",
+        }
+    }
+}
+
+/// The place whose bundle holds `panel`.
+fn place_of(panel: &Panel) -> Place {
+    match panel {
+        Panel::Pay { .. } => Place::Pay,
+        Panel::Install => Place::Install,
+        _ => Place::Overview,
+    }
+}
+
+/// What one bundle renders of the order besides the summary every page shows. Plain
+/// function pointers chosen by the bundle's route, so a bundle links only its own parts.
+struct Parts {
+    place: Place,
+    /// The panel of a state this place holds (see [`place_of`]).
+    panel: fn(&Panel, Signal<Renewal>, Callback<Renewal>) -> AnyView,
+    /// The sign-in prompt; a page without it moves to the overview to sign in.
+    sign_in: Option<fn(Callback<()>) -> AnyView>,
+    /// The order's facts above the panel.
+    head: fn(Signal<Renewal>) -> AnyView,
+    /// What comes after the panel.
+    below: fn(Signal<Renewal>) -> AnyView,
+}
+
+/// `/renewals/{no}`: the order's overview (bin `renewals`).
+pub fn overview() -> AnyView {
+    const PARTS: Parts = Parts {
+        place: Place::Overview,
+        panel: outcome_panel,
+        sign_in: Some(|on_signed_in| view! { <SignInPrompt on_signed_in /> }.into_any()),
+        head: |renewal| {
+            view! {
+                <Stepper renewal=renewal />
+                <Summary renewal=renewal />
+                <Problems renewal=renewal />
+            }
+            .into_any()
+        },
+        below: |renewal| {
+            view! {
+                {invoice_facts(renewal)}
+                <Payments renewal=renewal />
+                <Timeline renewal=renewal />
+                <compromise::CompromiseReport />
+            }
+            .into_any()
+        },
+    };
+    view! { <OrderPage parts=&PARTS /> }.into_any()
+}
+
+/// `/renewals/{no}/pay`: the pay panel (bin `renewals-pay`).
+pub fn pay() -> AnyView {
+    const PARTS: Parts = Parts {
+        place: Place::Pay,
+        panel: |_, renewal, on_update| {
+            let renewal = renewal.get_untracked();
+            view! { <PayPanel renewal on_update /> }.into_any()
+        },
+        sign_in: None,
+        head: steps_and_summary,
+        below: invoice_facts,
+    };
+    view! { <OrderPage parts=&PARTS /> }.into_any()
+}
+
+/// `/renewals/{no}/install`: the install panel (bin `renewals-install`).
+pub fn install() -> AnyView {
+    const PARTS: Parts = Parts {
+        place: Place::Install,
+        panel: |_, renewal, on_update| {
+            let renewal = renewal.get_untracked();
+            view! { <InstallPanel renewal on_update /> }.into_any()
+        },
+        sign_in: None,
+        head: steps_and_summary,
+        below: |renewal| view! { <InvoiceFacts renewal=renewal /> }.into_any(),
+    };
+    view! { <OrderPage parts=&PARTS /> }.into_any()
+}
+
+/// The stepper and the summary: what a panel's page shows of the order (no rejection or
+/// refund can be there while paying or installing).
+fn steps_and_summary(renewal: Signal<Renewal>) -> AnyView {
+    view! {
+        <Stepper renewal=renewal />
+        <Summary renewal=renewal />
+    }
+    .into_any()
+}
+
+/// The invoice asked for, except while paying (the pay form holds the request then).
+fn invoice_facts(renewal: Signal<Renewal>) -> AnyView {
+    shown(
+        move || renewal.with(|r| r.status != Some(RenewalStatus::AwaitingPayment)),
+        move || view! { <InvoiceFacts renewal=renewal /> }.into_any(),
+    )
+    .into_any()
+}
+
+/// The overview's panels: under review, done, closed.
+fn outcome_panel(panel: &Panel, renewal: Signal<Renewal>, _: Callback<Renewal>) -> AnyView {
+    let i18n = use_i18n();
+    match panel {
+        Panel::Review => {
+            let flash = outcome::payment_flash(&renewal.with_untracked(|r| r.business_no.clone()));
+            view! { {flash} <ReviewView renewal=renewal /> }.into_any()
+        }
+        Panel::Done => view! { <DoneView renewal=renewal /> }.into_any(),
+        Panel::Closed => view! { <ClosedView renewal=renewal /> }.into_any(),
+        Panel::Unknown => {
+            view! { <p class="notice">{i18n.text("order.status_unknown")}</p> }.into_any()
+        }
+        // Another bundle's: the page is moving there.
+        Panel::Pay { .. } | Panel::Install => ().into_any(),
+    }
+}
+
+/// `/renewals/{no}` and the place's suffix, the query and hash kept, from the address
+/// shown (its segments as the browser has them, still percent-encoded).
+fn address_of(place: Place) -> Option<String> {
+    let here = window().location();
+    let path = here.pathname().ok()?;
+    let mut segments = path.trim_start_matches('/').splitn(3, '/');
+    let (first, no) = (segments.next()?, segments.next()?);
+    Some(format!(
+        "/{first}/{no}{}{}{}",
+        place.suffix(),
+        here.search().unwrap_or_default(),
+        here.hash().unwrap_or_default()
+    ))
+}
+
+/// The order page of `parts`' place; a new business number in the address starts afresh.
 #[component]
-pub fn OrderPage() -> impl IntoView {
+fn OrderPage(parts: &'static Parts) -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let no = Memo::new(move |_| params.with(|p| p.get("no")).unwrap_or_default());
     live(move || {
         let no = no.get();
         let from_gateway = query.with_untracked(|q| q.get_str("from") == Some("gateway"));
-        view! { <Order no=no from_gateway=from_gateway /> }.into_any()
+        view! { <Order no=no from_gateway=from_gateway parts=parts /> }.into_any()
     })
 }
 
@@ -102,7 +264,7 @@ fn set_if_changed<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, val
 }
 
 #[component]
-fn Order(no: String, from_gateway: bool) -> impl IntoView {
+fn Order(no: String, from_gateway: bool, parts: &'static Parts) -> impl IntoView {
     let i18n = use_i18n();
     let data = RwSignal::new(None::<Renewal>);
     let error = RwSignal::new(None::<AppError>);
@@ -205,7 +367,7 @@ fn Order(no: String, from_gateway: bool) -> impl IntoView {
         move || match error.get() {
             None => view! { <Loading /> }.into_any(),
             Some(e) if e.code == ErrorCode::Unauthenticated => {
-                view! { <SignInPrompt on_signed_in=signed_in /> }.into_any()
+                parts.sign_in.map(|prompt| prompt(signed_in)).into_any()
             }
             Some(e) if e.code == ErrorCode::NotFound => {
                 let no = no.clone();
@@ -231,7 +393,31 @@ fn Order(no: String, from_gateway: bool) -> impl IntoView {
         }
     };
 
+    // The place the page must move to: the one holding the state's panel, or the
+    // overview to sign in. `None` while it is here.
+    let moving = Memo::new(move |_| {
+        let signing_in = parts.sign_in.is_none()
+            && error.with(|e| {
+                e.as_ref()
+                    .is_some_and(|e| e.code == ErrorCode::Unauthenticated)
+            });
+        if signing_in {
+            return Some(Place::Overview);
+        }
+        data.with(|d| d.as_ref().map(|r| place_of(&panel_of(r))))
+            .filter(|place| *place != parts.place)
+    });
+
     let content = live(move || {
+        if let Some(place) = moving.get() {
+            if let Some(to) = address_of(place) {
+                let _ = window().location().replace(&to);
+            }
+            return view! {
+                <p class="muted" id="order-moving" role="status">{i18n.text("order.moving")}</p>
+            }
+            .into_any();
+        }
         if !loaded.get() {
             return not_loaded.clone()().into_any();
         }
@@ -239,8 +425,10 @@ fn Order(no: String, from_gateway: bool) -> impl IntoView {
             return view! { <Loading /> }.into_any();
         };
         let renewal = Signal::derive(move || data.get().unwrap_or_else(|| first.clone()));
-        view! { <OrderView renewal=renewal data=data error=error signed_in=signed_in reload=reload.clone() /> }
-            .into_any()
+        view! {
+            <OrderView renewal=renewal data=data error=error signed_in=signed_in reload=reload.clone() parts=parts />
+        }
+        .into_any()
     });
 
     view! {
@@ -258,6 +446,7 @@ fn OrderView<F>(
     error: RwSignal<Option<AppError>>,
     signed_in: Callback<()>,
     reload: F,
+    parts: &'static Parts,
 ) -> impl IntoView
 where
     F: Fn() + Clone + Send + Sync + 'static,
@@ -268,31 +457,15 @@ where
         error.set(None);
     });
     let panel = Memo::new(move |_| renewal.with(panel_of));
-    let panel_view = live(move || {
-        let r = renewal.get_untracked();
-        match panel.get() {
-            Panel::Pay { .. } => view! { <PayPanel renewal=r on_update=on_update /> }.into_any(),
-            Panel::Install => view! { <InstallPanel renewal=r on_update=on_update /> }.into_any(),
-            Panel::Review => {
-                let flash = crate::pages::pay::payment_flash(
-                    &renewal.with_untracked(|r| r.business_no.clone()),
-                );
-                view! { {flash} <ReviewView renewal=renewal /> }.into_any()
-            }
-            Panel::Done => view! { <DoneView renewal=renewal /> }.into_any(),
-            Panel::Closed => view! { <ClosedView renewal=renewal /> }.into_any(),
-            Panel::Unknown => {
-                view! { <p class="notice">{i18n.text("order.status_unknown")}</p> }.into_any()
-            }
-        }
-    });
-    // A failed refresh keeps the order shown; a lapsed session asks to sign in again.
+    let panel_view = live(move || (parts.panel)(&panel.get(), renewal, on_update));
+    // A failed refresh keeps the order shown; a lapsed session asks to sign in again
+    // (elsewhere than the overview, the page moves there for it).
     let refresh_problem = live(move || {
         error
             .get()
             .map(|e| {
                 if e.code == ErrorCode::Unauthenticated {
-                    view! { <SignInPrompt on_signed_in=signed_in /> }.into_any()
+                    parts.sign_in.map(|prompt| prompt(signed_in)).into_any()
                 } else {
                     view! {
                         <div class="refresh-error">
@@ -321,9 +494,7 @@ where
     view! {
         <section aria-labelledby="summary-title">
             <h2 id="summary-title" class="visually-hidden">{i18n.text("order.summary")}</h2>
-            <Stepper renewal=renewal />
-            <Summary renewal=renewal />
-            <Problems renewal=renewal />
+            {(parts.head)(renewal)}
             {shown(
                 move || !closed(),
                 move || view! {
@@ -341,24 +512,7 @@ where
         </section>
         {refresh_problem}
         {panel_view}
-        // While paying, the pay form holds the invoice request.
-        {shown(
-            move || renewal.with(|r| r.status != Some(RenewalStatus::AwaitingPayment)),
-            move || view! {
-                <InvoiceFacts renewal=renewal />
-            }
-            .into_any(),
-        )}
-        // While paying, the pay panel lists the attempts itself.
-        {shown(
-            move || !matches!(panel.get(), Panel::Pay { .. }),
-            move || view! {
-                <Payments renewal=renewal />
-            }
-            .into_any(),
-        )}
-        <Timeline renewal=renewal />
-        <compromise::CompromiseReport />
+        {(parts.below)(renewal)}
         <div class="actions">
             <button id="sign-out" type="button" class="link" on:click=sign_out>
                 {i18n.text("order.sign_out")}
@@ -426,6 +580,28 @@ mod tests {
         let issued = renewal("issued", serde_json::json!([]));
         assert_eq!(panel_of(&approved), Panel::Install);
         assert_eq!(panel_of(&approved), panel_of(&issued));
+    }
+
+    #[test]
+    fn each_panel_is_on_its_own_page() {
+        let p = |s| place_of(&panel_of(&renewal(s, serde_json::json!([]))));
+        assert_eq!(p("awaiting_payment"), Place::Pay);
+        assert_eq!(p("awaiting_reconciliation"), Place::Pay);
+        assert_eq!(p("approved"), Place::Install);
+        assert_eq!(p("issued"), Place::Install);
+        for s in [
+            "in_review",
+            "completed",
+            "cancelled",
+            "expired",
+            "rejected",
+            "new",
+        ] {
+            assert_eq!(p(s), Place::Overview, "{s}");
+        }
+        assert_eq!(Place::Overview.suffix(), "");
+        assert_eq!(Place::Pay.suffix(), "/pay");
+        assert_eq!(Place::Install.suffix(), "/install");
     }
 
     #[test]

@@ -33,40 +33,34 @@ use crate::models::{Project, Renewal};
 use crate::state::use_app_state;
 use crate::storage;
 
-fn flash_key(business_no: &str) -> String {
+/// Where the pay page notes that paying found an earlier attempt paid, for the
+/// overview's `payment_flash` (`order/outcome.rs`) to say once the order has moved on
+/// (session storage: the overview is another page load).
+pub(crate) fn flash_key(business_no: &str) -> String {
     format!("certrenew.pay.flash.{business_no}")
 }
 
-/// Notes that paying found an earlier attempt paid, for [`payment_flash`] to say once the
-/// order page has moved past this panel.
+/// Notes that paying found an earlier attempt paid (see [`flash_key`]).
 fn flash_already_paid(business_no: &str) {
     storage::save(&flash_key(business_no), &true);
 }
 
-/// Whether the note is kept: the JSON `true` [`flash_already_paid`] wrote, compared as
-/// text (no JSON reader of a `bool` for this alone).
-fn flashed(key: &str) -> bool {
-    web_sys::window()
-        .and_then(|w| w.session_storage().ok().flatten())
-        .and_then(|s| s.get_item(key).ok().flatten())
-        .is_some_and(|v| v.trim() == "true")
-}
-
-/// "An earlier payment was found: you were not charged again" (`#already-paid`), once,
-/// after the pay panel found an earlier attempt paid: the panel itself is gone by then
-/// (the renewal left the pay stage), so the order page renders this where it was.
-pub fn payment_flash(business_no: &str) -> impl IntoView + use<> {
+/// "An earlier payment was found: you were not charged again" (`#already-paid`) while
+/// `already_paid` holds: under the pay form, and in its place once the panel has moved on.
+fn already_paid_notice(already_paid: RwSignal<bool>) -> AnyView {
     let i18n = use_i18n();
-    let key = flash_key(business_no);
-    let show = flashed(&key);
-    storage::forget(&key);
-    show.then(|| {
-        view! {
-            <div class="notice ok" id="already-paid" role="status">
-                <p>{i18n.text("pay.already_paid")}</p>
-            </div>
-        }
-    })
+    shown(
+        move || already_paid.get(),
+        move || {
+            view! {
+                <div class="notice ok" id="already-paid" role="status">
+                    <p>{i18n.text("pay.already_paid")}</p>
+                </div>
+            }
+            .into_any()
+        },
+    )
+    .into_any()
 }
 
 /// The pay panel for `renewal`; `on_update` gets the renewal after any change made
@@ -126,18 +120,7 @@ pub fn PayPanel(renewal: Renewal, #[prop(into)] on_update: Callback<Renewal>) ->
                 }
                 .into_any()
             }
-            _ => view! {
-                {shown(
-                    move || already_paid.get(),
-                    move || view! {
-                        <div class="notice ok" id="already-paid" role="status">
-                            <p>{i18n.text("pay.already_paid")}</p>
-                        </div>
-                    }
-                    .into_any(),
-                )}
-            }
-            .into_any(),
+            _ => already_paid_notice(already_paid),
         }
     });
 

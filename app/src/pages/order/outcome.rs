@@ -117,3 +117,29 @@ pub fn ClosedView(#[prop(into)] renewal: Signal<Renewal>) -> impl IntoView {
         </section>
     }
 }
+
+/// Whether the pay page's note is kept: the JSON `true` it wrote, compared as text (no
+/// JSON reader of a `bool` for this alone).
+fn flashed(key: &str) -> bool {
+    web_sys::window()
+        .and_then(|w| w.session_storage().ok().flatten())
+        .and_then(|s| s.get_item(key).ok().flatten())
+        .is_some_and(|v| v.trim() == "true")
+}
+
+/// "An earlier payment was found: you were not charged again" (`#already-paid`), once,
+/// after the pay page found an earlier attempt paid: the pay panel is gone by then (the
+/// renewal left the pay stage), so the overview renders this where it was.
+pub fn payment_flash(business_no: &str) -> impl IntoView + use<> {
+    let i18n = use_i18n();
+    let key = crate::pages::pay::flash_key(business_no);
+    let show = flashed(&key);
+    crate::storage::forget(&key);
+    show.then(|| {
+        view! {
+            <div class="notice ok" id="already-paid" role="status">
+                <p>{i18n.text("pay.already_paid")}</p>
+            </div>
+        }
+    })
+}

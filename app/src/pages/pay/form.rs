@@ -7,9 +7,9 @@ use protocol::ErrorCode;
 use protocol::application::FieldError;
 use protocol::payment::InvoiceKind;
 
-use super::flash_already_paid;
 use super::logic::{self, KINDS, METHODS, input_id, rule_text};
 use super::state::{Busy, PayForm};
+use super::{already_paid_notice, flash_already_paid};
 use crate::api;
 use crate::components::{ErrorNotice, live, live_text, shown};
 use crate::i18n::{Lang, use_i18n};
@@ -341,15 +341,7 @@ pub fn PaymentForm(
             })}
             <OtherErrors form project=project.clone() />
             {live(move || form.failure.get().map(|error| view! { <ErrorNotice error /> }).into_any())}
-            {shown(
-                move || already_paid.get(),
-                move || view! {
-                    <div class="notice ok" id="already-paid" role="status">
-                        <p>{i18n.text("pay.already_paid")}</p>
-                    </div>
-                }
-                .into_any(),
-            )}
+            {already_paid_notice(already_paid)}
             <p class="total">
                 {i18n.text("pay.total")}
                 " "

@@ -1,0 +1,7 @@
+//! The order's pay bundle (`/renewals/{no}/pay`): the pay panel.
+
+#![forbid(unsafe_code)]
+
+fn main() {
+    app::start(app::app::RenewalsPayApp, app::i18n::RENEWALS_PAY);
+}
