@@ -75,6 +75,10 @@ BUNDLES=(
     admin-renewal:admin/renewals
     admin-expired:admin/expired
     admin-reconciliation:admin/reconciliation
+    admin-renewal-history:admin/renewals/_/history
+    admin-renewal-finance:admin/renewals/_/finance
+    admin-renewal-certificate:admin/renewals/_/certificate
+    admin-renewal-expired:admin/renewals/_/expired
     expired:expired
     expired-application:expired/_
     expired-details:expired/_/details
@@ -105,7 +109,7 @@ else
     # nested in it: the root first, then one depth after the other, two bundles at a
     # time (xargs fails if any does).
     trunk build app/index.html --release --dist "$DIST" --public-url /
-    for depth in 1 2 3; do
+    for depth in 1 2 3 4; do
         for bundle in "${BUNDLES[@]}"; do
             folder=${bundle#*:}
             slashes=${folder//[!\/]/}

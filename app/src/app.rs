@@ -80,7 +80,7 @@ fn Routes(routes: &'static [Route]) -> impl IntoView {
 /// Every bundle's routes (`:no` is one segment). Another bundle's are told apart in the
 /// fallback rather than by a `Route` each: every `Route` is its own generic instance of
 /// the router, about 1 KB of wasm each (issue 16).
-const ROUTES: [&str; 13] = [
+const ROUTES: [&str; 17] = [
     "/",
     "/setup",
     "/renew",
@@ -94,6 +94,10 @@ const ROUTES: [&str; 13] = [
     "/admin/expired",
     "/admin/reconciliation",
     "/admin/renewals/:no",
+    "/admin/renewals/:no/history",
+    "/admin/renewals/:no/finance",
+    "/admin/renewals/:no/certificate",
+    "/admin/renewals/:no/expired",
 ];
 
 /// Whether `path` is one of [`ROUTES`] (a trailing slash dropped).
@@ -215,12 +219,56 @@ pub fn AdminReconcileApp() -> impl IntoView {
     view! { <Shell routes=PAGES state=AppState::without_certificate /> }
 }
 
-/// The console's renewal bundle: `/admin/renewals/{no}` (the review, payments, audit).
+/// The console's renewal bundle: `/admin/renewals/{no}` (the facts and the review); its
+/// other pages are bundles of their own ([`AdminRenewalHistoryApp`],
+/// [`AdminRenewalFinanceApp`], [`AdminRenewalCertificateApp`], [`AdminRenewalExpiredApp`]).
 #[component]
 pub fn AdminRenewalApp() -> impl IntoView {
     const PAGES: &[Route] = &[Route {
         path: "/admin/renewals/:no",
         view: || view! { <admin::detail::AdminDetailPage /> }.into_any(),
+    }];
+    view! { <Shell routes=PAGES state=AppState::without_certificate /> }
+}
+
+/// A renewal's timeline and audit rows in the console: `/admin/renewals/{no}/history`.
+#[component]
+pub fn AdminRenewalHistoryApp() -> impl IntoView {
+    const PAGES: &[Route] = &[Route {
+        path: "/admin/renewals/:no/history",
+        view: || view! { <admin::renewal_pages::AdminRenewalHistoryPage /> }.into_any(),
+    }];
+    view! { <Shell routes=PAGES state=AppState::without_certificate /> }
+}
+
+/// A renewal's money in the console: `/admin/renewals/{no}/finance` (payments and their
+/// reconciliation, the invoice, the refund).
+#[component]
+pub fn AdminRenewalFinanceApp() -> impl IntoView {
+    const PAGES: &[Route] = &[Route {
+        path: "/admin/renewals/:no/finance",
+        view: || view! { <admin::renewal_pages::AdminRenewalFinancePage /> }.into_any(),
+    }];
+    view! { <Shell routes=PAGES state=AppState::without_certificate /> }
+}
+
+/// A renewal's certificate in the console: `/admin/renewals/{no}/certificate` (revoking
+/// it; a dual renewal's encryption certificates and key recovery).
+#[component]
+pub fn AdminRenewalCertificateApp() -> impl IntoView {
+    const PAGES: &[Route] = &[Route {
+        path: "/admin/renewals/:no/certificate",
+        view: || view! { <admin::renewal_pages::AdminRenewalCertificatePage /> }.into_any(),
+    }];
+    view! { <Shell routes=PAGES state=AppState::without_certificate /> }
+}
+
+/// A renewal's expired-path application in the console: `/admin/renewals/{no}/expired`.
+#[component]
+pub fn AdminRenewalExpiredApp() -> impl IntoView {
+    const PAGES: &[Route] = &[Route {
+        path: "/admin/renewals/:no/expired",
+        view: || view! { <admin::renewal_pages::AdminRenewalExpiredPage /> }.into_any(),
     }];
     view! { <Shell routes=PAGES state=AppState::without_certificate /> }
 }
@@ -368,6 +416,10 @@ mod tests {
             "/admin/expired",
             "/admin/reconciliation",
             "/admin/renewals/R1",
+            "/admin/renewals/R1/history",
+            "/admin/renewals/R1/finance",
+            "/admin/renewals/R1/certificate",
+            "/admin/renewals/R1/expired",
         ] {
             assert!(is_route(path), "{path}");
         }
@@ -377,6 +429,7 @@ mod tests {
             "/renewals/",
             "/renewals/R1/other",
             "/admin/x/y",
+            "/admin/renewals/R1/more",
             "/setup/more",
         ] {
             assert!(!is_route(path), "{path}");

@@ -3,15 +3,17 @@
 //! by certrenew-server. It talks to the server over `/api/v1` and to the token through
 //! the certrenew extension; it never sees a PIN.
 //!
-//! The app is fourteen bundles (binaries in `src/bin/`, the route tables in `app.rs`), so
+//! The app is eighteen bundles (binaries in `src/bin/`, the route tables in `app.rs`), so
 //! each page downloads only the code of its own route: the certificates (with a
 //! platform's entry), setup, the application, the order (its overview and progress;
 //! its pay and install panels each a page and bundle of their own), the expired path's
 //! start and one expired-path application (its details and its form
-//! each a page and bundle of their own), and the staff console's four pages (the
-//! queue, one renewal, the expired path's list, reconciliation). Trunk builds each into
+//! each a page and bundle of their own), and the staff console's pages (the
+//! queue; one renewal, its history, money, certificate and expired-path pages each a
+//! bundle of their own; the expired path's list; reconciliation). Trunk builds each into
 //! its own folder of `dist/`, nested for a route under another bundle's
-//! (`dist/admin/renewals/`, `dist/admin/expired/`, `dist/admin/reconciliation/`,
+//! (`dist/admin/renewals/` and in it `dist/admin/renewals/_/history/` and the other
+//! pages of one renewal, `dist/admin/expired/`, `dist/admin/reconciliation/`,
 //! `dist/expired/_/`, where `_` stands for the renewal number, and in it
 //! `dist/expired/_/details/` and `dist/expired/_/form/`; `dist/renewals/_/pay/` and
 //! `dist/renewals/_/install/`), and the server

@@ -160,6 +160,8 @@ mod tests {
         let dir = dist(&[
             ("admin", true),
             ("admin/renewals", true),
+            ("admin/renewals/_/finance", true),
+            ("admin/renewals/_/certificate", true),
             ("expired", true),
             ("expired/_", true),
             ("expired/_/details", true),
@@ -185,6 +187,22 @@ mod tests {
             ("/admin/renewals", page("admin/renewals")),
             ("/admin/renewals/0120", page("admin/renewals")),
             ("/admin/renewals/0120/more", page("admin/renewals")),
+            // A renewal's other pages: `_` for its number, then the page's folder.
+            (
+                "/admin/renewals/0120/finance",
+                page("admin/renewals/_/finance"),
+            ),
+            (
+                "/admin/renewals/R-1_a/finance/",
+                page("admin/renewals/_/finance"),
+            ),
+            (
+                "/admin/renewals/0120/certificate",
+                page("admin/renewals/_/certificate"),
+            ),
+            ("/admin/renewals/0120/more/finance", page("admin/renewals")),
+            ("/admin/renewals/../finance", page("admin/renewals")),
+            ("/admin/renewals/0120/Finance", page("admin/renewals")),
             ("/expired", page("expired")),
             ("/expired/", page("expired")),
             ("/expired/E2026", page("expired/_")),

@@ -145,6 +145,22 @@ async fn a_nested_bundle_serves_its_routes_and_its_files() {
         ("admin/renewals", "/admin/renewals/01202611220000001"),
         ("admin/expired", "/admin/expired"),
         ("admin/reconciliation", "/admin/reconciliation"),
+        (
+            "admin/renewals/_/finance",
+            "/admin/renewals/01202611220000001/finance",
+        ),
+        (
+            "admin/renewals/_/certificate",
+            "/admin/renewals/01202611220000001/certificate",
+        ),
+        (
+            "admin/renewals/_/history",
+            "/admin/renewals/01202611220000001/history",
+        ),
+        (
+            "admin/renewals/_/expired",
+            "/admin/renewals/01202611220000001/expired",
+        ),
         ("expired/_", "/expired/E20261122000001"),
         ("expired/_/details", "/expired/E20261122000001/details"),
         ("expired/_/form", "/expired/E20261122000001/form"),
@@ -163,6 +179,24 @@ async fn a_nested_bundle_serves_its_routes_and_its_files() {
     std::fs::write(dist.path().join("renewals").join("index.html"), "renewals").unwrap();
     for (path, page) in [
         ("/admin/renewals/01202611220000001", "admin/renewals"),
+        // A renewal's other pages (`dist/admin/renewals/_/<page>/`).
+        (
+            "/admin/renewals/01202611220000001/finance",
+            "admin/renewals/_/finance",
+        ),
+        (
+            "/admin/renewals/01202611220000001/certificate/",
+            "admin/renewals/_/certificate",
+        ),
+        (
+            "/admin/renewals/01202611220000001/history",
+            "admin/renewals/_/history",
+        ),
+        (
+            "/admin/renewals/01202611220000001/expired",
+            "admin/renewals/_/expired",
+        ),
+        ("/admin/renewals/01202611220000001/x", "admin/renewals"),
         ("/expired/E20261122000001", "expired/_"),
         ("/expired/E20261122000001/", "expired/_"),
         ("/expired/E20261122000001/details", "expired/_/details"),

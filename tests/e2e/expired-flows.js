@@ -274,8 +274,8 @@ export async function payExpired(sys, page) {
 }
 
 /**
- * A reviewer opens /admin/renewals/{no} in a tab of their own and checks the expired
- * path's section: the mobile that signed in, the verified transfer, the identity checks
+ * A reviewer opens /admin/renewals/{no} in a tab of their own, follows its link to
+ * /admin/renewals/{no}/expired and checks the expired path's section: the mobile that signed in, the verified transfer, the identity checks
  * (`failed` failed ones and one passed), and the uploads, each downloaded with the
  * reviewer's session and compared with what was uploaded (`uploads`, by kind).
  * @param {System} sys
@@ -287,7 +287,11 @@ export async function inspectInConsole(sys, no, expected) {
   try {
     await sys.staffLogin(admin, "reviewer");
     await admin.goto(`${sys.origin}/admin/renewals/${no}`);
-    await see(admin, "#expired-section", "the console's expired-path section on /admin/renewals/{no}");
+    // The expired path's application is a page of its own, linked from the detail.
+    await see(admin, "#link-expired", "the link to the expired path's page on /admin/renewals/{no}");
+    await admin.click("#link-expired");
+    await admin.waitForURL(new RegExp(`/admin/renewals/${no}/expired$`), { timeout: 15_000 });
+    await see(admin, "#expired-section", "the console's expired-path section on /admin/renewals/{no}/expired");
     await see(admin, "#expired-mobile", "the mobile that signed in (#expired-mobile)");
     assert.ok(((await admin.textContent("#expired-mobile")) ?? "").includes(MOBILE), `#expired-mobile shows ${MOBILE} to the reviewer`);
     await see(admin, '#expired-transfers tr[data-status="verified"]', "the verified transfer (#expired-transfers tr[data-status=verified])");

@@ -117,6 +117,9 @@ e2e("payments: a bank transfer to the account the project publishes, confirmed b
   try {
     await sys.staffLogin(finance, "finance");
     await finance.goto(`${sys.origin}/admin/renewals/${no}`);
+    // The money is the renewal's finance page, linked from its detail.
+    await finance.click("#link-finance", { timeout: 30_000 });
+    await finance.waitForURL(new RegExp(`/admin/renewals/${no}/finance$`), { timeout: 15_000 });
     const received = finance.locator(".reconcile-received[data-out-trade-no]");
     await received.waitFor({ timeout: 15_000 });
     await sys.shot(finance, "finance-reconcile");

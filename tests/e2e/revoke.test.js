@@ -7,7 +7,8 @@
  * Then 吊销证书 in the console (app/src/admin/revoke.rs): the renewed certificate, good for
  * `openssl ocsp` (the OCSP URL in its own authority information access, verified against
  * the CA certificate fetched from its caIssuers URL), is revoked by the reviewer on the
- * renewal's page (reason keyCompromise, confirmed); `openssl ocsp` says revoked.
+ * renewal's revocation page, linked from its detail (reason keyCompromise, confirmed);
+ * `openssl ocsp` says revoked.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -84,7 +85,10 @@ e2e("revoke: a reviewer revokes a renewed certificate in the console; openssl oc
   assert.match(reported, /: revoked/, reported);
   assert.match(reported, /Reason: keyCompromise/, reported);
 
+  // 吊销证书 is a page of its own, linked from the renewal's detail.
   await admin.goto(`${sys.origin}/admin/renewals/${no}`);
+  await admin.click("#link-revoke", { timeout: 30_000 });
+  await admin.waitForURL(new RegExp(`/admin/renewals/${no}/certificate$`), { timeout: 15_000 });
   await admin.locator("#revoke #revoke-reason").waitFor({ timeout: 30_000 });
   await admin.selectOption("#revoke-reason", "keyCompromise");
   await admin.click("#revoke-submit");
@@ -93,6 +97,9 @@ e2e("revoke: a reviewer revokes a renewed certificate in the console; openssl oc
   await admin.click("#revoke-submit");
   await admin.locator("#revoke-done").waitFor({ timeout: 20_000 });
   await sys.shot(admin, "revoke-done");
+  await admin.click("#back-to-detail");
+  await admin.waitForURL(new RegExp(`/admin/renewals/${no}$`), { timeout: 15_000 });
+  await admin.locator("#admin-business-no").waitFor({ timeout: 30_000 });
 
   const after = await ocsp(sys.dir, der, "after");
   assert.match(after, /: revoked/, after);

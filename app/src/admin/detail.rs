@@ -2,85 +2,32 @@
 //! application, the certificate, the money, the timeline and the audit rows, with the
 //! actions the staff member's role allows.
 
-use crate::router::A;
-use crate::router::use_params_map;
 use leptos::prelude::*;
-use protocol::ErrorCode;
 use protocol::certificate::CertificateStatus;
 use protocol::renewal::RenewalStatus;
 
 use crate::admin::actions::Actions;
-use crate::admin::audit::AuditTable;
-use crate::admin::audit_words::{action_key, by_key, data_line};
-use crate::admin::finance::{InvoiceSection, PaymentsSection, RefundSection};
 use crate::admin::labels::{status_badge, status_key};
-use crate::admin::model::{ApplicationForm, CertSummary, ReviewView};
+use crate::admin::model::{ApplicationForm, CertSummary, ReviewView, came_expired_way};
 use crate::admin::queue::{project_name, projects_now};
 use crate::admin::renewal_labels::id_type_key;
+use crate::admin::renewal_pages::RenewalPage;
 use crate::admin::review::ReviewPanel;
-use crate::admin::session::StaffGate;
-use crate::admin::staff::use_staff;
-use crate::admin::ui::{Fact, Live, Loader, fact, facts, head, label, row};
+use crate::admin::ui::{Fact, Live, Loader, fact, facts, label, row};
 use crate::api;
-use crate::components::Loaded;
+use crate::components::{live, live_text};
 use crate::format;
 use crate::i18n::use_i18n;
-use crate::models::{IssuedCertificate, Renewal, TimelineEntry};
+use crate::models::{IssuedCertificate, Renewal};
 
 /// The renewal detail page.
 #[component]
 pub fn AdminDetailPage() -> impl IntoView {
-    let params = use_params_map();
-    let no = Memo::new(move |_| params.with(|p| p.get("no").unwrap_or_default()));
-    view! {
-        <StaffGate>
-            <Detail no=no />
-        </StaffGate>
-    }
+    view! { <RenewalPage body=detail_body sub=false /> }
 }
 
-#[component]
-fn Detail(no: Memo<String>) -> impl IntoView {
-    let i18n = use_i18n();
-    let staff = use_staff();
-    let loader = Loader::new(
-        move || api::admin::renewal_path(&no.get()),
-        ReviewView::read,
-        staff,
-    );
-    let acts = Actions::new(Callback::new(move |()| loader.reload()));
-    // Another renewal (a link in the audit rows): its own, empty action state.
-    Effect::new(move |previous: Option<String>| {
-        let n = no.get();
-        if previous.as_ref().is_some_and(|p| *p != n) {
-            acts.flash.set(None);
-            acts.failure.set(None);
-            acts.reason.set(String::new());
-            acts.reason_error.set(None);
-            acts.confirming.set(false);
-        }
-        n
-    });
-    view! {
-        <p class="small back">
-            <A href="/admin">{i18n.text("admin.detail.back")}</A>
-        </p>
-        <Loaded>
-            {move || {
-                loader.value.get().map(|answer| match answer {
-                    Err(e) if e.code == ErrorCode::NotFound => Ok(view! {
-                        <section id="renewal-missing">
-                            <h1>{i18n.text("admin.detail.not_found")}</h1>
-                            <p>{move || i18n.tf("admin.detail.not_found_hint", &[("no", &no.get())])}</p>
-                        </section>
-                    }
-                    .into_any()),
-                    Err(e) => Err(e),
-                    Ok(v) => Ok(view! { <DetailBody v=v acts=acts loader=loader /> }.into_any()),
-                })
-            }}
-        </Loaded>
-    }
+fn detail_body(v: ReviewView, acts: Actions, loader: Loader<ReviewView>) -> AnyView {
+    view! { <DetailBody v=v acts=acts loader=loader /> }.into_any()
 }
 
 #[component]
@@ -109,10 +56,10 @@ fn DetailBody(v: ReviewView, acts: Actions, loader: Loader<ReviewView>) -> impl 
             </h1>
             <p class="head-facts">
                 <span id="admin-renewal-status" data-status=status class=status_badge(known_status)>
-                    {move || label(i18n, known_status.map(status_key), status)}
+                    {live_text(move || label(i18n, known_status.map(status_key), status))}
                 </span>
                 " "
-                <span>{move || project_name(i18n, &projects_now(), &project)}</span>
+                <span>{live_text(move || project_name(i18n, &projects_now(), &project))}</span>
                 " · "
                 <span class="muted">
                     {i18n.text("admin.field.created_at")} " " {format::date_time(&r.created_at)}
@@ -122,7 +69,7 @@ fn DetailBody(v: ReviewView, acts: Actions, loader: Loader<ReviewView>) -> impl 
                     {i18n.text("admin.field.updated_at")} " " {format::date_time(&r.updated_at)}
                 </span>
             </p>
-            {flash}
+            {live(move || flash().into_any())}
             <div class="actions">
                 <button
                     id="detail-refresh"
@@ -131,9 +78,10 @@ fn DetailBody(v: ReviewView, acts: Actions, loader: Loader<ReviewView>) -> impl 
                     aria-busy=move || loader.busy.get().to_string()
                     on:click=move |_| loader.reload()
                 >
-                    {move || {
+                    {live_text(move || {
                         if loader.busy.get() { i18n.t("admin.queue.refreshing") } else { i18n.t("common.refresh") }
-                    }}
+                            .to_owned()
+                    })}
                 </button>
             </div>
         </section>
@@ -142,18 +90,7 @@ fn DetailBody(v: ReviewView, acts: Actions, loader: Loader<ReviewView>) -> impl 
             <ApplicationSection r=r.clone() />
             <CertificateSection old=v.certificate.clone() new=r.certificate.clone() />
         </div>
-        <crate::admin::pair::PairSection renewal=r.clone() />
-        <crate::admin::expired_detail::ExpiredSection renewal=r.clone() />
-        <PaymentsSection v=v.clone() acts=acts />
-        <div class="grid two">
-            <InvoiceSection invoice=r.invoice.clone() no=no.clone() status=r.status acts=acts />
-            <RefundSection refund=r.refund.clone() acts=acts />
-        </div>
-        <TimelineSection rows=r.timeline.clone() />
-        <section id="renewal-audit-section" aria-labelledby="renewal-audit-title">
-            <h2 id="renewal-audit-title">{i18n.text("admin.detail.audit")}</h2>
-            <AuditTable rows=v.audit.clone() table_id="renewal-audit" />
-        </section>
+        <RenewalPages r=r.clone() />
     }
 }
 
@@ -211,10 +148,6 @@ fn ApplicationSection(r: Renewal) -> impl IntoView {
 #[component]
 fn CertificateSection(old: CertSummary, new: Option<IssuedCertificate>) -> impl IntoView {
     let i18n = use_i18n();
-    // The newest certificate is the one staff may revoke (docs/revocation.md).
-    let revocable = new
-        .as_ref()
-        .map_or_else(|| old.serial.clone(), |c| c.serial.clone());
     let validity = |from: &str, to: &str| {
         Fact::Text(format!(
             "{} – {}",
@@ -259,40 +192,36 @@ fn CertificateSection(old: CertSummary, new: Option<IssuedCertificate>) -> impl 
                     )}
                 }
             })}
-            <crate::admin::revoke::RevokePanel serial=revocable />
         </section>
     }
 }
 
-/// 办理进度: the renewal's own timeline, oldest first.
+/// The renewal's other pages (`admin::renewal_pages`), each a bundle of its own reached
+/// by a full page load: the timeline and the audit rows, the money (payments, invoice, refund), revoking the certificate
+/// and, for a dual renewal, its encryption certificates and key recovery, and the
+/// expired path's application when it came that way.
 #[component]
-fn TimelineSection(rows: Vec<TimelineEntry>) -> impl IntoView {
+fn RenewalPages(r: Renewal) -> impl IntoView {
     let i18n = use_i18n();
+    // The page's address is the answer's path (`api::admin::renewal_path`).
+    let base = api::admin::renewal_path(&r.business_no);
+    let link = move |id: &'static str, sub: &str, key: &'static str| {
+        view! {
+            <li>
+                <a id=id href=format!("{base}/{sub}")>{i18n.text(key)}</a>
+            </li>
+        }
+    };
     view! {
-        <section id="timeline" aria-labelledby="timeline-title">
-            <h2 id="timeline-title">{i18n.text("admin.detail.timeline")}</h2>
-            <div class="table-wrap">
-                <table class="small">
-                    {head(&["admin.audit.at", "admin.audit.action", "admin.audit.actor", "admin.audit.data"])}
-                    <tbody>
-                        {rows
-                            .into_iter()
-                            .map(|t| {
-                                let action = t.action.clone();
-                                let by = t.by.clone();
-                                view! {
-                                    <tr data-action=t.action.clone()>
-                                        <td class="nowrap">{format::date_time(&t.at)}</td>
-                                        <td>{Live(i18n).label(action_key(&action), action)}</td>
-                                        <td class="nowrap">{Live(i18n).label(by_key(&by), by)}</td>
-                                        <td class="data">{data_line(&t.detail)}</td>
-                                    </tr>
-                                }
-                            })
-                            .collect_view()}
-                    </tbody>
-                </table>
-            </div>
-        </section>
+        <nav id="renewal-pages" aria-labelledby="renewal-pages-title">
+            <h2 id="renewal-pages-title">{i18n.text("admin.sub.title")}</h2>
+            <ul>
+                {link("link-history", "history", "admin.sub.history")}
+                {link("link-finance", "finance", "admin.sub.finance")}
+                {link("link-revoke", "certificate", "admin.sub.revoke")}
+                {r.is_dual().then(|| link("link-pair", "certificate#pair-certificates", "admin.sub.pair"))}
+                {came_expired_way(&r.application).then(|| link("link-expired", "expired", "admin.sub.expired"))}
+            </ul>
+        </nav>
     }
 }

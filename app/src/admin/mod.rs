@@ -13,7 +13,9 @@
 //! - `login`: the sign-in form
 //! - `queue`: the review queue and its filters
 //! - `audit`: the audit chain's check and the recent rows
-//! - `detail`: one renewal; `review` and `finance` its action panels, `actions` the calls
+//! - `detail`: one renewal, with `review` (its action panel); `renewal_pages` the
+//!   renewal's other pages (`history`; `finance`; `revoke` and `pair`; `expired_detail`),
+//!   each a bundle of its own; `actions` the calls
 //! - `revoke`: revoking its certificate with an RFC 5280 reason
 //! - `pair`: a dual renewal's encryption certificates and key recovery (密钥恢复)
 //! - `expired`: the expired-certificate path's applications (`/admin/expired`);
@@ -35,6 +37,7 @@ pub mod expired;
 pub mod expired_detail;
 pub mod expired_labels;
 pub mod finance;
+pub mod history;
 pub mod labels;
 pub mod login;
 pub mod model;
@@ -43,6 +46,7 @@ pub mod query;
 pub mod queue;
 pub mod reconcile;
 pub mod renewal_labels;
+pub mod renewal_pages;
 pub mod review;
 pub mod revoke;
 pub mod rules;

@@ -12,6 +12,7 @@ use crate::admin::model::ReviewView;
 use crate::admin::rules::{Act, REASON_MAX, reason_len};
 use crate::admin::staff::use_staff;
 use crate::admin::ui::{Live, Refusal, named};
+use crate::components::{live, live_text, shown};
 use crate::i18n::use_i18n;
 
 /// Approvals and the review actions.
@@ -37,7 +38,7 @@ pub fn ReviewPanel(v: ReviewView, acts: Actions) -> impl IntoView {
         let (approvals, required_text) = (approvals.clone(), required_text.clone());
         view! {
             <p id="approvals" data-approvals=approvals_attr data-required=required_attr>
-                {move || i18n.tf("admin.review.approvals", &[("n", &approvals), ("required", &required_text)])}
+                {live_text(move || i18n.tf("admin.review.approvals", &[("n", &approvals), ("required", &required_text)]))}
                 {by_text.map(|names| view! { " " <span class="muted">{Live(i18n).tf("admin.review.approved_by", "names", names)}</span> })}
             </p>
         }
@@ -121,21 +122,33 @@ pub fn ReviewPanel(v: ReviewView, acts: Actions) -> impl IntoView {
         <section id="review-panel" aria-labelledby="review-title">
             <h2 id="review-title">{i18n.text("admin.review.title")}</h2>
             {summary}
-            <Show when=move || !may()>
-                <div class="notice warn" id="review-role-note">
-                    <p>
-                        {move || {
-                            let role = staff.role();
-                            i18n.tf("admin.review.role_note", &[("role", &named(i18n, &role, role_key))])
-                        }}
-                    </p>
-                </div>
-            </Show>
-            <Show when=mine_already.clone()>
-                <div class="notice warn" id="already-approved">
-                    <p>{i18n.text("admin.explain.already_approved")}</p>
-                </div>
-            </Show>
+            {shown(
+                move || !may(),
+                move || {
+                    view! {
+                        <div class="notice warn" id="review-role-note">
+                            <p>
+                                {live_text(move || {
+                                    let role = staff.role();
+                                    i18n.tf("admin.review.role_note", &[("role", &named(i18n, &role, role_key))])
+                                })}
+                            </p>
+                        </div>
+                    }
+                    .into_any()
+                },
+            )}
+            {shown(
+                mine_already,
+                move || {
+                    view! {
+                        <div class="notice warn" id="already-approved">
+                            <p>{i18n.text("admin.explain.already_approved")}</p>
+                        </div>
+                    }
+                    .into_any()
+                },
+            )}
             <h3>{i18n.text("admin.review.approve_title")}</h3>
             <div class="actions">
                 <button
@@ -164,9 +177,10 @@ pub fn ReviewPanel(v: ReviewView, acts: Actions) -> impl IntoView {
                         aria-busy=move || acts.any_busy().to_string()
                         on:click=approve
                     >
-                        {move || {
+                        {live_text(move || {
                             if acts.any_busy() { i18n.t("admin.busy") } else { i18n.t("admin.review.confirm_yes") }
-                        }}
+                                .to_owned()
+                        })}
                     </button>
                     <button
                         id="approve-keep"
@@ -178,10 +192,11 @@ pub fn ReviewPanel(v: ReviewView, acts: Actions) -> impl IntoView {
                     </button>
                 </div>
             </dialog>
-            {move || {
+            {live(move || {
                 acts.failure_of(&[Act::Approve], &no_fail)
                     .map(|f| view! { <Refusal error=f.error explain=f.explain /> })
-            }}
+                    .into_any()
+            })}
             <h3>{i18n.text("admin.review.reject_title")}</h3>
             <form on:submit=reject novalidate>
                 <div class="field">
@@ -207,10 +222,10 @@ pub fn ReviewPanel(v: ReviewView, acts: Actions) -> impl IntoView {
                         class=count_class
                         data-count=move || count().to_string()
                     >
-                        {move || i18n.tf("admin.review.reason_count", &[("n", &count().to_string()), ("max", &REASON_MAX.to_string())])}
+                        {live_text(move || i18n.tf("admin.review.reason_count", &[("n", &count().to_string()), ("max", &REASON_MAX.to_string())]))}
                     </span>
                     <span class="field-error" id="reject-reason-error" data-field="reason" role="alert">
-                        {move || acts.reason_error.get().map(|k| i18n.t(k))}
+                        {live_text(move || acts.reason_error.get().map(|k| i18n.t(k).to_owned()).unwrap_or_default())}
                     </span>
                 </div>
                 <div class="actions">
@@ -221,16 +236,18 @@ pub fn ReviewPanel(v: ReviewView, acts: Actions) -> impl IntoView {
                         disabled=move || !may() || acts.any_busy()
                         aria-busy=move || acts.is_busy(Act::Reject, &no_busy).to_string()
                     >
-                        {move || {
+                        {live_text(move || {
                             if acts.is_busy(Act::Reject, &no_label) { i18n.t("admin.busy") } else { i18n.t("admin.review.reject") }
-                        }}
+                                .to_owned()
+                        })}
                     </button>
                 </div>
             </form>
-            {move || {
+            {live(move || {
                 acts.failure_of(&[Act::Reject], &no_fail2)
                     .map(|f| view! { <Refusal error=f.error explain=f.explain /> })
-            }}
+                    .into_any()
+            })}
         </section>
     }
     .into_any()

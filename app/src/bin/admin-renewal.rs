@@ -1,4 +1,4 @@
-//! The console's renewal bundle (`/admin/renewals/{no}`): the review, payments, audit.
+//! The console's renewal bundle (`/admin/renewals/{no}`): the review, the facts, the audit.
 
 #![forbid(unsafe_code)]
 

@@ -283,6 +283,40 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("admin.busy", "正在提交…", "Working…"),
     // Detail
     ("admin.detail.back", "← 返回审核队列", "← Back to the queue"),
+    // The renewal's other pages (admin::renewal_pages) and the detail's links to them.
+    ("admin.sub.title", "更多操作", "More"),
+    ("admin.sub.back", "← 返回续期详情", "← Back to the renewal"),
+    (
+        "admin.sub.finance",
+        "收款、发票与退款",
+        "Payments, invoice and refund",
+    ),
+    (
+        "admin.sub.history",
+        "办理进度与审计记录",
+        "Timeline and audit rows",
+    ),
+    ("admin.sub.revoke", "吊销证书", "Revoke the certificate"),
+    (
+        "admin.sub.pair",
+        "加密证书与密钥恢复",
+        "Encryption certificates and key recovery",
+    ),
+    (
+        "admin.sub.certificate",
+        "证书吊销与密钥恢复",
+        "Revocation and key recovery",
+    ),
+    (
+        "admin.sub.expired",
+        "过期证书申请",
+        "Expired-certificate application",
+    ),
+    (
+        "admin.sub.expired_none",
+        "该业务不是通过过期证书路径申请的。",
+        "This renewal did not come the expired-certificate way.",
+    ),
     (
         "admin.detail.not_found",
         "未找到该业务单",

@@ -106,17 +106,38 @@ pub const ADMIN_EXPIRED: Texts = &[common::STRINGS, admin::CONSOLE, admin_expire
 /// `/admin/reconciliation`: finance's reconciliation differences.
 pub const ADMIN_RECONCILIATION: Texts =
     &[common::STRINGS, admin::CONSOLE, admin_reconcile::STRINGS];
-/// `/admin/renewals/{no}`: one renewal in the console.
+/// `/admin/renewals/{no}`: one renewal in the console (its other pages' texts are theirs).
 pub const ADMIN_RENEWAL: Texts = &[
     common::STRINGS,
     admin::CONSOLE,
     admin::QUEUE,
     admin::STRINGS,
-    admin_expired::LIST,
-    admin_expired::SECTION,
+];
+/// `/admin/renewals/{no}/history`: a renewal's timeline and audit rows.
+pub const ADMIN_RENEWAL_HISTORY: Texts = &[
+    common::STRINGS,
+    admin::CONSOLE,
+    admin::QUEUE,
+    admin::STRINGS,
+];
+/// `/admin/renewals/{no}/finance`: a renewal's payments, invoice and refund.
+pub const ADMIN_RENEWAL_FINANCE: Texts = &[common::STRINGS, admin::CONSOLE, admin::STRINGS];
+/// `/admin/renewals/{no}/certificate`: revoking a renewal's certificate, key recovery.
+pub const ADMIN_RENEWAL_CERTIFICATE: Texts = &[
+    common::STRINGS,
+    admin::CONSOLE,
+    admin::STRINGS,
     revoke::ADMIN,
     dual::STRINGS,
     dual::CUSTOMER,
+];
+/// `/admin/renewals/{no}/expired`: what the expired path adds to a renewal.
+pub const ADMIN_RENEWAL_EXPIRED: Texts = &[
+    common::STRINGS,
+    admin::CONSOLE,
+    admin::STRINGS,
+    admin_expired::LIST,
+    admin_expired::SECTION,
 ];
 /// `/expired`: the expired-certificate path's sign-in and certificate.
 pub const EXPIRED: Texts = &[
@@ -333,7 +354,7 @@ pub(crate) mod tests {
 
     /// Which sources each bundle's screens are made of (prefixes under `src/`), besides
     /// the shared ones (everything outside `pages/` and `admin/`).
-    const BUNDLES: [(&str, Texts, &[&str]); 14] = [
+    const BUNDLES: [(&str, Texts, &[&str]); 18] = [
         (
             "/",
             CERTIFICATES,
@@ -399,18 +420,56 @@ pub(crate) mod tests {
             ADMIN_RENEWAL,
             &[
                 "admin/detail.rs",
+                "admin/renewal_pages.rs",
                 "admin/actions.rs",
                 "admin/review.rs",
-                "admin/finance.rs",
                 "admin/rules.rs",
-                "admin/revoke.rs",
-                "admin/pair.rs",
                 "admin/renewal_labels.rs",
-                "admin/expired_detail.rs",
-                "admin/expired_labels.rs",
+                "admin/queue.rs",
+                "admin/query.rs",
+            ],
+        ),
+        (
+            "/admin/renewals/{no}/history",
+            ADMIN_RENEWAL_HISTORY,
+            &[
+                "admin/renewal_pages.rs",
+                "admin/history.rs",
+                "admin/actions.rs",
                 "admin/audit.rs",
                 "admin/audit_words.rs",
-                "admin/queue.rs",
+            ],
+        ),
+        (
+            "/admin/renewals/{no}/finance",
+            ADMIN_RENEWAL_FINANCE,
+            &[
+                "admin/renewal_pages.rs",
+                "admin/actions.rs",
+                "admin/finance.rs",
+                "admin/rules.rs",
+                "admin/renewal_labels.rs",
+            ],
+        ),
+        (
+            "/admin/renewals/{no}/certificate",
+            ADMIN_RENEWAL_CERTIFICATE,
+            &[
+                "admin/renewal_pages.rs",
+                "admin/actions.rs",
+                "admin/revoke.rs",
+                "admin/pair.rs",
+            ],
+        ),
+        (
+            "/admin/renewals/{no}/expired",
+            ADMIN_RENEWAL_EXPIRED,
+            &[
+                "admin/renewal_pages.rs",
+                "admin/actions.rs",
+                "admin/expired_detail.rs",
+                "admin/expired_labels.rs",
+                "admin/renewal_labels.rs",
                 "admin/query.rs",
             ],
         ),
