@@ -80,13 +80,15 @@ fn Routes(routes: &'static [Route]) -> impl IntoView {
 /// Every bundle's routes (`:no` is one segment). Another bundle's are told apart in the
 /// fallback rather than by a `Route` each: every `Route` is its own generic instance of
 /// the router, about 1 KB of wasm each (issue 16).
-const ROUTES: [&str; 17] = [
+const ROUTES: [&str; 19] = [
     "/",
     "/setup",
     "/renew",
     "/apply",
     "/expired",
     "/expired/:no",
+    "/expired/:no/details",
+    "/expired/:no/form",
     "/renewals/:no",
     "/renewals/:no/pay",
     "/renewals/:no/install",
@@ -409,6 +411,8 @@ mod tests {
             "/apply/",
             "/expired",
             "/expired/E2026",
+            "/expired/E2026/details",
+            "/expired/E2026/form/",
             "/renewals/R1",
             "/renewals/R1/pay",
             "/renewals/R1/install",
@@ -431,6 +435,7 @@ mod tests {
             "/admin/x/y",
             "/admin/renewals/R1/more",
             "/setup/more",
+            "/expired/E2026/bank",
         ] {
             assert!(!is_route(path), "{path}");
         }
