@@ -50,7 +50,7 @@ export PATH="$REPO/tools/node_modules/.bin:$cargo_bin:$PATH"
 # What dist/ is made from: a change to any of these rebuilds it.
 inputs_digest() {
     {
-        find app protocol -type f -not -path '*/target/*' | LC_ALL=C sort |
+        find app protocol patches -type f -not -path '*/target/*' | LC_ALL=C sort |
             xargs sha256sum
         sha256sum Cargo.lock Cargo.toml Trunk.toml .cargo/config.toml extension/page/certrenew-page.js \
             scripts/lib/externalize-loader.mjs
