@@ -129,6 +129,7 @@ pub const ADMIN_RENEWAL_CERTIFICATE: Texts = &[
     admin::STRINGS,
     revoke::ADMIN,
     dual::STRINGS,
+    dual::CONSOLE,
     dual::CUSTOMER,
 ];
 /// `/admin/renewals/{no}/expired`: what the expired path adds to a renewal.
@@ -200,6 +201,7 @@ const ALL: Texts = &[
     revoke::COMPROMISE,
     pay::INVOICE,
     dual::STRINGS,
+    dual::CONSOLE,
 ];
 
 static INSTALLED: OnceLock<Texts> = OnceLock::new();
