@@ -71,6 +71,7 @@ pub const APPLY: Texts = &[
 pub const RENEWALS: Texts = &[
     common::STRINGS,
     order::STRINGS,
+    order::PROGRESS,
     order::SIGN_IN,
     pay::PAID,
     pay::INVOICE,
@@ -182,6 +183,7 @@ const ALL: Texts = &[
     pay::STRINGS,
     pay::PAID,
     order::STRINGS,
+    order::PROGRESS,
     order::SIGN_IN,
     order::INSTALL,
     admin::CONSOLE,
@@ -367,7 +369,7 @@ pub(crate) mod tests {
         (
             "/renewals",
             RENEWALS,
-            &["pages/order", "pages/progress.rs", "pages/apply/ui.rs"],
+            &["pages/order", "pages/progress", "pages/apply/ui.rs"],
         ),
         (
             "/renewals/{no}/pay",
@@ -376,7 +378,7 @@ pub(crate) mod tests {
                 "pages/order.rs",
                 "pages/order/summary.rs",
                 "pages/order/poll.rs",
-                "pages/progress.rs",
+                "pages/progress/steps.rs",
                 "pages/pay",
             ],
         ),
@@ -387,7 +389,7 @@ pub(crate) mod tests {
                 "pages/order.rs",
                 "pages/order/summary.rs",
                 "pages/order/poll.rs",
-                "pages/progress.rs",
+                "pages/progress/steps.rs",
                 "pages/install",
             ],
         ),

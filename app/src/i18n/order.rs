@@ -1,6 +1,6 @@
 //! Texts of the order screens (查询进度, 安装证书): `(key, 中文, English)`.
 
-/// Every order page's: the page, states, steps, timeline, payments, outcomes.
+/// Every order page's: the page, states, steps, invoice, rejection and refund.
 pub const STRINGS: &[(&str, &str, &str)] = &[
     // The page.
     ("order.title", "续期业务", "Renewal order"),
@@ -109,6 +109,53 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "（未完成，业务已关闭）",
         "(not completed, the renewal is closed)",
     ),
+    // Invoice.
+    ("order.invoice", "发票", "Invoice"),
+    ("order.invoice.kind", "发票类型", "Invoice type"),
+    ("order.invoice.electronic", "电子发票", "Electronic invoice"),
+    ("order.invoice.paper", "纸质发票", "Paper invoice"),
+    ("order.invoice.title", "发票抬头", "Invoice title"),
+    ("order.invoice.taxpayer_id", "纳税人识别号", "Taxpayer ID"),
+    ("order.invoice.status", "开票状态", "Invoice status"),
+    ("order.invoice.requested", "待开具", "To be issued"),
+    (
+        "order.invoice.issued_electronic",
+        "已开具，已通过短信和邮件发送给经办人",
+        "Issued, sent to the operator by SMS and e-mail",
+    ),
+    (
+        "order.invoice.issued_paper",
+        "已开具，将邮寄至收件地址",
+        "Issued, posted to the recipient's address",
+    ),
+    // Rejection and refund.
+    (
+        "order.rejection_reason",
+        "驳回原因：",
+        "Reason for rejection:",
+    ),
+    ("order.refund.pending", "退款中", "Refund under way"),
+    ("order.refund.done", "已退款", "Refunded"),
+    (
+        "order.refund.amount",
+        "退款金额 {amount}",
+        "Amount {amount}",
+    ),
+    (
+        "order.refund.pending_hint",
+        "款项将原路退回，到账时间以支付渠道为准。",
+        "The money goes back the way it was paid; when it arrives depends on the payment service.",
+    ),
+    (
+        "order.refund.done_hint",
+        "款项已原路退回。",
+        "The money was sent back the way it was paid.",
+    ),
+];
+
+/// The overview's (`/renewals/{no}`): the timeline, the payments, under review, done,
+/// closed.
+pub const PROGRESS: &[(&str, &str, &str)] = &[
     // The timeline.
     ("order.timeline", "办理记录", "History"),
     ("order.by", "（{who}）", " ({who})"),
@@ -179,48 +226,6 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("order.method.unionpay", "银联", "UnionPay"),
     ("order.method.wechat", "微信支付", "WeChat Pay"),
     ("order.method.bank_transfer", "对公转账", "Bank transfer"),
-    // Invoice.
-    ("order.invoice", "发票", "Invoice"),
-    ("order.invoice.kind", "发票类型", "Invoice type"),
-    ("order.invoice.electronic", "电子发票", "Electronic invoice"),
-    ("order.invoice.paper", "纸质发票", "Paper invoice"),
-    ("order.invoice.title", "发票抬头", "Invoice title"),
-    ("order.invoice.taxpayer_id", "纳税人识别号", "Taxpayer ID"),
-    ("order.invoice.status", "开票状态", "Invoice status"),
-    ("order.invoice.requested", "待开具", "To be issued"),
-    (
-        "order.invoice.issued_electronic",
-        "已开具，已通过短信和邮件发送给经办人",
-        "Issued, sent to the operator by SMS and e-mail",
-    ),
-    (
-        "order.invoice.issued_paper",
-        "已开具，将邮寄至收件地址",
-        "Issued, posted to the recipient's address",
-    ),
-    // Rejection and refund.
-    (
-        "order.rejection_reason",
-        "驳回原因：",
-        "Reason for rejection:",
-    ),
-    ("order.refund.pending", "退款中", "Refund under way"),
-    ("order.refund.done", "已退款", "Refunded"),
-    (
-        "order.refund.amount",
-        "退款金额 {amount}",
-        "Amount {amount}",
-    ),
-    (
-        "order.refund.pending_hint",
-        "款项将原路退回，到账时间以支付渠道为准。",
-        "The money goes back the way it was paid; when it arrives depends on the payment service.",
-    ),
-    (
-        "order.refund.done_hint",
-        "款项已原路退回。",
-        "The money was sent back the way it was paid.",
-    ),
     // Under review.
     ("order.review.title", "等待审核", "Under review"),
     (
