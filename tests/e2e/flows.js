@@ -308,8 +308,10 @@ export async function install(sys, page) {
 }
 
 /**
- * A reviewer approves renewal `no` in the console; the order page (reloaded) shows it
- * approved; then, unless `install` is false, the install runs to completed.
+ * A reviewer approves renewal `no` in the console; the customer's order page, which
+ * refreshes itself while under review, moves by itself to its install page
+ * (`/renewals/{no}/install`, a bundle of its own) and shows it approved; then, unless
+ * `install` is false, the install runs to completed.
  * @param {System} sys
  * @param {Page} page the customer's order page
  * @param {string} no
@@ -317,7 +319,8 @@ export async function install(sys, page) {
  */
 export async function approveAndInstall(sys, page, no, opts = {}) {
   await review(sys, no);
-  await page.reload();
+  // No reload: it would race the page's own move (location.replace) and abort.
+  await page.waitForURL(new RegExp(`/renewals/${no}/install`), { timeout: 30_000 });
   await waitStatus(page, "approved");
   if (opts.install === false) return;
   await install(sys, page);
