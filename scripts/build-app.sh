@@ -70,6 +70,7 @@ BUNDLES=(
     apply:apply
     renewals:renewals
     renewals-pay:renewals/_/pay
+    renewals-paying:renewals/_/paying
     renewals-install:renewals/_/install
     admin:admin
     admin-renewal:admin/renewals

@@ -80,7 +80,7 @@ fn Routes(routes: &'static [Route]) -> impl IntoView {
 /// Every bundle's routes (`:no` is one segment). Another bundle's are told apart in the
 /// fallback rather than by a `Route` each: every `Route` is its own generic instance of
 /// the router, about 1 KB of wasm each (issue 16).
-const ROUTES: [&str; 19] = [
+const ROUTES: [&str; 20] = [
     "/",
     "/setup",
     "/renew",
@@ -91,6 +91,7 @@ const ROUTES: [&str; 19] = [
     "/expired/:no/form",
     "/renewals/:no",
     "/renewals/:no/pay",
+    "/renewals/:no/paying",
     "/renewals/:no/install",
     "/admin",
     "/admin/expired",
@@ -157,7 +158,8 @@ pub fn ApplyApp() -> impl IntoView {
 }
 
 /// The order bundle: `/renewals/{no}` (the order's overview and outcomes); its pay and
-/// install panels are bundles of their own ([`RenewalsPayApp`], [`RenewalsInstallApp`]),
+/// install panels are bundles of their own ([`RenewalsPayApp`], [`RenewalsPayingApp`],
+/// [`RenewalsInstallApp`]),
 /// which the page moves to by itself when the state calls for them.
 #[component]
 pub fn RenewalsApp() -> impl IntoView {
@@ -168,12 +170,23 @@ pub fn RenewalsApp() -> impl IntoView {
     view! { <Shell routes=PAGES state=AppState::new /> }
 }
 
-/// The order's pay bundle: `/renewals/{no}/pay`.
+/// The order's pay bundle: `/renewals/{no}/pay`, the pay form.
 #[component]
 pub fn RenewalsPayApp() -> impl IntoView {
     const PAGES: &[Route] = &[Route {
         path: "/renewals/:no/pay",
         view: pages::order::pay,
+    }];
+    view! { <Shell routes=PAGES state=AppState::without_certificate /> }
+}
+
+/// The order's paying bundle: `/renewals/{no}/paying`, an attempt under way (WeChat's
+/// code to scan) or a declared transfer awaiting finance, and the attempts so far.
+#[component]
+pub fn RenewalsPayingApp() -> impl IntoView {
+    const PAGES: &[Route] = &[Route {
+        path: "/renewals/:no/paying",
+        view: pages::order::paying,
     }];
     view! { <Shell routes=PAGES state=AppState::without_certificate /> }
 }
@@ -415,6 +428,7 @@ mod tests {
             "/expired/E2026/form/",
             "/renewals/R1",
             "/renewals/R1/pay",
+            "/renewals/R1/paying",
             "/renewals/R1/install",
             "/admin",
             "/admin/expired",

@@ -3,10 +3,11 @@
 //! by certrenew-server. It talks to the server over `/api/v1` and to the token through
 //! the certrenew extension; it never sees a PIN.
 //!
-//! The app is eighteen bundles (binaries in `src/bin/`, the route tables in `app.rs`), so
+//! The app is nineteen bundles (binaries in `src/bin/`, the route tables in `app.rs`), so
 //! each page downloads only the code of its own route: the certificates (with a
 //! platform's entry), setup, the application, the order (its overview and progress;
-//! its pay and install panels each a page and bundle of their own), the expired path's
+//! its pay form, a payment under way and the install panel each a page and bundle of
+//! their own), the expired path's
 //! start and one expired-path application (its details and its form
 //! each a page and bundle of their own), and the staff console's pages (the
 //! queue; one renewal, its history, money, certificate and expired-path pages each a
@@ -15,8 +16,8 @@
 //! (`dist/admin/renewals/` and in it `dist/admin/renewals/_/history/` and the other
 //! pages of one renewal, `dist/admin/expired/`, `dist/admin/reconciliation/`,
 //! `dist/expired/_/`, where `_` stands for the renewal number, and in it
-//! `dist/expired/_/details/` and `dist/expired/_/form/`; `dist/renewals/_/pay/` and
-//! `dist/renewals/_/install/`), and the server
+//! `dist/expired/_/details/` and `dist/expired/_/form/`; `dist/renewals/_/pay/`,
+//! `dist/renewals/_/paying/` and `dist/renewals/_/install/`), and the server
 //! serves the deepest such folder's `index.html` for a route (`server/src/app.rs`,
 //! `index_for`; the list is `BUNDLES` in `scripts/build-app.sh`).
 #![forbid(unsafe_code)]

@@ -168,6 +168,7 @@ mod tests {
             ("expired/_/form", true),
             ("renewals", true),
             ("renewals/_/pay", true),
+            ("renewals/_/paying", true),
             ("renewals/_/install", true),
             ("setup", true),
             ("downloads", false),
@@ -220,6 +221,11 @@ mod tests {
             ("/renewals/01202611220000001/", page("renewals")),
             ("/renewals/01202611220000001/pay", page("renewals/_/pay")),
             ("/renewals/01202611220000001/pay/", page("renewals/_/pay")),
+            (
+                "/renewals/01202611220000001/paying",
+                page("renewals/_/paying"),
+            ),
+            ("/renewals/01202611220000001/Paying", page("renewals")),
             (
                 "/renewals/01202611220000001/install",
                 page("renewals/_/install"),

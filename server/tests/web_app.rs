@@ -135,7 +135,8 @@ async fn the_wasm_is_sent_gzipped_to_browsers_that_accept_it_and_plain_to_others
 /// A bundle nested in another's folder (`dist/admin/renewals/`, `dist/admin/expired/`,
 /// `dist/admin/reconciliation/`, `dist/expired/_/` for `/expired/{no}` (and in it
 /// `dist/expired/_/details/`, `dist/expired/_/form/` for `/expired/{no}/details`, `/form`),
-/// `dist/renewals/_/pay/` for `/renewals/{no}/pay`): its routes get
+/// `dist/renewals/_/pay/` for `/renewals/{no}/pay`, `dist/renewals/_/paying/` for
+/// `/renewals/{no}/paying`): its routes get
 /// its `index.html`, its files are served from its folder (gzipped when asked for)
 /// under the same Content-Security-Policy; the parent's route keeps the parent's.
 #[tokio::test]
@@ -165,6 +166,7 @@ async fn a_nested_bundle_serves_its_routes_and_its_files() {
         ("expired/_/details", "/expired/E20261122000001/details"),
         ("expired/_/form", "/expired/E20261122000001/form"),
         ("renewals/_/pay", "/renewals/01202611220000001/pay"),
+        ("renewals/_/paying", "/renewals/01202611220000001/paying"),
         ("renewals/_/install", "/renewals/01202611220000001/install"),
     ];
     for (folder, _) in nested {
@@ -222,6 +224,12 @@ async fn a_nested_bundle_serves_its_routes_and_its_files() {
         ),
         ("/renewals/01202611220000001/install", "renewals/_/install"),
         ("/renewals/01202611220000001/install/", "renewals/_/install"),
+        ("/renewals/01202611220000001/paying", "renewals/_/paying"),
+        (
+            "/renewals/01202611220000001/paying?from=gateway",
+            "renewals/_/paying",
+        ),
+        ("/renewals/01202611220000001/pay?again", "renewals/_/pay"),
     ] {
         let r = server.client.get(server.url(path)).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::OK, "{path}");

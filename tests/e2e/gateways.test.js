@@ -31,10 +31,11 @@ e2e("gateways: a renewal paid by WeChat QR, the phone paying at the emulator", {
   await page.fill("#invoice-title", INVOICE.title);
   await page.fill("#taxpayer-id", INVOICE.taxpayerId);
   await page.click("#pay");
-  // No redirect: the code is on the order's pay page, with the amount and the waiting line.
+  // No redirect: the code is on the order's paying page (/renewals/{no}/paying, a page
+  // of its own), with the amount and the waiting line.
   const qr = page.locator("#wechat-qr");
   await qr.waitFor({ timeout: 30_000 });
-  assert.match(new URL(page.url()).pathname, /^\/renewals\/\d{17}\/pay$/);
+  assert.match(new URL(page.url()).pathname, /^\/renewals\/\d{17}\/paying$/);
   const codeUrl = await qr.getAttribute("data-code-url");
   assert.ok(codeUrl?.startsWith("weixin://wxpay/bizpayurl?pr="), String(codeUrl));
   await qr.locator(".qr svg").waitFor({ timeout: 5_000 });

@@ -38,7 +38,11 @@ e2e("payments: leaving the cashier unpaid, the re-pay warning, a re-pay charged 
   const left = await payOnline(sys, page, { outcome: "leave" });
   await waitStatus(page, "awaiting_payment");
   await page.locator(`#payment-pending[data-out-trade-no="${left.outTradeNo}"]`).waitFor({ timeout: 15_000 });
+  // The attempt under way is on a page of its own; 重新支付 (#pay-again) opens the form.
+  assert.equal(new URL(page.url()).pathname, `/renewals/${no}/paying`);
+  await page.click("#pay-again");
   await page.locator("#repay-warning").waitFor({ timeout: 15_000 });
+  assert.equal(new URL(page.url()).pathname, `/renewals/${no}/pay`);
   await sys.shot(page, "repay-warning");
   let view = await staffView(sys, no);
   assert.deepEqual(view.renewal.payments.map((/** @type {any} */ p) => p.status), ["pending"]);

@@ -1,4 +1,4 @@
-//! The order's pay bundle (`/renewals/{no}/pay`): the pay panel.
+//! The order's pay bundle (`/renewals/{no}/pay`): the pay form.
 
 #![forbid(unsafe_code)]
 

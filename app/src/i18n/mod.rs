@@ -78,11 +78,22 @@ pub const RENEWALS: Texts = &[
     revoke::STRINGS,
     dual::STRINGS,
 ];
-/// `/renewals/{no}/pay`: the order's pay panel.
+/// `/renewals/{no}/pay`: the order's pay form.
 pub const RENEWALS_PAY: Texts = &[
     common::STRINGS,
     order::STRINGS,
     pay::STRINGS,
+    pay::PAID,
+    pay::INVOICE,
+    dual::STRINGS,
+];
+/// `/renewals/{no}/paying`: an attempt under way, a declared transfer, the attempts.
+pub const RENEWALS_PAYING: Texts = &[
+    common::STRINGS,
+    order::STRINGS,
+    pay::STRINGS,
+    pay::UNDER_WAY,
+    // pages/pay.rs' already-paid notice is the pay form's; named for the i18n test.
     pay::PAID,
     pay::INVOICE,
     dual::STRINGS,
@@ -181,6 +192,7 @@ const ALL: Texts = &[
     apply::FORM,
     apply::LABELS,
     pay::STRINGS,
+    pay::UNDER_WAY,
     pay::PAID,
     order::STRINGS,
     order::PROGRESS,
@@ -358,7 +370,7 @@ pub(crate) mod tests {
 
     /// Which sources each bundle's screens are made of (prefixes under `src/`), besides
     /// the shared ones (everything outside `pages/` and `admin/`).
-    const BUNDLES: [(&str, Texts, &[&str]); 18] = [
+    const BUNDLES: [(&str, Texts, &[&str]); 19] = [
         (
             "/",
             CERTIFICATES,
@@ -374,6 +386,21 @@ pub(crate) mod tests {
         (
             "/renewals/{no}/pay",
             RENEWALS_PAY,
+            &[
+                "pages/order.rs",
+                "pages/order/summary.rs",
+                "pages/order/poll.rs",
+                "pages/progress/steps.rs",
+                "pages/pay.rs",
+                "pages/pay/form.rs",
+                "pages/pay/cancel.rs",
+                "pages/pay/logic.rs",
+                "pages/pay/state.rs",
+            ],
+        ),
+        (
+            "/renewals/{no}/paying",
+            RENEWALS_PAYING,
             &[
                 "pages/order.rs",
                 "pages/order/summary.rs",

@@ -101,48 +101,6 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "重新支付前，系统会先向支付渠道核实并关闭之前未完成的支付；如果之前的支付其实已经成功，将不会再次扣款。",
         "Before paying again, earlier unfinished payments are checked with the payment service and closed; if one was in fact paid, you are not charged again.",
     ),
-    // The latest attempt.
-    (
-        "pay.pending.title",
-        "支付结果确认中",
-        "Confirming the payment",
-    ),
-    (
-        "pay.pending.text",
-        "支付结果确认中，可能有延迟，页面会自动刷新。",
-        "The payment is being confirmed; this can take a moment. The page refreshes by itself.",
-    ),
-    (
-        "pay.pending.again",
-        "如确认没有支付成功，可以重新支付；重新支付前会先关闭之前的支付，不会重复扣款。",
-        "If you are sure the payment did not go through, pay again: the earlier one is closed first, so you are not charged twice.",
-    ),
-    (
-        "pay.pending.continue",
-        "返回支付页面继续支付",
-        "Back to the payment page",
-    ),
-    // WeChat Pay's code to scan (扫码支付).
-    (
-        "pay.wechat.scan",
-        "请使用微信“扫一扫”扫描下方二维码完成支付",
-        "Scan the code below with WeChat (Scan) to pay",
-    ),
-    (
-        "pay.wechat.qr_label",
-        "微信支付二维码",
-        "WeChat Pay QR code",
-    ),
-    (
-        "pay.wechat.waiting",
-        "等待支付…支付完成后本页会自动更新。",
-        "Waiting for payment… this page updates itself once you have paid.",
-    ),
-    (
-        "pay.wechat.other_device",
-        "在其他设备上完成支付也可以，本页会自动确认。",
-        "Paying on another device works too: this page confirms it by itself.",
-    ),
     (
         "pay.failed.online",
         "上次支付未成功（订单已关闭），请重新支付。",
@@ -153,29 +111,6 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "财务未能确认收到您的转账。请核对转账信息后重新提交，或选择在线支付。",
         "Finance could not find your transfer. Check the details and submit them again, or pay online.",
     ),
-    // Awaiting reconciliation.
-    (
-        "pay.reconcile.title",
-        "已提交对公转账信息",
-        "Bank transfer submitted",
-    ),
-    (
-        "pay.reconcile.text",
-        "财务确认收到款项后，您的申请将进入审核（通常需要 1~3 个工作日）。页面会自动刷新。",
-        "Once finance confirms the money has arrived, the application goes to review (usually 1 to 3 working days). The page refreshes by itself.",
-    ),
-    // Attempts.
-    ("pay.attempts.title", "支付记录（{n}）", "Payments ({n})"),
-    ("pay.attempts.no", "订单编号", "Order number"),
-    ("pay.attempts.method", "支付方式", "Method"),
-    ("pay.attempts.amount", "金额", "Amount"),
-    ("pay.attempts.status", "交易状态", "Status"),
-    ("pay.attempts.created", "创建时间", "Created"),
-    ("pay.attempt.pending", "未支付", "Not paid"),
-    ("pay.attempt.paid", "已支付", "Paid"),
-    ("pay.attempt.failed", "支付失败", "Failed"),
-    ("pay.attempt.closed", "已关闭", "Closed"),
-    ("pay.attempt.refunded", "已退款", "Refunded"),
     // Cancelling.
     ("pay.cancel.button", "撤销申请", "Withdraw the application"),
     ("pay.cancel.title", "撤销申请", "Withdraw the application"),
@@ -289,3 +224,73 @@ pub const PAID: &[(&str, &str, &str)] = &[(
     "已查到您之前的支付已经成功，本次没有重复扣款。",
     "An earlier payment was found to have gone through: you were not charged again.",
 )];
+
+/// An attempt under way (WeChat's code, a gateway's page left open), a declared
+/// transfer, the attempts so far: `/renewals/{no}/paying` only.
+pub const UNDER_WAY: &[(&str, &str, &str)] = &[
+    // The latest attempt.
+    (
+        "pay.pending.title",
+        "支付结果确认中",
+        "Confirming the payment",
+    ),
+    (
+        "pay.pending.text",
+        "支付结果确认中，可能有延迟，页面会自动刷新。",
+        "The payment is being confirmed; this can take a moment. The page refreshes by itself.",
+    ),
+    (
+        "pay.pending.again",
+        "如确认没有支付成功，可以重新支付；重新支付前会先关闭之前的支付，不会重复扣款。",
+        "If you are sure the payment did not go through, pay again: the earlier one is closed first, so you are not charged twice.",
+    ),
+    (
+        "pay.pending.continue",
+        "返回支付页面继续支付",
+        "Back to the payment page",
+    ),
+    // WeChat Pay's code to scan (扫码支付).
+    (
+        "pay.wechat.scan",
+        "请使用微信“扫一扫”扫描下方二维码完成支付",
+        "Scan the code below with WeChat (Scan) to pay",
+    ),
+    (
+        "pay.wechat.qr_label",
+        "微信支付二维码",
+        "WeChat Pay QR code",
+    ),
+    (
+        "pay.wechat.waiting",
+        "等待支付…支付完成后本页会自动更新。",
+        "Waiting for payment… this page updates itself once you have paid.",
+    ),
+    (
+        "pay.wechat.other_device",
+        "在其他设备上完成支付也可以，本页会自动确认。",
+        "Paying on another device works too: this page confirms it by itself.",
+    ),
+    // Awaiting reconciliation.
+    (
+        "pay.reconcile.title",
+        "已提交对公转账信息",
+        "Bank transfer submitted",
+    ),
+    (
+        "pay.reconcile.text",
+        "财务确认收到款项后，您的申请将进入审核（通常需要 1~3 个工作日）。页面会自动刷新。",
+        "Once finance confirms the money has arrived, the application goes to review (usually 1 to 3 working days). The page refreshes by itself.",
+    ),
+    // Attempts.
+    ("pay.attempts.title", "支付记录（{n}）", "Payments ({n})"),
+    ("pay.attempts.no", "订单编号", "Order number"),
+    ("pay.attempts.method", "支付方式", "Method"),
+    ("pay.attempts.amount", "金额", "Amount"),
+    ("pay.attempts.status", "交易状态", "Status"),
+    ("pay.attempts.created", "创建时间", "Created"),
+    ("pay.attempt.pending", "未支付", "Not paid"),
+    ("pay.attempt.paid", "已支付", "Paid"),
+    ("pay.attempt.failed", "支付失败", "Failed"),
+    ("pay.attempt.closed", "已关闭", "Closed"),
+    ("pay.attempt.refunded", "已退款", "Refunded"),
+];

@@ -17,7 +17,7 @@ mod signin;
 mod summary;
 
 use protocol::ErrorCode;
-use protocol::payment::PaymentStatus;
+use protocol::payment::{PaymentMethod, PaymentStatus};
 use protocol::renewal::RenewalStatus;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -34,7 +34,7 @@ use crate::error::AppError;
 use crate::i18n::use_i18n;
 use crate::models::Renewal;
 use crate::pages::install::{InstallBusy, InstallPanel};
-use crate::pages::pay::PayPanel;
+use crate::pages::pay::{PayPanel, PayingPanel};
 use crate::pages::progress::{Payments, Stepper, Timeline};
 use crate::state;
 use outcome::{ClosedView, DoneView, ReviewView};
@@ -46,8 +46,10 @@ use summary::{InvoiceFacts, Problems, Summary};
 enum Place {
     /// `/renewals/{no}`: under review, done, closed; sign-in.
     Overview,
-    /// `/renewals/{no}/pay`.
+    /// `/renewals/{no}/pay`: the pay form.
     Pay,
+    /// `/renewals/{no}/paying`: an attempt under way, a declared transfer.
+    Paying,
     /// `/renewals/{no}/install`.
     Install,
 }
@@ -58,14 +60,25 @@ impl Place {
         match self {
             Place::Overview => "",
             Place::Pay => "/pay",
+            Place::Paying => "/paying",
             Place::Install => "/install",
         }
     }
 }
 
-/// The place whose bundle holds `panel`.
-fn place_of(panel: &Panel) -> Place {
+/// The place whose bundle holds `panel`; `again`: the address asks for the pay form
+/// while an attempt is under way (`?again`, `/renewals/{no}/paying`'s 重新支付). The same
+/// answer on every page for the same state and address (the query moves along), so
+/// pages never send each other back and forth.
+fn place_of(panel: &Panel, again: bool) -> Place {
     match panel {
+        Panel::Pay {
+            status: RenewalStatus::AwaitingReconciliation,
+            ..
+        } => Place::Paying,
+        Panel::Pay {
+            under_way: true, ..
+        } if !again => Place::Paying,
         Panel::Pay { .. } => Place::Pay,
         Panel::Install => Place::Install,
         _ => Place::Overview,
@@ -113,13 +126,29 @@ pub fn overview() -> AnyView {
     view! { <OrderPage parts=&PARTS /> }.into_any()
 }
 
-/// `/renewals/{no}/pay`: the pay panel (bin `renewals-pay`).
+/// `/renewals/{no}/pay`: the pay form (bin `renewals-pay`).
 pub fn pay() -> AnyView {
     const PARTS: Parts = Parts {
         place: Place::Pay,
         panel: |_, renewal, on_update| {
             let renewal = renewal.get_untracked();
             view! { <PayPanel renewal on_update /> }.into_any()
+        },
+        sign_in: None,
+        head: steps_and_summary,
+        below: invoice_facts,
+    };
+    view! { <OrderPage parts=&PARTS /> }.into_any()
+}
+
+/// `/renewals/{no}/paying`: an attempt under way, a declared transfer (bin
+/// `renewals-paying`).
+pub fn paying() -> AnyView {
+    const PARTS: Parts = Parts {
+        place: Place::Paying,
+        panel: |_, renewal, on_update| {
+            let renewal = renewal.get_untracked();
+            view! { <PayingPanel renewal on_update /> }.into_any()
         },
         sign_in: None,
         head: steps_and_summary,
@@ -204,7 +233,8 @@ fn OrderPage(parts: &'static Parts) -> impl IntoView {
     live(move || {
         let no = no.get();
         let from_gateway = query.with_untracked(|q| q.get_str("from") == Some("gateway"));
-        view! { <Order no=no from_gateway=from_gateway parts=parts /> }.into_any()
+        let again = query.with_untracked(|q| q.get_str("again").is_some());
+        view! { <Order no=no from_gateway=from_gateway again=again parts=parts /> }.into_any()
     })
 }
 
@@ -212,10 +242,12 @@ fn OrderPage(parts: &'static Parts) -> impl IntoView {
 /// this changes, so a refresh never wipes what the user typed.
 #[derive(Debug, Clone, PartialEq)]
 enum Panel {
-    /// 缴费, with the attempts as they stand.
+    /// 缴费, with the attempts as they stand; `under_way`: the latest is an online
+    /// attempt still pending (WeChat's code to scan, a gateway's page left open).
     Pay {
         status: RenewalStatus,
         attempts: Vec<(String, Coded<PaymentStatus>)>,
+        under_way: bool,
     },
     Review,
     Install,
@@ -234,6 +266,13 @@ fn panel_of(r: &Renewal) -> Panel {
                 .iter()
                 .map(|p| (p.out_trade_no.clone(), p.status.clone()))
                 .collect(),
+            under_way: r
+                .payments
+                .iter()
+                .max_by(|a, b| a.created_at.cmp(&b.created_at))
+                .is_some_and(|p| {
+                    p.status == PaymentStatus::Pending && p.method != PaymentMethod::BankTransfer
+                }),
         },
         Some(S::InReview) => Panel::Review,
         Some(S::Approved | S::Issued) => Panel::Install,
@@ -264,7 +303,7 @@ fn set_if_changed<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, val
 }
 
 #[component]
-fn Order(no: String, from_gateway: bool, parts: &'static Parts) -> impl IntoView {
+fn Order(no: String, from_gateway: bool, again: bool, parts: &'static Parts) -> impl IntoView {
     let i18n = use_i18n();
     let data = RwSignal::new(None::<Renewal>);
     let error = RwSignal::new(None::<AppError>);
@@ -404,7 +443,7 @@ fn Order(no: String, from_gateway: bool, parts: &'static Parts) -> impl IntoView
         if signing_in {
             return Some(Place::Overview);
         }
-        data.with(|d| d.as_ref().map(|r| place_of(&panel_of(r))))
+        data.with(|d| d.as_ref().map(|r| place_of(&panel_of(r), again)))
             .filter(|place| *place != parts.place)
     });
 
@@ -584,9 +623,9 @@ mod tests {
 
     #[test]
     fn each_panel_is_on_its_own_page() {
-        let p = |s| place_of(&panel_of(&renewal(s, serde_json::json!([]))));
+        let p = |s| place_of(&panel_of(&renewal(s, serde_json::json!([]))), false);
         assert_eq!(p("awaiting_payment"), Place::Pay);
-        assert_eq!(p("awaiting_reconciliation"), Place::Pay);
+        assert_eq!(p("awaiting_reconciliation"), Place::Paying);
         assert_eq!(p("approved"), Place::Install);
         assert_eq!(p("issued"), Place::Install);
         for s in [
@@ -602,6 +641,25 @@ mod tests {
         assert_eq!(Place::Overview.suffix(), "");
         assert_eq!(Place::Pay.suffix(), "/pay");
         assert_eq!(Place::Install.suffix(), "/install");
+        assert_eq!(Place::Paying.suffix(), "/paying");
+    }
+
+    #[test]
+    fn an_attempt_under_way_is_on_the_paying_page_unless_paying_again() {
+        let at = |status, payments, again| place_of(&panel_of(&renewal(status, payments)), again);
+        let online = serde_json::json!([attempt("P1", "pending")]);
+        assert_eq!(at("awaiting_payment", online.clone(), false), Place::Paying);
+        assert_eq!(at("awaiting_payment", online.clone(), true), Place::Pay);
+        let failed = serde_json::json!([attempt("P1", "failed")]);
+        assert_eq!(at("awaiting_payment", failed, false), Place::Pay);
+        let transfer = serde_json::json!([{"out_trade_no": "P2", "method": "bank_transfer",
+            "status": "pending", "amount_fen": 10000, "created_at": "2026-03-01T00:00:00Z"}]);
+        assert_eq!(at("awaiting_payment", transfer, false), Place::Pay);
+        assert_eq!(at("awaiting_reconciliation", online, true), Place::Paying);
+        assert_eq!(
+            at("in_review", serde_json::json!([]), true),
+            Place::Overview
+        );
     }
 
     #[test]

@@ -4,9 +4,10 @@
 //! to `/renewals/{no}?from=gateway`; the order page's polling then shows the result.
 //!
 //! Layout: `logic` (pure: draft, checks, body, field paths), `state` (signals and the
-//! kept draft), `form` (method, invoice, transfer, pay button), `status` (latest
-//! attempt, declared transfer, attempts), `cancel` (撤销申请), `wechat_qr` (WeChat Pay's
-//! code to scan: paying by WeChat stays on this page, no redirect), `qr` (a QR code as SVG,
+//! kept draft), `form` (the failed attempt's notice; method, invoice, transfer, pay
+//! button: `/renewals/{no}/pay`), `status` (the attempt under way, declared transfer,
+//! attempts: `/renewals/{no}/paying`), `cancel` (撤销申请), `wechat_qr` (WeChat Pay's
+//! code to scan, on `/renewals/{no}/paying`: no redirect), `qr` (a QR code as SVG,
 //! also the expired path's printed form's).
 
 mod cancel;
@@ -22,7 +23,7 @@ use leptos::prelude::*;
 use protocol::renewal::RenewalStatus;
 
 use self::cancel::CancelRenewal;
-use self::form::PaymentForm;
+use self::form::{FailedAttempt, PaymentForm};
 use self::state::{Busy, PayForm};
 use self::status::{Attempts, AwaitingReconciliation, LatestAttempt};
 use crate::api;
@@ -63,8 +64,11 @@ fn already_paid_notice(already_paid: RwSignal<bool>) -> AnyView {
     .into_any()
 }
 
-/// The pay panel for `renewal`; `on_update` gets the renewal after any change made
-/// here (a declared transfer, an earlier payment found, a cancellation).
+/// `/renewals/{no}/pay`'s panel, for a renewal waiting for payment: the failed
+/// attempt's notice, the form, cancelling; `on_update` gets the renewal after any change
+/// made here (an earlier payment found, a cancellation). An attempt under way (WeChat's
+/// code, a gateway left open), a declared transfer and the attempts are on
+/// `/renewals/{no}/paying` ([`PayingPanel`]), its own bundle.
 #[component]
 pub fn PayPanel(renewal: Renewal, #[prop(into)] on_update: Callback<Renewal>) -> impl IntoView {
     let i18n = use_i18n();
@@ -97,16 +101,11 @@ pub fn PayPanel(renewal: Renewal, #[prop(into)] on_update: Callback<Renewal>) ->
         };
         let r = renewal.clone();
         match r.status {
-            Some(RenewalStatus::AwaitingReconciliation) => view! {
-                <AwaitingReconciliation renewal=r.clone() />
-                <Attempts renewal=r />
-            }
-            .into_any(),
             Some(RenewalStatus::AwaitingPayment) => {
                 let form = PayForm::load(&r, &project);
                 let paying = Signal::derive(move || form.busy.get() != Busy::Idle);
                 view! {
-                    <LatestAttempt renewal=r.clone() />
+                    <FailedAttempt renewal=r.clone() />
                     <PaymentForm renewal=r.clone() project form on_update already_paid />
                     <div class="actions">
                         <CancelRenewal
@@ -116,7 +115,6 @@ pub fn PayPanel(renewal: Renewal, #[prop(into)] on_update: Callback<Renewal>) ->
                             disabled=paying
                         />
                     </div>
-                    <Attempts renewal=r />
                 }
                 .into_any()
             }
@@ -124,6 +122,48 @@ pub fn PayPanel(renewal: Renewal, #[prop(into)] on_update: Callback<Renewal>) ->
         }
     });
 
+    view! {
+        <section id="pay-panel" aria-labelledby="pay-panel-title" data-status=status>
+            <h2 id="pay-panel-title">{i18n.text("pay.title")}</h2>
+            {body}
+        </section>
+    }
+}
+
+/// `/renewals/{no}/paying`'s panel: an attempt under way (WeChat's code to scan, or the
+/// gateway's page left open) with 重新支付 (`#pay-again`: the form on
+/// `/renewals/{no}/pay?again`) and cancelling, or a declared transfer awaiting finance;
+/// the attempts so far under either.
+#[component]
+pub fn PayingPanel(renewal: Renewal, #[prop(into)] on_update: Callback<Renewal>) -> impl IntoView {
+    let i18n = use_i18n();
+    let status = renewal.status.map(RenewalStatus::as_str);
+    let r = renewal.clone();
+    let body = match r.status {
+        Some(RenewalStatus::AwaitingReconciliation) => view! {
+            <AwaitingReconciliation renewal=r.clone() />
+            <Attempts renewal=r />
+        }
+        .into_any(),
+        Some(RenewalStatus::AwaitingPayment) => {
+            let again = format!("/renewals/{}/pay?again", r.business_no);
+            view! {
+                <LatestAttempt renewal=r.clone() />
+                <div class="actions">
+                    <a class="btn primary" id="pay-again" href=again>{i18n.text("pay.button.repay")}</a>
+                    <CancelRenewal
+                        business_no=r.business_no.clone()
+                        cert_sha256=r.cert_sha256.clone()
+                        on_update
+                        disabled=Signal::stored(false)
+                    />
+                </div>
+                <Attempts renewal=r />
+            }
+            .into_any()
+        }
+        _ => ().into_any(),
+    };
     view! {
         <section id="pay-panel" aria-labelledby="pay-panel-title" data-status=status>
             <h2 id="pay-panel-title">{i18n.text("pay.title")}</h2>

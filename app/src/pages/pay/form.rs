@@ -5,9 +5,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use protocol::ErrorCode;
 use protocol::application::FieldError;
-use protocol::payment::InvoiceKind;
+use protocol::payment::{InvoiceKind, PaymentMethod, PaymentStatus};
 
-use super::logic::{self, KINDS, METHODS, input_id, rule_text};
+use super::logic::{self, KINDS, METHODS, input_id, latest, rule_text};
 use super::state::{Busy, PayForm};
 use super::{already_paid_notice, flash_already_paid};
 use crate::api;
@@ -67,6 +67,28 @@ fn Radios(
             <FieldErrors errors=form.errors field control=first text=pay_rule_text />
         </fieldset>
     }
+}
+
+/// The notice about the latest attempt when it failed or closed (`#payment-failed`).
+#[component]
+pub fn FailedAttempt(renewal: Renewal) -> impl IntoView {
+    let i18n = use_i18n();
+    let Some(p) = latest(&renewal) else {
+        return ().into_any();
+    };
+    let key = match p.status.known() {
+        Some(PaymentStatus::Failed) if p.method == PaymentMethod::BankTransfer => {
+            "pay.failed.transfer"
+        }
+        Some(PaymentStatus::Failed | PaymentStatus::Closed) => "pay.failed.online",
+        _ => return ().into_any(),
+    };
+    view! {
+        <div class="notice error" id="payment-failed" role="alert" data-out-trade-no=p.out_trade_no.clone()>
+            <p>{i18n.text(key)}</p>
+        </div>
+    }
+    .into_any()
 }
 
 /// The form, for a renewal waiting for payment.
@@ -132,9 +154,14 @@ pub fn PaymentForm(
                     }
                     Ok(a) => match a.payment.and_then(|p| p.pay_url) {
                         // WeChat Pay: the code is scanned on this page (no redirect).
+                        // WeChat Pay: the code is scanned on `/renewals/{no}/paying`
+                        // (no gateway's page; the form may be here for paying again).
                         Some(url) if super::wechat_qr::is_wechat_code(&url) => {
                             form.busy.set(Busy::Idle);
                             on_update.run(a.renewal);
+                            let _ = window()
+                                .location()
+                                .replace(&format!("/renewals/{no}/paying"));
                         }
                         Some(url) => {
                             form.busy.set(Busy::Redirecting);

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use protocol::payment::{PaymentMethod, PaymentStatus};
 use serde_json::Value;
 
+use super::form::FailedAttempt;
 use super::logic::{METHODS, latest};
 use super::wechat_qr::{WechatQr, is_wechat_code};
 use crate::coded::Coded;
@@ -34,7 +35,8 @@ fn status_text(i18n: I18n, status: &Coded<PaymentStatus>) -> String {
 }
 
 /// The notice about the latest attempt while the renewal waits for payment: pending
-/// (`#payment-pending`), or failed/closed.
+/// (`#payment-pending`: WeChat's code, or the gateway's page to go back to), or
+/// failed/closed ([`FailedAttempt`]).
 #[component]
 pub fn LatestAttempt(renewal: Renewal) -> impl IntoView {
     let i18n = use_i18n();
@@ -77,19 +79,7 @@ pub fn LatestAttempt(renewal: Renewal) -> impl IntoView {
             }
             .into_any()
         }
-        Some(PaymentStatus::Failed) if transfer => view! {
-            <div class="notice error" id="payment-failed" role="alert" data-out-trade-no=p.out_trade_no.clone()>
-                <p>{i18n.text("pay.failed.transfer")}</p>
-            </div>
-        }
-        .into_any(),
-        Some(PaymentStatus::Failed | PaymentStatus::Closed) => view! {
-            <div class="notice error" id="payment-failed" role="alert" data-out-trade-no=p.out_trade_no.clone()>
-                <p>{i18n.text("pay.failed.online")}</p>
-            </div>
-        }
-        .into_any(),
-        _ => ().into_any(),
+        _ => view! { <FailedAttempt renewal /> }.into_any(),
     }
 }
 
