@@ -129,6 +129,25 @@ pub struct Actions {
 }
 
 impl Actions {
+    /// The last success's notice (`#action-result`), on every page of a renewal.
+    pub fn result_notice(self) -> crate::components::Live<AnyView> {
+        let i18n = crate::i18n::use_i18n();
+        crate::components::live(move || {
+            self.flash
+                .get()
+                .map(|f| {
+                    let args: Vec<(&str, &str)> =
+                        f.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                    view! {
+                        <div id="action-result" class="notice ok" role="status" data-key=f.key>
+                            <p>{i18n.tf(f.key, &args)}</p>
+                        </div>
+                    }
+                })
+                .into_any()
+        })
+    }
+
     /// Nothing under way; `reload` reads the detail again.
     pub fn new(reload: Callback<()>) -> Self {
         Actions {

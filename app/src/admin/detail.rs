@@ -15,7 +15,7 @@ use crate::admin::renewal_pages::RenewalPage;
 use crate::admin::review::ReviewPanel;
 use crate::admin::ui::{Fact, Live, Loader, fact, facts, label, row};
 use crate::api;
-use crate::components::{live, live_text};
+use crate::components::live_text;
 use crate::format;
 use crate::i18n::use_i18n;
 use crate::models::{IssuedCertificate, Renewal};
@@ -38,16 +38,6 @@ fn DetailBody(v: ReviewView, acts: Actions, loader: Loader<ReviewView>) -> impl 
     let known_status = r.status;
     let status = r.status.map(RenewalStatus::as_str).unwrap_or_default();
     let project = r.project.clone();
-    let flash = move || {
-        acts.flash.get().map(|f| {
-            let args: Vec<(&str, &str)> = f.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            view! {
-                <div id="action-result" class="notice ok" role="status" data-key=f.key>
-                    <p>{i18n.tf(f.key, &args)}</p>
-                </div>
-            }
-        })
-    };
     view! {
         <section class="admin-detail-head" aria-busy=move || loader.busy.get().to_string()>
             <h1>
@@ -69,7 +59,7 @@ fn DetailBody(v: ReviewView, acts: Actions, loader: Loader<ReviewView>) -> impl 
                     {i18n.text("admin.field.updated_at")} " " {format::date_time(&r.updated_at)}
                 </span>
             </p>
-            {live(move || flash().into_any())}
+            {acts.result_notice()}
             <div class="actions">
                 <button
                     id="detail-refresh"

@@ -22,7 +22,7 @@ use crate::admin::session::StaffGate;
 use crate::admin::staff::use_staff;
 use crate::admin::ui::{Fact, Loader, fact, facts, label};
 use crate::api;
-use crate::components::{Loaded, live, live_text};
+use crate::components::{Loaded, live_text};
 use crate::i18n::use_i18n;
 use crate::models::Renewal;
 use crate::router::{A, use_params_map};
@@ -182,16 +182,6 @@ pub(crate) fn SubHead(
     let i18n = use_i18n();
     let known = r.status;
     let status = r.status.map(RenewalStatus::as_str).unwrap_or_default();
-    let flash = move || {
-        acts.flash.get().map(|f| {
-            let args: Vec<(&str, &str)> = f.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            view! {
-                <div id="action-result" class="notice ok" role="status" data-key=f.key>
-                    <p>{i18n.tf(f.key, &args)}</p>
-                </div>
-            }
-        })
-    };
     view! {
         <section class="admin-detail-head" aria-busy=move || loader.busy.get().to_string()>
             <h1>{i18n.text(title)}</h1>
@@ -203,7 +193,7 @@ pub(crate) fn SubHead(
                     {live_text(move || label(i18n, known.map(status_key), status))}
                 </span>
             </p>
-            {live(move || flash().into_any())}
+            {acts.result_notice()}
         </section>
     }
 }
