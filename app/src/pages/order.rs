@@ -450,7 +450,7 @@ fn Order(no: String, from_gateway: bool, again: bool, parts: &'static Parts) -> 
     let content = live(move || {
         if let Some(place) = moving.get() {
             if let Some(to) = address_of(place) {
-                let _ = window().location().replace(&to);
+                crate::router::leave(&to, true);
             }
             return view! {
                 <p class="muted" id="order-moving" role="status">{i18n.text("order.moving")}</p>

@@ -153,15 +153,12 @@ pub fn PaymentForm(
                         on_update.run(a.renewal);
                     }
                     Ok(a) => match a.payment.and_then(|p| p.pay_url) {
-                        // WeChat Pay: the code is scanned on this page (no redirect).
                         // WeChat Pay: the code is scanned on `/renewals/{no}/paying`
                         // (no gateway's page; the form may be here for paying again).
                         Some(url) if super::wechat_qr::is_wechat_code(&url) => {
                             form.busy.set(Busy::Idle);
                             on_update.run(a.renewal);
-                            let _ = window()
-                                .location()
-                                .replace(&format!("/renewals/{no}/paying"));
+                            crate::router::leave(&format!("/renewals/{no}/paying"), true);
                         }
                         Some(url) => {
                             form.busy.set(Busy::Redirecting);
