@@ -266,13 +266,9 @@ fn panel_of(r: &Renewal) -> Panel {
                 .iter()
                 .map(|p| (p.out_trade_no.clone(), p.status.clone()))
                 .collect(),
-            under_way: r
-                .payments
-                .iter()
-                .max_by(|a, b| a.created_at.cmp(&b.created_at))
-                .is_some_and(|p| {
-                    p.status == PaymentStatus::Pending && p.method != PaymentMethod::BankTransfer
-                }),
+            under_way: crate::pages::pay::latest(r).is_some_and(|p| {
+                p.status == PaymentStatus::Pending && p.method != PaymentMethod::BankTransfer
+            }),
         },
         Some(S::InReview) => Panel::Review,
         Some(S::Approved | S::Issued) => Panel::Install,

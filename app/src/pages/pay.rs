@@ -24,6 +24,7 @@ use protocol::renewal::RenewalStatus;
 
 use self::cancel::CancelRenewal;
 use self::form::{FailedAttempt, PaymentForm};
+pub(crate) use self::logic::latest;
 use self::state::{Busy, PayForm};
 use self::status::{Attempts, AwaitingReconciliation, LatestAttempt};
 use crate::api;
