@@ -84,10 +84,11 @@ impl Store {
                     if backend == Backend::Sqlite {
                         // WAL: readers never wait for the writer. NORMAL sync survives a
                         // killed process (not a power cut: use FULL there). Writers wait
-                        // for each other up to 10 s instead of failing.
+                        // for each other up to the driver's 5 s, asynchronously
+                        // (patches/sqlx-sqlite): no `PRAGMA busy_timeout`, which would
+                        // put a sleeping wait inside SQLite, on a runtime thread.
                         conn.execute("PRAGMA journal_mode = WAL").await?;
                         conn.execute("PRAGMA synchronous = NORMAL").await?;
-                        conn.execute("PRAGMA busy_timeout = 10000").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
                     }
                     Ok(())
