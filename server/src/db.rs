@@ -19,7 +19,10 @@ use std::path::Path;
 use std::str::FromStr;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
-use sqlx::{Any, AnyPool, Executor, Row, Transaction};
+use sqlx::{AnyPool, Executor, Row};
+
+pub use crate::write_tx::Tx;
+use crate::write_tx::WriteTurns;
 
 /// Which database is behind the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,10 +38,9 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite: this process's writers, one at a time (`write_tx`).
+    turns: Option<WriteTurns>,
 }
-
-/// A writing transaction.
-pub type Tx = Transaction<'static, Any>;
 
 /// A text column holding one of protocol's wire names, read by `parse` (a name this
 /// version does not know is a decode error, never a silent default).
@@ -75,7 +77,11 @@ impl Store {
         }
         let options = AnyConnectOptions::from_str(url)?;
         let pool = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+            // SQLite: one writer at a time (`write_tx`) and reads that each hold a
+            // connection for microseconds (patches/sqlx-sqlite). Fewer connections
+            // also mean fewer page caches to refill after each write: 3 served more
+            // renewals per CPU second than 8 (bench/README.md, session 13).
+            .max_connections(if backend == Backend::Sqlite { 3 } else { 16 })
             // A SQLite file does not drop connections; pinging it before every use
             // costs a worker-thread round trip per statement (bench/README.md).
             .test_before_acquire(backend == Backend::Postgres)
@@ -89,6 +95,12 @@ impl Store {
                         // put a sleeping wait inside SQLite, on a runtime thread.
                         conn.execute("PRAGMA journal_mode = WAL").await?;
                         conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        // The WAL is copied into the database file when it reaches
+                        // 10,000 pages (40 MB), not SQLite's 1,000: a page written
+                        // again and again is copied once per checkpoint, and ten times
+                        // fewer checkpoints served 8 % more renewals (bench/README.md,
+                        // session 13).
+                        conn.execute("PRAGMA wal_autocheckpoint = 10000").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
                     }
                     Ok(())
@@ -96,7 +108,12 @@ impl Store {
             })
             .connect_with(options)
             .await?;
-        Ok(Self { pool, backend })
+        let turns = (backend == Backend::Sqlite).then(WriteTurns::new);
+        Ok(Self {
+            pool,
+            backend,
+            turns,
+        })
     }
 
     /// Applies the migrations that are missing.
@@ -121,12 +138,16 @@ impl Store {
     /// at once; on PostgreSQL it locks nothing global: writers of different rows,
     /// renewals and audit chains run side by side (issue 16).
     pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
-        match self.backend {
-            // The write lock at BEGIN, waiting up to busy_timeout as any write would
-            // (https://www.sqlite.org/lang_transaction.html): the same guarantee as a
-            // first statement that writes, one worker hand-off fewer.
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+        match &self.turns {
+            // This process's turn first (`write_tx`), then the write lock at BEGIN,
+            // waiting for another process's writer as any write would
+            // (https://www.sqlite.org/lang_transaction.html).
+            Some(turns) => {
+                let turn = turns.take().await;
+                let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                Ok(Tx::new(tx, Some(turn)))
+            }
+            None => Ok(Tx::new(self.pool.begin().await?, None)),
         }
     }
 
@@ -138,7 +159,7 @@ impl Store {
             // SQLite has one writer at a time: every write transaction excludes the others.
             return self.begin_write().await;
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = Tx::new(self.pool.begin().await?, None);
         sqlx::query("UPDATE audit_head SET one = one WHERE one = 1")
             .execute(&mut *tx)
             .await?;
@@ -156,7 +177,8 @@ fn sqlite_path(url: &str) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
-    use super::sqlite_path;
+    use super::{Store, sqlite_path};
+    use std::time::Duration;
 
     #[test]
     fn sqlite_paths() {
@@ -166,5 +188,97 @@ mod tests {
         );
         assert_eq!(sqlite_path("sqlite:/abs/x.db"), Some("/abs/x.db"));
         assert_eq!(sqlite_path("sqlite::memory:"), None);
+    }
+
+    async fn sqlite_with_table(dir: &tempfile::TempDir) -> Store {
+        let url = format!("sqlite://{}/w.db?mode=rwc", dir.path().display());
+        let store = Store::connect(&url).await.unwrap();
+        sqlx::query("CREATE TABLE t (who TEXT NOT NULL)")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        store
+    }
+
+    async fn count(store: &Store) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM t")
+            .fetch_one(store.pool())
+            .await
+            .unwrap()
+    }
+
+    /// A writer that finds the write lock held by another connection (another process,
+    /// a command) waits without holding the thread: on one thread, the holder still
+    /// commits and the waiter then goes on. A wait inside SQLite (`PRAGMA
+    /// busy_timeout`) would stop that thread until the timeout and fail.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_writer_waiting_for_another_connections_lock_does_not_stop_the_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = sqlite_with_table(&dir).await;
+        // Outside the process's write queue, as another process's writer is.
+        let mut other = store.pool().begin_with("BEGIN IMMEDIATE").await.unwrap();
+        sqlx::query("INSERT INTO t VALUES ('other')")
+            .execute(&mut *other)
+            .await
+            .unwrap();
+        let started = std::time::Instant::now();
+        let waiter = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut tx = store.begin_write().await?;
+                sqlx::query("INSERT INTO t VALUES ('ours')")
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(
+            started.elapsed() < Duration::from_millis(1_000),
+            "the thread stood still while the writer waited"
+        );
+        assert!(!waiter.is_finished(), "the second writer did not wait");
+        other.commit().await.unwrap();
+
+        tokio::time::timeout(Duration::from_secs(2), waiter)
+            .await
+            .expect("the waiting writer went on once the lock was free")
+            .unwrap()
+            .unwrap();
+        assert_eq!(count(&store).await, 2);
+    }
+
+    /// Writers waiting for their turn hold no connection: with more of them than the
+    /// pool has connections, reads still get one at once.
+    #[tokio::test]
+    async fn waiting_writers_leave_the_connections_to_readers() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = sqlite_with_table(&dir).await;
+        let mut first = store.begin_write().await.unwrap();
+        sqlx::query("INSERT INTO t VALUES ('first')")
+            .execute(&mut *first)
+            .await
+            .unwrap();
+        let waiters: Vec<_> = (0..5)
+            .map(|_| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let mut tx = store.begin_write().await?;
+                    sqlx::query("INSERT INTO t VALUES ('next')")
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+
+        let read = tokio::time::timeout(Duration::from_secs(1), count(&store)).await;
+        assert_eq!(read.ok(), Some(0), "a read waited behind the writers");
+        first.commit().await.unwrap();
+        for waiter in waiters {
+            waiter.await.unwrap().unwrap();
+        }
+        assert_eq!(count(&store).await, 6);
     }
 }

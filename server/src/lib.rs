@@ -57,3 +57,4 @@ pub mod security_headers;
 pub mod server;
 pub mod state;
 pub mod webhooks;
+pub mod write_tx;
