@@ -82,15 +82,16 @@ impl Store {
             // also mean fewer page caches to refill after each write: 3 served more
             // renewals per CPU second than 8 (bench/README.md, session 13).
             .max_connections(if backend == Backend::Sqlite { 3 } else { 16 })
-            // A SQLite file does not drop connections; pinging it before every use
-            // costs a worker-thread round trip per statement (bench/README.md).
+            // A SQLite file does not drop connections: pinging it before every use
+            // would be a wasted step per statement (bench/README.md).
             .test_before_acquire(backend == Backend::Postgres)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
                         // WAL: readers never wait for the writer. NORMAL sync survives a
-                        // killed process (not a power cut: use FULL there). Writers wait
-                        // for each other up to the driver's 5 s, asynchronously
+                        // killed process (not a power cut: use FULL there). This
+                        // process's writers queue (`write_tx`); another process's writer
+                        // is waited for up to the driver's 5 s, asynchronously
                         // (patches/sqlx-sqlite): no `PRAGMA busy_timeout`, which would
                         // put a sleeping wait inside SQLite, on a runtime thread.
                         conn.execute("PRAGMA journal_mode = WAL").await?;
