@@ -18,11 +18,12 @@
 use std::path::Path;
 use std::str::FromStr;
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Executor, Row};
+use sqlx::any::{AnyArguments, AnyConnectOptions, AnyPoolOptions, AnyQueryResult, AnyRow};
+use sqlx::query::Query;
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Row};
 
 pub use crate::write_tx::Tx;
-use crate::write_tx::WriteTurns;
+use crate::write_tx::WriteQueue;
 
 /// Which database is behind the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,8 +39,9 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-    /// SQLite: this process's writers, one at a time (`write_tx`).
-    turns: Option<WriteTurns>,
+    /// SQLite: this process's writers, one at a time, on a connection of their own
+    /// (`write_tx`).
+    writers: Option<WriteQueue>,
 }
 
 /// A text column holding one of protocol's wire names, read by `parse` (a name this
@@ -77,43 +79,35 @@ impl Store {
         }
         let options = AnyConnectOptions::from_str(url)?;
         let pool = AnyPoolOptions::new()
-            // SQLite: one writer at a time (`write_tx`) and reads that each hold a
-            // connection for microseconds (patches/sqlx-sqlite). Fewer connections
-            // also mean fewer page caches to refill after each write: 3 served more
-            // renewals per CPU second than 8 (bench/README.md, session 13).
-            .max_connections(if backend == Backend::Sqlite { 3 } else { 16 })
+            // SQLite: the pool is for reads (the writers have their own connection,
+            // `write_tx`), so its connections' page caches are refilled only after a
+            // commit. A read holds one for microseconds (patches/sqlx-sqlite); 16 let
+            // reads wait less for one than 3 did (bench/README.md, session 14).
+            .max_connections(16)
             // A SQLite file does not drop connections: pinging it before every use
             // would be a wasted step per statement (bench/README.md).
             .test_before_acquire(backend == Backend::Postgres)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        // WAL: readers never wait for the writer. NORMAL sync survives a
-                        // killed process (not a power cut: use FULL there). This
-                        // process's writers queue (`write_tx`); another process's writer
-                        // is waited for up to the driver's 5 s, asynchronously
-                        // (patches/sqlx-sqlite): no `PRAGMA busy_timeout`, which would
-                        // put a sleeping wait inside SQLite, on a runtime thread.
-                        conn.execute("PRAGMA journal_mode = WAL").await?;
-                        conn.execute("PRAGMA synchronous = NORMAL").await?;
-                        // The WAL is copied into the database file when it reaches
-                        // 10,000 pages (40 MB), not SQLite's 1,000: a page written
-                        // again and again is copied once per checkpoint, and ten times
-                        // fewer checkpoints served 8 % more renewals (bench/README.md,
-                        // session 13).
-                        conn.execute("PRAGMA wal_autocheckpoint = 10000").await?;
-                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                        sqlite_settings(conn).await?;
                     }
                     Ok(())
                 })
             })
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
-        let turns = (backend == Backend::Sqlite).then(WriteTurns::new);
+        let writers = if backend == Backend::Sqlite {
+            let mut conn = AnyConnection::connect_with(&options).await?;
+            sqlite_settings(&mut conn).await?;
+            Some(WriteQueue::new(conn))
+        } else {
+            None
+        };
         Ok(Self {
             pool,
             backend,
-            turns,
+            writers,
         })
     }
 
@@ -139,17 +133,31 @@ impl Store {
     /// at once; on PostgreSQL it locks nothing global: writers of different rows,
     /// renewals and audit chains run side by side (issue 16).
     pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
-        match &self.turns {
-            // This process's turn first (`write_tx`), then the write lock at BEGIN,
-            // waiting for another process's writer as any write would
-            // (https://www.sqlite.org/lang_transaction.html).
-            Some(turns) => {
-                let turn = turns.take().await;
-                let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-                Ok(Tx::new(tx, Some(turn)))
-            }
-            None => Ok(Tx::new(self.pool.begin().await?, None)),
+        match &self.writers {
+            // This process's turn first, then the write lock at BEGIN, waiting for
+            // another process's writer as any write would
+            // (https://www.sqlite.org/lang_transaction.html), in a group (`write_tx`).
+            Some(writers) => writers.begin().await,
+            None => Ok(Tx::own(self.pool.begin().await?)),
         }
+    }
+
+    /// Runs one writing statement on its own. On SQLite it takes this process's write
+    /// turn like any writer (`write_tx`): a write straight on the pool would race the
+    /// writers' connection for SQLite's lock, and whichever lost would pause (1 ms,
+    /// 2 ms, 5 ms, …) before trying again, the writers' turn held meanwhile. On
+    /// PostgreSQL it runs on the pool.
+    pub async fn write_one<'q>(
+        &self,
+        query: Query<'q, Any, AnyArguments<'q>>,
+    ) -> Result<AnyQueryResult, sqlx::Error> {
+        if self.writers.is_none() {
+            return query.execute(&self.pool).await;
+        }
+        let mut tx = self.begin_write().await?;
+        let done = query.execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(done)
     }
 
     /// Begins a writing transaction that excludes every other exclusive one, across
@@ -160,12 +168,30 @@ impl Store {
             // SQLite has one writer at a time: every write transaction excludes the others.
             return self.begin_write().await;
         }
-        let mut tx = Tx::new(self.pool.begin().await?, None);
+        let mut tx = Tx::own(self.pool.begin().await?);
         sqlx::query("UPDATE audit_head SET one = one WHERE one = 1")
             .execute(&mut *tx)
             .await?;
         Ok(tx)
     }
+}
+
+/// Every SQLite connection's settings, the pool's and the writers'.
+async fn sqlite_settings(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    // WAL: readers never wait for the writer. NORMAL sync survives a killed process
+    // (not a power cut: use FULL there). This process's writers queue (`write_tx`);
+    // another process's writer is waited for up to the driver's 5 s, asynchronously
+    // (patches/sqlx-sqlite): no `PRAGMA busy_timeout`, which would put a sleeping wait
+    // inside SQLite, on a runtime thread.
+    conn.execute("PRAGMA journal_mode = WAL").await?;
+    conn.execute("PRAGMA synchronous = NORMAL").await?;
+    // The WAL is copied into the database file when it reaches 10,000 pages (40 MB),
+    // not SQLite's 1,000: a page written again and again is copied once per
+    // checkpoint, and ten times fewer checkpoints served 8 % more renewals
+    // (bench/README.md, session 13).
+    conn.execute("PRAGMA wal_autocheckpoint = 10000").await?;
+    conn.execute("PRAGMA foreign_keys = ON").await?;
+    Ok(())
 }
 
 fn sqlite_path(url: &str) -> Option<&str> {
@@ -281,5 +307,166 @@ mod tests {
             waiter.await.unwrap().unwrap();
         }
         assert_eq!(count(&store).await, 6);
+    }
+
+    /// How a test writer ends its transaction.
+    #[derive(Clone, Copy)]
+    enum End {
+        Commit,
+        Rollback,
+        Drop,
+    }
+
+    /// A writer that runs `sql` and ends as told.
+    fn writer(
+        store: &Store,
+        sql: &'static str,
+        end: End,
+    ) -> tokio::task::JoinHandle<Result<(), sqlx::Error>> {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut tx = store.begin_write().await?;
+            sqlx::query(sql).execute(&mut *tx).await?;
+            match end {
+                End::Commit => tx.commit().await,
+                End::Rollback => tx.rollback().await,
+                End::Drop => Ok(()),
+            }
+        })
+    }
+
+    /// Starts `writers` one after the other while another connection (as another
+    /// process would) holds the write lock: the first waits at its BEGIN, the others
+    /// queue behind it in order, and when the lock is free they run as one group.
+    async fn queued_behind_one(
+        store: &Store,
+        writers: &[(&'static str, End)],
+    ) -> Vec<Result<(), sqlx::Error>> {
+        let lock = store.pool().begin_with("BEGIN IMMEDIATE").await.unwrap();
+        let mut queued = Vec::new();
+        for &(sql, end) in writers {
+            queued.push(writer(store, sql, end));
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        lock.commit().await.unwrap();
+        let mut ends = Vec::new();
+        for task in queued {
+            ends.push(task.await.unwrap());
+        }
+        ends
+    }
+
+    async fn rows(store: &Store) -> Vec<String> {
+        sqlx::query_scalar("SELECT who FROM t ORDER BY rowid")
+            .fetch_all(store.pool())
+            .await
+            .unwrap()
+    }
+
+    /// A writer that rolls back, or is dropped unfinished, undoes its own rows only:
+    /// the others of its group commit.
+    #[tokio::test]
+    async fn a_writer_that_gives_up_leaves_the_rest_of_its_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = sqlite_with_table(&dir).await;
+        let ends = queued_behind_one(
+            &store,
+            &[
+                // The group's first writer, alone in it, gives up: a new group begins.
+                ("INSERT INTO t VALUES ('rolled back first')", End::Rollback),
+                ("INSERT INTO t VALUES ('a')", End::Commit),
+                ("INSERT INTO t VALUES ('rolled back')", End::Rollback),
+                ("INSERT INTO t VALUES ('b')", End::Commit),
+                ("INSERT INTO t VALUES ('dropped')", End::Drop),
+                ("INSERT INTO t VALUES ('c')", End::Commit),
+                // The last is dropped: the group still commits for the others.
+                ("INSERT INTO t VALUES ('dropped last')", End::Drop),
+            ],
+        )
+        .await;
+        assert!(ends.iter().all(Result::is_ok), "{ends:?}");
+        assert_eq!(rows(&store).await, ["a", "b", "c"]);
+        // The write lock is free again: another connection can write.
+        sqlx::query("INSERT INTO t VALUES ('later')")
+            .execute(store.pool())
+            .await
+            .unwrap();
+    }
+
+    /// When a group's COMMIT fails, nothing of it is kept and every writer of the group
+    /// is told: none reports a write that is not there.
+    #[tokio::test]
+    async fn a_failed_group_commit_fails_each_of_its_writers() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = sqlite_with_table(&dir).await;
+        // A deferred foreign key is checked at COMMIT only: an orphan fails the COMMIT.
+        sqlx::raw_sql(
+            "CREATE TABLE parent (id INTEGER PRIMARY KEY);
+             CREATE TABLE orphan (parent INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)",
+        )
+        .execute(store.pool())
+        .await
+        .unwrap();
+        let ends = queued_behind_one(
+            &store,
+            &[
+                ("INSERT INTO orphan VALUES (999)", End::Commit),
+                ("INSERT INTO t VALUES ('a')", End::Commit),
+                ("INSERT INTO t VALUES ('b')", End::Commit),
+            ],
+        )
+        .await;
+        assert!(ends[0].is_err(), "the orphan was committed");
+        // Its group shared its fate (a group ends early only when 10 ms old).
+        assert!(
+            ends.iter().filter(|end| end.is_err()).count() >= 2,
+            "{ends:?}"
+        );
+        // Whoever was told "committed" has its row; whoever was not, has none.
+        let kept = rows(&store).await;
+        for (end, who) in ends[1..].iter().zip(["a", "b"]) {
+            assert_eq!(end.is_ok(), kept.iter().any(|k| k == who), "{who}: {end:?}");
+        }
+        // The next writer starts a group of its own and commits.
+        writer(&store, "INSERT INTO t VALUES ('after')", End::Commit)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(rows(&store).await.ends_with(&["after".to_owned()]));
+    }
+
+    /// Each writer's commit returns once what it wrote is committed: a read right after
+    /// sees it, while dozens of writers commit together.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_commit_returns_when_the_write_is_visible() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = sqlite_with_table(&dir).await;
+        let writers: Vec<_> = (0..64)
+            .map(|i| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let who = format!("w{i}");
+                    let mut tx = store.begin_write().await?;
+                    sqlx::query("INSERT INTO t VALUES ($1)")
+                        .bind(&who)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    let seen: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t WHERE who = $1")
+                        .bind(&who)
+                        .fetch_one(store.pool())
+                        .await?;
+                    Ok::<_, sqlx::Error>(seen)
+                })
+            })
+            .collect();
+        for writer in writers {
+            assert_eq!(
+                writer.await.unwrap().unwrap(),
+                1,
+                "a committed row was not there"
+            );
+        }
+        assert_eq!(count(&store).await, 64);
     }
 }

@@ -211,7 +211,7 @@ pub async fn delivered(
         .await?
         .ok_or_else(|| AppError::Internal(format!("recovery {id} names no escrowed key")))?;
     let spki = certificate::parse(&signing.der)?.spki_der;
-    challenges::consume(state.pool(), &challenge).await?;
+    challenges::consume(&state.store, &challenge).await?;
     signature::verify(
         &spki,
         Purpose::Installed,

@@ -156,7 +156,7 @@ pub async fn apply(
     }
     let challenge = challenge_field(&req.challenge)?;
     let sig = base64_field("signature", &req.signature, 1024)?;
-    challenges::consume(state.pool(), &challenge).await?;
+    challenges::consume(&state.store, &challenge).await?;
     let payload = PayloadSha256::from_digest(&Sha256::digest(&bytes).into());
     signature::verify(
         &facts.spki_der,
@@ -423,7 +423,7 @@ pub async fn csr(
     let binding = base64_field("binding_signature", &req.binding_signature, 1024)?;
     let challenge = challenge_field(&req.challenge)?;
     let old = certificate::parse(&row.cert_der)?;
-    challenges::consume(state.pool(), &challenge).await?;
+    challenges::consume(&state.store, &challenge).await?;
     let payload = PayloadSha256::from_digest(&Sha256::digest(&csr).into());
     signature::verify(
         &old.spki_der,
@@ -595,7 +595,7 @@ pub async fn installed(
     let payload = encryption
         .as_ref()
         .map(|(_, der)| dual::installed_payload(der));
-    challenges::consume(state.pool(), &challenge).await?;
+    challenges::consume(&state.store, &challenge).await?;
     signature::verify(
         &new.spki_der,
         Purpose::Installed,

@@ -98,7 +98,7 @@ pub async fn create(
             .ok_or_else(|| AppError::Internal("no project is configured".into()))?,
     };
     certificate::require_ours(state.pool(), state.ca.certificates(), &facts, &der).await?;
-    challenges::consume(state.pool(), &challenge).await?;
+    challenges::consume(&state.store, &challenge).await?;
     signature::verify(
         &facts.spki_der,
         Purpose::Login,

@@ -20,10 +20,10 @@ use base64::engine::general_purpose::STANDARD;
 use protocol::ErrorCode;
 use protocol::ids::Challenge;
 use ring::hmac;
-use sqlx::AnyPool;
 use subtle::ConstantTimeEq as _;
 
 use crate::clock;
+use crate::db::Store;
 use crate::error::AppError;
 use crate::kmc::{KmcError, master::MasterKey};
 use crate::random;
@@ -113,13 +113,13 @@ pub fn issue() -> Result<(Challenge, i64), AppError> {
 
 /// Uses up a challenge: it must be this CA's, unexpired and unused. Called before the
 /// signature is checked and committed on its own, so a failed attempt uses it up too.
-pub async fn consume(pool: &AnyPool, challenge: &Challenge) -> Result<(), AppError> {
-    consume_with(pool, key()?, challenge, clock::now_ms()).await
+pub async fn consume(store: &Store, challenge: &Challenge) -> Result<(), AppError> {
+    consume_with(store, key()?, challenge, clock::now_ms()).await
 }
 
 /// [`consume`] with a given key and time.
 pub async fn consume_with(
-    pool: &AnyPool,
+    store: &Store,
     key: &Key,
     challenge: &Challenge,
     now: i64,
@@ -144,19 +144,22 @@ pub async fn consume_with(
             .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
             .is_ok()
     {
-        sqlx::query("DELETE FROM challenges WHERE expires_at < $1")
-            .bind(now - 3_600_000)
-            .execute(pool)
+        store
+            .write_one(
+                sqlx::query("DELETE FROM challenges WHERE expires_at < $1").bind(now - 3_600_000),
+            )
             .await?;
     }
-    let done = sqlx::query(
-        "INSERT INTO challenges (challenge, expires_at, used_at) VALUES ($1, $2, $3) ON CONFLICT (challenge) DO NOTHING",
-    )
-    .bind(challenge.as_str())
-    .bind(expires_at)
-    .bind(now)
-    .execute(pool)
-    .await?;
+    let done = store
+        .write_one(
+            sqlx::query(
+                "INSERT INTO challenges (challenge, expires_at, used_at) VALUES ($1, $2, $3) ON CONFLICT (challenge) DO NOTHING",
+            )
+            .bind(challenge.as_str())
+            .bind(expires_at)
+            .bind(now),
+        )
+        .await?;
     if done.rows_affected() == 1 {
         Ok(())
     } else {
@@ -243,16 +246,16 @@ mod tests {
         let pool = store.pool();
         let key = key();
         let fresh = key.mint(NOW + 300_000);
-        consume_with(pool, &key, &fresh, NOW).await.unwrap();
-        assert!(is_refused(consume_with(pool, &key, &fresh, NOW).await));
+        consume_with(&store, &key, &fresh, NOW).await.unwrap();
+        assert!(is_refused(consume_with(&store, &key, &fresh, NOW).await));
         let other = Key::from_secret(&[9u8; 32]).mint(NOW + 300_000);
-        assert!(is_refused(consume_with(pool, &key, &other, NOW).await));
+        assert!(is_refused(consume_with(&store, &key, &other, NOW).await));
         let old = key.mint(NOW + 300_000);
         assert!(is_refused(
-            consume_with(pool, &key, &old, NOW + 300_000).await
+            consume_with(&store, &key, &old, NOW + 300_000).await
         ));
         assert!(is_refused(
-            consume_with(pool, &key, &key.mint(NOW + 3_600_000), NOW).await
+            consume_with(&store, &key, &key.mint(NOW + 3_600_000), NOW).await
         ));
         // The refused attempts wrote nothing: the one use is the only row.
         let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM challenges")
@@ -271,10 +274,10 @@ mod tests {
         let b = store(&dir).await;
         let key = key();
         let c = key.mint(NOW + 300_000);
-        consume_with(a.pool(), &key, &c, NOW).await.unwrap();
-        assert!(is_refused(consume_with(b.pool(), &key, &c, NOW + 1).await));
+        consume_with(&a, &key, &c, NOW).await.unwrap();
+        assert!(is_refused(consume_with(&b, &key, &c, NOW + 1).await));
         let d = key.mint(NOW + 300_000);
-        consume_with(b.pool(), &key, &d, NOW + 2).await.unwrap();
-        assert!(is_refused(consume_with(a.pool(), &key, &d, NOW + 3).await));
+        consume_with(&b, &key, &d, NOW + 2).await.unwrap();
+        assert!(is_refused(consume_with(&a, &key, &d, NOW + 3).await));
     }
 }

@@ -5,7 +5,6 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sqlx::AnyPool;
 
 use crate::clock;
 use crate::db::{Backend, Store, Tx};
@@ -159,13 +158,21 @@ pub async fn claim(
     let sql = format!(
         "UPDATE outbox SET claimed_by = $1, lease_until = $2 WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_at <= $3 AND (lease_until IS NULL OR lease_until <= $3) ORDER BY id LIMIT $4{lock}) RETURNING id, channel, recipient, template, lang, params, attempts"
     );
-    let mut rows = sqlx::query_as::<_, Queued>(&sql)
+    let query = sqlx::query_as::<_, Queued>(&sql)
         .bind(worker)
         .bind(now_ms + lease_ms)
         .bind(now_ms)
-        .bind(limit)
-        .fetch_all(store.pool())
-        .await?;
+        .bind(limit);
+    // SQLite: a write takes the writers' turn (`Store::write_one`).
+    let mut rows = match store.backend() {
+        Backend::Postgres => query.fetch_all(store.pool()).await?,
+        Backend::Sqlite => {
+            let mut tx = store.begin_write().await?;
+            let rows = query.fetch_all(&mut *tx).await?;
+            tx.commit().await?;
+            rows
+        }
+    };
     // RETURNING keeps no order.
     rows.sort_by_key(|r| r.id);
     Ok(rows)
@@ -184,7 +191,7 @@ fn placeholders(first: usize, n: usize) -> String {
 /// marked: a row whose claim another worker took over (after this one's lease ran
 /// out) is left to that worker.
 pub async fn mark_sent(
-    pool: &AnyPool,
+    store: &Store,
     worker: &str,
     ids: &[i64],
     at_ms: i64,
@@ -200,13 +207,13 @@ pub async fn mark_sent(
     for id in ids {
         query = query.bind(*id);
     }
-    Ok(query.execute(pool).await?.rows_affected())
+    Ok(store.write_one(query).await?.rows_affected())
 }
 
 /// Records a failed try of message `id` claimed by `worker`: `pending` again from
 /// `next_at_ms`, or `failed` for good (`give_up`); the claim ends.
 pub async fn mark_retry(
-    pool: &AnyPool,
+    store: &Store,
     worker: &str,
     id: i64,
     attempts: i64,
@@ -214,7 +221,7 @@ pub async fn mark_retry(
     next_at_ms: i64,
     error: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    let query = sqlx::query(
         "UPDATE outbox SET status = $1, attempts = $2, next_at = $3, last_error = $4, claimed_by = NULL, lease_until = NULL WHERE id = $5 AND claimed_by = $6 AND status = 'pending'",
     )
     .bind(if give_up { "failed" } else { "pending" })
@@ -222,15 +229,14 @@ pub async fn mark_retry(
     .bind(next_at_ms)
     .bind(error)
     .bind(id)
-    .bind(worker)
-    .execute(pool)
-    .await?;
+    .bind(worker);
+    store.write_one(query).await?;
     Ok(())
 }
 
 /// Gives up `worker`'s claim on `ids` without a try (too little of the lease was left
 /// to send them), so any worker may take them at once.
-pub async fn release(pool: &AnyPool, worker: &str, ids: &[i64]) -> Result<(), sqlx::Error> {
+pub async fn release(store: &Store, worker: &str, ids: &[i64]) -> Result<(), sqlx::Error> {
     if ids.is_empty() {
         return Ok(());
     }
@@ -242,7 +248,7 @@ pub async fn release(pool: &AnyPool, worker: &str, ids: &[i64]) -> Result<(), sq
     for id in ids {
         query = query.bind(*id);
     }
-    query.execute(pool).await?;
+    store.write_one(query).await?;
     Ok(())
 }
 
@@ -367,11 +373,8 @@ mod tests {
 
             // A worker cannot mark or retry what another holds.
             let a_ids: Vec<i64> = ids(&a).into_iter().collect();
-            assert_eq!(
-                mark_sent(db.store.pool(), "b", &a_ids, now).await.unwrap(),
-                0
-            );
-            mark_retry(db.store.pool(), "b", a_ids[0], 1, true, now, "x")
+            assert_eq!(mark_sent(&db.store, "b", &a_ids, now).await.unwrap(), 0);
+            mark_retry(&db.store, "b", a_ids[0], 1, true, now, "x")
                 .await
                 .unwrap();
             assert_eq!(
@@ -379,10 +382,7 @@ mod tests {
                     .await,
                 0
             );
-            assert_eq!(
-                mark_sent(db.store.pool(), "a", &a_ids, now).await.unwrap(),
-                4
-            );
+            assert_eq!(mark_sent(&db.store, "a", &a_ids, now).await.unwrap(), 4);
             assert_eq!(
                 db.count("SELECT COUNT(*) AS n FROM outbox WHERE status = 'sent'")
                     .await,
@@ -406,32 +406,17 @@ mod tests {
             assert_eq!(ids(&taken), ids(&crashed));
             let all: Vec<i64> = ids(&taken).into_iter().collect();
             assert_eq!(
-                mark_sent(db.store.pool(), "crashed", &all, later)
-                    .await
-                    .unwrap(),
+                mark_sent(&db.store, "crashed", &all, later).await.unwrap(),
                 0
             );
-            release(db.store.pool(), "heir", &all[..1]).await.unwrap();
+            release(&db.store, "heir", &all[..1]).await.unwrap();
             let again = claim(&db.store, "third", later, LEASE, 10).await.unwrap();
             assert_eq!(ids(&again), BTreeSet::from([all[0]]));
-            assert_eq!(
-                mark_sent(db.store.pool(), "heir", &all, later)
-                    .await
-                    .unwrap(),
-                2
-            );
+            assert_eq!(mark_sent(&db.store, "heir", &all, later).await.unwrap(), 2);
             // A failed try ends the claim and waits for next_at.
-            mark_retry(
-                db.store.pool(),
-                "third",
-                all[0],
-                1,
-                false,
-                later + 5_000,
-                "busy",
-            )
-            .await
-            .unwrap();
+            mark_retry(&db.store, "third", all[0], 1, false, later + 5_000, "busy")
+                .await
+                .unwrap();
             assert!(
                 claim(&db.store, "x", later + 4_999, LEASE, 10)
                     .await
@@ -464,7 +449,9 @@ mod tests {
                         return mine;
                     }
                     let got: Vec<i64> = rows.iter().map(|r| r.id).collect();
-                    let marked = mark_sent(store.pool(), name, &got, now).await.unwrap();
+                    // Sending takes a while; the other worker claims meanwhile.
+                    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+                    let marked = mark_sent(&store, name, &got, now).await.unwrap();
                     assert_eq!(marked, got.len() as u64);
                     mine.extend(got);
                 }

@@ -107,7 +107,7 @@ pub async fn deliver_due(state: &AppState, worker: &str) -> anyhow::Result<usize
             }
         }
     }
-    let marked = outbox::mark_sent(state.pool(), worker, &sent, clock::now_ms()).await?;
+    let marked = outbox::mark_sent(&state.store, worker, &sent, clock::now_ms()).await?;
     if marked < sent.len() as u64 {
         tracing::warn!(
             sent = sent.len(),
@@ -115,7 +115,7 @@ pub async fn deliver_due(state: &AppState, worker: &str) -> anyhow::Result<usize
             "notification claims taken over before they were marked sent"
         );
     }
-    outbox::release(state.pool(), worker, &untried).await?;
+    outbox::release(&state.store, worker, &untried).await?;
     Ok(claimed)
 }
 
@@ -150,7 +150,7 @@ async fn retry(
     let give_up = tries >= MAX_ATTEMPTS || permanent;
     let backoff_ms = (1_000i64 << tries.min(16)).min(86_400_000);
     outbox::mark_retry(
-        state.pool(),
+        &state.store,
         worker,
         row.id,
         tries,
