@@ -3,12 +3,13 @@
 //!
 //! SQLite lets one connection write at a time, so this process's writers queue here,
 //! first come first served, and take their turns on one connection of their own; the
-//! pool's connections stay free for reads (`db.rs`). Each writer's transaction is a
-//! savepoint inside a transaction that several writers share: a writer that ends its
-//! turn while others are queued hands the open transaction on, and the last of the
+//! pool's connections stay free for reads (`db.rs`). Several writers share one
+//! transaction: a writer that ends its turn while others are queued hands the open
+//! transaction on, each later writer works in a savepoint of it, and the last of the
 //! group (or the 32nd, or one 10 ms after the group began) commits it for all. So the
 //! lock is taken, and the WAL written, once per group, not once per writer; a page that
-//! every writer changes (an index's, the outbox's) is written once.
+//! every writer changes (an index's, the outbox's) is written once. A writer alone
+//! costs BEGIN and COMMIT, as a transaction of its own would.
 //!
 //! A writer's `commit` returns when the group's COMMIT has succeeded, never before:
 //! what it wrote is durable and visible to reads by then, as with a transaction of its
@@ -43,7 +44,7 @@ pub struct Tx(Kind);
 enum Kind {
     /// PostgreSQL: a transaction of its own.
     Own(Transaction<'static, Any>),
-    /// SQLite: a savepoint in this process's group.
+    /// SQLite: a turn in this process's group.
     Grouped(Turn),
 }
 
@@ -151,8 +152,8 @@ impl WriteQueue {
         }
     }
 
-    /// Waits for this writer's turn, then opens its savepoint (and the group, with
-    /// `BEGIN IMMEDIATE`, if none is open).
+    /// Waits for this writer's turn, then opens the group (`BEGIN IMMEDIATE`), or a
+    /// savepoint in the group already open.
     pub(crate) async fn begin(&self) -> Result<Tx, sqlx::Error> {
         let mut writer = self.turn().await;
         match writer.open().await {
@@ -174,8 +175,8 @@ impl WriteQueue {
         writer
     }
 
-    /// A `Tx` dropped without commit or rollback: its savepoint is rolled back in a turn
-    /// of its own, which also ends the group if nobody else is queued.
+    /// A `Tx` dropped without commit or rollback: its work is undone in a turn of its
+    /// own, which also ends the group if nobody else is queued.
     fn tidy_later(&self) {
         let queue = self.clone();
         let waiting = Waiting::count(&self.waiting);
