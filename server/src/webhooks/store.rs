@@ -3,7 +3,7 @@
 
 use sqlx::AnyPool;
 
-use crate::db::Tx;
+use crate::db::{Store, Tx};
 
 /// A queued callback, as the worker takes it (columns read by name).
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -58,53 +58,51 @@ pub async fn due(pool: &AnyPool, now_ms: i64, limit: i64) -> Result<Vec<Queued>,
 /// Claims a due callback until `lease_until_ms`; false when another worker moved it
 /// first (its `next_at` is no longer the one read).
 pub async fn claim(
-    pool: &AnyPool,
+    store: &Store,
     queued: &Queued,
     lease_until_ms: i64,
 ) -> Result<bool, sqlx::Error> {
-    let claimed = sqlx::query(
+    let query = sqlx::query(
         "UPDATE webhooks SET next_at = $1 WHERE id = $2 AND status = 'pending' AND next_at = $3",
     )
     .bind(lease_until_ms)
     .bind(queued.id)
-    .bind(queued.next_at)
-    .execute(pool)
-    .await?
-    .rows_affected();
+    .bind(queued.next_at);
+    let claimed = store.write_one(query).await?.rows_affected();
     Ok(claimed == 1)
 }
 
 /// Marks callback `id` delivered after `attempts` tries.
 pub async fn mark_delivered(
-    pool: &AnyPool,
+    store: &Store,
     id: i64,
     attempts: i64,
     at_ms: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE webhooks SET status = 'delivered', attempts = $1, delivered_at = $2, last_error = NULL WHERE id = $3")
+    let query = sqlx::query("UPDATE webhooks SET status = 'delivered', attempts = $1, delivered_at = $2, last_error = NULL WHERE id = $3")
         .bind(attempts)
         .bind(at_ms)
-        .bind(id)
-        .execute(pool)
-        .await?;
+        .bind(id);
+    store.write_one(query).await?;
     Ok(())
 }
 
 /// Records a failed try of callback `id`, to be tried again from `next_at_ms`.
 pub async fn mark_retry(
-    pool: &AnyPool,
+    store: &Store,
     id: i64,
     attempts: i64,
     next_at_ms: i64,
     error: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE webhooks SET attempts = $1, next_at = $2, last_error = $3 WHERE id = $4")
-        .bind(attempts)
-        .bind(next_at_ms)
-        .bind(error)
-        .bind(id)
-        .execute(pool)
-        .await?;
+    let query = sqlx::query(
+        "UPDATE webhooks SET attempts = $1, next_at = $2, last_error = $3 WHERE id = $4",
+    )
+    .bind(attempts)
+    .bind(next_at_ms)
+    .bind(error)
+    .bind(id);
+    store.write_one(query).await?;
     Ok(())
 }
 

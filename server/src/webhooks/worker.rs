@@ -77,7 +77,7 @@ pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> anyhow::
     let rows = store::due(state.pool(), clock::now_ms(), BATCH as i64).await?;
     let mut tried = 0;
     for row in rows {
-        if !store::claim(state.pool(), &row, clock::now_ms() + LEASE_MS).await? {
+        if !store::claim(&state.store, &row, clock::now_ms() + LEASE_MS).await? {
             continue; // another worker has it
         }
         let store::Queued {
@@ -93,7 +93,7 @@ pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> anyhow::
         let tries = attempts + 1;
         match post(state, client, id, &project, &event, &body).await {
             Ok(()) => {
-                store::mark_delivered(state.pool(), id, tries, clock::now_ms()).await?;
+                store::mark_delivered(&state.store, id, tries, clock::now_ms()).await?;
                 tracing::info!(id, business_no, event, tries, "callback delivered");
             }
             Err(e) => {
@@ -115,7 +115,7 @@ pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> anyhow::
                         );
                         let wait_ms = i64::try_from(wait_s).unwrap_or(i64::MAX / 2) * 1000;
                         store::mark_retry(
-                            state.pool(),
+                            &state.store,
                             id,
                             tries,
                             clock::now_ms() + wait_ms,
