@@ -98,8 +98,16 @@ keys=(
 )
 uninstall_key='HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\certrenew'
 
-# default_value KEY: the key's (Default) string, or nothing when the key is absent.
-default_value() { w reg query "$1" /ve | sed -n 's/^ *(Default) *REG_SZ *//p'; }
+# default_value KEY: the key's (Default) string, or nothing when the key is absent or
+# cannot be read (then the check that uses it fails and says so). It never fails
+# itself: under `set -e` a failed `got=$(…)` would end the script without its summary.
+# A failed query is tried once more (once in a dozen runs, wine's first query after
+# the install failed).
+default_value() {
+    local out
+    out=$(w reg query "$1" /ve 2>/dev/null) || out=$(w reg query "$1" /ve 2>/dev/null) || true
+    sed -n 's/^ *(Default) *REG_SZ *//p' <<<"$out"
+}
 key_exists() { wine reg query "$1" >/dev/null 2>&1; }
 key_absent() { ! key_exists "$1"; }
 # value KEY NAME: a value as `reg query` prints it (type and data).

@@ -20,7 +20,7 @@ use std::str::FromStr;
 
 use sqlx::any::{AnyArguments, AnyConnectOptions, AnyPoolOptions, AnyQueryResult, AnyRow};
 use sqlx::query::Query;
-use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Row};
+use sqlx::{Any, AnyConnection, AnyPool, Row};
 
 pub use crate::write_tx::Tx;
 use crate::write_tx::WriteQueue;
@@ -90,20 +90,14 @@ impl Store {
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        sqlite_settings(conn).await?;
+                        crate::sqlite_conn::settings(conn).await?;
                     }
                     Ok(())
                 })
             })
             .connect_with(options.clone())
             .await?;
-        let writers = if backend == Backend::Sqlite {
-            let mut conn = AnyConnection::connect_with(&options).await?;
-            sqlite_settings(&mut conn).await?;
-            Some(WriteQueue::new(conn))
-        } else {
-            None
-        };
+        let writers = (backend == Backend::Sqlite).then(|| WriteQueue::new(options));
         Ok(Self {
             pool,
             backend,
@@ -151,13 +145,29 @@ impl Store {
         &self,
         query: Query<'q, Any, AnyArguments<'q>>,
     ) -> Result<AnyQueryResult, sqlx::Error> {
+        self.write_alone(async move |conn| query.execute(conn).await)
+            .await
+    }
+
+    /// Runs `write`, one writing statement (one that also returns rows, for instance),
+    /// as [`Store::write_one`] runs its query.
+    pub async fn write_alone<T>(
+        &self,
+        write: impl AsyncFnOnce(&mut AnyConnection) -> Result<T, sqlx::Error>,
+    ) -> Result<T, sqlx::Error> {
         if self.writers.is_none() {
-            return query.execute(&self.pool).await;
+            return write(&mut *self.pool.acquire().await?).await;
         }
         let mut tx = self.begin_write().await?;
-        let done = query.execute(&mut *tx).await?;
+        let done = write(&mut tx).await?;
         tx.commit().await?;
         Ok(done)
+    }
+
+    /// SQLite: this process's writers queued or writing.
+    #[cfg(test)]
+    pub(crate) fn writers_in_line(&self) -> usize {
+        self.writers.as_ref().map_or(0, WriteQueue::in_line)
     }
 
     /// Begins a writing transaction that excludes every other exclusive one, across
@@ -174,24 +184,6 @@ impl Store {
             .await?;
         Ok(tx)
     }
-}
-
-/// Every SQLite connection's settings, the pool's and the writers'.
-async fn sqlite_settings(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
-    // WAL: readers never wait for the writer. NORMAL sync survives a killed process
-    // (not a power cut: use FULL there). This process's writers queue (`write_tx`);
-    // another process's writer is waited for up to the driver's 5 s, asynchronously
-    // (patches/sqlx-sqlite): no `PRAGMA busy_timeout`, which would put a sleeping wait
-    // inside SQLite, on a runtime thread.
-    conn.execute("PRAGMA journal_mode = WAL").await?;
-    conn.execute("PRAGMA synchronous = NORMAL").await?;
-    // The WAL is copied into the database file when it reaches 10,000 pages (40 MB),
-    // not SQLite's 1,000: a page written again and again is copied once per
-    // checkpoint, and ten times fewer checkpoints served 8 % more renewals
-    // (bench/README.md, session 13).
-    conn.execute("PRAGMA wal_autocheckpoint = 10000").await?;
-    conn.execute("PRAGMA foreign_keys = ON").await?;
-    Ok(())
 }
 
 fn sqlite_path(url: &str) -> Option<&str> {
@@ -346,7 +338,15 @@ mod tests {
         let mut queued = Vec::new();
         for &(sql, end) in writers {
             queued.push(writer(store, sql, end));
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            // In line before the next one starts, so the order is the one given.
+            let ahead = queued.len();
+            tokio::time::timeout(Duration::from_secs(5), async {
+                while store.writers_in_line() < ahead {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+            })
+            .await
+            .expect("the writer queued");
         }
         lock.commit().await.unwrap();
         let mut ends = Vec::new();

@@ -6,7 +6,9 @@
 //! # Layout
 //! - [`app`]: the router; [`api`]: the `/api/v1` handlers and the OpenAPI document.
 //! - [`state`]: what handlers share; [`config`]: TOML and environment.
-//! - [`db`]: SQLite or PostgreSQL and their migrations; [`audit`]: the hash chain.
+//! - [`db`]: SQLite or PostgreSQL and their migrations; [`write_tx`]: a writing
+//!   transaction (on SQLite: the writers' turn, group commit); [`sqlite_conn`]: how
+//!   SQLite connections are set up; [`audit`]: the hash chain.
 //! - [`renewal`]: the state machine and renewal storage.
 //! - [`identity`]: challenges, signatures, certificates, user sessions.
 //! - [`payments`]: the gateway trait, a gateway per method, the money rules and rows.
@@ -55,6 +57,7 @@ pub mod revocation;
 pub mod sandbox;
 pub mod security_headers;
 pub mod server;
+pub mod sqlite_conn;
 pub mod state;
 pub mod webhooks;
 pub mod write_tx;

@@ -73,7 +73,7 @@ pub async fn build(config: Config) -> anyhow::Result<AppState> {
     // The one place the sandbox flag is read: what it builds is handed on as providers.
     let sandbox = if config.sandbox {
         Some(Sandbox::new(
-            store.pool().clone(),
+            store.clone(),
             &config.data_dir.join("sandbox"),
             config.public_origin.as_str(),
         )?)

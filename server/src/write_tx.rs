@@ -18,6 +18,9 @@
 //! `certrenew-server` command, a second server on the same file) is waited for by the
 //! driver (patches/sqlx-sqlite), and finds the lock free between groups.
 //!
+//! The writers' connection is opened at the first write, so a command that only reads
+//! never opens it.
+//!
 //! On PostgreSQL a writer has a transaction of its own: writers of different rows run
 //! side by side, and there is no queue.
 
@@ -26,8 +29,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use sqlx::any::AnyConnectOptions;
 use sqlx::{Any, AnyConnection, Executor, Transaction};
-use tokio::sync::{Mutex, OwnedMutexGuard, watch};
+use tokio::sync::{Mutex, OnceCell, OwnedMutexGuard, watch};
 
 /// At most this many writers commit together.
 const GROUP_MEMBERS: usize = 32;
@@ -128,7 +132,9 @@ struct Group {
 /// The queue of one process's SQLite writers: one turn at a time, in order.
 #[derive(Debug, Clone)]
 pub(crate) struct WriteQueue {
-    writer: Arc<Mutex<Writer>>,
+    /// The writers' connection, opened at the first write.
+    writer: Arc<OnceCell<Arc<Mutex<Writer>>>>,
+    options: AnyConnectOptions,
     /// Writers waiting for their turn: the group commits when there are none.
     waiting: Arc<AtomicUsize>,
 }
@@ -141,13 +147,11 @@ struct Turn {
 }
 
 impl WriteQueue {
-    pub(crate) fn new(conn: AnyConnection) -> Self {
+    /// The queue of the database that `options` open.
+    pub(crate) fn new(options: AnyConnectOptions) -> Self {
         Self {
-            writer: Arc::new(Mutex::new(Writer {
-                conn,
-                group: None,
-                open: Open::Nothing,
-            })),
+            writer: Arc::default(),
+            options,
             waiting: Arc::new(AtomicUsize::new(0)),
         }
     }
@@ -155,7 +159,7 @@ impl WriteQueue {
     /// Waits for this writer's turn, then opens the group (`BEGIN IMMEDIATE`), or a
     /// savepoint in the group already open.
     pub(crate) async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        let mut writer = self.turn().await;
+        let mut writer = self.turn().await?;
         match writer.open().await {
             Ok(()) => Ok(Tx(Kind::Grouped(Turn {
                 writer,
@@ -168,21 +172,43 @@ impl WriteQueue {
         }
     }
 
-    async fn turn(&self) -> OwnedMutexGuard<Writer> {
+    async fn turn(&self) -> Result<OwnedMutexGuard<Writer>, sqlx::Error> {
         let waiting = Waiting::count(&self.waiting);
-        let writer = Arc::clone(&self.writer).lock_owned().await;
+        let writer = self
+            .writer
+            .get_or_try_init(|| async {
+                let conn = crate::sqlite_conn::open(&self.options).await?;
+                Ok::<_, sqlx::Error>(Arc::new(Mutex::new(Writer {
+                    conn,
+                    group: None,
+                    open: Open::Nothing,
+                })))
+            })
+            .await?;
+        let writer = Arc::clone(writer).lock_owned().await;
         drop(waiting);
-        writer
+        Ok(writer)
+    }
+
+    /// Writers queued or writing (tests order their writers by it).
+    #[cfg(test)]
+    pub(crate) fn in_line(&self) -> usize {
+        let writing = self.writer.get().is_some_and(|w| w.try_lock().is_err());
+        self.waiting.load(Ordering::SeqCst) + usize::from(writing)
     }
 
     /// A `Tx` dropped without commit or rollback: its work is undone in a turn of its
     /// own, which also ends the group if nobody else is queued.
     fn tidy_later(&self) {
+        // A `Tx` existed, so the connection is open.
+        let Some(writer) = self.writer.get().cloned() else {
+            return;
+        };
         let queue = self.clone();
         let waiting = Waiting::count(&self.waiting);
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move {
-                let mut writer = Arc::clone(&queue.writer).lock_owned().await;
+                let mut writer = writer.lock_owned().await;
                 drop(waiting);
                 // A writer queued earlier may have rolled it back already.
                 if writer.open != Open::Nothing
@@ -290,9 +316,7 @@ impl Writer {
         if let Some(group) = self.group.take() {
             // It may be rolled back already; then this fails, harmlessly.
             let _ = self.conn.execute("ROLLBACK").await;
-            group
-                .done
-                .send_replace(Some(Err(format!("the write was undone: {why}").into())));
+            group.done.send_replace(Some(Err(undone(why))));
         }
     }
 
@@ -311,10 +335,7 @@ impl Writer {
             // A failed COMMIT may leave the transaction open: end it.
             let _ = self.conn.execute("ROLLBACK").await;
         }
-        let outcome = match &committed {
-            Ok(()) => Ok(()),
-            Err(e) => Err(format!("the write was undone: {e}").into()),
-        };
+        let outcome = committed.as_ref().map_err(undone).copied();
         group.done.send_replace(Some(outcome));
         Some(committed)
     }
@@ -362,8 +383,13 @@ impl Drop for Turn {
     }
 }
 
+/// What a writer whose group did not commit is told.
+fn undone(why: impl std::fmt::Display) -> Arc<str> {
+    format!("the write was undone: {why}").into()
+}
+
 fn group_lost() -> sqlx::Error {
     sqlx::Error::Io(std::io::Error::other(
-        "the write was undone: its group's transaction ended without a commit",
+        undone("its group's transaction ended without a commit").to_string(),
     ))
 }

@@ -163,16 +163,9 @@ pub async fn claim(
         .bind(now_ms + lease_ms)
         .bind(now_ms)
         .bind(limit);
-    // SQLite: a write takes the writers' turn (`Store::write_one`).
-    let mut rows = match store.backend() {
-        Backend::Postgres => query.fetch_all(store.pool()).await?,
-        Backend::Sqlite => {
-            let mut tx = store.begin_write().await?;
-            let rows = query.fetch_all(&mut *tx).await?;
-            tx.commit().await?;
-            rows
-        }
-    };
+    let mut rows = store
+        .write_alone(async move |conn| query.fetch_all(conn).await)
+        .await?;
     // RETURNING keeps no order.
     rows.sort_by_key(|r| r.id);
     Ok(rows)

@@ -7,10 +7,11 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
-use sqlx::{AnyPool, Row};
+use sqlx::Row;
 use utoipa::ToSchema;
 
 use crate::clock;
+use crate::db::Store;
 use crate::error::AppResult;
 use crate::expired::bank_provider::{Transfer, TransferError, Transfers};
 use crate::random;
@@ -18,13 +19,13 @@ use crate::random;
 /// The sandbox bank.
 #[derive(Clone)]
 pub struct Bank {
-    pool: AnyPool,
+    store: Store,
 }
 
 impl Bank {
-    /// The bank, recording in `pool`.
-    pub fn new(pool: AnyPool) -> Self {
-        Self { pool }
+    /// The bank, recording in `store`.
+    pub fn new(store: Store) -> Self {
+        Self { store }
     }
 }
 
@@ -35,16 +36,16 @@ impl Transfers for Bank {
     }
     async fn send(&self, t: &Transfer) -> Result<String, TransferError> {
         let reference = format!("SBX{}", random::hex(8).to_uppercase());
-        sqlx::query("INSERT INTO sandbox_bank_transfers (reference, account_name, bank, account_no, amount_fen, remark, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        // A write of its own: on SQLite it takes the writers' turn (`Store::write_one`).
+        let query = sqlx::query("INSERT INTO sandbox_bank_transfers (reference, account_name, bank, account_no, amount_fen, remark, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(&reference)
             .bind(&t.account_name)
             .bind(&t.bank)
             .bind(&t.account_no)
             .bind(t.amount_fen)
             .bind(&t.remark)
-            .bind(clock::now_ms())
-            .execute(&self.pool)
-            .await?;
+            .bind(clock::now_ms());
+        self.store.write_one(query).await?;
         Ok(reference)
     }
 }
@@ -83,7 +84,7 @@ async fn statement(
     let account = q.account_no.map(|a| a.replace([' ', '-'], ""));
     sqlx::query("SELECT reference, account_name, bank, account_no, amount_fen, remark, created_at FROM sandbox_bank_transfers WHERE ($1 = '' OR account_no = $1) ORDER BY created_at DESC, reference LIMIT 100")
         .bind(account.unwrap_or_default())
-        .fetch_all(&bank.pool)
+        .fetch_all(bank.store.pool())
         .await?
         .iter()
         .map(|r| {

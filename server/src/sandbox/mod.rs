@@ -20,8 +20,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use axum::Router;
-use sqlx::AnyPool;
 
+use crate::db::Store;
 use crate::expired::bank_provider::Transfers;
 use crate::expired::identity_provider::Verifier;
 
@@ -58,10 +58,10 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
-    /// The stand-ins, recording in `pool`; the gateways' keys are kept in `dir` (or in
+    /// The stand-ins, recording in `store`; the gateways' keys are kept in `dir` (or in
     /// the directory `CERTRENEW_SANDBOX_KEY_DIR` names) and their pages link back to
     /// `origin`.
-    pub fn new(pool: AnyPool, dir: &Path, origin: &str) -> Result<Self, KeyError> {
+    pub fn new(store: Store, dir: &Path, origin: &str) -> Result<Self, KeyError> {
         let shared = std::env::var_os(KEY_DIR_ENV)
             .filter(|d| !d.is_empty())
             .map(std::path::PathBuf::from);
@@ -70,7 +70,7 @@ impl Sandbox {
             wechatpay: Arc::new(gateways::wechat::Emulator::new(dir, origin)?),
             alipay: Arc::new(gateways::alipay::Emulator::new(dir, origin)?),
             unionpay: Arc::new(gateways::unionpay::Emulator::new(dir, origin)?),
-            bank: bank::Bank::new(pool),
+            bank: bank::Bank::new(store),
         })
     }
 
