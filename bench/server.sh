@@ -19,13 +19,20 @@
 #   bash bench/server.sh
 #
 # Builds the release server (`cargo build --release -p server`) and the load generator
-# (bench/server, its own crate), then for each run: a fresh data directory, the server
-# on a free 127.0.0.1 port (SQLite, sandbox on: the production Alipay provider talks to
-# the Alipay emulator; RUST_LOG=warn), a reviewer made
+# (bench/server, its own crate), then for each run: a fresh data directory, the
+# payment gateway (below), the server on a free 127.0.0.1 port (SQLite, sandbox on,
+# RUST_LOG=warn), a reviewer made
 # with `certrenew-server admin add`, the load generator, the server stopped, the data
 # checked (`audit verify`, row counts, `openssl verify` of an issued certificate), then
 # `openssl speed`. Writes bench/results/<date>-server[-N].json (every run and the
 # medians) and bench/results/<date>-server[-N].txt (the table printed at the end).
+#
+# The payment gateway is another party, as in production: a second certrenew-server
+# with the sandbox on, on a port of its own, serves the Alipay emulator, and the server
+# under test reaches it through its production configuration (`[alipay]` in
+# CERTRENEW_PAYMENTS_CONFIG, with the emulator's keys). The gateway's CPU is recorded
+# beside the server's, not in it. BENCH_GATEWAY=server instead lets the server under
+# test host the emulator itself, as every run before 2026-12-05 (session 15) did.
 #
 # Then bench/instances.sh: 1, 2 and 4 instances on one PostgreSQL behind haproxy
 # (BENCH_NO_INSTANCES=1 skips it).
@@ -73,13 +80,28 @@ COMMIT=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
 DIRTY=$(if git -C "$REPO" status --porcelain 2>/dev/null | grep -q .; then echo true; else echo false; fi)
 
 # ---------------------------------------------------------------- runs
+GATEWAY_MODE=${BENCH_GATEWAY:-process}
+case $GATEWAY_MODE in process | server) ;; *) die "BENCH_GATEWAY: process or server, not $GATEWAY_MODE" ;; esac
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/certrenew-server-bench.XXXXXX")
 SERVER_PID=
-cleanup() {
-    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill -TERM "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
+GATEWAY_PID=
+# stop PID: SIGTERM (graceful), SIGKILL after 30 s.
+stop() {
+    kill -TERM "$1" 2>/dev/null || return 0
+    for _ in $(seq 1 300); do
+        kill -0 "$1" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$1" 2>/dev/null; then
+        say "process $1 did not stop in 30 s: SIGKILL"
+        kill -KILL "$1" 2>/dev/null || true
     fi
+    wait "$1" 2>/dev/null || true
+}
+cleanup() {
+    for pid in $SERVER_PID $GATEWAY_PID; do
+        stop "$pid"
+    done
     if [ -n "${BENCH_KEEP:-}" ]; then
         say "kept $WORK"
     else
@@ -93,9 +115,11 @@ free_port() {
 }
 
 # server_env CMD...: runs CMD (exec: same pid) with the environment every server
-# command of a run gets. Call it in a subshell.
+# command of a run gets ($PAYMENTS_CONFIG, when set, as CERTRENEW_PAYMENTS_CONFIG).
+# Call it in a subshell.
 server_env() {
-    exec env -u DATABASE_URL -u CERTRENEW_CONFIG -u CERTRENEW_DIST_DIR \
+    exec env -u DATABASE_URL -u CERTRENEW_CONFIG -u CERTRENEW_DIST_DIR -u CERTRENEW_PAYMENTS_CONFIG \
+        ${PAYMENTS_CONFIG:+CERTRENEW_PAYMENTS_CONFIG="$PAYMENTS_CONFIG"} \
         CERTRENEW_LISTEN="127.0.0.1:$PORT" \
         CERTRENEW_DATA_DIR="$DATA" \
         CERTRENEW_PUBLIC_ORIGIN="http://127.0.0.1:$PORT" \
@@ -106,6 +130,40 @@ server_env() {
         "$@"
 }
 
+# wait_up ORIGIN PID LOG: until ORIGIN answers, or die with LOG.
+wait_up() {
+    local deadline=$((SECONDS + 60))
+    until curl -fsS -o /dev/null "$1/api/v1/projects" 2>/dev/null; do
+        kill -0 "$2" 2>/dev/null || { cat "$3" >&2; die "a server exited"; }
+        [ "$SECONDS" -lt "$deadline" ] || { cat "$3" >&2; die "a server did not come up in 60 s"; }
+        sleep 0.1
+    done
+}
+
+# start_gateway: the Alipay emulator in a certrenew-server of its own (its data in
+# $RUN/gateway, the sandbox keys shared), and $PAYMENTS_CONFIG, which points the
+# server's production Alipay provider at it with the emulator's account and keys
+# (the APPID and PID are the emulator's, server/src/sandbox/gateways/alipay.rs).
+start_gateway() {
+    local port keys=$WORK/sandbox-keys
+    port=$(free_port)
+    (PORT=$port DATA=$RUN/gateway PAYMENTS_CONFIG='' server_env "$SERVER" serve) \
+        >"$RUN/gateway.out" 2>"$RUN/gateway.log" &
+    GATEWAY_PID=$!
+    GATEWAY_ADDR=127.0.0.1:$port
+    wait_up "http://$GATEWAY_ADDR" "$GATEWAY_PID" "$RUN/gateway.log"
+    openssl pkey -in "$keys/alipay-public-platform-key.pem" -pubout -out "$RUN/alipay-public-key.pem"
+    PAYMENTS_CONFIG=$RUN/payments.toml
+    cat >"$PAYMENTS_CONFIG" <<EOF
+[alipay]
+app_id = "2014072300007148"
+seller_id = "2088101106499364"
+app_private_key_file = "$keys/alipay-app-key.pem"
+alipay_public_key_file = "$RUN/alipay-public-key.pem"
+gateway_url = "http://$GATEWAY_ADDR/sandbox/alipay/gateway.do"
+EOF
+}
+
 read -r -a GEN_ARGS <<<"${SERVER_BENCH_ARGS:-}"
 for run in $(seq 1 "$RUNS"); do
     RUN=$WORK/run$run
@@ -113,36 +171,45 @@ for run in $(seq 1 "$RUNS"); do
     mkdir -p "$RUN"
     PORT=$(free_port)
     ORIGIN=http://127.0.0.1:$PORT
+    PAYMENTS_CONFIG=
+    GATEWAY_ARGS=()
+    if [ "$GATEWAY_MODE" = process ]; then
+        start_gateway
+        GATEWAY_ARGS=(--gateway-addr "$GATEWAY_ADDR" --watch "gateway=$GATEWAY_PID")
+        say "run $run/$RUNS: the Alipay emulator in its own process at http://$GATEWAY_ADDR"
+    fi
     say "run $run/$RUNS: server on $ORIGIN, data in $DATA"
     LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
     (server_env "$SERVER" serve) >"$RUN/server.out" 2>"$RUN/server.log" &
     SERVER_PID=$!
-    deadline=$((SECONDS + 60))
-    until curl -fsS -o /dev/null "$ORIGIN/api/v1/projects" 2>/dev/null; do
-        kill -0 "$SERVER_PID" 2>/dev/null || { cat "$RUN/server.log" >&2; die "the server exited"; }
-        [ "$SECONDS" -lt "$deadline" ] || { cat "$RUN/server.log" >&2; die "the server did not come up in 60 s"; }
-        sleep 0.1
-    done
+    wait_up "$ORIGIN" "$SERVER_PID" "$RUN/server.log"
     (server_env "$SERVER" admin add --user "$REVIEWER" --password "$PASSWORD" --role reviewer) \
         >/dev/null 2>"$RUN/admin.log" || { cat "$RUN/admin.log" >&2; die "admin add failed"; }
 
     CLK_TCK=$(getconf CLK_TCK) "$GEN" --addr "127.0.0.1:$PORT" --origin "$ORIGIN" \
         --data-dir "$DATA" --server-pid "$SERVER_PID" \
         --reviewer "$REVIEWER" --password "$PASSWORD" \
-        --out "$RUN/bench.json" ${GEN_ARGS[@]+"${GEN_ARGS[@]}"}
+        --out "$RUN/bench.json" ${GATEWAY_ARGS[@]+"${GATEWAY_ARGS[@]}"} ${GEN_ARGS[@]+"${GEN_ARGS[@]}"}
 
-    # Stop the server (SIGTERM: graceful), then check what it stored.
-    kill -TERM "$SERVER_PID"
+    # The load has stopped: how long until the outbox is drained (target: 10 s)?
+    # Polled every 0.1 s for up to 30 s, read beside the running server (WAL).
+    pending() { sqlite3 -cmd '.timeout 2000' "$DATA/certrenew.db" "SELECT COUNT(*) FROM outbox WHERE status = 'pending'"; }
+    LOAD_END=$(date +%s.%N)
+    PENDING_AT_LOAD_END=$(pending)
+    DRAIN_S=null
     for _ in $(seq 1 300); do
-        kill -0 "$SERVER_PID" 2>/dev/null || break
+        if [ "$(pending)" = 0 ]; then
+            DRAIN_S=$(python3 -c "import sys; print(round(float(sys.argv[1]) - float(sys.argv[2]), 2))" "$(date +%s.%N)" "$LOAD_END")
+            break
+        fi
         sleep 0.1
     done
-    if kill -0 "$SERVER_PID" 2>/dev/null; then
-        say "the server did not stop in 30 s: SIGKILL"
-        kill -KILL "$SERVER_PID"
-    fi
-    wait "$SERVER_PID" 2>/dev/null || true
+
+    # Stop the server (SIGTERM: graceful) and the gateway, then check what it stored.
+    stop "$SERVER_PID"
     SERVER_PID=
+    [ -z "$GATEWAY_PID" ] || stop "$GATEWAY_PID"
+    GATEWAY_PID=
     LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
     AUDIT_OK=true
@@ -169,6 +236,8 @@ for run in $(seq 1 "$RUNS"); do
   "outbox_rows": $(q "SELECT COUNT(*) FROM outbox"),
   "outbox_sent": $(q "SELECT COUNT(*) FROM outbox WHERE status = 'sent'"),
   "outbox_pending": $(q "SELECT COUNT(*) FROM outbox WHERE status = 'pending'"),
+  "outbox_pending_at_load_end": $PENDING_AT_LOAD_END,
+  "outbox_drain_seconds": $DRAIN_S,
   "db_bytes": $(stat -c %s "$DB"),
   "server_log_warnings": $(grep -E 'WARN|ERROR' "$RUN/server.log" | grep -vc 'no CA yet' || true),
   "load_before": "$LOAD_BEFORE",
@@ -211,6 +280,12 @@ for i in range(1, runs + 1):
     r["checks"]["load_before_1m"] = float(r["checks"]["load_before"].split()[0])
     r["checks"]["load_after_1m"] = float(r["checks"]["load_after"].split()[0])
     r["openssl_speed_ecdsap256"] = openssl_speed(f"{work}/run{i}/openssl.txt")
+    # The gateway in a process of its own (BENCH_GATEWAY=process): its CPU, per renewal.
+    r["gateway"] = "process" if r.get("gateway_addr", r["addr"]) != r["addr"] else "server"
+    gw = (r["full"]["cpu"].get("watched") or {}).get("gateway")
+    if gw and r["full"]["completed"]:
+        r["full"]["gateway_cpu_ms_per_renewal"] = round(gw["cpu_s"] * 1000 / r["full"]["completed"], 3)
+        r["full"]["gateway_cores"] = gw["cores"]
     results.append(r)
 
 def get(r, path):
@@ -256,6 +331,8 @@ paths = {
     "full_server_cores": "full.cpu.server.cores", "full_loadgen_cores": "full.cpu.loadgen.cores",
     "full_server_cpu_ms_per_renewal": "full.server_cpu_ms_per_renewal",
     "full_loadgen_cpu_ms_per_renewal": "full.loadgen_cpu_ms_per_renewal",
+    "full_gateway_cpu_ms_per_renewal": "full.gateway_cpu_ms_per_renewal",
+    "full_gateway_cores": "full.gateway_cores",
     "issue_per_s": "issuance.per_second", "issue_p50_ms": "issuance.latency.p50_ms",
     "issue_p99_ms": "issuance.latency.p99_ms", "issue_errors": "issuance.errors.count",
     "issue_server_cores": "issuance.cpu.server.cores", "issue_loadgen_cores": "issuance.cpu.loadgen.cores",
@@ -294,6 +371,8 @@ print(f"certrenew-server benchmark, {doc['date']}, commit {commit}"
       f"{' (with uncommitted changes)' if dirty == 'true' else ''}")
 print(f"{ncpu} CPUs ({cpu}), shared by the server and the load generator; {openssl_v}")
 print(f"results: bench/{out.split('/bench/', 1)[-1]}.json; {runs} runs, medians shown")
+print("the Alipay emulator: " + ("in a process of its own (its CPU is not the server's)"
+      if results[0]["gateway"] == "process" else "inside the server under test (BENCH_GATEWAY=server)"))
 print()
 w = 12
 print(f"{'':<46}" + "".join(f"{'run ' + str(i):>{w}}" for i in range(1, runs + 1)) + f"{'median':>{w}}")
@@ -320,6 +399,8 @@ row("  client HTTP requests per renewal", [("full.client_requests_per_renewal", 
 row("  one whole renewal, p50 / p99 ms", [("full.renewal_latency.p50_ms", "{:,.0f}"), ("full.renewal_latency.p99_ms", "{:,.0f}")])
 row("  server CPU ms per renewal", [("full.server_cpu_ms_per_renewal", "{:,.2f}")])
 row("  CPU cores: server / load generator", [("full.cpu.server.cores", "{:.2f}"), ("full.cpu.loadgen.cores", "{:.2f}")])
+if results[0]["gateway"] == "process":
+    row("  gateway CPU ms per renewal / its cores", [("full.gateway_cpu_ms_per_renewal", "{:,.2f}"), ("full.gateway_cores", "{:.2f}")])
 row("issuance (/csr only)/s", [("issuance.per_second", "{:,.0f}")])
 row("  p50 / p99 latency, ms", [("issuance.latency.p50_ms", "{:.1f}"), ("issuance.latency.p99_ms", "{:.1f}")])
 row("  issued / errors", [("issuance.issued", "{:,.0f}"), ("issuance.errors.count", "{:,.0f}")])
@@ -344,6 +425,13 @@ zero = all((r["reads"]["errors"]["count"], r["full"]["errors"]["count"],
 print(f"status reads >= 10,000/s: {'MET' if ok(medians['reads_per_s'], 10000) else 'NOT MET'}; "
       f"full renewals >= 500/s: {'MET' if ok(medians['full_per_s'], 500) else 'NOT MET'}; "
       f"0 errors: {'MET' if zero else 'NOT MET'}")
+print(f"server CPU per full renewal <= 3 ms: "
+      f"{'MET' if (medians['full_server_cpu_ms_per_renewal'] or 99) <= 3 else 'NOT MET'}")
+drains = [r["checks"]["outbox_drain_seconds"] for r in results]
+print(f"outbox drained within 10 s of the load stopping: "
+      f"{'MET' if all(d is not None and d <= 10 for d in drains) else 'NOT MET'} "
+      f"(seconds: {', '.join('not in 30' if d is None else f'{d:.1f}' for d in drains)}; pending when the "
+      f"load stopped: {', '.join(str(r['checks']['outbox_pending_at_load_end']) for r in results)})")
 c = results[-1]["checks"]
 print(f"notifications: {c['outbox_sent']:,} of {c['outbox_rows']:,} outbox rows sent when the server "
       f"stopped (last run); {c['outbox_pending']:,} still pending")

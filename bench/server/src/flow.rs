@@ -524,18 +524,19 @@ pub async fn installed_with(
     }
 }
 
-/// The whole renewal, one request after another on `conn`.
+/// The whole renewal, one request after another on `conn`, and on `gw` at the gateway.
 pub async fn whole(
     rec: &mut Recorder,
     conn: &mut Conn,
+    gw: &mut Conn,
     s: &Shared,
     r: &mut Renewal,
 ) -> Result<(), StepError> {
     session(rec, conn, s, r).await?;
     apply(rec, conn, s, r).await?;
     pay(rec, conn, r).await?;
-    cashier(rec, conn, r).await?;
-    gateway(rec, conn, r).await?;
+    cashier(rec, gw, r).await?;
+    gateway(rec, gw, r).await?;
     approve(rec, conn, s, r).await?;
     csr(rec, conn, s, r).await?;
     installed(rec, conn, s, r).await
@@ -545,13 +546,14 @@ pub async fn whole(
 pub async fn until_approved(
     rec: &mut Recorder,
     conn: &mut Conn,
+    gw: &mut Conn,
     s: &Shared,
     r: &mut Renewal,
 ) -> Result<(), StepError> {
     session(rec, conn, s, r).await?;
     apply(rec, conn, s, r).await?;
     pay(rec, conn, r).await?;
-    cashier(rec, conn, r).await?;
-    gateway(rec, conn, r).await?;
+    cashier(rec, gw, r).await?;
+    gateway(rec, gw, r).await?;
     approve(rec, conn, s, r).await
 }

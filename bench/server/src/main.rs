@@ -47,6 +47,9 @@ use stats::{CpuMark, latency, round3};
 
 struct Opts {
     addr: SocketAddr,
+    /// Where the payment gateway (the Alipay emulator) answers: the server itself, or
+    /// a gateway process of its own.
+    gateway_addr: SocketAddr,
     origin: String,
     data_dir: PathBuf,
     server_pid: Option<u32>,
@@ -68,7 +71,7 @@ struct Opts {
 }
 
 const USAGE: &str = "usage: server-bench --addr 127.0.0.1:PORT --data-dir DIR --reviewer USER --password P --out FILE.json
-  [--origin http://127.0.0.1:PORT] [--server-pid PID] [--threads 2]
+  [--origin http://127.0.0.1:PORT] [--gateway-addr 127.0.0.1:PORT] [--server-pid PID] [--threads 2]
   [--profile 200] [--read-conns 64] [--read-secs 10] [--floor-secs 3]
   [--full 2000] [--full-workers 32] [--full-secs 20] [--issue 2000] [--issue-workers 32] [--issue-secs 90]
   [--watch 'LABEL=PID[,PID...][;LABEL=...]'] [--marks FILE]
@@ -112,8 +115,16 @@ fn parse_opts() -> anyhow::Result<Opts> {
         bail!("--addr must be 127.0.0.1:PORT (loopback only), not {addr}");
     }
     let origin = take("origin").unwrap_or_else(|| format!("http://{addr}"));
+    let gateway_addr: SocketAddr = match take("gateway-addr") {
+        Some(a) => a.parse().context("--gateway-addr")?,
+        None => addr,
+    };
+    if gateway_addr.ip() != addr.ip() {
+        bail!("--gateway-addr must be 127.0.0.1:PORT (loopback only), not {gateway_addr}");
+    }
     let opts = Opts {
         addr,
+        gateway_addr,
         origin,
         data_dir: need(take("data-dir"), "data-dir")?.into(),
         server_pid: take("server-pid")
@@ -287,6 +298,7 @@ async fn run(opts: Opts) -> anyhow::Result<()> {
     let out = json!({
         "tool": "bench/server (server-bench)",
         "addr": opts.addr.to_string(),
+        "gateway_addr": opts.gateway_addr.to_string(),
         "loadgen_threads": opts.threads,
         "user_certificates": { "count": n_users, "seconds": round3(users_s) },
         "profile": profile_json,
@@ -313,6 +325,7 @@ async fn profile_phase(
         users.len()
     ));
     let mut conn = Conn::new(opts.addr);
+    let mut gw = Conn::new(opts.gateway_addr);
     let mut renewals: Vec<Renewal> = users.into_iter().map(Renewal::new).collect();
     let mut all = Recorder::default();
     let mut costs: Vec<(Step, Value)> = Vec::new();
@@ -377,8 +390,8 @@ async fn profile_phase(
                     flow::apply_with(&mut rec, c, s, r, &ch).await
                 }
                 Batch::Pay => flow::pay(&mut rec, c, r).await,
-                Batch::Cashier => flow::cashier(&mut rec, c, r).await,
-                Batch::Gateway => flow::gateway(&mut rec, c, r).await,
+                Batch::Cashier => flow::cashier(&mut rec, &mut gw, r).await,
+                Batch::Gateway => flow::gateway(&mut rec, &mut gw, r).await,
                 Batch::Approve => flow::approve(&mut rec, c, s, r).await,
                 Batch::Csr => {
                     let ch = r.challenge.take().unwrap_or_default();
@@ -624,9 +637,11 @@ async fn full_phase(opts: &Opts, s: &Arc<Shared>, users: Vec<Arc<User>>) -> anyh
     let stop_at = t + Duration::from_secs_f64(opts.full_secs);
     let mut tasks = Vec::new();
     for _ in 0..opts.full_workers {
-        let (users, next, s, addr) = (users.clone(), next.clone(), s.clone(), opts.addr);
+        let (users, next, s) = (users.clone(), next.clone(), s.clone());
+        let (addr, gateway_addr) = (opts.addr, opts.gateway_addr);
         tasks.push(tokio::spawn(async move {
             let mut conn = Conn::new(addr);
+            let mut gw = Conn::new(gateway_addr);
             let mut rec = Recorder::default();
             let (mut done, mut failed) = (0u64, 0u64);
             let mut whole_us = Vec::new();
@@ -641,7 +656,7 @@ async fn full_phase(opts: &Opts, s: &Arc<Shared>, users: Vec<Arc<User>>) -> anyh
                 let mut r = Renewal::new(users[i].clone());
                 conn.act_for(&r.user);
                 let t0 = Instant::now();
-                match flow::whole(&mut rec, &mut conn, &s, &mut r).await {
+                match flow::whole(&mut rec, &mut conn, &mut gw, &s, &mut r).await {
                     Ok(()) => {
                         done += 1;
                         whole_us.push(u32::try_from(t0.elapsed().as_micros()).unwrap_or(u32::MAX));
@@ -649,7 +664,7 @@ async fn full_phase(opts: &Opts, s: &Arc<Shared>, users: Vec<Arc<User>>) -> anyh
                     Err(_) => failed += 1,
                 }
             }
-            (rec, done, failed, conn.requests, whole_us)
+            (rec, done, failed, conn.requests + gw.requests, whole_us)
         }));
     }
     let mut rec = Recorder::default();
@@ -713,9 +728,11 @@ async fn issuance_phase(
     let mut tasks = Vec::new();
     let stop_at = Instant::now() + Duration::from_secs_f64(opts.issue_secs);
     for _ in 0..opts.issue_workers {
-        let (users, next, s, addr) = (users.clone(), next.clone(), s.clone(), opts.addr);
+        let (users, next, s) = (users.clone(), next.clone(), s.clone());
+        let (addr, gateway_addr) = (opts.addr, opts.gateway_addr);
         tasks.push(tokio::spawn(async move {
             let mut conn = Conn::new(addr);
+            let mut gw = Conn::new(gateway_addr);
             let mut rec = Recorder::default();
             let mut ready = Vec::new();
             loop {
@@ -728,7 +745,7 @@ async fn issuance_phase(
                 }
                 let mut r = Renewal::new(users[i].clone());
                 conn.act_for(&r.user);
-                if flow::until_approved(&mut rec, &mut conn, &s, &mut r)
+                if flow::until_approved(&mut rec, &mut conn, &mut gw, &s, &mut r)
                     .await
                     .is_err()
                 {
