@@ -75,6 +75,8 @@ command -v cargo >/dev/null || die "cargo not found"
 # shellcheck source=lib/build.sh
 source "$BENCH/lib/build.sh"
 bench_build
+# shellcheck source=lib/gateway.sh
+source "$BENCH/lib/gateway.sh"
 # What was built (other work may be committed while the runs go on).
 COMMIT=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
 DIRTY=$(if git -C "$REPO" status --porcelain 2>/dev/null | grep -q .; then echo true; else echo false; fi)
@@ -140,29 +142,6 @@ wait_up() {
     done
 }
 
-# start_gateway: the Alipay emulator in a certrenew-server of its own (its data in
-# $RUN/gateway, the sandbox keys shared), and $PAYMENTS_CONFIG, which points the
-# server's production Alipay provider at it with the emulator's account and keys
-# (the APPID and PID are the emulator's, server/src/sandbox/gateways/alipay.rs).
-start_gateway() {
-    local port keys=$WORK/sandbox-keys
-    port=$(free_port)
-    (PORT=$port DATA=$RUN/gateway PAYMENTS_CONFIG='' server_env "$SERVER" serve) \
-        >"$RUN/gateway.out" 2>"$RUN/gateway.log" &
-    GATEWAY_PID=$!
-    GATEWAY_ADDR=127.0.0.1:$port
-    wait_up "http://$GATEWAY_ADDR" "$GATEWAY_PID" "$RUN/gateway.log"
-    openssl pkey -in "$keys/alipay-public-platform-key.pem" -pubout -out "$RUN/alipay-public-key.pem"
-    PAYMENTS_CONFIG=$RUN/payments.toml
-    cat >"$PAYMENTS_CONFIG" <<EOF
-[alipay]
-app_id = "2014072300007148"
-seller_id = "2088101106499364"
-app_private_key_file = "$keys/alipay-app-key.pem"
-alipay_public_key_file = "$RUN/alipay-public-key.pem"
-gateway_url = "http://$GATEWAY_ADDR/sandbox/alipay/gateway.do"
-EOF
-}
 
 read -r -a GEN_ARGS <<<"${SERVER_BENCH_ARGS:-}"
 for run in $(seq 1 "$RUNS"); do
@@ -174,9 +153,8 @@ for run in $(seq 1 "$RUNS"); do
     PAYMENTS_CONFIG=
     GATEWAY_ARGS=()
     if [ "$GATEWAY_MODE" = process ]; then
-        start_gateway
+        bench_gateway "$RUN/gateway" "$WORK/sandbox-keys"
         GATEWAY_ARGS=(--gateway-addr "$GATEWAY_ADDR" --watch "gateway=$GATEWAY_PID")
-        say "run $run/$RUNS: the Alipay emulator in its own process at http://$GATEWAY_ADDR"
     fi
     say "run $run/$RUNS: server on $ORIGIN, data in $DATA"
     LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)

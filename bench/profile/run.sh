@@ -8,7 +8,10 @@
 # Environment: BENCH_SERVER_BIN (a built certrenew-server; default: build it as
 # bench/server.sh does), PROFILE_FULL (renewals, default 1000), PROFILE_HZ (299),
 # PROFILE_SEQUENTIAL=N (instead: the load generator's profile phase, N renewals one
-# request at a time, as bench/server.sh's per-request costs are measured).
+# request at a time, as bench/server.sh's per-request costs are measured),
+# PROFILE_GATEWAY (process, the default: the Alipay emulator in a certrenew-server of
+# its own, as bench/server.sh runs it, so the profile is the CA's work only; server:
+# inside the profiled server, as before 2026-12-05).
 # Needs perf (Debian: linux-perf); kernel.perf_event_paranoid must allow
 # recording one's own processes (<= 2). Call stacks come from DWARF unwinding
 # (`--call-graph dwarf`): the release profile keeps its unwind tables and symbols.
@@ -25,21 +28,37 @@ command -v perf >/dev/null || die "perf not found (apt-get install linux-perf)"
 # shellcheck source=../lib/build.sh
 source "$BENCH/lib/build.sh"
 bench_build
+# shellcheck source=../lib/gateway.sh
+source "$BENCH/lib/gateway.sh"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/certrenew-profile.XXXXXX")
 SERVER_PID=
 PERF_PID=
+GATEWAY_PID=
 cleanup() {
     [ -z "$PERF_PID" ] || kill -INT "$PERF_PID" 2>/dev/null || true
     [ -z "$SERVER_PID" ] || kill -TERM "$SERVER_PID" 2>/dev/null || true
+    [ -z "$GATEWAY_PID" ] || kill -TERM "$GATEWAY_PID" 2>/dev/null || true
     wait 2>/dev/null || true
     rm -rf "$WORK"
 }
 trap cleanup EXIT
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PAYMENTS_CONFIG=
+GATEWAY_ARGS=()
+case ${PROFILE_GATEWAY:-process} in
+    process)
+        bench_gateway "$WORK/gateway" "$WORK/sandbox-keys"
+        GATEWAY_ARGS=(--gateway-addr "$GATEWAY_ADDR")
+        ;;
+    server) ;;
+    *) die "PROFILE_GATEWAY: process or server, not $PROFILE_GATEWAY" ;;
+esac
 # Call in a subshell or in the background: it execs (so $! is the server).
 run_server() {
-    exec env -u DATABASE_URL -u CERTRENEW_CONFIG -u CERTRENEW_DIST_DIR \
+    exec env -u DATABASE_URL -u CERTRENEW_CONFIG -u CERTRENEW_DIST_DIR -u CERTRENEW_PAYMENTS_CONFIG \
+        ${PAYMENTS_CONFIG:+CERTRENEW_PAYMENTS_CONFIG="$PAYMENTS_CONFIG"} \
+        CERTRENEW_SANDBOX_KEY_DIR="$WORK/sandbox-keys" \
         CERTRENEW_LISTEN="127.0.0.1:$PORT" CERTRENEW_DATA_DIR="$WORK/data" \
         CERTRENEW_PUBLIC_ORIGIN="http://127.0.0.1:$PORT" CERTRENEW_SANDBOX=1 \
         CERTRENEW_TRUSTED_PROXIES=127.0.0.1 RUST_LOG=warn "$SERVER" "$@"
@@ -64,7 +83,7 @@ perf record -F "$HZ" --call-graph dwarf,16384 -p "$SERVER_PID" -o "$WORK/perf.da
 PERF_PID=$!
 CLK_TCK=$(getconf CLK_TCK) "$GEN" --addr "127.0.0.1:$PORT" --data-dir "$WORK/data" \
     --server-pid "$SERVER_PID" --reviewer bench.reviewer --password 'bench reviewer password' \
-    "${PHASE[@]}" --floor-secs 0 --read-secs 0 --issue 0 \
+    "${PHASE[@]}" --floor-secs 0 --read-secs 0 --issue 0 ${GATEWAY_ARGS[@]+"${GATEWAY_ARGS[@]}"} \
     --out "$WORK/bench.json"
 kill -INT "$PERF_PID"
 wait "$PERF_PID" || true
@@ -80,6 +99,7 @@ while [ -e "$OUT.txt" ]; do
 done
 {
     echo "certrenew-server under bench/profile/run.sh, $(date -u '+%F %H:%M') UTC, $(git -C "$REPO" rev-parse --short HEAD)"
+    echo "the Alipay emulator: ${PROFILE_GATEWAY:-process} (process: its own, not profiled; server: inside the profiled server)"
     python3 - "$WORK/bench.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))

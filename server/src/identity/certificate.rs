@@ -1,10 +1,14 @@
 //! Whether a certificate presented by a user is one of ours, not revoked, and where it
 //! stands against a project's renewal window.
 
+use std::collections::HashSet;
+use std::sync::{LazyLock, Mutex, PoisonError};
+
 use axum::http::StatusCode;
 use certinfo::CertFacts;
 use protocol::ErrorCode;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use sqlx::AnyPool;
 use time::{Duration, OffsetDateTime};
 
@@ -55,7 +59,7 @@ pub async fn eligibility(
 ) -> Result<Eligibility, AppError> {
     let opens = facts.not_after - Duration::days(i64::from(project.renewal_window_days));
     let days_left = (facts.not_after - now).whole_days();
-    let status = if certinfo::verify_issued_by(der, issuers).is_err() {
+    let status = if !issued_by(der, issuers) {
         EligibilityStatus::UnknownIssuer
     } else if is_revoked(pool, &facts.serial_hex).await? {
         EligibilityStatus::Revoked
@@ -72,6 +76,41 @@ pub async fn eligibility(
         days_left,
         not_after: clock::rfc3339(clock::to_ms(facts.not_after)),
     })
+}
+
+/// Certificates found signed by one of their issuers, each by a hash of its bytes and of
+/// those issuers. The same user certificate comes with most requests of a renewal, and
+/// checking its signature again each time cost ≈ 4 % of a renewal's CPU
+/// (bench/README.md, session 15). The check is a function of those bytes alone, so its
+/// answer can be kept; only certificates that passed are kept, so a caller sending
+/// junk fills nothing.
+static ISSUED: LazyLock<Mutex<HashSet<[u8; 32]>>> = LazyLock::new(Mutex::default);
+/// At most this many are kept (32 bytes each); then the set starts again.
+const ISSUED_KEPT: usize = 100_000;
+
+/// Whether `der` was signed by one of `issuers`, a CA certificate that may sign
+/// certificates ([`certinfo::verify_issued_by`]).
+fn issued_by(der: &[u8], issuers: &[Vec<u8>]) -> bool {
+    let mut hash = Sha256::new();
+    for issuer in issuers {
+        hash.update((issuer.len() as u64).to_be_bytes());
+        hash.update(issuer);
+    }
+    hash.update(der);
+    let key: [u8; 32] = hash.finalize().into();
+    let lock = || ISSUED.lock().unwrap_or_else(PoisonError::into_inner);
+    if lock().contains(&key) {
+        return true;
+    }
+    let ok = certinfo::verify_issued_by(der, issuers).is_ok();
+    if ok {
+        let mut kept = lock();
+        if kept.len() >= ISSUED_KEPT {
+            kept.clear();
+        }
+        kept.insert(key);
+    }
+    ok
 }
 
 /// A serial as an operator types it (`0x`, colons, either case, leading zeros) in the
@@ -118,7 +157,7 @@ pub async fn require_ours(
     facts: &CertFacts,
     der: &[u8],
 ) -> Result<(), AppError> {
-    if certinfo::verify_issued_by(der, issuers).is_err() {
+    if !issued_by(der, issuers) {
         return Err(AppError::refused(
             ErrorCode::UnknownIssuer,
             StatusCode::FORBIDDEN,
@@ -137,7 +176,44 @@ pub async fn require_ours(
 
 #[cfg(test)]
 mod tests {
-    use super::normalize_serial;
+    use super::{issued_by, normalize_serial};
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+
+    fn ca(name: &str) -> (Vec<u8>, Issuer<'static, KeyPair>) {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(vec![]).unwrap();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, name);
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let cert = params.self_signed(&key).unwrap();
+        (cert.der().to_vec(), Issuer::new(params, key))
+    }
+
+    /// A kept answer is for the same certificate and the same issuers only: the
+    /// certificate is refused by another CA (same name, other key) after it passed
+    /// with its own, and a copy with one byte of the signature changed is refused.
+    #[test]
+    fn a_kept_answer_holds_for_those_bytes_only() {
+        let (ours, issuer) = ca("certrenew test CA");
+        let (theirs, _) = ca("certrenew test CA");
+        let leaf_key = KeyPair::generate().unwrap();
+        let leaf = CertificateParams::new(vec!["holder.example".into()])
+            .unwrap()
+            .signed_by(&leaf_key, &issuer)
+            .unwrap()
+            .der()
+            .to_vec();
+        for _ in 0..2 {
+            assert!(issued_by(&leaf, std::slice::from_ref(&ours)));
+            assert!(!issued_by(&leaf, std::slice::from_ref(&theirs)));
+        }
+        let mut forged = leaf.clone();
+        let last = forged.len() - 1;
+        forged[last] ^= 1;
+        assert!(!issued_by(&forged, std::slice::from_ref(&ours)));
+        assert!(issued_by(&leaf, &[theirs, ours]));
+    }
 
     #[test]
     fn serials_as_typed_become_serials_as_stored() {
