@@ -65,6 +65,8 @@ PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 # ---------------------------------------------------------------- build
 # shellcheck source=lib/build.sh
 source "$BENCH/lib/build.sh"
+# shellcheck source=lib/wait_up.sh
+source "$BENCH/lib/wait_up.sh"
 bench_build
 COMMIT=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
 DIRTY=$(if git -C "$REPO" status --porcelain 2>/dev/null | grep -q .; then echo true; else echo false; fi)
@@ -145,14 +147,6 @@ instance_env() {
         CERTRENEW_TRUSTED_PROXIES=127.0.0.1 \
         RUST_LOG=warn \
         "$@"
-}
-wait_up() { # URL PID LOG
-    local deadline=$((SECONDS + 60))
-    until curl -fsS -o /dev/null "$1/api/v1/projects" 2>/dev/null; do
-        kill -0 "$2" 2>/dev/null || { cat "$3" >&2; die "$1: the process exited"; }
-        [ "$SECONDS" -lt "$deadline" ] || { cat "$3" >&2; die "$1: not up in 60 s"; }
-        sleep 0.1
-    done
 }
 
 for round in $(seq 1 "$ROUNDS"); do

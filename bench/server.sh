@@ -75,6 +75,8 @@ command -v cargo >/dev/null || die "cargo not found"
 # shellcheck source=lib/build.sh
 source "$BENCH/lib/build.sh"
 bench_build
+# shellcheck source=lib/wait_up.sh
+source "$BENCH/lib/wait_up.sh"
 # shellcheck source=lib/gateway.sh
 source "$BENCH/lib/gateway.sh"
 # What was built (other work may be committed while the runs go on).
@@ -130,16 +132,6 @@ server_env() {
         CERTRENEW_TRUSTED_PROXIES=127.0.0.1 \
         RUST_LOG=warn \
         "$@"
-}
-
-# wait_up ORIGIN PID LOG: until ORIGIN answers, or die with LOG.
-wait_up() {
-    local deadline=$((SECONDS + 60))
-    until curl -fsS -o /dev/null "$1/api/v1/projects" 2>/dev/null; do
-        kill -0 "$2" 2>/dev/null || { cat "$3" >&2; die "a server exited"; }
-        [ "$SECONDS" -lt "$deadline" ] || { cat "$3" >&2; die "a server did not come up in 60 s"; }
-        sleep 0.1
-    done
 }
 
 

@@ -1,5 +1,5 @@
 # Sourced by bench/server.sh and bench/profile/run.sh: the payment gateway as another
-# party. Needs SERVER (bench_build), say and die.
+# party. Needs SERVER (bench_build), say, die and wait_up (lib/wait_up.sh).
 #
 # bench_gateway DIR KEYS: starts a certrenew-server with the sandbox on, on a free
 # 127.0.0.1 port, its data in DIR/data and the sandbox's keys in KEYS (the server under
@@ -9,7 +9,7 @@
 # PID are the emulator's, server/src/sandbox/gateways/alipay.rs). Sets GATEWAY_PID,
 # GATEWAY_ADDR (127.0.0.1:PORT) and PAYMENTS_CONFIG (that file).
 bench_gateway() {
-    local dir=$1 keys=$2 port deadline
+    local dir=$1 keys=$2 port
     port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     mkdir -p "$dir"
     env -u DATABASE_URL -u CERTRENEW_CONFIG -u CERTRENEW_DIST_DIR -u CERTRENEW_PAYMENTS_CONFIG \
@@ -19,12 +19,7 @@ bench_gateway() {
         "$SERVER" serve >"$dir/gateway.out" 2>"$dir/gateway.log" &
     GATEWAY_PID=$!
     GATEWAY_ADDR=127.0.0.1:$port
-    deadline=$((SECONDS + 60))
-    until curl -fsS -o /dev/null "http://$GATEWAY_ADDR/api/v1/projects" 2>/dev/null; do
-        kill -0 "$GATEWAY_PID" 2>/dev/null || { cat "$dir/gateway.log" >&2; die "the gateway exited"; }
-        [ "$SECONDS" -lt "$deadline" ] || { cat "$dir/gateway.log" >&2; die "the gateway did not come up in 60 s"; }
-        sleep 0.1
-    done
+    wait_up "http://$GATEWAY_ADDR" "$GATEWAY_PID" "$dir/gateway.log"
     openssl pkey -in "$keys/alipay-public-platform-key.pem" -pubout -out "$dir/alipay-public-key.pem"
     PAYMENTS_CONFIG=$dir/payments.toml
     cat >"$PAYMENTS_CONFIG" <<TOML

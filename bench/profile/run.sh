@@ -28,6 +28,8 @@ command -v perf >/dev/null || die "perf not found (apt-get install linux-perf)"
 # shellcheck source=../lib/build.sh
 source "$BENCH/lib/build.sh"
 bench_build
+# shellcheck source=../lib/wait_up.sh
+source "$BENCH/lib/wait_up.sh"
 # shellcheck source=../lib/gateway.sh
 source "$BENCH/lib/gateway.sh"
 
@@ -65,10 +67,7 @@ run_server() {
 }
 run_server serve >"$WORK/server.out" 2>"$WORK/server.log" &
 SERVER_PID=$!
-until curl -fsS -o /dev/null "http://127.0.0.1:$PORT/api/v1/projects" 2>/dev/null; do
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log" >&2; die "the server exited"; }
-    sleep 0.1
-done
+wait_up "http://127.0.0.1:$PORT" "$SERVER_PID" "$WORK/server.log"
 (run_server admin add --user bench.reviewer --password 'bench reviewer password' --role reviewer) \
     >/dev/null 2>"$WORK/admin.log" || { cat "$WORK/admin.log" >&2; die "admin add failed"; }
 
