@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the server benchmarks (server.sh, instances.sh, profile/run.sh,
 # profile/statements.sh): builds the release server, or takes $BENCH_SERVER_BIN to
 # compare two builds in one sitting, and the load generator. Sets SERVER and GEN.

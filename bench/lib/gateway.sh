@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by bench/server.sh and bench/profile/run.sh: the payment gateway as another
 # party. Needs SERVER (bench_build), say, die and wait_up (lib/wait_up.sh).
 #

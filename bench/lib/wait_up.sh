@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the server benchmarks. Needs die.
 #
 # wait_up URL PID LOG: until URL/api/v1/projects answers; dies with LOG when the
