@@ -1,6 +1,6 @@
-//! The database: one pool over SQLite (the zero-set-up default) or PostgreSQL (for
-//! several server instances), chosen by `DATABASE_URL`, with the embedded migrations
-//! of each. The two migration folders write one schema twice; `tests/schema_parity.rs`
+//! The database: SQLite (the zero-set-up default) or PostgreSQL (for several server
+//! instances), chosen by `DATABASE_URL`, with the embedded migrations of each. Reads
+//! use the pool; on SQLite writes use the writers' own connection (`write_tx`). The two migration folders write one schema twice; `tests/schema_parity.rs`
 //! fails when they differ in a table, a column, a key or an index.
 //!
 //! Each aggregate's SQL lives in one store module (`renewal::store`, `payments::store`,
@@ -10,10 +10,12 @@
 //!
 //! Queries are written once, in the SQL both accept (`$1` placeholders, BIGINT times,
 //! no vendor functions). Every writing transaction starts with [`Store::begin_write`],
-//! which on SQLite is `BEGIN IMMEDIATE`: that takes the write lock at once (no SQLite
-//! lock-upgrade failures under concurrency), without a statement of its own. On
-//! PostgreSQL writers take only the rows they write; a count-then-insert limit uses
-//! [`Store::begin_exclusive`].
+//! and a write of one statement goes through [`Store::write_one`] or
+//! [`Store::write_alone`]. On SQLite these take this process's write turn, and a
+//! group's first writer begins with `BEGIN IMMEDIATE`, which takes the write lock at
+//! once (no SQLite lock-upgrade failures under concurrency); a write straight on the
+//! pool would race the writers for the lock. On PostgreSQL writers take only the rows
+//! they write; a count-then-insert limit uses [`Store::begin_exclusive`].
 
 use std::path::Path;
 use std::str::FromStr;
@@ -123,8 +125,9 @@ impl Store {
         self.backend
     }
 
-    /// Begins a writing transaction. On SQLite it takes the (whole-database) write lock
-    /// at once; on PostgreSQL it locks nothing global: writers of different rows,
+    /// Begins a writing transaction. On SQLite it takes this process's write turn and
+    /// holds the (whole-database) write lock, in a group (`write_tx`); on PostgreSQL it
+    /// locks nothing global: writers of different rows,
     /// renewals and audit chains run side by side (issue 16).
     pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
         match &self.writers {
