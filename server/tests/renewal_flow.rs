@@ -196,6 +196,18 @@ async fn challenges_are_single_use_and_expire() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(replay["error"]["code"], "CHALLENGE_INVALID");
 
+    // A failed attempt uses the challenge up too: after a wrong signature, the right
+    // one over the same challenge is refused.
+    let challenge = server.challenge().await;
+    let wrong = user.sign("login", "https://evil.example", &challenge, "");
+    let (status, failed) = server.post("/api/v1/sessions", json!({"certificate": b64(&user.der), "challenge": challenge, "signature": b64(&wrong)})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(failed["error"]["code"], "SIGNATURE_INVALID");
+    let right = user.sign("login", &server.origin, &challenge, "");
+    let (status, after) = server.post("/api/v1/sessions", json!({"certificate": b64(&user.der), "challenge": challenge, "signature": b64(&right)})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{after}");
+    assert_eq!(after["error"]["code"], "CHALLENGE_INVALID");
+
     // An expired challenge made with the server's own key (derived, as the server
     // does, from the KMC master key in its data directory): the expiry refuses it.
     let master = server::kmc::master::MasterKey::file(
@@ -241,6 +253,25 @@ async fn one_open_renewal_per_certificate_and_no_cancel_after_payment() {
     assert_eq!(status, StatusCode::CONFLICT, "{second}");
     assert_eq!(second["error"]["code"], "RENEWAL_OPEN");
     assert_eq!(second["error"]["details"]["business_no"], no);
+
+    // A step refused after its signature was checked uses the challenge up as well.
+    let application = application_json(12);
+    let challenge = server.challenge().await;
+    let sig = user.sign(
+        "apply",
+        &server.origin,
+        &challenge,
+        &sha256_hex(application.as_bytes()),
+    );
+    let body = json!({"project": "gd-med", "application": b64(application.as_bytes()), "challenge": challenge, "signature": b64(&sig)});
+    let (status, refused) = server
+        .post_as(&client, "/api/v1/renewals", body.clone())
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(refused["error"]["code"], "RENEWAL_OPEN");
+    let (status, again) = server.post_as(&client, "/api/v1/renewals", body).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{again}");
+    assert_eq!(again["error"]["code"], "CHALLENGE_INVALID");
 
     let out_trade_no = server.pay(&client, no).await;
     server.gateway(&out_trade_no, "paid", 1, 0).await;

@@ -211,33 +211,39 @@ pub async fn delivered(
         .await?
         .ok_or_else(|| AppError::Internal(format!("recovery {id} names no escrowed key")))?;
     let spki = certificate::parse(&signing.der)?.spki_der;
-    challenges::consume(&state.store, &challenge).await?;
-    signature::verify(
-        &spki,
-        Purpose::Installed,
-        &state.config.public_origin,
-        &challenge,
-        Some(&dual::installed_payload(&escrowed.cert_der)),
-        &sig,
-    )?;
-    let mut tx = state.store.begin_write().await?;
-    recovery::set_status(
-        &mut tx,
-        &id,
-        RecoveryStatus::Delivered,
-        None,
-        clock::now_ms(),
-    )
-    .await?;
-    audit::append(
-        &mut tx,
-        &format!("user:{}", session.cert_sha256),
-        "recovery.delivered",
-        &row.business_no,
-        json!({ "recovery": id, "key_id": row.key_id, "signing_certificate": signing_sha256 }),
-    )
-    .await?;
-    tx.commit().await?;
+    let checked = challenges::check(&state.store, &challenge)?;
+    let delivered = async {
+        signature::verify(
+            &spki,
+            Purpose::Installed,
+            &state.config.public_origin,
+            &challenge,
+            Some(&dual::installed_payload(&escrowed.cert_der)),
+            &sig,
+        )?;
+        let mut tx = state.store.begin_write().await?;
+        checked.record(&mut tx).await?;
+        recovery::set_status(
+            &mut tx,
+            &id,
+            RecoveryStatus::Delivered,
+            None,
+            clock::now_ms(),
+        )
+        .await?;
+        audit::append(
+            &mut tx,
+            &format!("user:{}", session.cert_sha256),
+            "recovery.delivered",
+            &row.business_no,
+            json!({ "recovery": id, "key_id": row.key_id, "signing_certificate": signing_sha256 }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+    .await;
+    checked.settle(delivered).await?;
     recovery::view(state.pool(), &id)
         .await?
         .map(Json)

@@ -156,114 +156,120 @@ pub async fn apply(
     }
     let challenge = challenge_field(&req.challenge)?;
     let sig = base64_field("signature", &req.signature, 1024)?;
-    challenges::consume(&state.store, &challenge).await?;
     let payload = PayloadSha256::from_digest(&Sha256::digest(&bytes).into());
-    signature::verify(
-        &facts.spki_der,
-        Purpose::Apply,
-        &state.config.public_origin,
-        &challenge,
-        Some(&payload),
-        &sig,
-    )?;
+    let checked = challenges::check(&state.store, &challenge)?;
+    let submitted = async {
+        signature::verify(
+            &facts.spki_der,
+            Purpose::Apply,
+            &state.config.public_origin,
+            &challenge,
+            Some(&payload),
+            &sig,
+        )?;
 
-    let old_encryption = match (project.kind, &req.encryption_certificate) {
-        (_, None) => None,
-        (CertificateKind::Dual, Some(c)) => Some(dual::check_old(
-            base64_field("encryption_certificate", c, 2 * MAX_CERT_BYTES)?,
-            &der,
-        )?),
-        (CertificateKind::Single, Some(_)) => {
-            return Err(AppError::validation(
-                "encryption_certificate",
-                "encryption_certificate.not_dual",
-                "this project issues one certificate: send no encryption certificate",
-            ));
-        }
-    };
+        let old_encryption = match (project.kind, &req.encryption_certificate) {
+            (_, None) => None,
+            (CertificateKind::Dual, Some(c)) => Some(dual::check_old(
+                base64_field("encryption_certificate", c, 2 * MAX_CERT_BYTES)?,
+                &der,
+            )?),
+            (CertificateKind::Single, Some(_)) => {
+                return Err(AppError::validation(
+                    "encryption_certificate",
+                    "encryption_certificate.not_dual",
+                    "this project issues one certificate: send no encryption certificate",
+                ));
+            }
+        };
 
-    let fen = project
-        .price(application.months)
-        .ok_or_else(|| AppError::Internal("price vanished".into()))?;
-    let fee_lines = vec![FeeLine {
-        name_zh: format!("{}（{}个月）", project.fee_line_zh, application.months),
-        name_en: format!("{} ({} months)", project.fee_line_en, application.months),
-        fen,
-    }];
-    let mut tx = state.store.begin_write().await?;
-    let business_no = numbers::next_business_no(&mut tx, now).await?.to_string();
-    let at = clock::to_ms(now);
-    let inserted = store::insert(
-        &mut tx,
-        &NewRenewal {
-            business_no: &business_no,
-            project: &project.id,
-            cert_sha256: &facts.sha256,
-            cert_der: &der,
-            cert_serial: &facts.serial_hex,
-            subject: &facts.subject,
-            old_not_after_s: facts.not_after.unix_timestamp(),
-            months: i64::from(application.months),
-            total_fen: fen,
-            fee_lines: &fee_lines,
-            application: &bytes,
-            application_signature: &sig,
-            operator_email: &application.operator.email,
-            operator_mobile: &application.operator.mobile,
-            lang,
-            return_url: return_url.as_deref(),
-            created_at: at,
-        },
-    )
-    .await?;
-    if inserted == Inserted::AlreadyOpen {
-        drop(tx);
-        let open = store::open_for_certificate(state.pool(), &facts.sha256).await?;
-        return Err(AppError::refused(
-            ErrorCode::RenewalOpen,
-            StatusCode::CONFLICT,
-            "this certificate already has a renewal under way",
-        )
-        .with_details(json!({ "business_no": open })));
-    }
-    if project.kind == CertificateKind::Dual {
-        store::set_dual(
+        let fen = project
+            .price(application.months)
+            .ok_or_else(|| AppError::Internal("price vanished".into()))?;
+        let fee_lines = vec![FeeLine {
+            name_zh: format!("{}（{}个月）", project.fee_line_zh, application.months),
+            name_en: format!("{} ({} months)", project.fee_line_en, application.months),
+            fen,
+        }];
+        let mut tx = state.store.begin_write().await?;
+        checked.record(&mut tx).await?;
+        let business_no = numbers::next_business_no(&mut tx, now).await?.to_string();
+        let at = clock::to_ms(now);
+        let inserted = store::insert(
             &mut tx,
-            &business_no,
-            old_encryption.as_ref().map(|o| OldEncryption {
-                der: &o.der,
-                sha256: &o.sha256,
-                not_after_s: o.not_after_s,
-            }),
+            &NewRenewal {
+                business_no: &business_no,
+                project: &project.id,
+                cert_sha256: &facts.sha256,
+                cert_der: &der,
+                cert_serial: &facts.serial_hex,
+                subject: &facts.subject,
+                old_not_after_s: facts.not_after.unix_timestamp(),
+                months: i64::from(application.months),
+                total_fen: fen,
+                fee_lines: &fee_lines,
+                application: &bytes,
+                application_signature: &sig,
+                operator_email: &application.operator.email,
+                operator_mobile: &application.operator.mobile,
+                lang,
+                return_url: return_url.as_deref(),
+                created_at: at,
+            },
         )
         .await?;
+        if inserted == Inserted::AlreadyOpen {
+            drop(tx);
+            let open = store::open_for_certificate(state.pool(), &facts.sha256).await?;
+            return Err(AppError::refused(
+                ErrorCode::RenewalOpen,
+                StatusCode::CONFLICT,
+                "this certificate already has a renewal under way",
+            )
+            .with_details(json!({ "business_no": open })));
+        }
+        if project.kind == CertificateKind::Dual {
+            store::set_dual(
+                &mut tx,
+                &business_no,
+                old_encryption.as_ref().map(|o| OldEncryption {
+                    der: &o.der,
+                    sha256: &o.sha256,
+                    not_after_s: o.not_after_s,
+                }),
+            )
+            .await?;
+        }
+        let actor = format!("user:{}", facts.sha256);
+        let audit_id = audit::append(
+            &mut tx,
+            &actor,
+            "renewal.submitted",
+            &business_no,
+            json!({ "to": "awaiting_payment", "months": application.months, "total_fen": fen, "kind": project.kind.as_str() }),
+        )
+        .await?;
+        let params = json!({ "business_no": business_no, "total_fen": fen, "subject": facts.subject });
+        outbox::enqueue_both(
+            &mut tx,
+            &application.operator.email,
+            &application.operator.mobile,
+            Template::Submitted,
+            lang,
+            &params,
+        )
+        .await?;
+        let out_headers = match session {
+            None => sessions::set_cookie(
+                &sessions::open(&mut tx, &facts.sha256, &der, state.secure_cookies()).await?,
+            )?,
+            Some(_) => HeaderMap::new(),
+        };
+        tx.commit().await?;
+        Ok((audit_id, business_no, out_headers))
     }
-    let actor = format!("user:{}", facts.sha256);
-    let audit_id = audit::append(
-        &mut tx,
-        &actor,
-        "renewal.submitted",
-        &business_no,
-        json!({ "to": "awaiting_payment", "months": application.months, "total_fen": fen, "kind": project.kind.as_str() }),
-    )
-    .await?;
-    let params = json!({ "business_no": business_no, "total_fen": fen, "subject": facts.subject });
-    outbox::enqueue_both(
-        &mut tx,
-        &application.operator.email,
-        &application.operator.mobile,
-        Template::Submitted,
-        lang,
-        &params,
-    )
-    .await?;
-    let out_headers = match session {
-        None => sessions::set_cookie(
-            &sessions::open(&mut tx, &facts.sha256, &der, state.secure_cookies()).await?,
-        )?,
-        Some(_) => HeaderMap::new(),
-    };
-    tx.commit().await?;
+    .await;
+    let (audit_id, business_no, out_headers) = checked.settle(submitted).await?;
     // Built once by the one view builder, and kept for the progress page's first poll.
     let view = state
         .views
@@ -423,33 +429,37 @@ pub async fn csr(
     let binding = base64_field("binding_signature", &req.binding_signature, 1024)?;
     let challenge = challenge_field(&req.challenge)?;
     let old = certificate::parse(&row.cert_der)?;
-    challenges::consume(&state.store, &challenge).await?;
     let payload = PayloadSha256::from_digest(&Sha256::digest(&csr).into());
-    signature::verify(
-        &old.spki_der,
-        Purpose::Rekey,
-        &state.config.public_origin,
-        &challenge,
-        Some(&payload),
-        &binding,
-    )?;
-
-    issue(
-        &state,
-        &row,
-        event,
-        &csr,
-        &format!("user:{}", session.cert_sha256),
-        json!({}),
-    )
-    .await
-    .map(Json)
+    let checked = challenges::check(&state.store, &challenge)?;
+    let issued = async {
+        signature::verify(
+            &old.spki_der,
+            Purpose::Rekey,
+            &state.config.public_origin,
+            &challenge,
+            Some(&payload),
+            &binding,
+        )?;
+        issue(
+            &state,
+            &row,
+            event,
+            &csr,
+            &format!("user:{}", session.cert_sha256),
+            json!({}),
+            Some(&checked),
+        )
+        .await
+    }
+    .await;
+    checked.settle(issued).await.map(Json)
 }
 
 /// Issues the renewed certificate of `row` (approved: `Issue`; issued: `Reissue`, the
 /// unconfirmed one superseded) for the key of `csr`, under the old subject, and moves
 /// the renewal with its audit row (`extra` joins its details). Shared by the on-time
-/// path (after the binding signature) and the expired path (after review).
+/// path (after the binding signature, whose challenge its transaction records) and the
+/// expired path (after review).
 pub async fn issue(
     state: &AppState,
     row: &RenewalRow,
@@ -457,6 +467,7 @@ pub async fn issue(
     csr: &[u8],
     actor: &str,
     extra: serde_json::Value,
+    challenge: Option<&challenges::Checked>,
 ) -> AppResult<IssuedResponse> {
     let business_no = &row.business_no;
     let project = state.project(&row.project).ok_or_else(|| {
@@ -497,6 +508,9 @@ pub async fn issue(
     };
 
     let mut tx = state.store.begin_write().await?;
+    if let Some(challenge) = challenge {
+        challenge.record(&mut tx).await?;
+    }
     let superseded = certificates::supersede_issued(&mut tx, business_no).await?;
     certificates::record_issued(
         &mut tx,
@@ -595,32 +609,38 @@ pub async fn installed(
     let payload = encryption
         .as_ref()
         .map(|(_, der)| dual::installed_payload(der));
-    challenges::consume(&state.store, &challenge).await?;
-    signature::verify(
-        &new.spki_der,
-        Purpose::Installed,
-        &state.config.public_origin,
-        &challenge,
-        payload.as_ref(),
-        &sig,
-    )?;
-    let mut tx = state.store.begin_write().await?;
-    certificates::confirm(&mut tx, &sha256).await?;
-    if let Some((encryption_sha256, _)) = &encryption {
-        certificates::confirm(&mut tx, encryption_sha256).await?;
+    let checked = challenges::check(&state.store, &challenge)?;
+    let confirmed = async {
+        signature::verify(
+            &new.spki_der,
+            Purpose::Installed,
+            &state.config.public_origin,
+            &challenge,
+            payload.as_ref(),
+            &sig,
+        )?;
+        let mut tx = state.store.begin_write().await?;
+        checked.record(&mut tx).await?;
+        certificates::confirm(&mut tx, &sha256).await?;
+        if let Some((encryption_sha256, _)) = &encryption {
+            certificates::confirm(&mut tx, encryption_sha256).await?;
+        }
+        let moved = transition::apply(
+            &state,
+            &mut tx,
+            &business_no,
+            Event::Confirm,
+            &format!("user:{}", session.cert_sha256),
+            json!({ "sha256": sha256, "encryption_sha256": encryption.as_ref().map(|(s, _)| s) }),
+        )
+        .await?;
+        // The project's rule for the old certificate (revoked as superseded, or kept).
+        let old = crate::revocation::policy::on_confirmed(&state, &mut tx, &row).await?;
+        tx.commit().await?;
+        Ok((moved, old))
     }
-    let moved = transition::apply(
-        &state,
-        &mut tx,
-        &business_no,
-        Event::Confirm,
-        &format!("user:{}", session.cert_sha256),
-        json!({ "sha256": sha256, "encryption_sha256": encryption.as_ref().map(|(s, _)| s) }),
-    )
-    .await?;
-    // The project's rule for the old certificate (revoked as superseded, or kept).
-    let old = crate::revocation::policy::on_confirmed(&state, &mut tx, &row).await?;
-    tx.commit().await?;
+    .await;
+    let (moved, old) = checked.settle(confirmed).await?;
     old.publish(&state).await;
     let view = state
         .views

@@ -98,27 +98,32 @@ pub async fn create(
             .ok_or_else(|| AppError::Internal("no project is configured".into()))?,
     };
     certificate::require_ours(state.pool(), state.ca.certificates(), &facts, &der).await?;
-    challenges::consume(&state.store, &challenge).await?;
-    signature::verify(
-        &facts.spki_der,
-        Purpose::Login,
-        &state.config.public_origin,
-        &challenge,
-        None,
-        &sig,
-    )?;
-
-    let mut tx = state.store.begin_write().await?;
-    let cookie = sessions::open(&mut tx, &facts.sha256, &der, state.secure_cookies()).await?;
-    audit::append(
-        &mut tx,
-        &format!("user:{}", facts.sha256),
-        "session.opened",
-        &facts.sha256,
-        json!({ "subject": facts.subject }),
-    )
-    .await?;
-    tx.commit().await?;
+    let checked = challenges::check(&state.store, &challenge)?;
+    let opened = async {
+        signature::verify(
+            &facts.spki_der,
+            Purpose::Login,
+            &state.config.public_origin,
+            &challenge,
+            None,
+            &sig,
+        )?;
+        let mut tx = state.store.begin_write().await?;
+        checked.record(&mut tx).await?;
+        let cookie = sessions::open(&mut tx, &facts.sha256, &der, state.secure_cookies()).await?;
+        audit::append(
+            &mut tx,
+            &format!("user:{}", facts.sha256),
+            "session.opened",
+            &facts.sha256,
+            json!({ "subject": facts.subject }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(cookie)
+    }
+    .await;
+    let cookie = checked.settle(opened).await?;
 
     let eligibility = standing(&state, &facts, &der, project).await?;
     let open_renewal = store::open_for_certificate(state.pool(), &facts.sha256).await?;

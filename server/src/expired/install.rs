@@ -70,7 +70,15 @@ pub async fn csr(
     let csr = base64_field("csr", &req.csr, 16 * 1024)?;
     // The CSR's own signature proves the new key; the rest is the on-time issuance.
     let extra = json!({ "path": "expired", "binding_signature": false });
-    issue(&state, &row, event, &csr, &store::actor(&mobile), extra)
-        .await
-        .map(Json)
+    issue(
+        &state,
+        &row,
+        event,
+        &csr,
+        &store::actor(&mobile),
+        extra,
+        None,
+    )
+    .await
+    .map(Json)
 }

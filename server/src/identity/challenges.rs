@@ -6,12 +6,13 @@
 //! endian), 8 random bytes, and the first 16 bytes of HMAC-SHA-256 over those 16 under
 //! a key derived from the KMC master key, which every instance holds
 //! ([`MasterKey::derive`], docs/security.md "Challenges"). Using one checks the MAC and
-//! the expiry, then records the use with one `INSERT` that does nothing when the
+//! the expiry, then records the use with an `INSERT` that does nothing when the
 //! challenge is there already, so a second use — on this instance or another sharing
-//! the database — is refused.
+//! the database — is refused. The `INSERT` is made in the transaction of the change the
+//! challenge authorises ([`Checked`]), or in a write of its own when the request fails.
 
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Duration;
 
 use axum::http::StatusCode;
@@ -23,7 +24,7 @@ use ring::hmac;
 use subtle::ConstantTimeEq as _;
 
 use crate::clock;
-use crate::db::Store;
+use crate::db::{Store, Tx};
 use crate::error::AppError;
 use crate::kmc::{KmcError, master::MasterKey};
 use crate::random;
@@ -111,33 +112,71 @@ pub fn issue() -> Result<(Challenge, i64), AppError> {
     Ok((key()?.mint(expires_at), expires_at))
 }
 
-/// Uses up a challenge: it must be this CA's, unexpired and unused. Called before the
-/// signature is checked and committed on its own, so a failed attempt uses it up too.
-pub async fn consume(store: &Store, challenge: &Challenge) -> Result<(), AppError> {
-    consume_with(store, key()?, challenge, clock::now_ms()).await
+/// Checks a challenge (this CA's, unexpired) without recording its use: the request
+/// records it in the transaction of the change it authorises ([`Checked::record`]), so
+/// that a renewal's step costs one write, not two (issue 16).
+pub fn check(store: &Store, challenge: &Challenge) -> Result<Checked, AppError> {
+    check_with(store, key()?, challenge, clock::now_ms())
 }
 
-/// [`consume`] with a given key and time.
+/// [`check`] with a given key and time.
+pub fn check_with(
+    store: &Store,
+    key: &Key,
+    challenge: &Challenge,
+    now: i64,
+) -> Result<Checked, AppError> {
+    Ok(Checked {
+        store: store.clone(),
+        challenge: challenge.as_str().to_owned(),
+        expires_at: valid_until(key, challenge, now)?,
+        now,
+        recorded: AtomicBool::new(false),
+        settled: false,
+    })
+}
+
+/// Uses up a challenge on its own: checks it and records its use in a write of its
+/// own. For a request with no transaction to record it in, and for tests.
 pub async fn consume_with(
     store: &Store,
     key: &Key,
     challenge: &Challenge,
     now: i64,
 ) -> Result<(), AppError> {
-    let refused = || {
-        AppError::refused(
-            ErrorCode::ChallengeInvalid,
-            StatusCode::UNAUTHORIZED,
-            "the challenge is unknown, already used or expired; ask for a new one",
-        )
-    };
+    let expires_at = valid_until(key, challenge, now)?;
+    match burn(store, challenge.as_str(), expires_at, now).await? {
+        true => Ok(()),
+        false => Err(refused()),
+    }
+}
+
+/// The expiry of `challenge` if it is this CA's and unexpired at `now`.
+fn valid_until(key: &Key, challenge: &Challenge, now: i64) -> Result<i64, AppError> {
     let expires_at = key.expiry(challenge).ok_or_else(refused)?;
     // Further ahead than a fresh one (plus clock skew between instances): not ours.
     if expires_at <= now || expires_at > now + LIFETIME.as_millis() as i64 + 60_000 {
         return Err(refused());
     }
-    // Used challenges that expired over an hour ago are swept once a minute per
-    // process: their expiry refuses them already, and each sweep is a write.
+    Ok(expires_at)
+}
+
+fn refused() -> AppError {
+    AppError::refused(
+        ErrorCode::ChallengeInvalid,
+        StatusCode::UNAUTHORIZED,
+        "the challenge is unknown, already used or expired; ask for a new one",
+    )
+}
+
+/// The statement that records a use; it does nothing when the challenge is there
+/// already (used on this instance or another sharing the database).
+const RECORD: &str = "INSERT INTO challenges (challenge, expires_at, used_at) VALUES ($1, $2, $3) ON CONFLICT (challenge) DO NOTHING";
+
+/// Records a use in a write of its own; true when this was the first. Sweeps, once a
+/// minute per process, the uses that expired over an hour ago: their expiry refuses
+/// them already, and each sweep is a write.
+async fn burn(store: &Store, challenge: &str, expires_at: i64, now: i64) -> Result<bool, AppError> {
     let last = SWEPT_AT.load(Ordering::Relaxed);
     if now - last >= SWEEP_EVERY_MS
         && SWEPT_AT
@@ -152,18 +191,93 @@ pub async fn consume_with(
     }
     let done = store
         .write_one(
-            sqlx::query(
-                "INSERT INTO challenges (challenge, expires_at, used_at) VALUES ($1, $2, $3) ON CONFLICT (challenge) DO NOTHING",
-            )
-            .bind(challenge.as_str())
-            .bind(expires_at)
-            .bind(now),
+            sqlx::query(RECORD)
+                .bind(challenge)
+                .bind(expires_at)
+                .bind(now),
         )
         .await?;
-    if done.rows_affected() == 1 {
+    Ok(done.rows_affected() == 1)
+}
+
+/// A challenge whose MAC and expiry passed and whose use is not yet recorded.
+///
+/// The request records the use in its own transaction ([`Checked::record`]), and hands
+/// its outcome to [`Checked::settle`]. Unless the request succeeded with the use
+/// recorded, `settle` records it in a write of its own, so a failed attempt (a wrong
+/// signature, a step refused, a failed commit) uses the challenge up as well. Dropped
+/// unsettled (the client went away mid-request), it is recorded by a task of its own.
+#[must_use = "settle it with the request's outcome, or the use is recorded late"]
+pub struct Checked {
+    store: Store,
+    challenge: String,
+    expires_at: i64,
+    now: i64,
+    /// Recorded in the request's transaction.
+    recorded: AtomicBool,
+    settled: bool,
+}
+
+impl Checked {
+    /// Records the use in `tx`; refused when the challenge was used already. Call it
+    /// first in the transaction, so that a replay is refused before any other work.
+    pub async fn record(&self, tx: &mut Tx) -> Result<(), AppError> {
+        let done = sqlx::query(RECORD)
+            .bind(&self.challenge)
+            .bind(self.expires_at)
+            .bind(self.now)
+            .execute(&mut **tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Err(refused());
+        }
+        self.recorded.store(true, Ordering::Relaxed);
         Ok(())
-    } else {
-        Err(refused())
+    }
+
+    /// Ends the challenge's part in the request: `outcome` is the request's. A success
+    /// whose transaction recorded the use (and so committed it) is passed on as it is;
+    /// otherwise the use is recorded now, before the answer goes out.
+    pub async fn settle<T>(mut self, outcome: Result<T, AppError>) -> Result<T, AppError> {
+        self.settled = true;
+        if outcome.is_ok() && self.recorded.load(Ordering::Relaxed) {
+            return outcome;
+        }
+        let burnt = burn(&self.store, &self.challenge, self.expires_at, self.now).await;
+        match outcome {
+            // A success that never recorded the use is a handler's mistake: refuse it
+            // unless this write was the first use.
+            Ok(value) => match burnt? {
+                true => Ok(value),
+                false => Err(refused()),
+            },
+            Err(e) => {
+                if let Err(burn_error) = burnt {
+                    tracing::warn!(error = %burn_error, "a failed request's challenge could not be recorded as used");
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
+impl Drop for Checked {
+    fn drop(&mut self) {
+        if self.settled {
+            return;
+        }
+        // Cancelled mid-request: the transaction (if any) rolled back with it.
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let store = self.store.clone();
+        let challenge = std::mem::take(&mut self.challenge);
+        let (expires_at, now) = (self.expires_at, self.now);
+        runtime.spawn(async move {
+            if let Err(e) = burn(&store, &challenge, expires_at, now).await {
+                tracing::warn!(error = %e, "a cancelled request's challenge could not be recorded as used");
+            }
+        });
     }
 }
 
@@ -279,5 +393,107 @@ mod tests {
         let d = key.mint(NOW + 300_000);
         consume_with(&b, &key, &d, NOW + 2).await.unwrap();
         assert!(is_refused(consume_with(&a, &key, &d, NOW + 3).await));
+    }
+
+    async fn used(store: &Store, c: &Challenge) -> bool {
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM challenges WHERE challenge = $1")
+            .bind(c.as_str())
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        rows == 1
+    }
+
+    /// The use is recorded by the request's transaction: committed with it, refused
+    /// when recorded already, and recorded anyway when the request fails after it.
+    #[tokio::test]
+    async fn the_use_is_recorded_with_the_change_or_on_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir).await;
+        let key = key();
+
+        let ok = key.mint(NOW + 300_000);
+        let checked = check_with(&store, &key, &ok, NOW).unwrap();
+        let mut tx = store.begin_write().await.unwrap();
+        checked.record(&mut tx).await.unwrap();
+        assert!(!used(&store, &ok).await, "not before the commit");
+        tx.commit().await.unwrap();
+        checked.settle(Ok(())).await.unwrap();
+        assert!(used(&store, &ok).await);
+        // A replay is refused at its record, in a transaction of its own.
+        let again = check_with(&store, &key, &ok, NOW).unwrap();
+        let mut tx = store.begin_write().await.unwrap();
+        assert!(is_refused(again.record(&mut tx).await));
+        drop(tx);
+        assert!(is_refused(again.settle(Err(refused())).await));
+
+        // Recorded, then the step failed and rolled back: settling records it.
+        let failed = key.mint(NOW + 300_000);
+        let checked = check_with(&store, &key, &failed, NOW).unwrap();
+        let mut tx = store.begin_write().await.unwrap();
+        checked.record(&mut tx).await.unwrap();
+        tx.rollback().await.unwrap();
+        assert!(!used(&store, &failed).await);
+        let refusal = AppError::validation("x", "x.y", "refused");
+        assert!(matches!(
+            checked.settle::<()>(Err(refusal)).await,
+            Err(AppError::Validation { .. })
+        ));
+        assert!(used(&store, &failed).await);
+
+        // A success that never recorded the use is recorded at settle, once.
+        let unrecorded = key.mint(NOW + 300_000);
+        let checked = check_with(&store, &key, &unrecorded, NOW).unwrap();
+        checked.settle(Ok(())).await.unwrap();
+        assert!(used(&store, &unrecorded).await);
+        let twice = check_with(&store, &key, &unrecorded, NOW).unwrap();
+        assert!(is_refused(twice.settle(Ok(())).await));
+    }
+
+    /// A request cancelled mid-way (its future dropped) still uses its challenge up.
+    #[tokio::test]
+    async fn a_cancelled_request_uses_its_challenge_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir).await;
+        let key = key();
+        let c = key.mint(NOW + 300_000);
+        let checked = check_with(&store, &key, &c, NOW).unwrap();
+        let mut tx = store.begin_write().await.unwrap();
+        checked.record(&mut tx).await.unwrap();
+        drop(tx);
+        drop(checked);
+        for _ in 0..200 {
+            if used(&store, &c).await {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("the dropped challenge was never recorded as used");
+    }
+
+    /// Two requests with one challenge at once: one records it, the other is refused.
+    #[tokio::test]
+    async fn of_two_concurrent_uses_one_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir).await;
+        let key = key();
+        let c = key.mint(NOW + 300_000);
+        let attempt = || async {
+            let checked = check_with(&store, &key, &c, NOW).unwrap();
+            let outcome = async {
+                let mut tx = store.begin_write().await?;
+                checked.record(&mut tx).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+            .await;
+            checked.settle(outcome).await
+        };
+        let (a, b) = tokio::join!(attempt(), attempt());
+        assert_eq!(
+            [a.is_ok(), b.is_ok()].iter().filter(|ok| **ok).count(),
+            1,
+            "{a:?} {b:?}"
+        );
     }
 }
