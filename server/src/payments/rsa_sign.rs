@@ -1,22 +1,23 @@
 //! SHA256withRSA (RSASSA-PKCS1-v1_5 with SHA-256, RFC 8017 §8.2): the one signature
 //! of the RSA gateways (Alipay's RSA2, WeChat Pay API v3, UnionPay's `signMethod=01`)
-//! and of their sandbox emulators, made here with `ring`.
+//! and of their sandbox emulators, made here with `aws-lc-rs`.
 //!
 //! Keys are still read by the `rsa` crate (PKCS#8 or PKCS#1 PEM, as before); each is
-//! turned into a `ring::signature::RsaKeyPair` once, at load. ring signs about 3–6
-//! times faster than `rsa` 0.9 (bench/README.md, "RSA signatures (item 3)"), with
-//! blinding and constant-time arithmetic, and PKCS#1 v1.5 is deterministic, so the
-//! bytes are the same as before. ring takes only keys of 2048 to 4096 bits (a
-//! multiple of 512), public exponent ≥ 65537 and two primes of equal length
-//! (`ring::rsa::keypair`): any other key is refused at load with [`RsaKeyError`].
+//! turned into a key pair once, at load. The key policy is ring's: keys of 2048 to
+//! 4096 bits (a multiple of 512), public exponent ≥ 65537 and two primes of equal
+//! length (`ring::rsa::keypair`); any other key is refused at load with
+//! [`RsaKeyError`]. An accepted key signs with AWS-LC (`aws-lc-rs`, ring's API over
+//! AWS-LC's assembly), 1.9 times faster than ring, which was 2–3 times faster than
+//! `rsa` 0.9 (bench/README.md, "RSA signatures (item 3)" and "Session 16"): one such
+//! signature is the largest single cost of a renewal's payment. All three blind and
+//! PKCS#1 v1.5 is deterministic, so the bytes are the same as before.
 //!
 //! [`verify`] checks these signatures with ring too (6–8 times faster than `rsa`),
 //! keeping the `rsa` crate for public keys ring does not take (below 2048 bits).
 
 use std::sync::Arc;
 
-use ring::rand::SystemRandom;
-use ring::signature::{RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, RsaKeyPair};
+use ring::signature::{RSA_PKCS1_2048_8192_SHA256, RsaKeyPair};
 use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
 use rsa::pkcs8::EncodePrivateKey as _;
 use rsa::signature::{SignatureEncoding as _, Signer as _, Verifier as _};
@@ -62,11 +63,11 @@ fn reason(rejected: &ring::error::KeyRejected) -> &'static str {
 }
 
 struct Inner {
-    pair: RsaKeyPair,
+    pair: aws_lc_rs::signature::RsaKeyPair,
     /// The same key, for [`RsaSigner::fallback_sign`] only.
     key: RsaPrivateKey,
     public: RsaPublicKey,
-    random: SystemRandom,
+    random: aws_lc_rs::rand::SystemRandom,
 }
 
 /// A private key ready to sign: cheap to clone (shared), never printed.
@@ -92,16 +93,20 @@ impl RsaSigner {
         let pkcs8 = key
             .to_pkcs8_der()
             .map_err(|e| RsaKeyError::Encoding(e.to_string()))?;
-        let pair = RsaKeyPair::from_pkcs8(pkcs8.as_bytes()).map_err(|e| RsaKeyError::Refused {
+        let refused = |reason| RsaKeyError::Refused {
             bits: key.n().bits(),
             exponent: key.e().to_string(),
-            reason: reason(&e),
-        })?;
+            reason,
+        };
+        // ring's checks are the policy (unchanged since signing moved to AWS-LC).
+        RsaKeyPair::from_pkcs8(pkcs8.as_bytes()).map_err(|e| refused(reason(&e)))?;
+        let pair = aws_lc_rs::signature::RsaKeyPair::from_pkcs8(pkcs8.as_bytes())
+            .map_err(|_| refused("AWS-LC refuses it"))?;
         Ok(Self(Arc::new(Inner {
             pair,
             key: key.clone(),
             public: key.to_public_key(),
-            random: SystemRandom::new(),
+            random: aws_lc_rs::rand::SystemRandom::new(),
         })))
     }
 
@@ -118,18 +123,19 @@ impl RsaSigner {
     /// SHA256withRSA (PKCS#1 v1.5) over `message`: the raw signature, as long as the
     /// modulus.
     pub fn sign(&self, message: &[u8]) -> Vec<u8> {
-        let mut out = vec![0; self.0.pair.public().modulus_len()];
-        match self
-            .0
-            .pair
-            .sign(&RSA_PKCS1_SHA256, &self.0.random, message, &mut out)
-        {
+        let mut out = vec![0; self.0.pair.public_modulus_len()];
+        match self.0.pair.sign(
+            &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+            &self.0.random,
+            message,
+            &mut out,
+        ) {
             Ok(()) => out,
-            // ring fails only when the system's random generator does (it blinds with
-            // it): sign without blinding rather than fail a payment; same bytes.
-            Err(ring::error::Unspecified) => {
+            // AWS-LC fails only when the system's random generator does (it blinds
+            // with it): sign without blinding rather than fail a payment; same bytes.
+            Err(aws_lc_rs::error::Unspecified) => {
                 tracing::error!(
-                    "ring could not sign (no system randomness): signed by the rsa crate"
+                    "AWS-LC could not sign (no system randomness): signed by the rsa crate"
                 );
                 self.fallback_sign(message)
             }
@@ -190,7 +196,7 @@ mod tests {
 
     /// Known answers made outside this code: `printf abc | openssl dgst -sha256 -sign
     /// testdata/rsa2048-test-key.pem | base64` (OpenSSL 3.0.19), and the same over a
-    /// notice's content. ring gives those bytes, and so does the `rsa` crate (what
+    /// notice's content. AWS-LC gives those bytes, and so does the `rsa` crate (what
     /// signed before), whose verifier accepts them.
     #[test]
     fn signatures_are_openssls_and_the_rsa_crates_bytes() {
