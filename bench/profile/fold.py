@@ -15,11 +15,13 @@ import re
 import sys
 
 KINDS = [
-    # RSA-2048 on ring since session 7 (payments::rsa_sign): the Alipay provider signs
-    # the cashier redirect and the sandbox's emulator (standing in for Alipay) signs its
-    # notice; the frames of the older pure-Rust `rsa` crate are kept for old profiles.
+    # RSA-2048 on aws-lc-rs since session 16 (payments::rsa_sign; ring from session 7):
+    # the Alipay provider signs the cashier redirect and the sandbox's emulator (standing
+    # in for Alipay) signs its notice; the frames of ring and of the older pure-Rust `rsa`
+    # crate are kept for old profiles.
     ("RSA-2048 signatures (the Alipay provider's, and the sandbox emulator's notice)",
-     ["ring::rsa::keypair::KeyPair::sign", "SigningKey<D> as signature::signer::Signer"]),
+     ["aws_lc_rs::rsa::key::KeyPair::sign", "ring::rsa::keypair::KeyPair::sign",
+      "SigningKey<D> as signature::signer::Signer"]),
     ("RSA verifications", ["ring::rsa::verification", "ring::rsa::public_key", "rsa::pkcs1v15::verifying_key"]),
     ("ECDSA/SM2 signatures and verifications",
      ["verify_signature", "ecdsa", "Ecdsa", "ecp_nistz256", "p256::", "sm2::", "ring::ec::"]),
@@ -35,7 +37,8 @@ KINDS = [
     ("JSON", ["serde_json"]),
     ("HTTP (hyper, axum, tower)", ["hyper::", "axum::", "tower", "h1::"]),
     ("tracing", ["tracing"]),
-    ("memory allocation", ["malloc", "_int_free", "cfree", "realloc"]),
+    # glibc's, then mimalloc's (the server's allocator since session 16).
+    ("memory allocation", ["malloc", "_int_free", "cfree", "realloc", "mi_free", "mi_page_", "_mi_"]),
     ("tokio scheduler (park, wake, epoll)", ["tokio::runtime", "epoll", "tokio::"]),
 ]
 
