@@ -225,15 +225,20 @@ pub async fn append(
     rows.last().ok_or(sqlx::Error::RowNotFound)?.try_get("id")
 }
 
-fn from_row(row: &sqlx::any::AnyRow) -> Result<AuditRow, sqlx::Error> {
+/// A row's details: its JSON, or the text itself if it is not JSON.
+fn data_of(row: &sqlx::any::AnyRow) -> Result<Value, sqlx::Error> {
     let data: String = row.try_get("data")?;
+    Ok(serde_json::from_str(&data).unwrap_or(Value::String(data)))
+}
+
+fn from_row(row: &sqlx::any::AnyRow) -> Result<AuditRow, sqlx::Error> {
     Ok(AuditRow {
         id: row.try_get("id")?,
         at: clock::rfc3339(row.try_get("at")?),
         actor: row.try_get("actor")?,
         action: row.try_get("action")?,
         subject: row.try_get("subject")?,
-        data: serde_json::from_str(&data).unwrap_or(Value::String(data)),
+        data: data_of(row)?,
         prev_hash: row.try_get("prev_hash")?,
         hash: row.try_get("hash")?,
     })
@@ -246,6 +251,40 @@ pub async fn for_subject(pool: &AnyPool, subject: &str) -> Result<Vec<AuditRow>,
         .fetch_all(pool)
         .await?;
     rows.iter().map(from_row).collect()
+}
+
+/// A subject's rows as a renewal's timeline shows them, oldest first: when, who, what
+/// and the details, without the ids and hashes the timeline does not show (a renewal's
+/// view is built after each of its steps; issue 16).
+pub async fn timeline(pool: &AnyPool, subject: &str) -> Result<Vec<TimelineRow>, sqlx::Error> {
+    let rows =
+        sqlx::query("SELECT at, actor, action, data FROM audit WHERE subject = $1 ORDER BY id")
+            .bind(subject)
+            .fetch_all(pool)
+            .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(TimelineRow {
+                at: clock::rfc3339(row.try_get("at")?),
+                actor: row.try_get("actor")?,
+                action: row.try_get("action")?,
+                data: data_of(row)?,
+            })
+        })
+        .collect()
+}
+
+/// One row of [`timeline`].
+#[derive(Debug, Clone)]
+pub struct TimelineRow {
+    /// When, RFC 3339.
+    pub at: String,
+    /// Who, as in [`AuditRow::actor`].
+    pub actor: String,
+    /// What happened.
+    pub action: String,
+    /// Details.
+    pub data: Value,
 }
 
 /// The newest rows, newest first.

@@ -45,6 +45,10 @@ use http::Conn;
 use pki::{Ca, User};
 use stats::{CpuMark, latency, round3};
 
+// The server's allocator: the load generator's CPU is taken from the same 2 cores.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 struct Opts {
     addr: SocketAddr,
     /// Where the payment gateway (the Alipay emulator) answers: the server itself, or

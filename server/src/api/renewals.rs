@@ -259,13 +259,18 @@ pub async fn apply(
             &params,
         )
         .await?;
-        let out_headers = match session {
-            None => sessions::set_cookie(
-                &sessions::open(&mut tx, &facts.sha256, &der, state.secure_cookies()).await?,
-            )?,
-            Some(_) => HeaderMap::new(),
+        let opened = match session {
+            None => Some(sessions::open(&mut tx, &facts.sha256, &der, state.secure_cookies()).await?),
+            Some(_) => None,
         };
         tx.commit().await?;
+        let out_headers = match opened {
+            Some(opened) => {
+                state.sessions.opened(&opened);
+                sessions::set_cookie(&opened.set_cookie)?
+            }
+            None => HeaderMap::new(),
+        };
         Ok((audit_id, business_no, out_headers))
     }
     .await;

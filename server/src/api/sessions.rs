@@ -110,7 +110,7 @@ pub async fn create(
         )?;
         let mut tx = state.store.begin_write().await?;
         checked.record(&mut tx).await?;
-        let cookie = sessions::open(&mut tx, &facts.sha256, &der, state.secure_cookies()).await?;
+        let opened = sessions::open(&mut tx, &facts.sha256, &der, state.secure_cookies()).await?;
         audit::append(
             &mut tx,
             &format!("user:{}", facts.sha256),
@@ -120,7 +120,8 @@ pub async fn create(
         )
         .await?;
         tx.commit().await?;
-        Ok(cookie)
+        state.sessions.opened(&opened);
+        Ok(opened.set_cookie)
     }
     .await;
     let cookie = checked.settle(opened).await?;

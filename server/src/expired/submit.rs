@@ -224,7 +224,7 @@ pub async fn submit(
         &params,
     )
     .await?;
-    let cookie = sessions::open(
+    let opened = sessions::open(
         &mut tx,
         &row.cert_sha256,
         &row.cert_der,
@@ -232,7 +232,8 @@ pub async fn submit(
     )
     .await?;
     tx.commit().await?;
-    let out = sessions::set_cookie(&cookie)?;
+    state.sessions.opened(&opened);
+    let out = sessions::set_cookie(&opened.set_cookie)?;
     let row = store::owned(state.pool(), &business_no, &mobile).await?;
     Ok((
         StatusCode::CREATED,
@@ -265,7 +266,7 @@ pub async fn renewal_session(
         .with_details(json!({ "status": row.status.as_str() })));
     }
     let mut tx = state.store.begin_write().await?;
-    let cookie = sessions::open(
+    let opened = sessions::open(
         &mut tx,
         &row.cert_sha256,
         &row.cert_der,
@@ -281,6 +282,7 @@ pub async fn renewal_session(
     )
     .await?;
     tx.commit().await?;
-    let out = sessions::set_cookie(&cookie)?;
+    state.sessions.opened(&opened);
+    let out = sessions::set_cookie(&opened.set_cookie)?;
     Ok((StatusCode::NO_CONTENT, out))
 }

@@ -66,6 +66,14 @@ impl SessionCache {
             .remove(hash);
     }
 
+    /// Keeps a session this process just opened, once the transaction that wrote it
+    /// has committed: the customer's next request (the application, right after the
+    /// sign-in) then reads no row.
+    pub fn opened(&self, opened: &Opened) {
+        let until = opened.expires_at.min(clock::now_ms() + CACHE_MS);
+        self.put(opened.token_hash.clone(), opened.session.clone(), until);
+    }
+
     /// Forgets every cached session of a certificate (it was revoked or signed out).
     pub fn forget_certificate(&self, cert_sha256: &str) {
         self.map
@@ -88,13 +96,24 @@ fn hash(token: &str) -> String {
     protocol::ids::to_hex(&Sha256::digest(token.as_bytes()))
 }
 
-/// Opens a session inside `tx`; returns the `Set-Cookie` value.
+/// A session opened by [`open`]: its `Set-Cookie` value, and what
+/// [`SessionCache::opened`] keeps of it after the commit.
+#[derive(Debug)]
+pub struct Opened {
+    /// The `Set-Cookie` value.
+    pub set_cookie: String,
+    token_hash: String,
+    session: UserSession,
+    expires_at: i64,
+}
+
+/// Opens a session inside `tx`.
 pub async fn open(
     tx: &mut Tx,
     cert_sha256: &str,
     cert_der: &[u8],
     secure: bool,
-) -> Result<String, sqlx::Error> {
+) -> Result<Opened, sqlx::Error> {
     let token = random::token(32);
     let now = clock::now_ms();
     // Expired sessions are swept once a minute per process (by `sessions_expiry`), not
@@ -111,20 +130,24 @@ pub async fn open(
             .execute(&mut **tx)
             .await?;
     }
+    let token_hash = hash(&token);
+    let expires_at = now + LIFETIME_MS;
     sqlx::query("INSERT INTO sessions (token_hash, cert_sha256, cert_der, expires_at) VALUES ($1, $2, $3, $4)")
-        .bind(hash(&token))
+        .bind(&token_hash)
         .bind(cert_sha256)
         .bind(cert_der)
-        .bind(now + LIFETIME_MS)
+        .bind(expires_at)
         .execute(&mut **tx)
         .await?;
-    Ok(cookie(
-        COOKIE_NAME,
-        &token,
-        "/api/",
-        LIFETIME_MS / 1000,
-        secure,
-    ))
+    Ok(Opened {
+        set_cookie: cookie(COOKIE_NAME, &token, "/api/", LIFETIME_MS / 1000, secure),
+        token_hash,
+        session: UserSession {
+            cert_sha256: cert_sha256.to_owned(),
+            cert_der: cert_der.to_vec(),
+        },
+        expires_at,
+    })
 }
 
 /// A `Set-Cookie` value: HttpOnly, SameSite=Strict, Secure unless on plain-http development.

@@ -525,7 +525,7 @@ pub async fn view(pool: &AnyPool, business_no: &str) -> Result<RenewalView, AppE
     let application: Vec<u8> = r.try_get("application")?;
     let total_fen: i64 = r.try_get("total_fen")?;
 
-    let timeline = audit::for_subject(pool, business_no)
+    let timeline = audit::timeline(pool, business_no)
         .await?
         .into_iter()
         .map(|row| TimelineEvent {
