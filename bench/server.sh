@@ -163,7 +163,8 @@ for run in $(seq 1 "$RUNS"); do
 
     # The load has stopped: how long until the outbox is drained (target: 10 s)?
     # Polled every 0.1 s for up to 30 s, read beside the running server (WAL).
-    pending() { sqlite3 -cmd '.timeout 2000' "$DATA/certrenew.db" "SELECT COUNT(*) FROM outbox WHERE status = 'pending'"; }
+    # A failed read (the file busy past the timeout) counts as unknown, never as drained.
+    pending() { sqlite3 -cmd '.timeout 2000' "$DATA/certrenew.db" "SELECT COUNT(*) FROM outbox WHERE status = 'pending'" 2>/dev/null || echo null; }
     LOAD_END=$(date +%s.%N)
     PENDING_AT_LOAD_END=$(pending)
     DRAIN_S=null

@@ -136,11 +136,8 @@ pub async fn apply(
     .await?;
     match standing.status {
         EligibilityStatus::Eligible => {}
-        EligibilityStatus::UnknownIssuer => {
-            certificate::require_ours(state.pool(), state.ca.certificates(), &facts, &der).await?
-        }
-        EligibilityStatus::Revoked => {
-            certificate::require_ours(state.pool(), state.ca.certificates(), &facts, &der).await?
+        EligibilityStatus::UnknownIssuer | EligibilityStatus::Revoked => {
+            certificate::refuse_unless_ours(standing.status)?
         }
         other => {
             return Err(AppError::refused(
@@ -544,7 +541,8 @@ pub async fn issue(
     if let (Some(map), serde_json::Value::Object(extra)) = (detail.as_object_mut(), extra) {
         map.extend(extra);
     }
-    transition::apply(state, &mut tx, business_no, event, actor, detail).await?;
+    // `row` was read before this transaction: the move still checks its status.
+    transition::apply_to(state, &mut tx, row, event, actor, detail).await?;
     tx.commit().await?;
     Ok(IssuedResponse {
         certificate: STANDARD.encode(&issued.der),
@@ -630,10 +628,10 @@ pub async fn installed(
         if let Some((encryption_sha256, _)) = &encryption {
             certificates::confirm(&mut tx, encryption_sha256).await?;
         }
-        let moved = transition::apply(
+        let moved = transition::apply_to(
             &state,
             &mut tx,
-            &business_no,
+            &row,
             Event::Confirm,
             &format!("user:{}", session.cert_sha256),
             json!({ "sha256": sha256, "encryption_sha256": encryption.as_ref().map(|(s, _)| s) }),

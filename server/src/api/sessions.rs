@@ -97,7 +97,9 @@ pub async fn create(
             .first()
             .ok_or_else(|| AppError::Internal("no project is configured".into()))?,
     };
-    certificate::require_ours(state.pool(), state.ca.certificates(), &facts, &der).await?;
+    // The standing checks the issuer and the revocation first: one read for both.
+    let eligibility = standing(&state, &facts, &der, project).await?;
+    certificate::refuse_unless_ours(eligibility.status)?;
     let checked = challenges::check(&state.store, &challenge)?;
     let opened = async {
         signature::verify(
@@ -126,7 +128,6 @@ pub async fn create(
     .await;
     let cookie = checked.settle(opened).await?;
 
-    let eligibility = standing(&state, &facts, &der, project).await?;
     let open_renewal = store::open_for_certificate(state.pool(), &facts.sha256).await?;
     let headers = sessions::set_cookie(&cookie)?;
     Ok((

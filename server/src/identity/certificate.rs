@@ -158,20 +158,30 @@ pub async fn require_ours(
     der: &[u8],
 ) -> Result<(), AppError> {
     if !issued_by(der, issuers) {
-        return Err(AppError::refused(
+        return refuse_unless_ours(EligibilityStatus::UnknownIssuer);
+    }
+    if is_revoked(pool, &facts.serial_hex).await? {
+        return refuse_unless_ours(EligibilityStatus::Revoked);
+    }
+    Ok(())
+}
+
+/// [`require_ours`]'s answer from a standing already read ([`eligibility`] checks the
+/// issuer and the revocation first), so a caller that needs both reads once.
+pub fn refuse_unless_ours(status: EligibilityStatus) -> Result<(), AppError> {
+    match status {
+        EligibilityStatus::UnknownIssuer => Err(AppError::refused(
             ErrorCode::UnknownIssuer,
             StatusCode::FORBIDDEN,
             "this certificate was not issued by this CA",
-        ));
-    }
-    if is_revoked(pool, &facts.serial_hex).await? {
-        return Err(AppError::refused(
+        )),
+        EligibilityStatus::Revoked => Err(AppError::refused(
             ErrorCode::CertificateRevoked,
             StatusCode::FORBIDDEN,
             "this certificate is revoked",
-        ));
+        )),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -39,10 +39,11 @@ pub async fn apply(
     apply_to(state, tx, &row, event, actor, data).await
 }
 
-/// [`apply`] to `row`, read by the caller in this transaction (one read fewer). The
-/// move is still made only if the renewal is in `row`'s state when written
-/// (`store::set_status`), so a row another instance moved since is refused as in
-/// [`apply`].
+/// [`apply`] to `row`, read by the caller (one read fewer), in this transaction or
+/// before it. The move is still made only if the renewal is in `row`'s state when
+/// written (`store::set_status`), so a row another request or instance moved since is
+/// refused as in [`apply`]; what else it uses of `row` (project, operator, language)
+/// never changes once the renewal exists.
 pub async fn apply_to(
     state: &AppState,
     tx: &mut Tx,
