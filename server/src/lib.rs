@@ -59,5 +59,6 @@ pub mod security_headers;
 pub mod server;
 pub mod sqlite_conn;
 pub mod state;
+pub mod wal_checkpoint;
 pub mod webhooks;
 pub mod write_tx;

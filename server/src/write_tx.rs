@@ -177,12 +177,16 @@ impl WriteQueue {
         let writer = self
             .writer
             .get_or_try_init(|| async {
-                let conn = crate::sqlite_conn::open(&self.options).await?;
-                Ok::<_, sqlx::Error>(Arc::new(Mutex::new(Writer {
+                let mut conn = crate::sqlite_conn::open(&self.options).await?;
+                // Checkpoints run on a thread of their own (`wal_checkpoint`).
+                conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
+                let writer = Arc::new(Mutex::new(Writer {
                     conn,
                     group: None,
                     open: Open::Nothing,
-                })))
+                }));
+                crate::wal_checkpoint::start(self.options.clone(), Arc::downgrade(&writer));
+                Ok::<_, sqlx::Error>(writer)
             })
             .await?;
         let writer = Arc::clone(writer).lock_owned().await;

@@ -1,0 +1,66 @@
+//! SQLite: the WAL is copied into the database file by a thread of this process's own,
+//! not by the writer whose COMMIT crosses SQLite's threshold.
+//!
+//! An automatic checkpoint runs inside that COMMIT: it copies the WAL's pages and syncs
+//! the file (tens of milliseconds), on a runtime thread, with the writers' turn held,
+//! so every writer queued behind it waits, and the runtime has one thread fewer. Here
+//! the writers' connection checkpoints nothing (`wal_autocheckpoint = 0`) and this
+//! thread runs a PASSIVE checkpoint every [`EVERY`] on a connection of its own: it
+//! copies what no reader still needs while writers go on, and the WAL restarts from
+//! its beginning at the next write after a checkpoint that copied it all
+//! (https://www.sqlite.org/wal.html#checkpointing). Another process on the same file
+//! (a command, a second server) keeps SQLite's automatic checkpoints.
+
+use std::sync::Weak;
+use std::time::Duration;
+
+use sqlx::any::AnyConnectOptions;
+use sqlx::{AnyConnection, Connection, Executor};
+
+/// How often the WAL is copied into the database file.
+pub(crate) const EVERY: Duration = Duration::from_millis(250);
+
+/// Starts the checkpoint thread for the database `options` open; it ends when `alive`
+/// can no longer be upgraded (the writers' queue is gone).
+pub(crate) fn start<T: Send + Sync + 'static>(options: AnyConnectOptions, alive: Weak<T>) {
+    let spawned = std::thread::Builder::new()
+        .name("sqlite-checkpoint".into())
+        .spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(e) => {
+                    tracing::error!(error = %e, "no runtime for WAL checkpoints: the WAL grows until restart");
+                    return;
+                }
+            };
+            runtime.block_on(run(options, alive));
+        });
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "no thread for WAL checkpoints: the WAL grows until restart");
+    }
+}
+
+async fn run<T>(options: AnyConnectOptions, alive: Weak<T>) {
+    let mut conn: Option<AnyConnection> = None;
+    while alive.strong_count() > 0 {
+        tokio::time::sleep(EVERY).await;
+        if conn.is_none() {
+            conn = AnyConnection::connect_with(&options)
+                .await
+                .inspect_err(|e| tracing::warn!(error = %e, "WAL checkpoint: cannot connect"))
+                .ok();
+        }
+        if let Some(c) = conn.as_mut()
+            && let Err(e) = c.execute("PRAGMA wal_checkpoint(PASSIVE)").await
+        {
+            tracing::warn!(error = %e, "WAL checkpoint failed; tried again shortly");
+            conn = None;
+        }
+    }
+    if let Some(c) = conn {
+        let _ = c.close().await;
+    }
+}
