@@ -177,14 +177,13 @@ impl WriteQueue {
         let writer = self
             .writer
             .get_or_try_init(|| async {
-                let mut conn = crate::sqlite_conn::open(&self.options).await?;
-                // Checkpoints run on a thread of their own (`wal_checkpoint`).
-                conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
+                let conn = crate::sqlite_conn::open(&self.options).await?;
                 let writer = Arc::new(Mutex::new(Writer {
                     conn,
                     group: None,
                     open: Open::Nothing,
                 }));
+                // Most of the WAL is copied by a thread of its own (`wal_checkpoint`).
                 crate::wal_checkpoint::start(self.options.clone(), Arc::downgrade(&writer));
                 Ok::<_, sqlx::Error>(writer)
             })
