@@ -5,7 +5,7 @@
 #   reads      GET /api/v1/renewals/{no}, 64 keep-alive connections, 10 s
 #                                                  (target: >= 10,000/s, 0 errors)
 #   full       whole renewals (session, apply, pay, sandbox notice, approve, CSR,
-#              installed), each with its own user, 32 workers, 2,000 renewals or 20 s
+#              installed), each with its own user, 64 workers, 2,000 renewals or 20 s
 #                                                  (target: >= 500/s, 0 errors)
 #   issuance   only POST /csr on renewals approved beforehand, 32 connections,
 #              beside `openssl speed -seconds 5 ecdsap256` run in the same run
