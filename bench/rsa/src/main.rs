@@ -92,7 +92,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for _ in 0..rounds {
         // As the server signed before: a SigningKey from a clone of the key, each time.
         let t = Instant::now();
-        let a = SigningKey::<Sha256>::new(key.clone()).sign(message).to_vec();
+        let a = SigningKey::<Sha256>::new(key.clone())
+            .sign(message)
+            .to_vec();
         t_rsa.push(t.elapsed());
 
         let t = Instant::now();
@@ -104,7 +106,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let t = Instant::now();
         let mut c = vec![0; lc_pair.public_modulus_len()];
         lc_pair
-            .sign(&aws_lc_rs::signature::RSA_PKCS1_SHA256, &lc_rng, message, &mut c)
+            .sign(
+                &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+                &lc_rng,
+                message,
+                &mut c,
+            )
             .map_err(|_| "aws-lc-rs refused to sign")?;
         t_lc.push(t.elapsed());
 
