@@ -255,15 +255,7 @@ async fn one_open_renewal_per_certificate_and_no_cancel_after_payment() {
     assert_eq!(second["error"]["details"]["business_no"], no);
 
     // A step refused after its signature was checked uses the challenge up as well.
-    let application = application_json(12);
-    let challenge = server.challenge().await;
-    let sig = user.sign(
-        "apply",
-        &server.origin,
-        &challenge,
-        &sha256_hex(application.as_bytes()),
-    );
-    let body = json!({"project": "gd-med", "application": b64(application.as_bytes()), "challenge": challenge, "signature": b64(&sig)});
+    let body = server.apply_body(&user, "gd-med", 12).await;
     let (status, refused) = server
         .post_as(&client, "/api/v1/renewals", body.clone())
         .await;

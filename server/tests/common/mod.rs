@@ -368,6 +368,12 @@ impl TestServer {
         project: &str,
         months: u32,
     ) -> (StatusCode, Value) {
+        let body = self.apply_body(user, project, months).await;
+        self.post_as(client, "/api/v1/renewals", body).await
+    }
+
+    /// The body of an application signed by `user` over a fresh challenge.
+    pub async fn apply_body(&self, user: &User, project: &str, months: u32) -> Value {
         let application = application_json(months);
         let challenge = self.challenge().await;
         let sig = user.sign(
@@ -376,12 +382,7 @@ impl TestServer {
             &challenge,
             &sha256_hex(application.as_bytes()),
         );
-        self.post_as(
-            client,
-            "/api/v1/renewals",
-            json!({"project": project, "application": b64(application.as_bytes()), "challenge": challenge, "signature": b64(&sig)}),
-        )
-        .await
+        json!({"project": project, "application": b64(application.as_bytes()), "challenge": challenge, "signature": b64(&sig)})
     }
 
     /// Starts an online payment by Alipay (the production provider, talking to the
