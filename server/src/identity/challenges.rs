@@ -137,8 +137,9 @@ pub fn check_with(
 }
 
 /// Uses up a challenge on its own: checks it and records its use in a write of its
-/// own. For a request with no transaction to record it in, and for tests.
-pub async fn consume_with(
+/// own (every request records it in its own transaction; the tests use this).
+#[cfg(test)]
+async fn consume_with(
     store: &Store,
     key: &Key,
     challenge: &Challenge,
